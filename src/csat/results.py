@@ -1,0 +1,137 @@
+"""Machine-readable results: atomic writers and the diagnostics record.
+
+Every notebook writes its results under ``reports/<study>/results/`` through these
+functions, so that a file is either complete or absent (write to a temporary file in
+the same folder, then ``os.replace``).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable, Literal
+
+import numpy as np
+import pandas as pd
+
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One warning raised by an analysis.
+
+    code : short stable identifier, e.g. ``low_alpha``, ``heywood``, ``htmt``.
+    severity : ``info`` | ``warning`` | ``error`` (``error`` = estimates untrustworthy).
+    where : what it concerns, e.g. a construct, an item or a parameter (``SAT =~ sat1``).
+    message : one plain sentence for the report.
+    """
+
+    code: str
+    severity: Severity
+    where: str
+    message: str
+    stage: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _json_default(o: Any):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (pd.Timestamp,)):
+        return o.isoformat()
+    if isinstance(o, Diagnostic):
+        return o.to_dict()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def _clean_nan(o: Any):
+    """Replace NaN/inf by None so the JSON is standard (NaN is not valid JSON)."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, np.floating) and not np.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {str(k): _clean_nan(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean_nan(v) for v in o]
+    return o
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    """Write ``obj`` as pretty, standard JSON (NaN -> null), atomically."""
+    obj = json.loads(json.dumps(obj, default=_json_default, allow_nan=True))
+    return atomic_write_text(path, json.dumps(_clean_nan(obj), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_csv(path: str | Path, df: pd.DataFrame, index: bool = False) -> Path:
+    """Write a DataFrame as UTF-8 CSV with a header row, atomically (17 significant digits)."""
+    return atomic_write_text(path, df.to_csv(index=index, float_format="%.17g", lineterminator="\n"))
+
+
+def write_parquet(path: str | Path, df: pd.DataFrame) -> Path:
+    import io
+
+    buf = io.BytesIO()
+    df.to_parquet(buf, index=False)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def results_dir(study: str, root: str | Path = ".") -> Path:
+    return Path(root) / "reports" / study / "results"
+
+
+def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
+    """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
+
+    The file is one JSON list of ``{"code", "severity", "where", "message", "stage"}``;
+    entries of other stages are kept, so each notebook can be re-run on its own.
+    """
+    path = Path(path)
+    old: list[dict] = []
+    if path.is_file():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError:
+            old = []
+    new = []
+    for d in diags:
+        d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
+        d["stage"] = stage
+        new.append(d)
+    kept = [d for d in old if d.get("stage") != stage]
+    out = kept + new
+    write_json(path, out)
+    return out
