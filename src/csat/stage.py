@@ -1,0 +1,177 @@
+"""What every notebook does around its analysis: load params, find paths, show, save.
+
+A notebook starts with::
+
+    stage = csat.stage.start("02_descriptives", params_file, overrides)
+
+and ends with ``stage.finish()``.  The :class:`Stage` object knows the study's
+validated parameters, where its processed data and results live, the report
+language, and how to show a numbered table or figure with escaped user text.
+"""
+from __future__ import annotations
+
+import html
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from . import results as res
+from .params import StudyParams, load_params, project_root
+
+STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem"]
+
+
+@dataclass
+class Stage:
+    name: str
+    params: StudyParams
+    params_file: Path
+    overrides: dict
+    root: Path
+    started: float = field(default_factory=time.time)
+    _n_tables: int = 0
+    _n_figures: int = 0
+
+    # -- paths --------------------------------------------------------------------------
+    @property
+    def study(self) -> str:
+        return self.params.study
+
+    @property
+    def report_dir(self) -> Path:
+        return self.root / "reports" / self.study
+
+    @property
+    def results(self) -> Path:
+        return self.report_dir / "results"
+
+    @property
+    def figures(self) -> Path:
+        return self.report_dir / "figures"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "data" / "processed" / self.study
+
+    def result_path(self, name: str) -> Path:
+        return self.results / name
+
+    # -- data ---------------------------------------------------------------------------
+    def clean_data(self) -> pd.DataFrame:
+        """The analysis data written by 01_cleaning (reverse-keyed items already recoded)."""
+        p = self.processed / "clean.parquet"
+        if not p.is_file():
+            raise FileNotFoundError(f"{p} not found: run 01_cleaning for study {self.study!r} first")
+        return pd.read_parquet(p)
+
+    # -- language -----------------------------------------------------------------------
+    def t(self, en: str, zh: str | None = None) -> str:
+        """Pick the text in the study's language."""
+        return zh if (self.params.language == "zh" and zh) else en
+
+    # -- results ------------------------------------------------------------------------
+    def write_json(self, name: str, obj: Any) -> Path:
+        return res.write_json(self.result_path(name), obj)
+
+    def write_csv(self, name: str, df: pd.DataFrame, index: bool = False) -> Path:
+        return res.write_csv(self.result_path(name), df, index=index)
+
+    def diagnostics(self, diags: Iterable[res.Diagnostic | dict]) -> list[dict]:
+        """Record this stage's diagnostics in ``results/diagnostics.json`` (replacing older ones)."""
+        return res.merge_diagnostics(self.result_path("diagnostics.json"), self.name, diags)
+
+    # -- display ------------------------------------------------------------------------
+    def table(self, df: pd.DataFrame, caption: str, *, index: bool = False, digits: int = 3,
+              note: str | None = None):
+        """Show a numbered table with an escaped caption (user text is never raw HTML)."""
+        from IPython.display import HTML, display
+
+        self._n_tables += 1
+        body = df.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
+                          na_rep="", border=0, classes="csat-table")
+        cap = html.escape(caption)
+        note_html = f'<p class="csat-note">{html.escape(note)}</p>' if note else ""
+        display(HTML(f'<figure class="csat-table-wrap" data-stage="{self.name}">'
+                     f'<figcaption class="csat-caption csat-table-caption">{cap}</figcaption>'
+                     f"{body}{note_html}</figure>"))
+
+    def figure(self, fig, name: str, caption: str, *, dpi: int = 150):
+        """Save a matplotlib figure to ``reports/<study>/figures/<name>.png`` and show it."""
+        import base64
+        import io
+
+        import matplotlib.pyplot as plt
+        from IPython.display import HTML, display
+
+        self._n_figures += 1
+        self.figures.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        res.atomic_write_bytes(self.figures / f"{name}.png", buf.getvalue())
+        plt.close(fig)
+        b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+        display(HTML(f'<figure class="csat-figure" data-stage="{self.name}">'
+                     f'<img src="data:image/png;base64,{b64}" alt="{html.escape(caption, quote=True)}"/>'
+                     f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption>'
+                     "</figure>"))
+
+    def say(self, text: str):
+        """Show a generated paragraph (plain text, escaped)."""
+        from IPython.display import HTML, display
+
+        display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
+
+    def show_diagnostics(self, diags: Iterable[res.Diagnostic | dict]):
+        """Show the stage's diagnostics plainly, most severe first."""
+        from IPython.display import HTML, display
+
+        rows = [d.to_dict() if isinstance(d, res.Diagnostic) else dict(d) for d in diags]
+        if not rows:
+            display(HTML(f'<p class="csat-ok">{html.escape(self.t("No diagnostics were raised at this stage.", "本阶段未发现问题。"))}</p>'))
+            return
+        order = {"error": 0, "warning": 1, "info": 2}
+        rows.sort(key=lambda d: order.get(d.get("severity"), 3))
+        items = "".join(
+            f'<li class="csat-diag csat-diag-{html.escape(str(d.get("severity")))}"><b>{html.escape(str(d.get("severity")).upper())}</b> '
+            f'[{html.escape(str(d.get("code")))}] {html.escape(str(d.get("where")))}: {html.escape(str(d.get("message")))}</li>'
+            for d in rows)
+        display(HTML(f'<ul class="csat-diagnostics">{items}</ul>'))
+
+    def finish(self) -> dict:
+        """Record when the stage ran and how long it took (for the report's provenance)."""
+        info = {
+            "stage": self.name,
+            "study": self.study,
+            "params_file": str(self.params_file),
+            "overrides": self.overrides,
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.time() - self.started, 3),
+        }
+        res.write_json(self.report_dir / "runinfo" / f"{self.name}.json", info)
+        return info
+
+
+def start(name: str, params_file: str | Path, overrides: dict | None = None,
+          root: str | Path | None = None) -> Stage:
+    """Validate the study's params (with this run's overrides) and open the stage."""
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
+    params_file = Path(params_file)
+    root = Path(root) if root is not None else project_root(params_file)
+    overrides = dict(overrides or {})
+    p = load_params(params_file, overrides, root=root)
+    st = Stage(name=name, params=p, params_file=params_file, overrides=overrides, root=root)
+    st.results.mkdir(parents=True, exist_ok=True)
+    return st
+
+
+def json_load(path: str | Path, default: Any = None) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))
