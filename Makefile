@@ -16,7 +16,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := default
 
 PYTHON ?= python3.11
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STUDY  ?= demo
 PARAMS := params/$(STUDY).yaml
@@ -90,7 +90,7 @@ endef
 
 COMMON = $(BUILD)/papermill.yaml $(SRC) $(VENV)/.installed
 
-$(OUT)/01_cleaning.ipynb: notebooks/01_cleaning.ipynb $(BUILD)/stage-01_cleaning.json $(RAW) $(PARAMS) $(COMMON)
+$(OUT)/01_cleaning.ipynb: notebooks/01_cleaning.ipynb $(BUILD)/stage-01_cleaning.json $(RAW) $(COMMON)
 	$(call run_stage,01_cleaning)
 $(OUT)/02_descriptives.ipynb: notebooks/02_descriptives.ipynb $(BUILD)/stage-02_descriptives.json $(OUT)/01_cleaning.ipynb $(COMMON)
 	$(call run_stage,02_descriptives)

@@ -1,0 +1,138 @@
+"""Integration: the whole demo study through Make and papermill, in a copy of the project.
+
+The copy keeps the files' modification times (so the virtual environment counts as up to
+date) and uses this checkout's ``.venv``.  It checks the results contract, that no notebook
+has an error cell, that a second ``make`` does nothing, that a parameter only the SEM stage
+reads re-runs only ``05_sem`` and the reports, and that a bad params file stops the build
+with a message naming the key.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem"]
+FIT_NAMES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea",
+             "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal"]
+EST_COLS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
+
+pytestmark = pytest.mark.integration
+
+
+def _copy_project(dst: Path) -> None:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        src = ROOT / f
+        if not src.is_file():
+            continue
+        (dst / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst / f)          # keeps mtimes: the lock stays older than .venv/.installed
+
+
+def _make(proj: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MAKEFLAGS="")
+    return subprocess.run(["make", "--no-print-directory", f"VENV={ROOT / '.venv'}", *args], cwd=proj,
+                          capture_output=True, text=True, env=env, timeout=1800)
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    proj = tmp_path_factory.mktemp("project")
+    _copy_project(proj)
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    return proj, r
+
+
+def test_every_stage_ran_without_error_cells(built):
+    proj, _ = built
+    out = proj / "reports" / "demo"
+    for s in STAGES:
+        nb = nbformat.read(out / f"{s}.ipynb", as_version=4)
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, f"{s}: error output {errors[0].get('ename')}"
+        assert (out / f"{s}.html").stat().st_size > 10_000
+    assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
+    assert (proj / "reports" / "index.html").is_file()
+    assert (proj / "data" / "processed" / "demo" / "clean.parquet").is_file()
+
+
+def test_results_follow_the_contract(built):
+    proj, _ = built
+    res = proj / "reports" / "demo" / "results"
+    cl = json.loads((res / "cleaning.json").read_text())
+    assert isinstance(cl["n_raw"], int) and isinstance(cl["n_clean"], int) and cl["n_clean"] < cl["n_raw"]
+    assert set(cl["exclusions"]) >= {"duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"}
+    assert cl["n_raw"] - cl["n_clean"] == sum(cl["exclusions"].values())
+    assert _header(res / "items.csv")[:11] == ["item", "construct", "n", "missing", "mean", "sd", "median",
+                                               "min", "max", "skew", "kurtosis"]
+    assert _header(res / "reliability.csv")[:9] == ["construct", "n_items", "n", "alpha", "alpha.ci.lower",
+                                                    "alpha.ci.upper", "omega", "cr", "ave"]
+    assert _header(res / "item_total.csv")[:4] == ["construct", "item", "r.drop", "alpha.if.deleted"]
+    for m in ("htmt.csv", "fornell_larcker.csv"):
+        h = _header(res / m)
+        rows = list(csv.reader(open(res / m, encoding="utf-8")))[1:]
+        assert [r[0] for r in rows] == h[1:], f"{m} is not square with names as first column and header"
+    efa = json.loads((res / "efa.json").read_text())
+    assert {"kmo", "kmo_items", "bartlett", "n_factors_parallel", "n_factors", "method", "rotation"} <= set(efa)
+    assert set(efa["bartlett"]) >= {"chisq", "df", "pvalue"}
+    assert _header(res / "efa_loadings.csv")[0] == "item"
+    for stage in ("cfa", "sem"):
+        fit = json.loads((res / f"{stage}_fit.json").read_text())
+        assert list(fit)[: len(FIT_NAMES)] == FIT_NAMES or set(FIT_NAMES) <= set(fit)
+        assert _header(res / f"{stage}_estimates.csv")[:10] == EST_COLS
+    assert _header(res / "sem_r2.csv")[:2] == ["variable", "r2"]
+    assert _header(res / "sem_effects.csv")[:5] == ["from", "to", "direct", "indirect", "total"]
+    diags = json.loads((res / "diagnostics.json").read_text())
+    assert isinstance(diags, list)
+    for d in diags:
+        assert {"code", "severity", "where", "message"} <= set(d)
+
+
+def test_second_make_does_nothing(built):
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200")
+    assert r.returncode == 0
+    assert "running" not in r.stdout and "building report" not in r.stdout, r.stdout
+
+
+def test_sem_only_parameter_reruns_only_sem_and_reports(built):
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    ran = [s for s in STAGES if f"running {s}" in r.stdout]
+    assert ran == ["05_sem"], r.stdout
+    assert "building report" in r.stdout
+    prov = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "bootstrap" in prov and "150" in prov          # the override is recorded in the report
+
+
+def test_touching_params_rebuilds_the_report(built):
+    proj, _ = built
+    os.utime(proj / "params" / "demo.yaml")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    assert r.returncode == 0 and "building report" in r.stdout
+
+
+def test_typo_in_params_fails_fast_naming_the_key(built):
+    proj, _ = built
+    bad = proj / "params" / "typo.yaml"
+    bad.write_text((proj / "params" / "demo.yaml").read_text(encoding="utf-8")
+                   .replace("study: demo", "study: typo").replace("bootstrap:", "bootstrapp:"), encoding="utf-8")
+    r = _make(proj, "study", "STUDY=typo")
+    assert r.returncode != 0
+    assert "unknown key 'bootstrapp'" in r.stderr + r.stdout
+    assert not (proj / "reports" / "typo" / "01_cleaning.ipynb").exists()
