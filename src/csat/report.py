@@ -1,0 +1,863 @@
+"""The study report: one HTML and one PDF per study, with provenance, and the studies index.
+
+``python -m csat.report study --study <name> --params params/<name>.yaml [--overrides JSON]``
+reads the five executed notebooks ``reports/<study>/0[1-5]_*.ipynb`` (written by papermill)
+and writes ``reports/<study>/report.html`` and ``reports/<study>/report.pdf``:
+
+* a title page (title, date, data file, n kept of n read, from ``results/cleaning.json``),
+* a table of contents (stages, their sections, the lists of tables and figures),
+* the five stages in order, code hidden, tables and figures numbered across the report
+  ("Table 3", "Figure 2"; 表 3 / 图 2 when ``language: zh``),
+* a provenance section: pinned package versions (``requirements.lock``) next to the
+  installed ones, the git commit and whether the tree was dirty, the SHA-256 of the raw
+  data file, the params file verbatim, the run's overrides and when/how long each stage ran
+  (``reports/<study>/runinfo/<stage>.json``, written by :meth:`csat.stage.Stage.finish`).
+
+The cells are rendered by nbconvert with the project's own template
+(``csat/templates/csat_report``: outputs only, no MathJax, require.js or widgets), then
+assembled with ``csat/templates/page.html.j2`` (Jinja autoescape on: every user-supplied
+string — title, labels, file names, params — is escaped).  The HTML is self-contained: CSS
+is inlined, images are data URIs, ``<script>`` elements are removed, TeX in markdown is drawn
+by matplotlib's mathtext as inline SVG, and nothing is loaded from the network
+(:func:`external_resources` checks it).  The PDF is printed from that HTML by Chromium
+headless, offline, so the PDF looks like the HTML (print CSS adds page breaks between stages).
+
+``python -m csat.report index`` writes ``reports/index.html``: every study folder with a
+report or results, its n, satisfaction index, model fit and links.
+
+Every file is written atomically (temporary file, then rename).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as _dt
+import hashlib
+import html
+import io
+import json
+import math
+import mimetypes
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
+from .results import atomic_write_bytes, atomic_write_text
+from .stage import STAGES
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+#: Debian packages the PDF needs (Chromium prints, Noto CJK draws Chinese, poppler checks).
+PDF_PACKAGES = ("chromium", "fonts-noto-cjk", "poppler-utils")
+
+#: Packages shown in the provenance section, in this order.
+KEY_PACKAGES = ("numpy", "pandas", "scipy", "semopy", "pingouin", "factor_analyzer", "matplotlib",
+                "papermill", "nbconvert")
+
+STAGE_TITLES: dict[str, tuple[str, str]] = {
+    "01_cleaning": ("Data cleaning", "数据清洗"),
+    "02_descriptives": ("Descriptive statistics", "描述性统计"),
+    "03_reliability_validity": ("Reliability and validity", "信度与效度"),
+    "04_factor_analysis": ("Factor analysis", "因子分析"),
+    "05_sem": ("Structural equation model", "结构方程模型"),
+}
+
+WORDS: dict[str, tuple[str, str]] = {
+    "kicker": ("Survey analysis report", "问卷调查分析报告"),
+    "study": ("Study", "研究"),
+    "date": ("Date", "日期"),
+    "data_file": ("Data file", "数据文件"),
+    "sample": ("Sample size", "样本量"),
+    "params_file": ("Parameter file", "参数文件"),
+    "overrides": ("Overrides for this run", "本次运行的参数覆盖"),
+    "commit": ("Code version (git commit)", "代码版本（git 提交）"),
+    "dirty": ("uncommitted changes", "含未提交的修改"),
+    "contents": ("Contents", "目录"),
+    "provenance": ("Provenance", "溯源信息"),
+    "provenance_intro": ("What produced this report: software, code, data and parameters, so that it "
+                         "can be checked and reproduced.",
+                         "本报告由以下软件、代码、数据和参数生成，可据此核查和复现。"),
+    "list_tables": ("Tables", "表格目录"),
+    "list_figures": ("Figures", "图片目录"),
+    "table": ("Table", "表"),
+    "figure": ("Figure", "图"),
+    "software": ("Software", "软件"),
+    "package": ("Package", "软件包"),
+    "locked": ("Pinned (requirements.lock)", "锁定版本（requirements.lock）"),
+    "installed": ("Installed", "实际安装"),
+    "lock_source": ("Pinned versions from", "锁定版本来源"),
+    "code_version": ("Code", "代码"),
+    "tree": ("Working tree", "工作区状态"),
+    "clean_tree": ("clean (no uncommitted changes)", "干净（无未提交的修改）"),
+    "dirty_tree": ("dirty: uncommitted changes to tracked files", "有未提交的修改"),
+    "data": ("Data", "数据"),
+    "size": ("Size", "大小"),
+    "runs": ("Stage runs", "各阶段运行记录"),
+    "stage": ("Stage", "阶段"),
+    "finished": ("Finished (UTC)", "完成时间（UTC）"),
+    "seconds": ("Duration (s)", "耗时（秒）"),
+    "built": ("Report built", "报告生成时间"),
+    "params": ("Parameter file", "参数文件"),
+    "none": ("none", "无"),
+    "unknown": ("unknown", "未知"),
+    "not_recorded": ("not recorded", "未记录"),
+    "not_found": ("file not found", "文件不存在"),
+    "kept": ("{n_clean} of {n_raw} responses kept after cleaning", "清洗后保留 {n_clean} 份（原始 {n_raw} 份）"),
+    "kept_only": ("{n_clean} responses after cleaning", "清洗后 {n_clean} 份"),
+}
+
+
+class ReportError(RuntimeError):
+    """The report cannot be built (the message says which file or program is missing)."""
+
+
+def _w(language: str) -> dict[str, str]:
+    i = 1 if language == "zh" else 0
+    return {k: v[i] for k, v in WORDS.items()}
+
+
+def stage_title(stage: str, language: str = "en") -> str:
+    """The stage's heading in the report language (``05_sem`` -> "Structural equation model")."""
+    en, zh = STAGE_TITLES.get(stage, (stage, stage))
+    return zh if language == "zh" else en
+
+
+# ------------------------------------------------------------------------------- provenance
+def read_lock(path: str | Path) -> dict[str, str]:
+    """Pinned versions from a pip lock file: ``{normalised name: version}`` for ``name==version`` lines.
+
+    Names are normalised as in PEP 503 (lower case, runs of ``-_.`` become ``-``).
+    """
+    out: dict[str, str] = {}
+    path = Path(path)
+    if not path.is_file():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        m = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;]+)", line)
+        if m:
+            out[_norm_name(m.group(1))] = m.group(3)
+    return out
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def package_versions(lock_file: str | Path, names: tuple[str, ...] = KEY_PACKAGES) -> list[dict]:
+    """The key packages: pinned version (lock file), installed version, and whether they differ.
+
+    Python itself is the first row (installed = the interpreter building the report).
+    """
+    from importlib import metadata
+
+    lock = read_lock(lock_file)
+    rows = [{"name": "Python", "locked": lock.get("python", "3.11"), "installed": platform.python_version(),
+             "mismatch": not platform.python_version().startswith(lock.get("python", "3.11"))}]
+    for n in names:
+        locked = lock.get(_norm_name(n), "–")
+        try:
+            inst = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            inst = "not installed"
+        rows.append({"name": n, "locked": locked, "installed": inst,
+                     "mismatch": locked != "–" and inst != locked})
+    return rows
+
+
+def git_info(root: str | Path) -> dict:
+    """``{"commit", "short", "dirty", "state"}`` of the git work tree at ``root``.
+
+    ``commit`` is ``git rev-parse HEAD``; ``dirty`` is whether tracked files have uncommitted
+    changes (``git status --porcelain --untracked-files=no``).  Outside git (or without the git
+    program) commit is ``"unknown"`` and dirty is ``None``.
+    """
+    root = Path(root)
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=20)
+        if commit.returncode != 0:
+            raise OSError(commit.stderr)
+        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=60)
+        sha = commit.stdout.strip()
+        dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+        return {"commit": sha, "short": sha[:12], "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "short": "unknown", "dirty": None}
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_runinfo(report_dir: str | Path) -> dict[str, dict]:
+    """``runinfo/<stage>.json`` of each stage that has one (keys stage, finished, seconds, overrides)."""
+    out = {}
+    for s in STAGES:
+        p = Path(report_dir) / "runinfo" / f"{s}.json"
+        if p.is_file():
+            try:
+                out[s] = json.loads(p.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as err:
+                raise ReportError(f"{p}: not valid JSON ({err})") from None
+    return out
+
+
+def _read_json(path: Path, default: Any = None) -> Any:
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ReportError(f"{path}: not valid JSON ({err})") from None
+
+
+def _fmt_size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+# ------------------------------------------------------------------------- notebook -> HTML
+def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
+    """The executed notebook of each stage, ``reports/<study>/<stage>.ipynb``; error if any is missing."""
+    report_dir = Path(report_dir)
+    found = {s: report_dir / f"{s}.ipynb" for s in STAGES}
+    missing = [str(p) for p in found.values() if not p.is_file()]
+    if missing:
+        raise ReportError("executed notebook(s) not found: " + ", ".join(missing)
+                          + " (run the study first: make study STUDY=<name>)")
+    return found
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+
+    ex = HTMLExporter(template_name="csat_report", extra_template_basedirs=[str(TEMPLATES)])
+    ex.exclude_input = True
+    ex.exclude_input_prompt = True
+    ex.exclude_output_prompt = True
+    ex.anchor_link_text = ""
+    return ex
+
+
+def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
+    """The outputs and markdown of one executed notebook as an HTML fragment (no code, no page)."""
+    import nbformat
+
+    nb_path = Path(nb_path)
+    try:
+        nb = nbformat.read(str(nb_path), as_version=4)
+    except Exception as err:  # nbformat raises several kinds for a broken file
+        raise ReportError(f"{nb_path}: cannot read the notebook ({type(err).__name__}: {err})") from None
+    exporter = exporter or _exporter()
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(nb_path.parent)}})
+    return body
+
+
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+
+
+def tex_to_svg_uri(tex: str, fontsize: float = 11.0) -> str | None:
+    """Draw TeX with matplotlib's mathtext as an SVG data URI (None if mathtext cannot parse it)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import mathtext
+    from matplotlib.font_manager import FontProperties
+
+    buf = io.BytesIO()
+    try:
+        with matplotlib.rc_context({"svg.fonttype": "path", "mathtext.fontset": "dejavuserif"}):
+            mathtext.math_to_image(f"${tex.strip()}$", buf, prop=FontProperties(size=fontsize), format="svg")
+    except Exception:  # mathtext raises ValueError/ParseException/... for unsupported TeX
+        return None
+    svg = buf.getvalue().decode("utf-8")
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _render_math(soup, cell) -> None:
+    """Replace ``$...$`` / ``$$...$$`` in a markdown cell's text by inline SVG (or styled text)."""
+    from bs4 import NavigableString
+
+    for node in list(cell.find_all(string=True)):
+        if node.find_parent(["code", "pre", "script", "style"]) is not None or "$" not in node:
+            continue
+        text = str(node)
+        pieces: list = []
+        pos = 0
+        pattern = re.compile(_DISPLAY_MATH.pattern + "|" + _INLINE_MATH.pattern, re.S)
+        for m in pattern.finditer(text):
+            display = m.group(1) is not None
+            tex = m.group(1) if display else m.group(2)
+            pieces.append(NavigableString(text[pos:m.start()]))
+            uri = tex_to_svg_uri(tex, 12.5 if display else 11.0)
+            if uri:
+                img = soup.new_tag("img", src=uri, alt=tex)
+                img["class"] = ["csat-math-svg"] + (["csat-math-display"] if display else [])
+                pieces.append(img)
+            else:
+                span = soup.new_tag("span")
+                span["class"] = ["csat-math"] + (["csat-math-display"] if display else [])
+                span.string = tex
+                pieces.append(span)
+            pos = m.end()
+        if not pieces:
+            continue
+        pieces.append(NavigableString(text[pos:]))
+        for p in pieces:
+            node.insert_before(p)
+        node.extract()
+
+
+def _inline_local_image(img, base_dir: Path) -> None:
+    src = img.get("src", "")
+    if not src or src.startswith("data:") or re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+        return
+    p = (base_dir / src).resolve()
+    if p.is_file():
+        mime = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+        img["src"] = f"data:{mime};base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+
+
+_EXTERNAL = re.compile(r"""(?:\b(?:src|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
+                       r"""|(?:url\(\s*["']?\s*(?:https?:)?//)|(?:@import\s+["']?(?:url\()?\s*["']?\s*(?:https?:)?//)"""
+                       r"""|(?:<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//)""", re.I)
+
+
+def external_resources(text: str) -> list[str]:
+    """Every place where an HTML text would load something from the network.
+
+    Checks ``src/srcset/poster/data=`` attributes, CSS ``url()`` and ``@import``, and
+    ``<link href>`` pointing to ``http(s)://`` or ``//``.  Plain ``<a href>`` links are not
+    resources and are allowed.
+    """
+    return [m.group(0) for m in _EXTERNAL.finditer(text)]
+
+
+def _strip_external(soup) -> None:
+    """Remove scripts and anything that would be fetched from the network (the report is static)."""
+    for tag in soup.find_all(["script", "iframe", "object", "embed", "base"]):
+        tag.decompose()
+    for tag in soup.find_all("link"):
+        tag.decompose()
+    for tag in soup.find_all(True):
+        for attr in ("src", "srcset", "poster", "data"):
+            v = tag.get(attr)
+            if isinstance(v, str) and re.match(r"^\s*(?:https?:)?//", v, re.I):
+                alt = tag.get("alt") or v
+                note = soup.new_tag("span")
+                note["class"] = ["csat-note"]
+                note.string = f"[external resource not embedded: {alt}]"
+                tag.replace_with(note)
+                break
+        for attr in [a for a in tag.attrs if a.lower().startswith("on")]:
+            del tag[attr]
+    for st in soup.find_all("style"):
+        if st.string and external_resources(st.string):
+            st.string = _EXTERNAL.sub("/* removed external resource */ (", st.string)
+    for tag in soup.find_all(style=True):
+        if external_resources(tag["style"]):
+            del tag["style"]
+
+
+@dataclass
+class _Counters:
+    tables: int = 0
+    figures: int = 0
+
+
+def process_stage(fragment: str, number: int, stage: str, language: str, counters: _Counters,
+                  base_dir: Path | None = None) -> tuple[str, list[dict], list[dict], list[dict]]:
+    """Prepare one stage's fragment for the report.
+
+    Removes the notebook's own title (the report gives the stage heading), moves the other
+    headings one level down and gives them unique ids, wraps bare images as figures, numbers
+    the captions across the report (``Table 3``/``表 3``, ``Figure 2``/``图 2``), renders TeX,
+    inlines local images and removes scripts and network resources.
+
+    Returns ``(html, toc_children, tables, figures)``.
+    """
+    from bs4 import BeautifulSoup
+
+    w = _w(language)
+    soup = BeautifulSoup(fragment, "html.parser")
+    _strip_external(soup)
+    for a in soup.select("a.anchor-link"):
+        a.decompose()
+    # the notebook's title: the first h1 of the first markdown cell
+    first_md = soup.select_one("div.jp-MarkdownCell")
+    if first_md is not None:
+        h1 = first_md.find("h1")
+        if h1 is not None:
+            h1.decompose()
+    for md in soup.select("div.jp-MarkdownCell"):
+        _render_math(soup, md)
+    toc: list[dict] = []
+    headings = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
+    # the shallowest remaining notebook heading becomes h2 (the stage heading is the h1)
+    shift = 2 - min((int(h.name[1]) for h in headings), default=2)
+    for k, h in enumerate(headings, start=1):
+        level = int(h.name[1])
+        h.name = f"h{max(2, min(level + shift, 6))}"
+        h["id"] = f"s{number}-{k}"
+        if h.name == "h2" and h.find_parent("figure") is None:
+            toc.append({"id": h["id"], "text": h.get_text(" ", strip=True)})
+    if base_dir is not None:
+        for img in soup.find_all("img"):
+            _inline_local_image(img, base_dir)
+    # bare images (plt.show(), display(Image)) become numbered figures too
+    for div in soup.select("div.jp-RenderedImage, div.jp-RenderedSVG"):
+        if div.find_parent("figure") is not None:
+            continue
+        fig = soup.new_tag("figure")
+        fig["class"] = ["csat-figure", "csat-figure-auto"]
+        fig["data-stage"] = stage
+        div.wrap(fig)
+        cap = soup.new_tag("figcaption")
+        cap["class"] = ["csat-caption", "csat-figure-caption"]
+        fig.append(cap)
+    tables, figures = [], []
+    for cap in soup.select("figcaption.csat-caption"):
+        classes = cap.get("class", [])
+        fig = cap.find_parent("figure")
+        if "csat-table-caption" in classes or (fig is not None and "csat-table-wrap" in fig.get("class", [])):
+            counters.tables += 1
+            n, word, kind, bucket = counters.tables, w["table"], "table", tables
+        else:
+            counters.figures += 1
+            n, word, kind, bucket = counters.figures, w["figure"], "figure", figures
+        label = f"{word} {n}" if language == "zh" else f"{word} {n}."
+        text = cap.get_text(" ", strip=True)
+        span = soup.new_tag("span")
+        span["class"] = ["csat-caption-label"]
+        span.string = label
+        cap.insert(0, span)
+        target = fig if fig is not None else cap
+        target["id"] = f"{kind}-{n}"
+        bucket.append({"id": f"{kind}-{n}", "label": label, "text": text})
+    return str(soup), toc, tables, figures
+
+
+# ------------------------------------------------------------------------------------ page
+def _jinja_env():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=False, lstrip_blocks=False)
+
+
+def _css():
+    from markupsafe import Markup
+
+    return Markup((TEMPLATES / "report.css").read_text(encoding="utf-8"))
+
+
+def _csat_version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("csat")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def parse_overrides_arg(text: str | None) -> dict:
+    """``--overrides`` value: a JSON object, or ``key=value key2=value2`` (YAML values)."""
+    if text is None or not str(text).strip():
+        return {}
+    text = str(text).strip()
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ReportError(f"--overrides: not a valid JSON object ({err})") from None
+        if not isinstance(obj, dict):
+            raise ReportError("--overrides: must be a JSON object like {\"bootstrap\": 200}")
+        return obj
+    return parse_overrides(text)
+
+
+def read_overrides_file(path: str | Path) -> dict:
+    """Overrides from a YAML/JSON file: ``reports/<study>/.build/papermill.yaml`` (key ``overrides``)
+    or a plain mapping of dotted keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"{path}: overrides file not found")
+    try:
+        obj = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ReportError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(obj, dict):
+        raise ReportError(f"{path}: must hold a mapping")
+    if "overrides" in obj or "params_file" in obj:
+        obj = obj.get("overrides") or {}
+        if not isinstance(obj, dict):
+            raise ReportError(f"{path}: key 'overrides' must be a mapping")
+    return obj
+
+
+def build_report_html(study: str, params_file: str | Path, overrides: dict | None = None,
+                      root: str | Path | None = None, now: _dt.datetime | None = None) -> Path:
+    """Write ``reports/<study>/report.html`` from the five executed notebooks; return its path."""
+    params_file = Path(params_file)
+    root = Path(root) if root is not None else project_root(params_file)
+    overrides = dict(overrides or {})
+    p = load_params(params_file, overrides, root=root, check_data=False)
+    if p.study != study:
+        raise ReportError(f"{params_file}: key 'study' is {p.study!r}, but --study is {study!r}")
+    lang = p.language
+    w = _w(lang)
+    report_dir = root / "reports" / study
+    notebooks = stage_notebooks(report_dir)
+    now = now or _dt.datetime.now().astimezone()
+
+    from markupsafe import Markup
+
+    exporter = _exporter()
+    counters = _Counters()
+    stages, toc, all_tables, all_figures = [], [], [], []
+    for i, s in enumerate(STAGES, start=1):
+        frag = notebook_fragment(notebooks[s], exporter)
+        body, children, tables, figures = process_stage(frag, i, s, lang, counters, base_dir=report_dir)
+        sid = f"stage-{i}"
+        title = stage_title(s, lang)
+        stages.append({"id": sid, "name": s, "number": str(i), "title": title, "body": Markup(body)})
+        toc.append({"id": sid, "number": str(i), "text": title, "children": children})
+        all_tables += tables
+        all_figures += figures
+
+    cleaning = _read_json(report_dir / "results" / "cleaning.json", {}) or {}
+    n_clean, n_raw = cleaning.get("n_clean"), cleaning.get("n_raw")
+    if n_clean is not None and n_raw is not None:
+        sample = w["kept"].format(n_clean=n_clean, n_raw=n_raw)
+    elif n_clean is not None:
+        sample = w["kept_only"].format(n_clean=n_clean)
+    else:
+        sample = w["unknown"]
+
+    data_path = resolve_data_path(p, params_file, root)
+    if data_path.is_file():
+        data_sha, data_size = sha256_file(data_path), _fmt_size(data_path.stat().st_size)
+    else:
+        data_sha, data_size = w["not_found"], w["not_found"]
+
+    git = git_info(root)
+    git["state"] = (w["unknown"] if git["dirty"] is None else
+                    w["dirty_tree"] if git["dirty"] else w["clean_tree"])
+
+    runinfo = read_runinfo(report_dir)
+    runs = []
+    for s in STAGES:
+        r = runinfo.get(s)
+        if r is None:
+            runs.append({"title": stage_title(s, lang), "finished": w["not_recorded"], "seconds": "",
+                         "overrides": ""})
+            continue
+        sec = r.get("seconds")
+        runs.append({"title": stage_title(s, lang), "finished": str(r.get("finished", "")),
+                     "seconds": f"{sec:.1f}" if isinstance(sec, (int, float)) else str(sec or ""),
+                     "overrides": json.dumps(r.get("overrides") or {}, ensure_ascii=False, sort_keys=True)})
+
+    lock_file = root / "requirements.lock"
+    try:
+        params_display = str(params_file.resolve().relative_to(root.resolve()))
+    except ValueError:
+        params_display = str(params_file)
+    try:
+        data_display = str(data_path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        data_display = str(data_path)
+
+    ctx = {
+        "lang_attr": "zh-CN" if lang == "zh" else "en",
+        "language": lang,
+        "csat_version": _csat_version(),
+        "css": _css(),
+        "w": w,
+        "title": p.title or p.study,
+        "study": p.study,
+        "date": now.strftime("%Y-%m-%d"),
+        "built": now.isoformat(timespec="seconds"),
+        "data_file": data_display,
+        "sample": sample,
+        "params_file": params_display,
+        "overrides_text": " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()),
+        "overrides_json": json.dumps(overrides, indent=2, ensure_ascii=False, sort_keys=True) if overrides else w["none"],
+        "git": git,
+        "toc": toc,
+        "list_tables": all_tables,
+        "list_figures": all_figures,
+        "stages": stages,
+        "packages": package_versions(lock_file),
+        "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
+        "data_sha256": data_sha,
+        "data_size": data_size,
+        "runs": runs,
+        "python_version": platform.python_version(),
+        "platform": platform.platform(),
+        "params_text": params_file.read_text(encoding="utf-8"),
+    }
+    page = _jinja_env().get_template("page.html.j2").render(**ctx)
+    bad = external_resources(page)
+    if bad:
+        raise ReportError(f"report for {study!r} would load from the network: {bad[:3]}")
+    return atomic_write_text(report_dir / "report.html", page)
+
+
+# ------------------------------------------------------------------------------------ PDF
+def find_chromium() -> str:
+    """Path of the Chromium program (``$CSAT_CHROMIUM``, ``chromium``, ``chromium-browser``)."""
+    for cand in (os.environ.get("CSAT_CHROMIUM"), "chromium", "chromium-browser"):
+        if cand:
+            path = shutil.which(cand)
+            if path:
+                return path
+    raise ReportError("Chromium is needed to print report.pdf but was not found. On Debian/Ubuntu install "
+                      f"the packages: sudo apt-get install {' '.join(PDF_PACKAGES)}  (or run make as root, "
+                      "which installs them); set CSAT_CHROMIUM=/path/to/chromium to use another build.")
+
+
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 300) -> Path:
+    """Print an HTML file to PDF with Chromium headless, offline, atomically.
+
+    Chromium is run with a throw-away profile and no network services
+    (``--disable-background-networking --disable-component-update --disable-sync``) and
+    ``--no-pdf-header-footer``; the page size, margins and page numbers come from the
+    report's print CSS.
+    """
+    html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+    if not html_path.is_file():
+        raise ReportError(f"{html_path}: HTML file not found")
+    chromium = find_chromium()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="csat-chromium-") as tmp:
+        out = Path(tmp) / "out.pdf"
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
+               "--mute-audio", "--hide-scrollbars", "--disable-crash-reporter",
+               f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
+               f"--print-to-pdf={out}", html_path.as_uri()]
+        env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=f"{tmp}/config", XDG_CACHE_HOME=f"{tmp}/cache")
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise ReportError(f"Chromium did not finish printing {html_path} within {timeout:.0f} s") from None
+        if not out.is_file() or out.stat().st_size == 0 or not out.read_bytes()[:5] == b"%PDF-":
+            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
+            raise ReportError(f"Chromium failed to print {html_path} to PDF (exit code {proc.returncode}): "
+                              + " | ".join(tail))
+        atomic_write_bytes(pdf_path, out.read_bytes())
+    return pdf_path
+
+
+def build_study(study: str, params_file: str | Path, overrides: dict | None = None,
+                root: str | Path | None = None, pdf: bool = True) -> dict:
+    """Build ``report.html`` (and ``report.pdf``) of one study; return ``{"html": path, "pdf": path|None}``."""
+    html_path = build_report_html(study, params_file, overrides, root=root)
+    pdf_path = html_to_pdf(html_path, html_path.with_name("report.pdf")) if pdf else None
+    return {"html": html_path, "pdf": pdf_path}
+
+
+# ---------------------------------------------------------------------------------- index
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (int, float)):
+        if isinstance(x, float) and not math.isfinite(x):
+            return "–"
+        return f"{x:.{digits}f}" if isinstance(x, float) else str(x)
+    try:
+        return f"{float(x):.{digits}f}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _fit_values(obj: Any) -> dict[str, str]:
+    """cfi, tli, rmsea, srmr from ``sem_fit.json`` (flat mapping, nested under fit/measures, or rows)."""
+    flat: dict[str, Any] = {}
+
+    def walk(o: Any, depth: int = 0):
+        if depth > 3:
+            return
+        if isinstance(o, dict):
+            if "measure" in o and "value" in o:
+                flat.setdefault(str(o["measure"]).lower(), o["value"])
+            for k, v in o.items():
+                if isinstance(v, (int, float)) or v is None:
+                    flat.setdefault(str(k).lower(), v)
+            for v in o.values():
+                if isinstance(v, (dict, list)):
+                    walk(v, depth + 1)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v, depth + 1)
+
+    walk(obj)
+    return {k: _fmt(flat.get(k)) for k in ("cfi", "tli", "rmsea", "srmr")}
+
+
+def _study_params(root: Path, study: str) -> dict:
+    """The study's params mapping (raw YAML; empty if none), found via .build/papermill.yaml or params/."""
+    cands = []
+    pm = root / "reports" / study / ".build" / "papermill.yaml"
+    if pm.is_file():
+        try:
+            pf = (yaml.safe_load(pm.read_text(encoding="utf-8")) or {}).get("params_file")
+            if pf:
+                cands.append(Path(pf) if Path(pf).is_absolute() else root / pf)
+        except (yaml.YAMLError, AttributeError):
+            pass
+    cands.append(root / "params" / f"{study}.yaml")
+    for c in cands:
+        if c.is_file():
+            try:
+                raw = yaml.safe_load(c.read_text(encoding="utf-8"))
+            except yaml.YAMLError:
+                continue
+            if isinstance(raw, dict):
+                return raw
+    return {}
+
+
+def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tuple[str | None, float | None]:
+    """``(construct, index)`` from ``results/construct_scores.csv`` (columns construct, index).
+
+    Picks the IPMA target if given and present, else a construct named SAT / satisfaction
+    (any case), else the first row.
+    """
+    import pandas as pd
+
+    scores_csv = Path(scores_csv)
+    if not scores_csv.is_file():
+        return None, None
+    try:
+        df = pd.read_csv(scores_csv)
+    except Exception as err:  # pandas raises several parser errors
+        raise ReportError(f"{scores_csv}: cannot read ({err})") from None
+    if "construct" not in df.columns or "index" not in df.columns or df.empty:
+        return None, None
+    names = df["construct"].astype(str)
+    row = None
+    if target is not None and (names == target).any():
+        row = df[names == target].iloc[0]
+    else:
+        hit = names.str.lower().isin(["sat", "satisfaction", "csi", "acsi"])
+        row = df[hit].iloc[0] if hit.any() else df.iloc[0]
+    val = row["index"]
+    try:
+        val = float(val)
+    except (TypeError, ValueError):
+        val = None
+    return str(row["construct"]), val
+
+
+def study_summary(root: str | Path, study: str) -> dict:
+    """Key figures of one built study for the index page."""
+    root = Path(root)
+    d = root / "reports" / study
+    raw = _study_params(root, study)
+    cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
+    target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
+    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target)
+    label = construct
+    cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
+    if construct is not None and isinstance(cons.get(construct), dict):
+        c = cons[construct]
+        lab = (c.get("label_zh") if raw.get("language") == "zh" else None) or c.get("label")
+        if lab:
+            label = f"{construct}: {lab}"
+    fit = _fit_values(_read_json(d / "results" / "sem_fit.json", {}))
+    links = []
+    for name, text in [("report.html", "report (HTML)"), ("report.pdf", "report (PDF)")]:
+        if (d / name).is_file():
+            links.append({"href": f"{study}/{name}", "text": text})
+    for s in STAGES:
+        for ext in ("html", "ipynb"):
+            if (d / f"{s}.{ext}").is_file():
+                links.append({"href": f"{study}/{s}.{ext}", "text": f"{s[:2]} {ext}"})
+                break
+    n = cleaning.get("n_clean")
+    return {"study": study, "title": str(raw.get("title") or ""), "n": "–" if n is None else str(n),
+            "index": None if idx is None else _fmt(idx, 1), "index_construct": label, "fit": fit,
+            "links": links}
+
+
+def built_studies(root: str | Path) -> list[str]:
+    """Folders under ``reports/`` that hold a report.html or a results/ folder, sorted."""
+    rep = Path(root) / "reports"
+    if not rep.is_dir():
+        return []
+    return sorted(p.name for p in rep.iterdir()
+                  if p.is_dir() and not p.name.startswith(".")
+                  and ((p / "report.html").is_file() or (p / "results").is_dir()))
+
+
+def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path:
+    """Write ``reports/index.html`` listing every built study; return its path."""
+    root = Path(root)
+    now = now or _dt.datetime.now().astimezone()
+    studies = [study_summary(root, s) for s in built_studies(root)]
+    page = _jinja_env().get_template("studies.html.j2").render(
+        css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies)
+    return atomic_write_text(root / "reports" / "index.html", page)
+
+
+# ------------------------------------------------------------------------------------ CLI
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m csat.report", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    st = sub.add_parser("study", help="build reports/<study>/report.html and report.pdf")
+    st.add_argument("--study", required=True)
+    st.add_argument("--params", required=True, help="params/<study>.yaml")
+    st.add_argument("--overrides", default=None,
+                    help='one-run overrides: JSON object {"bootstrap": 200} or "bootstrap=200 seed=7"')
+    st.add_argument("--overrides-file", default=None,
+                    help="YAML file with the overrides (reports/<study>/.build/papermill.yaml)")
+    st.add_argument("--root", default=None, help="project root (default: parent of params/)")
+    st.add_argument("--no-pdf", action="store_true", help="build report.html only")
+    ix = sub.add_parser("index", help="build reports/index.html")
+    ix.add_argument("--root", default=".", help="project root (default: current directory)")
+    args = ap.parse_args(argv)
+    try:
+        if args.cmd == "study":
+            overrides = read_overrides_file(args.overrides_file) if args.overrides_file else {}
+            overrides.update(parse_overrides_arg(args.overrides))
+            out = build_study(args.study, args.params, overrides, root=args.root, pdf=not args.no_pdf)
+            print(f"wrote {out['html']}" + (f" and {out['pdf']}" if out["pdf"] else ""))
+        else:
+            print(f"wrote {build_index(args.root)}")
+    except (ReportError, ParamsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

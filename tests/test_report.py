@@ -1,0 +1,279 @@
+"""Study report (HTML + PDF) and studies index, built from a small fake study tree.
+
+The fake study has five executed notebooks made with nbformat: markdown headings, hidden
+code, a ``stage.table``-style HTML table, a ``stage.figure``-style HTML figure and a bare PNG
+output.  The PDF test prints with Chromium (a required system dependency, installed by
+``make``) and reads the text back with ``pdftotext`` (poppler-utils).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+import subprocess
+import zlib
+import struct
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from csat import report
+from csat.stage import STAGES
+
+XSS = "<script>alert(1)</script>"
+CODE_MARK = "secret_code_line_should_not_show = 42"
+
+
+def _png(width: int = 4, height: int = 3) -> bytes:
+    """A tiny valid RGB PNG (no matplotlib needed)."""
+    raw = b"".join(b"\x00" + b"\x30\x60\x90" * width for _ in range(height))
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _table_html(stage: str, caption: str, rows: list[tuple[str, float]]) -> str:
+    # the markup csat.stage.Stage.table emits (caption and cells escaped)
+    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{b:.3f}</td></tr>" for a, b in rows)
+    return (f'<figure class="csat-table-wrap" data-stage="{stage}">'
+            f'<figcaption class="csat-caption csat-table-caption">{html.escape(caption)}</figcaption>'
+            f'<table class="csat-table"><thead><tr><th>construct</th><th>mean</th></tr></thead>'
+            f"<tbody>{body}</tbody></table></figure>")
+
+
+def _figure_html(stage: str, caption: str) -> str:
+    b64 = base64.b64encode(_png()).decode()
+    return (f'<figure class="csat-figure" data-stage="{stage}">'
+            f'<img src="data:image/png;base64,{b64}" alt="{html.escape(caption, quote=True)}"/>'
+            f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption></figure>')
+
+
+def _notebook(stage: str, label: str) -> nbformat.NotebookNode:
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                               "language": "python"}})
+    params = new_code_cell('params_file = "params/demo.yaml"\noverrides = {}', metadata={"tags": ["parameters"]},
+                           execution_count=1)
+    start = new_code_cell(f'import csat.stage\nstage = csat.stage.start("{stage}", params_file, overrides)\n'
+                          f"{CODE_MARK}", execution_count=2)
+    table = new_code_cell("stage.table(df, caption)", execution_count=3, outputs=[
+        new_output("display_data", data={"text/html": _table_html(stage, f"Means of {stage}: {label}",
+                                                                  [(label, 3.25), ("Loyalty", 3.5)]),
+                                         "text/plain": "<IPython.core.display.HTML object>"})])
+    figure = new_code_cell("stage.figure(fig, 'x', caption)", execution_count=4, outputs=[
+        new_output("display_data", data={"text/html": _figure_html(stage, f"Distribution ({label})"),
+                                         "text/plain": "<IPython.core.display.HTML object>"})])
+    bare = new_code_cell("plt.show()", execution_count=5, outputs=[
+        new_output("display_data", data={"image/png": base64.b64encode(_png()).decode(),
+                                         "text/plain": "<Figure size 640x480 with 1 Axes>"}),
+        new_output("stream", name="stderr", text="UserWarning: noisy library warning\n")])
+    nb.cells = [
+        new_markdown_cell(f"# Notebook {stage}\n\nWhat this stage does, for a student.\n\n"
+                          f"## Section of {stage}\n\nCronbach's alpha is $\\alpha = \\frac{{k}}{{k-1}}$.\n"),
+        params, start, table, figure, bare,
+        new_markdown_cell(f"### Detail of {stage}\n\nMore text."),
+        new_code_cell("stage.finish()", execution_count=6),
+    ]
+    return nb
+
+
+def make_fake_study(root, study="fake", language="en", title=f"Satisfaction survey {XSS}",
+                    label=f"Satisfaction {XSS}"):
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    (root / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    raw = root / "data" / "raw" / f"{study}.csv"
+    raw.write_bytes("id,sat1,sat2,loy1\n1,4,5,3\n2,3,4,4\n3,5,5,5\n".encode())
+    params = root / "params" / f"{study}.yaml"
+    params.write_text(
+        f"study: {study}\n"
+        f"title: {json.dumps(title, ensure_ascii=False)}\n"
+        f"language: {language}\n"
+        f"data:\n  path: data/raw/{study}.csv\n  id: id\n"
+        "scale: {min: 1, max: 5}\n"
+        "constructs:\n"
+        f"  SAT:\n    label: {json.dumps(label, ensure_ascii=False)}\n    label_zh: 满意度\n    items: [sat1, sat2]\n"
+        "  LOY:\n    label: Loyalty\n    label_zh: 忠诚度\n    items: [loy1]\n"
+        "ipma:\n  target: SAT\n", encoding="utf-8")
+    rep = root / "reports" / study
+    (rep / "results").mkdir(parents=True, exist_ok=True)
+    (rep / "results" / "cleaning.json").write_text(json.dumps({"n_raw": 200, "n_clean": 180}))
+    (rep / "results" / "construct_scores.csv").write_text("construct,mean,index\nLOY,3.5,62.5\nSAT,4.1,77.25\n")
+    (rep / "results" / "sem_fit.json").write_text(json.dumps({"cfi": 0.9612, "tli": 0.95, "rmsea": 0.0512,
+                                                              "srmr": 0.041, "chisq": 12.3}))
+    for i, s in enumerate(STAGES):
+        (rep / "runinfo").mkdir(exist_ok=True)
+        (rep / "runinfo" / f"{s}.json").write_text(json.dumps(
+            {"stage": s, "study": study, "finished": f"2026-01-02T03:04:0{i}+00:00", "seconds": 1.5 + i,
+             "overrides": {"bootstrap": 50}}))
+        lab = "满意度" if language == "zh" else label
+        nbformat.write(_notebook(s, lab), str(rep / f"{s}.ipynb"))
+    return params, raw
+
+
+@pytest.fixture(scope="module")
+def en_study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("proj")
+    params, raw = make_fake_study(root)
+    (root / "requirements.lock").write_text("numpy==2.4.6\npandas==3.1.1\nsemopy==2.3.11\n")
+    out = report.build_report_html("fake", params, {"bootstrap": 50}, root=root)
+    return root, params, raw, out.read_text(encoding="utf-8")
+
+
+def test_report_structure(en_study):
+    root, params, raw, page = en_study
+    assert (root / "reports" / "fake" / "report.html").is_file()
+    # title page with title, date, data file and n from cleaning.json
+    assert 'class="csat-titlepage"' in page
+    assert "Satisfaction survey &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "data/raw/fake.csv" in page
+    assert "180 of 200 responses kept" in page
+    assert re.search(r"<tr><th scope=\"row\">Date</th><td>\d{4}-\d\d-\d\d</td>", page)
+    # contents: one entry per stage, in order, plus provenance
+    toc = page[page.index('id="contents"'):page.index('class="csat-stage"')]
+    positions = [toc.index(f'href="#stage-{i}"') for i in range(1, 6)]
+    assert positions == sorted(positions)
+    for s in STAGES:
+        assert report.stage_title(s, "en") in toc
+    assert "Section of 03_reliability_validity" in toc
+    assert 'href="#provenance"' in toc
+    # stages in order, each with its heading
+    starts = [page.index(f'data-stage="{s}">\n  <h1 class="csat-stage-title">') for s in STAGES]
+    assert starts == sorted(starts)
+    # numbered captions across the report: 5 tables, 10 figures (5 HTML + 5 bare PNG)
+    assert re.findall(r'<span class="csat-caption-label">Table (\d+)\.</span>', page) == [str(i) for i in range(1, 6)]
+    assert re.findall(r'<span class="csat-caption-label">Figure (\d+)\.</span>', page) == [str(i) for i in range(1, 11)]
+    assert 'id="table-3"' in page and 'id="figure-10"' in page
+    # the notebook titles are replaced by the stage headings; sub-headings one level down
+    assert "Notebook 01_cleaning" not in page
+    assert re.search(r'<h2 id="s1-\d+">Section of 01_cleaning</h2>', page)
+    assert re.search(r"<h3 id=\"s1-\d+\">Detail of 01_cleaning</h3>", page)
+    # TeX drawn offline as inline SVG
+    assert 'class="csat-math-svg" src="data:image/svg+xml;base64,' in page
+
+
+def test_report_hides_code_and_loads_nothing(en_study):
+    _, _, _, page = en_study
+    assert CODE_MARK not in page and "csat.stage.start" not in page
+    assert "jp-InputArea-editor" not in page and "In&nbsp;[" not in page
+    assert "noisy library warning" not in page            # stderr stays in the per-notebook HTML
+    assert report.external_resources(page) == []
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert "<script" not in page.lower()
+    assert "mathjax" not in page.lower() and "require.js" not in page.lower()
+    assert '"Noto Sans CJK SC"' in page
+
+
+def test_user_text_is_escaped(en_study):
+    _, _, _, page = en_study
+    assert XSS not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # in a caption (from stage.table), on the title page and in the <title>, in the params listing
+    assert "<title>Satisfaction survey &lt;script&gt;" in page
+    assert re.search(r"Means of 02_descriptives: Satisfaction &lt;script&gt;alert\(1\)&lt;/script&gt;</figcaption>", page)
+    prov = page[page.index('id="provenance"'):]
+    assert "label: &#34;Satisfaction &lt;script&gt;alert(1)&lt;/script&gt;&#34;" in prov
+
+
+def test_provenance(en_study):
+    root, params, raw, page = en_study
+    prov = page[page.index('<section class="csat-provenance"'):]
+    assert hashlib.sha256(raw.read_bytes()).hexdigest() in prov
+    for pkg in report.KEY_PACKAGES:
+        assert f"<td>{pkg}</td>" in prov
+    assert "<td>numpy</td><td>2.4.6</td>" in prov and "<td>semopy</td><td>2.3.11</td>" in prov
+    assert "<td>Python</td>" in prov
+    assert "2026-01-02T03:04:04+00:00" in prov and ">5.5</td>" in prov    # 05_sem run info
+    assert "&#34;bootstrap&#34;: 50" in prov
+    assert "ipma:\n  target: SAT" in prov                                      # params verbatim
+    assert "unknown" in prov                                                   # tmp tree is not a git repo
+
+
+def test_git_info_in_repo():
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    info = report.git_info(here)
+    head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode == 0:
+        assert info["commit"] == head.stdout.strip() and info["dirty"] in (True, False)
+    else:
+        assert info["commit"] == "unknown"
+
+
+def test_read_lock_normalises_names(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# pinned\nfactor_analyzer==0.5.1\nPyYAML==6.0.3\njupyter-core==5.9.1 ; python_version>'3'\n-e .\n")
+    assert report.read_lock(lock) == {"factor-analyzer": "0.5.1", "pyyaml": "6.0.3", "jupyter-core": "5.9.1"}
+
+
+def test_chinese_report_and_index(tmp_path):
+    params, _ = make_fake_study(tmp_path, study="zhs", language="zh", title="顾客满意度调查")
+    page = report.build_report_html("zhs", params, root=tmp_path).read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    for s in STAGES:
+        assert report.stage_title(s, "zh") in page
+    assert ">目录</h1>" in page and ">溯源信息</h1>" in page
+    assert '<span class="csat-caption-label">表 2</span>' in page
+    assert '<span class="csat-caption-label">图 4</span>' in page
+    assert "清洗后保留 180 份（原始 200 份）" in page and ">样本量</th>" in page
+    assert "满意度" in page
+    # the index lists both studies with their key figures, escaped
+    make_fake_study(tmp_path, study="other")
+    idx = report.build_index(tmp_path).read_text(encoding="utf-8")
+    assert 'data-study="zhs"' in idx and 'data-study="other"' in idx
+    assert 'href="zhs/report.html"' in idx and 'href="zhs/01_cleaning.ipynb"' in idx
+    assert "77.2" in idx and "SAT: 满意度" in idx                # ipma target SAT, not the first row
+    assert ">0.961<" in idx and ">0.051<" in idx and ">0.041<" in idx
+    assert XSS not in idx and "&lt;script&gt;" in idx
+    assert report.external_resources(idx) == []
+
+
+def test_cli_errors_are_clear(tmp_path, capsys):
+    params, _ = make_fake_study(tmp_path, study="cli")
+    (tmp_path / "reports" / "cli" / "04_factor_analysis.ipynb").unlink()
+    rc = report.main(["study", "--study", "cli", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "04_factor_analysis.ipynb" in err and "not found" in err
+    rc = report.main(["study", "--study", "wrong", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
+    assert rc == 2 and "--study is 'wrong'" in capsys.readouterr().err
+
+
+def test_overrides_arguments(tmp_path):
+    assert report.parse_overrides_arg('{"bootstrap": 200, "efa.n_factors": 3}') == {"bootstrap": 200,
+                                                                                   "efa.n_factors": 3}
+    assert report.parse_overrides_arg("bootstrap=200 language=zh") == {"bootstrap": 200, "language": "zh"}
+    pm = tmp_path / "papermill.yaml"
+    pm.write_text("overrides:\n  seed: 7\nparams_file: params/x.yaml\n")
+    assert report.read_overrides_file(pm) == {"seed": 7}
+
+
+def test_missing_chromium_message(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
+    with pytest.raises(report.ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
+        report.find_chromium()
+
+
+def test_pdf_has_chinese_and_every_stage(tmp_path):
+    params, _ = make_fake_study(tmp_path, study="pdfz", language="zh", title="顾客满意度调查 " + XSS)
+    rc = report.main(["study", "--study", "pdfz", "--params", str(params), "--root", str(tmp_path),
+                      "--overrides", '{"bootstrap": 50}'])
+    assert rc == 0
+    pdf = tmp_path / "reports" / "pdfz" / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "满意度" in text and "忠诚度" in text
+    for s in STAGES:
+        assert report.stage_title(s, "zh") in text
+    assert "溯源信息" in text and "目录" in text
+    assert "<script>alert(1)</script>" in text        # shown as text, never run
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
+    assert n_pages >= 8                                  # title, contents, 5 stages, provenance: page breaks
