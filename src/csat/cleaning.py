@@ -1,0 +1,567 @@
+"""Cleaning with a logged, reproducible exclusion flow; missing-data diagnostics.
+
+:func:`clean` applies the exclusion rules of ``params.cleaning`` in this fixed order; each
+respondent is counted by the **first** rule that excludes it (CONSORT style, Schulz et al. 2010):
+
+1. ``duplicates`` (``cleaning.drop_duplicates``): a repeated respondent id (when ``data.id``
+   is set), or the same answers on every item as an earlier respondent (missing matching
+   missing).  The first occurrence is kept.  Rows whose answered items do not vary (zero
+   variance, a single answer or none) are *not* matched on answers: such rows carry no
+   fingerprint and are left to the straightlining and missing-data rules.
+2. ``speeders``: completion time (``data.duration``, seconds) below ``cleaning.min_duration``,
+   or below ``cleaning.speeder_median_ratio`` x the median time of the respondents still in
+   the sample at this step.  A missing time is not evidence of speeding.
+3. ``straightlining``: zero variance across *all* items (the whole grid, before reverse-keyed
+   items are recoded) with at least 3 answered items.  Zero variance within one construct
+   block (>= 3 answered items of that block) is only flagged, as information.
+4. ``attention_checks``: column -> expected answer; any other answer, or none, fails.
+5. ``max_missing_share``: share of items missing (after missing codes and out-of-range values
+   became missing at intake) greater than the threshold.
+
+Then reverse-keyed items are recoded as ``min + max - x``.  With every rule switched off no
+respondent is dropped.  :func:`little_mcar` is Little's (1988) test that the item data are
+missing completely at random.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .results import Diagnostic
+
+RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"]
+MIN_STRAIGHTLINE_ITEMS = 3
+
+RULE_TEXT = {
+    "duplicates": ("Duplicates", "重复作答"),
+    "speeders": ("Speeders", "作答过快"),
+    "straightlining": ("Straightlining", "直线作答"),
+    "attention_checks": ("Failed attention check", "未通过注意力检测"),
+    "max_missing_share": ("Too many missing items", "缺失题项过多"),
+}
+
+__all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
+           "cleaning_diagnostics", "plot_missing_map", "plot_missing_rates", "plot_flow", "reverse_code"]
+
+
+@dataclass
+class CleaningResult:
+    """Output of :func:`clean`.
+
+    data : the analysis frame (id, items, groups, recommend, duration) of the kept respondents,
+        reverse-keyed items recoded; index ``row`` = data row number in the raw file.
+    flags : one row per raw respondent: ``row, id, excluded_by`` ('' when kept) and
+        ``straightline_blocks`` (constructs answered with zero variance, information only).
+    flow : CONSORT table ``step, excluded, remaining, active, description``.
+    exclusions : {rule: count} for all five rules (0 when a rule is off).
+    block_straightlining : tidy ``row, id, construct`` for kept respondents with a zero-variance block.
+    rules : {rule: human-readable definition as applied}.
+    """
+
+    data: pd.DataFrame
+    flags: pd.DataFrame
+    flow: pd.DataFrame
+    exclusions: dict
+    block_straightlining: pd.DataFrame
+    rules: dict = field(default_factory=dict)
+
+    @property
+    def n_raw(self) -> int:
+        return int(len(self.flags))
+
+    @property
+    def n_clean(self) -> int:
+        return int(len(self.data))
+
+
+# ----------------------------------------------------------------------------- helpers
+def _rows(df: pd.DataFrame) -> np.ndarray:
+    if df.index.name == "row" and df.index.dtype.kind in "iu":
+        return np.asarray(df.index, dtype="int64")
+    return np.arange(1, len(df) + 1, dtype="int64")
+
+
+def _isnan(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+
+
+def _num(v):
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Number):
+        return None if _isnan(v) else float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _answer_matches(v, expected, labels: dict) -> bool:
+    """Does answer ``v`` equal ``expected``?  Numbers compare as numbers, text case-insensitively;
+    text answers and an expected text are also compared through the ``labels`` codes."""
+    if _isnan(v):
+        return False
+    lab = {str(k).strip().casefold(): float(c) for k, c in (labels or {}).items()}
+
+    def code(x):
+        n = _num(x)
+        if n is not None:
+            return n
+        if isinstance(x, str):
+            return lab.get(x.strip().casefold())
+        return None
+
+    cv, ce = code(v), code(expected)
+    if cv is not None and ce is not None:
+        return abs(cv - ce) < 1e-9
+    return str(v).strip().casefold() == str(expected).strip().casefold()
+
+
+def reverse_code(df: pd.DataFrame, items: list[str], lo: float, hi: float) -> pd.DataFrame:
+    """Recode reverse-keyed items: x' = lo + hi - x (missing stays missing)."""
+    out = df.copy()
+    for it in items:
+        out[it] = lo + hi - out[it]
+    return out
+
+
+def _rule_texts(params) -> dict:
+    c = params.cleaning
+    sp = []
+    if c.min_duration is not None:
+        sp.append(f"duration < {c.min_duration:g} s")
+    if c.speeder_median_ratio is not None:
+        sp.append(f"duration < {c.speeder_median_ratio:g} x median duration")
+    return {
+        "duplicates": ("same id or identical answers on all items (first kept)" if params.data.id
+                       else "identical answers on all items (first kept)") if c.drop_duplicates else "off",
+        "speeders": " or ".join(sp) if sp else "off",
+        "straightlining": (f"zero variance across all items (>= {MIN_STRAIGHTLINE_ITEMS} answered)"
+                           if c.straightlining else "off"),
+        "attention_checks": (", ".join(f"{k} = {v!r}" for k, v in c.attention_checks.items())
+                             if c.attention_checks else "off"),
+        "max_missing_share": (f"share of items missing > {c.max_missing_share:g}"
+                              if c.max_missing_share is not None else "off"),
+    }
+
+
+# ----------------------------------------------------------------------------- rules
+def _dup_mask(df: pd.DataFrame, items: list[str], id_col: str | None) -> np.ndarray:
+    n = len(df)
+    dup = np.zeros(n, dtype=bool)
+    if id_col:
+        ids = df[id_col]
+        dup |= (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    X = df[items].to_numpy(dtype="float64")
+    answered = ~np.isnan(X)
+    with np.errstate(all="ignore"):
+        varying = (np.nanmax(np.where(answered, X, -np.inf), axis=1)
+                   > np.nanmin(np.where(answered, X, np.inf), axis=1))
+    key = pd.DataFrame(np.where(answered, X, np.inf))          # missing matches missing
+    same = key.duplicated(keep="first").to_numpy()
+    # a varying row can only duplicate an earlier varying row (identical answers vary alike)
+    dup |= same & varying
+    return dup
+
+
+def _speeder_mask(df: pd.DataFrame, params, alive: np.ndarray) -> np.ndarray:
+    c = params.cleaning
+    col = params.data.duration
+    if c.min_duration is None and c.speeder_median_ratio is None:
+        return np.zeros(len(df), dtype=bool)
+    if not col:
+        raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration "
+                         "(the completion-time column) is not; set data.duration or switch the rule off")
+    d = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype="float64")
+    fast = np.zeros(len(df), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        if c.min_duration is not None:
+            fast |= d < c.min_duration
+        if c.speeder_median_ratio is not None:
+            med = np.nanmedian(d[alive]) if np.any(alive & ~np.isnan(d)) else np.nan
+            if not np.isnan(med):
+                fast |= d < c.speeder_median_ratio * med
+    return fast & ~np.isnan(d)
+
+
+def _zero_var(X: np.ndarray, min_answered: int = MIN_STRAIGHTLINE_ITEMS) -> np.ndarray:
+    answered = ~np.isnan(X)
+    k = answered.sum(axis=1)
+    with np.errstate(all="ignore"):
+        hi = np.max(np.where(answered, X, -np.inf), axis=1)
+        lo = np.min(np.where(answered, X, np.inf), axis=1)
+    return (k >= min_answered) & (hi == lo)
+
+
+def _attention_mask(df: pd.DataFrame, params) -> np.ndarray:
+    fail = np.zeros(len(df), dtype=bool)
+    for col, expected in params.cleaning.attention_checks.items():
+        ok = np.array([_answer_matches(v, expected, params.labels) for v in df[col]], dtype=bool)
+        fail |= ~ok
+    return fail
+
+
+def clean(df: pd.DataFrame, params) -> CleaningResult:
+    """Apply the exclusion rules in their fixed order and recode reverse-keyed items.
+
+    Parameters
+    ----------
+    df : intake data from :func:`csat.io.load_study_data` (items already numeric, missing codes and
+        out-of-range values already missing); index ``row`` = data row number in the raw file.
+    params : :class:`csat.params.StudyParams`.
+
+    Order (each respondent counted by the first rule that excludes it): duplicates, speeders,
+    straightlining, attention_checks, max_missing_share; see the module docstring.  Reverse-keyed
+    items are recoded as ``scale.min + scale.max - x`` after the exclusions (straightlining is judged
+    on the answers as given).  Reference for the flow table: Schulz, Altman & Moher (2010), CONSORT.
+    """
+    items = list(params.items)
+    c = params.cleaning
+    id_col = params.data.id
+    for col in [*items, *(k for k in c.attention_checks), *([id_col] if id_col else [])]:
+        if col not in df.columns:
+            raise ValueError(f"clean: column {col!r} named in the params is not in the data")
+    n = len(df)
+    rows = _rows(df)
+    X = df[items].to_numpy(dtype="float64")
+    excluded_by = np.array([""] * n, dtype=object)
+    alive = np.ones(n, dtype=bool)
+    counts = {r: 0 for r in RULES}
+    active = {
+        "duplicates": bool(c.drop_duplicates),
+        "speeders": c.min_duration is not None or c.speeder_median_ratio is not None,
+        "straightlining": bool(c.straightlining),
+        "attention_checks": bool(c.attention_checks),
+        "max_missing_share": c.max_missing_share is not None,
+    }
+    flow = [{"step": "raw", "excluded": pd.NA, "remaining": n, "active": True,
+             "description": "respondents in the raw file"}]
+    texts = _rule_texts(params)
+    for rule in RULES:
+        if active[rule]:
+            if rule == "duplicates":
+                m = _dup_mask(df, items, id_col)
+            elif rule == "speeders":
+                m = _speeder_mask(df, params, alive)
+            elif rule == "straightlining":
+                m = _zero_var(X)
+            elif rule == "attention_checks":
+                m = _attention_mask(df, params)
+            else:
+                share = np.isnan(X).mean(axis=1) if items else np.zeros(n)
+                m = share > c.max_missing_share + 1e-12
+            hit = m & alive
+            excluded_by[hit] = rule
+            alive &= ~hit
+            counts[rule] = int(hit.sum())
+        flow.append({"step": rule, "excluded": counts[rule], "remaining": int(alive.sum()),
+                     "active": active[rule], "description": texts[rule]})
+    flow.append({"step": "analysed", "excluded": pd.NA, "remaining": int(alive.sum()), "active": True,
+                 "description": "respondents analysed"})
+    flow_df = pd.DataFrame(flow)
+    flow_df["excluded"] = flow_df["excluded"].astype("Int64")
+
+    # within-construct zero variance among the kept respondents (information only)
+    blocks = []
+    block_names = [[] for _ in range(n)]
+    for cname, cs in params.constructs.items():
+        if len(cs.items) < MIN_STRAIGHTLINE_ITEMS:
+            continue
+        zb = _zero_var(df[cs.items].to_numpy(dtype="float64")) & alive
+        for i in np.flatnonzero(zb):
+            block_names[i].append(cname)
+            blocks.append({"row": int(rows[i]), "id": df[id_col].iloc[i] if id_col else int(rows[i]),
+                           "construct": cname})
+    ids = df[id_col].to_numpy() if id_col else rows
+    flags = pd.DataFrame({"row": rows, "id": ids, "excluded_by": excluded_by,
+                          "straightline_blocks": [",".join(b) for b in block_names]})
+
+    keep_cols = ([id_col] if id_col else []) + items + [g for g in params.groups if g not in items]
+    for extra in (params.recommend, params.data.duration):
+        if extra and extra not in keep_cols and extra in df.columns:
+            keep_cols.append(extra)
+    data = df.loc[alive, keep_cols].copy()
+    data.index = pd.Index(rows[alive], name="row")
+    if params.reverse:
+        data = reverse_code(data, list(params.reverse), float(params.scale.min), float(params.scale.max))
+    return CleaningResult(
+        data=data, flags=flags, flow=flow_df, exclusions=counts,
+        block_straightlining=pd.DataFrame(blocks, columns=["row", "id", "construct"]),
+        rules=texts)
+
+
+# ----------------------------------------------------------------------------- missing data
+def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
+    """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents)."""
+    n = len(df)
+    miss = df[items].isna().sum()
+    return pd.DataFrame({"item": items, "n": n - miss.to_numpy(), "missing": miss.to_numpy(),
+                         "share": miss.to_numpy() / n if n else np.nan})
+
+
+def _patterns(M: np.ndarray):
+    """Group rows by missingness pattern; yields (observed mask, row indices)."""
+    keys, inv = np.unique(M, axis=0, return_inverse=True)
+    inv = np.asarray(inv).ravel()
+    for j, k in enumerate(keys):
+        yield ~k, np.flatnonzero(inv == j)
+
+
+def em_mvn(Y: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> dict:
+    """ML estimates of the mean vector and covariance matrix of multivariate-normal data with
+    missing values, by the EM algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2).
+
+    E-step, per missingness pattern with observed o and missing m:
+    E[y_m | y_o] = mu_m + S_mo S_oo^-1 (y_o - mu_o),  Cov = S_mm - S_mo S_oo^-1 S_om;
+    M-step: mu = mean of completed data, S = E[y y'] / n - mu mu' (divisor n, ML).
+    Rows with no observed value are ignored.  Returns ``mean, cov, iterations, converged``.
+    """
+    Y = np.asarray(Y, dtype="float64")
+    M = np.isnan(Y)
+    Y = Y[~M.all(axis=1)]
+    M = np.isnan(Y)
+    n, p = Y.shape
+    mu = np.nanmean(Y, axis=0)
+    S = np.diag(np.nanvar(Y, axis=0))
+    pats = list(_patterns(M))
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        T1 = np.zeros(p)
+        T2 = np.zeros((p, p))
+        for o, idx in pats:
+            Yo = Y[np.ix_(idx, o)]
+            full = np.empty((len(idx), p))
+            full[:, o] = Yo
+            mis = ~o
+            if mis.any():
+                Soo = S[np.ix_(o, o)]
+                Smo = S[np.ix_(mis, o)]
+                B = np.linalg.solve(Soo, Smo.T).T if o.any() else np.zeros((mis.sum(), 0))
+                full[:, mis] = mu[mis] + (Yo - mu[o]) @ B.T
+                C = S[np.ix_(mis, mis)] - B @ Smo.T
+                T2[np.ix_(mis, mis)] += len(idx) * C
+            T1 += full.sum(axis=0)
+            T2 += full.T @ full
+        mu_new = T1 / n
+        S_new = T2 / n - np.outer(mu_new, mu_new)
+        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(S_new - S)))
+        mu, S = mu_new, S_new
+        if delta < tol:
+            converged = True
+            break
+    return {"mean": mu, "cov": S, "iterations": it, "converged": converged}
+
+
+def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: float = 0.05) -> dict:
+    """Little's (1988) test that data are missing completely at random (MCAR).
+
+    With EM (ML) estimates mu, S from all cases and missingness patterns j = 1..J, each with
+    n_j cases, p_j observed variables o_j and observed means ybar_j:
+
+        d2 = sum_j n_j (ybar_j - mu_oj)' S_oj^-1 (ybar_j - mu_oj),   df = sum_j p_j - p,
+
+    and d2 ~ chi2(df) under MCAR (as ``naniar::mcar_test`` and ``BaylorEdPsych::LittleMCAR``).
+    Respondents without any answered item are left out.
+
+    Reference: Little, R. J. A. (1988). A test of missing completely at random for multivariate
+    data with missing values. JASA 83(404), 1198-1202.
+
+    Returns ``chisq, df, pvalue, n_patterns, n, p, em_iterations, em_converged, rejected,
+    interpretation`` (English; see :func:`interpret_mcar` for Chinese).
+    """
+    items = list(df.columns) if items is None else list(items)
+    Y = df[items].to_numpy(dtype="float64")
+    Y = Y[~np.isnan(Y).all(axis=1)]
+    keep = ~np.isnan(Y).all(axis=0)
+    Y = Y[:, keep]
+    n, p = Y.shape
+    M = np.isnan(Y)
+    out = {"n": int(n), "p": int(p), "alpha": alpha}
+    if not M.any():
+        out.update(chisq=0.0, df=0, pvalue=float("nan"), n_patterns=1 if n else 0, em_iterations=0,
+                   em_converged=True, rejected=False)
+        out["interpretation"] = interpret_mcar(out)
+        return out
+    em = em_mvn(Y)
+    mu, S = em["mean"], em["cov"]
+    d2 = 0.0
+    dof = 0
+    J = 0
+    for o, idx in _patterns(M):
+        J += 1
+        if not o.any():
+            continue
+        diff = Y[np.ix_(idx, o)].mean(axis=0) - mu[o]
+        d2 += len(idx) * float(diff @ np.linalg.solve(S[np.ix_(o, o)], diff))
+        dof += int(o.sum())
+    dof -= p
+    pval = float(stats.chi2.sf(d2, dof)) if dof > 0 else float("nan")
+    out.update(chisq=float(d2), df=int(dof), pvalue=pval, n_patterns=J, em_iterations=em["iterations"],
+               em_converged=bool(em["converged"]), rejected=bool(dof > 0 and pval < alpha))
+    out["interpretation"] = interpret_mcar(out)
+    return out
+
+
+def interpret_mcar(res: dict, language: str = "en") -> str:
+    """One paragraph explaining a :func:`little_mcar` result to a student."""
+    zh = language == "zh"
+    if res.get("df", 0) == 0 or not np.isfinite(res.get("pvalue", float("nan"))):
+        return ("没有缺失值（或只有一种缺失模式），Little 的 MCAR 检验不适用。" if zh else
+                "There are no missing item values (or only one missingness pattern), so Little's MCAR test does not apply.")
+    stat = f"χ²({res['df']}) = {res['chisq']:.2f}, p = {res['pvalue']:.3f}"
+    if res["pvalue"] < res.get("alpha", 0.05):
+        return (f"Little 的 MCAR 检验：{stat}。拒绝“完全随机缺失”假设：缺失与作答内容有关。"
+                "删除含缺失的样本可能带来偏差；建议在结构方程模型中使用全信息最大似然（sem_missing: fiml），并说明缺失机制。"
+                if zh else
+                f"Little's MCAR test: {stat}. The hypothesis that the items are missing completely at random is "
+                "rejected: whether an answer is missing depends on the answers. Listwise deletion may bias the "
+                "results; prefer full-information maximum likelihood in the SEM (sem_missing: fiml) and report it.")
+    return (f"Little 的 MCAR 检验：{stat}。没有证据表明缺失不是完全随机的（该检验不能证明 MCAR；缺失较少时检验效能低）。"
+            if zh else
+            f"Little's MCAR test: {stat}. There is no evidence against missing completely at random (the test "
+            "cannot prove MCAR, and with few missing values it has little power).")
+
+
+# ----------------------------------------------------------------------------- diagnostics
+def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict | None = None, *,
+                         high_missing_item: float = 0.10, high_exclusion: float = 0.20) -> list[Diagnostic]:
+    """Diagnostics of the cleaning stage, each with a stable code:
+
+    ``out_of_range`` (warning, per column), ``missing_codes_found`` (info), ``all_items_missing`` (info),
+    ``high_exclusion`` (warning: more than ``high_exclusion`` of the respondents excluded),
+    ``high_missing_item`` (warning: item missing in more than ``high_missing_item`` of the clean data),
+    ``straightlining_block`` (info), ``mcar_rejected`` (warning), ``small_sample`` (warning, n < 100).
+    """
+    d: list[Diagnostic] = []
+    if report is not None:
+        oor = report.out_of_range
+        for col, g in oor.groupby("column", sort=False):
+            vals = ", ".join(sorted({f"{v:g}" for v in g["value"]}))
+            rows = ", ".join(str(r) for r in g["row"].head(5))
+            more = " …" if len(g) > 5 else ""
+            d.append(Diagnostic("out_of_range", "warning", str(col),
+                                f"{len(g)} value(s) outside the allowed range ({vals}) in data row(s) {rows}{more} "
+                                "were set missing."))
+        mc = report.missing_codes_found
+        if len(mc):
+            d.append(Diagnostic("missing_codes_found", "info", "missing_codes",
+                                f"{int(mc['n'].sum())} cell(s) held a missing code "
+                                f"({', '.join(sorted({str(x) for x in mc['code']}))}) and were set missing."))
+        if report.n_all_items_missing:
+            d.append(Diagnostic("all_items_missing", "info", "items",
+                                f"{report.n_all_items_missing} respondent(s) answered no item."))
+    if result.n_raw:
+        share = 1 - result.n_clean / result.n_raw
+        if share > high_exclusion:
+            d.append(Diagnostic("high_exclusion", "warning", "cleaning",
+                                f"{share:.0%} of the respondents were excluded ({result.n_raw - result.n_clean} of "
+                                f"{result.n_raw}); check the rules and the data collection."))
+    rates = missing_rates(result.data, list(params.items))
+    for _, r in rates[rates["share"] > high_missing_item].iterrows():
+        d.append(Diagnostic("high_missing_item", "warning", str(r["item"]),
+                            f"{r['share']:.1%} of the analysed respondents did not answer this item."))
+    if len(result.block_straightlining):
+        for cname, g in result.block_straightlining.groupby("construct", sort=False):
+            d.append(Diagnostic("straightlining_block", "info", str(cname),
+                                f"{len(g)} kept respondent(s) gave the same answer to every item of this construct."))
+    if mcar is not None and mcar.get("rejected"):
+        d.append(Diagnostic("mcar_rejected", "warning", "items",
+                            f"Little's MCAR test rejects MCAR (chi2({mcar['df']}) = {mcar['chisq']:.2f}, "
+                            f"p = {mcar['pvalue']:.4f}); missingness depends on the data."))
+    if result.n_clean < 100:
+        d.append(Diagnostic("small_sample", "warning", "sample",
+                            f"only {result.n_clean} respondents remain after cleaning; factor analysis and SEM "
+                            "estimates will be unstable."))
+    return d
+
+
+# ----------------------------------------------------------------------------- figures
+def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None):
+    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    M = df[items].isna().to_numpy().T.astype(float)
+    n = M.shape[1]
+    fig, ax = plt.subplots(figsize=(min(12, 4 + n / 60), 0.28 * len(items) + 1.4))
+    ax.imshow(M, aspect="auto", interpolation="nearest", cmap=ListedColormap(["#e8eef5", "#b22222"]),
+              vmin=0, vmax=1)
+    ax.set_yticks(range(len(items)))
+    ax.set_yticklabels([(labels or {}).get(i, i) for i in items], fontsize=8)
+    ax.set_xlabel("respondent (clean data, file order)")
+    ax.set_title(title or "Missing answers (red)", fontsize=10)
+    for s in ax.spines.values():
+        s.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10):
+    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 0.26 * len(rates) + 1.2))
+    y = np.arange(len(rates))
+    ax.barh(y, 100 * rates["share"].to_numpy(dtype=float), color="#4c72b0")
+    ax.set_yticks(y)
+    ax.set_yticklabels(rates["item"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("missing (%)")
+    if threshold is not None:
+        ax.axvline(100 * threshold, color="#b22222", lw=1, ls="--")
+    ax.set_title(title or "Missing answers per item", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
+    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    zh = language == "zh"
+    steps = flow[~flow["step"].isin(["raw", "analysed"])].reset_index(drop=True)
+    n_raw = int(flow.loc[flow["step"] == "raw", "remaining"].iloc[0])
+    n_an = int(flow.loc[flow["step"] == "analysed", "remaining"].iloc[0])
+    k = len(steps)
+    H = 1.2 * (k + 2)
+    fig, ax = plt.subplots(figsize=(8, 0.75 * (k + 2) + 0.5))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, H)
+    ax.axis("off")
+
+    def box(x, y, w, h, text, color="#ffffff", edge="#333333", tcolor="#000000"):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    fc=color, ec=edge, lw=1))
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, color=tcolor)
+
+    top, bottom = H - 0.6, 0.6
+    xm = 2.6
+    box(xm, top, 4.2, 0.75, ("原始数据" if zh else "Raw data") + f"\nn = {n_raw}", color="#eef3f9")
+    box(xm, bottom, 4.2, 0.75, ("纳入分析" if zh else "Analysed") + f"\nn = {n_an}", color="#e6f2e6")
+    ax.annotate("", xy=(xm, bottom + 0.4), xytext=(xm, top - 0.4),
+                arrowprops=dict(arrowstyle="-|>", color="#333333", lw=1.2))
+    ys = np.linspace(top - 1.2, bottom + 1.2, k) if k > 1 else [H / 2]
+    for y, (_, r) in zip(ys, steps.iterrows()):
+        name = RULE_TEXT.get(r["step"], (r["step"], r["step"]))[1 if zh else 0]
+        if bool(r["active"]):
+            txt = f"{name}: n = {int(r['excluded'])}"
+            box(7.2, y, 4.6, 0.62, txt, color="#fbeaea" if int(r["excluded"]) else "#ffffff")
+        else:
+            box(7.2, y, 4.6, 0.62, f"{name}: " + ("未启用" if zh else "rule off"), edge="#aaaaaa",
+                tcolor="#888888")
+        ax.annotate("", xy=(4.9, y), xytext=(xm, y), arrowprops=dict(arrowstyle="-|>", color="#666666", lw=1))
+        ax.text(xm - 0.12, y - 0.1, (f"剩余 {int(r['remaining'])}" if zh else f"{int(r['remaining'])} remain"),
+                ha="right", va="top", fontsize=7, color="#555555")
+    ax.text(7.2, H - 0.15, "排除（按首个适用规则计数）" if zh else "Excluded (counted by the first rule that applies)",
+            ha="center", va="top", fontsize=8, color="#555555")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,818 @@
+"""Intake of raw survey exports: CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, SPSS ``.sav``, Stata ``.dta``.
+
+The raw file is only ever *read* (``data/raw/`` is never written).  :func:`read_raw` reads
+any supported file into a DataFrame whose index is the 1-based **data row number as in the
+file** (the first row below the header is row 1; in a CSV, row *r* is on line *r + 1*), and
+returns the file's metadata (format, encoding, sheet, SPSS/Stata value and variable labels,
+SHA-256 of the bytes).  :func:`load_study_data` then applies a study's parameters:
+
+1. every column the study names must exist (else one :class:`DataError` listing near matches,
+   "did you mean 'sat_1'?");
+2. answers in item columns are turned into numbers: empty cells and ``missing_codes`` become
+   missing, text answers are mapped through ``labels`` (``非常满意: 5``, ``Strongly disagree: 1``);
+   a text answer that maps to nothing is an error naming the column, the answer and the first
+   data rows where it occurs;
+3. values outside ``scale`` (or outside 0-10 for the ``recommend`` column) are reported in a
+   tidy table (``column, row, value``) and set missing - never silently kept;
+4. if *every* respondent has all items missing the file cannot be analysed (error).  A single
+   respondent without answers is not an error here: the cleaning stage drops it by the
+   ``max_missing_share`` rule.
+
+Every problem is raised as one :class:`DataError` (a ``ValueError``) whose message names the
+file and, where it applies, the column and rows.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io as _io
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .results import write_csv, write_parquet
+
+__all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "load_study_data", "make_codebook",
+           "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SPSS_SUFFIXES = {".sav", ".zsav"}
+STATA_SUFFIXES = {".dta"}
+SUPPORTED = ".csv .xlsx .sav .dta"
+RECOMMEND_RANGE = (0.0, 10.0)
+_N_ROWS_SHOWN = 5
+
+# File signatures of things that are sometimes renamed to .csv by mistake.
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook? then name it .xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old binary Office file (.xls/.doc; save it as .xlsx or .csv)"),
+    (b"$FL2", "an SPSS .sav file (name it .sav)"),
+    (b"$FL3", "an SPSS .zsav file (name it .sav)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+]
+
+
+class DataError(ValueError):
+    """A raw data file cannot be used as it is (the message names the file, column and rows)."""
+
+
+# ----------------------------------------------------------------------------- helpers
+def _suggest(name: str, choices) -> str:
+    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
+
+
+def _fmt_rows(rows, limit: int = _N_ROWS_SHOWN) -> str:
+    rows = [int(r) for r in rows]
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return repr(int(v))
+    return repr(v)
+
+
+def _kind(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf in CSV_SUFFIXES:
+        return "csv"
+    if suf in EXCEL_SUFFIXES:
+        return "xlsx"
+    if suf in SPSS_SUFFIXES:
+        return "sav"
+    if suf in STATA_SUFFIXES:
+        return "dta"
+    if suf == ".xls":
+        raise DataError(f"{path}: old Excel .xls files are not supported; save the sheet as .xlsx or .csv")
+    raise DataError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; use one of {SUPPORTED}")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path}: data file not found")
+    if not path.is_file():
+        raise DataError(f"{path}: is not a file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes)")
+
+
+def _sniff_binary(path: Path, head: bytes) -> None:
+    """Refuse files that are obviously not text tables (images, archives, binary junk)."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{path}: is not a table: the file is {what}, not a CSV text file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in head:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL bytes), not CSV text")
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    if head and ctrl > max(2, 0.01 * len(head)):
+        raise DataError(f"{path}: is not a table: the file holds binary data ({ctrl} control bytes in the "
+                        f"first {len(head)}), not CSV text")
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM),
+    else GB18030 (a superset of GBK/GB2312)."""
+    if encoding is None or str(encoding).lower() == "auto":
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            candidates = ["utf-16"]
+        else:
+            candidates = ["utf-8-sig", "gb18030"]
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(f"{path}: unknown text encoding {encoding!r} (key 'data.encoding'); "
+                            "use auto, utf-8, gbk, gb18030, latin-1, ...") from None
+        candidates = [encoding]
+    errors = []
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.append(f"{enc} fails at byte {err.start} (line {line})")
+            continue
+        if enc.lower().replace("_", "-") in ("utf-8", "utf8") and text.startswith("\ufeff"):
+            text = text[1:]
+        return text, ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) and enc == "utf-8-sig" else
+                      "utf-8" if enc == "utf-8-sig" else enc)
+    tried = "; ".join(errors)
+    hint = ("set data.encoding to the file's encoding (e.g. latin-1, cp1252, big5)"
+            if len(candidates) > 1 else "check key 'data.encoding' or use encoding: auto")
+    raise DataError(f"{path}: cannot read the text encoding ({tried}); {hint}")
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in [",", ";", "\t", "|"]}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _header_from_text(path: Path, text: str) -> tuple[list[str], str]:
+    first = _first_line(text)
+    if not first.strip(", ;\t|\r\n\ufeff"):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    delim = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delim))
+    return [h.strip().lstrip("\ufeff") for h in header], delim
+
+
+def _check_header(path: Path, header: list) -> list[str]:
+    names = ["" if h is None else str(h).strip() for h in header]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n and n in seen:
+            raise DataError(f"{path}: column {n!r} appears twice in the header (columns {seen[n] + 1} and {i + 1})")
+        seen[n] = i
+    # name unnamed columns as spreadsheets would show them, so messages can point at them
+    return [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
+
+
+# ----------------------------------------------------------------------------- column typing
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_LEADING_ZERO_RE = re.compile(r"^0\d")
+
+
+def _blank_to_nan(s: pd.Series) -> pd.Series:
+    """Strip text cells; empty text becomes missing."""
+    if s.dtype.kind in "biufc":
+        return s
+    out = s.astype(object).map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
+    return out.map(lambda v: np.nan if v is None else v)
+
+
+def _infer(s: pd.Series) -> pd.Series:
+    """Turn a column of text into numbers when *every* non-missing cell is a number
+    (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
+    s = _blank_to_nan(s)
+    if s.dtype.kind in "biuf":
+        return s
+    vals = s.dropna()
+    if vals.empty:
+        return s.astype("float64")
+    ok = True
+    for v in vals.unique():
+        if isinstance(v, bool):
+            ok = False
+            break
+        if isinstance(v, numbers.Number):
+            continue
+        if not (isinstance(v, str) and _NUM_RE.match(v) and not _LEADING_ZERO_RE.match(v)):
+            ok = False
+            break
+    if not ok:
+        return s
+    num = pd.to_numeric(s, errors="coerce").astype("float64")
+    if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
+        return num.astype("int64")
+    return num
+
+
+def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers: list[int]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns, dtype=object)
+    df.index = pd.Index(row_numbers, name="row")
+    for c in df.columns:
+        df[c] = _infer(df[c])
+    empty = df.isna().all(axis=1)
+    df = df.loc[~empty]
+    if df.empty:
+        raise DataError(f"{path}: the file has a header row but no data rows")
+    return df
+
+
+# ----------------------------------------------------------------------------- readers
+def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
+    data = path.read_bytes()
+    _sniff_binary(path, data[:8192])
+    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    text, used = _decode(path, data, encoding)
+    if "\x00" in text:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
+    header, delim = _header_from_text(path, text)
+    columns = _check_header(path, header)
+    # skip leading blank lines, then the header line
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delim)
+    rows, numbers_ = [], []
+    seen_header = False
+    n = 0
+    for rec in reader:
+        if not seen_header:
+            if any(x.strip() for x in rec):
+                seen_header = True
+            continue
+        n += 1
+        if not any(x.strip() for x in rec):
+            continue
+        if len(rec) > len(columns):
+            extra = rec[len(columns):]
+            if any(x.strip() for x in extra):
+                raise DataError(f"{path}: data row {n} (line {n + 1}) has {len(rec)} fields but the header "
+                                f"has {len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing?")
+            rec = rec[: len(columns)]
+        elif len(rec) < len(columns):
+            rec = rec + [""] * (len(columns) - len(rec))
+        rows.append(rec)
+        numbers_.append(n)
+    df = _finish_frame(path, columns, rows, numbers_)
+    meta = {"format": "csv", "encoding": used, "delimiter": delim, "sheet": None,
+            "row_note": "data row r is on line r + 1 of the file"}
+    return df, meta
+
+
+def _open_workbook(path: Path):
+    import zipfile
+
+    import openpyxl
+
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head.startswith(b"PK\x03\x04"):
+        what = next((w for m, w in _MAGIC if head.startswith(m)), "not a ZIP-based workbook")
+        raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({what})")
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({err})") from None
+
+
+def _pick_sheet(path: Path, wb, sheet):
+    names = wb.sheetnames
+    if sheet is None:
+        return wb[names[0]], names[0]
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.strip().lstrip("-").isdigit()
+                                  and sheet not in names):
+        i = int(sheet)
+        if not 0 <= i < len(names):
+            raise DataError(f"{path}: key 'data.sheet': sheet index {i} does not exist; the workbook has "
+                            f"{len(names)} sheet(s) {names} (index 0 is the first)")
+        return wb[names[i]], names[i]
+    if sheet not in names:
+        raise DataError(f"{path}: key 'data.sheet': no sheet named {sheet!r}; sheets are {names}{_suggest(sheet, names)}")
+    return wb[sheet], sheet
+
+
+def _read_xlsx(path: Path, sheet) -> tuple[pd.DataFrame, dict]:
+    wb = _open_workbook(path)
+    try:
+        ws, name = _pick_sheet(path, wb, sheet)
+        it = ws.iter_rows(values_only=True)
+        header = None
+        skipped = 0
+        for rec in it:
+            skipped += 1
+            if rec is not None and any(v is not None and str(v).strip() for v in rec):
+                header = list(rec)
+                break
+        if header is None:
+            raise DataError(f"{path}: sheet {name!r} is empty (no header row)")
+        while header and (header[-1] is None or not str(header[-1]).strip()):
+            header.pop()
+        columns = _check_header(path, header)
+        rows, numbers_ = [], []
+        for n, rec in enumerate(it, start=1):
+            rec = list(rec or [])[: len(columns)]
+            if not any(v is not None and str(v).strip() for v in rec):
+                continue
+            rows.append(rec + [None] * (len(columns) - len(rec)))
+            numbers_.append(n)
+    finally:
+        wb.close()
+    df = _finish_frame(path, columns, rows, numbers_)
+    meta = {"format": "xlsx", "encoding": None, "delimiter": None, "sheet": name,
+            "row_note": f"data row r is on sheet row r + {skipped}"}
+    return df, meta
+
+
+def _read_stat(path: Path, kind: str, *, metadataonly: bool = False):
+    import pyreadstat
+
+    fn = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+    try:
+        return fn(str(path), metadataonly=metadataonly)
+    except Exception as err:  # pyreadstat raises its own error types (ReadstatError, PyreadstatError)
+        what = "SPSS .sav" if kind == "sav" else "Stata .dta"
+        raise DataError(f"{path}: is not a table: not a readable {what} file ({type(err).__name__}: {err})") from None
+
+
+def _read_sav_dta(path: Path, kind: str) -> tuple[pd.DataFrame, dict]:
+    raw, m = _read_stat(path, kind)
+    if raw.shape[1] == 0:
+        raise DataError(f"{path}: the file is empty (no variables)")
+    raw = raw.copy()
+    raw.index = pd.Index(np.arange(1, len(raw) + 1), name="row")
+    _check_header(path, list(raw.columns))
+    for c in raw.columns:
+        raw[c] = _infer(raw[c])
+    raw = raw.loc[~raw.isna().all(axis=1)]
+    if raw.empty:
+        raise DataError(f"{path}: the file has variables but no data rows (cases)")
+    value_labels = {}
+    for col, labs in (m.variable_value_labels or {}).items():
+        value_labels[col] = {(int(k) if isinstance(k, float) and k.is_integer() else k): v for k, v in labs.items()}
+    meta = {"format": kind, "encoding": getattr(m, "file_encoding", None), "delimiter": None, "sheet": None,
+            "row_note": "data row r is case r of the file",
+            "value_labels": value_labels,
+            "variable_labels": {k: v for k, v in (m.column_names_to_labels or {}).items() if v}}
+    return raw, meta
+
+
+# ----------------------------------------------------------------------------- public readers
+def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> list[str]:
+    """The column names of a raw data file (header only; cheap).
+
+    Raises :class:`DataError` for a missing, empty, unreadable or non-table file.
+    """
+    path = Path(path)
+    kind = _kind(path)
+    _check_file(path)
+    if kind == "csv":
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+            more = fh.read(1)
+        _sniff_binary(path, head[:8192])
+        if more and b"\n" in head:
+            head = head[: head.rindex(b"\n") + 1]       # never cut a multi-byte character in two
+        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+            raise DataError(f"{path}: the file is empty (no header row)")
+        text, _ = _decode(path, head, encoding)
+        header, _ = _header_from_text(path, text)
+        return _check_header(path, header)
+    if kind == "xlsx":
+        wb = _open_workbook(path)
+        try:
+            ws, name = _pick_sheet(path, wb, sheet)
+            for rec in ws.iter_rows(values_only=True):
+                if rec is not None and any(v is not None and str(v).strip() for v in rec):
+                    header = list(rec)
+                    while header and (header[-1] is None or not str(header[-1]).strip()):
+                        header.pop()
+                    return _check_header(path, header)
+        finally:
+            wb.close()
+        raise DataError(f"{path}: sheet {name!r} is empty (no header row)")
+    _, m = _read_stat(path, kind, metadataonly=True)
+    return list(m.column_names)
+
+
+def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read a raw survey export without changing it.
+
+    Returns ``(df, meta)``.  ``df`` has one row per data row of the file (completely blank rows
+    are skipped) and its index, named ``row``, is the 1-based data row number as in the file.
+    Columns whose every non-empty cell is a number become numeric (codes with leading zeros,
+    e.g. ids ``"007"``, stay text); text cells are stripped and empty text is missing.
+
+    ``meta`` holds ``path, format, encoding, delimiter, sheet, n_rows, n_columns, columns,
+    sha256, row_note`` and, for ``.sav``/``.dta``, ``value_labels`` (column -> {code: label})
+    and ``variable_labels`` (column -> label).
+
+    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), then GB18030 (a
+    superset of GBK/GB2312); UTF-16 with BOM.  Any Python codec name may be given instead.
+    """
+    path = Path(path)
+    kind = _kind(path)
+    _check_file(path)
+    if kind == "csv":
+        df, meta = _read_csv(path, encoding)
+    elif kind == "xlsx":
+        df, meta = _read_xlsx(path, sheet)
+    else:
+        df, meta = _read_sav_dta(path, kind)
+    meta.setdefault("value_labels", {})
+    meta.setdefault("variable_labels", {})
+    meta.update(path=str(path), n_rows=int(len(df)), n_columns=int(df.shape[1]), columns=list(df.columns),
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    return df, meta
+
+
+# ----------------------------------------------------------------------------- study intake
+@dataclass
+class IntakeReport:
+    """What :func:`load_study_data` found and changed while reading a study's raw file.
+
+    out_of_range : tidy table ``column, row, value`` of values outside the allowed range (set missing).
+    missing_codes_found : ``column, code, n`` - cells holding a ``missing_codes`` value (set missing).
+    labels_applied : ``column, answer, code, n`` - text answers mapped through ``labels``.
+    """
+
+    path: str
+    meta: dict
+    n_rows: int
+    columns_used: list[str]
+    columns_ignored: list[str]
+    out_of_range: pd.DataFrame
+    missing_codes_found: pd.DataFrame
+    labels_applied: pd.DataFrame
+    n_all_items_missing: int
+    group_value_labels: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """A two-column table (``what, value``) for the report."""
+        m = self.meta
+        rows = [
+            ("file", Path(self.path).name),
+            ("format", m.get("format")),
+            ("encoding", m.get("encoding") or ""),
+            ("sheet", m.get("sheet") or ""),
+            ("SHA-256", m.get("sha256", "")[:16] + "…"),
+            ("respondents (data rows)", self.n_rows),
+            ("columns in file", m.get("n_columns")),
+            ("columns used", len(self.columns_used)),
+            ("columns ignored", len(self.columns_ignored)),
+            ("text answers mapped", int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
+            ("missing codes found", int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
+            ("out-of-range values set missing", len(self.out_of_range)),
+            ("respondents with all items missing", self.n_all_items_missing),
+        ]
+        return pd.DataFrame(rows, columns=["what", "value"]).astype({"value": str})
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "format": self.meta.get("format"), "encoding": self.meta.get("encoding"),
+            "sheet": self.meta.get("sheet"), "sha256": self.meta.get("sha256"), "n_rows": self.n_rows,
+            "columns_used": self.columns_used, "columns_ignored": self.columns_ignored,
+            "out_of_range": int(len(self.out_of_range)),
+            "missing_codes_found": int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0,
+            "labels_applied": int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0,
+            "n_all_items_missing": self.n_all_items_missing,
+        }
+
+
+def _as_number(v) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Number):
+        f = float(v)
+        return f if not math.isnan(f) else None
+    if isinstance(v, str):
+        t = v.strip()
+        if _NUM_RE.match(t):
+            return float(t)
+        try:                          # full-width digits etc.
+            return float(t)
+        except ValueError:
+            return None
+    return None
+
+
+def _missing_code_sets(codes) -> tuple[set[float], set[str]]:
+    nums, texts = set(), set()
+    for c in codes:
+        if isinstance(c, str):
+            texts.add(c.strip())
+            n = _as_number(c)
+            if n is not None:
+                nums.add(n)
+        else:
+            nums.add(float(c))
+    return nums, texts
+
+
+def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_num: set, miss_txt: set,
+                     lo: float | None, hi: float | None, use_labels: bool, out_of_range: list,
+                     codes_found: list, labels_found: list, unmapped: list) -> pd.Series:
+    """Map one answer column to float codes (see :func:`load_study_data`)."""
+    if s.dtype.kind in "biuf":
+        out = s.astype("float64")
+        return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
+                                codes_found=codes_found)
+    labels_cf = {str(k).strip().casefold(): v for k, v in labels.items()} if use_labels else {}
+    labels_ex = {str(k).strip(): v for k, v in labels.items()} if use_labels else {}
+    mapping: dict[Any, float] = {}
+    for v in s.dropna().unique():
+        key = v.strip() if isinstance(v, str) else v
+        if isinstance(key, str):
+            if key in miss_txt:
+                mapping[v] = np.nan
+                codes_found.append((col, key, int((s == v).sum())))
+                continue
+            if key in labels_ex or key.casefold() in labels_cf:
+                code = float(labels_ex[key] if key in labels_ex else labels_cf[key.casefold()])
+                mapping[v] = code
+                labels_found.append((col, key, code, int((s == v).sum())))
+                continue
+        num = _as_number(key)
+        if num is None:
+            rows = list(s.index[s == v])
+            unmapped.append((col, key, rows))
+            continue
+        mapping[v] = num
+    out = s.map(lambda v: mapping.get(v, np.nan) if not (v is None or (isinstance(v, float) and math.isnan(v))) else np.nan)
+    out = pd.to_numeric(out, errors="coerce").astype("float64")
+    return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
+                            codes_found=codes_found)
+
+
+def _codes_and_range(col, out, *, miss_num, lo, hi, out_of_range, codes_found) -> pd.Series:
+    out = out.copy()
+    if miss_num:
+        is_code = out.isin(list(miss_num))
+        if is_code.any():
+            for code, n in out[is_code].value_counts().sort_index().items():
+                codes_found.append((col, float(code), int(n)))
+            out[is_code] = np.nan
+    if lo is not None:
+        bad = out.notna() & ((out < lo) | (out > hi))
+        for r, v in out[bad].items():
+            out_of_range.append((col, int(r), float(v)))
+        out[bad] = np.nan
+    return out
+
+
+_DURATION_RE = re.compile(r"^\s*([0-9.]+)\s*(s|sec|secs|seconds?|秒)?\s*$", re.I)
+_HMS_RE = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
+
+
+def _parse_duration(v) -> float | None:
+    n = _as_number(v)
+    if n is not None:
+        return n
+    if isinstance(v, str):
+        m = _DURATION_RE.match(v)
+        if m:
+            return float(m.group(1))
+        m = _HMS_RE.match(v)
+        if m:
+            h = float(m.group(1) or 0)
+            return h * 3600 + float(m.group(2)) * 60 + float(m.group(3))
+    return None
+
+
+def _convert_duration(path: Path, col: str, s: pd.Series) -> pd.Series:
+    bad: dict[str, list] = {}
+    vals = []
+    for r, v in s.items():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            vals.append(np.nan)
+            continue
+        d = _parse_duration(v)
+        if d is None:
+            bad.setdefault(str(v), []).append(r)
+            vals.append(np.nan)
+        else:
+            vals.append(d)
+    if bad:
+        first = next(iter(bad))
+        raise DataError(f"{path}: column {col!r} (key 'data.duration'): {first!r} is not a duration in seconds "
+                        f"(data {_fmt_rows(bad[first])}); use numbers of seconds, '125秒' or 'mm:ss'")
+    return pd.Series(vals, index=s.index, dtype="float64", name=col)
+
+
+def _group_text(s: pd.Series, labels: dict | None, miss_num: set, miss_txt: set) -> pd.Series:
+    """Group column as text: missing codes -> missing, SPSS/Stata value labels applied,
+    whole numbers written without '.0'."""
+    def conv(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return np.nan
+        if isinstance(v, str):
+            t = v.strip()
+            return np.nan if (not t or t in miss_txt) else t
+        num = _as_number(v)
+        if num is not None and num in miss_num:
+            return np.nan
+        key = int(num) if num is not None and num.is_integer() else v
+        if labels and key in labels:
+            return str(labels[key])
+        return str(key)
+
+    return pd.Series([conv(v) for v in s], index=s.index, dtype=object, name=s.name)
+
+
+def _clean_id(s: pd.Series) -> pd.Series:
+    if s.dtype.kind == "f" and s.notna().all() and np.all(np.mod(s.to_numpy(), 1) == 0):
+        return s.astype("int64")
+    return s
+
+
+def load_study_data(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
+                    path: str | Path | None = None) -> tuple[pd.DataFrame, IntakeReport]:
+    """Read a study's raw file and turn answers into analysable numbers.
+
+    Parameters
+    ----------
+    params : :class:`csat.params.StudyParams`.
+    params_path : the params file (``data.path`` is resolved against its project root).
+    root : project root (overrides the one derived from ``params_path``).
+    path : read this file instead of ``data.path`` (tests).
+
+    Returns
+    -------
+    df : the study's columns only (id, items, groups, recommend, duration, attention checks),
+        index ``row`` = data row number as in the file.  Items and ``recommend`` are float
+        codes; groups are text (SPSS/Stata value labels applied); duration is seconds.
+    report : :class:`IntakeReport`.
+
+    Rules: empty cells and ``missing_codes`` -> missing; text answers -> ``labels`` codes
+    (exact match, then case-insensitive); numbers written as text -> numbers; any other text
+    in an item or ``recommend`` column -> :class:`DataError`; codes outside ``scale.min..max``
+    (items) or 0..10 (``recommend``) -> reported in ``report.out_of_range`` and set missing.
+    """
+    from .params import resolve_data_path
+
+    if path is None:
+        if params_path is None and root is None:
+            raise ValueError("load_study_data needs params_path, root or path to locate data.path")
+        dp = resolve_data_path(params, params_path or Path("params") / "x.yaml", root)
+    else:
+        dp = Path(path)
+    df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+
+    ic = params.item_construct
+    missing = [c for c in params.data_columns if c not in df.columns]
+    if missing:
+        parts = []
+        for c in missing:
+            key = (f"constructs.{ic[c]}.items" if c in ic else "groups" if c in params.groups else
+                   "data.id" if c == params.data.id else "data.duration" if c == params.data.duration else
+                   "recommend" if c == params.recommend else "cleaning.attention_checks")
+            parts.append(f"column {c!r} (key {key!r}) is not in the file{_suggest(c, df.columns)}")
+        raise DataError(f"{dp}: " + "; ".join(parts))
+
+    miss_num, miss_txt = _missing_code_sets(params.missing_codes)
+    oor: list = []
+    codes_found: list = []
+    labels_found: list = []
+    unmapped: list = []
+    out = pd.DataFrame(index=df.index)
+    if params.data.id:
+        out[params.data.id] = _clean_id(df[params.data.id])
+    for it in params.items:
+        out[it] = _convert_answers(dp, it, df[it], labels=params.labels, miss_num=miss_num, miss_txt=miss_txt,
+                                   lo=float(params.scale.min), hi=float(params.scale.max), use_labels=True,
+                                   out_of_range=oor, codes_found=codes_found, labels_found=labels_found,
+                                   unmapped=unmapped)
+    if params.recommend:
+        out[params.recommend] = _convert_answers(dp, params.recommend, df[params.recommend], labels=params.labels,
+                                                 miss_num=miss_num, miss_txt=miss_txt, lo=RECOMMEND_RANGE[0],
+                                                 hi=RECOMMEND_RANGE[1], use_labels=True, out_of_range=oor,
+                                                 codes_found=codes_found, labels_found=labels_found,
+                                                 unmapped=unmapped)
+    if unmapped:
+        parts = []
+        for col, val, rows in unmapped[:5]:
+            parts.append(f"column {col!r}: answer {val!r} (data {_fmt_rows(rows)}) is not a number and not in 'labels'"
+                         f"{_suggest(val, params.labels)}")
+        more = f"; and {len(unmapped) - 5} more unmapped answers" if len(unmapped) > 5 else ""
+        hint = (" Add each text answer to the 'labels' key of the params file (e.g. labels: {非常满意: 5}) "
+                "or to 'missing_codes'.")
+        raise DataError(f"{dp}: " + "; ".join(parts) + more + "." + hint)
+    vlabels = meta.get("value_labels", {})
+    group_labels = {}
+    for g in params.groups:
+        if g in out.columns:
+            continue
+        labs = vlabels.get(g)
+        if labs:
+            group_labels[g] = labs
+        out[g] = _group_text(df[g], labs, miss_num, miss_txt)
+    if params.data.duration and params.data.duration not in out.columns:
+        out[params.data.duration] = _convert_duration(dp, params.data.duration, df[params.data.duration])
+    for c in params.cleaning.attention_checks:
+        if c not in out.columns:
+            out[c] = df[c]
+
+    items = params.items
+    all_missing = out[items].isna().all(axis=1)
+    if len(out) and all_missing.all():
+        why = []
+        if oor:
+            why.append(f"{len(oor)} out-of-range values were set missing")
+        if codes_found:
+            why.append("missing codes were set missing")
+        raise DataError(f"{dp}: every respondent ({len(out)}) has all items missing"
+                        + (f" ({'; '.join(why)})" if why else "")
+                        + f"; check scale (min {params.scale.min:g}, max {params.scale.max:g}), "
+                          "missing_codes and the item columns")
+
+    used = list(out.columns)
+    report = IntakeReport(
+        path=str(dp), meta=meta, n_rows=int(len(out)), columns_used=used,
+        columns_ignored=[c for c in df.columns if c not in used],
+        out_of_range=pd.DataFrame(oor, columns=["column", "row", "value"]).astype(
+            {"column": object, "row": "int64", "value": "float64"}),
+        missing_codes_found=pd.DataFrame(codes_found, columns=["column", "code", "n"]).astype(
+            {"column": object, "code": object, "n": "int64"}),
+        labels_applied=pd.DataFrame(labels_found, columns=["column", "answer", "code", "n"]).astype(
+            {"column": object, "answer": object, "code": "float64", "n": "int64"}),
+        n_all_items_missing=int(all_missing.sum()),
+        group_value_labels=group_labels,
+    )
+    return out, report
+
+
+# ----------------------------------------------------------------------------- outputs
+def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.DataFrame:
+    """One row per item: ``item, construct, label, scale_min, scale_max, reverse_keyed, missing``.
+
+    ``label`` is the params ``item_labels`` wording (study language), else the variable label
+    stored in a .sav/.dta file, else the item name; ``missing`` counts missing cells in ``clean``.
+    """
+    vlab = (meta or {}).get("variable_labels", {}) or {}
+    ic = params.item_construct
+    rows = []
+    for it in params.items:
+        lab = params.item_label(it) if it in params.item_labels else vlab.get(it, it)
+        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": float(params.scale.min),
+                     "scale_max": float(params.scale.max), "reverse_keyed": it in params.reverse,
+                     "missing": int(clean[it].isna().sum()) if it in clean.columns else 0})
+    return pd.DataFrame(rows, columns=["item", "construct", "label", "scale_min", "scale_max",
+                                       "reverse_keyed", "missing"])
+
+
+def _inside_raw(out_dir: Path) -> bool:
+    parts = [p.lower() for p in out_dir.resolve().parts]
+    return any(a == "data" and b == "raw" for a, b in zip(parts, parts[1:]))
+
+
+def write_processed(df: pd.DataFrame, codebook: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``clean.parquet``, ``clean.csv`` and ``codebook.csv`` to ``out_dir`` (each atomically).
+
+    The index of ``df`` (the data row number ``row`` in the raw file) is written as a first
+    column ``row`` unless ``df`` already has such a column.  Refuses to write under ``data/raw``.
+    """
+    out_dir = Path(out_dir)
+    if _inside_raw(out_dir):
+        raise DataError(f"{out_dir}: refusing to write into data/raw (raw data is read only)")
+    data = df.copy()
+    if "row" not in data.columns:
+        data.insert(0, "row", np.asarray(df.index, dtype="int64") if df.index.dtype.kind in "iu"
+                    else np.arange(1, len(df) + 1))
+    data = data.reset_index(drop=True)
+    for c in data.columns:                   # parquet wants one type per column
+        if data[c].dtype == object:
+            data[c] = data[c].map(lambda v: v if (v is None or isinstance(v, str) or
+                                                  (isinstance(v, float) and math.isnan(v))) else str(v))
+    out = {
+        "parquet": write_parquet(out_dir / "clean.parquet", data),
+        "csv": write_csv(out_dir / "clean.csv", data),
+        "codebook": write_csv(out_dir / "codebook.csv", codebook),
+    }
+    return out
