@@ -1,0 +1,147 @@
+"""Figures: Chinese and English labels render with real glyphs (checked in the saved SVG and in the fonts)."""
+from __future__ import annotations
+
+import re
+import warnings
+import xml.etree.ElementTree as ET
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib import font_manager as fm  # noqa: E402
+from matplotlib.ft2font import FT2Font  # noqa: E402
+
+from csat import descriptives as D  # noqa: E402
+from csat import plots as P  # noqa: E402
+
+ZH_ITEMS = {"q1": "总体满意度", "q2": "服务质量很好", "q3": "Price is fair"}
+ZH_CONSTRUCTS = {"SAT": "满意度", "VAL": "Perceived value 感知价值"}
+IC = {"q1": "SAT", "q2": "SAT", "q3": "VAL"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def cjk():
+    return P.use_style()
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(7)
+    return pd.DataFrame({q: rng.integers(1, 6, 60) for q in IC}).astype(float)
+
+
+def _svg_texts(path):
+    """(text, font-family) of every <text> element of an SVG saved with svg.fonttype='none'."""
+    out = []
+    for el in ET.parse(path).getroot().iter(f"{SVG_NS}text"):
+        txt = "".join(el.itertext())
+        m = re.search(r"font-family:\s*([^;\"]+)", el.get("style", ""))
+        fam = m.group(1) if m else ""
+        if not fam:
+            m = re.search(r"font:[^;]*?px\s+([^;\"]+)", el.get("style", ""))
+            fam = m.group(1) if m else ""
+        out.append((txt, fam))
+    return out
+
+
+def _assert_font_has_glyphs(text_artist, label):
+    """The first font of the label's fallback chain that matplotlib uses must map every CJK character."""
+    fonts = P.fonts_for(text_artist.get_fontproperties())
+    assert fonts, label
+    cjk_font = fonts[0]
+    ft = FT2Font(str(cjk_font), face_index=getattr(cjk_font, "face_index", 0))
+    for ch in label:
+        if "\u4e00" <= ch <= "\u9fff":
+            assert ft.get_char_index(ord(ch)) != 0, (label, ch, str(cjk_font))
+    # and every character, Latin included, has a glyph in some font of the chain
+    assert all(any(FT2Font(str(f), face_index=getattr(f, "face_index", 0)).get_char_index(ord(ch)) != 0
+                   for f in fonts) for ch in label if not ch.isspace())
+
+
+def _render_and_check(fig, tmp_path, name, labels):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                     # "Glyph ... missing from font(s)" would fail here
+        fig.savefig(tmp_path / f"{name}.png", dpi=60)
+        P.save_svg(fig, tmp_path / f"{name}.svg")
+    assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    texts = _svg_texts(tmp_path / f"{name}.svg")
+    by_text = {t: f for t, f in texts}
+    for lab in labels:
+        assert lab in by_text, f"{lab!r} not found as text in the SVG"
+        assert "CJK" in by_text[lab] or "Noto Sans SC" in by_text[lab] or "WenQuanYi" in by_text[lab] \
+            or "Source Han" in by_text[lab], (lab, by_text[lab])
+    artists = {t.get_text(): t for t in fig.findobj(matplotlib.text.Text)}
+    for lab in labels:
+        _assert_font_has_glyphs(artists[lab], lab)
+    assert P.missing_glyphs(fig) == []
+
+
+def test_setup_fonts_registers_a_cjk_font(cjk):
+    assert any(h in cjk for h in ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han"))
+    fam = matplotlib.rcParams["font.family"]
+    assert fam[0] == cjk and "DejaVu Sans" in fam
+    path = fm.findfont(fm.FontProperties(family=[cjk]), fallback_to_default=False)
+    ft = FT2Font(str(path), face_index=getattr(path, "face_index", 0))
+    assert all(ft.get_char_index(ord(ch)) != 0 for ch in "满意度忠诚感知价值")
+
+
+def test_likert_chart_renders_chinese_and_english(cjk, data, tmp_path):
+    dist = D.item_distribution(data, list(IC), 1, 5)
+    fig = P.likert_chart(dist, IC, item_labels=ZH_ITEMS, construct_labels=ZH_CONSTRUCTS,
+                         value_labels={1.0: "非常不满意", 5.0: "非常满意"}, xlabel="回答比例 (%)")
+    labels = list(ZH_ITEMS.values()) + list(ZH_CONSTRUCTS.values()) + ["非常不满意", "回答比例 (%)"]
+    _render_and_check(fig, tmp_path, "likert", labels)
+    # one panel per construct, items in order, bars add to 100% per item
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["满意度", "Perceived value 感知价值"]
+    ax = fig.axes[0]
+    widths = np.array([[p.get_width() for p in c] for c in ax.containers])   # categories x items
+    assert widths.sum(axis=0) == pytest.approx([100, 100])
+    # the neutral category (3 on 1..5) straddles 0
+    neutral = ax.containers[2]
+    for bar in neutral:
+        assert bar.get_x() == pytest.approx(-bar.get_width() / 2)
+    plt.close(fig)
+
+
+def test_heatmap_renders_chinese_and_english(cjk, data, tmp_path):
+    sc = pd.DataFrame({"SAT": data[["q1", "q2"]].mean(axis=1), "VAL": data["q3"]})
+    mats = {"Pearson": D.correlation_matrix(sc), "Spearman 等级": D.correlation_matrix(sc, "spearman")}
+    fig = P.correlation_heatmap(mats, {"SAT": "满意度", "VAL": "Value"})
+    _render_and_check(fig, tmp_path, "heat", ["满意度", "Value", "Spearman 等级"])
+    ann = [t.get_text() for t in fig.axes[0].texts]
+    assert ann[0] == "1.00" and ann[1] == f"{mats['Pearson'].iloc[0, 1]:.2f}"
+    plt.close(fig)
+
+
+def test_missing_glyphs_detects_a_latin_only_font(cjk):
+    fig, ax = plt.subplots()
+    ax.set_title("满意度", fontfamily="DejaVu Sans")
+    ax.set_xlabel("cost $")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ("满意度", "满") in P.missing_glyphs(fig)
+    assert not any(t == "cost $" for t, _ in P.missing_glyphs(fig))
+    plt.close(fig)
+
+
+def test_setup_fonts_error_names_the_package(monkeypatch):
+    latin = [f for f in fm.fontManager.ttflist if not P._is_cjk_name(f.name)]
+    monkeypatch.setattr(fm.fontManager, "ttflist", latin)
+    monkeypatch.setattr(P, "DEBIAN_CJK_FONTS", ())
+    monkeypatch.setattr(fm, "findSystemFonts", lambda *a, **k: [])
+    with pytest.raises(P.FontNotFoundError, match="apt-get install fonts-noto-cjk"):
+        P.setup_fonts()
+
+
+def test_value_labels_and_dollar_escaping(cjk):
+    assert P.value_labels_from({"Very poor": 1, "Excellent": 5}) == {1.0: "Very poor", 5.0: "Excellent"}
+    dist = D.item_distribution(pd.DataFrame({"a": [1.0, 2, 5]}), ["a"], 1, 5)
+    fig = P.likert_chart(dist, {"a": "C"}, item_labels={"a": "costs $5 and $6"})
+    assert fig.axes[0].get_yticklabels()[0].get_text() == r"costs \$5 and \$6"
+    plt.close(fig)
