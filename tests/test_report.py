@@ -72,11 +72,17 @@ def _notebook(stage: str, label: str) -> nbformat.NotebookNode:
         new_output("display_data", data={"image/png": base64.b64encode(_png()).decode(),
                                          "text/plain": "<Figure size 640x480 with 1 Axes>"}),
         new_output("stream", name="stderr", text="UserWarning: noisy library warning\n")])
+    if stage == "02_descriptives":   # an output that would load things from the network
+        bare.outputs.append(new_output("display_data", data={"text/html": (
+            '<script src="https://cdn.example.org/require.js"></script><link rel="stylesheet" '
+            'href="https://cdn.example.org/x.css"><img src="https://example.org/logo.png" alt="logo">'
+            '<div style="background: url(https://example.org/bg.png)">styled</div>')}))
     nb.cells = [
         new_markdown_cell(f"# Notebook {stage}\n\nWhat this stage does, for a student.\n\n"
                           f"## Section of {stage}\n\nCronbach's alpha is $\\alpha = \\frac{{k}}{{k-1}}$.\n"),
         params, start, table, figure, bare,
-        new_markdown_cell(f"### Detail of {stage}\n\nMore text."),
+        new_markdown_cell(f"### Detail of {stage}\n\nMore text, see [lavaan](https://lavaan.ugent.be).\n\n"
+                          "$$\\omega = \\frac{(\\sum \\lambda)^2}{(\\sum \\lambda)^2 + \\sum \\theta}$$\n"),
         new_code_cell("stage.finish()", execution_count=6),
     ]
     return nb
@@ -162,10 +168,14 @@ def test_report_hides_code_and_loads_nothing(en_study):
     assert "jp-InputArea-editor" not in page and "In&nbsp;[" not in page
     assert "noisy library warning" not in page            # stderr stays in the per-notebook HTML
     assert report.external_resources(page) == []
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert not re.search(r"""src\s*=\s*["']?(https?:)?//""", page, re.I)
+    assert "<link" not in page.lower() and "url(http" not in page.lower() and "cdn.example.org" not in page
     assert "<script" not in page.lower()
     assert "mathjax" not in page.lower() and "require.js" not in page.lower()
     assert '"Noto Sans CJK SC"' in page
+    assert "[external resource not embedded: logo]" in page
+    assert '<a href="https://lavaan.ugent.be">lavaan</a>' in page           # a link is not a resource
+    assert page.count("class=\"csat-math-svg csat-math-display\"") == 5                             # one $$...$$ per stage
 
 
 def test_user_text_is_escaped(en_study):

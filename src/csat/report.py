@@ -162,8 +162,8 @@ def package_versions(lock_file: str | Path, names: tuple[str, ...] = KEY_PACKAGE
     from importlib import metadata
 
     lock = read_lock(lock_file)
-    rows = [{"name": "Python", "locked": lock.get("python", "3.11"), "installed": platform.python_version(),
-             "mismatch": not platform.python_version().startswith(lock.get("python", "3.11"))}]
+    rows = [{"name": "Python", "locked": lock.get("python", "3.11.x"), "installed": platform.python_version(),
+             "mismatch": not platform.python_version().startswith(lock.get("python", "3.11.x").removesuffix(".x"))}]
     for n in names:
         locked = lock.get(_norm_name(n), "–")
         try:
@@ -565,6 +565,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         data_sha, data_size = w["not_found"], w["not_found"]
 
     git = git_info(root)
+    if git["commit"] == "unknown":
+        git.update(commit=w["unknown"], short=w["unknown"])
     git["state"] = (w["unknown"] if git["dirty"] is None else
                     w["dirty_tree"] if git["dirty"] else w["clean_tree"])
 
