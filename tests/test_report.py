@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import re
 import subprocess
@@ -38,23 +37,41 @@ def _png(width: int = 4, height: int = 3) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def _table_html(stage: str, caption: str, rows: list[tuple[str, float]]) -> str:
-    # the markup csat.stage.Stage.table emits (caption and cells escaped)
-    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{b:.3f}</td></tr>" for a, b in rows)
-    return (f'<figure class="csat-table-wrap" data-stage="{stage}">'
-            f'<figcaption class="csat-caption csat-table-caption">{html.escape(caption)}</figcaption>'
-            f'<table class="csat-table"><thead><tr><th>construct</th><th>mean</th></tr></thead>'
-            f"<tbody>{body}</tbody></table></figure>")
+class _Captured:
+    """Collects what ``IPython.display.display`` receives (the real Stage.table/figure markup)."""
+
+    def __init__(self):
+        self.html: list[str] = []
+
+    def __call__(self, *objs, **kw):
+        self.html += [o.data for o in objs]
 
 
-def _figure_html(stage: str, caption: str) -> str:
-    b64 = base64.b64encode(_png()).decode()
-    return (f'<figure class="csat-figure" data-stage="{stage}">'
-            f'<img src="data:image/png;base64,{b64}" alt="{html.escape(caption, quote=True)}"/>'
-            f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption></figure>')
+def _stage_outputs(st, label: str) -> tuple[str, str]:
+    """The HTML that csat.stage.Stage.table and Stage.figure emit, captured from the real methods."""
+    import IPython.display
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    cap = _Captured()
+    orig = IPython.display.display
+    IPython.display.display = cap
+    try:
+        st.table(pd.DataFrame({"construct": [label, "Loyalty"], "mean": [3.25, 3.5]}),
+                 f"Means of {st.name}: {label}")
+        fig, ax = plt.subplots(figsize=(1, 0.6))
+        ax.bar([0, 1], [3.25, 3.5])
+        st.figure(fig, f"bars_{st.name}", f"Distribution ({label})", dpi=40)
+    finally:
+        IPython.display.display = orig
+    assert len(cap.html) == 2
+    return cap.html[0], cap.html[1]
 
 
-def _notebook(stage: str, label: str) -> nbformat.NotebookNode:
+def _notebook(stage: str, table_html: str, figure_html: str) -> nbformat.NotebookNode:
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                "language": "python"}})
     params = new_code_cell('params_file = "params/demo.yaml"\noverrides = {}', metadata={"tags": ["parameters"]},
@@ -62,11 +79,10 @@ def _notebook(stage: str, label: str) -> nbformat.NotebookNode:
     start = new_code_cell(f'import csat.stage\nstage = csat.stage.start("{stage}", params_file, overrides)\n'
                           f"{CODE_MARK}", execution_count=2)
     table = new_code_cell("stage.table(df, caption)", execution_count=3, outputs=[
-        new_output("display_data", data={"text/html": _table_html(stage, f"Means of {stage}: {label}",
-                                                                  [(label, 3.25), ("Loyalty", 3.5)]),
+        new_output("display_data", data={"text/html": table_html,
                                          "text/plain": "<IPython.core.display.HTML object>"})])
     figure = new_code_cell("stage.figure(fig, 'x', caption)", execution_count=4, outputs=[
-        new_output("display_data", data={"text/html": _figure_html(stage, f"Distribution ({label})"),
+        new_output("display_data", data={"text/html": figure_html,
                                          "text/plain": "<IPython.core.display.HTML object>"})])
     bare = new_code_cell("plt.show()", execution_count=5, outputs=[
         new_output("display_data", data={"image/png": base64.b64encode(_png()).decode(),
@@ -111,13 +127,19 @@ def make_fake_study(root, study="fake", language="en", title=f"Satisfaction surv
     (rep / "results" / "construct_scores.csv").write_text("construct,mean,index\nLOY,3.5,62.5\nSAT,4.1,77.25\n")
     (rep / "results" / "sem_fit.json").write_text(json.dumps({"cfi": 0.9612, "tli": 0.95, "rmsea": 0.0512,
                                                               "srmr": 0.041, "chisq": 12.3}))
+    from csat.params import load_params
+    from csat.stage import Stage
+
+    p = load_params(params, root=root, check_data=False)
     for i, s in enumerate(STAGES):
         (rep / "runinfo").mkdir(exist_ok=True)
         (rep / "runinfo" / f"{s}.json").write_text(json.dumps(
             {"stage": s, "study": study, "finished": f"2026-01-02T03:04:0{i}+00:00", "seconds": 1.5 + i,
              "overrides": {"bootstrap": 50}}))
         lab = "满意度" if language == "zh" else label
-        nbformat.write(_notebook(s, lab), str(rep / f"{s}.ipynb"))
+        table_html, figure_html = _stage_outputs(Stage(name=s, params=p, params_file=params, overrides={},
+                                                       root=root), lab)
+        nbformat.write(_notebook(s, table_html, figure_html), str(rep / f"{s}.ipynb"))
     return params, raw
 
 
