@@ -95,7 +95,8 @@ def _notebook(stage: str, table_html: str, figure_html: str) -> nbformat.Noteboo
             '<div style="background: url(https://example.org/bg.png)">styled</div>')}))
     nb.cells = [
         new_markdown_cell(f"# Notebook {stage}\n\nWhat this stage does, for a student.\n\n"
-                          f"## Section of {stage}\n\nCronbach's alpha is $\\alpha = \\frac{{k}}{{k-1}}$.\n"),
+                          f"## Section of {stage}\n\nCronbach's alpha is $\\alpha = \\frac{{k}}{{k-1}}$.\n\n"
+                          "![local picture](figures/local.png)\n"),
         params, start, table, figure, bare,
         new_markdown_cell(f"### Detail of {stage}\n\nMore text, see [lavaan](https://lavaan.ugent.be).\n\n"
                           "$$\\omega = \\frac{(\\sum \\lambda)^2}{(\\sum \\lambda)^2 + \\sum \\theta}$$\n"),
@@ -123,6 +124,8 @@ def make_fake_study(root, study="fake", language="en", title=f"Satisfaction surv
         "ipma:\n  target: SAT\n", encoding="utf-8")
     rep = root / "reports" / study
     (rep / "results").mkdir(parents=True, exist_ok=True)
+    (rep / "figures").mkdir(parents=True, exist_ok=True)
+    (rep / "figures" / "local.png").write_bytes(_png())
     (rep / "results" / "cleaning.json").write_text(json.dumps({"n_raw": 200, "n_clean": 180}))
     (rep / "results" / "construct_scores.csv").write_text("construct,mean,index\nLOY,3.5,62.5\nSAT,4.1,77.25\n")
     (rep / "results" / "sem_fit.json").write_text(json.dumps({"cfi": 0.9612, "tli": 0.95, "rmsea": 0.0512,
@@ -196,6 +199,8 @@ def test_report_hides_code_and_loads_nothing(en_study):
     assert "mathjax" not in page.lower() and "require.js" not in page.lower()
     assert '"Noto Sans CJK SC"' in page
     assert "[external resource not embedded: logo]" in page
+    assert 'src="figures/local.png"' not in page                             # local files are embedded
+    assert len(re.findall(r'<img alt="local picture" src="data:image/png;base64,', page)) == 5
     assert '<a href="https://lavaan.ugent.be">lavaan</a>' in page           # a link is not a resource
     assert page.count("class=\"csat-math-svg csat-math-display\"") == 5                             # one $$...$$ per stage
 

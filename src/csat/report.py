@@ -331,14 +331,17 @@ def _render_math(soup, cell) -> None:
         node.extract()
 
 
-def _inline_local_image(img, base_dir: Path) -> None:
+def _inline_local_image(img, base_dirs: list[Path]) -> None:
+    """Embed an image given by a relative file path as a data URI (first base folder that has it)."""
     src = img.get("src", "")
     if not src or src.startswith("data:") or re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
         return
-    p = (base_dir / src).resolve()
-    if p.is_file():
-        mime = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
-        img["src"] = f"data:{mime};base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+    for base in base_dirs:
+        p = (base / src).resolve()
+        if p.is_file():
+            mime = mimetypes.guess_type(p.name)[0] or "application/octet-stream"
+            img["src"] = f"data:{mime};base64," + base64.b64encode(p.read_bytes()).decode("ascii")
+            return
 
 
 _EXTERNAL = re.compile(r"""(?:\b(?:src|srcset|poster|data)\s*=\s*["']?\s*(?:https?:)?//)"""
@@ -389,7 +392,7 @@ class _Counters:
 
 
 def process_stage(fragment: str, number: int, stage: str, language: str, counters: _Counters,
-                  base_dir: Path | None = None) -> tuple[str, list[dict], list[dict], list[dict]]:
+                  base_dirs: list[Path] | None = None) -> tuple[str, list[dict], list[dict], list[dict]]:
     """Prepare one stage's fragment for the report.
 
     Removes the notebook's own title (the report gives the stage heading), moves the other
@@ -424,9 +427,8 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
         h["id"] = f"s{number}-{k}"
         if h.name == "h2" and h.find_parent("figure") is None:
             toc.append({"id": h["id"], "text": h.get_text(" ", strip=True)})
-    if base_dir is not None:
-        for img in soup.find_all("img"):
-            _inline_local_image(img, base_dir)
+    for img in soup.find_all("img"):
+        _inline_local_image(img, list(base_dirs or []))
     # bare images (plt.show(), display(Image)) become numbered figures too
     for div in soup.select("div.jp-RenderedImage, div.jp-RenderedSVG"):
         if div.find_parent("figure") is not None:
@@ -541,7 +543,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, s in enumerate(STAGES, start=1):
         frag = notebook_fragment(notebooks[s], exporter)
-        body, children, tables, figures = process_stage(frag, i, s, lang, counters, base_dir=report_dir)
+        body, children, tables, figures = process_stage(frag, i, s, lang, counters,
+                                                        base_dirs=[report_dir, root / "notebooks", root])
         sid = f"stage-{i}"
         title = stage_title(s, lang)
         stages.append({"id": sid, "name": s, "number": str(i), "title": title, "body": Markup(body)})
