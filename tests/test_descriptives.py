@@ -297,6 +297,9 @@ def test_texts_do_not_overclaim(tests_table, scores, ecsi):
     assert "by gender" not in en
     for word in ("cause", "because", "effect of", "drives", "leads to", "impact"):
         assert word not in en.lower()
+    only_gender = D.group_tests_text(tests_table[tests_table.group == "gender"], "en")
+    assert "0 differ significantly" in only_gender and "None shows a significant difference" in only_gender
+    assert "differs significantly by" not in only_gender
     zh = D.group_tests_text(tests_table, "zh")
     assert "差异显著" in zh and "Holm" in zh
     ix = D.construct_index(scores, 0, 10, labels={c: c for c in scores})

@@ -141,6 +141,9 @@ def test_setup_fonts_error_names_the_package(monkeypatch):
 
 def test_value_labels_and_dollar_escaping(cjk):
     assert P.value_labels_from({"Very poor": 1, "Excellent": 5}) == {1.0: "Very poor", 5.0: "Excellent"}
+    both = {"Very poor": 1, "很差": 1, "Excellent": 5, "很好": 5}
+    assert P.value_labels_from(both, "zh") == {1.0: "很差", 5.0: "很好"}
+    assert P.value_labels_from(both, "en") == {1.0: "Very poor", 5.0: "Excellent"}
     dist = D.item_distribution(pd.DataFrame({"a": [1.0, 2, 5]}), ["a"], 1, 5)
     fig = P.likert_chart(dist, {"a": "C"}, item_labels={"a": "costs $5 and $6"})
     assert fig.axes[0].get_yticklabels()[0].get_text() == r"costs \$5 and \$6"

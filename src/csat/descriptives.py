@@ -356,7 +356,8 @@ def welch_anova(samples: Sequence[Sequence[float]]) -> dict:
     B = 1 + 2(k − 2) Λ / (k² − 1): F = A / B on df1 = k − 1 and df2 = (k² − 1)/(3 Λ).
     The effect size is omega² of the classical one-way ANOVA,
     ``ω² = (SS_between − (k − 1) MS_within) / (SS_total + MS_within)`` (Hays), the usual
-    companion of Welch's F (not computed from F itself).
+    companion of Welch's F (not computed from F itself); it is negative when F < 1 and is
+    reported as is, not truncated at 0.
     """
     xs = [np.asarray(s, float) for s in samples]
     k = len(xs)
@@ -663,11 +664,11 @@ def index_text(index: pd.DataFrame, language: str = "en") -> str:
         return f"{r['index']:.1f} [{r['index.ci.lower']:.1f}, {r['index.ci.upper']:.1f}]"
 
     en = (f"On the 0–100 index, {hi['label']} scores highest ({f(hi)}) and {lo['label']} lowest ({f(lo)}); "
-          f"brackets are 95% confidence intervals. Non-overlapping intervals suggest a difference in the "
-          f"population means, but constructs are answered by the same respondents and use different items, "
-          f"so the comparison is descriptive.")
-    zh = (f"在 0–100 指数上，{hi['label']} 最高（{f(hi)}），{lo['label']} 最低（{f(lo)}）；方括号内为 95% 置信区间。"
-          f"各构念由同一批受访者以不同题项作答，此比较仅为描述性。")
+          f"brackets are 95% confidence intervals for each index. The constructs are measured with different "
+          f"items by the same respondents and are not tested against each other here, so the ranking is "
+          f"descriptive.")
+    zh = (f"在 0–100 指数上，{hi['label']}最高（{f(hi)}），{lo['label']}最低（{f(lo)}）；方括号内为各指数的 95% 置信区间。"
+          f"各构念由同一批受访者以不同题项测量，此处未相互检验，排序仅为描述性。")
     return _t(language, en, zh)
 
 
@@ -713,14 +714,17 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
                 lv = str(r["levels"]).split(" | ")
                 en.append(f"{lab} differs significantly by {r['group']} ({lv[0]} − {lv[1]} = {r['estimate']:.2f}, "
                           f"t({r['df']:.1f}) = {r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, g = {r['effect_size']:.2f}).")
-                zh.append(f"{lab} 在 {r['group']} 上差异显著（{lv[0]} − {lv[1]} = {r['estimate']:.2f}，"
+                zh.append(f"{lab}在 {r['group']} 上差异显著（{lv[0]} − {lv[1]} = {r['estimate']:.2f}，"
                           f"t({r['df']:.1f}) = {r['statistic']:.2f}，Holm 校正 p {_fmt_p(r['p.holm'])}，g = {r['effect_size']:.2f}）。")
             else:
                 en.append(f"{lab} differs significantly by {r['group']} (F({r['df']:.0f}, {r['df2']:.1f}) = "
                           f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, ω² = {r['effect_size']:.3f}).")
-                zh.append(f"{lab} 在 {r['group']} 上差异显著（F({r['df']:.0f}, {r['df2']:.1f}) = {r['statistic']:.2f}，"
+                zh.append(f"{lab}在 {r['group']} 上差异显著（F({r['df']:.0f}, {r['df2']:.1f}) = {r['statistic']:.2f}，"
                           f"Holm 校正 p {_fmt_p(r['p.holm'])}，ω² = {r['effect_size']:.3f}）。")
-        if len(sig) < len(main):
+        if len(sig) == 0:
+            en.append("None shows a significant difference; this does not show that the groups are equal.")
+            zh.append("未见显著差异，但这并不表明各组相同。")
+        elif len(sig) < len(main):
             en.append("The other comparisons show no significant difference; this does not show that the groups are equal.")
             zh.append("其余比较未见显著差异，但这并不表明各组相同。")
     for _, r in chi.iterrows():
@@ -747,7 +751,7 @@ def correlation_text(corr: pd.DataFrame, language: str = "en", labels: Mapping[s
           f"Correlations describe how the scores vary together and do not show that one drives the other; "
           f"very high values may indicate constructs that are hard to tell apart (see discriminant validity).")
     zh = (f"构念得分之间的 Pearson 相关系数介于 {pe['r'].min():.2f} 与 {pe['r'].max():.2f} 之间，"
-          f"最强的是 {a} 与 {b}（r = {top['r']:.2f}）。右图为 Spearman 相关。相关只说明得分共同变化，"
+          f"最强的是{a}与{b}（r = {top['r']:.2f}）。右图为 Spearman 相关。相关只说明得分共同变化，"
           f"不说明因果方向；极高的相关可能意味着构念难以区分（见区分效度）。")
     return _t(language, en, zh)
 

@@ -228,7 +228,7 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
     leg = [_escape(value_labels.get(v, f"{v:g}")) for v in pts]
     fig.legend(handles, leg, loc="lower center", ncol=min(k, 11), bbox_to_anchor=(0.5, -0.01),
                handlelength=1.2, columnspacing=0.8, frameon=False)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, min(0.5 / fig.get_figheight(), 0.2), 1, 1))
     return fig
 
 
@@ -274,11 +274,21 @@ def save_svg(fig, path: str | os.PathLike) -> str:
     return str(path)
 
 
-def value_labels_from(labels: Mapping[str, float | int]) -> dict[float, str]:
-    """Invert a params ``labels`` mapping (answer text -> value) into value -> text for legends."""
+def value_labels_from(labels: Mapping[str, float | int], language: str = "en") -> dict[float, str]:
+    """Invert a params ``labels`` mapping (answer text -> code) into code -> text for legends.
+
+    When several texts share a code (e.g. an English and a Chinese wording), the one in the
+    study's language is preferred (Chinese = contains a CJK character), else the first.
+    """
+    def is_zh(t: str) -> bool:
+        return any("\u4e00" <= ch <= "\u9fff" for ch in t)
+
     out: dict[float, str] = {}
     for text, v in labels.items():
-        out.setdefault(float(v), str(text))
+        text = str(text)
+        k = float(v)
+        if k not in out or (is_zh(text) == (language == "zh") and is_zh(out[k]) != (language == "zh")):
+            out[k] = text
     return out
 
 
