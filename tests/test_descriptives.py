@@ -313,3 +313,19 @@ def test_texts_do_not_overclaim(tests_table, scores, ecsi):
     assert "不说明因果" in D.correlation_text(D.correlations(scores), "zh")
     prof = D.sample_profile(ecsi, ["gender"])
     assert "female (148, 59.2%)" in D.profile_text(prof, 250, "en")
+
+
+def test_scores_without_variation_give_missing_tests_and_a_diagnostic():
+    sc = pd.DataFrame({"B": [1.0] * 7, "C": [1, 1, 1, 2, 2, 2, 2.0]})
+    g = pd.DataFrame({"g": list("aaabbbb"), "h": list("xxyyzzz")})
+    t = D.group_tests(sc, g).set_index(["construct", "group", "test"])
+    assert t.loc[("C", "g", "welch_t"), ["statistic", "pvalue", "effect_size"]].isna().all()
+    assert t.loc[("C", "g", "welch_t"), "estimate"] == -1
+    # C by g: the rank test is still defined (complete separation: r = -1)
+    assert t.loc[("C", "g", "mann_whitney"), "effect_size"] == -1
+    assert t.loc[("B", "h", "welch_anova"), ["statistic", "pvalue"]].isna().all()
+    assert np.isnan(t.loc[("C", "g", "welch_t"), "p.holm"])
+    diags = D.test_diagnostics(t.reset_index())
+    assert {("group_test_undefined", "C by g"), ("group_test_undefined", "B by h")} <= {(d.code, d.where) for d in diags}
+    ph = D.posthoc_tests(sc, g)
+    assert ph.loc[(ph.construct == "B"), "pvalue"].isna().all()

@@ -28,6 +28,7 @@ American Statistician*, 70, 365–372.
 from __future__ import annotations
 
 import math
+import warnings
 from itertools import combinations
 from typing import Mapping, Sequence
 
@@ -309,6 +310,8 @@ def hedges_g(x: Sequence[float], y: Sequence[float]) -> float:
     nx, ny = len(x), len(y)
     v = nx + ny - 2
     sp = math.sqrt(((nx - 1) * x.var(ddof=1) + (ny - 1) * y.var(ddof=1)) / v)
+    if not sp > 0:
+        return float("nan")
     d = (x.mean() - y.mean()) / sp
     J = math.exp(gammaln(v / 2) - 0.5 * math.log(v / 2) - gammaln((v - 1) / 2))
     return d * J
@@ -322,8 +325,11 @@ def welch_t(x: Sequence[float], y: Sequence[float]) -> dict:
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
-    r = stats.ttest_ind(x, y, equal_var=False)
     a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    if not a + b > 0:        # no variation in either group: t is undefined
+        return {"statistic": np.nan, "df": np.nan, "pvalue": np.nan, "estimate": float(x.mean() - y.mean()),
+                "effect": "hedges_g", "effect_size": np.nan}
+    r = stats.ttest_ind(x, y, equal_var=False)
     df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
     return {"statistic": float(r.statistic), "df": float(df), "pvalue": float(r.pvalue),
             "estimate": float(x.mean() - y.mean()), "effect": "hedges_g", "effect_size": hedges_g(x, y)}
@@ -443,7 +449,6 @@ def group_tests(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2) -> p
     Columns: ``construct, group, test, statistic, df, pvalue, p.holm, effect, effect_size,
     family, df2, n, levels, estimate``.
     """
-    _require_columns(groups, list(groups.columns), "groups")
     rows = []
     for gname in groups.columns:
         g = groups[gname]
@@ -451,12 +456,15 @@ def group_tests(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2) -> p
             levels, samples = _group_samples(scores[c], g, min_n)
             base = {"construct": c, "group": gname, "n": int(sum(len(s) for s in samples)),
                     "levels": " | ".join(str(lv) for lv in levels)}
-            if len(levels) == 2:
-                rows.append({**base, "test": "welch_t", **welch_t(*samples)})
-                rows.append({**base, "test": "mann_whitney", **mann_whitney(*samples)})
-            elif len(levels) > 2:
-                rows.append({**base, "test": "welch_anova", **welch_anova(samples)})
-                rows.append({**base, "test": "kruskal_wallis", **kruskal_wallis(samples)})
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                # a level without variation makes Welch's statistics undefined (NaN, see test_diagnostics)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if len(levels) == 2:
+                    rows.append({**base, "test": "welch_t", **welch_t(*samples)})
+                    rows.append({**base, "test": "mann_whitney", **mann_whitney(*samples)})
+                elif len(levels) > 2:
+                    rows.append({**base, "test": "welch_anova", **welch_anova(samples)})
+                    rows.append({**base, "test": "kruskal_wallis", **kruskal_wallis(samples)})
     for a, b in combinations(list(groups.columns), 2):
         ok = groups[a].notna() & groups[b].notna()
         if groups.loc[ok, a].nunique() < 2 or groups.loc[ok, b].nunique() < 2:
@@ -492,12 +500,15 @@ def games_howell(samples: Sequence[Sequence[float]], levels: Sequence) -> pd.Dat
         x, y = xs[i], xs[j]
         a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
         se = math.sqrt(a + b)
-        t = (x.mean() - y.mean()) / se
-        df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
-        p = float(stats.studentized_range.sf(abs(t) * math.sqrt(2), k, df))
+        if se > 0:
+            t = (x.mean() - y.mean()) / se
+            df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
+            p = float(stats.studentized_range.sf(abs(t) * math.sqrt(2), k, df))
+        else:                # no variation in either level: undefined
+            t = df = p = np.nan
         rows.append({"A": str(levels[i]), "B": str(levels[j]), "mean.A": x.mean(), "mean.B": y.mean(),
                      "diff": x.mean() - y.mean(), "se": se, "statistic": t, "df": df,
-                     "pvalue": min(p, 1.0), "hedges_g": hedges_g(x, y)})
+                     "pvalue": min(p, 1.0) if np.isfinite(p) else np.nan, "hedges_g": hedges_g(x, y)})
     return pd.DataFrame(rows)
 
 
@@ -555,6 +566,25 @@ def group_diagnostics(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2
                                   f"The smallest expected count of the {a} x {b} table is {r['min_expected']:.2f} "
                                   f"(< 5); the chi-square p-value is approximate."))
     return out
+
+
+def test_diagnostics(tests: pd.DataFrame) -> list[Diagnostic]:
+    """``group_test_undefined`` (warning) for each test whose statistic or p-value is not finite.
+
+    This happens when the scores do not vary within the levels (Welch's tests divide by the
+    within-level variances) or not at all (rank tests).
+    """
+    out = []
+    bad = tests[~np.isfinite(tests["statistic"].astype(float)) | ~np.isfinite(tests["pvalue"].astype(float))]
+    for _, r in bad.iterrows():
+        where = f"{r['construct']} by {r['group']}" if isinstance(r["construct"], str) else str(r["group"])
+        out.append(Diagnostic("group_test_undefined", "warning", where,
+                              f"The {r['test']} test of {where} is undefined (scores without variation within "
+                              f"or across levels {r['levels']}); it is reported as missing."))
+    return out
+
+
+test_diagnostics.__test__ = False  # not a pytest test
 
 
 # -- correlations ---------------------------------------------------------------------------
