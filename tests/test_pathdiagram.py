@@ -1,0 +1,51 @@
+"""Path diagram: DOT source from lavaan's political-democracy estimates; PNG + SVG with Chinese labels."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from csat import pathdiagram as pdg
+
+
+@pytest.fixture(scope="module")
+def pd_ref(shared_dir):
+    return json.loads((shared_dir / "reference" / "political_democracy.json").read_text())
+
+
+def test_stars():
+    assert [pdg.stars(p) for p in (0.0002, 0.0097, 0.03, 0.2, float("nan"), None)] == ["***", "**", "*", "", "", ""]
+
+
+def test_dot_source_has_standardized_paths_stars_and_r2(pd_ref):
+    est = pd.DataFrame(pd_ref["sem"]["estimates"])
+    src = pdg.path_diagram_dot(est, {"ind60": "工业化", "dem60": "民主 1960", "dem65": "民主 1965"},
+                               pd_ref["sem"]["r2"])
+    # lavaan std.all of the three regressions (0.447***, 0.182**, 0.885***) and R² (0.20, 0.96)
+    assert '"ind60" -> "dem60" [label="0.45***"' in src
+    assert '"ind60" -> "dem65" [label="0.18**"' in src
+    assert '"dem60" -> "dem65" [label="0.89***"' in src
+    assert "R² = 0.20" in src and "R² = 0.96" in src and "工业化" in src
+    assert 'fontname="Noto Sans CJK SC"' in src
+    assert "x1" not in src                                  # measurement part off by default
+    full = pdg.path_diagram_dot(est, r2=pd_ref["sem"]["r2"], measurement=True)
+    assert "x2 0.97" in full and "y8 0.83" in full
+
+
+def test_renders_png_and_svg_with_chinese_text(pd_ref, tmp_path):
+    est = pd.DataFrame(pd_ref["sem"]["estimates"])
+    out = pdg.path_diagram(est, tmp_path / "figures" / "sem_path", {"ind60": "工业化 <1960> & co", "dem60": "民主",
+                                                                    "dem65": "民主（1965）"},
+                           pd_ref["sem"]["r2"], measurement=True)
+    png, svg = out["png"], out["svg"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    text = svg.read_text(encoding="utf-8")
+    assert "工业化 &lt;1960&gt; &amp; co" in text and "民主（1965）" in text
+    assert "Noto Sans CJK SC" in text
+
+
+def test_missing_dot_names_the_debian_package(monkeypatch):
+    monkeypatch.setattr(pdg.shutil, "which", lambda name: None)
+    with pytest.raises(pdg.GraphvizMissing, match="Debian package 'graphviz'"):
+        pdg.render_dot("digraph {}", "/tmp/never")
