@@ -734,10 +734,16 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
     sig = main[main["p.holm"] < alpha]
     en, zh = [], []
     if not main.empty:
-        en.append(f"Of {len(main)} comparisons of construct scores between groups (Welch tests, Holm-adjusted "
-                  f"within each family), {len(sig)} differ significantly at the {alpha:g} level.")
-        zh.append(f"在 {len(main)} 项构念得分的组间比较中（Welch 检验，按检验族 Holm 校正），"
-                  f"{len(sig)} 项在 {alpha:g} 水平上差异显著。")
+        head_en = (f"Of {len(main)} comparisons of construct scores between groups (Welch tests, Holm-adjusted "
+                   f"within each family), ")
+        head_zh = f"在 {len(main)} 项构念得分的组间比较中（Welch 检验，按检验族 Holm 校正），"
+        if sig.empty:
+            en.append(head_en + f"none differs significantly at the {alpha:g} level; this does not show that the "
+                      "groups are equal.")
+            zh.append(head_zh + f"没有一项在 {alpha:g} 水平上差异显著；这并不表明各组相同。")
+        else:
+            en.append(head_en + f"{len(sig)} differ significantly at the {alpha:g} level.")
+            zh.append(head_zh + f"{len(sig)} 项在 {alpha:g} 水平上差异显著。")
         for _, r in sig.iterrows():
             lab = labels.get(r["construct"], r["construct"])
             if r["test"] == "welch_t":
@@ -751,18 +757,22 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
                           f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, ω² = {r['effect_size']:.3f}).")
                 zh.append(f"{lab}在 {r['group']} 上差异显著（F({r['df']:.0f}, {r['df2']:.1f}) = {r['statistic']:.2f}，"
                           f"Holm 校正 p {_fmt_p(r['p.holm'])}，ω² = {r['effect_size']:.3f}）。")
-        if len(sig) == 0:
-            en.append("None shows a significant difference; this does not show that the groups are equal.")
-            zh.append("未见显著差异，但这并不表明各组相同。")
-        elif len(sig) < len(main):
+        if 0 < len(sig) < len(main):
             en.append("The other comparisons show no significant difference; this does not show that the groups are equal.")
             zh.append("其余比较未见显著差异，但这并不表明各组相同。")
-    for _, r in chi.iterrows():
-        s = r["p.holm"] < alpha
-        en.append(f"The grouping variables {r['group']} are {'significantly' if s else 'not significantly'} associated "
-                  f"(χ²({r['df']:.0f}) = {r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, Cramér's V = {r['effect_size']:.2f}).")
-        zh.append(f"分组变量 {r['group']} 之间{'存在' if s else '未见'}显著关联（χ²({r['df']:.0f}) = {r['statistic']:.2f}，"
+    chi_sig = chi[chi["p.holm"] < alpha]
+    for _, r in chi_sig.iterrows():
+        en.append(f"The grouping variables {r['group']} are significantly associated (χ²({r['df']:.0f}) = "
+                  f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, Cramér's V = {r['effect_size']:.2f}).")
+        zh.append(f"分组变量 {r['group']} 之间存在显著关联（χ²({r['df']:.0f}) = {r['statistic']:.2f}，"
                   f"Holm 校正 p {_fmt_p(r['p.holm'])}，Cramér's V = {r['effect_size']:.2f}）。")
+    n_ns = len(chi) - len(chi_sig)
+    if n_ns:
+        vmax = chi.loc[chi["p.holm"] >= alpha, "effect_size"].max()
+        en.append(f"{'The other' if len(chi_sig) else 'The'} {n_ns} pair(s) of grouping variables show no significant "
+                  f"association (chi-square, Holm-adjusted; largest Cramér's V = {vmax:.2f}).")
+        zh.append(f"{'其余' if len(chi_sig) else ''} {n_ns} 对分组变量之间未见显著关联（卡方检验，Holm 校正；"
+                  f"最大 Cramér's V = {vmax:.2f}）。")
     en.append("These are associations in this sample, not effects of group membership.")
     zh.append("以上均为样本中的关联，不代表分组造成的影响。")
     return _t(language, " ".join(en), "".join(zh))
