@@ -117,6 +117,14 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+def _publish(path: Path) -> Path:
+    """Make a written report file world-readable like any other build output (umask applies)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+    return path
+
+
 class ReportError(RuntimeError):
     """The report cannot be built (the message says which file or program is missing)."""
 
@@ -629,7 +637,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     bad = external_resources(page)
     if bad:
         raise ReportError(f"report for {study!r} would load from the network: {bad[:3]}")
-    return atomic_write_text(report_dir / "report.html", page)
+    return _publish(atomic_write_text(report_dir / "report.html", page))
 
 
 # ------------------------------------------------------------------------------------ PDF
@@ -676,7 +684,7 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 30
             tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
             raise ReportError(f"Chromium failed to print {html_path} to PDF (exit code {proc.returncode}): "
                               + " | ".join(tail))
-        atomic_write_bytes(pdf_path, out.read_bytes())
+        _publish(atomic_write_bytes(pdf_path, out.read_bytes()))
     return pdf_path
 
 
@@ -775,12 +783,8 @@ def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tup
     else:
         hit = names.str.lower().isin(["sat", "satisfaction", "csi", "acsi"])
         row = df[hit].iloc[0] if hit.any() else df.iloc[0]
-    val = row["index"]
-    try:
-        val = float(val)
-    except (TypeError, ValueError):
-        val = None
-    return str(row["construct"]), val
+    val = pd.to_numeric(pd.Series([row["index"]]), errors="coerce").iloc[0]
+    return str(row["construct"]), None if pd.isna(val) else float(val)
 
 
 def study_summary(root: str | Path, study: str) -> dict:
@@ -831,7 +835,7 @@ def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path
     studies = [study_summary(root, s) for s in built_studies(root)]
     page = _jinja_env().get_template("studies.html.j2").render(
         css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies)
-    return atomic_write_text(root / "reports" / "index.html", page)
+    return _publish(atomic_write_text(root / "reports" / "index.html", page))
 
 
 # ------------------------------------------------------------------------------------ CLI
