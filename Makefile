@@ -23,7 +23,7 @@ PARAMS := params/$(STUDY).yaml
 OUT    := reports/$(STUDY)
 BUILD  := $(OUT)/.build
 OVR    := $(strip $(if $(BOOTSTRAP),bootstrap=$(BOOTSTRAP)) $(if $(SEED),seed=$(SEED)) $(SET))
-SRC    := $(shell find src/csat -name '*.py' -o -name '*.tpl' -o -name '*.css' -o -name '*.j2' 2>/dev/null)
+SRC    := $(shell find src/csat -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
 STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem
 SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
