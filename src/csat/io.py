@@ -343,9 +343,14 @@ def _read_xlsx(path: Path, sheet) -> tuple[pd.DataFrame, dict]:
                 continue
             rows.append(rec + [None] * (len(columns) - len(rec)))
             numbers_.append(n)
+        sheets = list(wb.sheetnames)
     finally:
         wb.close()
-    df = _finish_frame(path, columns, rows, numbers_)
+    try:
+        df = _finish_frame(path, columns, rows, numbers_)
+    except DataError:
+        raise DataError(f"{path}: sheet {name!r} has a header row but no data rows (key 'data.sheet'; "
+                        f"the workbook's sheets are {sheets})") from None
     meta = {"format": "xlsx", "encoding": None, "delimiter": None, "sheet": name,
             "row_note": f"data row r is on sheet row r + {skipped}"}
     return df, meta
