@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csat.cleaning import (RULES, clean, cleaning_diagnostics, em_mvn, interpret_mcar, little_mcar, missing_rates,
+from csat.cleaning import (RULES, clean, cleaning_diagnostics, em_mvn, flow_text, interpret_mcar, little_mcar, missing_rates,
                            plot_flow, plot_missing_map, plot_missing_rates)
 from csat.params import validate_params
 
@@ -309,3 +309,12 @@ def test_demo_exclusions_equal_the_injected_truth():
         zip(report.out_of_range["row"], report.out_of_range["column"], report.out_of_range["value"]))
     mc = report.missing_codes_found
     assert int(mc.loc[mc["column"].isin(p.items), "n"].sum()) == truth["missing_codes"]
+
+
+def test_flow_text_names_counts_and_switched_off_rules():
+    df = frame([V[0], V[0], V[1]])
+    res = clean(df, P({"drop_duplicates": True}))
+    en = flow_text(res, "en")
+    assert en.startswith("Of 3 respondents in the raw file, 1 (33.3%) were excluded (1 duplicates;")
+    assert "2 are analysed" in en and "speeders" in en.split("switched off:")[1]
+    assert "纳入分析 2 人" in flow_text(res, "zh")

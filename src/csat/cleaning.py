@@ -46,7 +46,7 @@ RULE_TEXT = {
 }
 
 __all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
-           "cleaning_diagnostics", "plot_missing_map", "plot_missing_rates", "plot_flow", "reverse_code"]
+           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow", "reverse_code"]
 
 
 @dataclass
@@ -297,6 +297,30 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
         rules=texts)
 
 
+def flow_text(result: CleaningResult, language: str = "en") -> str:
+    """One sentence summarising the exclusion flow (English or Chinese)."""
+    zh = language == "zh"
+    n0, n1 = result.n_raw, result.n_clean
+    k = n0 - n1
+    share = k / n0 if n0 else 0.0
+    parts = [(f"{RULE_TEXT[r][1]} {v} 人" if zh else f"{v} {RULE_TEXT[r][0].lower()}")
+             for r, v in result.exclusions.items() if v]
+    off = [RULE_TEXT[r][1 if zh else 0] for r in RULES if result.rules.get(r) == "off"]
+    if zh:
+        txt = f"原始数据共 {n0} 名受访者，排除 {k} 人（{share:.1%}）"
+        txt += f"：{'，'.join(parts)}" if parts else ""
+        txt += f"；纳入分析 {n1} 人。"
+        if off:
+            txt += f"未启用的规则：{'、'.join(off)}。"
+        return txt
+    txt = f"Of {n0} respondents in the raw file, {k} ({share:.1%}) were excluded"
+    txt += f" ({', '.join(parts)}; each counted by the first rule that applies)" if parts else ""
+    txt += f"; {n1} are analysed."
+    if off:
+        txt += f" Rules switched off: {', '.join(o.lower() for o in off)}."
+    return txt
+
+
 # ----------------------------------------------------------------------------- missing data
 def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents)."""
@@ -484,7 +508,8 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
 
 
 # ----------------------------------------------------------------------------- figures
-def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None):
+def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None,
+                     xlabel: str | None = None):
     """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
@@ -496,7 +521,8 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
               vmin=0, vmax=1)
     ax.set_yticks(range(len(items)))
     ax.set_yticklabels([(labels or {}).get(i, i) for i in items], fontsize=8)
-    ax.set_xlabel("respondent (clean data, file order)")
+    ax.grid(False)
+    ax.set_xlabel(xlabel or "respondent (clean data, file order)")
     ax.set_title(title or "Missing answers (red)", fontsize=10)
     for s in ax.spines.values():
         s.set_visible(False)
@@ -504,7 +530,8 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
     return fig
 
 
-def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10):
+def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10,
+                       xlabel: str | None = None):
     """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`)."""
     import matplotlib.pyplot as plt
 
@@ -514,7 +541,7 @@ def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, thresho
     ax.set_yticks(y)
     ax.set_yticklabels(rates["item"], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("missing (%)")
+    ax.set_xlabel(xlabel or "missing (%)")
     if threshold is not None:
         ax.axvline(100 * threshold, color="#b22222", lw=1, ls="--")
     ax.set_title(title or "Missing answers per item", fontsize=10)

@@ -499,6 +499,23 @@ class IntakeReport:
         ]
         return pd.DataFrame(rows, columns=["what", "value"]).astype({"value": str})
 
+    def text(self, language: str = "en") -> str:
+        """One paragraph describing the intake (English or Chinese)."""
+        m = self.meta
+        n_oor = len(self.out_of_range)
+        n_mc = int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0
+        n_lab = int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0
+        enc = f", {m['encoding']}" if m.get("encoding") else ""
+        sheet = f", sheet {m['sheet']!r}" if m.get("sheet") else ""
+        if language == "zh":
+            return (f"读取 {Path(self.path).name}（{m.get('format')}{enc}{sheet}）：{self.n_rows} 名受访者，"
+                    f"使用 {len(self.columns_used)} 列。按标签映射文本答案 {n_lab} 个；缺失代码 {n_mc} 个设为缺失；"
+                    f"超出量表范围的值 {n_oor} 个已报告并设为缺失；{self.n_all_items_missing} 人所有题项均缺失。")
+        return (f"Read {Path(self.path).name} ({m.get('format')}{enc}{sheet}): {self.n_rows} respondents, "
+                f"{len(self.columns_used)} columns used. {n_lab} text answers were mapped to codes through 'labels'; "
+                f"{n_mc} cells holding a missing code were set missing; {n_oor} values outside the scale were "
+                f"reported and set missing; {self.n_all_items_missing} respondents answered no item.")
+
     def to_dict(self) -> dict:
         return {
             "path": self.path, "format": self.meta.get("format"), "encoding": self.meta.get("encoding"),
