@@ -357,3 +357,15 @@ def test_bad_input_messages(hs, hs_est):
         rel.reliability_table(hs, {"visual": []})
     with pytest.raises(ValueError, match="unknown key"):
         rel.validity_verdict(rel.reliability_table(hs, HS_CONS), thresholds={"hmtm": 0.9})
+
+
+def test_measurement_model_syntax():
+    pdref = json.loads((SHARED / "reference" / "political_democracy.json").read_text())
+    text = rel.measurement_model({"ind60": ["x1", "x2", "x3"]}, pdref["model"])
+    lines = text.strip().splitlines()
+    assert lines[:3] == ["ind60 =~ x1 + x2 + x3", "dem60 =~ y1 + y2 + y3 + y4", "dem65 =~ y5 + y6 + y7 + y8"]
+    assert not any(" ~ " in ln for ln in lines)                     # regressions dropped
+    assert {"y1 ~~ y5", "y2 ~~ y4", "y2 ~~ y6", "y6 ~~ y8"} <= set(lines)   # residual covariances kept
+    mod = rel.measurement_model({"a": ["x1"]}, "a =~ NA*x1 + l1*x2 + 1*x3\nb =~ x4 + x5\nb ~ a\na ~~ 1*a")
+    assert mod.splitlines() == ["a =~ NA*x1 + l1*x2 + 1.0*x3", "b =~ x4 + x5", "a ~~ 1.0*a"]
+    assert rel.measurement_model(HS_CONS) == "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"

@@ -587,6 +587,45 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     return out.reset_index(drop=True)
 
 
+def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -> str:
+    """lavaan syntax of the measurement (CFA) model whose estimates feed omega, CR and AVE.
+
+    Without ``model`` (or when it has no ``=~`` statement): one factor per construct
+    (:func:`csat.syntax.measurement_syntax`).  With a study model (``params.model``): its ``=~``
+    statements (modifiers kept), its residual covariances between indicators (``x ~~ y``),
+    which :func:`omega` takes into account, and its ``~~`` statements among the factors (e.g. a
+    fixed factor variance ``f ~~ 1*f``); regressions are dropped, so every factor is exogenous
+    and the latent variables correlate freely.
+    """
+    from . import syntax
+
+    cons = _construct_items(constructs)
+    if not model or not str(model).strip():
+        return syntax.measurement_syntax(cons)
+    t = syntax.parse_model(model)
+    load = t[t["op"] == "=~"]
+    if load.empty:
+        return syntax.measurement_syntax(cons)
+    ind = set(load["rhs"])
+
+    def term(r) -> str:
+        mods = []
+        if r.free is True:
+            mods.append("NA")
+        if isinstance(r.fixed, float) and np.isfinite(r.fixed):
+            mods.append(repr(float(r.fixed)))
+        if r.label:
+            mods.append(str(r.label))
+        return "*".join(mods + [str(r.rhs)])
+
+    lines = [f"{f} =~ " + " + ".join(term(r) for r in g.itertuples(index=False))
+             for f, g in load.groupby("lhs", sort=False)]
+    lat = set(load["lhs"])
+    rc = t[(t["op"] == "~~") & ((t["lhs"].isin(ind) & t["rhs"].isin(ind)) | (t["lhs"].isin(lat) & t["rhs"].isin(lat)))]
+    lines += [f"{r.lhs} ~~ {term(r)}" for r in rc.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
 # --------------------------------------------------------------------------------------------
 # tables for the notebook
 # --------------------------------------------------------------------------------------------
