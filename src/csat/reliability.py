@@ -66,7 +66,7 @@ def _item_frame(data: pd.DataFrame, items: Sequence[str], construct: str | None 
     out = {}
     for i in items:
         col = data[i]
-        if col.dtype == bool or not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
+        if pd.api.types.is_bool_dtype(col) or not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
             raise ValueError(f"{where}item column {i!r} is not numeric (dtype {col.dtype}); "
                              "recode it to numbers before the reliability analysis")
         out[i] = pd.to_numeric(col, errors="coerce").astype(float)
