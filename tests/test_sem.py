@@ -23,6 +23,7 @@ from conftest import SHARED
 TOL = 1e-3
 HERE = Path(__file__).resolve().parent
 EXTRA = json.loads((HERE / "reference" / "sem_extra.json").read_text())
+FIML = json.loads((HERE / "reference" / "sem_fiml.json").read_text())
 LAVAAN_FIT = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea", "rmsea.ci.lower",
               "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal"]
 
@@ -345,8 +346,10 @@ def test_bad_inputs(hs_data):
         fit("f =~ x1 + x2 + x3\nind := a*b", hs_data)
     with pytest.raises(ModelError, match="not numeric"):
         fit("f =~ x1 + x2 + x3\nf ~ school", hs_data)
-    with pytest.raises(ModelError, match="missing='fiml' is not supported"):
-        fit("f =~ x1 + x2 + x3", hs_data, missing="fiml")
+    with pytest.raises(ModelError, match="missing='pairwise' is not supported"):
+        fit("f =~ x1 + x2 + x3", hs_data, missing="pairwise")
+    with pytest.raises(ModelError, match="not supported with observed exogenous covariates"):
+        fit("f =~ x1 + x2 + x3\nf ~ ageyr", hs_data, missing="fiml")
 
 
 def test_listwise_deletion(hs_data, hs_ref):
@@ -356,3 +359,31 @@ def test_listwise_deletion(hs_data, hs_ref):
     assert res.n == 298 and res.fit_measures["ntotal"] == 298
     full = fit(hs_ref["model"], d.dropna(subset=["x2"]))
     np.testing.assert_allclose(res.estimates["est"], full.estimates["est"], atol=1e-10)
+
+
+# -- FIML (tests/reference/sem_fiml.R: lavaan missing = "ml") ----------------------------------------
+@pytest.mark.parametrize("key", ["hs", "pd"])
+def test_fiml_matches_lavaan(key):
+    ref = FIML[key]
+    data = pd.DataFrame(ref["data"]).astype(float)
+    assert data.isna().any().any()
+    res = fit(ref["model"], data, missing="fiml")
+    assert res.converged and res.missing == "fiml"
+    check_estimates(res, ref["estimates"])          # includes the "~1" intercept rows
+    check_fit(res, ref["fit"], names=LAVAAN_FIT + ["unrestricted.logl", "baseline.chisq", "baseline.df"])
+    check_r2(res, ref["r2"])
+    np.testing.assert_allclose(res.residuals().to_numpy(), np.array(ref["resid_cor"]), atol=TOL)
+    with pytest.raises(ModelError, match="only available for complete data"):
+        res.modindices()
+    with pytest.raises(ModelError, match="only available for complete data"):
+        res.standardized_residuals()
+
+
+def test_fiml_complete_data_equals_ml(pd_data, pd_fit, pd_ref):
+    res = fit(pd_ref["model"], pd_data, missing="fiml")
+    body = res.estimates[res.estimates["op"] != "~1"].reset_index(drop=True)
+    np.testing.assert_allclose(body["est"], pd_fit.estimates["est"], atol=1e-6)
+    assert res.fit_measures["chisq"] == pytest.approx(pd_fit.fit_measures["chisq"], abs=1e-5)
+    assert res.fit_measures["npar"] == pd_fit.fit_measures["npar"] + 11
+    means = res.estimates[res.estimates["op"] == "~1"].set_index("lhs")["est"]
+    np.testing.assert_allclose(means[pd_fit.observed], pd_data[pd_fit.observed].mean(), atol=1e-6)

@@ -10,9 +10,10 @@ selection of the observed variables the implied covariance matrix is::
 
     Σ(θ) = F E Smat Eᵀ Fᵀ
 
-Every free parameter enters ``Σ`` through derivatives of the rank-two form
-``∂Σ/∂θ_e = u vᵀ + v uᵀ`` (for ``A[i, j]``: ``u = (F E)[:, i]``, ``v = (F E Smat Eᵀ Fᵀ)ᵀ…``), which
-gives the analytic gradient and the expected information in closed form.
+Every free matrix cell enters ``Σ`` through a derivative of rank-two form
+``∂Σ/∂θ_e = u vᵀ + v uᵀ``: for ``A[i, j]`` ``u = G[:, i]``, ``v = (G Smat Eᵀ)[:, j]``; for
+``Smat[i, j]`` ``u = G[:, i]``, ``v = G[:, j]`` (halved when i = j), with ``G = F E``.  This gives
+the analytic gradient, the expected Hessian and the exact Hessian in closed form.
 
 Estimation (Jöreskog 1969; lavaan defaults, Rosseel 2012)
 ----------------------------------------------------------
@@ -30,7 +31,12 @@ the residuals of "pure" endogenous variables (``auto.cov.y``: latent or observed
 are regressed but predict nothing and are no indicator); observed exogenous covariates
 (``fixed.x``) have their variances and covariances fixed at the sample values.
 
-Fit measures follow lavaan's ``fitMeasures`` (see :func:`fit_measures`).
+Fit measures follow lavaan's ``fitMeasures`` (see :func:`fit_measures`).  Incomplete data:
+``missing="fiml"`` is casewise ML with a saturated mean structure (lavaan ``missing = "ml"``,
+Arbuckle 1996), see :func:`_fit_fiml`.
+
+For resampling, :func:`build_model` compiles the model once and
+:meth:`CompiledModel.fit_cov` refits from a covariance matrix (warm-startable).
 """
 from __future__ import annotations
 
@@ -680,6 +686,9 @@ class SEMResult:
     model: CompiledModel = field(repr=False)
     theta: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
+    missing: str = "listwise"
+    sample_mean: pd.Series | None = None
+    implied_mean: pd.Series | None = None
 
     # -- latent moments ---------------------------------------------------------------------
     def _E(self) -> np.ndarray:
@@ -704,7 +713,8 @@ class SEMResult:
 
     # -- residuals ----------------------------------------------------------------------------
     def residuals(self) -> pd.DataFrame:
-        """Correlation residuals ``cor(S) − cor(Σ̂)`` (lavaan ``resid(fit, type = "cor")``)."""
+        """Correlation residuals ``cor(S) − cor(Σ̂)`` (lavaan ``resid(fit, type = "cor")``); with
+        ``missing="fiml"`` S is the saturated (EM) estimate of the covariance matrix."""
         S, Sig = self.sample_cov.to_numpy(), self.implied_cov.to_numpy()
         ds, dm = 1 / np.sqrt(np.diag(S)), 1 / np.sqrt(np.diag(Sig))
         R = S * ds[:, None] * ds[None, :] - Sig * dm[:, None] * dm[None, :]
@@ -719,6 +729,9 @@ class SEMResult:
         ``A₀ = Δᵀ A₁ Δ`` and ``ACOV(s) = 2 D⁺(S ⊗ S)D⁺ᵀ / N``.  Elements whose residual and
         variance are both numerically zero (e.g. the diagonal) are 0; other zero-variance ones NaN.
         """
+        if self.missing != "listwise":
+            raise ModelError("standardized residuals are only available for complete data (missing='listwise'); "
+                             "use residuals() for the correlation residuals")
         cm = self.model
         S, Sig = self.sample_cov.to_numpy(), self.implied_cov.to_numpy()
         p = cm.p
@@ -759,6 +772,8 @@ class SEMResult:
         ``sepc.all`` the ``std.all`` rescaling of ``epc``.  Sorted by ``mi`` descending; ``top``
         rows (all with ``top=None``).
         """
+        if self.missing != "listwise":
+            raise ModelError("modification indices are only available for complete data (missing='listwise')")
         cm = self.model
         names = cm.names
         p = cm.p
@@ -1023,7 +1038,9 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     ----------
     model : lavaan syntax (``=~``, ``~``, ``~~``, ``:=``; see :mod:`csat.syntax`).
     data : one row per respondent; the model's observed variables must be numeric columns.
-    missing : ``"listwise"`` (rows with a missing model variable are dropped).
+    missing : ``"listwise"`` (rows with a missing model variable are dropped) or ``"fiml"``
+        (casewise full-information ML with a saturated mean structure, lavaan ``missing = "ml"``;
+        standard errors from the observed information as lavaan's default there).
     std_lv : identify latent scales by fixing their variances to 1 instead of the first loading.
 
     Returns a :class:`SEMResult`.  Diagnostics codes: ``nonconvergence``, ``heywood``,
@@ -1035,11 +1052,13 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     References: Rosseel (2012) lavaan, J. Stat. Softw. 48(2); Bollen (1989) Structural Equations
     with Latent Variables, ch. 4 and 7.
     """
-    if missing != "listwise":
-        raise ModelError(f"missing={missing!r} is not supported; use missing='listwise'")
+    if missing not in ("listwise", "fiml"):
+        raise ModelError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     cm = build_model(model, list(data.columns), std_lv=std_lv)
+    if missing == "fiml":
+        return _fit_fiml(cm, data)
     X = _prepare_data(cm, data)
     n = len(X)
     S = np.cov(X.T, ddof=0).reshape(cm.p, cm.p)
@@ -1050,20 +1069,31 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     return _result(cm, cf, S, n)
 
 
-def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int) -> SEMResult:
-    theta = cf.theta
-    Sigma, E, Sm, A = cm.implied(theta, S)
-    _, g, H = cm.gradient_information(theta, S)
-    ev = np.linalg.eigvalsh(H) if cm.npar else np.array([1.0])
-    if cm.npar and (ev.min() <= 1e-10 * max(ev.max(), 1e-300)):
-        bad = np.argmin(ev)
-        vec = np.linalg.eigh(H)[1][:, bad]
+def _not_identified(cm: CompiledModel, H: np.ndarray) -> None:
+    """Raise :class:`ModelError` when the information matrix ``H`` is (numerically) singular."""
+    if not cm.npar:
+        return
+    ev, vecs = np.linalg.eigh(H)
+    if ev.min() <= 1e-10 * max(ev.max(), 1e-300):
+        vec = vecs[:, np.argmin(ev)]
         R = cm.rows[cm.rows["free"] >= 0].drop_duplicates("free").set_index("free").sort_index()
         involved = [f"{R.loc[k, 'lhs']} {R.loc[k, 'op']} {R.loc[k, 'rhs']}" for k in np.argsort(-np.abs(vec))[:4]
-                    if abs(vec[k]) > 0.1]
+                    if k < cm.npar and abs(vec[k]) > 0.1]
         raise ModelError("the model is not identified: the information matrix is singular; "
                          f"parameters involved: {', '.join(involved)}")
-    vcov = np.linalg.inv(0.5 * n * H)
+
+
+def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *, fiml: "_FimlFit | None" = None) -> SEMResult:
+    theta = cf.theta
+    Sigma, E, Sm, A = cm.implied(theta, S)
+    if fiml is None:
+        _, g, H = cm.gradient_information(theta, S)
+        _not_identified(cm, H)
+        vcov = np.linalg.inv(0.5 * n * H)
+    else:
+        _not_identified(cm, fiml.hessian[: cm.npar, : cm.npar])
+        vcov_all = fiml.vcov
+        vcov = vcov_all[: cm.npar, : cm.npar]
     rows = cm.rows
     est = _row_values(cm, theta, S)
     se = np.zeros(len(rows))
@@ -1079,13 +1109,15 @@ def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int) -> SEMResult:
                         "est": est, "se": se, "z": z, "pvalue": pval, "ci.lower": est - q * se,
                         "ci.upper": est + q * se, "std.lv": std_lv, "std.all": std_all})
     # exogenous fixed.x rows: lavaan reports se 0 and no z
+    if fiml is not None:
+        tab = pd.concat([tab, fiml.intercept_rows(cm, Sigma, E @ Sm @ E.T)], ignore_index=True)
     if cm.defined:
         tab = pd.concat([tab, _defined_rows(cm, theta, vcov, S, est, std_all, std_lv)], ignore_index=True)
     p = cm.p
     names = cm.names
     Lam = A[:p, p:]
     Beta = A[p:, p:]
-    fm = fit_measures(cm, S, Sigma, n, cf.fmin)
+    fm = fit_measures(cm, S, Sigma, n, cf.fmin) if fiml is None else fiml.fit_measures
     tot = np.diag(E @ Sm @ E.T)
     endo = [k for k in range(cm.m) if np.any(A[k] != 0) or (k < p and names[k] in set(rows.loc[rows["op"] == "=~", "rhs"]))]
     r2v = np.array([1 - Sm[k, k] / tot[k] for k in endo])
@@ -1098,7 +1130,10 @@ def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int) -> SEMResult:
         n=n, observed=list(ob), latent=list(lt), Lambda=pd.DataFrame(Lam, index=ob, columns=lt),
         Beta=pd.DataFrame(Beta, index=lt, columns=lt), Psi=pd.DataFrame(Sm[p:, p:], index=lt, columns=lt),
         Theta=pd.DataFrame(Sm[:p, :p], index=ob, columns=ob), A=pd.DataFrame(A, index=names, columns=names),
-        Smat=pd.DataFrame(Sm, index=names, columns=names), model=cm, theta=theta, vcov=vcov)
+        Smat=pd.DataFrame(Sm, index=names, columns=names), model=cm, theta=theta, vcov=vcov,
+        missing="listwise" if fiml is None else "fiml",
+        sample_mean=None if fiml is None else pd.Series(fiml.h1_mean, index=ob),
+        implied_mean=None if fiml is None else pd.Series(fiml.mu, index=ob))
     res.diagnostics = _diagnostics(res)
     return res
 
@@ -1148,3 +1183,311 @@ def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
                     "ci.lower": val - q * se, "ci.upper": val + q * se,
                     "std.lv": fstd(std_lv), "std.all": fstd(std_all)})
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------------
+# full-information ML for incomplete data (lavaan missing = "ml")
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Patterns:
+    """Missing-data patterns: for each, the observed columns, count, mean and (biased) covariance."""
+
+    n: int
+    p: int
+    groups: list
+    const: float          # Σ_k n_k p_k log(2π)
+
+
+def _patterns(X: np.ndarray) -> _Patterns:
+    obs = np.isfinite(X)
+    keys, inv = np.unique(obs, axis=0, return_inverse=True)
+    groups = []
+    const = 0.0
+    for k, key in enumerate(keys):
+        o = np.flatnonzero(key)
+        if len(o) == 0:
+            continue
+        rows = X[inv.ravel() == k][:, o]
+        nk = len(rows)
+        xbar = rows.mean(axis=0)
+        C = rows - xbar
+        groups.append((o, nk, xbar, C.T @ C / nk))
+        const += nk * len(o) * math.log(2 * math.pi)
+    return _Patterns(n=int(sum(g[1] for g in groups)), p=X.shape[1], groups=groups, const=const)
+
+
+def _pattern_discrepancy(Sigma: np.ndarray, mu: np.ndarray, pat: _Patterns, grad: bool = True):
+    """``F = (1/N) Σ_k n_k [log|Σ_k| + tr(Σ_k⁻¹ (S_k + d_k d_kᵀ))]`` with ``d_k = x̄_k − μ_k``
+    (``logl = −(N F + Σ n_k p_k log 2π)/2``), ``W = ∂F/∂Σ`` (p × p, zero-padded per pattern)
+    and ``∂F/∂μ``; ``(inf, None, None)`` when some Σ_k is not positive definite."""
+    p = pat.p
+    F = 0.0
+    W = np.zeros((p, p)) if grad else None
+    gmu = np.zeros(p) if grad else None
+    for o, nk, xbar, Sk in pat.groups:
+        So = Sigma[np.ix_(o, o)]
+        try:
+            L = np.linalg.cholesky(So)
+        except np.linalg.LinAlgError:
+            return math.inf, None, None
+        Li = np.linalg.inv(L)
+        Om = Li.T @ Li
+        d = xbar - mu[o]
+        M = Sk + np.outer(d, d)
+        OM = Om @ M
+        F += nk * (2 * np.log(np.diag(L)).sum() + np.trace(OM))
+        if grad:
+            W[np.ix_(o, o)] += nk * (Om - OM @ Om)
+            gmu[o] -= 2 * nk * (Om @ d)
+    N = pat.n
+    if grad:
+        return F / N, W / N, gmu / N
+    return F / N, None, None
+
+
+def _em_saturated(pat: _Patterns, tol: float = 1e-11, max_iter: int = 20000):
+    """Saturated (unrestricted) ML estimates of μ and Σ from incomplete data by the EM
+    algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2)."""
+    p, N = pat.p, pat.n
+    # start: available-case means and variances
+    mu = np.zeros(p)
+    cnt = np.zeros(p)
+    for o, nk, xbar, _ in pat.groups:
+        mu[o] += nk * xbar
+        cnt[o] += nk
+    mu /= np.maximum(cnt, 1)
+    var = np.zeros(p)
+    for o, nk, xbar, Sk in pat.groups:
+        var[o] += nk * (np.diag(Sk) + (xbar - mu[o]) ** 2)
+    Sig = np.diag(var / np.maximum(cnt, 1))
+    full = np.arange(p)
+    for _ in range(max_iter):
+        T1 = np.zeros(p)
+        T2 = np.zeros((p, p))
+        for o, nk, xbar, Sk in pat.groups:
+            m = np.setdiff1d(full, o)
+            if len(m) == 0:
+                T1 += nk * xbar
+                T2 += nk * (Sk + np.outer(xbar, xbar))
+                continue
+            B = np.linalg.solve(Sig[np.ix_(o, o)], Sig[np.ix_(o, m)]).T
+            Cm = Sig[np.ix_(m, m)] - B @ Sig[np.ix_(o, m)]
+            xm = mu[m] + B @ (xbar - mu[o])
+            T1[o] += nk * xbar
+            T1[m] += nk * xm
+            T2[np.ix_(o, o)] += nk * (Sk + np.outer(xbar, xbar))
+            om = nk * (Sk @ B.T + np.outer(xbar, xm))
+            T2[np.ix_(o, m)] += om
+            T2[np.ix_(m, o)] += om.T
+            T2[np.ix_(m, m)] += nk * (B @ Sk @ B.T + np.outer(xm, xm) + Cm)
+        mu_new = T1 / N
+        Sig_new = T2 / N - np.outer(mu_new, mu_new)
+        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sig)))
+        mu, Sig = mu_new, 0.5 * (Sig_new + Sig_new.T)
+        if delta < tol * max(1.0, np.max(np.abs(Sig))):
+            break
+    return mu, Sig
+
+
+@dataclass
+class _FimlFit:
+    mu: np.ndarray
+    h1_mean: np.ndarray
+    h1_cov: np.ndarray
+    hessian: np.ndarray
+    vcov: np.ndarray
+    fit_measures: dict
+
+    def intercept_rows(self, cm: CompiledModel, Sigma: np.ndarray, Call: np.ndarray) -> pd.DataFrame:
+        """``~1`` rows: free observed intercepts (= means, the mean structure is saturated) and
+        latent means fixed at 0 (lavaan's rows); std.all = μ / sd."""
+        p, q = cm.p, cm.npar
+        se = np.sqrt(np.maximum(np.diag(self.vcov)[q:], 0))
+        z = self.mu / se
+        zc = stats.norm.ppf(0.975)
+        rows = []
+        for j, v in enumerate(cm.observed):
+            rows.append({"lhs": v, "op": "~1", "rhs": "", "label": "", "est": self.mu[j], "se": se[j], "z": z[j],
+                         "pvalue": 2 * stats.norm.sf(abs(z[j])), "ci.lower": self.mu[j] - zc * se[j],
+                         "ci.upper": self.mu[j] + zc * se[j], "std.lv": self.mu[j],
+                         "std.all": self.mu[j] / math.sqrt(Sigma[j, j])})
+        for f in cm.latent:
+            rows.append({"lhs": f, "op": "~1", "rhs": "", "label": "", "est": 0.0, "se": 0.0, "z": math.nan,
+                         "pvalue": math.nan, "ci.lower": 0.0, "ci.upper": 0.0, "std.lv": 0.0, "std.all": 0.0})
+        return pd.DataFrame(rows)
+
+
+def _fiml_objective(cm: CompiledModel, phi: np.ndarray, pat: _Patterns, grad: bool = True):
+    q = cm.npar
+    Sigma, E, Sm, _ = cm.implied(phi[:q])
+    F, W, gmu = _pattern_discrepancy(Sigma, phi[q:], pat, grad)
+    if not grad or W is None:
+        return F, None
+    U, V = cm._uv(E, Sm, *cm._entries())
+    g = cm._agg(2 * np.einsum("pe,pe->e", U, W @ V))
+    return F, np.concatenate([g, gmu])
+
+
+def _fiml_expected_hessian(cm: CompiledModel, phi: np.ndarray, pat: _Patterns) -> np.ndarray:
+    """Expected Hessian of F: ``(1/N) Σ_k n_k tr(Σ_k⁻¹ ∂Σ_k Σ_k⁻¹ ∂Σ_k)`` for θ and
+    ``(2/N) Σ_k n_k Σ_k⁻¹`` for μ (zero-padded; θ–μ block 0)."""
+    q, p = cm.npar, cm.p
+    Sigma, E, Sm, _ = cm.implied(phi[:q])
+    U, V = cm._uv(E, Sm, *cm._entries())
+    T = np.zeros((U.shape[1], U.shape[1]))
+    Hmu = np.zeros((p, p))
+    for o, nk, _, _ in pat.groups:
+        Om = np.linalg.inv(Sigma[np.ix_(o, o)])
+        Uo, Vo = U[o], V[o]
+        OU, OV = Om @ Uo, Om @ Vo
+        UU, VV, UV = Uo.T @ OU, Vo.T @ OV, Uo.T @ OV
+        T += nk * 2 * (UU * VV + UV * UV.T)
+        Hmu[np.ix_(o, o)] += 2 * nk * Om
+    P = cm._P
+    H = np.zeros((q + p, q + p))
+    H[:q, :q] = P.T @ T @ P / pat.n
+    H[q:, q:] = Hmu / pat.n
+    return 0.5 * (H + H.T)
+
+
+def _numeric_hessian(fun, phi: np.ndarray) -> np.ndarray:
+    """Central differences of an analytic gradient (symmetrised)."""
+    k = len(phi)
+    H = np.empty((k, k))
+    for j in range(k):
+        h = 1e-5 * max(1.0, abs(phi[j]))
+        e = np.zeros(k)
+        e[j] = h
+        H[:, j] = (fun(phi + e) - fun(phi - e)) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+def _fit_fiml(cm: CompiledModel, data: pd.DataFrame) -> SEMResult:
+    """Casewise (full-information) ML for incomplete data, as lavaan ``missing = "ml"``.
+
+    ``logl(θ, μ) = −½ Σ_i [p_i log 2π + log|Σ_i| + (x_i − μ_i)ᵀ Σ_i⁻¹ (x_i − μ_i)]`` over the
+    observed part of each case (Arbuckle 1996), computed per missing-data pattern.  Fisher
+    scoring then Newton steps (numerical Hessian of the analytic gradient); standard errors from
+    the observed information (lavaan's default for ``missing = "ml"``).  χ² = 2(logl_h1 − logl)
+    with the saturated model estimated by EM; the baseline model has free means and variances.
+    """
+    if cm.ov_x:
+        raise ModelError("missing='fiml' is not supported with observed exogenous covariates "
+                         f"({', '.join(cm.ov_x)}); use missing='listwise'")
+    X = data[cm.observed]
+    bad = [c for c in cm.observed if not pd.api.types.is_numeric_dtype(X[c])]
+    if bad:
+        raise ModelError(f"model variable(s) {bad} are not numeric columns of the data")
+    X = X.to_numpy(dtype=float)
+    X = X[np.isfinite(X).any(axis=1)]            # lavaan drops cases with no observed value
+    if len(X) < 2:
+        raise ModelError("fewer than 2 cases with an observed value; cannot fit")
+    pat = _patterns(X)
+    N, p, q = pat.n, pat.p, cm.npar
+    h1_mu, h1_S = _em_saturated(pat)
+    F1, _, _ = _pattern_discrepancy(h1_S, h1_mu, pat, grad=False)
+    logl_h1 = -0.5 * (N * F1 + pat.const)
+    # start: the complete-data fit to the EM covariance matrix, and the EM means
+    cf0 = cm.fit_cov(h1_S, N)
+    phi = np.concatenate([cf0.theta, h1_mu])
+    Fv, g = _fiml_objective(cm, phi, pat)
+    if not np.isfinite(Fv):
+        phi = np.concatenate([cm.start_values(h1_S), h1_mu])
+        Fv, g = _fiml_objective(cm, phi, pat)
+    converged, it = False, 0
+    grad_fun = lambda ph: _fiml_objective(cm, ph, pat)[1]  # noqa: E731
+    for it in range(1, 301):
+        gmax = np.max(np.abs(g))
+        if gmax < 1e-9:
+            converged = True
+            break
+        if gmax < 1e-4:
+            Hn = _numeric_hessian(grad_fun, phi)
+            try:
+                np.linalg.cholesky(Hn)
+                step = np.linalg.solve(Hn, g)
+            except np.linalg.LinAlgError:
+                step = np.linalg.solve(_fiml_expected_hessian(cm, phi, pat), g)
+        else:
+            step = np.linalg.lstsq(_fiml_expected_hessian(cm, phi, pat), g, rcond=None)[0]
+        alpha, ok = 1.0, False
+        for _ in range(40):
+            cand = phi - alpha * step
+            Fc, _ = _fiml_objective(cm, cand, pat, grad=False)
+            if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
+                ok = True
+                break
+            alpha *= 0.5
+        if not ok:
+            converged = bool(gmax < 1e-6)
+            break
+        phi = cand
+        Fv, g = _fiml_objective(cm, phi, pat)
+    Hobs = _numeric_hessian(grad_fun, phi)
+    _not_identified(cm, Hobs[:q, :q])
+    try:
+        vcov = np.linalg.inv(0.5 * N * Hobs)
+    except np.linalg.LinAlgError as e:
+        raise ModelError("the model is not identified: the observed information matrix is singular") from e
+    theta, mu = phi[:q], phi[q:]
+    logl = -0.5 * (N * Fv + pat.const)
+    Sigma, *_ = cm.implied(theta)
+    # baseline: independent variables with free means and variances
+    logl_b = 0.0
+    for j in range(p):
+        x = X[:, j][np.isfinite(X[:, j])]
+        logl_b += -0.5 * len(x) * (math.log(2 * math.pi) + math.log(x.var()) + 1)
+    fm = _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, h1_mu, h1_S, mu, Sigma, X, pat)
+    cf = CovFit(theta=theta, fmin=float(Fv), gradient=g[:q], hessian=None, converged=converged, iterations=it)
+    ff = _FimlFit(mu=mu, h1_mean=h1_mu, h1_cov=h1_S, hessian=Hobs, vcov=vcov, fit_measures=fm)
+    return _result(cm, cf, h1_S, N, fiml=ff)
+
+
+def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) -> dict:
+    """Fit measures of a FIML fit (lavaan ``missing = "ml"``): npar counts the p intercepts;
+    χ² = 2(logl_h1 − logl), baseline χ² = 2(logl_h1 − logl_b); CFI/TLI/NFI/RMSEA as for complete
+    data; GFI with the mean structure (weights Σ̂⁻¹ for the means and ½Dᵀ(Σ̂⁻¹⊗Σ̂⁻¹)D for the
+    covariances, "sample" moments from the saturated EM fit); SRMR (Bentler) over the
+    standardized mean and covariance residuals."""
+    p = cm.p
+    npar = cm.npar + p
+    df = cm.df
+    chisq = 2 * (logl_h1 - logl)
+    chisq_b = 2 * (logl_h1 - logl_b)
+    df_b = p * (p + 1) // 2 - p
+    d, d_b = max(chisq - df, 0.0), max(chisq_b - df_b, 0.0)
+    den = max(d, d_b)
+    cfi = 1.0 if den == 0 else 1 - d / den
+    tli = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1) if df > 0 and df_b > 0 else 1.0
+    nfi = (chisq_b - chisq) / chisq_b if chisq_b > 0 else math.nan
+    # GFI as lavaan 0.6: "observed" moments = available-case means and pairwise covariances
+    # (rescaled by (N−1)/N), weights = expected FIML information of the saturated moments at
+    # (μ̂, Σ̂): (1/N) Σ_k n_k Σ̃_k⁻¹ for the means, ½ tr(Σ̃_k⁻¹ · Σ̃_k⁻¹ ·) for the covariances
+    Xdf = pd.DataFrame(X)
+    m_obs = Xdf.mean().to_numpy()
+    S_obs = Xdf.cov().to_numpy() * (N - 1) / N
+    dm_obs, R_obs = m_obs - mu, S_obs - Sigma
+    t1 = t2 = 0.0
+    for o, nk, _, _ in pat.groups:
+        Om = np.linalg.inv(Sigma[np.ix_(o, o)])
+        a, b = dm_obs[o], m_obs[o]
+        Ra, Sb = Om @ R_obs[np.ix_(o, o)], Om @ S_obs[np.ix_(o, o)]
+        t1 += nk * (a @ Om @ a + 0.5 * np.sum(Ra * Ra.T))
+        t2 += nk * (b @ Om @ b + 0.5 * np.sum(Sb * Sb.T))
+    gfi = 1 - t1 / t2
+    dm = m - mu
+    nel = p * (p + 1) // 2 + p
+    agfi = 1 - nel / df * (1 - gfi) if df > 0 else 1.0
+    rmsea = math.sqrt(max(chisq / (N * df) - 1 / N, 0.0)) if df > 0 else 0.0
+    lo, hi = _rmsea_ci(chisq, df, N)
+    sd = np.sqrt(np.diag(S))
+    Rr = (S - Sigma) / np.outer(sd, sd)
+    ii, jj = np.tril_indices(p)
+    srmr = math.sqrt((np.sum(Rr[ii, jj] ** 2) + np.sum((dm / sd) ** 2)) / nel)
+    return {"npar": npar, "chisq": float(chisq), "df": df,
+            "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+            "cfi": float(cfi), "tli": float(tli), "nfi": float(nfi), "gfi": float(gfi), "agfi": float(agfi),
+            "rmsea": rmsea, "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr,
+            "aic": float(-2 * logl + 2 * npar), "bic": float(-2 * logl + npar * math.log(N)),
+            "logl": float(logl), "unrestricted.logl": float(logl_h1), "ntotal": int(N),
+            "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
