@@ -861,8 +861,10 @@ def _rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, f
     """RMSEA interval by inverting the noncentral χ² (Browne & Cudeck 1993; lavaan's method):
     λ_L solves ``P(χ²_df(λ) ≤ x2) = (1+level)/2``, λ_U solves ``… = (1−level)/2``;
     ``bound = √(λ / (N df))`` (0 when the equation has no positive root)."""
-    if df < 1 or not np.isfinite(x2):
+    if not np.isfinite(x2):
         return math.nan, math.nan
+    if df < 1:                        # lavaan: both bounds 0 for a saturated model
+        return 0.0, 0.0
     up, lo = (1 + level) / 2, (1 - level) / 2
 
     def cdf(lam):
