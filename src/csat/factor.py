@@ -1,14 +1,21 @@
 """Exploratory factor analysis: sampling adequacy, number of factors, extraction and rotation.
 
 Every function follows the R package psych (Revelle) and GPArotation (Bernaards & Jennrich), so
-that results match ``psych::KMO``, ``psych::cortest.bartlett`` and ``psych::fa``.
+that results match ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.parallel`` and
+``psych::fa`` on the same data and options (tested to 1e-3 or better against psych 2.2.9).
+
+Correlations
+------------
+As psych, the item correlations are by default *pairwise* (``cor(x, use="pairwise")``: each
+correlation from the respondents who answered both items) and n is the number of rows; with
+``missing="listwise"`` only respondents who answered every item are used.
 
 Extraction (on the correlation matrix R, p items, k factors)
 ------------------------------------------------------------
 - ``minres`` (psych ``fm="minres"``): choose the uniquenesses ψ that minimise the sum of squared
   *off-diagonal* residuals of R − ΛΛ', where for given ψ the loadings are the first k
   eigenvectors of R with 1 − ψ on the diagonal, scaled by the square roots of their eigenvalues
-  (Harman 1960; Revelle's ``fit.residuals``).
+  (Harman 1960; Revelle's ``fit.residuals``); start at 1 − SMC, bounds .005 ≤ ψ ≤ 1.
 - ``ml`` (psych ``fm="ml"``): maximum likelihood, minimising
   F = log|Σ| + tr(R Σ⁻¹) − log|R| − p with Σ = ΛΛ' + Ψ; for given Ψ the loadings follow from the
   eigen-decomposition of Ψ^{-1/2} R Ψ^{-1/2} (Jöreskog 1967).
@@ -22,12 +29,22 @@ Rotation
 - ``varimax``: ``stats::varimax`` (Kaiser normalisation).  ``promax``: psych's ``Promax`` (varimax,
   then the power-4 target, rescaled so factor variances are 1).
 - Columns are then ordered by the variance they explain and signed so that each column sums to a
-  positive value, as psych does.
+  positive value, as psych does; they are named ``MR1, MR2, …`` (``ML…`` for ml, ``PA…`` for
+  principal).
 
-References: Kaiser (1970, 1974); Bartlett (1951); Horn (1965); Jennrich (2002).
+Number of factors
+-----------------
+Horn's (1965) parallel analysis on **principal-component** eigenvalues of R (the eigenvalues of
+the full correlation matrix; psych's ``fa.parallel`` "components" line), compared with a chosen
+percentile of the same eigenvalues from simulated standard-normal data of the same n and p.
+psych's factor-analysis eigenvalues (``fa.values``) are available with ``kind="fa"``.
+
+References: Kaiser (1970, 1974); Bartlett (1951); Horn (1965); Jennrich (2002); Revelle, psych.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from typing import Any, Mapping, Sequence
 
@@ -38,31 +55,87 @@ from scipy import optimize, stats
 from .results import Diagnostic
 
 KMO_LABELS = [(0.9, "marvelous", "极好"), (0.8, "meritorious", "良好"), (0.7, "middling", "中等"),
-              (0.6, "mediocre", "一般"), (0.5, "miserable", "较差"), (-1.0, "unacceptable", "不可接受")]
+              (0.6, "mediocre", "一般"), (0.5, "miserable", "较差"), (-math.inf, "unacceptable", "不可接受")]
+METHODS = ("minres", "ml", "principal")
+ROTATIONS = ("oblimin", "promax", "varimax", "none")
+PREFIX = {"minres": "MR", "ml": "ML", "principal": "PA"}
+PSI_MIN = 0.005          # psych's lower bound for uniquenesses in minres / ml
+VACCOUNTED = ["SS loadings", "Proportion Var", "Cumulative Var", "Proportion Explained", "Cumulative Proportion"]
 
 
 class FactorError(ValueError):
     """The data cannot be factor-analysed (message names the reason)."""
 
 
-# ------------------------------------------------------------------------------ input
-def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None) -> tuple[np.ndarray, int, list[str]]:
-    """Pearson correlations of the items on complete cases; returns (R, n, items).
+def _one_blas_thread(func):
+    """Run ``func`` with BLAS limited to one thread.
 
-    Items with no variance are an error naming them.
+    The matrices here are small and numpy and scipy each load their own OpenBLAS; alternating
+    between two multi-threaded pools (eigh in numpy, L-BFGS-B in scipy) costs milliseconds per call
+    on a busy machine, 40x the work itself.  One thread avoids the hand-over.
     """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+    return wrapper
+
+
+# ------------------------------------------------------------------------------ input
+def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None,
+                       missing: str = "pairwise") -> tuple[np.ndarray, int, list[str]]:
+    """Pearson correlations of the items; returns ``(R, n, items)``.
+
+    ``missing="pairwise"`` (psych's default ``use="pairwise"``): every r from the respondents who
+    answered both items, and n = the number of rows (what ``psych::fa`` and
+    ``psych::cortest.bartlett`` use for raw data).  ``missing="listwise"``: complete cases only,
+    n = their number.  An absent or non-numeric item, an item without variance, a pair of items
+    never answered together and a singular correlation matrix are errors naming the items.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise FactorError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    if missing not in ("pairwise", "listwise"):
+        raise FactorError(f"missing must be 'pairwise' or 'listwise', not {missing!r}")
     items = list(items) if items is not None else list(data.columns)
-    missing = [i for i in items if i not in data.columns]
-    if missing:
-        raise FactorError(f"items not in the data: {missing}")
-    X = data[items].apply(pd.to_numeric, errors="coerce").dropna()
-    if len(X) < 3:
-        raise FactorError(f"only {len(X)} complete respondents: too few for factor analysis")
+    absent = [i for i in items if i not in data.columns]
+    if absent:
+        raise FactorError(f"items not in the data: {absent}")
+    if len(items) < 3:
+        raise FactorError(f"factor analysis needs at least 3 items, got {items}")
+    for i in items:
+        col = data[i]
+        if pd.api.types.is_bool_dtype(col) or not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
+            bad = pd.to_numeric(col, errors="coerce").isna() & col.notna()
+            row = bad.idxmax() if bad.any() else None
+            raise FactorError(f"item column {i!r} is not numeric (dtype {col.dtype}"
+                              + (f"; e.g. row {row!r}: {col[row]!r}" if row is not None else "") + ")")
+    X = data[items].astype(float)
+    if missing == "listwise":
+        X = X.dropna()
+    n = len(X)
+    if n < 3:
+        raise FactorError(f"only {n} usable respondents: too few for factor analysis")
     sd = X.std(ddof=1)
     const = list(sd.index[(sd <= 0) | sd.isna()])
     if const:
         raise FactorError(f"items without variance cannot be factor-analysed: {const}")
-    return np.corrcoef(X.to_numpy(float), rowvar=False), len(X), items
+    if missing == "listwise":
+        R = np.corrcoef(X.to_numpy(float), rowvar=False)
+    else:
+        C = X.corr(min_periods=2)
+        if C.isna().any().any():
+            pairs = [(a, b) for a, b in itertools.combinations(items, 2) if pd.isna(C.loc[a, b])]
+            raise FactorError(f"no correlation for item pair(s) {pairs[:5]}: too few respondents answered both")
+        R = C.to_numpy(float)
+    w = np.linalg.eigvalsh(R)
+    if w.min() <= 1e-10 * max(w.max(), 1.0):
+        iu = np.triu_indices(len(items), 1)
+        near = [(items[a], items[b]) for a, b in zip(*iu) if abs(R[a, b]) > 0.999]
+        raise FactorError("the item correlation matrix is singular (an item is a linear combination of others"
+                          + (f", e.g. {near[:3]}" if near else "") + "); drop the redundant item(s)")
+    return R, n, items
 
 
 # ------------------------------------------------------------------------------ adequacy
@@ -74,6 +147,7 @@ def kmo(R: np.ndarray | pd.DataFrame) -> tuple[float, np.ndarray]:
         MSA   = Σ r²ᵢⱼ / (Σ r²ᵢⱼ + Σ q²ᵢⱼ)          (overall)
         MSAᵢ  = Σⱼ r²ᵢⱼ / (Σⱼ r²ᵢⱼ + Σⱼ q²ᵢⱼ)       (per item)
 
+    Kaiser, H. F. (1970). A second generation little jiffy. *Psychometrika* 35, 401–415.
     Example: ``kmo(np.corrcoef(X, rowvar=False))``.
     """
     R = np.asarray(R, float)
@@ -90,7 +164,11 @@ def kmo(R: np.ndarray | pd.DataFrame) -> tuple[float, np.ndarray]:
 
 
 def kmo_label(value: float, language: str = "en") -> str:
-    """Kaiser's (1974) verbal labels for a KMO/MSA value."""
+    """Kaiser's (1974) verbal labels for a KMO/MSA value.
+
+    ≥ .90 marvelous, ≥ .80 meritorious, ≥ .70 middling, ≥ .60 mediocre, ≥ .50 miserable,
+    below .50 unacceptable (Kaiser 1974, *Psychometrika* 39, 31–36).
+    """
     for cut, en, zh in KMO_LABELS:
         if value >= cut:
             return zh if language == "zh" else en
@@ -100,7 +178,8 @@ def kmo_label(value: float, language: str = "en") -> str:
 def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
     """Bartlett's (1951) test that R is an identity matrix (psych ``cortest.bartlett``).
 
-    χ² = −(n − 1 − (2p + 5)/6) · log|R|,  df = p(p − 1)/2.
+    χ² = −(n − 1 − (2p + 5)/6) · log|R|,  df = p(p − 1)/2,  p-value from χ²(df).
+    Bartlett, M. S. (1951). *J. R. Stat. Soc. B* 13, 1–8.
     """
     R = np.asarray(R, float)
     p = R.shape[0]
@@ -110,59 +189,128 @@ def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
     return {"chisq": float(chisq), "df": int(df), "pvalue": float(stats.chi2.sf(chisq, df))}
 
 
-# ------------------------------------------------------------------------------ number of factors
-def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: float = 95,
-                      seed: int = 2024) -> dict:
-    """Horn's (1965) parallel analysis on principal-component eigenvalues of R.
+def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
+                   n: int | None = None, language: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two display tables: overall KMO + Bartlett (``measure, value, verdict``) and per-item MSA
+    (``item, MSA, verdict``), with Kaiser's labels in the report language."""
+    zh = language == "zh"
+    b = bartlett
+    overall = pd.DataFrame([
+        {"measure": "KMO", "value": kmo_overall, "verdict": kmo_label(kmo_overall, language)},
+        {"measure": "Bartlett χ²", "value": b["chisq"],
+         "verdict": (f"df = {b['df']}, p = {b['pvalue']:.3g}"
+                     + ("（显著）" if zh and b["pvalue"] < .05 else "（不显著）" if zh else
+                        " (significant)" if b["pvalue"] < .05 else " (not significant)"))},
+    ])
+    items = pd.DataFrame({"item": list(kmo_items), "MSA": [float(v) for v in kmo_items.values()]})
+    items["verdict"] = [kmo_label(v, language) for v in items["MSA"]]
+    return overall, items
 
-    The observed eigenvalues are compared with the ``percentile`` of eigenvalues of correlation
-    matrices of ``n_iter`` simulated data sets of n independent normal variables (p columns).  The
-    simulated correlation matrices are drawn exactly, not approximately, from the sampling
-    distribution of such data: (n − 1)·S ~ Wishart(n − 1, I), drawn with Bartlett's decomposition, so
-    the cost does not grow with n.  Factors are retained while the observed eigenvalue exceeds the
-    simulated one (the first that does not stops the count).  Deterministic for a given seed.
+
+def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, float],
+                         alpha: float = 0.05) -> list[Diagnostic]:
+    """``low_kmo`` (overall KMO < .60, i.e. mediocre or worse), ``low_msa`` (an item's MSA < .50,
+    unacceptable: consider dropping it), ``bartlett_ns`` (Bartlett's p ≥ ``alpha``)."""
+    out = []
+    if kmo_overall < 0.6:
+        out.append(Diagnostic("low_kmo", "warning", "KMO",
+                              f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis."))
+    for i, v in kmo_items.items():
+        if v < 0.5:
+            out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable)."))
+    if not bartlett["pvalue"] < alpha:
+        out.append(Diagnostic("bartlett_ns", "warning", "Bartlett",
+                              f"Bartlett's test is not significant (p = {bartlett['pvalue']:.3f}): the items may be uncorrelated."))
+    return out
+
+
+# ------------------------------------------------------------------------------ number of factors
+@_one_blas_thread
+def fa_eigenvalues(R: np.ndarray) -> np.ndarray:
+    """psych's "factor" eigenvalues (``fa.parallel``'s ``fa.values``), in decreasing order.
+
+    Eigenvalues of the reduced correlation matrix R with the communalities of a one-factor minres
+    solution on its diagonal (``fa(R, nfactors = 1, fm = "minres")$values``); they can be negative.
     """
     R = np.asarray(R, float)
+    L, _ = _fit_minres(R, 1)
+    Rh = R.copy()
+    np.fill_diagonal(Rh, (L ** 2).sum(axis=1))
+    return np.sort(np.linalg.eigvalsh(Rh))[::-1]
+
+
+@_one_blas_thread
+def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: float = 95,
+                      seed: int = 2024, kind: str = "pc") -> dict:
+    """Horn's (1965) parallel analysis.
+
+    ``n_iter`` data sets of n × p independent standard-normal values are drawn with
+    ``numpy.random.default_rng(seed)`` (deterministic for a given seed); for each, the eigenvalues
+    of its correlation matrix are computed.  The reference curve is their ``percentile``-th
+    percentile (95 by default; the mean is returned too).  Factors are retained while the observed
+    eigenvalue exceeds the reference; the first that does not stops the count (as psych).
+
+    ``kind="pc"`` (default) uses principal-component eigenvalues (of R itself, Horn's original and
+    psych's ``ncomp``); ``kind="fa"`` uses psych's factor eigenvalues (:func:`fa_eigenvalues`,
+    psych's ``nfact``; slower, one minres fit per simulated data set).  ``n_kaiser`` is the number
+    of principal-component eigenvalues > 1 (Kaiser–Guttman rule), for comparison.
+
+    Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
+    *Psychometrika* 30, 179–185.
+    """
+    if kind not in ("pc", "fa"):
+        raise FactorError(f"kind must be 'pc' or 'fa', not {kind!r}")
+    if not 0 < percentile <= 100:
+        raise FactorError(f"percentile must be in (0, 100], not {percentile!r}")
+    if int(n_iter) < 1:
+        raise FactorError(f"n_iter must be at least 1, not {n_iter!r}")
+    R = np.asarray(R, float)
     p = R.shape[0]
+    if n < 3:
+        raise FactorError(f"parallel analysis needs n >= 3, got {n}")
     rng = np.random.default_rng(seed)
-    obs = np.sort(np.linalg.eigvalsh(R))[::-1]
-    sims = np.empty((n_iter, p))
-    dfree = n - 1
-    for b in range(n_iter):
-        A = np.zeros((p, p))
-        A[np.diag_indices(p)] = np.sqrt(rng.chisquare(dfree - np.arange(p)))
-        il = np.tril_indices(p, -1)
-        A[il] = rng.standard_normal(len(il[0]))
-        W = A @ A.T
-        d = np.sqrt(np.diag(W))
-        sims[b] = np.sort(np.linalg.eigvalsh(W / np.outer(d, d)))[::-1]
+    pc = np.sort(np.linalg.eigvalsh(R))[::-1]
+    obs = pc if kind == "pc" else fa_eigenvalues(R)
+    sims = np.empty((int(n_iter), p))
+    for b in range(int(n_iter)):
+        C = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+        sims[b] = np.sort(np.linalg.eigvalsh(C))[::-1] if kind == "pc" else fa_eigenvalues(C)
     ref = np.percentile(sims, percentile, axis=0)
     above = obs > ref
     n_fac = int(np.argmin(above)) if not above.all() else p
     return {"observed": obs, "simulated": ref, "simulated_mean": sims.mean(axis=0),
             "n_factors": n_fac, "n_iter": int(n_iter), "percentile": float(percentile), "seed": int(seed),
-            "n_kaiser": int((obs > 1).sum())}
+            "kind": kind, "n_kaiser": int((pc > 1).sum()), "pc_values": pc}
 
 
 def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
-    """Scree plot of observed eigenvalues against the parallel-analysis reference (a Figure)."""
+    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure."""
     import matplotlib.pyplot as plt
 
-    try:
-        from .plots import setup_fonts
+    zh = language == "zh"
+    if zh:
+        try:
+            from .plots import setup_fonts
 
-        setup_fonts()
-    except Exception:  # fonts only matter for Chinese text; the figure is still drawn
-        pass
+            setup_fonts()
+        except Exception:  # no CJK font: the figure is still drawn, Chinese glyphs may be boxes
+            pass
     obs, sim = np.asarray(pa["observed"]), np.asarray(pa["simulated"])
+    what = "成分" if zh else "Component"
+    if pa.get("kind") == "fa":
+        what = "因子" if zh else "Factor"
     x = np.arange(1, len(obs) + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(x, obs, "o-", label="观测特征值" if language == "zh" else "Observed eigenvalues")
-    ax.plot(x, sim, "s--", label=(f"平行分析 {pa['percentile']:.0f}% 分位数" if language == "zh"
-                                  else f"Parallel analysis ({pa['percentile']:.0f}th percentile, {pa['n_iter']} sims)"))
+    ax.plot(x, obs, "o-", label="观测特征值" if zh else "Observed eigenvalues")
+    ax.plot(x, sim, "s--", label=(f"模拟数据第 {pa['percentile']:g} 百分位（{pa['n_iter']} 次）" if zh
+                                  else f"Simulated data, {pa['percentile']:g}th percentile ({pa['n_iter']} data sets)"))
     ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="Kaiser (λ = 1)")
-    ax.set_xlabel("成分" if language == "zh" else "Component")
-    ax.set_ylabel("特征值" if language == "zh" else "Eigenvalue")
+    k = int(pa["n_factors"])
+    if 0 < k <= len(obs):
+        ax.axvline(k + 0.5, color="tab:red", lw=0.8, ls="-.",
+                   label=(f"平行分析保留 {k} 个" if zh else f"Parallel analysis keeps {k}"))
+    ax.set_xlabel(what)
+    ax.set_ylabel("特征值" if zh else "Eigenvalue")
     ax.set_xticks(x)
     ax.legend(frameon=False)
     fig.tight_layout()
@@ -186,24 +334,53 @@ def _minres_obj(psi: np.ndarray, R: np.ndarray, k: int) -> float:
     return float((res[il] ** 2).sum())
 
 
+def _minres_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
+    """Analytic gradient of :func:`_minres_obj` by first-order eigen-perturbation.
+
+    With Rh = R − diag(ψ) (unit diagonal), eigenpairs (λ_a, v_a), E the off-diagonal residual and
+    G = V'EV:  ∂f/∂ψ_m = Σ_{a≤k} v²_am G_aa + 2 Σ_{a≤k} Σ_{b≠a} λ_a/(λ_a − λ_b) G_ab v_am v_bm.
+    """
+    Rh = R.copy()
+    np.fill_diagonal(Rh, 1 - psi)
+    lam, V = np.linalg.eigh(Rh)
+    o = np.argsort(lam)[::-1]
+    lam, V = lam[o], V[:, o]
+    lk = np.clip(lam[:k], 100 * np.finfo(float).eps, None)
+    Vk = V[:, :k]
+    Eo = R - (Vk * lk) @ Vk.T
+    np.fill_diagonal(Eo, 0.0)
+    G = V.T @ Eo @ V
+    D = lam[:k, None] - lam[None, :]
+    ok = np.abs(D) > 1e-12
+    W = np.where(ok, lk[:, None] / np.where(ok, D, 1.0), 0.0)
+    W[np.arange(k), np.arange(k)] = 0.0
+    return (Vk ** 2) @ np.diag(G)[:k] + 2 * np.einsum("ma,ab,mb->m", Vk, W * G[:k, :], V)
+
+
 def _smc(R: np.ndarray) -> np.ndarray:
     return 1 - 1 / np.diag(np.linalg.inv(R))
 
 
-def extract_minres(R: np.ndarray, k: int) -> np.ndarray:
-    """Minimum-residual (ULS on off-diagonal elements) loadings, unrotated (psych ``fm="minres"``)."""
-    R = np.asarray(R, float)
-    start = np.clip(1 - _smc(R), 0.005, 1)
-    res = optimize.minimize(_minres_obj, start, args=(R, k), method="L-BFGS-B",
-                            bounds=[(0.005, 1.0)] * R.shape[0], options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+def _fit_minres(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
+    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    res = optimize.minimize(_minres_obj, start, args=(R, k), jac=_minres_grad, method="L-BFGS-B",
+                            bounds=[(PSI_MIN, 1.0)] * R.shape[0], options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     Rh = R.copy()
     np.fill_diagonal(Rh, 1 - res.x)
-    return _loadings_from(Rh, k)
+    return _loadings_from(Rh, k), bool(res.success)
 
 
-def extract_ml(R: np.ndarray, k: int) -> np.ndarray:
-    """Maximum-likelihood loadings, unrotated (Jöreskog 1967; psych ``fm="ml"``)."""
-    R = np.asarray(R, float)
+@_one_blas_thread
+def extract_minres(R: np.ndarray, k: int) -> np.ndarray:
+    """Minimum-residual (ULS on off-diagonal elements) loadings, unrotated (psych ``fm="minres"``).
+
+    minimise Σ_{i<j} (rᵢⱼ − Σ_f λᵢ_f λⱼ_f)² over ψ, with Λ from the eigen-decomposition of R − diag(ψ).
+    Harman, H. H. & Jones, W. H. (1966). *Psychometrika* 31, 351–368.
+    """
+    return _fit_minres(np.asarray(R, float), k)[0]
+
+
+def _fit_ml(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
     p = R.shape[0]
 
     def loadings(psi):
@@ -220,21 +397,26 @@ def extract_ml(R: np.ndarray, k: int) -> np.ndarray:
         sign, logdet = np.linalg.slogdet(Sig)
         return float(logdet + np.trace(np.linalg.solve(Sig, R)))
 
-    start = np.clip(1 - _smc(R), 0.005, 1)
-    res = optimize.minimize(obj, start, method="L-BFGS-B", bounds=[(0.005, 1.0)] * p,
+    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    res = optimize.minimize(obj, start, method="L-BFGS-B", bounds=[(PSI_MIN, 1.0)] * p,
                             options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
-    return loadings(res.x)
+    return loadings(res.x), bool(res.success)
 
 
-def extract_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.001) -> np.ndarray:
-    """Iterated principal-axis loadings (psych ``fm="pa"``), from SMC communalities.
+@_one_blas_thread
+def extract_ml(R: np.ndarray, k: int) -> np.ndarray:
+    """Maximum-likelihood loadings, unrotated (Jöreskog 1967; psych ``fm="ml"``).
 
-    As psych: iterate until the *sum* of the communalities changes by at most ``tol``; the loadings
-    returned are those of the last eigen-decomposition.
+    minimise F(ψ) = log|ΛΛ' + Ψ| + tr(R (ΛΛ' + Ψ)⁻¹), Λ = Ψ^{1/2} V (D − I)^{1/2} from the first k
+    eigenpairs (V, D) of Ψ^{-1/2} R Ψ^{-1/2}.  Jöreskog, K. G. (1967). *Psychometrika* 32, 443–482.
     """
-    R = np.asarray(R, float)
+    return _fit_ml(np.asarray(R, float), k)[0]
+
+
+def _fit_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.001) -> tuple[np.ndarray, bool]:
     h2 = _smc(R)
     comm = h2.sum()
+    converged = False
     for _ in range(max_iter):
         Rh = R.copy()
         np.fill_diagonal(Rh, h2)
@@ -243,17 +425,24 @@ def extract_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.
         err = abs(comm - h2.sum())
         comm = h2.sum()
         if err <= tol:
+            converged = True
             break
-    return L
+    return L, converged
+
+
+@_one_blas_thread
+def extract_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.001) -> np.ndarray:
+    """Iterated principal-axis loadings (psych ``fm="pa"``), from SMC communalities.
+
+    As psych: iterate until the *sum* of the communalities changes by at most ``tol``; the loadings
+    returned are those of the last eigen-decomposition.
+    """
+    return _fit_principal(np.asarray(R, float), k, max_iter, tol)[0]
 
 
 # ------------------------------------------------------------------------------ rotation
-def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-5, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Oblimin rotation by gradient projection (GPArotation ``GPFoblq``, Jennrich 2002).
-
-    Criterion Q(L) = ¼ Σ ⟨L², (L²)·N⟩ with N = 1 − I (quartimin, γ = 0).  Returns the pattern
-    loadings L = A (T')⁻¹ and the factor correlations Φ = T'T.
-    """
+def _gpf_oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-5,
+                 max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray, bool]:
     A = np.asarray(A, float)
     p, k = A.shape
     N = np.ones((k, k)) - np.eye(k)
@@ -270,10 +459,12 @@ def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-5, max_iter: int 
     L = A @ np.linalg.inv(T).T
     f, Gq = crit(L)
     G = -(L.T @ Gq @ np.linalg.inv(T)).T
+    converged = False
     for _ in range(max_iter + 1):
         Gp = G - T @ np.diag((T * G).sum(axis=0))
         s = math.sqrt((Gp ** 2).sum())
         if s < eps:
+            converged = True
             break
         al *= 2
         for _ in range(11):
@@ -288,7 +479,18 @@ def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-5, max_iter: int 
         T = Tt
         f = ft
         G = -(L.T @ Gq @ np.linalg.inv(Tt)).T
-    return L, T.T @ T
+    return L, T.T @ T, converged
+
+
+def oblimin(A: np.ndarray, gamma: float = 0.0, eps: float = 1e-5, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Oblimin rotation by gradient projection (GPArotation ``GPFoblq``, Jennrich 2002).
+
+    Criterion Q(L) = ¼ Σ ⟨L², (L²)·N⟩ with N = 1 − I (quartimin, γ = 0).  Returns the pattern
+    loadings L = A (T')⁻¹ and the factor correlations Φ = T'T.
+    Jennrich, R. I. (2002). A simple general method for oblique rotation. *Psychometrika* 67, 7–19.
+    """
+    L, phi, _ = _gpf_oblimin(A, gamma, eps, max_iter)
+    return L, phi
 
 
 def varimax(A: np.ndarray, normalize: bool = True, eps: float = 1e-5, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -337,52 +539,115 @@ def promax(A: np.ndarray, m: int = 4) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------ EFA
+@_one_blas_thread
 def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblimin",
         items: Sequence[str] | None = None) -> dict:
-    """Extract ``k`` factors from R and rotate them (psych ``fa``).
+    """Extract ``k`` factors from the correlation matrix R and rotate them (psych ``fa``).
 
-    Returns a dict with ``loadings`` (DataFrame item × factor, pattern for oblique rotations),
-    ``communality``, ``uniqueness``, ``phi`` (factor correlations), ``variance`` (SS loadings,
-    proportion and cumulative proportion as psych prints them) and the settings.
+    Returns a dict with
+
+    - ``loadings``: DataFrame item × factor (pattern loadings for oblique rotations);
+    - ``structure``: item × factor correlations, Λ Φ (= ``loadings`` for orthogonal rotations);
+    - ``communality`` h²ᵢ = Σ_f λ²ᵢ_f of the unrotated solution, ``uniqueness`` 1 − h²ᵢ;
+    - ``phi``: factor correlations (identity for varimax/none);
+    - ``variance``: psych's ``Vaccounted``: SS loadings (diag(Φ Λ'Λ) if oblique, else Σ λ²),
+      Proportion Var (/p), Cumulative Var, Proportion Explained (/Σ SS), Cumulative Proportion;
+    - ``diagnostics``: ``efa_heywood`` (a uniqueness at psych's bound .005, or communality ≥ 1),
+      ``efa_nonconvergence`` (extraction or rotation did not converge), ``efa_negative_df``
+      (more factors than the data identify: ((p − k)² − (p + k))/2 < 0);
+    - ``method``, ``rotation``, ``n_factors``, ``dof``.
     """
     R = np.asarray(R, float)
     p = R.shape[0]
     items = list(items) if items is not None else [f"V{i + 1}" for i in range(p)]
-    if not 1 <= k < p:
-        raise FactorError(f"cannot extract {k} factors from {p} items")
-    dof = ((p - k) ** 2 - (p + k)) / 2
-    ext = {"minres": extract_minres, "ml": extract_ml, "principal": extract_principal}
-    if method not in ext:
+    if len(items) != p:
+        raise FactorError(f"{len(items)} item names for a {p} x {p} correlation matrix")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < p:
+        raise FactorError(f"cannot extract {k!r} factors from {p} items (use 1 to {p - 1})")
+    if method not in METHODS:
         raise FactorError(f"unknown EFA method {method!r}; use minres, ml or principal")
-    L0 = ext[method](R, k)
+    if rotation not in ROTATIONS:
+        raise FactorError(f"unknown rotation {rotation!r}; use oblimin, promax, varimax or none")
+    k = int(k)
+    dof = ((p - k) ** 2 - (p + k)) / 2
+    fit = {"minres": _fit_minres, "ml": _fit_ml, "principal": _fit_principal}[method]
+    L0, ext_ok = fit(R, k)
     phi = np.eye(k)
+    rot_ok = True
+    oblique = k > 1 and rotation in ("oblimin", "promax")
     if k > 1 and rotation == "oblimin":
-        L, phi = oblimin(L0)
+        L, phi, rot_ok = _gpf_oblimin(L0)
     elif k > 1 and rotation == "promax":
         L, phi = promax(L0)
     elif k > 1 and rotation == "varimax":
         L, _ = varimax(L0)
-    elif rotation in ("oblimin", "promax", "varimax", "none"):
-        L = L0
     else:
-        raise FactorError(f"unknown rotation {rotation!r}; use oblimin, promax, varimax or none")
+        L = L0
     # psych: order by variance explained (diag of Φ L'L for oblique), then make column sums positive
-    ss = np.diag(phi @ L.T @ L) if rotation in ("oblimin", "promax") else (L ** 2).sum(axis=0)
+    ss = np.diag(phi @ L.T @ L) if oblique else (L ** 2).sum(axis=0)
     order = np.argsort(-ss, kind="stable")
     L, phi, ss = L[:, order], phi[np.ix_(order, order)], ss[order]
     sign = np.sign(L.sum(axis=0))
     sign[sign == 0] = 1
     L = L * sign
     phi = phi * np.outer(sign, sign)
-    prefix = {"minres": "MR", "ml": "ML", "principal": "PA"}[method]
-    names = [f"{prefix}{i + 1}" for i in range(k)]
+    names = [f"{PREFIX[method]}{i + 1}" for i in range(k)]
     h2 = (L0 ** 2).sum(axis=1)
-    variance = pd.DataFrame({"factor": names, "ss_loadings": ss, "proportion": ss / p,
-                             "cumulative": np.cumsum(ss) / p})
+    prop = ss / p
+    variance = pd.DataFrame({"factor": names, "SS loadings": ss, "Proportion Var": prop,
+                             "Cumulative Var": np.cumsum(prop), "Proportion Explained": ss / ss.sum(),
+                             "Cumulative Proportion": np.cumsum(ss) / ss.sum()})
+    diags: list[Diagnostic] = []
+    where = f"EFA ({method}, {k} factors)"
+    heywood = [items[i] for i in range(p) if h2[i] >= 1 - PSI_MIN - 1e-6]
+    if heywood:
+        diags.append(Diagnostic("efa_heywood", "warning", ", ".join(heywood),
+                                f"{where}: communality at or above {1 - PSI_MIN:.3f} for {', '.join(heywood)} "
+                                "(Heywood case: the uniqueness hit its lower bound; too many factors or a redundant item)."))
+    if not ext_ok:
+        diags.append(Diagnostic("efa_nonconvergence", "error", where,
+                                f"{where}: the {method} extraction did not converge; the loadings are not trustworthy."))
+    if not rot_ok:
+        diags.append(Diagnostic("efa_nonconvergence", "warning", where,
+                                f"{where}: the oblimin rotation did not converge in 1000 iterations."))
+    if dof < 0:
+        diags.append(Diagnostic("efa_negative_df", "warning", where,
+                                f"{where}: {k} factors for {p} items leave {dof:g} degrees of freedom; "
+                                "the model has more parameters than the correlations identify."))
     return {"loadings": pd.DataFrame(L, index=items, columns=names),
+            "structure": pd.DataFrame(L @ phi, index=items, columns=names),
             "communality": pd.Series(h2, index=items), "uniqueness": pd.Series(1 - h2, index=items),
             "phi": pd.DataFrame(phi, index=names, columns=names), "variance": variance,
-            "method": method, "rotation": rotation, "n_factors": k, "dof": dof}
+            "diagnostics": diags, "method": method, "rotation": rotation, "n_factors": k, "dof": dof}
+
+
+def loadings_tidy(fa: Mapping[str, Any], item_construct: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Long table ``item, factor, loading`` (+ ``construct`` if given), one row per item × factor."""
+    L = fa["loadings"]
+    out = (L.rename_axis("item").reset_index()
+           .melt(id_vars="item", var_name="factor", value_name="loading"))
+    if item_construct is not None:
+        out.insert(1, "construct", [item_construct.get(i, "") for i in out["item"]])
+    return out
+
+
+def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
+    """``efa_loadings.csv``: ``item``, one column per factor (``MR1, MR2, …``), ``communality``."""
+    out = fa["loadings"].copy()
+    out["communality"] = fa["communality"]
+    out.insert(0, "item", out.index)
+    return out.reset_index(drop=True)
+
+
+def loadings_display(loadings: pd.DataFrame, blank: float = 0.30, digits: int = 3) -> pd.DataFrame:
+    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only)."""
+    primary = loadings.abs().idxmax(axis=1)
+    cols = list(loadings.columns)
+    order = sorted(loadings.index, key=lambda i: (cols.index(primary[i]), -abs(loadings.loc[i, primary[i]])))
+    vals = loadings.loc[order]
+    out = vals.map(lambda v: f"{v:.{digits}f}").astype(object)
+    out[vals.abs() < blank] = ""
+    return out
 
 
 # ------------------------------------------------------------------------------ checks and wrappers
@@ -390,17 +655,22 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
     """Do the items group as the constructs say?
 
     Each item's primary factor is the one with the largest |loading|; each factor is mapped to the
-    construct most of its primary items belong to.  Items whose primary factor maps to another
-    construct are mismatches (``efa_mismatch``); items loading |λ| ≥ ``cross`` on a second factor are
-    cross-loadings (``cross_loading``).
+    construct most of its primary items belong to (ties: the construct listed first).  Items whose
+    primary factor maps to another construct are mismatches (``efa_mismatch``); items loading
+    |λ| ≥ ``cross`` on a second factor are cross-loadings (``cross_loading``).  Returns the table
+    ``item, construct, factor, loading, factor_construct, match, cross_loading_on`` and the
+    diagnostics.
     """
     A = loadings.abs()
     primary = A.idxmax(axis=1)
     df = pd.DataFrame({"item": loadings.index, "construct": [item_construct.get(i, "") for i in loadings.index],
                        "factor": primary.values, "loading": [loadings.loc[i, f] for i, f in primary.items()]})
+    rank = {c: r for r, c in enumerate(dict.fromkeys(item_construct.values()))}
     fmap = {}
-    for f, grp in df.groupby("factor"):
-        fmap[f] = grp["construct"].value_counts().idxmax()
+    for f, grp in df.groupby("factor", sort=False):
+        counts = grp["construct"].value_counts()
+        top = counts[counts == counts.max()].index
+        fmap[f] = sorted(top, key=lambda c: rank.get(c, len(rank)))[0]
     df["factor_construct"] = df["factor"].map(fmap)
     df["match"] = df["factor_construct"] == df["construct"]
     second = []
@@ -418,60 +688,107 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
             diags.append(Diagnostic("cross_loading", "warning", r.item,
                                     f"{r.item} also loads {loadings.loc[r.item, r.cross_loading_on]:.2f} on {r.cross_loading_on} "
                                     f"(|loading| ≥ {cross:.2f})."))
+    unclaimed = [c for c in rank if c not in set(fmap.values())]
+    for c in unclaimed:
+        diags.append(Diagnostic("efa_mismatch", "warning", c,
+                                f"No factor is dominated by the items of construct {c}."))
     return df, diags
 
 
-def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, float],
-                         alpha: float = 0.05) -> list[Diagnostic]:
-    """``low_kmo`` (overall < .6), ``low_msa`` (item < .5), ``bartlett_ns`` (p ≥ alpha)."""
-    out = []
-    if kmo_overall < 0.6:
-        out.append(Diagnostic("low_kmo", "warning", "KMO",
-                              f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis."))
-    for i, v in kmo_items.items():
-        if v < 0.5:
-            out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable)."))
-    if bartlett["pvalue"] >= alpha:
-        out.append(Diagnostic("bartlett_ns", "warning", "Bartlett",
-                              f"Bartlett's test is not significant (p = {bartlett['pvalue']:.3f}): the items may be uncorrelated."))
-    return out
+def _get(obj: Any, key: str, default: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
 
 
-def loadings_display(loadings: pd.DataFrame, blank: float = 0.30) -> pd.DataFrame:
-    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only)."""
-    primary = loadings.abs().idxmax(axis=1)
-    order = sorted(loadings.index, key=lambda i: (list(loadings.columns).index(primary[i]), -abs(loadings.loc[i, primary[i]])))
-    out = loadings.loc[order].round(3).astype(object)
-    out[loadings.loc[order].abs() < blank] = ""
-    return out
+@_one_blas_thread
+def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed: int = 2024, *,
+                missing: str = "pairwise", item_construct: Mapping[str, str] | None = None) -> dict:
+    """The whole exploratory stage: correlations, KMO, Bartlett, parallel analysis, EFA (+ check).
 
+    ``params_efa`` is ``params.efa`` (or a mapping) with ``n_factors`` (int or ``"auto"`` = parallel
+    analysis), ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``; ``seed`` seeds
+    the parallel analysis; ``missing`` is ``params.missing``.  With ``item_construct`` (``params.
+    item_construct``) the construct check is run too.
 
-def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed: int = 2024) -> dict:
-    """The whole exploratory stage: KMO, Bartlett, parallel analysis, EFA; returns a dict.
-
-    ``params_efa`` is ``params.efa`` (``n_factors``: int or "auto", ``method``, ``rotation``,
-    ``parallel_iter``, ``parallel_percentile``).
+    Returns ``summary`` (the ``efa.json`` contract), ``R``, ``n``, ``items``, ``parallel``, ``efa``,
+    ``check`` (or None) and ``diagnostics`` (adequacy, EFA fit, parallel analysis, construct check).
     """
-    R, n, items = correlation_matrix(data, items)
+    R, n, items = correlation_matrix(data, items, missing=missing)
+    p = len(items)
     k_overall, k_items = kmo(R)
+    kmo_items = dict(zip(items, map(float, k_items)))
     bart = bartlett_sphericity(R, n)
-    pa = parallel_analysis(R, n, n_iter=getattr(params_efa, "parallel_iter", 100),
-                           percentile=getattr(params_efa, "parallel_percentile", 95), seed=seed)
-    nf = params_efa.n_factors
-    k = pa["n_factors"] if nf == "auto" else int(nf)
-    k = max(1, min(k, len(items) - 1))
-    fa = efa(R, k, method=params_efa.method, rotation=params_efa.rotation, items=items)
-    summary = {"kmo": k_overall, "kmo_items": dict(zip(items, map(float, k_items))), "bartlett": bart,
+    pa = parallel_analysis(R, n, n_iter=_get(params_efa, "parallel_iter", 100),
+                           percentile=_get(params_efa, "parallel_percentile", 95), seed=seed)
+    diags = adequacy_diagnostics(k_overall, kmo_items, bart)
+    nf = _get(params_efa, "n_factors", "auto")
+    if nf == "auto":
+        k = pa["n_factors"]
+        if k < 1:
+            diags.append(Diagnostic("n_factors_zero", "warning", "parallel analysis",
+                                    "No observed eigenvalue exceeds random data; one factor is extracted anyway."))
+            k = 1
+        elif k > p - 1:
+            k = p - 1
+    else:
+        if isinstance(nf, bool) or not isinstance(nf, (int, np.integer)) or not 1 <= nf <= p - 1:
+            raise FactorError(f"efa.n_factors = {nf!r}: use 'auto' or an integer from 1 to {p - 1} ({p} items)")
+        k = int(nf)
+    method, rotation = _get(params_efa, "method", "minres"), _get(params_efa, "rotation", "oblimin")
+    fa = efa(R, k, method=method, rotation=rotation, items=items)
+    diags += fa["diagnostics"]
+    check = None
+    if item_construct is not None:
+        check, cdiags = construct_check(fa["loadings"], item_construct)
+        diags += cdiags
+        n_cons = len(set(item_construct[i] for i in items if i in item_construct))
+        if k != n_cons:
+            diags.append(Diagnostic("n_factors_differs", "info", "EFA",
+                                    f"{k} factor(s) were extracted but the items belong to {n_cons} constructs."))
+    summary = {"kmo": k_overall, "kmo_items": kmo_items, "bartlett": bart,
                "n_factors_parallel": pa["n_factors"], "n_factors_kaiser": pa["n_kaiser"], "n_factors": k,
-               "method": params_efa.method, "rotation": params_efa.rotation, "n": n,
+               "method": method, "rotation": rotation, "n": n, "missing": missing,
                "parallel": {"n_iter": pa["n_iter"], "percentile": pa["percentile"], "seed": pa["seed"],
-                            "eigen_pc": "principal-component eigenvalues of the correlation matrix"}}
-    return {"summary": summary, "R": R, "n": n, "items": items, "parallel": pa, "efa": fa}
+                            "eigenvalues": "pc"}}
+    return {"summary": summary, "R": R, "n": n, "items": items, "parallel": pa, "efa": fa,
+            "check": check, "diagnostics": diags}
 
 
-def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
-    """``efa_loadings.csv``: item, one column per factor, communality."""
-    out = fa["loadings"].copy()
-    out["communality"] = fa["communality"]
-    out.insert(0, "item", out.index)
-    return out.reset_index(drop=True)
+def summary_text(results: Mapping[str, Any], lang: str = "en") -> str:
+    """A short paragraph (``lang`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
+    adequacy, the number of factors by each rule, variance explained and the construct check."""
+    if lang not in ("en", "zh"):
+        raise FactorError(f"lang must be 'en' or 'zh', not {lang!r}")
+    s, fa, check = results["summary"], results["efa"], results.get("check")
+    b = s["bartlett"]
+    cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
+    k = s["n_factors"]
+    zh = lang == "zh"
+    pstr = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
+    if zh:
+        parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"
+                 f"p {pstr}{'，数据适合做因子分析' if s['kmo'] >= .6 and b['pvalue'] < .05 else '，数据做因子分析的适切性不足'}。",
+                 f"平行分析（{s['parallel']['n_iter']} 次模拟，第 {s['parallel']['percentile']:g} 百分位）建议 {s['n_factors_parallel']} 个因子，"
+                 f"Kaiser 准则（特征值 > 1）建议 {s['n_factors_kaiser']} 个；本分析提取 {k} 个因子"
+                 f"（{s['method']} 提取，{s['rotation']} 旋转），共解释 {cum:.1%} 的方差。"]
+    else:
+        parts = [f"KMO = {s['kmo']:.2f} ({kmo_label(s['kmo'])}) and Bartlett's test χ²({b['df']}) = {b['chisq']:.1f}, "
+                 f"p {pstr}, {'so the data are suitable for factor analysis' if s['kmo'] >= .6 and b['pvalue'] < .05 else 'so the data are poorly suited to factor analysis'}.",
+                 f"Parallel analysis ({s['parallel']['n_iter']} simulated data sets, {s['parallel']['percentile']:g}th percentile) "
+                 f"suggests {s['n_factors_parallel']} factor(s), the Kaiser rule (eigenvalue > 1) {s['n_factors_kaiser']}; "
+                 f"{k} factor(s) were extracted ({s['method']}, {s['rotation']} rotation), explaining {cum:.1%} of the variance."]
+    if check is not None:
+        mism = int((~check["match"]).sum())
+        cross = int((check["cross_loading_on"] != "").sum())
+        tot = len(check)
+        if zh:
+            parts.append(f"{tot} 个题项中有 {tot - mism} 个主要负载在其所属构念的因子上"
+                         + (f"，{mism} 个不是" if mism else "") + (f"；{cross} 个题项存在交叉负载（|λ| ≥ .30）" if cross else "")
+                         + ("（见诊断）。" if mism or cross else "，题项归属与问卷设计一致。"))
+        else:
+            parts.append(f"{tot - mism} of {tot} items load mainly on the factor of their own construct"
+                         + (f", {mism} do not" if mism else "")
+                         + (f"; {cross} item(s) cross-load (|loading| ≥ .30) on a second factor" if cross else "")
+                         + (" (see the diagnostics)." if mism or cross else ", as the questionnaire intends."))
+    return " ".join(parts)
