@@ -601,9 +601,12 @@ def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblim
     where = f"EFA ({method}, {k} factors)"
     heywood = [items[i] for i in range(p) if h2[i] >= 1 - PSI_MIN - 1e-6]
     if heywood:
+        ultra = bool((h2 > 1).any())
         diags.append(Diagnostic("efa_heywood", "warning", ", ".join(heywood),
-                                f"{where}: communality at or above {1 - PSI_MIN:.3f} for {', '.join(heywood)} "
-                                "(Heywood case: the uniqueness hit its lower bound; too many factors or a redundant item)."))
+                                f"{where}: communality " + ("above 1 (ultra-Heywood case)" if ultra else
+                                                            f"at or above {1 - PSI_MIN:.3f} (Heywood case)")
+                                + f" for {', '.join(heywood)}: the uniqueness is at its bound; "
+                                "too many factors, too few items per factor or a redundant item."))
     if not ext_ok:
         diags.append(Diagnostic("efa_nonconvergence", "error", where,
                                 f"{where}: the {method} extraction did not converge; the loadings are not trustworthy."))
