@@ -198,7 +198,7 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
     overall = pd.DataFrame([
         {"measure": "KMO", "value": kmo_overall, "verdict": kmo_label(kmo_overall, language)},
         {"measure": "Bartlett χ²", "value": b["chisq"],
-         "verdict": (f"df = {b['df']}, p = {b['pvalue']:.3g}"
+         "verdict": (f"df = {b['df']}, p " + ("< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}")
                      + ("（显著）" if zh and b["pvalue"] < .05 else "（不显著）" if zh else
                         " (significant)" if b["pvalue"] < .05 else " (not significant)"))},
     ])
@@ -794,4 +794,4 @@ def summary_text(results: Mapping[str, Any], lang: str = "en") -> str:
                          + (f", {mism} do not" if mism else "")
                          + (f"; {cross} item(s) cross-load (|loading| ≥ .30) on a second factor" if cross else "")
                          + (" (see the diagnostics)." if mism or cross else ", as the questionnaire intends."))
-    return " ".join(parts)
+    return ("" if zh else " ").join(parts)
