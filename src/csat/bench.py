@@ -1,0 +1,250 @@
+"""Benchmark (``make bench``): wall time and peak memory of the costly steps.
+
+Not a test: it prints a table and writes ``reports/bench.json``.  Every case runs in a fresh
+process (so its peak resident memory is its own) at least three times; the median wall time
+is reported.  Cases:
+
+1. ``ecsi_fit`` / ``ecsi_bootstrap_1000``: the ECSI model on ``../shared/datasets/
+   ecsi_satisfaction.csv`` (the demo model on the demo data when that file is absent): one ML fit,
+   and a percentile bootstrap with B = 1000 (failed / non-admissible resamples counted).
+2. ``demo_end_to_end``: ``make study STUDY=demo`` from clean reports (PDF included), and
+   ``demo_incremental_sem``: the rebuild after a parameter only the SEM stage reads changes.
+3. ``scale_n<N>``: simulated studies of N = 1,000, 10,000 and 100,000 respondents with 40 items
+   in 8 constructs: every stage but the bootstrap, timed per stage.
+
+Usage: ``python -m csat.bench [--runs 3] [--quick] [--out reports/bench.json]``; ``--quick``
+runs the scale cases only up to N = 10,000 and the bootstrap with B = 200.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_ECSI = ROOT.parent / "shared" / "datasets" / "ecsi_satisfaction.csv"
+
+
+# --------------------------------------------------------------------------- workers (child processes)
+def _peak_mb() -> float:
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(self_kb, child_kb) / 1024.0
+
+
+def _ecsi_data_and_model():
+    import pandas as pd
+
+    from .params import load_params
+    from .templates_sem import model_syntax
+
+    if SHARED_ECSI.is_file():
+        p = load_params(ROOT / "params" / "ecsi.yaml", root=ROOT)
+        return pd.read_csv(SHARED_ECSI), model_syntax(p), "ecsi"
+    from .simulate import population_syntax, simulate_responses
+
+    return simulate_responses(600, seed=2024), population_syntax(), "demo-model"
+
+
+def worker_ecsi(kind: str, n_boot: int) -> dict:
+    from . import sem
+    from .bootstrap import bootstrap_sem
+
+    data, model, which = _ecsi_data_and_model()
+    t0 = time.perf_counter()
+    fit = sem.fit(model, data)
+    out: dict = {"data": which}
+    if kind == "bootstrap":
+        t0 = time.perf_counter()
+        boot = bootstrap_sem(fit, data, n_boot=n_boot, seed=2024)
+        out.update({"B": n_boot, "n_ok": int(boot.n_ok), "n_failed": int(boot.n_failed),
+                    "n_inadmissible": int(boot.n_inadmissible), "workers": int(boot.workers)})
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def worker_scale(n: int) -> dict:
+    import numpy as np
+
+    from . import cleaning, descriptives, factor, io, reliability, sem
+    from .params import validate_params
+    from .results import write_csv
+    from .simulate import scale_syntax, simulate_scale
+
+    data = simulate_scale(n, seed=1)
+    rng = np.random.default_rng(1)
+    data.insert(0, "respondent_id", np.arange(1, n + 1))
+    data["gender"] = rng.choice(["female", "male"], size=n)
+    items = [c for c in data.columns if c.startswith("f")]
+    constructs = {}
+    for it in items:
+        constructs.setdefault(it.split("_")[0].upper(), []).append(it)
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "scale.csv"
+        write_csv(raw, data)
+        params = validate_params({
+            "study": "scale", "data": {"path": str(raw), "id": "respondent_id"},
+            "scale": {"min": 1, "max": 10}, "groups": ["gender"],
+            "constructs": {k: {"items": v} for k, v in constructs.items()},
+            "model": scale_syntax(),
+        })
+        t = time.perf_counter()
+        df, _report = io.load_study_data(params, root=tmp)
+        res = cleaning.clean(df, params)
+        clean = res.data
+        times["01_cleaning"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        descriptives.item_table(clean, params.item_construct, 1, 10)
+        scores = descriptives.construct_scores(clean, constructs)
+        descriptives.construct_index(scores, 1, 10)
+        descriptives.group_tests(scores, clean[["gender"]])
+        descriptives.correlations(scores)
+        times["02_descriptives"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        cfa = sem.fit(reliability.measurement_model(constructs), clean)
+        reliability.reliability_table(clean, constructs, cfa.estimates, missing="pairwise")
+        reliability.item_total_table(clean, constructs)
+        reliability.htmt(clean, constructs)
+        reliability.cross_loadings(clean, constructs)
+        times["03_reliability_validity"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        factor.efa_results(clean, items, params.efa, seed=1)
+        sem.fit(reliability.measurement_model(constructs), clean)
+        times["04_factor_analysis"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        fit = sem.fit(scale_syntax(), clean)
+        from .effects import sem_effects
+
+        sem_effects(fit)
+        times["05_sem"] = time.perf_counter() - t
+    return {"n": n, "stages": times, "seconds": sum(times.values())}
+
+
+def _child_main(argv: list[str]) -> int:
+    kind = argv[0]
+    if kind == "ecsi_fit":
+        out = worker_ecsi("fit", 0)
+    elif kind == "ecsi_bootstrap":
+        out = worker_ecsi("bootstrap", int(argv[1]))
+    elif kind == "scale":
+        out = worker_scale(int(argv[1]))
+    else:
+        raise SystemExit(f"unknown bench worker {kind!r}")
+    out["peak_mb"] = _peak_mb()
+    print("BENCH-RESULT " + json.dumps(out))
+    return 0
+
+
+# --------------------------------------------------------------------------- driver
+def _run_child(args: list[str]) -> dict:
+    env = dict(os.environ)
+    r = subprocess.run([sys.executable, "-m", "csat.bench", "--child", *args], cwd=ROOT,
+                       capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise RuntimeError(f"bench case {args} failed:\n{r.stderr[-3000:]}")
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("BENCH-RESULT ")][-1]
+    return json.loads(line.removeprefix("BENCH-RESULT "))
+
+
+def _run_make(args: list[str]) -> dict:
+    t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    r = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        raise RuntimeError(f"make {' '.join(args)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": wall, "peak_mb": max(peak, before) / 1024.0,
+            "stages_run": [ln.split("running ")[1] for ln in r.stdout.splitlines() if "running " in ln]}
+
+
+def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
+    secs = [r["seconds"] for r in runs]
+    row = {"case": name, "runs": len(runs), "wall_median_s": statistics.median(secs),
+           "wall_min_s": min(secs), "wall_max_s": max(secs),
+           "peak_mb": max(r.get("peak_mb", 0.0) for r in runs)}
+    if "stages" in runs[0]:
+        row["stages_median_s"] = {k: statistics.median(r["stages"][k] for r in runs) for k in runs[0]["stages"]}
+    for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run"):
+        if k in runs[-1]:
+            row[k] = runs[-1][k]
+    row.update(extra or {})
+    return row
+
+
+def _clean_demo() -> None:
+    import shutil
+
+    for p in (ROOT / "reports" / "demo", ROOT / "data" / "processed" / "demo"):
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dict]:
+    rows: list[dict] = []
+    n_boot = 200 if quick else 1000
+
+    def show(row):
+        rows.append(row)
+        print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
+              f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak {row['peak_mb']:>7.0f} MB", flush=True)
+        if "stages_median_s" in row:
+            print("    " + ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_median_s"].items()), flush=True)
+        if "n_failed" in row:
+            print(f"    B={row['B']}: ok {row['n_ok']}, failed {row['n_failed']}, "
+                  f"non-admissible {row['n_inadmissible']}, workers {row['workers']} ({row['data']})", flush=True)
+
+    print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})")
+    show(_summary("ecsi_fit", [_run_child(["ecsi_fit"]) for _ in range(runs)]))
+    show(_summary(f"ecsi_bootstrap_{n_boot}", [_run_child(["ecsi_bootstrap", str(n_boot)]) for _ in range(runs)]))
+
+    e2e, inc = [], []
+    for i in range(runs):
+        _clean_demo()
+        e2e.append(_run_make(["study", "STUDY=demo"]))
+        # a parameter only 05_sem reads: alternate the bootstrap count so every run changes it
+        inc.append(_run_make(["study", "STUDY=demo", f"BOOTSTRAP={999 - i}"]))
+    _run_make(["study", "STUDY=demo"])          # leave the demo study as `make` builds it
+    show(_summary("demo_end_to_end", e2e))
+    show(_summary("demo_incremental_sem", inc))
+
+    for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
+        show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(runs)]))
+
+    out = out or ROOT / "reports" / "bench.json"
+    from .results import write_json
+
+    write_json(out, {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform()},
+                     "date": time.strftime("%Y-%m-%d"), "cases": rows})
+    print(f"wrote {out}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child":
+        return _child_main(argv[1:])
+    ap = argparse.ArgumentParser(prog="python -m csat.bench")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    run(max(1, a.runs), a.quick, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
