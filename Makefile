@@ -88,7 +88,9 @@ define run_stage
 	@$(VENV)/bin/jupyter nbconvert --log-level WARN --to html $(OUT)/$(1).ipynb --output $(1).html >/dev/null
 endef
 
-COMMON = $(BUILD)/papermill.yaml $(SRC) $(VENV)/.installed
+# papermill.yaml (params file + overrides) is not a prerequisite: each stage depends on its own stamp,
+# which holds the effective values of the parameters it reads, overrides included.
+COMMON = $(SRC) $(VENV)/.installed
 
 $(OUT)/01_cleaning.ipynb: notebooks/01_cleaning.ipynb $(BUILD)/stage-01_cleaning.json $(RAW) $(COMMON)
 	$(call run_stage,01_cleaning)
