@@ -105,7 +105,7 @@ $(OUT)/05_sem.ipynb: notebooks/05_sem.ipynb $(BUILD)/stage-05_sem.json $(OUT)/01
 
 STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
 
-$(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(COMMON)
+$(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
 	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml
 
