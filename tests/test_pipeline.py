@@ -151,3 +151,52 @@ def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
         assert heading in text, heading
     html = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
     assert "满意度" in html and "<script" not in html.lower()
+
+
+def _close(a, b, path=""):
+    if isinstance(a, dict):
+        assert set(a) == set(b), f"{path}: keys differ: {set(a) ^ set(b)}"
+        for k in a:
+            _close(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or a != a or b != b:
+            assert (a is None or a != a) and (b is None or b != b), f"{path}: {a} vs {b}"
+        else:
+            assert abs(a - b) <= 1e-6 * max(1.0, abs(b)), f"{path}: {a} vs stored {b}"
+    else:
+        assert a == b, f"{path}: {a} vs stored {b}"
+
+
+def test_demo_results_equal_the_stored_key_figures(built):
+    """Speed-ups must not change results: the demo's key figures equal the stored copy (1e-6)."""
+    from keyfigures import key_figures
+
+    proj, _ = built
+    stored = json.loads((ROOT / "tests" / "reference" / "demo_key_figures.json").read_text())
+    _close(key_figures(proj / "reports" / "demo" / "results"), stored)
+
+
+def test_demo_paths_recover_population_within_bootstrap_intervals(built):
+    """The demo's standardized structural paths against the simulator's population values.
+
+    With 12 paths and 95% intervals about 0.6 misses are expected by chance (and discretising the
+    answers to 1..10 attenuates slightly), so at least 10 of 12 intervals must cover the population
+    value and every estimate must lie within 0.2 of it.
+    """
+    import pandas as pd
+
+    from csat.simulate import population
+
+    proj, _ = built
+    eff = pd.read_csv(proj / "reports" / "demo" / "results" / "sem_effects.csv").set_index(["from", "to"])
+    pop = population().paths
+    covered = 0
+    for r in pop.itertuples():
+        row = eff.loc[(r.rhs, r.lhs)]
+        covered += row["std.direct.ci.lower"] <= r.std <= row["std.direct.ci.upper"]
+        assert abs(row["std.direct"] - r.std) < 0.2
+    assert covered >= 10, f"only {covered} of {len(pop)} intervals cover the population path"
