@@ -138,21 +138,6 @@ def test_typo_in_params_fails_fast_naming_the_key(built):
     assert not (proj / "reports" / "typo" / "01_cleaning.ipynb").exists()
 
 
-def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
-    """language=zh re-runs every stage; the PDF text holds the Chinese construct labels and headings."""
-    proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=language=zh")
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    text = subprocess.run(["pdftotext", str(proj / "reports" / "demo" / "report.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    for label in ("形象", "期望", "感知质量", "感知价值", "满意度", "忠诚"):
-        assert label in text, label
-    for heading in ("数据清洗", "描述性统计", "信度与效度", "因子分析", "结构方程模型"):
-        assert heading in text, heading
-    html = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
-    assert "满意度" in html and "<script" not in html.lower()
-
-
 def _close(a, b, path=""):
     if isinstance(a, dict):
         assert set(a) == set(b), f"{path}: keys differ: {set(a) ^ set(b)}"
@@ -200,3 +185,19 @@ def test_demo_paths_recover_population_within_bootstrap_intervals(built):
         covered += row["std.direct.ci.lower"] <= r.std <= row["std.direct.ci.upper"]
         assert abs(row["std.direct"] - r.std) < 0.2
     assert covered >= 10, f"only {covered} of {len(pop)} intervals cover the population path"
+
+
+def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
+    """language=zh re-runs every stage; the PDF text holds the Chinese construct labels and headings."""
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=language=zh")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    text = subprocess.run(["pdftotext", str(proj / "reports" / "demo" / "report.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    for label in ("形象", "期望", "感知质量", "感知价值", "满意度", "忠诚"):
+        assert label in text, label
+    for heading in ("数据清洗", "描述性统计", "信度与效度", "因子分析", "结构方程模型"):
+        assert heading in text, heading
+    html = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "满意度" in html and "<script" not in html.lower()
+
