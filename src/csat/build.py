@@ -35,7 +35,7 @@ STAGE_KEYS: dict[str, list[str]] = {
                         "recommend", "ipma"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template"],
-    "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model",
+    "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
                "sem_missing", "ipma", "bootstrap", "seed", "thresholds"],
