@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import difflib
 import hashlib
 import io as _io
 import math
@@ -38,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .params import suggest
 from .results import write_csv, write_parquet
 
 __all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "load_study_data", "make_codebook",
@@ -72,11 +72,6 @@ class DataError(ValueError):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _suggest(name: str, choices) -> str:
-    near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
-
-
 def _fmt_rows(rows, limit: int = _N_ROWS_SHOWN) -> str:
     rows = [int(r) for r in rows]
     shown = ", ".join(str(r) for r in rows[:limit])
@@ -315,7 +310,7 @@ def _pick_sheet(path: Path, wb, sheet):
                             f"{len(names)} sheet(s) {names} (index 0 is the first)")
         return wb[names[i]], names[i]
     if sheet not in names:
-        raise DataError(f"{path}: key 'data.sheet': no sheet named {sheet!r}; sheets are {names}{_suggest(sheet, names)}")
+        raise DataError(f"{path}: key 'data.sheet': no sheet named {sheet!r}; sheets are {names}{suggest(sheet, names)}")
     return wb[sheet], sheet
 
 
@@ -715,7 +710,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             key = (f"constructs.{ic[c]}.items" if c in ic else "groups" if c in params.groups else
                    "data.id" if c == params.data.id else "data.duration" if c == params.data.duration else
                    "recommend" if c == params.recommend else "cleaning.attention_checks")
-            parts.append(f"column {c!r} (key {key!r}) is not in the file{_suggest(c, df.columns)}")
+            parts.append(f"column {c!r} (key {key!r}) is not in the file{suggest(c, df.columns)}")
         raise DataError(f"{dp}: " + "; ".join(parts))
 
     miss_num, miss_txt = _missing_code_sets(params.missing_codes)
@@ -741,7 +736,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         parts = []
         for col, val, rows in unmapped[:5]:
             parts.append(f"column {col!r}: answer {val!r} (data {_fmt_rows(rows)}) is not a number and not in 'labels'"
-                         f"{_suggest(val, params.labels)}")
+                         f"{suggest(val, params.labels)}")
         more = f"; and {len(unmapped) - 5} more unmapped answers" if len(unmapped) > 5 else ""
         hint = (" Add each text answer to the 'labels' key of the params file (e.g. labels: {非常满意: 5}) "
                 "or to 'missing_codes'.")

@@ -138,11 +138,11 @@ class StudyParams(_Strict):
             raise ValueError(f"constructs: item(s) {dup} belong to more than one construct")
         for r in self.reverse:
             if r not in items:
-                raise ValueError(f"reverse: {r!r} is not an item of any construct{_suggest(r, items)}")
+                raise ValueError(f"reverse: {r!r} is not an item of any construct{suggest(r, items)}")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
-            raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{_suggest(self.ipma.target, list(self.constructs))}")
+            raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         return self
 
     # -- convenience -----------------------------------------------------------------
@@ -182,7 +182,8 @@ class StudyParams(_Strict):
         return list(dict.fromkeys(cols))
 
 
-def _suggest(name: str, choices) -> str:
+def suggest(name: str, choices) -> str:
+    """`` (did you mean 'a', 'b'?)`` for the near matches of ``name`` among ``choices``, else ``""``."""
     near = difflib.get_close_matches(str(name), [str(c) for c in choices], n=3, cutoff=0.6)
     return f" (did you mean {', '.join(repr(n) for n in near)}?)" if near else ""
 
@@ -228,7 +229,7 @@ def _format_validation_error(path: str, err: ValidationError) -> str:
                 f = getattr(model, "model_fields", {}).get(p)
                 model = f.annotation if f is not None else None
             known = list(getattr(model, "model_fields", {}) or {})
-            lines.append(f"unknown key {loc!r}{_suggest(field, known)}")
+            lines.append(f"unknown key {loc!r}{suggest(field, known)}")
         elif e["type"] == "missing":
             lines.append(f"missing required key {loc!r}")
         else:
@@ -306,5 +307,5 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "data.id" if c == p.data.id else
                    "data.duration" if c == p.data.duration else
                    "recommend" if c == p.recommend else "cleaning.attention_checks")
-            where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{_suggest(c, columns)}")
+            where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
         raise ParamsError(f"{params_path}: " + "; ".join(where))

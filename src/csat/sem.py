@@ -41,7 +41,6 @@ For resampling, :func:`build_model` compiles the model once and
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import operator
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .params import suggest
 from .results import Diagnostic
 from .syntax import ModelSyntaxError, latent_names, observed_names, parse_model
 
@@ -60,6 +60,21 @@ __all__ = ["ModelError", "CompiledModel", "SEMResult", "build_model", "fit", "fi
 FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea",
                 "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal",
                 "baseline.chisq", "baseline.df"]
+#: The results contract: the fit measures written to cfa_fit.json / sem_fit.json, and the leading
+#: columns of cfa_estimates.csv / sem_estimates.csv (lavaan's names, in lavaan's order).
+RESULT_FIT_MEASURES = FIT_MEASURES[:17]
+RESULT_EST_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all"]
+
+
+def result_tables(res: "SEMResult") -> tuple[dict, pd.DataFrame]:
+    """The fit measures and the estimates of a fit as the results contract writes them:
+    ``{name: value}`` for :data:`RESULT_FIT_MEASURES`, and the estimates with
+    :data:`RESULT_EST_COLUMNS` first (the other columns after them)."""
+    fit = {k: res.fit_measures.get(k) for k in RESULT_FIT_MEASURES}
+    est = res.estimates
+    return fit, est[RESULT_EST_COLUMNS + [c for c in est.columns if c not in RESULT_EST_COLUMNS]]
+
+
 EST_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lower", "ci.upper",
                "std.lv", "std.all"]
 
@@ -438,11 +453,6 @@ class CovFit:
     iterations: int
 
 
-def _suggest(name: str, pool: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(pool), n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-
-
 def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[str], *,
                 std_lv: bool = False) -> CompiledModel:
     """Parse ``model`` and build the parameter table and index arrays with lavaan's defaults.
@@ -459,7 +469,7 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     if missing:
         v = missing[0]
         raise ModelError(f"model variable {v!r} is neither a column of the data nor a latent variable"
-                         f"{_suggest(v, avail + lat)}" + (f"; also missing: {missing[1:]}" if len(missing) > 1 else ""))
+                         f"{suggest(v, avail + lat)}" + (f"; also missing: {missing[1:]}" if len(missing) > 1 else ""))
     body = table[table["op"] != ":="]
     labels_used = set(body["label"]) - {""}
     for _, r in body.iterrows():
@@ -571,7 +581,7 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
         for nd in ast.walk(ast.parse(expr.replace("^", "**"), mode="eval")):
             if isinstance(nd, ast.Name) and nd.id not in known and nd.id not in ("sqrt", "exp", "log", "abs"):
                 raise ModelError(f"defined parameter {name!r} uses {nd.id!r}, which is not a parameter label"
-                                 f"{_suggest(nd.id, sorted(known))}")
+                                 f"{suggest(nd.id, sorted(known))}")
     cm = CompiledModel(table=table, rows=R, observed=ov, latent=lat, ov_x=ov_x, npar=q, std_lv=std_lv,
                        defined=defined,
                        _ent_mat=np.where(fr["mat"].to_numpy() == "A", 0, 1),
