@@ -7,7 +7,9 @@ collects the direct, indirect and total effects (raw and standardized, as
 :func:`csat.effects.sem_effects`) and every ``:=`` defined parameter.  Resamples that do not
 converge are counted as ``failed``, those with a negative variance as ``inadmissible``; both are
 reported, and the percentile intervals (lavaan's ``boot.ci.type = "perc"``) use the admissible
-resamples only.  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
+resamples only.  A FIML fit (``missing="fiml"``) is bootstrapped the same way, as lavaan does:
+respondents are resampled with their missing answers and every resample is refitted by FIML
+(:func:`csat.sem.fiml_refit`, warm-started from the full-sample estimates and means).  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
 so the results do not depend on the number of workers.
 """
 from __future__ import annotations
@@ -62,6 +64,23 @@ class _SEMStat:
         return "ok", self.values_at(cf.theta, S)
 
 
+class _FIMLStat(_SEMStat):
+    """Picklable statistic for a FIML fit: refit one resample (rows with their missing answers)."""
+
+    def __init__(self, cm, X, start_phi, nodes, pairs, defined):
+        super().__init__(cm, X, np.asarray(start_phi, float), nodes, pairs, defined)
+
+    def __call__(self, idx: np.ndarray):
+        cm = self._compiled()
+        cf, _ = sem.fiml_refit(cm, self.X[idx], self.start)
+        if not cf.converged:
+            return "failed", None
+        _, _, Sm, _ = cm.implied(cf.theta)
+        if np.any(np.diag(Sm) < 0):
+            return "inadmissible", self.values_at(cf.theta, None)
+        return "ok", self.values_at(cf.theta, None)
+
+
 @dataclass
 class SEMBootstrap:
     effects: pd.DataFrame          # sem_effects(fit) with percentile CI columns
@@ -87,27 +106,48 @@ class SEMBootstrap:
 
 
 def bootstrap_sem(fit: "sem.SEMResult", data: pd.DataFrame, n_boot: int = 1000, seed: int = 2024,
-                  workers: int | None = None, level: float = 0.95) -> SEMBootstrap:
+                  workers: int | None = None, level: float = 0.95,
+                  indices: np.ndarray | None = None) -> SEMBootstrap:
     """Percentile bootstrap intervals for the effects and ``:=`` parameters of ``fit``.
 
-    ``data`` is the data the model was fitted on; rows with a missing observed variable are dropped
-    first (listwise, as the fit).  Returns a :class:`SEMBootstrap` with the effects table
-    (``from, to, direct, indirect, total, std.*`` and ``*.ci.lower/upper``), the defined parameters
-    and the resample counts.
+    ``data`` is the data the model was fitted on.  For a listwise fit, rows with a missing observed
+    variable are dropped first (as in the fit) and each resample is refitted from its covariance
+    matrix; for a FIML fit, every row with at least one observed model variable is kept (as in the
+    fit) and each resample is refitted by FIML.  ``indices`` (``n_boot × n`` row positions into
+    those rows) replaces the seeded draw, e.g. to repeat a reference computation.  Returns a
+    :class:`SEMBootstrap` with the effects table (``from, to, direct, indirect, total, std.*`` and
+    ``*.ci.lower/upper``), the defined parameters and the resample counts.
     """
-    if getattr(fit, "missing", "listwise") != "listwise":
-        raise ValueError("the bootstrap refits resample covariance matrices and needs a listwise fit "
-                         "(sem_missing: listwise)")
+    missing = getattr(fit, "missing", "listwise")
+    if missing not in ("listwise", "fiml"):
+        raise ValueError(f"cannot bootstrap a fit with missing={missing!r}")
     columns = list(fit.observed)
-    X = data[columns].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(float)
+    X = data[columns].apply(pd.to_numeric, errors="coerce")
+    if missing == "listwise":
+        X = X.dropna().to_numpy(float)
+    else:
+        X = X.to_numpy(float)
+        X = X[np.isfinite(X).any(axis=1)]
+    if len(X) != fit.n:
+        raise ValueError(f"the data have {len(X)} usable rows but the fit used n = {fit.n}; "
+                         "pass the data the model was fitted on")
     effects = eff.sem_effects(fit)
     est = fit.estimates
     nodes = eff.regression_nodes(est, list(fit.latent))
     pairs = [(nodes.index(t), nodes.index(f)) for f, t in zip(effects["from"], effects["to"])]
     defined = list(est.loc[est["op"] == ":=", "lhs"])
-    stat = _SEMStat(fit.model, X, np.asarray(fit.theta, float), nodes, pairs, defined)
+    if missing == "listwise":
+        stat = _SEMStat(fit.model, X, np.asarray(fit.theta, float), nodes, pairs, defined)
+    else:
+        start = np.concatenate([np.asarray(fit.theta, float), fit.implied_mean.to_numpy(float)])
+        stat = _FIMLStat(fit.model, X, start, nodes, pairs, defined)
     names = eff.effect_stat_names(effects) + [f"defined|{d}" for d in defined]
-    idx = eff.bootstrap_indices(len(X), n_boot, seed)
+    if indices is None:
+        idx = eff.bootstrap_indices(len(X), n_boot, seed)
+    else:
+        idx = np.asarray(indices, dtype=np.int64)
+        if idx.ndim != 2 or idx.shape[1] != len(X) or idx.min() < 0 or idx.max() >= len(X):
+            raise ValueError(f"indices must be an (n_boot × {len(X)}) array of row positions")
     w = eff.default_workers() if workers is None else max(1, int(workers))
     draws = eff.run_bootstrap(stat, idx, names, workers=w)
     table = eff.effects_with_ci(effects, draws, level)

@@ -1455,6 +1455,63 @@ def _fit_fiml(cm: CompiledModel, data: pd.DataFrame) -> SEMResult:
     return _result(cm, cf, h1_S, N, fiml=ff)
 
 
+def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: float = 1e-7,
+               max_iter: int = 300) -> tuple[CovFit, np.ndarray]:
+    """Point estimates of a FIML fit of ``cm`` to the incomplete data ``X`` (n × p, NaN = missing),
+    for bootstrap resamples: Fisher scoring (expected information, step halving on F) from
+    ``start`` = ``(θ, μ)`` of the full-sample fit, without standard errors or fit measures.
+
+    Returns ``(CovFit, μ)``; ``converged`` is True when ``max |∇F| < tol``, or when F cannot
+    decrease further at machine precision and ``max |∇F| < 1e-6`` (as :func:`_fit_fiml`).  The
+    optimum is the same as :func:`fit` with ``missing="fiml"`` reaches (it minimizes the same F).
+    Never raises for numerical trouble.
+    """
+    X = np.asarray(X, dtype=float)
+    X = X[np.isfinite(X).any(axis=1)]
+    q = cm.npar
+    phi = np.array(start, dtype=float)
+    fail = (CovFit(theta=phi[:q], fmin=math.inf, gradient=np.full(q, np.nan), hessian=None,
+                   converged=False, iterations=0), phi[q:])
+    if len(X) < 2:
+        return fail
+    pat = _patterns(X)
+    try:
+        Fv, g = _fiml_objective(cm, phi, pat)
+    except np.linalg.LinAlgError:
+        return fail
+    if not np.isfinite(Fv) or g is None:
+        return fail
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):
+        gmax = np.max(np.abs(g))
+        if gmax < tol:
+            converged = True
+            break
+        try:
+            H = _fiml_expected_hessian(cm, phi, pat)
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        except np.linalg.LinAlgError:
+            break
+        alpha, ok = 1.0, False
+        for _ in range(40):
+            cand = phi - alpha * step
+            Fc, _ = _fiml_objective(cm, cand, pat, grad=False)
+            if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
+                ok = True
+                break
+            alpha *= 0.5
+        if not ok:
+            converged = bool(gmax < 1e-6)
+            break
+        phi = cand
+        Fv, g = _fiml_objective(cm, phi, pat)
+        if g is None:
+            break
+    cf = CovFit(theta=phi[:q], fmin=float(Fv), gradient=None if g is None else g[:q], hessian=None,
+                converged=converged, iterations=it)
+    return cf, phi[q:]
+
+
 def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) -> dict:
     """Fit measures of a FIML fit (lavaan ``missing = "ml"``): npar counts the p intercepts;
     χ² = 2(logl_h1 − logl), baseline χ² = 2(logl_h1 − logl_b); CFI/TLI/NFI/RMSEA as for complete
