@@ -272,6 +272,53 @@ def test_determinism_and_keying():
     assert t1 == t2
 
 
+def test_exact_moments_give_identity_covariance_and_refuse_too_few_rows():
+    z = np.random.default_rng(0).standard_normal((50, 7)) * 3 + 1
+    w = sim.exact_moments(z)
+    np.testing.assert_allclose(w.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(np.cov(w.T, bias=True), np.eye(7), atol=1e-12)
+    with pytest.raises(ValueError, match="more rows"):
+        sim.exact_moments(z[:7])
+
+
+def test_valid_respondents_true_scores_have_exactly_the_population_paths(pop):
+    """The demo design: the true construct scores of the respondents who pass cleaning reproduce
+    Phi and every structural coefficient exactly (OLS on the scores); the other rows do not, and
+    the item errors are not rescaled (the items are an ordinary sample given the scores)."""
+    n_base, valid = 591, np.arange(0, 591, 591 // 546)[:546]
+    rng = np.random.default_rng(5)
+    z = sim._normals(n_base, rng, valid)
+    eta, _ = sim._latent_and_items(z)
+    names = list(pop.latent_cor.index)
+    e = eta[valid]
+    np.testing.assert_allclose(np.cov(e.T, bias=True), pop.latent_cor.to_numpy(), atol=1e-10)
+    for lhs, group in pop.paths.groupby("lhs", sort=False):
+        X = e[:, [names.index(r) for r in group["rhs"]]]
+        b = np.linalg.lstsq(X - X.mean(0), e[:, names.index(lhs)], rcond=None)[0]
+        np.testing.assert_allclose(b, group["std"].to_numpy(), atol=1e-10)
+    errs = z[np.ix_(valid, np.arange(7, 36))]
+    assert np.abs(np.cov(errs.T, bias=True) - np.eye(29)).max() > 0.05
+    rest = np.setdiff1d(np.arange(n_base), valid)
+    assert np.abs(np.cov(eta[rest].T, bias=True) - pop.latent_cor.to_numpy()).max() > 0.05
+
+
+def test_demo_design_check_reduces_latent_sampling_error_only():
+    tab = sim.design_check(n_samples=12, seed=3).set_index("design")
+    assert list(tab.index) == ["random", "exact latent moments"]
+    assert tab.at["exact latent moments", "mean_sd"] < 0.8 * tab.at["random", "mean_sd"]
+    # measurement error stays random: chi-square keeps its sampling distribution (mean ~ df)
+    for d in tab.index:
+        assert 0.85 * tab.at[d, "df"] < tab.at[d, "mean_chisq"] < 1.2 * tab.at[d, "df"]
+    assert (tab["max_abs_bias"] < 0.05).all()
+
+
+def test_study_without_exact_moments_is_an_ordinary_sample():
+    a, ta = sim.simulate_study(300, 3)
+    b, tb = sim.simulate_study(300, 3, exact_moments_valid=False)
+    assert ta["injected"] == tb["injected"] and ta["n_clean"] == tb["n_clean"]
+    assert not a.equals(b)
+
+
 @pytest.mark.parametrize("bad", [0, -5, 2.5, "600", True])
 def test_bad_n_is_refused(bad):
     with pytest.raises(ValueError, match="n must be an integer"):

@@ -65,6 +65,24 @@ retailer soon") and written to the raw file as ``11 - x``; the cleaning's ``min 
 recode restores ``x``.  The same tables, rendered from :func:`population`, are in
 ``docs/demo_population.md`` (``python -m csat.simulate --population-doc docs/demo_population.md``).
 
+Exact latent moments for the analysed respondents
+-------------------------------------------------
+The demo is a worked example whose estimates are compared with the population values, so the
+sampling error of the latent draw is taken out: for the respondents who pass cleaning (546 of
+the 600 rows) the seven standard-normal disturbances are rescaled to a sample mean of exactly 0
+and a sample covariance of exactly the identity (:func:`exact_moments`, the device of
+``MASS::mvrnorm(empirical = TRUE)``), so their true construct scores have exactly the population
+correlations ``Phi`` and exactly the population structural coefficients.  The item errors stay
+ordinary random draws: measurement error, the rounding to 1..10 and the missing answers (listwise
+deletion) still move the estimates, and the fit statistics (chi-square, RMSEA, ...) behave as for
+a random sample.  In a Monte Carlo check of this design (``python -m csat.simulate
+--design-check 150``: 150 samples of 546 with 463 complete cases per design, :func:`design_check`)
+all 12 paths were within 1.96 sampling SDs of their population values in 94 % of the samples,
+against 55 % for fully random samples, where each single path is within in 95 % of samples (with
+12 intervals, one miss or more is common); the mean chi-square was 370 and 374 on 365 df.  :func:`simulate_responses` and
+``simulate_study(..., exact_moments_valid=False)`` draw fully random samples; the recovery tests
+at n = 5000 use those.
+
 Raw study file (:func:`simulate_study`)
 ---------------------------------------
 Columns: ``respondent_id`` (``R00001``...), ``gender`` (female .54 / male .46),
@@ -357,6 +375,12 @@ def population_markdown() -> str:
            "`csat.simulate.population()`; the data file `data/raw/demo.csv` is made by",
            "`python -m csat.simulate --out data/raw/demo.csv --n 600 --seed 2024`.",
            "See the docstring of `src/csat/simulate.py` for the generating process and the injected defects.",
+           "",
+           "The true construct scores of the 546 respondents who pass cleaning have exactly the population",
+           "correlations and structural coefficients below (their latent disturbances are rescaled to exact",
+           "moments, as `MASS::mvrnorm(empirical = TRUE)`); item errors, rounding and missing answers are",
+           "random, so the demo's estimates differ from these values by measurement and missing-data error only.",
+           "Check the design with `python -m csat.simulate --design-check 150`.",
            "", "## Structural model (standardized path coefficients)", "",
            "| lhs | op | rhs | std |", "| --- | --- | --- | --- |"]
     out += [f"| {r.lhs} | ~ | {r.rhs} | {r.std:.2f} |" for r in pop.paths.itertuples()]
@@ -378,22 +402,44 @@ def population_markdown() -> str:
     return "\n".join(out) + "\n"
 
 
-def _draw_latent(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``eta = (I - B)^-1 zeta`` with ``zeta ~ N(0, diag(psi))``; returns n x 7."""
-    B, psi, _ = _structural_solution(_latent_names(), PATHS)
-    zeta = rng.standard_normal((n, len(psi))) * np.sqrt(psi)
-    return zeta @ np.linalg.inv(np.eye(len(psi)) - B).T
+def exact_moments(z: np.ndarray) -> np.ndarray:
+    """Rescale standard-normal draws so their sample mean is exactly 0 and their (biased) sample
+    covariance exactly the identity: ``(z - mean) L^-T`` with ``L L' = cov(z)`` (Cholesky).
+
+    The device of ``MASS::mvrnorm(..., empirical = TRUE)`` (Venables & Ripley 2002): data built
+    from such draws have sample moments equal to the population moments.  Needs more rows than
+    columns.
+    """
+    z = np.asarray(z, dtype=float)
+    if z.shape[0] <= z.shape[1]:
+        raise ValueError(f"exact moments need more rows ({z.shape[0]}) than variables ({z.shape[1]})")
+    c = z - z.mean(axis=0)
+    L = np.linalg.cholesky(c.T @ c / len(c))
+    return np.linalg.solve(L, c.T).T
 
 
-def _draw_items(eta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Discretized items in analysis keying (n x 29, int)."""
-    items = _items()
+def _normals(n: int, rng: np.random.Generator, exact_rows: np.ndarray | None = None) -> np.ndarray:
+    """Standard normals for the 7 disturbances and the 29 item errors (n x 36); the disturbances
+    of the rows in ``exact_rows`` are rescaled with :func:`exact_moments`."""
+    k = len(CONSTRUCTS)
+    z = rng.standard_normal((n, k + len(LOADINGS)))
+    if exact_rows is not None:
+        z[np.ix_(exact_rows, np.arange(k))] = exact_moments(z[np.ix_(exact_rows, np.arange(k))])
+    return z
+
+
+def _latent_and_items(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``eta = (I - B)^-1 zeta`` with ``zeta = sqrt(psi) z[:, :7]`` (n x 7) and the discretized
+    items in analysis keying, ``y* = lambda eta + sqrt(1 - lambda^2) z[:, 7:]`` (n x 29, int)."""
     names = _latent_names()
+    items = _items()
+    B, psi, _ = _structural_solution(names, PATHS)
+    k = len(names)
+    eta = (z[:, :k] * np.sqrt(psi)) @ np.linalg.inv(np.eye(k) - B).T
     lam = np.array([LOADINGS[i] for i in items])
     col = np.array([names.index(next(n for n, its in CONSTRUCTS if i in its)) for i in items])
-    e = rng.standard_normal((eta.shape[0], len(items)))
-    ystar = eta[:, col] * lam + e * np.sqrt(1.0 - lam ** 2)
-    return _discretize(ystar, np.array([ITEM_CENTRES[i] for i in items]))
+    ystar = eta[:, col] * lam + z[:, k:] * np.sqrt(1.0 - lam ** 2)
+    return eta, _discretize(ystar, np.array([ITEM_CENTRES[i] for i in items]))
 
 
 def simulate_responses(n: int, seed: int, raw_keying: bool = False) -> pd.DataFrame:
@@ -405,7 +451,7 @@ def simulate_responses(n: int, seed: int, raw_keying: bool = False) -> pd.DataFr
     """
     n = _check_n(n, 1)
     rng = np.random.default_rng(seed)
-    x = _draw_items(_draw_latent(n, rng), rng)
+    _, x = _latent_and_items(_normals(n, rng))
     df = pd.DataFrame(x, columns=_items())
     if raw_keying:
         df[REVERSED_ITEM] = SCALE_MIN + SCALE_MAX - df[REVERSED_ITEM]
@@ -445,7 +491,8 @@ def _observed_nonconstant(vals: np.ndarray) -> np.ndarray:
     return (np.nanmax(v, axis=1) - np.nanmin(v, axis=1)) > 0
 
 
-def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True) -> tuple[pd.DataFrame, dict]:
+def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
+                   exact_moments_valid: bool = True) -> tuple[pd.DataFrame, dict]:
     """A raw survey export of ``n`` rows with known, injected data-quality defects.
 
     Returns ``(raw, truth)``.  ``raw`` has the columns described in the module docstring (items
@@ -462,7 +509,11 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True) -> tupl
     - ``reverse``: the reverse-keyed items; ``min_duration``, ``max_missing_share``, ``attention``.
 
     With ``defects=False`` the file has no defective respondents, missing codes or out-of-range
-    values (still with demographics, duration, ``attn`` = 3 and ``nps``).
+    values (still with demographics, duration, ``attn`` = 3 and ``nps``).  With
+    ``exact_moments_valid`` (default) the latent disturbances of the respondents who pass cleaning
+    are rescaled by :func:`exact_moments`, so their true construct scores have exactly the
+    population means, correlations and structural coefficients (item errors stay random);
+    ``False`` gives an ordinary random sample.
     """
     n = _check_n(n, 20)
     rng = np.random.default_rng(seed)
@@ -475,8 +526,10 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True) -> tupl
     kinds = np.array(["valid"] * n_valid + [r for r, v in counts.items() if r != "duplicates" for _ in range(v)])
     kinds = kinds[rng.permutation(n_base)]
 
-    eta = _draw_latent(n_base, rng)
-    x = _draw_items(eta, rng).astype(float)
+    # the true scores of the respondents who will pass cleaning get exact population moments
+    exact = np.flatnonzero(kinds == "valid") if exact_moments_valid and n_valid > len(CONSTRUCTS) else None
+    eta, x = _latent_and_items(_normals(n_base, rng, exact))
+    x = x.astype(float)
     nps = _nps(eta, rng).astype(float)
     duration = _durations(n_base, rng)
     attn = np.full(n_base, float(ATTENTION_VALUE))
@@ -579,6 +632,46 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True) -> tupl
     return raw, truth
 
 
+def design_check(n_samples: int = 150, n: int = 546, n_complete: int = 463, seed: int = 1000) -> pd.DataFrame:
+    """Monte Carlo check of the demo design (the figures quoted in the module docstring).
+
+    Draws ``n_samples`` fully random samples and ``n_samples`` samples with exact latent moments
+    (:func:`exact_moments` on the disturbances), each of ``n`` respondents of whom a random
+    ``n_complete`` are kept (listwise deletion as in the demo), fits the population model by ML and
+    compares the standardized paths with the population values.  Returns one row per design:
+    ``design, samples, max_abs_bias, mean_sd, all_within`` (share of samples with every path within
+    1.96 SDs of the random design's sampling SD of that path), ``mean_chisq`` and ``df``.
+    """
+    from . import sem
+
+    pop = np.array([b for *_, b in PATHS])
+    syntax = population_syntax()
+
+    def run(exact: bool, base: int):
+        est, chisq, df = [], [], 0
+        for s in range(n_samples):
+            rng = np.random.default_rng(base + s)
+            _, x = _latent_and_items(_normals(n, rng, np.arange(n) if exact else None))
+            keep = rng.permutation(n)[:n_complete]
+            res = sem.fit(syntax, pd.DataFrame(x[keep].astype(float), columns=_items()))
+            e = res.estimates
+            est.append(e.loc[e["op"] == "~", "std.all"].to_numpy())
+            chisq.append(res.fit_measures["chisq"])
+            df = res.fit_measures["df"]
+        return np.array(est), float(np.mean(chisq)), df
+
+    rand, chi_r, df = run(False, seed)
+    exact, chi_e, _ = run(True, seed + 100_000)
+    sd = rand.std(axis=0)
+    rows = []
+    for name, est, chi in (("random", rand, chi_r), ("exact latent moments", exact, chi_e)):
+        rows.append({"design": name, "samples": n_samples, "max_abs_bias": float(np.abs(est.mean(0) - pop).max()),
+                     "mean_sd": float(est.std(axis=0).mean()),
+                     "all_within": float((np.abs(est - pop) < 1.96 * sd).all(axis=1).mean()),
+                     "mean_chisq": chi, "df": df})
+    return pd.DataFrame(rows)
+
+
 def write_study_csv(raw: pd.DataFrame, path: str | Path) -> Path:
     """Write a raw study frame as UTF-8 CSV with ``\\n`` line ends and blank missing cells."""
     path = Path(path)
@@ -636,7 +729,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=600, help="raw rows (duplicates included)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--no-defects", action="store_true", help="no injected defects")
+    ap.add_argument("--design-check", type=int, metavar="SAMPLES",
+                    help="Monte Carlo check of the demo design with this many samples per design")
+    ap.add_argument("--random-moments", action="store_true",
+                    help="an ordinary random sample (default: exact latent moments for the valid respondents)")
     a = ap.parse_args(argv)
+    if a.design_check:
+        print(design_check(a.design_check).to_string(index=False))
+        if not a.out and not a.population_doc:
+            return 0
     if not a.out and not a.population_doc:
         ap.error("give --out and/or --population-doc")
     if a.population_doc:
@@ -646,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {doc}")
     if not a.out:
         return 0
-    raw, truth = simulate_study(a.n, a.seed, defects=not a.no_defects)
+    raw, truth = simulate_study(a.n, a.seed, defects=not a.no_defects, exact_moments_valid=not a.random_moments)
     path = write_study_csv(raw, a.out)
     print(f"wrote {path}: {truth['n_raw']} rows, {truth['n_clean']} valid; injected {truth['injected']}")
     return 0
