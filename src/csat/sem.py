@@ -1374,6 +1374,18 @@ def _numeric_hessian(fun, phi: np.ndarray) -> np.ndarray:
     return 0.5 * (H + H.T)
 
 
+def _fiml_halving(cm: CompiledModel, phi: np.ndarray, step: np.ndarray, Fv: float, pat: _Patterns):
+    """``phi − α step`` for the first α = 1, ½, ¼, … (40 tries) that does not increase F; None if none."""
+    alpha = 1.0
+    for _ in range(40):
+        cand = phi - alpha * step
+        Fc, _ = _fiml_objective(cm, cand, pat, grad=False)
+        if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
+            return cand
+        alpha *= 0.5
+    return None
+
+
 def _fit_fiml(cm: CompiledModel, data: pd.DataFrame) -> SEMResult:
     """Casewise (full-information) ML for incomplete data, as lavaan ``missing = "ml"``.
 
@@ -1422,15 +1434,8 @@ def _fit_fiml(cm: CompiledModel, data: pd.DataFrame) -> SEMResult:
                 step = np.linalg.solve(_fiml_expected_hessian(cm, phi, pat), g)
         else:
             step = np.linalg.lstsq(_fiml_expected_hessian(cm, phi, pat), g, rcond=None)[0]
-        alpha, ok = 1.0, False
-        for _ in range(40):
-            cand = phi - alpha * step
-            Fc, _ = _fiml_objective(cm, cand, pat, grad=False)
-            if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
-                ok = True
-                break
-            alpha *= 0.5
-        if not ok:
+        cand = _fiml_halving(cm, phi, step, Fv, pat)
+        if cand is None:
             converged = bool(gmax < 1e-6)
             break
         phi = cand
@@ -1492,15 +1497,8 @@ def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: floa
             step = np.linalg.lstsq(H, g, rcond=None)[0]
         except np.linalg.LinAlgError:
             break
-        alpha, ok = 1.0, False
-        for _ in range(40):
-            cand = phi - alpha * step
-            Fc, _ = _fiml_objective(cm, cand, pat, grad=False)
-            if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
-                ok = True
-                break
-            alpha *= 0.5
-        if not ok:
+        cand = _fiml_halving(cm, phi, step, Fv, pat)
+        if cand is None:
             converged = bool(gmax < 1e-6)
             break
         phi = cand
