@@ -67,9 +67,6 @@ class _SEMStat:
 class _FIMLStat(_SEMStat):
     """Picklable statistic for a FIML fit: refit one resample (rows with their missing answers)."""
 
-    def __init__(self, cm, X, start_phi, nodes, pairs, defined):
-        super().__init__(cm, X, np.asarray(start_phi, float), nodes, pairs, defined)
-
     def __call__(self, idx: np.ndarray):
         cm = self._compiled()
         cf, _ = sem.fiml_refit(cm, self.X[idx], self.start)

@@ -867,6 +867,18 @@ class SEMResult:
 # --------------------------------------------------------------------------------------------
 # fit measures
 # --------------------------------------------------------------------------------------------
+def _gfi_rmsea_srmr(chisq: float, df: int, n: int, gfi: float, nel: int, Rr: np.ndarray,
+                    extra_ss: float = 0.0) -> dict:
+    """The measures ML and FIML fits compute alike: AGFI from GFI and the ``nel`` sample moments,
+    RMSEA with its 90% interval, and SRMR from the residual correlations ``Rr`` (lower triangle
+    with diagonal; ``extra_ss`` adds the squared standardized mean residuals of a FIML fit)."""
+    ii, jj = np.tril_indices(Rr.shape[0])
+    return {"gfi": float(gfi), "agfi": float(1 - nel / df * (1 - gfi) if df > 0 else 1.0),
+            "rmsea": math.sqrt(max(chisq / (n * df) - 1 / n, 0.0)) if df > 0 else 0.0,
+            **dict(zip(("rmsea.ci.lower", "rmsea.ci.upper"), _rmsea_ci(chisq, df, n))),
+            "srmr": math.sqrt((np.sum(Rr[ii, jj] ** 2) + extra_ss) / nel)}
+
+
 def _rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
     """RMSEA interval by inverting the noncentral χ² (Browne & Cudeck 1993; lavaan's method):
     λ_L solves ``P(χ²_df(λ) ≤ x2) = (1+level)/2``, λ_U solves ``… = (1−level)/2``;
@@ -935,20 +947,14 @@ def fit_measures(cm: CompiledModel, S: np.ndarray, Sigma: np.ndarray, n: int, fm
         St[np.ix_(ix, ix)] = 0.0
     Mt, Rt = Om @ St, Om @ (S - Sigma)
     gfi = 1 - np.sum(Rt * Rt.T) / np.sum(Mt * Mt.T)
-    agfi = 1 - nel / df * (1 - gfi) if df > 0 else 1.0
-    rmsea = math.sqrt(max(chisq / (n * df) - 1 / n, 0.0)) if df > 0 else 0.0
-    lo, hi = _rmsea_ci(chisq, df, n)
     sd = np.sqrt(np.diag(S))
-    Rr = (S - Sigma) / np.outer(sd, sd)
-    ii, jj = np.tril_indices(p)
-    srmr = math.sqrt(np.mean(Rr[ii, jj] ** 2))
+    approx = _gfi_rmsea_srmr(chisq, df, n, gfi, nel, (S - Sigma) / np.outer(sd, sd))
     logl = -n / 2 * (p * math.log(2 * math.pi) + np.linalg.slogdet(Sigma)[1] + np.trace(M))
     if len(ix):                       # fixed.x: lavaan reports the likelihood conditional on x
         Sxx = S[np.ix_(ix, ix)]
         logl += n / 2 * (px * math.log(2 * math.pi) + np.linalg.slogdet(Sxx)[1] + px)
     return {"npar": npar, "chisq": float(chisq), "df": df, "pvalue": pval, "cfi": float(cfi), "tli": float(tli),
-            "nfi": float(nfi), "gfi": float(gfi), "agfi": float(agfi), "rmsea": rmsea, "rmsea.ci.lower": lo,
-            "rmsea.ci.upper": hi, "srmr": srmr, "aic": float(-2 * logl + 2 * npar),
+            "nfi": float(nfi), **approx, "aic": float(-2 * logl + 2 * npar),
             "bic": float(-2 * logl + npar * math.log(n)), "logl": float(logl), "ntotal": int(n),
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
 
@@ -1544,17 +1550,11 @@ def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) ->
     gfi = 1 - t1 / t2
     dm = m - mu
     nel = p * (p + 1) // 2 + p
-    agfi = 1 - nel / df * (1 - gfi) if df > 0 else 1.0
-    rmsea = math.sqrt(max(chisq / (N * df) - 1 / N, 0.0)) if df > 0 else 0.0
-    lo, hi = _rmsea_ci(chisq, df, N)
     sd = np.sqrt(np.diag(S))
-    Rr = (S - Sigma) / np.outer(sd, sd)
-    ii, jj = np.tril_indices(p)
-    srmr = math.sqrt((np.sum(Rr[ii, jj] ** 2) + np.sum((dm / sd) ** 2)) / nel)
+    approx = _gfi_rmsea_srmr(chisq, df, N, gfi, nel, (S - Sigma) / np.outer(sd, sd), np.sum((dm / sd) ** 2))
     return {"npar": npar, "chisq": float(chisq), "df": df,
             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
-            "cfi": float(cfi), "tli": float(tli), "nfi": float(nfi), "gfi": float(gfi), "agfi": float(agfi),
-            "rmsea": rmsea, "rmsea.ci.lower": lo, "rmsea.ci.upper": hi, "srmr": srmr,
+            "cfi": float(cfi), "tli": float(tli), "nfi": float(nfi), **approx,
             "aic": float(-2 * logl + 2 * npar), "bic": float(-2 * logl + npar * math.log(N)),
             "logl": float(logl), "unrestricted.logl": float(logl_h1), "ntotal": int(N),
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
