@@ -669,6 +669,15 @@ def _clean_id(s: pd.Series) -> pd.Series:
     return s
 
 
+def _bound(v, none=None):
+    """A scale bound as float; ``none`` when the (continuous) scale has no bound."""
+    return none if v is None else float(v)
+
+
+def _fmt_bound(v) -> str:
+    return "none" if v is None else f"{v:g}"
+
+
 def load_study_data(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
                     path: str | Path | None = None) -> tuple[pd.DataFrame, IntakeReport]:
     """Read a study's raw file and turn answers into analysable numbers.
@@ -723,7 +732,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         out[params.data.id] = _clean_id(df[params.data.id])
     for it in params.items:
         out[it] = _convert_answers(dp, it, df[it], labels=params.labels, miss_num=miss_num, miss_txt=miss_txt,
-                                   lo=float(params.scale.min), hi=float(params.scale.max), use_labels=True,
+                                   lo=_bound(params.scale.min), hi=_bound(params.scale.max), use_labels=True,
                                    out_of_range=oor, codes_found=codes_found, labels_found=labels_found,
                                    unmapped=unmapped)
     if params.recommend:
@@ -766,7 +775,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             why.append("missing codes were set missing")
         raise DataError(f"{dp}: every respondent ({len(out)}) has all items missing"
                         + (f" ({'; '.join(why)})" if why else "")
-                        + f"; check scale (min {params.scale.min:g}, max {params.scale.max:g}), "
+                        + f"; check scale (min {_fmt_bound(params.scale.min)}, max {_fmt_bound(params.scale.max)}), "
                           "missing_codes and the item columns")
 
     used = list(out.columns)
@@ -797,8 +806,8 @@ def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.D
     rows = []
     for it in params.items:
         lab = params.item_label(it) if it in params.item_labels else vlab.get(it, it)
-        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": float(params.scale.min),
-                     "scale_max": float(params.scale.max), "reverse_keyed": it in params.reverse,
+        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": _bound(params.scale.min, math.nan),
+                     "scale_max": _bound(params.scale.max, math.nan), "reverse_keyed": it in params.reverse,
                      "missing": int(clean[it].isna().sum()) if it in clean.columns else 0})
     return pd.DataFrame(rows, columns=["item", "construct", "label", "scale_min", "scale_max",
                                        "reverse_keyed", "missing"])

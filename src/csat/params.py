@@ -36,14 +36,42 @@ class DataSpec(_Strict):
 
 
 class ScaleSpec(_Strict):
-    min: float = 1
-    max: float = 5
+    """The answer scale of the items.
+
+    ``min``/``max``: the Likert range (default 1–5); answers outside it are reported and set
+    missing.  ``continuous: true`` declares the items continuous scores (a 0–100 slider, averaged
+    or standardized scores): no Likert chart or top-box.  A continuous study may omit the bounds
+    (or set them to null): then no value is out of range and no 0–100 index is computed.  Items
+    of a Likert study whose values are not all scale points are treated as continuous anyway
+    (:mod:`csat.itemtypes`).
+    """
+    min: float | None = 1
+    max: float | None = 5
+    continuous: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _open_bounds(cls, v):
+        if isinstance(v, dict) and v.get("continuous") is True:
+            v = dict(v)
+            v.setdefault("min", None)
+            v.setdefault("max", None)
+        return v
 
     @model_validator(mode="after")
     def _order(self):
-        if not self.max > self.min:
+        if (self.min is None) != (self.max is None):
+            raise ValueError("give both scale.min and scale.max, or neither (only with scale.continuous: true)")
+        if self.min is None and not self.continuous:
+            raise ValueError("scale.min and scale.max may be omitted only with scale.continuous: true")
+        if self.min is not None and not self.max > self.min:
             raise ValueError(f"scale.max ({self.max}) must be greater than scale.min ({self.min})")
         return self
+
+    @property
+    def bounded(self) -> bool:
+        """True when the scale has a min and a max (needed for 0–100 indices and reverse coding)."""
+        return self.min is not None and self.max is not None
 
 
 class ConstructSpec(_Strict):
@@ -139,6 +167,18 @@ class StudyParams(_Strict):
         for r in self.reverse:
             if r not in items:
                 raise ValueError(f"reverse: {r!r} is not an item of any construct{suggest(r, items)}")
+        if self.reverse and not self.scale.bounded:
+            raise ValueError("reverse: reverse-keyed items are recoded as min + max − x, which needs scale.min "
+                             "and scale.max")
+        from .syntax import NAME_RULE, is_name
+
+        for name, c in self.constructs.items():
+            if not is_name(name):
+                raise ValueError(f"constructs: construct name {name!r} cannot be used in a model; use {NAME_RULE}")
+            bad = [i for i in c.items if not is_name(i)]
+            if bad:
+                raise ValueError(f"constructs.{name}.items: item name {bad[0]!r} cannot be used in a model; "
+                                 f"use {NAME_RULE} (rename the column)")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
