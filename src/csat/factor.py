@@ -716,8 +716,15 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
         second.append(row.idxmax() if len(row) and row.max() >= cross else "")
     df["cross_loading_on"] = second
     diags = []
+    size = pd.Series(list(item_construct.values())).value_counts()
+    single = {c for c in rank if size.get(c, 0) == 1}    # one item cannot form a common factor of its own
     for r in df.itertuples():
-        if not r.match:
+        if not r.match and r.construct in single:
+            diags.append(Diagnostic("efa_mismatch", "info", r.item,
+                                    f"{r.item}, the single item of construct {r.construct}, loads mainly on {r.factor}, "
+                                    f"the factor of construct {r.factor_construct} (a single item cannot form a "
+                                    "factor of its own in an EFA)."))
+        elif not r.match:
             diags.append(Diagnostic("efa_mismatch", "warning", r.item,
                                     f"{r.item} (construct {r.construct}) loads mainly on {r.factor}, "
                                     f"the factor of construct {r.factor_construct}."))
@@ -725,7 +732,7 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
             diags.append(Diagnostic("cross_loading", "warning", r.item,
                                     f"{r.item} also loads {loadings.loc[r.item, r.cross_loading_on]:.2f} on {r.cross_loading_on} "
                                     f"(|loading| ≥ {cross:.2f})."))
-    unclaimed = [c for c in rank if c not in set(fmap.values())]
+    unclaimed = [c for c in rank if c not in set(fmap.values()) and c not in single]
     for c in unclaimed:
         diags.append(Diagnostic("efa_mismatch", "warning", c,
                                 f"No factor is dominated by the items of construct {c}."))
