@@ -343,9 +343,13 @@ def test_construct_check_finds_mismatch_and_cross_loading(R):
     assert [d.where for d in diags if d.code == "cross_loading"] == ["x9"]     # x9 loads .38 on visual
     _, diags = factor.construct_check(fa["loadings"], dict(HS_CONSTRUCTS, x4="visual"))
     assert [d.where for d in diags if d.code == "efa_mismatch"] == ["x4"]
-    four = dict(HS_CONSTRUCTS, x7="other", x8="other", x9="other2")
+    mixed = dict(HS_CONSTRUCTS, x3="mixed", x6="mixed")
+    _, diags = factor.construct_check(fa["loadings"], mixed)
+    assert "mixed" in [d.where for d in diags if d.code == "efa_mismatch"]    # no factor of its own
+    four = dict(HS_CONSTRUCTS, x7="other", x8="other", x9="other2")         # other2: a single item
     _, diags = factor.construct_check(fa["loadings"], four)
-    assert "other2" in [d.where for d in diags if d.code == "efa_mismatch"]   # no factor of its own
+    single = [d for d in diags if d.code == "efa_mismatch"]
+    assert [(d.where, d.severity) for d in single] == [("x9", "info")]        # one item forms no factor
 
 
 def test_summary_text(hs):

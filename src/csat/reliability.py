@@ -660,14 +660,18 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
 
 
 SINGLE_ITEM_NOTE = "single item: reliability not applicable"
-_NOT_APPLICABLE = {"en": "n/a (single item)", "zh": "不适用（单题项）"}
+_NOT_APPLICABLE = {"en": "n/a", "zh": "不适用"}
+#: the note under the table when a construct has one item
+NOT_APPLICABLE_NOTE = {"en": "n/a: a single-item construct has no internal consistency; it is taken as measured without "
+                             "error (residual variance fixed at 0), so omega, CR and AVE do not apply either.",
+                       "zh": "不适用：单题项构念没有内部一致性；它被视为无测量误差（残差方差固定为 0），因此 omega、CR 和 AVE 也不适用。"}
 _STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "ave", "std.alpha", "average_r",
                  "lambda6", "split_half", "ave_classic"]
 
 
 def reliability_display(reliability: pd.DataFrame, language: str = "en", digits: int = 3) -> pd.DataFrame:
     """The :func:`reliability_table` for showing: numbers rounded to ``digits`` as text, and the
-    coefficients of single-item constructs shown as "n/a (single item)" ("不适用（单题项）") — a
+    coefficients of single-item constructs shown as "n/a" ("不适用"; :data:`NOT_APPLICABLE_NOTE`) — a
     single item has no internal consistency and, measured without error in the CFA, no omega, CR or
     AVE; these are not applicable rather than missing."""
     out = reliability.copy()

@@ -759,11 +759,14 @@ def _study_params(root: Path, study: str) -> dict:
     return {}
 
 
-def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tuple[str | None, float | None]:
+def satisfaction_index(scores_csv: str | Path, target: str | None = None,
+                       constructs: dict | None = None) -> tuple[str | None, float | None]:
     """``(construct, index)`` from ``results/construct_scores.csv`` (columns construct, index).
 
-    Picks the IPMA target if given and present, else a construct named SAT / satisfaction
-    (any case), else the first row.
+    Picks the IPMA target if given and present, else the construct named or labelled like
+    satisfaction (SAT, satisfaction, CSI, 满意度…, as :func:`csat.templates_sem.canonical_name`;
+    ``constructs`` gives the params' labels), else ``(None, None)``: a study without a satisfaction
+    construct (a scale validation, the Big Five) has no satisfaction index.
     """
     import pandas as pd
 
@@ -781,8 +784,19 @@ def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tup
     if target is not None and (names == target).any():
         row = df[names == target].iloc[0]
     else:
-        hit = names.str.lower().isin(["sat", "satisfaction", "csi", "acsi"])
-        row = df[hit].iloc[0] if hit.any() else df.iloc[0]
+        from .templates_sem import canonical_name
+
+        cons = constructs or {}
+
+        def lab(n, key):
+            spec = cons.get(n)
+            return spec.get(key) if isinstance(spec, dict) else None
+
+        hit = pd.Series([canonical_name(n, lab(n, "label"), lab(n, "label_zh")) == "SAT" or n.lower() == "acsi"
+                         for n in names], index=df.index)
+        if not hit.any():
+            return None, None
+        row = df[hit].iloc[0]
     val = pd.to_numeric(pd.Series([row["index"]]), errors="coerce").iloc[0]
     return str(row["construct"]), None if pd.isna(val) else float(val)
 
@@ -794,9 +808,9 @@ def study_summary(root: str | Path, study: str) -> dict:
     raw = _study_params(root, study)
     cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
     target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
-    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target)
-    label = construct
     cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
+    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target, cons)
+    label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]
         lab = (c.get("label_zh") if raw.get("language") == "zh" else None) or c.get("label")
