@@ -194,6 +194,25 @@ def record_output(report_dir: str | Path, stage: str, path: str | Path) -> None:
         fh.write(str(rel) + "\n")
 
 
+def files_written_since(root: str | Path, study: str, since: float, exclude_stage: str | None = None) -> list[Path]:
+    """Files in ``results/`` and ``figures/`` modified at or after ``since`` that no other stage's
+    manifest claims (``diagnostics.json``, shared by all stages, excepted)."""
+    d = _report_dir(Path(root), study)
+    claimed: set[Path] = set()
+    for s in STAGE_ORDER:
+        m = outputs_manifest(d, s)
+        if s != exclude_stage and m.is_file():
+            claimed |= {(Path(root) / x).resolve() for x in m.read_text(encoding="utf-8").splitlines() if x}
+    out = []
+    for sub in (d / "results", d / "figures"):
+        if sub.is_dir():
+            for f in sorted(sub.iterdir()):
+                if (f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= since
+                        and f.resolve() not in claimed):
+                    out.append(f)
+    return out
+
+
 def _remove(path: Path) -> bool:
     try:
         if path.is_dir() and not path.is_symlink():
@@ -235,7 +254,8 @@ def invalidate(root: str | Path, study: str, stages: list[str], *, report: bool 
                 removed.append(str(d / name))
         diag = d / "results" / "diagnostics.json"
         if diag.is_file():
-            merge_diagnostics(diag, s, [])
+            if not merge_diagnostics(diag, s, []):
+                diag.unlink()                       # no stage left with diagnostics
         if s == "01_cleaning":                     # the processed data 01 writes for the later stages
             for name in ("clean.parquet", "clean.csv", "codebook.csv"):
                 f = root / "data" / "processed" / study / name
@@ -279,11 +299,8 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
         old = read_status(root, study)
         started = old.get("started") if old.get("stage") == stage else None
         if isinstance(started, (int, float)):      # files the failed run wrote by other means
-            for sub in (d / "results", d / "figures"):
-                if sub.is_dir():
-                    for f in sub.iterdir():
-                        if f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= started - 1:
-                            _remove(f)
+            for f in files_written_since(root, study, started, exclude_stage=stage):
+                _remove(f)
         invalidate(root, study, [stage] + DOWNSTREAM[stage], report=True)
     elif stage == "prepare":
         invalidate(root, study, STAGE_ORDER, report=True)

@@ -104,11 +104,20 @@ class CleaningSpec(_Strict):
 
 
 class EFASpec(_Strict):
-    n_factors: Annotated[int, Field(ge=1), BeforeValidator(_not_bool)] | Literal["auto"] = "auto"
+    n_factors: int | Literal["auto"] = "auto"
     method: Literal["minres", "ml", "principal"] = "minres"
     rotation: Literal["oblimin", "promax", "varimax", "none"] = "oblimin"
     parallel_iter: Int = Field(100, ge=10, description="Simulated datasets for Horn's parallel analysis.")
     parallel_percentile: Num = Field(95, gt=0, le=100)
+
+    @field_validator("n_factors", mode="before")
+    @classmethod
+    def _n_factors(cls, v):
+        if v == "auto":
+            return v
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{v!r} is not a number of factors; use 'auto' or a whole number from 1 up")
+        return v
 
 
 class ThresholdSpec(_Strict):

@@ -159,11 +159,10 @@ class Stage:
         """Record when the stage ran and how long it took (for the report's provenance) in
         ``runinfo/<stage>.json`` and :attr:`info`.  Returns nothing, so a notebook's last cell
         shows no stray Python value."""
-        for sub in (self.results, self.figures):          # files written by other means (path diagram)
-            if sub.is_dir():
-                for f in sub.iterdir():
-                    if f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= self.started - 1:
-                        self.record(f)
+        from .build import files_written_since
+
+        for f in files_written_since(self.root, self.study, self.started, exclude_stage=self.name):
+            self.record(f)                                   # written by other means (the path diagram)
         info = {
             "stage": self.name,
             "study": self.study,
