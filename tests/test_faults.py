@@ -294,6 +294,21 @@ def test_unknown_ipma_target(tmp_path):
     fails_with(tmp_path, "params/mini.yaml: ipma.target: 'SATS' is not a construct (did you mean 'SAT'?)")
 
 
+def test_ipma_target_that_no_path_leads_to(tmp_path):
+    pf = project(tmp_path)
+    edit(pf, "target: SAT", "target: VAL")
+    fails_with(tmp_path, "params/mini.yaml: key 'ipma.target': no path in the model leads to 'VAL', so it has no "
+                         "importance map; choose a construct that paths lead to (SAT, LOY)")
+
+
+def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
+    params = (PARAMS.replace("SAT", "HAPPY").replace('"Satisfaction"', '"Happiness"')
+              .replace("ipma: {target: HAPPY}\n", ""))
+    project(tmp_path, params)
+    fails_with(tmp_path, "params/mini.yaml: key 'ipma.target': no construct is named like satisfaction among "
+                         "['HAPPY', 'VAL', 'LOY']; set ipma.target in the params")
+
+
 # ------------------------------------------------------------------------------ damaged data files
 @pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet"])
 def test_damaged_data_file_is_one_line(tmp_path, case):
@@ -712,6 +727,38 @@ def test_bootstrap_workers_die_with_their_parent(tmp_path):
     for w in left:                              # never leave them behind, even when the test fails
         os.kill(w, signal.SIGKILL)
     assert left == []
+
+
+MIDDLE_SCRIPT = """
+import os, subprocess, sys, time
+env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()))
+kid = subprocess.Popen([sys.executable, "-c",
+                        "import time, csat.stage as s; s.exit_with_parent(); print('ready', flush=True); time.sleep(120)"],
+                       env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
+assert kid.stdout.readline().strip() == "ready"
+print(kid.pid, flush=True)
+time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
+def test_a_kernel_ends_when_papermill_is_killed(tmp_path):
+    """The kernel (own session, JPY_PARENT_PID set, as jupyter_client starts it) ends with its parent."""
+    script = tmp_path / "middle.py"
+    script.write_text(MIDDLE_SCRIPT)
+    middle = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    kernel = int(middle.stdout.readline())
+    assert _alive(kernel)
+    middle.kill()
+    middle.wait()
+    for _ in range(300):
+        if not _alive(kernel):
+            break
+        time.sleep(0.1)
+    alive = _alive(kernel)
+    if alive:
+        os.kill(kernel, signal.SIGKILL)
+    assert not alive
 
 
 def test_stale_chromium_profiles_are_removed(tmp_path):

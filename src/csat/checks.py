@@ -140,6 +140,17 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         raise ParamsError(f"{params_path}: key {key!r}: construct {f!r} is measured by two items ({inds[0]}, "
                           f"{inds[1]}) and tied to nothing else, so the model is not identified; add a third "
                           "item, a path to or from it, or fix its two loadings equal (a*x1 + a*x2)")
+    from . import ipma
+
+    try:
+        target = ipma.default_target(p.constructs, p.ipma.target)
+    except ValueError as err:
+        raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
+    reg = cm.rows[cm.rows["op"] == "~"]
+    if p.ipma.target is not None and len(reg) and target not in set(reg["lhs"]):
+        outcomes = list(dict.fromkeys(x for x in reg["lhs"] if x in p.constructs))
+        raise ParamsError(f"{params_path}: key 'ipma.target': no path in the model leads to {target!r}, so it has "
+                          f"no importance map; choose a construct that paths lead to ({', '.join(outcomes)})")
     try:
         cfa = reliability.measurement_model({n: c.items for n, c in p.constructs.items()}, p.model)
         cm_cfa = sem.build_model(cfa, cols)

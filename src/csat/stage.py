@@ -175,11 +175,42 @@ class Stage:
         self.info = info
 
 
+_WATCHING_PARENT = False
+
+
+def exit_with_parent() -> None:
+    """In a Jupyter kernel (``JPY_PARENT_PID`` is its parent): end the kernel when the process that
+    started it ends (a daemon thread checks every second).
+
+    Papermill starts the notebook's kernel in a session of its own, so a build killed by a signal
+    can leave the kernel running; the kernel then ends too, and its bootstrap workers with it
+    (they die with their parent, see :func:`csat.effects.die_with_parent`)."""
+    global _WATCHING_PARENT
+    if _WATCHING_PARENT:
+        return
+    import os
+    import threading
+
+    parent = os.getppid()
+    if os.environ.get("JPY_PARENT_PID") != str(parent):
+        return                                    # not a kernel started by papermill / Jupyter
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="csat-exit-with-parent", daemon=True).start()
+    _WATCHING_PARENT = True
+
+
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
           root: str | Path | None = None) -> Stage:
     """Validate the study's params (with this run's overrides) and open the stage."""
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
+    exit_with_parent()
     params_file = Path(params_file)
     root = Path(root) if root is not None else project_root(params_file)
     overrides = dict(overrides or {})
