@@ -636,6 +636,29 @@ def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
                                     "03_reliability_validity)")
 
 
+def test_an_interrupted_stage_is_cleaned_up_by_the_next_build(tmp_path):
+    """A build killed during 05 (make gets SIGKILL: its half notebook and partial results stay) must not
+    be taken as done by the next make: prepare removes them and records the interruption."""
+    from csat import stage as st
+
+    project(tmp_path)
+    assert prepare(tmp_path).returncode == 0
+    _fake_stage_outputs(tmp_path)
+    d = tmp_path / "reports" / "mini"
+    stg = st.start("05_sem", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
+    (d / "05_sem.ipynb").write_text("{half")
+    stg.write_json("sem_fit.json", {"chisq": 1})
+    (d / "figures").mkdir(exist_ok=True)
+    (d / "figures" / "path_diagram.svg").write_text("<svg/>")        # written by other means
+    assert prepare(tmp_path).returncode == 0
+    assert not (d / "05_sem.ipynb").exists() and not (d / "results" / "sem_fit.json").exists()
+    assert not (d / "figures" / "path_diagram.svg").exists()
+    assert (d / "04_factor_analysis.ipynb").exists() and (d / "results" / "only_04_factor_analysis.csv").exists()
+    status = json.loads((d / ".build" / "status.json").read_text())
+    assert (status["state"], status["stage"], status["message"]) == (
+        "failed", "05_sem", "the previous build was interrupted while this stage ran")
+
+
 def test_stray_python_values_are_not_shown_in_reports():
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("p", outputs=[

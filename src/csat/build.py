@@ -95,6 +95,7 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         raise ParamsError(f"{params_path}: key 'study' is {p.study!r} but the file is named {expected!r}.yaml; "
                           "they must agree (the study name is also the reports/ folder)")
     build = root / "reports" / p.study / ".build"
+    recover_interrupted(root, p.study)
     effective = p.model_dump(mode="json")
     changed = []
     pm = {"params_file": str(params_path), "overrides": overrides}
@@ -294,7 +295,7 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
     root = Path(root)
     d = _report_dir(root, study)
     if message is None and stage in STAGE_ORDER:
-        message = notebook_error(d / f"{stage}.ipynb")
+        message = notebook_error(d / f"{stage}.ipynb") or "the notebook failed (no error cell was saved)"
     if stage in STAGE_ORDER:
         old = read_status(root, study)
         started = old.get("started") if old.get("stage") == stage else None
@@ -319,6 +320,16 @@ def _refresh_index(root: Path) -> None:
             build_index(root)
         except Exception as err:  # the index is a convenience: never hide the real failure behind it
             print(f"note: reports/index.html not refreshed ({type(err).__name__}: {err})", file=sys.stderr)
+
+
+def recover_interrupted(root: str | Path, study: str) -> dict | None:
+    """A build killed while a stage ran (status ``building``) can leave that stage's half-written
+    notebook, which Make would take as done: remove it and what the stage and the later ones wrote,
+    and record the interruption.  Returns the new status, or None if there was nothing to do."""
+    st = read_status(root, study)
+    if st.get("state") != "building" or st.get("stage") not in STAGE_ORDER:
+        return None
+    return record_failure(root, study, st["stage"], "the previous build was interrupted while this stage ran")
 
 
 def record_success(root: str | Path, study: str) -> dict:
