@@ -69,6 +69,9 @@ def cross_check_roles(p: StudyParams) -> None:
         if name in ic:
             raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
                              f"{ic[name]!r}; give the construct another name")
+    if p.data.sheet is not None and Path(p.data.path).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(p.data.path).name!r} is not an .xlsx "
+                         "workbook; remove data.sheet")
     c = p.cleaning
     if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
         raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
@@ -142,11 +145,12 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
                           "item, a path to or from it, or fix its two loadings equal (a*x1 + a*x2)")
     from . import ipma
 
-    try:
-        target = ipma.default_target(p.constructs, p.ipma.target)
-    except ValueError as err:
-        raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
     reg = cm.rows[cm.rows["op"] == "~"]
+    if len(reg):                          # a structural model: 05 draws the importance map for its target
+        try:
+            target = ipma.default_target(p.constructs, p.ipma.target)
+        except ValueError as err:
+            raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
     if p.ipma.target is not None and len(reg) and target not in set(reg["lhs"]):
         outcomes = list(dict.fromkeys(x for x in reg["lhs"] if x in p.constructs))
         raise ParamsError(f"{params_path}: key 'ipma.target': no path in the model leads to {target!r}, so it has "
@@ -277,6 +281,9 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     df, _ = csat_io.load_study_data(p, params_path, root=root)
     res = cleaning.clean(df, p)
     diags, blocking = data_facts(res.data, p)
+    if blocking and blocking[0].startswith("only ") and res.n_raw > res.n_clean:
+        why = ", ".join(f"{k} {v}" for k, v in res.exclusions.items() if v)
+        blocking[0] += f"; cleaning excluded {res.n_raw - res.n_clean} of {res.n_raw} ({why}): check the cleaning rules"
     if blocking:
         raise DataFactError(f"{resolve_data_path(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
                                                                if len(blocking) > 1 else ""))

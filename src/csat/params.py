@@ -72,6 +72,10 @@ class ScaleSpec(_Strict):
 
     @model_validator(mode="after")
     def _order(self):
+        import math
+
+        if not (math.isfinite(self.min) and math.isfinite(self.max)):
+            raise ValueError(f"scale.min and scale.max must be finite numbers (got {self.min:g}, {self.max:g})")
         if not self.max > self.min:
             raise ValueError(f"scale.max ({self.max}) must be greater than scale.min ({self.min})")
         return self
