@@ -132,7 +132,7 @@ def _cached_intake_check(p, params_path: Path, root: Path, build: Path, sha: str
     from .checks import intake_check
 
     stamp = (build / "stage-01_cleaning.json").read_text(encoding="utf-8")
-    key = hashlib.sha256((sha + "\n" + stamp).encode("utf-8")).hexdigest()
+    key = hashlib.sha256((sha + "\n" + stamp + "\n" + p.sem_missing).encode("utf-8")).hexdigest()
     cache = build / "intake.json"
     if cache.is_file():
         try:
