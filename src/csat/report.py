@@ -764,6 +764,17 @@ def remove_stale_profiles(tmpdir: str | Path | None = None) -> list[Path]:
     return removed
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (make interrupted, ``kill``) into SystemExit, so Chromium's process group is killed
+    and its temporary profile removed on the way out (the default action would skip both)."""
+    import signal
+
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 def build_study(study: str, params_file: str | Path, overrides: dict | None = None,
                 root: str | Path | None = None, pdf: bool = True) -> dict:
     """Build ``report.html`` (and ``report.pdf``) of one study; return ``{"html": path, "pdf": path|None}``."""
@@ -955,12 +966,7 @@ def main(argv: list[str] | None = None) -> int:
     ix = sub.add_parser("index", help="build reports/index.html")
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
-    import signal
-
-    def _terminate(signum, frame):               # so temporary profiles and Chromium are cleaned up
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _terminate)
+    exit_cleanly_on_sigterm()
     try:
         if args.cmd == "study":
             overrides = read_overrides_file(args.overrides_file) if args.overrides_file else {}
