@@ -132,6 +132,8 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         raise _model_error(params_path, key, str(err).removeprefix("model_template: ")) from None
     key = "model" if p.model else "model_template" if p.model_template else "constructs"
     cols = [str(c) for c in columns]
+    if str(getattr(p, "estimator", "ml") or "ml").lower() != "ml":
+        return                      # another estimator (PLS) checks its own model; the ML checks do not apply
     try:
         cm = sem.build_model(spec.syntax, cols)
     except (sem.ModelError, syntax.ModelSyntaxError) as err:
