@@ -114,19 +114,19 @@ def test_second_make_does_nothing(built):
 
 def test_sem_only_parameter_reruns_only_sem_and_reports(built):
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     ran = [s for s in STAGES if f"running {s}" in r.stdout]
     assert ran == ["05_sem"], r.stdout
     assert "building report" in r.stdout
     prov = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
-    assert "bootstrap" in prov and "150" in prov          # the override is recorded in the report
+    assert "bootstrap" in prov and "300" in prov          # the override is recorded in the report
 
 
 def test_touching_params_rebuilds_the_report(built):
     proj, _ = built
     os.utime(proj / "params" / "demo.yaml")
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0 and "building report" in r.stdout
 
 

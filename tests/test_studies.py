@@ -36,7 +36,7 @@ def project(tmp_path_factory):
         shared.symlink_to(SHARED)
     shutil.copy(ROOT / "tests" / "fixtures" / "zh_survey.yaml", proj / "params" / "zh_survey.yaml")
     built = {}
-    for study, extra in (("zh_survey", []), ("hs", []), ("political_democracy", ["BOOTSTRAP=100"])):
+    for study, extra in (("zh_survey", []), ("hs", []), ("political_democracy", ["BOOTSTRAP=200"])):
         r = _make(proj, "study", f"STUDY={study}", *extra)
         built[study] = r
     return proj, built
