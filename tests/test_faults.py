@@ -837,3 +837,8 @@ def test_validate_params_refuses_booleans_everywhere():
                      ("labels", {"yes": True}), ("thresholds", {"alpha": False})]:
         with pytest.raises(ParamsError, match="is a yes/no value, not a number|is not a number of factors"):
             validate_params({**base, key: val})
+
+
+def test_thresholds_are_proportions(tmp_path):
+    project(tmp_path, PARAMS + "thresholds: {alpha: 70}\n")
+    fails_with(tmp_path, "params/mini.yaml: key 'thresholds.alpha': Input should be less than or equal to 1")

@@ -125,12 +125,13 @@ class EFASpec(_Strict):
 
 
 class ThresholdSpec(_Strict):
-    alpha: Num = 0.70
-    cr: Num = 0.70
-    ave: Num = 0.50
-    loading: Num = 0.50
-    loading_good: Num = 0.70
-    htmt: Num = 0.85
+    # all are proportions or correlations: 70 instead of .70 would fail every construct silently
+    alpha: Num = Field(0.70, gt=0, le=1)
+    cr: Num = Field(0.70, gt=0, le=1)
+    ave: Num = Field(0.50, gt=0, le=1)
+    loading: Num = Field(0.50, gt=0, le=1)
+    loading_good: Num = Field(0.70, gt=0, le=1)
+    htmt: Num = Field(0.85, gt=0, le=1)
 
 
 class IPMASpec(_Strict):
