@@ -310,7 +310,7 @@ def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
 
 
 # ------------------------------------------------------------------------------ damaged data files
-@pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet"])
+@pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet", "unclosed_quote"])
 def test_damaged_data_file_is_one_line(tmp_path, case):
     pf = project(tmp_path)
     raw = tmp_path / "data" / "raw" / "mini.csv"
@@ -323,6 +323,12 @@ def test_damaged_data_file_is_one_line(tmp_path, case):
     elif case == "png":
         raw.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
         expected = f"{raw}: is not a table: the file is a PNG image, not a CSV text file"
+    elif case == "unclosed_quote":
+        lines = raw.read_text().splitlines()
+        lines[4] = '"' + lines[4]
+        raw.write_text("\n".join(lines) + "\n")
+        expected = (f"{raw}: data row 4 (line 5): a quote (\") opened in this row is never closed, so the following "
+                    "rows are read as one text cell; remove the stray quote or close it")
     else:
         x = tmp_path / "data" / "raw" / "mini.xlsx"
         df = survey()
