@@ -473,6 +473,12 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "data.duration" if c == p.data.duration else
                    "recommend" if c == p.recommend else "cleaning.attention_checks")
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        if len(missing) == len(p.data_columns) and len(missing) > 3:
+            head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
+                              f"(key 'data.path': is it the right file? its header is {head})")
+        if len(where) > 5:
+            where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
         raise ParamsError(f"{params_path}: " + "; ".join(where))
     from .checks import check_model  # local import: checks imports this module
 
