@@ -369,6 +369,15 @@ def test_an_item_almost_nobody_answered(tmp_path):
                          "respondents (at least 10 needed); remove it from the construct or check the column")
 
 
+def test_a_recommend_column_without_answers(tmp_path):
+    df = survey()
+    df["nps"] = 99
+    project(tmp_path, PARAMS.replace("groups: [gender]", "groups: [gender]\nrecommend: nps"), data=df)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'nps' (key 'recommend') has no 0–10 answer from any analysed respondent, so "
+                         "no Net Promoter Score can be computed; check the column or remove the 'recommend' key")
+
+
 def test_perfectly_collinear_items(tmp_path):
     df = survey()
     df["sat3"] = df["sat1"]

@@ -237,6 +237,10 @@ def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning"
               f"only {n} respondent(s) remain after cleaning, but the analysis of {len(items)} items needs at least "
               f"{need} (with fewer, the items' correlation matrix is singular and factor analysis and SEM cannot run)")
         return diags, blocking
+    if p.recommend and p.recommend in data.columns and not pd.to_numeric(data[p.recommend], errors="coerce").notna().any():
+        block("recommend_no_answers", p.recommend,
+              f"column {p.recommend!r} (key 'recommend') has no 0–10 answer from any analysed respondent, so no Net "
+              "Promoter Score can be computed; check the column or remove the 'recommend' key")
     for it in items:
         s = pd.to_numeric(data[it], errors="coerce")
         k = int(s.notna().sum())
