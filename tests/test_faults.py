@@ -237,6 +237,18 @@ def test_model_variable_that_is_not_a_column_or_construct(tmp_path):
                          "a latent variable (did you mean 'VAL'?)")
 
 
+def test_model_variable_the_analysis_data_do_not_hold(tmp_path):
+    pf = project(tmp_path)
+    edit(pf, "LOY ~ SAT", "LOY ~ SAT + gender")
+    fails_with(tmp_path, "params/mini.yaml: key 'model': model variable 'gender' is a group column (categories, not "
+                         "numbers); code it as numbers in a column of its own and make that an item of a construct to "
+                         "use it in the model")
+    edit(pf, "LOY ~ SAT + gender", "LOY ~ SAT + rid")
+    fails_with(tmp_path, "params/mini.yaml: key 'model': model variable 'rid' is a column of the data but not an item "
+                         "of any construct, so the analysis data do not hold it; add it to a construct's items (a "
+                         "single-item construct) to use it in the model")
+
+
 def test_model_syntax_error_names_the_line(tmp_path):
     pf = project(tmp_path)
     edit(pf, "LOY ~ SAT", "LOY ~ SAT +")

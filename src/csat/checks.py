@@ -136,6 +136,22 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
     if str(getattr(p, "estimator", "ml") or "ml").lower() != "ml":
         return                      # another estimator (PLS) checks its own model; the ML checks do not apply
     try:
+        table = syntax.parse_model(spec.syntax)
+    except syntax.ModelSyntaxError as err:
+        raise _model_error(params_path, key, err) from None
+    usable = set(items) | {c for c in (p.recommend, p.data.duration) if c}     # numeric columns 05 receives
+    for v in syntax.observed_names(table):
+        if v in usable:
+            continue
+        if v in p.groups:
+            raise ParamsError(f"{params_path}: key {key!r}: model variable {v!r} is a group column (categories, "
+                              "not numbers); code it as numbers in a column of its own and make that an item of a "
+                              "construct to use it in the model")
+        if v in cols:
+            raise ParamsError(f"{params_path}: key {key!r}: model variable {v!r} is a column of the data but not an "
+                              "item of any construct, so the analysis data do not hold it; add it to a construct's "
+                              "items (a single-item construct) to use it in the model")
+    try:
         cm = sem.build_model(spec.syntax, cols)
     except (sem.ModelError, syntax.ModelSyntaxError) as err:
         raise _model_error(params_path, key, err) from None
