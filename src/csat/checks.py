@@ -9,15 +9,18 @@ Three groups, each raising one error whose message names the key, column or item
   (``missing_codes: [5]`` on a 1–10 scale would silently delete real answers).
 * :func:`check_model` (called by :func:`csat.params.check_data_columns` with the header): the
   model that 03–05 fit is built here, once, from the params and the column names only — lavaan
-  syntax errors, variables that are neither columns nor constructs (with a near match), a
-  template that cannot be formed, negative degrees of freedom, a construct measured by two items
-  and tied to nothing else (not identified), and ``efa.n_factors`` larger than the items allow.
+  syntax errors, variables that are neither columns nor constructs (with a near match), model
+  variables the analysis data do not hold (a group column, a column that is no item), a template
+  that cannot be formed, negative degrees of freedom, a construct measured by two items and tied to
+  nothing else (not identified), ``efa.n_factors`` larger than the items allow, and an IPMA target
+  that does not exist or that no path leads to.
   The syntax goes through :func:`csat.syntax.parse_model` and :func:`csat.sem.build_model`, the
   same parser and model builder the stages use, so the check accepts exactly what they accept.
 * :func:`data_facts` (after cleaning; :func:`intake_check` runs intake + cleaning + facts for
   ``csat.build prepare``): an item every analysed respondent answered identically, an item
-  answered by fewer than :data:`MIN_ANSWERS` respondents, perfectly collinear items and too few
-  respondents for the number of items are blocking (:class:`DataFactError` naming the item);
+  answered by fewer than :data:`MIN_ANSWERS` respondents, perfectly collinear items, too few
+  respondents for the number of items (or, listwise, too few complete ones) and a ``recommend``
+  column without answers are blocking (:class:`DataFactError` naming the item and why);
   items answered by under half the respondents are warnings.
 """
 from __future__ import annotations
