@@ -310,7 +310,7 @@ def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
 
 
 # ------------------------------------------------------------------------------ damaged data files
-@pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet"])
+@pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet", "unclosed_quote"])
 def test_damaged_data_file_is_one_line(tmp_path, case):
     pf = project(tmp_path)
     raw = tmp_path / "data" / "raw" / "mini.csv"
@@ -323,6 +323,12 @@ def test_damaged_data_file_is_one_line(tmp_path, case):
     elif case == "png":
         raw.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
         expected = f"{raw}: is not a table: the file is a PNG image, not a CSV text file"
+    elif case == "unclosed_quote":
+        lines = raw.read_text().splitlines()
+        lines[4] = '"' + lines[4]
+        raw.write_text("\n".join(lines) + "\n")
+        expected = (f"{raw}: data row 4 (line 5): a quote (\") opened in this row is never closed, so the following "
+                    "rows are read as one text cell; remove the stray quote or close it")
     else:
         x = tmp_path / "data" / "raw" / "mini.xlsx"
         df = survey()
@@ -837,3 +843,8 @@ def test_validate_params_refuses_booleans_everywhere():
                      ("labels", {"yes": True}), ("thresholds", {"alpha": False})]:
         with pytest.raises(ParamsError, match="is a yes/no value, not a number|is not a number of factors"):
             validate_params({**base, key: val})
+
+
+def test_thresholds_are_proportions(tmp_path):
+    project(tmp_path, PARAMS + "thresholds: {alpha: 70}\n")
+    fails_with(tmp_path, "params/mini.yaml: key 'thresholds.alpha': Input should be less than or equal to 1")

@@ -291,6 +291,11 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
         n += 1
         if not any(x.strip() for x in rec):
             continue
+        for x in rec:
+            if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
+                raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
+                                "opened in this row is never closed, so the following rows are read as one text "
+                                "cell; remove the stray quote or close it")
         if len(rec) > len(columns):
             extra = rec[len(columns):]
             if any(x.strip() for x in extra):

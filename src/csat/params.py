@@ -153,12 +153,13 @@ class EFASpec(_Strict):
 
 
 class ThresholdSpec(_Strict):
-    alpha: Num = 0.70
-    cr: Num = 0.70
-    ave: Num = 0.50
-    loading: Num = 0.50
-    loading_good: Num = 0.70
-    htmt: Num = 0.85
+    # all are proportions or correlations: 70 instead of .70 would fail every construct silently
+    alpha: Num = Field(0.70, gt=0, le=1)
+    cr: Num = Field(0.70, gt=0, le=1)
+    ave: Num = Field(0.50, gt=0, le=1)
+    loading: Num = Field(0.50, gt=0, le=1)
+    loading_good: Num = Field(0.70, gt=0, le=1)
+    htmt: Num = Field(0.85, gt=0, le=1)
 
 
 class IPMASpec(_Strict):
@@ -512,6 +513,12 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "data.duration" if c == p.data.duration else
                    "recommend" if c == p.recommend else "cleaning.attention_checks")
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        if len(missing) == len(p.data_columns) and len(missing) > 3:
+            head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
+                              f"(key 'data.path': is it the right file? its header is {head})")
+        if len(where) > 5:
+            where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
         raise ParamsError(f"{params_path}: " + "; ".join(where))
     from .checks import check_model  # local import: checks imports this module
 
