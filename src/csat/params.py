@@ -93,6 +93,11 @@ class IPMASpec(_Strict):
     target: str | None = None
 
 
+class PLSOptions(_Strict):
+    missing: Literal["mean", "listwise"] = Field(
+        "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+
+
 class ItemLabel(_Strict):
     en: str | None = None
     zh: str | None = None
@@ -119,6 +124,9 @@ class StudyParams(_Strict):
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
+    estimator: Literal["ml", "pls"] = Field(
+        "ml", description="05_sem: covariance-based maximum likelihood (ml) or PLS path modeling (pls).")
+    pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: int = Field(1000, ge=0)
     seed: int = 2024

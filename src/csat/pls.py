@@ -603,6 +603,9 @@ class _PLSStat:
         self.tol, self.max_iter, self.chunk = res.tol, res.max_iter, chunk
 
     def values(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(idx) == 0:                      # no resamples: an empty block of the right width
+            v, _ = self.values(np.arange(len(self.X))[None])
+            return v[:0], np.array([], dtype="<U6")
         out, status = [], []
         for s in range(0, len(idx), self.chunk):
             ix = idx[s:s + self.chunk]
@@ -780,3 +783,122 @@ def bootstrap_diagnostics(boot: PLSBootstrap) -> list[Diagnostic]:
         out.append(Diagnostic("pls_bootstrap_too_few", "error", "PLS bootstrap",
                               f"only {c['n_ok']} of {c['n_requested']} resamples are usable"))
     return out
+
+
+# ------------------------------------------------------------------------------------ report helpers
+def index_chart(index: pd.DataFrame, labels: dict | None = None, language: str = "en"):
+    """Horizontal bar chart of the 0–100 indices with their bootstrap intervals (``csi_index.csv``)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from .plots import setup_fonts
+
+        setup_fonts()
+    except ImportError:
+        pass
+    labels = dict(labels or {})
+    t = index.iloc[::-1]
+    names = [labels.get(c, c) for c in t["construct"]]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.2))
+    ax.barh(names, t["index"], color="#1f4e79", alpha=0.85)
+    if t["ci.lower"].notna().all():
+        err = np.vstack([t["index"] - t["ci.lower"], t["ci.upper"] - t["index"]])
+        ax.errorbar(t["index"], names, xerr=err, fmt="none", ecolor="#333333", capsize=3)
+    for y, v in enumerate(t["index"]):
+        ax.text(1, y, f"{v:.1f}", va="center", color="white", fontsize=9)
+    ax.set_xlim(0, 100)
+    zh = language == "zh"
+    ax.set_xlabel("指数（0–100，95% 自助法区间）" if zh else "Index (0–100, 95% bootstrap interval)")
+    ax.set_title("PLS 加权的 0–100 指数（ACSI 方法）" if zh else "PLS-weighted 0–100 indices (ACSI method)")
+    ax.grid(axis="x", alpha=0.2)
+    fig.tight_layout()
+    return fig
+
+
+def quality_diagnostics(q: pd.DataFrame, ht: pd.DataFrame, ivif: pd.DataFrame, inner: pd.DataFrame,
+                        thresholds=None) -> list[Diagnostic]:
+    """Plain warnings for the PLS quality criteria (Hair et al. 2022): reflective blocks with
+    alpha/rhoC below ``cr`` (.70) or AVE below ``ave`` (.50), HTMT above ``htmt`` (.85),
+    formative indicators with VIF ≥ 5, inner VIF ≥ 5."""
+    th = {"cr": 0.70, "ave": 0.50, "htmt": 0.85}
+    if thresholds is not None:
+        th.update({k: getattr(thresholds, k) for k in th if hasattr(thresholds, k)})
+    out = []
+    for r in q.itertuples(index=False):
+        if r.mode != "A" or r.n_items < 2:
+            continue
+        if np.isfinite(r.rhoC) and r.rhoC < th["cr"]:
+            out.append(Diagnostic("pls_reliability", "warning", r.construct,
+                                  f"composite reliability rhoC = {r.rhoC:.3f} is below {th['cr']:.2f}"))
+        if np.isfinite(r.ave) and r.ave < th["ave"]:
+            out.append(Diagnostic("pls_convergent_validity", "warning", r.construct,
+                                  f"AVE = {r.ave:.3f} is below {th['ave']:.2f}"))
+    H = ht.set_index("construct")
+    names = list(H.index)
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            v = H.iloc[a, b]
+            if np.isfinite(v) and v > th["htmt"]:
+                out.append(Diagnostic("pls_htmt", "warning", f"{names[a]} – {names[b]}",
+                                      f"HTMT = {v:.3f} exceeds {th['htmt']:.2f}: the two constructs may not be "
+                                      "distinct (discriminant validity)"))
+    for r in ivif.itertuples(index=False):
+        if np.isfinite(r.vif) and r.vif >= 5:
+            out.append(Diagnostic("pls_collinearity", "warning", f"{r.construct}: {r.item}",
+                                  f"indicator VIF = {r.vif:.2f} ≥ 5 (collinearity)"))
+    for r in inner.itertuples(index=False):
+        if np.isfinite(r.vif) and r.vif >= 5:
+            out.append(Diagnostic("pls_collinearity", "warning", f"{r[0]} -> {r[1]}",
+                                  f"inner VIF = {r.vif:.2f} ≥ 5 (collinearity among predictors)"))
+    return out
+
+
+def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.DataFrame | None,
+             labels: dict, diags=(), language: str = "en") -> str:
+    """A generated plain-words interpretation of a PLS model (English or Chinese): measurement
+    quality, significant paths (bootstrap interval excluding 0), explained variance, the indices
+    and the IPMA priorities."""
+    zh = language == "zh"
+    lab = lambda c: labels.get(c, c)  # noqa: E731
+    parts = []
+    refl = q[(q["mode"] == "A") & (q["n_items"] > 1)]
+    if len(refl):
+        lo_rc, hi_rc = refl["rhoC"].min(), refl["rhoC"].max()
+        lo_av = refl["ave"].min()
+        if zh:
+            parts.append(f"反映型构念的组合信度 rhoC 在 {lo_rc:.2f}–{hi_rc:.2f} 之间，最小 AVE 为 {lo_av:.2f}"
+                         f"（标准：rhoC ≥ .70，AVE ≥ .50）。")
+        else:
+            parts.append(f"The reflective constructs have composite reliability rhoC between {lo_rc:.2f} and "
+                         f"{hi_rc:.2f} and a smallest AVE of {lo_av:.2f} (criteria: rhoC ≥ .70, AVE ≥ .50).")
+    paths = est[est["op"] == "~"]
+    sig = paths[(paths["ci.lower"] > 0) | (paths["ci.upper"] < 0)] if "ci.lower" in paths else paths.iloc[0:0]
+    if len(sig):
+        sig = sig.reindex(sig["est"].abs().sort_values(ascending=False).index)
+        items = [f"{lab(r.rhs)} → {lab(r.lhs)} ({r.est:.2f})" for r in sig.itertuples()]
+        parts.append(("Bootstrap 区间不含 0 的路径（按大小排列）：" + "、".join(items) + "。") if zh else
+                     ("Paths whose bootstrap interval excludes 0, largest first: " + ", ".join(items) + "."))
+    r2 = q[q["r2"].notna()]
+    if len(r2):
+        parts.append(("模型解释了" + "、".join(f"{lab(c)}方差的 {100 * v:.0f}%" for c, v in zip(r2["construct"], r2["r2"]))
+                      + "。") if zh else
+                     ("The model explains " + ", ".join(f"{100 * v:.0f}% of the variance of {lab(c)}"
+                                                        for c, v in zip(r2["construct"], r2["r2"])) + "."))
+    if len(index):
+        top = index.sort_values("index", ascending=False)
+        items = [f"{lab(c)} {v:.1f}" for c, v in zip(top["construct"], top["index"])]
+        parts.append(("0–100 指数（按 PLS 权重加权的题项均值）从高到低：" + "、".join(items) + "。") if zh else
+                     ("The 0–100 indices (item means weighted by the PLS weights), highest first: "
+                      + ", ".join(items) + "."))
+    if ipma is not None and len(ipma):
+        conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
+        if conc:
+            parts.append(("重要性–表现分析显示应重点改进：" + "、".join(conc) + "。") if zh else
+                         ("The importance–performance map points to " + ", ".join(conc) +
+                          " as the priority for improvement (above-average importance, below-average performance)."))
+    from .effects import error_summary
+
+    if error_summary(diags, language) is not None:
+        parts.append("注意：诊断中存在严重问题，解读前请先查看诊断信息。" if zh else
+                     "Caution: the diagnostics include errors; read them before interpreting these results.")
+    return " ".join(parts)
