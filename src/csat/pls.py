@@ -901,4 +901,4 @@ def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.D
     if error_summary(diags, language) is not None:
         parts.append("注意：诊断中存在严重问题，解读前请先查看诊断信息。" if zh else
                      "Caution: the diagnostics include errors; read them before interpreting these results.")
-    return " ".join(parts)
+    return ("" if zh else " ").join(parts)
