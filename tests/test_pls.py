@@ -131,10 +131,17 @@ def test_bootstrap_matches_seminr_resample_for_resample(case):
     for kind, op in [("paths", "~"), ("loadings", "=~"), ("weights", "<~")]:
         for key, d in b[kind].items():
             a, c = [s.strip() for s in key.split("->")]
-            row = est.loc[(c, op, a)] if op == "~" else est.loc[(c, op, a)]
+            row = est.loc[(c, op, a)]
             assert row["se"] == pytest.approx(d["sd"], abs=1e-6), (name, kind, key)
             assert row["ci.lower"] == pytest.approx(d["lo"], abs=1e-6), (name, kind, key)
             assert row["ci.upper"] == pytest.approx(d["hi"], abs=1e-6), (name, kind, key)
+    ht = boot.htmt.set_index(["lhs", "rhs"])
+    assert len(ht) == len(b["htmt"])
+    for key, d in b["htmt"].items():
+        a, c = [s.strip() for s in key.split("->")]
+        row = ht.loc[(a, c)]
+        assert row["ci.lower"] == pytest.approx(d["lo"], abs=1e-9), (name, key)
+        assert row["ci.upper"] == pytest.approx(d["hi"], abs=1e-9), (name, key)
 
 
 # Path coefficients and R² as printed (three decimals) in Hair, Hult, Ringle & Sarstedt, A Primer on

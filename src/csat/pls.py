@@ -466,6 +466,25 @@ def htmt(res: PLSResult) -> pd.DataFrame:
     return out
 
 
+def _htmt_pairs(R: np.ndarray, spec: PLSSpec) -> np.ndarray:
+    """HTMT of every construct pair (a < b in the model's order) for a stack ``R`` (b, p, p)."""
+    cons = list(spec.constructs)
+    sl = spec.item_slices()
+    A = np.abs(R)
+    mono = []
+    for c in cons:
+        ix = sl[c]
+        k = len(ix)
+        mono.append(np.ones(len(R)) if k == 1 else (A[:, ix][:, :, ix].sum(axis=(1, 2)) - k) / (k * (k - 1)))
+    out = []
+    for a in range(len(cons)):
+        for b in range(a + 1, len(cons)):
+            het = A[:, sl[cons[a]]][:, :, sl[cons[b]]].mean(axis=(1, 2))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append(het / np.sqrt(mono[a] * mono[b]))
+    return np.stack(out, axis=1) if out else np.empty((len(R), 0))
+
+
 def fornell_larcker(res: PLSResult) -> pd.DataFrame:
     """Fornell–Larcker table: √AVE on the diagonal (Mode A blocks), construct-score correlations off
     it.  Square matrix with a leading ``construct`` column."""
@@ -635,6 +654,7 @@ class _PLSStat:
             s = _rescaled_sd(W, R, sd, spec.mask, self.lo, self.hi)
             drivers = [j for j in range(len(cons)) if (to == t).any() and j in set(fr[to == t])]
             parts.append(sol["total"][:, t, drivers] * s[:, [t]] / s[:, drivers])
+        parts.append(_htmt_pairs(R, spec))
         return np.concatenate(parts, axis=1)
 
     def __call__(self, idx: np.ndarray):   # one resample (the generic runner's interface)
@@ -653,7 +673,9 @@ def _run_block(stat: _PLSStat, idx: np.ndarray):
 class PLSBootstrap:
     """Bootstrap of a PLS model: ``estimates`` (paths, loadings, weights with se, t, pvalue and
     the percentile interval), ``effects`` (as ``sem_effects.csv``), ``r2`` and ``index`` with
-    intervals, ``ipma`` importances with intervals; resample counts."""
+    intervals, ``ipma`` importances with intervals, ``htmt`` (``lhs, rhs, htmt, ci.lower, ci.upper``;
+    Henseler et al. 2015's inference: the upper bound below 1, or .85, supports discriminant
+    validity); resample counts."""
 
     estimates: pd.DataFrame
     effects: pd.DataFrame
@@ -665,6 +687,7 @@ class PLSBootstrap:
     status: np.ndarray
     seed: int
     workers: int
+    htmt: pd.DataFrame | None = None
 
     def counts(self) -> dict:
         return {"n_requested": int(len(self.status)), "n_ok": int(np.sum(self.status == "ok")),
@@ -766,9 +789,14 @@ def bootstrap_pls(res: PLSResult, n_boot: int = 1000, seed: int = 2024, workers:
             ci = dict(zip([cons[j] for j in drivers], zip(lo_ci[pos:pos + m], hi_ci[pos:pos + m])))
             ipma_tab["ci.lower"] = [ci[f][0] for f in ipma_tab["from"]]
             ipma_tab["ci.upper"] = [ci[f][1] for f in ipma_tab["from"]]
+    hp = [(cons[a], cons[b]) for a in range(k) for b in range(a + 1, k)]
+    nh = len(hp)
+    hv = _htmt_pairs(res.R[None], res.spec)[0]
+    htmt_tab = pd.DataFrame({"lhs": [a for a, _ in hp], "rhs": [b for _, b in hp], "htmt": hv,
+                             "ci.lower": lo_ci[vals.shape[1] - nh:], "ci.upper": hi_ci[vals.shape[1] - nh:]})
     names = ([f"{r.lhs}{r.op}{r.rhs}" for r in est.itertuples()] + [f"r2|{c}" for c in endo] +
              [f"{kind}|{cons[f]}|{cons[t]}" for kind in ("direct", "indirect", "total") for t, f in pairs])
-    return PLSBootstrap(est, table, r2, index, ipma_tab, vals, names, status, int(seed), w)
+    return PLSBootstrap(est, table, r2, index, ipma_tab, vals, names, status, int(seed), w, htmt_tab)
 
 
 def bootstrap_diagnostics(boot: PLSBootstrap) -> list[Diagnostic]:

@@ -24,7 +24,7 @@ the IPMA importances (seminrextras' ``compute_ipma_performance`` and ``compute_u
 fed with the *unstandardized* outer weights w/sd, which is how SmartPLS and the ACSI weight items);
 and a bootstrap of 200 resamples with the row indices ``numpy.random.default_rng(2024).integers(0,
 n, (200, n))`` passed to seminr's ``bootstrap_model(indices=...)`` (bootstrap SD and 2.5/97.5%
-quantiles of paths, loadings and weights).
+quantiles of paths, loadings, weights and HTMT).
 """
 from __future__ import annotations
 
@@ -149,11 +149,12 @@ def run(name, spec) -> dict:
         return {r: {"sd": float(D.values[i, 2]), "lo": float(D.values[i, 4]), "hi": float(D.values[i, 5])}
                 for i, r in enumerate(D.rows)}
 
-    from seminr.bootstrap.summarize import parse_boot_array
+    from seminr.bootstrap.summarize import parse_boot_array, parse_boot_array_htmt
     out["boot"] = {"n_boot": N_BOOT, "seed": 2024, "fails": int(boot.fails),
                    "paths": desc(parse_boot_array(model.path_coef, boot.boot_paths)),
                    "loadings": desc(parse_boot_array(model.outer_loadings, boot.boot_loadings)),
-                   "weights": desc(parse_boot_array(model.outer_weights, boot.boot_weights))}
+                   "weights": desc(parse_boot_array(model.outer_weights, boot.boot_weights)),
+                   "htmt": desc(parse_boot_array_htmt(htmt(model), boot.boot_htmt))}
     return out
 
 
