@@ -315,3 +315,20 @@ def test_templates_work_with_pls(shared_dir):
 
     spec = pls.pls_spec(expand_template("acsi", acsi).syntax)
     assert ("SAT", "LOY") in spec.paths
+
+
+def test_singular_resample_is_counted_not_fatal():
+    """A formative block whose two items coincide in some resamples (a singular Mode B system) fails
+    those resamples only; the others are kept."""
+    rng = np.random.default_rng(11)
+    n = 25
+    f = rng.standard_normal(n)
+    b1 = f + rng.standard_normal(n)
+    b2 = b1.copy()
+    b2[0] += 3.0                           # b2 differs from b1 in one respondent only
+    df = pd.DataFrame({"a1": f + rng.standard_normal(n), "a2": f + rng.standard_normal(n), "b1": b1, "b2": b2})
+    res = pls.pls_fit("A =~ a1 + a2\nB <~ b1 + b2\nB ~ A", df)
+    boot = pls.bootstrap_pls(res, 30, seed=2, workers=1)
+    c = boot.counts()
+    assert 0 < c["n_failed"] < 30 and c["n_ok"] + c["n_failed"] == 30
+    assert np.isfinite(boot.estimates["se"]).all()

@@ -50,9 +50,11 @@ from scipy import stats
 from .results import Diagnostic
 from .syntax import ModelSyntaxError, parse_model
 
-__all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "pls_fit", "quality", "htmt",
-           "fornell_larcker", "item_vif", "inner_vif", "f_squared", "csi_index", "ipma_importance",
-           "bootstrap_pls", "effects", "ESTIMATE_COLUMNS", "QUALITY_COLUMNS", "INDEX_COLUMNS"]
+__all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "prepare_data", "fit_weights", "pls_fit",
+           "quality", "htmt", "fornell_larcker", "item_vif", "inner_vif", "f_squared", "csi_index",
+           "index_diagnostics", "ipma_importance", "effects", "bootstrap_pls", "percentile_interval",
+           "bootstrap_diagnostics", "quality_diagnostics", "index_chart", "pls_text",
+           "ESTIMATE_COLUMNS", "QUALITY_COLUMNS", "INDEX_COLUMNS"]
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "t", "pvalue", "ci.lower", "ci.upper"]
 QUALITY_COLUMNS = ["construct", "mode", "n_items", "r2", "r2.adj", "alpha", "rhoA", "rhoC", "ave"]
@@ -265,6 +267,7 @@ def fit_weights(R: np.ndarray, spec: PLSSpec, W0: np.ndarray | None = None, tol:
     modeB = [c for c in cons if spec.modes[c] == "B"]
     iters = np.zeros(b, dtype=int)
     done = np.zeros(b, dtype=bool)
+    converged = np.zeros(b, dtype=bool)
     for it in range(max_iter + 1):
         act = np.flatnonzero(~done)
         if act.size == 0:
@@ -287,14 +290,11 @@ def fit_weights(R: np.ndarray, spec: PLSSpec, W0: np.ndarray | None = None, tol:
         conv = diff < tol
         stop = conv | (it >= max_iter) | ~np.isfinite(diff)
         iters[act] = it
+        converged[act[conv]] = True
         done[act[stop]] = True
         if it >= max_iter:
             break
-    ok = np.zeros(b, dtype=bool)
-    Wf = _normalize(W, R)
-    fin = np.isfinite(Wf).all(axis=(1, 2))
-    # converged: the last change was below tol (recomputed for the reported flag)
-    ok[:] = fin & (iters < max_iter)
+    ok = converged & np.isfinite(W).all(axis=(1, 2))
     return W, iters, ok
 
 
@@ -621,20 +621,34 @@ class _PLSStat:
         self.lo, self.hi, self.target, self.pairs = scale_min, scale_max, target, pairs
         self.tol, self.max_iter, self.chunk = res.tol, res.max_iter, chunk
 
+    def _block(self, ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m, sd, R = _moments(_mean_replace(self.X[ix]))
+        good = np.isfinite(R).all(axis=(1, 2))
+        Rg = np.where(good[:, None, None], R, np.eye(R.shape[-1])[None])
+        W, iters, ok = fit_weights(Rg, self.spec, self.W0, self.tol, self.max_iter)
+        sol = _solution(Rg, W, self.spec)
+        return self._vector(W, sol, m, sd, Rg), np.where(good & ok, "ok", "failed")
+
     def values(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Statistics (b × width) and status (``ok``/``failed``) of the resamples ``idx`` (b × n)."""
         if len(idx) == 0:                      # no resamples: an empty block of the right width
-            v, _ = self.values(np.arange(len(self.X))[None])
+            v, _ = self._block(np.arange(len(self.X))[None])
             return v[:0], np.array([], dtype="<U6")
         out, status = [], []
         for s in range(0, len(idx), self.chunk):
             ix = idx[s:s + self.chunk]
-            m, sd, R = _moments(_mean_replace(self.X[ix]))
-            good = np.isfinite(R).all(axis=(1, 2))
-            Rg = np.where(good[:, None, None], R, np.eye(R.shape[-1])[None])
-            W, iters, ok = fit_weights(Rg, self.spec, self.W0, self.tol, self.max_iter)
-            sol = _solution(Rg, W, self.spec)
-            out.append(self._vector(W, sol, m, sd, Rg))
-            status.append(np.where(good & ok, "ok", "failed"))
+            try:
+                v, st = self._block(ix)
+            except np.linalg.LinAlgError:      # a singular matrix in some resample: one at a time
+                width = self._block(np.arange(len(self.X))[None])[0].shape[1]
+                v, st = np.full((len(ix), width), np.nan), np.array(["failed"] * len(ix), dtype="<U6")
+                for r in range(len(ix)):
+                    try:
+                        v[r], st[r] = (x[0] for x in self._block(ix[r:r + 1]))
+                    except np.linalg.LinAlgError:
+                        pass
+            out.append(v)
+            status.append(st)
         return np.concatenate(out), np.concatenate(status)
 
     def _vector(self, W, sol, m, sd, R) -> np.ndarray:
