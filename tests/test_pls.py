@@ -332,3 +332,14 @@ def test_singular_resample_is_counted_not_fatal():
     c = boot.counts()
     assert 0 < c["n_failed"] < 30 and c["n_ok"] + c["n_failed"] == 30
     assert np.isfinite(boot.estimates["se"]).all()
+
+
+def test_params_check_the_model_against_the_estimator():
+    cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
+    base = {**BASE, "constructs": cons}
+    ok = validate_params({**base, "estimator": "pls", "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    assert ok.estimator == "pls"
+    with pytest.raises(ParamsError, match="estimator: pls"):
+        validate_params({**base, "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    with pytest.raises(ParamsError, match="no meaning in a PLS path model"):
+        validate_params({**base, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A\na1 ~~ a2"})

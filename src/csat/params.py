@@ -149,6 +149,8 @@ class StudyParams(_Strict):
                 raise ValueError(f"reverse: {r!r} is not an item of any construct{suggest(r, items)}")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
+        if self.model is not None:
+            _check_model_for_estimator(self.model, self.estimator)
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         return self
@@ -188,6 +190,26 @@ class StudyParams(_Strict):
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
         return list(dict.fromkeys(cols))
+
+
+def _check_model_for_estimator(model: str, estimator: str) -> None:
+    """``model`` must suit ``estimator``: formative blocks (``<~``) need PLS; PLS takes only blocks
+    and paths (see :func:`csat.pls.pls_spec`).  Syntax errors are left to the stages that parse it."""
+    from .syntax import ModelSyntaxError, parse_model
+
+    try:
+        table = parse_model(model)
+    except ModelSyntaxError:
+        return
+    if estimator == "ml" and (table["op"] == "<~").any():
+        raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
+    if estimator == "pls":
+        from .pls import pls_spec
+
+        try:
+            pls_spec(table)
+        except ModelSyntaxError as err:
+            raise ValueError(f"model (estimator: pls): {err}") from None
 
 
 def suggest(name: str, choices) -> str:
