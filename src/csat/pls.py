@@ -524,7 +524,8 @@ def inner_vif(res: PLSResult) -> pd.DataFrame:
 
 def f_squared(res: PLSResult) -> pd.DataFrame:
     """Cohen's f² of every path: ``(R²_incl − R²_excl) / (1 − R²_incl)`` with R²_excl from the model
-    re-estimated without the path (as seminr and SmartPLS).  Columns ``from, to, f2``."""
+    re-estimated without the path (as seminr and SmartPLS; a construct left without any path drops
+    out of that model).  Columns ``from, to, f2``."""
     rows = []
     r2 = res.r2.set_index("construct")["r2"]
     for a, b in res.spec.paths:
@@ -533,9 +534,14 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
         if not any(t == b for _, t in others):
             exc = 0.0
         else:
-            sub = PLSSpec(res.spec.constructs, res.spec.blocks, res.spec.modes, others)
-            W, _, _ = fit_weights(res.R[None], sub, tol=res.tol, max_iter=res.max_iter)
-            sol = _solution(res.R[None], W, sub)
+            linked = {v for q in others for v in q}      # a construct left without paths drops out
+            keep = tuple(c for c in res.spec.constructs if c in linked)
+            sub = PLSSpec(keep, {c: res.spec.blocks[c] for c in keep}, {c: res.spec.modes[c] for c in keep},
+                          others)
+            ix = np.concatenate([res.spec.item_slices()[c] for c in keep])
+            Rs = res.R[np.ix_(ix, ix)][None]
+            W, _, _ = fit_weights(Rs, sub, tol=res.tol, max_iter=res.max_iter)
+            sol = _solution(Rs, W, sub)
             exc = float(sol["r2"][0, list(sub.constructs).index(b)])
         rows.append({"from": a, "to": b, "f2": (inc - exc) / (1 - inc)})
     return pd.DataFrame(rows, columns=["from", "to", "f2"])
