@@ -340,3 +340,18 @@ def test_params_check_the_model_against_the_estimator():
         validate_params({**base, "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
     with pytest.raises(ParamsError, match="no meaning in a PLS path model"):
         validate_params({**base, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A\na1 ~~ a2"})
+
+
+def test_intake_checks_the_pls_model():
+    from csat import checks
+
+    cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
+    cols = ["a1", "a2", "b1", "b2"]
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    checks.check_model(p, "params/s.yaml", cols)                       # fine
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls"})      # no model: one factor per construct
+    with pytest.raises(ParamsError, match="no structural paths"):
+        checks.check_model(p, "params/s.yaml", cols)
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b9\nB ~ A"})
+    with pytest.raises(ParamsError, match="b9"):
+        checks.check_model(p, "params/s.yaml", cols)
