@@ -355,3 +355,16 @@ def test_intake_checks_the_pls_model():
     p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b9\nB ~ A"})
     with pytest.raises(ParamsError, match="b9"):
         checks.check_model(p, "params/s.yaml", cols)
+
+
+def test_chinese_names():
+    rng = np.random.default_rng(1)
+    n = 120
+    f = rng.standard_normal(n)
+    g = 0.6 * f + 0.8 * rng.standard_normal(n)
+    df = pd.DataFrame({"形象1": f + rng.standard_normal(n), "形象2": f + rng.standard_normal(n),
+                       "满意1": g + rng.standard_normal(n), "满意2": g + rng.standard_normal(n)})
+    res = pls.pls_fit("形象 =~ 形象1 + 形象2\n满意 <~ 满意1 + 满意2\n满意 ~ 形象", df)
+    assert res.spec.modes == {"形象": "A", "满意": "B"}
+    # one predictor: the path is the correlation of the two construct scores
+    assert res.paths.loc["满意", "形象"] == pytest.approx(res.scores.corr().loc["满意", "形象"], abs=1e-12)
