@@ -248,3 +248,38 @@ def test_ecsi_study_runs_end_to_end_and_states_its_problems(built):
     html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "untrustworthy" in html
+
+
+def test_ecsi_pls_study_builds_the_pls_report(built):
+    """`make study STUDY=ecsi_pls`: 05_sem takes the PLS branch; its results equal seminr 0.2.1's
+    (tests/reference/pls_seminr.json) and the report shows the PLS tables, not the ML ones."""
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=ecsi_pls", "BOOTSTRAP=200")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    res = proj / "reports" / "ecsi_pls" / "results"
+    ref = json.loads((ROOT / "tests" / "reference" / "pls_seminr.json").read_text(encoding="utf-8"))["ecsi"]
+    assert not (res / "sem_fit.json").exists()
+    assert _header(res / "pls_estimates.csv")[:9] == ["lhs", "op", "rhs", "est", "se", "t", "pvalue", "ci.lower",
+                                                       "ci.upper"]
+    assert _header(res / "csi_index.csv") == ["construct", "index", "ci.lower", "ci.upper"]
+    with open(res / "pls_estimates.csv", newline="", encoding="utf-8") as fh:
+        est = {(row["lhs"], row["op"], row["rhs"]): float(row["est"]) for row in csv.DictReader(fh)}
+    for p in ref["paths"]:
+        assert abs(est[(p["to"], "~", p["from"])] - p["est"]) < 1e-8
+    for c, d in ref["loadings"].items():
+        for it, v in d.items():
+            assert abs(est[(c, "=~", it)] - v) < 1e-8
+            assert abs(est[(c, "<~", it)] - ref["weights"][c][it]) < 1e-8
+    with open(res / "csi_index.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            assert abs(float(row["index"]) - ref["index"][row["construct"]]) < 1e-8
+            assert float(row["ci.lower"]) < float(row["index"]) < float(row["ci.upper"])
+    with open(res / "pls_quality.csv", newline="", encoding="utf-8") as fh:
+        q = {row["construct"]: row for row in csv.DictReader(fh)}
+    for c, v in ref["r2"].items():
+        assert abs(float(q[c]["r2"]) - v["r2"]) < 1e-8
+    assert json.loads((res / "pls_bootstrap.json").read_text())["n_ok"] == 200
+    nb = nbformat.read(proj / "reports" / "ecsi_pls" / "05_sem.ipynb", as_version=4)
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    html = (proj / "reports" / "ecsi_pls" / "report.html").read_text(encoding="utf-8")
+    assert "PLS path model" in html and "0–100 indices" in html and "Model fit (ML" not in html

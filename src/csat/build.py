@@ -72,7 +72,7 @@ STAGE_KEYS: dict[str, list[str]] = {
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
-               "sem_missing", "ipma", "bootstrap", "seed", "thresholds"],
+               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls"],
 }
 
 

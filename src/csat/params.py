@@ -166,6 +166,11 @@ class IPMASpec(_Strict):
     target: str | None = None
 
 
+class PLSOptions(_Strict):
+    missing: Literal["mean", "listwise"] = Field(
+        "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+
+
 class ItemLabel(_Strict):
     en: str | None = None
     zh: str | None = None
@@ -192,6 +197,9 @@ class StudyParams(_Strict):
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
+    estimator: Literal["ml", "pls"] = Field(
+        "ml", description="05_sem: covariance-based maximum likelihood (ml) or PLS path modeling (pls).")
+    pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: Int = Field(1000, ge=0)
     seed: Int = 2024
@@ -234,6 +242,8 @@ class StudyParams(_Strict):
                                  f"use {NAME_RULE} (rename the column)")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
+        if self.model is not None:
+            _check_model_for_estimator(self.model, self.estimator)
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         from .checks import cross_check_roles  # local import: checks imports this module
@@ -276,6 +286,26 @@ class StudyParams(_Strict):
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
         return list(dict.fromkeys(cols))
+
+
+def _check_model_for_estimator(model: str, estimator: str) -> None:
+    """``model`` must suit ``estimator``: formative blocks (``<~``) need PLS; PLS takes only blocks
+    and paths (see :func:`csat.pls.pls_spec`).  Syntax errors are left to the stages that parse it."""
+    from .syntax import ModelSyntaxError, parse_model
+
+    try:
+        table = parse_model(model)
+    except ModelSyntaxError:
+        return
+    if estimator == "ml" and (table["op"] == "<~").any():
+        raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
+    if estimator == "pls":
+        from .pls import pls_spec
+
+        try:
+            pls_spec(table)
+        except ModelSyntaxError as err:
+            raise ValueError(f"model (estimator: pls): {err}") from None
 
 
 def suggest(name: str, choices) -> str:

@@ -896,7 +896,9 @@ def study_summary(root: str | Path, study: str) -> dict:
     cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
     target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
     cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
-    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target, cons)
+    # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
+    scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
+    construct, idx = satisfaction_index(scores, target, cons)
     label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]
