@@ -284,7 +284,8 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
                           "straightline_blocks": [",".join(b) for b in block_names]})
 
     keep_cols = ([id_col] if id_col else []) + items + [g for g in params.groups if g not in items]
-    for extra in (params.recommend, params.data.duration):
+    for extra in (params.recommend, params.data.duration, params.invariance and params.invariance.group,
+                  params.waves and params.waves.column):
         if extra and extra not in keep_cols and extra in df.columns:
             keep_cols.append(extra)
     data = df.loc[alive, keep_cols].copy()
