@@ -18,7 +18,9 @@ Estimation
 ``F = Σ_g (n_g/N) F_g`` with ``F_g = (1/n_g) Σ_k n_k [log|Σ_gk| + tr(Σ_gk⁻¹ (S_gk + d_gk d_gkᵀ))]``
 over the missing-data patterns k of group g (one pattern for complete data; ``d = x̄ − μ``): the
 normal-theory ML discrepancy with a mean structure, which for incomplete data is casewise FIML
-(lavaan ``missing = "ml"``).  Fisher scoring with step halving, then Newton steps near the optimum.
+(lavaan ``missing = "ml"``).  Fisher scoring (expected information) with step halving; near the optimum (max |∇F| < .01, or after
+10 iterations) BFGS updates of the expected Hessian, as Fisher scoring converges only linearly when the
+model misfits.
 Standard errors: expected information for complete data, observed information (numerical
 Hessian of the analytic gradient) for FIML — lavaan's defaults.
 
@@ -49,7 +51,8 @@ from scipy import stats
 from .sem import CompiledModel, ModelError, _em_saturated, _pattern_discrepancy, _patterns, _rmsea_ci, \
     _standardize, build_model
 
-__all__ = ["MultiGroupResult", "fit_multigroup", "invariance", "invariance_level", "invariance_text", "INVARIANCE_COLUMNS",
+__all__ = ["MultiGroupResult", "fit_multigroup", "invariance", "invariance_level", "invariance_text",
+           "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA"]
 
 #: the invariance steps and their ``group.equal``
@@ -263,25 +266,29 @@ class _MG:
         return acc / np.maximum(cnt, 1)
 
     def optimize(self, x: np.ndarray, max_iter: int = 500, tol: float = 1e-9):
+        """Fisher scoring with step halving; once near the optimum (max |∇F| < .01 or after 10
+        iterations) BFGS updates of the expected Hessian, which converge superlinearly where
+        Fisher scoring is only linear (a misfitting model)."""
         Fv, g = self.value_grad(x)
         if g is None:
             raise ModelError("the implied covariance matrix is not positive definite at the starting values")
         converged, it = False, 0
+        B = None
         for it in range(1, max_iter + 1):
             gmax = np.max(np.abs(g))
             if gmax < tol:
                 converged = True
                 break
-            step = None
-            if gmax < 1e-4:
-                Hn = self.numeric_hessian(x)
-                try:
-                    np.linalg.cholesky(Hn)
-                    step = np.linalg.solve(Hn, g)
-                except np.linalg.LinAlgError:
-                    step = None
-            if step is None:
-                step = np.linalg.lstsq(self.expected_hessian(x), g, rcond=None)[0]
+            if B is None and (gmax < 1e-2 or it > 10):
+                B = self.expected_hessian(x)
+            H = B if B is not None else self.expected_hessian(x)
+            try:
+                step = np.linalg.solve(H, g)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(H, g, rcond=None)[0]
+            if not np.all(np.isfinite(step)) or step @ g <= 0:      # not a descent direction: reset
+                B = self.expected_hessian(x)
+                step = np.linalg.lstsq(B, g, rcond=None)[0]
             alpha, cand = 1.0, None
             for _ in range(40):
                 c = x - alpha * step
@@ -293,8 +300,14 @@ class _MG:
             if cand is None:
                 converged = bool(gmax < 1e-6)
                 break
-            x = cand
-            Fv, g = self.value_grad(x)
+            F_new, g_new = self.value_grad(cand)
+            if B is not None:
+                sv, yv = cand - x, g_new - g
+                sy = sv @ yv
+                if sy > 1e-12 * np.linalg.norm(sv) * np.linalg.norm(yv):
+                    Bs = B @ sv
+                    B = B + np.outer(yv, yv) / sy - np.outer(Bs, Bs) / (sv @ Bs)
+            x, Fv, g = cand, F_new, g_new
         return x, Fv, g, converged, it
 
 
@@ -336,6 +349,13 @@ def fit_multigroup(model: str, data: pd.DataFrame, group: str, *, group_equal: S
 
     Returns a :class:`MultiGroupResult`; raises :class:`csat.sem.ModelError` for unusable data.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):     # small matrices: threads only contend
+        return _fit_multigroup(model, data, group, group_equal, missing, group_order)
+
+
+def _fit_multigroup(model, data, group, group_equal, missing, group_order) -> MultiGroupResult:
     if missing not in ("listwise", "fiml"):
         raise ModelError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
     unknown = set(group_equal) - {"loadings", "intercepts"}
@@ -546,3 +566,56 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
     zh = (f"{group}（{labs}）间的测量不变性（Chen 2007 标准：ΔCFI ≤ {DELTA_CFI}，ΔRMSEA ≤ {DELTA_RMSEA}）。"
           f"形态模型：CFI = {c['cfi']:.3f}，RMSEA = {c['rmsea']:.3f}，SRMR = {c['srmr']:.3f}。{m_zh}。{s_zh}。{concl_zh}")
     return zh if language == "zh" else en
+
+
+def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
+    """Diagnostics of an invariance table: ``nonconvergence`` (error), ``noninvariance`` (warning, the
+    first step that fails), ``poor_fit`` (warning, configural model)."""
+    from .results import Diagnostic
+
+    out = []
+    for _, r in table.iterrows():
+        if r["verdict"] == "not converged":
+            out.append(Diagnostic("nonconvergence", "error", f"invariance across {group}: {r['model']}",
+                                  f"The {r['model']} multi-group model across {group} did not converge."))
+    v = dict(zip(table["model"], table["verdict"]))
+    if v.get("configural") == "poor":
+        c = table.iloc[0]
+        out.append(Diagnostic("poor_fit", "warning", f"invariance across {group}: configural",
+                              f"The configural model across {group} fits poorly (CFI = {c['cfi']:.3f}, "
+                              f"RMSEA = {c['rmsea']:.3f}); the groups do not share one measurement model."))
+    for step, what in (("metric", "loadings"), ("scalar", "intercepts")):
+        if v.get(step) == "rejected":
+            r = table[table["model"] == step].iloc[0]
+            out.append(Diagnostic("noninvariance", "warning", f"invariance across {group}: {step}",
+                                  f"{step.capitalize()} invariance across {group} fails (ΔCFI = {r['delta.cfi']:.3f}, "
+                                  f"ΔRMSEA = {r['delta.rmsea']:+.3f}): the {what} differ between groups, so "
+                                  + ("construct means and indices are not comparable across them."
+                                     if step == "scalar" else "neither relations nor means are comparable.")))
+            break
+    return out
+
+
+def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None, waves: str | None = None,
+                     waves_order: Sequence | None = None, missing: str = "listwise") -> list[dict]:
+    """The invariance analyses a study asks for: across ``group`` (params ``invariance.group``) and
+    across the waves (``waves.column`` in ``waves.order``), each once.  Returns a list of
+    ``{"group", "levels", "table", "fits", "estimates"}``; ``estimates`` stacks the three models'
+    estimates with a ``model`` column."""
+    from .waves import wave_levels
+
+    runs = []
+    todo = []
+    if group:
+        todo.append((group, None))
+    if waves and waves != group:
+        todo.append((waves, wave_levels(data[waves], waves_order)))
+    elif waves and waves == group:
+        todo = [(waves, wave_levels(data[waves], waves_order))]
+    for col, order in todo:
+        table, fits = invariance(model, data, col, missing=missing, group_order=order)
+        est = pd.concat([f.estimates.assign(model=name) for name, f in fits.items()], ignore_index=True)
+        est = est[["model"] + [c for c in est.columns if c != "model"]]
+        runs.append({"group": col, "levels": fits["configural"].group_labels, "table": table, "fits": fits,
+                     "estimates": est})
+    return runs
