@@ -699,6 +699,8 @@ def simulate_waves(n: int = 400, n_waves: int = 2, seed: int = 2025, shift: dict
       differs between waves, which breaks scalar invariance (loadings stay equal: metric invariance holds).
       ``None`` draws measurement-invariant waves.
 
+    As in the demo, each wave's latent disturbances get exact moments (:func:`exact_moments`), so the true
+    construct means differ between waves by exactly the shift (item errors and rounding stay random).
     Each wave draws from its own random stream ``default_rng([seed, k])``, so the single-study demo
     (:func:`simulate_study`) is untouched.  No defects are injected (every row passes cleaning); the
     columns are those of :func:`simulate_study` with ``wave`` after ``respondent_id`` (ids ``W1-R00001``…,
@@ -726,6 +728,7 @@ def simulate_waves(n: int = 400, n_waves: int = 2, seed: int = 2025, shift: dict
     for w in range(n_waves):
         rng = np.random.default_rng([seed, w])
         z = rng.standard_normal((n, k + len(items)))
+        z[:, :k] = exact_moments(z[:, :k])
         eta = (z[:, :k] * np.sqrt(psi)) @ np.linalg.inv(np.eye(k) - B).T
         for c, d in shift.items():
             eta[:, names.index(c)] += d * w / (n_waves - 1)
