@@ -53,3 +53,15 @@ def test_group_column_is_not_an_item(tmp_path):
         load_params(_study(tmp_path, "waves: {column: sat1}\n"))
     with pytest.raises(ParamsError, match="unknown key 'waves.colum'"):
         load_params(_study(tmp_path, "waves: {colum: wave}\n"))
+
+
+def test_wave_and_group_columns_reach_the_clean_data(tmp_path):
+    from csat import cleaning, io
+
+    path = _study(tmp_path, "invariance: {group: gender}\nwaves: {column: wave}\ngroups: []\n".replace("groups: []\n", ""))
+    p = load_params(path, {"groups": []})
+    assert p.grouping_columns == ["gender", "wave"]
+    raw, _ = io.load_study_data(p, path, root=tmp_path)
+    assert {"gender", "wave"} <= set(raw.columns)
+    res = cleaning.clean(raw, p.model_copy(update={"cleaning": p.cleaning.model_copy(update={"straightlining": False})}))
+    assert {"gender", "wave"} <= set(res.data.columns)

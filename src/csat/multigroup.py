@@ -619,3 +619,24 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         runs.append({"group": col, "levels": fits["configural"].group_labels, "table": table, "fits": fits,
                      "estimates": est})
     return runs
+
+
+def section_markdown(language: str = "en") -> str:
+    """Heading and explanation of the invariance section of 04_factor_analysis."""
+    if language == "zh":
+        return ("## 测量不变性\n\n"
+                "比较不同组（分店、地区、品牌）或不同期的构念均值之前，问卷必须在每组中测量相同的东西。"
+                "多组验证性因子分析依次检验：**形态不变**（各组因子结构相同，参数自由）、**度量不变**（因子载荷跨组相等）、"
+                "**标量不变**（载荷与截距均相等；此时第一组潜均值固定为 0，其余组自由估计）。与 lavaan 的 "
+                "`cfa(..., group =, group.equal =)` 相同（ML、均值结构、每组以第一个载荷为标尺）。每一步与前一步比较："
+                "χ² 差异检验，以及 Chen (2007) 标准：CFI 下降不超过 .01、RMSEA 上升不超过 .015 时视为成立。"
+                "只有标量不变成立时，指数或均值的组间（期间）差异才可比较。")
+    return ("## Measurement invariance\n\n"
+            "Before construct means are compared across groups (branches, regions, brands) or waves, the "
+            "questionnaire must measure the same thing in each. A multi-group CFA tests this in steps: **configural** "
+            "(the same factor structure, all parameters free per group), **metric** (equal loadings), **scalar** "
+            "(equal loadings and intercepts; the latent means are then 0 in the first group and free in the others) "
+            "— exactly lavaan's `cfa(..., group =, group.equal =)` (ML, mean structure, marker loading per group). "
+            "Each step is compared with the one before: the χ² difference test and Chen's (2007) criteria — a step "
+            "holds when CFI drops by at most .01 and RMSEA rises by at most .015 (`delta.cfi`, `delta.rmsea`). "
+            "Differences in indices or means between groups or waves are comparable only under scalar invariance.")

@@ -197,6 +197,12 @@ class StudyParams(_Strict):
         return lab.en or lab.zh or item
 
     @property
+    def grouping_columns(self) -> list[str]:
+        """Categorical columns kept for analysis: ``groups``, ``invariance.group`` and ``waves.column``."""
+        extra = [c for c in (self.invariance and self.invariance.group, self.waves and self.waves.column) if c]
+        return list(dict.fromkeys(list(self.groups) + extra))
+
+    @property
     def data_columns(self) -> list[str]:
         """Every column the study names in the data file."""
         cols = list(self.items) + list(self.groups)
@@ -204,7 +210,7 @@ class StudyParams(_Strict):
             if c:
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
-        cols += [c for c in (self.invariance and self.invariance.group, self.waves and self.waves.column) if c]
+        cols += self.grouping_columns
         return list(dict.fromkeys(cols))
 
 
