@@ -192,7 +192,7 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
     x = np.arange(len(waves))
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     cons = list(dict.fromkeys(d["construct"]))
-    off = (np.arange(len(cons)) - (len(cons) - 1) / 2) * min(0.06, 0.4 / max(len(cons), 1))
+    off = (np.arange(len(cons)) - (len(cons) - 1) / 2) * min(0.04, 0.25 / max(len(cons), 1))
     for k, c in enumerate(cons):
         s = d[d["construct"] == c].set_index("wave").reindex(waves)
         y = s["estimate"].to_numpy(float)
