@@ -131,3 +131,23 @@ def test_bad_input():
         fit_multigroup(r["model"], d, "school", group_order=["Pasteur", "Nowhere"])
     with pytest.raises(ModelError, match="group_equal"):
         fit_multigroup(r["model"], d, "school", group_equal=("residuals",))
+
+
+def test_study_invariance_runs_each_grouping_and_reports_failures():
+    from csat.multigroup import invariance_diagnostics, study_invariance
+
+    r = REF["hs"]
+    d = _data("hs")
+    d["grade_txt"] = d["grade"].map({7: "g7", 8: "g8"})
+    d["tiny"] = np.where(np.arange(len(d)) < 5, "few", "many")          # 5 rows for 9 variables
+    runs = study_invariance(d, r["model"], group="tiny", waves="grade_txt", waves_order=["g8", "g7"])
+    assert [run["group"] for run in runs] == ["tiny", "grade_txt"]
+    assert "only 5 usable row" in runs[0]["error"]
+    ok = runs[1]
+    assert ok["levels"] == ["g8", "g7"] and list(ok["table"]["model"]) == list(STEPS)
+    assert set(ok["estimates"]["model"]) == set(STEPS) and ok["estimates"].columns[0] == "model"
+    codes = {x.code for x in invariance_diagnostics(ok["table"], "grade_txt")}
+    assert codes <= {"poor_fit", "noninvariance", "nonconvergence"}
+    table, _ = invariance(r["model"], _data("hs"), "school")
+    diags = invariance_diagnostics(table, "school")
+    assert [x.code for x in diags] == ["poor_fit", "noninvariance"] and "Scalar" in diags[1].message

@@ -601,7 +601,8 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
     """The invariance analyses a study asks for: across ``group`` (params ``invariance.group``) and
     across the waves (``waves.column`` in ``waves.order``), each once.  Returns a list of
     ``{"group", "levels", "table", "fits", "estimates"}``; ``estimates`` stacks the three models'
-    estimates with a ``model`` column."""
+    estimates with a ``model`` column.  A grouping whose models cannot be fitted (e.g. a group with
+    fewer respondents than items) gives ``{"group", "error"}`` instead, and the others still run."""
     from .waves import wave_levels
 
     runs = []
@@ -613,7 +614,11 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
     elif waves and waves == group:
         todo = [(waves, wave_levels(data[waves], waves_order))]
     for col, order in todo:
-        table, fits = invariance(model, data, col, missing=missing, group_order=order)
+        try:
+            table, fits = invariance(model, data, col, missing=missing, group_order=order)
+        except ModelError as err:
+            runs.append({"group": col, "error": str(err)})
+            continue
         est = pd.concat([f.estimates.assign(model=name) for name, f in fits.items()], ignore_index=True)
         est = est[["model"] + [c for c in est.columns if c != "model"]]
         runs.append({"group": col, "levels": fits["configural"].group_labels, "table": table, "fits": fits,
