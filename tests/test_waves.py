@@ -91,3 +91,21 @@ def test_text_and_chart(tables):
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["W1", "W2", "W3"]
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"Satisfaction", "Value"}
+
+
+def test_stack_wave_files(tmp_path):
+    from csat.waves import main, stack_wave_files
+
+    a = tmp_path / "h1.csv"
+    b = tmp_path / "h2.csv"
+    a.write_text("id,q1,q2\n1,3,4\n2,5,5\n", encoding="utf-8")
+    b.write_bytes("id,q1,q3,备注\n3,2,1,好\n".encode("gb18030"))          # another encoding, another column
+    out = stack_wave_files({"2025H1": str(a), "2025H2": str(b)})
+    assert list(out.columns) == ["wave", "id", "q1", "q2", "q3", "备注"]
+    assert list(out["wave"]) == ["2025H1", "2025H1", "2025H2"] and out["q2"].isna().tolist() == [False, False, True]
+    assert main(["stack", "--out", str(tmp_path / "all.csv"), f"W1={a}", f"W2={b}"]) == 0
+    back = pd.read_csv(tmp_path / "all.csv")
+    assert len(back) == 3 and list(back["wave"]) == ["W1", "W1", "W2"]
+    with pytest.raises(ValueError, match="already has a column 'q1'"):
+        stack_wave_files({"x": str(a), "y": str(b)}, wave_column="q1")
+    assert main(["stack", "--out", str(tmp_path / "x.csv"), f"W1={a}"]) == 2

@@ -260,3 +260,64 @@ def section_markdown(language: str = "en") -> str:
             "R's `prop.test(correct = FALSE)`). p-values are Holm-adjusted within each family (indices, NPS) in "
             "`p.holm`. A change of an index means a change of the construct only if the questionnaire measures it "
             "the same way in every wave — scalar measurement invariance, tested in 04 Factor analysis.")
+
+
+# --------------------------------------------------------------------------------------------
+# stacking one file per wave into one raw file
+# --------------------------------------------------------------------------------------------
+def stack_wave_files(files: Mapping[str, str], wave_column: str = "wave") -> pd.DataFrame:
+    """Stack one raw export per wave (``{wave: path}``, in time order) into one table with a wave
+    column in front, for a study whose ``data.path`` is the stacked file.  Each file is read by
+    :func:`csat.io.read_raw` (CSV in any supported encoding, XLSX, SPSS, Stata); columns are the union
+    in order of first appearance (a question missing from a wave is blank there).  Raises
+    ``ValueError`` naming the file when a file already has a column named ``wave_column``."""
+    from . import io as csat_io
+
+    frames = []
+    for wave, path in files.items():
+        df, _ = csat_io.read_raw(path)
+        if wave_column in df.columns:
+            raise ValueError(f"{path}: already has a column {wave_column!r}; choose another --wave-column")
+        df = df.reset_index(drop=True)
+        df.insert(0, wave_column, str(wave))
+        frames.append(df)
+    if len(frames) < 2:
+        raise ValueError("give at least two waves (wave=file)")
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m csat.waves stack --out data/raw/tracking.csv 2025H1=data/raw/h1.csv 2025H2=data/raw/h2.xlsx``"""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m csat.waves", description="tracking-study helpers")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    st = sub.add_parser("stack", help="stack one raw file per wave into one CSV with a wave column")
+    st.add_argument("waves", nargs="+", metavar="WAVE=FILE", help="wave name and its raw file, in time order")
+    st.add_argument("--out", required=True, help="the stacked UTF-8 CSV to write")
+    st.add_argument("--wave-column", default="wave")
+    a = ap.parse_args(argv)
+    files = {}
+    for tok in a.waves:
+        if "=" not in tok:
+            ap.error(f"{tok!r} must look like WAVE=FILE")
+        w, f = tok.split("=", 1)
+        if w in files:
+            ap.error(f"wave {w!r} given twice")
+        files[w] = f
+    try:
+        out = stack_wave_files(files, a.wave_column)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from .simulate import write_study_csv
+
+    path = write_study_csv(out, a.out)
+    print(f"wrote {path}: {len(out)} rows from {len(files)} waves ({', '.join(files)}); "
+          f"set waves: {{column: {a.wave_column}, order: [{', '.join(files)}]}} in the params file")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
