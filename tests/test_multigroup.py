@@ -151,3 +151,20 @@ def test_study_invariance_runs_each_grouping_and_reports_failures():
     table, _ = invariance(r["model"], _data("hs"), "school")
     diags = invariance_diagnostics(table, "school")
     assert [x.code for x in diags] == ["poor_fit", "noninvariance"] and "Scalar" in diags[1].message
+
+
+@pytest.mark.parametrize("case", ["hs", "ecsi"])
+def test_release_score_tests_equal_lavtestscore(case):
+    from csat.multigroup import release_tests
+
+    r = REF[case]
+    fit = fit_multigroup(r["model"], _data(case), r["group"], group_equal=STEPS["scalar"])
+    got = release_tests(fit)
+    ref = pd.DataFrame(r["score"])
+    m = ref.merge(got, on=["lhs", "op", "rhs", "group"], how="outer", suffixes=("_ref", ""))
+    assert len(m) == len(ref) == len(got) and m["X2"].notna().all() and m["X2_ref"].notna().all()
+    np.testing.assert_allclose(m["X2"], m["X2_ref"], atol=TOL)
+    np.testing.assert_allclose(m["pvalue"], m["pvalue_ref"], atol=TOL)
+    assert got["X2"].is_monotonic_decreasing
+    if case == "hs":            # the lavaan tutorial's partial-invariance culprits
+        assert list(got.loc[:1, "lhs"]) == ["x3", "x7"]

@@ -278,6 +278,8 @@ def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
     inv = [row for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")) if row["by"] == "wave"]
     assert [row["verdict"] for row in inv] == ["acceptable", "holds", "rejected"]
     assert any(row["by"] == "channel" for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")))
+    rel = [row for row in csv.DictReader(open(res / "invariance_release.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert rel[0]["lhs"] == "qual3" and rel[0]["op"] == "~1" and float(rel[0]["p.holm"]) < 0.001
     diags = json.loads((res / "diagnostics.json").read_text())
     assert any(d["code"] == "noninvariance" and "wave" in d["where"] for d in diags)
     assert (out / "figures" / "wave_trend.png").stat().st_size > 10_000

@@ -60,6 +60,10 @@ def test_noninvariant_item_breaks_scalar_invariance(waves):
     clean, truth0 = simulate_waves(400, 2, 2025, noninvariant=None)
     tab0, _ = invariance(MODEL, _analysis(clean), "wave", group_order=truth0["waves"])
     assert list(tab0["verdict"]) == ["acceptable", "holds", "holds"]
+    from csat.multigroup import release_tests
+    rel = release_tests(fits["scalar"])
+    top = rel[rel["op"] == "~1"].iloc[0]
+    assert top["lhs"] == "qual3" and top["group.label"] == "2025H2" and top["pvalue"] < 1e-6
 
 
 def test_bad_arguments():

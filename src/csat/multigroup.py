@@ -51,7 +51,7 @@ from scipy import stats
 from .sem import CompiledModel, ModelError, _em_saturated, _pattern_discrepancy, _patterns, _rmsea_ci, \
     _standardize, build_model
 
-__all__ = ["MultiGroupResult", "fit_multigroup", "invariance", "invariance_level", "invariance_text",
+__all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level", "invariance_text",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA"]
 
@@ -331,6 +331,7 @@ class MultiGroupResult:
     model: CompiledModel = field(repr=False)
     theta: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
+    engine: object = field(repr=False, default=None)
 
 
 def fit_multigroup(model: str, data: pd.DataFrame, group: str, *, group_equal: Sequence[str] = (),
@@ -384,7 +385,8 @@ def _fit_multigroup(model, data, group, group_equal, missing, group_order) -> Mu
     fm = _fit_measures(mg, x, Fv, npar)
     return MultiGroupResult(estimates=est, fit_measures=fm, converged=converged, iterations=it, group=group,
                             group_labels=[gr.label for gr in groups], n=[gr.n for gr in groups],
-                            group_equal=tuple(group_equal), missing=missing, model=cm, theta=x, vcov=vcov)
+                            group_equal=tuple(group_equal), missing=missing, model=cm, theta=x, vcov=vcov,
+                            engine=mg)
 
 
 def _estimates(mg: _MG, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
@@ -461,6 +463,60 @@ def _fit_measures(mg: _MG, x: np.ndarray, Fv: float, npar: int) -> dict:
             "aic": float(-2 * logl + 2 * npar), "bic": float(-2 * logl + npar * math.log(N)),
             "logl": float(logl), "unrestricted.logl": float(logl_h1), "ntotal": int(N),
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    from .descriptives import holm
+    return holm(p)
+
+
+def release_tests(res: MultiGroupResult) -> pd.DataFrame:
+    """Univariate score (Lagrange multiplier) tests of releasing each equality constraint of a fit
+    with ``group_equal``, as lavaan ``lavTestScore(fit)$uni`` (expected information): which loading
+    or intercept of which group differs from the first group's.
+
+    For the constraint that group g's parameter equals group 1's, the model is expanded by one
+    parameter (group g's own copy) at the constrained estimates; with the gradient ``g`` of F and the
+    expected Hessian ``ℋ`` of F in the expanded model, ``X2 = N gᵀ ℋ⁻¹ g / 2`` on 1 df (``g`` is not
+    zero in two places: the new copy and the parameter it split from) — the expected drop in χ² when
+    the constraint is released (Bentler 1990), equal to lavaan's bordered-matrix form
+    ``N scoreᵀ J₁ score``.
+    Columns ``lhs, op, rhs, group, group.label, X2, df, pvalue``, largest X2 first.  Complete data
+    only (``missing="listwise"``).
+    """
+    mg = res.engine
+    if res.missing != "listwise":
+        raise ModelError("score tests of equality constraints are only available for complete data (listwise)")
+    cm = mg.cm
+    q, p = cm.npar, cm.p
+    first = cm.rows[cm.rows["free"] >= 0].drop_duplicates("free").set_index("free")
+    x = res.theta
+    out = []
+    for g in range(1, len(mg.groups)):
+        for l in range(mg.idx.shape[1]):
+            k = mg.idx[g, l]
+            if k < 0 or k != mg.idx[0, l]:
+                continue
+            idx_e = mg.idx.copy()
+            idx_e[g, l] = mg.npar
+            ex = _MG(cm, mg.groups, idx_e, mg.npar + 1)
+            xe = np.append(x, x[k])
+            _, grad = ex.value_grad(xe)
+            H = ex.expected_hessian(xe)
+            try:
+                X2 = mg.N * float(grad @ np.linalg.solve(H, grad)) / 2
+            except np.linalg.LinAlgError:
+                X2 = math.nan
+            if l < q:
+                r = first.loc[l]
+                lhs, op, rhs = r["lhs"], r["op"], r["rhs"]
+            else:
+                lhs, op, rhs = cm.observed[l - q], "~1", ""
+            out.append({"lhs": lhs, "op": op, "rhs": rhs, "group": g + 1, "group.label": str(mg.groups[g].label),
+                        "X2": float(X2), "df": 1, "pvalue": float(stats.chi2.sf(X2, 1)) if np.isfinite(X2) else math.nan})
+    cols = ["lhs", "op", "rhs", "group", "group.label", "X2", "df", "pvalue"]
+    t = pd.DataFrame(out, columns=cols)
+    return t.sort_values("X2", ascending=False, kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -600,8 +656,10 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
                      waves_order: Sequence | None = None, missing: str = "listwise") -> list[dict]:
     """The invariance analyses a study asks for: across ``group`` (params ``invariance.group``) and
     across the waves (``waves.column`` in ``waves.order``), each once.  Returns a list of
-    ``{"group", "levels", "table", "fits", "estimates"}``; ``estimates`` stacks the three models'
-    estimates with a ``model`` column.  A grouping whose models cannot be fitted (e.g. a group with
+    ``{"group", "levels", "table", "fits", "estimates", "release"}``; ``estimates`` stacks the three
+    models' estimates with a ``model`` column; ``release`` (complete data, when a step is rejected):
+    the :func:`release_tests` of the first rejected model for the parameters that step constrains
+    (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items differ.  A grouping whose models cannot be fitted (e.g. a group with
     fewer respondents than items) gives ``{"group", "error"}`` instead, and the others still run."""
     from .waves import wave_levels
 
@@ -621,8 +679,16 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
             continue
         est = pd.concat([f.estimates.assign(model=name) for name, f in fits.items()], ignore_index=True)
         est = est[["model"] + [c for c in est.columns if c != "model"]]
+        release = None
+        failed = [m for m, v in zip(table["model"], table["verdict"]) if v == "rejected"]
+        if failed and missing == "listwise":
+            kind = {"metric": "=~", "scalar": "~1"}[failed[0]]
+            rt = release_tests(fits[failed[0]])
+            rt = rt[rt["op"] == kind].reset_index(drop=True)
+            rt["p.holm"] = _holm(rt["pvalue"].to_numpy(float))
+            release = rt.assign(model=failed[0])[["model"] + list(rt.columns)]
         runs.append({"group": col, "levels": fits["configural"].group_labels, "table": table, "fits": fits,
-                     "estimates": est})
+                     "estimates": est, "release": release})
     return runs
 
 

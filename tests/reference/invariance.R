@@ -7,6 +7,7 @@
 #   hs      Holzinger & Swineford (1939) by school, the lavaan tutorial's 3-factor model (listwise)
 #   ecsi    ECSI mobile-phone survey (../shared/datasets/ecsi_satisfaction.csv) by gender, 3 constructs
 #   hs_fiml Holzinger & Swineford by school with answers deleted by a fixed rule, missing = "ml"
+# plus, for the listwise cases, lavTestScore(scalar)$uni: the score test of releasing each equality constraint
 suppressPackageStartupMessages(library(lavaan))
 
 # minimal JSON writer (jsonlite is not installed here): lists -> objects/arrays, data frames -> arrays of
@@ -68,6 +69,14 @@ run_case <- function(model, data, group, missing = "listwise") {
       fit = as.list(setNames(as.numeric(fm), measures)),
       estimates = data.frame(lhs = pe$lhs, op = pe$op, rhs = pe$rhs, group = pe$group,
                              est = pe$est, se = pe$se))
+  }
+  # univariate score tests of releasing each equality constraint of the scalar model (expected information)
+  if (missing == "listwise") {
+    ts <- lavTestScore(fits$scalar)$uni
+    pt <- parTable(fits$scalar)
+    r <- match(ts$rhs, pt$plabel)
+    out$score <- data.frame(lhs = pt$lhs[r], op = pt$op[r], rhs = pt$rhs[r], group = pt$group[r],
+                            X2 = ts$X2, pvalue = ts$p.value)
   }
   lrt <- lavTestLRT(fits$configural, fits$metric, fits$scalar)
   out$lrt <- data.frame(model = c("configural", "metric", "scalar"), chisq = lrt$Chisq, df = lrt$Df,
