@@ -114,19 +114,19 @@ def test_second_make_does_nothing(built):
 
 def test_sem_only_parameter_reruns_only_sem_and_reports(built):
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     ran = [s for s in STAGES if f"running {s}" in r.stdout]
     assert ran == ["05_sem"], r.stdout
     assert "building report" in r.stdout
     prov = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
-    assert "bootstrap" in prov and "150" in prov          # the override is recorded in the report
+    assert "bootstrap" in prov and "300" in prov          # the override is recorded in the report
 
 
 def test_touching_params_rebuilds_the_report(built):
     proj, _ = built
     os.utime(proj / "params" / "demo.yaml")
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0 and "building report" in r.stdout
 
 
@@ -201,14 +201,14 @@ def test_fiml_rebuild_bootstraps_with_every_respondent(built):
     """sem_missing = fiml: 04 and 05 re-run, the SEM uses all 546 cleaned respondents, the
     bootstrap refits every resample by FIML, and the report says which missing-data method was used."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=sem_missing=fiml")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200", "SET=sem_missing=fiml")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert [s for s in STAGES if f"running {s}" in r.stdout] == ["04_factor_analysis", "05_sem"], r.stdout
     res = proj / "reports" / "demo" / "results"
     fit = json.loads((res / "sem_fit.json").read_text())
     assert fit["ntotal"] == 546
     boot = json.loads((res / "sem_bootstrap.json").read_text())
-    assert boot["n_requested"] == 100 and boot["n_ok"] >= 95
+    assert boot["n_requested"] == 200 and boot["n_ok"] >= 190
     for name, pop, est, lo, hi in _paths_vs_population(proj):
         assert lo < est < hi, name
         assert abs(est - pop) < 0.06, f"{name}: estimate {est:.3f} vs population {pop}"
@@ -219,7 +219,7 @@ def test_fiml_rebuild_bootstraps_with_every_respondent(built):
 def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
     """language=zh re-runs every stage; the PDF text holds the Chinese construct labels and headings."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=language=zh")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200", "SET=language=zh")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     text = subprocess.run(["pdftotext", str(proj / "reports" / "demo" / "report.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
@@ -237,7 +237,7 @@ def test_ecsi_study_runs_end_to_end_and_states_its_problems(built):
     what is wrong with this model on these data (standardized paths beyond 1, EXPE and QUAL hardly
     distinct, poor fit), in diagnostics.json and next to the estimates in the report."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=ecsi", "BOOTSTRAP=100")
+    r = _make(proj, "study", "STUDY=ecsi", "BOOTSTRAP=200")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     res = proj / "reports" / "ecsi" / "results"
     diags = json.loads((res / "diagnostics.json").read_text())

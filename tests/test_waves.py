@@ -109,3 +109,15 @@ def test_stack_wave_files(tmp_path):
     with pytest.raises(ValueError, match="already has a column 'q1'"):
         stack_wave_files({"x": str(a), "y": str(b)}, wave_column="q1")
     assert main(["stack", "--out", str(tmp_path / "x.csv"), f"W1={a}"]) == 2
+
+
+def test_unbounded_scale_gives_means():
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"w": ["a"] * 50 + ["b"] * 50, "x": np.r_[rng.normal(3, 1, 50), rng.normal(4, 1, 50)]})
+    idx, ch = wave_tables(d, "w", None, {"c": ["x"]}, None, None)
+    assert set(idx["measure"]) == {"mean"} and idx["estimate"].tolist() == pytest.approx(
+        [d.x[:50].mean(), d.x[50:].mean()])
+    r = ch.iloc[0]
+    assert r["measure"] == "mean" and r["change"] == pytest.approx(d.x[50:].mean() - d.x[:50].mean())
+    assert r["ci.lower"] < r["change"] < r["ci.upper"]
+    trend_chart(idx)

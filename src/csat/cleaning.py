@@ -482,6 +482,8 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
         if report.n_all_items_missing:
             d.append(Diagnostic("all_items_missing", "info", "items",
                                 f"{report.n_all_items_missing} respondent(s) answered no item."))
+        if hasattr(report, "diagnostics"):
+            d += [Diagnostic(x.code, x.severity, x.where, x.message) for x in report.diagnostics()]
     if result.n_raw:
         share = 1 - result.n_clean / result.n_raw
         if share > high_exclusion:

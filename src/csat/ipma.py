@@ -70,6 +70,18 @@ def default_target(constructs: Mapping[str, object], target: str | None = None) 
                      "set ipma.target in the params")
 
 
+def find_target(constructs: Mapping[str, object], target: str | None = None) -> str | None:
+    """:func:`default_target`, but ``None`` (instead of an error) when ``target`` is not given and
+    no construct is named like satisfaction — a study about something else (the Big Five,
+    political democracy) has no IPMA unless ``ipma.target`` names its outcome."""
+    try:
+        return default_target(constructs, target)
+    except ValueError:
+        if target is not None:
+            raise
+        return None
+
+
 def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], scale_min: float,
                       scale_max: float) -> pd.Series:
     """Performance of each construct: ``100 · (mean − min)/(max − min)`` of its construct score

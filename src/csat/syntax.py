@@ -29,14 +29,22 @@ import re
 import pandas as pd
 
 __all__ = ["ModelSyntaxError", "parse_model", "latent_names", "observed_names", "measurement_syntax",
-           "defined_names", "OPERATORS"]
+           "defined_names", "OPERATORS", "is_name", "NAME_RULE"]
 
 OPERATORS = ("=~", "~~", "~", ":=")
 _UNSUPPORTED = ("<~", "==", "<=", ">=", "|", "~*~", "%", "<", ">")
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+# A variable or label name: Unicode letters (Chinese included), digits, "_" and ".", not starting
+# with a digit -- what lavaan's parser accepts (``服务 =~ 服务1 + 服务2``).  ``\w`` is Unicode-aware.
+_NAME = re.compile(r"^(?:[^\W\d]|\.)[\w.]*$")
+NAME_RULE = "letters (any script, e.g. Chinese), digits, '_' and '.', not starting with a digit"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _ALLOWED_FUNCS = {"sqrt", "exp", "log", "abs"}
 COLUMNS = ["lhs", "op", "rhs", "label", "fixed", "free", "line"]
+
+
+def is_name(name: object) -> bool:
+    """True when ``name`` can be a variable or label name in the model syntax (see :data:`NAME_RULE`)."""
+    return isinstance(name, str) and bool(_NAME.match(name))
 
 
 class ModelSyntaxError(ValueError):
@@ -202,12 +210,13 @@ def measurement_syntax(constructs: dict[str, list[str]]) -> str:
     lines = []
     for name, items in constructs.items():
         if not _NAME.match(str(name)):
-            raise ModelSyntaxError(f"construct name {name!r} is not a valid lavaan name")
+            raise ModelSyntaxError(f"construct name {name!r} is not a valid lavaan name ({NAME_RULE})")
         items = list(items)
         if not items:
             raise ModelSyntaxError(f"construct {name!r} has no items")
         for it in items:
             if not _NAME.match(str(it)):
-                raise ModelSyntaxError(f"item name {it!r} of construct {name!r} is not a valid lavaan name")
+                raise ModelSyntaxError(f"item name {it!r} of construct {name!r} is not a valid lavaan name "
+                                       f"({NAME_RULE})")
         lines.append(f"{name} =~ " + " + ".join(items))
     return "\n".join(lines) + "\n"

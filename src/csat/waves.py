@@ -67,16 +67,20 @@ def _pairs(levels: list) -> list[tuple[object, object, str]]:
 def wave_index(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_min: float, scale_max: float,
                recommend: pd.Series | None = None, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Per wave: every construct's index (``measure = "index"``) with its 95% t-interval and, with a
-    recommend column, the NPS (``measure = "nps"``) with its Wald interval.  Columns
-    :data:`WAVE_INDEX_COLUMNS`."""
+    recommend column, the NPS (``measure = "nps"``) with its Wald interval.  On a scale without bounds
+    (``scale_min``/``scale_max`` None) the construct means instead (``measure = "mean"``, and the
+    changes in scale units).  Columns :data:`WAVE_INDEX_COLUMNS`."""
     labels = labels or {}
+    bounded = scale_min is not None and scale_max is not None
     rows = []
     for lv in levels:
         sel = (wave == lv).to_numpy()
         idx = D.construct_index(scores[sel], scale_min, scale_max)
+        pre = "index." if bounded else ""
         for _, r in idx.iterrows():
-            rows.append({"wave": lv, "measure": "index", "construct": r["construct"], "n": int(r["n"]),
-                         "estimate": r["index"], "ci.lower": r["index.ci.lower"], "ci.upper": r["index.ci.upper"],
+            rows.append({"wave": lv, "measure": "index" if bounded else "mean", "construct": r["construct"],
+                         "n": int(r["n"]), "estimate": r["index" if bounded else "mean"],
+                         "ci.lower": r[pre + "ci.lower"], "ci.upper": r[pre + "ci.upper"],
                          "label": labels.get(r["construct"], r["construct"])})
         if recommend is not None:
             x = recommend[sel].dropna()
@@ -124,20 +128,22 @@ def wave_changes(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_
     and z-test and the promoter/detractor share changes with two-proportion z-tests (family ``nps``);
     ``p.holm`` within each family.  Columns :data:`WAVE_CHANGE_COLUMNS`."""
     labels = labels or {}
-    k = 100.0 / (scale_max - scale_min)
+    bounded = scale_min is not None and scale_max is not None
+    k = 100.0 / (scale_max - scale_min) if bounded else 1.0
+    measure = "index" if bounded else "mean"
     rows = []
     for a, b, kind in _pairs(list(levels)):
         sa, sb = (wave == a).to_numpy(), (wave == b).to_numpy()
         for c in scores.columns:
             x, y = scores.loc[sa, c].dropna().to_numpy(float), scores.loc[sb, c].dropna().to_numpy(float)
-            base = {"measure": "index", "construct": c, "from": a, "to": b, "comparison": kind,
+            base = {"measure": measure, "construct": c, "from": a, "to": b, "comparison": kind,
                     "n.from": len(x), "n.to": len(y), "family": "index", "label": labels.get(c, c)}
             if len(x) < 2 or len(y) < 2:
                 rows.append({**base, "test": "welch_t"})
                 continue
             r = _welch_change(x, y, k)
-            rows.append({**base, "estimate.from": float(D.to_index(x.mean(), scale_min, scale_max)),
-                         "estimate.to": float(D.to_index(y.mean(), scale_min, scale_max)), "test": "welch_t", **r})
+            est = (lambda v: float(D.to_index(v, scale_min, scale_max))) if bounded else float
+            rows.append({**base, "estimate.from": est(x.mean()), "estimate.to": est(y.mean()), "test": "welch_t", **r})
         if recommend is None:
             continue
         ra, rb = recommend[sa].dropna(), recommend[sb].dropna()
@@ -187,7 +193,7 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
     construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out."""
     import matplotlib.pyplot as plt
 
-    d = index[index["measure"] == "index"]
+    d = index[index["measure"].isin(["index", "mean"])]
     waves = list(dict.fromkeys(d["wave"]))
     x = np.arange(len(waves))
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
@@ -211,9 +217,9 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
 def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
     """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment."""
     waves = list(dict.fromkeys(index["wave"]))
-    n = index[index["measure"] == "index"].groupby("wave", sort=False)["n"].max()
+    n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
     first, last = waves[0], waves[-1]
-    sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "nps"])]
+    sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "mean", "nps"])]
     if language == "zh":
         head = f"共 {len(waves)} 期（{'、'.join(f'{w}：n = {n.get(w, 0)}' for w in waves)}）。"
         if not len(sig):
@@ -235,7 +241,7 @@ def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en",
 def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
     """A warning for every wave with fewer than ``min_n`` respondents for a construct index."""
     out = []
-    d = index[index["measure"] == "index"]
+    d = index[index["measure"].isin(["index", "mean"])]
     for _, r in d[d["n"] < min_n].iterrows():
         out.append(Diagnostic("small_wave", "warning", f"wave {r['wave']}: {r['construct']}",
                               f"Only {r['n']} respondents have a {r['construct']} score in wave {r['wave']}; "
