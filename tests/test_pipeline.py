@@ -283,3 +283,46 @@ def test_ecsi_pls_study_builds_the_pls_report(built):
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     html = (proj / "reports" / "ecsi_pls" / "report.html").read_text(encoding="utf-8")
     assert "PLS path model" in html and "0–100 indices" in html and "Model fit (ML" not in html
+
+
+def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
+    """params/demo_waves.yaml (two simulated waves: SAT truly rises, item qual3 is non-invariant) through make:
+    the change tests find the SAT rise, the invariance across waves fails at the scalar step because of
+    qual3, the trend chart is drawn, and the index page compares it with the demo (shared constructs)."""
+    from csat.multigroup import INVARIANCE_COLUMNS
+    from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
+
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=50")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    out = proj / "reports" / "demo_waves"
+    for s in STAGES:
+        nb = nbformat.read(out / f"{s}.ipynb", as_version=4)
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                    if o.get("output_type") == "error"], s
+    res = out / "results"
+    assert _header(res / "waves.csv") == WAVE_CHANGE_COLUMNS
+    assert _header(res / "wave_index.csv") == WAVE_INDEX_COLUMNS
+    assert _header(res / "invariance.csv") == ["by"] + INVARIANCE_COLUMNS
+    changes = list(csv.DictReader(open(res / "waves.csv", encoding="utf-8")))
+    sat = next(c for c in changes if c["measure"] == "index" and c["construct"] == "SAT")
+    assert float(sat["p.holm"]) < 0.001 and float(sat["ci.lower"]) < 5.1 < float(sat["ci.upper"])
+    for c in changes:
+        if c["measure"] == "index" and c["construct"] not in ("SAT", "QUAL"):
+            assert float(c["p.holm"]) > 0.05, c["construct"]
+    inv = [row for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert [row["verdict"] for row in inv] == ["acceptable", "holds", "rejected"]
+    assert any(row["by"] == "channel" for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")))
+    rel = [row for row in csv.DictReader(open(res / "invariance_release.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert rel[0]["lhs"] == "qual3" and rel[0]["op"] == "~1" and float(rel[0]["p.holm"]) < 0.001
+    diags = json.loads((res / "diagnostics.json").read_text())
+    assert any(d["code"] == "noninvariance" and "wave" in d["where"] for d in diags)
+    assert (out / "figures" / "wave_trend.png").stat().st_size > 10_000
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Tracking: change of the indices" in page and "Measurement invariance across wave" in page
+    # the single-wave demo has neither section's results
+    assert not (proj / "reports" / "demo" / "results" / "waves.csv").exists()
+    assert not (proj / "reports" / "demo" / "results" / "invariance.csv").exists()
+    idx = (proj / "reports" / "index.html").read_text(encoding="utf-8")
+    table = idx[idx.index('id="comparison"'):].split("</table>")[0]
+    assert 'data-study="demo"' in table and 'data-study="demo_waves"' in table and ">SAT<" in table
