@@ -169,6 +169,8 @@ class IPMASpec(_Strict):
 class PLSOptions(_Strict):
     missing: Literal["mean", "listwise"] = Field(
         "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+
+
 class InvarianceSpec(_Strict):
     group: str = Field(description="Grouping column for the measurement-invariance tests (multi-group CFA).")
 
