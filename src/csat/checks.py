@@ -137,7 +137,16 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
     key = "model" if p.model else "model_template" if p.model_template else "constructs"
     cols = [str(c) for c in columns]
     if str(getattr(p, "estimator", "ml") or "ml").lower() != "ml":
-        return                      # another estimator (PLS) checks its own model; the ML checks do not apply
+        from . import pls           # PLS: blocks and paths only, every indicator a column of the data
+
+        try:
+            ps = pls.pls_spec(spec.syntax)
+        except syntax.ModelSyntaxError as err:
+            raise _model_error(params_path, key, f"(estimator: pls) {err}") from None
+        absent = [i for i in ps.items if i not in cols]
+        if absent:
+            raise _model_error(params_path, key, f"(estimator: pls) indicator(s) {absent} are not columns of the data")
+        return                      # the ML checks below do not apply
     try:
         table = syntax.parse_model(spec.syntax)
     except syntax.ModelSyntaxError as err:

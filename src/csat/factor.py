@@ -384,7 +384,7 @@ def _projected_gradient(psi: np.ndarray, grad: np.ndarray, lo: float = PSI_MIN, 
     return g
 
 
-def _bound_converged(psi: np.ndarray, grad: np.ndarray, tol: float = 1e-6) -> bool:
+def _bound_converged(psi: np.ndarray, grad: np.ndarray, tol: float = 1e-5) -> bool:
     """Convergence of a bounded extraction judged at the solution itself (the first-order
     Karush–Kuhn–Tucker condition): the projected gradient vanishes, ``max |P(∇f)| ≤ tol``.
 

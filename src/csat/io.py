@@ -907,7 +907,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         raise DataError(f"{dp}: " + "; ".join(parts) + more + "." + hint)
     vlabels = meta.get("value_labels", {})
     group_labels = {}
-    for g in params.groups:
+    for g in params.grouping_columns:
         if g in out.columns:
             continue
         labs = vlabels.get(g)

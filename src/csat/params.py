@@ -166,6 +166,30 @@ class IPMASpec(_Strict):
     target: str | None = None
 
 
+class PLSOptions(_Strict):
+    missing: Literal["mean", "listwise"] = Field(
+        "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+
+
+class InvarianceSpec(_Strict):
+    group: str = Field(description="Grouping column for the measurement-invariance tests (multi-group CFA).")
+
+
+class WavesSpec(_Strict):
+    column: str = Field(description="Wave column of a tracking study.")
+    order: list[str | int] | None = Field(None, description="The waves in time order (default: sorted levels).")
+
+    @field_validator("order")
+    @classmethod
+    def _order(cls, v):
+        if v is not None:
+            if len(v) < 2:
+                raise ValueError("a tracking study needs at least 2 waves")
+            if len({str(x) for x in v}) != len(v):
+                raise ValueError(f"waves listed twice: {v}")
+        return v
+
+
 class ItemLabel(_Strict):
     en: str | None = None
     zh: str | None = None
@@ -192,9 +216,14 @@ class StudyParams(_Strict):
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
+    estimator: Literal["ml", "pls"] = Field(
+        "ml", description="05_sem: covariance-based maximum likelihood (ml) or PLS path modeling (pls).")
+    pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: Int = Field(1000, ge=0)
     seed: Int = 2024
+    invariance: InvarianceSpec | None = None
+    waves: WavesSpec | None = None
 
     @field_validator("bootstrap")
     @classmethod
@@ -234,6 +263,12 @@ class StudyParams(_Strict):
                                  f"use {NAME_RULE} (rename the column)")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
+        if self.model is not None:
+            _check_model_for_estimator(self.model, self.estimator)
+        for key, col in (("invariance.group", self.invariance and self.invariance.group),
+                         ("waves.column", self.waves and self.waves.column)):
+            if col and col in items:
+                raise ValueError(f"{key}: {col!r} is an item; give a grouping column")
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         from .checks import cross_check_roles  # local import: checks imports this module
@@ -268,6 +303,12 @@ class StudyParams(_Strict):
         return lab.en or lab.zh or item
 
     @property
+    def grouping_columns(self) -> list[str]:
+        """Categorical columns kept for analysis: ``groups``, ``invariance.group`` and ``waves.column``."""
+        extra = [c for c in (self.invariance and self.invariance.group, self.waves and self.waves.column) if c]
+        return list(dict.fromkeys(list(self.groups) + extra))
+
+    @property
     def data_columns(self) -> list[str]:
         """Every column the study names in the data file."""
         cols = list(self.items) + list(self.groups)
@@ -275,7 +316,28 @@ class StudyParams(_Strict):
             if c:
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
+        cols += self.grouping_columns
         return list(dict.fromkeys(cols))
+
+
+def _check_model_for_estimator(model: str, estimator: str) -> None:
+    """``model`` must suit ``estimator``: formative blocks (``<~``) need PLS; PLS takes only blocks
+    and paths (see :func:`csat.pls.pls_spec`).  Syntax errors are left to the stages that parse it."""
+    from .syntax import ModelSyntaxError, parse_model
+
+    try:
+        table = parse_model(model)
+    except ModelSyntaxError:
+        return
+    if estimator == "ml" and (table["op"] == "<~").any():
+        raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
+    if estimator == "pls":
+        from .pls import pls_spec
+
+        try:
+            pls_spec(table)
+        except ModelSyntaxError as err:
+            raise ValueError(f"model (estimator: pls): {err}") from None
 
 
 def suggest(name: str, choices) -> str:
@@ -511,7 +573,9 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "groups" if c in p.groups else
                    "data.id" if c == p.data.id else
                    "data.duration" if c == p.data.duration else
-                   "recommend" if c == p.recommend else "cleaning.attention_checks")
+                   "recommend" if c == p.recommend else
+                   "invariance.group" if p.invariance and c == p.invariance.group else
+                   "waves.column" if p.waves and c == p.waves.column else "cleaning.attention_checks")
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
         if len(missing) == len(p.data_columns) and len(missing) > 3:
             head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
@@ -523,3 +587,20 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
     from .checks import check_model  # local import: checks imports this module
 
     check_model(p, params_path, columns)
+    if p.waves is not None and p.waves.order is not None:
+        check_wave_levels(p, dp, params_path)
+
+
+def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
+    """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
+    from . import io as csat_io
+
+    raw, _ = csat_io.read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    if p.data.rename:
+        raw.columns = csat_io.apply_rename(data_path, list(raw.columns), p.data.rename)
+    present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})
+    absent = [o for o in p.waves.order if str(o) not in present]
+    if absent:
+        raise ParamsError(f"{params_path}: key 'waves.order': wave(s) {absent} do not occur in column "
+                          f"{p.waves.column!r} of {data_path.name} (waves there: {present})"
+                          f"{suggest(str(absent[0]), present)}")

@@ -896,7 +896,9 @@ def study_summary(root: str | Path, study: str) -> dict:
     cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
     target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
     cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
-    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target, cons)
+    # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
+    scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
+    construct, idx = satisfaction_index(scores, target, cons)
     label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]
@@ -943,6 +945,67 @@ def build_state(root: str | Path, study: str) -> dict:
             "time": st.get("time")}
 
 
+def study_comparison(root: str | Path, studies: list[str]) -> dict:
+    """The comparison table of the index page: every built study that shares construct names with
+    another built study, with its n, the date its descriptives were built and the 0–100 index of
+    every shared construct (from ``results/construct_scores.csv``).
+
+    Returns ``{"constructs": [{"name", "label"}], "rows": [{"study", "title", "n", "date", "cells":
+    [{"text", "sort", "ci"}]}]}``; constructs in order of first appearance, a study without a
+    construct gets ``"–"`` there.  Empty when fewer than two studies share a construct.
+    """
+    import pandas as pd
+
+    root = Path(root)
+    per: dict[str, dict] = {}
+    labels: dict[str, str] = {}
+    for s in studies:
+        d = root / "reports" / s
+        f = d / "results" / "construct_scores.csv"
+        if not f.is_file():
+            continue
+        try:
+            df = pd.read_csv(f)
+        except Exception as err:  # pandas raises several parser errors
+            raise ReportError(f"{f}: cannot read ({err})") from None
+        if not {"construct", "index"} <= set(df.columns):
+            continue
+        raw = _study_params(root, s)
+        cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
+        for c in df["construct"].astype(str):
+            spec = cons.get(c) if isinstance(cons.get(c), dict) else {}
+            labels.setdefault(c, str(spec.get("label") or c))
+        info = read_runinfo(d).get("02_descriptives", {})
+        date = str(info.get("finished") or "")[:10] or _dt.date.fromtimestamp(f.stat().st_mtime).isoformat()
+        n = (_read_json(d / "results" / "cleaning.json", {}) or {}).get("n_clean")
+        per[s] = {"title": str(raw.get("title") or ""), "n": n, "date": date,
+                  "index": {str(r["construct"]): r for _, r in df.iterrows()}}
+    count: dict[str, int] = {}
+    for v in per.values():
+        for c in v["index"]:
+            count[c] = count.get(c, 0) + 1
+    shared = [c for c in dict.fromkeys(c for v in per.values() for c in v["index"]) if count[c] >= 2]
+    rows = []
+    for s, v in per.items():
+        if not any(c in v["index"] for c in shared):
+            continue
+        cells = []
+        for c in shared:
+            r = v["index"].get(c)
+            val = None if r is None else pd.to_numeric(pd.Series([r["index"]]), errors="coerce").iloc[0]
+            if val is None or pd.isna(val):
+                cells.append({"text": "–", "sort": "", "ci": ""})
+                continue
+            lo, hi = (r.get("index.ci.lower"), r.get("index.ci.upper")) if hasattr(r, "get") else (None, None)
+            ci = f"95% CI [{_fmt(lo, 1)}, {_fmt(hi, 1)}], n = {r.get('n', '')}" if lo is not None and hi is not None else ""
+            cells.append({"text": _fmt(float(val), 1), "sort": f"{float(val):.6f}", "ci": ci})
+        rows.append({"study": s, "title": v["title"], "n": "–" if v["n"] is None else str(v["n"]),
+                     "date": v["date"], "cells": cells})
+    if len(rows) < 2:
+        return {"constructs": [], "rows": []}
+    return {"constructs": [{"name": c, "label": labels.get(c, c)} for c in shared], "rows": rows}
+
+
 def built_studies(root: str | Path) -> list[str]:
     """Folders under ``reports/`` that hold a report.html, a results/ folder or a build status, sorted."""
     rep = Path(root) / "reports"
@@ -958,9 +1021,11 @@ def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path
     """Write ``reports/index.html`` listing every built study; return its path."""
     root = Path(root)
     now = now or _dt.datetime.now().astimezone()
-    studies = [study_summary(root, s) for s in built_studies(root)]
+    names = built_studies(root)
+    studies = [study_summary(root, s) for s in names]
     page = _jinja_env().get_template("studies.html.j2").render(
-        css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies)
+        css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies,
+        comparison=study_comparison(root, names))
     return _publish(atomic_write_text(root / "reports" / "index.html", page))
 
 

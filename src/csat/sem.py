@@ -481,6 +481,10 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     A model with negative degrees of freedom raises :class:`ModelError` (not identified).
     """
     table = parse_model(model) if isinstance(model, str) else model.copy()
+    form = table[table["op"] == "<~"]
+    if len(form):
+        raise ModelError(f"line {form['line'].iloc[0]}: '{form['lhs'].iloc[0]} <~ ...' is a formative (composite) "
+                         "block, which maximum likelihood does not estimate; use estimator: pls (PLS-SEM) or =~")
     lat = latent_names(table)
     ov = observed_names(table)
     avail = [str(c) for c in observed_names_available]

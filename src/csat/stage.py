@@ -133,6 +133,30 @@ class Stage:
                      f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption>'
                      "</figure>"))
 
+    def markdown(self, text: str):
+        """Show markdown text written by the notebook (headings and explanations of one branch)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+    def estimator_cells(self):
+        """Register the cell magic ``%%estimator ml`` / ``%%estimator pls``: the cell runs only when
+        the study's ``estimator`` is the one named (05_sem holds both branches)."""
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is None:
+            return
+
+        def estimator(line: str, cell: str):
+            want = line.strip()
+            if want not in ("ml", "pls"):
+                raise ValueError(f"%%estimator needs 'ml' or 'pls', not {want!r}")
+            if self.params.estimator == want:
+                exec(compile(cell, f"<{self.name} cell>", "exec"), ip.user_ns)
+
+        ip.register_magic_function(estimator, magic_kind="cell", magic_name="estimator")
+
     def say(self, text: str):
         """Show a generated paragraph (plain text, escaped)."""
         from IPython.display import HTML, display
