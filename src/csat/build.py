@@ -7,7 +7,7 @@
 2. writes, under ``reports/<study>/.build/``, only when their content changes:
 
    - ``papermill.yaml``: the notebooks' parameters (``params_file`` and ``overrides``);
-   - ``stage-01_cleaning.json`` … ``stage-05_sem.json``: the effective parameters each
+   - ``stage-01_cleaning.json`` … ``stage-06_drivers_segments.json``: the effective parameters each
      stage reads, so that Make re-runs a stage only when *its* parameters change
      (changing ``bootstrap`` re-runs 05 and the reports, not 01–04);
    - ``deps.mk``: the raw data file, so the study depends on it.
@@ -32,13 +32,16 @@ STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                     "item_labels", "reverse", "groups", "recommend", "cleaning"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma"],
+                        "recommend", "ipma", "weights"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
                "sem_missing", "ipma", "bootstrap", "seed", "thresholds"],
+    "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
+                            "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
+                            "seed"],
 }
 
 

@@ -93,6 +93,65 @@ class IPMASpec(_Strict):
     target: str | None = None
 
 
+class WeightsSpec(_Strict):
+    """Survey weights: a given weight column and/or raking to population shares (``survey::rake``)."""
+    column: str | None = Field(None, description="Column holding given (design) weights.")
+    rake: dict[str, dict[str | int, float]] | None = Field(
+        None, description="variable -> {level: population share}; shares of a variable sum to 1.")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.column is None and not self.rake:
+            raise ValueError("give weights.column, weights.rake or both")
+        for var, shares in (self.rake or {}).items():
+            if not shares:
+                raise ValueError(f"weights.rake.{var}: give at least one level with its share")
+            if any(v < 0 for v in shares.values()):
+                raise ValueError(f"weights.rake.{var}: shares must not be negative")
+            tot = sum(shares.values())
+            if abs(tot - 1) > 1e-6:
+                raise ValueError(f"weights.rake.{var}: the shares sum to {tot:.6g}, not 1")
+        return self
+
+
+class DriversSpec(_Strict):
+    target: str | None = Field(None, description="Construct or item to explain [the satisfaction construct].")
+    predictors: list[str] | None = Field(None, description="Constructs or items [the other constructs].")
+    bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples for the LMG intervals.")
+
+
+class SegmentsSpec(_Strict):
+    k: int | Literal["auto"] = "auto"
+    method: Literal["kmeans", "ward", "gmm"] = "kmeans"
+    on: list[str] | None = Field(None, description="Constructs to cluster on [all].")
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v):
+        if v != "auto" and not 2 <= v <= 20:
+            raise ValueError("k must be auto or a whole number from 2 to 20")
+        return v
+
+
+class KanoFeature(_Strict):
+    functional: str
+    dysfunctional: str
+
+
+class ServqualDimension(_Strict):
+    expectation: list[str]
+    perception: list[str]
+
+    @model_validator(mode="after")
+    def _pairs(self):
+        if not self.expectation:
+            raise ValueError("give at least one expectation/perception pair")
+        if len(self.expectation) != len(self.perception):
+            raise ValueError(f"{len(self.expectation)} expectation items but {len(self.perception)} perception items; "
+                             "they are paired by position")
+        return self
+
+
 class ItemLabel(_Strict):
     en: str | None = None
     zh: str | None = None
@@ -122,6 +181,11 @@ class StudyParams(_Strict):
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: int = Field(1000, ge=0)
     seed: int = 2024
+    weights: WeightsSpec | None = None
+    drivers: DriversSpec | None = None
+    segments: SegmentsSpec | None = None
+    kano: dict[str, KanoFeature] | None = None
+    servqual: dict[str, ServqualDimension] | None = None
 
     @field_validator("study")
     @classmethod
@@ -143,7 +207,38 @@ class StudyParams(_Strict):
             raise ValueError("give either model or model_template, not both")
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
+        self._check_drivers_segments()
         return self
+
+    def _check_drivers_segments(self) -> None:
+        names = list(self.constructs) + self.items
+        if self.drivers is not None:
+            for key, v in [("target", self.drivers.target)] + [("predictors", x) for x in self.drivers.predictors or []]:
+                if v is not None and v not in names:
+                    raise ValueError(f"drivers.{key}: {v!r} is not a construct or item{suggest(v, names)}")
+        if self.segments is not None:
+            for c in self.segments.on or []:
+                if c not in self.constructs:
+                    raise ValueError(f"segments.on: {c!r} is not a construct{suggest(c, list(self.constructs))}")
+
+    @property
+    def extra_columns(self) -> dict[str, str]:
+        """Columns read by 02/06 beyond the cleaned data: column -> the params key naming it."""
+        out: dict[str, str] = {}
+        if self.weights is not None:
+            if self.weights.column:
+                out[self.weights.column] = "weights.column"
+            for v in self.weights.rake or {}:
+                out.setdefault(v, f"weights.rake.{v}")
+        for f, spec in (self.kano or {}).items():
+            out.setdefault(spec.functional, f"kano.{f}.functional")
+            out.setdefault(spec.dysfunctional, f"kano.{f}.dysfunctional")
+        for d, spec in (self.servqual or {}).items():
+            for c in spec.expectation:
+                out.setdefault(c, f"servqual.{d}.expectation")
+            for c in spec.perception:
+                out.setdefault(c, f"servqual.{d}.perception")
+        return out
 
     # -- convenience -----------------------------------------------------------------
     @property
@@ -179,6 +274,7 @@ class StudyParams(_Strict):
             if c:
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
+        cols += list(self.extra_columns)
         return list(dict.fromkeys(cols))
 
 
@@ -306,6 +402,8 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "groups" if c in p.groups else
                    "data.id" if c == p.data.id else
                    "data.duration" if c == p.data.duration else
-                   "recommend" if c == p.recommend else "cleaning.attention_checks")
+                   "recommend" if c == p.recommend else
+                   "cleaning.attention_checks" if c in p.cleaning.attention_checks else
+                   p.extra_columns.get(c, "cleaning.attention_checks"))
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
         raise ParamsError(f"{params_path}: " + "; ".join(where))
