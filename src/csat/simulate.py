@@ -92,7 +92,13 @@ South .26, East .25, West .22), ``channel`` (store .55, online .30, app .15), ``
 the items, an attention check ``attn`` ("please answer 3", placed after the quality block), and
 ``nps`` (0-10 likelihood to recommend: ``clip(round(7 + 2 r), 0, 10)`` with
 ``r = 0.45 SAT + 0.35 LOY + e`` standardized; missing for break-offs).  Demographics are
-independent of the answers.
+independent of the answers.  The last 20 columns (:func:`simulate_extras`, their own random stream
+``default_rng([seed, 6])``, so all columns above are the same with or without them) are four Kano
+feature pairs ``kano_<f>_f``/``kano_<f>_d`` (answers 1-5; true categories selfcheckout A,
+delivery O, cleanliness M, app I) and three SERVQUAL dimensions of two expectation/perception
+pairs ``sq_<d><i>_e``/``_p`` (1-10; true gaps before rounding tangibles 0, reliability -1,
+responsiveness -0.5), 2 % blank.  :func:`simulate_segments` draws samples made of k segments
+with known membership (for the clustering tests; the demo's constructs have no segments).
 
 Injected defects (counts ``round(rate * n)``; each defective respondent violates exactly one
 cleaning rule, so the cleaning's exclusion counts in the fixed rule order equal
