@@ -69,6 +69,7 @@ study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
 	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)"
 	@$(MAKE) --no-print-directory study-build STUDY=$(STUDY)
+	@$(PY) -m csat.build finished --study $(STUDY)
 
 all: setup
 	@for p in params/*.yaml; do s=$$(basename $$p .yaml); $(MAKE) --no-print-directory study STUDY=$$s || exit 1; done
@@ -77,15 +78,18 @@ all: setup
 -include $(BUILD)/deps.mk
 
 NB = $(OUT)/$(1).ipynb
-# papermill runs a stage; on failure Make deletes the half-written notebook (.DELETE_ON_ERROR)
-# and we say which notebook failed (papermill names the cell).
+# papermill runs a stage; on failure `csat.build failed` records the notebook's error in
+# .build/status.json and removes what this stage and the later ones wrote (and the report);
+# Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
 define run_stage
 	@mkdir -p $(OUT)
 	@echo "[$(STUDY)] running $(1)"
 	@$(VENV)/bin/papermill --no-progress-bar --log-level WARNING --cwd . -k python3 \
 	    -f $(BUILD)/papermill.yaml notebooks/$(1).ipynb $(OUT)/$(1).ipynb \
-	  || { echo "error: notebook notebooks/$(1).ipynb failed for study $(STUDY) (the failing cell is shown above)"; rm -f $(OUT)/$(1).ipynb; exit 1; }
-	@$(VENV)/bin/jupyter nbconvert --log-level WARN --to html $(OUT)/$(1).ipynb --output $(1).html >/dev/null
+	  || { echo "error: notebook notebooks/$(1).ipynb failed for study $(STUDY) (the failing cell is shown above)"; \
+	       $(PY) -m csat.build failed --study $(STUDY) --stage $(1); rm -f $(OUT)/$(1).ipynb; exit 1; }
+	@$(VENV)/bin/jupyter nbconvert --log-level WARN --to html $(OUT)/$(1).ipynb --output $(1).html >/dev/null \
+	  || { $(PY) -m csat.build failed --study $(STUDY) --stage $(1) --message "nbconvert could not write $(1).html"; exit 1; }
 endef
 
 # papermill.yaml (params file + overrides) is not a prerequisite: each stage depends on its own stamp,
@@ -109,7 +113,8 @@ STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
-	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml
+	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml \
+	  || { $(PY) -m csat.build failed --study $(STUDY) --stage report; exit 1; }
 
 reports/index.html: $(OUT)/report.html
 	@$(PY) -m csat.report index

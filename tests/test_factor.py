@@ -190,6 +190,44 @@ def test_minres_gradient_is_exact(R):
         np.testing.assert_allclose(factor._minres_grad(psi, R[0], k), num, atol=1e-6)
 
 
+def test_ml_gradient_is_exact(R):
+    psi = np.random.default_rng(4).uniform(0.2, 0.8, 9)
+    for k in (1, 3):
+        num = optimize.approx_fprime(psi, factor._ml_obj, 1e-7, R[0], k)
+        np.testing.assert_allclose(factor._ml_grad(psi, R[0], k), num, atol=1e-5)
+
+
+def test_convergence_is_judged_at_the_solution_not_by_the_optimiser(monkeypatch):
+    """A Heywood solution (ψ at the bound .005, gradient pointing out of the box, zero projected
+    gradient) has converged even when L-BFGS-B ends its line search 'abnormally', as it does with
+    some BLAS kernels (AMD EPYC, OpenBLAS runtime dispatch); a point with a non-zero projected
+    gradient has not."""
+    assert factor._bound_converged(np.array([0.005, 0.4, 0.4]), np.array([0.04, 1e-9, -1e-9]))
+    assert not factor._bound_converged(np.array([0.005, 0.4, 0.4]), np.array([-0.04, 0.0, 0.0]))
+    assert not factor._bound_converged(np.array([0.2, 0.4, 0.4]), np.array([1e-3, 0.0, 0.0]))
+    assert factor._bound_converged(np.array([1.0, 0.4]), np.array([-0.3, 0.0]))
+    real = factor.optimize.minimize
+
+    def abnormal(*args, **kwargs):             # same solution, but the optimiser reports failure
+        res = real(*args, **kwargs)
+        res.success, res.message = False, "ABNORMAL: "
+        return res
+
+    monkeypatch.setattr(factor.optimize, "minimize", abnormal)
+    R = np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])
+    for m in ("minres", "ml"):
+        assert [x.code for x in factor.efa(R, 1, method=m, items=["a", "b", "c"])["diagnostics"]] == ["efa_heywood"]
+
+    def stopped_early(fun, x0, *args, **kwargs):  # an optimiser that gives up at the start
+        res = real(fun, x0, *args, **{**kwargs, "options": {"maxiter": 1}})
+        res.x = np.asarray(x0, float)
+        return res
+
+    monkeypatch.setattr(factor.optimize, "minimize", stopped_early)
+    codes = [x.code for x in factor.efa(R, 1, method="ml", items=["a", "b", "c"])["diagnostics"]]
+    assert "efa_nonconvergence" in codes
+
+
 def test_efa_diagnostics():
     R = np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])    # one factor: λ1² = .8·.8/.5 > 1
     for m in ("minres", "ml", "principal"):
@@ -305,9 +343,13 @@ def test_construct_check_finds_mismatch_and_cross_loading(R):
     assert [d.where for d in diags if d.code == "cross_loading"] == ["x9"]     # x9 loads .38 on visual
     _, diags = factor.construct_check(fa["loadings"], dict(HS_CONSTRUCTS, x4="visual"))
     assert [d.where for d in diags if d.code == "efa_mismatch"] == ["x4"]
-    four = dict(HS_CONSTRUCTS, x7="other", x8="other", x9="other2")
+    mixed = dict(HS_CONSTRUCTS, x3="mixed", x6="mixed")
+    _, diags = factor.construct_check(fa["loadings"], mixed)
+    assert "mixed" in [d.where for d in diags if d.code == "efa_mismatch"]    # no factor of its own
+    four = dict(HS_CONSTRUCTS, x7="other", x8="other", x9="other2")         # other2: a single item
     _, diags = factor.construct_check(fa["loadings"], four)
-    assert "other2" in [d.where for d in diags if d.code == "efa_mismatch"]   # no factor of its own
+    single = [d for d in diags if d.code == "efa_mismatch"]
+    assert [(d.where, d.severity) for d in single] == [("x9", "info")]        # one item forms no factor
 
 
 def test_summary_text(hs):

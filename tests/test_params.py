@@ -30,7 +30,7 @@ model: |
   SAT =~ sat1 + sat2 + sat3
   LOY =~ loy1 + loy2
   LOY ~ SAT
-bootstrap: 100
+bootstrap: 200
 seed: 1
 """
 
@@ -60,8 +60,8 @@ def test_language_picks_chinese_label(tmp_path):
 
 
 def test_overrides_apply_dotted_keys(tmp_path):
-    p = load_params(make_study(tmp_path), parse_overrides("bootstrap=7 efa.n_factors=2 cleaning.straightlining=false"))
-    assert p.bootstrap == 7 and p.efa.n_factors == 2 and p.cleaning.straightlining is False
+    p = load_params(make_study(tmp_path), parse_overrides("bootstrap=300 efa.n_factors=2 cleaning.straightlining=false"))
+    assert p.bootstrap == 300 and p.efa.n_factors == 2 and p.cleaning.straightlining is False
 
 
 def _err(tmp_path, text=GOOD, header=None, overrides=None) -> str:
@@ -72,7 +72,7 @@ def _err(tmp_path, text=GOOD, header=None, overrides=None) -> str:
 
 
 def test_unknown_top_level_key_is_named_with_suggestion(tmp_path):
-    msg = _err(tmp_path, GOOD.replace("bootstrap: 100", "bootstrapp: 100"))
+    msg = _err(tmp_path, GOOD.replace("bootstrap: 200", "bootstrapp: 200"))
     assert "mini.yaml" in msg and "unknown key 'bootstrapp'" in msg and "did you mean 'bootstrap'" in msg
 
 
@@ -82,7 +82,7 @@ def test_unknown_nested_key_is_named(tmp_path):
 
 
 def test_wrong_type_is_named(tmp_path):
-    msg = _err(tmp_path, GOOD.replace("bootstrap: 100", "bootstrap: many"))
+    msg = _err(tmp_path, GOOD.replace("bootstrap: 200", "bootstrap: many"))
     assert "key 'bootstrap'" in msg
 
 

@@ -145,19 +145,19 @@ def test_second_make_does_nothing(built):
 
 def test_sem_only_parameter_reruns_only_sem_and_reports(built):
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     ran = [s for s in STAGES if f"running {s}" in r.stdout]
     assert ran == ["05_sem"], r.stdout
     assert "building report" in r.stdout
     prov = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
-    assert "bootstrap" in prov and "150" in prov          # the override is recorded in the report
+    assert "bootstrap" in prov and "300" in prov          # the override is recorded in the report
 
 
 def test_touching_params_rebuilds_the_report(built):
     proj, _ = built
     os.utime(proj / "params" / "demo.yaml")
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=150")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=300")
     assert r.returncode == 0 and "building report" in r.stdout
 
 
@@ -232,14 +232,14 @@ def test_fiml_rebuild_bootstraps_with_every_respondent(built):
     """sem_missing = fiml: 04 and 05 re-run, the SEM uses all 546 cleaned respondents, the
     bootstrap refits every resample by FIML, and the report says which missing-data method was used."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=sem_missing=fiml")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200", "SET=sem_missing=fiml")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert [s for s in STAGES if f"running {s}" in r.stdout] == ["04_factor_analysis", "05_sem"], r.stdout
     res = proj / "reports" / "demo" / "results"
     fit = json.loads((res / "sem_fit.json").read_text())
     assert fit["ntotal"] == 546
     boot = json.loads((res / "sem_bootstrap.json").read_text())
-    assert boot["n_requested"] == 100 and boot["n_ok"] >= 95
+    assert boot["n_requested"] == 200 and boot["n_ok"] >= 190
     for name, pop, est, lo, hi in _paths_vs_population(proj):
         assert lo < est < hi, name
         assert abs(est - pop) < 0.06, f"{name}: estimate {est:.3f} vs population {pop}"
@@ -250,7 +250,7 @@ def test_fiml_rebuild_bootstraps_with_every_respondent(built):
 def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
     """language=zh re-runs every stage; the PDF text holds the Chinese construct labels and headings."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=100", "SET=language=zh")
+    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200", "SET=language=zh")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     text = subprocess.run(["pdftotext", str(proj / "reports" / "demo" / "report.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
@@ -268,7 +268,7 @@ def test_ecsi_study_runs_end_to_end_and_states_its_problems(built):
     what is wrong with this model on these data (standardized paths beyond 1, EXPE and QUAL hardly
     distinct, poor fit), in diagnostics.json and next to the estimates in the report."""
     proj, _ = built
-    r = _make(proj, "study", "STUDY=ecsi", "BOOTSTRAP=100")
+    r = _make(proj, "study", "STUDY=ecsi", "BOOTSTRAP=200")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     res = proj / "reports" / "ecsi" / "results"
     diags = json.loads((res / "diagnostics.json").read_text())
@@ -279,3 +279,81 @@ def test_ecsi_study_runs_end_to_end_and_states_its_problems(built):
     html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "untrustworthy" in html
+
+
+def test_ecsi_pls_study_builds_the_pls_report(built):
+    """`make study STUDY=ecsi_pls`: 05_sem takes the PLS branch; its results equal seminr 0.2.1's
+    (tests/reference/pls_seminr.json) and the report shows the PLS tables, not the ML ones."""
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=ecsi_pls", "BOOTSTRAP=200")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    res = proj / "reports" / "ecsi_pls" / "results"
+    ref = json.loads((ROOT / "tests" / "reference" / "pls_seminr.json").read_text(encoding="utf-8"))["ecsi"]
+    assert not (res / "sem_fit.json").exists()
+    assert _header(res / "pls_estimates.csv")[:9] == ["lhs", "op", "rhs", "est", "se", "t", "pvalue", "ci.lower",
+                                                       "ci.upper"]
+    assert _header(res / "csi_index.csv") == ["construct", "index", "ci.lower", "ci.upper"]
+    with open(res / "pls_estimates.csv", newline="", encoding="utf-8") as fh:
+        est = {(row["lhs"], row["op"], row["rhs"]): float(row["est"]) for row in csv.DictReader(fh)}
+    for p in ref["paths"]:
+        assert abs(est[(p["to"], "~", p["from"])] - p["est"]) < 1e-8
+    for c, d in ref["loadings"].items():
+        for it, v in d.items():
+            assert abs(est[(c, "=~", it)] - v) < 1e-8
+            assert abs(est[(c, "<~", it)] - ref["weights"][c][it]) < 1e-8
+    with open(res / "csi_index.csv", newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            assert abs(float(row["index"]) - ref["index"][row["construct"]]) < 1e-8
+            assert float(row["ci.lower"]) < float(row["index"]) < float(row["ci.upper"])
+    with open(res / "pls_quality.csv", newline="", encoding="utf-8") as fh:
+        q = {row["construct"]: row for row in csv.DictReader(fh)}
+    for c, v in ref["r2"].items():
+        assert abs(float(q[c]["r2"]) - v["r2"]) < 1e-8
+    assert json.loads((res / "pls_bootstrap.json").read_text())["n_ok"] == 200
+    nb = nbformat.read(proj / "reports" / "ecsi_pls" / "05_sem.ipynb", as_version=4)
+    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    html = (proj / "reports" / "ecsi_pls" / "report.html").read_text(encoding="utf-8")
+    assert "PLS path model" in html and "0–100 indices" in html and "Model fit (ML" not in html
+
+
+def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
+    """params/demo_waves.yaml (two simulated waves: SAT truly rises, item qual3 is non-invariant) through make:
+    the change tests find the SAT rise, the invariance across waves fails at the scalar step because of
+    qual3, the trend chart is drawn, and the index page compares it with the demo (shared constructs)."""
+    from csat.multigroup import INVARIANCE_COLUMNS
+    from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
+
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=50")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    out = proj / "reports" / "demo_waves"
+    for s in STAGES:
+        nb = nbformat.read(out / f"{s}.ipynb", as_version=4)
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                    if o.get("output_type") == "error"], s
+    res = out / "results"
+    assert _header(res / "waves.csv") == WAVE_CHANGE_COLUMNS
+    assert _header(res / "wave_index.csv") == WAVE_INDEX_COLUMNS
+    assert _header(res / "invariance.csv") == ["by"] + INVARIANCE_COLUMNS
+    changes = list(csv.DictReader(open(res / "waves.csv", encoding="utf-8")))
+    sat = next(c for c in changes if c["measure"] == "index" and c["construct"] == "SAT")
+    assert float(sat["p.holm"]) < 0.001 and float(sat["ci.lower"]) < 5.1 < float(sat["ci.upper"])
+    for c in changes:
+        if c["measure"] == "index" and c["construct"] not in ("SAT", "QUAL"):
+            assert float(c["p.holm"]) > 0.05, c["construct"]
+    inv = [row for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert [row["verdict"] for row in inv] == ["acceptable", "holds", "rejected"]
+    assert any(row["by"] == "channel" for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")))
+    rel = [row for row in csv.DictReader(open(res / "invariance_release.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert rel[0]["lhs"] == "qual3" and rel[0]["op"] == "~1" and float(rel[0]["p.holm"]) < 0.001
+    diags = json.loads((res / "diagnostics.json").read_text())
+    assert any(d["code"] == "noninvariance" and "wave" in d["where"] for d in diags)
+    assert (out / "figures" / "wave_trend.png").stat().st_size > 10_000
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Tracking: change of the indices" in page and "Measurement invariance across wave" in page
+    # the single-wave demo has neither section's results
+    assert not (proj / "reports" / "demo" / "results" / "waves.csv").exists()
+    assert not (proj / "reports" / "demo" / "results" / "invariance.csv").exists()
+    idx = (proj / "reports" / "index.html").read_text(encoding="utf-8")
+    table = idx[idx.index('id="comparison"'):].split("</table>")[0]
+    assert 'data-study="demo"' in table and 'data-study="demo_waves"' in table and ">SAT<" in table

@@ -138,7 +138,7 @@ def make_fake_study(root, study="fake", language="en", title=f"Satisfaction surv
         (rep / "runinfo").mkdir(exist_ok=True)
         (rep / "runinfo" / f"{s}.json").write_text(json.dumps(
             {"stage": s, "study": study, "finished": f"2026-01-02T03:04:0{i}+00:00", "seconds": 1.5 + i,
-             "overrides": {"bootstrap": 50}}))
+             "overrides": {"bootstrap": 300}}))
         lab = "满意度" if language == "zh" else label
         table_html, figure_html = _stage_outputs(Stage(name=s, params=p, params_file=params, overrides={},
                                                        root=root), lab)
@@ -151,7 +151,7 @@ def en_study(tmp_path_factory):
     root = tmp_path_factory.mktemp("proj")
     params, raw = make_fake_study(root)
     (root / "requirements.lock").write_text("numpy==2.4.6\npandas==3.1.1\nsemopy==2.3.11\n")
-    out = report.build_report_html("fake", params, {"bootstrap": 50}, root=root)
+    out = report.build_report_html("fake", params, {"bootstrap": 300}, root=root)
     return root, params, raw, out.read_text(encoding="utf-8")
 
 
@@ -226,7 +226,7 @@ def test_provenance(en_study):
     assert "<td>numpy</td><td>2.4.6</td>" in prov and "<td>semopy</td><td>2.3.11</td>" in prov
     assert "<td>Python</td>" in prov
     assert "2026-01-02T03:04:04+00:00" in prov and ">5.5</td>" in prov    # 05_sem run info
-    assert "&#34;bootstrap&#34;: 50" in prov
+    assert "&#34;bootstrap&#34;: 300" in prov
     assert "ipma:\n  target: SAT" in prov                                      # params verbatim
     assert "unknown" in prov                                                   # tmp tree is not a git repo
 
@@ -301,7 +301,7 @@ def test_missing_chromium_message(monkeypatch):
 def test_pdf_has_chinese_and_every_stage(tmp_path):
     params, _ = make_fake_study(tmp_path, study="pdfz", language="zh", title="顾客满意度调查 " + XSS)
     rc = report.main(["study", "--study", "pdfz", "--params", str(params), "--root", str(tmp_path),
-                      "--overrides", '{"bootstrap": 50}'])
+                      "--overrides", '{"bootstrap": 300}'])
     assert rc == 0
     pdf = tmp_path / "reports" / "pdfz" / "report.pdf"
     assert pdf.read_bytes()[:5] == b"%PDF-"

@@ -70,7 +70,7 @@ def test_defined_parameter_expression():
     ("f =~ x1\ny ~ ", 2, "nothing on the right"),
     ("f =~ 2x", 1, "not a valid variable name"),
     ("f =~ a b*x1", 1, "not a label, a number or NA"),
-    ("f <~ x1 + x2", 1, "'<~' is not supported"),
+    ("a == b", 1, "'==' is not supported"),
     ("y ~ x\nd := a + ", 2, "not a valid arithmetic expression"),
     ("y ~ x\nd := foo(a)", 2, "may only use labels"),
     ("y ~ 1", 1, "intercepts"),

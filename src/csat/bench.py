@@ -6,7 +6,9 @@ is reported.  Cases:
 
 1. ``ecsi_fit`` / ``ecsi_bootstrap_1000``: the ECSI model on ``../shared/datasets/
    ecsi_satisfaction.csv`` (the demo model on the demo data when that file is absent): one ML fit,
-   and a percentile bootstrap with B = 1000 (failed / non-admissible resamples counted).
+   and a percentile bootstrap with B = 1000 (failed / non-admissible resamples counted);
+   ``ecsi_pls_bootstrap_5000``: the same model estimated by PLS-PM (``csat.pls``) and a B = 5000
+   PLS bootstrap (SmartPLS's publication default) with indices and IPMA (target ≤ 5 s on 2 cores).
 2. ``demo_end_to_end``: ``make study STUDY=demo`` from clean reports (PDF included), and
    ``demo_incremental_sem``: the rebuild after a parameter only the SEM stage reads changes.
 3. ``scale_n<N>``: simulated studies of N = 1,000, 10,000 and 100,000 respondents with 40 items
@@ -69,6 +71,19 @@ def worker_ecsi(kind: str, n_boot: int) -> dict:
                     "n_inadmissible": int(boot.n_inadmissible), "workers": int(boot.workers)})
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def worker_pls(n_boot: int) -> dict:
+    from . import pls
+
+    data, model, which = _ecsi_data_and_model()
+    t0 = time.perf_counter()
+    res = pls.pls_fit(model, data)
+    lo, hi = (0, 10) if which == "ecsi" else (1, 10)
+    boot = pls.bootstrap_pls(res, n_boot=n_boot, seed=2024, scale=(lo, hi), target=res.spec.endogenous[-1])
+    c = boot.counts()
+    return {"data": which, "B": n_boot, "n_ok": c["n_ok"], "n_failed": c["n_failed"], "n_inadmissible": 0,
+            "workers": c["workers"], "seconds": time.perf_counter() - t0}
 
 
 def worker_scale(n: int) -> dict:
@@ -139,6 +154,8 @@ def _child_main(argv: list[str]) -> int:
         out = worker_ecsi("fit", 0)
     elif kind == "ecsi_bootstrap":
         out = worker_ecsi("bootstrap", int(argv[1]))
+    elif kind == "pls_bootstrap":
+        out = worker_pls(int(argv[1]))
     elif kind == "scale":
         out = worker_scale(int(argv[1]))
     else:
@@ -209,6 +226,8 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})")
     show(_summary("ecsi_fit", [_run_child(["ecsi_fit"]) for _ in range(runs)]))
     show(_summary(f"ecsi_bootstrap_{n_boot}", [_run_child(["ecsi_bootstrap", str(n_boot)]) for _ in range(runs)]))
+    n_pls = 1000 if quick else 5000
+    show(_summary(f"ecsi_pls_bootstrap_{n_pls}", [_run_child(["pls_bootstrap", str(n_pls)]) for _ in range(runs)]))
 
     e2e, inc = [], []
     for i in range(runs):

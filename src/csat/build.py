@@ -10,35 +10,72 @@
    - ``stage-01_cleaning.json`` … ``stage-06_drivers_segments.json``: the effective parameters each
      stage reads, so that Make re-runs a stage only when *its* parameters change
      (changing ``bootstrap`` re-runs 05 and the reports, not 01–04);
-   - ``deps.mk``: the raw data file, so the study depends on it.
+   - ``raw.json``: the raw data file's path and SHA-256, and ``deps.mk`` naming it
+     (``RAW := reports/<study>/.build/raw.json``), so the stages depend on the data's
+     content; the raw file's own name never reaches Make, so any character is safe in it;
+3. reads the raw data, applies the cleaning rules and checks the facts the analysis needs
+   (:func:`csat.checks.intake_check`: constant items, items almost nobody answered,
+   perfectly collinear items, too few respondents), cached in ``intake.json`` by the data's
+   SHA-256 and the cleaning stage's parameters.
 
 Files are rewritten only when their bytes change, so their modification times tell
 Make exactly what changed.
+
+Build state, so that no stale or half output survives a failed or interrupted build
+(``reports/<study>/.build/status.json``, shown by ``python -m csat.report index``):
+
+* a stage that starts (:func:`csat.stage.start`) removes its own previous outputs, those of
+  the stages that depend on it and the report (status ``building``);
+* ``python -m csat.build failed --study S --stage X`` (run by Make when a notebook or the
+  report fails) removes what the failed stage and the later ones wrote and records
+  ``failed`` with the notebook's error;
+* a failed ``prepare`` records ``failed`` at ``prepare`` and removes every stage output and
+  the report (they no longer match the params);
+* ``python -m csat.build finished --study S`` (after a complete build) records ``built``.
+
+Every error is one line on stderr (``error: …``), never a traceback.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import hashlib
 import json
+import re
+import shutil
 import sys
 from pathlib import Path
 
 import yaml
 
 from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
-from .results import atomic_write_text
+from .results import atomic_write_text, merge_diagnostics
+
+STAGE_ORDER = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+               "06_drivers_segments"]
+#: Stages that read another stage's output (as in the Makefile's rules).
+DOWNSTREAM: dict[str, list[str]] = {
+    "01_cleaning": ["02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+                    "06_drivers_segments"],
+    "02_descriptives": ["06_drivers_segments"],
+    "03_reliability_validity": ["05_sem"],
+    "04_factor_analysis": [],
+    "05_sem": [],
+    "06_drivers_segments": [],
+}
 
 # Which top-level parameters each stage reads.  Keys not listed (title) only feed the reports.
 STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
-                    "item_labels", "reverse", "groups", "recommend", "cleaning"],
+                    "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "weights"],
+                        "recommend", "ipma", "waves", "weights"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
-                           "model_template", "thresholds", "seed"],
+                           "model_template", "thresholds", "seed", "invariance", "waves"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
-               "sem_missing", "ipma", "bootstrap", "seed", "thresholds"],
+               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
                             "seed"],
@@ -53,7 +90,8 @@ def write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path | None = None) -> dict:
+def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path | None = None,
+            check_intake: bool = True) -> dict:
     params_path = Path(params_path)
     overrides = parse_overrides(overrides_text)
     root = Path(root) if root is not None else project_root(params_path)
@@ -63,6 +101,7 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         raise ParamsError(f"{params_path}: key 'study' is {p.study!r} but the file is named {expected!r}.yaml; "
                           "they must agree (the study name is also the reports/ folder)")
     build = root / "reports" / p.study / ".build"
+    recover_interrupted(root, p.study)
     effective = p.model_dump(mode="json")
     changed = []
     pm = {"params_file": str(params_path), "overrides": overrides}
@@ -78,10 +117,246 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         raw_rel = raw.resolve().relative_to(root.resolve())
     except ValueError:
         raw_rel = raw.resolve()
-    raw_make = str(raw_rel).replace(" ", "\\ ")
-    if write_if_changed(build / "deps.mk", f"RAW := {raw_make}\n"):
+    sha = hashlib.sha256(raw.read_bytes()).hexdigest()
+    if write_if_changed(build / "raw.json", json.dumps({"path": str(raw_rel), "sha256": sha}, indent=1,
+                                                       ensure_ascii=False) + "\n"):
+        changed.append("raw.json")
+    rel_build = build.relative_to(root) if build.is_relative_to(root) else build
+    if write_if_changed(build / "deps.mk", f"RAW := {rel_build.as_posix()}/raw.json\n"):
         changed.append("deps.mk")
-    return {"study": p.study, "changed": changed, "build": str(build)}
+    from .checks import params_diagnostics
+
+    warnings = [f"{d.where}: {d.message}" for d in params_diagnostics(p)]
+    if check_intake:
+        warnings += _cached_intake_check(p, params_path, root, build, sha)
+    return {"study": p.study, "changed": changed, "build": str(build), "warnings": warnings}
+
+
+def _cached_intake_check(p, params_path: Path, root: Path, build: Path, sha: str) -> list[str]:
+    """Run :func:`csat.checks.intake_check` unless the data and the cleaning parameters are unchanged
+    since it last passed; return its warnings as lines."""
+    from .checks import intake_check
+
+    stamp = (build / "stage-01_cleaning.json").read_text(encoding="utf-8")
+    key = hashlib.sha256((sha + "\n" + stamp + "\n" + p.sem_missing).encode("utf-8")).hexdigest()
+    cache = build / "intake.json"
+    if cache.is_file():
+        try:
+            old = json.loads(cache.read_text(encoding="utf-8"))
+            if old.get("key") == key:
+                return list(old.get("warnings", []))
+        except (json.JSONDecodeError, AttributeError):
+            pass
+    cache.unlink(missing_ok=True)
+    diags = intake_check(p, params_path, root=root)
+    warnings = [f"{d.where}: {d.message}" for d in diags if d.severity == "warning"]
+    write_if_changed(cache, json.dumps({"key": key, "warnings": warnings}, indent=1, ensure_ascii=False) + "\n")
+    return warnings
+
+
+# ---------------------------------------------------------------------------------- build state
+def _report_dir(root: Path, study: str) -> Path:
+    return Path(root) / "reports" / study
+
+
+def status_path(root: str | Path, study: str) -> Path:
+    return _report_dir(Path(root), study) / ".build" / "status.json"
+
+
+def read_status(root: str | Path, study: str) -> dict:
+    """``{"state": "built" | "building" | "failed", "stage", "message", "time"}`` or ``{}``."""
+    path = status_path(root, study)
+    try:
+        out = json.loads(path.read_text(encoding="utf-8"))
+        return out if isinstance(out, dict) else {}
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def write_status(root: str | Path, study: str, state: str, stage: str | None = None,
+                 message: str | None = None, started: float | None = None) -> dict:
+    info = {"state": state, "stage": stage, "message": message,
+            "time": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    if started is not None:
+        info["started"] = started
+    atomic_write_text(status_path(root, study), json.dumps(info, indent=1, ensure_ascii=False) + "\n")
+    return info
+
+
+def outputs_manifest(report_dir: Path, stage: str) -> Path:
+    return Path(report_dir) / ".build" / f"outputs-{stage}.txt"
+
+
+def record_output(report_dir: str | Path, stage: str, path: str | Path) -> None:
+    """Note that ``stage`` wrote ``path`` (so a later failure or re-run can remove it)."""
+    report_dir = Path(report_dir)
+    m = outputs_manifest(report_dir, stage)
+    m.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    try:
+        rel = path.resolve().relative_to(report_dir.resolve().parent.parent)
+    except ValueError:
+        rel = path.resolve()
+    with open(m, "a", encoding="utf-8") as fh:
+        fh.write(str(rel) + "\n")
+
+
+def files_written_since(root: str | Path, study: str, since: float, exclude_stage: str | None = None) -> list[Path]:
+    """Files in ``results/`` and ``figures/`` modified at or after ``since`` that no other stage's
+    manifest claims (``diagnostics.json``, shared by all stages, excepted)."""
+    d = _report_dir(Path(root), study)
+    claimed: set[Path] = set()
+    for s in STAGE_ORDER:
+        m = outputs_manifest(d, s)
+        if s != exclude_stage and m.is_file():
+            claimed |= {(Path(root) / x).resolve() for x in m.read_text(encoding="utf-8").splitlines() if x}
+    out = []
+    for sub in (d / "results", d / "figures"):
+        if sub.is_dir():
+            for f in sorted(sub.iterdir()):
+                if (f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= since
+                        and f.resolve() not in claimed):
+                    out.append(f)
+    return out
+
+
+def _remove(path: Path) -> bool:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        return True
+    except FileNotFoundError:
+        return False
+
+
+def invalidate(root: str | Path, study: str, stages: list[str], *, report: bool = True,
+               keep_notebook: str | None = None) -> list[str]:
+    """Remove everything ``stages`` wrote (results, figures, processed data listed in their output
+    manifests; their executed notebooks and HTML; their run records and diagnostics) and, with
+    ``report``, ``report.html``/``report.pdf``.  Never touches ``data/raw``.  Returns what was removed."""
+    root = Path(root)
+    d = _report_dir(root, study)
+    removed: list[str] = []
+    if not d.is_dir():
+        return removed
+    for s in stages:
+        m = outputs_manifest(d, s)
+        if m.is_file():
+            for line in dict.fromkeys(m.read_text(encoding="utf-8").splitlines()):
+                if not line.strip():
+                    continue
+                f = Path(line) if Path(line).is_absolute() else root / line
+                parts = [x.lower() for x in f.resolve().parts]
+                if any(a == "data" and b == "raw" for a, b in zip(parts, parts[1:])):
+                    continue                      # raw data is never removed
+                if _remove(f):
+                    removed.append(str(f))
+            m.unlink()
+        for name in (f"{s}.html", f"{s}.ipynb", f"runinfo/{s}.json"):
+            if name == f"{s}.ipynb" and s == keep_notebook:
+                continue
+            if _remove(d / name):
+                removed.append(str(d / name))
+        diag = d / "results" / "diagnostics.json"
+        if diag.is_file():
+            if not merge_diagnostics(diag, s, []):
+                diag.unlink()                       # no stage left with diagnostics
+        if s == "01_cleaning":                     # the processed data 01 writes for the later stages
+            for name in ("clean.parquet", "clean.csv", "codebook.csv"):
+                f = root / "data" / "processed" / study / name
+                if _remove(f):
+                    removed.append(str(f))
+    if report:
+        for name in ("report.html", "report.pdf"):
+            if _remove(d / name):
+                removed.append(str(d / name))
+    return removed
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def notebook_error(nb_path: str | Path) -> str | None:
+    """``"ExceptionName: message"`` of the first error output of an executed notebook, one line."""
+    try:
+        nb = json.loads(Path(nb_path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            if out.get("output_type") == "error":
+                ename = _ANSI.sub("", str(out.get("ename", "")))
+                evalue = _ANSI.sub("", str(out.get("evalue", "")))
+                if ename == "PapermillExecutionError":
+                    continue
+                return " ".join(f"{ename}: {evalue}".split())
+    return None
+
+
+def record_failure(root: str | Path, study: str, stage: str, message: str | None = None) -> dict:
+    """A stage (or ``report``/``prepare``) failed: remove what it and the later stages wrote, record
+    ``failed`` and refresh the index.  Returns the status."""
+    root = Path(root)
+    d = _report_dir(root, study)
+    if message is None and stage in STAGE_ORDER:
+        message = notebook_error(d / f"{stage}.ipynb") or "the notebook failed (no error cell was saved)"
+    if stage in STAGE_ORDER:
+        old = read_status(root, study)
+        started = old.get("started") if old.get("stage") == stage else None
+        if isinstance(started, (int, float)):      # files the failed run wrote by other means
+            for f in files_written_since(root, study, started, exclude_stage=stage):
+                _remove(f)
+        invalidate(root, study, [stage] + DOWNSTREAM[stage], report=True)
+    elif stage == "prepare":
+        invalidate(root, study, STAGE_ORDER, report=True)
+    else:
+        invalidate(root, study, [], report=True)
+    st = write_status(root, study, "failed", stage, message or "see the messages above")
+    _refresh_index(root)
+    return st
+
+
+def _refresh_index(root: Path) -> None:
+    if (root / "reports" / "index.html").is_file():
+        from .report import build_index
+
+        try:
+            build_index(root)
+        except Exception as err:  # the index is a convenience: never hide the real failure behind it
+            print(f"note: reports/index.html not refreshed ({type(err).__name__}: {err})", file=sys.stderr)
+
+
+def recover_interrupted(root: str | Path, study: str) -> dict | None:
+    """A build killed while a stage ran (status ``building``) can leave that stage's half-written
+    notebook, which Make would take as done: remove it and what the stage and the later ones wrote,
+    and record the interruption.  Returns the new status, or None if there was nothing to do."""
+    st = read_status(root, study)
+    if st.get("state") != "building" or st.get("stage") not in STAGE_ORDER:
+        return None
+    return record_failure(root, study, st["stage"], "the previous build was interrupted while this stage ran")
+
+
+def record_success(root: str | Path, study: str) -> dict:
+    """The whole build of ``study`` finished: record ``built`` (index refreshed if the state changed)."""
+    root = Path(root)
+    old = read_status(root, study)
+    if old.get("state") == "built":
+        return old
+    st = write_status(root, study, "built")
+    _refresh_index(root)
+    return st
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from . import checks, io, sem, syntax
+
+    return (ParamsError, io.DataError, checks.DataFactError, syntax.ModelSyntaxError, sem.ModelError)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,12 +366,45 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("params")
     pr.add_argument("--overrides", default="", help='one-run overrides, e.g. "bootstrap=200 efa.n_factors=3"')
     pr.add_argument("--verbose", action="store_true")
+    fl = sub.add_parser("failed", help="a stage or the report failed: remove its outputs, record the failure")
+    fl.add_argument("--study", required=True)
+    fl.add_argument("--stage", required=True, help="01_cleaning … 05_sem, or report")
+    fl.add_argument("--message", default=None)
+    fl.add_argument("--root", default=".")
+    fi = sub.add_parser("finished", help="the whole build succeeded: record it")
+    fi.add_argument("--study", required=True)
+    fi.add_argument("--root", default=".")
     args = ap.parse_args(argv)
+    if args.cmd == "failed":
+        st = record_failure(Path(args.root), args.study, args.stage, args.message)
+        print(f"error: study {args.study!r} failed at {args.stage}: {st['message']}; its outputs from this stage "
+              "on were removed (data/raw is untouched)", file=sys.stderr)
+        return 0
+    if args.cmd == "finished":
+        record_success(Path(args.root), args.study)
+        return 0
+    params_path = Path(args.params)
+    study = params_path.stem
+    root = project_root(params_path)
     try:
-        info = prepare(args.params, args.overrides)
-    except ParamsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        info = prepare(params_path, args.overrides)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # every failure before the analysis is one line, never a traceback
+        if isinstance(err, _known_errors()):
+            msg = _one_line(err)
+        else:
+            msg = (f"{params_path}: unexpected {type(err).__name__} while checking the study: {_one_line(err)} "
+                   "(this is a bug in csat's checks; please report it with the params file)")
+        print(f"error: {msg}", file=sys.stderr)
+        if "(command line / SET=)" in msg:
+            return 2                               # the params file and the built study are unchanged
+        if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) and (root / "reports" / study).is_dir():
+            record_failure(root, study, "prepare", msg)
         return 2
+    for w in info.get("warnings", []):
+        print(f"warning: {w}", file=sys.stderr)
     if args.verbose and info["changed"]:
         print(f"{info['study']}: changed {', '.join(info['changed'])}")
     return 0

@@ -283,7 +283,7 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     flags = pd.DataFrame({"row": rows, "id": ids, "excluded_by": excluded_by,
                           "straightline_blocks": [",".join(b) for b in block_names]})
 
-    keep_cols = ([id_col] if id_col else []) + items + [g for g in params.groups if g not in items]
+    keep_cols = ([id_col] if id_col else []) + items + [g for g in params.grouping_columns if g not in items]
     for extra in (params.recommend, params.data.duration):
         if extra and extra not in keep_cols and extra in df.columns:
             keep_cols.append(extra)
@@ -482,6 +482,8 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
         if report.n_all_items_missing:
             d.append(Diagnostic("all_items_missing", "info", "items",
                                 f"{report.n_all_items_missing} respondent(s) answered no item."))
+        if hasattr(report, "diagnostics"):
+            d += [Diagnostic(x.code, x.severity, x.where, x.message) for x in report.diagnostics()]
     if result.n_raw:
         share = 1 - result.n_clean / result.n_raw
         if share > high_exclusion:

@@ -158,8 +158,8 @@ def item_distribution(df: pd.DataFrame, items: Sequence[str], scale_min: float, 
     return pd.DataFrame(rows, columns=["item", "value", "n", "share"])
 
 
-def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: float, scale_max: float,
-               labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: float | None, scale_max: float | None,
+               labels: Mapping[str, str] | None = None, continuous: Sequence[str] = ()) -> pd.DataFrame:
     """One row of descriptive statistics per item.
 
     Columns ``item, construct, n, missing, mean, sd, median, min, max, skew, kurtosis, top2,
@@ -171,25 +171,28 @@ def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: f
       n): the bias-corrected sample statistics of Joanes & Gill (1998) that pandas
       ``Series.skew()``/``Series.kurt()``, SPSS and ``psych::skew/kurtosi(type = 2)`` report;
     * ``top2`` / ``bottom2`` = share of the non-missing answers in the two highest / lowest
-      scale points (top-2-box, bottom-2-box).
+      scale points (top-2-box, bottom-2-box); NaN for the ``continuous`` items (continuous scores
+      have no answer categories, see :mod:`csat.itemtypes`) and for a scale without bounds.
     """
     items = list(item_construct)
     _require_columns(df, items, "items")
-    pts = scale_points(scale_min, scale_max)
-    hi, lo = pts[-2:], pts[:2]
+    cont = set(continuous)
+    pts = scale_points(scale_min, scale_max) if scale_min is not None and scale_max is not None else None
+    hi, lo = (pts[-2:], pts[:2]) if pts is not None else (None, None)
     labels = labels or {}
     rows = []
     for it in items:
         x = _numeric(df, it, "items")
         xn = x.dropna()
         n = len(xn)
+        boxes = n and pts is not None and it not in cont
         rows.append({
             "item": it, "construct": item_construct[it], "n": n, "missing": int(x.isna().sum()),
             "mean": xn.mean() if n else np.nan, "sd": xn.std(ddof=1) if n > 1 else np.nan,
             "median": xn.median() if n else np.nan, "min": xn.min() if n else np.nan,
             "max": xn.max() if n else np.nan, "skew": xn.skew(), "kurtosis": xn.kurt(),
-            "top2": np.isclose(xn.to_numpy()[:, None], hi).any(axis=1).mean() if n else np.nan,
-            "bottom2": np.isclose(xn.to_numpy()[:, None], lo).any(axis=1).mean() if n else np.nan,
+            "top2": np.isclose(xn.to_numpy()[:, None], hi).any(axis=1).mean() if boxes else np.nan,
+            "bottom2": np.isclose(xn.to_numpy()[:, None], lo).any(axis=1).mean() if boxes else np.nan,
             "label": labels.get(it, it),
         })
     out = pd.DataFrame(rows, columns=ITEM_COLUMNS)
@@ -220,8 +223,11 @@ def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
     return pd.DataFrame(out, index=df.index)
 
 
-def to_index(x, scale_min: float, scale_max: float):
-    """The 0–100 index of a scale value: ``100 · (x − min) / (max − min)``."""
+def to_index(x, scale_min: float | None, scale_max: float | None):
+    """The 0–100 index of a scale value: ``100 · (x − min) / (max − min)``; NaN on a scale without
+    bounds (a continuous study may omit ``scale.min``/``scale.max``)."""
+    if scale_min is None or scale_max is None:
+        return np.full(np.shape(x), np.nan) if np.ndim(x) else np.float64(np.nan)
     return 100.0 * (np.asarray(x, dtype=float) - scale_min) / (scale_max - scale_min)
 
 
@@ -663,10 +669,14 @@ def items_text(items: pd.DataFrame, scale_min: float, scale_max: float, language
     hi, lo = it.loc[it["mean"].idxmax()], it.loc[it["mean"].idxmin()]
     skewed = it[it["skew"].abs() > 1]
     miss = int(items["missing"].sum())
-    en = (f"On the {scale_min:g}–{scale_max:g} scale, item means range from {lo['mean']:.2f} ({lo['label']}) "
-          f"to {hi['mean']:.2f} ({hi['label']}). ")
-    zh = (f"在 {scale_min:g}–{scale_max:g} 量表上，题项均值从 {lo['mean']:.2f}（{lo['label']}）"
-          f"到 {hi['mean']:.2f}（{hi['label']}）。")
+    if scale_min is None or scale_max is None:
+        en = f"Item means range from {lo['mean']:.2f} ({lo['label']}) to {hi['mean']:.2f} ({hi['label']}). "
+        zh = f"题项均值从 {lo['mean']:.2f}（{lo['label']}）到 {hi['mean']:.2f}（{hi['label']}）。"
+    else:
+        en = (f"On the {scale_min:g}–{scale_max:g} scale, item means range from {lo['mean']:.2f} ({lo['label']}) "
+              f"to {hi['mean']:.2f} ({hi['label']}). ")
+        zh = (f"在 {scale_min:g}–{scale_max:g} 量表上，题项均值从 {lo['mean']:.2f}（{lo['label']}）"
+              f"到 {hi['mean']:.2f}（{hi['label']}）。")
     if miss:
         en += f"There are {miss} missing answers in total (at most {int(items['missing'].max())} for one item). "
         zh += f"共有 {miss} 个缺失回答（单个题项最多 {int(items['missing'].max())} 个）。"
@@ -686,6 +696,15 @@ def items_text(items: pd.DataFrame, scale_min: float, scale_max: float, language
 def index_text(index: pd.DataFrame, language: str = "en") -> str:
     """One paragraph on the 0–100 construct indices (highest and lowest, with intervals)."""
     ix = index.dropna(subset=["index"])
+    if ix.empty and index["mean"].notna().any():       # a continuous study without scale bounds
+        m = index.dropna(subset=["mean"])
+        hi, lo = m.loc[m["mean"].idxmax()], m.loc[m["mean"].idxmin()]
+        return _t(language,
+                  f"The scale has no bounds (continuous scores), so no 0–100 index is computed; construct means range "
+                  f"from {lo['mean']:.2f} ({lo['label']}) to {hi['mean']:.2f} ({hi['label']}). Constructs measured on "
+                  f"different units are not comparable by their means.",
+                  f"量表没有上下限（连续分数），因此不计算 0–100 指数；构念均值从 {lo['mean']:.2f}（{lo['label']}）"
+                  f"到 {hi['mean']:.2f}（{hi['label']}）。单位不同的构念不能用均值相互比较。")
     if ix.empty:
         return _t(language, "No construct score could be computed.", "无法计算任何构念得分。")
     hi, lo = ix.loc[ix["index"].idxmax()], ix.loc[ix["index"].idxmin()]

@@ -16,6 +16,9 @@ Extraction (on the correlation matrix R, p items, k factors)
   *off-diagonal* residuals of R − ΛΛ', where for given ψ the loadings are the first k
   eigenvectors of R with 1 − ψ on the diagonal, scaled by the square roots of their eigenvalues
   (Harman 1960; Revelle's ``fit.residuals``); start at 1 − SMC, bounds .005 ≤ ψ ≤ 1.
+  Convergence of minres and ml is judged at the solution by the projected gradient (first-order
+  optimality on the box .005 ≤ ψ ≤ 1), not by the optimiser's exit status, whose line search may
+  stop "abnormally" at an optimum depending on the CPU's BLAS kernels.
 - ``ml`` (psych ``fm="ml"``): maximum likelihood, minimising
   F = log|Σ| + tr(R Σ⁻¹) − log|R| − p with Σ = ΛΛ' + Ψ; for given Ψ the loadings follow from the
   eigen-decomposition of Ψ^{-1/2} R Ψ^{-1/2} (Jöreskog 1967).
@@ -367,7 +370,30 @@ def _fit_minres(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
                             bounds=[(PSI_MIN, 1.0)] * R.shape[0], options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     Rh = R.copy()
     np.fill_diagonal(Rh, 1 - res.x)
-    return _loadings_from(Rh, k), bool(res.success)
+    return _loadings_from(Rh, k), _bound_converged(res.x, _minres_grad(res.x, R, k))
+
+
+def _projected_gradient(psi: np.ndarray, grad: np.ndarray, lo: float = PSI_MIN, hi: float = 1.0) -> np.ndarray:
+    """The gradient projected on the box ``lo ≤ ψ ≤ hi``: a component is 0 where ψ sits at a bound and
+    the gradient pushes outwards (at ``lo`` a positive, at ``hi`` a negative derivative)."""
+    g = np.asarray(grad, float).copy()
+    at_lo = psi <= lo + 1e-10
+    at_hi = psi >= hi - 1e-10
+    g[at_lo] = np.minimum(g[at_lo], 0.0)
+    g[at_hi] = np.maximum(g[at_hi], 0.0)
+    return g
+
+
+def _bound_converged(psi: np.ndarray, grad: np.ndarray, tol: float = 1e-5) -> bool:
+    """Convergence of a bounded extraction judged at the solution itself (the first-order
+    Karush–Kuhn–Tucker condition): the projected gradient vanishes, ``max |P(∇f)| ≤ tol``.
+
+    The optimiser's own exit status is not used: L-BFGS-B may end a line search "abnormally" at an
+    optimum where the objective no longer decreases at machine precision, and whether it does
+    depends on rounding in the BLAS kernels of the CPU.  A Heywood case (ψ at its bound .005 with
+    the gradient pointing out of the box) that satisfies the condition has converged."""
+    g = _projected_gradient(np.asarray(psi, float), grad)
+    return bool(np.all(np.isfinite(g)) and np.max(np.abs(g), initial=0.0) <= tol)
 
 
 @_one_blas_thread
@@ -380,27 +406,35 @@ def extract_minres(R: np.ndarray, k: int) -> np.ndarray:
     return _fit_minres(np.asarray(R, float), k)[0]
 
 
+def _ml_loadings(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
+    s = np.sqrt(psi)
+    Rs = R / np.outer(s, s)
+    vals, vecs = np.linalg.eigh(Rs)
+    order = np.argsort(vals)[::-1][:k]
+    vals, vecs = vals[order], vecs[:, order]
+    return (vecs * np.sqrt(np.maximum(vals - 1, 0))) * s[:, None]
+
+
+def _ml_obj(psi: np.ndarray, R: np.ndarray, k: int) -> float:
+    L = _ml_loadings(psi, R, k)
+    Sig = L @ L.T + np.diag(psi)
+    sign, logdet = np.linalg.slogdet(Sig)
+    return float(logdet + np.trace(np.linalg.solve(Sig, R)))
+
+
+def _ml_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
+    """Analytic gradient of the ML objective concentrated on ψ (Jöreskog 1967; R's ``factanal``):
+    with Λ(ψ) the conditional ML loadings and Σ = ΛΛ' + Ψ, ``∂F/∂ψ_i = (Σ − R)_ii / ψ_i²``."""
+    L = _ml_loadings(psi, R, k)
+    return (np.sum(L * L, axis=1) + psi - np.diag(R)) / psi ** 2
+
+
 def _fit_ml(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
     p = R.shape[0]
-
-    def loadings(psi):
-        s = np.sqrt(psi)
-        Rs = R / np.outer(s, s)
-        vals, vecs = np.linalg.eigh(Rs)
-        order = np.argsort(vals)[::-1][:k]
-        vals, vecs = vals[order], vecs[:, order]
-        return (vecs * np.sqrt(np.maximum(vals - 1, 0))) * s[:, None]
-
-    def obj(psi):
-        L = loadings(psi)
-        Sig = L @ L.T + np.diag(psi)
-        sign, logdet = np.linalg.slogdet(Sig)
-        return float(logdet + np.trace(np.linalg.solve(Sig, R)))
-
     start = np.clip(1 - _smc(R), PSI_MIN, 1)
-    res = optimize.minimize(obj, start, method="L-BFGS-B", bounds=[(PSI_MIN, 1.0)] * p,
-                            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
-    return loadings(res.x), bool(res.success)
+    res = optimize.minimize(_ml_obj, start, args=(R, k), jac=_ml_grad, method="L-BFGS-B",
+                            bounds=[(PSI_MIN, 1.0)] * p, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
+    return _ml_loadings(res.x, R, k), _bound_converged(res.x, _ml_grad(res.x, R, k))
 
 
 @_one_blas_thread
@@ -682,8 +716,15 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
         second.append(row.idxmax() if len(row) and row.max() >= cross else "")
     df["cross_loading_on"] = second
     diags = []
+    size = pd.Series(list(item_construct.values())).value_counts()
+    single = {c for c in rank if size.get(c, 0) == 1}    # one item cannot form a common factor of its own
     for r in df.itertuples():
-        if not r.match:
+        if not r.match and r.construct in single:
+            diags.append(Diagnostic("efa_mismatch", "info", r.item,
+                                    f"{r.item}, the single item of construct {r.construct}, loads mainly on {r.factor}, "
+                                    f"the factor of construct {r.factor_construct} (a single item cannot form a "
+                                    "factor of its own in an EFA)."))
+        elif not r.match:
             diags.append(Diagnostic("efa_mismatch", "warning", r.item,
                                     f"{r.item} (construct {r.construct}) loads mainly on {r.factor}, "
                                     f"the factor of construct {r.factor_construct}."))
@@ -691,7 +732,7 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
             diags.append(Diagnostic("cross_loading", "warning", r.item,
                                     f"{r.item} also loads {loadings.loc[r.item, r.cross_loading_on]:.2f} on {r.cross_loading_on} "
                                     f"(|loading| ≥ {cross:.2f})."))
-    unclaimed = [c for c in rank if c not in set(fmap.values())]
+    unclaimed = [c for c in rank if c not in set(fmap.values()) and c not in single]
     for c in unclaimed:
         diags.append(Diagnostic("efa_mismatch", "warning", c,
                                 f"No factor is dominated by the items of construct {c}."))

@@ -51,6 +51,31 @@ SUPPORTED = ".csv .xlsx .sav .dta"
 RECOMMEND_RANGE = (0.0, 10.0)
 _N_ROWS_SHOWN = 5
 
+#: Text that means "no answer" in any study (survey platforms, R, Excel, databases), recognised
+#: without being listed in ``missing_codes``; each is counted in the intake report.  Latin tokens
+#: match case-insensitively; empty cells are counted as ``(empty)``.
+DEFAULT_MISSING_TOKENS = ("NA", "N/A", "#N/A", "NULL", "(跳过)", "（跳过）", "(空)", "（空）", "-")
+#: Number-like text that is not a usable answer: set missing and reported as a warning.
+NONFINITE_TOKENS = ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
+#: A header longer than this is reported (give the column a short name with ``data.rename``).
+LONG_HEADER = 200
+_TOKEN_INDEX = {t.casefold(): t for t in DEFAULT_MISSING_TOKENS}
+
+
+def missing_token(v) -> str | None:
+    """The canonical missing token ``v`` stands for (``"NA"``, ``"(跳过)"``, ``"NaN"``, ...), else None."""
+    if not isinstance(v, str):
+        return None
+    t = v.strip()
+    if t in _TOKEN_INDEX.values():
+        return t
+    cf = t.casefold()
+    if cf in _TOKEN_INDEX:
+        return _TOKEN_INDEX[cf]
+    if cf in NONFINITE_TOKENS:
+        return "NaN" if cf == "nan" else "inf"
+    return None
+
 # File signatures of things that are sometimes renamed to .csv by mistake.
 _MAGIC = [
     (b"\x89PNG", "a PNG image"),
@@ -266,6 +291,11 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
         n += 1
         if not any(x.strip() for x in rec):
             continue
+        for x in rec:
+            if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
+                raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
+                                "opened in this row is never closed, so the following rows are read as one text "
+                                "cell; remove the stray quote or close it")
         if len(rec) > len(columns):
             extra = rec[len(columns):]
             if any(x.strip() for x in extra):
@@ -385,11 +415,33 @@ def _read_sav_dta(path: Path, kind: str) -> tuple[pd.DataFrame, dict]:
 
 
 # ----------------------------------------------------------------------------- public readers
-def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> list[str]:
-    """The column names of a raw data file (header only; cheap).
+def apply_rename(path: Path, columns: list[str], rename: dict | None) -> list[str]:
+    """Column names after ``data.rename`` (header in the file -> short name).  A header that is not
+    in the file, or a new name that collides with another column, is a :class:`DataError`."""
+    if not rename:
+        return list(columns)
+    cols = [str(c) for c in columns]
+    for old in rename:
+        if str(old).strip() not in cols:
+            raise DataError(f"{path}: key 'data.rename': header {old!r} is not in the file{suggest(old, cols)}")
+    mapping = {str(k).strip(): str(v) for k, v in rename.items()}
+    out = [mapping.get(c, c) for c in cols]
+    kept = set(c for c in cols if c not in mapping)
+    for old, new in mapping.items():
+        if new in kept:
+            raise DataError(f"{path}: key 'data.rename': {old!r} is renamed to {new!r}, but the file already has "
+                            f"a column {new!r}; choose another name")
+    return out
+
+
+def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
+                 rename: dict | None = None) -> list[str]:
+    """The column names of a raw data file (header only; cheap), after ``rename``.
 
     Raises :class:`DataError` for a missing, empty, unreadable or non-table file.
     """
+    if rename:
+        return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet), rename)
     path = Path(path)
     kind = _kind(path)
     _check_file(path)
@@ -473,6 +525,54 @@ class IntakeReport:
     labels_applied: pd.DataFrame
     n_all_items_missing: int
     group_value_labels: dict = field(default_factory=dict)
+    #: ``column, token, n``: cells holding a recognised missing token (``(empty)``, ``NA``, ``(跳过)``,
+    #: ``NaN``, ...) in the item, recommend and duration columns, set missing.
+    missing_tokens: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "token", "n"]))
+    #: ``column, row, value``: negative completion times (set missing).
+    negative_durations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "row", "value"]))
+    #: ``column, length``: headers longer than :data:`LONG_HEADER` characters.
+    long_headers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "length"]))
+    #: header in the file -> name used (``data.rename``).
+    renamed: dict = field(default_factory=dict)
+
+    def token_counts(self) -> dict[str, int]:
+        """``{token: cells}`` over all columns, in order of first appearance."""
+        if not len(self.missing_tokens):
+            return {}
+        g = self.missing_tokens.groupby("token", sort=False)["n"].sum()
+        return {str(k): int(v) for k, v in g.items()}
+
+    def diagnostics(self, stage: str = "01_cleaning") -> list:
+        """Warnings and notes about what the intake changed: missing tokens (info), non-number text such
+        as NaN/inf (warning), negative durations (warning), very long headers (warning)."""
+        from .results import Diagnostic
+
+        out = []
+        tc = self.token_counts()
+        plain = {k: v for k, v in tc.items() if k not in ("NaN", "inf")}
+        if plain:
+            out.append(Diagnostic("missing_tokens", "info", "items",
+                                  "cells set missing by their text: " + ", ".join(f"{k} × {v}" for k, v in plain.items()),
+                                  stage))
+        mt = self.missing_tokens
+        for tok in ("NaN", "inf"):
+            hit = mt[mt["token"] == tok] if len(mt) else mt
+            if len(hit):
+                cols = ", ".join(repr(c) for c in dict.fromkeys(hit["column"]))
+                out.append(Diagnostic("nonnumber_text", "warning", str(hit["column"].iloc[0]),
+                                      f"{int(hit['n'].sum())} cell(s) hold the text {tok!r} (not an answer) in column(s) "
+                                      f"{cols}; they were set missing", stage))
+        nd = self.negative_durations
+        if len(nd):
+            rows = ", ".join(str(r) for r in nd["row"].head(5)) + (" …" if len(nd) > 5 else "")
+            out.append(Diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
+                                  f"{len(nd)} negative completion time(s) in data row(s) {rows} were set missing",
+                                  stage))
+        for _, r in self.long_headers.iterrows():
+            out.append(Diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
+                                  f"a header is {int(r['length'])} characters long; give the column a short name "
+                                  "with data.rename", stage))
+        return out
 
     def summary(self) -> pd.DataFrame:
         """A two-column table (``what, value``) for the report."""
@@ -490,6 +590,10 @@ class IntakeReport:
             ("text answers mapped", int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
             ("missing codes found", int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
             ("out-of-range values set missing", len(self.out_of_range)),
+            ("missing tokens (" + (", ".join(self.token_counts()) or "none") + ")",
+             sum(self.token_counts().values())),
+            ("negative durations set missing", len(self.negative_durations)),
+            ("headers longer than 200 characters", len(self.long_headers)),
             ("respondents with all items missing", self.n_all_items_missing),
         ]
         return pd.DataFrame(rows, columns=["what", "value"]).astype({"value": str})
@@ -520,6 +624,10 @@ class IntakeReport:
             "missing_codes_found": int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0,
             "labels_applied": int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0,
             "n_all_items_missing": self.n_all_items_missing,
+            "missing_tokens": self.token_counts(),
+            "negative_durations": int(len(self.negative_durations)),
+            "long_headers": int(len(self.long_headers)),
+            "renamed": dict(self.renamed),
         }
 
 
@@ -553,10 +661,30 @@ def _missing_code_sets(codes) -> tuple[set[float], set[str]]:
     return nums, texts
 
 
+def _count_tokens(col: str, s: pd.Series, tokens_found: list | None) -> None:
+    """Count empty cells and recognised missing tokens of one raw column into ``tokens_found``."""
+    if tokens_found is None:
+        return
+    n_empty = int(s.isna().sum())
+    if n_empty:
+        tokens_found.append((col, "(empty)", n_empty))
+    if s.dtype.kind in "biuf":
+        return
+    counts: dict[str, int] = {}
+    for v, n in s.dropna().value_counts(sort=False).items():
+        t = missing_token(v)
+        if t is not None:
+            counts[t] = counts.get(t, 0) + int(n)
+    for t, n in counts.items():
+        tokens_found.append((col, t, n))
+
+
 def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_num: set, miss_txt: set,
                      lo: float | None, hi: float | None, use_labels: bool, out_of_range: list,
-                     codes_found: list, labels_found: list, unmapped: list) -> pd.Series:
+                     codes_found: list, labels_found: list, unmapped: list,
+                     tokens_found: list | None = None) -> pd.Series:
     """Map one answer column to float codes (see :func:`load_study_data`)."""
+    _count_tokens(col, s, tokens_found)
     if s.dtype.kind in "biuf":
         out = s.astype("float64")
         return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
@@ -570,6 +698,9 @@ def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_n
             if key in miss_txt:
                 mapping[v] = np.nan
                 codes_found.append((col, key, int((s == v).sum())))
+                continue
+            if key not in labels_ex and key.casefold() not in labels_cf and missing_token(key) is not None:
+                mapping[v] = np.nan            # counted by _count_tokens
                 continue
             if key in labels_ex or key.casefold() in labels_cf:
                 code = float(labels_ex[key] if key in labels_ex else labels_cf[key.casefold()])
@@ -605,6 +736,11 @@ def _codes_and_range(col, out, *, miss_num, lo, hi, out_of_range, codes_found) -
 
 
 _DURATION_RE = re.compile(r"^\s*([0-9.]+)\s*(s|sec|secs|seconds?|秒)?\s*$", re.I)
+# 1小时2分30秒, 2分30秒, 2分钟, 156秒, 1.5小时, 2 min 30 s, 1h 2m 3s
+_UNITS_RE = re.compile(
+    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:小时|時|时|hours?|hrs?|h)\s*)?"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:分钟|分鐘|分|minutes?|mins?|m)\s*)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒鐘|秒|seconds?|secs?|s)?\s*)?$", re.I)
 _HMS_RE = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
 
 
@@ -620,17 +756,29 @@ def _parse_duration(v) -> float | None:
         if m:
             h = float(m.group(1) or 0)
             return h * 3600 + float(m.group(2)) * 60 + float(m.group(3))
+        m = _UNITS_RE.match(v)
+        if m and any(m.group(g) for g in ("h", "m", "s")):
+            return (float(m.group("h") or 0) * 3600 + float(m.group("m") or 0) * 60 + float(m.group("s") or 0))
     return None
 
 
-def _convert_duration(path: Path, col: str, s: pd.Series) -> pd.Series:
+def _convert_duration(path: Path, col: str, s: pd.Series, tokens_found: list | None = None,
+                      negative: list | None = None) -> pd.Series:
     bad: dict[str, list] = {}
     vals = []
+    _count_tokens(col, s, tokens_found)
     for r, v in s.items():
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or missing_token(v) is not None:
             vals.append(np.nan)
             continue
         d = _parse_duration(v)
+        if d is not None and not math.isfinite(d):
+            d = None
+        if d is not None and d < 0:
+            if negative is not None:
+                negative.append((col, int(r), float(d)))
+            vals.append(np.nan)
+            continue
         if d is None:
             bad.setdefault(str(v), []).append(r)
             vals.append(np.nan)
@@ -639,7 +787,8 @@ def _convert_duration(path: Path, col: str, s: pd.Series) -> pd.Series:
     if bad:
         first = next(iter(bad))
         raise DataError(f"{path}: column {col!r} (key 'data.duration'): {first!r} is not a duration in seconds "
-                        f"(data {_fmt_rows(bad[first])}); use numbers of seconds, '125秒' or 'mm:ss'")
+                        f"(data {_fmt_rows(bad[first])}); use numbers of seconds, '125秒', '2分30秒', '1小时5分' "
+                        "or 'mm:ss'")
     return pd.Series(vals, index=s.index, dtype="float64", name=col)
 
 
@@ -651,7 +800,7 @@ def _group_text(s: pd.Series, labels: dict | None, miss_num: set, miss_txt: set)
             return np.nan
         if isinstance(v, str):
             t = v.strip()
-            return np.nan if (not t or t in miss_txt) else t
+            return np.nan if (not t or t in miss_txt or missing_token(t) is not None) else t
         num = _as_number(v)
         if num is not None and num in miss_num:
             return np.nan
@@ -667,6 +816,15 @@ def _clean_id(s: pd.Series) -> pd.Series:
     if s.dtype.kind == "f" and s.notna().all() and np.all(np.mod(s.to_numpy(), 1) == 0):
         return s.astype("int64")
     return s
+
+
+def _bound(v, none=None):
+    """A scale bound as float; ``none`` when the (continuous) scale has no bound."""
+    return none if v is None else float(v)
+
+
+def _fmt_bound(v) -> str:
+    return "none" if v is None else f"{v:g}"
 
 
 def load_study_data(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
@@ -701,6 +859,10 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     else:
         dp = Path(path)
     df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+    rename = dict(getattr(params.data, "rename", None) or {})
+    long_headers = [(c, len(str(c))) for c in df.columns if len(str(c)) > LONG_HEADER]
+    if rename:
+        df.columns = apply_rename(dp, list(df.columns), rename)
 
     ic = params.item_construct
     missing = [c for c in params.data_columns if c not in df.columns]
@@ -718,20 +880,22 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     codes_found: list = []
     labels_found: list = []
     unmapped: list = []
+    tokens_found: list = []
+    negative: list = []
     out = pd.DataFrame(index=df.index)
     if params.data.id:
         out[params.data.id] = _clean_id(df[params.data.id])
     for it in params.items:
         out[it] = _convert_answers(dp, it, df[it], labels=params.labels, miss_num=miss_num, miss_txt=miss_txt,
-                                   lo=float(params.scale.min), hi=float(params.scale.max), use_labels=True,
+                                   lo=_bound(params.scale.min), hi=_bound(params.scale.max), use_labels=True,
                                    out_of_range=oor, codes_found=codes_found, labels_found=labels_found,
-                                   unmapped=unmapped)
+                                   unmapped=unmapped, tokens_found=tokens_found)
     if params.recommend:
         out[params.recommend] = _convert_answers(dp, params.recommend, df[params.recommend], labels=params.labels,
                                                  miss_num=miss_num, miss_txt=miss_txt, lo=RECOMMEND_RANGE[0],
                                                  hi=RECOMMEND_RANGE[1], use_labels=True, out_of_range=oor,
                                                  codes_found=codes_found, labels_found=labels_found,
-                                                 unmapped=unmapped)
+                                                 unmapped=unmapped, tokens_found=tokens_found)
     if unmapped:
         parts = []
         for col, val, rows in unmapped[:5]:
@@ -743,7 +907,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         raise DataError(f"{dp}: " + "; ".join(parts) + more + "." + hint)
     vlabels = meta.get("value_labels", {})
     group_labels = {}
-    for g in params.groups:
+    for g in params.grouping_columns:
         if g in out.columns:
             continue
         labs = vlabels.get(g)
@@ -751,7 +915,8 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             group_labels[g] = labs
         out[g] = _group_text(df[g], labs, miss_num, miss_txt)
     if params.data.duration and params.data.duration not in out.columns:
-        out[params.data.duration] = _convert_duration(dp, params.data.duration, df[params.data.duration])
+        out[params.data.duration] = _convert_duration(dp, params.data.duration, df[params.data.duration],
+                                                      tokens_found, negative)
     for c in params.cleaning.attention_checks:
         if c not in out.columns:
             out[c] = df[c]
@@ -766,7 +931,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             why.append("missing codes were set missing")
         raise DataError(f"{dp}: every respondent ({len(out)}) has all items missing"
                         + (f" ({'; '.join(why)})" if why else "")
-                        + f"; check scale (min {params.scale.min:g}, max {params.scale.max:g}), "
+                        + f"; check scale (min {_fmt_bound(params.scale.min)}, max {_fmt_bound(params.scale.max)}), "
                           "missing_codes and the item columns")
 
     used = list(out.columns)
@@ -781,6 +946,13 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             {"column": object, "answer": object, "code": "float64", "n": "int64"}),
         n_all_items_missing=int(all_missing.sum()),
         group_value_labels=group_labels,
+        missing_tokens=pd.DataFrame(tokens_found, columns=["column", "token", "n"]).astype(
+            {"column": object, "token": object, "n": "int64"}),
+        negative_durations=pd.DataFrame(negative, columns=["column", "row", "value"]).astype(
+            {"column": object, "row": "int64", "value": "float64"}),
+        long_headers=pd.DataFrame(long_headers, columns=["column", "length"]).astype(
+            {"column": object, "length": "int64"}),
+        renamed=rename,
     )
     return out, report
 
@@ -797,8 +969,8 @@ def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.D
     rows = []
     for it in params.items:
         lab = params.item_label(it) if it in params.item_labels else vlab.get(it, it)
-        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": float(params.scale.min),
-                     "scale_max": float(params.scale.max), "reverse_keyed": it in params.reverse,
+        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": _bound(params.scale.min, math.nan),
+                     "scale_max": _bound(params.scale.max, math.nan), "reverse_keyed": it in params.reverse,
                      "missing": int(clean[it].isna().sum()) if it in clean.columns else 0})
     return pd.DataFrame(rows, columns=["item", "construct", "label", "scale_min", "scale_max",
                                        "reverse_keyed", "missing"])

@@ -70,6 +70,18 @@ def default_target(constructs: Mapping[str, object], target: str | None = None) 
                      "set ipma.target in the params")
 
 
+def find_target(constructs: Mapping[str, object], target: str | None = None) -> str | None:
+    """:func:`default_target`, but ``None`` (instead of an error) when ``target`` is not given and
+    no construct is named like satisfaction — a study about something else (the Big Five,
+    political democracy) has no IPMA unless ``ipma.target`` names its outcome."""
+    try:
+        return default_target(constructs, target)
+    except ValueError:
+        if target is not None:
+            raise
+        return None
+
+
 def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], scale_min: float,
                       scale_max: float) -> pd.Series:
     """Performance of each construct: ``100 · (mean − min)/(max − min)`` of its construct score
@@ -94,14 +106,15 @@ def performance_from_results(path: str | Path) -> pd.Series | None:
 
 
 def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Series, target: str,
-               labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+               labels: Mapping[str, str] | None = None, importance: str = "std.total") -> pd.DataFrame:
     """The importance–performance table for ``target``.
 
     ``effects`` is the table of :func:`csat.effects.effects_table` (``from, to, std.total``);
     importance = ``std.total`` of each construct on ``target``; ``performance`` maps constructs to
     0–100 indices.  Quadrants split at the means (≥ mean is "high").  Columns ``construct, label,
     importance, performance, quadrant, quadrant_en, quadrant_zh, action_en, action_zh``, sorted by
-    importance (largest first).
+    importance (largest first).  ``importance`` names the column of ``effects`` to use (PLS mode
+    passes the unstandardized total effects on rescaled scores, as SmartPLS; see :mod:`csat.pls`).
     """
     labels = dict(labels or {})
     perf = pd.Series(performance, dtype=float)
@@ -109,7 +122,7 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     if e.empty:
         raise ValueError(f"ipma: no construct has an effect on the target {target!r}")
     rows = []
-    for fr, imp in zip(e["from"], e["std.total"]):
+    for fr, imp in zip(e["from"], e[importance]):
         if fr not in perf.index or not np.isfinite(perf[fr]):
             raise ValueError(f"ipma: no performance index for construct {fr!r}")
         rows.append({"construct": fr, "label": labels.get(fr, fr), "importance": float(imp),
@@ -128,9 +141,10 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     return t[IPMA_COLUMNS]
 
 
-def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en"):
+def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
     """Quadrant chart of an :func:`ipma_table`: importance (x) against performance (y), dashed
-    lines at the means, quadrant names in the corners.  Returns the matplotlib figure."""
+    lines at the means, quadrant names in the corners; ``unstandardized`` labels the x axis as the
+    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure."""
     import matplotlib.pyplot as plt
 
     try:
@@ -161,11 +175,11 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en"):
         x, y, ha, va = corner[key]
         ax.text(x, y, zhname if zh else en, ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
     if zh:
-        ax.set_xlabel(f"重要性（对{target_label}的标准化总效应）")
+        ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
         ax.set_ylabel("表现（0–100 指数）")
         ax.set_title(f"重要性–表现矩阵：{target_label}")
     else:
-        ax.set_xlabel(f"Importance (standardized total effect on {target_label})")
+        ax.set_xlabel(f"Importance ({'unstandardized total effect, 0–100 scores' if unstandardized else 'standardized total effect'} on {target_label})")
         ax.set_ylabel("Performance (0–100 index)")
         ax.set_title(f"Importance–performance map: {target_label}")
     ax.grid(alpha=0.2)

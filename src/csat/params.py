@@ -13,14 +13,34 @@ import copy
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 
 class ParamsError(ValueError):
     """A study parameter file is invalid (the message names file and key)."""
+
+
+def _not_bool(v):
+    """YAML reads yes/no/on/off/true/false as booleans; a boolean is never accepted as a number."""
+    if isinstance(v, bool):
+        raise ValueError(f"{str(v).lower()} is a yes/no value, not a number (YAML reads yes/no/true/false/on/off "
+                         "as booleans); write a number")
+    return v
+
+
+#: Numbers that refuse YAML booleans (pydantic would otherwise read ``yes`` as 1).
+Int = Annotated[int, BeforeValidator(_not_bool)]
+Num = Annotated[float, BeforeValidator(_not_bool)]
+Code = Annotated[float | int | str, BeforeValidator(_not_bool)]
+
+#: Fewest bootstrap resamples accepted (percentile intervals need tails of >= 5 draws), and the
+#: number below which the params check warns.
+MIN_BOOTSTRAP = 200
+RECOMMENDED_BOOTSTRAP = 1000
 
 
 class _Strict(BaseModel):
@@ -33,17 +53,60 @@ class DataSpec(_Strict):
     duration: str | None = Field(None, description="Completion-time column in seconds (optional).")
     encoding: str = Field("auto", description="Text encoding of a CSV: auto | utf-8 | gbk | gb18030 | ...")
     sheet: str | int | None = Field(None, description="XLSX sheet name or index (optional).")
+    rename: dict[str, str] = Field(default_factory=dict,
+                                   description="Header in the file -> short column name used everywhere else.")
+
+    @field_validator("rename")
+    @classmethod
+    def _rename_unique(cls, v):
+        new = list(v.values())
+        dup = sorted({n for n in new if new.count(n) > 1})
+        if dup:
+            raise ValueError(f"two headers are renamed to the same name {dup[0]!r}")
+        return v
 
 
 class ScaleSpec(_Strict):
-    min: float = 1
-    max: float = 5
+    """The answer scale of the items.
+
+    ``min``/``max``: the Likert range (default 1–5); answers outside it are reported and set
+    missing.  ``continuous: true`` declares the items continuous scores (a 0–100 slider, averaged
+    or standardized scores): no Likert chart or top-box.  A continuous study may omit the bounds
+    (or set them to null): then no value is out of range and no 0–100 index is computed.  Items
+    of a Likert study whose values are not all scale points are treated as continuous anyway
+    (:mod:`csat.itemtypes`).
+    """
+    min: Num | None = 1
+    max: Num | None = 5
+    continuous: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _open_bounds(cls, v):
+        if isinstance(v, dict) and v.get("continuous") is True:
+            v = dict(v)
+            v.setdefault("min", None)
+            v.setdefault("max", None)
+        return v
 
     @model_validator(mode="after")
     def _order(self):
-        if not self.max > self.min:
+        if (self.min is None) != (self.max is None):
+            raise ValueError("give both scale.min and scale.max, or neither (only with scale.continuous: true)")
+        if self.min is None and not self.continuous:
+            raise ValueError("scale.min and scale.max may be omitted only with scale.continuous: true")
+        import math
+
+        if self.min is not None and not (math.isfinite(self.min) and math.isfinite(self.max)):
+            raise ValueError(f"scale.min and scale.max must be finite numbers (got {self.min:g}, {self.max:g})")
+        if self.min is not None and not self.max > self.min:
             raise ValueError(f"scale.max ({self.max}) must be greater than scale.min ({self.min})")
         return self
+
+    @property
+    def bounded(self) -> bool:
+        """True when the scale has a min and a max (needed for 0–100 indices and reverse coding)."""
+        return self.min is not None and self.max is not None
 
 
 class ConstructSpec(_Strict):
@@ -63,10 +126,10 @@ class ConstructSpec(_Strict):
 
 class CleaningSpec(_Strict):
     drop_duplicates: bool = True
-    max_missing_share: float | None = Field(0.2, ge=0, le=1)
+    max_missing_share: Num | None = Field(0.2, ge=0, le=1)
     straightlining: bool = True
-    min_duration: float | None = Field(None, ge=0)
-    speeder_median_ratio: float | None = Field(
+    min_duration: Num | None = Field(None, ge=0)
+    speeder_median_ratio: Num | None = Field(
         None, gt=0, lt=1,
         description="Median-relative speeder rule: drop if duration < ratio x median duration.")
     attention_checks: dict[str, Any] = Field(default_factory=dict)
@@ -76,21 +139,53 @@ class EFASpec(_Strict):
     n_factors: int | Literal["auto"] = "auto"
     method: Literal["minres", "ml", "principal"] = "minres"
     rotation: Literal["oblimin", "promax", "varimax", "none"] = "oblimin"
-    parallel_iter: int = Field(100, ge=10, description="Simulated datasets for Horn's parallel analysis.")
-    parallel_percentile: float = Field(95, gt=0, le=100)
+    parallel_iter: Int = Field(100, ge=10, description="Simulated datasets for Horn's parallel analysis.")
+    parallel_percentile: Num = Field(95, gt=0, le=100)
+
+    @field_validator("n_factors", mode="before")
+    @classmethod
+    def _n_factors(cls, v):
+        if v == "auto":
+            return v
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{v!r} is not a number of factors; use 'auto' or a whole number from 1 up")
+        return v
 
 
 class ThresholdSpec(_Strict):
-    alpha: float = 0.70
-    cr: float = 0.70
-    ave: float = 0.50
-    loading: float = 0.50
-    loading_good: float = 0.70
-    htmt: float = 0.85
+    # all are proportions or correlations: 70 instead of .70 would fail every construct silently
+    alpha: Num = Field(0.70, gt=0, le=1)
+    cr: Num = Field(0.70, gt=0, le=1)
+    ave: Num = Field(0.50, gt=0, le=1)
+    loading: Num = Field(0.50, gt=0, le=1)
+    loading_good: Num = Field(0.70, gt=0, le=1)
+    htmt: Num = Field(0.85, gt=0, le=1)
 
 
 class IPMASpec(_Strict):
     target: str | None = None
+
+
+class PLSOptions(_Strict):
+    missing: Literal["mean", "listwise"] = Field(
+        "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+class InvarianceSpec(_Strict):
+    group: str = Field(description="Grouping column for the measurement-invariance tests (multi-group CFA).")
+
+
+class WavesSpec(_Strict):
+    column: str = Field(description="Wave column of a tracking study.")
+    order: list[str | int] | None = Field(None, description="The waves in time order (default: sorted levels).")
+
+    @field_validator("order")
+    @classmethod
+    def _order(cls, v):
+        if v is not None:
+            if len(v) < 2:
+                raise ValueError("a tracking study needs at least 2 waves")
+            if len({str(x) for x in v}) != len(v):
+                raise ValueError(f"waves listed twice: {v}")
+        return v
 
 
 class WeightsSpec(_Strict):
@@ -117,11 +212,19 @@ class WeightsSpec(_Strict):
 class DriversSpec(_Strict):
     target: str | None = Field(None, description="Construct or item to explain [the satisfaction construct].")
     predictors: list[str] | None = Field(None, description="Constructs or items [the other constructs].")
-    bootstrap: int = Field(1000, ge=0, description="Bootstrap resamples for the LMG intervals.")
+    bootstrap: Int = Field(1000, ge=0, description="Bootstrap resamples for the LMG intervals.")
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _enough_resamples(cls, v):
+        if 0 < v < MIN_BOOTSTRAP:
+            raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no intervals) or at "
+                             f"least {MIN_BOOTSTRAP}")
+        return v
 
 
 class SegmentsSpec(_Strict):
-    k: int | Literal["auto"] = "auto"
+    k: Int | Literal["auto"] = "auto"
     method: Literal["kmeans", "ward", "gmm"] = "kmeans"
     on: list[str] | None = Field(None, description="Constructs to cluster on [all].")
 
@@ -163,8 +266,8 @@ class StudyParams(_Strict):
     language: Literal["en", "zh"] = "en"
     data: DataSpec
     scale: ScaleSpec = Field(default_factory=ScaleSpec)
-    missing_codes: list[float | int | str] = Field(default_factory=list)
-    labels: dict[str, float | int] = Field(default_factory=dict)
+    missing_codes: list[Code] = Field(default_factory=list)
+    labels: dict[str, Num] = Field(default_factory=dict)
     item_labels: dict[str, ItemLabel | str] = Field(default_factory=dict)
     constructs: dict[str, ConstructSpec]
     reverse: list[str] = Field(default_factory=list)
@@ -178,9 +281,22 @@ class StudyParams(_Strict):
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
+    estimator: Literal["ml", "pls"] = Field(
+        "ml", description="05_sem: covariance-based maximum likelihood (ml) or PLS path modeling (pls).")
+    pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
-    bootstrap: int = Field(1000, ge=0)
-    seed: int = 2024
+    bootstrap: Int = Field(1000, ge=0)
+    seed: Int = 2024
+    invariance: InvarianceSpec | None = None
+    waves: WavesSpec | None = None
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _enough_resamples(cls, v):
+        if 0 < v < MIN_BOOTSTRAP:
+            raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no bootstrap) or at "
+                             f"least {MIN_BOOTSTRAP} ({RECOMMENDED_BOOTSTRAP} or more recommended)")
+        return v
     weights: WeightsSpec | None = None
     drivers: DriversSpec | None = None
     segments: SegmentsSpec | None = None
@@ -203,10 +319,31 @@ class StudyParams(_Strict):
         for r in self.reverse:
             if r not in items:
                 raise ValueError(f"reverse: {r!r} is not an item of any construct{suggest(r, items)}")
+        if self.reverse and not self.scale.bounded:
+            raise ValueError("reverse: reverse-keyed items are recoded as min + max − x, which needs scale.min "
+                             "and scale.max")
+        from .syntax import NAME_RULE, is_name
+
+        for name, c in self.constructs.items():
+            if not is_name(name):
+                raise ValueError(f"constructs: construct name {name!r} cannot be used in a model; use {NAME_RULE}")
+            bad = [i for i in c.items if not is_name(i)]
+            if bad:
+                raise ValueError(f"constructs.{name}.items: item name {bad[0]!r} cannot be used in a model; "
+                                 f"use {NAME_RULE} (rename the column)")
         if self.model is not None and self.model_template is not None:
             raise ValueError("give either model or model_template, not both")
+        if self.model is not None:
+            _check_model_for_estimator(self.model, self.estimator)
+        for key, col in (("invariance.group", self.invariance and self.invariance.group),
+                         ("waves.column", self.waves and self.waves.column)):
+            if col and col in items:
+                raise ValueError(f"{key}: {col!r} is an item; give a grouping column")
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
+        from .checks import cross_check_roles  # local import: checks imports this module
+
+        cross_check_roles(self)
         self._check_drivers_segments()
         return self
 
@@ -267,6 +404,12 @@ class StudyParams(_Strict):
         return lab.en or lab.zh or item
 
     @property
+    def grouping_columns(self) -> list[str]:
+        """Categorical columns kept for analysis: ``groups``, ``invariance.group`` and ``waves.column``."""
+        extra = [c for c in (self.invariance and self.invariance.group, self.waves and self.waves.column) if c]
+        return list(dict.fromkeys(list(self.groups) + extra))
+
+    @property
     def data_columns(self) -> list[str]:
         """Every column the study names in the data file."""
         cols = list(self.items) + list(self.groups)
@@ -274,8 +417,29 @@ class StudyParams(_Strict):
             if c:
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
+        cols += self.grouping_columns
         cols += list(self.extra_columns)
         return list(dict.fromkeys(cols))
+
+
+def _check_model_for_estimator(model: str, estimator: str) -> None:
+    """``model`` must suit ``estimator``: formative blocks (``<~``) need PLS; PLS takes only blocks
+    and paths (see :func:`csat.pls.pls_spec`).  Syntax errors are left to the stages that parse it."""
+    from .syntax import ModelSyntaxError, parse_model
+
+    try:
+        table = parse_model(model)
+    except ModelSyntaxError:
+        return
+    if estimator == "ml" and (table["op"] == "<~").any():
+        raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
+    if estimator == "pls":
+        from .pls import pls_spec
+
+        try:
+            pls_spec(table)
+        except ModelSyntaxError as err:
+            raise ValueError(f"model (estimator: pls): {err}") from None
 
 
 def suggest(name: str, choices) -> str:
@@ -307,19 +471,27 @@ def parse_overrides(text: str | None) -> dict:
     out: dict[str, Any] = {}
     for tok in (text or "").split():
         if "=" not in tok:
-            raise ParamsError(f"override {tok!r} must look like key=value")
+            raise ParamsError(f"override {tok!r} (command line / SET=) must look like key=value")
         k, v = tok.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v) if v != "" else None
+        try:
+            out[k.strip()] = yaml.safe_load(v) if v != "" else None
+        except yaml.YAMLError:
+            raise ParamsError(f"override {tok!r} (command line / SET=): the value is not valid YAML") from None
     return out
 
 
-def _format_validation_error(path: str, err: ValidationError) -> str:
+def _format_validation_error(path: str, err: ValidationError, overrides: dict | None = None) -> str:
     lines = []
+    over = {str(k): v for k, v in (overrides or {}).items()}
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        loc_t = tuple(x for x in e["loc"] if not (isinstance(x, str) and ("[" in x or x in ("int", "float", "str"))))
+        loc = ".".join(str(x) for x in loc_t) or "(top level)"
+        # a value given on the command line is blamed on the override, not on the params file
+        hit = next((k for k in over if loc == k or loc.startswith(k + ".")), None)
+        name = (f"override {hit}={over[hit]!r} (command line / SET=)" if hit is not None else f"key {loc!r}")
         if e["type"] == "extra_forbidden":
-            parent = e["loc"][:-1]
-            field = e["loc"][-1]
+            parent = loc_t[:-1]
+            field = loc_t[-1]
             model: Any = StudyParams
             for p in parent:
                 f = getattr(model, "model_fields", {}).get(p)
@@ -328,20 +500,121 @@ def _format_validation_error(path: str, err: ValidationError) -> str:
             lines.append(f"unknown key {loc!r}{suggest(field, known)}")
         elif e["type"] == "missing":
             lines.append(f"missing required key {loc!r}")
+        elif not loc_t and hit is None:
+            lines.append(e["msg"].removeprefix("Value error, "))
         else:
             msg = e["msg"].removeprefix("Value error, ")
-            lines.append(f"key {loc!r}: {msg}")
+            lines.append(f"{name}: {msg}")
+    # one problem per key: pydantic reports each member of a union (int | 'auto') separately
+    lines = list(dict.fromkeys(lines))
     return f"{path}: " + "; ".join(lines)
 
 
-def validate_params(raw: dict, source: str = "<params>") -> StudyParams:
+def validate_params(raw: dict, source: str = "<params>", overrides: dict | None = None) -> StudyParams:
     """Validate a parsed params mapping (no file checks)."""
     if not isinstance(raw, dict):
         raise ParamsError(f"{source}: the file must hold a YAML mapping of keys, not {type(raw).__name__}")
     try:
         return StudyParams.model_validate(raw)
     except ValidationError as err:
-        raise ParamsError(_format_validation_error(source, err)) from None
+        raise ParamsError(_format_validation_error(source, err, overrides)) from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, first: int, second: int):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key written twice in one mapping (YAML keeps the last silently)."""
+
+
+def _construct_unique_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise _DuplicateKey(key, seen[key], line)
+        seen[key] = line
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+#: Text encodings accepted for a params file, tried in order (GB18030 is a superset of GBK/GB2312,
+#: the default of Chinese Windows editors).
+PARAMS_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_params_text(path: str | Path) -> str:
+    """The text of a params file: UTF-8 (with or without BOM) or GBK/GB18030."""
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        first = err
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        line = data[: first.start].count(b"\n") + 1
+        raise ParamsError(f"{path}: cannot read the file's text encoding (not UTF-8: byte {first.start}, line {line}; "
+                          "not GBK/GB18030 either); save it as UTF-8") from None
+
+
+def parse_params_yaml(text: str, source: str = "<params>") -> Any:
+    """Parse params YAML, refusing duplicate keys; errors are :class:`ParamsError` naming ``source``."""
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as d:
+        raise ParamsError(f"{source}: key {d.key!r} is written twice (lines {d.first} and {d.second}); YAML would "
+                          "silently keep only the last one: delete or merge one of them") from None
+    except yaml.YAMLError as err:
+        raise ParamsError(f"{source}: not valid YAML: {' '.join(str(err).split())}") from None
+
+
+def _schema_node(path: list[str]):
+    """Follow dotted ``path`` through the schema; return (ok, known keys at the failing level)."""
+    import typing
+
+    model: Any = StudyParams
+    for i, part in enumerate(path):
+        fields = getattr(model, "model_fields", None)
+        if fields is None:
+            return True, []                     # inside a free mapping (constructs, labels, ...): any key
+        if part not in fields:
+            return False, list(fields)
+        ann = fields[part].annotation
+        nxt = None
+        for a in (ann, *typing.get_args(ann)):
+            if isinstance(a, type) and issubclass(a, BaseModel):
+                nxt = a
+                break
+        if nxt is None:
+            if i < len(path) - 1 and typing.get_origin(ann) is not dict and dict not in (
+                    typing.get_origin(a) for a in typing.get_args(ann)):
+                return False, []
+            return True, []
+        model = nxt
+    return True, []
+
+
+def check_override_keys(overrides: dict | None) -> None:
+    """An override naming a key the schema does not have is the command line's mistake, said as such."""
+    for k in overrides or {}:
+        ok, known = _schema_node(str(k).split("."))
+        if not ok:
+            last = str(k).split(".")[-1]
+            raise ParamsError(f"override {k}=... (command line / SET=): unknown key {k!r}{suggest(last, known)}; "
+                              "the params file was not changed")
 
 
 def load_params(path: str | Path, overrides: dict | None = None, *, root: str | Path | None = None,
@@ -359,12 +632,12 @@ def load_params(path: str | Path, overrides: dict | None = None, *, root: str | 
     path = Path(path)
     if not path.is_file():
         raise ParamsError(f"{path}: params file not found")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ParamsError(f"{path}: not valid YAML: {err}") from None
+    raw = parse_params_yaml(read_params_text(path), str(path))
+    if raw is not None and not isinstance(raw, dict):
+        raise ParamsError(f"{path}: the file must hold a YAML mapping of keys, not {type(raw).__name__}")
+    check_override_keys(overrides)
     raw = apply_overrides(raw if raw is not None else {}, overrides)
-    p = validate_params(raw, str(path))
+    p = validate_params(raw, str(path), overrides)
     if check_data:
         check_data_columns(p, path, root=root)
     return p
@@ -392,7 +665,7 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
         raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
     from . import io as csat_io  # local import: io depends on params
 
-    columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet)
+    columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
     missing = [c for c in p.data_columns if c not in columns]
     if missing:
         where = []
@@ -403,7 +676,35 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "data.id" if c == p.data.id else
                    "data.duration" if c == p.data.duration else
                    "recommend" if c == p.recommend else
+                   "invariance.group" if p.invariance and c == p.invariance.group else
+                   "waves.column" if p.waves and c == p.waves.column else
                    "cleaning.attention_checks" if c in p.cleaning.attention_checks else
                    p.extra_columns.get(c, "cleaning.attention_checks"))
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        if len(missing) == len(p.data_columns) and len(missing) > 3:
+            head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
+                              f"(key 'data.path': is it the right file? its header is {head})")
+        if len(where) > 5:
+            where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
         raise ParamsError(f"{params_path}: " + "; ".join(where))
+    from .checks import check_model  # local import: checks imports this module
+
+    check_model(p, params_path, columns)
+    if p.waves is not None and p.waves.order is not None:
+        check_wave_levels(p, dp, params_path)
+
+
+def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
+    """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
+    from . import io as csat_io
+
+    raw, _ = csat_io.read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    if p.data.rename:
+        raw.columns = csat_io.apply_rename(data_path, list(raw.columns), p.data.rename)
+    present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})
+    absent = [o for o in p.waves.order if str(o) not in present]
+    if absent:
+        raise ParamsError(f"{params_path}: key 'waves.order': wave(s) {absent} do not occur in column "
+                          f"{p.waves.column!r} of {data_path.name} (waves there: {present})"
+                          f"{suggest(str(absent[0]), present)}")

@@ -47,8 +47,8 @@ def _h(text: str) -> str:
 
 def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None = None,
                      r2: Mapping[str, float] | None = None, *, latent: list[str] | None = None,
-                     measurement: bool = False, digits: int = 2, rankdir: str = "LR",
-                     font: str = FONT) -> str:
+                     measurement: bool = False, covariances: bool = False, digits: int = 2,
+                     rankdir: str = "LR", font: str = FONT) -> str:
     """The DOT source of the path diagram.
 
     estimates : lavaan-style table with ``lhs, op, rhs, std.all`` and ``pvalue``.
@@ -58,7 +58,10 @@ def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None =
         variables in regressions).
     measurement : also list each factor's indicators with their standardized loadings, compactly,
         inside the factor's ellipse.
-    Negative coefficients are drawn dashed.
+    covariances : also draw the covariances between latent variables (``~~``) as grey two-headed
+        edges labelled with their ``std.all`` (the factor correlations of a measurement model).
+    Negative coefficients are drawn dashed.  Node names are always quoted DOT identifiers, so any
+    Unicode name (``服务``) is a valid node.
     """
     labels = dict(labels or {})
     r2 = dict(r2 or {})
@@ -95,6 +98,14 @@ def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None =
         lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
         style = ", style=dashed" if ok and float(std) < 0 else ""
         lines.append(f"  {_q(rhs)} -> {_q(lhs)} [label={_q(lab)}, penwidth=1.4{style}];")
+    if covariances:
+        lat = set(latent)
+        cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"]) & est["lhs"].isin(lat) & est["rhs"].isin(lat)]
+        for lhs, rhs, std, p in zip(cov["lhs"], cov["rhs"], cov["std.all"], cov.get("pvalue", [None] * len(cov))):
+            ok = std is not None and math.isfinite(float(std))
+            lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
+            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={_q(lab)}, dir=both, color=\"#888888\", "
+                         f"fontcolor=\"#555555\", constraint=false, style=dashed];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -132,8 +143,8 @@ def render_dot(source: str, out_stem: str | Path, formats: tuple[str, ...] = ("p
 
 
 def path_diagram(estimates: pd.DataFrame, out_stem: str | Path, labels: Mapping[str, str] | None = None,
-                 r2: Mapping[str, float] | None = None, *, measurement: bool = False,
+                 r2: Mapping[str, float] | None = None, *, measurement: bool = False, covariances: bool = False,
                  latent: list[str] | None = None, dpi: int = 150) -> dict[str, Path]:
     """Draw the path diagram to ``<out_stem>.png`` and ``<out_stem>.svg`` (see :func:`path_diagram_dot`)."""
-    src = path_diagram_dot(estimates, labels, r2, latent=latent, measurement=measurement)
+    src = path_diagram_dot(estimates, labels, r2, latent=latent, measurement=measurement, covariances=covariances)
     return render_dot(src, out_stem, dpi=dpi)

@@ -654,8 +654,33 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
     for col in ("omega", "cr", "ave", "ave_classic"):
         s = model.get(col, pd.Series(dtype=float))
         out[col] = [float(s.get(f, math.nan)) for f in out["construct"]]
-    extra = ["std.alpha", "average_r", "lambda6", "split_half", "ave_classic", "missing", "dropped"]
+    out["note"] = np.where(out["n_items"] < 2, SINGLE_ITEM_NOTE, "")
+    extra = ["std.alpha", "average_r", "lambda6", "split_half", "ave_classic", "missing", "dropped", "note"]
     return out[RELIABILITY_COLUMNS + extra]
+
+
+SINGLE_ITEM_NOTE = "single item: reliability not applicable"
+_NOT_APPLICABLE = {"en": "n/a", "zh": "不适用"}
+#: the note under the table when a construct has one item
+NOT_APPLICABLE_NOTE = {"en": "n/a: a single-item construct has no internal consistency; it is taken as measured without "
+                             "error (residual variance fixed at 0), so omega, CR and AVE do not apply either.",
+                       "zh": "不适用：单题项构念没有内部一致性；它被视为无测量误差（残差方差固定为 0），因此 omega、CR 和 AVE 也不适用。"}
+_STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "ave", "std.alpha", "average_r",
+                 "lambda6", "split_half", "ave_classic"]
+
+
+def reliability_display(reliability: pd.DataFrame, language: str = "en", digits: int = 3) -> pd.DataFrame:
+    """The :func:`reliability_table` for showing: numbers rounded to ``digits`` as text, and the
+    coefficients of single-item constructs shown as "n/a" ("不适用"; :data:`NOT_APPLICABLE_NOTE`) — a
+    single item has no internal consistency and, measured without error in the CFA, no omega, CR or
+    AVE; these are not applicable rather than missing."""
+    out = reliability.copy()
+    single = out["n_items"] < 2
+    na = _NOT_APPLICABLE["zh" if language == "zh" else "en"]
+    for c in [c for c in _STAT_COLUMNS if c in out.columns]:
+        vals = out[c].astype(float)
+        out[c] = [na if s else ("" if not np.isfinite(v) else f"{v:.{digits}f}") for v, s in zip(vals, single)]
+    return out
 
 
 def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
@@ -723,7 +748,8 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
         row: dict[str, Any] = {"construct": f, "n_items": rd["n_items"]}
         if rd["n_items"] < 2:
             diags.append(Diagnostic("too_few_items", "info", f,
-                                    f"{f} has a single item: alpha, omega, CR and AVE are undefined for it."))
+                                    f"{f} has a single item: it is taken as measured without error (its residual "
+                                    "variance fixed at 0), and alpha, omega, CR and AVE do not apply to it."))
         if rd.get("dropped"):
             diags.append(Diagnostic("zero_variance_item", "warning", f,
                                     f"Item(s) {rd['dropped']} of {f} have no variance and were left out of its reliability."))

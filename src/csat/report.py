@@ -51,7 +51,7 @@ from typing import Any
 
 import yaml
 
-from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
+from .params import ParamsError, load_params, parse_overrides, project_root, read_params_text, resolve_data_path
 from .results import atomic_write_bytes, atomic_write_text
 from .stage import STAGES
 
@@ -277,9 +277,29 @@ def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
         nb = nbformat.read(str(nb_path), as_version=4)
     except Exception as err:  # nbformat raises several kinds for a broken file
         raise ReportError(f"{nb_path}: cannot read the notebook ({type(err).__name__}: {err})") from None
+    drop_stray_reprs(nb)
     exporter = exporter or _exporter()
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"path": str(nb_path.parent)}})
     return body
+
+
+def drop_stray_reprs(nb) -> int:
+    """Remove the value a code cell happens to end with when it is only a Python repr
+    (``PosixPath('/…')``, ``{'stage': …}``): an ``execute_result`` with nothing but ``text/plain``.
+    Tables, figures and text the notebook shows on purpose are display outputs and stay.
+    Returns how many outputs were removed."""
+    n = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        keep = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "execute_result" and set(out.get("data", {})) <= {"text/plain"}:
+                n += 1
+                continue
+            keep.append(out)
+        cell["outputs"] = keep
+    return n
 
 
 _INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])([^$\n]+?)(?<![\s\\])\$(?!\d)")
@@ -632,7 +652,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "runs": runs,
         "python_version": platform.python_version(),
         "platform": platform.platform(),
-        "params_text": params_file.read_text(encoding="utf-8"),
+        "params_text": read_params_text(params_file),
     }
     page = _jinja_env().get_template("page.html.j2").render(**ctx)
     bad = external_resources(page)
@@ -667,7 +687,8 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 30
         raise ReportError(f"{html_path}: HTML file not found")
     chromium = find_chromium()
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="csat-chromium-") as tmp:
+    remove_stale_profiles()
+    with tempfile.TemporaryDirectory(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-") as tmp:
         out = Path(tmp) / "out.pdf"
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -676,17 +697,83 @@ def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 30
                f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer",
                f"--print-to-pdf={out}", html_path.as_uri()]
         env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=f"{tmp}/config", XDG_CACHE_HOME=f"{tmp}/cache")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                                  stdin=subprocess.DEVNULL)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            _kill_group(proc)
             raise ReportError(f"Chromium did not finish printing {html_path} within {timeout:.0f} s") from None
+        except BaseException:                 # interrupted: Chromium and its helpers go, the profile is removed
+            _kill_group(proc)
+            raise
+        _kill_group(proc)                     # helpers Chromium may have left in its session
         if not out.is_file() or out.stat().st_size == 0 or not out.read_bytes()[:5] == b"%PDF-":
-            tail = (proc.stderr or proc.stdout or "").strip().splitlines()[-5:]
+            tail = (stderr or stdout or "").strip().splitlines()[-5:]
             raise ReportError(f"Chromium failed to print {html_path} to PDF (exit code {proc.returncode}): "
                               + " | ".join(tail))
         _publish(atomic_write_bytes(pdf_path, out.read_bytes()))
     return pdf_path
+
+
+_PROFILE_PREFIX = "csat-chromium-"
+
+
+def _die_with_parent() -> None:
+    """In the Chromium child before exec: killed when this Python process dies (Linux)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def remove_stale_profiles(tmpdir: str | Path | None = None) -> list[Path]:
+    """Remove Chromium profiles (``csat-chromium-<pid>-*``) left in the temporary folder by a report
+    build that was killed (its process no longer exists).  Returns the removed folders."""
+    base = Path(tmpdir or tempfile.gettempdir())
+    removed = []
+    for d in base.glob(f"{_PROFILE_PREFIX}*"):
+        m = re.match(rf"{_PROFILE_PREFIX}(\d+)-", d.name)
+        if not m or not d.is_dir():
+            continue
+        pid = int(m.group(1))
+        try:
+            os.kill(pid, 0)
+            continue                         # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (make interrupted, ``kill``) into SystemExit, so Chromium's process group is killed
+    and its temporary profile removed on the way out (the default action would skip both)."""
+    import signal
+
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def build_study(study: str, params_file: str | Path, overrides: dict | None = None,
@@ -752,19 +839,22 @@ def _study_params(root: Path, study: str) -> dict:
     for c in cands:
         if c.is_file():
             try:
-                raw = yaml.safe_load(c.read_text(encoding="utf-8"))
-            except yaml.YAMLError:
+                raw = yaml.safe_load(read_params_text(c))
+            except (yaml.YAMLError, ParamsError):
                 continue
             if isinstance(raw, dict):
                 return raw
     return {}
 
 
-def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tuple[str | None, float | None]:
+def satisfaction_index(scores_csv: str | Path, target: str | None = None,
+                       constructs: dict | None = None) -> tuple[str | None, float | None]:
     """``(construct, index)`` from ``results/construct_scores.csv`` (columns construct, index).
 
-    Picks the IPMA target if given and present, else a construct named SAT / satisfaction
-    (any case), else the first row.
+    Picks the IPMA target if given and present, else the construct named or labelled like
+    satisfaction (SAT, satisfaction, CSI, 满意度…, as :func:`csat.templates_sem.canonical_name`;
+    ``constructs`` gives the params' labels), else ``(None, None)``: a study without a satisfaction
+    construct (a scale validation, the Big Five) has no satisfaction index.
     """
     import pandas as pd
 
@@ -782,8 +872,19 @@ def satisfaction_index(scores_csv: str | Path, target: str | None = None) -> tup
     if target is not None and (names == target).any():
         row = df[names == target].iloc[0]
     else:
-        hit = names.str.lower().isin(["sat", "satisfaction", "csi", "acsi"])
-        row = df[hit].iloc[0] if hit.any() else df.iloc[0]
+        from .templates_sem import canonical_name
+
+        cons = constructs or {}
+
+        def lab(n, key):
+            spec = cons.get(n)
+            return spec.get(key) if isinstance(spec, dict) else None
+
+        hit = pd.Series([canonical_name(n, lab(n, "label"), lab(n, "label_zh")) == "SAT" or n.lower() == "acsi"
+                         for n in names], index=df.index)
+        if not hit.any():
+            return None, None
+        row = df[hit].iloc[0]
     val = pd.to_numeric(pd.Series([row["index"]]), errors="coerce").iloc[0]
     return str(row["construct"]), None if pd.isna(val) else float(val)
 
@@ -795,9 +896,11 @@ def study_summary(root: str | Path, study: str) -> dict:
     raw = _study_params(root, study)
     cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
     target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
-    construct, idx = satisfaction_index(d / "results" / "construct_scores.csv", target)
-    label = construct
     cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
+    # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
+    scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
+    construct, idx = satisfaction_index(scores, target, cons)
+    label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]
         lab = (c.get("label_zh") if raw.get("language") == "zh" else None) or c.get("label")
@@ -816,26 +919,114 @@ def study_summary(root: str | Path, study: str) -> dict:
     n = cleaning.get("n_clean")
     return {"study": study, "title": str(raw.get("title") or ""), "n": "–" if n is None else str(n),
             "index": None if idx is None else _fmt(idx, 1), "index_construct": label, "fit": fit,
-            "links": links}
+            "links": links, "status": build_state(root, study)}
+
+
+def build_state(root: str | Path, study: str) -> dict:
+    """``{"state", "text", "current"}`` of a study from ``reports/<study>/.build/status.json``:
+    ``built`` (current), ``failed`` (at which stage, with the message) or ``building`` (running or
+    interrupted); a study without a status file but with a report counts as built."""
+    from .build import read_status
+
+    st = read_status(root, study)
+    state = st.get("state")
+    d = Path(root) / "reports" / study
+    if state is None:
+        state = "built" if (d / "report.html").is_file() else "incomplete"
+    if state == "failed":
+        text = f"FAILED at {st.get('stage')}: {st.get('message') or ''}".strip()
+    elif state == "building":
+        text = (f"INCOMPLETE: the build stopped or is running (last started: {st.get('stage')}); "
+                "the report is not current")
+    elif state == "incomplete":
+        text = "INCOMPLETE: no report"
+    else:
+        text = "built"
+    return {"state": state, "text": text, "current": state == "built" and (d / "report.html").is_file(),
+            "time": st.get("time")}
+
+
+def study_comparison(root: str | Path, studies: list[str]) -> dict:
+    """The comparison table of the index page: every built study that shares construct names with
+    another built study, with its n, the date its descriptives were built and the 0–100 index of
+    every shared construct (from ``results/construct_scores.csv``).
+
+    Returns ``{"constructs": [{"name", "label"}], "rows": [{"study", "title", "n", "date", "cells":
+    [{"text", "sort", "ci"}]}]}``; constructs in order of first appearance, a study without a
+    construct gets ``"–"`` there.  Empty when fewer than two studies share a construct.
+    """
+    import pandas as pd
+
+    root = Path(root)
+    per: dict[str, dict] = {}
+    labels: dict[str, str] = {}
+    for s in studies:
+        d = root / "reports" / s
+        f = d / "results" / "construct_scores.csv"
+        if not f.is_file():
+            continue
+        try:
+            df = pd.read_csv(f)
+        except Exception as err:  # pandas raises several parser errors
+            raise ReportError(f"{f}: cannot read ({err})") from None
+        if not {"construct", "index"} <= set(df.columns):
+            continue
+        raw = _study_params(root, s)
+        cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
+        for c in df["construct"].astype(str):
+            spec = cons.get(c) if isinstance(cons.get(c), dict) else {}
+            labels.setdefault(c, str(spec.get("label") or c))
+        info = read_runinfo(d).get("02_descriptives", {})
+        date = str(info.get("finished") or "")[:10] or _dt.date.fromtimestamp(f.stat().st_mtime).isoformat()
+        n = (_read_json(d / "results" / "cleaning.json", {}) or {}).get("n_clean")
+        per[s] = {"title": str(raw.get("title") or ""), "n": n, "date": date,
+                  "index": {str(r["construct"]): r for _, r in df.iterrows()}}
+    count: dict[str, int] = {}
+    for v in per.values():
+        for c in v["index"]:
+            count[c] = count.get(c, 0) + 1
+    shared = [c for c in dict.fromkeys(c for v in per.values() for c in v["index"]) if count[c] >= 2]
+    rows = []
+    for s, v in per.items():
+        if not any(c in v["index"] for c in shared):
+            continue
+        cells = []
+        for c in shared:
+            r = v["index"].get(c)
+            val = None if r is None else pd.to_numeric(pd.Series([r["index"]]), errors="coerce").iloc[0]
+            if val is None or pd.isna(val):
+                cells.append({"text": "–", "sort": "", "ci": ""})
+                continue
+            lo, hi = (r.get("index.ci.lower"), r.get("index.ci.upper")) if hasattr(r, "get") else (None, None)
+            ci = f"95% CI [{_fmt(lo, 1)}, {_fmt(hi, 1)}], n = {r.get('n', '')}" if lo is not None and hi is not None else ""
+            cells.append({"text": _fmt(float(val), 1), "sort": f"{float(val):.6f}", "ci": ci})
+        rows.append({"study": s, "title": v["title"], "n": "–" if v["n"] is None else str(v["n"]),
+                     "date": v["date"], "cells": cells})
+    if len(rows) < 2:
+        return {"constructs": [], "rows": []}
+    return {"constructs": [{"name": c, "label": labels.get(c, c)} for c in shared], "rows": rows}
 
 
 def built_studies(root: str | Path) -> list[str]:
-    """Folders under ``reports/`` that hold a report.html or a results/ folder, sorted."""
+    """Folders under ``reports/`` that hold a report.html, a results/ folder or a build status, sorted."""
     rep = Path(root) / "reports"
     if not rep.is_dir():
         return []
     return sorted(p.name for p in rep.iterdir()
                   if p.is_dir() and not p.name.startswith(".")
-                  and ((p / "report.html").is_file() or (p / "results").is_dir()))
+                  and ((p / "report.html").is_file() or (p / "results").is_dir()
+                       or (p / ".build" / "status.json").is_file()))
 
 
 def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path:
     """Write ``reports/index.html`` listing every built study; return its path."""
     root = Path(root)
     now = now or _dt.datetime.now().astimezone()
-    studies = [study_summary(root, s) for s in built_studies(root)]
+    names = built_studies(root)
+    studies = [study_summary(root, s) for s in names]
     page = _jinja_env().get_template("studies.html.j2").render(
-        css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies)
+        css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies,
+        comparison=study_comparison(root, names))
     return _publish(atomic_write_text(root / "reports" / "index.html", page))
 
 
@@ -855,6 +1046,7 @@ def main(argv: list[str] | None = None) -> int:
     ix = sub.add_parser("index", help="build reports/index.html")
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
+    exit_cleanly_on_sigterm()
     try:
         if args.cmd == "study":
             overrides = read_overrides_file(args.overrides_file) if args.overrides_file else {}

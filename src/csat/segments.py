@@ -154,7 +154,8 @@ def segment_profile(scores: pd.DataFrame, seg: pd.Series, scale_min: float, scal
             rows.append({"segment": int(k), "construct": c, "n": int(m.sum()), "share": share, "mean": float(x.mean()),
                          "sd": float(x.std(ddof=1)) if m.sum() > 1 else np.nan,
                          "z": float((x.mean() - mu[c]) / sd[c]) if sd[c] > 0 else np.nan,
-                         "index": float(100 * (x.mean() - scale_min) / (scale_max - scale_min))})
+                         "index": (float(100 * (x.mean() - scale_min) / (scale_max - scale_min))
+                                   if scale_min is not None and scale_max is not None else np.nan)})
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
 
 

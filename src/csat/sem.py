@@ -453,15 +453,38 @@ class CovFit:
     iterations: int
 
 
+def single_indicators(table: pd.DataFrame) -> set[str]:
+    """The sole indicators of single-indicator latent variables (lavaan's ``auto.fix.single``).
+
+    A latent variable with one ``=~`` statement (``CUSA =~ cusa``) is its indicator measured
+    without error: unless the model gives the indicator's residual variance itself, it is fixed
+    at 0 (as ``cusa ~~ 0*cusa``), which identifies the latent variance as the indicator's variance.
+    As lavaan, an indicator that also measures another latent variable is not counted.
+    """
+    load = table[table["op"] == "=~"]
+    counts = load["lhs"].value_counts()
+    ind_counts = load["rhs"].value_counts()
+    return {r for f, r in zip(load["lhs"], load["rhs"])
+            if counts[f] == 1 and r != f and ind_counts[r] == 1}
+
+
 def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[str], *,
                 std_lv: bool = False) -> CompiledModel:
     """Parse ``model`` and build the parameter table and index arrays with lavaan's defaults.
+
+    As lavaan's ``sem()``/``cfa()`` (``auto.fix.single = TRUE``), the residual variance of the
+    only indicator of a latent variable is fixed at 0 unless the model sets it (see
+    :func:`single_indicators`).
 
     ``observed_names_available`` are the data's columns; a model variable that is neither one of
     them nor a latent variable raises :class:`ModelError` naming it and suggesting near matches.
     A model with negative degrees of freedom raises :class:`ModelError` (not identified).
     """
     table = parse_model(model) if isinstance(model, str) else model.copy()
+    form = table[table["op"] == "<~"]
+    if len(form):
+        raise ModelError(f"line {form['line'].iloc[0]}: '{form['lhs'].iloc[0]} <~ ...' is a formative (composite) "
+                         "block, which maximum likelihood does not estimate; use estimator: pls (PLS-SEM) or =~")
     lat = latent_names(table)
     ov = observed_names(table)
     avail = [str(c) for c in observed_names_available]
@@ -535,10 +558,13 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     R = pd.DataFrame(rows)
     # free / fixed status
     first_ind = {f: R[(R["op"] == "=~") & (R["lhs"] == f)].index[0] for f in lat}
+    single = single_indicators(body)
     free_flag, value = [], []
     for k, r in R.iterrows():
         if r["exo"]:
             free_flag.append(False); value.append(0.0); continue
+        if r["user"] == 0 and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in single:
+            free_flag.append(False); value.append(0.0); continue      # lavaan's auto.fix.single
         if not (isinstance(r["ufixed"], float) and math.isnan(r["ufixed"])):
             free_flag.append(False); value.append(float(r["ufixed"])); continue
         if r["ufree"] is True:
@@ -1006,8 +1032,11 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                 out.append(Diagnostic("ill_conditioned", "warning", "latent correlation matrix",
                                       f"The latent correlation matrix is ill-conditioned (condition number "
                                       f"{evr.max() / evr.min():.3g})."))
+    cm = res.model
+    fixed_zero = {r.lhs for r in cm.rows.itertuples()
+                  if r.op == "~~" and r.lhs == r.rhs and r.free < 0 and r.value == 0}
     for _, r in res.r2.iterrows():
-        if r["r2"] > 0.99:
+        if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
             out.append(Diagnostic("r2_near_1", "warning", str(r["variable"]),
                                   f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99)."))
     fm = res.fit_measures

@@ -817,6 +817,94 @@ def design_check(n_samples: int = 150, n: int = 546, n_complete: int = 463, seed
     return pd.DataFrame(rows)
 
 
+# --------------------------------------------------------------------------------------
+# Tracking studies: several waves with a known shift and a known non-invariant item
+# --------------------------------------------------------------------------------------
+#: default shift of the construct means in the last wave (population SDs; linear in between)
+WAVE_SHIFT: dict[str, float] = {"SAT": 0.40}
+#: default non-invariant item: its centre moves by this many scale points from the second wave on
+WAVE_NONINVARIANT: tuple[str, float] = ("qual3", 2.0)
+
+
+def wave_labels(n_waves: int, start_year: int = 2025) -> list[str]:
+    """Half-year wave names ``2025H1, 2025H2, 2026H1, ...``."""
+    return [f"{start_year + k // 2}H{k % 2 + 1}" for k in range(n_waves)]
+
+
+def simulate_waves(n: int = 400, n_waves: int = 2, seed: int = 2025, shift: dict[str, float] | None = None,
+                   noninvariant: tuple[str, float] | None = WAVE_NONINVARIANT) -> tuple[pd.DataFrame, dict]:
+    """A tracking study: ``n_waves`` independent samples of ``n`` respondents from the demo population,
+    stacked with a ``wave`` column, with known changes between waves.
+
+    * ``shift`` (default :data:`WAVE_SHIFT`): construct → shift of its latent mean in the last wave, in
+      population SDs (wave k of K gets ``shift · k/(K−1)``).  Only the named constructs move (the shift
+      is added to their scores, not passed along the paths), so every other construct's true change is 0.
+    * ``noninvariant`` (default :data:`WAVE_NONINVARIANT`): ``(item, points)``: from the second wave on the
+      item's centre moves by ``points`` scale points while its construct does not — an intercept that
+      differs between waves, which breaks scalar invariance (loadings stay equal: metric invariance holds).
+      ``None`` draws measurement-invariant waves.
+
+    As in the demo, each wave's latent disturbances get exact moments (:func:`exact_moments`), so the true
+    construct means differ between waves by exactly the shift (item errors and rounding stay random).
+    Each wave draws from its own random stream ``default_rng([seed, k])``, so the single-study demo
+    (:func:`simulate_study`) is untouched.  No defects are injected (every row passes cleaning); the
+    columns are those of :func:`simulate_study` with ``wave`` after ``respondent_id`` (ids ``W1-R00001``…,
+    unique across waves).  Returns ``(raw, truth)`` with ``truth = {"waves", "n", "seed", "shift",
+    "noninvariant", "index_shift"}``; ``index_shift`` is the expected change of each shifted construct's
+    0–100 index from the first to the last wave, ``100 · δ · 1.5 · mean(c_j λ_j) / 9`` (discretization
+    factor ``c_j`` ≈ 0.98 ignored, so it is approximate).
+    """
+    n = _check_n(n, 20)
+    n_waves = _check_n(n_waves, 2)
+    shift = dict(WAVE_SHIFT if shift is None else shift)
+    names = _latent_names()
+    items = _items()
+    unknown = [c for c in shift if c not in names]
+    if unknown:
+        raise ValueError(f"shift: unknown construct(s) {unknown}; constructs: {names}")
+    if noninvariant is not None and noninvariant[0] not in items:
+        raise ValueError(f"noninvariant: {noninvariant[0]!r} is not an item")
+    B, psi, _ = _structural_solution(names, PATHS)
+    k = len(names)
+    lam = np.array([LOADINGS[i] for i in items])
+    col = np.array([names.index(next(c for c, its in CONSTRUCTS if i in its)) for i in items])
+    labels = wave_labels(n_waves)
+    frames = []
+    for w in range(n_waves):
+        rng = np.random.default_rng([seed, w])
+        z = rng.standard_normal((n, k + len(items)))
+        z[:, :k] = exact_moments(z[:, :k])
+        eta = (z[:, :k] * np.sqrt(psi)) @ np.linalg.inv(np.eye(k) - B).T
+        for c, d in shift.items():
+            eta[:, names.index(c)] += d * w / (n_waves - 1)
+        ystar = eta[:, col] * lam + z[:, k:] * np.sqrt(1.0 - lam ** 2)
+        centres = np.array([ITEM_CENTRES[i] for i in items])
+        if noninvariant is not None and w > 0:
+            centres[items.index(noninvariant[0])] += noninvariant[1]
+        x = _discretize(ystar, centres)
+        x[:, items.index(REVERSED_ITEM)] = SCALE_MIN + SCALE_MAX - x[:, items.index(REVERSED_ITEM)]
+        raw = pd.DataFrame({"respondent_id": [f"W{w + 1}-R{i + 1:05d}" for i in range(n)], "wave": labels[w]})
+        for name, levels, prob in GROUPS:
+            raw[name] = rng.choice(np.array(levels), size=n, p=np.array(prob))
+        raw["duration"] = _durations(n, rng)
+        qual_end = items.index("val1")
+        for j, item in enumerate(items):
+            if j == qual_end:
+                raw[ATTENTION_COLUMN] = ATTENTION_VALUE
+            raw[item] = x[:, j].astype(np.int64)
+        raw["nps"] = _nps(eta, rng)
+        if not _observed_nonconstant(x.astype(float)).all():
+            raise RuntimeError(f"seed {seed}, wave {w + 1}: a row came out constant; use another seed")
+        frames.append(raw)
+    out = pd.concat(frames, ignore_index=True)
+    idx_shift = {c: 100 * d * SCALE_SD * float(np.mean([LOADINGS[i] for i in dict(CONSTRUCTS)[c]])) / (SCALE_MAX - SCALE_MIN)
+                 for c, d in shift.items()}
+    truth = {"waves": labels, "n": n, "seed": seed, "shift": shift,
+             "noninvariant": None if noninvariant is None else {"item": noninvariant[0], "points": noninvariant[1]},
+             "index_shift": idx_shift}
+    return out, truth
+
+
 def write_study_csv(raw: pd.DataFrame, path: str | Path) -> Path:
     """Write a raw study frame as UTF-8 CSV with ``\\n`` line ends and blank missing cells."""
     path = Path(path)
@@ -879,7 +967,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-extras", action="store_true", help="without the Kano and SERVQUAL columns")
     ap.add_argument("--random-moments", action="store_true",
                     help="an ordinary random sample (default: exact latent moments for the valid respondents)")
+    ap.add_argument("--waves", type=int, metavar="K",
+                    help="a tracking study of K waves of --n respondents each (simulate_waves: known shift "
+                         "of SAT, non-invariant item qual3), instead of the single-wave demo")
     a = ap.parse_args(argv)
+    if a.waves:
+        if not a.out:
+            ap.error("--waves needs --out")
+        raw, truth = simulate_waves(a.n, a.waves, a.seed)
+        path = write_study_csv(raw, a.out)
+        print(f"wrote {path}: {len(raw)} rows in waves {truth['waves']}; shift {truth['shift']}, "
+              f"non-invariant item {truth['noninvariant']}")
+        return 0
     if a.design_check:
         print(design_check(a.design_check).to_string(index=False))
         if not a.out and not a.population_doc:

@@ -37,6 +37,7 @@ class Stage:
     started: float = field(default_factory=time.time)
     _n_tables: int = 0
     _n_figures: int = 0
+    info: dict = field(default_factory=dict)
 
     # -- paths --------------------------------------------------------------------------
     @property
@@ -76,11 +77,22 @@ class Stage:
         return zh if (self.params.language == "zh" and zh) else en
 
     # -- results ------------------------------------------------------------------------
+    def record(self, *paths: str | Path) -> None:
+        """Note files this stage wrote outside the writers below, so a failed or repeated build removes them."""
+        from .build import record_output
+
+        for path in paths:
+            record_output(self.report_dir, self.name, path)
+
     def write_json(self, name: str, obj: Any) -> Path:
-        return res.write_json(self.result_path(name), obj)
+        out = res.write_json(self.result_path(name), obj)
+        self.record(out)
+        return out
 
     def write_csv(self, name: str, df: pd.DataFrame, index: bool = False) -> Path:
-        return res.write_csv(self.result_path(name), df, index=index)
+        out = res.write_csv(self.result_path(name), df, index=index)
+        self.record(out)
+        return out
 
     def diagnostics(self, diags: Iterable[res.Diagnostic | dict]) -> list[dict]:
         """Record this stage's diagnostics in ``results/diagnostics.json`` (replacing older ones)."""
@@ -114,12 +126,37 @@ class Stage:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
         res.atomic_write_bytes(self.figures / f"{name}.png", buf.getvalue())
+        self.record(self.figures / f"{name}.png")
         plt.close(fig)
         b64 = base64.b64encode(buf.getvalue()).decode("ascii")
         display(HTML(f'<figure class="csat-figure" data-stage="{self.name}">'
                      f'<img src="data:image/png;base64,{b64}" alt="{html.escape(caption, quote=True)}"/>'
                      f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption>'
                      "</figure>"))
+
+    def markdown(self, text: str):
+        """Show markdown text written by the notebook (headings and explanations of one branch)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+    def estimator_cells(self):
+        """Register the cell magic ``%%estimator ml`` / ``%%estimator pls``: the cell runs only when
+        the study's ``estimator`` is the one named (05_sem holds both branches)."""
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is None:
+            return
+
+        def estimator(line: str, cell: str):
+            want = line.strip()
+            if want not in ("ml", "pls"):
+                raise ValueError(f"%%estimator needs 'ml' or 'pls', not {want!r}")
+            if self.params.estimator == want:
+                exec(compile(cell, f"<{self.name} cell>", "exec"), ip.user_ns)
+
+        ip.register_magic_function(estimator, magic_kind="cell", magic_name="estimator")
 
     def say(self, text: str):
         """Show a generated paragraph (plain text, escaped)."""
@@ -143,8 +180,14 @@ class Stage:
             for d in rows)
         display(HTML(f'<ul class="csat-diagnostics">{items}</ul>'))
 
-    def finish(self) -> dict:
-        """Record when the stage ran and how long it took (for the report's provenance)."""
+    def finish(self) -> None:
+        """Record when the stage ran and how long it took (for the report's provenance) in
+        ``runinfo/<stage>.json`` and :attr:`info`.  Returns nothing, so a notebook's last cell
+        shows no stray Python value."""
+        from .build import files_written_since
+
+        for f in files_written_since(self.root, self.study, self.started, exclude_stage=self.name):
+            self.record(f)                                   # written by other means (the path diagram)
         info = {
             "stage": self.name,
             "study": self.study,
@@ -154,7 +197,37 @@ class Stage:
             "seconds": round(time.time() - self.started, 3),
         }
         res.write_json(self.report_dir / "runinfo" / f"{self.name}.json", info)
-        return info
+        self.info = info
+
+
+_WATCHING_PARENT = False
+
+
+def exit_with_parent() -> None:
+    """In a Jupyter kernel (``JPY_PARENT_PID`` is its parent): end the kernel when the process that
+    started it ends (a daemon thread checks every second).
+
+    Papermill starts the notebook's kernel in a session of its own, so a build killed by a signal
+    can leave the kernel running; the kernel then ends too, and its bootstrap workers with it
+    (they die with their parent, see :func:`csat.effects.die_with_parent`)."""
+    global _WATCHING_PARENT
+    if _WATCHING_PARENT:
+        return
+    import os
+    import threading
+
+    parent = os.getppid()
+    if os.environ.get("JPY_PARENT_PID") != str(parent):
+        return                                    # not a kernel started by papermill / Jupyter
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="csat-exit-with-parent", daemon=True).start()
+    _WATCHING_PARENT = True
 
 
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
@@ -162,11 +235,17 @@ def start(name: str, params_file: str | Path, overrides: dict | None = None,
     """Validate the study's params (with this run's overrides) and open the stage."""
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
+    exit_with_parent()
     params_file = Path(params_file)
     root = Path(root) if root is not None else project_root(params_file)
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides, root=root)
     st = Stage(name=name, params=p, params_file=params_file, overrides=overrides, root=root)
+    # this stage's previous outputs, those of the stages that read them and the report are now outdated
+    from .build import DOWNSTREAM, invalidate, write_status
+
+    invalidate(root, p.study, [name] + DOWNSTREAM[name], report=True, keep_notebook=name)
+    write_status(root, p.study, "building", name, None, started=st.started)
     st.results.mkdir(parents=True, exist_ok=True)
     return st
 

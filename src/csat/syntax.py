@@ -6,6 +6,7 @@ Softw. 48(2), section "the model syntax")::
     f =~ x1 + x2 + x3        # f is measured by x1, x2, x3 (factor loadings)
     y ~ f1 + f2              # regression of y on f1 and f2
     x1 ~~ x2                 # (residual) covariance; x1 ~~ x1 is a (residual) variance
+    f <~ x1 + x2 + x3        # f is formed by x1, x2, x3 (a formative block; PLS estimator only)
     ind := a*b               # defined parameter: an arithmetic expression of labels
 
 Modifiers premultiply a right-hand-side term: ``a*x`` gives the parameter the label ``a``
@@ -29,14 +30,22 @@ import re
 import pandas as pd
 
 __all__ = ["ModelSyntaxError", "parse_model", "latent_names", "observed_names", "measurement_syntax",
-           "defined_names", "OPERATORS"]
+           "defined_names", "OPERATORS", "is_name", "NAME_RULE"]
 
-OPERATORS = ("=~", "~~", "~", ":=")
-_UNSUPPORTED = ("<~", "==", "<=", ">=", "|", "~*~", "%", "<", ">")
-_NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+OPERATORS = ("=~", "<~", "~~", "~", ":=")
+_UNSUPPORTED = ("==", "<=", ">=", "|", "~*~", "%", "<", ">")
+# A variable or label name: Unicode letters (Chinese included), digits, "_" and ".", not starting
+# with a digit -- what lavaan's parser accepts (``服务 =~ 服务1 + 服务2``).  ``\w`` is Unicode-aware.
+_NAME = re.compile(r"^(?:[^\W\d]|\.)[\w.]*$")
+NAME_RULE = "letters (any script, e.g. Chinese), digits, '_' and '.', not starting with a digit"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _ALLOWED_FUNCS = {"sqrt", "exp", "log", "abs"}
 COLUMNS = ["lhs", "op", "rhs", "label", "fixed", "free", "line"]
+
+
+def is_name(name: object) -> bool:
+    """True when ``name`` can be a variable or label name in the model syntax (see :data:`NAME_RULE`)."""
+    return isinstance(name, str) and bool(_NAME.match(name))
 
 
 class ModelSyntaxError(ValueError):
@@ -65,17 +74,17 @@ def _statements(text: str) -> list[tuple[int, str]]:
             out[-1] = (out[-1][0], out[-1][1] + " " + s)
         else:
             out.append((i, s))
-        cont = bool(re.search(r"(\+|\*|=~|~~|~|:=)\s*$", s))
+        cont = bool(re.search(r"(\+|\*|=~|<~|~~|~|:=)\s*$", s))
     return out
 
 
 def _find_op(lineno: int, stmt: str) -> str:
     if ":=" in stmt:
         return ":="
-    for bad in ("<~", "==", "~*~"):
+    for bad in ("==", "~*~"):
         if bad in stmt:
-            _fail(lineno, stmt, f"operator {bad!r} is not supported (use =~, ~, ~~ or :=)")
-    for op in ("=~", "~~", "~"):
+            _fail(lineno, stmt, f"operator {bad!r} is not supported (use =~, <~, ~, ~~ or :=)")
+    for op in ("=~", "<~", "~~", "~"):
         if op in stmt:
             return op
     for bad in ("<=", ">=", "<", ">", "|"):
@@ -202,12 +211,13 @@ def measurement_syntax(constructs: dict[str, list[str]]) -> str:
     lines = []
     for name, items in constructs.items():
         if not _NAME.match(str(name)):
-            raise ModelSyntaxError(f"construct name {name!r} is not a valid lavaan name")
+            raise ModelSyntaxError(f"construct name {name!r} is not a valid lavaan name ({NAME_RULE})")
         items = list(items)
         if not items:
             raise ModelSyntaxError(f"construct {name!r} has no items")
         for it in items:
             if not _NAME.match(str(it)):
-                raise ModelSyntaxError(f"item name {it!r} of construct {name!r} is not a valid lavaan name")
+                raise ModelSyntaxError(f"item name {it!r} of construct {name!r} is not a valid lavaan name "
+                                       f"({NAME_RULE})")
         lines.append(f"{name} =~ " + " + ".join(items))
     return "\n".join(lines) + "\n"

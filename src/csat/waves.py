@@ -1,0 +1,329 @@
+"""Tracking studies: construct indices and NPS per wave, and tests of their change between waves.
+
+A tracking study holds several waves (quarters, half-years) in one data set with a wave column.
+Per wave: n, every construct's 0–100 index with its t-interval (:func:`csat.descriptives.construct_index`)
+and the NPS with its Wald interval (:func:`csat.descriptives.nps`).  Between consecutive waves and from
+the first to the last wave:
+
+* an index change ``Δ = index_to − index_from`` with the Welch interval
+  ``Δ ± t_{.975, ν} · 100/(max − min) · √(s_a²/n_a + s_b²/n_b)`` (ν the Welch–Satterthwaite df) and
+  Welch's t-test (R ``t.test(x_to, x_from)``);
+* the NPS change with the Wald interval ``Δ ± z_{.975} √(se_a² + se_b²)`` (independent samples) and its
+  Wald z-test, and the change in the shares of promoters and of detractors (percentage points) with the
+  unpooled Wald interval and the two-proportion z-test with pooled variance (R ``prop.test(x, n,
+  correct = FALSE)``, whose X² is z²).
+
+p-values are Holm-adjusted (R ``p.adjust(p, "holm")``) within each family: all index tests, all NPS tests.
+
+References: Welch, B. L. (1947). Biometrika 34, 28–35. Holm, S. (1979). Scand. J. Statist. 6, 65–70.
+Agresti, A. (2013). Categorical Data Analysis, §3.1 (difference of proportions).
+
+Example
+-------
+>>> idx, changes = wave_tables(df, "wave", ["2024Q1", "2024Q2"], {"sat": ["s1", "s2"]}, 1, 10)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import descriptives as D
+from .results import Diagnostic
+
+__all__ = ["WAVE_INDEX_COLUMNS", "WAVE_CHANGE_COLUMNS", "wave_levels", "wave_index", "wave_changes",
+           "wave_tables", "trend_chart", "waves_text", "wave_diagnostics"]
+
+WAVE_INDEX_COLUMNS = ["wave", "measure", "construct", "n", "estimate", "ci.lower", "ci.upper", "label"]
+WAVE_CHANGE_COLUMNS = ["measure", "construct", "from", "to", "comparison", "n.from", "n.to", "estimate.from",
+                       "estimate.to", "change", "ci.lower", "ci.upper", "test", "statistic", "df", "pvalue",
+                       "p.holm", "family", "label"]
+
+
+def wave_levels(wave: pd.Series, order: Sequence | None = None) -> list:
+    """The waves in order: ``order`` when given (every level must occur; levels not listed are left
+    out), else the sorted distinct values.  Values are compared as text, so ``2024`` in the params
+    file matches ``"2024"`` in a CSV."""
+    present = {str(v): v for v in wave.dropna().unique()}
+    if order is None:
+        return D._levels(wave)
+    missing = [o for o in order if str(o) not in present]
+    if missing:
+        raise ValueError(f"waves.order: level(s) {missing} do not occur in the wave column "
+                         f"(levels: {sorted(present)})")
+    return [present[str(o)] for o in order]
+
+
+def _pairs(levels: list) -> list[tuple[object, object, str]]:
+    out = [(levels[k], levels[k + 1], "consecutive") for k in range(len(levels) - 1)]
+    if len(levels) > 2:
+        out.append((levels[0], levels[-1], "first-last"))
+    return out
+
+
+def wave_index(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_min: float, scale_max: float,
+               recommend: pd.Series | None = None, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per wave: every construct's index (``measure = "index"``) with its 95% t-interval and, with a
+    recommend column, the NPS (``measure = "nps"``) with its Wald interval.  On a scale without bounds
+    (``scale_min``/``scale_max`` None) the construct means instead (``measure = "mean"``, and the
+    changes in scale units).  Columns :data:`WAVE_INDEX_COLUMNS`."""
+    labels = labels or {}
+    bounded = scale_min is not None and scale_max is not None
+    rows = []
+    for lv in levels:
+        sel = (wave == lv).to_numpy()
+        idx = D.construct_index(scores[sel], scale_min, scale_max)
+        pre = "index." if bounded else ""
+        for _, r in idx.iterrows():
+            rows.append({"wave": lv, "measure": "index" if bounded else "mean", "construct": r["construct"],
+                         "n": int(r["n"]), "estimate": r["index" if bounded else "mean"],
+                         "ci.lower": r[pre + "ci.lower"], "ci.upper": r[pre + "ci.upper"],
+                         "label": labels.get(r["construct"], r["construct"])})
+        if recommend is not None:
+            x = recommend[sel].dropna()
+            if len(x):
+                res = D.nps(x)
+                rows.append({"wave": lv, "measure": "nps", "construct": "", "n": res["n"], "estimate": res["nps"],
+                             "ci.lower": res["ci.lower"], "ci.upper": res["ci.upper"], "label": "NPS"})
+    return pd.DataFrame(rows, columns=WAVE_INDEX_COLUMNS)
+
+
+def _welch_change(x: np.ndarray, y: np.ndarray, k: float) -> dict:
+    """Change mean(y) − mean(x) (×k) with its Welch interval and test (R ``t.test(y, x)``)."""
+    a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    d = y.mean() - x.mean()
+    if not a + b > 0:
+        return {"change": k * d, "ci.lower": math.nan, "ci.upper": math.nan, "statistic": math.nan,
+                "df": math.nan, "pvalue": math.nan}
+    se = math.sqrt(a + b)
+    df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
+    t = d / se
+    h = stats.t.ppf(0.975, df) * se
+    return {"change": k * d, "ci.lower": k * (d - h), "ci.upper": k * (d + h), "statistic": t, "df": df,
+            "pvalue": float(2 * stats.t.sf(abs(t), df))}
+
+
+def _two_prop(c1: int, n1: int, c2: int, n2: int) -> dict:
+    """Change p2 − p1 (percentage points) with the unpooled Wald interval, and the pooled two-proportion
+    z-test (R ``prop.test(c(c2, c1), c(n2, n1), correct = FALSE)``: X² = z²)."""
+    p1, p2 = c1 / n1, c2 / n2
+    d = p2 - p1
+    se_u = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    pp = (c1 + c2) / (n1 + n2)
+    se_p = math.sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2))
+    z = d / se_p if se_p > 0 else math.nan
+    zc = stats.norm.ppf(0.975)
+    return {"change": 100 * d, "ci.lower": 100 * (d - zc * se_u), "ci.upper": 100 * (d + zc * se_u),
+            "statistic": z, "df": math.nan, "pvalue": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan,
+            "estimate.from": 100 * p1, "estimate.to": 100 * p2}
+
+
+def wave_changes(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_min: float, scale_max: float,
+                 recommend: pd.Series | None = None, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Changes between consecutive waves and from the first to the last (with three or more waves):
+    index changes with Welch intervals and tests (family ``index``), NPS change with a Wald interval
+    and z-test and the promoter/detractor share changes with two-proportion z-tests (family ``nps``);
+    ``p.holm`` within each family.  Columns :data:`WAVE_CHANGE_COLUMNS`."""
+    labels = labels or {}
+    bounded = scale_min is not None and scale_max is not None
+    k = 100.0 / (scale_max - scale_min) if bounded else 1.0
+    measure = "index" if bounded else "mean"
+    rows = []
+    for a, b, kind in _pairs(list(levels)):
+        sa, sb = (wave == a).to_numpy(), (wave == b).to_numpy()
+        for c in scores.columns:
+            x, y = scores.loc[sa, c].dropna().to_numpy(float), scores.loc[sb, c].dropna().to_numpy(float)
+            base = {"measure": measure, "construct": c, "from": a, "to": b, "comparison": kind,
+                    "n.from": len(x), "n.to": len(y), "family": "index", "label": labels.get(c, c)}
+            if len(x) < 2 or len(y) < 2:
+                rows.append({**base, "test": "welch_t"})
+                continue
+            r = _welch_change(x, y, k)
+            est = (lambda v: float(D.to_index(v, scale_min, scale_max))) if bounded else float
+            rows.append({**base, "estimate.from": est(x.mean()), "estimate.to": est(y.mean()), "test": "welch_t", **r})
+        if recommend is None:
+            continue
+        ra, rb = recommend[sa].dropna(), recommend[sb].dropna()
+        if not len(ra) or not len(rb):
+            continue
+        na, nb = D.nps(ra), D.nps(rb)
+        d = nb["nps"] - na["nps"]
+        se = math.sqrt(na["se"] ** 2 + nb["se"] ** 2)
+        zc = stats.norm.ppf(0.975)
+        base = {"construct": "", "from": a, "to": b, "comparison": kind, "n.from": na["n"], "n.to": nb["n"],
+                "family": "nps", "df": math.nan}
+        z = d / se if se > 0 else math.nan
+        rows.append({**base, "measure": "nps", "estimate.from": na["nps"], "estimate.to": nb["nps"], "change": d,
+                     "ci.lower": d - zc * se, "ci.upper": d + zc * se, "test": "wald_z", "statistic": z,
+                     "pvalue": float(2 * stats.norm.sf(abs(z))) if np.isfinite(z) else math.nan, "label": "NPS"})
+        for part, key in (("promoters", "promoters"), ("detractors", "detractors")):
+            r = _two_prop(na[key], na["n"], nb[key], nb["n"])
+            rows.append({**base, "measure": part, "test": "two_proportion_z", **r,
+                         "label": {"promoters": "% promoters", "detractors": "% detractors"}[part]})
+    out = pd.DataFrame(rows, columns=WAVE_CHANGE_COLUMNS)
+    out["p.holm"] = np.nan
+    for fam, sub in out.groupby("family"):
+        out.loc[sub.index, "p.holm"] = D.holm(sub["pvalue"].to_numpy(float))
+    return out
+
+
+def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, constructs: Mapping[str, Sequence[str]],
+                scale_min: float, scale_max: float, recommend: str | None = None,
+                labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions)."""
+    if wave_col not in data.columns:
+        raise ValueError(f"waves.column: {wave_col!r} is not a column of the data")
+    levels = wave_levels(data[wave_col], order)
+    if len(levels) < 2:
+        raise ValueError(f"waves.column {wave_col!r} has {len(levels)} wave(s); a tracking study needs at least 2")
+    scores = D.construct_scores(data, constructs)
+    rec = None
+    if recommend and recommend in data.columns:
+        rec = data[recommend]
+    return (wave_index(scores, data[wave_col], levels, scale_min, scale_max, rec, labels),
+            wave_changes(scores, data[wave_col], levels, scale_min, scale_max, rec, labels))
+
+
+def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = "Index (0–100)",
+                xlabel: str = "Wave"):
+    """Every construct's index across the waves with its 95% interval (error bars), one line per
+    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out."""
+    import matplotlib.pyplot as plt
+
+    d = index[index["measure"].isin(["index", "mean"])]
+    waves = list(dict.fromkeys(d["wave"]))
+    x = np.arange(len(waves))
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    cons = list(dict.fromkeys(d["construct"]))
+    off = (np.arange(len(cons)) - (len(cons) - 1) / 2) * min(0.04, 0.25 / max(len(cons), 1))
+    for k, c in enumerate(cons):
+        s = d[d["construct"] == c].set_index("wave").reindex(waves)
+        y = s["estimate"].to_numpy(float)
+        err = np.vstack([y - s["ci.lower"].to_numpy(float), s["ci.upper"].to_numpy(float) - y])
+        ax.errorbar(x + off[k], y, yerr=err, marker="o", capsize=3, label=str(s["label"].dropna().iloc[0]))
+    ax.set_xticks(x, [str(w) for w in waves])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
+    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment."""
+    waves = list(dict.fromkeys(index["wave"]))
+    n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
+    first, last = waves[0], waves[-1]
+    sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "mean", "nps"])]
+    if language == "zh":
+        head = f"共 {len(waves)} 期（{'、'.join(f'{w}：n = {n.get(w, 0)}' for w in waves)}）。"
+        if not len(sig):
+            return head + f"经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。"
+        parts = [f"{r['label']} 从 {r['from']} 到 {r['to']} {'上升' if r['change'] > 0 else '下降'} "
+                 f"{abs(r['change']):.1f} 点（95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}]，p.holm = {r['p.holm']:.3g}）"
+                 for _, r in sig.iterrows()]
+        return head + "经 Holm 校正后显著的变化：" + "；".join(parts) + "。其余变化在抽样误差范围内。"
+    head = f"{len(waves)} waves ({', '.join(f'{w}: n = {n.get(w, 0)}' for w in waves)}); first {first}, last {last}. "
+    if not len(sig):
+        return head + f"No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha})."
+    parts = [f"{r['label']} {'rose' if r['change'] > 0 else 'fell'} by {abs(r['change']):.1f} points from {r['from']} "
+             f"to {r['to']} (95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}], p.holm = {r['p.holm']:.3g})"
+             for _, r in sig.iterrows()]
+    return head + "Significant changes after Holm adjustment: " + "; ".join(parts) + \
+        ". Other changes are within sampling error."
+
+
+def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
+    """A warning for every wave with fewer than ``min_n`` respondents for a construct index."""
+    out = []
+    d = index[index["measure"].isin(["index", "mean"])]
+    for _, r in d[d["n"] < min_n].iterrows():
+        out.append(Diagnostic("small_wave", "warning", f"wave {r['wave']}: {r['construct']}",
+                              f"Only {r['n']} respondents have a {r['construct']} score in wave {r['wave']}; "
+                              "its index and changes are imprecise."))
+    return out
+
+
+def section_markdown(language: str = "en") -> str:
+    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study)."""
+    if language == "zh":
+        return ("## 各期追踪：指数与 NPS 的变化\n\n"
+                "本研究包含多期调查（`waves`）。每期给出样本量、各构念 0–100 指数及其 95% t 区间和 NPS。"
+                "相邻两期之间以及首末两期之间：指数变化给出 Welch 区间与 Welch t 检验；NPS 变化给出 Wald 区间与 z 检验，"
+                "推荐者与贬损者比例的变化用两比例 z 检验（合并方差，等同 R 的 `prop.test(correct = FALSE)`）。"
+                "p 值在每个检验族（指数、NPS）内做 Holm 校正（`p.holm`）。只有在测量不变性（见 04 因子分析）至少达到"
+                "标量不变时，指数的变化才可解释为构念本身的变化。")
+    return ("## Tracking: change of the indices and the NPS between waves\n\n"
+            "This study holds several waves (`waves`). Per wave: n, every construct's 0–100 index with its 95% "
+            "t-interval, and the NPS. Between consecutive waves and from the first to the last: the index change "
+            "with its Welch interval and Welch's t-test; the NPS change with its Wald interval and z-test, and the "
+            "change in the shares of promoters and detractors with the two-proportion z-test (pooled variance, as "
+            "R's `prop.test(correct = FALSE)`). p-values are Holm-adjusted within each family (indices, NPS) in "
+            "`p.holm`. A change of an index means a change of the construct only if the questionnaire measures it "
+            "the same way in every wave — scalar measurement invariance, tested in 04 Factor analysis.")
+
+
+# --------------------------------------------------------------------------------------------
+# stacking one file per wave into one raw file
+# --------------------------------------------------------------------------------------------
+def stack_wave_files(files: Mapping[str, str], wave_column: str = "wave") -> pd.DataFrame:
+    """Stack one raw export per wave (``{wave: path}``, in time order) into one table with a wave
+    column in front, for a study whose ``data.path`` is the stacked file.  Each file is read by
+    :func:`csat.io.read_raw` (CSV in any supported encoding, XLSX, SPSS, Stata); columns are the union
+    in order of first appearance (a question missing from a wave is blank there).  Raises
+    ``ValueError`` naming the file when a file already has a column named ``wave_column``."""
+    from . import io as csat_io
+
+    frames = []
+    for wave, path in files.items():
+        df, _ = csat_io.read_raw(path)
+        if wave_column in df.columns:
+            raise ValueError(f"{path}: already has a column {wave_column!r}; choose another --wave-column")
+        df = df.reset_index(drop=True)
+        df.insert(0, wave_column, str(wave))
+        frames.append(df)
+    if len(frames) < 2:
+        raise ValueError("give at least two waves (wave=file)")
+    return pd.concat(frames, ignore_index=True, sort=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m csat.waves stack --out data/raw/tracking.csv 2025H1=data/raw/h1.csv 2025H2=data/raw/h2.xlsx``"""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m csat.waves", description="tracking-study helpers")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    st = sub.add_parser("stack", help="stack one raw file per wave into one CSV with a wave column")
+    st.add_argument("waves", nargs="+", metavar="WAVE=FILE", help="wave name and its raw file, in time order")
+    st.add_argument("--out", required=True, help="the stacked UTF-8 CSV to write")
+    st.add_argument("--wave-column", default="wave")
+    a = ap.parse_args(argv)
+    files = {}
+    for tok in a.waves:
+        if "=" not in tok:
+            ap.error(f"{tok!r} must look like WAVE=FILE")
+        w, f = tok.split("=", 1)
+        if w in files:
+            ap.error(f"wave {w!r} given twice")
+        files[w] = f
+    try:
+        out = stack_wave_files(files, a.wave_column)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from .simulate import write_study_csv
+
+    path = write_study_csv(out, a.out)
+    print(f"wrote {path}: {len(out)} rows from {len(files)} waves ({', '.join(files)}); "
+          f"set waves: {{column: {a.wave_column}, order: [{', '.join(files)}]}} in the params file")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
