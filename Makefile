@@ -24,7 +24,7 @@ OUT    := reports/$(STUDY)
 BUILD  := $(OUT)/.build
 OVR    := $(strip $(if $(BOOTSTRAP),bootstrap=$(BOOTSTRAP)) $(if $(SEED),seed=$(SEED)) $(SET))
 SRC    := $(shell find src/csat -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
-STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem
+STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem 06_drivers_segments
 SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
 .PHONY: default setup sysdeps study study-build all clean test bench
@@ -106,6 +106,8 @@ $(OUT)/04_factor_analysis.ipynb: notebooks/04_factor_analysis.ipynb $(BUILD)/sta
 	$(call run_stage,04_factor_analysis)
 $(OUT)/05_sem.ipynb: notebooks/05_sem.ipynb $(BUILD)/stage-05_sem.json $(OUT)/01_cleaning.ipynb $(OUT)/03_reliability_validity.ipynb $(COMMON)
 	$(call run_stage,05_sem)
+$(OUT)/06_drivers_segments.ipynb: notebooks/06_drivers_segments.ipynb $(BUILD)/stage-06_drivers_segments.json $(OUT)/01_cleaning.ipynb $(OUT)/02_descriptives.ipynb $(COMMON)
+	$(call run_stage,06_drivers_segments)
 
 STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
 

@@ -105,6 +105,37 @@ def test_results_follow_the_contract(built):
         assert {"code", "severity", "where", "message"} <= set(d)
 
 
+def test_drivers_segments_chapter_has_all_five_parts(built):
+    """06: every results file of the demo exists with its columns, the simulated truths show, and the
+    report has the chapter with weights, drivers, segments, Kano and SERVQUAL sections."""
+    import pandas as pd
+
+    from csat import simulate as sim
+
+    proj, _ = built
+    res = proj / "reports" / "demo" / "results"
+    assert _header(res / "weights.csv") == ["row", "weight"]
+    w = json.loads((res / "weights.json").read_text())
+    assert w["source"] == "rake" and 0 < w["kish_neff"] < w["n"]
+    assert max(abs(m["achieved"] - m["target"]) for m in w["margins"]) < 1e-9
+    assert _header(res / "weighted_estimates.csv")[:6] == ["what", "name", "unweighted", "weighted", "ci.lower.w", "ci.upper.w"]
+    drv = pd.read_csv(res / "drivers.csv").set_index("predictor")
+    assert list(drv.columns[:1]) == ["beta"] and {"r", "relative_weight", "lmg", "lmg.ci.lower", "lmg.ci.upper"} <= set(drv.columns)
+    pop = {r: b for l, r, b in sim.PATHS if l == "SAT"}
+    assert set(drv.index) == set(pop) and max(abs(drv.loc[k, "beta"] - b) for k, b in pop.items()) < 0.06
+    assert _header(res / "segments.csv") == ["row", "segment"]
+    assert _header(res / "segment_profile.csv") == ["segment", "construct", "n", "share", "mean", "sd", "z", "index"]
+    kano = pd.read_csv(res / "kano.csv").set_index("feature")
+    assert kano["category"].to_dict() == {f: c for f, c, _ in sim.KANO_FEATURES}
+    gaps = pd.read_csv(res / "gaps.csv")
+    dims = gaps[gaps.level == "dimension"].set_index("dimension")
+    assert dims.loc["reliability", "gap"] < -0.5 and dims.loc["reliability", "p.holm"] < 0.001
+    page = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    for h in ("Key drivers, segments, Kano and service gaps", "Survey weights", "Key drivers of satisfaction",
+              "Customer segments", "Kano model", "Service gaps (SERVQUAL)", "Weighted estimates"):
+        assert h in page, h
+
+
 def test_second_make_does_nothing(built):
     proj, _ = built
     r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200")
@@ -293,7 +324,7 @@ def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
     from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
 
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=50")
+    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=200")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     out = proj / "reports" / "demo_waves"
     for s in STAGES:

@@ -175,9 +175,10 @@ def test_report_structure(en_study):
     # stages in order, each with its heading
     starts = [page.index(f'data-stage="{s}">\n  <h1 class="csat-stage-title">') for s in STAGES]
     assert starts == sorted(starts)
-    # numbered captions across the report: 5 tables, 10 figures (5 HTML + 5 bare PNG)
-    assert re.findall(r'<span class="csat-caption-label">Table (\d+)\.</span>', page) == [str(i) for i in range(1, 6)]
-    assert re.findall(r'<span class="csat-caption-label">Figure (\d+)\.</span>', page) == [str(i) for i in range(1, 11)]
+    # numbered captions across the report: one table and two figures (HTML + bare PNG) per stage
+    n = len(STAGES)
+    assert re.findall(r'<span class="csat-caption-label">Table (\d+)\.</span>', page) == [str(i) for i in range(1, n + 1)]
+    assert re.findall(r'<span class="csat-caption-label">Figure (\d+)\.</span>', page) == [str(i) for i in range(1, 2 * n + 1)]
     assert 'id="table-3"' in page and 'id="figure-10"' in page
     # the notebook titles are replaced by the stage headings; sub-headings one level down
     assert "Notebook 01_cleaning" not in page
@@ -200,9 +201,9 @@ def test_report_hides_code_and_loads_nothing(en_study):
     assert '"Noto Sans CJK SC"' in page
     assert "[external resource not embedded: logo]" in page
     assert 'src="figures/local.png"' not in page                             # local files are embedded
-    assert len(re.findall(r'<img alt="local picture" src="data:image/png;base64,', page)) == 5
+    assert len(re.findall(r'<img alt="local picture" src="data:image/png;base64,', page)) == len(STAGES)
     assert '<a href="https://lavaan.ugent.be">lavaan</a>' in page           # a link is not a resource
-    assert page.count("class=\"csat-math-svg csat-math-display\"") == 5                             # one $$...$$ per stage
+    assert page.count("class=\"csat-math-svg csat-math-display\"") == len(STAGES)                             # one $$...$$ per stage
 
 
 def test_user_text_is_escaped(en_study):

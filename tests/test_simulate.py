@@ -217,7 +217,9 @@ def test_injected_defects_are_counted_exactly(source):
 def test_study_columns_and_values():
     raw = pd.read_csv(DEMO_CSV, dtype={"respondent_id": str})
     assert list(raw.columns[:6]) == ["respondent_id", "gender", "age_band", "region", "channel", "duration"]
-    assert set(_items()) | {"attn", "nps"} == set(raw.columns[6:])
+    n_survey = list(raw.columns).index("nps") + 1                # Kano/SERVQUAL extras come last
+    assert set(_items()) | {"attn", "nps"} == set(raw.columns[6:n_survey])
+    assert all(c.startswith(("kano_", "sq_")) for c in raw.columns[n_survey:])
     assert set(raw.gender) == {"female", "male"}
     assert set(raw.age_band) == {"18-24", "25-34", "35-44", "45-54", "55+"}
     assert set(raw.region) == {"North", "South", "East", "West"}

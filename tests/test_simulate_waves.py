@@ -26,7 +26,7 @@ def waves():
 
 def test_layout(waves):
     raw, truth = waves
-    demo, _ = simulate_study(60, 1, defects=False)
+    demo, _ = simulate_study(60, 1, defects=False, extras=False)   # the waves carry no Kano/SERVQUAL extras
     assert list(raw.columns) == ["respondent_id", "wave"] + [c for c in demo.columns if c != "respondent_id"]
     assert len(raw) == 800 and raw["respondent_id"].is_unique
     assert truth["waves"] == ["2025H1", "2025H2"] and list(raw["wave"].unique()) == truth["waves"]

@@ -7,7 +7,7 @@
 2. writes, under ``reports/<study>/.build/``, only when their content changes:
 
    - ``papermill.yaml``: the notebooks' parameters (``params_file`` and ``overrides``);
-   - ``stage-01_cleaning.json`` … ``stage-05_sem.json``: the effective parameters each
+   - ``stage-01_cleaning.json`` … ``stage-06_drivers_segments.json``: the effective parameters each
      stage reads, so that Make re-runs a stage only when *its* parameters change
      (changing ``bootstrap`` re-runs 05 and the reports, not 01–04);
    - ``raw.json``: the raw data file's path and SHA-256, and ``deps.mk`` naming it
@@ -51,14 +51,17 @@ import yaml
 from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
 from .results import atomic_write_text, merge_diagnostics
 
-STAGE_ORDER = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem"]
+STAGE_ORDER = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+               "06_drivers_segments"]
 #: Stages that read another stage's output (as in the Makefile's rules).
 DOWNSTREAM: dict[str, list[str]] = {
-    "01_cleaning": ["02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem"],
-    "02_descriptives": [],
+    "01_cleaning": ["02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+                    "06_drivers_segments"],
+    "02_descriptives": ["06_drivers_segments"],
     "03_reliability_validity": ["05_sem"],
     "04_factor_analysis": [],
     "05_sem": [],
+    "06_drivers_segments": [],
 }
 
 # Which top-level parameters each stage reads.  Keys not listed (title) only feed the reports.
@@ -66,13 +69,16 @@ STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                     "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "waves"],
+                        "recommend", "ipma", "waves", "weights"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed", "invariance", "waves"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
                "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls"],
+    "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
+                            "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
+                            "seed"],
 }
 
 

@@ -190,6 +190,73 @@ class WavesSpec(_Strict):
         return v
 
 
+class WeightsSpec(_Strict):
+    """Survey weights: a given weight column and/or raking to population shares (``survey::rake``)."""
+    column: str | None = Field(None, description="Column holding given (design) weights.")
+    rake: dict[str, dict[str | int, float]] | None = Field(
+        None, description="variable -> {level: population share}; shares of a variable sum to 1.")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if self.column is None and not self.rake:
+            raise ValueError("give weights.column, weights.rake or both")
+        for var, shares in (self.rake or {}).items():
+            if not shares:
+                raise ValueError(f"weights.rake.{var}: give at least one level with its share")
+            if any(v < 0 for v in shares.values()):
+                raise ValueError(f"weights.rake.{var}: shares must not be negative")
+            tot = sum(shares.values())
+            if abs(tot - 1) > 1e-6:
+                raise ValueError(f"weights.rake.{var}: the shares sum to {tot:.6g}, not 1")
+        return self
+
+
+class DriversSpec(_Strict):
+    target: str | None = Field(None, description="Construct or item to explain [the satisfaction construct].")
+    predictors: list[str] | None = Field(None, description="Constructs or items [the other constructs].")
+    bootstrap: Int = Field(1000, ge=0, description="Bootstrap resamples for the LMG intervals.")
+
+    @field_validator("bootstrap")
+    @classmethod
+    def _enough_resamples(cls, v):
+        if 0 < v < MIN_BOOTSTRAP:
+            raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no intervals) or at "
+                             f"least {MIN_BOOTSTRAP}")
+        return v
+
+
+class SegmentsSpec(_Strict):
+    k: Int | Literal["auto"] = "auto"
+    method: Literal["kmeans", "ward", "gmm"] = "kmeans"
+    on: list[str] | None = Field(None, description="Constructs to cluster on [all].")
+
+    @field_validator("k")
+    @classmethod
+    def _k(cls, v):
+        if v != "auto" and not 2 <= v <= 20:
+            raise ValueError("k must be auto or a whole number from 2 to 20")
+        return v
+
+
+class KanoFeature(_Strict):
+    functional: str
+    dysfunctional: str
+
+
+class ServqualDimension(_Strict):
+    expectation: list[str]
+    perception: list[str]
+
+    @model_validator(mode="after")
+    def _pairs(self):
+        if not self.expectation:
+            raise ValueError("give at least one expectation/perception pair")
+        if len(self.expectation) != len(self.perception):
+            raise ValueError(f"{len(self.expectation)} expectation items but {len(self.perception)} perception items; "
+                             "they are paired by position")
+        return self
+
+
 class ItemLabel(_Strict):
     en: str | None = None
     zh: str | None = None
@@ -232,6 +299,11 @@ class StudyParams(_Strict):
             raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no bootstrap) or at "
                              f"least {MIN_BOOTSTRAP} ({RECOMMENDED_BOOTSTRAP} or more recommended)")
         return v
+    weights: WeightsSpec | None = None
+    drivers: DriversSpec | None = None
+    segments: SegmentsSpec | None = None
+    kano: dict[str, KanoFeature] | None = None
+    servqual: dict[str, ServqualDimension] | None = None
 
     @field_validator("study")
     @classmethod
@@ -274,7 +346,38 @@ class StudyParams(_Strict):
         from .checks import cross_check_roles  # local import: checks imports this module
 
         cross_check_roles(self)
+        self._check_drivers_segments()
         return self
+
+    def _check_drivers_segments(self) -> None:
+        names = list(self.constructs) + self.items
+        if self.drivers is not None:
+            for key, v in [("target", self.drivers.target)] + [("predictors", x) for x in self.drivers.predictors or []]:
+                if v is not None and v not in names:
+                    raise ValueError(f"drivers.{key}: {v!r} is not a construct or item{suggest(v, names)}")
+        if self.segments is not None:
+            for c in self.segments.on or []:
+                if c not in self.constructs:
+                    raise ValueError(f"segments.on: {c!r} is not a construct{suggest(c, list(self.constructs))}")
+
+    @property
+    def extra_columns(self) -> dict[str, str]:
+        """Columns read by 02/06 beyond the cleaned data: column -> the params key naming it."""
+        out: dict[str, str] = {}
+        if self.weights is not None:
+            if self.weights.column:
+                out[self.weights.column] = "weights.column"
+            for v in self.weights.rake or {}:
+                out.setdefault(v, f"weights.rake.{v}")
+        for f, spec in (self.kano or {}).items():
+            out.setdefault(spec.functional, f"kano.{f}.functional")
+            out.setdefault(spec.dysfunctional, f"kano.{f}.dysfunctional")
+        for d, spec in (self.servqual or {}).items():
+            for c in spec.expectation:
+                out.setdefault(c, f"servqual.{d}.expectation")
+            for c in spec.perception:
+                out.setdefault(c, f"servqual.{d}.perception")
+        return out
 
     # -- convenience -----------------------------------------------------------------
     @property
@@ -317,6 +420,7 @@ class StudyParams(_Strict):
                 cols.append(c)
         cols += list(self.cleaning.attention_checks)
         cols += self.grouping_columns
+        cols += list(self.extra_columns)
         return list(dict.fromkeys(cols))
 
 
@@ -575,7 +679,9 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "data.duration" if c == p.data.duration else
                    "recommend" if c == p.recommend else
                    "invariance.group" if p.invariance and c == p.invariance.group else
-                   "waves.column" if p.waves and c == p.waves.column else "cleaning.attention_checks")
+                   "waves.column" if p.waves and c == p.waves.column else
+                   "cleaning.attention_checks" if c in p.cleaning.attention_checks else
+                   p.extra_columns.get(c, "cleaning.attention_checks"))
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
         if len(missing) == len(p.data_columns) and len(missing) > 3:
             head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")

@@ -70,6 +70,7 @@ STAGE_TITLES: dict[str, tuple[str, str]] = {
     "03_reliability_validity": ("Reliability and validity", "信度与效度"),
     "04_factor_analysis": ("Factor analysis", "因子分析"),
     "05_sem": ("Structural equation model", "结构方程模型"),
+    "06_drivers_segments": ("Key drivers, segments, Kano and service gaps", "关键驱动因素、客户细分、Kano 与服务差距"),
 }
 
 WORDS: dict[str, tuple[str, str]] = {

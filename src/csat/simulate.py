@@ -92,7 +92,13 @@ South .26, East .25, West .22), ``channel`` (store .55, online .30, app .15), ``
 the items, an attention check ``attn`` ("please answer 3", placed after the quality block), and
 ``nps`` (0-10 likelihood to recommend: ``clip(round(7 + 2 r), 0, 10)`` with
 ``r = 0.45 SAT + 0.35 LOY + e`` standardized; missing for break-offs).  Demographics are
-independent of the answers.
+independent of the answers.  The last 20 columns (:func:`simulate_extras`, their own random stream
+``default_rng([seed, 6])``, so all columns above are the same with or without them) are four Kano
+feature pairs ``kano_<f>_f``/``kano_<f>_d`` (answers 1-5; true categories selfcheckout A,
+delivery O, cleanliness M, app I) and three SERVQUAL dimensions of two expectation/perception
+pairs ``sq_<d><i>_e``/``_p`` (1-10; true gaps before rounding tangibles 0, reliability -1,
+responsiveness -0.5), 2 % blank.  :func:`simulate_segments` draws samples made of k segments
+with known membership (for the clustering tests; the demo's constructs have no segments).
 
 Injected defects (counts ``round(rate * n)``; each defective respondent violates exactly one
 cleaning rule, so the cleaning's exclusion counts in the fixed rule order equal
@@ -177,6 +183,21 @@ GROUPS: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = (
     ("channel", ("store", "online", "app"), (0.55, 0.30, 0.15)),
 )
 _HERMITE_TERMS = 200
+
+# Extra blocks of the demo file (drawn from their own random stream, seed [seed, 6], appended as
+# the last columns, so the columns above stay byte-identical): Kano pairs and SERVQUAL items.
+#: feature -> (true Kano category, share of respondents answering in it); the rest spread evenly
+#: over the other categories of A/O/M/I, and 2 % give a reverse or questionable pair.
+KANO_FEATURES: tuple[tuple[str, str, float], ...] = (
+    ("selfcheckout", "A", 0.55), ("delivery", "O", 0.50), ("cleanliness", "M", 0.60), ("app", "I", 0.55),
+)
+KANO_NOISE = 0.02
+#: SERVQUAL dimension -> (true mean gap P - E on the 1..10 scale, number of item pairs)
+SERVQUAL_DIMENSIONS: tuple[tuple[str, float, int], ...] = (
+    ("tangibles", 0.0, 2), ("reliability", -1.0, 2), ("responsiveness", -0.5, 2),
+)
+SERVQUAL_E_CENTRE, SERVQUAL_SD = 7.5, 1.4
+EXTRA_BLANK_SHARE = 0.02
 
 
 def _items() -> list[str]:
@@ -492,7 +513,7 @@ def _observed_nonconstant(vals: np.ndarray) -> np.ndarray:
 
 
 def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
-                   exact_moments_valid: bool = True) -> tuple[pd.DataFrame, dict]:
+                   exact_moments_valid: bool = True, extras: bool = True) -> tuple[pd.DataFrame, dict]:
     """A raw survey export of ``n`` rows with known, injected data-quality defects.
 
     Returns ``(raw, truth)``.  ``raw`` has the columns described in the module docstring (items
@@ -513,7 +534,10 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
     ``exact_moments_valid`` (default) the latent disturbances of the respondents who pass cleaning
     are rescaled by :func:`exact_moments`, so their true construct scores have exactly the
     population means, correlations and structural coefficients (item errors stay random);
-    ``False`` gives an ordinary random sample.
+    ``False`` gives an ordinary random sample.  With ``extras`` (default) the Kano pairs and
+    SERVQUAL items of :func:`simulate_extras` are appended as the last columns (their own random
+    stream: the other columns are the same with or without them; ``truth["kano"]``,
+    ``truth["servqual"]``).
     """
     n = _check_n(n, 20)
     rng = np.random.default_rng(seed)
@@ -605,6 +629,11 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
     raw["nps"] = pd.array(nps[src], dtype="Int64")
     raw = raw[["respondent_id", *[g for g, _, _ in GROUPS], "duration", *items[:qual_end],
                ATTENTION_COLUMN, *items[qual_end:], "nps"]]
+    extra_truth = {}
+    if extras:
+        ex, extra_truth = simulate_extras(n_base, seed)
+        for c in ex.columns:
+            raw[c] = pd.array(ex[c].to_numpy()[src], dtype="Int64")
 
     row_kind = np.where(is_dup, "duplicates", kinds[src])
     excluded_rows = {rule: [int(r) for r in np.nonzero(row_kind == rule)[0]] for rule, _ in DEFECT_RATES}
@@ -628,8 +657,124 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
         "min_duration": MIN_DURATION,
         "max_missing_share": 0.2,
         "attention": {ATTENTION_COLUMN: ATTENTION_VALUE},
+        **extra_truth,
     }
     return raw, truth
+
+
+# --------------------------------------------------------------------------------------
+# Extra blocks: Kano pairs, SERVQUAL items (demo file), segmented samples (tests)
+# --------------------------------------------------------------------------------------
+def _kano_cells() -> dict[str, list[tuple[int, int]]]:
+    """Category -> the (functional, dysfunctional) answer pairs of Berger et al.'s table."""
+    from .kano import EVALUATION
+
+    cells: dict[str, list[tuple[int, int]]] = {}
+    for i, row in enumerate(EVALUATION):
+        for j, c in enumerate(row):
+            cells.setdefault(c, []).append((i + 1, j + 1))
+    return cells
+
+
+def kano_category_probabilities() -> dict[str, dict[str, float]]:
+    """The simulated share of each Kano category per feature (:data:`KANO_FEATURES`)."""
+    out = {}
+    for feat, cat, p in KANO_FEATURES:
+        probs = {c: (1 - p) * (1 - KANO_NOISE) / 3 for c in "AOMI"}
+        probs[cat] = p * (1 - KANO_NOISE)
+        probs["R"] = probs["Q"] = KANO_NOISE / 2
+        out[feat] = probs
+    return out
+
+
+def _clipped_rounded_mean(mu: float, sd: float) -> float:
+    """E[clip(round(mu + sd Z), 1, 10)] = 1 + sum_k P(mu + sd Z > k + 0.5), k = 1..9 (exact)."""
+    k = np.arange(SCALE_MIN, SCALE_MAX)
+    return float(SCALE_MIN + ndtr((mu - (k + 0.5)) / sd).sum())
+
+
+def servqual_truth() -> dict[str, float]:
+    """Population mean gap P − E of each SERVQUAL dimension after rounding to 1..10 (exact)."""
+    e = _clipped_rounded_mean(SERVQUAL_E_CENTRE, SERVQUAL_SD)
+    return {d: _clipped_rounded_mean(SERVQUAL_E_CENTRE + g, SERVQUAL_SD) - e for d, g, _ in SERVQUAL_DIMENSIONS}
+
+
+def simulate_extras(n: int, seed: int) -> tuple[pd.DataFrame, dict]:
+    """Kano answer pairs and SERVQUAL expectation/perception items for ``n`` respondents.
+
+    Drawn from their own stream (``default_rng([seed, 6])``), independent of the survey answers.
+    Kano: each respondent's category for feature f is drawn from
+    :func:`kano_category_probabilities` (the true category has the majority), then one of that
+    category's cells of the evaluation table uniformly; columns ``kano_<f>_f`` and ``kano_<f>_d``
+    (answers 1–5). SERVQUAL: for dimension d and pair i, ``E = clip(round(7.5 + 1.4 e), 1, 10)``
+    and ``P = clip(round(7.5 + gap_d + 1.4 p), 1, 10)`` with ``e = .7 u + .71 z``, ``p = .7 v + .71 z'``,
+    ``corr(u, v) = .5`` (u, v respondent-level per dimension); columns ``sq_<d><i>_e``/``_p``.
+    2 % of the answers are blank. Returns ``(frame, truth)`` with truth ``kano`` (feature ->
+    category) and ``servqual`` (dimension -> exact population gap after rounding).
+    """
+    rng = np.random.default_rng([int(seed), 6])
+    cells = _kano_cells()
+    probs = kano_category_probabilities()
+    out = {}
+    for feat, _, _ in KANO_FEATURES:
+        cats = list(probs[feat])
+        draw = rng.choice(len(cats), size=n, p=np.array([probs[feat][c] for c in cats]))
+        f = np.empty(n)
+        d = np.empty(n)
+        for ci, c in enumerate(cats):
+            idx = np.flatnonzero(draw == ci)
+            pick = rng.integers(0, len(cells[c]), size=idx.size)
+            f[idx] = [cells[c][j][0] for j in pick]
+            d[idx] = [cells[c][j][1] for j in pick]
+        out[f"kano_{feat}_f"], out[f"kano_{feat}_d"] = f, d
+    for dim, gap, m in SERVQUAL_DIMENSIONS:
+        u = rng.standard_normal(n)
+        v = 0.5 * u + math.sqrt(0.75) * rng.standard_normal(n)
+        for i in range(1, m + 1):
+            e = 0.7 * u + math.sqrt(0.51) * rng.standard_normal(n)
+            p = 0.7 * v + math.sqrt(0.51) * rng.standard_normal(n)
+            out[f"sq_{dim}{i}_e"] = np.clip(np.floor(SERVQUAL_E_CENTRE + SERVQUAL_SD * e + 0.5), SCALE_MIN, SCALE_MAX)
+            out[f"sq_{dim}{i}_p"] = np.clip(np.floor(SERVQUAL_E_CENTRE + gap + SERVQUAL_SD * p + 0.5),
+                                            SCALE_MIN, SCALE_MAX)
+    frame = pd.DataFrame(out)
+    blank = rng.random(frame.shape) < EXTRA_BLANK_SHARE
+    frame = frame.mask(blank)
+    truth = {"kano": {f: c for f, c, _ in KANO_FEATURES}, "servqual": servqual_truth()}
+    return frame, truth
+
+
+def segment_centres(k: int, separation: float) -> np.ndarray:
+    """k latent mean vectors over the 7 constructs, ``separation`` SDs from the origin, fixed
+    (``default_rng(k)``) and pairwise ``separation · sqrt(2)`` apart on average."""
+    rng = np.random.default_rng(int(k))
+    c = rng.standard_normal((k, len(CONSTRUCTS)))
+    c -= c.mean(axis=0)
+    return separation * c / np.linalg.norm(c, axis=1, keepdims=True)
+
+
+def simulate_segments(n: int = 600, k: int = 3, separation: float = 3.0, seed: int = 0,
+                      shares: tuple[float, ...] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """Survey answers (analysis keying) from k customer segments with known membership.
+
+    Each respondent's latent constructs follow the population SEM (as :func:`simulate_responses`)
+    shifted by the segment's mean vector (:func:`segment_centres`); items as in the demo. Segments
+    have ``shares`` (default equal). Returns ``(items, labels)`` with labels 0..k-1.
+    """
+    n = _check_n(n, 10)
+    rng = np.random.default_rng([int(seed), 7])
+    shares = np.full(k, 1 / k) if shares is None else np.asarray(shares, dtype=float)
+    labels = rng.choice(k, size=n, p=shares / shares.sum())
+    z = _normals(n, rng)
+    names = _latent_names()
+    B, psi, _ = _structural_solution(names, PATHS)
+    kk = len(names)
+    eta = (z[:, :kk] * np.sqrt(psi)) @ np.linalg.inv(np.eye(kk) - B).T + segment_centres(k, separation)[labels]
+    items = _items()
+    lam = np.array([LOADINGS[i] for i in items])
+    col = np.array([names.index(next(nm for nm, its in CONSTRUCTS if i in its)) for i in items])
+    ystar = eta[:, col] * lam + z[:, kk:] * np.sqrt(1.0 - lam ** 2)
+    x = _discretize(ystar, np.array([ITEM_CENTRES[i] for i in items]))
+    return pd.DataFrame(x, columns=items), labels
 
 
 def design_check(n_samples: int = 150, n: int = 546, n_complete: int = 463, seed: int = 1000) -> pd.DataFrame:
@@ -819,6 +964,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-defects", action="store_true", help="no injected defects")
     ap.add_argument("--design-check", type=int, metavar="SAMPLES",
                     help="Monte Carlo check of the demo design with this many samples per design")
+    ap.add_argument("--no-extras", action="store_true", help="without the Kano and SERVQUAL columns")
     ap.add_argument("--random-moments", action="store_true",
                     help="an ordinary random sample (default: exact latent moments for the valid respondents)")
     ap.add_argument("--waves", type=int, metavar="K",
@@ -846,7 +992,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {doc}")
     if not a.out:
         return 0
-    raw, truth = simulate_study(a.n, a.seed, defects=not a.no_defects, exact_moments_valid=not a.random_moments)
+    raw, truth = simulate_study(a.n, a.seed, defects=not a.no_defects, exact_moments_valid=not a.random_moments,
+                                extras=not a.no_extras)
     path = write_study_csv(raw, a.out)
     print(f"wrote {path}: {truth['n_raw']} rows, {truth['n_clean']} valid; injected {truth['injected']}")
     return 0

@@ -23,7 +23,8 @@ import pandas as pd
 from . import results as res
 from .params import StudyParams, load_params, project_root
 
-STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem"]
+STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+          "06_drivers_segments"]
 
 
 @dataclass
