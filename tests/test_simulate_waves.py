@@ -26,8 +26,9 @@ def waves():
 
 def test_layout(waves):
     raw, truth = waves
-    demo, _ = simulate_study(60, 1, defects=False, extras=False)   # the waves carry no Kano/SERVQUAL extras
-    assert list(raw.columns) == ["respondent_id", "wave"] + [c for c in demo.columns if c != "respondent_id"]
+    demo, _ = simulate_study(60, 1, defects=False)
+    core = list(demo.columns[1: list(demo.columns).index("nps") + 1])     # the demo's survey columns
+    assert list(raw.columns) == ["respondent_id", "wave"] + core
     assert len(raw) == 800 and raw["respondent_id"].is_unique
     assert truth["waves"] == ["2025H1", "2025H2"] and list(raw["wave"].unique()) == truth["waves"]
     assert raw[[i for its in CONS.values() for i in its]].isin(range(1, 11)).all().all()
