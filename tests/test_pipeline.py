@@ -324,7 +324,7 @@ def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
     from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
 
     proj, _ = built
-    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=200")
+    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=0")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     out = proj / "reports" / "demo_waves"
     for s in STAGES:
