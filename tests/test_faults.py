@@ -760,7 +760,6 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 def test_bootstrap_workers_die_with_their_parent(tmp_path):
     script = tmp_path / "boot.py"
     script.write_text(WORKER_SCRIPT)
@@ -796,7 +795,6 @@ time.sleep(120)
 """
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 def test_a_kernel_ends_when_papermill_is_killed(tmp_path):
     """The kernel (own session, JPY_PARENT_PID set, as jupyter_client starts it) ends with its parent."""
     script = tmp_path / "middle.py"
@@ -825,7 +823,6 @@ sleep 300
 """
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 def test_an_interrupted_pdf_print_leaves_no_chromium_and_no_profile(tmp_path):
     fake = tmp_path / "chromium"
     fake.write_text(FAKE_CHROMIUM)
