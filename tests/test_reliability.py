@@ -320,13 +320,13 @@ def test_summary_text(hs, hs_est):
     tab = rel.reliability_table(hs, HS_CONS, hs_est)
     fl = rel.fornell_larcker(tab.set_index("construct")["ave"], rel.latent_correlations(hs_est))
     verdict, _ = rel.validity_verdict(tab, rel.loadings_table(hs_est), rel.htmt(hs, HS_CONS), fl)
-    en = rel.summary_text(verdict, tab, lang="en")
-    zh = rel.summary_text(verdict, tab, lang="zh")
+    en = rel.summary_text(verdict, tab, language="en")
+    zh = rel.summary_text(verdict, tab, language="zh")
     assert "1 of 3 reached 0.70" in en and "n = 301" in en and "pairwise" in en
     assert "does not prove" in en and "textual" in en
     assert "3 个构念中有 1 个" in zh and "并不能证明" in zh
     with pytest.raises(ValueError, match="lang"):
-        rel.summary_text(verdict, tab, lang="fr")
+        rel.summary_text(verdict, tab, language="fr")
     # without a CFA the text says nothing about CR/AVE
     tab0 = rel.reliability_table(hs, HS_CONS)
     v0, _ = rel.validity_verdict(tab0)

@@ -350,9 +350,9 @@ def record_success(root: str | Path, study: str) -> dict:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    from . import checks, io, sem, syntax
+    from .errors import CsatError
 
-    return (ParamsError, io.DataError, checks.DataFactError, syntax.ModelSyntaxError, sem.ModelError)
+    return (CsatError,)
 
 
 def _one_line(err: BaseException) -> str:

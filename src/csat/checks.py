@@ -216,8 +216,7 @@ def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
 
 
 # ------------------------------------------------------------------------------ data facts
-class DataFactError(ValueError):
-    """The cleaned data cannot be analysed as specified (the message names the item and why)."""
+from .errors import DataFactError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _collinear_sets(X: np.ndarray, names: list[str], tol: float = 1e-8) -> list[list[str]]:

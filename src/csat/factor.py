@@ -66,8 +66,7 @@ PSI_MIN = 0.005          # psych's lower bound for uniquenesses in minres / ml
 VACCOUNTED = ["SS loadings", "Proportion Var", "Cumulative Var", "Proportion Explained", "Cumulative Proportion"]
 
 
-class FactorError(ValueError):
-    """The data cannot be factor-analysed (message names the reason)."""
+from .errors import FactorError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _one_blas_thread(func):
@@ -799,16 +798,16 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
             "check": check, "diagnostics": diags}
 
 
-def summary_text(results: Mapping[str, Any], lang: str = "en") -> str:
-    """A short paragraph (``lang`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
+def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
+    """A short paragraph (``language`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
     adequacy, the number of factors by each rule, variance explained and the construct check."""
-    if lang not in ("en", "zh"):
-        raise FactorError(f"lang must be 'en' or 'zh', not {lang!r}")
+    if language not in ("en", "zh"):
+        raise FactorError(f"language must be 'en' or 'zh', not {language!r}")
     s, fa, check = results["summary"], results["efa"], results.get("check")
     b = s["bartlett"]
     cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
     k = s["n_factors"]
-    zh = lang == "zh"
+    zh = language == "zh"
     pstr = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
     if zh:
         parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"

@@ -92,8 +92,7 @@ _MAGIC = [
 ]
 
 
-class DataError(ValueError):
-    """A raw data file cannot be used as it is (the message names the file, column and rows)."""
+from .errors import DataError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -20,8 +20,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       model_validator)
 
 
-class ParamsError(ValueError):
-    """A study parameter file is invalid (the message names file and key)."""
+from .errors import ParamsError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _not_bool(v):

@@ -21,8 +21,7 @@ import pandas as pd
 FONT = "Noto Sans CJK SC"
 
 
-class GraphvizMissing(RuntimeError):
-    """Graphviz's ``dot`` program is not installed."""
+from .errors import GraphvizMissing  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def stars(p: float | None) -> str:

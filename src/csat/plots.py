@@ -35,8 +35,7 @@ LATIN_FALLBACK = "DejaVu Sans"
 INSTALL_HINT = "apt-get install fonts-noto-cjk"
 
 
-class FontNotFoundError(RuntimeError):
-    """No font with Chinese glyphs is installed."""
+from .errors import FontNotFoundError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _is_cjk_name(name: str) -> bool:

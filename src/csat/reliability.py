@@ -828,32 +828,32 @@ def _count(v: pd.Series) -> tuple[int, int]:
     return int(v.astype(bool).sum()), int(len(v))
 
 
-def _range_txt(df: pd.DataFrame, col: str, lang: str) -> str:
+def _range_txt(df: pd.DataFrame, col: str, language: str) -> str:
     s = df[["construct", col]].dropna()
     if s.empty:
         return ""
     lo, hi = s.loc[s[col].idxmin()], s.loc[s[col].idxmax()]
     if len(s) == 1:
         return f"{_f(lo[col])} ({lo['construct']})"
-    sep = " to " if lang == "en" else " 至 "
+    sep = " to " if language == "en" else " 至 "
     return f"{_f(lo[col])} ({lo['construct']}){sep}{_f(hi[col])} ({hi['construct']})"
 
 
 def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: Any = None,
-                 lang: str = "en", htmt_matrix: pd.DataFrame | None = None) -> str:
-    """A short paragraph (``lang`` = ``en`` or ``zh``) summarising the reliability and validity checks.
+                 language: str = "en", htmt_matrix: pd.DataFrame | None = None) -> str:
+    """A short paragraph (``language`` = ``en`` or ``zh``) summarising the reliability and validity checks.
 
     Counts how many constructs meet each criterion, gives the range of alpha/CR/AVE and the
     largest HTMT, and closes with the caveat that the thresholds are conventions: meeting
     them is consistent with, not proof of, reliable and valid measurement.
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    if language not in ("en", "zh"):
+        raise ValueError(f"language must be 'en' or 'zh', not {language!r}")
     t = _thresholds(thresholds)
     k = len(reliability)
     n = int(reliability["n"].max()) if k else 0
     miss = str(reliability["missing"].iloc[0]) if k and "missing" in reliability else "pairwise"
-    zh = lang == "zh"
+    zh = language == "zh"
     parts = []
     if zh:
         parts.append(f"本阶段检验了 {k} 个构念的信度与效度（n = {n}，缺失值按"
@@ -863,16 +863,16 @@ def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: A
                      f"(n = {n}; missing answers handled {miss}).")
     a_ok, a_n = _count(verdict["alpha_ok"])
     if a_n:
-        parts.append(f"Cronbach's α 介于 {_range_txt(reliability, 'alpha', lang)}，{a_n} 个构念中有 {a_ok} 个达到 {_f(t['alpha'])}。"
+        parts.append(f"Cronbach's α 介于 {_range_txt(reliability, 'alpha', language)}，{a_n} 个构念中有 {a_ok} 个达到 {_f(t['alpha'])}。"
                      if zh else
-                     f"Cronbach's alpha ranged from {_range_txt(reliability, 'alpha', lang)}; {a_ok} of {a_n} "
+                     f"Cronbach's alpha ranged from {_range_txt(reliability, 'alpha', language)}; {a_ok} of {a_n} "
                      f"reached {_f(t['alpha'])}.")
     c_ok, c_n = _count(verdict["cr_ok"])
     v_ok, v_n = _count(verdict["ave_ok"])
     if c_n:
-        parts.append(f"组合信度（CR）介于 {_range_txt(reliability, 'cr', lang)}，{c_n} 个中有 {c_ok} 个达到 {_f(t['cr'])}。"
+        parts.append(f"组合信度（CR）介于 {_range_txt(reliability, 'cr', language)}，{c_n} 个中有 {c_ok} 个达到 {_f(t['cr'])}。"
                      if zh else
-                     f"Composite reliability (CR) ranged from {_range_txt(reliability, 'cr', lang)}; {c_ok} of "
+                     f"Composite reliability (CR) ranged from {_range_txt(reliability, 'cr', language)}; {c_ok} of "
                      f"{c_n} reached {_f(t['cr'])}.")
     if v_n:
         parts.append(f"平均方差萃取量（AVE）有 {v_ok}/{v_n} 个构念达到 {_f(t['ave'])}。"

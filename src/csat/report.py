@@ -126,8 +126,7 @@ def _publish(path: Path) -> Path:
     return path
 
 
-class ReportError(RuntimeError):
-    """The report cannot be built (the message says which file or program is missing)."""
+from .errors import ReportError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _w(language: str) -> dict[str, str]:
@@ -559,8 +558,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     p = load_params(params_file, overrides, root=root, check_data=False)
     if p.study != study:
         raise ReportError(f"{params_file}: key 'study' is {p.study!r}, but --study is {study!r}")
-    lang = p.language
-    w = _w(lang)
+    language = p.language
+    w = _w(language)
     report_dir = root / "reports" / study
     notebooks = stage_notebooks(report_dir)
     now = now or _dt.datetime.now().astimezone()
@@ -572,10 +571,10 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, s in enumerate(STAGES, start=1):
         frag = notebook_fragment(notebooks[s], exporter)
-        body, children, tables, figures = process_stage(frag, i, s, lang, counters,
+        body, children, tables, figures = process_stage(frag, i, s, language, counters,
                                                         base_dirs=[report_dir, root / "notebooks", root])
         sid = f"stage-{i}"
-        title = stage_title(s, lang)
+        title = stage_title(s, language)
         stages.append({"id": sid, "name": s, "number": str(i), "title": title, "body": Markup(body)})
         toc.append({"id": sid, "number": str(i), "text": title, "children": children})
         all_tables += tables
@@ -607,11 +606,11 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     for s in STAGES:
         r = runinfo.get(s)
         if r is None:
-            runs.append({"title": stage_title(s, lang), "finished": w["not_recorded"], "seconds": "",
+            runs.append({"title": stage_title(s, language), "finished": w["not_recorded"], "seconds": "",
                          "overrides": ""})
             continue
         sec = r.get("seconds")
-        runs.append({"title": stage_title(s, lang), "finished": str(r.get("finished", "")),
+        runs.append({"title": stage_title(s, language), "finished": str(r.get("finished", "")),
                      "seconds": f"{sec:.1f}" if isinstance(sec, (int, float)) else str(sec or ""),
                      "overrides": json.dumps(r.get("overrides") or {}, ensure_ascii=False, sort_keys=True)})
 
@@ -626,8 +625,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         data_display = str(data_path)
 
     ctx = {
-        "lang_attr": "zh-CN" if lang == "zh" else "en",
-        "language": lang,
+        "lang_attr": "zh-CN" if language == "zh" else "en",
+        "language": language,
         "csat_version": _csat_version(),
         "css": _css(),
         "w": w,

@@ -79,8 +79,7 @@ EST_COLUMNS = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue", "ci.lowe
                "std.lv", "std.all"]
 
 
-class ModelError(ValueError):
-    """A model that cannot be estimated: unknown variable, not identified, bad data."""
+from .errors import ModelError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 # --------------------------------------------------------------------------------------------

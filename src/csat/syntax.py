@@ -48,8 +48,7 @@ def is_name(name: object) -> bool:
     return isinstance(name, str) and bool(_NAME.match(name))
 
 
-class ModelSyntaxError(ValueError):
-    """A model statement that cannot be parsed; the message names the line and its text."""
+from .errors import ModelSyntaxError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def _fail(lineno: int, text: str, why: str):

@@ -44,8 +44,7 @@ from .results import Diagnostic
 MARGIN_COLUMNS = ["variable", "level", "n", "sample_share", "target", "achieved"]
 
 
-class WeightsError(ValueError):
-    """Weights cannot be made from the given column or margins (the message names them)."""
+from .errors import WeightsError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
 
 
 def kish_neff(w: Sequence[float]) -> float:
