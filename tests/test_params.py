@@ -145,7 +145,8 @@ def test_environment_yml_agrees_with_pyproject():
     import tomllib
 
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    deps = pyproject["project"]["dependencies"] + pyproject["project"]["optional-dependencies"]["dev"]
+    deps = pyproject["project"]["dependencies"] + [d for extra in pyproject["project"]["optional-dependencies"].values()
+                                                   for d in extra]
     norm = lambda s: re.split(r"[<>=!~ \[]", s.strip())[0].lower().replace("_", "-")
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = {norm(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
@@ -163,6 +164,7 @@ def test_lock_pins_every_dependency_exactly():
             assert ver, f"requirements.lock line {line!r} is not pinned with =="
             lock[name.lower().replace("_", "-")] = ver
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    deps = pyproject["project"]["dependencies"] + pyproject["project"]["optional-dependencies"]["dev"]
+    deps = pyproject["project"]["dependencies"] + [d for extra in pyproject["project"]["optional-dependencies"].values()
+                                                   for d in extra]
     for d in deps:
         assert d.lower().replace("_", "-") in lock, f"{d} is not pinned in requirements.lock"

@@ -150,7 +150,7 @@ def make_fake_study(root, study="fake", language="en", title=f"Satisfaction surv
 def en_study(tmp_path_factory):
     root = tmp_path_factory.mktemp("proj")
     params, raw = make_fake_study(root)
-    (root / "requirements.lock").write_text("numpy==2.4.6\npandas==3.1.1\nsemopy==2.3.11\n")
+    (root / "requirements.lock").write_text("numpy==2.4.6\npandas==3.1.1\npingouin==0.7.0\n")
     out = report.build_report_html("fake", params, {"bootstrap": 300}, root=root)
     return root, params, raw, out.read_text(encoding="utf-8")
 
@@ -223,7 +223,7 @@ def test_provenance(en_study):
     assert hashlib.sha256(raw.read_bytes()).hexdigest() in prov
     for pkg in report.KEY_PACKAGES:
         assert f"<td>{pkg}</td>" in prov
-    assert "<td>numpy</td><td>2.4.6</td>" in prov and "<td>semopy</td><td>2.3.11</td>" in prov
+    assert "<td>numpy</td><td>2.4.6</td>" in prov and "<td>pingouin</td><td>0.7.0</td>" in prov
     assert "<td>Python</td>" in prov
     assert "2026-01-02T03:04:04+00:00" in prov and ">5.5</td>" in prov    # 05_sem run info
     assert "&#34;bootstrap&#34;: 300" in prov

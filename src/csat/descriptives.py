@@ -96,17 +96,14 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
     With the m non-missing p-values sorted, p_(1) <= ... <= p_(m), the adjusted value is
     ``max_{j<=i} min(1, (m − j + 1) p_(j))``. Missing p-values stay missing and do not count in m.
+    Computed by ``pingouin.multicomp(p, method="holm")``.
     """
+    import pingouin
+
     p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = np.flatnonzero(~np.isnan(p))
-    m = len(ok)
-    if m == 0:
-        return out
-    order = ok[np.argsort(p[ok], kind="mergesort")]
-    adj = np.minimum(1.0, (m - np.arange(m)) * p[order])
-    out[order] = np.maximum.accumulate(adj)
-    return out
+    if p.size == 0 or np.isnan(p).all():
+        return np.full(p.shape, np.nan)
+    return np.asarray(pingouin.multicomp(p, method="holm")[1], dtype=float)
 
 
 # -- sample profile -------------------------------------------------------------------------
@@ -370,26 +367,31 @@ def welch_anova(samples: Sequence[Sequence[float]]) -> dict:
     ``ω² = (SS_between − (k − 1) MS_within) / (SS_total + MS_within)`` (Hays), the usual
     companion of Welch's F (not computed from F itself); it is negative when F < 1 and is
     reported as is, not truncated at 0.
+
+    F, df and p come from ``pingouin.welch_anova``; omega² is computed here (pingouin reports
+    partial eta² only).  A level without variation leaves Welch's weights undefined: F, df2 and p
+    are then missing (pingouin refuses such data).
     """
+    import pingouin
+
     xs = [np.asarray(s, float) for s in samples]
     k = len(xs)
     n = np.array([len(s) for s in xs], float)
     m = np.array([s.mean() for s in xs])
-    v = np.array([s.var(ddof=1) for s in xs])
-    w = n / v
-    mw = (w * m).sum() / w.sum()
-    A = (w * (m - mw) ** 2).sum() / (k - 1)
-    lam = ((1 - w / w.sum()) ** 2 / (n - 1)).sum()
-    B = 1 + 2 * (k - 2) * lam / (k * k - 1)
-    F = A / B
-    df1, df2 = k - 1, (k * k - 1) / (3 * lam)
+    df1 = k - 1
+    try:
+        long = pd.DataFrame({"y": np.concatenate(xs), "g": np.repeat(np.arange(k), n.astype(int))})
+        aov = pingouin.welch_anova(long, dv="y", between="g").iloc[0]
+        F, df2, pval = float(aov["F"]), float(aov["ddof2"]), float(aov["p_unc"])
+    except ValueError:                       # a level with one value or no variation
+        F = df2 = pval = np.nan
     allx = np.concatenate(xs)
     ssb = (n * (m - allx.mean()) ** 2).sum()
     sst = ((allx - allx.mean()) ** 2).sum()
     msw = (sst - ssb) / (len(allx) - k)
     omega = (ssb - (k - 1) * msw) / (sst + msw)
     return {"statistic": float(F), "df": float(df1), "df2": float(df2),
-            "pvalue": float(stats.f.sf(F, df1, df2)), "estimate": np.nan,
+            "pvalue": pval, "estimate": np.nan,
             "effect": "omega_sq", "effect_size": float(omega)}
 
 
@@ -498,18 +500,27 @@ def games_howell(samples: Sequence[Sequence[float]], levels: Sequence) -> pd.Dat
     already controls the family-wise error over the k(k−1)/2 pairs (as
     ``pingouin.pairwise_gameshowell``; R ``rstatix::games_howell_test``). ``hedges_g`` as in
     :func:`hedges_g`.
+
+    diff, se, t, df and p come from ``pingouin.pairwise_gameshowell`` (levels coded 0 … k−1 in the
+    order given, so pingouin's A/B are ours); ``hedges_g`` is computed here because pingouin applies
+    the approximate correction 1 − 3/(4ν − 1) instead of the exact one.  A pair in which neither
+    level varies (se = 0) gets missing t, df and p.
     """
+    import pingouin
+
     xs = [np.asarray(s, float) for s in samples]
     k = len(xs)
+    long = pd.DataFrame({"y": np.concatenate(xs), "g": np.repeat(np.arange(k), [len(x) for x in xs])})
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gh = pingouin.pairwise_gameshowell(long, dv="y", between="g").set_index(["A", "B"])
     rows = []
     for i, j in combinations(range(k), 2):
         x, y = xs[i], xs[j]
-        a, b = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
-        se = math.sqrt(a + b)
+        r = gh.loc[(i, j)]
+        se = float(r["se"])
         if se > 0:
-            t = (x.mean() - y.mean()) / se
-            df = (a + b) ** 2 / (a * a / (len(x) - 1) + b * b / (len(y) - 1))
-            p = float(stats.studentized_range.sf(abs(t) * math.sqrt(2), k, df))
+            t, df, p = float(r["T"]), float(r["df"]), float(r["pval"])
         else:                # no variation in either level: undefined
             t = df = p = np.nan
         rows.append({"A": str(levels[i]), "B": str(levels[j]), "mean.A": x.mean(), "mean.B": y.mean(),

@@ -236,31 +236,25 @@ def correlation_heatmap(matrices: Mapping[str, pd.DataFrame], labels: Mapping[st
     """Heatmaps of square correlation matrices side by side (e.g. ``{"Pearson": R, "Spearman": S}``).
 
     Colour scale RdBu from −1 to 1, each cell annotated with its value; tick labels are the
-    construct labels. Returns the figure.
+    construct labels. Drawn with ``seaborn.heatmap`` (one shared colour bar). Returns the figure.
     """
     import matplotlib.pyplot as plt
+    import seaborn as sns
 
     labels = labels or {}
     m = len(matrices)
     fig, axes = plt.subplots(1, m, figsize=(size * m + 0.8, size), squeeze=False)
-    im = None
     for ax, (title, R) in zip(axes[0], matrices.items()):
-        vals = R.to_numpy(float)
-        im = ax.imshow(vals, cmap="RdBu_r", vmin=-1, vmax=1)
         names = [_escape(labels.get(c, c)) for c in R.columns]
-        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-        ax.set_yticks(range(len(names)), names)
-        ax.grid(False)
-        for sp in ax.spines.values():
-            sp.set_visible(False)
-        for i in range(vals.shape[0]):
-            for j in range(vals.shape[1]):
-                v = vals[i, j]
-                if np.isfinite(v):
-                    ax.text(j, i, f"{v:.{digits}f}", ha="center", va="center", fontsize=8,
-                            color="white" if abs(v) > 0.6 else "black")
+        sns.heatmap(R.astype(float), ax=ax, cmap="RdBu_r", vmin=-1, vmax=1, cbar=False, square=True,
+                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": 8},
+                    xticklabels=names, yticklabels=names)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
+        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
         ax.set_title(_escape(title))
-    fig.colorbar(im, ax=list(axes[0]), shrink=0.8)
+    fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
     return fig
 
 

@@ -51,6 +51,7 @@ from typing import Any
 
 import yaml
 
+from . import paths
 from .params import ParamsError, load_params, parse_overrides, project_root, read_params_text, resolve_data_path
 from .results import atomic_write_bytes, atomic_write_text
 from .stage import STAGES
@@ -60,8 +61,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Debian packages the PDF needs (Chromium prints, Noto CJK draws Chinese, poppler checks).
 PDF_PACKAGES = ("chromium", "fonts-noto-cjk", "poppler-utils")
 
-#: Packages shown in the provenance section, in this order.
-KEY_PACKAGES = ("numpy", "pandas", "scipy", "semopy", "pingouin", "factor_analyzer", "matplotlib",
+#: Packages shown in the provenance section, in this order: those whose code computed the report's
+#: numbers, figures and pages (each is a runtime dependency imported by src/csat; tests/test_dependencies.py).
+KEY_PACKAGES = ("numpy", "pandas", "scipy", "pingouin", "statsmodels", "scikit-learn", "matplotlib", "seaborn",
                 "papermill", "nbconvert")
 
 STAGE_TITLES: dict[str, tuple[str, str]] = {
@@ -218,7 +220,7 @@ def read_runinfo(report_dir: str | Path) -> dict[str, dict]:
     """``runinfo/<stage>.json`` of each stage that has one (keys stage, finished, seconds, overrides)."""
     out = {}
     for s in STAGES:
-        p = Path(report_dir) / "runinfo" / f"{s}.json"
+        p = Path(report_dir) / paths.RUNINFO / f"{s}.json"
         if p.is_file():
             try:
                 out[s] = json.loads(p.read_text(encoding="utf-8"))
@@ -560,7 +562,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         raise ReportError(f"{params_file}: key 'study' is {p.study!r}, but --study is {study!r}")
     language = p.language
     w = _w(language)
-    report_dir = root / "reports" / study
+    report_dir = paths.report_dir(root, study)
     notebooks = stage_notebooks(report_dir)
     now = now or _dt.datetime.now().astimezone()
 
@@ -580,7 +582,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         all_tables += tables
         all_figures += figures
 
-    cleaning = _read_json(report_dir / "results" / "cleaning.json", {}) or {}
+    cleaning = _read_json(report_dir / paths.RESULTS / "cleaning.json", {}) or {}
     n_clean, n_raw = cleaning.get("n_clean"), cleaning.get("n_raw")
     if n_clean is not None and n_raw is not None:
         sample = w["kept"].format(n_clean=n_clean, n_raw=n_raw)
@@ -826,7 +828,7 @@ def _fit_values(obj: Any) -> dict[str, str]:
 def _study_params(root: Path, study: str) -> dict:
     """The study's params mapping (raw YAML; empty if none), found via .build/papermill.yaml or params/."""
     cands = []
-    pm = root / "reports" / study / ".build" / "papermill.yaml"
+    pm = paths.build_dir(root, study) / "papermill.yaml"
     if pm.is_file():
         try:
             pf = (yaml.safe_load(pm.read_text(encoding="utf-8")) or {}).get("params_file")
@@ -891,13 +893,13 @@ def satisfaction_index(scores_csv: str | Path, target: str | None = None,
 def study_summary(root: str | Path, study: str) -> dict:
     """Key figures of one built study for the index page."""
     root = Path(root)
-    d = root / "reports" / study
+    d = paths.report_dir(root, study)
     raw = _study_params(root, study)
-    cleaning = _read_json(d / "results" / "cleaning.json", {}) or {}
+    cleaning = _read_json(d / paths.RESULTS / "cleaning.json", {}) or {}
     target = ((raw.get("ipma") or {}).get("target") if isinstance(raw.get("ipma"), dict) else None)
     cons = raw.get("constructs") if isinstance(raw.get("constructs"), dict) else {}
     # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
-    scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
+    scores = d / paths.RESULTS / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
     construct, idx = satisfaction_index(scores, target, cons)
     label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
@@ -905,7 +907,7 @@ def study_summary(root: str | Path, study: str) -> dict:
         lab = (c.get("label_zh") if raw.get("language") == "zh" else None) or c.get("label")
         if lab:
             label = f"{construct}: {lab}"
-    fit = _fit_values(_read_json(d / "results" / "sem_fit.json", {}))
+    fit = _fit_values(_read_json(d / paths.RESULTS / "sem_fit.json", {}))
     links = []
     for name, text in [("report.html", "report (HTML)"), ("report.pdf", "report (PDF)")]:
         if (d / name).is_file():
@@ -929,7 +931,7 @@ def build_state(root: str | Path, study: str) -> dict:
 
     st = read_status(root, study)
     state = st.get("state")
-    d = Path(root) / "reports" / study
+    d = paths.report_dir(root, study)
     if state is None:
         state = "built" if (d / "report.html").is_file() else "incomplete"
     if state == "failed":
@@ -960,8 +962,8 @@ def study_comparison(root: str | Path, studies: list[str]) -> dict:
     per: dict[str, dict] = {}
     labels: dict[str, str] = {}
     for s in studies:
-        d = root / "reports" / s
-        f = d / "results" / "construct_scores.csv"
+        d = paths.report_dir(root, s)
+        f = d / paths.RESULTS / "construct_scores.csv"
         if not f.is_file():
             continue
         try:
@@ -977,7 +979,7 @@ def study_comparison(root: str | Path, studies: list[str]) -> dict:
             labels.setdefault(c, str(spec.get("label") or c))
         info = read_runinfo(d).get("02_descriptives", {})
         date = str(info.get("finished") or "")[:10] or _dt.date.fromtimestamp(f.stat().st_mtime).isoformat()
-        n = (_read_json(d / "results" / "cleaning.json", {}) or {}).get("n_clean")
+        n = (_read_json(d / paths.RESULTS / "cleaning.json", {}) or {}).get("n_clean")
         per[s] = {"title": str(raw.get("title") or ""), "n": n, "date": date,
                   "index": {str(r["construct"]): r for _, r in df.iterrows()}}
     count: dict[str, int] = {}
@@ -1008,13 +1010,13 @@ def study_comparison(root: str | Path, studies: list[str]) -> dict:
 
 def built_studies(root: str | Path) -> list[str]:
     """Folders under ``reports/`` that hold a report.html, a results/ folder or a build status, sorted."""
-    rep = Path(root) / "reports"
+    rep = paths.reports_root(root)
     if not rep.is_dir():
         return []
     return sorted(p.name for p in rep.iterdir()
                   if p.is_dir() and not p.name.startswith(".")
-                  and ((p / "report.html").is_file() or (p / "results").is_dir()
-                       or (p / ".build" / "status.json").is_file()))
+                  and ((p / "report.html").is_file() or (p / paths.RESULTS).is_dir()
+                       or (p / paths.BUILD / "status.json").is_file()))
 
 
 def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path:
@@ -1026,7 +1028,7 @@ def build_index(root: str | Path = ".", now: _dt.datetime | None = None) -> Path
     page = _jinja_env().get_template("studies.html.j2").render(
         css=_css(), csat_version=_csat_version(), built=now.isoformat(timespec="seconds"), studies=studies,
         comparison=study_comparison(root, names))
-    return _publish(atomic_write_text(root / "reports" / "index.html", page))
+    return _publish(atomic_write_text(paths.index_file(root), page))
 
 
 # ------------------------------------------------------------------------------------ CLI
