@@ -1,14 +1,8 @@
-# csat — reproducible questionnaire / customer-satisfaction studies.
-#
-#   make                      set up (.venv from requirements.lock, kernel, system packages), build the demo study
-#   make test                 run the test suite
-#   make study STUDY=<name>   build one study from params/<name>.yaml
-#   make all                  build every study in params/
-#   make clean                remove generated files (never data/raw/)
-#   make bench                benchmark (see README)
+# csat — reproducible questionnaire / customer-satisfaction studies.  `make help` lists the targets.
 #
 # One-run overrides, recorded in the report:  make study STUDY=demo BOOTSTRAP=200 SEED=7
 #                                             make study STUDY=demo SET="efa.n_factors=3 language=zh"
+# Parallel builds: make -j2 study / make -j4 all (results identical to a serial build).
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
@@ -27,12 +21,21 @@ SRC    := $(shell find src/csat -type f ! -name '*.pyc' ! -path '*/__pycache__/*
 STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem 06_drivers_segments
 SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
-.PHONY: default setup sysdeps study study-build all clean test bench
+ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
+.PHONY: default help setup sysdeps study study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench
+
+## default: set up (.venv from requirements.lock, kernel, system packages), build the demo study
 default: setup
 	@$(MAKE) --no-print-directory study STUDY=demo
 
+## help: list the targets
+help:
+	@echo "make [target] [STUDY=<name>] [BOOTSTRAP=n] [SEED=n] [SET=\"key=value ...\"] [-j N]"
+	@sed -n 's/^## \([a-z-]*\): \(.*\)/\1\t\2/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  %-8s %s\n", $$1, $$2}'
+
 # ---------------------------------------------------------------- environment
+## setup: create .venv from requirements.lock, install the project's kernel, check system packages
 setup: $(VENV)/.installed sysdeps
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -42,7 +45,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
 	$(VENV)/bin/pip install --quiet --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (csat)" >/dev/null
+	$(PY) -m csat.build kernel
 	@touch $@
 
 # System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Graphviz (path diagram),
@@ -65,49 +68,38 @@ sysdeps:
 	fi
 
 # ---------------------------------------------------------------- studies
+## study: build one study from params/STUDY.yaml (STUDY=demo by default): notebooks, report.html, report.pdf
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
 	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)"
 	@$(MAKE) --no-print-directory study-build STUDY=$(STUDY)
 	@$(PY) -m csat.build finished --study $(STUDY)
 
-all: setup
-	@for p in params/*.yaml; do s=$$(basename $$p .yaml); $(MAKE) --no-print-directory study STUDY=$$s || exit 1; done
+## all: build every study in params/ (with -j N, studies and their stages run in parallel)
+all: $(addprefix all-,$(ALL_STUDIES))
 	@$(PY) -m csat.report index
+
+$(addprefix all-,$(ALL_STUDIES)): all-%: setup
+	@$(MAKE) --no-print-directory study STUDY=$*
 
 -include $(BUILD)/deps.mk
 
-NB = $(OUT)/$(1).ipynb
-# papermill runs a stage; on failure `csat.build failed` records the notebook's error in
-# .build/status.json and removes what this stage and the later ones wrote (and the report);
-# Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
-define run_stage
-	@mkdir -p $(OUT)
-	@echo "[$(STUDY)] running $(1)"
-	@$(VENV)/bin/papermill --no-progress-bar --log-level WARNING --cwd . -k python3 \
-	    -f $(BUILD)/papermill.yaml notebooks/$(1).ipynb $(OUT)/$(1).ipynb \
-	  || { echo "error: notebook notebooks/$(1).ipynb failed for study $(STUDY) (the failing cell is shown above)"; \
-	       $(PY) -m csat.build failed --study $(STUDY) --stage $(1); rm -f $(OUT)/$(1).ipynb; exit 1; }
-	@$(VENV)/bin/jupyter nbconvert --log-level WARN --to html $(OUT)/$(1).ipynb --output $(1).html >/dev/null \
-	  || { $(PY) -m csat.build failed --study $(STUDY) --stage $(1) --message "nbconvert could not write $(1).html"; exit 1; }
-endef
-
+# One stage: `csat.build run` executes notebooks/<stage>.ipynb with papermill into $(OUT)/<stage>.ipynb
+# and exports <stage>.html (nbconvert), in one process.  On failure it prints the failing cell, records
+# the notebook's error in .build/status.json and removes what this stage and the later ones wrote (and
+# the report); Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
+#
 # papermill.yaml (params file + overrides) is not a prerequisite: each stage depends on its own stamp,
-# which holds the effective values of the parameters it reads, overrides included.
+# which holds the effective values of the parameters it reads, overrides included.  Which stages a stage
+# reads (and whether it reads the raw data) is NOT written here: `csat.build prepare` generates those
+# prerequisites into $(BUILD)/deps.mk from csat.stage.STAGE_READS, the one table of what each notebook reads.
 COMMON = $(SRC) $(VENV)/.installed
 
-$(OUT)/01_cleaning.ipynb: notebooks/01_cleaning.ipynb $(BUILD)/stage-01_cleaning.json $(RAW) $(COMMON)
-	$(call run_stage,01_cleaning)
-$(OUT)/02_descriptives.ipynb: notebooks/02_descriptives.ipynb $(BUILD)/stage-02_descriptives.json $(OUT)/01_cleaning.ipynb $(COMMON)
-	$(call run_stage,02_descriptives)
-$(OUT)/03_reliability_validity.ipynb: notebooks/03_reliability_validity.ipynb $(BUILD)/stage-03_reliability_validity.json $(OUT)/01_cleaning.ipynb $(COMMON)
-	$(call run_stage,03_reliability_validity)
-$(OUT)/04_factor_analysis.ipynb: notebooks/04_factor_analysis.ipynb $(BUILD)/stage-04_factor_analysis.json $(OUT)/01_cleaning.ipynb $(COMMON)
-	$(call run_stage,04_factor_analysis)
-$(OUT)/05_sem.ipynb: notebooks/05_sem.ipynb $(BUILD)/stage-05_sem.json $(OUT)/01_cleaning.ipynb $(OUT)/03_reliability_validity.ipynb $(COMMON)
-	$(call run_stage,05_sem)
-$(OUT)/06_drivers_segments.ipynb: notebooks/06_drivers_segments.ipynb $(BUILD)/stage-06_drivers_segments.json $(OUT)/01_cleaning.ipynb $(OUT)/02_descriptives.ipynb $(COMMON)
-	$(call run_stage,06_drivers_segments)
+define stage_rule
+$(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.mk $(COMMON)
+	@$(PY) -m csat.build run --study $(STUDY) --stage $(1) || { rm -f $$@; exit 1; }
+endef
+$(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
 STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
 
@@ -121,13 +113,23 @@ reports/index.html: $(OUT)/report.html
 
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf reports/index.html
 
+# ---------------------------------------------------------------- interactive
+## lab: open JupyterLab with the project kernel; notebooks run study STUDY (sets CSAT_STUDY)
+lab: setup
+	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found"; exit 1; }
+	CSAT_STUDY=$(STUDY) CSAT_ROOT=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) \
+	  --KernelManager.transport_encryption=auto --MultiKernelManager.default_kernel_name=python3
+
 # ---------------------------------------------------------------- housekeeping
+## clean: remove generated files (never data/raw/)
 clean:
 	find reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find data/processed -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 
+## test: run the test suite
 test: setup
 	$(VENV)/bin/pytest -q
 
+## bench: benchmark (see README)
 bench: setup
 	$(PY) -m csat.bench

@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import paths
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_ECSI = ROOT.parent / "shared" / "datasets" / "ecsi_satisfaction.csv"
 
@@ -205,7 +207,7 @@ def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
 def _clean_demo() -> None:
     import shutil
 
-    for p in (ROOT / "reports" / "demo", ROOT / "data" / "processed" / "demo"):
+    for p in (paths.report_dir(ROOT, "demo"), paths.processed_dir(ROOT, "demo")):
         shutil.rmtree(p, ignore_errors=True)
 
 
@@ -242,7 +244,7 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
         show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(runs)]))
 
-    out = out or ROOT / "reports" / "bench.json"
+    out = out or paths.reports_root(ROOT) / "bench.json"
     from .results import write_json
 
     write_json(out, {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),

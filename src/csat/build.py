@@ -51,18 +51,12 @@ import yaml
 from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
 from .results import atomic_write_text, merge_diagnostics
 
-STAGE_ORDER = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
-               "06_drivers_segments"]
-#: Stages that read another stage's output (as in the Makefile's rules).
-DOWNSTREAM: dict[str, list[str]] = {
-    "01_cleaning": ["02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
-                    "06_drivers_segments"],
-    "02_descriptives": ["06_drivers_segments"],
-    "03_reliability_validity": ["05_sem"],
-    "04_factor_analysis": [],
-    "05_sem": [],
-    "06_drivers_segments": [],
-}
+from . import paths
+from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
+
+#: Stages that read another stage's output, directly or indirectly: derived from
+#: :data:`csat.stage.STAGE_READS`, the table the Makefile's stage graph is generated from.
+DOWNSTREAM: dict[str, list[str]] = {s: downstream(s) for s in STAGE_ORDER}
 
 # Which top-level parameters each stage reads.  Keys not listed (title) only feed the reports.
 STAGE_KEYS: dict[str, list[str]] = {
@@ -100,7 +94,7 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
     if p.study != expected:
         raise ParamsError(f"{params_path}: key 'study' is {p.study!r} but the file is named {expected!r}.yaml; "
                           "they must agree (the study name is also the reports/ folder)")
-    build = root / "reports" / p.study / ".build"
+    build = paths.build_dir(root, p.study)
     recover_interrupted(root, p.study)
     effective = p.model_dump(mode="json")
     changed = []
@@ -122,7 +116,8 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
                                                        ensure_ascii=False) + "\n"):
         changed.append("raw.json")
     rel_build = build.relative_to(root) if build.is_relative_to(root) else build
-    if write_if_changed(build / "deps.mk", f"RAW := {rel_build.as_posix()}/raw.json\n"):
+    deps = f"RAW := {rel_build.as_posix()}/raw.json\n" + make_dependencies()
+    if write_if_changed(build / "deps.mk", deps):
         changed.append("deps.mk")
     from .checks import params_diagnostics
 
@@ -156,11 +151,11 @@ def _cached_intake_check(p, params_path: Path, root: Path, build: Path, sha: str
 
 # ---------------------------------------------------------------------------------- build state
 def _report_dir(root: Path, study: str) -> Path:
-    return Path(root) / "reports" / study
+    return paths.report_dir(root, study)
 
 
 def status_path(root: str | Path, study: str) -> Path:
-    return _report_dir(Path(root), study) / ".build" / "status.json"
+    return paths.build_dir(root, study) / "status.json"
 
 
 def read_status(root: str | Path, study: str) -> dict:
@@ -184,7 +179,7 @@ def write_status(root: str | Path, study: str, state: str, stage: str | None = N
 
 
 def outputs_manifest(report_dir: Path, stage: str) -> Path:
-    return Path(report_dir) / ".build" / f"outputs-{stage}.txt"
+    return Path(report_dir) / paths.BUILD / f"outputs-{stage}.txt"
 
 
 def record_output(report_dir: str | Path, stage: str, path: str | Path) -> None:
@@ -211,7 +206,7 @@ def files_written_since(root: str | Path, study: str, since: float, exclude_stag
         if s != exclude_stage and m.is_file():
             claimed |= {(Path(root) / x).resolve() for x in m.read_text(encoding="utf-8").splitlines() if x}
     out = []
-    for sub in (d / "results", d / "figures"):
+    for sub in (d / paths.RESULTS, d / paths.FIGURES):
         if sub.is_dir():
             for f in sorted(sub.iterdir()):
                 if (f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= since
@@ -254,18 +249,18 @@ def invalidate(root: str | Path, study: str, stages: list[str], *, report: bool 
                 if _remove(f):
                     removed.append(str(f))
             m.unlink()
-        for name in (f"{s}.html", f"{s}.ipynb", f"runinfo/{s}.json"):
+        for name in (f"{s}.html", f"{s}.ipynb", f"{paths.RUNINFO}/{s}.json"):
             if name == f"{s}.ipynb" and s == keep_notebook:
                 continue
             if _remove(d / name):
                 removed.append(str(d / name))
-        diag = d / "results" / "diagnostics.json"
+        diag = d / paths.RESULTS / "diagnostics.json"
         if diag.is_file():
             if not merge_diagnostics(diag, s, []):
                 diag.unlink()                       # no stage left with diagnostics
         if s == "01_cleaning":                     # the processed data 01 writes for the later stages
             for name in ("clean.parquet", "clean.csv", "codebook.csv"):
-                f = root / "data" / "processed" / study / name
+                f = paths.processed_dir(root, study) / name
                 if _remove(f):
                     removed.append(str(f))
     if report:
@@ -305,6 +300,13 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
     if stage in STAGE_ORDER:
         old = read_status(root, study)
         started = old.get("started") if old.get("stage") == stage else None
+        marker = running_marker(root, study, stage)
+        if started is None and marker.is_file():
+            try:
+                started = json.loads(marker.read_text(encoding="utf-8")).get("started")
+            except (OSError, json.JSONDecodeError, AttributeError):
+                started = None
+        marker.unlink(missing_ok=True)
         if isinstance(started, (int, float)):      # files the failed run wrote by other means
             for f in files_written_since(root, study, started, exclude_stage=stage):
                 _remove(f)
@@ -319,7 +321,7 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
 
 
 def _refresh_index(root: Path) -> None:
-    if (root / "reports" / "index.html").is_file():
+    if paths.index_file(root).is_file():
         from .report import build_index
 
         try:
@@ -328,14 +330,26 @@ def _refresh_index(root: Path) -> None:
             print(f"note: reports/index.html not refreshed ({type(err).__name__}: {err})", file=sys.stderr)
 
 
+def running_marker(root: str | Path, study: str, stage: str) -> Path:
+    """``reports/<study>/.build/running-<stage>.json``: written when a stage starts, removed when it
+    finishes or fails.  With ``make -j`` several stages run at once, and ``status.json`` names only
+    the last one that started, so these markers tell which ones an interrupted build left half done."""
+    return paths.build_dir(root, study) / f"running-{stage}.json"
+
+
 def recover_interrupted(root: str | Path, study: str) -> dict | None:
-    """A build killed while a stage ran (status ``building``) can leave that stage's half-written
-    notebook, which Make would take as done: remove it and what the stage and the later ones wrote,
-    and record the interruption.  Returns the new status, or None if there was nothing to do."""
+    """A build killed while stages ran (status ``building``, or a stage's running marker left) can
+    leave their half-written notebooks, which Make would take as done: remove them and what those
+    stages and the later ones wrote, and record the interruption.  Returns the new status, or None if
+    there was nothing to do."""
     st = read_status(root, study)
-    if st.get("state") != "building" or st.get("stage") not in STAGE_ORDER:
-        return None
-    return record_failure(root, study, st["stage"], "the previous build was interrupted while this stage ran")
+    stages = [s for s in STAGE_ORDER if running_marker(root, study, s).is_file()]
+    if st.get("state") == "building" and st.get("stage") in STAGE_ORDER and st["stage"] not in stages:
+        stages.append(st["stage"])
+    out = None
+    for s in sorted(stages):
+        out = record_failure(root, study, s, "the previous build was interrupted while this stage ran")
+    return out
 
 
 def record_success(root: str | Path, study: str) -> dict:
@@ -347,6 +361,85 @@ def record_success(root: str | Path, study: str) -> dict:
     st = write_status(root, study, "built")
     _refresh_index(root)
     return st
+
+
+# ---------------------------------------------------------------------------------- running a stage
+def kernel_manager_class():
+    """A Jupyter kernel manager that provisions CurveZMQ keys for the kernel.
+
+    jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
+    started by papermill/nbclient talks plain TCP and ipykernel (≥ 7) prints "Kernel is running over
+    TCP without encryption" at every stage.  With ``"auto"`` the manager gives the kernel keys when its
+    kernelspec declares ``supported_encryption: curve`` (ipykernel's does), which removes the cause of
+    the warning; kernels that do not declare it run as before.
+    """
+    from jupyter_client.manager import KernelManager
+
+    class CsatKernelManager(KernelManager):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            try:
+                self.transport_encryption = "auto"
+            except Exception:               # traitlets' TraitError: pyzmq without CurveZMQ, plain TCP as before
+                pass
+
+    return CsatKernelManager
+
+
+def install_kernel(prefix: str | None = None) -> str:
+    """Install the Jupyter kernel ``python3`` ("Python 3 (csat)") of this environment into its prefix
+    (``.venv/share/jupyter/kernels``), the kernel papermill and ``make lab`` use; returns its folder."""
+    from ipykernel.kernelspec import install
+
+    return install(prefix=prefix or sys.prefix, kernel_name="python3", display_name="Python 3 (csat)")
+
+
+def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3") -> int:
+    """Execute ``notebooks/<stage>.ipynb`` for ``study`` into ``reports/<study>/<stage>.ipynb`` with
+    papermill and export it to ``<stage>.html`` with nbconvert, in this one process.
+
+    The parameters come from ``reports/<study>/.build/papermill.yaml`` (written by :func:`prepare`).
+    Running both steps here, rather than the ``papermill`` and ``jupyter nbconvert`` programs, saves
+    one Python start-up and one import of nbconvert per stage.  On failure the notebook's error is
+    printed, :func:`record_failure` removes what this stage and the later ones wrote, and 1 is
+    returned."""
+    import logging
+
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    root = Path(root)
+    out_dir = paths.report_dir(root, study)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nb_in = root / "notebooks" / f"{stage}.ipynb"
+    nb_out = paths.stage_notebook(root, study, stage)
+    parameters = yaml.safe_load((paths.build_dir(root, study) / "papermill.yaml").read_text(encoding="utf-8"))
+    print(f"[{study}] running {stage}", flush=True)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        pm.execute_notebook(str(nb_in), str(nb_out), parameters=parameters, kernel_name=kernel,
+                            progress_bar=False, cwd=str(root), kernel_manager_class=kernel_manager_class())
+    except KeyboardInterrupt:
+        nb_out.unlink(missing_ok=True)
+        raise
+    except Exception as err:
+        print(str(err).rstrip(), file=sys.stderr)
+        print(f"error: notebook notebooks/{stage}.ipynb failed for study {study} (the failing cell is shown above)",
+              file=sys.stderr)
+        st = record_failure(root, study, stage)
+        nb_out.unlink(missing_ok=True)
+        print(f"error: study {study!r} failed at {stage}: {st['message']}; its outputs from this stage on were "
+              "removed (data/raw is untouched)", file=sys.stderr)
+        return 1
+    try:
+        body, _ = HTMLExporter().from_filename(str(nb_out))
+        atomic_write_text(out_dir / f"{stage}.html", body)
+    except Exception as err:
+        st = record_failure(root, study, stage, f"nbconvert could not write {stage}.html ({_one_line(err)})")
+        nb_out.unlink(missing_ok=True)
+        print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
@@ -371,6 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     fl.add_argument("--stage", required=True, help="01_cleaning … 05_sem, or report")
     fl.add_argument("--message", default=None)
     fl.add_argument("--root", default=".")
+    sub.add_parser("kernel", help="install this environment's Jupyter kernel (python3)")
+    rn = sub.add_parser("run", help="execute one stage's notebook (papermill) and export its HTML (nbconvert)")
+    rn.add_argument("--study", required=True)
+    rn.add_argument("--stage", required=True, choices=STAGE_ORDER)
+    rn.add_argument("--root", default=".")
+    rn.add_argument("--kernel", default="python3")
     fi = sub.add_parser("finished", help="the whole build succeeded: record it")
     fi.add_argument("--study", required=True)
     fi.add_argument("--root", default=".")
@@ -380,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: study {args.study!r} failed at {args.stage}: {st['message']}; its outputs from this stage "
               "on were removed (data/raw is untouched)", file=sys.stderr)
         return 0
+    if args.cmd == "kernel":
+        install_kernel()
+        return 0
+    if args.cmd == "run":
+        return run_stage(args.study, args.stage, Path(args.root), args.kernel)
     if args.cmd == "finished":
         record_success(Path(args.root), args.study)
         return 0
@@ -400,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {msg}", file=sys.stderr)
         if "(command line / SET=)" in msg:
             return 2                               # the params file and the built study are unchanged
-        if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) and (root / "reports" / study).is_dir():
+        if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) and paths.report_dir(root, study).is_dir():
             record_failure(root, study, "prepare", msg)
         return 2
     for w in info.get("warnings", []):

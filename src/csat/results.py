@@ -114,28 +114,42 @@ def write_parquet(path: str | Path, df: pd.DataFrame) -> Path:
 
 
 def results_dir(study: str, root: str | Path = ".") -> Path:
-    return Path(root) / "reports" / study / "results"
+    from .paths import results_dir as _results_dir
+
+    return _results_dir(root, study)
 
 
 def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
     """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
 
     The file is one JSON list of ``{"code", "severity", "where", "message", "stage"}``;
-    entries of other stages are kept, so each notebook can be re-run on its own.
+    entries of other stages are kept, so each notebook can be re-run on its own.  Entries are
+    ordered by stage name (``01_cleaning`` < ``02_…``), each stage's in the order given, so the file
+    does not depend on the order in which stages ran; the read-modify-write holds an exclusive lock on
+    the file's folder, so stages running at the same time (``make -j``) do not lose each other's entries.
     """
+    import fcntl
+    import os
+
     path = Path(path)
-    old: list[dict] = []
-    if path.is_file():
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            old = []
-    new = []
-    for d in diags:
-        d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
-        d["stage"] = stage
-        new.append(d)
-    kept = [d for d in old if d.get("stage") != stage]
-    out = kept + new
-    write_json(path, out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        old: list[dict] = []
+        if path.is_file():
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                old = []
+        new = []
+        for d in diags:
+            d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
+            d["stage"] = stage
+            new.append(d)
+        kept = [d for d in old if d.get("stage") != stage]
+        out = sorted(kept + new, key=lambda d: str(d.get("stage")))
+        write_json(path, out)
+    finally:
+        os.close(fd)                       # releases the lock
     return out

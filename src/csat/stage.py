@@ -20,11 +20,65 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from . import paths
 from . import results as res
 from .params import StudyParams, load_params, project_root
 
 STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
           "06_drivers_segments"]
+
+#: What each stage reads that another stage (or the raw data) produced: ``{stage: {producer: files}}``.
+#: ``"raw"`` is the study's raw data file; ``processed/<f>`` lies in ``data/processed/<study>/``,
+#: ``results/<f>`` in ``reports/<study>/results/``.  This one table is the Make graph: ``csat.build
+#: prepare`` writes each stage's prerequisites from it into ``reports/<study>/.build/deps.mk``, the
+#: invalidation of downstream stages (:data:`csat.build.DOWNSTREAM`) follows it, and
+#: ``tests/test_stage_graph.py`` checks that every notebook reads only what is declared here and that
+#: each declared producer writes it.  A notebook that starts reading another file must declare it here.
+STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "01_cleaning": {"raw": ("data",)},
+    "02_descriptives": {"01_cleaning": ("processed/clean.parquet", "results/item_types.csv")},
+    "03_reliability_validity": {"01_cleaning": ("processed/clean.parquet",)},
+    "04_factor_analysis": {"01_cleaning": ("processed/clean.parquet",)},
+    "05_sem": {"01_cleaning": ("processed/clean.parquet",),
+               "02_descriptives": ("results/construct_scores.csv",),          # IPMA performance
+               "03_reliability_validity": ("results/diagnostics.json",)},    # failed discriminant validity
+    "06_drivers_segments": {"raw": ("data",),                                 # extra raw columns (Kano, SERVQUAL)
+                            "01_cleaning": ("processed/clean.parquet",),
+                            "02_descriptives": ("results/weights.csv", "results/weights.json",
+                                                "results/weighted_estimates.csv")},
+}
+
+
+def prerequisites(stage: str) -> list[str]:
+    """The stages whose outputs ``stage`` reads (directly), in pipeline order."""
+    return [s for s in STAGES if s in STAGE_READS[stage]]
+
+
+def downstream(stage: str) -> list[str]:
+    """Every stage that reads ``stage``'s outputs, directly or through another stage, in pipeline order."""
+    out: set[str] = set()
+    frontier = [stage]
+    while frontier:
+        s = frontier.pop()
+        for t in STAGES:
+            if s in STAGE_READS[t] and t not in out:
+                out.add(t)
+                frontier.append(t)
+    return [s for s in STAGES if s in out]
+
+
+def make_dependencies() -> str:
+    """The Make rules of the stage graph (for ``reports/<study>/.build/deps.mk``): each executed
+    notebook depends on the notebooks of the stages it reads, and on ``$(RAW)`` (the raw data's
+    stamp) when it reads the raw data.  Uses the Makefile's ``$(OUT)`` and ``$(RAW)``."""
+    lines = []
+    for s in STAGES:
+        pre = [f"$(OUT)/{t}.ipynb" for t in prerequisites(s)]
+        if "raw" in STAGE_READS[s]:
+            pre.append("$(RAW)")
+        if pre:
+            lines.append(f"$(OUT)/{s}.ipynb: {' '.join(pre)}")
+    return "\n".join(lines) + "\n"
 
 
 @dataclass
@@ -46,19 +100,19 @@ class Stage:
 
     @property
     def report_dir(self) -> Path:
-        return self.root / "reports" / self.study
+        return paths.report_dir(self.root, self.study)
 
     @property
     def results(self) -> Path:
-        return self.report_dir / "results"
+        return paths.results_dir(self.root, self.study)
 
     @property
     def figures(self) -> Path:
-        return self.report_dir / "figures"
+        return paths.figures_dir(self.root, self.study)
 
     @property
     def processed(self) -> Path:
-        return self.root / "data" / "processed" / self.study
+        return paths.processed_dir(self.root, self.study)
 
     def result_path(self, name: str) -> Path:
         return self.results / name
@@ -196,8 +250,11 @@ class Stage:
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.time() - self.started, 3),
         }
-        res.write_json(self.report_dir / "runinfo" / f"{self.name}.json", info)
+        res.write_json(paths.runinfo_dir(self.root, self.study) / f"{self.name}.json", info)
         self.info = info
+        from .build import running_marker
+
+        running_marker(self.root, self.study, self.name).unlink(missing_ok=True)
 
 
 _WATCHING_PARENT = False
@@ -230,6 +287,41 @@ def exit_with_parent() -> None:
     _WATCHING_PARENT = True
 
 
+def find_root(start: str | Path | None = None) -> Path:
+    """The project folder: ``$CSAT_ROOT`` if set, else the first of ``start`` (default: the working
+    folder) and its parents that holds ``params/`` and ``pyproject.toml`` (JupyterLab runs a notebook
+    in ``notebooks/``, papermill in the project folder)."""
+    import os
+
+    env = os.environ.get("CSAT_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / paths.PARAMS).is_dir() and (d / "pyproject.toml").is_file():
+            return d
+    return here
+
+
+def default_params_file() -> str:
+    """The params file a notebook runs when nobody passes one: ``params/<$CSAT_STUDY>.yaml`` (study
+    ``demo`` when ``CSAT_STUDY`` is not set) in the project folder (:func:`find_root`).
+
+    The notebooks' parameters cell calls this, so a notebook opened in JupyterLab (``make lab
+    STUDY=ecsi`` sets ``CSAT_STUDY``) runs that study without editing; ``make`` passes its own
+    ``params_file`` through papermill, which overrides it.  Relative to the working folder when the
+    project is the working folder, else absolute."""
+    import os
+
+    study = os.environ.get("CSAT_STUDY") or "demo"
+    root = find_root()
+    f = paths.params_file(root, study)
+    if not f.is_file():
+        known = sorted(x.stem for x in (root / paths.PARAMS).glob("*.yaml"))
+        raise FileNotFoundError(f"CSAT_STUDY={study!r}: {f} not found (studies: {', '.join(known)})")
+    return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
+
+
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
           root: str | Path | None = None) -> Stage:
     """Validate the study's params (with this run's overrides) and open the stage."""
@@ -242,9 +334,10 @@ def start(name: str, params_file: str | Path, overrides: dict | None = None,
     p = load_params(params_file, overrides, root=root)
     st = Stage(name=name, params=p, params_file=params_file, overrides=overrides, root=root)
     # this stage's previous outputs, those of the stages that read them and the report are now outdated
-    from .build import DOWNSTREAM, invalidate, write_status
+    from .build import DOWNSTREAM, invalidate, running_marker, write_status
 
     invalidate(root, p.study, [name] + DOWNSTREAM[name], report=True, keep_notebook=name)
+    res.atomic_write_text(running_marker(root, p.study, name), json.dumps({"started": st.started}) + "\n")
     write_status(root, p.study, "building", name, None, started=st.started)
     st.results.mkdir(parents=True, exist_ok=True)
     return st

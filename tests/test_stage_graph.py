@@ -1,0 +1,123 @@
+"""The Make graph says what the notebooks read (issue 16 item 4).
+
+csat.stage.STAGE_READS is the one table of what each stage reads from other stages; the Makefile's
+stage prerequisites are generated from it (reports/<study>/.build/deps.mk).  These tests read the
+notebooks' code and check that every stage reads only files its declared producers write, that each
+declaration is used, and that the Makefile holds no hand-written stage-to-stage prerequisite.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from csat import build, stage
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = ROOT / "notebooks"
+
+
+def _code(name: str) -> str:
+    nb = json.loads((NB / f"{name}.ipynb").read_text(encoding="utf-8"))
+    cells = []
+    for c in nb["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"])
+        src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("%"))   # cell magics
+        cells.append(src)
+    return "\n".join(cells)
+
+
+def _calls(code: str, method: str) -> list[ast.Call]:
+    out = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
+            out.append(node)
+    return out
+
+
+def _literal_args(calls: list[ast.Call]) -> set[str]:
+    return {c.args[0].value for c in calls if c.args and isinstance(c.args[0], ast.Constant)
+            and isinstance(c.args[0].value, str)}
+
+
+def writes(name: str) -> set[str]:
+    """``results/<f>`` and ``processed/<f>`` files a notebook writes."""
+    code = _code(name)
+    out = {f"results/{f}" for f in _literal_args(_calls(code, "write_csv") + _calls(code, "write_json"))}
+    if _calls(code, "diagnostics"):
+        out.add("results/diagnostics.json")
+    if _calls(code, "write_processed"):
+        out.add("processed/clean.parquet")
+    return out
+
+
+def reads(name: str) -> set[str]:
+    """Files of other stages a notebook reads: ``stage.result_path("<f>")`` of a file it does not write
+    itself (writing includes removing its own stale output), ``stage.clean_data()`` and the raw data."""
+    code = _code(name)
+    own = writes(name)
+    out = set()
+    for f in _literal_args(_calls(code, "result_path")):
+        if f"results/{f}" not in own:
+            out.add(f"results/{f}")
+    if _calls(code, "carried_diagnostics"):          # every stage writes its own entries; this reads 03's
+        out.add("results/diagnostics.json")
+    if _calls(code, "clean_data"):
+        out.add("processed/clean.parquet")
+    if _calls(code, "load_study_data") or re.search(r"\braw_columns\(", code):
+        out.add("data")
+    return out
+
+
+@pytest.mark.parametrize("name", stage.STAGES)
+def test_each_notebook_reads_only_what_its_declared_prerequisites_produce(name):
+    declared = {f for files in stage.STAGE_READS[name].values() for f in files}
+    actual = reads(name)
+    assert actual <= declared, f"{name} reads {sorted(actual - declared)}: declare them in csat.stage.STAGE_READS"
+    assert declared <= actual, f"{name} declares {sorted(declared - actual)} but does not read them"
+    for producer, files in stage.STAGE_READS[name].items():
+        if producer == "raw":
+            assert set(files) == {"data"}
+            continue
+        assert stage.STAGES.index(producer) < stage.STAGES.index(name), f"{name} reads a later stage {producer}"
+        missing = set(files) - writes(producer)
+        assert not missing, f"{name} declares {sorted(missing)} from {producer}, which does not write them"
+
+
+def test_the_known_edges_are_declared():
+    """05 reads 02's construct_scores.csv and 03's diagnostics; 06 reads 02's weights (issue 16)."""
+    assert stage.prerequisites("05_sem") == ["01_cleaning", "02_descriptives", "03_reliability_validity"]
+    assert "02_descriptives" in stage.prerequisites("06_drivers_segments")
+    assert build.DOWNSTREAM["02_descriptives"] == ["05_sem", "06_drivers_segments"]
+    assert build.DOWNSTREAM["01_cleaning"] == stage.STAGES[1:]
+
+
+def test_make_dependencies_follow_the_table():
+    rules = dict(line.split(": ", 1) for line in stage.make_dependencies().splitlines())
+    for s in stage.STAGES:
+        pre = rules.get(f"$(OUT)/{s}.ipynb", "").split()
+        assert [p for p in pre if p != "$(RAW)"] == [f"$(OUT)/{t}.ipynb" for t in stage.prerequisites(s)]
+        assert ("$(RAW)" in pre) == ("raw" in stage.STAGE_READS[s])
+
+
+def test_prepare_writes_the_graph_into_deps_mk(tmp_path):
+    from test_build import make_study
+
+    pfile = make_study(tmp_path)
+    build.prepare(pfile, root=tmp_path, check_intake=False)
+    deps = (tmp_path / "reports" / "mini" / ".build" / "deps.mk").read_text()
+    assert deps == "RAW := reports/mini/.build/raw.json\n" + stage.make_dependencies()
+
+
+def test_makefile_has_no_hand_written_stage_prerequisites():
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for s in stage.STAGES:
+        for line in mk.splitlines():
+            if re.match(rf"\$\(OUT\)/{s}\.ipynb\s*:", line):
+                pytest.fail(f"Makefile line {line!r}: stage prerequisites come from deps.mk (csat.stage.STAGE_READS)")
+    assert "-include $(BUILD)/deps.mk" in mk
