@@ -114,11 +114,12 @@ reports/index.html: $(OUT)/report.html
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf reports/index.html
 
 # ---------------------------------------------------------------- interactive
-## lab: open JupyterLab with the project kernel; notebooks run study STUDY (sets CSAT_STUDY)
+## lab: open JupyterLab with the project kernel; notebooks run study STUDY (CSAT_STUDY); LAB_ARGS=... for jupyter lab
 lab: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found"; exit 1; }
 	CSAT_STUDY=$(STUDY) CSAT_ROOT=$(CURDIR) $(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) \
-	  --KernelManager.transport_encryption=auto --MultiKernelManager.default_kernel_name=python3
+	  --KernelManager.transport_encryption=auto --MultiKernelManager.default_kernel_name=python3 \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 # ---------------------------------------------------------------- housekeeping
 ## clean: remove generated files (never data/raw/)

@@ -53,3 +53,72 @@ def test_prepare_rejects_study_name_mismatch(tmp_path):
     pfile.write_text(pfile.read_text().replace("study: mini", "study: other"))
     with pytest.raises(ParamsError, match="file is named 'mini'"):
         prepare(pfile, root=tmp_path)
+
+
+def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
+    """A notebook opened in JupyterLab (working folder notebooks/) runs params/$CSAT_STUDY.yaml, demo by default."""
+    from csat.stage import default_params_file, find_root
+
+    (tmp_path / "params").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    for s in ("demo", "ecsi"):
+        (tmp_path / "params" / f"{s}.yaml").write_text(f"study: {s}\n")
+    monkeypatch.delenv("CSAT_ROOT", raising=False)
+    monkeypatch.delenv("CSAT_STUDY", raising=False)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert find_root() == tmp_path.resolve()
+    assert default_params_file() == str(tmp_path.resolve() / "params" / "demo.yaml")
+    monkeypatch.setenv("CSAT_STUDY", "ecsi")
+    assert default_params_file() == str(tmp_path.resolve() / "params" / "ecsi.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert default_params_file() == "params/ecsi.yaml"                 # papermill's working folder: relative
+    monkeypatch.setenv("CSAT_STUDY", "nosuch")
+    with pytest.raises(FileNotFoundError, match="CSAT_STUDY='nosuch'.*studies: demo, ecsi"):
+        default_params_file()
+
+
+def test_diagnostics_order_does_not_depend_on_the_order_stages_ran(tmp_path):
+    from csat.results import merge_diagnostics
+
+    d = {"code": "c", "severity": "info", "where": "w", "message": "m"}
+    a, b = tmp_path / "a" / "diagnostics.json", tmp_path / "b" / "diagnostics.json"
+    for s in ("03_reliability_validity", "02_descriptives", "04_factor_analysis"):
+        merge_diagnostics(a, s, [dict(d, message=s)])
+    for s in ("02_descriptives", "04_factor_analysis", "03_reliability_validity"):
+        merge_diagnostics(b, s, [dict(d, message=s)])
+    assert a.read_bytes() == b.read_bytes()
+    assert [x["stage"] for x in json.loads(a.read_text())] == ["02_descriptives", "03_reliability_validity",
+                                                              "04_factor_analysis"]
+
+
+def test_diagnostics_written_concurrently_keep_every_stage(tmp_path):
+    """Stages running at once (make -j) each merge their entries; none is lost."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from csat.results import merge_diagnostics
+
+    f = tmp_path / "results" / "diagnostics.json"
+    stages = [f"{i:02d}_s" for i in range(1, 13)]
+    with ProcessPoolExecutor(4) as ex:
+        list(ex.map(merge_diagnostics, [f] * len(stages), stages,
+                    [[{"code": "c", "severity": "info", "where": s, "message": "m"}] for s in stages]))
+    assert [x["stage"] for x in json.loads(f.read_text())] == stages
+
+
+def test_interrupted_parallel_stages_are_all_recovered(tmp_path):
+    """With make -j, two stages can be half done when a build is killed: both are removed, not only the one
+    status.json names."""
+    from csat import build
+
+    pfile = make_study(tmp_path)
+    build.prepare(pfile, root=tmp_path, check_intake=False)
+    d = tmp_path / "reports" / "mini"
+    for s in ("02_descriptives", "03_reliability_validity"):
+        (d / f"{s}.ipynb").write_text("{}")
+        build.running_marker(tmp_path, "mini", s).write_text('{"started": 0}\n')
+    build.write_status(tmp_path, "mini", "building", "03_reliability_validity")
+    build.recover_interrupted(tmp_path, "mini")
+    assert not (d / "02_descriptives.ipynb").exists() and not (d / "03_reliability_validity.ipynb").exists()
+    assert not list((d / ".build").glob("running-*"))
+    assert build.read_status(tmp_path, "mini")["state"] == "failed"

@@ -73,6 +73,28 @@ def test_every_stage_ran_without_error_cells(built):
     assert (proj / "data" / "processed" / "demo" / "clean.parquet").is_file()
 
 
+def test_parallel_build_gives_byte_identical_results(built, tmp_path_factory):
+    """make -j2 runs independent stages at once (02, 03, 04 after 01; 05 and 06 after 02): every file in
+    results/ (and figures/) equals the serial build's byte for byte, and no stage is left marked running."""
+    proj, _ = built
+    par = tmp_path_factory.mktemp("project_j2")
+    _copy_project(par)
+    r = _make(par, "-j2", "study", "STUDY=demo", "BOOTSTRAP=200")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    for sub in ("results", "figures"):
+        a, b = proj / "reports" / "demo" / sub, par / "reports" / "demo" / sub
+        names = sorted(f.name for f in a.iterdir())
+        assert names == sorted(f.name for f in b.iterdir())
+        differ = [n for n in names if (a / n).read_bytes() != (b / n).read_bytes()]
+        assert not differ, f"{sub}/ files differ between make and make -j2: {differ}"
+    assert not list((par / "reports" / "demo" / ".build").glob("running-*"))
+
+
+def test_build_prints_no_kernel_transport_warning(built):
+    _, r = built
+    assert "without encryption" not in r.stdout + r.stderr
+
+
 def test_results_follow_the_contract(built):
     proj, _ = built
     res = proj / "reports" / "demo" / "results"

@@ -211,6 +211,71 @@ def _clean_demo() -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _programme_project(n_studies: int) -> Path:
+    """A copy of the project (tracked files, modification times kept) whose params/ holds a programme of
+    ``n_studies`` studies: the demo study under the names ``prog_01`` … (bootstrap 0, so the programme
+    measures the pipeline, not the SEM bootstrap)."""
+    import shutil
+
+    proj = Path(tempfile.mkdtemp(prefix="csat-programme-"))
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        if (ROOT / f).is_file() and not f.startswith("params/"):
+            (proj / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / f, proj / f)
+    demo = (ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
+    (proj / "params").mkdir(exist_ok=True)
+    for i in range(1, n_studies + 1):
+        name = f"prog_{i:02d}"
+        text = demo.replace("study: demo", f"study: {name}", 1)
+        text = "\n".join("bootstrap: 0" if ln.startswith("bootstrap:") else ln for ln in text.splitlines()) + "\n"
+        (proj / "params" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return proj
+
+
+def _results_digest(proj: Path) -> dict[str, str]:
+    """SHA-256 of every file under reports/<study>/results/ of a built programme."""
+    import hashlib
+
+    return {f.relative_to(proj).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in sorted(paths.reports_root(proj).glob("*/results/*")) if f.is_file()}
+
+
+def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]:
+    """Build a programme of ``n_studies`` studies with ``make -j N all`` for each N in ``jobs`` (from clean
+    reports each time) and report studies per minute; every build's results must equal the first's
+    byte for byte (a :class:`RuntimeError` otherwise)."""
+    import shutil
+
+    proj = _programme_project(n_studies)
+    rows, first = [], None
+    try:
+        for j in jobs:
+            for d in (paths.reports_root(proj), proj / "data" / "processed"):
+                for sub in d.iterdir():
+                    if sub.name != ".gitkeep":
+                        shutil.rmtree(sub) if sub.is_dir() else sub.unlink()
+            t = time.perf_counter()
+            r = subprocess.run(["make", "--no-print-directory", f"-j{j}", f"VENV={ROOT / '.venv'}", "all"], cwd=proj,
+                               capture_output=True, text=True, env=dict(os.environ, MAKEFLAGS=""))
+            wall = time.perf_counter() - t
+            if r.returncode != 0:
+                raise RuntimeError(f"make -j{j} all failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+            digest = _results_digest(proj)
+            if first is None:
+                first = digest
+            elif digest != first:
+                bad = sorted(k for k in set(first) | set(digest) if first.get(k) != digest.get(k))
+                raise RuntimeError(f"make -j{j} all: results differ from the -j{jobs[0]} build: {bad[:10]}")
+            rows.append({"case": f"programme_{n_studies}_j{j}", "runs": 1, "wall_median_s": wall, "wall_min_s": wall,
+                         "wall_max_s": wall, "peak_mb": 0.0, "jobs": j, "studies": n_studies,
+                         "studies_per_minute": 60.0 * n_studies / wall, "results_files": len(digest),
+                         "results_identical_to_first": True})
+    finally:
+        shutil.rmtree(proj, ignore_errors=True)
+    return rows
+
+
 def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dict]:
     rows: list[dict] = []
     n_boot = 200 if quick else 1000
@@ -243,6 +308,11 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
 
     for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
         show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(runs)]))
+
+    for row in programme(6 if quick else 50):
+        show(row)
+        print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
+              f"({row['results_files']} results files identical to the first build)", flush=True)
 
     out = out or paths.reports_root(ROOT) / "bench.json"
     from .results import write_json
