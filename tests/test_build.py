@@ -74,7 +74,7 @@ def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert default_params_file() == "params/ecsi.yaml"                 # papermill's working folder: relative
     monkeypatch.setenv("CSAT_STUDY", "nosuch")
-    with pytest.raises(FileNotFoundError, match="CSAT_STUDY='nosuch'.*studies: demo, ecsi"):
+    with pytest.raises(ParamsError, match="CSAT_STUDY='nosuch'.*studies: demo, ecsi"):
         default_params_file()
 
 

@@ -1,6 +1,7 @@
 """Build bookkeeping for the Makefile: validate a study and write per-stage stamps.
 
 ``python -m csat.build prepare params/<study>.yaml [--overrides "bootstrap=200 seed=7"]``
+(``python -m csat.build run --study S --stage X`` runs one stage; ``kernel`` installs the Jupyter kernel)
 
 1. validates the params file (schema, data file, every named column) — bad input
    stops here with one clear message, before any notebook runs;
@@ -13,6 +14,8 @@
    - ``raw.json``: the raw data file's path and SHA-256, and ``deps.mk`` naming it
      (``RAW := reports/<study>/.build/raw.json``), so the stages depend on the data's
      content; the raw file's own name never reaches Make, so any character is safe in it;
+     ``deps.mk`` also holds the stage graph, each stage's prerequisites generated from
+     :data:`csat.stage.STAGE_READS` (what each notebook reads);
 3. reads the raw data, applies the cleaning rules and checks the facts the analysis needs
    (:func:`csat.checks.intake_check`: constant items, items almost nobody answered,
    perfectly collinear items, too few respondents), cached in ``intake.json`` by the data's

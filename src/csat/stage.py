@@ -318,7 +318,9 @@ def default_params_file() -> str:
     f = paths.params_file(root, study)
     if not f.is_file():
         known = sorted(x.stem for x in (root / paths.PARAMS).glob("*.yaml"))
-        raise FileNotFoundError(f"CSAT_STUDY={study!r}: {f} not found (studies: {', '.join(known)})")
+        from .errors import ParamsError
+
+        raise ParamsError(f"CSAT_STUDY={study!r}: {f} not found (studies: {', '.join(known)})")
     return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
 
 
