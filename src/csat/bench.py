@@ -251,7 +251,7 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
     rows, first = [], None
     try:
         for j in jobs:
-            for d in (paths.reports_root(proj), proj / "data" / "processed"):
+            for d in (paths.reports_root(proj), paths.processed_root(proj)):
                 for sub in d.iterdir():
                     if sub.name != ".gitkeep":
                         shutil.rmtree(sub) if sub.is_dir() else sub.unlink()

@@ -75,7 +75,12 @@ def build_dir(root: str | Path, study: str) -> Path:
 
 def processed_dir(root: str | Path, study: str) -> Path:
     """``data/processed/<study>/``: the cleaned data 01_cleaning writes for the later stages."""
-    return Path(root).joinpath(*PROCESSED) / study
+    return processed_root(root) / study
+
+
+def processed_root(root: str | Path) -> Path:
+    """``data/processed/``: every study's cleaned data."""
+    return Path(root).joinpath(*PROCESSED)
 
 
 def raw_dir(root: str | Path) -> Path:
@@ -109,4 +114,4 @@ def relative(path: str | Path, root: str | Path) -> str:
 
 
 __all__ = ["reports_root", "report_dir", "results_dir", "result_file", "figures_dir", "runinfo_dir", "build_dir",
-           "processed_dir", "raw_dir", "params_file", "index_file", "stage_notebook", "relative"]
+           "processed_dir", "processed_root", "raw_dir", "params_file", "index_file", "stage_notebook", "relative"]
