@@ -2,7 +2,8 @@
 #
 # One-run overrides, recorded in the report:  make study STUDY=demo BOOTSTRAP=200 SEED=7
 #                                             make study STUDY=demo SET="efa.n_factors=3 language=zh"
-# Parallel builds: make -j2 study / make -j4 all (results identical to a serial build).
+# Parallel builds: a study's independent stages run on all cores (JOBS=1 or make -j1: serially);
+# make -j4 all also builds several studies at once.  Results are identical to a serial build.
 
 SHELL := /bin/bash
 .DELETE_ON_ERROR:
@@ -10,6 +11,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := default
 
 PYTHON ?= python3.11
+# Stages of one study that do not read each other run at once (02, 03, 04; then 05 and 06) on JOBS cores
+# unless make was given -j (make -j1 builds serially).  Results are byte-identical either way.
+JOBS   ?= $(shell nproc 2>/dev/null || echo 1)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STUDY  ?= demo
@@ -72,7 +76,7 @@ sysdeps:
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
 	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)"
-	@$(MAKE) --no-print-directory study-build STUDY=$(STUDY)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
 	@$(PY) -m csat.build finished --study $(STUDY)
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)

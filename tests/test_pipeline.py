@@ -55,7 +55,7 @@ def built(tmp_path_factory):
     shared = proj.parent / "shared"          # params/ecsi.yaml reads ../shared/datasets, as in a clone
     if not shared.exists():
         shared.symlink_to(ROOT.parent / "shared")
-    r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200")
+    r = _make(proj, "-j1", "study", "STUDY=demo", "BOOTSTRAP=200")          # serial (see the -j2 test)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     return proj, r
 
