@@ -45,10 +45,30 @@ def _literal_args(calls: list[ast.Call]) -> set[str]:
             and isinstance(c.args[0].value, str)}
 
 
+def _named_file_lists(code: str) -> set[str]:
+    """File names a notebook handles through a package constant such as ``rel.CFA_FILES`` (any attribute
+    ending in ``_FILES`` of a module imported as ``from csat import <module> as <alias>``)."""
+    import importlib
+
+    tree = ast.parse(code)
+    alias = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "csat":
+            for a in node.names:
+                alias[a.asname or a.name] = f"csat.{a.name}"
+    out = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr.endswith("_FILES") and isinstance(node.value, ast.Name)
+                and node.value.id in alias):
+            out |= set(getattr(importlib.import_module(alias[node.value.id]), node.attr))
+    return out
+
+
 def writes(name: str) -> set[str]:
     """``results/<f>`` and ``processed/<f>`` files a notebook writes."""
     code = _code(name)
     out = {f"results/{f}" for f in _literal_args(_calls(code, "write_csv") + _calls(code, "write_json"))}
+    out |= {f"results/{f}" for f in _named_file_lists(code)}
     if _calls(code, "diagnostics"):
         out.add("results/diagnostics.json")
     if _calls(code, "write_processed"):
