@@ -223,7 +223,11 @@ def _blank_to_nan(s: pd.Series) -> pd.Series:
     """Strip text cells; empty text becomes missing."""
     if s.dtype.kind in "biufc":
         return s
-    out = s.astype(object).map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) == "string":     # every cell is text (a CSV column)
+        out = obj.str.strip()
+        return out.mask(out == "", np.nan).infer_objects()     # dtype inferred as Series.map does
+    out = obj.map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
     return out.map(lambda v: np.nan if v is None else v)
 
 
@@ -288,9 +292,10 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
                 seen_header = True
             continue
         n += 1
-        if not any(x.strip() for x in rec):
+        joined = "".join(rec)
+        if not joined.strip():                    # every field blank
             continue
-        for x in rec:
+        for x in (rec if "\n" in joined else ()):
             if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
                 raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
                                 "opened in this row is never closed, so the following rows are read as one text "
