@@ -231,9 +231,46 @@ def _blank_to_nan(s: pd.Series) -> pd.Series:
     return out.map(lambda v: np.nan if v is None else v)
 
 
+_PY_ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"      # what str.strip() removes from ASCII text
+
+
+def _infer_ascii_numbers(s: pd.Series) -> pd.Series | None:
+    """Vectorised :func:`_infer` for a column of ASCII text that holds only numbers and blanks
+    (the bulk of a large CSV file); ``None`` for any other column (the general path decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if s.dtype.kind in "biufc" or len(s) == 0:
+        return None
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) != "string":
+        return None
+    a = pa.array(obj.to_numpy(), type=pa.string())
+    if not pc.all(pc.string_is_ascii(a)).as_py():
+        return None
+    t = pc.utf8_trim(a, characters=_PY_ASCII_SPACE)
+    filled = pc.not_equal(pc.utf8_length(t), 0)
+    vals = pc.filter(t, filled)
+    if len(vals) == 0:
+        return None
+    if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
+        return None
+    if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
+        return None
+    # every filled cell matched the number pattern, which Arrow parses (correctly rounded, as float())
+    parsed = pc.cast(pc.if_else(filled, t, pa.scalar(None, pa.string())), pa.float64())
+    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype="float64")
+    if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
+        return num.astype("int64")
+    return num
+
+
 def _infer(s: pd.Series) -> pd.Series:
     """Turn a column of text into numbers when *every* non-missing cell is a number
     (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
+    fast = _infer_ascii_numbers(s)
+    if fast is not None:
+        return fast
     s = _blank_to_nan(s)
     if s.dtype.kind in "biuf":
         return s
