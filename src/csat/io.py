@@ -850,6 +850,11 @@ def _group_text(s: pd.Series, labels: dict | None, miss_num: set, miss_txt: set)
             return str(labels[key])
         return str(key)
 
+    if s.dtype.kind in "iuf" or pd.api.types.infer_dtype(s, skipna=True) == "string":
+        # numbers only or text only: convert each distinct value once (1 and True cannot both occur)
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        mapped = np.array([conv(v) for v in list(uniq.tolist())] + [np.nan], dtype=object)
+        return pd.Series(mapped[codes], index=s.index, dtype=object, name=s.name)
     return pd.Series([conv(v) for v in s], index=s.index, dtype=object, name=s.name)
 
 
