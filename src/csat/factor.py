@@ -85,6 +85,25 @@ def _one_blas_thread(func):
     return wrapper
 
 
+def pairwise_corr(X: pd.DataFrame) -> pd.DataFrame:
+    """``X.corr(min_periods=2)`` (pairwise-complete Pearson correlations), computed by one BLAS
+    product (on one thread) when no value is missing — pandas' pairwise loop is O(n p²) in
+    plain loops, 20x slower on a million rows; the same numbers to rounding."""
+    A = X.to_numpy(dtype=float, na_value=np.nan)
+    if len(A) < 2 or not np.isfinite(A).all():
+        return X.corr(min_periods=2)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore", divide="ignore"):
+        Xc = A - A.mean(axis=0)
+        C = Xc.T @ Xc
+        d = np.sqrt(np.diag(C))
+        R = np.clip(C / np.outer(d, d), -1.0, 1.0)
+    R[:, d == 0] = np.nan                         # a constant column has no correlation (as pandas)
+    R[d == 0, :] = np.nan
+    return pd.DataFrame(R, index=X.columns, columns=X.columns)
+
+
 # ------------------------------------------------------------------------------ input
 def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None,
                        missing: str = "pairwise") -> tuple[np.ndarray, int, list[str]]:
@@ -126,7 +145,7 @@ def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None,
     if missing == "listwise":
         R = np.corrcoef(X.to_numpy(float), rowvar=False)
     else:
-        C = X.corr(min_periods=2)
+        C = pairwise_corr(X)
         if C.isna().any().any():
             pairs = [(a, b) for a, b in itertools.combinations(items, 2) if pd.isna(C.loc[a, b])]
             raise FactorError(f"no correlation for item pair(s) {pairs[:5]}: too few respondents answered both")
