@@ -197,6 +197,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "是"),
     "technical": ("Technical stages", "技术分析各阶段"),
     "print_contents": ("Contents", "目录"),
+    "ci95": ("95% CI", "95% 置信区间"),
 }
 
 
@@ -1079,6 +1080,9 @@ def study_summary(root: str | Path, study: str) -> dict:
     # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
     scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
     construct, idx = satisfaction_index(scores, target, cons)
+    head = (_read_json(d / "results" / "summary.json", {}) or {}).get("headline")
+    if isinstance(head, dict) and head.get("construct") and head.get("index") is not None:
+        construct, idx = str(head["construct"]), float(head["index"])     # what the report's summary states
     label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]

@@ -884,7 +884,7 @@ def index_chart(summary: dict, language: str = "en"):
     zh = language == "zh"
     ix = sorted(summary["indices"], key=lambda i: i["index"])
     h = summary.get("headline")
-    fig, ax = plt.subplots(figsize=(6.4, 0.3 * len(ix) + 0.9))
+    fig, ax = plt.subplots(figsize=(6.4, 0.27 * len(ix) + 0.8))
     ys = np.arange(len(ix))
     colors = ["#1f5f8b" if h and i["construct"] == h["construct"] else "#9fb6c9" for i in ix]
     ax.barh(ys, [i["index"] for i in ix], color=colors, height=0.62, zorder=2)
