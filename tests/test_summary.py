@@ -249,3 +249,15 @@ def test_survey_metadata_is_validated():
     raw["survey"] = {"population": {"en": "Customers", "zh": "顾客"}, "invited": 10, "responded": 5}
     p = validate_params(raw)
     assert p.survey.text("population", "zh") == "顾客" and p.survey.text("population", "en") == "Customers"
+
+
+def test_an_outdated_build_removes_the_summary(tmp_path):
+    """summary.json belongs to the report: a stage that starts again (or fails) removes it with the report."""
+    from csat.build import invalidate
+
+    d = tmp_path / "reports" / "x"
+    (d / "results").mkdir(parents=True)
+    for name in ("report.html", "report.pdf", "results/summary.json"):
+        (d / name).write_text("old")
+    invalidate(tmp_path, "x", ["05_sem"], report=True)
+    assert not any((d / name).exists() for name in ("report.html", "report.pdf", "results/summary.json"))

@@ -1080,7 +1080,8 @@ def study_summary(root: str | Path, study: str) -> dict:
     # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
     scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
     construct, idx = satisfaction_index(scores, target, cons)
-    head = (_read_json(d / "results" / "summary.json", {}) or {}).get("headline")
+    status = build_state(root, study)
+    head = (_read_json(d / "results" / "summary.json", {}) or {}).get("headline") if status["current"] else None
     if isinstance(head, dict) and head.get("construct") and head.get("index") is not None:
         construct, idx = str(head["construct"]), float(head["index"])     # what the report's summary states
     label = construct
@@ -1102,7 +1103,7 @@ def study_summary(root: str | Path, study: str) -> dict:
     n = cleaning.get("n_clean")
     return {"study": study, "title": str(raw.get("title") or ""), "n": "–" if n is None else str(n),
             "index": None if idx is None else _fmt(idx, 1), "index_construct": label, "fit": fit,
-            "links": links, "status": build_state(root, study)}
+            "links": links, "status": status}
 
 
 def build_state(root: str | Path, study: str) -> dict:

@@ -802,8 +802,8 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
             parts_zh.append("回收 {resp} 份")
         if smp["n_clean"] is not None:
             vals["n"] = Num(smp["n_clean"], kind="int")
-            parts_en.append("{n} valid (analysed)")
-            parts_zh.append("有效（进入分析）{n} 份")
+            parts_en.append("{n} valid and analysed")
+            parts_zh.append("有效并进入分析 {n} 份")
         rates_en, rates_zh = [], []
         if sv.get("response_rate") is not None:
             vals["rr"] = Num(sv["response_rate"], 1, "pct")
