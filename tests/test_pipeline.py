@@ -257,7 +257,7 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     assert sum(x["count"] for x in summ["sections"]["quality"] if x["key"] == "diagnostic") == n_warn
     # pages 1-2 of the PDF are the summary, and say what summary.json says
     text = _pdf_text(d / "report.pdf", 1, 2)
-    for heading in ("Executivesummary", "Whatdrivesit", "Recommendations", "Differencesbetweengroups",
+    for heading in ("Executivesummary", "Keyfigures", "Whatdrivesit", "Recommendations", "Differencesbetweengroups",
                     "Dataqualityandcaveats"):
         assert heading in text, heading
     for part in ("headline", "drivers", "recommendations"):

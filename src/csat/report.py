@@ -166,7 +166,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "kept": ("{n_clean} of {n_raw} responses kept after cleaning", "清洗后保留 {n_clean} 份（原始 {n_raw} 份）"),
     "kept_only": ("{n_clean} responses after cleaning", "清洗后 {n_clean} 份"),
     "summary": ("Executive summary", "摘要"),
-    "summary_index": ("The index", "指数"),
+    "summary_index": ("Key figures", "核心指标"),
     "summary_drivers": ("What drives it", "驱动因素"),
     "summary_recs": ("Recommendations", "建议"),
     "summary_groups": ("Differences between groups", "组间差异"),
