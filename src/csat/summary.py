@@ -209,7 +209,7 @@ def headline_construct(params, available: list[str]) -> str | None:
 
 
 # ------------------------------------------------------------------------------ the summary
-def build_summary(results: Mapping[str, Any], params, survey_texts: bool = True) -> dict:
+def build_summary(results: Mapping[str, Any], params) -> dict:
     """The summary of one study from its results (:func:`load_results`) and params (StudyParams).
 
     Returns a JSON-ready dict: ``study, title, language, scale, sample, survey, headline, indices,
