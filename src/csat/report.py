@@ -745,8 +745,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
 
     lock_file = root / "requirements.lock"
     packages = package_versions(lock_file)
-    summ = S.build_summary(S.load_results(report_dir / "results"), p)
-    _publish(atomic_write_text(report_dir / "results" / "summary.json", S.summary_json(summ)))
+    summ = S.build_summary(S.load_results(report_dir / paths.RESULTS), p)
+    _publish(atomic_write_text(report_dir / paths.RESULTS / "summary.json", S.summary_json(summ)))
     summary_ctx = summary_context(summ, p, language, packages)
 
     stages, toc, all_tables, all_figures = [], [], [], []
@@ -1083,7 +1083,7 @@ def study_summary(root: str | Path, study: str) -> dict:
     scores = d / paths.RESULTS / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
     construct, idx = satisfaction_index(scores, target, cons)
     status = build_state(root, study)
-    head = (_read_json(d / "results" / "summary.json", {}) or {}).get("headline") if status["current"] else None
+    head = (_read_json(d / paths.RESULTS / "summary.json", {}) or {}).get("headline") if status["current"] else None
     if isinstance(head, dict) and head.get("construct") and head.get("index") is not None:
         construct, idx = str(head["construct"]), float(head["index"])     # what the report's summary states
     label = construct
