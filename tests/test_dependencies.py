@@ -20,12 +20,29 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[;]", name.strip())[0]).lower()
 
 
+def _optional(tree: ast.AST) -> set[int]:
+    """ids of import nodes inside ``try: … except ImportError`` (optional tools such as the benchmark's
+    comparison with seminr, skipped with a note when absent): not dependencies."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+                isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+                for h in node.handlers):
+            for stmt in node.body:
+                out |= {id(n) for n in ast.walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return out
+
+
 def _src_imports() -> dict[str, set[str]]:
-    """Top-level third-party module names imported anywhere in src/csat -> files importing them."""
+    """Top-level third-party module names imported anywhere in src/csat (not optionally) -> files importing them."""
     out: dict[str, set[str]] = {}
     for f in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        optional = _optional(tree)
+        for node in ast.walk(tree):
+            if id(node) in optional:
+                continue
+            elif isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
