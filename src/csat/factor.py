@@ -194,7 +194,41 @@ def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
 def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
                    n: int | None = None, language: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two display tables: overall KMO + Bartlett (``measure, value, verdict``) and per-item MSA
-    (``item, MSA, verdict``), with Kaiser's labels in the report language."""
+    (``item, MSA, verdict``), with Kaiser's labels in the report language.
+
+    Parameters
+    ----------
+    kmo_overall : float
+        Overall KMO (:func:`kmo`).
+    kmo_items : mapping
+        ``{item: MSA}`` (the per-item values of :func:`kmo`).
+    bartlett : mapping
+        ``chisq, df, pvalue`` of :func:`bartlett_sphericity`.
+    n : int, optional
+        Not shown; accepted for the notebook's call.
+    language : {"en", "zh"}
+        Language of the verdicts.
+
+    Returns
+    -------
+    overall : DataFrame
+        ``measure, value, verdict`` (KMO, Bartlett χ²).
+    items : DataFrame
+        ``item, MSA, verdict``.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> R, n, _ = correlation_matrix(holzinger, items)
+    >>> k, msa = kmo(R)
+    >>> overall, per_item = adequacy_table(k, dict(zip(items, msa)), bartlett_sphericity(R, n))
+    >>> per_item.head(2).round(3)
+      item    MSA      verdict
+    0   x1  0.805  meritorious
+    1   x2  0.778     middling
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSAi["x2"]`` → 0.778.
+    """
     zh = language == "zh"
     b = bartlett
     overall = pd.DataFrame([
@@ -286,7 +320,19 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
 
 
 def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
-    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure."""
+    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure.
+
+    Parameters
+    ----------
+    pa : mapping
+        The result of :func:`parallel_analysis` (``observed``, ``simulated``, …).
+    language : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     zh = language == "zh"
@@ -668,7 +714,33 @@ def loadings_tidy(fa: Mapping[str, Any], item_construct: Mapping[str, str] | Non
 
 
 def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
-    """``efa_loadings.csv``: ``item``, one column per factor (``MR1, MR2, …``), ``communality``."""
+    """``efa_loadings.csv``: ``item``, one column per factor (``MR1, MR2, …``), ``communality``.
+
+    Parameters
+    ----------
+    fa : mapping
+        The result of :func:`efa` (``results["efa"]`` of :func:`efa_results`).
+
+    Returns
+    -------
+    DataFrame
+        One row per item.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> loadings_file(res["efa"]).head(4).round(3)
+      item    MR1    MR2    MR3  communality
+    0   x1  0.279  0.613  0.152        0.477
+    1   x2  0.102  0.494 -0.030        0.255
+    2   x3  0.038  0.660  0.129        0.453
+    3   x4  0.832  0.161  0.099        0.728
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``):
+    ``psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$communality["x1"]`` → 0.477 and
+    ``psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$loadings["x4", "MR1"]`` → 0.832.
+    """
     out = fa["loadings"].copy()
     out["communality"] = fa["communality"]
     out.insert(0, "item", out.index)
@@ -676,7 +748,32 @@ def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def loadings_display(loadings: pd.DataFrame, blank: float = 0.30, digits: int = 3) -> pd.DataFrame:
-    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only)."""
+    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only).
+
+    Parameters
+    ----------
+    loadings : DataFrame
+        Items × factors (``results["efa"]["loadings"]``).
+    blank : float
+        Loadings with a smaller absolute value are shown empty.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    DataFrame
+        Text, items in display order.
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
+    >>> loadings_display(res["efa"]["loadings"]).head(4)
+          MR1    MR2 MR3
+    x5  0.859
+    x4  0.832
+    x6  0.799
+    x3         0.660
+    """
     primary = loadings.abs().idxmax(axis=1)
     cols = list(loadings.columns)
     order = sorted(loadings.index, key=lambda i: (cols.index(primary[i]), -abs(loadings.loc[i, primary[i]])))
@@ -756,6 +853,37 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
     Returns ``summary`` (the ``efa.json`` contract), ``R``, ``n``, ``items``, ``parallel``, ``efa``,
     ``check`` (or None) and ``diagnostics`` (adequacy, EFA fit, parallel analysis, construct check).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items.
+    items : sequence of str
+        The items to factor.
+    params_efa : ``params.efa`` or mapping
+        ``n_factors``, ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``.
+    seed : int
+        Seed of the parallel analysis.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the correlations.
+    item_construct : mapping, optional
+        ``{item: construct}`` for the construct check.
+
+    Returns
+    -------
+    dict
+        The keys listed above.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> s = res["summary"]
+    >>> round(s["kmo"], 3), round(s["bartlett"]["chisq"], 3), s["bartlett"]["df"], s["n_factors_parallel"]
+    (0.752, 904.097, 36, 3)
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSA`` → 0.752 and
+    ``psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq`` → 904.097.
     """
     R, n, items = correlation_matrix(data, items, missing=missing)
     p = len(items)
@@ -800,7 +928,24 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
 def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     """A short paragraph (``language`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
-    adequacy, the number of factors by each rule, variance explained and the construct check."""
+    adequacy, the number of factors by each rule, variance explained and the construct check.
+
+    Parameters
+    ----------
+    results : mapping
+        The result of :func:`efa_results`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
+    >>> print(summary_text(res))
+    KMO = 0.75 (middling) and Bartlett's test χ²(36) = 904.1, p < .001, so the data are suitable for factor analysis. ...
+    """
     if language not in ("en", "zh"):
         raise FactorError(f"language must be 'en' or 'zh', not {language!r}")
     s, fa, check = results["summary"], results["efa"], results.get("check")

@@ -440,6 +440,33 @@ def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
 
     ``level`` is ``good`` (|λ_std| ≥ loading_good, default .70), ``acceptable`` (≥ loading, .50)
     or ``weak`` (below), judged on the absolute standardized loading (Hair et al. 2019).
+
+    Parameters
+    ----------
+    estimates : DataFrame or fitted result
+        lavaan-style estimates with ``lhs, op, rhs, est, std.all`` (``SEMResult.estimates`` or
+        lavaan's ``standardizedSolution`` renamed), or a result with an ``.estimates`` attribute.
+    thresholds : mapping or ``params.thresholds``, optional
+        ``loading`` (default .50) and ``loading_good`` (default .70).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``=~`` row: ``construct, item, est, std.all, level``.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> loadings_table(fit.estimates).head(3).round(3)
+      construct item    est  std.all       level
+    0    visual   x1  1.000    0.772        good
+    1    visual   x2  0.554    0.424        weak
+    2    visual   x3  0.729    0.581  acceptable
+
+    The standardized loading of x2 in R (``HS <- lavaan::HolzingerSwineford1939``,
+    ``fit <- lavaan::cfa(HS.model, HS)``):
+    ``subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std`` → 0.424.
     """
     t = _thresholds(thresholds)
     est = _estimates(estimates, need_std=True)
@@ -491,6 +518,37 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "list
     (``lavCor(missing = "listwise")`` over all items); ``"pairwise"`` uses lavaan's pairwise
     correlations (``lavCor(missing = "pairwise")``, see :func:`item_correlations`).  Single-item constructs have no monotrait correlation: their row is NaN.
     Returns a square matrix with a leading ``construct`` column.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}`` (``params.constructs`` works too).
+    missing : {"listwise", "pairwise"}
+        How incomplete rows enter the item correlations (see above).
+    absolute : bool
+        Use absolute correlations (always so for HTMT2).
+    htmt2 : bool
+        Geometric means (HTMT2, semTools' default) rather than arithmetic means.
+
+    Returns
+    -------
+    DataFrame
+        Square construct × construct matrix with a leading ``construct`` column; 1 on the diagonal.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> htmt(holzinger, cons).round(3)
+      construct  visual  textual  speed
+    0    visual   1.000    0.384  0.387
+    1   textual   0.384    1.000  0.280
+    2     speed   0.387    0.280  1.000
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``, ``HS.model`` the three-factor model):
+    ``semTools::htmt(HS.model, HS)["textual", "visual"]`` → 0.384 and
+    ``semTools::htmt(HS.model, HS)["speed", "visual"]`` → 0.387.
     """
     cons = _construct_items(constructs)
     items = [i for v in cons.values() for i in v]
@@ -535,6 +593,32 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     absolute correlation with every other construct.  ``latent_cor`` is the model-implied
     latent correlation matrix (:func:`latent_correlations` or ``SEMResult.latent_cor()``).
     Returns a square matrix with a leading ``construct`` column, in the order of ``latent_cor``.
+
+    Parameters
+    ----------
+    ave_values : mapping or Series
+        AVE per construct (e.g. the ``ave`` column of :func:`reliability_table`, indexed by construct).
+    latent_cor : DataFrame
+        Square latent correlation matrix, constructs as index and columns.
+
+    Returns
+    -------
+    DataFrame
+        √AVE on the diagonal, latent correlations elsewhere, with a leading ``construct`` column.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
+    >>> fornell_larcker(ave(fit.estimates), fit.latent_cor()).round(3)
+      construct  visual  textual  speed
+    0    visual   0.609    0.459  0.471
+    1   textual   0.459    0.849  0.283
+    2     speed   0.471    0.283  0.652
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``sqrt(semTools::AVE(fit))["visual"]`` → 0.609 and
+    ``lavInspect(fit, "cor.lv")["visual", "textual"]`` → 0.459.
     """
     names = [str(c) for c in latent_cor.columns]
     av = pd.Series(ave_values, dtype=float)
@@ -570,6 +654,31 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     tables (Chin 1998).  An item should correlate more with its own construct than with any
     other.  ``pairwise``: pairwise-complete correlations; ``listwise``: rows answering every
     item.  Columns: ``item, construct`` (its own), then one column per construct.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    missing : {"pairwise", "listwise"}
+        Pairwise-complete correlations, or only rows answering every item.
+
+    Returns
+    -------
+    DataFrame
+        ``item, construct`` (the item's own construct), then one column per construct.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> cross_loadings(holzinger, cons).head(3).round(3)
+      item construct  visual  textual  speed
+    0   x1    visual   0.767    0.376  0.284
+    1   x2    visual   0.726    0.178  0.090
+    2   x3    visual   0.778    0.156  0.245
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``cor(HS$x1, rowMeans(HS[, c("x4","x5","x6")]))`` → 0.376.
     """
     cons = _construct_items(constructs)
     items = [i for v in cons.values() for i in v]
@@ -596,6 +705,25 @@ def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -
     which :func:`omega` takes into account, and its ``~~`` statements among the factors (e.g. a
     fixed factor variance ``f ~~ 1*f``); regressions are dropped, so every factor is exogenous
     and the latent variables correlate freely.
+
+    Parameters
+    ----------
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    model : str, optional
+        The study's lavaan model (``params.model``).
+
+    Returns
+    -------
+    str
+        lavaan model syntax, one statement per line.
+
+    Examples
+    --------
+    >>> print(measurement_model({"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}))
+    visual =~ x1 + x2 + x3
+    textual =~ x4 + x5 + x6
+    <BLANKLINE>
     """
     from . import syntax
 
@@ -638,6 +766,42 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
     Item-based columns from :func:`alpha_stats`; ``omega`` (:func:`omega`), ``cr``
     (:func:`composite_reliability`), ``ave`` (:func:`ave`) and ``ave_classic`` from the CFA
     ``estimates`` (NaN when no estimates are given or the construct is not in them).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric; reverse-keyed items already recoded).
+    constructs : mapping
+        ``{construct: [item, ...]}`` (``params.constructs`` works too).
+    estimates : DataFrame or fitted result, optional
+        lavaan-style estimates of the measurement model (``lhs, op, rhs, est, std.all``), e.g. the
+        ``.estimates`` of :func:`csat.sem.fit` on :func:`measurement_model`.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the item covariances (psych's ``use``).
+    level : float
+        Confidence level of the Feldt interval of alpha.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct with the columns listed above.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
+    >>> reliability_table(holzinger, cons, fit.estimates)[["construct", "alpha", "omega", "ave"]].round(3)
+      construct  alpha  omega    ave
+    0    visual  0.626  0.625  0.371
+    1   textual  0.883  0.885  0.721
+    2     speed  0.688  0.688  0.424
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``, ``fit <- lavaan::cfa(HS.model, HS)``):
+    ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha`` → 0.626,
+    ``psych::alpha(HS[, c("x4","x5","x6")])$total$raw_alpha`` → 0.883,
+    ``semTools::reliability(fit)["omega", "visual"]`` → 0.625 and
+    ``semTools::reliability(fit)["avevar", "visual"]`` → 0.371.
     """
     _check_missing(missing)
     cons = _construct_items(constructs)
@@ -673,7 +837,30 @@ def reliability_display(reliability: pd.DataFrame, language: str = "en", digits:
     """The :func:`reliability_table` for showing: numbers rounded to ``digits`` as text, and the
     coefficients of single-item constructs shown as "n/a" ("不适用"; :data:`NOT_APPLICABLE_NOTE`) — a
     single item has no internal consistency and, measured without error in the CFA, no omega, CR or
-    AVE; these are not applicable rather than missing."""
+    AVE; these are not applicable rather than missing.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        The table of :func:`reliability_table`.
+    language : {"en", "zh"}
+        Language of the "n/a" text.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the coefficient columns as text.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "age": ["ageyr"]}
+    >>> reliability_display(reliability_table(holzinger, cons), language="zh")[["construct", "alpha"]]
+      construct  alpha
+    0    visual  0.626
+    1       age    不适用
+    """
     out = reliability.copy()
     single = out["n_items"] < 2
     na = _NOT_APPLICABLE["zh" if language == "zh" else "en"]
@@ -684,7 +871,35 @@ def reliability_display(reliability: pd.DataFrame, language: str = "en", digits:
 
 
 def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
-    """``construct, item, r.drop, alpha.if.deleted, note`` for every item (:func:`item_total`)."""
+    """``construct, item, r.drop, alpha.if.deleted, note`` for every item (:func:`item_total`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the item covariances.
+
+    Returns
+    -------
+    DataFrame
+        One row per item, constructs in the given order.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    >>> item_total_table(holzinger, cons).head(3).round(3)
+      construct item  r.drop  alpha.if.deleted note
+    0    visual   x1   0.449             0.507
+    1    visual   x2   0.375             0.612
+    2    visual   x3   0.484             0.458
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``):
+    ``psych::alpha(HS[, c("x1","x2","x3")])$item.stats["x1", "r.drop"]`` → 0.449 and
+    ``psych::alpha(HS[, c("x1","x2","x3")])$alpha.drop["x1", "raw_alpha"]`` → 0.507.
+    """
     _check_missing(missing)
     cons = _construct_items(constructs)
     return pd.concat([item_total(data, v, missing, f) for f, v in cons.items()], ignore_index=True)
@@ -736,6 +951,41 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
     reported as missing (NA), never as passed.
 
     Returns the verdict table (one row per construct) and the list of :class:`Diagnostic`.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        The table of :func:`reliability_table`.
+    loadings : DataFrame, optional
+        :func:`loadings_table`.
+    htmt_matrix : DataFrame, optional
+        :func:`htmt`.
+    fornell_larcker_table : DataFrame, optional
+        :func:`fornell_larcker`.
+    thresholds : mapping or ``params.thresholds``, optional
+        Overrides of the default thresholds (keys ``alpha, cr, ave, loading, loading_good, htmt``).
+    item_totals : DataFrame, optional
+        :func:`item_total_table` (for ``negative_item_total``).
+
+    Returns
+    -------
+    verdict : DataFrame
+        ``construct, n_items, alpha, alpha_ok, cr, cr_ok, ave, ave_ok, min_loading, loadings,
+        htmt_max, htmt_ok, fornell_larcker_ok`` (the ``_ok`` columns are nullable booleans: NA = not
+        computable).
+    diagnostics : list of Diagnostic
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> verdict, diags = validity_verdict(reliability_table(holzinger, cons), htmt_matrix=htmt(holzinger, cons))
+    >>> verdict[["construct", "alpha_ok", "htmt_ok"]]
+      construct  alpha_ok  htmt_ok
+    0    visual     False     True
+    1   textual      True     True
+    2     speed     False     True
+    >>> [d.code for d in diags]
+    ['low_alpha', 'low_alpha']
     """
     t = _thresholds(thresholds)
     diags: list[Diagnostic] = []
@@ -846,6 +1096,21 @@ def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: A
     Counts how many constructs meet each criterion, gives the range of alpha/CR/AVE and the
     largest HTMT, and closes with the caveat that the thresholds are conventions: meeting
     them is consistent with, not proof of, reliable and valid measurement.
+
+    Parameters
+    ----------
+    verdict : DataFrame
+        The verdict table of :func:`validity_verdict`.
+    reliability : DataFrame
+        :func:`reliability_table`.
+    thresholds : mapping or ``params.thresholds``, optional
+    language : {"en", "zh"}
+    htmt_matrix : DataFrame, optional
+        Not used by the text (the largest HTMT comes from ``verdict``); accepted for symmetry.
+
+    Returns
+    -------
+    str
     """
     if language not in ("en", "zh"):
         raise ValueError(f"language must be 'en' or 'zh', not {language!r}")
