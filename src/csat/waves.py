@@ -18,9 +18,16 @@ p-values are Holm-adjusted (R ``p.adjust(p, "holm")``) within each family: all i
 References: Welch, B. L. (1947). Biometrika 34, 28–35. Holm, S. (1979). Scand. J. Statist. 6, 65–70.
 Agresti, A. (2013). Categorical Data Analysis, §3.1 (difference of proportions).
 
-Example
--------
->>> idx, changes = wave_tables(df, "wave", ["2024Q1", "2024Q2"], {"sat": ["s1", "s2"]}, 1, 10)  # doctest: +SKIP
+Examples
+--------
+>>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))     # three pseudo-waves
+>>> idx, changes = wave_tables(d, "wave", ["W1", "W2", "W3"], {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)
+>>> changes.loc[changes["to"] == "W3", ["from", "change", "p.holm"]].round(3)
+  from  change  p.holm
+1   W2   4.647   0.254
+2   W1   4.142   0.254
+
+(:func:`wave_tables` quotes the R calls.)
 """
 from __future__ import annotations
 
@@ -173,7 +180,53 @@ def wave_changes(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_
 def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, constructs: Mapping[str, Sequence[str]],
                 scale_min: float, scale_max: float, recommend: str | None = None,
                 labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions)."""
+    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data with a wave column.
+    wave_col : str
+        The wave column (``params.waves.column``).
+    order : sequence, optional
+        The waves in time order (``params.waves.order``); default: category or sorted order.
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    scale_min, scale_max : float or None
+        The answer scale.
+    recommend : str, optional
+        The 0–10 recommend column for the NPS.
+    labels : mapping, optional
+        ``{construct: label}``.
+
+    Returns
+    -------
+    wave_index : DataFrame
+        See :func:`wave_index`.
+    wave_changes : DataFrame
+        See :func:`wave_changes`.
+
+    Examples
+    --------
+    The ECSI survey cut into three pseudo-waves by row (as in ``tests/reference/waves.R``):
+
+    >>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))
+    >>> index, changes = wave_tables(d, "wave", None, {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)
+    >>> index[["wave", "n", "estimate", "ci.lower", "ci.upper"]].round(2)
+      wave   n  estimate  ci.lower  ci.upper
+    0   W1  80     67.09     63.54     70.65
+    1   W2  85     66.59     62.42     70.75
+    2   W3  85     71.24     67.92     74.55
+    >>> changes[["from", "to", "change", "statistic", "df", "p.holm"]].round(4)
+      from  to  change  statistic        df  p.holm
+    0   W1  W2 -0.5055    -0.1837  160.3765  0.8545
+    1   W2  W3  4.6471     1.7353  160.0461  0.2539
+    2   W1  W3  4.1415     1.6948  161.4652  0.2539
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``, ``wave`` as above):
+    ``10 * (mean(SAT[wave == "W3"]) - mean(SAT[wave == "W2"]))`` → 4.6471 and
+    ``t.test(SAT[wave == "W3"], SAT[wave == "W2"])$statistic`` → 1.7353.
+    """
     if wave_col not in data.columns:
         raise ValueError(f"waves.column: {wave_col!r} is not a column of the data")
     levels = wave_levels(data[wave_col], order)
@@ -190,7 +243,19 @@ def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, const
 def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = "Index (0–100)",
                 xlabel: str = "Wave"):
     """Every construct's index across the waves with its 95% interval (error bars), one line per
-    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out."""
+    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out.
+
+    Parameters
+    ----------
+    index : DataFrame
+        The wave index of :func:`wave_tables`.
+    title, ylabel, xlabel : str
+        Title and axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     d = index[index["measure"].isin(["index", "mean"])]
@@ -215,7 +280,26 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
 
 
 def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
-    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment."""
+    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment.
+
+    Parameters
+    ----------
+    index, changes : DataFrame
+        The two tables of :func:`wave_tables`.
+    language : {"en", "zh"}
+    alpha : float
+        Significance level applied to ``p.holm``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))
+    >>> print(waves_text(*wave_tables(d, "wave", None, {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)))
+    3 waves (W1: n = 80, W2: n = 85, W3: n = 85); first W1, last W3. No index and no NPS changed significantly between waves after Holm adjustment (α = 0.05).
+    """
     waves = list(dict.fromkeys(index["wave"]))
     n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
     first, last = waves[0], waves[-1]
@@ -239,7 +323,20 @@ def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en",
 
 
 def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
-    """A warning for every wave with fewer than ``min_n`` respondents for a construct index."""
+    """A warning for every wave with fewer than ``min_n`` respondents for a construct index.
+
+    Parameters
+    ----------
+    index : DataFrame
+        The wave index of :func:`wave_tables`.
+    min_n : int
+        Smallest acceptable n per wave and construct.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``small_wave`` warnings.
+    """
     out = []
     d = index[index["measure"].isin(["index", "mean"])]
     for _, r in d[d["n"] < min_n].iterrows():
@@ -250,7 +347,17 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
 
 
 def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study)."""
+    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study).
+
+    Parameters
+    ----------
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
     if language == "zh":
         return ("## 各期追踪：指数与 NPS 的变化\n\n"
                 "本研究包含多期调查（`waves`）。每期给出样本量、各构念 0–100 指数及其 95% t 区间和 NPS。"
