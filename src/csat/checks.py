@@ -203,7 +203,25 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
 
 
 def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
-    """Warnings about valid but weak settings (shown in the stage that uses them)."""
+    """Warnings about valid but weak settings (shown in the stage that uses them).
+
+    Parameters
+    ----------
+    p : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``bootstrap_few`` when 0 < ``bootstrap`` < :data:`csat.params.RECOMMENDED_BOOTSTRAP`.
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> [d.code for d in params_diagnostics(p)]
+    ['bootstrap_few']
+    """
     from .params import RECOMMENDED_BOOTSTRAP
 
     out = []
@@ -247,6 +265,30 @@ def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning"
     Returns ``(diagnostics, blocking)``: ``blocking`` is a list of one-line messages, each naming an
     item (or the sample) and why 02–05 cannot analyse it; the diagnostics hold them as ``error`` and
     the non-blocking facts as ``warning``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    p : StudyParams
+        The study's parameters.
+    stage : str
+        The stage named in the diagnostics.
+
+    Returns
+    -------
+    diagnostics : list of Diagnostic
+    blocking : list of str
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> data_facts(ecsi, p)
+    ([], [])
+    >>> facts, blocking = data_facts(ecsi.assign(sat1=5), p)                # sat1 constant
+    >>> [d.code for d in facts], len(blocking)
+    (['item_zero_variance'], 1)
     """
     items = list(p.items)
     ic = p.item_construct

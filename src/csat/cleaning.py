@@ -221,6 +221,31 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     straightlining, attention_checks, max_missing_share; see the module docstring.  Reverse-keyed
     items are recoded as ``scale.min + scale.max - x`` after the exclusions (straightlining is judged
     on the answers as given).  Reference for the flow table: Schulz, Altman & Moher (2010), CONSORT.
+
+    Returns
+    -------
+    CleaningResult
+        The analysis data, per-respondent flags, the flow table, counts per rule, the block
+        straightlining table and the rules as applied.
+
+    Examples
+    --------
+    The demo study (``params/demo.yaml``, simulated 600 respondents):
+
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> raw, intake = load_study_data(p, project / "params" / "demo.yaml", root=project)
+    >>> res = clean(raw, p)
+    >>> res.flow[["step", "excluded", "remaining"]]
+                    step  excluded  remaining
+    0                raw      <NA>        600
+    1         duplicates         9        591
+    2           speeders        12        579
+    3     straightlining         9        570
+    4   attention_checks        15        555
+    5  max_missing_share         9        546
+    6           analysed      <NA>        546
     """
     items = list(params.items)
     c = params.cleaning
@@ -298,7 +323,27 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
 
 
 def flow_text(result: CleaningResult, language: str = "en") -> str:
-    """One sentence summarising the exclusion flow (English or Chinese)."""
+    """One sentence summarising the exclusion flow (English or Chinese).
+
+    Parameters
+    ----------
+    result : CleaningResult
+        The result of :func:`clean`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> print(flow_text(res))
+    Of 600 respondents in the raw file, 54 (9.0%) were excluded (9 duplicates, 12 speeders, ...); 546 are analysed.
+    """
     zh = language == "zh"
     n0, n1 = result.n_raw, result.n_clean
     k = n0 - n1
@@ -323,7 +368,31 @@ def flow_text(result: CleaningResult, language: str = "en") -> str:
 
 # ----------------------------------------------------------------------------- missing data
 def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
-    """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents)."""
+    """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str
+        Item columns.
+
+    Returns
+    -------
+    DataFrame
+        ``item, n, missing, share``.
+
+    Examples
+    --------
+    >>> d = holzinger[["x1", "x2"]].copy()
+    >>> d.loc[:29, "x2"] = np.nan                                   # 30 of 301 pupils without x2
+    >>> missing_rates(d, ["x1", "x2"]).round(4)
+      item    n  missing  share
+    0   x1  301        0 0.0000
+    1   x2  271       30 0.0997
+
+    In R: ``colMeans(is.na(d))`` gives the ``share`` column.
+    """
     n = len(df)
     miss = df[items].isna().sum()
     return pd.DataFrame({"item": items, "n": n - miss.to_numpy(), "missing": miss.to_numpy(),
@@ -400,6 +469,29 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
 
     Returns ``chisq, df, pvalue, n_patterns, n, p, em_iterations, em_converged, rejected,
     interpretation`` (English; see :func:`interpret_mcar` for Chinese).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str, optional
+        The items tested (default: every column).
+    alpha : float
+        Significance level for ``rejected``.
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> m = little_mcar(res.data, p.items)
+    >>> round(m["chisq"], 2), m["df"], round(m["pvalue"], 3), m["n_patterns"]
+    (1443.23, 1378, 0.108, 51)
+
+    No R package on Debian offers Little's test (naniar, misty and BaylorEdPsych are not packaged);
+    ``tests/test_cleaning.py`` checks the statistic against d² computed from lavaan's EM estimates
+    (``tests/reference/little_mcar.R``).
     """
     items = list(df.columns) if items is None else list(items)
     Y = df[items].to_numpy(dtype="float64")
@@ -435,7 +527,18 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
 
 
 def interpret_mcar(res: dict, language: str = "en") -> str:
-    """One paragraph explaining a :func:`little_mcar` result to a student."""
+    """One paragraph explaining a :func:`little_mcar` result to a student.
+
+    Parameters
+    ----------
+    res : dict
+        The result of :func:`little_mcar`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     zh = language == "zh"
     if res.get("df", 0) == 0 or not np.isfinite(res.get("pvalue", float("nan"))):
         return ("没有缺失值（或只有一种缺失模式），Little 的 MCAR 检验不适用。" if zh else
@@ -463,6 +566,23 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
     ``high_exclusion`` (warning: more than ``high_exclusion`` of the respondents excluded),
     ``high_missing_item`` (warning: item missing in more than ``high_missing_item`` of the clean data),
     ``straightlining_block`` (info), ``mcar_rejected`` (warning), ``small_sample`` (warning, n < 100).
+
+    Parameters
+    ----------
+    result : CleaningResult
+        The result of :func:`clean`.
+    params : StudyParams
+        The study's parameters.
+    report : IntakeReport, optional
+        The intake report of :func:`csat.io.load_study_data`.
+    mcar : dict, optional
+        The result of :func:`little_mcar`.
+    high_missing_item, high_exclusion : float
+        Thresholds of the two warnings.
+
+    Returns
+    -------
+    list of Diagnostic
     """
     d: list[Diagnostic] = []
     if report is not None:
@@ -512,7 +632,22 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
 # ----------------------------------------------------------------------------- figures
 def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None,
                      xlabel: str | None = None):
-    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure."""
+    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str
+        Item columns.
+    labels : dict, optional
+        ``{item: label}``.
+    title, xlabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
@@ -534,7 +669,20 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
 
 def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10,
                        xlabel: str | None = None):
-    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`)."""
+    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        The table of :func:`missing_rates`.
+    title, xlabel : str, optional
+    threshold : float or None
+        A dashed line at this share.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 0.26 * len(rates) + 1.2))
@@ -552,7 +700,18 @@ def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, thresho
 
 
 def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
-    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows)."""
+    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows).
+
+    Parameters
+    ----------
+    flow : DataFrame
+        ``CleaningResult.flow``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 

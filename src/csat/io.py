@@ -848,6 +848,16 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     (exact match, then case-insensitive); numbers written as text -> numbers; any other text
     in an item or ``recommend`` column -> :class:`DataError`; codes outside ``scale.min..max``
     (items) or 0..10 (``recommend``) -> reported in ``report.out_of_range`` and set missing.
+
+    Examples
+    --------
+    The ECSI study reads the shared data file:
+
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> df.shape, df.index.name, str(df["sat1"].dtype)
+    ((250, 28), 'row', 'float64')
     """
     from .params import resolve_data_path
 
@@ -962,6 +972,29 @@ def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.D
 
     ``label`` is the params ``item_labels`` wording (study language), else the variable label
     stored in a .sav/.dta file, else the item name; ``missing`` counts missing cells in ``clean``.
+
+    Parameters
+    ----------
+    clean : DataFrame
+        The cleaned data.
+    params : StudyParams
+        The study's parameters.
+    meta : dict, optional
+        ``IntakeReport.meta`` (variable labels of a .sav/.dta file).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> make_codebook(df, p, report.meta).head(2)
+        item construct  label  scale_min  scale_max  reverse_keyed  missing
+    0  imag1      IMAG  imag1        0.0       10.0          False        0
+    1  imag2      IMAG  imag2        0.0       10.0          False        0
     """
     vlab = (meta or {}).get("variable_labels", {}) or {}
     ic = params.item_construct
@@ -985,6 +1018,28 @@ def write_processed(df: pd.DataFrame, codebook: pd.DataFrame, out_dir: str | Pat
 
     The index of ``df`` (the data row number ``row`` in the raw file) is written as a first
     column ``row`` unless ``df`` already has such a column.  Refuses to write under ``data/raw``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    codebook : DataFrame
+        :func:`make_codebook`.
+    out_dir : str or Path
+        ``data/processed/<study>``.
+
+    Returns
+    -------
+    dict
+        ``{"parquet": path, "csv": path, "codebook": path}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = write_processed(holzinger.head(3), pd.DataFrame({"item": ["x1"]}), Path(tempfile.mkdtemp()))
+    >>> sorted(path.name for path in out.values())
+    ['clean.csv', 'clean.parquet', 'codebook.csv']
     """
     out_dir = Path(out_dir)
     if _inside_raw(out_dir):

@@ -629,6 +629,18 @@ def load_params(path: str | Path, overrides: dict | None = None, *, root: str | 
     root : project root against which ``data.path`` is resolved (default: the parent of
         the ``params/`` folder, or the current directory).
     check_data : also check that the data file exists and that every named column is in it.
+
+    Returns
+    -------
+    StudyParams
+        The validated parameters; a :class:`csat.errors.ParamsError` names the file and key of any
+        problem.
+
+    Examples
+    --------
+    >>> p = load_params(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> p.study, p.scale.min, p.scale.max, p.bootstrap, list(p.constructs)[:3]
+    ('ecsi', 0.0, 10.0, 200, ['IMAG', 'EXPE', 'QUAL'])
     """
     path = Path(path)
     if not path.is_file():
