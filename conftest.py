@@ -1,4 +1,10 @@
-"""Doctest namespace for the examples in ``src/csat`` (``pytest --doctest-modules``, part of ``make test``).
+"""Doctests of ``src/csat``: every module's docstring examples run as tests (part of ``make test``).
+
+``pytest`` (``testpaths`` in pyproject.toml include ``src/csat``) collects each module of the package
+as a doctest module through :func:`pytest_collect_file` below -- the same as ``pytest
+--doctest-modules src/csat``, but without importing the scripts under ``tests/reference`` (which
+need packages the project does not install).  Option flags: ``doctest_optionflags`` in
+pyproject.toml (NORMALIZE_WHITESPACE, ELLIPSIS, NUMBER).
 
 The examples in the docstrings run on the shared datasets beside the project (``../shared/datasets``,
 read-only, as in ``tests/conftest.py``).  Every example can use these names without importing them:
@@ -23,8 +29,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _pytest.doctest import DoctestModule
+
 PROJECT = Path(__file__).resolve().parent
+PACKAGE = PROJECT / "src" / "csat"
 DATASETS = PROJECT.parent / "shared" / "datasets"
+
+
+def pytest_collect_file(file_path, parent):
+    """Collect every ``src/csat/**/*.py`` as a doctest module (unless --doctest-modules already does)."""
+    if (file_path.suffix == ".py" and PACKAGE in file_path.parents
+            and not parent.config.getoption("doctestmodules", False)):
+        return DoctestModule.from_parent(parent, path=file_path)
+    return None
 
 
 @pytest.fixture(autouse=True)

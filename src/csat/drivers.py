@@ -59,8 +59,8 @@ def _r2_subsets(R: np.ndarray) -> dict[frozenset, float]:
 def lmg(R: np.ndarray) -> np.ndarray:
     """LMG (Shapley) shares of R² from a correlation matrix whose first variable is the target.
 
-    Example
-    -------
+    Examples
+    --------
     >>> R = np.array([[1, .5, .3], [.5, 1, 0], [.3, 0, 1]])    # uncorrelated predictors
     >>> lmg(R).round(3)                                          # = r²
     array([0.25, 0.09])
@@ -82,8 +82,8 @@ def lmg(R: np.ndarray) -> np.ndarray:
 def relative_weights(R: np.ndarray) -> np.ndarray:
     """Johnson's (2000) relative weights from a correlation matrix (target first); they sum to R².
 
-    Example
-    -------
+    Examples
+    --------
     >>> R = np.array([[1, .5, .3], [.5, 1, 0], [.3, 0, 1]])
     >>> relative_weights(R).round(3)
     array([0.25, 0.09])

@@ -55,8 +55,8 @@ KANO_COLUMNS = ["feature", "n", *CATEGORIES, "category", "better", "worse", "fun
 def classify(functional, dysfunctional) -> pd.Series:
     """Kano category of each respondent's answer pair (codes 1–5); missing or other codes -> <NA>.
 
-    Example
-    -------
+    Examples
+    --------
     >>> classify([1, 2, 1, 3], [5, 5, 3, 3]).tolist()
     ['O', 'M', 'A', 'I']
     """
@@ -75,8 +75,8 @@ def classify(functional, dysfunctional) -> pd.Series:
 def summarize(counts: Mapping[str, int]) -> dict:
     """Category by majority (ties M > O > A > I > R > Q), Better and Worse from category counts.
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = summarize({"A": 10, "O": 30, "M": 50, "I": 10, "R": 0, "Q": 0})
     >>> r["category"], round(r["better"], 2), round(r["worse"], 2)
     ('M', 0.4, -0.8)

@@ -68,8 +68,8 @@ def segment(scores: pd.DataFrame, on: Sequence[str], k: int | str = "auto", meth
     silhouette, bic`` (the criterion of the method; the other is NaN); ``info`` = ``method, k,
     k_auto, criterion, n, n_missing``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> rng = np.random.default_rng(1)
     >>> d = pd.DataFrame(np.r_[rng.normal(0, .3, (50, 2)), rng.normal(3, .3, (30, 2))], columns=["A", "B"])
     >>> s, sel, info = segment(d, ["A", "B"], seed=1)

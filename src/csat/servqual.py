@@ -33,8 +33,8 @@ GAP_COLUMNS = ["dimension", "level", "expectation", "perception", "n", "mean.e",
 def paired_gap(e: Sequence[float], p: Sequence[float], conf: float = 0.95) -> dict:
     """Gap P − E with the paired t-test over complete pairs.
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = paired_gap([5, 6, 7, 6], [4, 6, 5, 5])
     >>> r["gap"], r["n"]
     (-1.0, 4)

@@ -67,8 +67,14 @@ pop <- data.frame(gender = c("female", "male"), Freq = c(125, 125))
 rk <- rake(des, list(~gender), list(pop))
 add("weights.weighted_items", 'svymean(~sat1, rake(des, list(~gender), list(pop)))', coef(svymean(~sat1, rk)))
 add("weights.weighted_index", '10 * svymean(~SAT, rake(des, list(~gender), list(pop)))', 10 * coef(svymean(~SAT, rk)))
-add("weights.weighted_nps", '100 * svymean(~I((loy1 >= 9) - (loy1 <= 6)), rake(des, ...))',
+add("weights.weighted_nps", '100 * svymean(~I((loy1 >= 9) - (loy1 <= 6)), rake(des, list(~gender), list(pop)))',
     100 * coef(svymean(~I((loy1 >= 9) - (loy1 <= 6)), rk)))
+
+hs_des <- svydesign(ids = ~1, weights = ~1, data = HS)
+hs_rk <- rake(hs_des, list(~sex, ~school), list(data.frame(sex = 1:2, Freq = 150.5),
+                                                data.frame(school = c("Pasteur", "Grant-White"), Freq = 150.5)))
+add("weights.rake", 'weights(rake(des, list(~sex, ~school), list(data.frame(sex = 1:2, Freq = 150.5), data.frame(school = c("Pasteur", "Grant-White"), Freq = 150.5))))',
+    weights(hs_rk)[HS$sex == 1 & HS$school == "Grant-White"][1])
 
 # --- drivers ---------------------------------------------------------------------------------------
 sc <- data.frame(SAT = SAT, IMAG = rowMeans(ecsi[, paste0("imag", 1:5)]), EXPE = rowMeans(ecsi[, paste0("expe", 1:5)]),
@@ -83,8 +89,10 @@ add("servqual.gaps", 't.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$estimate', p
 add("servqual.gaps", 't.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$statistic', pt$statistic)
 wave <- rep(c("W1", "W2", "W3"), c(80, 85, 85))
 w23 <- t.test(SAT[wave == "W3"], SAT[wave == "W2"])
-add("waves.wave_tables", '10 * diff(t.test(SAT[wave == "W3"], SAT[wave == "W2"])$estimate[2:1])', 10 * (w23$estimate[1] - w23$estimate[2]))
+add("waves.wave_tables", '10 * (mean(SAT[wave == "W3"]) - mean(SAT[wave == "W2"]))', 10 * (mean(SAT[wave == "W3"]) - mean(SAT[wave == "W2"])))
 add("waves.wave_tables", 't.test(SAT[wave == "W3"], SAT[wave == "W2"])$statistic', w23$statistic)
+add("segments.segment_groups", 'chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic',
+    chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic)
 add("ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))', 10 * mean(SAT))
 add("ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))', 10 * mean(sc$IMAG))
 
