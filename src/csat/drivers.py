@@ -146,7 +146,8 @@ def key_drivers(df: pd.DataFrame, target: str, predictors: Sequence[str], n_boot
     ``summary(lm(SAT ~ IMAG + EXPE + QUAL + VAL, sc))$r.squared`` → 0.684 and
     ``coef(lm(scale(SAT) ~ scale(IMAG) + ..., sc))["scale(VAL)"]`` → 0.558.  relaimpo's
     ``calc.relimp(..., type = "lmg")`` gives the LMG column (relaimpo is not installable here; the
-    LMG formula is tested against a base-R computation in ``tests/reference/drivers_lmg.R``).
+    LMG shares are tested against a base-R computation, ``tests/reference/drivers_lmg.R``, and
+    PyPI dominance-analysis, ``tests/reference/drivers_lmg_dominance.py``).
     """
     import statsmodels.api as sm
     from statsmodels.stats.outliers_influence import variance_inflation_factor
