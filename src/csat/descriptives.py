@@ -96,6 +96,13 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
 
     With the m non-missing p-values sorted, p_(1) <= ... <= p_(m), the adjusted value is
     ``max_{j<=i} min(1, (m − j + 1) p_(j))``. Missing p-values stay missing and do not count in m.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).tolist()
+    [0.03, 0.06, 0.06]
+
+    In R: ``p.adjust(c(0.01, 0.04, 0.03), "holm")[1]`` → 0.03.
     """
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
@@ -306,7 +313,16 @@ def to_index(x, scale_min: float | None, scale_max: float | None):
 
 
 def mean_ci(x: Sequence[float], conf: float = 0.95) -> dict:
-    """Mean with a t-interval: ``m ± t_{(1+conf)/2, n−1} · s/√n`` (R ``t.test(x)$conf.int``)."""
+    """Mean with a t-interval: ``m ± t_{(1+conf)/2, n−1} · s/√n`` (R ``t.test(x)$conf.int``).
+
+    Examples
+    --------
+    >>> r = mean_ci(ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1))
+    >>> round(float(r["mean"]), 3), round(float(r["ci.lower"]), 4), round(float(r["ci.upper"]), 4)
+    (6.833, 6.6205, 7.0455)
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``): ``t.test(SAT)$conf.int[1]`` → 6.6205.
+    """
     x = pd.Series(x, dtype=float).dropna()
     n = len(x)
     m = x.mean() if n else np.nan
@@ -449,6 +465,15 @@ def welch_t(x: Sequence[float], y: Sequence[float]) -> dict:
 
     ``t = (m_x − m_y)/sqrt(s_x²/n_x + s_y²/n_y)``; Welch–Satterthwaite df
     ``(a + b)² / [a²/(n_x−1) + b²/(n_y−1)]`` with a = s_x²/n_x, b = s_y²/n_y; two-sided p.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> r = welch_t(sat[ecsi["gender"] == "female"], sat[ecsi["gender"] == "male"])
+    >>> round(r["statistic"], 4), round(r["df"], 2), round(r["pvalue"], 4)
+    (1.8603, 203.39, 0.0643)
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``): ``t.test(SAT ~ gender, data = ecsi)$statistic`` → 1.8603.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -470,6 +495,15 @@ def mann_whitney(x: Sequence[float], y: Sequence[float]) -> dict:
     otherwise it uses the normal approximation with tie and continuity correction. The
     rank-biserial correlation is ``r = 2U/(n_x n_y) − 1`` (Kerby 2014): the share of pairs with
     x > y minus the share with x < y; positive when x tends to be larger.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> r = mann_whitney(sat[ecsi["gender"] == "female"], sat[ecsi["gender"] == "male"])
+    >>> r["statistic"], round(r["pvalue"], 4)
+    (8460.0, 0.1041)
+
+    In R: ``wilcox.test(SAT ~ gender, data = ecsi)$statistic`` → 8460 and ``wilcox.test(SAT ~ gender, data = ecsi)$p.value`` → 0.1041.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -491,6 +525,16 @@ def welch_anova(samples: Sequence[Sequence[float]]) -> dict:
     ``ω² = (SS_between − (k − 1) MS_within) / (SS_total + MS_within)`` (Hays), the usual
     companion of Welch's F (not computed from F itself); it is negative when F < 1 and is
     reported as is, not truncated at 0.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"])
+    >>> r = welch_anova([sat[image == lev] for lev in ["low", "mid", "high"]])
+    >>> round(r["statistic"], 4), r["df"], round(r["df2"], 3)
+    (18.0328, 2.0, 102.967)
+
+    In R (``image <- cut(ecsi$imag1, c(-1, 6, 8, 10))``): ``oneway.test(SAT ~ image, var.equal = FALSE)$statistic`` → 18.0328.
     """
     xs = [np.asarray(s, float) for s in samples]
     k = len(xs)
@@ -519,6 +563,16 @@ def kruskal_wallis(samples: Sequence[Sequence[float]]) -> dict:
 
     ``ε² = H / [(n² − 1)/(n + 1)] = H/(n − 1)`` (Tomczak & Tomczak 2014; R
     ``rcompanion::epsilonSquared``), n the total sample size.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"])
+    >>> r = kruskal_wallis([sat[image == lev] for lev in ["low", "mid", "high"]])
+    >>> round(r["statistic"], 4), r["df"]
+    (45.6948, 2.0)
+
+    In R: ``kruskal.test(SAT ~ image)$statistic`` → 45.6948.
     """
     xs = [np.asarray(s, float) for s in samples]
     r = stats.kruskal(*xs)
@@ -533,6 +587,15 @@ def chi_square(a: pd.Series, b: pd.Series) -> dict:
 
     No continuity correction (R ``chisq.test(table(a, b), correct = FALSE)``), complete pairs
     only; ``V = sqrt(χ² / (n · (min(r, c) − 1)))``. Also returns the smallest expected count.
+
+    Examples
+    --------
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"]).astype(str)
+    >>> r = chi_square(ecsi["gender"], image)
+    >>> round(r["statistic"], 4), r["df"], round(r["effect_size"], 4)
+    (0.983, 2.0, 0.0627)
+
+    In R: ``chisq.test(table(ecsi$gender, image))$statistic`` → 0.9830.
     """
     tab = pd.crosstab(a, b)
     tab = tab.loc[tab.sum(axis=1) > 0, tab.sum(axis=0) > 0]

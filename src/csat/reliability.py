@@ -231,6 +231,16 @@ def alpha_stats(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwi
     coefficient is NaN.  ``n`` is the number of respondents used (see :func:`item_covariance`;
     psych counts every row passed to it, which differs only when a row answers none of the
     items).
+
+    Examples
+    --------
+    >>> r = alpha_stats(holzinger, ["x1", "x2", "x3"])
+    >>> [round(r[k], 3) for k in ("alpha", "alpha.ci.lower", "alpha.ci.upper", "std.alpha", "average_r", "lambda6")]
+    [0.626, 0.547, 0.694, 0.627, 0.359, 0.535]
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha`` → 0.626,
+    ``psych::alpha(HS[, c("x1","x2","x3")])$feldt$lower.ci`` → 0.547 and
+    ``psych::alpha(HS[, c("x1","x2","x3")])$total[["G6(smc)"]]`` → 0.535.
     """
     items = list(items)
     C, n = item_covariance(data, items, missing, construct)
@@ -350,6 +360,15 @@ def omega(estimates: Any) -> pd.Series:
     same factor count (twice, as θ_ik and θ_ki).  Unstandardized estimates (``est``) are used;
     single-indicator factors are NaN (semTools drops them).  References: Bentler, P. M. (2009),
     Psychometrika 74, 137–143; McDonald (1999), *Test theory*; semTools 0.5-6 ``reliability``.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> omega(fit.estimates).round(3).tolist()
+    [0.625, 0.885, 0.688]
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::reliability(fit)["omega", "textual"]`` → 0.885.
     """
     m = model_matrices(estimates)
     L, Th, V = m["Lambda"], m["Theta"], m["cov_lv"]
@@ -375,6 +394,15 @@ def ave(estimates: Any) -> pd.Series:
     (:func:`ave_classic`) only when the indicators have equal model-implied variances (e.g.
     standardized items); otherwise it weights items by their variance.  Reference: Fornell, C.
     & Larcker, D. F. (1981), J. Marketing Research 18, 39–50.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> ave(fit.estimates).round(3).tolist()
+    [0.371, 0.721, 0.424]
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::AVE(fit)["speed"]`` → 0.424.
     """
     m = model_matrices(estimates)
     L, Th, V = m["Lambda"], m["Theta"], m["cov_lv"]

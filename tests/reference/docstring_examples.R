@@ -8,7 +8,7 @@ ds <- "../../../shared/datasets"
 HS <- read.csv(file.path(ds, "holzinger1939.csv"))
 ecsi <- read.csv(file.path(ds, "ecsi_satisfaction.csv"))
 out <- list()
-add <- function(fun, call, value) out[[length(out) + 1]] <<- list(func = fun, r_call = call, value = unname(value))
+add <- function(fun, call, value) out[[length(out) + 1]] <<- list(func = fun, r_call = call, value = as.numeric(unlist(value))[1])
 
 # --- reliability -------------------------------------------------------------------------------
 hs_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
@@ -95,6 +95,26 @@ add("segments.segment_groups", 'chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), c
     chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic)
 add("ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))', 10 * mean(SAT))
 add("ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))', 10 * mean(sc$IMAG))
+
+# --- the statistics behind the tables (second batch) ------------------------------------------------
+add("reliability.alpha_stats", 'psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha', a_vis$total$raw_alpha)
+add("reliability.alpha_stats", 'psych::alpha(HS[, c("x1","x2","x3")])$feldt$lower.ci', a_vis$feldt$lower.ci)
+add("reliability.alpha_stats", 'psych::alpha(HS[, c("x1","x2","x3")])$total[["G6(smc)"]]', a_vis$total[["G6(smc)"]])
+add("reliability.omega", 'semTools::reliability(fit)["omega", "textual"]', rel["omega", "textual"])
+add("reliability.ave", 'semTools::AVE(fit)["speed"]', ave["speed"])
+add("factor.kmo", 'psych::KMO(HS[, paste0("x", 1:9)])$MSAi["x1"]', psych::KMO(X)$MSAi["x1"])
+add("factor.bartlett_sphericity", 'psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq', psych::cortest.bartlett(cor(X), n = 301)$chisq)
+add("factor.efa", 'psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$loadings["x1", 2]', fa3$loadings["x1", 2])
+add("descriptives.holm", 'p.adjust(c(0.01, 0.04, 0.03), "holm")[1]', p.adjust(c(0.01, 0.04, 0.03), "holm")[1])
+add("descriptives.mean_ci", 't.test(SAT)$conf.int[1]', t.test(SAT)$conf.int[1])
+add("descriptives.welch_t", 't.test(SAT ~ gender, data = ecsi)$statistic', wt$statistic)
+mw <- suppressWarnings(wilcox.test(SAT ~ gender, data = ecsi))
+add("descriptives.mann_whitney", 'wilcox.test(SAT ~ gender, data = ecsi)$statistic', mw$statistic)
+add("descriptives.mann_whitney", 'wilcox.test(SAT ~ gender, data = ecsi)$p.value', mw$p.value)
+image <- cut(ecsi$imag1, c(-1, 6, 8, 10))
+add("descriptives.welch_anova", 'oneway.test(SAT ~ image, var.equal = FALSE)$statistic', oneway.test(SAT ~ image, var.equal = FALSE)$statistic)
+add("descriptives.kruskal_wallis", 'kruskal.test(SAT ~ image)$statistic', kruskal.test(SAT ~ image)$statistic)
+add("descriptives.chi_square", 'chisq.test(table(ecsi$gender, image))$statistic', chisq.test(table(ecsi$gender, image))$statistic)
 
 # JSON written by hand (jsonlite is not installed here): numbers with 17 significant digits
 esc <- function(x) gsub('"', '\\"', x, fixed = TRUE)
