@@ -1037,8 +1037,9 @@ def write_processed(df: pd.DataFrame, codebook: pd.DataFrame, out_dir: str | Pat
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> out = write_processed(holzinger.head(3), pd.DataFrame({"item": ["x1"]}), Path(tempfile.mkdtemp()))
-    >>> sorted(path.name for path in out.values())
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_processed(holzinger.head(3), pd.DataFrame({"item": ["x1"]}), Path(tmp))
+    ...     sorted(path.name for path in out.values())
     ['clean.csv', 'clean.parquet', 'codebook.csv']
     """
     out_dir = Path(out_dir)
