@@ -48,8 +48,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .sem import CompiledModel, ModelError, _em_saturated, _pattern_discrepancy, _patterns, _rmsea_ci, \
-    _standardize, build_model
+from .em import em_patterns, missing_patterns
+from .errors import ModelError
+from .sem.fiml import _numeric_hessian, _pattern_discrepancy
+from .sem.fitmeasures import _rmsea_ci
+from .sem.partable import CompiledModel, build_model
+from .sem.result import _standardize
+from .verdicts import section_markdown as _section_markdown
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level", "invariance_text",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
@@ -71,7 +76,7 @@ INVARIANCE_COLUMNS = ["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "r
 class _Group:
     label: object
     n: int
-    pat: object              # sem._Patterns
+    pat: object              # csat.em.Patterns
     X: np.ndarray            # the group's rows (NaN = missing)
     h1_mean: np.ndarray
     h1_cov: np.ndarray
@@ -102,13 +107,14 @@ def _group_data(cm: CompiledModel, data: pd.DataFrame, group: str, order: Sequen
         const = [v for v, s in zip(cm.observed, np.nanstd(X, axis=0)) if not s > 0]
         if const:
             raise ModelError(f"model variable(s) {const} have zero variance in group {lv!r} of {group!r}")
-        pat = _patterns(X)
+        pat = missing_patterns(X)
         if missing == "listwise":
             mu, S = X.mean(axis=0), np.cov(X.T, ddof=0)
             if np.linalg.eigvalsh(S).min() <= 1e-12 * np.trace(S):
                 raise ModelError(f"the sample covariance matrix of group {lv!r} of {group!r} is singular")
         else:
-            mu, S = _em_saturated(pat)
+            em = em_patterns(pat)
+            mu, S = em.mean, em.cov
         F1, _, _ = _pattern_discrepancy(S, mu, pat, grad=False)
         logl_h1 = -0.5 * (pat.n * F1 + pat.const)
         logl_b = 0.0
@@ -244,14 +250,8 @@ class _MG:
         return 0.5 * (H + H.T)
 
     def numeric_hessian(self, x: np.ndarray) -> np.ndarray:
-        k = len(x)
-        H = np.empty((k, k))
-        for j in range(k):
-            h = 1e-5 * max(1.0, abs(x[j]))
-            e = np.zeros(k)
-            e[j] = h
-            H[:, j] = (self.value_grad(x + e)[1] - self.value_grad(x - e)[1]) / (2 * h)
-        return 0.5 * (H + H.T)
+        """Central differences of the analytic gradient (symmetrised), as the single-group FIML fit."""
+        return _numeric_hessian(lambda y: self.value_grad(y)[1], x)
 
     def start(self) -> np.ndarray:
         cm = self.cm
@@ -694,20 +694,4 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
 
 def section_markdown(language: str = "en") -> str:
     """Heading and explanation of the invariance section of 04_factor_analysis."""
-    if language == "zh":
-        return ("## 测量不变性\n\n"
-                "比较不同组（分店、地区、品牌）或不同期的构念均值之前，问卷必须在每组中测量相同的东西。"
-                "多组验证性因子分析依次检验：**形态不变**（各组因子结构相同，参数自由）、**度量不变**（因子载荷跨组相等）、"
-                "**标量不变**（载荷与截距均相等；此时第一组潜均值固定为 0，其余组自由估计）。与 lavaan 的 "
-                "`cfa(..., group =, group.equal =)` 相同（ML、均值结构、每组以第一个载荷为标尺）。每一步与前一步比较："
-                "χ² 差异检验，以及 Chen (2007) 标准：CFI 下降不超过 .01、RMSEA 上升不超过 .015 时视为成立。"
-                "只有标量不变成立时，指数或均值的组间（期间）差异才可比较。")
-    return ("## Measurement invariance\n\n"
-            "Before construct means are compared across groups (branches, regions, brands) or waves, the "
-            "questionnaire must measure the same thing in each. A multi-group CFA tests this in steps: **configural** "
-            "(the same factor structure, all parameters free per group), **metric** (equal loadings), **scalar** "
-            "(equal loadings and intercepts; the latent means are then 0 in the first group and free in the others) "
-            "— exactly lavaan's `cfa(..., group =, group.equal =)` (ML, mean structure, marker loading per group). "
-            "Each step is compared with the one before: the χ² difference test and Chen's (2007) criteria — a step "
-            "holds when CFI drops by at most .01 and RMSEA rises by at most .015 (`delta.cfi`, `delta.rmsea`). "
-            "Differences in indices or means between groups or waves are comparable only under scalar invariance.")
+    return _section_markdown("invariance", language)

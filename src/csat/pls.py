@@ -938,14 +938,11 @@ def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.D
         parts.append(("0–100 指数（按 PLS 权重加权的题项均值）从高到低：" + "、".join(items) + "。") if zh else
                      ("The 0–100 indices (item means weighted by the PLS weights), highest first: "
                       + ", ".join(items) + "."))
-    if ipma is not None and len(ipma):
-        conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
-        if conc:
-            parts.append(("重要性–表现分析显示应重点改进：" + "、".join(conc) + "。") if zh else
-                         ("The importance–performance map points to " + ", ".join(conc) +
-                          " as the priority for improvement (above-average importance, below-average performance)."))
-    from .effects import error_summary
+    from .verdicts import error_summary, ipma_priority_text
 
+    priority = ipma_priority_text(ipma, language)
+    if priority:
+        parts.append(priority)
     if error_summary(diags, language) is not None:
         parts.append("注意：诊断中存在严重问题，解读前请先查看诊断信息。" if zh else
                      "Caution: the diagnostics include errors; read them before interpreting these results.")

@@ -19,6 +19,7 @@ from scipy import stats
 
 from ..errors import ModelError
 from ..results import Diagnostic
+from ..verdicts import FIT_RULES, fit_verdict
 from .fitmeasures import RESULT_FIT_MEASURES, fit_measures
 
 if TYPE_CHECKING:                      # pragma: no cover
@@ -315,12 +316,6 @@ class SEMResult:
 # --------------------------------------------------------------------------------------------
 # diagnostics
 # --------------------------------------------------------------------------------------------
-FIT_RULES = {  # measure: (good, acceptable, higher_is_better)
-    "cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
-    "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.08, False),
-}
-
-
 def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     """Admissibility and fit checks of a fitted model (codes listed in :func:`fit`)."""
     out: list[Diagnostic] = []
@@ -368,14 +363,11 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                                   f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99)."))
     fm = res.fit_measures
     for m, (good, acc, hib) in FIT_RULES.items():
+        verdict = fit_verdict(m, fm.get(m))
         v = fm.get(m)
-        if v is None or not np.isfinite(v):
+        if verdict in ("", "good"):
             continue
-        ok_good = v >= good if hib else v <= good
-        ok_acc = v >= acc if hib else v <= acc
-        if ok_good:
-            continue
-        if ok_acc:
+        if verdict == "acceptable":
             out.append(Diagnostic("acceptable_fit", "info", m,
                                   f"{m.upper()} = {v:.3f} is acceptable but not good "
                                   f"({'≥' if hib else '≤'} {good} is good)."))
