@@ -35,8 +35,12 @@ residuals (``(p(p+1)/2 + p)`` elements); ``AIC = −2 logl + 2 npar``, ``BIC = �
 
 Example
 -------
->>> from csat.multigroup import invariance                               # doctest: +SKIP
->>> tab = invariance("visual =~ x1 + x2 + x3", hs, "school")              # doctest: +SKIP
+>>> import pandas as pd
+>>> from csat.multigroup import invariance
+>>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+>>> tab, fits = invariance("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6", hs, "school")
+>>> list(tab["model"]), fits["metric"].fit_measures["df"]
+(['configural', 'metric', 'scalar'], 20)
 """
 from __future__ import annotations
 
@@ -54,6 +58,7 @@ from .sem.fiml import _numeric_hessian, _pattern_discrepancy
 from .sem.fitmeasures import _rmsea_ci
 from .sem.partable import CompiledModel, build_model
 from .sem.result import _standardize
+from .verdicts import fit_verdict
 from .verdicts import section_markdown as _section_markdown
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level", "invariance_text",
@@ -533,12 +538,56 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     ``pvalue.diff`` are the likelihood-ratio (χ² difference) test of lavaan's ``lavTestLRT``;
     ``delta.cfi = CFI(previous) − CFI(this)`` (the drop in CFI) and
     ``delta.rmsea = RMSEA(this) − RMSEA(previous)`` (the rise in RMSEA).  ``verdict``: the
-    configural model ``"acceptable"`` when CFI ≥ .90 and RMSEA ≤ .08 (``"poor"`` otherwise); a
+    configural model ``"acceptable"`` when CFI ≥ .90 and RMSEA ≤ .08 (at least acceptable by
+    :data:`csat.verdicts.FIT_RULES`; ``"poor"`` otherwise); a
     later step ``"holds"`` when ΔCFI ≤ .01 and ΔRMSEA ≤ .015 (Chen 2007), else ``"rejected"``;
     ``"not converged"`` when the fit did not converge.
 
-    Reference: Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    Parameters
+    ----------
+    model : str
+        A measurement model in lavaan syntax.
+    data : DataFrame
+        The data, with the model's items and the ``group`` column.
+    group : str
+        The grouping column (at least two levels).
+    missing : {"listwise", "fiml"}
+        As :func:`csat.sem.fit`.
+    group_order : sequence, optional
+        The levels in this order (the first is the reference group of the scalar model).
+
+    Returns
+    -------
+    table : DataFrame
+        One row per model (``configural``, ``metric``, ``scalar``) with :data:`INVARIANCE_COLUMNS`.
+    fits : dict
+        ``{model name: MultiGroupResult}``.
+
+    References
+    ----------
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
     invariance. Structural Equation Modeling 14(3), 464–504.
+
+    Examples
+    --------
+    The three-factor CFA across the two schools of Holzinger & Swineford (1939):
+
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> table, fits = multigroup.invariance(model, hs, "school")
+    >>> table[["model", "chisq", "df", "cfi", "pvalue.diff", "verdict"]].round(3)
+            model    chisq  df    cfi  pvalue.diff   verdict
+    0  configural  115.851  48  0.923          NaN      poor
+    1      metric  124.044  54  0.921        0.224     holds
+    2      scalar  164.103  60  0.882        0.000  rejected
+
+    In R (``HS.model`` the model above, ``HS`` the data):
+    ``fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")`` → 115.851,
+    ``fitMeasures(cfa(HS.model, HS, group = "school", group.equal = "loadings"), "chisq")`` → 124.044,
+    ``fitMeasures(cfa(HS.model, HS, group = "school", group.equal = c("loadings", "intercepts")), "chisq")``
+    → 164.103 and ``lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]`` → 0.224 (``conf``, ``metr`` the first two fits).
     """
     fits: dict[str, MultiGroupResult] = {}
     rows = []
@@ -552,7 +601,8 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
         if prev is None:
             row.update({"chisq.diff": math.nan, "df.diff": math.nan, "pvalue.diff": math.nan,
                         "delta.cfi": math.nan, "delta.rmsea": math.nan,
-                        "verdict": "acceptable" if fm["cfi"] >= 0.90 and fm["rmsea"] <= 0.08 else "poor"})
+                        "verdict": "acceptable" if all(fit_verdict(m, fm[m]) in ("good", "acceptable")
+                                                       for m in ("cfi", "rmsea")) else "poor"})
         else:
             pf = prev.fit_measures
             dchi, ddf = fm["chisq"] - pf["chisq"], fm["df"] - pf["df"]
@@ -583,7 +633,32 @@ def invariance_level(table: pd.DataFrame) -> str:
 
 
 def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language: str = "en") -> str:
-    """A plain-words paragraph on the invariance table (en/zh)."""
+    """A plain-words paragraph on the invariance table (en/zh).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`invariance`.
+    group : str
+        The grouping column, as named in the text.
+    labels : sequence
+        The group levels, as named in the text.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> table, _ = multigroup.invariance(model, hs, "school")
+    >>> multigroup.invariance_text(table, "school", ["Pasteur", "Grant-White"])[:91]
+    'Measurement invariance across school (Pasteur, Grant-White; Chen 2007 criteria: ΔCFI ≤ 0.01'
+    """
     t = {r["model"]: r for _, r in table.iterrows()}
     c = t["configural"]
     lv = invariance_level(table)
@@ -626,7 +701,29 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
 
 def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     """Diagnostics of an invariance table: ``nonconvergence`` (error), ``noninvariance`` (warning, the
-    first step that fails), ``poor_fit`` (warning, configural model)."""
+    first step that fails), ``poor_fit`` (warning, configural model).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`invariance`.
+    group : str
+        The grouping column (named in ``where``).
+
+    Returns
+    -------
+    list of csat.results.Diagnostic
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> table, _ = multigroup.invariance(model, hs, "school")
+    >>> [(d.code, d.where) for d in multigroup.invariance_diagnostics(table, "school")]
+    [('poor_fit', 'invariance across school: configural'), ('noninvariance', 'invariance across school: scalar')]
+    """
     from .results import Diagnostic
 
     out = []
@@ -659,8 +756,44 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
     ``{"group", "levels", "table", "fits", "estimates", "release"}``; ``estimates`` stacks the three
     models' estimates with a ``model`` column; ``release`` (complete data, when a step is rejected):
     the :func:`release_tests` of the first rejected model for the parameters that step constrains
-    (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items differ.  A grouping whose models cannot be fitted (e.g. a group with
-    fewer respondents than items) gives ``{"group", "error"}`` instead, and the others still run."""
+    (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items
+    differ.  A grouping whose models cannot be fitted (e.g. a group with fewer respondents than
+    items) gives ``{"group", "error"}`` instead, and the others still run.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    model : str
+        The measurement model in lavaan syntax.
+    group : str, optional
+        ``params.invariance.group``.
+    waves, waves_order : optional
+        ``params.waves.column`` and ``params.waves.order``.
+    missing : {"listwise", "fiml"}
+        ``params.sem_missing``.
+
+    Returns
+    -------
+    list of dict
+        One entry per grouping, as described above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> run, = multigroup.study_invariance(hs, model, group="school")
+    >>> run["levels"], list(run["table"]["verdict"])
+    (['Pasteur', 'Grant-White'], ['poor', 'holds', 'rejected'])
+    >>> run["release"].sort_values("p.holm")[["lhs", "op", "p.holm"]].head(2).round(4)
+      lhs  op  p.holm
+    0  x3  ~1  0.0001
+    1  x7  ~1  0.0009
+
+    (:func:`invariance` quotes the R calls.)
+    """
     from .waves import wave_levels
 
     runs = []
@@ -693,5 +826,13 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
 
 
 def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the invariance section of 04_factor_analysis."""
+    """Heading and explanation of the invariance section of 04_factor_analysis
+    (``csat/data/section_invariance.<language>.md``, see :func:`csat.verdicts.section_markdown`).
+
+    Examples
+    --------
+    >>> from csat import multigroup
+    >>> multigroup.section_markdown("zh").splitlines()[0]
+    '## 测量不变性'
+    """
     return _section_markdown("invariance", language)

@@ -77,8 +77,38 @@ def fit_verdict(measure: str, value: float | None) -> str:
 
 
 def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
-    """The fit measures a reader needs, with criteria and verdicts: columns ``measure, value,
-    criterion, verdict`` (χ², df, p, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC, n)."""
+    """The fit measures a reader needs, with criteria and verdicts.
+
+    Parameters
+    ----------
+    fit : mapping
+        lavaan-named fit measures (``SEMResult.fit_measures``); absent ones are left out.
+    language : {"en", "zh"}
+        Language of the criteria and verdicts.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``measure, value, criterion, verdict`` for χ², df, p, CFI, TLI, RMSEA with its 90%
+        CI, SRMR, AIC, BIC and n; criterion and verdict (:func:`fit_verdict`) for the measures of
+        :data:`FIT_RULES`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import sem, verdicts
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
+    >>> tab = verdicts.fit_table(res.fit_measures)
+    >>> tab[tab["measure"].isin(["cfi", "tli", "srmr"])].round(3)
+      measure  value                     criterion     verdict
+    3     cfi  0.931  ≥ .95 good, ≥ .90 acceptable  acceptable
+    4     tli  0.896  ≥ .95 good, ≥ .90 acceptable        poor
+    8    srmr  0.065                    ≤ .08 good        good
+
+    In R (``fit <- cfa(model, data = HolzingerSwineford1939)``): ``fitMeasures(fit, "tli")`` → 0.896
+    and ``fitMeasures(fit, "srmr")`` → 0.065.
+    """
     zh = language == "zh"
     rows = []
     for m in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic",
@@ -106,7 +136,21 @@ def fit_diagnostics(fit: Mapping[str, float], where: str = "model") -> list[Diag
 
 def large_residuals(resid: pd.DataFrame, threshold: float = 0.1) -> pd.DataFrame:
     """Correlation residuals (observed − model-implied correlation) with ``|r| > threshold``, from
-    a square matrix: columns ``lhs, rhs, residual`` (lower triangle, largest |residual| first)."""
+    a square matrix: columns ``lhs, rhs, residual`` (lower triangle, largest |residual| first).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import sem, verdicts
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
+    >>> verdicts.large_residuals(res.residuals(), 0.1).head(2).round(3)
+      lhs rhs  residual
+    0  x7  x2    -0.189
+    1  x5  x3    -0.151
+
+    (:class:`csat.sem.SEMResult` quotes lavaan's ``resid(fit, type = "cor")``.)
+    """
     names = list(resid.index)
     M = resid.to_numpy(dtype=float)
     rows = [{"lhs": names[i], "rhs": names[j], "residual": M[i, j]}
@@ -122,6 +166,19 @@ def carried_diagnostics(diagnostics_file, stage: str = "03_reliability_validity"
     Reads ``results/diagnostics.json`` and returns its entries of ``stage`` whose code is in
     ``codes`` as ``discriminant_validity`` diagnostics (same severity and place, message prefixed
     with the stage and the original code).  A missing file gives ``[]``.
+
+    Parameters
+    ----------
+    diagnostics_file : path
+        ``reports/<study>/results/diagnostics.json``.
+    stage : str
+        The earlier stage.
+    codes : sequence of str
+        The diagnostic codes to carry.
+
+    Returns
+    -------
+    list of csat.results.Diagnostic
     """
     p = Path(diagnostics_file)
     if not p.is_file():
@@ -141,7 +198,28 @@ def carried_diagnostics(diagnostics_file, stage: str = "03_reliability_validity"
 
 def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -> str | None:
     """One plain sentence saying the estimates are untrustworthy and why, when any diagnostic has
-    severity ``error``; ``None`` otherwise."""
+    severity ``error``; ``None`` otherwise.
+
+    Parameters
+    ----------
+    diags : iterable of Diagnostic or dict
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from csat.results import Diagnostic
+    >>> from csat.verdicts import error_summary, warning_box_html
+    >>> d = [Diagnostic("heywood", "error", "x1 ~~ x1", "Negative variance estimate for x1 (-0.120).")]
+    >>> error_summary(d)
+    'Warning: these estimates are untrustworthy because x1 ~~ x1: Negative variance estimate for x1 (-0.120).'
+    >>> box = warning_box_html(error_summary(d, "zh"))
+    >>> box.startswith('<div class="csat-warning"'), "以下估计值不可信" in box
+    (True, True)
+    """
     errs = []
     for d in diags:
         d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
@@ -213,6 +291,35 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
     endogenous constructs, the standardized total effects whose bootstrap interval excludes 0,
     the indirect effects whose interval excludes 0, the "concentrate here" constructs of the
     IPMA, and a caution when any diagnostic has severity ``error``.
+
+    Parameters
+    ----------
+    fit : mapping
+        lavaan-named fit measures.
+    effects : DataFrame
+        :func:`csat.effects.sem_effects`, with the bootstrap columns of
+        :func:`csat.effects.effects_with_ci` when there was a bootstrap.
+    r2 : DataFrame
+        ``SEMResult.r2`` (``variable, r2``).
+    labels : mapping
+        ``{variable: label}`` for the text.
+    ipma : DataFrame, optional
+        :func:`csat.ipma.ipma_table` rows (``label``, ``quadrant``).
+    diags : iterable of Diagnostic or dict
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import effects, sem, verdicts
+    >>> d = pd.read_csv("../shared/datasets/political_democracy.csv")
+    >>> res = sem.fit("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem60 ~ ind60", d)
+    >>> verdicts.sem_text(res.fit_measures, effects.sem_effects(res), res.r2, {"dem60": "democracy 1960"})[:64]
+    'The model fits the data poorly (CFI = 0.972, TLI = 0.955, RMSEA '
     """
     zh = language == "zh"
     lab = lambda v: labels.get(v, v)  # noqa: E731

@@ -34,9 +34,40 @@ RESULT_EST_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower"
 
 
 def result_tables(res: "SEMResult") -> tuple[dict, pd.DataFrame]:
-    """The fit measures and the estimates of a fit as the results contract writes them:
-    ``{name: value}`` for :data:`RESULT_FIT_MEASURES`, and the estimates with
-    :data:`RESULT_EST_COLUMNS` first (the other columns after them)."""
+    """The fit measures and the estimates of a fit as the results contract writes them.
+
+    Parameters
+    ----------
+    res : SEMResult
+        A fit of :func:`csat.sem.fit`.
+
+    Returns
+    -------
+    fit : dict
+        ``{name: value}`` for :data:`RESULT_FIT_MEASURES` (lavaan's ``fitMeasures`` names), as
+        ``cfa_fit.json`` / ``sem_fit.json``.
+    estimates : DataFrame
+        The estimates with :data:`RESULT_EST_COLUMNS` first (``lhs, op, rhs, est, se, z, pvalue,
+        ci.lower, ci.upper, std.all``; lavaan's ``parameterEstimates`` and ``standardizedSolution``),
+        the other columns after them, as ``cfa_estimates.csv`` / ``sem_estimates.csv``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import sem
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
+    >>> fit, est = sem.result_tables(res)
+    >>> fit["ntotal"], list(est.columns[:4])
+    (301, ['lhs', 'op', 'rhs', 'est'])
+    >>> est.loc[(est["op"] == "=~") & (est["rhs"] == "x2"), ["est", "se", "std.all"]].round(3)
+         est   se  std.all
+    1  0.554  0.1    0.424
+
+    In R (``fit`` the CFA of :func:`csat.sem.fit`):
+    ``subset(parameterEstimates(fit), op == "=~" & rhs == "x2")$se`` → 0.100 and
+    ``subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std`` → 0.424.
+    """
     fit = {k: res.fit_measures.get(k) for k in RESULT_FIT_MEASURES}
     est = res.estimates
     return fit, est[RESULT_EST_COLUMNS + [c for c in est.columns if c not in RESULT_EST_COLUMNS]]
@@ -119,10 +150,35 @@ def _standardize(cm: CompiledModel, est: np.ndarray, A: np.ndarray, Sm: np.ndarr
 
 @dataclass
 class SEMResult:
-    """A fitted SEM (see :func:`fit`).  Matrices are in RAM order (observed, then latent):
-    ``Lambda`` (p × k loadings), ``Beta`` (k × k latent regressions), ``Psi`` (k × k latent
-    (residual) covariances), ``Theta`` (p × p residual covariances), and ``A``/``Smat`` for all
-    variables."""
+    """A fitted SEM (see :func:`csat.sem.fit`), lavaan's fitted ``lavaan`` object.
+
+    Matrices are in RAM order (observed, then latent): ``Lambda`` (p × k loadings), ``Beta``
+    (k × k latent regressions), ``Psi`` (k × k latent (residual) covariances), ``Theta`` (p × p
+    residual covariances), and ``A``/``Smat`` for all variables.  The methods give lavaan's
+    ``lavInspect(fit, "cor.lv")`` (:meth:`latent_cor`), ``resid(fit, type = "cor")``
+    (:meth:`residuals`), ``resid(fit, type = "standardized")`` (:meth:`standardized_residuals`)
+    and ``modindices(fit)`` (:meth:`modindices`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import sem
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
+    >>> float(round(res.latent_cor().loc["visual", "textual"], 3))
+    0.459
+    >>> float(round(res.residuals().loc["x7", "x2"], 3))
+    -0.189
+    >>> res.modindices(top=2).round(3)
+          lhs  op rhs      mi    epc  sepc.all
+    0  visual  =~  x9  36.411  0.577     0.515
+    1      x7  ~~  x8  34.145  0.536     0.859
+
+    In R (``fit <- cfa(model, data = HolzingerSwineford1939)``):
+    ``lavInspect(fit, "cor.lv")["visual", "textual"]`` → 0.459,
+    ``resid(fit, type = "cor")$cov["x7", "x2"]`` → -0.189,
+    ``modindices(fit, sort. = TRUE)$mi[1]`` → 36.411 and ``modindices(fit, sort. = TRUE)$epc[1]`` → 0.577.
+    """
 
     estimates: pd.DataFrame
     fit_measures: dict
