@@ -181,7 +181,25 @@ def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
 class BootstrapDraws:
     """Resample statistics: ``values`` (n_requested × k, NaN where a resample failed), ``status``
     per resample (``ok`` | ``failed`` | ``inadmissible``), the statistic names and the failure
-    messages (first few)."""
+    messages (first few).
+
+    Examples
+    --------
+    99 admissible draws 1, 2, …, 99 and one failed resample: the 90% percentile interval is the
+    5th and the 95th order statistic ((R + 1)·α of R = 99, no interpolation needed):
+
+    >>> import numpy as np
+    >>> from csat.effects import BootstrapDraws, bootstrap_diagnostics
+    >>> draws = BootstrapDraws(["b"], np.append(np.arange(1.0, 100.0), np.nan)[:, None],
+    ...                        np.array(["ok"] * 99 + ["failed"]))
+    >>> draws.counts()
+    {'n_requested': 100, 'n_ok': 99, 'n_failed': 1, 'n_inadmissible': 0}
+    >>> draws.ci(0.90)[["name", "ci.lower", "ci.upper"]]
+      name  ci.lower  ci.upper
+    0    b       5.0      95.0
+    >>> [d.code for d in bootstrap_diagnostics(draws)]
+    ['bootstrap_failed']
+    """
 
     names: list[str]
     values: np.ndarray
@@ -315,7 +333,19 @@ def run_bootstrap(stat: Callable[[np.ndarray], tuple[str, Sequence[float] | None
 
 def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> list[Diagnostic]:
     """Diagnostics for failed or inadmissible resamples (``bootstrap_failed``,
-    ``bootstrap_inadmissible``, ``bootstrap_too_few`` when under half are usable)."""
+    ``bootstrap_inadmissible``, ``bootstrap_too_few`` when under half are usable).
+
+    Parameters
+    ----------
+    draws : BootstrapDraws
+    where : str
+        The place named in each diagnostic.
+
+    Returns
+    -------
+    list of csat.results.Diagnostic
+        Empty for no resamples (``bootstrap: 0``).  See :class:`BootstrapDraws` for an example.
+    """
     out = []
     c = draws.counts()
     if c["n_requested"] == 0:
@@ -339,7 +369,33 @@ def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> li
 def effects_with_ci(effects: pd.DataFrame, draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
     """Add percentile CI columns (``direct.ci.lower`` … ``std.total.ci.upper``) to an effects table.
 
-    ``draws.names`` must hold ``"<kind>|<from>|<to>"`` for each kind in :data:`EFFECT_KINDS`.
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`sem_effects` (or :func:`effects_table`).
+    draws : BootstrapDraws
+        Resampled effects; ``draws.names`` must hold ``"<kind>|<from>|<to>"`` for each kind in
+        :data:`EFFECT_KINDS` (:func:`effect_stat_names`).
+    level : float
+        Confidence level of the percentile intervals (lavaan ``boot.ci.type = "perc"``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`EFFECT_COLUMNS` + :data:`CI_COLUMNS`; NaN intervals where there are no draws.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from csat.effects import BootstrapDraws, effects_with_ci, effect_stat_names
+    >>> eff = pd.DataFrame({"from": ["X"], "to": ["Y"], "direct": [0.5], "indirect": [0.0], "total": [0.5],
+    ...                     "std.direct": [0.4], "std.indirect": [0.0], "std.total": [0.4]})
+    >>> names = effect_stat_names(eff)
+    >>> vals = np.tile(np.arange(1.0, 100.0)[:, None] / 100, (1, len(names)))
+    >>> out = effects_with_ci(eff, BootstrapDraws(names, vals, np.array(["ok"] * 99)), level=0.90)
+    >>> out[["direct", "direct.ci.lower", "direct.ci.upper"]]
+       direct  direct.ci.lower  direct.ci.upper
+    0     0.5             0.05             0.95
     """
     ci = draws.ci(level).set_index("name") if draws.n_requested else None
     out = effects.copy()

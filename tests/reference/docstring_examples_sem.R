@@ -26,6 +26,8 @@ add("sem.SEMResult", 'modindices(fit, sort. = TRUE)$mi[1]', mi$mi[1])
 add("sem.SEMResult", 'modindices(fit, sort. = TRUE)$epc[1]', mi$epc[1])
 add("sem.SEMResult", 'lavInspect(fit, "cor.lv")["visual", "textual"]', lavInspect(fit, "cor.lv")["visual", "textual"])
 add("sem.SEMResult", 'resid(fit, type = "cor")$cov["x7", "x2"]', resid(fit, type = "cor")$cov["x7", "x2"])
+add("sem.sample_stats", 'lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"]',
+    lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"])
 add("verdicts.fit_table", 'fitMeasures(fit, "tli")', fitMeasures(fit, "tli"))
 add("verdicts.fit_table", 'fitMeasures(fit, "srmr")', fitMeasures(fit, "srmr"))
 

@@ -63,7 +63,14 @@ def register(est: Estimator) -> Estimator:
 
 
 def get_estimator(name: str) -> Estimator:
-    """The registered estimator ``name``; :class:`~csat.errors.ModelError` naming the known ones if none."""
+    """The registered estimator ``name``; :class:`~csat.errors.ModelError` naming the known ones if none.
+
+    Examples
+    --------
+    >>> from csat.sem import ESTIMATORS, get_estimator
+    >>> sorted(ESTIMATORS), get_estimator("fiml").missing
+    (['fiml', 'ml', 'pls'], 'fiml')
+    """
     try:
         return ESTIMATORS[name]
     except KeyError:

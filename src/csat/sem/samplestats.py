@@ -80,6 +80,19 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     cases or a singular covariance matrix.  ``missing="fiml"``: cases with no observed value are
     dropped, the rest are grouped by missing-data pattern and the saturated moments are estimated
     by EM.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat.sem import build_model, sample_stats
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> cm = build_model("visual =~ x1 + x2 + x3", hs.columns)
+    >>> ss = sample_stats(cm, hs)
+    >>> ss.n, round(float(ss.cov[0, 0]), 3)
+    (301, 1.358)
+
+    lavaan's sample statistics are the same divide-by-N moments:
+    ``lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"]`` → 1.358.
     """
     if missing == "fiml":
         X = _fiml_data(cm, data)
