@@ -582,6 +582,10 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     0  configural  115.851  48  0.923          NaN      poor
     1      metric  124.044  54  0.921        0.224     holds
     2      scalar  164.103  60  0.882        0.000  rejected
+    >>> [(d.code, d.where) for d in multigroup.invariance_diagnostics(table, "school")]
+    [('poor_fit', 'invariance across school: configural'), ('noninvariance', 'invariance across school: scalar')]
+    >>> multigroup.invariance_text(table, "school", ["Pasteur", "Grant-White"])[:91]
+    'Measurement invariance across school (Pasteur, Grant-White; Chen 2007 criteria: ΔCFI ≤ 0.01'
 
     In R (``HS.model`` the model above, ``HS`` the data):
     ``fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")`` → 115.851,
@@ -648,16 +652,7 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
     Returns
     -------
     str
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from csat import multigroup
-    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
-    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
-    >>> table, _ = multigroup.invariance(model, hs, "school")
-    >>> multigroup.invariance_text(table, "school", ["Pasteur", "Grant-White"])[:91]
-    'Measurement invariance across school (Pasteur, Grant-White; Chen 2007 criteria: ΔCFI ≤ 0.01'
+        English or Chinese; see :func:`invariance` for an example.
     """
     t = {r["model"]: r for _, r in table.iterrows()}
     c = t["configural"]
@@ -713,16 +708,7 @@ def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     Returns
     -------
     list of csat.results.Diagnostic
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from csat import multigroup
-    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
-    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
-    >>> table, _ = multigroup.invariance(model, hs, "school")
-    >>> [(d.code, d.where) for d in multigroup.invariance_diagnostics(table, "school")]
-    [('poor_fit', 'invariance across school: configural'), ('noninvariance', 'invariance across school: scalar')]
+        See :func:`invariance` for an example.
     """
     from .results import Diagnostic
 

@@ -141,15 +141,14 @@ def large_residuals(resid: pd.DataFrame, threshold: float = 0.1) -> pd.DataFrame
     Examples
     --------
     >>> import pandas as pd
-    >>> from csat import sem, verdicts
-    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
-    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
-    >>> verdicts.large_residuals(res.residuals(), 0.1).head(2).round(3)
+    >>> from csat.verdicts import large_residuals
+    >>> r = pd.DataFrame([[0, 0.12, -0.03], [0.12, 0, -0.2], [-0.03, -0.2, 0]], index=list("abc"), columns=list("abc"))
+    >>> large_residuals(r, 0.1)
       lhs rhs  residual
-    0  x7  x2    -0.189
-    1  x5  x3    -0.151
+    0   c   b     -0.20
+    1   b   a      0.12
 
-    (:class:`csat.sem.SEMResult` quotes lavaan's ``resid(fit, type = "cor")``.)
+    (``SEMResult.residuals()`` gives lavaan's ``resid(fit, type = "cor")``, see :class:`csat.sem.SEMResult`.)
     """
     names = list(resid.index)
     M = resid.to_numpy(dtype=float)

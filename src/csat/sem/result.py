@@ -53,20 +53,21 @@ def result_tables(res: "SEMResult") -> tuple[dict, pd.DataFrame]:
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from csat import sem
-    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
-    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
-    >>> fit, est = sem.result_tables(res)
-    >>> fit["ntotal"], list(est.columns[:4])
-    (301, ['lhs', 'op', 'rhs', 'est'])
-    >>> est.loc[(est["op"] == "=~") & (est["rhs"] == "x2"), ["est", "se", "std.all"]].round(3)
-         est   se  std.all
-    1  0.554  0.1    0.424
+    A small structural model on Bollen's political democracy data:
 
-    In R (``fit`` the CFA of :func:`csat.sem.fit`):
-    ``subset(parameterEstimates(fit), op == "=~" & rhs == "x2")$se`` → 0.100 and
-    ``subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std`` → 0.424.
+    >>> import pandas as pd
+    >>> from csat.sem import fit as sem_fit, result_tables
+    >>> pdem = pd.read_csv("../shared/datasets/political_democracy.csv")
+    >>> fit, est = result_tables(sem_fit("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem60 ~ ind60", pdem))
+    >>> fit["ntotal"], list(est.columns[:4])
+    (75, ['lhs', 'op', 'rhs', 'est'])
+    >>> est.loc[est["op"] == "~", ["lhs", "op", "rhs", "est", "se", "std.all"]].round(3)
+         lhs op    rhs    est     se  std.all
+    7  dem60  ~  ind60  1.439  0.379     0.46
+
+    In R, with ``fit <- sem(model, PoliticalDemocracy)``:
+    ``subset(parameterEstimates(fit), op == "~")$se`` → 0.379 and
+    ``subset(standardizedSolution(fit), op == "~")$est.std`` → 0.460.
     """
     fit = {k: res.fit_measures.get(k) for k in RESULT_FIT_MEASURES}
     est = res.estimates
