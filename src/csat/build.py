@@ -70,16 +70,16 @@ STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                     "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "waves", "weights"],
+                        "recommend", "ipma", "waves", "weights", "scores"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed", "invariance", "waves"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
-               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls"],
+               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
-                            "seed"],
+                            "seed", "scores"],
 }
 
 

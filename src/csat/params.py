@@ -182,6 +182,14 @@ class CleaningSpec(_Strict):
     attention_checks: dict[str, Any] = Field(default_factory=dict)
 
 
+class ScoresSpec(_Strict):
+    """How a respondent's construct score is formed (:func:`csat.descriptives.construct_scores`)."""
+    min_share: Num = Field(0.5, ge=0, le=1, description=(
+        "A respondent gets a construct score (the mean of the answered items) when at least "
+        "max(1, ceil(min_share x k)) of the construct's k items are answered: 0.5 = half the items, "
+        "0 = any item, 1 = every item."))
+
+
 class EFASpec(_Strict):
     n_factors: int | Literal["auto"] = "auto"
     method: Literal["minres", "ml", "principal"] = "minres"
@@ -325,6 +333,7 @@ class StudyParams(_Strict):
         "pairwise", description="Missing data in reliability statistics (psych default: pairwise).")
     sem_missing: Literal["listwise", "fiml"] = "listwise"
     thresholds: ThresholdSpec = Field(default_factory=ThresholdSpec)
+    scores: ScoresSpec = Field(default_factory=ScoresSpec)
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None

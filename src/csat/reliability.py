@@ -92,7 +92,8 @@ def item_covariance(data: pd.DataFrame, items: Sequence[str], missing: str = "pa
 
 
 def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float) -> pd.DataFrame:
-    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched).
+    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched; missing stays
+    missing).  The one reverse coding in csat: ``01_cleaning`` applies it to the study's ``reverse`` items.
 
     A negatively worded item that is not recoded enters the scale with the wrong sign: its
     covariances with the other items turn negative and Cronbach's alpha drops (it can even
@@ -547,25 +548,11 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     return out
 
 
-def construct_scores(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
-    """Unit-weighted construct scores: the mean of the construct's items per respondent.
-
-    ``pairwise``: the mean of the items answered (psych ``scoreItems`` with ``impute="none"``);
-    ``listwise``: NaN unless every item of the construct is answered.
-    """
-    _check_missing(missing)
-    cons = _construct_items(constructs)
-    out = {}
-    for f, v in cons.items():
-        X = _item_frame(data, v, f)
-        out[f] = X.mean(axis=1, skipna=(missing == "pairwise"))
-    return pd.DataFrame(out, index=data.index)
-
-
 def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
     """Cross-loadings: correlation of every item with every construct score.
 
-    Construct scores are unit-weighted means (:func:`construct_scores`); an item's correlation
+    Construct scores are unit-weighted means (:func:`csat.descriptives.construct_scores`: any answered
+    item with ``pairwise``, every item with ``listwise``); an item's correlation
     with its own construct includes the item itself (uncorrected), as in PLS cross-loading
     tables (Chin 1998).  An item should correlate more with its own construct than with any
     other.  ``pairwise``: pairwise-complete correlations; ``listwise``: rows answering every
@@ -576,7 +563,10 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     X = _item_frame(data, items)
     if missing == "listwise":
         X = X.dropna()
-    S = construct_scores(X, cons, missing)
+    from .descriptives import construct_scores
+
+    _check_missing(missing)
+    S = construct_scores(X, cons, min_share=0.0 if missing == "pairwise" else 1.0)
     both = pd.concat([X, S.add_prefix("\x00")], axis=1)
     C = both.corr(min_periods=2)
     out = C.loc[items, ["\x00" + f for f in cons]].copy()

@@ -173,14 +173,15 @@ def wave_changes(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_
 
 def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, constructs: Mapping[str, Sequence[str]],
                 scale_min: float, scale_max: float, recommend: str | None = None,
-                labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions)."""
+                labels: Mapping[str, str] | None = None, min_share: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions); construct
+    scores as :func:`csat.descriptives.construct_scores` with ``min_share`` (``scores.min_share``)."""
     if wave_col not in data.columns:
         raise ValueError(f"waves.column: {wave_col!r} is not a column of the data")
     levels = wave_levels(data[wave_col], order)
     if len(levels) < 2:
         raise ValueError(f"waves.column {wave_col!r} has {len(levels)} wave(s); a tracking study needs at least 2")
-    scores = D.construct_scores(data, constructs)
+    scores = D.construct_scores(data, constructs, min_share)
     rec = None
     if recommend and recommend in data.columns:
         rec = data[recommend]
