@@ -59,7 +59,7 @@ DOWNSTREAM: dict[str, list[str]] = {
     "01_cleaning": ["02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
                     "06_drivers_segments"],
     "02_descriptives": ["06_drivers_segments"],
-    "03_reliability_validity": ["05_sem"],
+    "03_reliability_validity": ["04_factor_analysis", "05_sem"],     # 04 reads 03's CFA (results/cfa*)
     "04_factor_analysis": [],
     "05_sem": [],
     "06_drivers_segments": [],
@@ -72,7 +72,7 @@ STAGE_KEYS: dict[str, list[str]] = {
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
                         "recommend", "ipma", "waves", "weights", "scores"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
-                                "thresholds", "model", "model_template"],
+                                "thresholds", "model", "model_template", "sem_missing"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed", "invariance", "waves"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",

@@ -619,6 +619,57 @@ def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -
 # --------------------------------------------------------------------------------------------
 # tables for the notebook
 # --------------------------------------------------------------------------------------------
+#: Files of the study's one measurement-model (CFA) fit, written by 03_reliability_validity and read by
+#: 04_factor_analysis (:func:`cfa_result_files`).
+CFA_FILES = ("cfa.json", "cfa_fit.json", "cfa_estimates.csv", "cfa_modindices.csv", "cfa_residuals.csv")
+
+
+def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], model: str | None = None,
+                          missing: str = "listwise"):
+    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted by ML with the
+    study's ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``), as lavaan's ``cfa()``.
+
+    Every number of the measurement model in a report (omega, CR, AVE, loadings and the Fornell–Larcker
+    table in 03; the CFA fit, estimates, modification indices and residuals in 04) comes from this one
+    fit.  Returns ``(syntax, fit, error)``: ``fit`` a :class:`csat.sem.SEMResult`, or ``None`` with
+    ``error`` the reason when the model cannot be fitted.
+    """
+    from . import sem
+
+    syntax = measurement_model(constructs, model)
+    try:
+        return syntax, sem.fit(syntax, data, missing=missing), None
+    except (ValueError, np.linalg.LinAlgError) as err:
+        return syntax, None, str(err)
+
+
+def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagnostic] = ()) -> dict:
+    """The results files of the measurement-model fit, ``{name: dict or DataFrame}`` (:data:`CFA_FILES`):
+
+    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics) and
+      ``modindices`` (null, or why there are none: lavaan gives them for complete data only);
+    * ``cfa_fit.json``, ``cfa_estimates.csv``: the fit measures and estimates (:func:`csat.sem.result_tables`);
+    * ``cfa_modindices.csv``: every modification index, largest first (lavaan ``modindices()``), header
+      only under FIML;
+    * ``cfa_residuals.csv``: the correlation residuals (lavaan ``resid(type = "cor")``), a square matrix
+      with the variable names as first column and header.
+    """
+    from . import sem
+
+    fit_measures, est = sem.result_tables(fit)
+    note = None
+    try:
+        mi = fit.modindices(top=None)
+    except ValueError as err:                # lavaan gives modification indices for complete data only
+        note, mi = str(err), pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc.all"])
+    resid = fit.residuals()
+    resid.insert(0, "variable", list(resid.index))
+    info = {"syntax": syntax, "missing": missing, "n": int(fit.n), "converged": bool(fit.converged),
+            "errors": [d.message for d in diagnostics if d.severity == "error"], "modindices": note}
+    return {"cfa.json": info, "cfa_fit.json": fit_measures, "cfa_estimates.csv": est,
+            "cfa_modindices.csv": mi.reset_index(drop=True), "cfa_residuals.csv": resid.reset_index(drop=True)}
+
+
 def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimates: Any = None,
                       missing: str = "pairwise", level: float = 0.95) -> pd.DataFrame:
     """One row per construct: ``construct, n_items, n, alpha, alpha.ci.lower, alpha.ci.upper,
