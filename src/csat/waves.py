@@ -216,28 +216,37 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
     return fig
 
 
+#: The sentences of :func:`waves_text`, per language.
+_WAVES_TEXT = {
+    "en": {"head": "{k} waves ({sizes}); first {first}, last {last}. ", "size": "{w}: n = {n}", "sep": ", ",
+           "none": "No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha}).",
+           "change": "{label} {dir} by {size:.1f} points from {a} to {b} (95% CI [{lo:.1f}, {hi:.1f}], "
+                     "p.holm = {p:.3g})",
+           "up": "rose", "down": "fell", "join": "; ",
+           "sig": "Significant changes after Holm adjustment: {parts}. Other changes are within sampling error."},
+    "zh": {"head": "共 {k} 期（{sizes}）。", "size": "{w}：n = {n}", "sep": "、",
+           "none": "经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。",
+           "change": "{label} 从 {a} 到 {b} {dir} {size:.1f} 点（95% CI [{lo:.1f}, {hi:.1f}]，p.holm = {p:.3g}）",
+           "up": "上升", "down": "下降", "join": "；",
+           "sig": "经 Holm 校正后显著的变化：{parts}。其余变化在抽样误差范围内。"},
+}
+
+
 def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
     """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment."""
+    t = _WAVES_TEXT["zh" if language == "zh" else "en"]
     waves = list(dict.fromkeys(index["wave"]))
     n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
-    first, last = waves[0], waves[-1]
     sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "mean", "nps"])]
-    if language == "zh":
-        head = f"共 {len(waves)} 期（{'、'.join(f'{w}：n = {n.get(w, 0)}' for w in waves)}）。"
-        if not len(sig):
-            return head + f"经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。"
-        parts = [f"{r['label']} 从 {r['from']} 到 {r['to']} {'上升' if r['change'] > 0 else '下降'} "
-                 f"{abs(r['change']):.1f} 点（95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}]，p.holm = {r['p.holm']:.3g}）"
-                 for _, r in sig.iterrows()]
-        return head + "经 Holm 校正后显著的变化：" + "；".join(parts) + "。其余变化在抽样误差范围内。"
-    head = f"{len(waves)} waves ({', '.join(f'{w}: n = {n.get(w, 0)}' for w in waves)}); first {first}, last {last}. "
+    head = t["head"].format(k=len(waves), sizes=t["sep"].join(t["size"].format(w=w, n=n.get(w, 0)) for w in waves),
+                            first=waves[0], last=waves[-1])
     if not len(sig):
-        return head + f"No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha})."
-    parts = [f"{r['label']} {'rose' if r['change'] > 0 else 'fell'} by {abs(r['change']):.1f} points from {r['from']} "
-             f"to {r['to']} (95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}], p.holm = {r['p.holm']:.3g})"
+        return head + t["none"].format(alpha=alpha)
+    parts = [t["change"].format(label=r["label"], dir=t["up"] if r["change"] > 0 else t["down"],
+                                size=abs(r["change"]), a=r["from"], b=r["to"], lo=r["ci.lower"], hi=r["ci.upper"],
+                                p=r["p.holm"])
              for _, r in sig.iterrows()]
-    return head + "Significant changes after Holm adjustment: " + "; ".join(parts) + \
-        ". Other changes are within sampling error."
+    return head + t["sig"].format(parts=t["join"].join(parts))
 
 
 def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
