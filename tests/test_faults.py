@@ -567,7 +567,7 @@ def _fake_stage_outputs(root: Path, study: str = "mini") -> None:
     for s in build.STAGE_ORDER:
         stg = st.start(s, root / "params" / f"{study}.yaml", {}, root=root)
         stg.write_csv(f"only_{s}.csv", pd.DataFrame({"a": [1]}))
-        stg.diagnostics([{"code": "x", "severity": "info", "where": s, "message": "m"}])
+        stg.diagnostics([{"code": "too_few_items", "severity": "info", "where": s, "message": "m"}])  # a registered code
         stg.finish()
         for ext in ("ipynb", "html"):
             (d / f"{s}.{ext}").write_text("{}")
@@ -592,16 +592,14 @@ def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
                         "outputs from this stage on were removed (data/raw is untouched)\n")
     res = d / "results"
     assert sorted(p.name for p in res.glob("only_*")) == ["only_01_cleaning.csv", "only_02_descriptives.csv",
-                                                          "only_04_factor_analysis.csv",
                                                           "only_06_drivers_segments.csv"]   # 06 reads 01, 02 only
-    for s in ("03_reliability_validity", "05_sem"):
+    for s in ("03_reliability_validity", "04_factor_analysis", "05_sem"):    # 04 reads 03's CFA
         assert not (d / f"{s}.html").exists() and not (d / f"{s}.ipynb").exists()
         assert not (d / "runinfo" / f"{s}.json").exists()
-    assert (d / "02_descriptives.html").exists() and (d / "04_factor_analysis.ipynb").exists()
+    assert (d / "02_descriptives.html").exists() and (d / "06_drivers_segments.ipynb").exists()
     assert not (d / "report.html").exists() and not (d / "report.pdf").exists()
     diag = json.loads((res / "diagnostics.json").read_text())
-    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "04_factor_analysis",
-                                                  "06_drivers_segments"]
+    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "06_drivers_segments"]
     st = json.loads((d / ".build" / "status.json").read_text())
     assert (st["state"], st["stage"], st["message"]) == ("failed", "03_reliability_validity",
                                                          "LinAlgError: Singular matrix")
