@@ -640,7 +640,8 @@ def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
     assert (d / "03_reliability_validity.ipynb").exists()          # papermill is writing it
     assert not (d / "03_reliability_validity.html").exists() and not (d / "05_sem.ipynb").exists()
     assert not (d / "results" / "only_05_sem.csv").exists() and not (d / "report.html").exists()
-    assert (d / "results" / "only_04_factor_analysis.csv").exists()
+    assert not (d / "results" / "only_04_factor_analysis.csv").exists()       # 04 reads 03's CFA
+    assert (d / "results" / "only_06_drivers_segments.csv").exists()          # 06 does not read 03
     state = report.build_state(tmp_path, "mini")
     assert state["state"] == "building" and not state["current"]
     assert state["text"].startswith("INCOMPLETE: the build stopped or is running (last started: "
