@@ -387,3 +387,25 @@ def test_fiml_complete_data_equals_ml(pd_data, pd_fit, pd_ref):
     assert res.fit_measures["npar"] == pd_fit.fit_measures["npar"] + 11
     means = res.estimates[res.estimates["op"] == "~1"].set_index("lhs")["est"]
     np.testing.assert_allclose(means[pd_fit.observed], pd_data[pd_fit.observed].mean(), atol=1e-6)
+
+
+# -- one registry of estimators (csat.sem.estimators) -------------------------------------------
+def test_estimator_registry_dispatches(pd_data, pd_ref, pd_fit):
+    from csat import pls
+    from csat.sem import ESTIMATORS, get_estimator
+
+    assert {"ml", "fiml", "pls"} <= set(ESTIMATORS)
+    ml = ESTIMATORS["ml"].fit(pd_ref["model"], pd_data)
+    np.testing.assert_allclose(ml.estimates["est"], pd_fit.estimates["est"], atol=1e-12)
+    ref = FIML["hs"]
+    data = pd.DataFrame(ref["data"]).astype(float)
+    fiml = get_estimator("fiml").fit(ref["model"], data)
+    assert fiml.missing == "fiml"
+    check_estimates(fiml, ref["estimates"])              # lavaan missing = "ml"
+    model = "IMAG =~ x1 + x2 + x3\nSAT =~ x4 + x5 + x6\nSAT ~ IMAG"
+    hs = _data("holzinger1939")
+    res = ESTIMATORS["pls"].fit(model, hs)
+    assert isinstance(res, pls.PLSResult)
+    np.testing.assert_allclose(res.paths.to_numpy(), pls.pls_fit(model, hs).paths.to_numpy())
+    with pytest.raises(ModelError, match="unknown estimator 'mll'.*did you mean 'ml'"):
+        get_estimator("mll")

@@ -1,0 +1,125 @@
+"""One registry of estimators, keyed by name, and :func:`fit`, lavaan's ``sem()``/``cfa()``.
+
+Each estimator is one :class:`Estimator`; :data:`ESTIMATORS` maps its name to it (as semopy keeps
+its objectives in one dictionary).  Every entry has ``fit(model, data, **options)`` returning the
+estimator's result object, so a stage can choose any estimator by name::
+
+    res = ESTIMATORS["ml"].fit(syntax, data)            # lavaan sem(model, data)
+    res = ESTIMATORS["fiml"].fit(syntax, data)          # lavaan sem(model, data, missing = "ml")
+    res = ESTIMATORS["pls"].fit(syntax, data)           # seminr estimate_pls(...), see csat.pls
+
+The covariance-based estimators follow lavaan's chain of steps, one object each:
+:func:`~csat.sem.partable.build_model` (parameter table, :class:`CompiledModel`) →
+:func:`~csat.sem.samplestats.sample_stats` (:class:`SampleStats`) → ``Estimator.estimate``
+(:mod:`csat.sem.ml`, :mod:`csat.sem.fiml`) → :class:`~csat.sem.result.SEMResult` (estimates,
+standardized solution, fit measures from :mod:`csat.sem.fitmeasures`, diagnostics).
+
+To add an estimator, write a module with a function ``(CompiledModel, SampleStats) -> SEMResult``
+(or, for a different model family, ``(model, data, **options) -> result``) and add it here with
+:func:`register`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pandas as pd
+
+from ..errors import ModelError
+from ..params import suggest
+from .fiml import estimate_fiml
+from .ml import estimate_ml
+from .partable import build_model
+from .result import SEMResult
+from .samplestats import sample_stats
+
+__all__ = ["Estimator", "ESTIMATORS", "register", "get_estimator", "fit"]
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """An estimator of the registry.
+
+    ``fit(model, data, **options)`` estimates a model given in lavaan syntax on a data frame and
+    returns the estimator's result.  Covariance-based estimators also give ``estimate(cm, ss)``, the
+    estimation step alone on a compiled model and its sample statistics, and ``missing``, the kind of
+    sample statistics they need (``"listwise"`` or ``"fiml"``)."""
+
+    name: str
+    description: str
+    fit: Callable[..., Any]
+    estimate: Callable[..., SEMResult] | None = None
+    missing: str | None = None
+
+
+#: name → :class:`Estimator`
+ESTIMATORS: dict[str, Estimator] = {}
+
+
+def register(est: Estimator) -> Estimator:
+    """Add ``est`` to :data:`ESTIMATORS` under its name (replacing one of the same name)."""
+    ESTIMATORS[est.name] = est
+    return est
+
+
+def get_estimator(name: str) -> Estimator:
+    """The registered estimator ``name``; :class:`~csat.errors.ModelError` naming the known ones if none."""
+    try:
+        return ESTIMATORS[name]
+    except KeyError:
+        raise ModelError(f"unknown estimator {name!r}; known: {', '.join(ESTIMATORS)}"
+                         f"{suggest(name, list(ESTIMATORS))}") from None
+
+
+def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bool = False) -> SEMResult:
+    """Fit a lavaan-syntax model by ML as lavaan's ``sem()``/``cfa()`` with default options.
+
+    Parameters
+    ----------
+    model : lavaan syntax (``=~``, ``~``, ``~~``, ``:=``; see :mod:`csat.syntax`).
+    data : one row per respondent; the model's observed variables must be numeric columns.
+    missing : ``"listwise"`` (rows with a missing model variable are dropped) or ``"fiml"``
+        (casewise full-information ML with a saturated mean structure, lavaan ``missing = "ml"``;
+        standard errors from the observed information as lavaan's default there).
+    std_lv : identify latent scales by fixing their variances to 1 instead of the first loading.
+
+    Returns a :class:`SEMResult`.  Diagnostics codes: ``nonconvergence``, ``heywood``,
+    ``std_gt_1``, ``latent_not_pd`` (errors); ``ill_conditioned``, ``r2_near_1``, ``poor_fit``
+    (warnings); ``acceptable_fit`` (info).  Raises :class:`ModelError` for unknown variables, a
+    model with negative df or a singular information matrix (not identified), and
+    :class:`csat.syntax.ModelSyntaxError` for bad syntax.
+
+    The steps: :func:`build_model` → :func:`sample_stats` → the ``"ml"`` or ``"fiml"`` estimator
+    of :data:`ESTIMATORS` → :class:`SEMResult`.
+
+    References: Rosseel (2012) lavaan, J. Stat. Softw. 48(2); Bollen (1989) Structural Equations
+    with Latent Variables, ch. 4 and 7.
+    """
+    if missing not in ("listwise", "fiml"):
+        raise ModelError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    cm = build_model(model, list(data.columns), std_lv=std_lv)
+    est = ESTIMATORS["fiml" if missing == "fiml" else "ml"]
+    return est.estimate(cm, sample_stats(cm, data, est.missing))
+
+
+def _fit_ml(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMResult:
+    return fit(model, data, missing="listwise", std_lv=std_lv)
+
+
+def _fit_fiml(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMResult:
+    return fit(model, data, missing="fiml", std_lv=std_lv)
+
+
+def _fit_pls(model: str, data: pd.DataFrame, *, missing: str = "mean", **options):
+    from .. import pls                 # csat.pls is its own model family (composites)
+    return pls.pls_fit(model, data, missing=missing, **options)
+
+
+register(Estimator("ml", "maximum likelihood on complete cases (lavaan sem(), estimator = \"ML\")",
+                   fit=_fit_ml, estimate=estimate_ml, missing="listwise"))
+register(Estimator("fiml", "full-information ML for incomplete data (lavaan sem(), missing = \"ml\")",
+                   fit=_fit_fiml, estimate=estimate_fiml, missing="fiml"))
+register(Estimator("pls", "partial least squares path modelling (seminr estimate_pls(), SmartPLS); "
+                          "returns a csat.pls.PLSResult", fit=_fit_pls))

@@ -1,0 +1,398 @@
+"""Parameter table and compiled model (lavaan's ``lavParTable`` + ``lavModel``).
+
+Model (RAM form, McArdle & McDonald 1984)
+-----------------------------------------
+All variables, observed then latent, form one vector v = A v + u with ``Cov(u) = S`` (called
+``Smat`` below to avoid a clash with the sample covariance).  ``A[i, j]`` is the direct effect
+of j on i (a loading ``f =~ x`` is ``A[x, f]``, a regression ``y ~ x`` is ``A[y, x]``) and
+``Smat`` holds the (residual) variances and covariances.  With ``E = (I − A)⁻¹`` and ``F`` the
+selection of the observed variables the implied covariance matrix is::
+
+    Σ(θ) = F E Smat Eᵀ Fᵀ
+
+Every free matrix cell enters ``Σ`` through a derivative of rank-two form
+``∂Σ/∂θ_e = u vᵀ + v uᵀ``: for ``A[i, j]`` ``u = G[:, i]``, ``v = (G Smat Eᵀ)[:, j]``; for
+``Smat[i, j]`` ``u = G[:, i]``, ``v = G[:, j]`` (halved when i = j), with ``G = F E``.  This gives
+the analytic gradient, the expected Hessian and the exact Hessian in closed form.
+
+lavaan defaults reproduced: marker-variable identification (first loading fixed at 1) unless
+``std_lv``; free residual variances; free covariances among exogenous latent variables and among
+the residuals of "pure" endogenous variables (``auto.cov.y``: latent or observed variables that
+are regressed but predict nothing and are no indicator); observed exogenous covariates
+(``fixed.x``) have their variances and covariances fixed at the sample values.
+
+:func:`build_model` compiles a model once; :meth:`CompiledModel.fit_cov` refits it from a
+covariance matrix (warm-startable), for resampling.
+"""
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ModelError
+from ..params import suggest
+from ..syntax import latent_names, observed_names, parse_model
+from . import ml
+
+__all__ = ["CompiledModel", "build_model", "single_indicators"]
+
+
+# --------------------------------------------------------------------------------------------
+# compiled model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CompiledModel:
+    """A parsed model with its index arrays, built once by :func:`build_model`.
+
+    ``rows`` is the full parameter table (user rows, then lavaan's automatic rows) with columns
+    ``lhs, op, rhs, label, mat ('A'|'S'), i, j, free (parameter number or -1), value, exo, user``.
+    """
+
+    table: pd.DataFrame
+    rows: pd.DataFrame
+    observed: list[str]
+    latent: list[str]
+    ov_x: list[str]
+    npar: int
+    std_lv: bool
+    defined: list[tuple[str, str]]
+    # index arrays of the free entries (one per matrix cell; several cells may share a parameter)
+    _ent_mat: np.ndarray = field(repr=False, default=None)
+    _ent_i: np.ndarray = field(repr=False, default=None)
+    _ent_j: np.ndarray = field(repr=False, default=None)
+    _ent_par: np.ndarray = field(repr=False, default=None)
+    _A0: np.ndarray = field(repr=False, default=None)
+    _S0: np.ndarray = field(repr=False, default=None)
+    _exo_idx: np.ndarray = field(repr=False, default=None)
+
+    @property
+    def p(self) -> int:
+        return len(self.observed)
+
+    @property
+    def m(self) -> int:
+        return len(self.observed) + len(self.latent)
+
+    @property
+    def names(self) -> list[str]:
+        return self.observed + self.latent
+
+    @property
+    def df(self) -> int:
+        p, px = self.p, len(self.ov_x)
+        return p * (p + 1) // 2 - px * (px + 1) // 2 - self.npar
+
+    # -- matrices --------------------------------------------------------------------------
+    def matrices(self, theta: np.ndarray, S: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, Smat)`` at parameter vector ``theta`` (fixed.x block from the sample ``S``)."""
+        A = self._A0.copy()
+        Sm = self._S0.copy()
+        if S is not None and len(self._exo_idx):
+            ix = self._exo_idx
+            Sm[np.ix_(ix, ix)] = S[np.ix_(ix, ix)]
+        val = theta[self._ent_par]
+        a = self._ent_mat == 0
+        A[self._ent_i[a], self._ent_j[a]] = val[a]
+        s = ~a
+        Sm[self._ent_i[s], self._ent_j[s]] = val[s]
+        Sm[self._ent_j[s], self._ent_i[s]] = val[s]
+        return A, Sm
+
+    def implied(self, theta: np.ndarray, S: np.ndarray | None = None):
+        """``(Σ, E, Smat, A)`` with ``E = (I − A)⁻¹``."""
+        A, Sm = self.matrices(theta, S)
+        E = np.linalg.inv(np.eye(self.m) - A)
+        G = E[: self.p]
+        Sigma = G @ Sm @ G.T
+        return 0.5 * (Sigma + Sigma.T), E, Sm, A
+
+    def _uv(self, E: np.ndarray, Sm: np.ndarray, ent_mat, ent_i, ent_j):
+        """Vectors u, v (p × n_entries) with ∂Σ/∂(entry) = u vᵀ + v uᵀ."""
+        G = E[: self.p]
+        H = G @ Sm @ E.T                     # p × m: H[:, j] = (F E Smat Eᵀ)[:, j]
+        U = G[:, ent_i].copy()
+        V = np.where(ent_mat[None, :] == 0, H[:, ent_j], G[:, ent_j])
+        diag = (ent_mat == 1) & (ent_i == ent_j)
+        V[:, diag] *= 0.5
+        return U, V
+
+    def _entries(self):
+        return self._ent_mat, self._ent_i, self._ent_j
+
+    def _agg(self, x: np.ndarray) -> np.ndarray:
+        return np.bincount(self._ent_par, weights=x, minlength=self.npar)
+
+    # -- starting values -------------------------------------------------------------------
+    def start_values(self, S: np.ndarray) -> np.ndarray:
+        """Starting values: loadings and factor variance from the first principal component of
+        each factor's indicators (scaled to the marker), residual variances
+        ``max(s_jj − λ²ψ, 0.3 s_jj)``, regressions and covariances 0, fixed values as given."""
+        p = self.p
+        names = self.names
+        idx = {v: k for k, v in enumerate(names)}
+        A, Sm = self.matrices(np.zeros(self.npar), S)
+        rows = self.rows
+        start_A = np.zeros_like(A)
+        start_S = np.zeros_like(Sm)
+        lat_var: dict[str, float] = {}
+        for f in self.latent:
+            r = rows[(rows["op"] == "=~") & (rows["lhs"] == f)]
+            inds = [v for v in r["rhs"] if v in idx and idx[v] < p]
+            if not inds:
+                lat_var[f] = 0.05
+                for _, rr in r.iterrows():
+                    start_A[idx[rr["rhs"]], idx[f]] = 1.0 if rr["free"] >= 0 else rr["value"]
+                continue
+            ii = [idx[v] for v in inds]
+            sub = S[np.ix_(ii, ii)]
+            w, vec = np.linalg.eigh(sub)
+            lam = vec[:, -1] * math.sqrt(max(w[-1], 1e-8))
+            if lam.sum() < 0:
+                lam = -lam
+            first = r.iloc[0]
+            fixed_first = first["free"] < 0 and first["rhs"] in inds and abs(first["value"]) > 0
+            if fixed_first and not self.std_lv:
+                k0 = inds.index(first["rhs"])
+                scale = first["value"] / lam[k0] if abs(lam[k0]) > 1e-8 else 1.0
+                psi = 1.0 / scale ** 2
+                lam = lam * scale
+            else:
+                psi = 1.0
+            lat_var[f] = psi
+            for v, l in zip(inds, lam):
+                start_A[idx[v], idx[f]] = l
+        for _, rr in rows.iterrows():
+            if rr["free"] < 0:
+                continue
+            i, j = rr["i"], rr["j"]
+            if rr["mat"] == "S" and i == j:
+                v = names[i]
+                if i < p:
+                    load = start_A[i, p:]
+                    comm = sum(load[k] ** 2 * lat_var.get(self.latent[k], 1.0) for k in range(len(self.latent)))
+                    start_S[i, i] = max(S[i, i] - comm, 0.3 * S[i, i]) if comm > 0 else S[i, i] * (0.5 if v in set(self.rows.loc[self.rows["op"] == "=~", "rhs"]) else 1.0)
+                else:
+                    start_S[i, i] = lat_var.get(v, 0.05)
+        theta = np.zeros(self.npar)
+        seen = np.zeros(self.npar, bool)
+        for _, rr in rows.iterrows():
+            k = rr["free"]
+            if k < 0 or seen[k]:
+                continue
+            seen[k] = True
+            M = start_A if rr["mat"] == "A" else start_S
+            theta[k] = M[rr["i"], rr["j"]]
+        # make sure Σ is positive definite at the start
+        for _ in range(30):
+            try:
+                Sig, *_ = self.implied(theta, S)
+                np.linalg.cholesky(Sig)
+                break
+            except np.linalg.LinAlgError:
+                for _, rr in rows.iterrows():
+                    if rr["free"] >= 0 and rr["mat"] == "S" and rr["i"] == rr["j"]:
+                        theta[rr["free"]] = abs(theta[rr["free"]]) * 1.5 + 0.05
+        return theta
+
+
+    # -- the ML estimator (csat.sem.ml), bound to the model ------------------------------
+    def objective(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None) -> float:
+        """See :func:`csat.sem.ml.objective`."""
+        return ml.objective(self, theta, S, logdetS)
+
+    def gradient_information(self, theta: np.ndarray, S: np.ndarray):
+        """See :func:`csat.sem.ml.gradient_information`."""
+        return ml.gradient_information(self, theta, S)
+
+    def derivatives(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None):
+        """See :func:`csat.sem.ml.derivatives`."""
+        return ml.derivatives(self, theta, S, logdetS)
+
+    def value_gradient(self, theta: np.ndarray, S: np.ndarray, logdetS: float):
+        """See :func:`csat.sem.ml.value_gradient`."""
+        return ml.value_gradient(self, theta, S, logdetS)
+
+    def fit_cov(self, S: np.ndarray, n: int, start: np.ndarray | None = None, *, max_iter: int = 300,
+                tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40) -> "ml.CovFit":
+        """See :func:`csat.sem.ml.fit_cov`."""
+        return ml.fit_cov(self, S, n, start, max_iter=max_iter, tol=tol, warm_iter=warm_iter,
+                          restart_iter=restart_iter)
+
+
+def single_indicators(table: pd.DataFrame) -> set[str]:
+    """The sole indicators of single-indicator latent variables (lavaan's ``auto.fix.single``).
+
+    A latent variable with one ``=~`` statement (``CUSA =~ cusa``) is its indicator measured
+    without error: unless the model gives the indicator's residual variance itself, it is fixed
+    at 0 (as ``cusa ~~ 0*cusa``), which identifies the latent variance as the indicator's variance.
+    As lavaan, an indicator that also measures another latent variable is not counted.
+    """
+    load = table[table["op"] == "=~"]
+    counts = load["lhs"].value_counts()
+    ind_counts = load["rhs"].value_counts()
+    return {r for f, r in zip(load["lhs"], load["rhs"])
+            if counts[f] == 1 and r != f and ind_counts[r] == 1}
+
+
+def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[str], *,
+                std_lv: bool = False) -> CompiledModel:
+    """Parse ``model`` and build the parameter table and index arrays with lavaan's defaults.
+
+    As lavaan's ``sem()``/``cfa()`` (``auto.fix.single = TRUE``), the residual variance of the
+    only indicator of a latent variable is fixed at 0 unless the model sets it (see
+    :func:`single_indicators`).
+
+    ``observed_names_available`` are the data's columns; a model variable that is neither one of
+    them nor a latent variable raises :class:`ModelError` naming it and suggesting near matches.
+    A model with negative degrees of freedom raises :class:`ModelError` (not identified).
+    """
+    table = parse_model(model) if isinstance(model, str) else model.copy()
+    form = table[table["op"] == "<~"]
+    if len(form):
+        raise ModelError(f"line {form['line'].iloc[0]}: '{form['lhs'].iloc[0]} <~ ...' is a formative (composite) "
+                         "block, which maximum likelihood does not estimate; use estimator: pls (PLS-SEM) or =~")
+    lat = latent_names(table)
+    ov = observed_names(table)
+    avail = [str(c) for c in observed_names_available]
+    missing = [v for v in ov if v not in set(avail)]
+    if missing:
+        v = missing[0]
+        raise ModelError(f"model variable {v!r} is neither a column of the data nor a latent variable"
+                         f"{suggest(v, avail + lat)}" + (f"; also missing: {missing[1:]}" if len(missing) > 1 else ""))
+    body = table[table["op"] != ":="]
+    labels_used = set(body["label"]) - {""}
+    for _, r in body.iterrows():
+        if r["op"] == "=~" and r["lhs"] == r["rhs"]:
+            raise ModelError(f"line {r['line']}: latent variable {r['lhs']!r} cannot measure itself")
+        if r["op"] == "~" and r["lhs"] == r["rhs"]:
+            raise ModelError(f"line {r['line']}: {r['lhs']!r} cannot be regressed on itself")
+    names = ov + lat
+    idx = {v: k for k, v in enumerate(names)}
+    p = len(ov)
+    inds = list(dict.fromkeys(body.loc[body["op"] == "=~", "rhs"]))
+    eqs_y = set(body.loc[body["op"] == "~", "lhs"])
+    eqs_x = set(body.loc[body["op"] == "~", "rhs"])
+    lv_x = [f for f in lat if f not in set(inds) and f not in eqs_y]
+    ov_x = [v for v in ov if v in eqs_x and v not in eqs_y and v not in set(inds)]
+    lv_y = [f for f in lat if f in eqs_y and f not in eqs_x and f not in set(inds)]
+    ov_y = [v for v in ov if v in eqs_y and v not in eqs_x and v not in set(inds)]
+
+    rows: list[dict] = []
+
+    def add(lhs, op, rhs, label="", fixed=math.nan, free=math.nan, user=1, exo=False):
+        if op == "=~":
+            mat, i, j = "A", idx[rhs], idx[lhs]
+        elif op == "~":
+            mat, i, j = "A", idx[lhs], idx[rhs]
+        else:
+            mat, i, j = "S", max(idx[lhs], idx[rhs]), min(idx[lhs], idx[rhs])
+        rows.append(dict(lhs=lhs, op=op, rhs=rhs, label=label, mat=mat, i=i, j=j, ufixed=fixed, ufree=free,
+                         user=user, exo=exo))
+
+    order = {"=~": 0, "~": 1, "~~": 2}
+    for _, r in sorted(body.iterrows(), key=lambda t: (order[t[1]["op"]], t[0])):
+        add(r["lhs"], r["op"], r["rhs"], r["label"], r["fixed"], r["free"])
+    have = {(r["mat"], r["i"], r["j"]) for r in rows}
+    dup = [r for r in rows if sum(1 for q in rows if (q["mat"], q["i"], q["j"]) == (r["mat"], r["i"], r["j"])) > 1]
+    if dup:
+        r = dup[-1]
+        raise ModelError(f"parameter '{r['lhs']} {r['op']} {r['rhs']}' is specified twice")
+
+    def add_auto(a, b, exo=False):
+        i, j = max(idx[a], idx[b]), min(idx[a], idx[b])
+        if ("S", i, j) in have:
+            return
+        have.add(("S", i, j))
+        add(a, "~~", b, user=0, exo=exo)
+
+    for v in ov:
+        if v not in ov_x:
+            add_auto(v, v)
+    for f in lat:
+        add_auto(f, f)
+    for a_ in range(len(lv_x)):
+        for b_ in range(a_ + 1, len(lv_x)):
+            add_auto(lv_x[a_], lv_x[b_])
+    lvov_y = lv_y + ov_y
+    for a_ in range(len(lvov_y)):
+        for b_ in range(a_ + 1, len(lvov_y)):
+            add_auto(lvov_y[a_], lvov_y[b_])
+    for a_ in range(len(ov_x)):
+        for b_ in range(a_, len(ov_x)):
+            add_auto(ov_x[a_], ov_x[b_], exo=True)
+
+    R = pd.DataFrame(rows)
+    # free / fixed status
+    first_ind = {f: R[(R["op"] == "=~") & (R["lhs"] == f)].index[0] for f in lat}
+    single = single_indicators(body)
+    free_flag, value = [], []
+    for k, r in R.iterrows():
+        if r["exo"]:
+            free_flag.append(False); value.append(0.0); continue
+        if r["user"] == 0 and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in single:
+            free_flag.append(False); value.append(0.0); continue      # lavaan's auto.fix.single
+        if not (isinstance(r["ufixed"], float) and math.isnan(r["ufixed"])):
+            free_flag.append(False); value.append(float(r["ufixed"])); continue
+        if r["ufree"] is True:
+            free_flag.append(True); value.append(0.0); continue
+        if r["op"] == "=~" and first_ind.get(r["lhs"]) == k and not std_lv:
+            free_flag.append(False); value.append(1.0); continue
+        if std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in set(lat):
+            free_flag.append(False); value.append(1.0); continue
+        free_flag.append(True); value.append(0.0)
+    R["value"] = value
+    # parameter numbers (equal labels share one parameter)
+    par = []
+    lab_par: dict[str, int] = {}
+    q = 0
+    for k, r in R.iterrows():
+        if not free_flag[k]:
+            par.append(-1); continue
+        if r["label"]:
+            if r["label"] in lab_par:
+                par.append(lab_par[r["label"]]); continue
+            lab_par[r["label"]] = q
+        par.append(q)
+        q += 1
+    R["free"] = par
+    R = R.drop(columns=["ufixed", "ufree"])
+
+    m = len(names)
+    A0 = np.zeros((m, m))
+    S0 = np.zeros((m, m))
+    for _, r in R.iterrows():
+        if r["free"] < 0:
+            if r["mat"] == "A":
+                A0[r["i"], r["j"]] = r["value"]
+            else:
+                S0[r["i"], r["j"]] = S0[r["j"], r["i"]] = r["value"]
+    fr = R[R["free"] >= 0]
+    defined = [(r["lhs"], r["rhs"]) for _, r in table[table["op"] == ":="].iterrows()]
+    known = labels_used | {d[0] for d in defined}
+    for name, expr in defined:
+        for nd in ast.walk(ast.parse(expr.replace("^", "**"), mode="eval")):
+            if isinstance(nd, ast.Name) and nd.id not in known and nd.id not in ("sqrt", "exp", "log", "abs"):
+                raise ModelError(f"defined parameter {name!r} uses {nd.id!r}, which is not a parameter label"
+                                 f"{suggest(nd.id, sorted(known))}")
+    cm = CompiledModel(table=table, rows=R, observed=ov, latent=lat, ov_x=ov_x, npar=q, std_lv=std_lv,
+                       defined=defined,
+                       _ent_mat=np.where(fr["mat"].to_numpy() == "A", 0, 1),
+                       _ent_i=fr["i"].to_numpy(int), _ent_j=fr["j"].to_numpy(int),
+                       _ent_par=fr["free"].to_numpy(int), _A0=A0, _S0=S0,
+                       _exo_idx=np.array([idx[v] for v in ov_x], dtype=int))
+    P = np.zeros((len(fr), q))
+    P[np.arange(len(fr)), cm._ent_par] = 1.0
+    cm._P = P
+    # recursive check of A for cycles is not needed: (I − A) must merely be invertible
+    if cm.df < 0:
+        raise ModelError(f"the model is not identified: it has {q} free parameters but only "
+                         f"{cm.df + q} sample moments (df = {cm.df} < 0); fix or remove parameters")
+    return cm
+
