@@ -28,7 +28,7 @@ def _mtimes(build):
 
 def test_every_schema_key_feeds_a_stage_or_the_report():
     used = {k for keys in STAGE_KEYS.values() for k in keys}
-    assert set(StudyParams.model_fields) - used == {"title"}
+    assert set(StudyParams.model_fields) - used == {"title", "survey"}      # survey: the report only
 
 
 def test_prepare_writes_stamps_and_only_changed_ones_change(tmp_path):

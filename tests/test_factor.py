@@ -285,6 +285,19 @@ def test_parallel_reference_is_normal_data_of_same_size():
     np.testing.assert_allclose(pa["simulated"], np.percentile(direct, 95, axis=0), atol=1e-12)
 
 
+def test_parallel_reference_for_large_data_is_the_same_distribution(monkeypatch):
+    """Above the cell threshold the correlation matrices are drawn as Wishart (Bartlett); their
+    eigenvalue curve agrees with direct n x p normal draws within Monte Carlo error."""
+    n, p = 2000, 6
+    direct = factor.parallel_analysis(np.eye(p), n, n_iter=3000, seed=1)
+    monkeypatch.setattr(factor, "_PA_DIRECT_CELLS", 0)
+    wishart = factor.parallel_analysis(np.eye(p), n, n_iter=3000, seed=1)
+    assert not np.allclose(wishart["simulated_mean"], direct["simulated_mean"], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(wishart["simulated_mean"], direct["simulated_mean"], atol=2e-3)
+    np.testing.assert_allclose(wishart["simulated"], direct["simulated"], atol=6e-3)
+    assert wishart["simulated_mean"].sum() == pytest.approx(p, abs=1e-8)
+
+
 def test_scree_plot_returns_figure(R):
     import matplotlib
 

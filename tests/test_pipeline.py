@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -190,6 +191,81 @@ def _close(a, b, path=""):
         assert a == b, f"{path}: {a} vs stored {b}"
 
 
+def _population_total_effects(target: str = "SAT") -> dict[str, float]:
+    """Standardized total effects on ``target`` in the simulator's population: (I − B)⁻¹ − I."""
+    import numpy as np
+
+    from csat.simulate import population
+
+    paths = population().paths
+    names = sorted(set(paths["lhs"]) | set(paths["rhs"]))
+    ix = {n: i for i, n in enumerate(names)}
+    B = np.zeros((len(names), len(names)))
+    for r in paths.itertuples():
+        B[ix[r.lhs], ix[r.rhs]] = r.std
+    T = np.linalg.inv(np.eye(len(names)) - B) - np.eye(len(names))
+    return {n: float(T[ix[target], ix[n]]) for n in names if T[ix[target], ix[n]] != 0}
+
+
+def _pdf_text(pdf: Path, first: int, last: int) -> str:
+    out = subprocess.run(["pdftotext", "-f", str(first), "-l", str(last), str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    return re.sub(r"\s+", "", out)
+
+
+def test_demo_summary_names_the_populations_drivers_and_states_the_results(built):
+    """The executive summary of the demo (results/summary.json, report pages 1-2): the construct the
+    simulator's population makes most important for satisfaction (perceived quality) leads the driver
+    ranking and the recommendations, the least important (perceived value) comes last, and every number
+    equals the results file it comes from."""
+    import pandas as pd
+
+    proj, _ = built
+    d = proj / "reports" / "demo"
+    res = d / "results"
+    summ = json.loads((res / "summary.json").read_text(encoding="utf-8"))
+    pop = _population_total_effects("SAT")
+    ranked = sorted(pop, key=pop.get, reverse=True)
+    assert ranked[0] == "QUAL" and ranked[-1] == "VAL"
+    got = [x["construct"] for x in summ["drivers"]]
+    assert got[0] == ranked[0] and got[-1] == ranked[-1] and set(got[:3]) == set(ranked[:3])
+    assert "Perceived quality" in summ["recommendations"][0]["en"]
+    assert "感知质量" in summ["recommendations"][0]["zh"]
+    assert 3 <= len(summ["recommendations"]) <= 5
+    # numbers equal the results files
+    cs = pd.read_csv(res / "construct_scores.csv").set_index("construct")
+    h = summ["headline"]
+    assert h["construct"] == "SAT" and h["index"] == pytest.approx(cs.loc["SAT", "index"], abs=1e-9)
+    assert h["margin_of_error"] == pytest.approx((cs.loc["SAT", "index.ci.upper"] - cs.loc["SAT", "index.ci.lower"]) / 2)
+    head = summ["sections"]["headline"][0]["numbers"]
+    assert head["index"] == round(cs.loc["SAT", "index"], 1) and head["n"] == int(cs.loc["SAT", "n"])
+    ipma = pd.read_csv(res / "ipma.csv").set_index("construct")
+    for x in summ["drivers"]:
+        assert x["importance"] == pytest.approx(ipma.loc[x["construct"], "importance"], abs=1e-12)
+        assert x["performance"] == pytest.approx(ipma.loc[x["construct"], "performance"], abs=1e-12)
+        assert x["quadrant"] == ipma.loc[x["construct"], "quadrant"]
+    nps = json.loads((res / "nps.json").read_text())
+    assert summ["nps"]["nps"] == pytest.approx(nps["nps"])
+    gt = pd.read_csv(res / "group_tests.csv")
+    sig = gt[gt["test"].isin(["welch_t", "welch_anova"]) & (gt["p.holm"] < 0.05)]
+    groups = [x for x in summ["groups"] if x["key"] in ("group_t", "group_f")]
+    assert len(groups) == min(len(sig), 8)
+    for x in groups:
+        assert any(abs(x["numbers"]["p"] - max(round(p, 3), 0.001)) < 1e-9 for p in sig["p.holm"])
+    diags = json.loads((res / "diagnostics.json").read_text())
+    n_warn = sum(x["severity"] in ("warning", "error") for x in diags)
+    assert sum(x["count"] for x in summ["sections"]["quality"] if x["key"] == "diagnostic") == n_warn
+    # pages 1-2 of the PDF are the summary, and say what summary.json says
+    text = _pdf_text(d / "report.pdf", 1, 2)
+    for heading in ("Executivesummary", "Keyfigures", "Whatdrivesit", "Recommendations", "Differencesbetweengroups",
+                    "Dataqualityandcaveats"):
+        assert heading in text, heading
+    for part in ("headline", "drivers", "recommendations"):
+        for x in summ["sections"][part]:
+            assert re.sub(r"\s+", "", x["en"]) in text, x["en"]
+    shutil.copy(res / "summary.json", proj / "summary_en.json")      # compared with the zh build below
+
+
 def test_demo_results_equal_the_stored_key_figures(built):
     """Speed-ups must not change results: the demo's key figures equal the stored copy (1e-6)."""
     from keyfigures import key_figures
@@ -262,6 +338,18 @@ def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
         assert heading in text, heading
     html = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
     assert "满意度" in html and "<script" not in html.lower()
+    # the zh summary carries the same numbers as the en one, and pages 1-2 are that summary
+    zh = json.loads((proj / "reports" / "demo" / "results" / "summary.json").read_text(encoding="utf-8"))
+    en = json.loads((proj / "summary_en.json").read_text(encoding="utf-8"))
+    assert zh["language"] == "zh" and en["language"] == "en"
+    for part, sents in en["sections"].items():
+        assert [x["numbers"] for x in zh["sections"][part]] == [x["numbers"] for x in sents], part
+    first = _pdf_text(proj / "reports" / "demo" / "report.pdf", 1, 2)
+    for heading in ("摘要", "驱动因素", "建议", "数据质量与注意事项"):
+        assert heading in first, heading
+    for x in zh["sections"]["recommendations"]:
+        assert re.sub(r"\s+", "", x["zh"]) in first, x["zh"]
+    assert "解读与诊断" in text and "Interpretation and diagnostics" not in text
 
 
 
@@ -316,6 +404,10 @@ def test_ecsi_pls_study_builds_the_pls_report(built):
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
     html = (proj / "reports" / "ecsi_pls" / "report.html").read_text(encoding="utf-8")
     assert "PLS path model" in html and "0–100 indices" in html and "Model fit (ML" not in html
+    summ = json.loads((res / "summary.json").read_text(encoding="utf-8"))
+    csi = {row["construct"]: float(row["index"]) for row in csv.DictReader(open(res / "csi_index.csv", encoding="utf-8"))}
+    assert summ["headline"]["source"] == "csi_index.csv"
+    assert summ["headline"]["index"] == pytest.approx(csi[summ["headline"]["construct"]], abs=1e-12)
 
 
 def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):

@@ -158,12 +158,21 @@ def en_study(tmp_path_factory):
 def test_report_structure(en_study):
     root, params, raw, page = en_study
     assert (root / "reports" / "fake" / "report.html").is_file()
-    # title page with title, date, data file and n from cleaning.json
-    assert 'class="csat-titlepage"' in page
+    # a head (no empty title page) with title, date, data file and n from cleaning.json
+    assert 'class="csat-head"' in page and "csat-titlepage" not in page
     assert "Satisfaction survey &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "data/raw/fake.csv" in page
     assert "180 of 200 responses kept" in page
-    assert re.search(r"<tr><th scope=\"row\">Date</th><td>\d{4}-\d\d-\d\d</td>", page)
+    assert re.search(r"<th scope=\"row\">Date</th><td>\d{4}-\d\d-\d\d</td>", page)
+    # summary first, then methods, the questionnaire (appendix A), the stages (appendices B-G), provenance
+    order = [page.index(x) for x in ('id="summary"', 'id="methods"', 'id="appendix-a"', 'id="stage-1"',
+                                     'id="provenance"')]
+    assert order == sorted(order)
+    assert page.index('id="contents"') < page.index('class="csat-main"')       # the sidebar
+    assert "Executive summary" in page and "The Satisfaction &lt;script&gt;alert(1)&lt;/script&gt; index is 77.2" in page
+    assert "Appendix B</span> Data cleaning" in page
+    summ = json.loads((root / "reports" / "fake" / "results" / "summary.json").read_text(encoding="utf-8"))
+    assert summ["headline"]["construct"] == "SAT" and summ["headline"]["index"] == 77.25
     # contents: one entry per stage, in order, plus provenance
     toc = page[page.index('id="contents"'):page.index('class="csat-stage"')]
     positions = [toc.index(f'href="#stage-{i}"') for i in range(1, 6)]
@@ -249,6 +258,27 @@ def test_read_lock_normalises_names(tmp_path):
     assert report.read_lock(lock) == {"factor-analyzer": "0.5.1", "pyyaml": "6.0.3", "jupyter-core": "5.9.1"}
 
 
+def test_every_notebook_heading_has_chinese():
+    """A language: zh report shows no English stage headings: every fixed heading of the notebooks
+    (markdown cells and stage.markdown strings) has its Chinese in report.HEADINGS_ZH."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    found = set()
+    for s in STAGES:
+        nb = nbformat.read(str(root / "notebooks" / f"{s}.ipynb"), as_version=4)
+        for cell in nb.cells:
+            for m in re.finditer(r'(?m)(?:^|markdown\(r?"""|\.t\(r?"""|\.t\(")#{2,6} ([^\n"]+)', cell.source):
+                text = m.group(1).strip()
+                if not re.search(r"[\u4e00-\u9fff]", text):
+                    found.add(text)
+    assert "Interpretation and diagnostics" in found and "Fit" in found
+    assert found <= set(report.HEADINGS_ZH), sorted(found - set(report.HEADINGS_ZH))
+    html, *_ = report.process_stage('<div class="jp-MarkdownCell"><h1>x</h1><h2>Interpretation and diagnostics</h2>'
+                                    '</div>', 5, "05_sem", "zh", report._Counters())
+    assert "解读与诊断" in html and "Interpretation" not in html
+
+
 def test_chinese_report_and_index(tmp_path):
     params, _ = make_fake_study(tmp_path, study="zhs", language="zh", title="顾客满意度调查")
     page = report.build_report_html("zhs", params, root=tmp_path).read_text(encoding="utf-8")
@@ -259,7 +289,8 @@ def test_chinese_report_and_index(tmp_path):
     assert '<span class="csat-caption-label">表 2</span>' in page
     assert '<span class="csat-caption-label">图 4</span>' in page
     assert "清洗后保留 180 份（原始 200 份）" in page and ">样本量</th>" in page
-    assert "满意度" in page
+    assert "满意度" in page and ">摘要</h1>" in page and ">研究方法</h1>" in page and "附录 B</span>" in page
+    assert "满意度指数为 77.2" in page
     # the index lists both studies with their key figures, escaped
     make_fake_study(tmp_path, study="other")
     idx = report.build_index(tmp_path).read_text(encoding="utf-8")

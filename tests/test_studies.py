@@ -131,6 +131,10 @@ def test_holzinger_swineford_equals_lavaan(project):
     assert (types["type"] == "continuous").all()
     assert pd.read_csv(res / "items.csv")["top2"].isna().all()
     assert not (res / "ipma.csv").exists()
+    # the summary of a study without a structural model: no drivers, no recommendations, no headline index
+    summ = json.loads((res / "summary.json").read_text(encoding="utf-8"))
+    assert summ["headline"] is None and summ["drivers"] == [] and summ["recommendations"] == []
+    assert [x["key"] for x in summ["sections"]["headline"]] == ["means"]
 
 
 def test_political_democracy_equals_lavaan(project):

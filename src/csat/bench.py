@@ -14,8 +14,25 @@ is reported.  Cases:
 3. ``scale_n<N>``: simulated studies of N = 1,000, 10,000 and 100,000 respondents with 40 items
    in 8 constructs: every stage but the bootstrap, timed per stage.
 
+4. ``scale_n1000000`` (not with ``--quick``): the same at a million respondents (target ≤ 60 s and
+   ≤ 4 GB); every scale row also gives the cost per 100,000 respondents, so a cost that grows faster
+   than n shows.
+
+Every figure is printed beside its target (:data:`TARGETS`) and, where the field's tools are
+present, beside theirs measured in the same run: lavaan (``Rscript`` with lavaan; the ML fit and
+its bootstrap, ``se = "bootstrap"``, timed per resample on a smaller B and scaled to the same B) and
+seminr (the Python port, PyPI ``seminr``, if it is installed in this environment: the PLS
+bootstrap).  When a tool is absent the comparison is skipped with a note.  The ML bootstrap also
+gets a profile of its resamples on one worker (``ecsi_bootstrap_profile``): CPU time per resample,
+Newton iterations and objective evaluations per resample, and where the time goes.  Machines are
+shared and noisy: the ratios to lavaan / seminr measured in the same run are the figures to quote.
+
 Usage: ``python -m csat.bench [--runs 3] [--quick] [--out reports/bench.json]``; ``--quick``
-runs the scale cases only up to N = 10,000 and the bootstrap with B = 200.
+runs the scale cases only up to N = 10,000, the bootstrap with B = 200 (lavaan with B = 20).
+
+Adding a case: a worker function returning a dict with ``seconds`` (``_child_main`` dispatches
+on its name), a ``show(_summary(...))`` line in :func:`run`, and, if it has one, its target in
+:data:`TARGETS`.
 """
 from __future__ import annotations
 
@@ -33,6 +50,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_ECSI = ROOT.parent / "shared" / "datasets" / "ecsi_satisfaction.csv"
+
+# case name -> target (issue 18).  kind: "max_s" wall median at most; "min_ratio" lavaan's (or
+# seminr's) time over ours at least; "max_mb" peak memory at most.  A case may have several.
+TARGETS: dict[str, list[dict]] = {
+    "ecsi_bootstrap_1000": [{"kind": "min_ratio", "vs": "lavaan", "value": 100.0,
+                             "text": ">= 100x faster than lavaan"}],
+    "ecsi_pls_bootstrap_5000": [{"kind": "max_s", "value": 5.0, "text": "<= 5 s"}],
+    "demo_end_to_end": [{"kind": "max_s", "value": 30.0, "text": "<= 30 s"}],
+    "scale_n1000000": [{"kind": "max_s", "value": 60.0, "text": "<= 60 s"},
+                       {"kind": "max_mb", "value": 4096.0, "text": "<= 4 GB"}],
+}
 
 
 # --------------------------------------------------------------------------- workers (child processes)
@@ -65,12 +93,130 @@ def worker_ecsi(kind: str, n_boot: int) -> dict:
     fit = sem.fit(model, data)
     out: dict = {"data": which}
     if kind == "bootstrap":
+        cpu0 = _cpu_seconds()
         t0 = time.perf_counter()
         boot = bootstrap_sem(fit, data, n_boot=n_boot, seed=2024)
         out.update({"B": n_boot, "n_ok": int(boot.n_ok), "n_failed": int(boot.n_failed),
-                    "n_inadmissible": int(boot.n_inadmissible), "workers": int(boot.workers)})
+                    "n_inadmissible": int(boot.n_inadmissible), "workers": int(boot.workers),
+                    "cpu_s": _cpu_seconds() - cpu0})
     out["seconds"] = time.perf_counter() - t0
     return out
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished (waited-for) children."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+# where an ML resample's time goes: profile function name -> part (names of csat.sem's functions)
+_PROFILE_PARTS = {"derivatives": "gradient + Hessian (derivatives)", "objective": "line search (objective)",
+                  "start_values": "restart start values", "values_at": "effects of the resample",
+                  "cov": "resample covariance"}
+
+
+def worker_ecsi_profile(n_boot: int) -> dict:
+    """The ML bootstrap's resamples on one worker under cProfile: cost per resample and its parts."""
+    import cProfile
+    import pstats
+
+    from . import sem
+    from .bootstrap import bootstrap_sem
+
+    data, model, which = _ecsi_data_and_model()
+    fit = sem.fit(model, data)
+    prof = cProfile.Profile()
+    cpu0 = time.process_time()
+    prof.enable()
+    boot = bootstrap_sem(fit, data, n_boot=n_boot, seed=2024, workers=1)
+    prof.disable()
+    cpu = time.process_time() - cpu0
+    st = pstats.Stats(prof).stats
+    total = sum(v[2] for v in st.values())           # tottime over every function = the profiled time
+    parts, calls = {}, {}
+    for (_, _, name), (_, ncalls, _, cum, _) in st.items():
+        if name in _PROFILE_PARTS:
+            parts[name] = parts.get(name, 0.0) + cum
+            calls[name] = calls.get(name, 0) + ncalls
+    share = {_PROFILE_PARTS[k]: v / total for k, v in parts.items()}
+    share["other (optimiser loop, bookkeeping)"] = max(0.0, 1.0 - sum(share.values()))
+    return {"data": which, "B": n_boot, "workers": 1, "n_ok": int(boot.n_ok), "n_failed": int(boot.n_failed),
+            "n_inadmissible": int(boot.n_inadmissible), "seconds": cpu,
+            "cpu_ms_per_resample_profiled": 1000 * cpu / n_boot,
+            "iterations_per_resample": calls.get("derivatives", 0) / n_boot,
+            "objective_evals_per_resample": calls.get("objective", 0) / n_boot,
+            "restarts_per_resample": calls.get("start_values", 0) / n_boot, "time_share": share}
+
+
+_LAVAAN_R = r"""
+suppressPackageStartupMessages(library(lavaan))
+a <- commandArgs(trailingOnly = TRUE)
+model <- paste(readLines(a[1], encoding = "UTF-8"), collapse = "
+")
+d <- read.csv(a[2], check.names = FALSE)
+B <- as.integer(a[3])
+cpu <- function(t) t[["user.self"]] + t[["sys.self"]]
+t0 <- proc.time()
+fit <- sem(model, data = d)
+t1 <- proc.time()
+fb <- sem(model, data = d, se = "bootstrap", bootstrap = B, iseed = 2024)
+t2 <- proc.time()
+bc <- lavInspect(fb, "boot")
+err <- attr(bc, "error.idx")
+cat(sprintf(paste0('LAVAAN-RESULT {"version": "%s", "fit_s": %.6f, "boot_s": %.6f, "boot_cpu_s": %.6f, ',
+                   '"B": %d, "n_error": %d}\n'),
+            as.character(packageVersion("lavaan")), t1[["elapsed"]] - t0[["elapsed"]],
+            t2[["elapsed"]] - t1[["elapsed"]], cpu(t2) - cpu(t1), B, length(err)))
+"""
+
+
+def worker_lavaan(n_boot: int) -> dict:
+    """lavaan's ML fit and bootstrap (``se = "bootstrap"``) on the same data and model, via Rscript."""
+    import shutil
+
+    if shutil.which("Rscript") is None:
+        return {"skipped": "Rscript not found: no lavaan comparison"}
+    data, model, which = _ecsi_data_and_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        mf, df_, rf = Path(tmp) / "model.lav", Path(tmp) / "data.csv", Path(tmp) / "bench.R"
+        mf.write_text(model, encoding="utf-8")
+        data.to_csv(df_, index=False)
+        rf.write_text(_LAVAAN_R, encoding="utf-8")
+        r = subprocess.run(["Rscript", str(rf), str(mf), str(df_), str(n_boot)], capture_output=True, text=True)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("LAVAAN-RESULT ")]
+    if r.returncode != 0 or not lines:
+        why = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"skipped": f"lavaan could not be run ({why})"}
+    out = json.loads(lines[-1].removeprefix("LAVAAN-RESULT "))
+    out.update({"data": which, "seconds": out["boot_s"], "per_resample_s": out["boot_s"] / max(1, n_boot),
+                "cpu_per_resample_s": out["boot_cpu_s"] / max(1, n_boot)})
+    return out
+
+
+def worker_seminr(n_boot: int) -> dict:
+    """seminr's (Python port) PLS estimate and bootstrap on the ECSI blocks and paths, if installed."""
+    try:
+        from seminr import bootstrap_model, composite, constructs, estimate_pls, paths, relationships
+        from seminr.specify.constructs import mode_A, mode_B
+    except ImportError:
+        return {"skipped": "seminr (PyPI) is not installed in this environment: no seminr comparison"}
+    from importlib.metadata import version
+
+    from . import pls
+
+    data, model, which = _ecsi_data_and_model()
+    spec = pls.pls_fit(model, data).spec
+    df = data[spec.items].astype(float)
+    mm = constructs(*[composite(c, list(spec.blocks[c]), weights=mode_A if spec.modes[c] == "A" else mode_B)
+                      for c in spec.constructs])
+    sm = relationships(*[paths(from_=a, to=b) for a, b in spec.paths])
+    import numpy as np
+
+    idx = np.random.default_rng(2024).integers(0, len(df), size=(n_boot, len(df)))
+    t0 = time.perf_counter()
+    est = estimate_pls(df, mm, sm)
+    bootstrap_model(est, n_boot, indices=idx)
+    return {"data": which, "B": n_boot, "version": version("seminr"), "seconds": time.perf_counter() - t0}
 
 
 def worker_pls(n_boot: int) -> dict:
@@ -158,6 +304,12 @@ def _child_main(argv: list[str]) -> int:
         out = worker_pls(int(argv[1]))
     elif kind == "scale":
         out = worker_scale(int(argv[1]))
+    elif kind == "ecsi_profile":
+        out = worker_ecsi_profile(int(argv[1]))
+    elif kind == "lavaan":
+        out = worker_lavaan(int(argv[1]))
+    elif kind == "seminr":
+        out = worker_seminr(int(argv[1]))
     else:
         raise SystemExit(f"unknown bench worker {kind!r}")
     out["peak_mb"] = _peak_mb()
@@ -195,11 +347,47 @@ def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
            "peak_mb": max(r.get("peak_mb", 0.0) for r in runs)}
     if "stages" in runs[0]:
         row["stages_median_s"] = {k: statistics.median(r["stages"][k] for r in runs) for k in runs[0]["stages"]}
-    for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run"):
+    if "cpu_s" in runs[0]:
+        row["cpu_median_s"] = statistics.median(r["cpu_s"] for r in runs)
+    if "n" in runs[0]:
+        row["n"] = runs[0]["n"]
+        row["s_per_100k"] = row["wall_median_s"] / runs[0]["n"] * 100_000
+    for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run",
+              "cpu_ms_per_resample_profiled", "iterations_per_resample", "objective_evals_per_resample",
+              "restarts_per_resample", "time_share"):
         if k in runs[-1]:
             row[k] = runs[-1][k]
     row.update(extra or {})
     return row
+
+
+def _check_targets(row: dict) -> None:
+    """Put each target of the case beside its figure: ``row["targets"] = [{text, value, met}]``."""
+    out = []
+    for t in TARGETS.get(row["case"], []):
+        if t["kind"] == "max_s":
+            fig, met = row["wall_median_s"], row["wall_median_s"] <= t["value"]
+        elif t["kind"] == "max_mb":
+            fig, met = row["peak_mb"], row["peak_mb"] <= t["value"]
+        else:
+            fig = row.get(f"ratio_{t['vs']}")
+            met = None if fig is None else fig >= t["value"]
+        out.append({"target": t["text"], "figure": fig, "met": met})
+    if out:
+        row["targets"] = out
+
+
+def _compare(row: dict, tool: str, res: dict, scale_to: int | None = None) -> None:
+    """Add another tool's time for the same work (scaled per resample to ``scale_to``) and the ratio."""
+    if "skipped" in res:
+        row[f"{tool}_note"] = res["skipped"]
+        return
+    secs = res["seconds"] if scale_to is None else res["per_resample_s"] * scale_to
+    row[f"{tool}_s"] = secs
+    row[f"{tool}_measured"] = {k: v for k, v in res.items() if k not in ("peak_mb",)}
+    row[f"ratio_{tool}"] = secs / row["wall_median_s"]
+    if scale_to is not None and "cpu_per_resample_s" in res and row.get("cpu_median_s"):
+        row[f"cpu_ratio_{tool}"] = res["cpu_per_resample_s"] * scale_to / row["cpu_median_s"]
 
 
 def _clean_demo() -> None:
@@ -209,25 +397,65 @@ def _clean_demo() -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _show(row: dict) -> None:
+    print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
+          f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak {row['peak_mb']:>7.0f} MB", flush=True)
+    if "stages_median_s" in row:
+        print("    " + ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_median_s"].items())
+              + f"; {row['s_per_100k']:.2f} s per 100,000 respondents", flush=True)
+    if "n_failed" in row:
+        print(f"    B={row['B']}: ok {row['n_ok']}, failed {row['n_failed']}, "
+              f"non-admissible {row['n_inadmissible']}, workers {row['workers']} ({row['data']})", flush=True)
+    if "cpu_median_s" in row and row.get("B"):
+        print(f"    CPU {row['cpu_median_s']:.2f} s = {1000 * row['cpu_median_s'] / row['B']:.1f} ms per resample",
+              flush=True)
+    if "time_share" in row:
+        print(f"    one worker, profiled: {row['cpu_ms_per_resample_profiled']:.1f} ms CPU per resample, "
+              f"{row['iterations_per_resample']:.1f} Newton iterations, {row['objective_evals_per_resample']:.1f} "
+              f"objective evaluations, {row['restarts_per_resample']:.2f} restarts per resample", flush=True)
+        print("    time: " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in
+                                       sorted(row["time_share"].items(), key=lambda kv: -kv[1])), flush=True)
+    for tool in ("lavaan", "seminr"):
+        if f"{tool}_note" in row:
+            print(f"    {tool}: skipped ({row[f'{tool}_note']})", flush=True)
+        elif f"{tool}_s" in row:
+            m = row[f"{tool}_measured"]
+            how = (f" (B = {m['B']} measured, {m['per_resample_s']:.3f} s per resample)" if "per_resample_s" in m
+                   else "")
+            cpu = (f" (CPU time: {row[f'cpu_ratio_{tool}']:.1f}x)" if f"cpu_ratio_{tool}" in row else "")
+            print(f"    {tool} {m.get('version', '')}: {row[f'{tool}_s']:.2f} s{how}; ours is "
+                  f"{row[f'ratio_{tool}']:.1f}x faster{cpu}", flush=True)
+    for t in row.get("targets", []):
+        verdict = {True: "met", False: "NOT met", None: "not measured"}[t["met"]]
+        fig = "n/a" if t["figure"] is None else f"{t['figure']:.2f}"
+        print(f"    target {t['target']}: {fig} -> {verdict}", flush=True)
+
+
 def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dict]:
     rows: list[dict] = []
     n_boot = 200 if quick else 1000
+    n_boot_lavaan = 20 if quick else 100
 
     def show(row):
+        _check_targets(row)
         rows.append(row)
-        print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
-              f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak {row['peak_mb']:>7.0f} MB", flush=True)
-        if "stages_median_s" in row:
-            print("    " + ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_median_s"].items()), flush=True)
-        if "n_failed" in row:
-            print(f"    B={row['B']}: ok {row['n_ok']}, failed {row['n_failed']}, "
-                  f"non-admissible {row['n_inadmissible']}, workers {row['workers']} ({row['data']})", flush=True)
+        _show(row)
 
-    print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()})")
-    show(_summary("ecsi_fit", [_run_child(["ecsi_fit"]) for _ in range(runs)]))
-    show(_summary(f"ecsi_bootstrap_{n_boot}", [_run_child(["ecsi_bootstrap", str(n_boot)]) for _ in range(runs)]))
+    print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    lav = _run_child(["lavaan", str(n_boot_lavaan)])
+    row = _summary("ecsi_fit", [_run_child(["ecsi_fit"]) for _ in range(runs)])
+    if "skipped" not in lav:
+        _compare(row, "lavaan", {**lav, "seconds": lav["fit_s"]})
+    show(row)
+    row = _summary(f"ecsi_bootstrap_{n_boot}", [_run_child(["ecsi_bootstrap", str(n_boot)]) for _ in range(runs)])
+    _compare(row, "lavaan", lav, scale_to=n_boot)
+    show(row)
+    show(_summary("ecsi_bootstrap_profile", [_run_child(["ecsi_profile", str(50 if quick else 100)])]))
     n_pls = 1000 if quick else 5000
-    show(_summary(f"ecsi_pls_bootstrap_{n_pls}", [_run_child(["pls_bootstrap", str(n_pls)]) for _ in range(runs)]))
+    row = _summary(f"ecsi_pls_bootstrap_{n_pls}", [_run_child(["pls_bootstrap", str(n_pls)]) for _ in range(runs)])
+    _compare(row, "seminr", _run_child(["seminr", str(n_pls)]))
+    show(row)
 
     e2e, inc = [], []
     for i in range(runs):
@@ -239,15 +467,15 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     show(_summary("demo_end_to_end", e2e))
     show(_summary("demo_incremental_sem", inc))
 
-    for n in ([1000, 10000] if quick else [1000, 10000, 100000]):
-        show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(runs)]))
+    for n in ([1000, 10000] if quick else [1000, 10000, 100000, 1000000]):
+        show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(1 if n >= 1000000 else runs)]))
 
     out = out or ROOT / "reports" / "bench.json"
     from .results import write_json
 
     write_json(out, {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform()},
-                     "date": time.strftime("%Y-%m-%d"), "cases": rows})
+                                 "platform": platform.platform(), "load_average": list(os.getloadavg())},
+                     "date": time.strftime("%Y-%m-%d"), "targets": TARGETS, "cases": rows})
     print(f"wrote {out}")
     return rows
 

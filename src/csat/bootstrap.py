@@ -11,6 +11,15 @@ resamples only.  A FIML fit (``missing="fiml"``) is bootstrapped the same way, a
 respondents are resampled with their missing answers and every resample is refitted by FIML
 (:func:`csat.sem.fiml_refit`, warm-started from the full-sample estimates and means).  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
 so the results do not depend on the number of workers.
+
+Cost: a listwise resample costs one covariance matrix and a Newton/Fisher-scoring fit
+(:func:`csat.sem.ml.fit_cov`: one LU and one Cholesky factorisation per objective or derivative
+evaluation, start values from a plan built once per model).  No resample is stopped before the
+optimiser's own limits: whether a resample ends ``failed`` (no convergence in the warm start's and
+the restart's iterations) or ``inadmissible`` (a negative variance *at the converged solution*)
+cannot be known from an intermediate iterate — a variance that is negative on the way can end
+positive — so stopping early would change the counts.  ``make bench`` reports the cost per
+resample and where it goes.
 """
 from __future__ import annotations
 

@@ -276,8 +276,8 @@ def invalidate(root: str | Path, study: str, stages: list[str], *, report: bool 
                 f = root / "data" / "processed" / study / name
                 if _remove(f):
                     removed.append(str(f))
-    if report:
-        for name in ("report.html", "report.pdf"):
+    if report:                                  # results/summary.json is the report's (csat.summary)
+        for name in ("report.html", "report.pdf", "results/summary.json"):
             if _remove(d / name):
                 removed.append(str(d / name))
     return removed

@@ -264,13 +264,14 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     # within-construct zero variance among the kept respondents (information only)
     blocks = []
     block_names = [[] for _ in range(n)]
+    id_values = df[id_col].to_numpy() if id_col else None       # one conversion, not one lookup per hit
     for cname, cs in params.constructs.items():
         if len(cs.items) < MIN_STRAIGHTLINE_ITEMS:
             continue
         zb = _zero_var(df[cs.items].to_numpy(dtype="float64")) & alive
         for i in np.flatnonzero(zb):
             block_names[i].append(cname)
-            blocks.append({"row": int(rows[i]), "id": df[id_col].iloc[i] if id_col else int(rows[i]),
+            blocks.append({"row": int(rows[i]), "id": id_values[i] if id_col else int(rows[i]),
                            "construct": cname})
     ids = df[id_col].to_numpy() if id_col else rows
     flags = pd.DataFrame({"row": rows, "id": ids, "excluded_by": excluded_by,

@@ -69,6 +69,16 @@ def _numeric(df: pd.DataFrame, col: str, what: str) -> pd.Series:
     return s.astype(float)
 
 
+def _near_any(x: np.ndarray, targets) -> np.ndarray:
+    """``np.isclose(x[:, None], targets).any(axis=1)`` for finite targets (rtol 1e-5, atol 1e-8),
+    one target at a time: no n × k temporaries (a million answers on a 10-point scale)."""
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(len(x), dtype=bool)
+    for t in np.asarray(targets, dtype=float).ravel():
+        out |= np.abs(x - t) <= 1e-8 + 1e-5 * abs(t)
+    return out
+
+
 def scale_points(scale_min: float, scale_max: float) -> np.ndarray:
     """The answer categories of an integer-stepped scale, ``min, min+1, ..., max``."""
     if not scale_max > scale_min:
@@ -146,14 +156,14 @@ def item_distribution(df: pd.DataFrame, items: Sequence[str], scale_min: float, 
     rows = []
     for it in items:
         x = _numeric(df, it, "items").dropna()
-        off = ~np.isclose(x.to_numpy()[:, None], pts[None, :]).any(axis=1)
+        off = ~_near_any(x.to_numpy(), pts)
         if off.any():
             i = np.flatnonzero(off)[0]
             raise ValueError(f"item {it!r}: value {x.iloc[i]!r} in row {x.index[i]!r} is not a point of the "
                              f"scale {scale_min:g}..{scale_max:g}")
         n = len(x)
         for v in pts:
-            c = int(np.isclose(x.to_numpy(), v).sum())
+            c = int(_near_any(x.to_numpy(), [v]).sum())
             rows.append({"item": it, "value": v, "n": c, "share": c / n if n else np.nan})
     return pd.DataFrame(rows, columns=["item", "value", "n", "share"])
 
@@ -191,8 +201,8 @@ def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: f
             "mean": xn.mean() if n else np.nan, "sd": xn.std(ddof=1) if n > 1 else np.nan,
             "median": xn.median() if n else np.nan, "min": xn.min() if n else np.nan,
             "max": xn.max() if n else np.nan, "skew": xn.skew(), "kurtosis": xn.kurt(),
-            "top2": np.isclose(xn.to_numpy()[:, None], hi).any(axis=1).mean() if boxes else np.nan,
-            "bottom2": np.isclose(xn.to_numpy()[:, None], lo).any(axis=1).mean() if boxes else np.nan,
+            "top2": _near_any(xn.to_numpy(), hi).mean() if boxes else np.nan,
+            "bottom2": _near_any(xn.to_numpy(), lo).mean() if boxes else np.nan,
             "label": labels.get(it, it),
         })
     out = pd.DataFrame(rows, columns=ITEM_COLUMNS)
@@ -637,6 +647,7 @@ def correlations(scores: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     cols = list(scores.columns)
+    full_rank: dict = {}          # mid-ranks of a column without missing values, computed once
     for method in ("pearson", "spearman"):
         for a, b in combinations(cols, 2):
             ok = scores[a].notna() & scores[b].notna()
@@ -645,7 +656,12 @@ def correlations(scores: pd.DataFrame) -> pd.DataFrame:
             if n < 3:
                 r = p = np.nan
             else:
-                if method == "spearman":
+                if method == "spearman" and n == len(scores):
+                    for c, v in ((a, x), (b, y)):
+                        if c not in full_rank:
+                            full_rank[c] = stats.rankdata(v)
+                    x, y = full_rank[a], full_rank[b]
+                elif method == "spearman":
                     x, y = stats.rankdata(x), stats.rankdata(y)
                 r = float(np.corrcoef(x, y)[0, 1])
                 tval = r * math.sqrt((n - 2) / max(1 - r * r, 1e-300))

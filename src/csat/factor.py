@@ -86,6 +86,25 @@ def _one_blas_thread(func):
     return wrapper
 
 
+def pairwise_corr(X: pd.DataFrame) -> pd.DataFrame:
+    """``X.corr(min_periods=2)`` (pairwise-complete Pearson correlations), computed by one BLAS
+    product (on one thread) when no value is missing — pandas' pairwise loop is O(n p²) in
+    plain loops, 20x slower on a million rows; the same numbers to rounding."""
+    A = X.to_numpy(dtype=float, na_value=np.nan)
+    if len(A) < 2 or not np.isfinite(A).all():
+        return X.corr(min_periods=2)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore", divide="ignore"):
+        Xc = A - A.mean(axis=0)
+        C = Xc.T @ Xc
+        d = np.sqrt(np.diag(C))
+        R = np.clip(C / np.outer(d, d), -1.0, 1.0)
+    R[:, d == 0] = np.nan                         # a constant column has no correlation (as pandas)
+    R[d == 0, :] = np.nan
+    return pd.DataFrame(R, index=X.columns, columns=X.columns)
+
+
 # ------------------------------------------------------------------------------ input
 def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None,
                        missing: str = "pairwise") -> tuple[np.ndarray, int, list[str]]:
@@ -127,7 +146,7 @@ def correlation_matrix(data: pd.DataFrame, items: Sequence[str] | None = None,
     if missing == "listwise":
         R = np.corrcoef(X.to_numpy(float), rowvar=False)
     else:
-        C = X.corr(min_periods=2)
+        C = pairwise_corr(X)
         if C.isna().any().any():
             pairs = [(a, b) for a, b in itertools.combinations(items, 2) if pd.isna(C.loc[a, b])]
             raise FactorError(f"no correlation for item pair(s) {pairs[:5]}: too few respondents answered both")
@@ -242,6 +261,9 @@ def fa_eigenvalues(R: np.ndarray) -> np.ndarray:
     return np.sort(np.linalg.eigvalsh(Rh))[::-1]
 
 
+_PA_DIRECT_CELLS = 1_000_000      # above n · p cells, parallel analysis draws Wishart matrices (Bartlett)
+
+
 @_one_blas_thread
 def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: float = 95,
                       seed: int = 2024, kind: str = "pc") -> dict:
@@ -258,8 +280,16 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
     psych's ``nfact``; slower, one minres fit per simulated data set).  ``n_kaiser`` is the number
     of principal-component eigenvalues > 1 (Kaiser–Guttman rule), for comparison.
 
+    Large data (``n · p`` above 1,000,000 cells, ``n > p``) are not drawn value by value: the
+    correlation matrix of n × p independent normal rows is that of their centred scatter matrix,
+    which is Wishart_p(n − 1, I); it is drawn directly by Bartlett's decomposition
+    ``W = A Aᵀ`` (A lower triangular, ``A_ii² ~ χ²(n − 1 − i)``, ``A_ij ~ N(0, 1)`` below the
+    diagonal), so the cost is O(p³) per data set instead of O(n p²) — the same distribution,
+    other random numbers.  Smaller data keep the direct draws.
+
     Horn, J. L. (1965). A rationale and test for the number of factors in factor analysis.
     *Psychometrika* 30, 179–185.
+    Bartlett, M. S. (1933). On the theory of statistical regression. *Proc. R. Soc. Edinburgh* 53, 260–283.
     """
     if kind not in ("pc", "fa"):
         raise FactorError(f"kind must be 'pc' or 'fa', not {kind!r}")
@@ -275,8 +305,19 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
     pc = np.sort(np.linalg.eigvalsh(R))[::-1]
     obs = pc if kind == "pc" else fa_eigenvalues(R)
     sims = np.empty((int(n_iter), p))
+    bartlett = n * p > _PA_DIRECT_CELLS and n > p
+    lower = np.tril_indices(p, -1)
+    dfs = (n - 1) - np.arange(p)                 # Bartlett: A_ii² ~ χ²(n − 1 − i), i = 0 … p − 1
     for b in range(int(n_iter)):
-        C = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
+        if bartlett:
+            A = np.zeros((p, p))
+            A[np.diag_indices(p)] = np.sqrt(rng.chisquare(dfs))
+            A[lower] = rng.standard_normal(len(lower[0]))
+            W = A @ A.T                              # centred scatter matrix ~ Wishart_p(n − 1, I)
+            d = 1.0 / np.sqrt(np.diag(W))
+            C = W * d[:, None] * d[None, :]
+        else:
+            C = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
         sims[b] = np.sort(np.linalg.eigvalsh(C))[::-1] if kind == "pc" else fa_eigenvalues(C)
     ref = np.percentile(sims, percentile, axis=0)
     above = obs > ref

@@ -223,13 +223,54 @@ def _blank_to_nan(s: pd.Series) -> pd.Series:
     """Strip text cells; empty text becomes missing."""
     if s.dtype.kind in "biufc":
         return s
-    out = s.astype(object).map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) == "string":     # every cell is text (a CSV column)
+        out = obj.str.strip()
+        return out.mask(out == "", np.nan).infer_objects()     # dtype inferred as Series.map does
+    out = obj.map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
     return out.map(lambda v: np.nan if v is None else v)
+
+
+_PY_ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"      # what str.strip() removes from ASCII text
+
+
+def _infer_ascii_numbers(s: pd.Series) -> pd.Series | None:
+    """Vectorised :func:`_infer` for a column of ASCII text that holds only numbers and blanks
+    (the bulk of a large CSV file); ``None`` for any other column (the general path decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if s.dtype.kind in "biufc" or len(s) == 0:
+        return None
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) != "string":
+        return None
+    a = pa.array(obj.to_numpy(), type=pa.string())
+    if not pc.all(pc.string_is_ascii(a)).as_py():
+        return None
+    t = pc.utf8_trim(a, characters=_PY_ASCII_SPACE)
+    filled = pc.not_equal(pc.utf8_length(t), 0)
+    vals = pc.filter(t, filled)
+    if len(vals) == 0:
+        return None
+    if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
+        return None
+    if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
+        return None
+    # every filled cell matched the number pattern, which Arrow parses (correctly rounded, as float())
+    parsed = pc.cast(pc.if_else(filled, t, pa.scalar(None, pa.string())), pa.float64())
+    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype="float64")
+    if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
+        return num.astype("int64")
+    return num
 
 
 def _infer(s: pd.Series) -> pd.Series:
     """Turn a column of text into numbers when *every* non-missing cell is a number
     (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
+    fast = _infer_ascii_numbers(s)
+    if fast is not None:
+        return fast
     s = _blank_to_nan(s)
     if s.dtype.kind in "biuf":
         return s
@@ -288,9 +329,10 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
                 seen_header = True
             continue
         n += 1
-        if not any(x.strip() for x in rec):
+        joined = "".join(rec)
+        if not joined.strip():                    # every field blank
             continue
-        for x in rec:
+        for x in (rec if "\n" in joined else ()):
             if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
                 raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
                                 "opened in this row is never closed, so the following rows are read as one text "
@@ -874,6 +916,11 @@ def _group_text(s: pd.Series, labels: dict | None, miss_num: set, miss_txt: set)
             return str(labels[key])
         return str(key)
 
+    if s.dtype.kind in "iuf" or pd.api.types.infer_dtype(s, skipna=True) == "string":
+        # numbers only or text only: convert each distinct value once (1 and True cannot both occur)
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        mapped = np.array([conv(v) for v in list(uniq.tolist())] + [np.nan], dtype=object)
+        return pd.Series(mapped[codes], index=s.index, dtype=object, name=s.name)
     return pd.Series([conv(v) for v in s], index=s.index, dtype=object, name=s.name)
 
 

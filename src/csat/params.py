@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import difflib
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -315,6 +316,34 @@ class ItemLabel(_Strict):
     zh: str | None = None
 
 
+class SurveySpec(_Strict):
+    """How the survey was done (all optional): shown in the report's summary and methods section;
+    ``invited``/``responded`` give the response rate, ``responded`` and the cleaned n the valid rate."""
+    client: str | ItemLabel | None = Field(None, description="Who commissioned the study.")
+    population: str | ItemLabel | None = Field(None, description="The population the sample is meant to represent.")
+    sampling: str | ItemLabel | None = Field(None, description="How respondents were selected.")
+    mode: str | ItemLabel | None = Field(None, description="How the questionnaire was administered (online, phone, ...).")
+    fieldwork_start: date | None = Field(None, description="First day of fieldwork (YYYY-MM-DD).")
+    fieldwork_end: date | None = Field(None, description="Last day of fieldwork (YYYY-MM-DD).")
+    invited: Int | None = Field(None, ge=1, description="People invited to answer.")
+    responded: Int | None = Field(None, ge=0, description="People who returned a questionnaire.")
+
+    def text(self, key: str, language: str = "en") -> str | None:
+        """A text field in the report language (a plain string is used for both languages)."""
+        v = getattr(self, key)
+        if v is None or isinstance(v, str):
+            return v
+        return (v.zh or v.en) if language == "zh" else (v.en or v.zh)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.invited is not None and self.responded is not None and self.responded > self.invited:
+            raise ValueError(f"responded ({self.responded}) is larger than invited ({self.invited})")
+        if self.fieldwork_start and self.fieldwork_end and self.fieldwork_end < self.fieldwork_start:
+            raise ValueError(f"fieldwork_end ({self.fieldwork_end}) is before fieldwork_start ({self.fieldwork_start})")
+        return self
+
+
 class StudyParams(_Strict):
     study: str
     title: str = ""
@@ -355,6 +384,7 @@ class StudyParams(_Strict):
     segments: SegmentsSpec | None = None
     kano: dict[str, KanoFeature] | None = None
     servqual: dict[str, ServqualDimension] | None = None
+    survey: SurveySpec | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -476,7 +476,9 @@ def item_correlations(data: pd.DataFrame, items: Sequence[str], missing: str = "
             R = X.cov(min_periods=2).to_numpy() / np.outer(sd, sd)
         np.fill_diagonal(R, 1.0)
         return pd.DataFrame(R, index=X.columns, columns=X.columns)
-    return X.corr(min_periods=2)
+    from .factor import pairwise_corr
+
+    return pairwise_corr(X)
 
 
 def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "listwise",
@@ -568,7 +570,9 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     _check_missing(missing)
     S = construct_scores(X, cons, min_share=0.0 if missing == "pairwise" else 1.0)
     both = pd.concat([X, S.add_prefix("\x00")], axis=1)
-    C = both.corr(min_periods=2)
+    from .factor import pairwise_corr
+
+    C = pairwise_corr(both)
     out = C.loc[items, ["\x00" + f for f in cons]].copy()
     out.columns = list(cons)
     own = {i: f for f, v in cons.items() for i in v}

@@ -73,6 +73,56 @@ STAGE_TITLES: dict[str, tuple[str, str]] = {
     "06_drivers_segments": ("Key drivers, segments, Kano and service gaps", "关键驱动因素、客户细分、Kano 与服务差距"),
 }
 
+#: Chinese for every fixed heading the stage notebooks write (markdown cells and ``stage.markdown``);
+#: a ``language: zh`` report shows these instead of the English ones (a test checks that every
+#: notebook heading has an entry).
+HEADINGS_ZH: dict[str, str] = {
+    "Intake": "数据读入",
+    "Values outside the scale, missing codes and text answers": "超出量表范围的值、缺失代码与文本答案",
+    "Likert items and continuous scores": "李克特题项与连续分数",
+    "Exclusion flow": "样本剔除流程",
+    "Missing data in the analysed sample": "分析样本中的缺失数据",
+    "Little's MCAR test": "Little 完全随机缺失（MCAR）检验",
+    "Codebook and processed data": "编码手册与处理后的数据",
+    "Results and diagnostics": "结果与诊断",
+    "Sample profile": "样本构成",
+    "Items": "题项",
+    "Answer distributions (Likert chart)": "答案分布（李克特图）",
+    "Construct scores and the 0–100 index": "构念得分与 0–100 指数",
+    "Net Promoter Score": "净推荐值（NPS）",
+    "Group comparisons": "组间比较",
+    "Correlations of construct scores": "构念得分的相关",
+    "Diagnostics": "诊断",
+    "Measurement model (CFA)": "测量模型（验证性因子分析）",
+    "Internal consistency": "内部一致性",
+    "Items: corrected item–total correlation and alpha if deleted": "题项：校正的题项–总分相关与删除该题项后的 alpha",
+    "Discriminant validity": "区分效度",
+    "Verdict": "评价结论",
+    "Sampling adequacy": "抽样适当性",
+    "Number of factors": "因子数量",
+    "Factor loadings": "因子载荷",
+    "Do the items group as the constructs say?": "题项是否按构念聚合？",
+    "Confirmatory factor analysis": "验证性因子分析",
+    "Estimates": "参数估计",
+    "Where does the model misfit?": "模型哪里拟合不佳？",
+    "The model": "模型设定",
+    "Fit": "拟合",
+    "Estimates and explained variance": "参数估计与解释方差",
+    "Direct, indirect and total effects": "直接、间接与总效应",
+    "Path diagram": "路径图",
+    "Importance–performance map (IPMA)": "重要性–表现矩阵（IPMA）",
+    "Interpretation and diagnostics": "解读与诊断",
+    "Survey weights": "调查权重",
+    "Key drivers of satisfaction": "满意度的关键驱动因素",
+    "Customer segments": "客户细分",
+    "Kano model": "Kano 模型",
+    "Service gaps (SERVQUAL)": "服务差距（SERVQUAL）",
+    "PLS path model": "PLS 路径模型",
+    "Measurement model: reliability and validity": "测量模型：信度与效度",
+    "Structural model: paths, explained variance and effects": "结构模型：路径、解释方差与效应",
+    "The 0–100 satisfaction indices": "0–100 满意度指数",
+}
+
 WORDS: dict[str, tuple[str, str]] = {
     "kicker": ("Survey analysis report", "问卷调查分析报告"),
     "study": ("Study", "研究"),
@@ -115,6 +165,39 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_found": ("file not found", "文件不存在"),
     "kept": ("{n_clean} of {n_raw} responses kept after cleaning", "清洗后保留 {n_clean} 份（原始 {n_raw} 份）"),
     "kept_only": ("{n_clean} responses after cleaning", "清洗后 {n_clean} 份"),
+    "summary": ("Executive summary", "摘要"),
+    "summary_index": ("Key figures", "核心指标"),
+    "summary_drivers": ("What drives it", "驱动因素"),
+    "summary_recs": ("Recommendations", "建议"),
+    "summary_groups": ("Differences between groups", "组间差异"),
+    "summary_quality": ("Data quality and caveats", "数据质量与注意事项"),
+    "summary_figure": ("0–100 index of every construct with its 95% confidence interval; ★ the headline index",
+                       "各构念的 0–100 指数及其 95% 置信区间；★ 为核心指数"),
+    "summary_no_drivers": ("The study has no structural model with a target construct, so no driver ranking or "
+                           "priorities are given.", "本研究没有包含目标构念的结构模型，因此不给出驱动因素排序与优先事项。"),
+    "drivers_table": ("Drivers of {target}: importance, performance and priority",
+                      "{target}的驱动因素：重要性、表现与优先级"),
+    "col_driver": ("Driver", "驱动因素"),
+    "col_importance": ("Importance (total effect)", "重要性（总效应）"),
+    "col_performance": ("Performance (index)", "表现（指数）"),
+    "col_quadrant": ("Priority", "优先级"),
+    "methods": ("Methods", "研究方法"),
+    "methods_survey": ("The survey", "调查概况"),
+    "methods_analysis": ("Questionnaire, model and software", "问卷、模型与软件"),
+    "appendix": ("Appendix", "附录"),
+    "codebook": ("Questionnaire and codebook", "问卷与编码手册"),
+    "codebook_intro": ("Every item of the questionnaire with its construct and wording; reverse-keyed items were "
+                       "recoded so that a high value is always favourable.",
+                       "问卷的全部题项及其所属构念与措辞；反向计分题项已重新编码，使高分始终代表正面评价。"),
+    "col_construct": ("Construct", "构念"),
+    "col_item": ("Item", "题项"),
+    "col_wording": ("Wording", "措辞"),
+    "col_reverse": ("Reverse-keyed", "反向计分"),
+    "col_mean": ("Mean", "均值"),
+    "yes": ("yes", "是"),
+    "technical": ("Technical stages", "技术分析各阶段"),
+    "print_contents": ("Contents", "目录"),
+    "ci95": ("95% CI", "95% 置信区间"),
 }
 
 
@@ -449,6 +532,11 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
     headings = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
     # the shallowest remaining notebook heading becomes h2 (the stage heading is the h1)
     shift = 2 - min((int(h.name[1]) for h in headings), default=2)
+    if language == "zh":
+        for h in headings:
+            zh = HEADINGS_ZH.get(h.get_text(" ", strip=True))
+            if zh is not None:
+                h.string = zh
     for k, h in enumerate(headings, start=1):
         level = int(h.name[1])
         h.name = f"h{max(2, min(level + shift, 6))}"
@@ -549,6 +637,88 @@ def read_overrides_file(path: str | Path) -> dict:
     return obj
 
 
+def _png_uri(fig, dpi: int = 150) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+SURVEY_KEYS = {"client", "population", "sampling", "mode", "fieldwork", "counts", "moe_method"}
+
+
+def summary_context(summ: dict, p, language: str, packages: list[dict] | None = None) -> dict:
+    """What page.html.j2 shows of the summary (:func:`csat.summary.build_summary`): the sentences of
+    each part in the report language, the drivers table, the index figure and the methods text."""
+    from . import summary as S
+
+    zh = language == "zh"
+    pick = lambda sents: [x["zh" if zh else "en"] for x in sents]   # noqa: E731
+    sec = summ["sections"]
+    h = summ["headline"]
+    target = None
+    if h is not None:
+        target = h["label_zh"] if zh else h["label_en"]
+    w = _w(language)
+    drivers = [{"label": d["label_zh"] if zh else d["label_en"],
+                "importance": S.fmt_number(d["importance"], 2, "num", language),
+                "ci": ("" if d["ci_lower"] is None else
+                       f"[{S.fmt_number(d['ci_lower'], 2, 'num', language)}, {S.fmt_number(d['ci_upper'], 2, 'num', language)}]"),
+                "performance": S.fmt_number(d["performance"], 1, "num", language),
+                "quadrant": d["quadrant"], "quadrant_text": d["quadrant_zh"] if zh else d["quadrant_en"]}
+               for d in summ["drivers"]]
+    software = [{"name": r["name"], "installed": r["installed"]} for r in (packages or [])
+                if r["name"] in ("Python", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "matplotlib")]
+    headline = None
+    if h is not None:
+        headline = {"label": target, "value": S.fmt_number(h["index"], 1, "num", language),
+                    "ci": ("" if h["margin_of_error"] is None else
+                           f"{S.fmt_number(h['ci_lower'], 1, 'num', language)}–{S.fmt_number(h['ci_upper'], 1, 'num', language)}"),
+                    "moe": None if h["margin_of_error"] is None else S.fmt_number(h["margin_of_error"], 1, "num", language),
+                    "n": None if h.get("n") is None else S.fmt_number(h["n"], 0, "int", language)}
+    methods = S.methods_sentences(summ, p, software)
+    nps = None
+    if summ["nps"] is not None:
+        nps = {"value": S.fmt_number(summ["nps"]["nps"], 1, "num", language)}
+    return {
+        "headline": headline,
+        "nps": nps,
+        "index": pick(sec["headline"]),
+        "figure": _png_uri(S.index_chart(summ, language)) if summ["indices"] else None,
+        "drivers": pick(sec["drivers"]),
+        "drivers_table": drivers,
+        "drivers_caption": w["drivers_table"].format(target=target or ""),
+        "no_drivers": not summ["drivers"],
+        "recommendations": pick(sec["recommendations"]),
+        "groups": pick(sec["groups"]),
+        "has_groups": bool(p.groups),
+        "quality": pick(sec["quality"]),
+        "methods_survey": [x["zh" if zh else "en"] for x in methods if x["key"] in SURVEY_KEYS],
+        "methods_analysis": [x["zh" if zh else "en"] for x in methods if x["key"] not in SURVEY_KEYS],
+    }
+
+
+def codebook_rows(p, language: str) -> list[dict]:
+    """Appendix A: every item with its construct (label), wording and whether it is reverse-keyed."""
+    w = _w(language)
+    rows = []
+    for c, spec in p.constructs.items():
+        clab = (spec.label_zh or spec.label) if language == "zh" else (spec.label or spec.label_zh)
+        for k, item in enumerate(spec.items):
+            lab = p.item_labels.get(item)
+            if lab is None:
+                text = ""
+            elif isinstance(lab, str):
+                text = lab
+            else:
+                text = (lab.zh or lab.en or "") if language == "zh" else (lab.en or lab.zh or "")
+            rows.append({"construct": (f"{c}: {clab}" if clab and clab != c else c) if k == 0 else "",
+                         "item": item, "wording": text, "reverse": w["yes"] if item in p.reverse else ""})
+    return rows
+
+
 def build_report_html(study: str, params_file: str | Path, overrides: dict | None = None,
                       root: str | Path | None = None, now: _dt.datetime | None = None) -> Path:
     """Write ``reports/<study>/report.html`` from the five executed notebooks; return its path."""
@@ -568,15 +738,25 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
 
     exporter = _exporter()
     counters = _Counters()
+    # the summary first: generated from the results files, written to results/summary.json
+    from . import summary as S
+
+    lock_file = root / "requirements.lock"
+    packages = package_versions(lock_file)
+    summ = S.build_summary(S.load_results(report_dir / "results"), p)
+    _publish(atomic_write_text(report_dir / "results" / "summary.json", S.summary_json(summ)))
+    summary_ctx = summary_context(summ, p, language, packages)
+
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, s in enumerate(STAGES, start=1):
         frag = notebook_fragment(notebooks[s], exporter)
         body, children, tables, figures = process_stage(frag, i, s, language, counters,
                                                         base_dirs=[report_dir, root / "notebooks", root])
         sid = f"stage-{i}"
+        letter = chr(ord("A") + i)                       # Appendix A is the questionnaire
         title = stage_title(s, language)
-        stages.append({"id": sid, "name": s, "number": str(i), "title": title, "body": Markup(body)})
-        toc.append({"id": sid, "number": str(i), "text": title, "children": children})
+        stages.append({"id": sid, "name": s, "number": letter, "title": title, "body": Markup(body)})
+        toc.append({"id": sid, "number": letter, "text": title, "children": children})
         all_tables += tables
         all_figures += figures
 
@@ -615,7 +795,6 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
                      "seconds": f"{sec:.1f}" if isinstance(sec, (int, float)) else str(sec or ""),
                      "overrides": json.dumps(r.get("overrides") or {}, ensure_ascii=False, sort_keys=True)})
 
-    lock_file = root / "requirements.lock"
     try:
         params_display = str(params_file.resolve().relative_to(root.resolve()))
     except ValueError:
@@ -648,7 +827,9 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "list_tables": all_tables,
         "list_figures": all_figures,
         "stages": stages,
-        "packages": package_versions(lock_file),
+        "packages": packages,
+        "summary": summary_ctx,
+        "codebook": codebook_rows(p, language),
         "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
         "data_sha256": data_sha,
         "data_size": data_size,
@@ -903,6 +1084,10 @@ def study_summary(root: str | Path, study: str) -> dict:
     # a PLS study's headline index is the PLS-weighted (ACSI) one of 05_sem, same columns
     scores = d / "results" / ("csi_index.csv" if raw.get("estimator") == "pls" else "construct_scores.csv")
     construct, idx = satisfaction_index(scores, target, cons)
+    status = build_state(root, study)
+    head = (_read_json(d / "results" / "summary.json", {}) or {}).get("headline") if status["current"] else None
+    if isinstance(head, dict) and head.get("construct") and head.get("index") is not None:
+        construct, idx = str(head["construct"]), float(head["index"])     # what the report's summary states
     label = construct
     if construct is not None and isinstance(cons.get(construct), dict):
         c = cons[construct]
@@ -922,7 +1107,7 @@ def study_summary(root: str | Path, study: str) -> dict:
     n = cleaning.get("n_clean")
     return {"study": study, "title": str(raw.get("title") or ""), "n": "–" if n is None else str(n),
             "index": None if idx is None else _fmt(idx, 1), "index_construct": label, "fit": fit,
-            "links": links, "status": build_state(root, study)}
+            "links": links, "status": status}
 
 
 def build_state(root: str | Path, study: str) -> dict:

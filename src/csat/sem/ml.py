@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.linalg import lapack
 
 from .result import SEMResult, _result
 
@@ -33,16 +34,39 @@ __all__ = ["CovFit", "objective", "gradient_information", "derivatives", "value_
            "estimate_ml"]
 
 
+def _inverse_I_minus_A(cm: "CompiledModel", A: np.ndarray) -> np.ndarray | None:
+    """``E = (I − A)⁻¹`` by one LU factorisation (LAPACK getrf/getri); ``None`` when singular."""
+    lu, piv, info = lapack.dgetrf(np.eye(cm.m) - A)
+    if info != 0:
+        return None
+    E, info = lapack.dgetri(lu, piv)
+    return E if info == 0 else None
+
+
+def _cholesky(Sigma: np.ndarray) -> np.ndarray | None:
+    """Lower Cholesky factor of Σ (LAPACK potrf), ``None`` when Σ is not positive definite."""
+    L, info = lapack.dpotrf(Sigma, lower=1, clean=1)
+    return L if info == 0 else None
+
+
 def objective(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float | None = None) -> float:
-    """ML discrepancy ``F = log|Σ| + tr(S Σ⁻¹) − log|S| − p`` (inf when Σ is not positive definite)."""
-    try:
-        Sigma, *_ = cm.implied(theta, S)
-        L = np.linalg.cholesky(Sigma)
-    except np.linalg.LinAlgError:
+    """ML discrepancy ``F = log|Σ| + tr(S Σ⁻¹) − log|S| − p`` (inf when Σ is not positive definite).
+
+    One LU factorisation for ``E = (I − A)⁻¹`` and one Cholesky factorisation ``Σ = L Lᵀ``:
+    ``log|Σ| = 2 Σ log L_ii`` and ``tr(S Σ⁻¹) = Σ (L⁻¹ S) ∘ L⁻¹`` (LAPACK called directly: this
+    runs several times per iteration of every bootstrap resample)."""
+    A, Sm = cm.matrices(theta, S)
+    E = _inverse_I_minus_A(cm, A)
+    if E is None:
+        return math.inf
+    G = E[: cm.p]
+    Sigma = G @ Sm @ G.T
+    L = _cholesky(0.5 * (Sigma + Sigma.T))
+    if L is None:
         return math.inf
     if logdetS is None:
         logdetS = np.linalg.slogdet(S)[1]
-    Li = np.linalg.inv(L)
+    Li = lapack.dtrtri(L, lower=1)[0]
     ld = 2 * np.log(np.diag(L)).sum()
     return float(ld + np.sum((Li @ S) * Li) - logdetS - cm.p)
 
@@ -98,50 +122,96 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
     model are (``G = FE``, ``H = G Smat Eᵀ``, ``C = E Smat Eᵀ``)
     ``tr(WΣ_{A_ij,A_kl}) = 2[E_li (HᵀWG)_jk + C_lj (GᵀWG)_ki + E_jk (HᵀWG)_li]`` and
     ``tr(WΣ_{A_ij,S_ab}) = 2[E_ja (GᵀWG)_bi + E_jb (GᵀWG)_ai]`` (halved when a = b).
+
+    One LU factorisation of ``I − A`` and one Cholesky factorisation of Σ per call (``Σ⁻¹`` from
+    the triangular inverse); the six ``e × e`` blocks come from two products of the stacked
+    ``[U V]``, and the second-derivative terms are gathered with flat indices built once per model
+    (:func:`_flat_cache`).  It runs once per Newton iteration of every bootstrap resample.
     """
-    Sigma, E, Sm, _ = cm.implied(theta, S)
-    L = np.linalg.cholesky(Sigma)
-    Li = np.linalg.inv(L)
+    A, Sm = cm.matrices(theta, S)
+    p = cm.p
+    E = _inverse_I_minus_A(cm, A)
+    if E is None:
+        raise np.linalg.LinAlgError("I - A is singular")
+    C = E @ Sm @ E.T                     # one product gives Σ = C[:p, :p] and H = G Smat Eᵀ = C[:p]
+    C = 0.5 * (C + C.T)
+    G, H = E[:p], C[:p]
+    L = _cholesky(C[:p, :p])
+    if L is None:
+        raise np.linalg.LinAlgError("the implied covariance matrix is not positive definite")
+    Li = lapack.dtrtri(L, lower=1)[0]
     Om = Li.T @ Li
     OSO = Om @ S @ Om
     W = Om - OSO
     em, ei, ej = cm._entries()
-    U, V = cm._uv(E, Sm, em, ei, ej)
+    fc = _flat_cache(cm)
+    a, s = fc["a"], fc["s"]
+    U = G.take(ei, axis=1)
+    V = np.empty_like(U)
+    V[:, a] = H.take(ej[a], axis=1)
+    V[:, s] = G.take(ej[s], axis=1)
+    V[:, fc["diag"]] *= 0.5
     if logdetS is None:
         logdetS = np.linalg.slogdet(S)[1]
-    F = 2 * np.log(np.diag(L)).sum() + np.sum(Om * S) - logdetS - cm.p
+    F = 2 * np.log(np.diag(L)).sum() + np.sum(Om * S) - logdetS - p
     g_e = 2 * np.einsum("pe,pe->e", U, W @ V)
-    OU, OV, SU, SV = Om @ U, Om @ V, OSO @ U, OSO @ V
-    UU1, UV1, VV1 = U.T @ OU, U.T @ OV, V.T @ OV
-    UU2, UV2, VV2 = U.T @ SU, U.T @ SV, V.T @ SV
-    T1 = 2 * (UU1 * VV1 + UV1 * UV1.T)                       # tr(ΩΣ_kΩΣ_l)
-    T2 = UV2.T * UV1 + VV2 * UU1 + UU2 * VV1 + UV2 * UV1.T   # tr(ΩΣ_k ΩSΩ Σ_l)
-    T3 = np.zeros_like(T1)
-    G = E[: cm.p]
-    H = G @ Sm @ E.T
-    C = E @ Sm @ E.T
-    WG = W @ G
-    GWG = G.T @ WG
-    HWG = H.T @ WG
-    c = _index_cache(cm)
-    if c["a"] is not None:
-        # element [e1, e2] with e1 = A(i1, j1), e2 = A(k, l) = A(i2, j2):
-        # E[l2, i1] HWG[j1, k2] + C[l2, j1] GWG[k2, i1] + E[j1, k2] HWG[l2, i1]
-        ji, jj_, ii_ = c["ji"], c["jj"], c["ii"]
-        T3[c["aa"]] = 2 * (E[ji].T * HWG[ji] + C[jj_].T * GWG[ii_].T + E[ji] * HWG[ji].T)
-        if c["s"] is not None:
-            tas = 2 * (E[c["jsa"]] * GWG[c["isb"]] + E[c["jsb"]] * GWG[c["isa"]])
-            tas *= c["halve"]
-            T3[c["as"]] = tas
-            T3[c["sa"]] = tas.T
-    if c["P_identity"]:
-        Hf = T1
-        He = T3 - T1 + 2 * T2
-    else:
+    ne = U.shape[1]
+    UV = np.hstack([U, V])               # the six blocks UᵀΩU … VᵀΩSΩV from two products
+    M1 = UV.T @ (Om @ UV)
+    M2 = UV.T @ (OSO @ UV)
+    UU1, UV1, VV1 = M1[:ne, :ne], M1[:ne, ne:], M1[ne:, ne:]
+    UU2, UV2, VV2 = M2[:ne, :ne], M2[:ne, ne:], M2[ne:, ne:]
+    UV1T = UV1.T
+    T1 = 2 * (UU1 * VV1 + UV1 * UV1T)                        # tr(ΩΣ_kΩΣ_l)
+    T2 = UV2.T * UV1 + VV2 * UU1 + UU2 * VV1 + UV2 * UV1T    # tr(ΩΣ_k ΩSΩ Σ_l)
+    He = 2 * T2 - T1
+    na = len(a)
+    if na:
+        # T3 = tr(WΣ_kl), element [e1, e2] with e1 = A(i1, j1), e2 = A(k, l) = A(i2, j2):
+        # E[l2, i1] HWG[j1, k2] + C[l2, j1] GWG[k2, i1] + E[j1, k2] HWG[l2, i1]  (zero on S × S)
+        WG = W @ G
+        GWG = (G.T @ WG).ravel()
+        HWG = (H.T @ WG).ravel()
+        Ef = E.ravel()
+        Eji = Ef.take(fc["ji"]).reshape(na, na)
+        HWGji = HWG.take(fc["ji"]).reshape(na, na)
+        He[fc["aa"]] += 2 * (Eji.T * HWGji + C.ravel().take(fc["jj"]).reshape(na, na).T
+                             * GWG.take(fc["ii"]).reshape(na, na).T + Eji * HWGji.T)
+        if len(s):
+            tas = (Ef.take(fc["jsa"]) * GWG.take(fc["isb"])
+                   + Ef.take(fc["jsb"]) * GWG.take(fc["isa"])).reshape(na, len(s)) * fc["twice"]
+            He[fc["as"]] += tas
+            He[fc["sa"]] += tas.T
+    Hf = T1
+    if not fc["P_identity"]:
         P = cm._P
         Hf = P.T @ T1 @ P
-        He = P.T @ (T3 - T1 + 2 * T2) @ P
+        He = P.T @ He @ P
     return float(F), cm._agg(g_e), 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
+
+
+def _flat_cache(cm: "CompiledModel") -> dict:
+    """Flat gather positions of the free entries for :func:`derivatives` (built once per model)."""
+    c = getattr(cm, "_flat", None)
+    if c is not None:
+        return c
+    em, ei, ej = cm._entries()
+    m = cm.m
+    a, s = np.flatnonzero(em == 0), np.flatnonzero(em == 1)
+    c = {"a": a, "s": s, "diag": np.flatnonzero((em == 1) & (ei == ej)),
+         "P_identity": _index_cache(cm)["P_identity"]}
+    if len(a):
+        i, j = ei[a], ej[a]
+        c.update(aa=np.ix_(a, a), ji=(j[:, None] * m + i[None, :]).ravel(),
+                 jj=(j[:, None] * m + j[None, :]).ravel(), ii=(i[:, None] * m + i[None, :]).ravel())
+        if len(s):
+            sa, sb = ei[s], ej[s]
+            c.update(jsa=(j[:, None] * m + sa[None, :]).ravel(), jsb=(j[:, None] * m + sb[None, :]).ravel(),
+                     isa=(i[:, None] * m + sa[None, :]).ravel(), isb=(i[:, None] * m + sb[None, :]).ravel(),
+                     twice=np.where(sa == sb, 1.0, 2.0)[None, :])
+            c["as"], c["sa"] = np.ix_(a, s), np.ix_(s, a)
+    cm._flat = c
+    return c
 
 
 def value_gradient(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float):
@@ -212,10 +282,10 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
         if gmax < tol:
             converged = True
             break
-        try:
-            Lh = np.linalg.cholesky(He)
-            step = np.linalg.solve(Lh.T, np.linalg.solve(Lh, g))
-        except np.linalg.LinAlgError:
+        Lh = _cholesky(He)
+        if Lh is not None:
+            step = lapack.dpotrs(Lh, g, lower=1)[0]
+        else:
             try:
                 step = np.linalg.solve(Hf + 1e-12 * np.eye(q) * np.trace(Hf) / max(q, 1), g)
             except np.linalg.LinAlgError:

@@ -133,62 +133,45 @@ class CompiledModel:
     def start_values(self, S: np.ndarray) -> np.ndarray:
         """Starting values: loadings and factor variance from the first principal component of
         each factor's indicators (scaled to the marker), residual variances
-        ``max(s_jj − λ²ψ, 0.3 s_jj)``, regressions and covariances 0, fixed values as given."""
-        p = self.p
-        names = self.names
-        idx = {v: k for k, v in enumerate(names)}
-        A, Sm = self.matrices(np.zeros(self.npar), S)
-        rows = self.rows
-        start_A = np.zeros_like(A)
-        start_S = np.zeros_like(Sm)
-        lat_var: dict[str, float] = {}
-        for f in self.latent:
-            r = rows[(rows["op"] == "=~") & (rows["lhs"] == f)]
-            inds = [v for v in r["rhs"] if v in idx and idx[v] < p]
-            if not inds:
-                lat_var[f] = 0.05
-                for _, rr in r.iterrows():
-                    start_A[idx[rr["rhs"]], idx[f]] = 1.0 if rr["free"] >= 0 else rr["value"]
+        ``max(s_jj − λ²ψ, 0.3 s_jj)``, regressions and covariances 0, fixed values as given.
+
+        Everything that depends on the model only (indicator positions, markers, which cells
+        give each parameter's start) is worked out once per model (:meth:`_start_plan`); a call
+        does array work on ``S`` only (a bootstrap resample that restarts calls it once)."""
+        p, m = self.p, self.m
+        plan = self._start_plan()
+        start_A = np.zeros((m, m))
+        start_S = np.zeros((m, m))
+        lat_var = np.ones(m)
+        for fi, inds, k0, v0 in plan["factors"]:
+            if inds is None:                      # no observed indicator (e.g. a second-order factor)
+                lat_var[fi] = 0.05
+                for row_i, val in k0:
+                    start_A[row_i, fi] = val
                 continue
-            ii = [idx[v] for v in inds]
-            sub = S[np.ix_(ii, ii)]
-            w, vec = np.linalg.eigh(sub)
+            w, vec = np.linalg.eigh(S[np.ix_(inds, inds)])
             lam = vec[:, -1] * math.sqrt(max(w[-1], 1e-8))
             if lam.sum() < 0:
                 lam = -lam
-            first = r.iloc[0]
-            fixed_first = first["free"] < 0 and first["rhs"] in inds and abs(first["value"]) > 0
-            if fixed_first and not self.std_lv:
-                k0 = inds.index(first["rhs"])
-                scale = first["value"] / lam[k0] if abs(lam[k0]) > 1e-8 else 1.0
+            if k0 is not None:                    # marker fixed to v0 (not std.lv)
+                scale = v0 / lam[k0] if abs(lam[k0]) > 1e-8 else 1.0
                 psi = 1.0 / scale ** 2
                 lam = lam * scale
             else:
                 psi = 1.0
-            lat_var[f] = psi
-            for v, l in zip(inds, lam):
-                start_A[idx[v], idx[f]] = l
-        for _, rr in rows.iterrows():
-            if rr["free"] < 0:
-                continue
-            i, j = rr["i"], rr["j"]
-            if rr["mat"] == "S" and i == j:
-                v = names[i]
-                if i < p:
-                    load = start_A[i, p:]
-                    comm = sum(load[k] ** 2 * lat_var.get(self.latent[k], 1.0) for k in range(len(self.latent)))
-                    start_S[i, i] = max(S[i, i] - comm, 0.3 * S[i, i]) if comm > 0 else S[i, i] * (0.5 if v in set(self.rows.loc[self.rows["op"] == "=~", "rhs"]) else 1.0)
-                else:
-                    start_S[i, i] = lat_var.get(v, 0.05)
+            lat_var[fi] = psi
+            start_A[inds, fi] = lam
+        od = plan["obs_diag"]
+        if len(od):
+            comm = (start_A[od, p:] ** 2) @ lat_var[p:]
+            sjj = S[od, od]
+            start_S[od, od] = np.where(comm > 0, np.maximum(sjj - comm, 0.3 * sjj),
+                                       sjj * np.where(plan["obs_diag_indicator"], 0.5, 1.0))
+        ld = plan["lat_diag"]
+        start_S[ld, ld] = lat_var[ld]
+        ks, is_s, ii, jj = plan["par_first"]
         theta = np.zeros(self.npar)
-        seen = np.zeros(self.npar, bool)
-        for _, rr in rows.iterrows():
-            k = rr["free"]
-            if k < 0 or seen[k]:
-                continue
-            seen[k] = True
-            M = start_A if rr["mat"] == "A" else start_S
-            theta[k] = M[rr["i"], rr["j"]]
+        theta[ks] = np.where(is_s, start_S[ii, jj], start_A[ii, jj])
         # make sure Σ is positive definite at the start
         for _ in range(30):
             try:
@@ -196,11 +179,46 @@ class CompiledModel:
                 np.linalg.cholesky(Sig)
                 break
             except np.linalg.LinAlgError:
-                for _, rr in rows.iterrows():
-                    if rr["free"] >= 0 and rr["mat"] == "S" and rr["i"] == rr["j"]:
-                        theta[rr["free"]] = abs(theta[rr["free"]]) * 1.5 + 0.05
+                for k in plan["pd_fix"]:          # row by row: a parameter may sit on several rows
+                    theta[k] = abs(theta[k]) * 1.5 + 0.05
         return theta
 
+    def _start_plan(self) -> dict:
+        """The model-only part of :meth:`start_values`, built once and kept on the model."""
+        c = getattr(self, "_start_cache", None)
+        if c is not None:
+            return c
+        p, names, rows = self.p, self.names, self.rows
+        idx = {v: k for k, v in enumerate(names)}
+        meas = rows[rows["op"] == "=~"]
+        factors = []
+        for f in self.latent:
+            r = meas[meas["lhs"] == f]
+            inds = [v for v in r["rhs"] if v in idx and idx[v] < p]
+            if not inds:
+                fixed = [(idx[rhs], 1.0 if fr >= 0 else float(val))
+                         for rhs, fr, val in zip(r["rhs"], r["free"], r["value"])]
+                factors.append((idx[f], None, fixed, None))
+                continue
+            first = r.iloc[0]
+            fixed_first = first["free"] < 0 and first["rhs"] in inds and abs(first["value"]) > 0
+            k0 = inds.index(first["rhs"]) if fixed_first and not self.std_lv else None
+            factors.append((idx[f], np.array([idx[v] for v in inds]), k0, float(first["value"])))
+        fr = rows[rows["free"] >= 0]
+        ks = fr["free"].to_numpy(int)
+        is_s = (fr["mat"] == "S").to_numpy()
+        ii, jj = fr["i"].to_numpy(int), fr["j"].to_numpy(int)
+        sdiag = is_s & (ii == jj)
+        indicators = set(meas["rhs"])
+        obs_diag = np.array([i for i in ii[sdiag] if i < p], int)
+        _, first_row = np.unique(ks, return_index=True)       # the first row of every free parameter
+        c = {"factors": factors, "obs_diag": obs_diag,
+             "obs_diag_indicator": np.array([names[i] in indicators for i in obs_diag], bool),
+             "lat_diag": np.array([i for i in ii[sdiag] if i >= p], int),
+             "par_first": (ks[first_row], is_s[first_row], ii[first_row], jj[first_row]),
+             "pd_fix": ks[sdiag]}
+        self._start_cache = c
+        return c
 
     # -- the ML estimator (csat.sem.ml), bound to the model ------------------------------
     def objective(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None) -> float:

@@ -86,7 +86,10 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
         return SampleStats(missing="fiml", X=X, n=pat.n, cov=h1_S, mean=h1_mu, patterns=pat)
     X = _prepare_data(cm, data)
     n = len(X)
-    S = np.cov(X.T, ddof=0).reshape(cm.p, cm.p)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):   # tall n × p product: threads only contend
+        S = np.cov(X.T, ddof=0).reshape(cm.p, cm.p)
     if np.linalg.eigvalsh(S).min() <= 1e-12 * np.trace(S):
         raise ModelError("the sample covariance matrix of the model variables is singular "
                          "(a variable is a linear combination of others)")

@@ -1,0 +1,33 @@
+"""The benchmark's bookkeeping (targets, comparisons); no timing is measured or asserted here."""
+from csat import bench
+
+
+def _row(case, wall, peak=100.0):
+    return {"case": case, "runs": 1, "wall_median_s": wall, "wall_min_s": wall, "wall_max_s": wall, "peak_mb": peak}
+
+
+def test_targets_are_put_beside_the_figures():
+    row = _row("scale_n1000000", 70.0, peak=3000.0)
+    bench._check_targets(row)
+    assert [(t["target"], t["met"]) for t in row["targets"]] == [("<= 60 s", False), ("<= 4 GB", True)]
+    row = _row("ecsi_pls_bootstrap_5000", 4.0)
+    bench._check_targets(row)
+    assert row["targets"][0]["met"] is True and row["targets"][0]["figure"] == 4.0
+    assert "targets" not in (lambda r: (bench._check_targets(r), r)[1])(_row("ecsi_fit", 1.0))
+
+
+def test_ratio_to_lavaan_is_scaled_per_resample():
+    row = _row("ecsi_bootstrap_1000", 5.0)
+    bench._compare(row, "lavaan", {"seconds": 30.0, "per_resample_s": 0.3, "B": 100, "version": "0.6.14"},
+                   scale_to=1000)
+    assert row["lavaan_s"] == 300.0 and row["ratio_lavaan"] == 60.0
+    bench._check_targets(row)
+    assert row["targets"][0] == {"target": ">= 100x faster than lavaan", "figure": 60.0, "met": False}
+
+
+def test_absent_tool_is_skipped_with_a_note():
+    row = _row("ecsi_bootstrap_1000", 5.0)
+    bench._compare(row, "lavaan", {"skipped": "Rscript not found: no lavaan comparison"}, scale_to=1000)
+    bench._check_targets(row)
+    assert row["lavaan_note"].startswith("Rscript not found") and "ratio_lavaan" not in row
+    assert row["targets"][0]["met"] is None
