@@ -340,42 +340,12 @@ def em_mvn(Y: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> dict
     E[y_m | y_o] = mu_m + S_mo S_oo^-1 (y_o - mu_o),  Cov = S_mm - S_mo S_oo^-1 S_om;
     M-step: mu = mean of completed data, S = E[y y'] / n - mu mu' (divisor n, ML).
     Rows with no observed value are ignored.  Returns ``mean, cov, iterations, converged``.
+    The one EM implementation of the package is :func:`csat.em.em_mvn` (also used for the
+    saturated model of FIML fits); this calls it, with ``tol`` its relative tolerance.
     """
-    Y = np.asarray(Y, dtype="float64")
-    M = np.isnan(Y)
-    Y = Y[~M.all(axis=1)]
-    M = np.isnan(Y)
-    n, p = Y.shape
-    mu = np.nanmean(Y, axis=0)
-    S = np.diag(np.nanvar(Y, axis=0))
-    pats = list(_patterns(M))
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        T1 = np.zeros(p)
-        T2 = np.zeros((p, p))
-        for o, idx in pats:
-            Yo = Y[np.ix_(idx, o)]
-            full = np.empty((len(idx), p))
-            full[:, o] = Yo
-            mis = ~o
-            if mis.any():
-                Soo = S[np.ix_(o, o)]
-                Smo = S[np.ix_(mis, o)]
-                B = np.linalg.solve(Soo, Smo.T).T if o.any() else np.zeros((mis.sum(), 0))
-                full[:, mis] = mu[mis] + (Yo - mu[o]) @ B.T
-                C = S[np.ix_(mis, mis)] - B @ Smo.T
-                T2[np.ix_(mis, mis)] += len(idx) * C
-            T1 += full.sum(axis=0)
-            T2 += full.T @ full
-        mu_new = T1 / n
-        S_new = T2 / n - np.outer(mu_new, mu_new)
-        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(S_new - S)))
-        mu, S = mu_new, S_new
-        if delta < tol:
-            converged = True
-            break
-    return {"mean": mu, "cov": S, "iterations": it, "converged": converged}
+    from .em import em_mvn as _em_mvn
+
+    return _em_mvn(Y, tol=tol, max_iter=max_iter)
 
 
 def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: float = 0.05) -> dict:

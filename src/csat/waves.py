@@ -34,6 +34,7 @@ from scipy import stats
 
 from . import descriptives as D
 from .results import Diagnostic
+from .verdicts import section_markdown as _section_markdown
 
 __all__ = ["WAVE_INDEX_COLUMNS", "WAVE_CHANGE_COLUMNS", "wave_levels", "wave_index", "wave_changes",
            "wave_tables", "trend_chart", "waves_text", "wave_diagnostics"]
@@ -262,21 +263,7 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
 
 def section_markdown(language: str = "en") -> str:
     """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study)."""
-    if language == "zh":
-        return ("## 各期追踪：指数与 NPS 的变化\n\n"
-                "本研究包含多期调查（`waves`）。每期给出样本量、各构念 0–100 指数及其 95% t 区间和 NPS。"
-                "相邻两期之间以及首末两期之间：指数变化给出 Welch 区间与 Welch t 检验；NPS 变化给出 Wald 区间与 z 检验，"
-                "推荐者与贬损者比例的变化用两比例 z 检验（合并方差，等同 R 的 `prop.test(correct = FALSE)`）。"
-                "p 值在每个检验族（指数、NPS）内做 Holm 校正（`p.holm`）。只有在测量不变性（见 04 因子分析）至少达到"
-                "标量不变时，指数的变化才可解释为构念本身的变化。")
-    return ("## Tracking: change of the indices and the NPS between waves\n\n"
-            "This study holds several waves (`waves`). Per wave: n, every construct's 0–100 index with its 95% "
-            "t-interval, and the NPS. Between consecutive waves and from the first to the last: the index change "
-            "with its Welch interval and Welch's t-test; the NPS change with its Wald interval and z-test, and the "
-            "change in the shares of promoters and detractors with the two-proportion z-test (pooled variance, as "
-            "R's `prop.test(correct = FALSE)`). p-values are Holm-adjusted within each family (indices, NPS) in "
-            "`p.holm`. A change of an index means a change of the construct only if the questionnaire measures it "
-            "the same way in every wave — scalar measurement invariance, tested in 04 Factor analysis.")
+    return _section_markdown("tracking", language)
 
 
 # --------------------------------------------------------------------------------------------
