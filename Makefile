@@ -102,7 +102,7 @@ $(OUT)/02_descriptives.ipynb: notebooks/02_descriptives.ipynb $(BUILD)/stage-02_
 	$(call run_stage,02_descriptives)
 $(OUT)/03_reliability_validity.ipynb: notebooks/03_reliability_validity.ipynb $(BUILD)/stage-03_reliability_validity.json $(OUT)/01_cleaning.ipynb $(COMMON)
 	$(call run_stage,03_reliability_validity)
-$(OUT)/04_factor_analysis.ipynb: notebooks/04_factor_analysis.ipynb $(BUILD)/stage-04_factor_analysis.json $(OUT)/01_cleaning.ipynb $(COMMON)
+$(OUT)/04_factor_analysis.ipynb: notebooks/04_factor_analysis.ipynb $(BUILD)/stage-04_factor_analysis.json $(OUT)/01_cleaning.ipynb $(OUT)/03_reliability_validity.ipynb $(COMMON)
 	$(call run_stage,04_factor_analysis)
 $(OUT)/05_sem.ipynb: notebooks/05_sem.ipynb $(BUILD)/stage-05_sem.json $(OUT)/01_cleaning.ipynb $(OUT)/03_reliability_validity.ipynb $(COMMON)
 	$(call run_stage,05_sem)

@@ -72,9 +72,10 @@ def cross_check_roles(p: StudyParams) -> None:
         if name in ic:
             raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
                              f"{ic[name]!r}; give the construct another name")
-    if p.data.sheet is not None and Path(p.data.path).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(p.data.path).name!r} is not an .xlsx "
-                         "workbook; remove data.sheet")
+    for f in p.data.files:
+        if p.data.sheet is not None and Path(f).suffix.lower() not in (".xlsx", ".xlsm"):
+            raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(f).name!r} is not an .xlsx "
+                             "workbook; remove data.sheet")
     c = p.cleaning
     if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
         raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
@@ -355,7 +356,7 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     :class:`DataFactError` (or :class:`csat.io.DataError`) for the first blocking problem.
     Returns the non-blocking diagnostics."""
     from . import cleaning, io as csat_io
-    from .params import resolve_data_path
+    from .params import data_label
 
     df, _ = csat_io.load_study_data(p, params_path, root=root)
     res = cleaning.clean(df, p)
@@ -364,6 +365,6 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
         why = ", ".join(f"{k} {v}" for k, v in res.exclusions.items() if v)
         blocking[0] += f"; cleaning excluded {res.n_raw - res.n_clean} of {res.n_raw} ({why}): check the cleaning rules"
     if blocking:
-        raise DataFactError(f"{resolve_data_path(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
+        raise DataFactError(f"{data_label(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
                                                                if len(blocking) > 1 else ""))
     return diags

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .reliability import reverse_items
 from .results import Diagnostic
 
 RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"]
@@ -46,7 +47,7 @@ RULE_TEXT = {
 }
 
 __all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
-           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow", "reverse_code"]
+           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow"]
 
 
 @dataclass
@@ -122,14 +123,6 @@ def _answer_matches(v, expected, labels: dict) -> bool:
     if cv is not None and ce is not None:
         return abs(cv - ce) < 1e-9
     return str(v).strip().casefold() == str(expected).strip().casefold()
-
-
-def reverse_code(df: pd.DataFrame, items: list[str], lo: float, hi: float) -> pd.DataFrame:
-    """Recode reverse-keyed items: x' = lo + hi - x (missing stays missing)."""
-    out = df.copy()
-    for it in items:
-        out[it] = lo + hi - out[it]
-    return out
 
 
 def _rule_texts(params) -> dict:
@@ -316,7 +309,7 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     data = df.loc[alive, keep_cols].copy()
     data.index = pd.Index(rows[alive], name="row")
     if params.reverse:
-        data = reverse_code(data, list(params.reverse), float(params.scale.min), float(params.scale.max))
+        data = reverse_items(data, list(params.reverse), float(params.scale.min), float(params.scale.max))
     return CleaningResult(
         data=data, flags=flags, flow=flow_df, exclusions=counts,
         block_straightlining=pd.DataFrame(blocks, columns=["row", "id", "construct"]),

@@ -296,22 +296,55 @@ def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: f
 def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], min_share: float = 0.5) -> pd.DataFrame:
     """Respondent-level construct scores: the mean of the answered items of each construct.
 
+    The one definition of a unit-weighted construct score in csat (descriptives, waves, IPMA
+    performance, drivers and segments, and the cross-loadings of :mod:`csat.reliability`).
     Reverse-keyed items must already be recoded (``01_cleaning`` does it). A respondent gets a
-    score only when at least ``ceil(min_share · k)`` of the construct's k items are answered
-    (default: at least half); otherwise the score is missing. Returns one column per construct,
-    indexed like ``df``.
+    score only when at least ``max(1, ceil(min_share · k))`` of the construct's k items are answered;
+    otherwise the score is missing:
+
+    * ``min_share = 0.5`` (default, the study key ``scores.min_share``): at least half the items;
+    * ``min_share = 0``: any answered item (psych ``scoreItems(impute = "none")``);
+    * ``min_share = 1``: every item (listwise).
+
+    Returns one column per construct, indexed like ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, None], "b": [3, None, None], "c": [5, None, 4]})
+    >>> construct_scores(d, {"F": ["a", "b", "c"]}, min_share=0)["F"].tolist()
+    [3.0, 2.0, 4.0]
+    >>> construct_scores(d, {"F": ["a", "b", "c"]})["F"].tolist()   # at least 2 of 3 items
+    [3.0, nan, nan]
     """
-    if not 0 < min_share <= 1:
-        raise ValueError(f"min_share must be in (0, 1], got {min_share}")
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share must be in [0, 1], got {min_share}")
     out = {}
     for name, items in constructs.items():
         items = list(items)
         _require_columns(df, items, f"construct {name!r}")
         block = pd.concat([_numeric(df, it, f"construct {name!r}") for it in items], axis=1)
-        need = math.ceil(min_share * len(items) - 1e-12)
+        need = max(1, math.ceil(min_share * len(items) - 1e-12))
         answered = block.notna().sum(axis=1)
         out[name] = block.mean(axis=1, skipna=True).where(answered >= need)
     return pd.DataFrame(out, index=df.index)
+
+
+def score_rule_text(min_share: float, language: str = "en") -> str:
+    """The construct-score rule of :func:`construct_scores` in plain words (en/zh), for the report."""
+    if min_share <= 0:
+        en, zh = "any of its items", "至少一个题项"
+    elif min_share >= 1:
+        en, zh = "all of its items", "全部题项"
+    elif abs(min_share - 0.5) < 1e-12:
+        en, zh = "at least half of its items", "至少一半题项"
+    else:
+        en, zh = f"at least {min_share:.0%} of its items (rounded up)", f"至少 {min_share:.0%} 的题项（向上取整）"
+    if language == "zh":
+        return (f"构念得分规则（scores.min_share = {min_share:g}）：受访者回答了该构念{zh}时，其得分为已答题项的均值，"
+                "否则该构念得分缺失。")
+    return (f"Construct-score rule (scores.min_share = {min_share:g}): a respondent's score on a construct is the "
+            f"mean of the answered items when {en} are answered; otherwise the score is missing.")
 
 
 def to_index(x, scale_min: float | None, scale_max: float | None):

@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .reliability import smc
 from .results import Diagnostic
 
 KMO_LABELS = [(0.9, "marvelous", "极好"), (0.8, "meritorious", "良好"), (0.7, "middling", "中等"),
@@ -464,12 +465,8 @@ def _minres_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
     return (Vk ** 2) @ np.diag(G)[:k] + 2 * np.einsum("ma,ab,mb->m", Vk, W * G[:k, :], V)
 
 
-def _smc(R: np.ndarray) -> np.ndarray:
-    return 1 - 1 / np.diag(np.linalg.inv(R))
-
-
 def _fit_minres(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
-    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    start = np.clip(1 - smc(R), PSI_MIN, 1)
     res = optimize.minimize(_minres_obj, start, args=(R, k), jac=_minres_grad, method="L-BFGS-B",
                             bounds=[(PSI_MIN, 1.0)] * R.shape[0], options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     Rh = R.copy()
@@ -535,7 +532,7 @@ def _ml_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
 
 def _fit_ml(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
     p = R.shape[0]
-    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    start = np.clip(1 - smc(R), PSI_MIN, 1)
     res = optimize.minimize(_ml_obj, start, args=(R, k), jac=_ml_grad, method="L-BFGS-B",
                             bounds=[(PSI_MIN, 1.0)] * p, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     return _ml_loadings(res.x, R, k), _bound_converged(res.x, _ml_grad(res.x, R, k))
@@ -552,7 +549,7 @@ def extract_ml(R: np.ndarray, k: int) -> np.ndarray:
 
 
 def _fit_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.001) -> tuple[np.ndarray, bool]:
-    h2 = _smc(R)
+    h2 = smc(R)
     comm = h2.sum()
     converged = False
     for _ in range(max_iter):

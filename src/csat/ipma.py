@@ -100,9 +100,10 @@ def find_target(constructs: Mapping[str, object], target: str | None = None) -> 
 
 
 def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], scale_min: float,
-                      scale_max: float) -> pd.Series:
+                      scale_max: float, min_share: float = 0.5) -> pd.Series:
     """Performance of each construct: ``100 · (mean − min)/(max − min)`` of its construct score
-    (respondent mean of the answered items, at least half answered; :func:`csat.descriptives.construct_scores`).
+    (respondent mean of the answered items, at least ``min_share`` of them answered — the study's
+    ``scores.min_share``; :func:`csat.descriptives.construct_scores`).
 
     Parameters
     ----------
@@ -112,6 +113,8 @@ def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
         ``{construct: [item, ...]}``.
     scale_min, scale_max : float
         The answer scale.
+    min_share : float
+        Share of a construct's items a respondent must answer (default 0.5).
 
     Returns
     -------
@@ -132,7 +135,7 @@ def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
     """
     from .descriptives import construct_scores, to_index
 
-    scores = construct_scores(data, {k: list(v) for k, v in constructs.items()})
+    scores = construct_scores(data, {k: list(v) for k, v in constructs.items()}, min_share)
     return pd.Series({c: float(to_index(scores[c].mean(), scale_min, scale_max)) for c in scores.columns},
                      name="performance")
 

@@ -92,7 +92,8 @@ def item_covariance(data: pd.DataFrame, items: Sequence[str], missing: str = "pa
 
 
 def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float) -> pd.DataFrame:
-    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched).
+    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched; missing stays
+    missing).  The one reverse coding in csat: ``01_cleaning`` applies it to the study's ``reverse`` items.
 
     A negatively worded item that is not recoded enters the scale with the wrong sign: its
     covariances with the other items turn negative and Cronbach's alpha drops (it can even
@@ -661,25 +662,11 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     return out
 
 
-def construct_scores(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
-    """Unit-weighted construct scores: the mean of the construct's items per respondent.
-
-    ``pairwise``: the mean of the items answered (psych ``scoreItems`` with ``impute="none"``);
-    ``listwise``: NaN unless every item of the construct is answered.
-    """
-    _check_missing(missing)
-    cons = _construct_items(constructs)
-    out = {}
-    for f, v in cons.items():
-        X = _item_frame(data, v, f)
-        out[f] = X.mean(axis=1, skipna=(missing == "pairwise"))
-    return pd.DataFrame(out, index=data.index)
-
-
 def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
     """Cross-loadings: correlation of every item with every construct score.
 
-    Construct scores are unit-weighted means (:func:`construct_scores`); an item's correlation
+    Construct scores are unit-weighted means (:func:`csat.descriptives.construct_scores`: any answered
+    item with ``pairwise``, every item with ``listwise``); an item's correlation
     with its own construct includes the item itself (uncorrected), as in PLS cross-loading
     tables (Chin 1998).  An item should correlate more with its own construct than with any
     other.  ``pairwise``: pairwise-complete correlations; ``listwise``: rows answering every
@@ -715,7 +702,10 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     X = _item_frame(data, items)
     if missing == "listwise":
         X = X.dropna()
-    S = construct_scores(X, cons, missing)
+    from .descriptives import construct_scores
+
+    _check_missing(missing)
+    S = construct_scores(X, cons, min_share=0.0 if missing == "pairwise" else 1.0)
     both = pd.concat([X, S.add_prefix("\x00")], axis=1)
     from .factor import pairwise_corr
 
@@ -789,6 +779,57 @@ def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -
 # --------------------------------------------------------------------------------------------
 # tables for the notebook
 # --------------------------------------------------------------------------------------------
+#: Files of the study's one measurement-model (CFA) fit, written by 03_reliability_validity and read by
+#: 04_factor_analysis (:func:`cfa_result_files`).
+CFA_FILES = ("cfa.json", "cfa_fit.json", "cfa_estimates.csv", "cfa_modindices.csv", "cfa_residuals.csv")
+
+
+def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], model: str | None = None,
+                          missing: str = "listwise"):
+    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted by ML with the
+    study's ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``), as lavaan's ``cfa()``.
+
+    Every number of the measurement model in a report (omega, CR, AVE, loadings and the Fornell–Larcker
+    table in 03; the CFA fit, estimates, modification indices and residuals in 04) comes from this one
+    fit.  Returns ``(syntax, fit, error)``: ``fit`` a :class:`csat.sem.SEMResult`, or ``None`` with
+    ``error`` the reason when the model cannot be fitted.
+    """
+    from . import sem
+
+    syntax = measurement_model(constructs, model)
+    try:
+        return syntax, sem.fit(syntax, data, missing=missing), None
+    except (ValueError, np.linalg.LinAlgError) as err:
+        return syntax, None, str(err)
+
+
+def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagnostic] = ()) -> dict:
+    """The results files of the measurement-model fit, ``{name: dict or DataFrame}`` (:data:`CFA_FILES`):
+
+    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics) and
+      ``modindices`` (null, or why there are none: lavaan gives them for complete data only);
+    * ``cfa_fit.json``, ``cfa_estimates.csv``: the fit measures and estimates (:func:`csat.sem.result_tables`);
+    * ``cfa_modindices.csv``: every modification index, largest first (lavaan ``modindices()``), header
+      only under FIML;
+    * ``cfa_residuals.csv``: the correlation residuals (lavaan ``resid(type = "cor")``), a square matrix
+      with the variable names as first column and header.
+    """
+    from . import sem
+
+    fit_measures, est = sem.result_tables(fit)
+    note = None
+    try:
+        mi = fit.modindices(top=None)
+    except ValueError as err:                # lavaan gives modification indices for complete data only
+        note, mi = str(err), pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc.all"])
+    resid = fit.residuals()
+    resid.insert(0, "variable", list(resid.index))
+    info = {"syntax": syntax, "missing": missing, "n": int(fit.n), "converged": bool(fit.converged),
+            "errors": [d.message for d in diagnostics if d.severity == "error"], "modindices": note}
+    return {"cfa.json": info, "cfa_fit.json": fit_measures, "cfa_estimates.csv": est,
+            "cfa_modindices.csv": mi.reset_index(drop=True), "cfa_residuals.csv": resid.reset_index(drop=True)}
+
+
 def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimates: Any = None,
                       missing: str = "pairwise", level: float = 0.95) -> pd.DataFrame:
     """One row per construct: ``construct, n_items, n, alpha, alpha.ci.lower, alpha.ci.upper,

@@ -117,11 +117,39 @@ def results_dir(study: str, root: str | Path = ".") -> Path:
     return Path(root) / "reports" / study / "results"
 
 
+class UnknownDiagnosticCode(ValueError):
+    """A diagnostic whose code is not in :data:`csat.diagnostic_codes.CODES` (a bug: register the code)."""
+
+
+def check_code(code: str, severity: str | None = None) -> None:
+    """Check a diagnostic's code against the registry (:mod:`csat.diagnostic_codes`) and its severity.
+
+    An unknown code or severity raises :class:`UnknownDiagnosticCode` when the environment variable
+    ``CSAT_STRICT_DIAGNOSTICS`` is ``1`` (the test suite sets it), else it is a ``UserWarning`` and the
+    diagnostic is still written: a report is never lost to an unregistered code.
+    """
+    from .diagnostic_codes import CODES
+
+    problem = None
+    if code not in CODES:
+        problem = f"diagnostic code {code!r} is not registered in csat.diagnostic_codes"
+    elif severity is not None and severity not in ("info", "warning", "error"):
+        problem = f"diagnostic {code!r}: severity {severity!r} is not info, warning or error"
+    if problem is None:
+        return
+    if os.environ.get("CSAT_STRICT_DIAGNOSTICS") == "1":
+        raise UnknownDiagnosticCode(problem)
+    import warnings
+
+    warnings.warn(problem, stacklevel=3)
+
+
 def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
     """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
 
     The file is one JSON list of ``{"code", "severity", "where", "message", "stage"}``;
-    entries of other stages are kept, so each notebook can be re-run on its own.
+    entries of other stages are kept, so each notebook can be re-run on its own.  Every new
+    entry's code must be registered (:func:`check_code`).
     """
     path = Path(path)
     old: list[dict] = []
@@ -133,6 +161,7 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     new = []
     for d in diags:
         d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
+        check_code(d.get("code"), d.get("severity"))
         d["stage"] = stage
         new.append(d)
     kept = [d for d in old if d.get("stage") != stage]
