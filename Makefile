@@ -11,7 +11,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := default
 
 PYTHON ?= python3.11
-# Stages of one study that do not read each other run at once (02, 03, 04; then 05 and 06) on JOBS cores
+# Stages of one study that do not read each other run at once (02 and 03; then 04, 05 and 06) on JOBS cores
 # unless make was given -j (make -j1 builds serially).  Results are byte-identical either way.
 JOBS   ?= $(shell nproc 2>/dev/null || echo 1)
 VENV   ?= .venv

@@ -81,7 +81,7 @@ def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
 def test_diagnostics_order_does_not_depend_on_the_order_stages_ran(tmp_path):
     from csat.results import merge_diagnostics
 
-    d = {"code": "c", "severity": "info", "where": "w", "message": "m"}
+    d = {"code": "out_of_range", "severity": "warning", "where": "w", "message": "m"}
     a, b = tmp_path / "a" / "diagnostics.json", tmp_path / "b" / "diagnostics.json"
     for s in ("03_reliability_validity", "02_descriptives", "04_factor_analysis"):
         merge_diagnostics(a, s, [dict(d, message=s)])
@@ -102,7 +102,7 @@ def test_diagnostics_written_concurrently_keep_every_stage(tmp_path):
     stages = [f"{i:02d}_s" for i in range(1, 13)]
     with ProcessPoolExecutor(4) as ex:
         list(ex.map(merge_diagnostics, [f] * len(stages), stages,
-                    [[{"code": "c", "severity": "info", "where": s, "message": "m"}] for s in stages]))
+                    [[{"code": "out_of_range", "severity": "warning", "where": s, "message": "m"}] for s in stages]))
     assert [x["stage"] for x in json.loads(f.read_text())] == stages
 
 

@@ -158,15 +158,67 @@ def test_the_fixture_study_passes(tmp_path):
         "on/off as booleans); write a number\n")
 
 
-def test_a_yaml_boolean_is_never_a_number(tmp_path):
+#: Mistakes in params/mini.yaml, each made by text edits of the file and refused by ``prepare`` with
+#: one line: steps of ``(old, new, expected error or None)`` (None: an edit without a check, e.g. undoing
+#: the previous mistake).
+PARAMS_MISTAKES = {
+    "a_yaml_boolean_is_never_a_number": [
+        ("bootstrap: 1000", "bootstrap: yes",
+         "params/mini.yaml: key 'bootstrap': true is a yes/no value, not a number (YAML reads yes/no/true/false/on/off "
+         "as booleans); write a number"),
+        ("bootstrap: yes", "bootstrap: 1000", None),
+        ("min: 1, max: 5", "min: off, max: 5",
+         "params/mini.yaml: key 'scale.min': false is a yes/no value, not a number (YAML reads yes/no/true/false/on/"
+         "off as booleans); write a number")],
+    "a_key_written_twice_is_named_with_its_lines": [
+        ("seed: 1\n", "seed: 1\nseed: 2\n",
+         "params/mini.yaml: key 'seed' is written twice (lines 23 and 24); YAML would silently keep only the last "
+         "one: delete or merge one of them")],
+    "one_column_in_two_roles": [
+        ("groups: [gender]", "groups: [gender, sat2]",
+         "params/mini.yaml: groups: 'sat2' is an item of construct 'SAT'; a column cannot be both an item and a "
+         "group (list the group column, e.g. gender, instead)")],
+    "missing_codes_inside_the_scale_are_refused": [
+        ("missing_codes: [99]", "missing_codes: [99, 5]",
+         "params/mini.yaml: missing_codes: 5 lies inside the answer scale 1–5, so real answers 5 would be deleted; "
+         "use a code outside the scale (e.g. 99 or -1)")],
+    "speeder_rule_without_a_duration_column": [
+        ("  duration: secs\n", "",
+         "params/mini.yaml: cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
+         "completion-time column) is not; set data.duration or switch the speeder rule off")],
+    "model_variable_that_is_not_a_column_or_construct": [
+        ("LOY ~ SAT", "LOY ~ SAT + VALL",
+         "params/mini.yaml: key 'model': model variable 'VALL' is neither a column of the data nor a latent variable "
+         "(did you mean 'VAL'?)")],
+    "model_variable_the_analysis_data_do_not_hold": [
+        ("LOY ~ SAT", "LOY ~ SAT + gender",
+         "params/mini.yaml: key 'model': model variable 'gender' is a group column (categories, not numbers); code "
+         "it as numbers in a column of its own and make that an item of a construct to use it in the model"),
+        ("LOY ~ SAT + gender", "LOY ~ SAT + rid",
+         "params/mini.yaml: key 'model': model variable 'rid' is a column of the data but not an item of any "
+         "construct, so the analysis data do not hold it; add it to a construct's items (a single-item construct) "
+         "to use it in the model")],
+    "model_syntax_error_names_the_line": [
+        ("LOY ~ SAT", "LOY ~ SAT +",
+         "params/mini.yaml: key 'model': model syntax error on line 5: empty term (a '+' with nothing after it): "
+         "'LOY ~ SAT +'")],
+    "unknown_ipma_target": [
+        ("target: SAT", "target: SATS",
+         "params/mini.yaml: ipma.target: 'SATS' is not a construct (did you mean 'SAT'?)")],
+    "ipma_target_that_no_path_leads_to": [
+        ("target: SAT", "target: VAL",
+         "params/mini.yaml: key 'ipma.target': no path in the model leads to 'VAL', so it has no importance map; "
+         "choose a construct that paths lead to (SAT, LOY)")],
+}
+
+
+@pytest.mark.parametrize("case", list(PARAMS_MISTAKES))
+def test_a_params_mistake_is_one_line(tmp_path, case):
     pf = project(tmp_path)
-    edit(pf, "bootstrap: 1000", "bootstrap: yes")
-    fails_with(tmp_path, "params/mini.yaml: key 'bootstrap': true is a yes/no value, not a number (YAML reads "
-                         "yes/no/true/false/on/off as booleans); write a number")
-    edit(pf, "bootstrap: yes", "bootstrap: 1000")
-    edit(pf, "min: 1, max: 5", "min: off, max: 5")
-    fails_with(tmp_path, "params/mini.yaml: key 'scale.min': false is a yes/no value, not a number (YAML reads "
-                         "yes/no/true/false/on/off as booleans); write a number")
+    for old, new, expected in PARAMS_MISTAKES[case]:
+        edit(pf, old, new)
+        if expected is not None:
+            fails_with(tmp_path, expected)
 
 
 def test_too_few_bootstrap_resamples_are_refused_and_few_warned(tmp_path):
@@ -181,13 +233,6 @@ def test_too_few_bootstrap_resamples_are_refused_and_few_warned(tmp_path):
     assert r.returncode == 0
     assert r.stderr == ("warning: bootstrap: only 400 bootstrap resamples: the 95% interval limits rest on 10 draws "
                         "in each tail and vary from seed to seed; use 1000 or more for reporting\n")
-
-
-def test_a_key_written_twice_is_named_with_its_lines(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "seed: 1\n", "seed: 1\nseed: 2\n")
-    fails_with(tmp_path, "params/mini.yaml: key 'seed' is written twice (lines 23 and 24); YAML would silently "
-                         "keep only the last one: delete or merge one of them")
 
 
 def test_gbk_params_file_is_read_and_a_foreign_encoding_named(tmp_path):
@@ -206,54 +251,6 @@ def test_an_override_typo_is_blamed_on_the_override_not_the_file(tmp_path):
                          "mean 'n_factors'?); the params file was not changed", overrides="efa.n_factor=3")
     fails_with(tmp_path, "params/mini.yaml: override bootstrap='many' (command line / SET=): Input should be a "
                          "valid integer, unable to parse string as an integer", overrides="bootstrap=many")
-
-
-def test_one_column_in_two_roles(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "groups: [gender]", "groups: [gender, sat2]")
-    fails_with(tmp_path, "params/mini.yaml: groups: 'sat2' is an item of construct 'SAT'; a column cannot be both "
-                         "an item and a group (list the group column, e.g. gender, instead)")
-
-
-def test_missing_codes_inside_the_scale_are_refused(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "missing_codes: [99]", "missing_codes: [99, 5]")
-    fails_with(tmp_path, "params/mini.yaml: missing_codes: 5 lies inside the answer scale 1–5, so real answers 5 "
-                         "would be deleted; use a code outside the scale (e.g. 99 or -1)")
-
-
-def test_speeder_rule_without_a_duration_column(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "  duration: secs\n", "")
-    fails_with(tmp_path, "params/mini.yaml: cleaning.min_duration / cleaning.speeder_median_ratio is set but "
-                         "data.duration (the completion-time column) is not; set data.duration or switch the "
-                         "speeder rule off")
-
-
-def test_model_variable_that_is_not_a_column_or_construct(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "LOY ~ SAT", "LOY ~ SAT + VALL")
-    fails_with(tmp_path, "params/mini.yaml: key 'model': model variable 'VALL' is neither a column of the data nor "
-                         "a latent variable (did you mean 'VAL'?)")
-
-
-def test_model_variable_the_analysis_data_do_not_hold(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "LOY ~ SAT", "LOY ~ SAT + gender")
-    fails_with(tmp_path, "params/mini.yaml: key 'model': model variable 'gender' is a group column (categories, not "
-                         "numbers); code it as numbers in a column of its own and make that an item of a construct to "
-                         "use it in the model")
-    edit(pf, "LOY ~ SAT + gender", "LOY ~ SAT + rid")
-    fails_with(tmp_path, "params/mini.yaml: key 'model': model variable 'rid' is a column of the data but not an item "
-                         "of any construct, so the analysis data do not hold it; add it to a construct's items (a "
-                         "single-item construct) to use it in the model")
-
-
-def test_model_syntax_error_names_the_line(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "LOY ~ SAT", "LOY ~ SAT +")
-    fails_with(tmp_path, "params/mini.yaml: key 'model': model syntax error on line 5: empty term (a '+' with "
-                         "nothing after it): 'LOY ~ SAT +'")
 
 
 def test_unidentified_two_item_construct(tmp_path):
@@ -298,19 +295,6 @@ def test_template_that_cannot_be_formed(tmp_path):
                          "'PV', 'perceived value'], 'SAT': ['SAT', 'satisfaction', 'CSI', 'SATIS'], 'COMP': ['COMP', "
                          "'complaints', 'complaint', 'CC'], 'LOY': ['LOY', 'loyalty', 'customer loyalty', "
                          "'LOYAL']}); give params.model instead")
-
-
-def test_unknown_ipma_target(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "target: SAT", "target: SATS")
-    fails_with(tmp_path, "params/mini.yaml: ipma.target: 'SATS' is not a construct (did you mean 'SAT'?)")
-
-
-def test_ipma_target_that_no_path_leads_to(tmp_path):
-    pf = project(tmp_path)
-    edit(pf, "target: SAT", "target: VAL")
-    fails_with(tmp_path, "params/mini.yaml: key 'ipma.target': no path in the model leads to 'VAL', so it has no "
-                         "importance map; choose a construct that paths lead to (SAT, LOY)")
 
 
 def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
@@ -584,7 +568,7 @@ def _fake_stage_outputs(root: Path, study: str = "mini") -> None:
     for s in build.STAGE_ORDER:
         stg = st.start(s, root / "params" / f"{study}.yaml", {}, root=root)
         stg.write_csv(f"only_{s}.csv", pd.DataFrame({"a": [1]}))
-        stg.diagnostics([{"code": "x", "severity": "info", "where": s, "message": "m"}])
+        stg.diagnostics([{"code": "too_few_items", "severity": "info", "where": s, "message": "m"}])  # a registered code
         stg.finish()
         for ext in ("ipynb", "html"):
             (d / f"{s}.{ext}").write_text("{}")
@@ -609,16 +593,14 @@ def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
                         "outputs from this stage on were removed (data/raw is untouched)\n")
     res = d / "results"
     assert sorted(p.name for p in res.glob("only_*")) == ["only_01_cleaning.csv", "only_02_descriptives.csv",
-                                                          "only_04_factor_analysis.csv",
                                                           "only_06_drivers_segments.csv"]   # 06 reads 01, 02 only
-    for s in ("03_reliability_validity", "05_sem"):
+    for s in ("03_reliability_validity", "04_factor_analysis", "05_sem"):    # 04 reads 03's CFA
         assert not (d / f"{s}.html").exists() and not (d / f"{s}.ipynb").exists()
         assert not (d / "runinfo" / f"{s}.json").exists()
-    assert (d / "02_descriptives.html").exists() and (d / "04_factor_analysis.ipynb").exists()
+    assert (d / "02_descriptives.html").exists() and (d / "06_drivers_segments.ipynb").exists()
     assert not (d / "report.html").exists() and not (d / "report.pdf").exists()
     diag = json.loads((res / "diagnostics.json").read_text())
-    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "04_factor_analysis",
-                                                  "06_drivers_segments"]
+    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "06_drivers_segments"]
     st = json.loads((d / ".build" / "status.json").read_text())
     assert (st["state"], st["stage"], st["message"]) == ("failed", "03_reliability_validity",
                                                          "LinAlgError: Singular matrix")
@@ -659,7 +641,8 @@ def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
     assert (d / "03_reliability_validity.ipynb").exists()          # papermill is writing it
     assert not (d / "03_reliability_validity.html").exists() and not (d / "05_sem.ipynb").exists()
     assert not (d / "results" / "only_05_sem.csv").exists() and not (d / "report.html").exists()
-    assert (d / "results" / "only_04_factor_analysis.csv").exists()
+    assert not (d / "results" / "only_04_factor_analysis.csv").exists()       # 04 reads 03's CFA
+    assert (d / "results" / "only_06_drivers_segments.csv").exists()          # 06 does not read 03
     state = report.build_state(tmp_path, "mini")
     assert state["state"] == "building" and not state["current"]
     assert state["text"].startswith("INCOMPLETE: the build stopped or is running (last started: "

@@ -327,12 +327,14 @@ def test_demo_paths_recover_population_within_bootstrap_intervals(built):
 
 
 def test_fiml_rebuild_bootstraps_with_every_respondent(built):
-    """sem_missing = fiml: 04 and 05 re-run, the SEM uses all 546 cleaned respondents, the
+    """sem_missing = fiml: 03 (the study's one CFA), 04 (which reads it) and 05 re-run, the SEM uses all 546
+    cleaned respondents, the
     bootstrap refits every resample by FIML, and the report says which missing-data method was used."""
     proj, _ = built
     r = _make(proj, "study", "STUDY=demo", "BOOTSTRAP=200", "SET=sem_missing=fiml")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    assert [s for s in STAGES if f"running {s}" in r.stdout] == ["04_factor_analysis", "05_sem"], r.stdout
+    assert [s for s in STAGES if f"running {s}" in r.stdout] == ["03_reliability_validity", "04_factor_analysis",
+                                                                 "05_sem"], r.stdout
     res = proj / "reports" / "demo" / "results"
     fit = json.loads((res / "sem_fit.json").read_text())
     assert fit["ntotal"] == 546

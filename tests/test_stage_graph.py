@@ -114,6 +114,7 @@ def test_the_known_edges_are_declared():
     assert stage.prerequisites("05_sem") == ["01_cleaning", "02_descriptives", "03_reliability_validity"]
     assert "02_descriptives" in stage.prerequisites("06_drivers_segments")
     assert build.DOWNSTREAM["02_descriptives"] == ["05_sem", "06_drivers_segments"]
+    assert build.DOWNSTREAM["03_reliability_validity"] == ["04_factor_analysis", "05_sem"]     # 04 reads 03's CFA
     assert build.DOWNSTREAM["01_cleaning"] == stage.STAGES[1:]
 
 

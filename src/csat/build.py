@@ -11,7 +11,8 @@
    - ``stage-01_cleaning.json`` … ``stage-06_drivers_segments.json``: the effective parameters each
      stage reads, so that Make re-runs a stage only when *its* parameters change
      (changing ``bootstrap`` re-runs 05 and the reports, not 01–04);
-   - ``raw.json``: the raw data file's path and SHA-256, and ``deps.mk`` naming it
+   - ``raw.json``: the raw data file's path and SHA-256 (every file's, when ``data.path`` lists one
+     file per wave), and ``deps.mk`` naming it
      (``RAW := reports/<study>/.build/raw.json``), so the stages depend on the data's
      content; the raw file's own name never reaches Make, so any character is safe in it;
      ``deps.mk`` also holds the stage graph, each stage's prerequisites generated from
@@ -51,7 +52,7 @@ from pathlib import Path
 
 import yaml
 
-from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_path
+from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_paths
 from .results import atomic_write_text, merge_diagnostics
 
 from . import paths
@@ -66,16 +67,16 @@ STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                     "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "waves", "weights"],
+                        "recommend", "ipma", "waves", "weights", "scores"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
-                                "thresholds", "model", "model_template"],
+                                "thresholds", "model", "model_template", "sem_missing"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
                            "model_template", "thresholds", "seed", "invariance", "waves"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
-               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls"],
+               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
-                            "seed"],
+                            "seed", "scores"],
 }
 
 
@@ -109,14 +110,21 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         if write_if_changed(build / f"stage-{stage}.json",
                             json.dumps(sub, indent=1, sort_keys=True, ensure_ascii=False) + "\n"):
             changed.append(stage)
-    raw = resolve_data_path(p, params_path, root)
-    try:
-        raw_rel = raw.resolve().relative_to(root.resolve())
-    except ValueError:
-        raw_rel = raw.resolve()
-    sha = hashlib.sha256(raw.read_bytes()).hexdigest()
-    if write_if_changed(build / "raw.json", json.dumps({"path": str(raw_rel), "sha256": sha}, indent=1,
-                                                       ensure_ascii=False) + "\n"):
+    raws = []
+    for raw in resolve_data_paths(p, params_path, root):
+        try:
+            raw_rel = raw.resolve().relative_to(root.resolve())
+        except ValueError:
+            raw_rel = raw.resolve()
+        raws.append({"path": str(raw_rel), "sha256": hashlib.sha256(raw.read_bytes()).hexdigest()})
+    # one file: {"path", "sha256"}; one file per wave: {"files": [{"path", "sha256"}, ...], "sha256": of them all},
+    # so an edit of any wave file rewrites raw.json and re-runs the stages
+    if len(raws) == 1:
+        record, sha = raws[0], raws[0]["sha256"]
+    else:
+        sha = hashlib.sha256("".join(r["sha256"] + "\n" for r in raws).encode()).hexdigest()
+        record = {"files": raws, "sha256": sha}
+    if write_if_changed(build / "raw.json", json.dumps(record, indent=1, ensure_ascii=False) + "\n"):
         changed.append("raw.json")
     rel_build = build.relative_to(root) if build.is_relative_to(root) else build
     deps = f"RAW := {rel_build.as_posix()}/raw.json\n" + make_dependencies()

@@ -72,9 +72,10 @@ def cross_check_roles(p: StudyParams) -> None:
         if name in ic:
             raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
                              f"{ic[name]!r}; give the construct another name")
-    if p.data.sheet is not None and Path(p.data.path).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(p.data.path).name!r} is not an .xlsx "
-                         "workbook; remove data.sheet")
+    for f in p.data.files:
+        if p.data.sheet is not None and Path(f).suffix.lower() not in (".xlsx", ".xlsm"):
+            raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(f).name!r} is not an .xlsx "
+                             "workbook; remove data.sheet")
     c = p.cleaning
     if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
         raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
@@ -203,7 +204,25 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
 
 
 def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
-    """Warnings about valid but weak settings (shown in the stage that uses them)."""
+    """Warnings about valid but weak settings (shown in the stage that uses them).
+
+    Parameters
+    ----------
+    p : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``bootstrap_few`` when 0 < ``bootstrap`` < :data:`csat.params.RECOMMENDED_BOOTSTRAP`.
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> [d.code for d in params_diagnostics(p)]
+    ['bootstrap_few']
+    """
     from .params import RECOMMENDED_BOOTSTRAP
 
     out = []
@@ -247,6 +266,30 @@ def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning"
     Returns ``(diagnostics, blocking)``: ``blocking`` is a list of one-line messages, each naming an
     item (or the sample) and why 02–05 cannot analyse it; the diagnostics hold them as ``error`` and
     the non-blocking facts as ``warning``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    p : StudyParams
+        The study's parameters.
+    stage : str
+        The stage named in the diagnostics.
+
+    Returns
+    -------
+    diagnostics : list of Diagnostic
+    blocking : list of str
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> data_facts(ecsi, p)
+    ([], [])
+    >>> facts, blocking = data_facts(ecsi.assign(sat1=5), p)                # sat1 constant
+    >>> [d.code for d in facts], len(blocking)
+    (['item_zero_variance'], 1)
     """
     items = list(p.items)
     ic = p.item_construct
@@ -313,7 +356,7 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     :class:`DataFactError` (or :class:`csat.io.DataError`) for the first blocking problem.
     Returns the non-blocking diagnostics."""
     from . import cleaning, io as csat_io
-    from .params import resolve_data_path
+    from .params import data_label
 
     df, _ = csat_io.load_study_data(p, params_path, root=root)
     res = cleaning.clean(df, p)
@@ -322,6 +365,6 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
         why = ", ".join(f"{k} {v}" for k, v in res.exclusions.items() if v)
         blocking[0] += f"; cleaning excluded {res.n_raw - res.n_clean} of {res.n_raw} ({why}): check the cleaning rules"
     if blocking:
-        raise DataFactError(f"{resolve_data_path(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
+        raise DataFactError(f"{data_label(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
                                                                if len(blocking) > 1 else ""))
     return diags

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .reliability import reverse_items
 from .results import Diagnostic
 
 RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"]
@@ -46,7 +47,7 @@ RULE_TEXT = {
 }
 
 __all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
-           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow", "reverse_code"]
+           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow"]
 
 
 @dataclass
@@ -122,14 +123,6 @@ def _answer_matches(v, expected, labels: dict) -> bool:
     if cv is not None and ce is not None:
         return abs(cv - ce) < 1e-9
     return str(v).strip().casefold() == str(expected).strip().casefold()
-
-
-def reverse_code(df: pd.DataFrame, items: list[str], lo: float, hi: float) -> pd.DataFrame:
-    """Recode reverse-keyed items: x' = lo + hi - x (missing stays missing)."""
-    out = df.copy()
-    for it in items:
-        out[it] = lo + hi - out[it]
-    return out
 
 
 def _rule_texts(params) -> dict:
@@ -221,6 +214,31 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     straightlining, attention_checks, max_missing_share; see the module docstring.  Reverse-keyed
     items are recoded as ``scale.min + scale.max - x`` after the exclusions (straightlining is judged
     on the answers as given).  Reference for the flow table: Schulz, Altman & Moher (2010), CONSORT.
+
+    Returns
+    -------
+    CleaningResult
+        The analysis data, per-respondent flags, the flow table, counts per rule, the block
+        straightlining table and the rules as applied.
+
+    Examples
+    --------
+    The demo study (``params/demo.yaml``, simulated 600 respondents):
+
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> raw, intake = load_study_data(p, project / "params" / "demo.yaml", root=project)
+    >>> res = clean(raw, p)
+    >>> res.flow[["step", "excluded", "remaining"]]
+                    step  excluded  remaining
+    0                raw      <NA>        600
+    1         duplicates         9        591
+    2           speeders        12        579
+    3     straightlining         9        570
+    4   attention_checks        15        555
+    5  max_missing_share         9        546
+    6           analysed      <NA>        546
     """
     items = list(params.items)
     c = params.cleaning
@@ -291,7 +309,7 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     data = df.loc[alive, keep_cols].copy()
     data.index = pd.Index(rows[alive], name="row")
     if params.reverse:
-        data = reverse_code(data, list(params.reverse), float(params.scale.min), float(params.scale.max))
+        data = reverse_items(data, list(params.reverse), float(params.scale.min), float(params.scale.max))
     return CleaningResult(
         data=data, flags=flags, flow=flow_df, exclusions=counts,
         block_straightlining=pd.DataFrame(blocks, columns=["row", "id", "construct"]),
@@ -299,7 +317,27 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
 
 
 def flow_text(result: CleaningResult, language: str = "en") -> str:
-    """One sentence summarising the exclusion flow (English or Chinese)."""
+    """One sentence summarising the exclusion flow (English or Chinese).
+
+    Parameters
+    ----------
+    result : CleaningResult
+        The result of :func:`clean`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> print(flow_text(res))
+    Of 600 respondents in the raw file, 54 (9.0%) were excluded (9 duplicates, 12 speeders, ...); 546 are analysed.
+    """
     zh = language == "zh"
     n0, n1 = result.n_raw, result.n_clean
     k = n0 - n1
@@ -324,7 +362,31 @@ def flow_text(result: CleaningResult, language: str = "en") -> str:
 
 # ----------------------------------------------------------------------------- missing data
 def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
-    """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents)."""
+    """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str
+        Item columns.
+
+    Returns
+    -------
+    DataFrame
+        ``item, n, missing, share``.
+
+    Examples
+    --------
+    >>> d = holzinger[["x1", "x2"]].copy()
+    >>> d.loc[:29, "x2"] = np.nan                                   # 30 of 301 pupils without x2
+    >>> missing_rates(d, ["x1", "x2"]).round(4)
+      item    n  missing  share
+    0   x1  301        0 0.0000
+    1   x2  271       30 0.0997
+
+    In R: ``colMeans(is.na(d))`` gives the ``share`` column.
+    """
     n = len(df)
     miss = df[items].isna().sum()
     return pd.DataFrame({"item": items, "n": n - miss.to_numpy(), "missing": miss.to_numpy(),
@@ -347,42 +409,12 @@ def em_mvn(Y: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> dict
     E[y_m | y_o] = mu_m + S_mo S_oo^-1 (y_o - mu_o),  Cov = S_mm - S_mo S_oo^-1 S_om;
     M-step: mu = mean of completed data, S = E[y y'] / n - mu mu' (divisor n, ML).
     Rows with no observed value are ignored.  Returns ``mean, cov, iterations, converged``.
+    The one EM implementation of the package is :func:`csat.em.em_mvn` (also used for the
+    saturated model of FIML fits); this calls it, with ``tol`` its relative tolerance.
     """
-    Y = np.asarray(Y, dtype="float64")
-    M = np.isnan(Y)
-    Y = Y[~M.all(axis=1)]
-    M = np.isnan(Y)
-    n, p = Y.shape
-    mu = np.nanmean(Y, axis=0)
-    S = np.diag(np.nanvar(Y, axis=0))
-    pats = list(_patterns(M))
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        T1 = np.zeros(p)
-        T2 = np.zeros((p, p))
-        for o, idx in pats:
-            Yo = Y[np.ix_(idx, o)]
-            full = np.empty((len(idx), p))
-            full[:, o] = Yo
-            mis = ~o
-            if mis.any():
-                Soo = S[np.ix_(o, o)]
-                Smo = S[np.ix_(mis, o)]
-                B = np.linalg.solve(Soo, Smo.T).T if o.any() else np.zeros((mis.sum(), 0))
-                full[:, mis] = mu[mis] + (Yo - mu[o]) @ B.T
-                C = S[np.ix_(mis, mis)] - B @ Smo.T
-                T2[np.ix_(mis, mis)] += len(idx) * C
-            T1 += full.sum(axis=0)
-            T2 += full.T @ full
-        mu_new = T1 / n
-        S_new = T2 / n - np.outer(mu_new, mu_new)
-        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(S_new - S)))
-        mu, S = mu_new, S_new
-        if delta < tol:
-            converged = True
-            break
-    return {"mean": mu, "cov": S, "iterations": it, "converged": converged}
+    from .em import em_mvn as _em_mvn
+
+    return _em_mvn(Y, tol=tol, max_iter=max_iter)
 
 
 def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: float = 0.05) -> dict:
@@ -401,6 +433,29 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
 
     Returns ``chisq, df, pvalue, n_patterns, n, p, em_iterations, em_converged, rejected,
     interpretation`` (English; see :func:`interpret_mcar` for Chinese).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str, optional
+        The items tested (default: every column).
+    alpha : float
+        Significance level for ``rejected``.
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> m = little_mcar(res.data, p.items)
+    >>> round(m["chisq"], 2), m["df"], round(m["pvalue"], 3), m["n_patterns"]
+    (1443.23, 1378, 0.108, 51)
+
+    No R package on Debian offers Little's test (naniar, misty and BaylorEdPsych are not packaged);
+    ``tests/test_cleaning.py`` checks the statistic against d² computed from lavaan's EM estimates
+    (``tests/reference/little_mcar.R``).
     """
     items = list(df.columns) if items is None else list(items)
     Y = df[items].to_numpy(dtype="float64")
@@ -436,7 +491,18 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
 
 
 def interpret_mcar(res: dict, language: str = "en") -> str:
-    """One paragraph explaining a :func:`little_mcar` result to a student."""
+    """One paragraph explaining a :func:`little_mcar` result to a student.
+
+    Parameters
+    ----------
+    res : dict
+        The result of :func:`little_mcar`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     zh = language == "zh"
     if res.get("df", 0) == 0 or not np.isfinite(res.get("pvalue", float("nan"))):
         return ("没有缺失值（或只有一种缺失模式），Little 的 MCAR 检验不适用。" if zh else
@@ -464,6 +530,23 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
     ``high_exclusion`` (warning: more than ``high_exclusion`` of the respondents excluded),
     ``high_missing_item`` (warning: item missing in more than ``high_missing_item`` of the clean data),
     ``straightlining_block`` (info), ``mcar_rejected`` (warning), ``small_sample`` (warning, n < 100).
+
+    Parameters
+    ----------
+    result : CleaningResult
+        The result of :func:`clean`.
+    params : StudyParams
+        The study's parameters.
+    report : IntakeReport, optional
+        The intake report of :func:`csat.io.load_study_data`.
+    mcar : dict, optional
+        The result of :func:`little_mcar`.
+    high_missing_item, high_exclusion : float
+        Thresholds of the two warnings.
+
+    Returns
+    -------
+    list of Diagnostic
     """
     d: list[Diagnostic] = []
     if report is not None:
@@ -513,7 +596,22 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
 # ----------------------------------------------------------------------------- figures
 def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None,
                      xlabel: str | None = None):
-    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure."""
+    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The (cleaned) data.
+    items : list of str
+        Item columns.
+    labels : dict, optional
+        ``{item: label}``.
+    title, xlabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
 
@@ -535,7 +633,20 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
 
 def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10,
                        xlabel: str | None = None):
-    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`)."""
+    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        The table of :func:`missing_rates`.
+    title, xlabel : str, optional
+    threshold : float or None
+        A dashed line at this share.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 0.26 * len(rates) + 1.2))
@@ -553,7 +664,18 @@ def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, thresho
 
 
 def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
-    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows)."""
+    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows).
+
+    Parameters
+    ----------
+    flow : DataFrame
+        ``CleaningResult.flow``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 

@@ -107,6 +107,13 @@ def holm(pvalues: Sequence[float]) -> np.ndarray:
     With the m non-missing p-values sorted, p_(1) <= ... <= p_(m), the adjusted value is
     ``max_{j<=i} min(1, (m − j + 1) p_(j))``. Missing p-values stay missing and do not count in m.
     Computed by ``pingouin.multicomp(p, method="holm")``.
+
+    Examples
+    --------
+    >>> holm([0.01, 0.04, 0.03]).tolist()
+    [0.03, 0.06, 0.06]
+
+    In R: ``p.adjust(c(0.01, 0.04, 0.03), "holm")[1]`` → 0.03.
     """
     import pingouin
 
@@ -123,6 +130,27 @@ def sample_profile(df: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     Returns a tidy table ``variable, level, n, share`` with ``share = n / N`` where N is the
     number of respondents (rows), so that the shares of one variable add up to 1; respondents
     without an answer are counted as the level ``"(missing)"`` (listed last, only if any).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    groups : sequence of str
+        Grouping columns (``params.groups``).
+
+    Returns
+    -------
+    DataFrame
+        ``variable, level, n, share``.
+
+    Examples
+    --------
+    >>> sample_profile(holzinger, ["school"])
+      variable        level    n     share
+    0   school  Grant-White  145  0.481728
+    1   school      Pasteur  156  0.518272
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``prop.table(table(HS$school))["Pasteur"]`` → 0.518.
     """
     _require_columns(df, groups, "groups")
     rows = []
@@ -147,6 +175,30 @@ def item_distribution(df: pd.DataFrame, items: Sequence[str], scale_min: float, 
     Returns ``item, value, n, share`` (one row per item and scale point, zero counts included);
     ``share`` is among the non-missing answers of the item. A value that is not a scale point
     raises ``ValueError`` naming the item and the row.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    items : sequence of str
+        Item columns.
+    scale_min, scale_max : float
+        The answer scale (``params.scale``).
+
+    Returns
+    -------
+    DataFrame
+        ``item, value, n, share``.
+
+    Examples
+    --------
+    >>> item_distribution(ecsi, ["sat1"], 0, 10).head(3)
+       item  value  n  share
+    0  sat1    0.0  4  0.016
+    1  sat1    1.0  1  0.004
+    2  sat1    2.0  3  0.012
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``): ``table(factor(ecsi$sat1, levels = 0:10))["0"]`` → 4.
     """
     _require_columns(df, items, "items")
     pts = scale_points(scale_min, scale_max)
@@ -180,6 +232,35 @@ def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: f
     * ``top2`` / ``bottom2`` = share of the non-missing answers in the two highest / lowest
       scale points (top-2-box, bottom-2-box); NaN for the ``continuous`` items (continuous scores
       have no answer categories, see :mod:`csat.itemtypes`) and for a scale without bounds.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    item_construct : mapping
+        ``{item: construct}`` in display order (``params.item_construct``).
+    scale_min, scale_max : float or None
+        The answer scale; None for continuous scores.
+    labels : mapping, optional
+        ``{item: label}``.
+    continuous : sequence of str
+        Items treated as continuous (no top-2/bottom-2 boxes).
+
+    Returns
+    -------
+    DataFrame
+        One row per item with the columns above.
+
+    Examples
+    --------
+    >>> t = item_table(ecsi, {"sat1": "SAT", "sat2": "SAT"}, 0, 10)
+    >>> t[["item", "mean", "sd", "skew", "kurtosis", "top2"]].round(3)
+       item   mean     sd   skew  kurtosis   top2
+    0  sat1  7.180  2.021 -1.110     1.799  0.240
+    1  sat2  6.912  1.970 -1.103     2.001  0.172
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``): ``psych::describe(ecsi$sat1)$sd`` → 2.021,
+    ``psych::skew(ecsi$sat1, type = 2)`` → -1.110 and ``psych::kurtosi(ecsi$sat1, type = 2)`` → 1.799.
     """
     items = list(item_construct)
     _require_columns(df, items, "items")
@@ -212,22 +293,55 @@ def item_table(df: pd.DataFrame, item_construct: Mapping[str, str], scale_min: f
 def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], min_share: float = 0.5) -> pd.DataFrame:
     """Respondent-level construct scores: the mean of the answered items of each construct.
 
+    The one definition of a unit-weighted construct score in csat (descriptives, waves, IPMA
+    performance, drivers and segments, and the cross-loadings of :mod:`csat.reliability`).
     Reverse-keyed items must already be recoded (``01_cleaning`` does it). A respondent gets a
-    score only when at least ``ceil(min_share · k)`` of the construct's k items are answered
-    (default: at least half); otherwise the score is missing. Returns one column per construct,
-    indexed like ``df``.
+    score only when at least ``max(1, ceil(min_share · k))`` of the construct's k items are answered;
+    otherwise the score is missing:
+
+    * ``min_share = 0.5`` (default, the study key ``scores.min_share``): at least half the items;
+    * ``min_share = 0``: any answered item (psych ``scoreItems(impute = "none")``);
+    * ``min_share = 1``: every item (listwise).
+
+    Returns one column per construct, indexed like ``df``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, None], "b": [3, None, None], "c": [5, None, 4]})
+    >>> construct_scores(d, {"F": ["a", "b", "c"]}, min_share=0)["F"].tolist()
+    [3.0, 2.0, 4.0]
+    >>> construct_scores(d, {"F": ["a", "b", "c"]})["F"].tolist()   # at least 2 of 3 items
+    [3.0, nan, nan]
     """
-    if not 0 < min_share <= 1:
-        raise ValueError(f"min_share must be in (0, 1], got {min_share}")
+    if not 0 <= min_share <= 1:
+        raise ValueError(f"min_share must be in [0, 1], got {min_share}")
     out = {}
     for name, items in constructs.items():
         items = list(items)
         _require_columns(df, items, f"construct {name!r}")
         block = pd.concat([_numeric(df, it, f"construct {name!r}") for it in items], axis=1)
-        need = math.ceil(min_share * len(items) - 1e-12)
+        need = max(1, math.ceil(min_share * len(items) - 1e-12))
         answered = block.notna().sum(axis=1)
         out[name] = block.mean(axis=1, skipna=True).where(answered >= need)
     return pd.DataFrame(out, index=df.index)
+
+
+def score_rule_text(min_share: float, language: str = "en") -> str:
+    """The construct-score rule of :func:`construct_scores` in plain words (en/zh), for the report."""
+    if min_share <= 0:
+        en, zh = "any of its items", "至少一个题项"
+    elif min_share >= 1:
+        en, zh = "all of its items", "全部题项"
+    elif abs(min_share - 0.5) < 1e-12:
+        en, zh = "at least half of its items", "至少一半题项"
+    else:
+        en, zh = f"at least {min_share:.0%} of its items (rounded up)", f"至少 {min_share:.0%} 的题项（向上取整）"
+    if language == "zh":
+        return (f"构念得分规则（scores.min_share = {min_share:g}）：受访者回答了该构念{zh}时，其得分为已答题项的均值，"
+                "否则该构念得分缺失。")
+    return (f"Construct-score rule (scores.min_share = {min_share:g}): a respondent's score on a construct is the "
+            f"mean of the answered items when {en} are answered; otherwise the score is missing.")
 
 
 def to_index(x, scale_min: float | None, scale_max: float | None):
@@ -239,7 +353,16 @@ def to_index(x, scale_min: float | None, scale_max: float | None):
 
 
 def mean_ci(x: Sequence[float], conf: float = 0.95) -> dict:
-    """Mean with a t-interval: ``m ± t_{(1+conf)/2, n−1} · s/√n`` (R ``t.test(x)$conf.int``)."""
+    """Mean with a t-interval: ``m ± t_{(1+conf)/2, n−1} · s/√n`` (R ``t.test(x)$conf.int``).
+
+    Examples
+    --------
+    >>> r = mean_ci(ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1))
+    >>> round(float(r["mean"]), 3), round(float(r["ci.lower"]), 4), round(float(r["ci.upper"]), 4)
+    (6.833, 6.6205, 7.0455)
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``): ``t.test(SAT)$conf.int[1]`` → 6.6205.
+    """
     x = pd.Series(x, dtype=float).dropna()
     n = len(x)
     m = x.mean() if n else np.nan
@@ -261,6 +384,32 @@ def construct_index(scores: pd.DataFrame, scale_min: float, scale_max: float, co
     and the index interval, which is the same linear transform of the mean's interval.
     Columns ``construct, n, mean, sd, ci.lower, ci.upper, index, index.ci.lower, index.ci.upper,
     label``.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Respondent-level construct scores, one column per construct.
+    scale_min, scale_max : float
+        The answer scale.
+    conf : float
+        Confidence level of the t-intervals.
+    labels : mapping, optional
+        ``{construct: label}``.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct with the columns above.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)})
+    >>> construct_index(scores, 0, 10)[["construct", "n", "mean", "index", "index.ci.lower", "index.ci.upper"]].round(3)
+      construct    n   mean  index  index.ci.lower  index.ci.upper
+    0       SAT  250  6.833  68.33          66.205          70.455
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``, scale 0–10): ``100 * t.test(SAT)$conf.int[1] / 10`` → 66.205
+    and ``100 * t.test(SAT)$conf.int[2] / 10`` → 70.455.
     """
     labels = labels or {}
     rows = []
@@ -286,6 +435,27 @@ def nps(x: Sequence[float], conf: float = 0.95) -> dict:
     interval ``NPS ± z_{(1+conf)/2} · 100 · sqrt(Var)``, not truncated (Rocks 2016 discusses
     better intervals for small n or extreme shares). Answers outside 0–10 or not whole numbers
     raise ``ValueError``.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Answers 0–10 (missing values are left out).
+    conf : float
+        Confidence level of the Wald interval.
+
+    Returns
+    -------
+    dict
+        ``n, promoters, passives, detractors, p_promoters, p_passives, p_detractors, nps, se,
+        ci.lower, ci.upper, conf, method``.
+
+    Examples
+    --------
+    >>> r = nps(ecsi["loy1"])
+    >>> r["promoters"], r["detractors"], round(r["nps"], 2), round(r["ci.lower"], 2), round(r["ci.upper"], 2)
+    (83, 76, 2.8, -7.08, 12.68)
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``): ``100 * (mean(ecsi$loy1 >= 9) - mean(ecsi$loy1 <= 6))`` → 2.8.
     """
     s = pd.Series(x)
     if not pd.api.types.is_numeric_dtype(s):
@@ -335,6 +505,15 @@ def welch_t(x: Sequence[float], y: Sequence[float]) -> dict:
 
     ``t = (m_x − m_y)/sqrt(s_x²/n_x + s_y²/n_y)``; Welch–Satterthwaite df
     ``(a + b)² / [a²/(n_x−1) + b²/(n_y−1)]`` with a = s_x²/n_x, b = s_y²/n_y; two-sided p.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> r = welch_t(sat[ecsi["gender"] == "female"], sat[ecsi["gender"] == "male"])
+    >>> round(r["statistic"], 4), round(r["df"], 2), round(r["pvalue"], 4)
+    (1.8603, 203.39, 0.0643)
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``): ``t.test(SAT ~ gender, data = ecsi)$statistic`` → 1.8603.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -356,6 +535,15 @@ def mann_whitney(x: Sequence[float], y: Sequence[float]) -> dict:
     otherwise it uses the normal approximation with tie and continuity correction. The
     rank-biserial correlation is ``r = 2U/(n_x n_y) − 1`` (Kerby 2014): the share of pairs with
     x > y minus the share with x < y; positive when x tends to be larger.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> r = mann_whitney(sat[ecsi["gender"] == "female"], sat[ecsi["gender"] == "male"])
+    >>> r["statistic"], round(r["pvalue"], 4)
+    (8460.0, 0.1041)
+
+    In R: ``wilcox.test(SAT ~ gender, data = ecsi)$statistic`` → 8460 and ``wilcox.test(SAT ~ gender, data = ecsi)$p.value`` → 0.1041.
     """
     x = np.asarray(x, float)
     y = np.asarray(y, float)
@@ -381,6 +569,16 @@ def welch_anova(samples: Sequence[Sequence[float]]) -> dict:
     F, df and p come from ``pingouin.welch_anova``; omega² is computed here (pingouin reports
     partial eta² only).  A level without variation leaves Welch's weights undefined: F, df2 and p
     are then missing (pingouin refuses such data).
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"])
+    >>> r = welch_anova([sat[image == lev] for lev in ["low", "mid", "high"]])
+    >>> round(r["statistic"], 4), r["df"], round(r["df2"], 3)
+    (18.0328, 2.0, 102.967)
+
+    In R (``image <- cut(ecsi$imag1, c(-1, 6, 8, 10))``): ``oneway.test(SAT ~ image, var.equal = FALSE)$statistic`` → 18.0328.
     """
     import pingouin
 
@@ -410,6 +608,16 @@ def kruskal_wallis(samples: Sequence[Sequence[float]]) -> dict:
 
     ``ε² = H / [(n² − 1)/(n + 1)] = H/(n − 1)`` (Tomczak & Tomczak 2014; R
     ``rcompanion::epsilonSquared``), n the total sample size.
+
+    Examples
+    --------
+    >>> sat = ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"])
+    >>> r = kruskal_wallis([sat[image == lev] for lev in ["low", "mid", "high"]])
+    >>> round(r["statistic"], 4), r["df"]
+    (45.6948, 2.0)
+
+    In R: ``kruskal.test(SAT ~ image)$statistic`` → 45.6948.
     """
     xs = [np.asarray(s, float) for s in samples]
     r = stats.kruskal(*xs)
@@ -424,6 +632,15 @@ def chi_square(a: pd.Series, b: pd.Series) -> dict:
 
     No continuity correction (R ``chisq.test(table(a, b), correct = FALSE)``), complete pairs
     only; ``V = sqrt(χ² / (n · (min(r, c) − 1)))``. Also returns the smallest expected count.
+
+    Examples
+    --------
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"]).astype(str)
+    >>> r = chi_square(ecsi["gender"], image)
+    >>> round(r["statistic"], 4), r["df"], round(r["effect_size"], 4)
+    (0.983, 2.0, 0.0627)
+
+    In R: ``chisq.test(table(ecsi$gender, image))$statistic`` → 0.9830.
     """
     tab = pd.crosstab(a, b)
     tab = tab.loc[tab.sum(axis=1) > 0, tab.sum(axis=0) > 0]
@@ -466,6 +683,33 @@ def group_tests(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2) -> p
     ``family``), e.g. all Welch t-tests of every construct by every two-level group.
     Columns: ``construct, group, test, statistic, df, pvalue, p.holm, effect, effect_size,
     family, df2, n, levels, estimate``.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores, one column per construct.
+    groups : DataFrame
+        Grouping columns (same index as ``scores``).
+    min_n : int
+        Smallest level size taken into the tests.
+
+    Returns
+    -------
+    DataFrame
+        One row per test with the columns above.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)})
+    >>> t = group_tests(scores, ecsi[["gender"]])
+    >>> t[["test", "statistic", "df", "pvalue", "effect_size"]].round(4)
+               test  statistic        df  pvalue  effect_size
+    0       welch_t     1.8603  203.3863  0.0643       0.2429
+    1  mann_whitney  8460.0000       NaN  0.1041       0.1208
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``): ``t.test(SAT ~ gender, data = ecsi)$statistic`` → 1.8603,
+    ``t.test(SAT ~ gender, data = ecsi)$parameter`` → 203.3863, ``t.test(SAT ~ gender, data = ecsi)$p.value`` → 0.0643
+    and ``wilcox.test(SAT ~ gender, data = ecsi)$statistic`` → 8460.
     """
     rows = []
     for gname in groups.columns:
@@ -544,6 +788,34 @@ def posthoc_tests(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2) ->
 
     Columns ``construct, group, A, B, mean.A, mean.B, diff, se, statistic, df, pvalue,
     hedges_g``; ``pvalue`` is already adjusted for the pairs within one construct × group.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores.
+    groups : DataFrame
+        Grouping columns.
+    min_n : int
+        Smallest level size taken into the tests.
+
+    Returns
+    -------
+    DataFrame
+        One row per pair of levels.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)})
+    >>> image = pd.cut(ecsi["imag1"], [-1, 6, 8, 10], labels=["low", "mid", "high"])
+    >>> posthoc_tests(scores, pd.DataFrame({"image": image}))[["A", "B", "diff", "statistic", "df", "pvalue"]].round(4)
+         A     B    diff  statistic        df  pvalue
+    0  low   mid -1.3618    -4.2147   57.9137  0.0003
+    1  low  high -2.0714    -5.9469   74.4578  0.0000
+    2  mid  high -0.7096    -3.3635  155.8379  0.0028
+
+    The same comparisons (signs reversed where the pair is listed the other way round) from pingouin:
+    ``pingouin.pairwise_gameshowell(data, dv="SAT", between="image")``; R has no Games–Howell test in
+    base R, psych or lavaan.
     """
     parts = []
     for gname in groups.columns:
@@ -567,6 +839,21 @@ def group_diagnostics(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2
     * ``group_small_level`` (warning): a level has fewer than ``small_cell`` respondents (tests
       are unstable; levels with fewer than ``min_n`` are left out of the tests);
     * ``chisq_small_expected`` (warning): a chi-square table has an expected count below 5.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores.
+    groups : DataFrame
+        Grouping columns.
+    min_n : int
+        Smallest level size taken into the tests.
+    small_cell : int
+        Levels below this size are reported.
+
+    Returns
+    -------
+    list of Diagnostic
     """
     out: list[Diagnostic] = []
     for gname in groups.columns:
@@ -600,6 +887,15 @@ def test_diagnostics(tests: pd.DataFrame) -> list[Diagnostic]:
 
     This happens when the scores do not vary within the levels (Welch's tests divide by the
     within-level variances) or not at all (rank tests).
+
+    Parameters
+    ----------
+    tests : DataFrame
+        The table of :func:`group_tests`.
+
+    Returns
+    -------
+    list of Diagnostic
     """
     out = []
     bad = tests[~np.isfinite(tests["statistic"].astype(float)) | ~np.isfinite(tests["pvalue"].astype(float))]
@@ -622,6 +918,28 @@ def correlations(scores: pd.DataFrame) -> pd.DataFrame:
     order); Spearman's rho is the Pearson correlation of mid-ranks (R ``cor(method =
     "spearman")``); p-values from the t distribution on n − 2 df (R ``cor.test``; for Spearman
     the asymptotic t approximation).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores, one column per construct.
+
+    Returns
+    -------
+    DataFrame
+        ``lhs, rhs, method, r, n, pvalue``.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1),
+    ...                        "LOY": ecsi[["loy1", "loy2", "loy3", "loy4"]].mean(axis=1)})
+    >>> correlations(scores).round(4)
+       lhs  rhs    method       r    n  pvalue
+    0  SAT  LOY   pearson  0.6499  250     0.0
+    1  SAT  LOY  spearman  0.6250  250     0.0
+
+    In R (``SAT``, ``LOY`` the row means of the items): ``cor(SAT, LOY)`` → 0.6499 and
+    ``cor(SAT, LOY, method = "spearman")`` → 0.6250.
     """
     rows = []
     cols = list(scores.columns)
@@ -649,7 +967,30 @@ def correlations(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def correlation_matrix(scores: pd.DataFrame, method: str = "pearson") -> pd.DataFrame:
-    """Square correlation matrix of the construct scores (pairwise complete; pandas ``corr``)."""
+    """Square correlation matrix of the construct scores (pairwise complete; pandas ``corr``).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores, one column per construct.
+    method : {"pearson", "spearman"}
+
+    Returns
+    -------
+    DataFrame
+        Square construct × construct matrix.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1),
+    ...                        "LOY": ecsi[["loy1", "loy2", "loy3", "loy4"]].mean(axis=1)})
+    >>> correlation_matrix(scores).round(4)
+            SAT     LOY
+    SAT  1.0000  0.6499
+    LOY  0.6499  1.0000
+
+    In R: ``cor(SAT, LOY)`` → 0.6499.
+    """
     if method not in ("pearson", "spearman"):
         raise ValueError(f"method must be 'pearson' or 'spearman', not {method!r}")
     return scores.astype(float).corr(method=method)
@@ -665,7 +1006,20 @@ def _fmt_p(p: float) -> str:
 
 
 def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> str:
-    """One paragraph describing the sample by its grouping columns (largest level of each)."""
+    """One paragraph describing the sample by its grouping columns (largest level of each).
+
+    Parameters
+    ----------
+    profile : DataFrame
+        The table of :func:`sample_profile`.
+    n_total : int
+        Respondents in the analysis sample.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     if profile.empty:
         return _t(language, f"The analysis sample has {n_total} respondents; no grouping variables were given.",
                   f"分析样本共 {n_total} 名受访者；未指定分组变量。")
@@ -689,7 +1043,20 @@ def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> s
 
 
 def items_text(items: pd.DataFrame, scale_min: float, scale_max: float, language: str = "en") -> str:
-    """One paragraph on the item means, missing answers and the shape of the distributions."""
+    """One paragraph on the item means, missing answers and the shape of the distributions.
+
+    Parameters
+    ----------
+    items : DataFrame
+        The table of :func:`item_table`.
+    scale_min, scale_max : float
+        The answer scale.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     it = items.dropna(subset=["mean"])
     if it.empty:
         return _t(language, "No item has answers.", "没有题项有作答。")
@@ -721,7 +1088,25 @@ def items_text(items: pd.DataFrame, scale_min: float, scale_max: float, language
 
 
 def index_text(index: pd.DataFrame, language: str = "en") -> str:
-    """One paragraph on the 0–100 construct indices (highest and lowest, with intervals)."""
+    """One paragraph on the 0–100 construct indices (highest and lowest, with intervals).
+
+    Parameters
+    ----------
+    index : DataFrame
+        The table of :func:`construct_index`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1),
+    ...                        "LOY": ecsi[["loy1", "loy2", "loy3", "loy4"]].mean(axis=1)})
+    >>> print(index_text(construct_index(scores, 0, 10)))
+    On the 0–100 index, LOY scores highest (72.4 [69.9, 74.8]) and SAT lowest (68.3 [66.2, 70.5]); ...
+    """
     ix = index.dropna(subset=["index"])
     if ix.empty and index["mean"].notna().any():       # a continuous study without scale bounds
         m = index.dropna(subset=["mean"])
@@ -749,7 +1134,23 @@ def index_text(index: pd.DataFrame, language: str = "en") -> str:
 
 
 def nps_text(res: Mapping, language: str = "en") -> str:
-    """One paragraph on the Net Promoter Score and its interval."""
+    """One paragraph on the Net Promoter Score and its interval.
+
+    Parameters
+    ----------
+    res : mapping
+        The result of :func:`nps` (or :func:`csat.weights.weighted_nps`).
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(nps_text(nps(ecsi["loy1"])))
+    Of 250 respondents, 33.2% are promoters (9–10) and 30.4% detractors (0–6), giving an NPS of 2.8 (95% CI -7.1 to 12.7).
+    """
     en = (f"Of {res['n']} respondents, {100 * res['p_promoters']:.1f}% are promoters (9–10) and "
           f"{100 * res['p_detractors']:.1f}% detractors (0–6), giving an NPS of {res['nps']:.1f} "
           f"(95% CI {res['ci.lower']:.1f} to {res['ci.upper']:.1f}).")
@@ -770,6 +1171,20 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
 
     Only the parametric tests (Welch t, Welch ANOVA) and the chi-square tests are described;
     the rank tests are in the table.
+
+    Parameters
+    ----------
+    tests : DataFrame
+        The table of :func:`group_tests`.
+    language : {"en", "zh"}
+    alpha : float
+        Significance level applied to ``p.holm``.
+    labels : mapping, optional
+        ``{construct: label}``.
+
+    Returns
+    -------
+    str
     """
     labels = labels or {}
     main = tests[tests["test"].isin(["welch_t", "welch_anova"])]
@@ -825,7 +1240,20 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
 
 
 def correlation_text(corr: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
-    """One paragraph on the Pearson correlations of the construct scores (range, strongest pair)."""
+    """One paragraph on the Pearson correlations of the construct scores (range, strongest pair).
+
+    Parameters
+    ----------
+    corr : DataFrame
+        The table of :func:`correlations`.
+    language : {"en", "zh"}
+    labels : mapping, optional
+        ``{construct: label}``.
+
+    Returns
+    -------
+    str
+    """
     labels = labels or {}
     pe = corr[corr["method"] == "pearson"].dropna(subset=["r"])
     if pe.empty:
@@ -843,7 +1271,19 @@ def correlation_text(corr: pd.DataFrame, language: str = "en", labels: Mapping[s
 
 
 def score_diagnostics(scores: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> list[Diagnostic]:
-    """``construct_score_missing`` (info) when some respondents answered fewer than half the items."""
+    """``construct_score_missing`` (info) when some respondents answered fewer than half the items.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores (NaN where a respondent has no score).
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+
+    Returns
+    -------
+    list of Diagnostic
+    """
     out = []
     for c in scores.columns:
         k = int(scores[c].isna().sum())

@@ -59,8 +59,8 @@ def _r2_subsets(R: np.ndarray) -> dict[frozenset, float]:
 def lmg(R: np.ndarray) -> np.ndarray:
     """LMG (Shapley) shares of R² from a correlation matrix whose first variable is the target.
 
-    Example
-    -------
+    Examples
+    --------
     >>> R = np.array([[1, .5, .3], [.5, 1, 0], [.3, 0, 1]])    # uncorrelated predictors
     >>> lmg(R).round(3)                                          # = r²
     array([0.25, 0.09])
@@ -82,8 +82,8 @@ def lmg(R: np.ndarray) -> np.ndarray:
 def relative_weights(R: np.ndarray) -> np.ndarray:
     """Johnson's (2000) relative weights from a correlation matrix (target first); they sum to R².
 
-    Example
-    -------
+    Examples
+    --------
     >>> R = np.array([[1, .5, .3], [.5, 1, 0], [.3, 0, 1]])
     >>> relative_weights(R).round(3)
     array([0.25, 0.09])
@@ -106,6 +106,48 @@ def key_drivers(df: pd.DataFrame, target: str, predictors: Sequence[str], n_boot
     relative_weight, lmg, lmg.ci.lower, lmg.ci.upper, lmg.share`` (lmg.share = LMG / R², relaimpo's
     ``rela = TRUE``), sorted as the predictors were given; ``info`` has ``n, r2, adj_r2, n_boot,
     boot_failed, target``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Construct scores and/or items (numeric), one column per variable.
+    target : str
+        The outcome column (usually satisfaction).
+    predictors : sequence of str
+        The driver columns (at most :data:`MAX_PREDICTORS`).
+    n_boot : int
+        Bootstrap resamples for the LMG intervals.
+    seed : int
+        Seed of the bootstrap (``numpy.random.default_rng``).
+    conf : float
+        Confidence level of the percentile intervals.
+
+    Returns
+    -------
+    table : DataFrame
+    info : dict
+
+    Examples
+    --------
+    >>> mean = lambda stem, k: ecsi[[f"{stem}{i}" for i in range(1, k + 1)]].mean(axis=1)
+    >>> scores = pd.DataFrame({"SAT": mean("sat", 4), "IMAG": mean("imag", 5), "EXPE": mean("expe", 5),
+    ...                        "QUAL": mean("qual", 5), "VAL": mean("val", 4)})
+    >>> table, info = key_drivers(scores, "SAT", ["IMAG", "EXPE", "QUAL", "VAL"], n_boot=100)
+    >>> table[["predictor", "beta", "vif", "lmg", "lmg.share"]].round(3)
+      predictor   beta    vif    lmg  lmg.share
+    0      IMAG  0.188  1.967  0.150      0.219
+    1      EXPE  0.009  3.539  0.102      0.149
+    2      QUAL  0.150  4.595  0.148      0.216
+    3       VAL  0.558  2.860  0.285      0.417
+    >>> round(info["r2"], 3), round(float(table["lmg"].sum()), 3)    # the LMG shares add up to R²
+    (0.684, 0.684)
+
+    In R (``sc`` a data frame of the same construct means):
+    ``summary(lm(SAT ~ IMAG + EXPE + QUAL + VAL, sc))$r.squared`` → 0.684 and
+    ``coef(lm(scale(SAT) ~ scale(IMAG) + ..., sc))["scale(VAL)"]`` → 0.558.  relaimpo's
+    ``calc.relimp(..., type = "lmg")`` gives the LMG column (relaimpo is not installable here; the
+    LMG shares are tested against a base-R computation, ``tests/reference/drivers_lmg.R``, and
+    PyPI dominance-analysis, ``tests/reference/drivers_lmg_dominance.py``).
     """
     import statsmodels.api as sm
     from statsmodels.stats.outliers_influence import variance_inflation_factor
@@ -166,7 +208,20 @@ def key_drivers(df: pd.DataFrame, target: str, predictors: Sequence[str], n_boot
 
 def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
     """VIF > 5 (collinear drivers: betas unstable, LMG and relative weights share them out) and
-    suppressor effects (beta and r of opposite sign)."""
+    suppressor effects (beta and r of opposite sign).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`key_drivers`.
+    info : dict
+        The info of :func:`key_drivers`.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``driver_vif``, ``driver_suppressor`` (warnings), ``driver_bootstrap`` (info).
+    """
     out = []
     for _, r in table.iterrows():
         if r["vif"] > 5:
@@ -184,7 +239,20 @@ def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
 
 
 def drivers_text(table: pd.DataFrame, info: dict, labels: dict | None = None, language: str = "en") -> str:
-    """A plain summary: R², the top driver by LMG share and its interval."""
+    """A plain summary: R², the top driver by LMG share and its interval.
+
+    Parameters
+    ----------
+    table, info
+        The result of :func:`key_drivers`.
+    labels : dict, optional
+        ``{variable: label}``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     labels = labels or {}
     t = table.sort_values("lmg", ascending=False)
     top = t.iloc[0]
@@ -200,7 +268,21 @@ def drivers_text(table: pd.DataFrame, info: dict, labels: dict | None = None, la
 
 
 def plot_drivers(table: pd.DataFrame, labels: dict | None = None, xlabel: str = "share of R²"):
-    """Horizontal bars of LMG with bootstrap intervals, and the relative weights as dots."""
+    """Horizontal bars of LMG with bootstrap intervals, and the relative weights as dots.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`key_drivers`.
+    labels : dict, optional
+        ``{variable: label}``.
+    xlabel : str
+        Axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     labels = labels or {}
@@ -238,7 +320,18 @@ def satisfaction_construct(params) -> str:
 
 def driver_variables(params) -> tuple[str, list[str]]:
     """``(target, predictors)`` from ``params.drivers`` with the defaults filled in: target = the
-    satisfaction construct, predictors = the other constructs."""
+    satisfaction construct, predictors = the other constructs.
+
+    Parameters
+    ----------
+    params : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    target : str
+    predictors : list of str
+    """
     spec = params.drivers
     target = spec.target or satisfaction_construct(params)
     predictors = list(spec.predictors) if spec.predictors else [c for c in params.constructs if c != target]
@@ -246,7 +339,22 @@ def driver_variables(params) -> tuple[str, list[str]]:
 
 
 def driver_frame(scores: pd.DataFrame, data: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
-    """Construct scores and item columns by name (constructs first), as floats."""
+    """Construct scores and item columns by name (constructs first), as floats.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores.
+    data : DataFrame
+        The cleaned data (for item-level drivers).
+    names : sequence of str
+        Construct or item names.
+
+    Returns
+    -------
+    DataFrame
+        One float column per name, indexed like ``scores``.
+    """
     out = pd.DataFrame(index=scores.index)
     for nm in names:
         out[nm] = (scores[nm] if nm in scores.columns else data[nm]).astype(float)

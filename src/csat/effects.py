@@ -33,13 +33,16 @@ import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .results import Diagnostic
+# fit verdicts and reader-facing texts live in csat.verdicts; re-exported for the notebooks
+from .verdicts import (FIT_RULES, VERDICT_ZH, carried_diagnostics, error_summary, fit_diagnostics,  # noqa: F401
+                       fit_table, fit_verdict, large_residuals, sem_text, warning_box_html)
 
 EFFECT_KINDS = ["direct", "indirect", "total", "std.direct", "std.indirect", "std.total"]
 EFFECT_COLUMNS = ["from", "to"] + EFFECT_KINDS
@@ -178,7 +181,25 @@ def bootstrap_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
 class BootstrapDraws:
     """Resample statistics: ``values`` (n_requested × k, NaN where a resample failed), ``status``
     per resample (``ok`` | ``failed`` | ``inadmissible``), the statistic names and the failure
-    messages (first few)."""
+    messages (first few).
+
+    Examples
+    --------
+    99 admissible draws 1, 2, …, 99 and one failed resample: the 90% percentile interval is the
+    5th and the 95th order statistic ((R + 1)·α of R = 99, no interpolation needed):
+
+    >>> import numpy as np
+    >>> from csat.effects import BootstrapDraws, bootstrap_diagnostics
+    >>> draws = BootstrapDraws(["b"], np.append(np.arange(1.0, 100.0), np.nan)[:, None],
+    ...                        np.array(["ok"] * 99 + ["failed"]))
+    >>> draws.counts()
+    {'n_requested': 100, 'n_ok': 99, 'n_failed': 1, 'n_inadmissible': 0}
+    >>> draws.ci(0.90)[["name", "ci.lower", "ci.upper"]]
+      name  ci.lower  ci.upper
+    0    b       5.0      95.0
+    >>> [d.code for d in bootstrap_diagnostics(draws)]
+    ['bootstrap_failed']
+    """
 
     names: list[str]
     values: np.ndarray
@@ -312,7 +333,19 @@ def run_bootstrap(stat: Callable[[np.ndarray], tuple[str, Sequence[float] | None
 
 def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> list[Diagnostic]:
     """Diagnostics for failed or inadmissible resamples (``bootstrap_failed``,
-    ``bootstrap_inadmissible``, ``bootstrap_too_few`` when under half are usable)."""
+    ``bootstrap_inadmissible``, ``bootstrap_too_few`` when under half are usable).
+
+    Parameters
+    ----------
+    draws : BootstrapDraws
+    where : str
+        The place named in each diagnostic.
+
+    Returns
+    -------
+    list of csat.results.Diagnostic
+        Empty for no resamples (``bootstrap: 0``).  See :class:`BootstrapDraws` for an example.
+    """
     out = []
     c = draws.counts()
     if c["n_requested"] == 0:
@@ -336,7 +369,33 @@ def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> li
 def effects_with_ci(effects: pd.DataFrame, draws: BootstrapDraws, level: float = 0.95) -> pd.DataFrame:
     """Add percentile CI columns (``direct.ci.lower`` … ``std.total.ci.upper``) to an effects table.
 
-    ``draws.names`` must hold ``"<kind>|<from>|<to>"`` for each kind in :data:`EFFECT_KINDS`.
+    Parameters
+    ----------
+    effects : DataFrame
+        :func:`sem_effects` (or :func:`effects_table`).
+    draws : BootstrapDraws
+        Resampled effects; ``draws.names`` must hold ``"<kind>|<from>|<to>"`` for each kind in
+        :data:`EFFECT_KINDS` (:func:`effect_stat_names`).
+    level : float
+        Confidence level of the percentile intervals (lavaan ``boot.ci.type = "perc"``).
+
+    Returns
+    -------
+    DataFrame
+        :data:`EFFECT_COLUMNS` + :data:`CI_COLUMNS`; NaN intervals where there are no draws.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from csat.effects import BootstrapDraws, effects_with_ci, effect_stat_names
+    >>> eff = pd.DataFrame({"from": ["X"], "to": ["Y"], "direct": [0.5], "indirect": [0.0], "total": [0.5],
+    ...                     "std.direct": [0.4], "std.indirect": [0.0], "std.total": [0.4]})
+    >>> names = effect_stat_names(eff)
+    >>> vals = np.tile(np.arange(1.0, 100.0)[:, None] / 100, (1, len(names)))
+    >>> out = effects_with_ci(eff, BootstrapDraws(names, vals, np.array(["ok"] * 99)), level=0.90)
+    >>> out[["direct", "direct.ci.lower", "direct.ci.upper"]]
+       direct  direct.ci.lower  direct.ci.upper
+    0     0.5             0.05             0.95
     """
     ci = draws.ci(level).set_index("name") if draws.n_requested else None
     out = effects.copy()
@@ -366,200 +425,6 @@ def effect_stat_values(B: np.ndarray, sd: np.ndarray, pairs: Sequence[tuple[int,
     d, ind, tot = effect_matrices(B)
     mats = [d, ind, tot] + [standardize_effect_matrix(m, sd) for m in (d, ind, tot)]
     return np.array([m[i, j] for m in mats for i, j in pairs])
-
-
-# -- reporting helpers for the CFA (04) and SEM (05) notebooks -----------------------------------
-#: (measure, good, acceptable, direction) — Hu & Bentler (1999) cut-offs as used in the report.
-FIT_RULES = [("cfi", 0.95, 0.90, "min"), ("tli", 0.95, 0.90, "min"), ("rmsea", 0.06, 0.08, "max"),
-             ("srmr", 0.08, 0.08, "max")]
-VERDICT_ZH = {"good": "良好", "acceptable": "可接受", "poor": "较差", "": ""}
-
-
-def fit_verdict(measure: str, value: float | None) -> str:
-    """``good``/``acceptable``/``poor`` for CFI, TLI (≥ .95 good, ≥ .90 acceptable), RMSEA
-    (≤ .06 good, ≤ .08 acceptable) and SRMR (≤ .08 good) — Hu & Bentler (1999); ``""`` otherwise."""
-    rule = {r[0]: r for r in FIT_RULES}.get(measure)
-    if rule is None or value is None or not np.isfinite(float(value)):
-        return ""
-    _, good, ok, direction = rule
-    v = float(value)
-    if direction == "min":
-        return "good" if v >= good else "acceptable" if v >= ok else "poor"
-    return "good" if v <= good else "acceptable" if v <= ok else "poor"
-
-
-def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
-    """The fit measures a reader needs, with criteria and verdicts: columns ``measure, value,
-    criterion, verdict`` (χ², df, p, CFI, TLI, RMSEA with its 90% CI, SRMR, AIC, BIC, n)."""
-    zh = language == "zh"
-    crit = {"cfi": "≥ .95 good, ≥ .90 acceptable", "tli": "≥ .95 good, ≥ .90 acceptable",
-            "rmsea": "≤ .06 good, ≤ .08 acceptable", "srmr": "≤ .08 good"}
-    crit_zh = {"cfi": "≥ .95 良好，≥ .90 可接受", "tli": "≥ .95 良好，≥ .90 可接受",
-               "rmsea": "≤ .06 良好，≤ .08 可接受", "srmr": "≤ .08 良好"}
-    rows = []
-    for m in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic",
-              "bic", "ntotal"]:
-        if m not in fit:
-            continue
-        v = fit[m]
-        verdict = fit_verdict(m, v)
-        rows.append({"measure": m, "value": np.nan if v is None else float(v),
-                     "criterion": (crit_zh if zh else crit).get(m, ""),
-                     "verdict": VERDICT_ZH[verdict] if zh else verdict})
-    return pd.DataFrame(rows, columns=["measure", "value", "criterion", "verdict"])
-
-
-def fit_diagnostics(fit: Mapping[str, float], where: str = "model") -> list[Diagnostic]:
-    """``poor_fit`` warnings for each of CFI, TLI, RMSEA, SRMR judged poor by :func:`fit_verdict`."""
-    out = []
-    for m, *_ in FIT_RULES:
-        if fit_verdict(m, fit.get(m)) == "poor":
-            out.append(Diagnostic("poor_fit", "warning", f"{where}: {m}",
-                                  f"{m.upper()} = {float(fit[m]):.3f} indicates poor fit "
-                                  f"({dict(cfi='CFI < .90', tli='TLI < .90', rmsea='RMSEA > .08', srmr='SRMR > .08')[m]})."))
-    return out
-
-
-def large_residuals(resid: pd.DataFrame, threshold: float = 0.1) -> pd.DataFrame:
-    """Correlation residuals (observed − model-implied correlation) with ``|r| > threshold``, from
-    a square matrix: columns ``lhs, rhs, residual`` (lower triangle, largest |residual| first)."""
-    names = list(resid.index)
-    M = resid.to_numpy(dtype=float)
-    rows = [{"lhs": names[i], "rhs": names[j], "residual": M[i, j]}
-            for i in range(len(names)) for j in range(i) if abs(M[i, j]) > threshold]
-    out = pd.DataFrame(rows, columns=["lhs", "rhs", "residual"])
-    return out.reindex(out["residual"].abs().sort_values(ascending=False).index).reset_index(drop=True)
-
-
-def carried_diagnostics(diagnostics_file, stage: str = "03_reliability_validity",
-                        codes: Sequence[str] = ("htmt", "fornell_larcker")) -> list[Diagnostic]:
-    """Failed discriminant validity from an earlier stage, carried into this one.
-
-    Reads ``results/diagnostics.json`` and returns its entries of ``stage`` whose code is in
-    ``codes`` as ``discriminant_validity`` diagnostics (same severity and place, message prefixed
-    with the stage and the original code).  A missing file gives ``[]``.
-    """
-    from pathlib import Path
-    import json
-
-    p = Path(diagnostics_file)
-    if not p.is_file():
-        return []
-    try:
-        entries = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{p}: not valid JSON ({err})") from None
-    out = []
-    for d in entries if isinstance(entries, list) else []:
-        if d.get("stage") == stage and d.get("code") in codes:
-            sev = d.get("severity") if d.get("severity") in ("info", "warning", "error") else "warning"
-            out.append(Diagnostic("discriminant_validity", sev, str(d.get("where", "")),
-                                  f"(from {stage}, {d.get('code')}) {d.get('message', '')}"))
-    return out
-
-
-def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -> str | None:
-    """One plain sentence saying the estimates are untrustworthy and why, when any diagnostic has
-    severity ``error``; ``None`` otherwise."""
-    errs = []
-    for d in diags:
-        d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
-        if d.get("severity") == "error":
-            errs.append(f"{d.get('where')}: {d.get('message')}")
-    if not errs:
-        return None
-    if language == "zh":
-        return "警告：以下估计值不可信，原因：" + "；".join(errs)
-    return "Warning: these estimates are untrustworthy because " + "; ".join(errs)
-
-
-def warning_box_html(text: str | None) -> str:
-    """A plain, escaped warning box (``<div class="csat-warning">``) for :func:`error_summary`; ``""`` for None."""
-    import html
-
-    if not text:
-        return ""
-    return ('<div class="csat-warning" style="border:2px solid #b00020;background:#fdecea;padding:8px 12px;'
-            f'margin:8px 0;color:#5f0010"><b>⚠</b> {html.escape(text)}</div>')
-
-
-def _overall_verdict(fit: Mapping[str, float]) -> str:
-    vs = [fit_verdict(m, fit.get(m)) for m, *_ in FIT_RULES]
-    vs = [v for v in vs if v]
-    if not vs:
-        return ""
-    if "poor" in vs:
-        return "poor"
-    return "acceptable" if "acceptable" in vs else "good"
-
-
-def _ci_excludes_zero(lo, hi) -> bool:
-    return bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
-
-
-def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, labels: Mapping[str, str],
-             ipma: pd.DataFrame | None = None, diags: Iterable[Diagnostic | Mapping] = (),
-             language: str = "en") -> str:
-    """A generated interpretation paragraph (English or Chinese) of a fitted structural model.
-
-    Uses: the overall fit verdict (:func:`fit_verdict` on CFI, TLI, RMSEA, SRMR), R² of the
-    endogenous constructs, the standardized total effects whose bootstrap interval excludes 0,
-    the indirect effects whose interval excludes 0, the "concentrate here" constructs of the
-    IPMA, and a caution when any diagnostic has severity ``error``.
-    """
-    zh = language == "zh"
-    lab = lambda v: labels.get(v, v)  # noqa: E731
-    parts = []
-    verdict = _overall_verdict(fit)
-    f = lambda m, d=3: ("NA" if fit.get(m) is None or not np.isfinite(float(fit.get(m))) else f"{float(fit[m]):.{d}f}")  # noqa: E731
-    idx = f"CFI = {f('cfi')}, TLI = {f('tli')}, RMSEA = {f('rmsea')}, SRMR = {f('srmr')}"
-    if zh:
-        vz = {"good": "良好", "acceptable": "可接受", "poor": "较差", "": "无法判断"}[verdict]
-        parts.append(f"模型整体拟合{vz}（{idx}；χ² = {f('chisq', 2)}，df = {f('df', 0)}，p = {f('pvalue')}）。")
-    else:
-        ve = {"good": "fits the data well", "acceptable": "fits the data acceptably", "poor": "fits the data poorly",
-              "": "has fit that cannot be judged"}[verdict]
-        parts.append(f"The model {ve} ({idx}; χ² = {f('chisq', 2)}, df = {f('df', 0)}, p = {f('pvalue')}).")
-    endo = [v for v in dict.fromkeys(effects["to"])] if len(effects) else []
-    r2s = r2.set_index("variable")["r2"] if len(r2) else pd.Series(dtype=float)
-    r2_txt = [(lab(v), float(r2s[v])) for v in endo if v in r2s.index and np.isfinite(r2s[v])]
-    if r2_txt:
-        if zh:
-            parts.append("模型解释了" + "、".join(f"{n}方差的 {100 * x:.0f}%" for n, x in r2_txt) + "。")
-        else:
-            parts.append("The model explains " + ", ".join(f"{100 * x:.0f}% of the variance of {n}" for n, x in r2_txt) + ".")
-    has_ci = "std.total.ci.lower" in effects.columns
-    for to in endo:
-        e = effects[effects["to"] == to].copy()
-        if has_ci:
-            e = e[[_ci_excludes_zero(lo, hi) for lo, hi in zip(e["std.total.ci.lower"], e["std.total.ci.upper"])]]
-        if e.empty:
-            continue
-        e = e.reindex(e["std.total"].abs().sort_values(ascending=False).index)
-        items = [f"{lab(r['from'])} ({r['std.total']:.2f})" for _, r in e.iterrows()]
-        if zh:
-            parts.append(f"对{lab(to)}有显著总效应（标准化，Bootstrap 区间不含 0）的依次为：" + "、".join(items) + "。")
-        else:
-            parts.append(f"Significant standardized total effects on {lab(to)} (bootstrap interval excluding 0), "
-                         f"largest first: " + ", ".join(items) + ".")
-    if has_ci and len(effects):
-        ind = effects[[(_ci_excludes_zero(lo, hi) and abs(v) > 1e-12) for lo, hi, v in
-                       zip(effects["indirect.ci.lower"], effects["indirect.ci.upper"], effects["indirect"])]]
-        if len(ind):
-            items = [f"{lab(r['from'])} → {lab(r['to'])} ({r['std.indirect']:.2f})" for _, r in ind.iterrows()]
-            parts.append(("存在显著的间接（中介）效应：" + "、".join(items) + "。") if zh else
-                         ("Indirect (mediated) effects with intervals excluding 0: " + ", ".join(items) + "."))
-    if ipma is not None and len(ipma):
-        conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
-        if conc:
-            parts.append(("重要性–表现分析显示应重点改进：" + "、".join(conc) + "（重要性高于平均而表现低于平均）。") if zh else
-                         ("The importance–performance map points to " + ", ".join(conc) +
-                          " as the priority for improvement (above-average importance, below-average performance)."))
-    if error_summary(diags, language) is not None:
-        parts.append("注意：诊断中存在严重问题，上述估计不可信，解读前请先查看诊断信息。" if zh else
-                     "Caution: the diagnostics include errors, so these estimates are untrustworthy; read the "
-                     "diagnostics before interpreting them.")
-    return " ".join(parts)
 
 
 # -- effects and bootstrap of a fitted csat.sem model ---------------------------------------------
@@ -598,7 +463,41 @@ def implied_sds(fit, nodes: Sequence[str]) -> pd.Series:
 
 def sem_effects(fit) -> pd.DataFrame:
     """Direct, indirect and total effects (raw and standardized) of a fitted ``csat.sem`` model
-    between every pair of variables linked by structural paths (see :func:`effects_table`)."""
+    between every pair of variables linked by structural paths (see :func:`effects_table`).
+
+    Parameters
+    ----------
+    fit : csat.sem.SEMResult
+        A fitted structural model.
+
+    Returns
+    -------
+    DataFrame
+        :data:`EFFECT_COLUMNS`: ``from, to, direct, indirect, total`` and their ``std.*``
+        (lavaan's ``std.all`` scale); empty when the model has no regressions.
+
+    Examples
+    --------
+    Bollen's (1989) political democracy model:
+
+    >>> import pandas as pd
+    >>> from csat import effects, sem
+    >>> d = pd.read_csv("../shared/datasets/political_democracy.csv")
+    >>> model = ("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem65 =~ y5 + y6 + y7 + y8;"
+    ...          "dem60 ~ ind60; dem65 ~ ind60 + dem60; y1 ~~ y5; y2 ~~ y4 + y6; y3 ~~ y7; y4 ~~ y8; y6 ~~ y8")
+    >>> eff = effects.sem_effects(sem.fit(model, d))
+    >>> eff[["from", "to", "indirect", "std.indirect", "std.total"]].round(3)
+        from     to  indirect  std.indirect  std.total
+    0  ind60  dem60     0.000         0.000      0.447
+    1  ind60  dem65     1.242         0.395      0.578
+    2  dem60  dem65     0.000         0.000      0.885
+
+    In R, with the paths labelled (``dem60 ~ a*ind60``, ``dem65 ~ c*ind60 + b*dem60``,
+    ``ind := a*b``, ``total := c + a*b``) and ``fit <- sem(model, PoliticalDemocracy)``:
+    ``subset(parameterEstimates(fit), lhs == "ind")$est`` → 1.242,
+    ``subset(standardizedSolution(fit), lhs == "ind")$est.std`` → 0.395 and
+    ``subset(standardizedSolution(fit), lhs == "total")$est.std`` → 0.578.
+    """
     est = fit.estimates
     nodes = regression_nodes(est, list(getattr(fit, "latent", [])))
     if not nodes:

@@ -61,15 +61,13 @@ def raw_columns(params, params_file: str | Path, clean: pd.DataFrame, columns: S
 
     Returns a frame indexed like ``clean``. Columns already in ``clean`` are taken from it.
     """
-    from .io import read_raw
-    from .params import resolve_data_path
+    from .io import read_study_raw
 
     columns = list(dict.fromkeys(columns))
     need = [c for c in columns if c not in clean.columns]
     out = pd.DataFrame(index=clean.index)
     if need:
-        dp = resolve_data_path(params, params_file, root)
-        raw, _ = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+        raw, _, dp = read_study_raw(params, params_file, root=root)
         missing = [c for c in need if c not in raw.columns]
         if missing:
             raise KeyError(f"{dp}: column(s) {missing} not in the file")

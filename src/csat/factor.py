@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from .reliability import smc
 from .results import Diagnostic
 
 KMO_LABELS = [(0.9, "marvelous", "极好"), (0.8, "meritorious", "良好"), (0.7, "middling", "中等"),
@@ -170,6 +171,15 @@ def kmo(R: np.ndarray | pd.DataFrame) -> tuple[float, np.ndarray]:
 
     Kaiser, H. F. (1970). A second generation little jiffy. *Psychometrika* 35, 401–415.
     Example: ``kmo(np.corrcoef(X, rowvar=False))``.
+
+    Examples
+    --------
+    >>> R, n, items = correlation_matrix(holzinger, [f"x{i}" for i in range(1, 10)])
+    >>> overall, per_item = kmo(R)
+    >>> round(overall, 3), per_item.round(3)[:3].tolist()
+    (0.752, [0.805, 0.778, 0.734])
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSAi["x1"]`` → 0.805.
     """
     R = np.asarray(R, float)
     Ri = np.linalg.inv(R)
@@ -201,6 +211,15 @@ def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
 
     χ² = −(n − 1 − (2p + 5)/6) · log|R|,  df = p(p − 1)/2,  p-value from χ²(df).
     Bartlett, M. S. (1951). *J. R. Stat. Soc. B* 13, 1–8.
+
+    Examples
+    --------
+    >>> R, n, items = correlation_matrix(holzinger, [f"x{i}" for i in range(1, 10)])
+    >>> b = bartlett_sphericity(R, n)
+    >>> round(b["chisq"], 2), b["df"]
+    (904.1, 36)
+
+    In R: ``psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq`` → 904.097.
     """
     R = np.asarray(R, float)
     p = R.shape[0]
@@ -213,7 +232,41 @@ def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
 def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
                    n: int | None = None, language: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two display tables: overall KMO + Bartlett (``measure, value, verdict``) and per-item MSA
-    (``item, MSA, verdict``), with Kaiser's labels in the report language."""
+    (``item, MSA, verdict``), with Kaiser's labels in the report language.
+
+    Parameters
+    ----------
+    kmo_overall : float
+        Overall KMO (:func:`kmo`).
+    kmo_items : mapping
+        ``{item: MSA}`` (the per-item values of :func:`kmo`).
+    bartlett : mapping
+        ``chisq, df, pvalue`` of :func:`bartlett_sphericity`.
+    n : int, optional
+        Not shown; accepted for the notebook's call.
+    language : {"en", "zh"}
+        Language of the verdicts.
+
+    Returns
+    -------
+    overall : DataFrame
+        ``measure, value, verdict`` (KMO, Bartlett χ²).
+    items : DataFrame
+        ``item, MSA, verdict``.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> R, n, _ = correlation_matrix(holzinger, items)
+    >>> k, msa = kmo(R)
+    >>> overall, per_item = adequacy_table(k, dict(zip(items, msa)), bartlett_sphericity(R, n))
+    >>> per_item.head(2).round(3)
+      item    MSA      verdict
+    0   x1  0.805  meritorious
+    1   x2  0.778     middling
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSAi["x2"]`` → 0.778.
+    """
     zh = language == "zh"
     b = bartlett
     overall = pd.DataFrame([
@@ -327,7 +380,19 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
 
 
 def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
-    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure."""
+    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure.
+
+    Parameters
+    ----------
+    pa : mapping
+        The result of :func:`parallel_analysis` (``observed``, ``simulated``, …).
+    language : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     zh = language == "zh"
@@ -400,12 +465,8 @@ def _minres_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
     return (Vk ** 2) @ np.diag(G)[:k] + 2 * np.einsum("ma,ab,mb->m", Vk, W * G[:k, :], V)
 
 
-def _smc(R: np.ndarray) -> np.ndarray:
-    return 1 - 1 / np.diag(np.linalg.inv(R))
-
-
 def _fit_minres(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
-    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    start = np.clip(1 - smc(R), PSI_MIN, 1)
     res = optimize.minimize(_minres_obj, start, args=(R, k), jac=_minres_grad, method="L-BFGS-B",
                             bounds=[(PSI_MIN, 1.0)] * R.shape[0], options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     Rh = R.copy()
@@ -471,7 +532,7 @@ def _ml_grad(psi: np.ndarray, R: np.ndarray, k: int) -> np.ndarray:
 
 def _fit_ml(R: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
     p = R.shape[0]
-    start = np.clip(1 - _smc(R), PSI_MIN, 1)
+    start = np.clip(1 - smc(R), PSI_MIN, 1)
     res = optimize.minimize(_ml_obj, start, args=(R, k), jac=_ml_grad, method="L-BFGS-B",
                             bounds=[(PSI_MIN, 1.0)] * p, options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 5000})
     return _ml_loadings(res.x, R, k), _bound_converged(res.x, _ml_grad(res.x, R, k))
@@ -488,7 +549,7 @@ def extract_ml(R: np.ndarray, k: int) -> np.ndarray:
 
 
 def _fit_principal(R: np.ndarray, k: int, max_iter: int = 50, tol: float = 0.001) -> tuple[np.ndarray, bool]:
-    h2 = _smc(R)
+    h2 = smc(R)
     comm = h2.sum()
     converged = False
     for _ in range(max_iter):
@@ -630,6 +691,22 @@ def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblim
       ``efa_nonconvergence`` (extraction or rotation did not converge), ``efa_negative_df``
       (more factors than the data identify: ((p − k)² − (p + k))/2 < 0);
     - ``method``, ``rotation``, ``n_factors``, ``dof``.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> R, n, _ = correlation_matrix(holzinger, items)
+    >>> fa = efa(R, 3, method="minres", rotation="varimax", items=items)
+    >>> fa["loadings"].head(3).round(3)
+          MR1    MR2    MR3
+    x1  0.279  0.613  0.152
+    x2  0.102  0.494 -0.030
+    x3  0.038  0.660  0.129
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``):
+    ``psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$loadings["x1", 2]`` → 0.613.
+    psych orders the rotated columns by variance as here but keeps the names of the extraction
+    order (here ``MR1, MR3, MR2``); csat names them by position (``MR1, MR2, MR3``).
     """
     R = np.asarray(R, float)
     p = R.shape[0]
@@ -709,7 +786,33 @@ def loadings_tidy(fa: Mapping[str, Any], item_construct: Mapping[str, str] | Non
 
 
 def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
-    """``efa_loadings.csv``: ``item``, one column per factor (``MR1, MR2, …``), ``communality``."""
+    """``efa_loadings.csv``: ``item``, one column per factor (``MR1, MR2, …``), ``communality``.
+
+    Parameters
+    ----------
+    fa : mapping
+        The result of :func:`efa` (``results["efa"]`` of :func:`efa_results`).
+
+    Returns
+    -------
+    DataFrame
+        One row per item.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> loadings_file(res["efa"]).head(4).round(3)
+      item    MR1    MR2    MR3  communality
+    0   x1  0.279  0.613  0.152        0.477
+    1   x2  0.102  0.494 -0.030        0.255
+    2   x3  0.038  0.660  0.129        0.453
+    3   x4  0.832  0.161  0.099        0.728
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``):
+    ``psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$communality["x1"]`` → 0.477 and
+    ``psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$loadings["x4", "MR1"]`` → 0.832.
+    """
     out = fa["loadings"].copy()
     out["communality"] = fa["communality"]
     out.insert(0, "item", out.index)
@@ -717,7 +820,32 @@ def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def loadings_display(loadings: pd.DataFrame, blank: float = 0.30, digits: int = 3) -> pd.DataFrame:
-    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only)."""
+    """Loadings sorted by primary factor and size, with |λ| < ``blank`` shown empty (display only).
+
+    Parameters
+    ----------
+    loadings : DataFrame
+        Items × factors (``results["efa"]["loadings"]``).
+    blank : float
+        Loadings with a smaller absolute value are shown empty.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    DataFrame
+        Text, items in display order.
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
+    >>> loadings_display(res["efa"]["loadings"]).head(4)
+          MR1    MR2 MR3
+    x5  0.859
+    x4  0.832
+    x6  0.799
+    x3         0.660
+    """
     primary = loadings.abs().idxmax(axis=1)
     cols = list(loadings.columns)
     order = sorted(loadings.index, key=lambda i: (cols.index(primary[i]), -abs(loadings.loc[i, primary[i]])))
@@ -797,6 +925,37 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
     Returns ``summary`` (the ``efa.json`` contract), ``R``, ``n``, ``items``, ``parallel``, ``efa``,
     ``check`` (or None) and ``diagnostics`` (adequacy, EFA fit, parallel analysis, construct check).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items.
+    items : sequence of str
+        The items to factor.
+    params_efa : ``params.efa`` or mapping
+        ``n_factors``, ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``.
+    seed : int
+        Seed of the parallel analysis.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the correlations.
+    item_construct : mapping, optional
+        ``{item: construct}`` for the construct check.
+
+    Returns
+    -------
+    dict
+        The keys listed above.
+
+    Examples
+    --------
+    >>> items = [f"x{i}" for i in range(1, 10)]
+    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> s = res["summary"]
+    >>> round(s["kmo"], 3), round(s["bartlett"]["chisq"], 3), s["bartlett"]["df"], s["n_factors_parallel"]
+    (0.752, 904.097, 36, 3)
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSA`` → 0.752 and
+    ``psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq`` → 904.097.
     """
     R, n, items = correlation_matrix(data, items, missing=missing)
     p = len(items)
@@ -841,7 +1000,24 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
 def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     """A short paragraph (``language`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
-    adequacy, the number of factors by each rule, variance explained and the construct check."""
+    adequacy, the number of factors by each rule, variance explained and the construct check.
+
+    Parameters
+    ----------
+    results : mapping
+        The result of :func:`efa_results`.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
+    >>> print(summary_text(res))
+    KMO = 0.75 (middling) and Bartlett's test χ²(36) = 904.1, p < .001, so the data are suitable for factor analysis. ...
+    """
     if language not in ("en", "zh"):
         raise FactorError(f"language must be 'en' or 'zh', not {language!r}")
     s, fa, check = results["summary"], results["efa"], results.get("check")

@@ -40,7 +40,7 @@ import pandas as pd
 from .params import suggest
 from .results import write_csv, write_parquet
 
-__all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "load_study_data", "make_codebook",
+__all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "read_study_raw", "load_study_data", "make_codebook",
            "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -546,6 +546,65 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     return df, meta
 
 
+def read_study_raw(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
+                   path: str | Path | None = None) -> tuple[pd.DataFrame, dict, Path]:
+    """A study's raw data as :func:`read_raw` reads it, with ``data.rename`` applied: the one file of
+    ``data.path``, or -- when ``data.path`` gives one file per wave -- every file read the same way and
+    stacked with the wave column (``waves.column``) in front (:func:`csat.waves.read_wave_files`: the
+    files must have the same columns; rows are numbered 1, 2, … across the files in wave order, as in the
+    stacked file ``python -m csat.waves stack`` writes).
+
+    Returns ``(df, meta, label)``; ``label`` names the data in messages (the file, or the wave files
+    joined by `` + ``).  With several files ``meta["files"]`` lists each file's ``path, wave, format,
+    encoding, sheet, n_rows, sha256`` and ``meta["sha256"]`` is the SHA-256 of their SHA-256s, one per
+    line.  ``path`` reads that one file instead of ``data.path`` (tests).
+    """
+    from .params import resolve_data_paths
+
+    rename = dict(getattr(params.data, "rename", None) or {})
+    if path is not None:
+        paths = [Path(path)]
+    elif params_path is None and root is None:
+        raise ValueError("load_study_data needs params_path, root or path to locate data.path")
+    else:
+        paths = resolve_data_paths(params, params_path or Path("params") / "x.yaml", root)
+    wf = params.data.wave_files if path is None else None
+    if wf is None:
+        dp = paths[0]
+        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+        if rename:
+            df.columns = apply_rename(dp, list(df.columns), rename)
+        return df, meta, dp
+    from .waves import read_wave_files
+
+    files = dict(zip(wf, paths))
+    try:
+        df, metas = read_wave_files(files, params.waves.column, encoding=params.data.encoding,
+                                    sheet=params.data.sheet, rename=rename)
+    except DataError:
+        raise
+    except ValueError as err:
+        raise DataError(f"key 'data.path': {err}") from None
+    label = Path(" + ".join(str(f) for f in paths))
+    first, bounds = 1, []
+    for m in metas:
+        bounds.append(f"{first}–{first + m['n_rows'] - 1} from {Path(m['path']).name}")
+        first += m["n_rows"]
+    def joined(key):                    # "csv" when every file is a CSV, else "csv + xlsx"
+        vals = [m.get(key) for m in metas]
+        return vals[0] if len(set(map(str, vals))) == 1 else " + ".join("–" if v is None else str(v) for v in vals)
+
+    meta = {**{k: joined(k) for k in ("format", "encoding", "delimiter", "sheet")},
+            "path": str(label), "n_rows": int(len(df)), "n_columns": int(df.shape[1]), "columns": list(df.columns),
+            "sha256": hashlib.sha256("".join(m["sha256"] + "\n" for m in metas).encode()).hexdigest(),
+            "row_note": "data rows are numbered across the wave files in order: rows " + "; ".join(bounds),
+            "value_labels": {k: v for m in reversed(metas) for k, v in m["value_labels"].items()},
+            "variable_labels": {k: v for m in reversed(metas) for k, v in m["variable_labels"].items()},
+            "files": [{"path": m["path"], "wave": m["wave"], "format": m["format"], "encoding": m["encoding"],
+                       "sheet": m["sheet"], "n_rows": m["n_rows"], "sha256": m["sha256"]} for m in metas]}
+    return df, meta, label
+
+
 # ----------------------------------------------------------------------------- study intake
 @dataclass
 class IntakeReport:
@@ -575,6 +634,12 @@ class IntakeReport:
     long_headers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "length"]))
     #: header in the file -> name used (``data.rename``).
     renamed: dict = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        """The raw file's name, or the wave files' names joined by `` + ``."""
+        files = self.meta.get("files")
+        return " + ".join(Path(f["path"]).name for f in files) if files else Path(self.path).name
 
     def token_counts(self) -> dict[str, int]:
         """``{token: cells}`` over all columns, in order of first appearance."""
@@ -619,7 +684,7 @@ class IntakeReport:
         """A two-column table (``what, value``) for the report."""
         m = self.meta
         rows = [
-            ("file", Path(self.path).name),
+            ("file", self.file_name),
             ("format", m.get("format")),
             ("encoding", m.get("encoding") or ""),
             ("sheet", m.get("sheet") or ""),
@@ -648,10 +713,10 @@ class IntakeReport:
         enc = f", {m['encoding']}" if m.get("encoding") else ""
         sheet = f", sheet {m['sheet']!r}" if m.get("sheet") else ""
         if language == "zh":
-            return (f"读取 {Path(self.path).name}（{m.get('format')}{enc}{sheet}）：{self.n_rows} 名受访者，"
+            return (f"读取 {self.file_name}（{m.get('format')}{enc}{sheet}）：{self.n_rows} 名受访者，"
                     f"使用 {len(self.columns_used)} 列。按标签映射文本答案 {n_lab} 个；缺失代码 {n_mc} 个设为缺失；"
                     f"超出量表范围的值 {n_oor} 个已报告并设为缺失；{self.n_all_items_missing} 人所有题项均缺失。")
-        return (f"Read {Path(self.path).name} ({m.get('format')}{enc}{sheet}): {self.n_rows} respondents, "
+        return (f"Read {self.file_name} ({m.get('format')}{enc}{sheet}): {self.n_rows} respondents, "
                 f"{len(self.columns_used)} columns used. {n_lab} text answers were mapped to codes through 'labels'; "
                 f"{n_mc} cells holding a missing code were set missing; {n_oor} values outside the scale were "
                 f"reported and set missing; {self.n_all_items_missing} respondents answered no item.")
@@ -660,6 +725,7 @@ class IntakeReport:
         return {
             "path": self.path, "format": self.meta.get("format"), "encoding": self.meta.get("encoding"),
             "sheet": self.meta.get("sheet"), "sha256": self.meta.get("sha256"), "n_rows": self.n_rows,
+            **({"files": self.meta["files"]} if self.meta.get("files") else {}),
             "columns_used": self.columns_used, "columns_ignored": self.columns_ignored,
             "out_of_range": int(len(self.out_of_range)),
             "missing_codes_found": int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0,
@@ -895,20 +961,20 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     (exact match, then case-insensitive); numbers written as text -> numbers; any other text
     in an item or ``recommend`` column -> :class:`DataError`; codes outside ``scale.min..max``
     (items) or 0..10 (``recommend``) -> reported in ``report.out_of_range`` and set missing.
-    """
-    from .params import resolve_data_path
 
-    if path is None:
-        if params_path is None and root is None:
-            raise ValueError("load_study_data needs params_path, root or path to locate data.path")
-        dp = resolve_data_path(params, params_path or Path("params") / "x.yaml", root)
-    else:
-        dp = Path(path)
-    df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+    Examples
+    --------
+    The ECSI study reads the shared data file:
+
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> df.shape, df.index.name, str(df["sat1"].dtype)
+    ((250, 28), 'row', 'float64')
+    """
+    df, meta, dp = read_study_raw(params, params_path, root=root, path=path)
     rename = dict(getattr(params.data, "rename", None) or {})
-    long_headers = [(c, len(str(c))) for c in df.columns if len(str(c)) > LONG_HEADER]
-    if rename:
-        df.columns = apply_rename(dp, list(df.columns), rename)
+    long_headers = [(c, len(str(c))) for c in meta["columns"] if len(str(c)) > LONG_HEADER]
 
     ic = params.item_construct
     missing = [c for c in params.data_columns if c not in df.columns]
@@ -1009,6 +1075,29 @@ def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.D
 
     ``label`` is the params ``item_labels`` wording (study language), else the variable label
     stored in a .sav/.dta file, else the item name; ``missing`` counts missing cells in ``clean``.
+
+    Parameters
+    ----------
+    clean : DataFrame
+        The cleaned data.
+    params : StudyParams
+        The study's parameters.
+    meta : dict, optional
+        ``IntakeReport.meta`` (variable labels of a .sav/.dta file).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> make_codebook(df, p, report.meta).head(2)
+        item construct  label  scale_min  scale_max  reverse_keyed  missing
+    0  imag1      IMAG  imag1        0.0       10.0          False        0
+    1  imag2      IMAG  imag2        0.0       10.0          False        0
     """
     vlab = (meta or {}).get("variable_labels", {}) or {}
     ic = params.item_construct
@@ -1032,6 +1121,29 @@ def write_processed(df: pd.DataFrame, codebook: pd.DataFrame, out_dir: str | Pat
 
     The index of ``df`` (the data row number ``row`` in the raw file) is written as a first
     column ``row`` unless ``df`` already has such a column.  Refuses to write under ``data/raw``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    codebook : DataFrame
+        :func:`make_codebook`.
+    out_dir : str or Path
+        ``data/processed/<study>``.
+
+    Returns
+    -------
+    dict
+        ``{"parquet": path, "csv": path, "codebook": path}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_processed(holzinger.head(3), pd.DataFrame({"item": ["x1"]}), Path(tmp))
+    ...     sorted(path.name for path in out.values())
+    ['clean.csv', 'clean.parquet', 'codebook.csv']
     """
     out_dir = Path(out_dir)
     if _inside_raw(out_dir):

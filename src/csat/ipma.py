@@ -73,7 +73,24 @@ def default_target(constructs: Mapping[str, object], target: str | None = None) 
 def find_target(constructs: Mapping[str, object], target: str | None = None) -> str | None:
     """:func:`default_target`, but ``None`` (instead of an error) when ``target`` is not given and
     no construct is named like satisfaction — a study about something else (the Big Five,
-    political democracy) has no IPMA unless ``ipma.target`` names its outcome."""
+    political democracy) has no IPMA unless ``ipma.target`` names its outcome.
+
+    Parameters
+    ----------
+    constructs : mapping
+        The study's constructs (``params.constructs``).
+    target : str, optional
+        ``params.ipma.target``.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> find_target({"IMAG": None, "SAT": None}), find_target({"ind60": None, "dem60": None})
+    ('SAT', None)
+    """
     try:
         return default_target(constructs, target)
     except ValueError:
@@ -83,19 +100,59 @@ def find_target(constructs: Mapping[str, object], target: str | None = None) -> 
 
 
 def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], scale_min: float,
-                      scale_max: float) -> pd.Series:
+                      scale_max: float, min_share: float = 0.5) -> pd.Series:
     """Performance of each construct: ``100 · (mean − min)/(max − min)`` of its construct score
-    (respondent mean of the answered items, at least half answered; :func:`csat.descriptives.construct_scores`)."""
+    (respondent mean of the answered items, at least ``min_share`` of them answered — the study's
+    ``scores.min_share``; :func:`csat.descriptives.construct_scores`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    scale_min, scale_max : float
+        The answer scale.
+    min_share : float
+        Share of a construct's items a respondent must answer (default 0.5).
+
+    Returns
+    -------
+    Series
+        0–100 performance per construct (name ``performance``).
+
+    Examples
+    --------
+    >>> cons = {"IMAG": [f"imag{i}" for i in range(1, 6)], "SAT": [f"sat{i}" for i in range(1, 5)]}
+    >>> performance_index(ecsi, cons, 0, 10).round(2)
+    IMAG    75.50
+    SAT     68.33
+    Name: performance, dtype: float64
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``, no missing answers):
+    ``10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))`` → 68.33 and
+    ``10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))`` → 75.50.
+    """
     from .descriptives import construct_scores, to_index
 
-    scores = construct_scores(data, {k: list(v) for k, v in constructs.items()})
+    scores = construct_scores(data, {k: list(v) for k, v in constructs.items()}, min_share)
     return pd.Series({c: float(to_index(scores[c].mean(), scale_min, scale_max)) for c in scores.columns},
                      name="performance")
 
 
 def performance_from_results(path: str | Path) -> pd.Series | None:
     """Performance indices from ``results/construct_scores.csv`` written by 02_descriptives
-    (columns ``construct`` and ``index``); ``None`` when the file is absent or lacks them."""
+    (columns ``construct`` and ``index``); ``None`` when the file is absent or lacks them.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``reports/<study>/results/construct_scores.csv``.
+
+    Returns
+    -------
+    Series or None
+    """
     path = Path(path)
     if not path.is_file():
         return None
@@ -115,6 +172,37 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     importance, performance, quadrant, quadrant_en, quadrant_zh, action_en, action_zh``, sorted by
     importance (largest first).  ``importance`` names the column of ``effects`` to use (PLS mode
     passes the unstandardized total effects on rescaled scores, as SmartPLS; see :mod:`csat.pls`).
+
+    Parameters
+    ----------
+    effects : DataFrame
+        Total effects with ``from, to`` and the ``importance`` column.
+    performance : mapping or Series
+        0–100 performance per construct (:func:`performance_index`).
+    target : str
+        The target construct.
+    labels : mapping, optional
+        ``{construct: label}``.
+    importance : str
+        The column of ``effects`` used as importance.
+
+    Returns
+    -------
+    DataFrame
+        The columns above; ``attrs`` hold ``importance_mean`` and ``performance_mean``.
+
+    Examples
+    --------
+    With made-up total effects (in a study they come from 05_sem):
+
+    >>> eff = pd.DataFrame({"from": ["IMAG", "EXPE", "QUAL", "VAL"], "to": "SAT", "std.total": [.30, .05, .35, .45]})
+    >>> perf = pd.Series({"IMAG": 75.5, "EXPE": 74.9, "QUAL": 69.6, "VAL": 70.8})
+    >>> ipma_table(eff, perf, "SAT")[["construct", "importance", "performance", "quadrant"]]
+      construct  importance  performance           quadrant
+    0       VAL        0.45         70.8   concentrate_here
+    1      QUAL        0.35         69.6   concentrate_here
+    2      IMAG        0.30         75.5            keep_up
+    3      EXPE        0.05         74.9  possible_overkill
     """
     labels = dict(labels or {})
     perf = pd.Series(performance, dtype=float)
@@ -144,7 +232,22 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
 def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
     """Quadrant chart of an :func:`ipma_table`: importance (x) against performance (y), dashed
     lines at the means, quadrant names in the corners; ``unstandardized`` labels the x axis as the
-    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure."""
+    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`ipma_table`.
+    target_label : str
+        Name of the target shown in the axis label.
+    language : {"en", "zh"}
+    unstandardized : bool
+        Label the x axis for unstandardized effects (PLS mode).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     try:

@@ -55,8 +55,8 @@ KANO_COLUMNS = ["feature", "n", *CATEGORIES, "category", "better", "worse", "fun
 def classify(functional, dysfunctional) -> pd.Series:
     """Kano category of each respondent's answer pair (codes 1–5); missing or other codes -> <NA>.
 
-    Example
-    -------
+    Examples
+    --------
     >>> classify([1, 2, 1, 3], [5, 5, 3, 3]).tolist()
     ['O', 'M', 'A', 'I']
     """
@@ -75,8 +75,8 @@ def classify(functional, dysfunctional) -> pd.Series:
 def summarize(counts: Mapping[str, int]) -> dict:
     """Category by majority (ties M > O > A > I > R > Q), Better and Worse from category counts.
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = summarize({"A": 10, "O": 30, "M": 50, "I": 10, "R": 0, "Q": 0})
     >>> r["category"], round(r["better"], 2), round(r["worse"], 2)
     ('M', 0.4, -0.8)
@@ -96,6 +96,28 @@ def kano_table(df: pd.DataFrame, features: Mapping[str, Mapping[str, str]]) -> p
     ``features`` = ``{feature: {"functional": column, "dysfunctional": column}}``. Columns
     ``feature, n, A, O, M, I, R, Q, category, better, worse, functional, dysfunctional`` (n = pairs
     with both answers valid).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data with the answer codes 1–5.
+    features : mapping
+        ``{feature: {"functional": column, "dysfunctional": column}}`` (``params.kano``).
+
+    Returns
+    -------
+    DataFrame
+        One row per feature.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"f_wifi": [1, 1, 2, 3, 1, 4], "d_wifi": [5, 3, 5, 3, 5, 2]})
+    >>> kano_table(d, {"wifi": {"functional": "f_wifi", "dysfunctional": "d_wifi"}}).iloc[:, :11]
+      feature  n  A  O  M  I  R  Q category  better  worse
+    0    wifi  6  1  2  1  2  0  0        O     0.5   -0.5
+
+    No R package gives Kano's classification; the counts follow Berger et al.'s table above (pairs
+    (1, 5) → O, (1, 3) → A, (2, 5) → M, (3, 3) and (4, 2) → I).
     """
     rows = []
     for feat, spec in features.items():
@@ -109,7 +131,18 @@ def kano_table(df: pd.DataFrame, features: Mapping[str, Mapping[str, str]]) -> p
 
 def kano_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     """Many questionable answers (Q > 5 %: the question pair was misunderstood) and close calls
-    (the top two categories within 5 % of the answers: the category is uncertain)."""
+    (the top two categories within 5 % of the answers: the category is uncertain).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`kano_table`.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``kano_empty``, ``kano_questionable`` (warnings), ``kano_close`` (info).
+    """
     out = []
     for _, r in table.iterrows():
         if r["n"] == 0:
@@ -128,6 +161,20 @@ def kano_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
 
 
 def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
+    """One sentence per feature (``language`` = ``en`` or ``zh``): its category, Better and Worse.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`kano_table`.
+    language : {"en", "zh"}
+    labels : mapping, optional
+        ``{feature: label}``.
+
+    Returns
+    -------
+    str
+    """
     labels = labels or {}
     parts = []
     for _, r in table.iterrows():
@@ -142,7 +189,21 @@ def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, st
 
 def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
                       xlabel: str = "|Worse| (dissatisfaction if absent)", ylabel: str = "Better (satisfaction if present)"):
-    """The Better–Worse scatter: x = |Worse|, y = Better, quadrants split at 0.5."""
+    """The Better–Worse scatter: x = |Worse|, y = Better, quadrants split at 0.5.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`kano_table`.
+    labels : mapping, optional
+        ``{feature: label}``.
+    xlabel, ylabel : str
+        Axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     labels = labels or {}

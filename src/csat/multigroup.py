@@ -35,8 +35,12 @@ residuals (``(p(p+1)/2 + p)`` elements); ``AIC = −2 logl + 2 npar``, ``BIC = �
 
 Example
 -------
->>> from csat.multigroup import invariance                               # doctest: +SKIP
->>> tab = invariance("visual =~ x1 + x2 + x3", hs, "school")              # doctest: +SKIP
+>>> import pandas as pd
+>>> from csat.multigroup import invariance
+>>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+>>> tab, fits = invariance("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6", hs, "school")
+>>> list(tab["model"]), fits["metric"].fit_measures["df"]
+(['configural', 'metric', 'scalar'], 20)
 """
 from __future__ import annotations
 
@@ -48,8 +52,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .sem import CompiledModel, ModelError, _em_saturated, _pattern_discrepancy, _patterns, _rmsea_ci, \
-    _standardize, build_model
+from .em import em_patterns, missing_patterns
+from .errors import ModelError
+from .sem.fiml import _numeric_hessian, _pattern_discrepancy
+from .sem.fitmeasures import _rmsea_ci
+from .sem.partable import CompiledModel, build_model
+from .sem.result import _standardize
+from .verdicts import fit_verdict
+from .verdicts import section_markdown as _section_markdown
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level", "invariance_text",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
@@ -71,7 +81,7 @@ INVARIANCE_COLUMNS = ["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "r
 class _Group:
     label: object
     n: int
-    pat: object              # sem._Patterns
+    pat: object              # csat.em.Patterns
     X: np.ndarray            # the group's rows (NaN = missing)
     h1_mean: np.ndarray
     h1_cov: np.ndarray
@@ -102,13 +112,14 @@ def _group_data(cm: CompiledModel, data: pd.DataFrame, group: str, order: Sequen
         const = [v for v, s in zip(cm.observed, np.nanstd(X, axis=0)) if not s > 0]
         if const:
             raise ModelError(f"model variable(s) {const} have zero variance in group {lv!r} of {group!r}")
-        pat = _patterns(X)
+        pat = missing_patterns(X)
         if missing == "listwise":
             mu, S = X.mean(axis=0), np.cov(X.T, ddof=0)
             if np.linalg.eigvalsh(S).min() <= 1e-12 * np.trace(S):
                 raise ModelError(f"the sample covariance matrix of group {lv!r} of {group!r} is singular")
         else:
-            mu, S = _em_saturated(pat)
+            em = em_patterns(pat)
+            mu, S = em.mean, em.cov
         F1, _, _ = _pattern_discrepancy(S, mu, pat, grad=False)
         logl_h1 = -0.5 * (pat.n * F1 + pat.const)
         logl_b = 0.0
@@ -244,14 +255,8 @@ class _MG:
         return 0.5 * (H + H.T)
 
     def numeric_hessian(self, x: np.ndarray) -> np.ndarray:
-        k = len(x)
-        H = np.empty((k, k))
-        for j in range(k):
-            h = 1e-5 * max(1.0, abs(x[j]))
-            e = np.zeros(k)
-            e[j] = h
-            H[:, j] = (self.value_grad(x + e)[1] - self.value_grad(x - e)[1]) / (2 * h)
-        return 0.5 * (H + H.T)
+        """Central differences of the analytic gradient (symmetrised), as the single-group FIML fit."""
+        return _numeric_hessian(lambda y: self.value_grad(y)[1], x)
 
     def start(self) -> np.ndarray:
         cm = self.cm
@@ -533,12 +538,60 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     ``pvalue.diff`` are the likelihood-ratio (χ² difference) test of lavaan's ``lavTestLRT``;
     ``delta.cfi = CFI(previous) − CFI(this)`` (the drop in CFI) and
     ``delta.rmsea = RMSEA(this) − RMSEA(previous)`` (the rise in RMSEA).  ``verdict``: the
-    configural model ``"acceptable"`` when CFI ≥ .90 and RMSEA ≤ .08 (``"poor"`` otherwise); a
+    configural model ``"acceptable"`` when CFI ≥ .90 and RMSEA ≤ .08 (at least acceptable by
+    :data:`csat.verdicts.FIT_RULES`; ``"poor"`` otherwise); a
     later step ``"holds"`` when ΔCFI ≤ .01 and ΔRMSEA ≤ .015 (Chen 2007), else ``"rejected"``;
     ``"not converged"`` when the fit did not converge.
 
-    Reference: Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    Parameters
+    ----------
+    model : str
+        A measurement model in lavaan syntax.
+    data : DataFrame
+        The data, with the model's items and the ``group`` column.
+    group : str
+        The grouping column (at least two levels).
+    missing : {"listwise", "fiml"}
+        As :func:`csat.sem.fit`.
+    group_order : sequence, optional
+        The levels in this order (the first is the reference group of the scalar model).
+
+    Returns
+    -------
+    table : DataFrame
+        One row per model (``configural``, ``metric``, ``scalar``) with :data:`INVARIANCE_COLUMNS`.
+    fits : dict
+        ``{model name: MultiGroupResult}``.
+
+    References
+    ----------
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
     invariance. Structural Equation Modeling 14(3), 464–504.
+
+    Examples
+    --------
+    The three-factor CFA across the two schools of Holzinger & Swineford (1939):
+
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> table, fits = multigroup.invariance(model, hs, "school")
+    >>> table[["model", "chisq", "df", "cfi", "pvalue.diff", "verdict"]].round(3)
+            model    chisq  df    cfi  pvalue.diff   verdict
+    0  configural  115.851  48  0.923          NaN      poor
+    1      metric  124.044  54  0.921        0.224     holds
+    2      scalar  164.103  60  0.882        0.000  rejected
+    >>> [(d.code, d.where) for d in multigroup.invariance_diagnostics(table, "school")]
+    [('poor_fit', 'invariance across school: configural'), ('noninvariance', 'invariance across school: scalar')]
+    >>> multigroup.invariance_text(table, "school", ["Pasteur", "Grant-White"])[:91]
+    'Measurement invariance across school (Pasteur, Grant-White; Chen 2007 criteria: ΔCFI ≤ 0.01'
+
+    In R (``HS.model`` the model above, ``HS`` the data):
+    ``fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")`` → 115.851,
+    ``fitMeasures(cfa(HS.model, HS, group = "school", group.equal = "loadings"), "chisq")`` → 124.044,
+    ``fitMeasures(cfa(HS.model, HS, group = "school", group.equal = c("loadings", "intercepts")), "chisq")``
+    → 164.103 and ``lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]`` → 0.224 (``conf``, ``metr`` the first two fits).
     """
     fits: dict[str, MultiGroupResult] = {}
     rows = []
@@ -552,7 +605,8 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
         if prev is None:
             row.update({"chisq.diff": math.nan, "df.diff": math.nan, "pvalue.diff": math.nan,
                         "delta.cfi": math.nan, "delta.rmsea": math.nan,
-                        "verdict": "acceptable" if fm["cfi"] >= 0.90 and fm["rmsea"] <= 0.08 else "poor"})
+                        "verdict": "acceptable" if all(fit_verdict(m, fm[m]) in ("good", "acceptable")
+                                                       for m in ("cfi", "rmsea")) else "poor"})
         else:
             pf = prev.fit_measures
             dchi, ddf = fm["chisq"] - pf["chisq"], fm["df"] - pf["df"]
@@ -583,7 +637,23 @@ def invariance_level(table: pd.DataFrame) -> str:
 
 
 def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language: str = "en") -> str:
-    """A plain-words paragraph on the invariance table (en/zh)."""
+    """A plain-words paragraph on the invariance table (en/zh).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`invariance`.
+    group : str
+        The grouping column, as named in the text.
+    labels : sequence
+        The group levels, as named in the text.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        English or Chinese; see :func:`invariance` for an example.
+    """
     t = {r["model"]: r for _, r in table.iterrows()}
     c = t["configural"]
     lv = invariance_level(table)
@@ -626,7 +696,20 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
 
 def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     """Diagnostics of an invariance table: ``nonconvergence`` (error), ``noninvariance`` (warning, the
-    first step that fails), ``poor_fit`` (warning, configural model)."""
+    first step that fails), ``poor_fit`` (warning, configural model).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`invariance`.
+    group : str
+        The grouping column (named in ``where``).
+
+    Returns
+    -------
+    list of csat.results.Diagnostic
+        See :func:`invariance` for an example.
+    """
     from .results import Diagnostic
 
     out = []
@@ -659,8 +742,44 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
     ``{"group", "levels", "table", "fits", "estimates", "release"}``; ``estimates`` stacks the three
     models' estimates with a ``model`` column; ``release`` (complete data, when a step is rejected):
     the :func:`release_tests` of the first rejected model for the parameters that step constrains
-    (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items differ.  A grouping whose models cannot be fitted (e.g. a group with
-    fewer respondents than items) gives ``{"group", "error"}`` instead, and the others still run."""
+    (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items
+    differ.  A grouping whose models cannot be fitted (e.g. a group with fewer respondents than
+    items) gives ``{"group", "error"}`` instead, and the others still run.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    model : str
+        The measurement model in lavaan syntax.
+    group : str, optional
+        ``params.invariance.group``.
+    waves, waves_order : optional
+        ``params.waves.column`` and ``params.waves.order``.
+    missing : {"listwise", "fiml"}
+        ``params.sem_missing``.
+
+    Returns
+    -------
+    list of dict
+        One entry per grouping, as described above.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import multigroup
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> model = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+    >>> run, = multigroup.study_invariance(hs, model, group="school")
+    >>> run["levels"], list(run["table"]["verdict"])
+    (['Pasteur', 'Grant-White'], ['poor', 'holds', 'rejected'])
+    >>> run["release"].sort_values("p.holm")[["lhs", "op", "p.holm"]].head(2).round(4)
+      lhs  op  p.holm
+    0  x3  ~1  0.0001
+    1  x7  ~1  0.0009
+
+    (:func:`invariance` quotes the R calls.)
+    """
     from .waves import wave_levels
 
     runs = []
@@ -693,21 +812,13 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
 
 
 def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the invariance section of 04_factor_analysis."""
-    if language == "zh":
-        return ("## 测量不变性\n\n"
-                "比较不同组（分店、地区、品牌）或不同期的构念均值之前，问卷必须在每组中测量相同的东西。"
-                "多组验证性因子分析依次检验：**形态不变**（各组因子结构相同，参数自由）、**度量不变**（因子载荷跨组相等）、"
-                "**标量不变**（载荷与截距均相等；此时第一组潜均值固定为 0，其余组自由估计）。与 lavaan 的 "
-                "`cfa(..., group =, group.equal =)` 相同（ML、均值结构、每组以第一个载荷为标尺）。每一步与前一步比较："
-                "χ² 差异检验，以及 Chen (2007) 标准：CFI 下降不超过 .01、RMSEA 上升不超过 .015 时视为成立。"
-                "只有标量不变成立时，指数或均值的组间（期间）差异才可比较。")
-    return ("## Measurement invariance\n\n"
-            "Before construct means are compared across groups (branches, regions, brands) or waves, the "
-            "questionnaire must measure the same thing in each. A multi-group CFA tests this in steps: **configural** "
-            "(the same factor structure, all parameters free per group), **metric** (equal loadings), **scalar** "
-            "(equal loadings and intercepts; the latent means are then 0 in the first group and free in the others) "
-            "— exactly lavaan's `cfa(..., group =, group.equal =)` (ML, mean structure, marker loading per group). "
-            "Each step is compared with the one before: the χ² difference test and Chen's (2007) criteria — a step "
-            "holds when CFI drops by at most .01 and RMSEA rises by at most .015 (`delta.cfi`, `delta.rmsea`). "
-            "Differences in indices or means between groups or waves are comparable only under scalar invariance.")
+    """Heading and explanation of the invariance section of 04_factor_analysis
+    (``csat/data/section_invariance.<language>.md``, see :func:`csat.verdicts.section_markdown`).
+
+    Examples
+    --------
+    >>> from csat import multigroup
+    >>> multigroup.section_markdown("zh").splitlines()[0]
+    '## 测量不变性'
+    """
+    return _section_markdown("invariance", language)

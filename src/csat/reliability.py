@@ -92,7 +92,8 @@ def item_covariance(data: pd.DataFrame, items: Sequence[str], missing: str = "pa
 
 
 def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float) -> pd.DataFrame:
-    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched).
+    """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched; missing stays
+    missing).  The one reverse coding in csat: ``01_cleaning`` applies it to the study's ``reverse`` items.
 
     A negatively worded item that is not recoded enters the scale with the wrong sign: its
     covariances with the other items turn negative and Cronbach's alpha drops (it can even
@@ -231,6 +232,16 @@ def alpha_stats(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwi
     coefficient is NaN.  ``n`` is the number of respondents used (see :func:`item_covariance`;
     psych counts every row passed to it, which differs only when a row answers none of the
     items).
+
+    Examples
+    --------
+    >>> r = alpha_stats(holzinger, ["x1", "x2", "x3"])
+    >>> [round(r[k], 3) for k in ("alpha", "alpha.ci.lower", "alpha.ci.upper", "std.alpha", "average_r", "lambda6")]
+    [0.626, 0.547, 0.694, 0.627, 0.359, 0.535]
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha`` → 0.626,
+    ``psych::alpha(HS[, c("x1","x2","x3")])$feldt$lower.ci`` → 0.547 and
+    ``psych::alpha(HS[, c("x1","x2","x3")])$total[["G6(smc)"]]`` → 0.535.
     """
     items = list(items)
     C, n = item_covariance(data, items, missing, construct)
@@ -350,6 +361,15 @@ def omega(estimates: Any) -> pd.Series:
     same factor count (twice, as θ_ik and θ_ki).  Unstandardized estimates (``est``) are used;
     single-indicator factors are NaN (semTools drops them).  References: Bentler, P. M. (2009),
     Psychometrika 74, 137–143; McDonald (1999), *Test theory*; semTools 0.5-6 ``reliability``.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> omega(fit.estimates).round(3).tolist()
+    [0.625, 0.885, 0.688]
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::reliability(fit)["omega", "textual"]`` → 0.885.
     """
     m = model_matrices(estimates)
     L, Th, V = m["Lambda"], m["Theta"], m["cov_lv"]
@@ -375,6 +395,15 @@ def ave(estimates: Any) -> pd.Series:
     (:func:`ave_classic`) only when the indicators have equal model-implied variances (e.g.
     standardized items); otherwise it weights items by their variance.  Reference: Fornell, C.
     & Larcker, D. F. (1981), J. Marketing Research 18, 39–50.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> ave(fit.estimates).round(3).tolist()
+    [0.371, 0.721, 0.424]
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::AVE(fit)["speed"]`` → 0.424.
     """
     m = model_matrices(estimates)
     L, Th, V = m["Lambda"], m["Theta"], m["cov_lv"]
@@ -440,6 +469,33 @@ def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
 
     ``level`` is ``good`` (|λ_std| ≥ loading_good, default .70), ``acceptable`` (≥ loading, .50)
     or ``weak`` (below), judged on the absolute standardized loading (Hair et al. 2019).
+
+    Parameters
+    ----------
+    estimates : DataFrame or fitted result
+        lavaan-style estimates with ``lhs, op, rhs, est, std.all`` (``SEMResult.estimates`` or
+        lavaan's ``standardizedSolution`` renamed), or a result with an ``.estimates`` attribute.
+    thresholds : mapping or ``params.thresholds``, optional
+        ``loading`` (default .50) and ``loading_good`` (default .70).
+
+    Returns
+    -------
+    DataFrame
+        One row per ``=~`` row: ``construct, item, est, std.all, level``.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
+    >>> loadings_table(fit.estimates).head(3).round(3)
+      construct item    est  std.all       level
+    0    visual   x1  1.000    0.772        good
+    1    visual   x2  0.554    0.424        weak
+    2    visual   x3  0.729    0.581  acceptable
+
+    The standardized loading of x2 in R (``HS <- lavaan::HolzingerSwineford1939``,
+    ``fit <- lavaan::cfa(HS.model, HS)``):
+    ``subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std`` → 0.424.
     """
     t = _thresholds(thresholds)
     est = _estimates(estimates, need_std=True)
@@ -493,6 +549,37 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "list
     (``lavCor(missing = "listwise")`` over all items); ``"pairwise"`` uses lavaan's pairwise
     correlations (``lavCor(missing = "pairwise")``, see :func:`item_correlations`).  Single-item constructs have no monotrait correlation: their row is NaN.
     Returns a square matrix with a leading ``construct`` column.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}`` (``params.constructs`` works too).
+    missing : {"listwise", "pairwise"}
+        How incomplete rows enter the item correlations (see above).
+    absolute : bool
+        Use absolute correlations (always so for HTMT2).
+    htmt2 : bool
+        Geometric means (HTMT2, semTools' default) rather than arithmetic means.
+
+    Returns
+    -------
+    DataFrame
+        Square construct × construct matrix with a leading ``construct`` column; 1 on the diagonal.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> htmt(holzinger, cons).round(3)
+      construct  visual  textual  speed
+    0    visual   1.000    0.384  0.387
+    1   textual   0.384    1.000  0.280
+    2     speed   0.387    0.280  1.000
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``, ``HS.model`` the three-factor model):
+    ``semTools::htmt(HS.model, HS)["textual", "visual"]`` → 0.384 and
+    ``semTools::htmt(HS.model, HS)["speed", "visual"]`` → 0.387.
     """
     cons = _construct_items(constructs)
     items = [i for v in cons.values() for i in v]
@@ -537,6 +624,32 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     absolute correlation with every other construct.  ``latent_cor`` is the model-implied
     latent correlation matrix (:func:`latent_correlations` or ``SEMResult.latent_cor()``).
     Returns a square matrix with a leading ``construct`` column, in the order of ``latent_cor``.
+
+    Parameters
+    ----------
+    ave_values : mapping or Series
+        AVE per construct (e.g. the ``ave`` column of :func:`reliability_table`, indexed by construct).
+    latent_cor : DataFrame
+        Square latent correlation matrix, constructs as index and columns.
+
+    Returns
+    -------
+    DataFrame
+        √AVE on the diagonal, latent correlations elsewhere, with a leading ``construct`` column.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
+    >>> fornell_larcker(ave(fit.estimates), fit.latent_cor()).round(3)
+      construct  visual  textual  speed
+    0    visual   0.609    0.459  0.471
+    1   textual   0.459    0.849  0.283
+    2     speed   0.471    0.283  0.652
+
+    In R (``fit <- lavaan::cfa(HS.model, HS)``): ``sqrt(semTools::AVE(fit))["visual"]`` → 0.609 and
+    ``lavInspect(fit, "cor.lv")["visual", "textual"]`` → 0.459.
     """
     names = [str(c) for c in latent_cor.columns]
     av = pd.Series(ave_values, dtype=float)
@@ -549,36 +662,50 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     return out
 
 
-def construct_scores(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
-    """Unit-weighted construct scores: the mean of the construct's items per respondent.
-
-    ``pairwise``: the mean of the items answered (psych ``scoreItems`` with ``impute="none"``);
-    ``listwise``: NaN unless every item of the construct is answered.
-    """
-    _check_missing(missing)
-    cons = _construct_items(constructs)
-    out = {}
-    for f, v in cons.items():
-        X = _item_frame(data, v, f)
-        out[f] = X.mean(axis=1, skipna=(missing == "pairwise"))
-    return pd.DataFrame(out, index=data.index)
-
-
 def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
     """Cross-loadings: correlation of every item with every construct score.
 
-    Construct scores are unit-weighted means (:func:`construct_scores`); an item's correlation
+    Construct scores are unit-weighted means (:func:`csat.descriptives.construct_scores`: any answered
+    item with ``pairwise``, every item with ``listwise``); an item's correlation
     with its own construct includes the item itself (uncorrected), as in PLS cross-loading
     tables (Chin 1998).  An item should correlate more with its own construct than with any
     other.  ``pairwise``: pairwise-complete correlations; ``listwise``: rows answering every
     item.  Columns: ``item, construct`` (its own), then one column per construct.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    missing : {"pairwise", "listwise"}
+        Pairwise-complete correlations, or only rows answering every item.
+
+    Returns
+    -------
+    DataFrame
+        ``item, construct`` (the item's own construct), then one column per construct.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> cross_loadings(holzinger, cons).head(3).round(3)
+      item construct  visual  textual  speed
+    0   x1    visual   0.767    0.376  0.284
+    1   x2    visual   0.726    0.178  0.090
+    2   x3    visual   0.778    0.156  0.245
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``): ``cor(HS$x1, rowMeans(HS[, c("x4","x5","x6")]))`` → 0.376.
     """
     cons = _construct_items(constructs)
     items = [i for v in cons.values() for i in v]
     X = _item_frame(data, items)
     if missing == "listwise":
         X = X.dropna()
-    S = construct_scores(X, cons, missing)
+    from .descriptives import construct_scores
+
+    _check_missing(missing)
+    S = construct_scores(X, cons, min_share=0.0 if missing == "pairwise" else 1.0)
     both = pd.concat([X, S.add_prefix("\x00")], axis=1)
     from .factor import pairwise_corr
 
@@ -600,6 +727,25 @@ def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -
     which :func:`omega` takes into account, and its ``~~`` statements among the factors (e.g. a
     fixed factor variance ``f ~~ 1*f``); regressions are dropped, so every factor is exogenous
     and the latent variables correlate freely.
+
+    Parameters
+    ----------
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    model : str, optional
+        The study's lavaan model (``params.model``).
+
+    Returns
+    -------
+    str
+        lavaan model syntax, one statement per line.
+
+    Examples
+    --------
+    >>> print(measurement_model({"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}))
+    visual =~ x1 + x2 + x3
+    textual =~ x4 + x5 + x6
+    <BLANKLINE>
     """
     from . import syntax
 
@@ -633,6 +779,57 @@ def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -
 # --------------------------------------------------------------------------------------------
 # tables for the notebook
 # --------------------------------------------------------------------------------------------
+#: Files of the study's one measurement-model (CFA) fit, written by 03_reliability_validity and read by
+#: 04_factor_analysis (:func:`cfa_result_files`).
+CFA_FILES = ("cfa.json", "cfa_fit.json", "cfa_estimates.csv", "cfa_modindices.csv", "cfa_residuals.csv")
+
+
+def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], model: str | None = None,
+                          missing: str = "listwise"):
+    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted by ML with the
+    study's ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``), as lavaan's ``cfa()``.
+
+    Every number of the measurement model in a report (omega, CR, AVE, loadings and the Fornell–Larcker
+    table in 03; the CFA fit, estimates, modification indices and residuals in 04) comes from this one
+    fit.  Returns ``(syntax, fit, error)``: ``fit`` a :class:`csat.sem.SEMResult`, or ``None`` with
+    ``error`` the reason when the model cannot be fitted.
+    """
+    from . import sem
+
+    syntax = measurement_model(constructs, model)
+    try:
+        return syntax, sem.fit(syntax, data, missing=missing), None
+    except (ValueError, np.linalg.LinAlgError) as err:
+        return syntax, None, str(err)
+
+
+def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagnostic] = ()) -> dict:
+    """The results files of the measurement-model fit, ``{name: dict or DataFrame}`` (:data:`CFA_FILES`):
+
+    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics) and
+      ``modindices`` (null, or why there are none: lavaan gives them for complete data only);
+    * ``cfa_fit.json``, ``cfa_estimates.csv``: the fit measures and estimates (:func:`csat.sem.result_tables`);
+    * ``cfa_modindices.csv``: every modification index, largest first (lavaan ``modindices()``), header
+      only under FIML;
+    * ``cfa_residuals.csv``: the correlation residuals (lavaan ``resid(type = "cor")``), a square matrix
+      with the variable names as first column and header.
+    """
+    from . import sem
+
+    fit_measures, est = sem.result_tables(fit)
+    note = None
+    try:
+        mi = fit.modindices(top=None)
+    except ValueError as err:                # lavaan gives modification indices for complete data only
+        note, mi = str(err), pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc.all"])
+    resid = fit.residuals()
+    resid.insert(0, "variable", list(resid.index))
+    info = {"syntax": syntax, "missing": missing, "n": int(fit.n), "converged": bool(fit.converged),
+            "errors": [d.message for d in diagnostics if d.severity == "error"], "modindices": note}
+    return {"cfa.json": info, "cfa_fit.json": fit_measures, "cfa_estimates.csv": est,
+            "cfa_modindices.csv": mi.reset_index(drop=True), "cfa_residuals.csv": resid.reset_index(drop=True)}
+
+
 def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimates: Any = None,
                       missing: str = "pairwise", level: float = 0.95) -> pd.DataFrame:
     """One row per construct: ``construct, n_items, n, alpha, alpha.ci.lower, alpha.ci.upper,
@@ -642,6 +839,42 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
     Item-based columns from :func:`alpha_stats`; ``omega`` (:func:`omega`), ``cr``
     (:func:`composite_reliability`), ``ave`` (:func:`ave`) and ``ave_classic`` from the CFA
     ``estimates`` (NaN when no estimates are given or the construct is not in them).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric; reverse-keyed items already recoded).
+    constructs : mapping
+        ``{construct: [item, ...]}`` (``params.constructs`` works too).
+    estimates : DataFrame or fitted result, optional
+        lavaan-style estimates of the measurement model (``lhs, op, rhs, est, std.all``), e.g. the
+        ``.estimates`` of :func:`csat.sem.fit` on :func:`measurement_model`.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the item covariances (psych's ``use``).
+    level : float
+        Confidence level of the Feldt interval of alpha.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct with the columns listed above.
+
+    Examples
+    --------
+    >>> import csat.sem
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
+    >>> reliability_table(holzinger, cons, fit.estimates)[["construct", "alpha", "omega", "ave"]].round(3)
+      construct  alpha  omega    ave
+    0    visual  0.626  0.625  0.371
+    1   textual  0.883  0.885  0.721
+    2     speed  0.688  0.688  0.424
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``, ``fit <- lavaan::cfa(HS.model, HS)``):
+    ``psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha`` → 0.626,
+    ``psych::alpha(HS[, c("x4","x5","x6")])$total$raw_alpha`` → 0.883,
+    ``semTools::reliability(fit)["omega", "visual"]`` → 0.625 and
+    ``semTools::reliability(fit)["avevar", "visual"]`` → 0.371.
     """
     _check_missing(missing)
     cons = _construct_items(constructs)
@@ -677,7 +910,30 @@ def reliability_display(reliability: pd.DataFrame, language: str = "en", digits:
     """The :func:`reliability_table` for showing: numbers rounded to ``digits`` as text, and the
     coefficients of single-item constructs shown as "n/a" ("不适用"; :data:`NOT_APPLICABLE_NOTE`) — a
     single item has no internal consistency and, measured without error in the CFA, no omega, CR or
-    AVE; these are not applicable rather than missing."""
+    AVE; these are not applicable rather than missing.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        The table of :func:`reliability_table`.
+    language : {"en", "zh"}
+        Language of the "n/a" text.
+    digits : int
+        Decimals shown.
+
+    Returns
+    -------
+    DataFrame
+        A copy with the coefficient columns as text.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "age": ["ageyr"]}
+    >>> reliability_display(reliability_table(holzinger, cons), language="zh")[["construct", "alpha"]]
+      construct  alpha
+    0    visual  0.626
+    1       age    不适用
+    """
     out = reliability.copy()
     single = out["n_items"] < 2
     na = _NOT_APPLICABLE["zh" if language == "zh" else "en"]
@@ -688,7 +944,35 @@ def reliability_display(reliability: pd.DataFrame, language: str = "en", digits:
 
 
 def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
-    """``construct, item, r.drop, alpha.if.deleted, note`` for every item (:func:`item_total`)."""
+    """``construct, item, r.drop, alpha.if.deleted, note`` for every item (:func:`item_total`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents × items (numeric).
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    missing : {"pairwise", "listwise"}
+        Missing-data handling of the item covariances.
+
+    Returns
+    -------
+    DataFrame
+        One row per item, constructs in the given order.
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}
+    >>> item_total_table(holzinger, cons).head(3).round(3)
+      construct item  r.drop  alpha.if.deleted note
+    0    visual   x1   0.449             0.507
+    1    visual   x2   0.375             0.612
+    2    visual   x3   0.484             0.458
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``):
+    ``psych::alpha(HS[, c("x1","x2","x3")])$item.stats["x1", "r.drop"]`` → 0.449 and
+    ``psych::alpha(HS[, c("x1","x2","x3")])$alpha.drop["x1", "raw_alpha"]`` → 0.507.
+    """
     _check_missing(missing)
     cons = _construct_items(constructs)
     return pd.concat([item_total(data, v, missing, f) for f, v in cons.items()], ignore_index=True)
@@ -740,6 +1024,41 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
     reported as missing (NA), never as passed.
 
     Returns the verdict table (one row per construct) and the list of :class:`Diagnostic`.
+
+    Parameters
+    ----------
+    reliability : DataFrame
+        The table of :func:`reliability_table`.
+    loadings : DataFrame, optional
+        :func:`loadings_table`.
+    htmt_matrix : DataFrame, optional
+        :func:`htmt`.
+    fornell_larcker_table : DataFrame, optional
+        :func:`fornell_larcker`.
+    thresholds : mapping or ``params.thresholds``, optional
+        Overrides of the default thresholds (keys ``alpha, cr, ave, loading, loading_good, htmt``).
+    item_totals : DataFrame, optional
+        :func:`item_total_table` (for ``negative_item_total``).
+
+    Returns
+    -------
+    verdict : DataFrame
+        ``construct, n_items, alpha, alpha_ok, cr, cr_ok, ave, ave_ok, min_loading, loadings,
+        htmt_max, htmt_ok, fornell_larcker_ok`` (the ``_ok`` columns are nullable booleans: NA = not
+        computable).
+    diagnostics : list of Diagnostic
+
+    Examples
+    --------
+    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+    >>> verdict, diags = validity_verdict(reliability_table(holzinger, cons), htmt_matrix=htmt(holzinger, cons))
+    >>> verdict[["construct", "alpha_ok", "htmt_ok"]]
+      construct  alpha_ok  htmt_ok
+    0    visual     False     True
+    1   textual      True     True
+    2     speed     False     True
+    >>> [d.code for d in diags]
+    ['low_alpha', 'low_alpha']
     """
     t = _thresholds(thresholds)
     diags: list[Diagnostic] = []
@@ -850,6 +1169,21 @@ def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: A
     Counts how many constructs meet each criterion, gives the range of alpha/CR/AVE and the
     largest HTMT, and closes with the caveat that the thresholds are conventions: meeting
     them is consistent with, not proof of, reliable and valid measurement.
+
+    Parameters
+    ----------
+    verdict : DataFrame
+        The verdict table of :func:`validity_verdict`.
+    reliability : DataFrame
+        :func:`reliability_table`.
+    thresholds : mapping or ``params.thresholds``, optional
+    language : {"en", "zh"}
+    htmt_matrix : DataFrame, optional
+        Not used by the text (the largest HTMT comes from ``verdict``); accepted for symmetry.
+
+    Returns
+    -------
+    str
     """
     if language not in ("en", "zh"):
         raise ValueError(f"language must be 'en' or 'zh', not {language!r}")

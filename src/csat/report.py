@@ -52,7 +52,7 @@ from typing import Any
 import yaml
 
 from . import paths
-from .params import ParamsError, load_params, parse_overrides, project_root, read_params_text, resolve_data_path
+from .params import ParamsError, load_params, parse_overrides, project_root, read_params_text, resolve_data_paths
 from .results import atomic_write_bytes, atomic_write_text
 from .stage import STAGES
 
@@ -771,9 +771,10 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     else:
         sample = w["unknown"]
 
-    data_path = resolve_data_path(p, params_file, root)
-    if data_path.is_file():
-        data_sha, data_size = sha256_file(data_path), _fmt_size(data_path.stat().st_size)
+    data_paths = resolve_data_paths(p, params_file, root)     # one file, or one per wave
+    if all(f.is_file() for f in data_paths):
+        data_sha = " ".join(sha256_file(f) for f in data_paths)
+        data_size = " + ".join(_fmt_size(f.stat().st_size) for f in data_paths)
     else:
         data_sha, data_size = w["not_found"], w["not_found"]
 
@@ -800,10 +801,13 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         params_display = str(params_file.resolve().relative_to(root.resolve()))
     except ValueError:
         params_display = str(params_file)
-    try:
-        data_display = str(data_path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        data_display = str(data_path)
+    shown = []
+    for data_path in data_paths:
+        try:
+            shown.append(str(data_path.resolve().relative_to(root.resolve())))
+        except ValueError:
+            shown.append(str(data_path))
+    data_display = " + ".join(shown)
 
     ctx = {
         "lang_attr": "zh-CN" if language == "zh" else "en",

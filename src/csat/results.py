@@ -119,6 +119,33 @@ def results_dir(study: str, root: str | Path = ".") -> Path:
     return _results_dir(root, study)
 
 
+class UnknownDiagnosticCode(ValueError):
+    """A diagnostic whose code is not in :data:`csat.diagnostic_codes.CODES` (a bug: register the code)."""
+
+
+def check_code(code: str, severity: str | None = None) -> None:
+    """Check a diagnostic's code against the registry (:mod:`csat.diagnostic_codes`) and its severity.
+
+    An unknown code or severity raises :class:`UnknownDiagnosticCode` when the environment variable
+    ``CSAT_STRICT_DIAGNOSTICS`` is ``1`` (the test suite sets it), else it is a ``UserWarning`` and the
+    diagnostic is still written: a report is never lost to an unregistered code.
+    """
+    from .diagnostic_codes import CODES
+
+    problem = None
+    if code not in CODES:
+        problem = f"diagnostic code {code!r} is not registered in csat.diagnostic_codes"
+    elif severity is not None and severity not in ("info", "warning", "error"):
+        problem = f"diagnostic {code!r}: severity {severity!r} is not info, warning or error"
+    if problem is None:
+        return
+    if os.environ.get("CSAT_STRICT_DIAGNOSTICS") == "1":
+        raise UnknownDiagnosticCode(problem)
+    import warnings
+
+    warnings.warn(problem, stacklevel=3)
+
+
 def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
     """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
 
@@ -127,6 +154,7 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     ordered by stage name (``01_cleaning`` < ``02_…``), each stage's in the order given, so the file
     does not depend on the order in which stages ran; the read-modify-write holds an exclusive lock on
     the file's folder, so stages running at the same time (``make -j``) do not lose each other's entries.
+    Every new entry's code must be registered (:func:`check_code`).
     """
     import fcntl
     import os
@@ -145,6 +173,7 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
         new = []
         for d in diags:
             d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
+            check_code(d.get("code"), d.get("severity"))
             d["stage"] = stage
             new.append(d)
         kept = [d for d in old if d.get("stage") != stage]

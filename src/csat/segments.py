@@ -68,13 +68,34 @@ def segment(scores: pd.DataFrame, on: Sequence[str], k: int | str = "auto", meth
     silhouette, bic`` (the criterion of the method; the other is NaN); ``info`` = ``method, k,
     k_auto, criterion, n, n_missing``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> rng = np.random.default_rng(1)
     >>> d = pd.DataFrame(np.r_[rng.normal(0, .3, (50, 2)), rng.normal(3, .3, (30, 2))], columns=["A", "B"])
     >>> s, sel, info = segment(d, ["A", "B"], seed=1)
     >>> info["k"], s.value_counts().sort_index().tolist()
     (2, [50, 30])
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores, one column per construct.
+    on : sequence of str
+        The constructs to cluster on (standardized before clustering).
+    k : int or "auto"
+        Number of segments; ``"auto"`` chooses it over ``k_range`` by the method's criterion.
+    method : {"kmeans", "ward", "gmm"}
+        The clustering method (scikit-learn; k chosen by silhouette, or by BIC for ``gmm``).
+    seed : int
+        Random state of the fits.
+    k_range : (int, int)
+        Smallest and largest k tried with ``k="auto"``.
+
+    Returns
+    -------
+    segments : Series
+    selection : DataFrame
+    info : dict
     """
     from threadpoolctl import threadpool_limits
 
@@ -139,6 +160,22 @@ def segment_profile(scores: pd.DataFrame, seg: pd.Series, scale_min: float, scal
     ``z`` is the segment mean in SDs of the whole clustered sample; ``index`` = ``100 (mean −
     min)/(max − min)``; ``share`` is the segment's share of the clustered respondents (weighted if
     ``weights`` are given).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores.
+    seg : Series
+        Segment of each respondent (:func:`segment`).
+    scale_min, scale_max : float or None
+        The answer scale (for the 0–100 index).
+    weights : Series, optional
+        Survey weights for the shares.
+
+    Returns
+    -------
+    DataFrame
+        ``segment, construct, n, share, mean, sd, z, index``.
     """
     ok = seg.notna()
     s = scores[ok].astype(float)
@@ -165,6 +202,29 @@ def segment_groups(seg: pd.Series, groups: pd.DataFrame) -> tuple[pd.DataFrame, 
     Returns ``(tests, table)``: ``tests`` = ``group, statistic, df, pvalue, p.holm, cramers_v, n,
     min_expected`` (Pearson χ² of group × segment); ``table`` = ``group, level, segment, n, share``
     (share of the level's respondents in each segment).
+
+    Parameters
+    ----------
+    seg : Series
+        Segment of each respondent.
+    groups : DataFrame
+        Grouping columns.
+
+    Returns
+    -------
+    tests : DataFrame
+    table : DataFrame
+
+    Examples
+    --------
+    >>> seg = pd.Series(np.where(ecsi["sat1"] >= 8, 1, 2), index=ecsi.index)    # two made-up segments
+    >>> tests, table = segment_groups(seg, ecsi[["gender"]])
+    >>> tests[["group", "statistic", "df", "pvalue"]].round(4)
+        group  statistic   df  pvalue
+    0  gender     0.8547  1.0  0.3552
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``):
+    ``chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic`` → 0.8547.
     """
     from .descriptives import chi_square, holm
 
@@ -193,7 +253,22 @@ def segment_groups(seg: pd.Series, groups: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame) -> list[Diagnostic]:
     """Weak structure (best silhouette < .25: Kaufman & Rousseeuw's "no substantial structure") and
-    small expected counts in the χ² tests."""
+    small expected counts in the χ² tests.
+
+    Parameters
+    ----------
+    info : dict
+        The info of :func:`segment`.
+    selection : DataFrame
+        The selection table of :func:`segment`.
+    tests : DataFrame
+        The tests of :func:`segment_groups`.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``segments_weak`` (warning), ``segments_small_expected`` (info).
+    """
     out = []
     if info["criterion"] == "silhouette" and len(selection):
         best = float(selection["silhouette"].max())
@@ -211,7 +286,22 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
 
 def segments_text(profile: pd.DataFrame, info: dict, labels: Mapping[str, str] | None = None,
                   language: str = "en") -> str:
-    """Number of segments, how chosen, and each segment's size with its highest and lowest construct."""
+    """Number of segments, how chosen, and each segment's size with its highest and lowest construct.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`segment_profile`.
+    info : dict
+        The info of :func:`segment`.
+    labels : mapping, optional
+        ``{construct: label}``.
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+    """
     labels = labels or {}
     parts = []
     for k, g in profile.groupby("segment"):
@@ -236,7 +326,21 @@ def segments_text(profile: pd.DataFrame, info: dict, labels: Mapping[str, str] |
 
 def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None, ylabel: str = "mean (z)",
                  legend: str = "segment"):
-    """One line per segment over the constructs (standardized means)."""
+    """One line per segment over the constructs (standardized means).
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`segment_profile`.
+    labels : mapping, optional
+        ``{construct: label}``.
+    ylabel, legend : str
+        Axis label and legend title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     labels = labels or {}

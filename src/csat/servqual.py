@@ -33,8 +33,8 @@ GAP_COLUMNS = ["dimension", "level", "expectation", "perception", "n", "mean.e",
 def paired_gap(e: Sequence[float], p: Sequence[float], conf: float = 0.95) -> dict:
     """Gap P − E with the paired t-test over complete pairs.
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = paired_gap([5, 6, 7, 6], [4, 6, 5, 5])
     >>> r["gap"], r["n"]
     (-1.0, 4)
@@ -62,6 +62,37 @@ def gaps(df: pd.DataFrame, dimensions: Mapping[str, Mapping[str, Sequence[str]]]
 
     ``dimensions`` = ``{dimension: {"expectation": [items], "perception": [items]}}`` (same length,
     paired by position).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    dimensions : mapping
+        ``params.servqual``.
+    conf : float
+        Confidence level of the paired t-intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``dimension, level, expectation, perception, n, mean.e, mean.p, gap, sd, t, df, pvalue,
+        p.holm, d_z, ratio, ci.lower, ci.upper`` (``gap`` = perception − expectation, paired t-test;
+        ``p.holm`` within the items and within the dimensions).
+
+    Examples
+    --------
+    ECSI's expectation items against its perceived-quality items, as a stand-in for a SERVQUAL pair:
+
+    >>> g = gaps(ecsi, {"quality": {"expectation": ["expe1", "expe2"], "perception": ["qual1", "qual2"]}})
+    >>> g[["level", "expectation", "perception", "gap", "t", "df"]].round(4)
+           level  expectation   perception    gap       t     df
+    0       item        expe1        qual1 -0.560 -6.1893  249.0
+    1       item        expe2        qual2 -0.496 -5.8305  249.0
+    2  dimension  expe1+expe2  qual1+qual2 -0.528 -7.6987  249.0
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``):
+    ``t.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$estimate`` → -0.560 and
+    ``t.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$statistic`` → -6.1893.
     """
     from .descriptives import holm
 
@@ -87,6 +118,17 @@ def gaps(df: pd.DataFrame, dimensions: Mapping[str, Mapping[str, Sequence[str]]]
 
 
 def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
+    """``servqual_small_n`` (warning) for each dimension answered completely by fewer than 30 respondents.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+
+    Returns
+    -------
+    list of Diagnostic
+    """
     out = []
     for _, r in table[table["level"] == "dimension"].iterrows():
         if r["n"] < 30:
@@ -96,6 +138,22 @@ def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
 
 
 def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
+    """One paragraph (``language`` = ``en`` or ``zh``) on the dimension gaps, largest shortfall first.
+
+    A gap is called significant when its Holm-adjusted p-value (``p.holm``) is below ``alpha``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+    language : {"en", "zh"}
+    alpha : float
+        Significance level.
+
+    Returns
+    -------
+    str
+    """
     dims = table[table["level"] == "dimension"].sort_values("gap")
     parts = []
     for _, r in dims.iterrows():
@@ -111,7 +169,19 @@ def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) ->
 
 
 def plot_gaps(table: pd.DataFrame, xlabel: str = "gap = perception − expectation"):
-    """Item gaps with 95% intervals, grouped by dimension."""
+    """Item gaps with 95% intervals, grouped by dimension.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+    xlabel : str
+        Axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     t = table[table["level"] == "item"].iloc[::-1]

@@ -38,7 +38,10 @@ STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "01_cleaning": {"raw": ("data",)},
     "02_descriptives": {"01_cleaning": ("processed/clean.parquet", "results/item_types.csv")},
     "03_reliability_validity": {"01_cleaning": ("processed/clean.parquet",)},
-    "04_factor_analysis": {"01_cleaning": ("processed/clean.parquet",)},
+    "04_factor_analysis": {"01_cleaning": ("processed/clean.parquet",),
+                           "03_reliability_validity": ("results/cfa.json", "results/cfa_fit.json",    # the study's
+                                                       "results/cfa_estimates.csv",                   # one CFA
+                                                       "results/cfa_modindices.csv", "results/cfa_residuals.csv")},
     "05_sem": {"01_cleaning": ("processed/clean.parquet",),
                "02_descriptives": ("results/construct_scores.csv",),          # IPMA performance
                "03_reliability_validity": ("results/diagnostics.json",)},    # failed discriminant validity

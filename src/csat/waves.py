@@ -18,13 +18,21 @@ p-values are Holm-adjusted (R ``p.adjust(p, "holm")``) within each family: all i
 References: Welch, B. L. (1947). Biometrika 34, 28–35. Holm, S. (1979). Scand. J. Statist. 6, 65–70.
 Agresti, A. (2013). Categorical Data Analysis, §3.1 (difference of proportions).
 
-Example
--------
->>> idx, changes = wave_tables(df, "wave", ["2024Q1", "2024Q2"], {"sat": ["s1", "s2"]}, 1, 10)  # doctest: +SKIP
+Examples
+--------
+>>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))     # three pseudo-waves
+>>> idx, changes = wave_tables(d, "wave", ["W1", "W2", "W3"], {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)
+>>> changes.loc[changes["to"] == "W3", ["from", "change", "p.holm"]].round(3)
+  from  change  p.holm
+1   W2   4.647   0.254
+2   W1   4.142   0.254
+
+(:func:`wave_tables` quotes the R calls.)
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -33,6 +41,7 @@ from scipy import stats
 
 from . import descriptives as D
 from .results import Diagnostic
+from .verdicts import section_markdown as _section_markdown
 
 __all__ = ["WAVE_INDEX_COLUMNS", "WAVE_CHANGE_COLUMNS", "wave_levels", "wave_index", "wave_changes",
            "wave_tables", "trend_chart", "waves_text", "wave_diagnostics"]
@@ -172,14 +181,63 @@ def wave_changes(scores: pd.DataFrame, wave: pd.Series, levels: Sequence, scale_
 
 def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, constructs: Mapping[str, Sequence[str]],
                 scale_min: float, scale_max: float, recommend: str | None = None,
-                labels: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions)."""
+                labels: Mapping[str, str] | None = None, min_share: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(wave_index, wave_changes)`` of a data set with a wave column (see the two functions); construct
+    scores as :func:`csat.descriptives.construct_scores` with ``min_share`` (``scores.min_share``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data with a wave column.
+    wave_col : str
+        The wave column (``params.waves.column``).
+    order : sequence, optional
+        The waves in time order (``params.waves.order``); default: category or sorted order.
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    scale_min, scale_max : float or None
+        The answer scale.
+    recommend : str, optional
+        The 0–10 recommend column for the NPS.
+    labels : mapping, optional
+        ``{construct: label}``.
+    min_share : float
+        Share of a construct's items a respondent must answer to get a score (``scores.min_share``).
+
+    Returns
+    -------
+    wave_index : DataFrame
+        See :func:`wave_index`.
+    wave_changes : DataFrame
+        See :func:`wave_changes`.
+
+    Examples
+    --------
+    The ECSI survey cut into three pseudo-waves by row (as in ``tests/reference/waves.R``):
+
+    >>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))
+    >>> index, changes = wave_tables(d, "wave", None, {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)
+    >>> index[["wave", "n", "estimate", "ci.lower", "ci.upper"]].round(2)
+      wave   n  estimate  ci.lower  ci.upper
+    0   W1  80     67.09     63.54     70.65
+    1   W2  85     66.59     62.42     70.75
+    2   W3  85     71.24     67.92     74.55
+    >>> changes[["from", "to", "change", "statistic", "df", "p.holm"]].round(4)
+      from  to  change  statistic        df  p.holm
+    0   W1  W2 -0.5055    -0.1837  160.3765  0.8545
+    1   W2  W3  4.6471     1.7353  160.0461  0.2539
+    2   W1  W3  4.1415     1.6948  161.4652  0.2539
+
+    In R (``SAT <- rowMeans(ecsi[, paste0("sat", 1:4)])``, ``wave`` as above):
+    ``10 * (mean(SAT[wave == "W3"]) - mean(SAT[wave == "W2"]))`` → 4.6471 and
+    ``t.test(SAT[wave == "W3"], SAT[wave == "W2"])$statistic`` → 1.7353.
+    """
     if wave_col not in data.columns:
         raise ValueError(f"waves.column: {wave_col!r} is not a column of the data")
     levels = wave_levels(data[wave_col], order)
     if len(levels) < 2:
         raise ValueError(f"waves.column {wave_col!r} has {len(levels)} wave(s); a tracking study needs at least 2")
-    scores = D.construct_scores(data, constructs)
+    scores = D.construct_scores(data, constructs, min_share)
     rec = None
     if recommend and recommend in data.columns:
         rec = data[recommend]
@@ -190,7 +248,19 @@ def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, const
 def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = "Index (0–100)",
                 xlabel: str = "Wave"):
     """Every construct's index across the waves with its 95% interval (error bars), one line per
-    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out."""
+    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out.
+
+    Parameters
+    ----------
+    index : DataFrame
+        The wave index of :func:`wave_tables`.
+    title, ylabel, xlabel : str
+        Title and axis labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     import matplotlib.pyplot as plt
 
     d = index[index["measure"].isin(["index", "mean"])]
@@ -214,32 +284,73 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = 
     return fig
 
 
+#: The sentences of :func:`waves_text`, per language.
+_WAVES_TEXT = {
+    "en": {"head": "{k} waves ({sizes}); first {first}, last {last}. ", "size": "{w}: n = {n}", "sep": ", ",
+           "none": "No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha}).",
+           "change": "{label} {dir} by {size:.1f} points from {a} to {b} (95% CI [{lo:.1f}, {hi:.1f}], "
+                     "p.holm = {p:.3g})",
+           "up": "rose", "down": "fell", "join": "; ",
+           "sig": "Significant changes after Holm adjustment: {parts}. Other changes are within sampling error."},
+    "zh": {"head": "共 {k} 期（{sizes}）。", "size": "{w}：n = {n}", "sep": "、",
+           "none": "经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。",
+           "change": "{label} 从 {a} 到 {b} {dir} {size:.1f} 点（95% CI [{lo:.1f}, {hi:.1f}]，p.holm = {p:.3g}）",
+           "up": "上升", "down": "下降", "join": "；",
+           "sig": "经 Holm 校正后显著的变化：{parts}。其余变化在抽样误差范围内。"},
+}
+
+
 def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
-    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment."""
+    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment.
+
+    Parameters
+    ----------
+    index, changes : DataFrame
+        The two tables of :func:`wave_tables`.
+    language : {"en", "zh"}
+    alpha : float
+        Significance level applied to ``p.holm``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))
+    >>> print(waves_text(*wave_tables(d, "wave", None, {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)))
+    3 waves (W1: n = 80, W2: n = 85, W3: n = 85); first W1, last W3. No index and no NPS changed significantly between waves after Holm adjustment (α = 0.05).
+    """
+    t = _WAVES_TEXT["zh" if language == "zh" else "en"]
     waves = list(dict.fromkeys(index["wave"]))
     n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
-    first, last = waves[0], waves[-1]
     sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "mean", "nps"])]
-    if language == "zh":
-        head = f"共 {len(waves)} 期（{'、'.join(f'{w}：n = {n.get(w, 0)}' for w in waves)}）。"
-        if not len(sig):
-            return head + f"经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。"
-        parts = [f"{r['label']} 从 {r['from']} 到 {r['to']} {'上升' if r['change'] > 0 else '下降'} "
-                 f"{abs(r['change']):.1f} 点（95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}]，p.holm = {r['p.holm']:.3g}）"
-                 for _, r in sig.iterrows()]
-        return head + "经 Holm 校正后显著的变化：" + "；".join(parts) + "。其余变化在抽样误差范围内。"
-    head = f"{len(waves)} waves ({', '.join(f'{w}: n = {n.get(w, 0)}' for w in waves)}); first {first}, last {last}. "
+    head = t["head"].format(k=len(waves), sizes=t["sep"].join(t["size"].format(w=w, n=n.get(w, 0)) for w in waves),
+                            first=waves[0], last=waves[-1])
     if not len(sig):
-        return head + f"No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha})."
-    parts = [f"{r['label']} {'rose' if r['change'] > 0 else 'fell'} by {abs(r['change']):.1f} points from {r['from']} "
-             f"to {r['to']} (95% CI [{r['ci.lower']:.1f}, {r['ci.upper']:.1f}], p.holm = {r['p.holm']:.3g})"
+        return head + t["none"].format(alpha=alpha)
+    parts = [t["change"].format(label=r["label"], dir=t["up"] if r["change"] > 0 else t["down"],
+                                size=abs(r["change"]), a=r["from"], b=r["to"], lo=r["ci.lower"], hi=r["ci.upper"],
+                                p=r["p.holm"])
              for _, r in sig.iterrows()]
-    return head + "Significant changes after Holm adjustment: " + "; ".join(parts) + \
-        ". Other changes are within sampling error."
+    return head + t["sig"].format(parts=t["join"].join(parts))
 
 
 def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
-    """A warning for every wave with fewer than ``min_n`` respondents for a construct index."""
+    """A warning for every wave with fewer than ``min_n`` respondents for a construct index.
+
+    Parameters
+    ----------
+    index : DataFrame
+        The wave index of :func:`wave_tables`.
+    min_n : int
+        Smallest acceptable n per wave and construct.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``small_wave`` warnings.
+    """
     out = []
     d = index[index["measure"].isin(["index", "mean"])]
     for _, r in d[d["n"] < min_n].iterrows():
@@ -250,46 +361,94 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
 
 
 def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study)."""
-    if language == "zh":
-        return ("## 各期追踪：指数与 NPS 的变化\n\n"
-                "本研究包含多期调查（`waves`）。每期给出样本量、各构念 0–100 指数及其 95% t 区间和 NPS。"
-                "相邻两期之间以及首末两期之间：指数变化给出 Welch 区间与 Welch t 检验；NPS 变化给出 Wald 区间与 z 检验，"
-                "推荐者与贬损者比例的变化用两比例 z 检验（合并方差，等同 R 的 `prop.test(correct = FALSE)`）。"
-                "p 值在每个检验族（指数、NPS）内做 Holm 校正（`p.holm`）。只有在测量不变性（见 04 因子分析）至少达到"
-                "标量不变时，指数的变化才可解释为构念本身的变化。")
-    return ("## Tracking: change of the indices and the NPS between waves\n\n"
-            "This study holds several waves (`waves`). Per wave: n, every construct's 0–100 index with its 95% "
-            "t-interval, and the NPS. Between consecutive waves and from the first to the last: the index change "
-            "with its Welch interval and Welch's t-test; the NPS change with its Wald interval and z-test, and the "
-            "change in the shares of promoters and detractors with the two-proportion z-test (pooled variance, as "
-            "R's `prop.test(correct = FALSE)`). p-values are Holm-adjusted within each family (indices, NPS) in "
-            "`p.holm`. A change of an index means a change of the construct only if the questionnaire measures it "
-            "the same way in every wave — scalar measurement invariance, tested in 04 Factor analysis.")
+    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study).
+
+    Parameters
+    ----------
+    language : {"en", "zh"}
+
+    Returns
+    -------
+    str
+        Markdown.
+    """
+    return _section_markdown("tracking", language)
 
 
 # --------------------------------------------------------------------------------------------
 # stacking one file per wave into one raw file
 # --------------------------------------------------------------------------------------------
-def stack_wave_files(files: Mapping[str, str], wave_column: str = "wave") -> pd.DataFrame:
-    """Stack one raw export per wave (``{wave: path}``, in time order) into one table with a wave
-    column in front, for a study whose ``data.path`` is the stacked file.  Each file is read by
-    :func:`csat.io.read_raw` (CSV in any supported encoding, XLSX, SPSS, Stata); columns are the union
-    in order of first appearance (a question missing from a wave is blank there).  Raises
-    ``ValueError`` naming the file when a file already has a column named ``wave_column``."""
+def same_columns(columns: Mapping, wave_column: str) -> list[str]:
+    """The columns of the stacked data (``[wave_column, *columns of the first file]``) when every file has
+    the same columns (in any order) and none is named ``wave_column``; else ``ValueError`` naming the file
+    and the column.  ``columns``: ``{file: its column names}`` in wave order."""
+    files = list(columns)
+    first = list(columns[files[0]])
+    for f in files:
+        cols = list(columns[f])
+        if wave_column in cols:
+            raise ValueError(f"{f}: already has a column {wave_column!r}; name the wave column otherwise "
+                             "(waves.column / --wave-column)")
+        extra = [c for c in cols if c not in first]
+        if extra:
+            raise ValueError(f"{f}: column {extra[0]!r} is not in {files[0]}; every wave file must have the same "
+                             "columns (rename it with data.rename or remove it)")
+        absent = [c for c in first if c not in cols]
+        if absent:
+            raise ValueError(f"{f}: column {absent[0]!r} of {files[0]} is missing; every wave file must have "
+                             "the same columns")
+    return [wave_column] + first
+
+
+def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str = "auto",
+                    sheet: str | int | None = None, rename: Mapping[str, str] | None = None,
+                    same: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+    """Read one raw export per wave (``{wave: path}``, in time order) and stack them with a wave column in
+    front.  Each file is read by :func:`csat.io.read_raw` (CSV in any supported encoding, XLSX, SPSS,
+    Stata) with the same ``encoding``/``sheet``, and ``rename`` (``data.rename``) is applied to each.
+
+    ``same=True`` (a study's ``data.path`` listing one file per wave): every file must have the same
+    columns (:func:`same_columns`).  ``same=False`` (``python -m csat.waves stack``): the columns are the
+    union in order of first appearance (a question missing from a wave is blank there).  A file that
+    already has a column named ``wave_column`` is a ``ValueError`` naming the file.
+
+    Returns ``(data, metas)``: the stacked rows, indexed ``row`` = 1, 2, … across the files in order
+    (the numbering of the stacked file ``python -m csat.waves stack`` writes), and each file's
+    :func:`csat.io.read_raw` metadata with its ``wave`` added.
+    """
     from . import io as csat_io
 
-    frames = []
-    for wave, path in files.items():
-        df, _ = csat_io.read_raw(path)
-        if wave_column in df.columns:
-            raise ValueError(f"{path}: already has a column {wave_column!r}; choose another --wave-column")
-        df = df.reset_index(drop=True)
-        df.insert(0, wave_column, str(wave))
-        frames.append(df)
-    if len(frames) < 2:
+    if len(files) < 2:
         raise ValueError("give at least two waves (wave=file)")
-    return pd.concat(frames, ignore_index=True, sort=False)
+    frames, metas = [], []
+    for wave, path in files.items():
+        df, meta = csat_io.read_raw(path, encoding=encoding, sheet=sheet)
+        if rename:
+            df.columns = csat_io.apply_rename(Path(path), list(df.columns), dict(rename))
+        if not same and wave_column in df.columns:
+            raise ValueError(f"{path}: already has a column {wave_column!r}; choose another --wave-column")
+        frames.append((path, df))
+        metas.append({**meta, "wave": str(wave)})
+    if same:
+        same_columns({path: list(df.columns) for path, df in frames}, wave_column)
+    out = []
+    for (path, df), meta in zip(frames, metas):
+        df = df.reset_index(drop=True)
+        df.insert(0, wave_column, meta["wave"])
+        out.append(df)
+    data = pd.concat(out, ignore_index=True, sort=False)
+    if same:
+        data = data[list(out[0].columns)]
+    data.index = pd.Index(np.arange(1, len(data) + 1), name="row")
+    return data, metas
+
+
+def stack_wave_files(files: Mapping[str, str], wave_column: str = "wave") -> pd.DataFrame:
+    """Stack one raw export per wave (``{wave: path}``, in time order) into one table with a wave
+    column in front, for a study whose ``data.path`` is the stacked file (:func:`read_wave_files` with
+    the union of the columns; a question missing from a wave is blank there).  Raises ``ValueError``
+    naming the file when a file already has a column named ``wave_column``."""
+    return read_wave_files(files, wave_column, same=False)[0].reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,12 +50,12 @@ from .errors import WeightsError  # noqa: E402,F401  (defined in csat.errors; re
 def kish_neff(w: Sequence[float]) -> float:
     """Kish's effective sample size ``(Σw)² / Σw²``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> kish_neff([1, 1, 1, 1])
     4.0
-    >>> round(kish_neff([1, 1, 2, 4]), 3)
-    3.273
+    >>> round(kish_neff([1, 1, 2, 4]), 3)   # 8² / 22
+    2.909
     """
     w = np.asarray(w, dtype=float)
     w = w[~np.isnan(w)]
@@ -93,12 +93,22 @@ def rake(df: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], base: Seq
 
     Formula: for each variable v in turn, ``w_i ← w_i · share_{v,l(i)} Σw⁰ / Σ_{j∈l(i)} w_j``.
 
-    Example
-    -------
-    >>> d = pd.DataFrame({"sex": ["f", "f", "f", "m"], "age": ["y", "o", "o", "y"]})
-    >>> w = rake(d, {"sex": {"f": .5, "m": .5}, "age": {"y": .5, "o": .5}})
-    >>> round(float(w[d.sex == "m"].sum()), 6), round(float(w[d.age == "y"].sum()), 6)
-    (2.0, 2.0)
+    Examples
+    --------
+    Rake the Holzinger–Swineford pupils to equal shares of each sex and each school:
+
+    >>> w = rake(holzinger, {"sex": {"1": .5, "2": .5}, "school": {"Pasteur": .5, "Grant-White": .5}})
+    >>> w.groupby([holzinger["sex"], holzinger["school"]]).first().round(4)
+    sex  school
+    1    Grant-White    1.0684
+         Pasteur        0.9943
+    2    Grant-White    1.0079
+         Pasteur        0.9381
+    Name: weight, dtype: float64
+
+    In R (``HS <- lavaan::HolzingerSwineford1939``, ``des <- svydesign(ids = ~1, weights = ~1, data = HS)``):
+    ``weights(rake(des, list(~sex, ~school), list(data.frame(sex = 1:2, Freq = 150.5), data.frame(school =
+    c("Pasteur", "Grant-White"), Freq = 150.5))))`` → 1.0684 for the boys of Grant-White.
     """
     if not margins:
         raise WeightsError("weights.rake: give at least one variable with population shares")
@@ -167,10 +177,10 @@ def weighted_mean_ci(x: Sequence[float], w: Sequence[float], conf: float = 0.95)
     Respondents with a missing ``x`` are left out (their weights too). Returns ``n, n_eff, mean,
     sd, se, ci.lower, ci.upper, se_linearized`` (formulas in the module docstring).
 
-    Example
-    -------
+    Examples
+    --------
     >>> r = weighted_mean_ci([1, 2, 3, 4], [1, 1, 1, 1])
-    >>> round(r["mean"], 3), round(r["ci.lower"], 4)   # = t.test(1:4)
+    >>> round(float(r["mean"]), 3), round(float(r["ci.lower"]), 4)   # = t.test(1:4)
     (2.5, 0.4457)
     """
     x = np.asarray(x, dtype=float)
@@ -200,6 +210,29 @@ def weighted_nps(x: Sequence[float], w: Sequence[float], conf: float = 0.95) -> 
 
     ``NPS_w = 100 (p_p − p_d)`` with ``p = Σ_{i ∈ group} w_i / Σ w_i``; ``Var = [p_p + p_d −
     (p_p − p_d)²] / n_eff``. With equal weights this is :func:`csat.descriptives.nps`.
+
+    Parameters
+    ----------
+    x : sequence of float
+        Answers 0–10 (missing values are left out with their weights).
+    w : sequence of float
+        Weights, aligned with ``x``.
+    conf : float
+        Confidence level of the Wald interval.
+
+    Returns
+    -------
+    dict
+        ``n, n_eff, p_promoters, p_passives, p_detractors, nps, se, ci.lower, ci.upper``.
+
+    Examples
+    --------
+    >>> w = rake(ecsi, {"gender": {"female": .5, "male": .5}})
+    >>> round(weighted_nps(ecsi["loy1"], w)["nps"], 3)
+    1.451
+
+    In R (``des <- svydesign(ids = ~1, weights = ~1, data = ecsi)``, raked to 125 women and 125 men):
+    ``100 * svymean(~I((loy1 >= 9) - (loy1 <= 6)), rake(des, list(~gender), list(pop)))`` → 1.451.
     """
     x = np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=float)
     w = np.asarray(w, dtype=float)
@@ -221,6 +254,33 @@ def weighted_items(df: pd.DataFrame, items: Sequence[str], w: pd.Series, conf: f
     """Unweighted and weighted item means side by side.
 
     Columns ``item, n, mean, mean.w, n_eff, se.w, ci.lower.w, ci.upper.w``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    items : sequence of str
+        Item columns.
+    w : Series
+        Weights indexed like ``df``.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per item.
+
+    Examples
+    --------
+    >>> w = rake(ecsi, {"gender": {"female": .5, "male": .5}})
+    >>> weighted_items(ecsi, ["sat1"], w).round(4)
+       item    n  mean  mean.w    n_eff    se.w  ci.lower.w  ci.upper.w
+    0  sat1  250  7.18  7.1414  241.536  0.1309      6.8835      7.3992
+
+    In R (``des <- svydesign(ids = ~1, weights = ~1, data = ecsi)``,
+    ``pop <- data.frame(gender = c("female", "male"), Freq = c(125, 125))``):
+    ``svymean(~sat1, rake(des, list(~gender), list(pop)))`` → 7.1414.
     """
     rows = []
     for it in items:
@@ -237,6 +297,32 @@ def weighted_index(scores: pd.DataFrame, w: pd.Series, scale_min: float, scale_m
 
     Columns ``construct, n, index, n_eff, index.w, index.ci.lower.w, index.ci.upper.w`` (index =
     ``100 (mean − min)/(max − min)``; weighted interval from :func:`weighted_mean_ci`).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Construct scores, one column per construct.
+    w : Series
+        Weights indexed like ``scores``.
+    scale_min, scale_max : float
+        The answer scale.
+    conf : float
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per construct.
+
+    Examples
+    --------
+    >>> w = rake(ecsi, {"gender": {"female": .5, "male": .5}})
+    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1)})
+    >>> weighted_index(scores, w, 0, 10)[["construct", "index", "index.w"]].round(3)
+      construct  index  index.w
+    0       SAT  68.33   67.95
+
+    In R (``SAT`` the row mean of sat1–sat4 in ``des``): ``10 * svymean(~SAT, rake(des, list(~gender), list(pop)))`` → 67.950.
     """
     span = float(scale_max - scale_min)
     rows = []
@@ -260,7 +346,26 @@ def weights_summary(w: Sequence[float]) -> dict:
 
 
 def weight_diagnostics(summary: Mapping, margins: pd.DataFrame | None = None) -> list[Diagnostic]:
-    """Warn when weighting costs much precision (deff > 2) or weights are extreme (max/min > 10)."""
+    """Warn when weighting costs much precision (deff > 2) or weights are extreme (max/min > 10).
+
+    Parameters
+    ----------
+    summary : mapping
+        :func:`weights_summary` (``n, min, max, kish_neff, deff``).
+    margins : DataFrame, optional
+        :func:`margins_achieved` (``target, achieved``).
+
+    Returns
+    -------
+    list of Diagnostic
+        ``weights_deff``, ``weights_extreme`` (warnings), ``weights_margins`` (error).
+
+    Examples
+    --------
+    >>> w = rake(ecsi, {"gender": {"female": .5, "male": .5}})
+    >>> weight_diagnostics(weights_summary(w))
+    []
+    """
     out = []
     if summary["deff"] > 2:
         out.append(Diagnostic("weights_deff", "warning", "weights",
@@ -286,6 +391,23 @@ def study_weights(params, params_file, clean: pd.DataFrame, root=None) -> tuple[
     ``(w, margins, summary)``: ``w`` indexed like ``clean`` (name ``weight``); ``margins`` from
     :func:`margins_achieved` (None without raking); ``summary`` from :func:`weights_summary` plus
     ``source`` (``column``, ``rake`` or ``column+rake``).
+
+    Parameters
+    ----------
+    params : StudyParams
+        The study's parameters (:func:`csat.params.load_params`); ``params.weights`` must be set.
+    params_file : str or Path
+        The parameter file (the raw data path is relative to it).
+    clean : DataFrame
+        The cleaned data (its index holds the raw row numbers).
+    root : str or Path, optional
+        Project root, when it is not the working directory.
+
+    Returns
+    -------
+    w : Series
+    margins : DataFrame or None
+    summary : dict
     """
     from .extras import raw_columns
 

@@ -141,6 +141,43 @@ def _fiml_halving(cm: CompiledModel, phi: np.ndarray, step: np.ndarray, Fv: floa
     return None
 
 
+def _fiml_scoring(cm: "CompiledModel", phi: np.ndarray, Fv: float, g: np.ndarray, pat: _Patterns, *,
+                  tol: float, max_iter: int, newton: bool):
+    """Minimise the FIML discrepancy from ``phi`` (with ``F``, ``∇F`` there): Fisher scoring
+    (expected information, least squares) with step halving; with ``newton`` Newton steps on the
+    numerical Hessian of the analytic gradient once ``max |∇F| < 1e-4`` (where it is positive
+    definite).  Converged when ``max |∇F| < tol``, or when F cannot decrease further at machine
+    precision and ``max |∇F| < 1e-6``.  Returns ``(phi, F, ∇F, converged, iterations)``; a
+    singular system ends the iterations unconverged."""
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):
+        gmax = np.max(np.abs(g))
+        if gmax < tol:
+            converged = True
+            break
+        try:
+            if newton and gmax < 1e-4:
+                Hn = _numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
+                try:
+                    np.linalg.cholesky(Hn)
+                    step = np.linalg.solve(Hn, g)
+                except np.linalg.LinAlgError:
+                    step = np.linalg.solve(_fiml_expected_hessian(cm, phi, pat), g)
+            else:
+                step = np.linalg.lstsq(_fiml_expected_hessian(cm, phi, pat), g, rcond=None)[0]
+        except np.linalg.LinAlgError:
+            break
+        cand = _fiml_halving(cm, phi, step, Fv, pat)
+        if cand is None:
+            converged = bool(gmax < 1e-6)
+            break
+        phi = cand
+        Fv, g = _fiml_objective(cm, phi, pat)
+        if g is None:
+            break
+    return phi, Fv, g, converged, it
+
+
 def estimate_fiml(cm: "CompiledModel", ss: SampleStats) -> SEMResult:
     """Casewise (full-information) ML for incomplete data, as lavaan ``missing = "ml"``.
 
@@ -162,29 +199,8 @@ def estimate_fiml(cm: "CompiledModel", ss: SampleStats) -> SEMResult:
     if not np.isfinite(Fv):
         phi = np.concatenate([cm.start_values(h1_S), h1_mu])
         Fv, g = _fiml_objective(cm, phi, pat)
-    converged, it = False, 0
-    grad_fun = lambda ph: _fiml_objective(cm, ph, pat)[1]  # noqa: E731
-    for it in range(1, 301):
-        gmax = np.max(np.abs(g))
-        if gmax < 1e-9:
-            converged = True
-            break
-        if gmax < 1e-4:
-            Hn = _numeric_hessian(grad_fun, phi)
-            try:
-                np.linalg.cholesky(Hn)
-                step = np.linalg.solve(Hn, g)
-            except np.linalg.LinAlgError:
-                step = np.linalg.solve(_fiml_expected_hessian(cm, phi, pat), g)
-        else:
-            step = np.linalg.lstsq(_fiml_expected_hessian(cm, phi, pat), g, rcond=None)[0]
-        cand = _fiml_halving(cm, phi, step, Fv, pat)
-        if cand is None:
-            converged = bool(gmax < 1e-6)
-            break
-        phi = cand
-        Fv, g = _fiml_objective(cm, phi, pat)
-    Hobs = _numeric_hessian(grad_fun, phi)
+    phi, Fv, g, converged, it = _fiml_scoring(cm, phi, Fv, g, pat, tol=1e-9, max_iter=300, newton=True)
+    Hobs = _numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
     _not_identified(cm, Hobs[:q, :q])
     try:
         vcov = np.linalg.inv(0.5 * N * Hobs)
@@ -211,7 +227,7 @@ def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: floa
     ``start`` = ``(θ, μ)`` of the full-sample fit, without standard errors or fit measures.
 
     Returns ``(CovFit, μ)``; ``converged`` is True when ``max |∇F| < tol``, or when F cannot
-    decrease further at machine precision and ``max |∇F| < 1e-6`` (as :func:`_fit_fiml`).  The
+    decrease further at machine precision and ``max |∇F| < 1e-6`` (as :func:`estimate_fiml`).  The
     optimum is the same as :func:`fit` with ``missing="fiml"`` reaches (it minimizes the same F).
     Never raises for numerical trouble.
     """
@@ -230,25 +246,7 @@ def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: floa
         return fail
     if not np.isfinite(Fv) or g is None:
         return fail
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):
-        gmax = np.max(np.abs(g))
-        if gmax < tol:
-            converged = True
-            break
-        try:
-            H = _fiml_expected_hessian(cm, phi, pat)
-            step = np.linalg.lstsq(H, g, rcond=None)[0]
-        except np.linalg.LinAlgError:
-            break
-        cand = _fiml_halving(cm, phi, step, Fv, pat)
-        if cand is None:
-            converged = bool(gmax < 1e-6)
-            break
-        phi = cand
-        Fv, g = _fiml_objective(cm, phi, pat)
-        if g is None:
-            break
+    phi, Fv, g, converged, it = _fiml_scoring(cm, phi, Fv, g, pat, tol=tol, max_iter=max_iter, newton=False)
     cf = CovFit(theta=phi[:q], fmin=float(Fv), gradient=None if g is None else g[:q], hessian=None,
                 converged=converged, iterations=it)
     return cf, phi[q:]

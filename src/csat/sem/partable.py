@@ -270,6 +270,33 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     ``observed_names_available`` are the data's columns; a model variable that is neither one of
     them nor a latent variable raises :class:`ModelError` naming it and suggesting near matches.
     A model with negative degrees of freedom raises :class:`ModelError` (not identified).
+
+    Parameters
+    ----------
+    model : str or DataFrame
+        lavaan syntax, or the parsed table of :func:`csat.syntax.parse_model`.
+    observed_names_available : sequence of str
+        The data's columns.
+    std_lv : bool
+        Fix the latent variances to 1 instead of the marker loadings.
+
+    Returns
+    -------
+    CompiledModel
+        ``rows`` is lavaan's parameter table (``lavaanify``/``parTable``: user rows, then the
+        automatic ones), ``npar`` and ``df`` its free parameters and degrees of freedom.
+
+    Examples
+    --------
+    >>> from csat.sem import build_model
+    >>> cm = build_model("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6", [f"x{i}" for i in range(1, 10)])
+    >>> cm.npar, cm.df
+    (13, 8)
+    >>> cm.rows[["lhs", "op", "rhs", "free"]].head(3)
+          lhs  op rhs  free
+    0  visual  =~  x1    -1
+    1  visual  =~  x2     0
+    2  visual  =~  x3     1
     """
     table = parse_model(model) if isinstance(model, str) else model.copy()
     form = table[table["op"] == "<~"]

@@ -19,6 +19,7 @@ from scipy import stats
 
 from ..errors import ModelError
 from ..results import Diagnostic
+from ..verdicts import FIT_RULES, fit_verdict
 from .fitmeasures import RESULT_FIT_MEASURES, fit_measures
 
 if TYPE_CHECKING:                      # pragma: no cover
@@ -33,9 +34,41 @@ RESULT_EST_COLUMNS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower"
 
 
 def result_tables(res: "SEMResult") -> tuple[dict, pd.DataFrame]:
-    """The fit measures and the estimates of a fit as the results contract writes them:
-    ``{name: value}`` for :data:`RESULT_FIT_MEASURES`, and the estimates with
-    :data:`RESULT_EST_COLUMNS` first (the other columns after them)."""
+    """The fit measures and the estimates of a fit as the results contract writes them.
+
+    Parameters
+    ----------
+    res : SEMResult
+        A fit of :func:`csat.sem.fit`.
+
+    Returns
+    -------
+    fit : dict
+        ``{name: value}`` for :data:`RESULT_FIT_MEASURES` (lavaan's ``fitMeasures`` names), as
+        ``cfa_fit.json`` / ``sem_fit.json``.
+    estimates : DataFrame
+        The estimates with :data:`RESULT_EST_COLUMNS` first (``lhs, op, rhs, est, se, z, pvalue,
+        ci.lower, ci.upper, std.all``; lavaan's ``parameterEstimates`` and ``standardizedSolution``),
+        the other columns after them, as ``cfa_estimates.csv`` / ``sem_estimates.csv``.
+
+    Examples
+    --------
+    A small structural model on Bollen's political democracy data:
+
+    >>> import pandas as pd
+    >>> from csat.sem import fit as sem_fit, result_tables
+    >>> pdem = pd.read_csv("../shared/datasets/political_democracy.csv")
+    >>> fit, est = result_tables(sem_fit("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem60 ~ ind60", pdem))
+    >>> fit["ntotal"], list(est.columns[:4])
+    (75, ['lhs', 'op', 'rhs', 'est'])
+    >>> est.loc[est["op"] == "~", ["lhs", "op", "rhs", "est", "se", "std.all"]].round(3)
+         lhs op    rhs    est     se  std.all
+    7  dem60  ~  ind60  1.439  0.379     0.46
+
+    In R, with ``fit <- sem(model, PoliticalDemocracy)``:
+    ``subset(parameterEstimates(fit), op == "~")$se`` → 0.379 and
+    ``subset(standardizedSolution(fit), op == "~")$est.std`` → 0.460.
+    """
     fit = {k: res.fit_measures.get(k) for k in RESULT_FIT_MEASURES}
     est = res.estimates
     return fit, est[RESULT_EST_COLUMNS + [c for c in est.columns if c not in RESULT_EST_COLUMNS]]
@@ -118,10 +151,35 @@ def _standardize(cm: CompiledModel, est: np.ndarray, A: np.ndarray, Sm: np.ndarr
 
 @dataclass
 class SEMResult:
-    """A fitted SEM (see :func:`fit`).  Matrices are in RAM order (observed, then latent):
-    ``Lambda`` (p × k loadings), ``Beta`` (k × k latent regressions), ``Psi`` (k × k latent
-    (residual) covariances), ``Theta`` (p × p residual covariances), and ``A``/``Smat`` for all
-    variables."""
+    """A fitted SEM (see :func:`csat.sem.fit`), lavaan's fitted ``lavaan`` object.
+
+    Matrices are in RAM order (observed, then latent): ``Lambda`` (p × k loadings), ``Beta``
+    (k × k latent regressions), ``Psi`` (k × k latent (residual) covariances), ``Theta`` (p × p
+    residual covariances), and ``A``/``Smat`` for all variables.  The methods give lavaan's
+    ``lavInspect(fit, "cor.lv")`` (:meth:`latent_cor`), ``resid(fit, type = "cor")``
+    (:meth:`residuals`), ``resid(fit, type = "standardized")`` (:meth:`standardized_residuals`)
+    and ``modindices(fit)`` (:meth:`modindices`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat import sem
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs)
+    >>> float(round(res.latent_cor().loc["visual", "textual"], 3))
+    0.459
+    >>> float(round(res.residuals().loc["x7", "x2"], 3))
+    -0.189
+    >>> res.modindices(top=2).round(3)
+          lhs  op rhs      mi    epc  sepc.all
+    0  visual  =~  x9  36.411  0.577     0.515
+    1      x7  ~~  x8  34.145  0.536     0.859
+
+    In R (``fit <- cfa(model, data = HolzingerSwineford1939)``):
+    ``lavInspect(fit, "cor.lv")["visual", "textual"]`` → 0.459,
+    ``resid(fit, type = "cor")$cov["x7", "x2"]`` → -0.189,
+    ``modindices(fit, sort. = TRUE)$mi[1]`` → 36.411 and ``modindices(fit, sort. = TRUE)$epc[1]`` → 0.577.
+    """
 
     estimates: pd.DataFrame
     fit_measures: dict
@@ -315,12 +373,6 @@ class SEMResult:
 # --------------------------------------------------------------------------------------------
 # diagnostics
 # --------------------------------------------------------------------------------------------
-FIT_RULES = {  # measure: (good, acceptable, higher_is_better)
-    "cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
-    "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.08, False),
-}
-
-
 def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     """Admissibility and fit checks of a fitted model (codes listed in :func:`fit`)."""
     out: list[Diagnostic] = []
@@ -368,14 +420,11 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                                   f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99)."))
     fm = res.fit_measures
     for m, (good, acc, hib) in FIT_RULES.items():
+        verdict = fit_verdict(m, fm.get(m))
         v = fm.get(m)
-        if v is None or not np.isfinite(v):
+        if verdict in ("", "good"):
             continue
-        ok_good = v >= good if hib else v <= good
-        ok_acc = v >= acc if hib else v <= acc
-        if ok_good:
-            continue
-        if ok_acc:
+        if verdict == "acceptable":
             out.append(Diagnostic("acceptable_fit", "info", m,
                                   f"{m.upper()} = {v:.3f} is acceptable but not good "
                                   f"({'≥' if hib else '≤'} {good} is good)."))

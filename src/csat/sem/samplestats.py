@@ -3,18 +3,20 @@
 :func:`sample_stats` turns a data frame into one :class:`SampleStats`: for complete data
 (``missing="listwise"``) the biased (divide-by-N) covariance matrix of the complete cases; for
 incomplete data (``missing="fiml"``) the missing-data patterns with their counts, means and
-covariances, and the saturated (h1) means and covariance matrix estimated by EM.  Bad data raise
+covariances, and the saturated (h1) means and covariance matrix estimated by EM (:mod:`csat.em`).  Bad data raise
 :class:`~csat.errors.ModelError` naming the variables.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from ..em import Patterns as _Patterns
+from ..em import em_patterns
+from ..em import missing_patterns as _patterns
 from ..errors import ModelError
 
 if TYPE_CHECKING:                      # pragma: no cover
@@ -78,6 +80,19 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     cases or a singular covariance matrix.  ``missing="fiml"``: cases with no observed value are
     dropped, the rest are grouped by missing-data pattern and the saturated moments are estimated
     by EM.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat.sem import build_model, sample_stats
+    >>> hs = pd.read_csv("../shared/datasets/holzinger1939.csv")
+    >>> cm = build_model("visual =~ x1 + x2 + x3", hs.columns)
+    >>> ss = sample_stats(cm, hs)
+    >>> ss.n, round(float(ss.cov[0, 0]), 3)
+    (301, 1.358)
+
+    lavaan's sample statistics are the same divide-by-N moments:
+    ``lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"]`` → 1.358.
     """
     if missing == "fiml":
         X = _fiml_data(cm, data)
@@ -96,73 +111,7 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     return SampleStats(missing="listwise", X=X, n=n, cov=S, mean=X.mean(axis=0))
 
 
-@dataclass
-class _Patterns:
-    """Missing-data patterns: for each, the observed columns, count, mean and (biased) covariance."""
-
-    n: int
-    p: int
-    groups: list
-    const: float          # Σ_k n_k p_k log(2π)
-
-
-def _patterns(X: np.ndarray) -> _Patterns:
-    obs = np.isfinite(X)
-    keys, inv = np.unique(obs, axis=0, return_inverse=True)
-    groups = []
-    const = 0.0
-    for k, key in enumerate(keys):
-        o = np.flatnonzero(key)
-        if len(o) == 0:
-            continue
-        rows = X[inv.ravel() == k][:, o]
-        nk = len(rows)
-        xbar = rows.mean(axis=0)
-        C = rows - xbar
-        groups.append((o, nk, xbar, C.T @ C / nk))
-        const += nk * len(o) * math.log(2 * math.pi)
-    return _Patterns(n=int(sum(g[1] for g in groups)), p=X.shape[1], groups=groups, const=const)
-
-
 def _em_saturated(pat: _Patterns, tol: float = 1e-11, max_iter: int = 20000):
-    """Saturated (unrestricted) ML estimates of μ and Σ from incomplete data by the EM
-    algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2)."""
-    p, N = pat.p, pat.n
-    # start: available-case means and variances
-    mu = np.zeros(p)
-    cnt = np.zeros(p)
-    for o, nk, xbar, _ in pat.groups:
-        mu[o] += nk * xbar
-        cnt[o] += nk
-    mu /= np.maximum(cnt, 1)
-    var = np.zeros(p)
-    for o, nk, xbar, Sk in pat.groups:
-        var[o] += nk * (np.diag(Sk) + (xbar - mu[o]) ** 2)
-    Sig = np.diag(var / np.maximum(cnt, 1))
-    full = np.arange(p)
-    for _ in range(max_iter):
-        T1 = np.zeros(p)
-        T2 = np.zeros((p, p))
-        for o, nk, xbar, Sk in pat.groups:
-            m = np.setdiff1d(full, o)
-            if len(m) == 0:
-                T1 += nk * xbar
-                T2 += nk * (Sk + np.outer(xbar, xbar))
-                continue
-            B = np.linalg.solve(Sig[np.ix_(o, o)], Sig[np.ix_(o, m)]).T
-            Cm = Sig[np.ix_(m, m)] - B @ Sig[np.ix_(o, m)]
-            xm = mu[m] + B @ (xbar - mu[o])
-            T1[o] += nk * xbar
-            T1[m] += nk * xm
-            T2[np.ix_(o, o)] += nk * (Sk + np.outer(xbar, xbar))
-            om = nk * (Sk @ B.T + np.outer(xbar, xm))
-            T2[np.ix_(o, m)] += om
-            T2[np.ix_(m, o)] += om.T
-            T2[np.ix_(m, m)] += nk * (B @ Sk @ B.T + np.outer(xm, xm) + Cm)
-        mu_new = T1 / N
-        Sig_new = T2 / N - np.outer(mu_new, mu_new)
-        delta = max(np.max(np.abs(mu_new - mu)), np.max(np.abs(Sig_new - Sig)))
-        mu, Sig = mu_new, 0.5 * (Sig_new + Sig_new.T)
-        if delta < tol * max(1.0, np.max(np.abs(Sig))):
-            break
-    return mu, Sig
+    """``(μ, Σ)``: the saturated ML estimates of :func:`csat.em.em_patterns`."""
+    r = em_patterns(pat, tol=tol, max_iter=max_iter)
+    return r.mean, r.cov

@@ -1,0 +1,84 @@
+"""csat.verdicts: the one set of fit rules (Hu & Bentler 1999) and the texts built from it."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from csat import effects, multigroup, sem, waves
+from csat.results import Diagnostic
+from csat.verdicts import (FIT_RULE_ROWS, FIT_RULES, error_summary, fit_criterion, fit_diagnostics, fit_table,
+                           fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text,
+                           warning_box_html)
+
+
+def test_one_definition_of_the_fit_rules():
+    assert FIT_RULES == {"cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
+                         "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.08, False)}
+    assert FIT_RULE_ROWS == [("cfi", 0.95, 0.90, "min"), ("tli", 0.95, 0.90, "min"),
+                             ("rmsea", 0.06, 0.08, "max"), ("srmr", 0.08, 0.08, "max")]
+    assert sem.FIT_RULES is FIT_RULES and effects.FIT_RULES is FIT_RULES
+
+
+@pytest.mark.parametrize("measure, value, verdict", [
+    ("cfi", 0.95, "good"), ("cfi", 0.9499, "acceptable"), ("cfi", 0.90, "acceptable"), ("cfi", 0.8999, "poor"),
+    ("tli", 0.97, "good"), ("rmsea", 0.06, "good"), ("rmsea", 0.0601, "acceptable"), ("rmsea", 0.081, "poor"),
+    ("srmr", 0.08, "good"), ("srmr", 0.0801, "poor"), ("chisq", 3.0, ""), ("cfi", None, ""),
+    ("cfi", math.nan, "")])
+def test_fit_verdict(measure, value, verdict):
+    assert fit_verdict(measure, value) == verdict
+
+
+def test_fit_table_criteria_and_verdicts():
+    fit = {"chisq": 85.3, "df": 24, "pvalue": 0.0, "cfi": 0.931, "tli": 0.896, "rmsea": 0.092, "srmr": 0.065,
+           "ntotal": 301}
+    tab = fit_table(fit).set_index("measure")
+    assert list(tab.index) == ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "ntotal"]
+    assert tab.loc["cfi", "criterion"] == "≥ .95 good, ≥ .90 acceptable"
+    assert tab.loc["rmsea", "criterion"] == "≤ .06 good, ≤ .08 acceptable"
+    assert tab.loc["srmr", "criterion"] == "≤ .08 good" and tab.loc["chisq", "criterion"] == ""
+    assert list(tab.loc[["cfi", "tli", "rmsea", "srmr"], "verdict"]) == ["acceptable", "poor", "poor", "good"]
+    zh = fit_table(fit, "zh").set_index("measure")
+    assert zh.loc["tli", "criterion"] == "≥ .95 良好，≥ .90 可接受" and zh.loc["srmr", "criterion"] == "≤ .08 良好"
+    assert zh.loc["cfi", "verdict"] == "可接受" and zh.loc["rmsea", "verdict"] == "较差"
+    assert fit_criterion("rmsea", "zh") == "≤ .06 良好，≤ .08 可接受"
+    assert overall_fit_verdict(fit) == "poor" and overall_fit_verdict({"cfi": 0.99}) == "good"
+    assert overall_fit_verdict({}) == ""
+
+
+def test_fit_diagnostics_messages():
+    d = fit_diagnostics({"cfi": 0.85, "tli": 0.97, "rmsea": 0.1, "srmr": 0.09}, where="CFA")
+    assert [x.where for x in d] == ["CFA: cfi", "CFA: rmsea", "CFA: srmr"]
+    assert d[0].message == "CFI = 0.850 indicates poor fit (CFI < .90)."
+    assert d[1].message == "RMSEA = 0.100 indicates poor fit (RMSEA > .08)."
+    assert d[2].message == "SRMR = 0.090 indicates poor fit (SRMR > .08)."
+
+
+def test_error_summary_and_box():
+    diags = [Diagnostic("heywood", "error", "x1 ~~ x1", "Negative variance <0>"),
+             Diagnostic("poor_fit", "warning", "cfi", "meh")]
+    text = error_summary(diags)
+    assert text == "Warning: these estimates are untrustworthy because x1 ~~ x1: Negative variance <0>"
+    assert error_summary(diags[1:]) is None
+    assert "&lt;0&gt;" in warning_box_html(text) and warning_box_html(None) == ""
+
+
+def test_ipma_priority_text_shared_by_sem_and_pls():
+    ipma = pd.DataFrame({"label": ["形象", "质量"], "quadrant": ["concentrate_here", "keep_up"]})
+    assert ipma_priority_text(ipma, "zh") == "重要性–表现分析显示应重点改进：形象（重要性高于平均而表现低于平均）。"
+    assert ipma_priority_text(ipma).startswith("The importance–performance map points to 形象 as the priority")
+    assert ipma_priority_text(ipma.iloc[1:]) == "" and ipma_priority_text(None) == ""
+    eff = pd.DataFrame(columns=["from", "to", "std.total"])
+    text = sem_text({"cfi": 0.99}, eff, pd.DataFrame(columns=["variable", "r2"]), {}, ipma)
+    assert ipma_priority_text(ipma) in text
+
+
+def test_section_texts_per_language():
+    inv = section_markdown("invariance", "zh")
+    assert inv.startswith("## 测量不变性\n\n") and not inv.endswith("\n")
+    assert section_markdown("invariance", "fr") == section_markdown("invariance", "en")
+    assert section_markdown("invariance", "en").startswith("## Measurement invariance\n\nBefore construct means")
+    assert multigroup.section_markdown("zh") == inv
+    assert waves.section_markdown("en").startswith("## Tracking: change of the indices and the NPS between waves\n\n")
+    assert "Holm" in waves.section_markdown("zh")
