@@ -319,11 +319,8 @@ def default_params_file() -> str:
     study = os.environ.get("CSAT_STUDY") or "demo"
     root = find_root()
     f = paths.params_file(root, study)
-    if not f.is_file():
-        known = sorted(x.stem for x in (root / paths.PARAMS).glob("*.yaml"))
-        from .errors import ParamsError
-
-        raise ParamsError(f"CSAT_STUDY={study!r}: {f} not found (studies: {', '.join(known)})")
+    # No existence check here: under make, papermill's injected cell replaces this value, and a project
+    # without params/demo.yaml must still build.  :func:`start` names a missing file and the studies.
     return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
 
 
@@ -332,8 +329,17 @@ def start(name: str, params_file: str | Path, overrides: dict | None = None,
     """Validate the study's params (with this run's overrides) and open the stage."""
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
-    exit_with_parent()
     params_file = Path(params_file)
+    if not params_file.is_file():
+        import os
+
+        from .errors import ParamsError
+
+        known = sorted(x.stem for x in params_file.parent.glob("*.yaml"))
+        env = os.environ.get("CSAT_STUDY")
+        raise ParamsError(f"{'CSAT_STUDY=' + repr(env) + ': ' if env else ''}{params_file} not found "
+                          f"(studies: {', '.join(known) or 'none'})")
+    exit_with_parent()
     root = Path(root) if root is not None else project_root(params_file)
     overrides = dict(overrides or {})
     p = load_params(params_file, overrides, root=root)
