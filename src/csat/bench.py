@@ -113,7 +113,7 @@ def _cpu_seconds() -> float:
 
 # where an ML resample's time goes: profile function name -> part (names of csat.sem's functions)
 _PROFILE_PARTS = {"derivatives": "gradient + Hessian (derivatives)", "objective": "line search (objective)",
-                  "start_values": "restart start values", "values_at": "effects of the resample",
+                  "values_at": "effects of the resample",
                   "cov": "resample covariance"}
 
 
@@ -147,7 +147,7 @@ def worker_ecsi_profile(n_boot: int) -> dict:
             "cpu_ms_per_resample_profiled": 1000 * cpu / n_boot,
             "iterations_per_resample": calls.get("derivatives", 0) / n_boot,
             "objective_evals_per_resample": calls.get("objective", 0) / n_boot,
-            "restarts_per_resample": calls.get("start_values", 0) / n_boot, "time_share": share}
+            "time_share": share}
 
 
 _LAVAAN_R = r"""
@@ -356,7 +356,7 @@ def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
         row["s_per_100k"] = row["wall_median_s"] / runs[0]["n"] * 100_000
     for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run",
               "cpu_ms_per_resample_profiled", "iterations_per_resample", "objective_evals_per_resample",
-              "restarts_per_resample", "time_share"):
+              "time_share"):
         if k in runs[-1]:
             row[k] = runs[-1][k]
     row.update(extra or {})
@@ -479,7 +479,7 @@ def _show(row: dict) -> None:
     if "time_share" in row:
         print(f"    one worker, profiled: {row['cpu_ms_per_resample_profiled']:.1f} ms CPU per resample, "
               f"{row['iterations_per_resample']:.1f} Newton iterations, {row['objective_evals_per_resample']:.1f} "
-              f"objective evaluations, {row['restarts_per_resample']:.2f} restarts per resample", flush=True)
+              f"objective evaluations per resample", flush=True)
         print("    time: " + ", ".join(f"{k} {100 * v:.0f}%" for k, v in
                                        sorted(row["time_share"].items(), key=lambda kv: -kv[1])), flush=True)
     for tool in ("lavaan", "seminr"):

@@ -37,7 +37,7 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from .results import Diagnostic
 # fit verdicts and reader-facing texts live in csat.verdicts; re-exported for the notebooks
@@ -160,9 +160,7 @@ def percentile_ci(t: Sequence[float], level: float = 0.95) -> tuple[float, float
         elif k >= R:
             out.append(float(x[R - 1]))
         else:
-            z1 = stats.norm.ppf(a)
-            z2 = stats.norm.ppf(k / (R + 1))
-            z3 = stats.norm.ppf((k + 1) / (R + 1))
+            z1, z2, z3 = ndtri(a), ndtri(k / (R + 1)), ndtri((k + 1) / (R + 1))   # Φ⁻¹ (= stats.norm.ppf)
             tk, tk1 = x[k - 1], x[k]
             out.append(float(tk + (z1 - z2) / (z3 - z2) * (tk1 - tk)))
     return out[0], out[1]

@@ -34,8 +34,44 @@ __all__ = ["CovFit", "objective", "gradient_information", "derivatives", "value_
            "estimate_ml"]
 
 
+def _recursive_order(cm: "CompiledModel") -> np.ndarray | None:
+    """A permutation making ``A`` strictly upper triangular (every variable before the variables with a
+    path into it), or ``None`` when the paths of the model have a cycle (a non-recursive model).
+    Built once per model from the fixed non-zero and the free entries of ``A``."""
+    if hasattr(cm, "_rec_order"):
+        return cm._rec_order
+    from graphlib import CycleError, TopologicalSorter
+
+    pattern = cm._A0 != 0
+    em, ei, ej = cm._entries()
+    pattern[ei[em == 0], ej[em == 0]] = True
+    ts = TopologicalSorter({i: [int(j) for j in np.flatnonzero(pattern[i])] for i in range(cm.m)})
+    try:
+        order = np.array(list(ts.static_order())[::-1], dtype=int)   # effects before their causes
+    except CycleError:
+        order = None
+    cm._rec_order = order
+    if order is not None:                # flat gather positions of A[order][:, order] and of its inverse
+        m, inv = cm.m, np.argsort(order)
+        cm._rec_take = (order[:, None] * m + order[None, :]).ravel()
+        cm._rec_back = (inv[:, None] * m + inv[None, :]).ravel()
+    return order
+
+
 def _inverse_I_minus_A(cm: "CompiledModel", A: np.ndarray) -> np.ndarray | None:
-    """``E = (I − A)⁻¹`` by one LU factorisation (LAPACK getrf/getri); ``None`` when singular."""
+    """``E = (I − A)⁻¹``; ``None`` when ``I − A`` is singular.
+
+    In a recursive model (no cycle of paths; the CSI models are) ``I − A`` is a permuted unit upper
+    triangular matrix and its inverse is one triangular inversion (LAPACK trtri, unit diagonal);
+    otherwise one LU factorisation (getrf/getri).  Both run on every objective evaluation."""
+    order = _recursive_order(cm)
+    if order is not None:
+        m = cm.m
+        M = np.negative(A.take(cm._rec_take)).reshape(m, m)
+        M.flat[:: m + 1] = 1.0
+        Einv, info = lapack.dtrtri(M, lower=0, unitdiag=1)
+        if info == 0:
+            return Einv.take(cm._rec_back).reshape(m, m)
     lu, piv, info = lapack.dgetrf(np.eye(cm.m) - A)
     if info != 0:
         return None
@@ -141,53 +177,48 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
         raise np.linalg.LinAlgError("the implied covariance matrix is not positive definite")
     Li = lapack.dtrtri(L, lower=1)[0]
     Om = Li.T @ Li
-    OSO = Om @ S @ Om
-    W = Om - OSO
-    em, ei, ej = cm._entries()
     fc = _flat_cache(cm)
-    a, s = fc["a"], fc["s"]
-    U = G.take(ei, axis=1)
-    V = np.empty_like(U)
-    V[:, a] = H.take(ej[a], axis=1)
-    V[:, s] = G.take(ej[s], axis=1)
-    V[:, fc["diag"]] *= 0.5
+    # ∂Σ/∂θ_e = u vᵀ + v uᵀ with u, v columns of Z = [G H] (p × 2m): every trace below is an entry of
+    # K1 = ZᵀΩZ, K2 = ZᵀΩSΩZ or ZᵀWZ = K1 − K2, gathered with flat indices built once per model
+    Z = np.concatenate((G, H), axis=1)
+    OZ = Om @ Z
+    K1 = (Z.T @ OZ).ravel()
+    K2 = (OZ.T @ (S @ OZ)).ravel()
+    KW = K1 - K2
     if logdetS is None:
         logdetS = np.linalg.slogdet(S)[1]
-    F = 2 * np.log(np.diag(L)).sum() + np.sum(Om * S) - logdetS - p
-    g_e = 2 * np.einsum("pe,pe->e", U, W @ V)
-    ne = U.shape[1]
-    UV = np.hstack([U, V])               # the six blocks UᵀΩU … VᵀΩSΩV from two products
-    M1 = UV.T @ (Om @ UV)
-    M2 = UV.T @ (OSO @ UV)
-    UU1, UV1, VV1 = M1[:ne, :ne], M1[:ne, ne:], M1[ne:, ne:]
-    UU2, UV2, VV2 = M2[:ne, :ne], M2[:ne, ne:], M2[ne:, ne:]
-    UV1T = UV1.T
+    F = 2 * np.log(L.diagonal()).sum() + np.vdot(Om, S) - logdetS - p
+    g_e = 2 * KW.take(fc["g_pos"]) * fc["sv"]                     # 2 uᵀWv
+    sh = fc["sq"]
+    sv_row, sv_col, svsv = fc["sv_row"], fc["sv_col"], fc["svsv"]
+    UU1, UU2 = K1.take(fc["uu"]).reshape(sh), K2.take(fc["uu"]).reshape(sh)
+    VV1, VV2 = K1.take(fc["vv"]).reshape(sh) * svsv, K2.take(fc["vv"]).reshape(sh) * svsv
+    UV1, UV2 = K1.take(fc["uv"]).reshape(sh) * sv_row, K2.take(fc["uv"]).reshape(sh) * sv_row
+    UV1T, UV2T = K1.take(fc["vu"]).reshape(sh) * sv_col, K2.take(fc["vu"]).reshape(sh) * sv_col
     T1 = 2 * (UU1 * VV1 + UV1 * UV1T)                        # tr(ΩΣ_kΩΣ_l)
-    T2 = UV2.T * UV1 + VV2 * UU1 + UU2 * VV1 + UV2 * UV1T    # tr(ΩΣ_k ΩSΩ Σ_l)
+    T2 = UV2T * UV1 + VV2 * UU1 + UU2 * VV1 + UV2 * UV1T     # tr(ΩΣ_k ΩSΩ Σ_l)
     He = 2 * T2 - T1
-    na = len(a)
-    if na:
+    a, s = fc["a"], fc["s"]
+    if len(a):
         # T3 = tr(WΣ_kl), element [e1, e2] with e1 = A(i1, j1), e2 = A(k, l) = A(i2, j2):
-        # E[l2, i1] HWG[j1, k2] + C[l2, j1] GWG[k2, i1] + E[j1, k2] HWG[l2, i1]  (zero on S × S)
-        WG = W @ G
-        GWG = (G.T @ WG).ravel()
-        HWG = (H.T @ WG).ravel()
+        # E[l2, i1] HWG[j1, k2] + C[l2, j1] GWG[k2, i1] + E[j1, k2] HWG[l2, i1]  (zero on S × S);
+        # GᵀWG and HᵀWG are the blocks [:m, :m] and [m:, :m] of ZᵀWZ
         Ef = E.ravel()
-        Eji = Ef.take(fc["ji"]).reshape(na, na)
-        HWGji = HWG.take(fc["ji"]).reshape(na, na)
-        He[fc["aa"]] += 2 * (Eji.T * HWGji + C.ravel().take(fc["jj"]).reshape(na, na).T
-                             * GWG.take(fc["ii"]).reshape(na, na).T + Eji * HWGji.T)
+        Hflat = He.ravel()                                   # a view: He is a new C-ordered array
+        Hflat[fc["aa_flat"]] += 2 * (Ef.take(fc["jiT"]) * KW.take(fc["h_ji"])
+                                     + C.ravel().take(fc["jjT"]) * KW.take(fc["g_iiT"])
+                                     + Ef.take(fc["ji"]) * KW.take(fc["h_jiT"]))
         if len(s):
-            tas = (Ef.take(fc["jsa"]) * GWG.take(fc["isb"])
-                   + Ef.take(fc["jsb"]) * GWG.take(fc["isa"])).reshape(na, len(s)) * fc["twice"]
-            He[fc["as"]] += tas
-            He[fc["sa"]] += tas.T
+            tas = (Ef.take(fc["jsa"]) * KW.take(fc["g_isb"]) + Ef.take(fc["jsb"]) * KW.take(fc["g_isa"])) * fc["twice_flat"]
+            Hflat[fc["as_flat"]] += tas
+            Hflat[fc["sa_flat"]] += tas
     Hf = T1
     if not fc["P_identity"]:
         P = cm._P
         Hf = P.T @ T1 @ P
         He = P.T @ He @ P
-    return float(F), cm._agg(g_e), 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
+    g = g_e if fc["P_identity"] else cm._agg(g_e)
+    return float(F), g, 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
 
 
 def _flat_cache(cm: "CompiledModel") -> dict:
@@ -202,14 +233,43 @@ def _flat_cache(cm: "CompiledModel") -> dict:
          "P_identity": _index_cache(cm)["P_identity"]}
     if len(a):
         i, j = ei[a], ej[a]
-        c.update(aa=np.ix_(a, a), ji=(j[:, None] * m + i[None, :]).ravel(),
-                 jj=(j[:, None] * m + j[None, :]).ravel(), ii=(i[:, None] * m + i[None, :]).ravel())
+        ne = len(em)
+        sq = (na := len(a), na)
+        ji = (j[:, None] * m + i[None, :]).ravel()
+        jj = (j[:, None] * m + j[None, :]).ravel()
+        ii = (i[:, None] * m + i[None, :]).ravel()
+        c.update(aa=np.ix_(a, a), ji=ji, jj=jj, ii=ii, jiT=ji.reshape(sq).T.ravel(), jjT=jj.reshape(sq).T.ravel(),
+                 iiT=ii.reshape(sq).T.ravel(), aa_flat=(a[:, None] * ne + a[None, :]).ravel())
         if len(s):
             sa, sb = ei[s], ej[s]
             c.update(jsa=(j[:, None] * m + sa[None, :]).ravel(), jsb=(j[:, None] * m + sb[None, :]).ravel(),
                      isa=(i[:, None] * m + sa[None, :]).ravel(), isb=(i[:, None] * m + sb[None, :]).ravel(),
                      twice=np.where(sa == sb, 1.0, 2.0)[None, :])
+            c["twice_flat"] = np.broadcast_to(c["twice"], (na, len(s))).ravel().copy()
             c["as"], c["sa"] = np.ix_(a, s), np.ix_(s, a)
+            c["as_flat"] = (a[:, None] * ne + s[None, :]).ravel()     # (a_k, s_l) in row-major order of tas
+            c["sa_flat"] = (a[:, None] + s[None, :] * ne).ravel()     # (s_l, a_k): the transposed positions
+    # positions in the flattened 2m × 2m matrices ZᵀXZ (Z = [G H]): u_e = Z[:, iu_e], v_e = Z[:, iv_e] · sv_e
+    m2 = 2 * m
+    iu = ei
+    iv = np.where(em == 0, m + ej, ej)
+    sv = np.where((em == 1) & (ei == ej), 0.5, 1.0)
+    ne = len(em)
+    c.update(sq=(ne, ne), sv=sv, sv_row=sv[None, :], sv_col=sv[:, None], svsv=sv[:, None] * sv[None, :],
+             g_pos=iu * m2 + iv, uu=(iu[:, None] * m2 + iu[None, :]).ravel(),
+             vv=(iv[:, None] * m2 + iv[None, :]).ravel(), uv=(iu[:, None] * m2 + iv[None, :]).ravel(),
+             vu=(iv[:, None] * m2 + iu[None, :]).ravel())
+
+    def gwg(ix):                         # (GᵀWG) flat index r·m + c  ->  ZᵀWZ[r, c]
+        return (ix // m) * m2 + ix % m
+
+    def hwg(ix):                         # (HᵀWG) flat index r·m + c  ->  ZᵀWZ[m + r, c]
+        return (m + ix // m) * m2 + ix % m
+
+    if len(a):
+        c.update(h_ji=hwg(c["ji"]), h_jiT=hwg(c["jiT"]), g_iiT=gwg(c["iiT"]))
+        if len(s):
+            c.update(g_isa=gwg(c["isa"]), g_isb=gwg(c["isb"]))
     cm._flat = c
     return c
 
@@ -232,7 +292,8 @@ def value_gradient(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdet
 
 
 def fit_cov(cm: "CompiledModel", S: np.ndarray, n: int, start: np.ndarray | None = None, *, max_iter: int = 300,
-            tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40) -> "CovFit":
+            tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40,
+            give_up: tuple[int, int] | None = None) -> "CovFit":
     """Fit the model to the (biased) covariance matrix ``S`` of ``n`` observations.
 
     Newton steps with the exact Hessian where it is positive definite, Fisher scoring steps
@@ -242,15 +303,18 @@ def fit_cov(cm: "CompiledModel", S: np.ndarray, n: int, start: np.ndarray | None
     warm start gets ``warm_iter`` iterations; if it has not converged by then, the fit
     restarts from :meth:`CompiledModel.start_values` for at most ``restart_iter`` iterations (an
     ill-conditioned resample can otherwise drift along a flat valley towards an inadmissible
-    solution; such resamples are given up quickly).
+    solution; such resamples are given up quickly).  ``restart_iter=0`` keeps the warm start only.
+    ``give_up=(h, r)`` stops as not converged once the step had to be halved at least ``h`` times in
+    ``r`` iterations running (the quadratic model overshoots by ``2**h`` again and again: the information
+    is near-singular along the step, a flat valley with no optimum in reach; see :mod:`csat.bootstrap`).
     Never raises for numerical trouble: the returned :class:`CovFit` says
     ``converged=False`` (and carries the lowest F found).
     """
     S = np.asarray(S, dtype=float)
     logdetS = np.linalg.slogdet(S)[1]
     if start is not None:
-        first = _optimize(cm, np.array(start, dtype=float), S, logdetS, min(warm_iter, max_iter), tol)
-        if first.converged or warm_iter >= max_iter:
+        first = _optimize(cm, np.array(start, dtype=float), S, logdetS, min(warm_iter, max_iter), tol, give_up)
+        if first.converged or warm_iter >= max_iter or restart_iter <= 0:
             return first
         second = _optimize(cm, cm.start_values(S), S, logdetS,
                        min(max_iter - first.iterations, restart_iter), tol)
@@ -262,7 +326,8 @@ def fit_cov(cm: "CompiledModel", S: np.ndarray, n: int, start: np.ndarray | None
     return _optimize(cm, cm.start_values(S), S, logdetS, max_iter, tol)
 
 
-def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float, max_iter: int, tol: float) -> "CovFit":
+def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float, max_iter: int, tol: float,
+              give_up: tuple[int, int] | None = None) -> "CovFit":
     Fv = objective(cm, theta, S, logdetS)
     q = cm.npar
     g = np.full(q, np.nan)
@@ -272,12 +337,18 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
     if not np.isfinite(Fv):
         return CovFit(theta=theta, fmin=math.inf, gradient=g, hessian=None, converged=False, iterations=0)
     history = [Fv]
+    overshoots = 0
+    ahead = None                 # derivatives at theta, computed when the last full step was tried
+    full_step = False            # was the last step a full (unhalved) one?
     while it < max_iter:
         it += 1
-        try:
-            Fv, g, Hf, He = derivatives(cm, theta, S, logdetS)
-        except np.linalg.LinAlgError:
-            break
+        if ahead is not None:
+            (Fv, g, Hf, He), ahead = ahead, None
+        else:
+            try:
+                Fv, g, Hf, He = derivatives(cm, theta, S, logdetS)
+            except np.linalg.LinAlgError:
+                break
         gmax = np.max(np.abs(g), initial=0.0)
         if gmax < tol:
             converged = True
@@ -290,17 +361,40 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
                 step = np.linalg.solve(Hf + 1e-12 * np.eye(q) * np.trace(Hf) / max(q, 1), g)
             except np.linalg.LinAlgError:
                 step = np.linalg.lstsq(Hf, g, rcond=None)[0]
-        alpha, improved = 1.0, False
-        for _ in range(30):
-            cand = theta - alpha * step
-            Fc = objective(cm, cand, S, logdetS)
-            if Fc <= Fv + 1e-15 * max(1.0, abs(Fv)):
-                improved = True
-                break
-            alpha *= 0.5
+        accept = Fv + 1e-15 * max(1.0, abs(Fv))
+        alpha, improved, first, gave_up = 1.0, False, 0, False
+        if full_step:
+            # after a full step the next one is usually full too (Newton's quadratic phase): evaluate
+            # the derivatives at the full step at once, and use them for the next iteration if it is taken
+            cand = theta - step
+            try:
+                ahead = derivatives(cm, cand, S, logdetS)
+            except np.linalg.LinAlgError:
+                ahead = None
+            if ahead is not None and ahead[0] <= accept:
+                improved, halvings, Fc = True, 0, ahead[0]
+            else:
+                ahead, alpha, first = None, 0.5, 1
+        if not improved:
+            for halvings in range(first, 30):
+                if (give_up is not None and halvings >= give_up[0] and overshoots + 1 >= give_up[1]
+                        and gmax >= 1e-6):
+                    gave_up = True               # the give-up rule below would stop after this search
+                    break
+                cand = theta - alpha * step
+                Fc = objective(cm, cand, S, logdetS)
+                if Fc <= accept:
+                    improved = True
+                    break
+                alpha *= 0.5
+        if gave_up:
+            break
         if not improved:
             converged = bool(gmax < 1e-6)
             break
+        full_step = halvings == 0
+        if give_up is not None:
+            overshoots = overshoots + 1 if halvings >= give_up[0] else 0
         theta, Fv = cand, Fc
         history.append(Fv)
         if len(history) > 12 and history[-12] - Fv < 1e-12 * max(1.0, abs(Fv)) and gmax > 1e-6:

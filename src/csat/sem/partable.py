@@ -92,17 +92,23 @@ class CompiledModel:
     # -- matrices --------------------------------------------------------------------------
     def matrices(self, theta: np.ndarray, S: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(A, Smat)`` at parameter vector ``theta`` (fixed.x block from the sample ``S``)."""
+        plan = self.__dict__.get("_mat_plan")
+        if plan is None:                 # flat positions of the free entries (built once per model)
+            m, a = self.m, self._ent_mat == 0
+            s = ~a
+            plan = self._mat_plan = (self._ent_par[a], self._ent_i[a] * m + self._ent_j[a], self._ent_par[s],
+                                     self._ent_i[s] * m + self._ent_j[s], self._ent_j[s] * m + self._ent_i[s])
+        par_a, pos_a, par_s, pos_s1, pos_s2 = plan
         A = self._A0.copy()
         Sm = self._S0.copy()
         if S is not None and len(self._exo_idx):
             ix = self._exo_idx
             Sm[np.ix_(ix, ix)] = S[np.ix_(ix, ix)]
-        val = theta[self._ent_par]
-        a = self._ent_mat == 0
-        A[self._ent_i[a], self._ent_j[a]] = val[a]
-        s = ~a
-        Sm[self._ent_i[s], self._ent_j[s]] = val[s]
-        Sm[self._ent_j[s], self._ent_i[s]] = val[s]
+        theta = np.asarray(theta, dtype=float)
+        A.put(pos_a, theta.take(par_a))
+        vs = theta.take(par_s)
+        Sm.put(pos_s1, vs)
+        Sm.put(pos_s2, vs)
         return A, Sm
 
     def implied(self, theta: np.ndarray, S: np.ndarray | None = None):
@@ -238,10 +244,11 @@ class CompiledModel:
         return ml.value_gradient(self, theta, S, logdetS)
 
     def fit_cov(self, S: np.ndarray, n: int, start: np.ndarray | None = None, *, max_iter: int = 300,
-                tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40) -> "ml.CovFit":
+                tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40,
+                give_up: tuple[int, int] | None = None) -> "ml.CovFit":
         """See :func:`csat.sem.ml.fit_cov`."""
         return ml.fit_cov(self, S, n, start, max_iter=max_iter, tol=tol, warm_iter=warm_iter,
-                          restart_iter=restart_iter)
+                          restart_iter=restart_iter, give_up=give_up)
 
 
 def single_indicators(table: pd.DataFrame) -> set[str]:
