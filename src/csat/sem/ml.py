@@ -357,9 +357,10 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
         if Lh is not None:
             step = lapack.dpotrs(Lh, g, lower=1)[0]
         else:
-            try:
-                step = np.linalg.solve(Hf + 1e-12 * np.eye(q) * np.trace(Hf) / max(q, 1), g)
-            except np.linalg.LinAlgError:
+            Hr = Hf.copy()
+            Hr.flat[:: q + 1] += 1e-12 * np.trace(Hf) / max(q, 1)
+            _, _, step, info = lapack.dgesv(Hr, g)            # LU with partial pivoting (= numpy.linalg.solve)
+            if info != 0:
                 step = np.linalg.lstsq(Hf, g, rcond=None)[0]
         accept = Fv + 1e-15 * max(1.0, abs(Fv))
         alpha, improved, first, gave_up = 1.0, False, 0, False
