@@ -503,10 +503,20 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     n_boot = 200 if quick else 1000
     n_boot_lavaan = 20 if quick else 100
 
+    out = out or paths.reports_root(ROOT) / "bench.json"
+    from .results import write_json
+
+    def save(complete: bool) -> None:
+        write_json(out, {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                                     "platform": platform.platform(), "load_average": list(os.getloadavg())},
+                         "date": time.strftime("%Y-%m-%d"), "complete": complete, "targets": TARGETS,
+                         "cases": rows})
+
     def show(row):
         _check_targets(row)
         rows.append(row)
         _show(row)
+        save(False)                      # a case that fails later does not lose the figures so far
 
     print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
@@ -542,12 +552,7 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
         print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
               f"({row['results_files']} results files identical to the first build)", flush=True)
 
-    out = out or paths.reports_root(ROOT) / "bench.json"
-    from .results import write_json
-
-    write_json(out, {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform(), "load_average": list(os.getloadavg())},
-                     "date": time.strftime("%Y-%m-%d"), "targets": TARGETS, "cases": rows})
+    save(True)
     print(f"wrote {out}")
     return rows
 
