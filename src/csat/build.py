@@ -405,6 +405,18 @@ def install_kernel(prefix: str | None = None) -> str:
     return install(prefix=prefix or sys.prefix, kernel_name="python3", display_name="Python 3 (csat)")
 
 
+def skip_rfc3987_syntax() -> None:
+    """Keep jsonschema from importing the optional ``rfc3987_syntax`` in this process.
+
+    nbformat (under papermill and nbconvert) imports jsonschema, whose format checkers import
+    ``rfc3987_syntax`` when it is installed (JupyterLab's jupyter-events pulls it in); at import it
+    compiles 38 lark grammars, 1.2 s of CPU in every process that touches a notebook: each stage and
+    the report, ~7 s of a demo build.  Those checkers validate IRI formats, which no notebook schema
+    uses: jsonschema skips them when the import fails (it catches ImportError), and nothing we write
+    changes.  Has no effect when the module is already imported."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3") -> int:
     """Execute ``notebooks/<stage>.ipynb`` for ``study`` into ``reports/<study>/<stage>.ipynb`` with
     papermill and export it to ``<stage>.html`` with nbconvert, in this one process.
@@ -419,6 +431,7 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     returned."""
     import logging
 
+    skip_rfc3987_syntax()
     import papermill as pm
     from nbconvert import HTMLExporter
 

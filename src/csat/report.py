@@ -342,6 +342,9 @@ def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
 
 
 def _exporter():
+    from .build import skip_rfc3987_syntax
+
+    skip_rfc3987_syntax()
     from nbconvert import HTMLExporter
 
     ex = HTMLExporter(template_name="csat_report", extra_template_basedirs=[str(TEMPLATES)])
@@ -354,6 +357,9 @@ def _exporter():
 
 def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
     """The outputs and markdown of one executed notebook as an HTML fragment (no code, no page)."""
+    from .build import skip_rfc3987_syntax
+
+    skip_rfc3987_syntax()
     import nbformat
 
     nb_path = Path(nb_path)
