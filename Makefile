@@ -112,10 +112,9 @@ $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermil
 	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml \
 	  || { $(PY) -m csat.build failed --study $(STUDY) --stage report; exit 1; }
 
-reports/index.html: $(OUT)/report.html
-	@$(PY) -m csat.report index
-
-study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf reports/index.html
+# reports/index.html is written by `csat.build finished` (below `study`), which records the study as built:
+# the index shows each study's state, so writing it here too would write it twice.
+study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive
 ## lab: open JupyterLab with the project kernel; notebooks run study STUDY (CSAT_STUDY); LAB_ARGS=... for jupyter lab

@@ -45,6 +45,7 @@ import argparse
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -52,7 +53,6 @@ from pathlib import Path
 
 import yaml
 
-from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_paths
 from .results import atomic_write_text, merge_diagnostics
 
 from . import paths
@@ -90,6 +90,8 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path | None = None,
             check_intake: bool = True) -> dict:
+    from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_paths
+
     params_path = Path(params_path)
     overrides = parse_overrides(overrides_text)
     root = Path(root) if root is not None else project_root(params_path)
@@ -364,13 +366,17 @@ def recover_interrupted(root: str | Path, study: str) -> dict | None:
 
 
 def record_success(root: str | Path, study: str) -> dict:
-    """The whole build of ``study`` finished: record ``built`` (index refreshed if the state changed)."""
+    """The whole build of ``study`` finished: record ``built`` and write ``reports/index.html`` (when the
+    state changed or the index is missing; a build with nothing to do writes nothing)."""
     root = Path(root)
     old = read_status(root, study)
-    if old.get("state") == "built":
+    if old.get("state") == "built" and paths.index_file(root).is_file():
         return old
-    st = write_status(root, study, "built")
-    _refresh_index(root)
+    st = old if old.get("state") == "built" else write_status(root, study, "built")
+    from .report import build_index
+
+    build_index(root)
+    print(f"wrote {Path(os.path.relpath(paths.index_file(root), root)).as_posix()}", flush=True)
     return st
 
 
@@ -515,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "finished":
         record_success(Path(args.root), args.study)
         return 0
+    from .params import project_root
+
     params_path = Path(args.params)
     study = params_path.stem
     root = project_root(params_path)

@@ -22,7 +22,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .results import Diagnostic
 
@@ -206,6 +205,8 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     """
     if not (np.isfinite(alpha) and n > 1 and k > 1):
         return math.nan, math.nan
+    from scipy import stats          # here, not at the top: `csat.build prepare` imports this module
+
     p = 1 - level
     d1, d2 = n - 1, (n - 1) * (k - 1)
     lo = 1 - (1 - alpha) * stats.f.ppf(1 - p / 2, d1, d2)

@@ -14,8 +14,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Literal
 
-import numpy as np
-import pandas as pd
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:                      # pragma: no cover
+    import pandas as pd
+
+# numpy and pandas are not imported here: the build driver (csat.build) writes its files through this
+# module and starts faster without them.  A numpy or pandas object can only exist once they are imported.
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -44,13 +50,16 @@ class Diagnostic:
 
 
 def _json_default(o: Any):
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (pd.Timestamp,)):
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(o, (np.integer,)):
+            return int(o)
+        if isinstance(o, (np.floating,)):
+            return float(o)
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(o, (pd.Timestamp,)):
         return o.isoformat()
     if isinstance(o, Diagnostic):
         return o.to_dict()
@@ -63,7 +72,8 @@ def _clean_nan(o: Any):
     """Replace NaN/inf by None so the JSON is standard (NaN is not valid JSON)."""
     if isinstance(o, float) and not math.isfinite(o):
         return None
-    if isinstance(o, np.floating) and not np.isfinite(o):
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(o, np.floating) and not np.isfinite(o):
         return None
     if isinstance(o, dict):
         return {str(k): _clean_nan(v) for k, v in o.items()}

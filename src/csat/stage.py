@@ -18,11 +18,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
 from . import results as res
-from .params import StudyParams, load_params, project_root
+
+if TYPE_CHECKING:                      # pragma: no cover
+    import pandas as pd
+
+    from .params import StudyParams
+
+# pandas and the parameter schema (pydantic) are imported where they are used: the build driver imports
+# this module for STAGE_READS and starts faster without them.
 
 STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
           "06_drivers_segments"]
@@ -126,6 +133,8 @@ class Stage:
         p = self.processed / "clean.parquet"
         if not p.is_file():
             raise FileNotFoundError(f"{p} not found: run 01_cleaning for study {self.study!r} first")
+        import pandas as pd
+
         return pd.read_parquet(p)
 
     # -- language -----------------------------------------------------------------------
@@ -327,6 +336,8 @@ def default_params_file() -> str:
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
           root: str | Path | None = None) -> Stage:
     """Validate the study's params (with this run's overrides) and open the stage."""
+    from .params import load_params, project_root
+
     if name not in STAGES:
         raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
     params_file = Path(params_file)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ModelError
 from .fitmeasures import _fiml_fit_measures
@@ -68,6 +67,7 @@ class _FimlFit:
     def intercept_rows(self, cm: CompiledModel, Sigma: np.ndarray, Call: np.ndarray) -> pd.DataFrame:
         """``~1`` rows: free observed intercepts (= means, the mean structure is saturated) and
         latent means fixed at 0 (lavaan's rows); std.all = μ / sd."""
+        from scipy import stats
         p, q = cm.p, cm.npar
         se = np.sqrt(np.maximum(np.diag(self.vcov)[q:], 0))
         z = self.mu / se

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
 if TYPE_CHECKING:                      # pragma: no cover
     from .partable import CompiledModel
@@ -37,6 +36,8 @@ def _rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, f
     """RMSEA interval by inverting the noncentral χ² (Browne & Cudeck 1993; lavaan's method):
     λ_L solves ``P(χ²_df(λ) ≤ x2) = (1+level)/2``, λ_U solves ``… = (1−level)/2``;
     ``bound = √(λ / (N df))`` (0 when the equation has no positive root)."""
+    from scipy import optimize, stats  # here: `csat.build prepare` imports csat.sem and starts faster without them
+
     if not np.isfinite(x2):
         return math.nan, math.nan
     if df < 1:                        # lavaan: both bounds 0 for a saturated model
@@ -72,6 +73,7 @@ def fit_measures(cm: CompiledModel, S: np.ndarray, Sigma: np.ndarray, n: int, fm
     √mean over the lower triangle with diagonal of ``((s_ij − σ̂_ij)/√(s_ii s_jj))²``;
     logl = −N/2 (p log 2π + log|Σ̂| + tr(S Σ̂⁻¹)); AIC = −2 logl + 2 npar; BIC = −2 logl + npar log N.
     """
+    from scipy import stats
     p = cm.p
     npar = cm.npar
     df = cm.df
@@ -119,6 +121,7 @@ def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) ->
     data; GFI with the mean structure (weights Σ̂⁻¹ for the means and ½Dᵀ(Σ̂⁻¹⊗Σ̂⁻¹)D for the
     covariances, "sample" moments from the saturated EM fit); SRMR (Bentler) over the
     standardized mean and covariance residuals."""
+    from scipy import stats
     p = cm.p
     npar = cm.npar + p
     df = cm.df

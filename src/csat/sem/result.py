@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ModelError
 from ..results import Diagnostic
@@ -450,6 +449,7 @@ def _not_identified(cm: CompiledModel, H: np.ndarray) -> None:
 
 
 def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *, fiml: "_FimlFit | None" = None) -> SEMResult:
+    from scipy import stats
     theta = cf.theta
     Sigma, E, Sm, A = cm.implied(theta, S)
     if fiml is None:
@@ -515,6 +515,7 @@ def _label_env(cm: CompiledModel, rowvals: np.ndarray) -> dict[str, float]:
 def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
     """``:=`` rows: value of the expression, delta-method SE ``√(∇f Cov(θ̂) ∇fᵀ)`` with a central-
     difference gradient, and the expression evaluated at the standardized estimates."""
+    from scipy import stats
     out = []
     q = stats.norm.ppf(0.975)
     for name, expr in cm.defined:
