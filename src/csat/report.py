@@ -373,6 +373,42 @@ def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
     return body
 
 
+_WORKER_EXPORTER = None
+
+
+def _fragment_in_worker(nb_path: str) -> str:
+    """:func:`notebook_fragment` in a worker process, with one exporter per worker."""
+    global _WORKER_EXPORTER
+    if _WORKER_EXPORTER is None:
+        _WORKER_EXPORTER = _exporter()
+    return notebook_fragment(nb_path, _WORKER_EXPORTER)
+
+
+def start_fragments(nb_paths: list[Path]):
+    """Start converting the stage notebooks to report fragments in two worker processes (forked; each
+    imports nbconvert itself) and return a function that waits for them: the report's other work goes on
+    meanwhile.  The fragments are those of :func:`notebook_fragment`, in the order given; with one CPU,
+    or where fork is not available, they are converted in this process when waited for."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cpus < 2 or len(nb_paths) < 2 or "fork" not in mp.get_all_start_methods():
+        def sequential() -> list[str]:
+            exporter = _exporter()
+            return [notebook_fragment(p, exporter) for p in nb_paths]
+        return sequential
+    ex = ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork"))
+    futures = [ex.submit(_fragment_in_worker, str(p)) for p in nb_paths]
+
+    def wait() -> list[str]:
+        try:
+            return [f.result() for f in futures]
+        finally:
+            ex.shutdown(cancel_futures=True)
+    return wait
+
+
 def drop_stray_reprs(nb) -> int:
     """Remove the value a code cell happens to end with when it is only a Python repr
     (``PosixPath('/…')``, ``{'stage': …}``): an ``execute_result`` with nothing but ``text/plain``.
@@ -744,7 +780,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
 
     from markupsafe import Markup
 
-    exporter = _exporter()
+    fragments = start_fragments([notebooks[s] for s in STAGES])     # in two processes, while the summary is made
     counters = _Counters()
     # the summary first: generated from the results files, written to results/summary.json
     from . import summary as S
@@ -756,8 +792,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     summary_ctx = summary_context(summ, p, language, packages)
 
     stages, toc, all_tables, all_figures = [], [], [], []
-    for i, s in enumerate(STAGES, start=1):
-        frag = notebook_fragment(notebooks[s], exporter)
+    for i, (s, frag) in enumerate(zip(STAGES, fragments()), start=1):
         body, children, tables, figures = process_stage(frag, i, s, language, counters,
                                                         base_dirs=[report_dir, root / "notebooks", root])
         sid = f"stage-{i}"
