@@ -330,16 +330,47 @@ def _run_child(args: list[str]) -> dict:
     return json.loads(line.removeprefix("BENCH-RESULT "))
 
 
-def _run_make(args: list[str]) -> dict:
-    t = time.perf_counter()
+def _run_make(args: list[str], timeline_of: str | None = None) -> dict:
+    t, t_wall = time.perf_counter(), time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if r.returncode != 0:
         raise RuntimeError(f"make {' '.join(args)} failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": wall, "peak_mb": max(peak, before) / 1024.0,
-            "stages_run": [ln.split("running ")[1] for ln in r.stdout.splitlines() if "running " in ln]}
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = {"seconds": wall, "peak_mb": max(ru.ru_maxrss, before) / 1024.0,
+           "cpu_s": (ru.ru_utime + ru.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
+           "stages_run": [ln.split("running ")[1] for ln in r.stdout.splitlines() if "running " in ln]}
+    if timeline_of:
+        out["timeline"] = _build_timeline(timeline_of, t_wall)
+    return out
+
+
+def _build_timeline(study: str, t0: float) -> dict:
+    """Where a study build's wall time went, from the files it wrote (seconds after ``make`` started):
+    when ``prepare`` was done, when each stage's notebook and HTML were written with the seconds its
+    cells took (runinfo; the rest of a stage is the kernel's start-up, the imports of the driver and the
+    HTML export), and when report.html and report.pdf (Chromium) were written."""
+    rep = paths.report_dir(ROOT, study)
+
+    def at(p: Path):
+        return round(p.stat().st_mtime - t0, 2) if p.is_file() else None
+
+    tl = {"prepared": at(paths.build_dir(ROOT, study) / "papermill.yaml"), "stages": {}}
+    for s in _stage_names():
+        info = rep / "runinfo" / f"{s}.json"
+        cells = json.loads(info.read_text(encoding="utf-8")).get("seconds") if info.is_file() else None
+        tl["stages"][s] = {"notebook_done": at(rep / f"{s}.ipynb"), "html_done": at(rep / f"{s}.html"),
+                           "cells_s": cells}
+    tl["report_html_done"], tl["report_pdf_done"] = at(rep / "report.html"), at(rep / "report.pdf")
+    return tl
+
+
+def _stage_names() -> list[str]:
+    from .stage import STAGES
+
+    return list(STAGES)
 
 
 def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
@@ -354,7 +385,7 @@ def _summary(name: str, runs: list[dict], extra: dict | None = None) -> dict:
     if "n" in runs[0]:
         row["n"] = runs[0]["n"]
         row["s_per_100k"] = row["wall_median_s"] / runs[0]["n"] * 100_000
-    for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run",
+    for k in ("B", "n_ok", "n_failed", "n_inadmissible", "workers", "data", "stages_run", "timeline",
               "cpu_ms_per_resample_profiled", "iterations_per_resample", "objective_evals_per_resample",
               "time_share"):
         if k in runs[-1]:
@@ -476,6 +507,16 @@ def _show(row: dict) -> None:
     if "cpu_median_s" in row and row.get("B"):
         print(f"    CPU {row['cpu_median_s']:.2f} s = {1000 * row['cpu_median_s'] / row['B']:.1f} ms per resample",
               flush=True)
+    if "timeline" in row:
+        tl = row["timeline"]
+        parts = [f"prepared {tl['prepared']}"] + [
+            f"{s.split('_')[0]} done {v['html_done']} (cells {v['cells_s']:.1f})" for s, v in tl["stages"].items()
+            if v["html_done"] is not None and v["cells_s"] is not None]
+        parts += [f"report.html {tl['report_html_done']}", f"report.pdf {tl['report_pdf_done']}"]
+        print("    last run, seconds after make started: " + ", ".join(parts), flush=True)
+        if row.get("cpu_median_s"):
+            print(f"    CPU (all processes) {row['cpu_median_s']:.1f} s for {row['wall_median_s']:.1f} s wall on "
+                  f"{os.cpu_count()} cores", flush=True)
     if "time_share" in row:
         print(f"    one worker, profiled: {row['cpu_ms_per_resample_profiled']:.1f} ms CPU per resample, "
               f"{row['iterations_per_resample']:.1f} Newton iterations, {row['objective_evals_per_resample']:.1f} "
@@ -537,7 +578,7 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     e2e, inc = [], []
     for i in range(runs):
         _clean_demo()
-        e2e.append(_run_make(["study", "STUDY=demo"]))
+        e2e.append(_run_make(["study", "STUDY=demo"], timeline_of="demo"))
         # a parameter only 05_sem reads: alternate the bootstrap count so every run changes it
         inc.append(_run_make(["study", "STUDY=demo", f"BOOTSTRAP={999 - i}"]))
     _run_make(["study", "STUDY=demo"])          # leave the demo study as `make` builds it
