@@ -109,11 +109,11 @@ STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
-	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml \
+	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
 	  || { $(PY) -m csat.build failed --study $(STUDY) --stage report; exit 1; }
 
-# reports/index.html is written by `csat.build finished` (below `study`), which records the study as built:
-# the index shows each study's state, so writing it here too would write it twice.
+# reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
+# the report had nothing to do, by `csat.build finished` (below `study`); the index shows each study's state.
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive

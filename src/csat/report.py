@@ -1274,6 +1274,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="YAML file with the overrides (reports/<study>/.build/papermill.yaml)")
     st.add_argument("--root", default=None, help="project root (default: parent of params/)")
     st.add_argument("--no-pdf", action="store_true", help="build report.html only")
+    st.add_argument("--finish", action="store_true",
+                    help="then record the study as built and write reports/index.html (the Makefile's last step, "
+                         "done here to save a process start)")
     ix = sub.add_parser("index", help="build reports/index.html")
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
@@ -1284,6 +1287,10 @@ def main(argv: list[str] | None = None) -> int:
             overrides.update(parse_overrides_arg(args.overrides))
             out = build_study(args.study, args.params, overrides, root=args.root, pdf=not args.no_pdf)
             print(f"wrote {out['html']}" + (f" and {out['pdf']}" if out["pdf"] else ""))
+            if args.finish:
+                from .build import record_success
+
+                record_success(Path(args.root) if args.root else project_root(Path(args.params)), args.study)
         else:
             print(f"wrote {build_index(args.root)}")
     except (ReportError, ParamsError) as err:
