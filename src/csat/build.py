@@ -432,16 +432,36 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     one Python start-up and one import of nbconvert per stage.  The kernel is stopped at once when the
     last cell has run (``shutdown_kernel="immediate"``: every output is already received and every file
     written by then), instead of nbclient's graceful shutdown, which waits about a second for the kernel
-    to exit on its own.  On failure the notebook's error is
+    to exit on its own; it is started before papermill and nbconvert are imported, so that it boots
+    meanwhile.  On failure the notebook's error is
     printed, :func:`record_failure` removes what this stage and the later ones wrote, and 1 is
     returned."""
+    root = Path(root)
+    skip_rfc3987_syntax()
+    # the kernel is started first: it boots in its own process (on another core) while this one imports
+    # papermill and nbconvert; papermill then runs the notebook on it (and leaves stopping it to us)
+    km = kernel_manager_class()(kernel_name=kernel)
+    try:
+        km.start_kernel(cwd=str(root))
+    except Exception as err:
+        st = record_failure(root, study, stage, f"the Jupyter kernel {kernel!r} did not start ({_one_line(err)})")
+        print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
+        return 1
+    try:
+        return _run_on_kernel(km, study, stage, root, kernel)
+    finally:
+        try:
+            km.shutdown_kernel(now=True)
+        except Exception:                # already gone
+            pass
+
+
+def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str) -> int:
     import logging
 
-    skip_rfc3987_syntax()
     import papermill as pm
     from nbconvert import HTMLExporter
 
-    root = Path(root)
     out_dir = paths.report_dir(root, study)
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_in = root / "notebooks" / f"{stage}.ipynb"
@@ -451,8 +471,7 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
         pm.execute_notebook(str(nb_in), str(nb_out), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, cwd=str(root), kernel_manager_class=kernel_manager_class(),
-                            shutdown_kernel="immediate")
+                            progress_bar=False, cwd=str(root), km=km)
     except KeyboardInterrupt:
         nb_out.unlink(missing_ok=True)
         raise
