@@ -359,7 +359,7 @@ def _build_timeline(study: str, t0: float) -> dict:
 
     tl = {"prepared": at(paths.build_dir(ROOT, study) / "papermill.yaml"), "stages": {}}
     for s in _stage_names():
-        info = rep / "runinfo" / f"{s}.json"
+        info = paths.runinfo_dir(ROOT, study) / f"{s}.json"
         cells = json.loads(info.read_text(encoding="utf-8")).get("seconds") if info.is_file() else None
         tl["stages"][s] = {"notebook_done": at(rep / f"{s}.ipynb"), "html_done": at(rep / f"{s}.html"),
                            "cells_s": cells}
