@@ -127,3 +127,45 @@ def test_interrupted_parallel_stages_are_all_recovered(tmp_path):
     assert not (d / "02_descriptives.ipynb").exists() and not (d / "03_reliability_validity.ipynb").exists()
     assert not list((d / ".build").glob("running-*"))
     assert build.read_status(tmp_path, "mini")["state"] == "failed"
+
+
+# ---------------------------------------------------------------- the stage kernel's preload
+class _FakeSpec:
+    def __init__(self, argv):
+        self.argv = argv
+
+
+class _FakeKM:
+    def __init__(self, argv):
+        self.kernel_spec = _FakeSpec(argv)
+
+
+def test_stage_kernels_preload_only_when_they_are_ipykernel():
+    from csat.build import preload_arguments
+
+    ipy = _FakeKM(["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    assert preload_arguments(ipy) == ["--IPKernelApp.exec_lines=import csat.kernel_preload"]
+    assert preload_arguments(_FakeKM(["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"])) == []
+    assert preload_arguments(object()) == []            # no kernel spec at all: nothing added
+
+
+def test_kernel_preload_loads_the_modules_and_leaves_scipy_results_unchanged():
+    """In a fresh interpreter (as a kernel boots): the preload imports every module of MODULES, replaces
+    only scipy's docstring decorator, and scipy.stats gives the same numbers as in this process."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    from scipy import stats
+
+    code = ("import sys, json; import csat.kernel_preload as k; import scipy.stats as st; "
+            "print(json.dumps({'missing': [m for m in k.MODULES if m not in sys.modules], "
+            "'p': float(st.ttest_ind([1, 2, 3, 4], [2, 3, 5, 9]).pvalue), "
+            "'q': float(st.norm.ppf(0.975)), 'again': k.skip_scipy_docstring_tables()}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["missing"] == []
+    assert r.stderr.strip() == ""                       # nothing failed to import
+    assert np.isclose(out["p"], stats.ttest_ind([1, 2, 3, 4], [2, 3, 5, 9]).pvalue, rtol=0, atol=1e-15)
+    assert np.isclose(out["q"], 1.959963984540054, rtol=0, atol=1e-15)
+    assert out["again"] is False                        # scipy.stats loaded: never patched twice

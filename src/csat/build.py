@@ -423,6 +423,17 @@ def skip_rfc3987_syntax() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
+def preload_arguments(km) -> list[str]:
+    """Arguments that make an ipykernel kernel import :mod:`csat.kernel_preload` as it boots (the
+    modules every stage imports, loaded while this process imports papermill and nbconvert); none for
+    a kernel that is not ipykernel, which would not understand them."""
+    try:
+        argv = " ".join(km.kernel_spec.argv)
+    except Exception:
+        return []
+    return ["--IPKernelApp.exec_lines=import csat.kernel_preload"] if "ipykernel" in argv else []
+
+
 def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3") -> int:
     """Execute ``notebooks/<stage>.ipynb`` for ``study`` into ``reports/<study>/<stage>.ipynb`` with
     papermill and export it to ``<stage>.html`` with nbconvert, in this one process.
@@ -433,7 +444,7 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     last cell has run (``shutdown_kernel="immediate"``: every output is already received and every file
     written by then), instead of nbclient's graceful shutdown, which waits about a second for the kernel
     to exit on its own; it is started before papermill and nbconvert are imported, so that it boots
-    meanwhile.  On failure the notebook's error is
+    meanwhile, and imports the modules every stage needs as it boots (:mod:`csat.kernel_preload`).  On failure the notebook's error is
     printed, :func:`record_failure` removes what this stage and the later ones wrote, and 1 is
     returned."""
     root = Path(root)
@@ -442,7 +453,7 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     # papermill and nbconvert; papermill then runs the notebook on it (and leaves stopping it to us)
     km = kernel_manager_class()(kernel_name=kernel)
     try:
-        km.start_kernel(cwd=str(root))
+        km.start_kernel(cwd=str(root), extra_arguments=preload_arguments(km))
     except Exception as err:
         st = record_failure(root, study, stage, f"the Jupyter kernel {kernel!r} did not start ({_one_line(err)})")
         print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
