@@ -99,6 +99,13 @@ def segment(scores: pd.DataFrame, on: Sequence[str], k: int | str = "auto", meth
     """
     from threadpoolctl import threadpool_limits
 
+    # scikit-learn's OpenMP runtime is loaded here, before the limit is set: threadpoolctl limits only
+    # the thread pools already loaded (imported inside the block, k-means ran on every core, 40 times
+    # slower on the demo's 2 busy cores)
+    import sklearn.cluster  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+    import sklearn.mixture  # noqa: F401
+
     # one BLAS/OpenMP thread: these fits are small, and on a shared machine scikit-learn's thread
     # pools make them ten times slower (results are the same)
     with threadpool_limits(limits=1):
