@@ -79,6 +79,41 @@ def lmg(R: np.ndarray) -> np.ndarray:
     return out
 
 
+def lmg_many(Rs: np.ndarray) -> np.ndarray:
+    """:func:`lmg` of a stack of correlation matrices ``(B, p + 1, p + 1)``, target first: ``(B, p)``.
+
+    The same sums as :func:`lmg`, with each subset's regression solved for all B matrices at once
+    (``numpy.linalg.solve`` on the stack: the same LAPACK solve per matrix, one call per subset instead
+    of one per subset and matrix); the bootstrap of :func:`key_drivers` uses it.  Raises
+    ``LinAlgError`` if any matrix of the stack is singular.
+
+    Examples
+    --------
+    >>> R = np.array([[1, .5, .3], [.5, 1, 0], [.3, 0, 1]])
+    >>> lmg_many(np.stack([R, R])).round(3)
+    array([[0.25, 0.09],
+           [0.25, 0.09]])
+    """
+    Rs = np.asarray(Rs, dtype=float)
+    B, p = Rs.shape[0], Rs.shape[-1] - 1
+    rxx, rxy = Rs[:, 1:, 1:], Rs[:, 1:, 0]
+    r2 = {frozenset(): np.zeros(B)}
+    for size in range(1, p + 1):
+        for S in combinations(range(p), size):
+            idx = list(S)
+            b = np.linalg.solve(rxx[:, idx][:, :, idx], rxy[:, idx, None])[..., 0]
+            r2[frozenset(S)] = np.einsum("bi,bi->b", rxy[:, idx], b)
+    w = [math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p) for s in range(p)]
+    out = np.zeros((B, p))
+    for j in range(p):
+        others = [k for k in range(p) if k != j]
+        for size in range(p):
+            for S in combinations(others, size):
+                fs = frozenset(S)
+                out[:, j] += w[size] * (r2[fs | {j}] - r2[fs])
+    return out
+
+
 def relative_weights(R: np.ndarray) -> np.ndarray:
     """Johnson's (2000) relative weights from a correlation matrix (target first); they sum to R².
 
@@ -180,16 +215,23 @@ def key_drivers(df: pd.DataFrame, target: str, predictors: Sequence[str], n_boot
 
     rng = np.random.default_rng(seed)
     arr = d.to_numpy()
-    boots, failed = [], 0
+    cors, failed = [], 0
     for _ in range(int(n_boot)):
         s = arr[rng.integers(0, n, n)]
         if np.any(s.std(axis=0) == 0):
             failed += 1
             continue
-        try:
-            boots.append(lmg(np.corrcoef(s.T)))
-        except np.linalg.LinAlgError:
-            failed += 1
+        cors.append(np.corrcoef(s.T))
+    boots = []
+    if cors:
+        try:                                   # every resample's LMG at once
+            boots = list(lmg_many(np.stack(cors)))
+        except np.linalg.LinAlgError:          # a singular resample: one at a time, that one counted failed
+            for c in cors:
+                try:
+                    boots.append(lmg(c))
+                except np.linalg.LinAlgError:
+                    failed += 1
     a = (1 - conf) / 2
     if boots:
         B = np.array(boots)
