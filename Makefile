@@ -134,6 +134,6 @@ clean:
 test: setup
 	$(VENV)/bin/pytest -q
 
-## bench: benchmark (see README)
+## bench: benchmark (see README); ONLY="demo scale" runs only those groups (ecsi pls demo scale programme)
 bench: setup
-	$(PY) -m csat.bench
+	$(PY) -m csat.bench $(if $(ONLY),--only $(ONLY))

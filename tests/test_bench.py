@@ -31,3 +31,19 @@ def test_absent_tool_is_skipped_with_a_note():
     bench._check_targets(row)
     assert row["lavaan_note"].startswith("Rscript not found") and "ratio_lavaan" not in row
     assert row["targets"][0]["met"] is None
+
+
+def test_only_runs_the_chosen_groups_and_keeps_the_full_run_file(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(bench, "_demo_cases", lambda runs, show: calls.append(("demo", runs)))
+    monkeypatch.setattr(bench, "_ecsi_cases", lambda *a: calls.append(("ecsi",)))
+    monkeypatch.setattr(bench, "programme", lambda *a, **k: calls.append(("programme",)) or [])
+    monkeypatch.setattr(bench, "_run_child", lambda args: calls.append(tuple(args)) or {"seconds": 1.0})
+    monkeypatch.setattr(bench.paths, "reports_root", lambda root: tmp_path)
+    bench.run(runs=2, only=("demo",))
+    assert calls == [("demo", 2)]
+    assert (tmp_path / "bench-demo.json").is_file() and not (tmp_path / "bench.json").exists()
+    import pytest
+
+    with pytest.raises(SystemExit, match="unknown group"):
+        bench.run(only=("demo", "nope"))

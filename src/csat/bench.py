@@ -28,8 +28,11 @@ gets a profile of its resamples on one worker (``ecsi_bootstrap_profile``): CPU 
 Newton iterations and objective evaluations per resample, and where the time goes.  Machines are
 shared and noisy: the ratios to lavaan / seminr measured in the same run are the figures to quote.
 
-Usage: ``python -m csat.bench [--runs 3] [--quick] [--out reports/bench.json]``; ``--quick``
-runs the scale cases only up to N = 10,000, the bootstrap with B = 200 (lavaan with B = 20).
+Usage: ``python -m csat.bench [--runs 3] [--quick] [--only GROUP ...] [--out reports/bench.json]``;
+``--quick`` runs the scale cases only up to N = 10,000, the bootstrap with B = 200 (lavaan with
+B = 20) and a programme of 6 studies; ``--only demo scale`` runs only those groups of :data:`GROUPS`
+(``ecsi``, ``pls``, ``demo``, ``scale``, ``programme``) and writes ``reports/bench-demo-scale.json``,
+leaving the full run's ``bench.json`` as it is (``make bench ONLY="demo"``).
 
 Adding a case: a worker function returning a dict with ``seconds`` (``_child_main`` dispatches
 on its name), a ``show(_summary(...))`` line in :func:`run`, and, if it has one, its target in
@@ -544,12 +547,24 @@ def _show(row: dict) -> None:
         print(f"    target {t['target']}: {fig} -> {verdict}", flush=True)
 
 
-def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dict]:
+# groups of cases ``--only`` can pick; all of them by default
+GROUPS = ("ecsi", "pls", "demo", "scale", "programme")
+
+
+def run(runs: int = 3, quick: bool = False, out: Path | None = None,
+        only: tuple[str, ...] | None = None) -> list[dict]:
+    """Run the cases of the groups ``only`` (all of :data:`GROUPS` by default) and write the figures
+    to ``out``: ``reports/bench.json`` for the whole benchmark, ``reports/bench-<groups>.json`` for a
+    part, so that re-measuring one part does not overwrite the full run."""
     rows: list[dict] = []
     n_boot = 200 if quick else 1000
     n_boot_lavaan = 20 if quick else 100
-
-    out = out or paths.reports_root(ROOT) / "bench.json"
+    unknown = sorted(set(only or ()) - set(GROUPS))
+    if unknown:
+        raise SystemExit(f"bench: unknown group(s) {unknown}; choose from {list(GROUPS)}")
+    only = tuple(g for g in GROUPS if g in (only or GROUPS))
+    name = "bench.json" if only == GROUPS else f"bench-{'-'.join(only)}.json"
+    out = out or paths.reports_root(ROOT) / name
     from .results import write_json
 
     def save(complete: bool) -> None:
@@ -566,6 +581,30 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
 
     print(f"csat benchmark on {platform.node()} ({os.cpu_count()} cores, Python {platform.python_version()}, "
           f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    if "ecsi" in only:
+        _ecsi_cases(runs, quick, n_boot, n_boot_lavaan, show)
+    if "pls" in only:
+        n_pls = 1000 if quick else 5000
+        row = _summary(f"ecsi_pls_bootstrap_{n_pls}", [_run_child(["pls_bootstrap", str(n_pls)]) for _ in range(runs)])
+        _compare(row, "seminr", _run_child(["seminr", str(n_pls)]))
+        show(row)
+    if "demo" in only:
+        _demo_cases(runs, show)
+    if "scale" in only:
+        for n in ([1000, 10000] if quick else [1000, 10000, 100000, 1000000]):
+            show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(1 if n >= 1000000 else runs)]))
+    if "programme" in only:
+        for row in programme(6 if quick else 50):
+            show(row)
+            print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
+                  f"({row['results_files']} results files identical to the first build)", flush=True)
+
+    save(True)
+    print(f"wrote {out}")
+    return rows
+
+
+def _ecsi_cases(runs: int, quick: bool, n_boot: int, n_boot_lavaan: int, show) -> None:
     lav = _run_child(["lavaan", str(n_boot_lavaan)])
     row = _summary("ecsi_fit", [_run_child(["ecsi_fit"]) for _ in range(runs)])
     if "skipped" not in lav:
@@ -575,11 +614,9 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     _compare(row, "lavaan", lav, scale_to=n_boot)
     show(row)
     show(_summary("ecsi_bootstrap_profile", [_run_child(["ecsi_profile", str(50 if quick else 100)])]))
-    n_pls = 1000 if quick else 5000
-    row = _summary(f"ecsi_pls_bootstrap_{n_pls}", [_run_child(["pls_bootstrap", str(n_pls)]) for _ in range(runs)])
-    _compare(row, "seminr", _run_child(["seminr", str(n_pls)]))
-    show(row)
 
+
+def _demo_cases(runs: int, show) -> None:
     e2e, inc = [], []
     for i in range(runs):
         _clean_demo()
@@ -590,18 +627,6 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None) -> list[dic
     show(_summary("demo_end_to_end", e2e))
     show(_summary("demo_incremental_sem", inc))
 
-    for n in ([1000, 10000] if quick else [1000, 10000, 100000, 1000000]):
-        show(_summary(f"scale_n{n}", [_run_child(["scale", str(n)]) for _ in range(1 if n >= 1000000 else runs)]))
-
-    for row in programme(6 if quick else 50):
-        show(row)
-        print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
-              f"({row['results_files']} results files identical to the first build)", flush=True)
-
-    save(True)
-    print(f"wrote {out}")
-    return rows
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -611,8 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--only", nargs="+", choices=GROUPS, default=None,
+                    help="run only these groups of cases (figures go to reports/bench-<groups>.json)")
     a = ap.parse_args(argv)
-    run(max(1, a.runs), a.quick, a.out)
+    run(max(1, a.runs), a.quick, a.out, tuple(a.only) if a.only else None)
     return 0
 
 
