@@ -75,7 +75,7 @@ sysdeps:
 ## study: build one study from params/STUDY.yaml (STUDY=demo by default): notebooks, report.html, report.pdf
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
-	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)"
+	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID
 	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
 	@$(PY) -m csat.build finished --study $(STUDY)
 
@@ -92,6 +92,8 @@ $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 # and exports <stage>.html (nbconvert), in one process.  On failure it prints the failing cell, records
 # the notebook's error in .build/status.json and removes what this stage and the later ones wrote (and
 # the report); Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
+# --owner $$PPID (this Make): the stage boots the kernels of the stages that follow it while it runs, and
+# those kernels exit when this Make does if no stage claimed them (csat.warm; CSAT_WARM_KERNELS=0: off).
 #
 # papermill.yaml (params file + overrides) is not a prerequisite: each stage depends on its own stamp,
 # which holds the effective values of the parameters it reads, overrides included.  Which stages a stage
@@ -101,7 +103,7 @@ COMMON = $(SRC) $(VENV)/.installed
 
 define stage_rule
 $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.mk $(COMMON)
-	@$(PY) -m csat.build run --study $(STUDY) --stage $(1) || { rm -f $$@; exit 1; }
+	@$(PY) -m csat.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; exit 1; }
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
@@ -114,7 +116,9 @@ $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermil
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
 # the report had nothing to do, by `csat.build finished` (below `study`); the index shows each study's state.
-study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
+# The stages are listed longest first where Make may choose (05 before 04, 06 before 04): with two job
+# slots, the long SEM stage then starts as soon as 03 is done instead of after the short 04.
+study-build: $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_sem 06_drivers_segments 04_factor_analysis,$(OUT)/$(s).ipynb) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive
 ## lab: open JupyterLab with the project kernel; notebooks run study STUDY (CSAT_STUDY); LAB_ARGS=... for jupyter lab

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.ipma import default_target, ipma_chart, ipma_table, performance_from_results, performance_index
+from csat.ipma import default_target, ipma_chart, ipma_table, performance_index
 from csat.params import validate_params
 
 
@@ -38,14 +38,6 @@ def test_performance_index_is_the_0_100_transform_of_the_mean_score():
     # A scores: 2, 2, 5, 4 -> mean 3.25 -> 100 * 2.25 / 4 = 56.25; B: mean 3.75 -> 68.75
     assert perf["A"] == pytest.approx(56.25)
     assert perf["B"] == pytest.approx(68.75)
-
-
-def test_performance_from_results_file(tmp_path):
-    p = tmp_path / "construct_scores.csv"
-    assert performance_from_results(p) is None
-    pd.DataFrame({"construct": ["A", "B"], "mean": [3, 4], "index": [50.0, 75.0]}).to_csv(p, index=False)
-    s = performance_from_results(p)
-    assert s.to_dict() == {"A": 50.0, "B": 75.0}
 
 
 def test_default_target_is_the_satisfaction_construct():

@@ -38,10 +38,24 @@ def _copy_project(dst: Path) -> None:
         shutil.copy2(src, dst / f)          # keeps mtimes: the lock stays older than .venv/.installed
 
 
-def _make(proj: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MAKEFLAGS="")
+def _make(proj: Path, *args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, MAKEFLAGS="", **(env_extra or {}))
     return subprocess.run(["make", "--no-print-directory", f"VENV={ROOT / '.venv'}", *args], cwd=proj,
                           capture_output=True, text=True, env=env, timeout=1800)
+
+
+def _warm_kernels_running(proj: Path) -> list[int]:
+    """Pids of processes that are warm kernels booted for a study of ``proj`` (csat.warm)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                env = (d / "environ").read_bytes()
+            except OSError:
+                continue
+            if f"CSAT_WARM_RECORD={proj.resolve()}".encode() in env:
+                found.append(int(d.name))
+    return found
 
 
 def _header(path: Path) -> list[str]:
@@ -72,15 +86,25 @@ def test_every_stage_ran_without_error_cells(built):
     assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
     assert (proj / "reports" / "index.html").is_file()
     assert (proj / "data" / "processed" / "demo" / "clean.parquet").is_file()
+    # every stage ran on a kernel booted in advance (01's by `csat.build prepare`, the others' by the
+    # stage before them: csat.warm), and none of those kernels is left
+    warm = {s: json.loads((out / "runinfo" / f"{s}.json").read_text(encoding="utf-8"))["warm_kernel"] for s in STAGES}
+    assert warm == {s: True for s in STAGES}
+    assert not list((out / ".build" / "kernels").iterdir())
+    assert not _warm_kernels_running(proj)
 
 
 def test_parallel_build_gives_byte_identical_results(built, tmp_path_factory):
     """make -j2 runs independent stages at once (02, 03, 04 after 01; 05 and 06 after 02): every file in
-    results/ (and figures/) equals the serial build's byte for byte, and no stage is left marked running."""
+    results/ (and figures/) equals the serial build's byte for byte, and no stage is left marked running.
+    This build also starts every stage's kernel itself (CSAT_WARM_KERNELS=0) where the serial one used
+    kernels booted in advance (csat.warm): neither may change a result.  No kernel outlives either build."""
     proj, _ = built
     par = tmp_path_factory.mktemp("project_j2")
     _copy_project(par)
-    r = _make(par, "-j2", "study", "STUDY=demo", "BOOTSTRAP=200")
+    r = _make(par, "-j2", "study", "STUDY=demo", "BOOTSTRAP=200", env_extra={"CSAT_WARM_KERNELS": "0"})
+    assert not (par / "reports" / "demo" / ".build" / "kernels").exists()
+    assert not _warm_kernels_running(proj) and not _warm_kernels_running(par)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
     for sub in ("results", "figures"):
         a, b = proj / "reports" / "demo" / sub, par / "reports" / "demo" / sub
@@ -266,6 +290,10 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
         assert x["importance"] == pytest.approx(ipma.loc[x["construct"], "importance"], abs=1e-12)
         assert x["performance"] == pytest.approx(ipma.loc[x["construct"], "performance"], abs=1e-12)
         assert x["quadrant"] == ipma.loc[x["construct"], "quadrant"]
+    # 05 computes the IPMA performance itself (it does not wait for 02): the same 0-100 index 02 reports
+    cs = pd.read_csv(res / "construct_scores.csv").set_index("construct")
+    for c, perf in ipma["performance"].items():
+        assert perf == pytest.approx(cs.loc[c, "index"], abs=1e-9), c
     nps = json.loads((res / "nps.json").read_text())
     assert summ["nps"]["nps"] == pytest.approx(nps["nps"])
     gt = pd.read_csv(res / "group_tests.csv")

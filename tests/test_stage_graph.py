@@ -110,10 +110,11 @@ def test_each_notebook_reads_only_what_its_declared_prerequisites_produce(name):
 
 
 def test_the_known_edges_are_declared():
-    """05 reads 02's construct_scores.csv and 03's diagnostics; 06 reads 02's weights (issue 16)."""
-    assert stage.prerequisites("05_sem") == ["01_cleaning", "02_descriptives", "03_reliability_validity"]
+    """05 reads 03's diagnostics (and computes its IPMA performance itself, so it runs beside 02);
+    06 reads 02's weights (issue 16)."""
+    assert stage.prerequisites("05_sem") == ["01_cleaning", "03_reliability_validity"]
     assert "02_descriptives" in stage.prerequisites("06_drivers_segments")
-    assert build.DOWNSTREAM["02_descriptives"] == ["05_sem", "06_drivers_segments"]
+    assert build.DOWNSTREAM["02_descriptives"] == ["06_drivers_segments"]
     assert build.DOWNSTREAM["03_reliability_validity"] == ["04_factor_analysis", "05_sem"]     # 04 reads 03's CFA
     assert build.DOWNSTREAM["01_cleaning"] == stage.STAGES[1:]
 

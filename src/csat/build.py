@@ -55,7 +55,7 @@ import yaml
 
 from .results import atomic_write_text, merge_diagnostics
 
-from . import paths
+from . import paths, warm
 from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
 
 #: Stages that read another stage's output, directly or indirectly: derived from
@@ -89,7 +89,7 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path | None = None,
-            check_intake: bool = True) -> dict:
+            check_intake: bool = True, owner: int | None = None) -> dict:
     from .params import ParamsError, load_params, parse_overrides, project_root, resolve_data_paths
 
     params_path = Path(params_path)
@@ -132,6 +132,10 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
     deps = f"RAW := {rel_build.as_posix()}/raw.json\n" + make_dependencies()
     if write_if_changed(build / "deps.mk", deps):
         changed.append("deps.mk")
+    if owner and warm.enabled():            # the first stages Make will run boot while the checks go on
+        warm.remove_stale(root, p.study)
+        for stage in warm.first_wave(root, p.study):
+            warm.spawn(root, p.study, stage, owner)
     from .checks import params_diagnostics
 
     warnings = [f"{d.where}: {d.message}" for d in params_diagnostics(p)]
@@ -434,7 +438,7 @@ def preload_arguments(km) -> list[str]:
     return ["--IPKernelApp.exec_lines=import csat.kernel_preload"] if "ipykernel" in argv else []
 
 
-def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3") -> int:
+def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3", owner: int | None = None) -> int:
     """Execute ``notebooks/<stage>.ipynb`` for ``study`` into ``reports/<study>/<stage>.ipynb`` with
     papermill and export it to ``<stage>.html`` with nbconvert, in this one process.
 
@@ -444,34 +448,48 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     last cell has run (``shutdown_kernel="immediate"``: every output is already received and every file
     written by then), instead of nbclient's graceful shutdown, which waits about a second for the kernel
     to exit on its own; it is started before papermill and nbconvert are imported, so that it boots
-    meanwhile, and imports the modules every stage needs as it boots (:mod:`csat.kernel_preload`).  On failure the notebook's error is
+    meanwhile, and imports the modules every stage needs as it boots (:mod:`csat.kernel_preload`).  With
+    ``owner`` (the pid of the Make running the build), once this stage's kernel is ready the kernels of
+    the stages that can start when it is done are booted in advance (:mod:`csat.warm`), and this stage
+    uses the one booted for it, if any.  On failure the notebook's error is
     printed, :func:`record_failure` removes what this stage and the later ones wrote, and 1 is
     returned."""
     root = Path(root)
     skip_rfc3987_syntax()
-    # the kernel is started first: it boots in its own process (on another core) while this one imports
-    # papermill and nbconvert; papermill then runs the notebook on it (and leaves stopping it to us)
-    km = kernel_manager_class()(kernel_name=kernel)
-    try:
-        km.start_kernel(cwd=str(root), extra_arguments=preload_arguments(km))
-    except Exception as err:
-        st = record_failure(root, study, stage, f"the Jupyter kernel {kernel!r} did not start ({_one_line(err)})")
-        print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
-        return 1
-    try:
-        return _run_on_kernel(km, study, stage, root, kernel)
-    finally:
+    # a warm kernel booted for this stage while the stages before it ran (csat.warm), if there is one;
+    # otherwise the kernel is started first: it boots in its own process (on another core) while this
+    # one imports papermill and nbconvert; papermill then runs the notebook on it (we stop it)
+    km = warm.claim(root, study, stage, kernel)
+    if km is None:
+        km = kernel_manager_class()(kernel_name=kernel)
         try:
-            km.shutdown_kernel(now=True)
-        except Exception:                # already gone
-            pass
+            km.start_kernel(cwd=str(root), extra_arguments=preload_arguments(km))
+        except Exception as err:
+            st = record_failure(root, study, stage, f"the Jupyter kernel {kernel!r} did not start ({_one_line(err)})")
+            print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
+            return 1
+    try:
+        return _run_on_kernel(km, study, stage, root, kernel, owner)
+    finally:
+        if getattr(km, "warm_record", None) is not None:
+            log = warm.release(km)       # what the warm kernel wrote on stderr, shown as a started one's is
+            if log.strip():
+                print(log.rstrip(), file=sys.stderr)
+        else:
+            try:
+                km.shutdown_kernel(now=True)
+            except Exception:            # already gone
+                pass
 
 
-def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str) -> int:
+def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str, owner: int | None = None) -> int:
     import logging
 
     import papermill as pm
     from nbconvert import HTMLExporter
+
+    if owner and warm.enabled() and warm.started_by(stage):
+        _boot_next_kernels(km, study, stage, root, kernel, owner)
 
     out_dir = paths.report_dir(root, study)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -506,6 +524,21 @@ def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str) -> int:
     return 0
 
 
+def _boot_next_kernels(km, study: str, stage: str, root: Path, kernel: str, owner: int) -> None:
+    """Once this stage's kernel answers (so that booting the next ones does not slow its own boot),
+    boot warm kernels for the stages that can start when this one is done (:func:`csat.warm.started_by`)."""
+    kc = km.client()
+    try:
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+    except Exception:                    # papermill will report a kernel that does not answer
+        return
+    finally:
+        kc.stop_channels()
+    for nxt in warm.started_by(stage):
+        warm.spawn(root, study, nxt, owner, kernel)
+
+
 def _known_errors() -> tuple[type[BaseException], ...]:
     from .errors import CsatError
 
@@ -523,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("params")
     pr.add_argument("--overrides", default="", help='one-run overrides, e.g. "bootstrap=200 efa.n_factors=3"')
     pr.add_argument("--verbose", action="store_true")
+    pr.add_argument("--owner", type=int, default=None,
+                    help="pid of the Make running the build: boot the kernels of the first stages to run (csat.warm)")
     fl = sub.add_parser("failed", help="a stage or the report failed: remove its outputs, record the failure")
     fl.add_argument("--study", required=True)
     fl.add_argument("--stage", required=True, help="01_cleaning … 05_sem, or report")
@@ -534,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     rn.add_argument("--stage", required=True, choices=STAGE_ORDER)
     rn.add_argument("--root", default=".")
     rn.add_argument("--kernel", default="python3")
+    rn.add_argument("--owner", type=int, default=None,
+                    help="pid of the Make running the build: boot the next stages' kernels in advance (csat.warm)")
     fi = sub.add_parser("finished", help="the whole build succeeded: record it")
     fi.add_argument("--study", required=True)
     fi.add_argument("--root", default=".")
@@ -547,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         install_kernel()
         return 0
     if args.cmd == "run":
-        return run_stage(args.study, args.stage, Path(args.root), args.kernel)
+        return run_stage(args.study, args.stage, Path(args.root), args.kernel, args.owner)
     if args.cmd == "finished":
         record_success(Path(args.root), args.study)
         return 0
@@ -557,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     study = params_path.stem
     root = project_root(params_path)
     try:
-        info = prepare(params_path, args.overrides)
+        info = prepare(params_path, args.overrides, owner=args.owner)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

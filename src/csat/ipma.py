@@ -24,7 +24,6 @@ low                   high                possible overkill
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -138,28 +137,6 @@ def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]
     scores = construct_scores(data, {k: list(v) for k, v in constructs.items()}, min_share)
     return pd.Series({c: float(to_index(scores[c].mean(), scale_min, scale_max)) for c in scores.columns},
                      name="performance")
-
-
-def performance_from_results(path: str | Path) -> pd.Series | None:
-    """Performance indices from ``results/construct_scores.csv`` written by 02_descriptives
-    (columns ``construct`` and ``index``); ``None`` when the file is absent or lacks them.
-
-    Parameters
-    ----------
-    path : str or Path
-        ``reports/<study>/results/construct_scores.csv``.
-
-    Returns
-    -------
-    Series or None
-    """
-    path = Path(path)
-    if not path.is_file():
-        return None
-    df = pd.read_csv(path)
-    if not {"construct", "index"} <= set(df.columns):
-        return None
-    return pd.Series(df["index"].to_numpy(dtype=float), index=df["construct"].astype(str), name="performance")
 
 
 def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Series, target: str,

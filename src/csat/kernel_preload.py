@@ -17,6 +17,9 @@ the stage kernels only, the decorator is replaced by one that returns the functi
 objects.  The replacement is skipped if scipy's internals are not as expected (another version) or
 scipy.stats is already imported.  Any failure here is reported on the kernel's stderr and the
 notebook's own imports then do the work as before.
+
+In a warm kernel (booted in advance for a later stage, :mod:`csat.warm`) it first starts the watchdog
+that ends the kernel when the build no longer needs it (:func:`csat.warm.start_watchdog_from_env`).
 """
 from __future__ import annotations
 
@@ -61,6 +64,12 @@ def preload(modules: tuple[str, ...] = MODULES) -> list[str]:
     return failed
 
 
+try:
+    from csat.warm import start_watchdog_from_env
+
+    start_watchdog_from_env()
+except Exception as _err:                 # never stop a kernel from starting
+    print(f"csat.kernel_preload: {_err}", file=sys.stderr)
 try:
     skip_scipy_docstring_tables()
 except Exception as _err:                 # never stop a kernel from starting

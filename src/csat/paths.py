@@ -10,6 +10,7 @@
     reports/<study>/figures/            figures (PNG)
     reports/<study>/runinfo/            when each stage ran and how long it took (provenance)
     reports/<study>/.build/             build bookkeeping (stamps, status, manifests, deps.mk)
+    reports/<study>/.build/kernels/     warm Jupyter kernels waiting for the next stages (csat.warm)
     reports/index.html                  the index of every study
 
 Every function takes the project ``root`` (a path) and returns a :class:`pathlib.Path` under it;
@@ -71,6 +72,11 @@ def runinfo_dir(root: str | Path, study: str) -> Path:
 def build_dir(root: str | Path, study: str) -> Path:
     """``reports/<study>/.build/``: stamps, build status, output manifests, ``deps.mk``."""
     return report_dir(root, study) / BUILD
+
+
+def warm_kernels_dir(root: str | Path, study: str) -> Path:
+    """``reports/<study>/.build/kernels/``: the records of warm kernels booted for the next stages."""
+    return build_dir(root, study) / "kernels"
 
 
 def processed_dir(root: str | Path, study: str) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -49,8 +50,9 @@ STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
                            "03_reliability_validity": ("results/cfa.json", "results/cfa_fit.json",    # the study's
                                                        "results/cfa_estimates.csv",                   # one CFA
                                                        "results/cfa_modindices.csv", "results/cfa_residuals.csv")},
+    # 05 computes the IPMA performance from the clean data (the index 02 reports, recomputed) rather than
+    # reading 02's construct_scores.csv, so that it need not wait for 02: 02 and 05 run side by side
     "05_sem": {"01_cleaning": ("processed/clean.parquet",),
-               "02_descriptives": ("results/construct_scores.csv",),          # IPMA performance
                "03_reliability_validity": ("results/diagnostics.json",)},    # failed discriminant validity
     "06_drivers_segments": {"raw": ("data",),                                 # extra raw columns (Kano, SERVQUAL)
                             "01_cleaning": ("processed/clean.parquet",),
@@ -261,6 +263,8 @@ class Stage:
             "overrides": self.overrides,
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.time() - self.started, 3),
+            # booted in advance while the stages before it ran (csat.warm), or started by this stage
+            "warm_kernel": bool(os.environ.get("CSAT_WARM_RECORD")),
         }
         res.write_json(paths.runinfo_dir(self.root, self.study) / f"{self.name}.json", info)
         self.info = info

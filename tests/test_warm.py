@@ -1,0 +1,172 @@
+"""Warm kernels (csat.warm): which stages get one, and that one is claimed once, used, and never
+outlives the build.  The end-to-end use (every stage of the demo on a warm kernel, byte-identical
+results without them) is in tests/test_pipeline.py."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from csat import paths, warm
+from csat.stage import STAGES, prerequisites
+
+
+def _wait(cond, timeout: float = 30.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def test_started_by_boots_each_stage_once_after_its_last_prerequisite():
+    assert warm.started_by("01_cleaning") == ["02_descriptives", "03_reliability_validity"]
+    assert warm.started_by("02_descriptives") == ["06_drivers_segments"]
+    assert warm.started_by("03_reliability_validity") == ["04_factor_analysis", "05_sem"]
+    assert warm.started_by("04_factor_analysis") == warm.started_by("05_sem") == warm.started_by("06_drivers_segments") == []
+    booted = [t for s in STAGES for t in warm.started_by(s)]
+    # every stage that reads another stage is booted by exactly one stage; the first stage by prepare
+    assert sorted(booted) == sorted(t for t in STAGES if prerequisites(t))
+    assert len(booted) == len(set(booted))
+
+
+def _project(tmp_path: Path, study: str = "s") -> Path:
+    """A project tree with every file the Makefile's stage rules name, all an hour old."""
+    old = time.time() - 3600
+    files = [tmp_path / "src" / "csat" / "a.py", paths.build_dir(tmp_path, study) / "deps.mk",
+             paths.build_dir(tmp_path, study) / "raw.json"]
+    for s in STAGES:
+        files += [tmp_path / "notebooks" / f"{s}.ipynb", paths.build_dir(tmp_path, study) / f"stage-{s}.json"]
+    for f in files:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("x")
+        os.utime(f, (old, old))
+    return tmp_path
+
+
+def _built(root: Path, stages, study: str = "s", when: float | None = None) -> None:
+    when = when or time.time() - 1800
+    for s in stages:
+        f = paths.stage_notebook(root, study, s)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text("{}")
+        os.utime(f, (when, when))
+
+
+def test_first_wave_follows_what_make_will_run(tmp_path):
+    root = _project(tmp_path)
+    assert warm.out_of_date(root, "s") == STAGES                  # nothing built
+    assert warm.first_wave(root, "s") == ["01_cleaning"]
+    _built(root, STAGES)
+    assert warm.out_of_date(root, "s") == [] and warm.first_wave(root, "s") == []
+    stamp = paths.build_dir(root, "s") / "stage-05_sem.json"      # a SEM-only parameter changed
+    os.utime(stamp, None)
+    assert warm.out_of_date(root, "s") == ["05_sem"] and warm.first_wave(root, "s") == ["05_sem"]
+    _built(root, ["05_sem"], when=time.time())
+    stamp = paths.build_dir(root, "s") / "stage-03_reliability_validity.json"
+    os.utime(stamp, None)                                         # 03 and what reads it
+    assert warm.out_of_date(root, "s") == ["03_reliability_validity", "04_factor_analysis", "05_sem"]
+    assert warm.first_wave(root, "s") == ["03_reliability_validity"]
+    _built(root, STAGES, when=time.time())
+    os.utime(paths.build_dir(root, "s") / "raw.json", (time.time() + 5, time.time() + 5))   # new raw data
+    assert warm.out_of_date(root, "s") == STAGES
+    assert warm.first_wave(root, "s") == ["01_cleaning"]
+
+
+@pytest.fixture()
+def owner():
+    proc = subprocess.Popen(["sleep", "300"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_warm_kernel_is_claimed_once_runs_code_in_the_project_and_is_released(tmp_path, owner):
+    rec = warm.spawn(tmp_path, "s", "05_sem", owner.pid)
+    assert rec == warm.record_path(tmp_path, "s", "05_sem") and rec.is_file()
+    assert warm.spawn(tmp_path, "s", "05_sem", owner.pid) is None          # one is waiting already
+    pid = json.loads(rec.read_text())["pid"]
+    km = warm.claim(tmp_path, "s", "05_sem")
+    assert km is not None and km.has_kernel and km.is_alive()
+    assert warm.claim(tmp_path, "s", "05_sem") is None                     # claimed: nobody else gets it
+    assert not rec.exists() and [p.name for p in warm._claimed(rec)] == [f"05_sem.claimed-{os.getpid()}.json"]
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        out = []
+        reply = kc.execute_interactive("import os, sys; print(os.getcwd(), 'numpy' in sys.modules)", timeout=60,
+                                       output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok"
+        assert "".join(out).split() == [str(tmp_path), "True"]             # in the project, modules preloaded
+    finally:
+        kc.stop_channels()
+    km.shutdown_kernel(now=True)                                           # what csat.build does after a stage
+    assert not warm._alive(pid)
+    assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())      # record, connection file, log gone
+
+
+def test_unclaimed_warm_kernel_exits_when_its_owner_does(tmp_path, owner):
+    rec = warm.spawn(tmp_path, "s", "02_descriptives", owner.pid)
+    pid = json.loads(rec.read_text())["pid"]
+    _wait_ready(rec)                                                       # booted, watchdog running
+    assert warm._alive(pid)
+    owner.kill()
+    owner.wait()
+    assert _wait(lambda: not warm._alive(pid), 10)
+    assert warm.claim(tmp_path, "s", "02_descriptives") is None            # its record is not used ...
+    assert warm.remove_stale(tmp_path, "s") == []                          # ... and was removed by the claim
+
+
+def test_claimed_kernel_exits_when_the_stage_that_claimed_it_dies(tmp_path, owner):
+    rec = warm.spawn(tmp_path, "s", "04_factor_analysis", owner.pid)
+    pid = json.loads(rec.read_text())["pid"]
+    code = ("import sys, time; from csat import warm; km = warm.claim(sys.argv[1], 's', '04_factor_analysis'); "
+            "print(km is not None, flush=True); time.sleep(300)")
+    claimer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert claimer.stdout.readline().strip() == "True"
+        assert warm._alive(pid)
+    finally:
+        claimer.kill()                                                     # the stage is killed: no release
+        claimer.wait()
+    assert _wait(lambda: not warm._alive(pid), 60)
+    removed = warm.remove_stale(tmp_path, "s")                             # its claimed record is cleared
+    assert [p.name for p in removed] == [f"04_factor_analysis.claimed-{claimer.pid}.json"]
+    assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())
+
+
+def test_a_record_of_another_process_is_never_used_or_signalled(tmp_path, owner):
+    """A record left by a killed build whose pid now belongs to another program (here: `sleep`)."""
+    rec = warm.record_path(tmp_path, "s", "03_reliability_validity")
+    rec.parent.mkdir(parents=True)
+    rec.write_text(json.dumps({"pid": owner.pid, "kernel": "python3", "connection": {}}))
+    assert warm.claim(tmp_path, "s", "03_reliability_validity") is None
+    assert owner.poll() is None                                            # not killed
+    assert not rec.exists() and not warm._claimed(rec)
+
+
+def test_warm_kernels_can_be_turned_off(tmp_path, owner, monkeypatch):
+    monkeypatch.setenv("CSAT_WARM_KERNELS", "0")
+    assert not warm.enabled()
+    assert warm.spawn(tmp_path, "s", "05_sem", owner.pid) is None
+    assert not paths.warm_kernels_dir(tmp_path, "s").exists()
+
+
+def _wait_ready(rec: Path) -> None:
+    """Wait until the kernel of an unclaimed record answers (without claiming it)."""
+    from jupyter_client import BlockingKernelClient
+
+    kc = BlockingKernelClient()
+    kc.load_connection_info(json.loads(rec.read_text())["connection"])
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+    finally:
+        kc.stop_channels()
