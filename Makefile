@@ -107,7 +107,10 @@ $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.m
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
-STAGE_NBS := $(foreach s,$(STAGES),$(OUT)/$(s).ipynb)
+# The stage notebooks in the order Make considers them when several are ready: longest first (05 before 04,
+# 06 before 04), so that with two job slots the long stages start as soon as they can and the short 04
+# fills the gap at the end.  Only the order of independent stages changes; deps.mk gives the graph.
+STAGE_NBS := $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_sem 06_drivers_segments 04_factor_analysis,$(OUT)/$(s).ipynb)
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
@@ -116,9 +119,7 @@ $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermil
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
 # the report had nothing to do, by `csat.build finished` (below `study`); the index shows each study's state.
-# The stages are listed longest first where Make may choose (05 before 04, 06 before 04): with two job
-# slots, the long SEM stage then starts as soon as 03 is done instead of after the short 04.
-study-build: $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_sem 06_drivers_segments 04_factor_analysis,$(OUT)/$(s).ipynb) $(OUT)/report.html $(OUT)/report.pdf
+study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive
 ## lab: open JupyterLab with the project kernel; notebooks run study STUDY (CSAT_STUDY); LAB_ARGS=... for jupyter lab

@@ -170,3 +170,40 @@ def _wait_ready(rec: Path) -> None:
         kc.wait_for_ready(timeout=60)
     finally:
         kc.stop_channels()
+
+
+# ---------------------------------------------------------------- the fork server (csat.zygote)
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
+def test_zygote_forks_ready_kernels_and_ends_with_its_owner(tmp_path, owner):
+    from csat import zygote
+
+    kdir = paths.warm_kernels_dir(tmp_path.resolve(), "s")
+    assert warm.start_zygote(tmp_path, "s", owner.pid) is not None
+    assert warm.start_zygote(tmp_path, "s", owner.pid) is None               # one per study
+    assert warm.zygote_running(tmp_path, "s")
+    rec = warm.spawn(tmp_path, "s", "06_drivers_segments", owner.pid, wait_for_zygote=60)
+    zpid = json.loads(zygote.record_path(kdir).read_text())["pid"]
+    pid = json.loads(rec.read_text())["pid"]
+    assert Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(zpid)   # forked by it
+    km = warm.claim(tmp_path, "s", "06_drivers_segments")
+    assert km is not None
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        out = []
+        code = ("import os, sys, threading, matplotlib; print(os.getcwd(), os.environ['CSAT_WARM_RECORD'], "
+                "matplotlib.get_backend(), 'csat-warm-watchdog' in [t.name for t in threading.enumerate()])")
+        reply = kc.execute_interactive(code, timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok"
+        cwd, record, backend, watchdog = "".join(out).split()
+        assert (cwd, record, watchdog) == (str(tmp_path), str(rec), "True")
+        assert backend == "module://matplotlib_inline.backend_inline"        # as in a kernel started as a program
+    finally:
+        kc.stop_channels()
+    log = warm.release(km)
+    assert not warm._alive(pid) and "Traceback" not in log
+    owner.kill()
+    owner.wait()
+    assert _wait(lambda: not warm._alive(zpid), 10)
+    assert not zygote.record_path(kdir).exists() and not warm.zygote_running(tmp_path, "s")

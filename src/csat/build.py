@@ -56,7 +56,7 @@ import yaml
 from .results import atomic_write_text, merge_diagnostics
 
 from . import paths, warm
-from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
+from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies, prerequisites
 
 #: Stages that read another stage's output, directly or indirectly: derived from
 #: :data:`csat.stage.STAGE_READS`, the table the Makefile's stage graph is generated from.
@@ -134,8 +134,12 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         changed.append("deps.mk")
     if owner and warm.enabled():            # the first stages Make will run boot while the checks go on
         warm.remove_stale(root, p.study)
-        for stage in warm.first_wave(root, p.study):
+        stale = warm.out_of_date(root, p.study)
+        first = [s for s in stale if not any(t in stale for t in prerequisites(s))]
+        for stage in first:
             warm.spawn(root, p.study, stage, owner)
+        if len(stale) > len(first):         # later stages too: their kernels are forked (csat.zygote)
+            warm.start_zygote(root, p.study, owner)
     from .checks import params_diagnostics
 
     warnings = [f"{d.where}: {d.message}" for d in params_diagnostics(p)]
@@ -483,13 +487,21 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
 
 
 def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str, owner: int | None = None) -> int:
+    booting = None
+    if owner and warm.enabled() and warm.started_by(stage):
+        booting = _boot_next_kernels(km, study, stage, root, kernel, owner)
+    try:
+        return _execute(km, study, stage, root, kernel)
+    finally:
+        if booting is not None:          # the next stages' kernels are booted before this stage ends
+            booting.join(timeout=30)
+
+
+def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     import logging
 
     import papermill as pm
     from nbconvert import HTMLExporter
-
-    if owner and warm.enabled() and warm.started_by(stage):
-        _boot_next_kernels(km, study, stage, root, kernel, owner)
 
     out_dir = paths.report_dir(root, study)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -524,19 +536,32 @@ def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str, owner: i
     return 0
 
 
-def _boot_next_kernels(km, study: str, stage: str, root: Path, kernel: str, owner: int) -> None:
-    """Once this stage's kernel answers (so that booting the next ones does not slow its own boot),
-    boot warm kernels for the stages that can start when this one is done (:func:`csat.warm.started_by`)."""
+def _boot_next_kernels(km, study: str, stage: str, root: Path, kernel: str, owner: int):
+    """Boot warm kernels for the stages that can start when this one is done (:func:`csat.warm.started_by`).
+
+    With the study's kernel fork server (:mod:`csat.zygote`) ready or starting, they are forked from it
+    in a background thread (returned, to be joined when the stage is done); a fork costs little, so it
+    need not wait.  Without one, they are started as programs once this stage's own kernel answers, so
+    that booting them does not slow its own boot."""
+    import threading
+
+    nxt = warm.started_by(stage)
+    if warm.zygote_running(root, study):
+        t = threading.Thread(target=lambda: [warm.spawn(root, study, s, owner, kernel, wait_for_zygote=15)
+                                             for s in nxt], name="csat-boot-next", daemon=True)
+        t.start()
+        return t
     kc = km.client()
     try:
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
     except Exception:                    # papermill will report a kernel that does not answer
-        return
+        return None
     finally:
         kc.stop_channels()
-    for nxt in warm.started_by(stage):
-        warm.spawn(root, study, nxt, owner, kernel)
+    for s in nxt:
+        warm.spawn(root, study, s, owner, kernel)
+    return None
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

@@ -114,15 +114,20 @@ def _alive(pid: int) -> bool:
 
 
 def _is_kernel_of(pid: int, record: Path) -> bool:
-    """Whether process ``pid`` runs and is the warm kernel booted for ``record`` (its environment names
-    the record), so that a pid reused by another program after a reboot is never signalled."""
+    """Whether process ``pid`` runs and is a warm kernel booted for ``record`` (its environment names the
+    record, or it was forked by the fork server of the record's study), so that a pid reused by another
+    program after a reboot is never signalled."""
     if not _alive(pid):
         return False
     try:
         env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return sys.platform != "linux"       # no /proc to ask: trust the pid
-    return f"{ENV_RECORD}={record}".encode() in env
+    if f"{ENV_RECORD}={record}".encode() in env:
+        return True                          # a kernel started as a program
+    # a kernel forked by the study's fork server shows the server's command line (csat.zygote)
+    return b"csat.zygote" in cmd and str(record.parent).encode() in cmd
 
 
 def record_path(root: str | Path, study: str, stage: str) -> Path:
@@ -134,40 +139,112 @@ def _claimed(record: Path) -> list[Path]:
     return sorted(record.parent.glob(f"{record.stem}.claimed-*.json"))
 
 
-def spawn(root: str | Path, study: str, stage: str, owner: int, kernel: str = "python3") -> Path | None:
+def kernel_command(kernel: str = "python3") -> tuple[list[str], dict[str, str]] | None:
+    """``(interpreter, env)`` of kernel spec ``kernel`` when it is an ipykernel kernel: the part of its
+    command before ``-m ipykernel_launcher`` (``[python, options...]``) and the environment it adds;
+    None for any other kind of kernel (which then gets no warm kernel)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+    except Exception:                            # noqa: BLE001 - no such kernel: papermill will say so
+        return None
+    argv = list(spec.argv or [])
+    for i in range(len(argv) - 1):
+        if argv[i] == "-m" and argv[i + 1] == "ipykernel_launcher":
+            interp = argv[:i]
+            if interp and interp[0] in ("python", "python3", f"python{sys.version_info[0]}.{sys.version_info[1]}"):
+                interp[0] = sys.executable       # as jupyter_client does
+            return interp, dict(spec.env or {})
+    return None
+
+
+def spawn(root: str | Path, study: str, stage: str, owner: int, kernel: str = "python3",
+          wait_for_zygote: float = 0.0) -> Path | None:
     """Boot a warm kernel for ``stage`` of ``study`` and return its record, or None when one is
-    already waiting (or warm kernels are off).  ``owner`` is the pid of the process whose end makes an
-    unclaimed kernel exit (the Make running the study's build).  Never raises: a kernel that cannot be
-    started here is simply started by the stage itself later."""
+    already waiting (or warm kernels are off, or the kernel is not an ipykernel one).  ``owner`` is the
+    pid of the process whose end makes an unclaimed kernel exit (the Make running the study's build).
+
+    The kernel is the command of its kernel spec (``python -m ipykernel_launcher -f <connection file>``
+    and the preload, :func:`csat.build.preload_arguments`), forked by the study's fork server when one
+    is ready (:mod:`csat.zygote`; waiting up to ``wait_for_zygote`` seconds for one that is starting),
+    otherwise started as a program.  Plain synchronous code (no event loop), so it may run in a thread.
+    Never raises: a kernel that cannot be booted here is started by the stage itself later."""
     if not enabled():
         return None
     root = Path(root)
     record = record_path(root, study, stage)
     try:
+        cmd = kernel_command(kernel)
+        if cmd is None:
+            return None
+        interp, spec_env = cmd
         if record.exists():
             info = json.loads(record.read_text(encoding="utf-8"))
             if info.get("kernel") == kernel and _is_kernel_of(int(info["pid"]), record):
                 return None
             record.unlink(missing_ok=True)
         record.parent.mkdir(parents=True, exist_ok=True)
-        from .build import kernel_manager_class, preload_arguments
+        conn = _write_connection_file(record.with_name(f"{stage}.connection.json"), kernel)
+        args = ["-f", str(conn[0]), "--IPKernelApp.exec_lines=import csat.kernel_preload"]
+        env = {**os.environ, **spec_env, ENV_RECORD: str(record), ENV_OWNER: str(int(owner))}
+        log_path = record.with_name(f"{stage}.log")
+        from . import zygote
 
-        km = kernel_manager_class()(kernel_name=kernel)
-        km.connection_file = str(record.with_name(f"{stage}.connection.json"))
-        env = dict(os.environ, **{ENV_RECORD: str(record), ENV_OWNER: str(int(owner))})
-        with open(record.with_name(f"{stage}.log"), "wb") as log:
-            km.start_kernel(cwd=str(root), extra_arguments=preload_arguments(km), env=env, independent=True,
-                            stdout=subprocess.DEVNULL, stderr=log)
-        km._connection_file_written = False      # the file stays when this process exits: the kernel reads it
-        pid = km.provisioner.process.pid
-        info = {"pid": pid, "kernel": kernel, "owner": int(owner), "started": time.time(),
-                "connection": km.get_connection_info()}
+        pid = zygote.fork_kernel(record.parent, interp, args, env, root, log_path, wait=wait_for_zygote)
+        if pid is None:                          # no fork server ready: start the kernel as a program
+            with open(log_path, "wb") as log:
+                pid = subprocess.Popen([*interp, "-m", "ipykernel_launcher", *args], env=env, cwd=str(root),
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                       start_new_session=True).pid
+        info = {"pid": pid, "kernel": kernel, "owner": int(owner), "started": time.time(), "connection": conn[1]}
         tmp = record.with_name(f".{record.name}.{os.getpid()}")
         tmp.write_text(json.dumps(info, default=_bytes), encoding="utf-8")
         os.replace(tmp, record)
         return record
     except Exception as err:                     # noqa: BLE001 - an optimisation never fails a build
         print(f"note: could not boot a kernel for {stage} in advance ({type(err).__name__}: {err})", file=sys.stderr)
+        return None
+
+
+def _write_connection_file(path: Path, kernel: str) -> tuple[Path, dict]:
+    """A kernel connection file (random free ports, a new HMAC key, and CurveZMQ keys when pyzmq has
+    them, as :func:`csat.build.kernel_manager_class` gives started kernels); ``(path, info)``."""
+    import uuid
+
+    import zmq
+    from jupyter_client.connect import write_connection_file
+
+    keys = {}
+    if zmq.has("curve"):
+        pub, sec = zmq.curve_keypair()
+        keys = {"curve_publickey": pub, "curve_secretkey": sec}
+    fname, info = write_connection_file(str(path), ip="127.0.0.1", key=str(uuid.uuid4()).encode(), transport="tcp",
+                                        signature_scheme="hmac-sha256", kernel_name=kernel, **keys)
+    return Path(fname), dict(info)
+
+
+def zygote_running(root: str | Path, study: str) -> bool:
+    """Whether the study's kernel fork server runs (ready, or still importing)."""
+    from . import zygote
+
+    return zygote.available() and zygote.running(paths.warm_kernels_dir(Path(root).resolve(), study))
+
+
+def start_zygote(root: str | Path, study: str, owner: int, kernel: str = "python3") -> int | None:
+    """Start the fork server of warm kernels for ``study`` (:mod:`csat.zygote`); its pid, or None where
+    there is none (off, not Linux, a kernel that is not an ipykernel one, one running already)."""
+    if not enabled():
+        return None
+    from . import zygote
+
+    try:
+        cmd = kernel_command(kernel)
+        if cmd is None:
+            return None
+        return zygote.start(paths.warm_kernels_dir(Path(root).resolve(), study), owner, root, cmd[0])
+    except Exception as err:                     # noqa: BLE001 - an optimisation never fails a build
+        print(f"note: no kernel fork server ({type(err).__name__}: {err})", file=sys.stderr)
         return None
 
 
@@ -277,8 +354,8 @@ def remove_stale(root: str | Path, study: str) -> list[Path]:
         return []
     removed = []
     for rec in sorted(d.glob("*.json")):
-        if rec.name.endswith(".connection.json"):
-            continue
+        if rec.name.endswith(".connection.json") or rec.name.startswith("zygote"):
+            continue                              # the fork server ends by itself with the build
         m = re.search(r"\.claimed-(\d+)\.json$", rec.name)
         try:
             pid = int(json.loads(rec.read_text(encoding="utf-8"))["pid"])
@@ -294,6 +371,8 @@ def remove_stale(root: str | Path, study: str) -> list[Path]:
         removed.append(rec)
     for f in list(d.glob("*.connection.json")) + list(d.glob("*.log")):
         stage = f.name.split(".")[0]
+        if stage == "zygote":
+            continue
         if not record_path(root, study, stage).exists() and not _claimed(record_path(root, study, stage)):
             f.unlink(missing_ok=True)
     return removed
