@@ -36,9 +36,13 @@ def test_started_by_boots_each_stage_once_after_its_last_prerequisite():
     assert len(booted) == len(set(booted))
 
 
+# file times are set in the future, so that the environment's own stamp (.venv/.installed, a
+# prerequisite of every stage) is always older, whenever it was installed
+T = time.time() + 10_000
+
+
 def _project(tmp_path: Path, study: str = "s") -> Path:
-    """A project tree with every file the Makefile's stage rules name, all an hour old."""
-    old = time.time() - 3600
+    """A project tree with every file the Makefile's stage rules name, all written at time T."""
     files = [tmp_path / "src" / "csat" / "a.py", paths.build_dir(tmp_path, study) / "deps.mk",
              paths.build_dir(tmp_path, study) / "raw.json"]
     for s in STAGES:
@@ -46,12 +50,11 @@ def _project(tmp_path: Path, study: str = "s") -> Path:
     for f in files:
         f.parent.mkdir(parents=True, exist_ok=True)
         f.write_text("x")
-        os.utime(f, (old, old))
+        os.utime(f, (T, T))
     return tmp_path
 
 
-def _built(root: Path, stages, study: str = "s", when: float | None = None) -> None:
-    when = when or time.time() - 1800
+def _built(root: Path, stages, when: float, study: str = "s") -> None:
     for s in stages:
         f = paths.stage_notebook(root, study, s)
         f.parent.mkdir(parents=True, exist_ok=True)
@@ -59,24 +62,30 @@ def _built(root: Path, stages, study: str = "s", when: float | None = None) -> N
         os.utime(f, (when, when))
 
 
+def _touch(f: Path, when: float) -> None:
+    os.utime(f, (when, when))
+
+
 def test_first_wave_follows_what_make_will_run(tmp_path):
     root = _project(tmp_path)
+    build = paths.build_dir(root, "s")
     assert warm.out_of_date(root, "s") == STAGES                  # nothing built
     assert warm.first_wave(root, "s") == ["01_cleaning"]
-    _built(root, STAGES)
+    _built(root, STAGES, T + 100)
     assert warm.out_of_date(root, "s") == [] and warm.first_wave(root, "s") == []
-    stamp = paths.build_dir(root, "s") / "stage-05_sem.json"      # a SEM-only parameter changed
-    os.utime(stamp, None)
+    _touch(build / "stage-05_sem.json", T + 200)                  # a SEM-only parameter changed
     assert warm.out_of_date(root, "s") == ["05_sem"] and warm.first_wave(root, "s") == ["05_sem"]
-    _built(root, ["05_sem"], when=time.time())
-    stamp = paths.build_dir(root, "s") / "stage-03_reliability_validity.json"
-    os.utime(stamp, None)                                         # 03 and what reads it
+    _built(root, ["05_sem"], T + 300)
+    _touch(build / "stage-03_reliability_validity.json", T + 400)   # 03 and what reads it
     assert warm.out_of_date(root, "s") == ["03_reliability_validity", "04_factor_analysis", "05_sem"]
     assert warm.first_wave(root, "s") == ["03_reliability_validity"]
-    _built(root, STAGES, when=time.time())
-    os.utime(paths.build_dir(root, "s") / "raw.json", (time.time() + 5, time.time() + 5))   # new raw data
+    _built(root, STAGES, T + 500)
+    _touch(build / "raw.json", T + 600)                           # new raw data
     assert warm.out_of_date(root, "s") == STAGES
     assert warm.first_wave(root, "s") == ["01_cleaning"]
+    _built(root, STAGES, T + 700)
+    _touch(root / "src" / "csat" / "a.py", T + 800)               # the package changed: everything
+    assert warm.out_of_date(root, "s") == STAGES
 
 
 @pytest.fixture()
