@@ -122,9 +122,14 @@ def test_the_known_edges_are_declared():
 def test_make_dependencies_follow_the_table():
     rules = dict(line.split(": ", 1) for line in stage.make_dependencies().splitlines())
     for s in stage.STAGES:
-        pre = rules.get(f"$(OUT)/{s}.ipynb", "").split()
+        normal, _, order_only = rules.get(f"$(OUT)/{s}.ipynb", "").partition(" | ")
+        pre = normal.split()
         assert [p for p in pre if p != "$(RAW)"] == [f"$(OUT)/{t}.ipynb" for t in stage.prerequisites(s)]
         assert ("$(RAW)" in pre) == ("raw" in stage.STAGE_READS[s])
+        # scheduling hints are order-only, on stages that do not read each other either way
+        assert order_only.split() == [f"$(OUT)/{t}.ipynb" for t in stage.RUN_AFTER.get(s, ())]
+        for t in stage.RUN_AFTER.get(s, ()):
+            assert t not in stage.downstream(s) and s not in stage.downstream(t)
 
 
 def test_prepare_writes_the_graph_into_deps_mk(tmp_path):

@@ -132,14 +132,15 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
     deps = f"RAW := {rel_build.as_posix()}/raw.json\n" + make_dependencies()
     if write_if_changed(build / "deps.mk", deps):
         changed.append("deps.mk")
-    if owner and warm.enabled():            # the first stages Make will run boot while the checks go on
+    if owner and warm.enabled():            # kernels for the stages Make will run boot while the checks go on
         warm.remove_stale(root, p.study)
         stale = warm.out_of_date(root, p.study)
-        first = [s for s in stale if not any(t in stale for t in prerequisites(s))]
-        for stage in first:
-            warm.spawn(root, p.study, stage, owner)
-        if len(stale) > len(first):         # later stages too: their kernels are forked (csat.zygote)
-            warm.start_zygote(root, p.study, owner)
+        # the fork server (csat.zygote) imports while the checks go on; the first stages fork their kernels
+        # from it; where there can be none, their kernels are started as programs now
+        if stale and warm.start_zygote(root, p.study, owner) is None and not warm.zygote_running(root, p.study):
+            for stage in stale:
+                if not any(t in stale for t in prerequisites(stage)):
+                    warm.spawn(root, p.study, stage, owner)
     from .checks import params_diagnostics
 
     warnings = [f"{d.where}: {d.message}" for d in params_diagnostics(p)]
@@ -460,10 +461,18 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     returned."""
     root = Path(root)
     skip_rfc3987_syntax()
-    # a warm kernel booted for this stage while the stages before it ran (csat.warm), if there is one;
-    # otherwise the kernel is started first: it boots in its own process (on another core) while this
+    # a warm kernel booted for this stage while the stages before it ran (csat.warm), if there is one, or
+    # one forked now from the study's fork server (csat.zygote); otherwise the kernel is started first: it boots in its own process (on another core) while this
     # one imports papermill and nbconvert; papermill then runs the notebook on it (we stop it)
     km = warm.claim(root, study, stage, kernel)
+    if km is None and owner and warm.zygote_running(root, study):
+        # none booted in advance (the first stages): fork one from the study's fork server, which may
+        # still be importing; papermill and nbconvert are imported meanwhile
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+
+        if warm.spawn(root, study, stage, owner, kernel, wait_for_zygote=30) is not None:
+            km = warm.claim(root, study, stage, kernel)
     if km is None:
         km = kernel_manager_class()(kernel_name=kernel)
         try:
