@@ -216,3 +216,63 @@ def test_zygote_forks_ready_kernels_and_ends_with_its_owner(tmp_path, owner):
     owner.wait()
     assert _wait(lambda: not warm._alive(zpid), 10)
     assert not zygote.record_path(kdir).exists() and not warm.zygote_running(tmp_path, "s")
+
+
+ZTEST = """
+import os, sys, time
+
+
+def main(argv):
+    print("out", *argv, flush=True)
+    print("err", os.environ.get("ZTEST_VAR"), os.getcwd(), file=sys.stderr, flush=True)
+    if argv and argv[0] == "sleep":
+        with open(argv[1], "w") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(120)
+    return 3
+"""
+
+
+@pytest.fixture()
+def zygote_dir(tmp_path, owner, monkeypatch):
+    """A running fork server whose interpreter can import the test command module csat_ztest."""
+    from csat import zygote
+
+    (tmp_path / "mods").mkdir()
+    (tmp_path / "mods" / "csat_ztest.py").write_text(ZTEST)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "mods"))
+    assert warm.start_zygote(tmp_path, "s", owner.pid) is not None
+    kdir = paths.warm_kernels_dir(tmp_path.resolve(), "s")
+    assert _wait(lambda: zygote.record_path(kdir).exists(), 60)
+    return kdir
+
+
+def _client(kdir: Path, argv: list[str], cwd: Path) -> subprocess.Popen:
+    code = ("import sys; from csat import zygote; "
+            f"rc = zygote.call({str(kdir)!r}, 'csat_ztest', {argv!r}); sys.exit(99 if rc is None else rc)")
+    return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=dict(os.environ, ZTEST_VAR="v"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
+def test_a_command_forked_from_the_zygote_uses_the_callers_streams_env_and_exit_status(zygote_dir, tmp_path):
+    c = _client(zygote_dir, ["a", "b"], tmp_path)
+    out, err = c.communicate(timeout=60)
+    assert (c.returncode, out, err) == (3, "out a b\n", f"err v {tmp_path}\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
+def test_a_forked_command_is_stopped_with_its_caller(zygote_dir, tmp_path):
+    import signal
+
+    for how in (signal.SIGTERM, signal.SIGKILL):            # Make interrupted; the caller killed outright
+        pidfile = tmp_path / f"pid-{how}"
+        c = _client(zygote_dir, ["sleep", str(pidfile)], tmp_path)
+        assert _wait(lambda: pidfile.exists() and pidfile.read_text(), 60)
+        pid = int(pidfile.read_text())
+        assert warm._alive(pid)
+        c.send_signal(how)
+        c.wait(timeout=30)
+        assert _wait(lambda: not warm._alive(pid), 10), how
+        if how == signal.SIGTERM:
+            assert c.returncode != 0                         # the command did not finish: a failure

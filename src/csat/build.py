@@ -618,6 +618,13 @@ def main(argv: list[str] | None = None) -> int:
         install_kernel()
         return 0
     if args.cmd == "run":
+        if args.owner:                   # in a process forked from the study's fork server, if it is ready
+            from . import zygote
+
+            rc = zygote.call_here_or_there(paths.warm_kernels_dir(Path(args.root).resolve(), args.study),
+                                           "csat.build", list(argv if argv is not None else sys.argv[1:]))
+            if rc is not None:
+                return rc
         return run_stage(args.study, args.stage, Path(args.root), args.kernel, args.owner)
     if args.cmd == "finished":
         record_success(Path(args.root), args.study)

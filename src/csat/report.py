@@ -1280,6 +1280,14 @@ def main(argv: list[str] | None = None) -> int:
     ix = sub.add_parser("index", help="build reports/index.html")
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
+    if args.cmd == "study":          # in a process forked from the study's fork server, if one is ready
+        from . import zygote
+
+        root = Path(args.root) if args.root else project_root(Path(args.params))
+        rc = zygote.call_here_or_there(paths.warm_kernels_dir(root.resolve(), args.study), "csat.report",
+                                       list(argv if argv is not None else sys.argv[1:]))
+        if rc is not None:
+            return rc
     exit_cleanly_on_sigterm()
     try:
         if args.cmd == "study":

@@ -13,6 +13,12 @@ fraction of a second.  Nothing a stage computes changes: it is the same code, lo
 files, and each kernel is still fresh and runs one notebook (the parallel-build test compares every
 result and figure byte for byte with a build whose kernels were all started from scratch).
 
+The zygote also runs the build's commands: once idle it imports what the stage driver and the report
+import (papermill, nbconvert with its templates loaded, csat.build, csat.report), and ``python -m
+csat.build run`` and ``python -m csat.report study`` ask it (:func:`call`) to run their ``main`` in a
+forked child with their standard streams (passed over the socket), environment, working directory and
+exit status, signals passed on; about a second of start-up less per stage and for the report.
+
 Fork safety: the zygote has a single thread (it polls the socket, it starts no thread), has created no
 ZeroMQ context, and has not used OpenBLAS's thread pool or OpenMP (nothing is computed); OpenBLAS
 re-creates its threads in a child by itself.  The zygote reaps the kernels it forked as they end (so
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import sys
 import time
@@ -36,6 +43,7 @@ import uuid
 from pathlib import Path
 
 RECORD = "zygote.json"
+ENV_CHILD = "CSAT_ZYGOTE_CHILD"
 
 
 def available() -> bool:
@@ -119,6 +127,132 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _preload_commands() -> None:
+    """What the stage driver and the report import and set up before their work (papermill, nbconvert
+    with its templates, csat.build, csat.report): done once here, so that the commands forked from the
+    zygote (:func:`call`) start at once.  Nothing it does shows in any output."""
+    from csat import build
+
+    build.skip_rfc3987_syntax()
+    import nbformat
+    import papermill  # noqa: F401
+    from nbconvert import HTMLExporter
+
+    from csat import report  # noqa: F401
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title\n\nSome *text*, `code` and $x^2$."),
+        nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
+    HTMLExporter().from_notebook_node(nb)     # loads the templates, pygments and mistune once
+    report._exporter().from_notebook_node(nb)
+
+
+def call_here_or_there(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
+    """:func:`call`, unless this process was itself forked by a zygote to run a command, or warm kernels
+    are off (``CSAT_WARM_KERNELS=0``), or there is no fork server: then None (run it here)."""
+    from csat.warm import enabled
+
+    if os.environ.get(ENV_CHILD) or not enabled() or not available():
+        return None
+    return call(kernels_dir, module, argv)
+
+
+def call(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
+    """Run ``python -m <module> <argv>`` (its ``main(argv)``) in a process forked from the study's ready
+    zygote, with this process's standard streams, environment and working directory; wait for it and
+    return its exit status, or None when no zygote is ready (then run the command here).
+
+    The forked process has papermill, nbconvert (templates loaded) and csat imported already, which is
+    most of a stage driver's or the report's start-up.  SIGINT, SIGTERM and SIGHUP sent to this process
+    (Make interrupted) are passed on to it, and it stops if this process dies."""
+    rec = record_path(kernels_dir)
+    try:
+        info = json.loads(rec.read_text(encoding="utf-8"))
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect("\0" + info["address"])
+        req = {"call": module, "argv": list(argv), "env": dict(os.environ), "cwd": os.getcwd(), "client": os.getpid()}
+        socket.send_fds(s, [json.dumps(req).encode() + b"\n"], [0, 1, 2])
+        f = s.makefile("rb")
+        first = json.loads(f.readline().decode() or "{}")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    pid = first.get("pid")
+    if not pid:
+        return None
+    import signal
+
+    def forward(signum, frame):
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, forward)
+    s.settimeout(None)
+    while True:
+        try:
+            line = f.readline()
+            break
+        except InterruptedError:
+            continue
+    try:
+        return int(json.loads(line.decode()).get("exit", 1)) if line else 1
+    except (ValueError, TypeError):
+        return 1
+
+
+def _call_child(req: dict, fds: list[int], conn: socket.socket) -> None:
+    """In the forked child: run ``<module>.main(argv)`` with the client's streams, environment and
+    working directory, send its exit status to the client, and end (never returns)."""
+    import importlib
+    import threading
+
+    code = 1
+    try:
+        for target, fd in zip((0, 1, 2), fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            os.close(fd)
+        fds.clear()
+        os.chdir(req["cwd"])
+        os.environ.clear()
+        os.environ.update(req["env"])
+        os.environ[ENV_CHILD] = "1"           # the command runs here, it does not ask a zygote again
+        for stream in (sys.stdout, sys.stderr):
+            stream.reconfigure(line_buffering=os.isatty(stream.fileno()))
+        client = int(req["client"])
+
+        def watch_client() -> None:           # the client was killed: stop as if interrupted
+            while _alive(client):
+                time.sleep(0.2)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch_client, name="csat-zygote-client", daemon=True).start()
+        sys.argv = [f"python -m {req['call']}", *req["argv"]]
+        try:
+            code = importlib.import_module(req["call"]).main(list(req["argv"]))
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        except KeyboardInterrupt:
+            code = 130
+    except BaseException:                     # noqa: BLE001 - shown to the client
+        traceback.print_exc()
+        code = 1
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:                     # noqa: BLE001
+            pass
+        try:
+            conn.sendall(json.dumps({"exit": int(code or 0)}).encode() + b"\n")
+        except Exception:                     # noqa: BLE001
+            pass
+        os._exit(int(code or 0) & 0xFF)
+
+
 def _reap() -> bool:
     """Reap the forked kernels that have ended (so that their CPU time and memory count in this
     process's children's, as a benchmark reads them); True while some still run."""
@@ -178,6 +312,8 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
 
     import csat.kernel_preload  # noqa: F401 - numpy, pandas, scipy.stats, matplotlib, csat ...
 
+    commands_loaded = False                   # the stage driver's modules: loaded once idle (below)
+
     address = f"csat-zygote-{os.getpid()}-{uuid.uuid4().hex}"
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind("\0" + address)
@@ -195,29 +331,48 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
             try:
                 conn, _ = srv.accept()
             except socket.timeout:
-                continue
-            with conn:
-                try:
-                    conn.settimeout(5)
-                    data = b""
-                    while not data.endswith(b"\n"):
-                        chunk = conn.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    req = json.loads(data.decode())
-                    pid = os.fork()
-                    if pid == 0:
-                        srv.close()
-                        conn.close()
-                        _child(req)
-                    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-                except Exception as err:      # noqa: BLE001 - a bad request never ends the zygote
-                    print(f"csat.zygote: {type(err).__name__}: {err}", file=sys.stderr)
+                if not commands_loaded:       # ready for kernels first (the first stage waits for one)
+                    commands_loaded = True
                     try:
-                        conn.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
-                    except OSError:
-                        pass
+                        _preload_commands()
+                    except Exception as err:  # noqa: BLE001 - a command forked later imports them itself
+                        print(f"csat.zygote: {type(err).__name__}: {err}", file=sys.stderr)
+                continue
+            fds: list[int] = []
+            try:
+                conn.settimeout(5)
+                data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+                while data and not data.endswith(b"\n"):
+                    chunk = conn.recv(1 << 20)
+                    if not chunk:
+                        break
+                    data += chunk
+                req = json.loads(data.decode())
+                go_r, go_w = os.pipe()
+                pid = os.fork()
+                if pid == 0:
+                    srv.close()
+                    os.close(go_w)
+                    os.read(go_r, 1)          # the reply with this pid is sent first
+                    os.close(go_r)
+                    if "call" in req:
+                        _call_child(req, fds, conn)
+                    conn.close()
+                    _child(req)
+                os.close(go_r)
+                conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+                os.write(go_w, b"x")
+                os.close(go_w)
+            except Exception as err:          # noqa: BLE001 - a bad request never ends the zygote
+                print(f"csat.zygote: {type(err).__name__}: {err}", file=sys.stderr)
+                try:
+                    conn.sendall(json.dumps({"error": str(err)}).encode() + b"\n")
+                except OSError:
+                    pass
+            finally:
+                for fd in fds:
+                    os.close(fd)
+                conn.close()
     finally:
         srv.close()
         end = time.monotonic() + 2.0       # kernels still ending with the build: reap them too
