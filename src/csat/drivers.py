@@ -43,19 +43,6 @@ DRIVER_COLUMNS = ["predictor", "beta", "se", "pvalue", "vif", "r", "relative_wei
 MAX_PREDICTORS = 15
 
 
-def _r2_subsets(R: np.ndarray) -> dict[frozenset, float]:
-    """R² of every subset of predictors from the correlation matrix (target in the first row/column)."""
-    p = R.shape[0] - 1
-    rxx, rxy = R[1:, 1:], R[1:, 0]
-    out = {frozenset(): 0.0}
-    for size in range(1, p + 1):
-        for S in combinations(range(p), size):
-            idx = list(S)
-            b = np.linalg.solve(rxx[np.ix_(idx, idx)], rxy[idx])
-            out[frozenset(S)] = float(rxy[idx] @ b)
-    return out
-
-
 def lmg(R: np.ndarray) -> np.ndarray:
     """LMG (Shapley) shares of R² from a correlation matrix whose first variable is the target.
 
@@ -65,18 +52,7 @@ def lmg(R: np.ndarray) -> np.ndarray:
     >>> lmg(R).round(3)                                          # = r²
     array([0.25, 0.09])
     """
-    R = np.asarray(R, dtype=float)
-    p = R.shape[0] - 1
-    r2 = _r2_subsets(R)
-    w = [math.factorial(s) * math.factorial(p - s - 1) / math.factorial(p) for s in range(p)]
-    out = np.zeros(p)
-    for j in range(p):
-        others = [k for k in range(p) if k != j]
-        for size in range(p):
-            for S in combinations(others, size):
-                fs = frozenset(S)
-                out[j] += w[size] * (r2[fs | {j}] - r2[fs])
-    return out
+    return lmg_many(np.asarray(R, dtype=float)[None])[0]
 
 
 def lmg_many(Rs: np.ndarray) -> np.ndarray:
