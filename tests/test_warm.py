@@ -117,7 +117,7 @@ def test_warm_kernel_is_claimed_once_runs_code_in_the_project_and_is_released(tm
     finally:
         kc.stop_channels()
     km.shutdown_kernel(now=True)                                           # what csat.build does after a stage
-    assert not warm._alive(pid)
+    assert not warm.alive(pid)
     assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())      # record, connection file, log gone
 
 
@@ -125,10 +125,10 @@ def test_unclaimed_warm_kernel_exits_when_its_owner_does(tmp_path, owner):
     rec = warm.spawn(tmp_path, "s", "02_descriptives", owner.pid)
     pid = json.loads(rec.read_text())["pid"]
     _wait_ready(rec)                                                       # booted, watchdog running
-    assert warm._alive(pid)
+    assert warm.alive(pid)
     owner.kill()
     owner.wait()
-    assert _wait(lambda: not warm._alive(pid), 10)
+    assert _wait(lambda: not warm.alive(pid), 10)
     assert warm.claim(tmp_path, "s", "02_descriptives") is None            # its record is not used ...
     assert warm.remove_stale(tmp_path, "s") == []                          # ... and was removed by the claim
 
@@ -141,11 +141,11 @@ def test_claimed_kernel_exits_when_the_stage_that_claimed_it_dies(tmp_path, owne
     claimer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert claimer.stdout.readline().strip() == "True"
-        assert warm._alive(pid)
+        assert warm.alive(pid)
     finally:
         claimer.kill()                                                     # the stage is killed: no release
         claimer.wait()
-    assert _wait(lambda: not warm._alive(pid), 60)
+    assert _wait(lambda: not warm.alive(pid), 60)
     removed = warm.remove_stale(tmp_path, "s")                             # its claimed record is cleared
     assert [p.name for p in removed] == [f"04_factor_analysis.claimed-{claimer.pid}.json"]
     assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())
@@ -211,10 +211,10 @@ def test_zygote_forks_ready_kernels_and_ends_with_its_owner(tmp_path, owner):
     finally:
         kc.stop_channels()
     log = warm.release(km)
-    assert not warm._alive(pid) and "Traceback" not in log
+    assert not warm.alive(pid) and "Traceback" not in log
     owner.kill()
     owner.wait()
-    assert _wait(lambda: not warm._alive(zpid), 10)
+    assert _wait(lambda: not warm.alive(zpid), 10)
     assert not zygote.record_path(kdir).exists() and not warm.zygote_running(tmp_path, "s")
 
 
@@ -270,9 +270,9 @@ def test_a_forked_command_is_stopped_with_its_caller(zygote_dir, tmp_path):
         c = _client(zygote_dir, ["sleep", str(pidfile)], tmp_path)
         assert _wait(lambda: pidfile.exists() and pidfile.read_text(), 60)
         pid = int(pidfile.read_text())
-        assert warm._alive(pid)
+        assert warm.alive(pid)
         c.send_signal(how)
         c.wait(timeout=30)
-        assert _wait(lambda: not warm._alive(pid), 10), how
+        assert _wait(lambda: not warm.alive(pid), 10), how
         if how == signal.SIGTERM:
             assert c.returncode != 0                         # the command did not finish: a failure

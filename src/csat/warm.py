@@ -99,7 +99,8 @@ def first_wave(root: str | Path, study: str) -> list[str]:
     return [s for s in stale if not any(p in stale for p in prerequisites(s))]
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -117,7 +118,7 @@ def _is_kernel_of(pid: int, record: Path) -> bool:
     """Whether process ``pid`` runs and is a warm kernel booted for ``record`` (its environment names the
     record, or it was forked by the fork server of the record's study), so that a pid reused by another
     program after a reboot is never signalled."""
-    if not _alive(pid):
+    if not alive(pid):
         return False
     try:
         env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
@@ -297,7 +298,7 @@ def _warm_manager_class():
 
         @property
         def has_kernel(self) -> bool:
-            return self.warm_pid is not None and _alive(self.warm_pid)
+            return self.warm_pid is not None and alive(self.warm_pid)
 
         # jupyter_client calls the async methods (its clients) and the sync ones (nbclient, csat.build)
         async def _async_is_alive(self) -> bool:
@@ -330,7 +331,7 @@ def release(km) -> str:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)
         for _ in range(200):                 # gone within a moment (reaped by whoever is its parent now)
-            if not _alive(pid):
+            if not alive(pid):
                 break
             time.sleep(0.01)
         km.warm_pid = None
@@ -362,7 +363,7 @@ def remove_stale(root: str | Path, study: str) -> list[Path]:
         except (OSError, ValueError, KeyError, TypeError):
             pid = None
         ours = pid is not None and _is_kernel_of(pid, record_path(root, study, rec.name.split(".")[0]))
-        if ours and (m is None or _alive(int(m.group(1)))):
+        if ours and (m is None or alive(int(m.group(1)))):
             continue
         if ours:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -385,13 +386,13 @@ def watch(record: Path, owner: int, interval: float = 0.25, grace: float = 10.0)
     started = time.monotonic()
     while True:
         if record.exists():
-            if not _alive(owner):
+            if not alive(owner):
                 return
         else:
             claims = _claimed(record)
             if claims:
                 m = re.search(r"\.claimed-(\d+)\.json$", claims[0].name)
-                if m is None or not _alive(int(m.group(1))):
+                if m is None or not alive(int(m.group(1))):
                     return
             elif time.monotonic() - started > grace:
                 return

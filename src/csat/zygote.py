@@ -42,6 +42,8 @@ import traceback
 import uuid
 from pathlib import Path
 
+from csat.warm import alive
+
 RECORD = "zygote.json"
 ENV_CHILD = "CSAT_ZYGOTE_CHILD"
 
@@ -112,19 +114,9 @@ def fork_kernel(kernels_dir: str | Path, interpreter: list[str], argv: list[str]
 def running(kernels_dir: str | Path) -> bool:
     """A zygote was started for this folder and is still running (it may not be ready yet)."""
     try:
-        return _alive(int((Path(kernels_dir) / "zygote.pid").read_text().strip()))
+        return alive(int((Path(kernels_dir) / "zygote.pid").read_text().strip()))
     except (OSError, ValueError):
         return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _preload_commands() -> None:
@@ -225,7 +217,7 @@ def _call_child(req: dict, fds: list[int], conn: socket.socket) -> None:
         client = int(req["client"])
 
         def watch_client() -> None:           # the client was killed: stop as if interrupted
-            while _alive(client):
+            while alive(client):
                 time.sleep(0.2)
             os.kill(os.getpid(), signal.SIGTERM)
 
@@ -241,16 +233,20 @@ def _call_child(req: dict, fds: list[int], conn: socket.socket) -> None:
         traceback.print_exc()
         code = 1
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except Exception:                     # noqa: BLE001
-            pass
+        _flush()
         try:
             conn.sendall(json.dumps({"exit": int(code or 0)}).encode() + b"\n")
         except Exception:                     # noqa: BLE001
             pass
         os._exit(int(code or 0) & 0xFF)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:                     # noqa: BLE001 - a closed stream: nothing to flush
+            pass
 
 
 def _reap() -> bool:
@@ -293,11 +289,8 @@ def _child(req: dict) -> None:
         traceback.print_exc()
         code = 1
     finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        _flush()
+        os._exit(code)
 
 
 def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: float = 0.25) -> int:
@@ -326,7 +319,7 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
                    encoding="utf-8")
     os.replace(tmp, rec)
     try:
-        while _alive(owner) and rec.exists():
+        while alive(owner) and rec.exists():
             _reap()
             try:
                 conn, _ = srv.accept()
