@@ -56,7 +56,7 @@ import yaml
 from .results import atomic_write_text, merge_diagnostics
 
 from . import paths, warm
-from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies, prerequisites
+from .stage import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
 
 #: Stages that read another stage's output, directly or indirectly: derived from
 #: :data:`csat.stage.STAGE_READS`, the table the Makefile's stage graph is generated from.
@@ -138,9 +138,8 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         # the fork server (csat.zygote) imports while the checks go on; the first stages fork their kernels
         # from it; where there can be none, their kernels are started as programs now
         if stale and warm.start_zygote(root, p.study, owner) is None and not warm.zygote_running(root, p.study):
-            for stage in stale:
-                if not any(t in stale for t in prerequisites(stage)):
-                    warm.spawn(root, p.study, stage, owner)
+            for stage in warm.first_wave(root, p.study):
+                warm.spawn(root, p.study, stage, owner)
     from .checks import params_diagnostics
 
     warnings = [f"{d.where}: {d.message}" for d in params_diagnostics(p)]
@@ -462,8 +461,9 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     root = Path(root)
     skip_rfc3987_syntax()
     # a warm kernel booted for this stage while the stages before it ran (csat.warm), if there is one, or
-    # one forked now from the study's fork server (csat.zygote); otherwise the kernel is started first: it boots in its own process (on another core) while this
-    # one imports papermill and nbconvert; papermill then runs the notebook on it (we stop it)
+    # one forked now from the study's fork server (csat.zygote); otherwise the kernel is started first:
+    # it boots in its own process (on another core) while this one imports papermill and nbconvert;
+    # papermill then runs the notebook on it (we stop it)
     km = warm.claim(root, study, stage, kernel)
     if km is None and owner and warm.zygote_running(root, study):
         # none booted in advance (the first stages): fork one from the study's fork server, which may

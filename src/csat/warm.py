@@ -5,7 +5,8 @@ Every stage of a study runs its notebook in a fresh Jupyter kernel (``csat.build
 on the demo four stages lie one after another on the critical path.  So when a stage starts, once its
 own kernel is ready, it boots the kernels of the stages that Make can start as soon as it is done
 (:func:`started_by`); ``csat.build prepare`` does the same for the stages Make will run first
-(:func:`first_wave`).  Such a *warm* kernel waits, idle, in its own process; the next stage *claims*
+(:func:`first_wave`), or rather starts the build's fork server (:mod:`csat.zygote`), from which
+the kernels are then forked.  Such a *warm* kernel waits, idle, in its own process; the next stage *claims*
 it instead of starting one.  Each kernel still runs one notebook only and is stopped after it, so a
 stage sees exactly the fresh kernel it saw before: only the moment it was started changes, and no
 result can differ.
