@@ -318,3 +318,25 @@ def test_flow_text_names_counts_and_switched_off_rules():
     assert en.startswith("Of 3 respondents in the raw file, 1 (33.3%) were excluded (1 duplicates;")
     assert "2 are analysed" in en and "speeders" in en.split("switched off:")[1]
     assert "纳入分析 2 人" in flow_text(res, "zh")
+
+
+def test_repeated_rows_is_pandas_duplicated():
+    """The hashed duplicate check gives exactly pandas' DataFrame.duplicated(keep="first"): random
+    matrices with many repeats, -0.0 beside 0.0 and inf (a missing answer), and every hash colliding."""
+    import csat.cleaning as C
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        Y = rng.integers(0, 3, size=(int(rng.integers(1, 4000)), int(rng.integers(1, 7)))).astype(float)
+        Y[::7, 0] = -0.0
+        Y[::11, -1] = np.inf
+        assert (C.repeated_rows(Y) == pd.DataFrame(Y).duplicated(keep="first").to_numpy()).all()
+    assert C.repeated_rows(np.zeros((0, 3))).shape == (0,)
+
+
+def test_repeated_rows_is_exact_when_hashes_collide(monkeypatch):
+    import csat.cleaning as C
+
+    monkeypatch.setattr(C, "_ROW_HASH_MULTIPLIERS", np.zeros(4096, dtype=np.uint64))    # one hash for all rows
+    Y = np.random.default_rng(8).integers(0, 2, size=(500, 4)).astype(float)
+    assert (C.repeated_rows(Y) == pd.DataFrame(Y).duplicated(keep="first").to_numpy()).all()
