@@ -98,6 +98,9 @@ def test_every_stage_ran_without_error_cells(built):
         errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{s}: error output {errors[0].get('ename')}"
         assert (out / f"{s}.html").stat().st_size > 10_000
+        # an English study's notebooks keep the English explanations only (no cell tagged zh)
+        assert nb.metadata.csat.language == "en" and nb.metadata.papermill.input_path == f"notebooks/{s}.ipynb"
+        assert not [c for c in nb.cells if "zh" in c.metadata.get("tags", [])], s
     assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
     assert (proj / "reports" / "index.html").is_file()
     assert (proj / "data" / "processed" / "demo" / "clean.parquet").is_file()
@@ -415,6 +418,12 @@ def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
     for x in zh["sections"]["recommendations"]:
         assert re.sub(r"\s+", "", x["zh"]) in first, x["zh"]
     assert "解读与诊断" in text and "Interpretation and diagnostics" not in text
+    # the explanations, from markdown cells and from code (05's ML sections), are Chinese too
+    flat = re.sub(r"\s+", "", text)
+    for zh in ("受访者的构念得分是该构念中已作答题项的均值", "估计方法：采用lavaan默认设置的极大似然估计"):
+        assert zh in flat, zh
+    for en in ("construct score is the mean", "Estimation: maximum likelihood", "Promoters answer 9–10"):
+        assert en not in text, en
 
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -102,6 +103,15 @@ def test_chinese_single_item_cfa_only_study(project):
                           capture_output=True, text=True, check=True).stdout
     for s in ("服务", "价格", "满意", "忠诚", "价格3", "没有结构部分", "不适用"):
         assert s in text, s
+    # the notebooks' explanations are in the study's language (their zh cells), in the executed
+    # notebooks and in the report: "A respondent's construct score is the mean …" is gone
+    assert "受访者的构念得分是该构念中已作答题项的均值" in re.sub(r"\s+", "", text)
+    assert "construct score is the mean" not in text and "Little's (1988) test asks" not in text
+    for stage in STAGES:
+        nb = nbformat.read(str(proj / "reports" / "zh_survey" / f"{stage}.ipynb"), as_version=4)
+        assert nb.metadata.papermill.input_path == f"notebooks/{stage}.ipynb" and nb.metadata.csat.language == "zh"
+        md = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert md and all(re.search(r"[\u4e00-\u9fff]", m) for m in md), (stage, md)
     svg = (proj / "reports" / "zh_survey" / "figures" / "path_diagram.svg").read_text(encoding="utf-8")
     assert "服务" in svg and "满意度" in svg
 

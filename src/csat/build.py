@@ -506,9 +506,53 @@ def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str, owner: i
             booting.join(timeout=30)
 
 
+#: Languages the notebooks' explanations are translated into.  A markdown cell tagged with one of them
+#: (JupyterLab: Property Inspector, "Cell Tags") is that language's version of the untagged markdown
+#: cell it follows; the stage's notebook as run for a study keeps only the study's language.
+TRANSLATION_TAGS: tuple[str, ...] = ("zh",)
+
+
+def localize_notebook(nb, language: str, where: str = "notebook"):
+    """The notebook as a study in ``language`` runs it (a copy; ``nb`` is not changed).
+
+    Each untagged markdown cell (the English text) is replaced by the cell tagged ``language``
+    that follows it, if there is one; the cells of other languages are dropped.  Code cells and
+    untranslated markdown cells are kept as they are.  A translation that does not directly follow
+    an English markdown cell (or another translation of it), or two translations of one cell into
+    the same language, raise ``ValueError`` naming the cell (``where``: the notebook's path).
+
+    Example: cells ``[md "## Fit …", md[zh] "## 拟合 …", code]`` become ``[md "## 拟合 …", code]`` for
+    ``language="zh"`` and ``[md "## Fit …", code]`` for ``"en"``.
+    """
+    import copy
+
+    out: list = []
+    original: int | None = None          # index in ``out`` of the English cell being translated
+    seen: set[str] = set()
+    for i, cell in enumerate(nb.cells):
+        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t in TRANSLATION_TAGS]
+        if cell.cell_type != "markdown" or not tags:
+            original = len(out) if cell.cell_type == "markdown" else None
+            seen = set()
+            out.append(cell)
+            continue
+        if original is None:
+            raise ValueError(f"{where}: cell {i + 1} is tagged {tags[0]!r} (a translation) but does not follow "
+                             "an English markdown cell")
+        if len(tags) > 1 or tags[0] in seen:
+            raise ValueError(f"{where}: cell {i + 1}: a second {tags[0]!r} translation of cell {original + 1}")
+        seen.add(tags[0])
+        if tags[0] == language:
+            out[original] = cell
+    result = copy.copy(nb)
+    result.cells = out
+    return result
+
+
 def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     import logging
 
+    import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
 
@@ -516,12 +560,19 @@ def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_in = root / "notebooks" / f"{stage}.ipynb"
     nb_out = paths.stage_notebook(root, study, stage)
-    parameters = yaml.safe_load((paths.build_dir(root, study) / "papermill.yaml").read_text(encoding="utf-8"))
+    build = paths.build_dir(root, study)
+    parameters = yaml.safe_load((build / "papermill.yaml").read_text(encoding="utf-8"))
+    language = json.loads((build / f"stage-{stage}.json").read_text(encoding="utf-8")).get("language", "en")
     print(f"[{study}] running {stage}", flush=True)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
-        pm.execute_notebook(str(nb_in), str(nb_out), parameters=parameters, kernel_name=kernel,
-                            progress_bar=False, cwd=str(root), km=km)
+        nb = localize_notebook(nbformat.read(str(nb_in), as_version=4), language, where=f"notebooks/{stage}.ipynb")
+        done = pm.execute_notebook(nb, str(nb_out), parameters=parameters, kernel_name=kernel,
+                                   progress_bar=False, cwd=str(root), km=km)
+        # papermill records its input, here the localized notebook object itself: name the file instead
+        done.metadata.papermill["input_path"] = str(nb_in.relative_to(root)) if nb_in.is_relative_to(root) else str(nb_in)
+        done.metadata.setdefault("csat", {})["language"] = language
+        atomic_write_text(nb_out, nbformat.writes(done))
     except KeyboardInterrupt:
         nb_out.unlink(missing_ok=True)
         raise

@@ -100,7 +100,7 @@ HEADINGS_ZH: dict[str, str] = {
     "Items: corrected item–total correlation and alpha if deleted": "题项：校正的题项–总分相关与删除该题项后的 alpha",
     "Discriminant validity": "区分效度",
     "Verdict": "评价结论",
-    "Sampling adequacy": "抽样适当性",
+    "Sampling adequacy": "抽样适切性",
     "Number of factors": "因子数量",
     "Factor loadings": "因子载荷",
     "Do the items group as the constructs say?": "题项是否按构念聚合？",

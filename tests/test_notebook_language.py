@@ -1,0 +1,114 @@
+"""The notebooks' explanations in the study's language.
+
+Every English markdown cell of a stage notebook is followed by its Chinese version (a markdown cell
+tagged ``zh``); ``csat.build.localize_notebook`` keeps the one in the study's ``language``, so a
+``language: zh`` study's executed notebooks and report carry no English explanation.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from csat import report
+from csat.build import TRANSLATION_TAGS, localize_notebook
+from csat.stage import STAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _zh(text: str):
+    cell = new_markdown_cell(text)
+    cell.metadata["tags"] = ["zh"]
+    return cell
+
+
+def _nb(*cells):
+    nb = new_notebook()
+    nb.cells = list(cells)
+    return nb
+
+
+def test_localize_keeps_the_study_language_and_leaves_the_input_alone():
+    params = new_code_cell("study = 'demo'")
+    params.metadata["tags"] = ["parameters"]
+    nb = _nb(new_markdown_cell("# Title"), _zh("# 标题"), params, new_markdown_cell("## Fit\n\ntext"),
+             _zh("## 拟合\n\n文字"), new_code_cell("x = 1"), new_markdown_cell("untranslated"))
+    zh = localize_notebook(nb, "zh")
+    en = localize_notebook(nb, "en")
+    assert [c.source for c in zh.cells] == ["# 标题", "study = 'demo'", "## 拟合\n\n文字", "x = 1", "untranslated"]
+    assert [c.source for c in en.cells] == ["# Title", "study = 'demo'", "## Fit\n\ntext", "x = 1", "untranslated"]
+    assert zh.cells[1].metadata["tags"] == ["parameters"]        # papermill still finds the parameters cell
+    assert len(nb.cells) == 7 and nb.cells[0].source == "# Title"
+    # a language without translations (or an unknown one) reads the English text
+    assert [c.source for c in localize_notebook(nb, "fr").cells] == [c.source for c in en.cells]
+
+
+@pytest.mark.parametrize("cells, message", [
+    ((_zh("## 孤立"), new_markdown_cell("## Alone")), "cell 1 is tagged 'zh'"),
+    ((new_markdown_cell("## Fit"), new_code_cell("x = 1"), _zh("## 拟合")), "cell 3 is tagged 'zh'"),
+    ((new_markdown_cell("## Fit"), _zh("## 拟合"), _zh("## 拟合度")), "cell 3: a second 'zh' translation of cell 1"),
+])
+def test_a_misplaced_translation_is_an_error_naming_the_cell(cells, message):
+    with pytest.raises(ValueError, match=re.escape(f"notebooks/x.ipynb: {message}")):
+        localize_notebook(_nb(*cells), "zh", where="notebooks/x.ipynb")
+
+
+def _notebooks():
+    return [(s, nbformat.read(str(ROOT / "notebooks" / f"{s}.ipynb"), as_version=4)) for s in STAGES]
+
+
+def _headings(text: str) -> list[tuple[int, str]]:
+    return [(len(m.group(1)), m.group(2).strip()) for m in re.finditer(r"(?m)^(#{1,6}) (.+)$", text)]
+
+
+def _code_spans(text: str) -> list[str]:
+    return sorted(re.sub(r"\s+", " ", s) for s in re.findall(r"`([^`]+)`", text))
+
+
+def test_every_explanation_of_the_notebooks_has_its_chinese_version():
+    """Each English markdown cell is directly followed by one ``zh`` cell that says the same in
+    Chinese: same headings (the report's HEADINGS_ZH, so the table of contents and the headings a
+    notebook writes in code agree), the same code spans (parameter names, files, columns) and
+    Chinese prose."""
+    assert TRANSLATION_TAGS == ("zh",)
+    for stage, nb in _notebooks():
+        cells = nb.cells
+        for i, cell in enumerate(cells):
+            if cell.cell_type != "markdown" or "zh" in cell.metadata.get("tags", []):
+                continue
+            where = f"notebooks/{stage}.ipynb cell {i + 1}"
+            assert i + 1 < len(cells) and "zh" in cells[i + 1].metadata.get("tags", []), \
+                f"{where} has no Chinese version (a markdown cell tagged 'zh' right after it)"
+            en, zh = cell.source, cells[i + 1].source
+            assert CJK.search(zh), where
+            he, hz = _headings(en), _headings(zh)
+            assert [lv for lv, _ in he] == [lv for lv, _ in hz], where
+            for (lv, e), (_, z) in zip(he, hz):
+                if lv == 1:                                  # the notebook's title: "01 · 数据读入与清洗"
+                    assert z.split(" · ")[0] == e.split(" · ")[0] and CJK.search(z), where
+                else:
+                    assert report.HEADINGS_ZH.get(e) == z, (where, e, z)
+            assert _code_spans(en) == _code_spans(zh), where
+        # localizing removes every English explanation and keeps every code cell
+        loc = localize_notebook(nb, "zh", where=stage)
+        assert [c.source for c in loc.cells if c.cell_type == "code"] == \
+               [c.source for c in cells if c.cell_type == "code"]
+        assert all(CJK.search(c.source) for c in loc.cells if c.cell_type == "markdown"), stage
+        assert not [c for c in localize_notebook(nb, "en").cells
+                    if c.cell_type == "markdown" and "zh" in c.metadata.get("tags", [])]
+
+
+def test_markdown_written_by_code_is_translated_too():
+    """A notebook that writes a section's explanation in code gives both languages (``stage.t``) or
+    asks a module for the study's language; no English-only literal is shown."""
+    bad = []
+    for stage, nb in _notebooks():
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and re.search(r'stage\.markdown\(\s*[rf]?"', cell.source):
+                bad.append(f"{stage} cell {i + 1}")
+    assert not bad, bad
