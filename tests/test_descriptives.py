@@ -237,6 +237,31 @@ def test_games_howell_matches_r_and_pingouin(scores, groups):
     assert mine["pvalue"].to_numpy() == pytest.approx(pgh["pval"].to_numpy(), rel=1e-4)
 
 
+def test_studentized_range_tail_matches_r_ptukey_and_scipy():
+    """studentized_range_sf (the Games–Howell p-values) against base R's ptukey on a grid of q, k and df
+    (tests/reference/ptukey.R) and against scipy's adaptive quadrature, including df = 1 (ptukey needs df ≥ 2)."""
+    ref = json.loads((Path(__file__).parent / "reference" / "ptukey.json").read_text(encoding="utf-8"))
+    q, k, df, sf = (np.asarray(ref[c], float) for c in ("q", "k", "df", "sf"))
+    assert len(sf) == 924
+    mine = D.studentized_range_sf(q, k, df)
+    # R's ptukey is itself approximate far in the tail at small df (q = 20, df = 2: 0.03606 against the
+    # 0.03546 that scipy's adaptive quadrature and the exact k = 2 identity below confirm)
+    assert np.max(np.abs(mine - sf)) < 1e-3
+    assert np.max(np.abs(mine - sf)[(q <= 8) | (df >= 7)]) < 2e-4
+    assert np.max(np.abs(mine - sf)[(q <= 5) & (df >= 30)]) < 1e-5
+    # k = 2: Q = |T| √2 with T ~ t(df), so P(Q > q) = 2 P(T > q/√2) exactly
+    qs = np.array([0.5, 2.0, 5.0, 12.0, 20.0, 40.0])
+    for nu in (1.0, 2.0, 3.0, 7.5, 100.0, 20000.0):
+        assert D.studentized_range_sf(qs, 2, nu) == pytest.approx(2 * stats.t.sf(qs / math.sqrt(2), nu), abs=1e-10)
+    small = (df <= 400) & (k <= 5)
+    qq, kk, dd = (np.append(a[small], extra) for a, extra in ((q, [3.0, 6.0]), (k, [3, 4]), (df, [1.0, 1.0])))
+    assert D.studentized_range_sf(qq, kk, dd) == pytest.approx(stats.studentized_range.sf(qq, kk, dd), abs=2e-7)
+    # shapes, q <= 0, missing and impossible arguments
+    assert D.studentized_range_sf(3.5, 3, 20).shape == ()
+    out = D.studentized_range_sf([0.0, -1.0, np.nan, 2.0, 2.0], [3, 3, 3, 1, 3], [10, 10, 10, 10, np.nan])
+    assert out[:2].tolist() == [1.0, 1.0] and np.isnan(out[2:]).all()
+
+
 def test_chi_square_matches_r(tests_table, groups):
     row = tests_table[tests_table.test == "chi_square"].iloc[0]
     ref = REF["chisq_gender_seg"]

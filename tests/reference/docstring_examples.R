@@ -49,6 +49,7 @@ add("descriptives.item_table", 'psych::kurtosi(ecsi$sat1, type = 2)', psych::kur
 tt <- t.test(SAT)
 add("descriptives.construct_index", '100 * t.test(SAT)$conf.int[1] / 10', 100 * tt$conf.int[1] / 10)
 add("descriptives.construct_index", '100 * t.test(SAT)$conf.int[2] / 10', 100 * tt$conf.int[2] / 10)
+add("descriptives.studentized_range_sf", 'ptukey(3.5, 3, 20, lower.tail = FALSE)', ptukey(3.5, 3, 20, lower.tail = FALSE))
 add("descriptives.nps", '100 * (mean(ecsi$loy1 >= 9) - mean(ecsi$loy1 <= 6))', 100 * (mean(ecsi$loy1 >= 9) - mean(ecsi$loy1 <= 6)))
 wt <- t.test(SAT ~ gender, data = ecsi)
 add("descriptives.group_tests", 't.test(SAT ~ gender, data = ecsi)$statistic', wt$statistic)
