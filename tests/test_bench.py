@@ -47,3 +47,32 @@ def test_only_runs_the_chosen_groups_and_keeps_the_full_run_file(tmp_path, monke
 
     with pytest.raises(SystemExit, match="unknown group"):
         bench.run(only=("demo", "nope"))
+
+
+def test_long_runs_reap_adopted_orphans_while_they_run():
+    """The bench adopts the processes a build leaves behind (warm kernels, fork server, Chromium helpers)
+    and reaps them as they exit, so a 50-study programme leaves no zombies; the command's own exit
+    status is kept.  Run in a child process, because being a subreaper is for life."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import os, time
+        from csat.bench import _adopt_orphans, _run_reaping
+        assert _adopt_orphans()
+        # four orphans exit after 0.1 s, long before the command does
+        r = _run_reaping(["sh", "-c", "for i in 1 2 3 4; do (sleep 0.1 &); done; sleep 1.5; echo out; exit 3"])
+        zombies = 0
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    stat = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                zombies += stat[0] == "Z" and int(stat[1]) == os.getpid()
+        print(r.returncode, r.stdout.strip(), zombies)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["3", "out", "0"]

@@ -362,6 +362,39 @@ def _reap_orphans(timeout: float = 15.0) -> None:
             time.sleep(0.05)
 
 
+def _run_reaping(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    """``subprocess.run(cmd, capture_output=True, text=True, **kw)`` that meanwhile reaps the adopted
+    orphans (:func:`_adopt_orphans`) as they exit, so that a long run (50 studies) leaves no zombies; the
+    command's own process is left to ``Popen``."""
+    import threading
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    done = threading.Event()
+
+    def reap():
+        while not done.is_set():
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                info = None
+            if info is not None and info.si_pid not in (0, proc.pid):
+                try:
+                    os.waitpid(info.si_pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+                continue
+            done.wait(0.2)
+
+    reaper = threading.Thread(target=reap, daemon=True)
+    reaper.start()
+    try:
+        out, err = proc.communicate()
+    finally:
+        done.set()
+        reaper.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
 def _run_make(args: list[str], timeline_of: str | None = None) -> dict:
     """One ``make`` run: wall time, and the CPU time and peak memory of every process it started,
     warm kernels included (adopted and reaped here, :func:`_adopt_orphans`)."""
@@ -369,7 +402,7 @@ def _run_make(args: list[str], timeline_of: str | None = None) -> dict:
     t, t_wall = time.perf_counter(), time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True)
+    r = _run_reaping(["make", "--no-print-directory", *args], cwd=ROOT)
     wall = time.perf_counter() - t
     _reap_orphans()
     if r.returncode != 0:
@@ -511,8 +544,9 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
                     if sub.name != ".gitkeep":
                         shutil.rmtree(sub) if sub.is_dir() else sub.unlink()
             t = time.perf_counter()
-            r = subprocess.run(["make", "--no-print-directory", f"-j{j}", f"VENV={ROOT / '.venv'}", "all"], cwd=proj,
-                               capture_output=True, text=True, env=dict(os.environ, MAKEFLAGS=""))
+            r = _run_reaping(["make", "--no-print-directory", f"-j{j}", f"VENV={ROOT / '.venv'}", "all"], cwd=proj,
+                             env=dict(os.environ, MAKEFLAGS=""))
+            _reap_orphans()
             wall = time.perf_counter() - t
             if r.returncode != 0:
                 raise RuntimeError(f"make -j{j} all failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
