@@ -36,7 +36,9 @@ class Diagnostic:
     code : short stable identifier, e.g. ``low_alpha``, ``heywood``, ``htmt``.
     severity : ``info`` | ``warning`` | ``error`` (``error`` = estimates untrustworthy).
     where : what it concerns, e.g. a construct, an item or a parameter (``SAT =~ sat1``).
-    message : one plain sentence for the report.
+    message : one plain sentence for the report, in English.
+    message_zh : the same sentence in Chinese, shown in a ``language: zh`` report (empty: the
+        registry's Chinese meaning of the code is shown, :data:`csat.diagnostic_codes.CODES`).
     """
 
     code: str
@@ -44,6 +46,7 @@ class Diagnostic:
     where: str
     message: str
     stage: str = ""
+    message_zh: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -159,7 +162,7 @@ def check_code(code: str, severity: str | None = None) -> None:
 def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
     """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
 
-    The file is one JSON list of ``{"code", "severity", "where", "message", "stage"}``;
+    The file is one JSON list of ``{"code", "severity", "where", "message", "stage", "message_zh"}``;
     entries of other stages are kept, so each notebook can be re-run on its own.  Entries are
     ordered by stage name (``01_cleaning`` < ``02_…``), each stage's in the order given, so the file
     does not depend on the order in which stages ran; the read-modify-write holds an exclusive lock on

@@ -243,7 +243,9 @@ class Stage:
         display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
 
     def show_diagnostics(self, diags: Iterable[res.Diagnostic | dict]):
-        """Show the stage's diagnostics plainly, most severe first."""
+        """Show the stage's diagnostics plainly, most severe first, in the study's language (a
+        ``language: zh`` study shows each one's ``message_zh``, or the code's Chinese meaning from
+        :data:`csat.diagnostic_codes.CODES` where a message has no Chinese)."""
         from IPython.display import HTML, display
 
         rows = [d.to_dict() if isinstance(d, res.Diagnostic) else dict(d) for d in diags]
@@ -252,11 +254,7 @@ class Stage:
             return
         order = {"error": 0, "warning": 1, "info": 2}
         rows.sort(key=lambda d: order.get(d.get("severity"), 3))
-        items = "".join(
-            f'<li class="csat-diag csat-diag-{html.escape(str(d.get("severity")))}"><b>{html.escape(str(d.get("severity")).upper())}</b> '
-            f'[{html.escape(str(d.get("code")))}] {html.escape(str(d.get("where")))}: {html.escape(str(d.get("message")))}</li>'
-            for d in rows)
-        display(HTML(f'<ul class="csat-diagnostics">{items}</ul>'))
+        display(HTML(f'<ul class="csat-diagnostics">{"".join(diagnostic_item(d, self.params.language) for d in rows)}</ul>'))
 
     def finish(self) -> None:
         """Record when the stage ran and how long it took (for the report's provenance) in
@@ -345,6 +343,35 @@ def default_params_file() -> str:
     # No existence check here: under make, papermill's injected cell replaces this value, and a project
     # without params/demo.yaml must still build.  :func:`start` names a missing file and the studies.
     return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
+
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def diagnostic_item(d: dict, language: str = "en") -> str:
+    """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
+    ``language``.  In Chinese the message is ``message_zh``; where a diagnostic has none, the code's
+    Chinese meaning (:data:`csat.diagnostic_codes.CODES`) is shown, followed by the English message."""
+    from .diagnostic_codes import CODES
+
+    sev = str(d.get("severity"))
+    code = str(d.get("code"))
+    where = html.escape(str(d.get("where")))
+    msg = str(d.get("message"))
+    if language == "zh":
+        label = SEVERITY_ZH.get(sev, sev)
+        zh = str(d.get("message_zh") or "")
+        if not zh:
+            meaning = CODES[code].zh if code in CODES else ""
+            text = html.escape(meaning) + (f' <span lang="en">({html.escape(msg)})</span>' if msg else "")
+        else:
+            text = html.escape(zh)
+        body = f"{where}：{text}"
+    else:
+        label = sev.upper()
+        body = f"{where}: {html.escape(msg)}"
+    return (f'<li class="csat-diag csat-diag-{html.escape(sev)}"><b>{html.escape(label)}</b> '
+            f'[{html.escape(code)}] {body}</li>')
 
 
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
