@@ -47,7 +47,7 @@ RULE_TEXT = {
 }
 
 __all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
-           "cleaning_diagnostics", "flow_text", "plot_missing_map", "plot_missing_rates", "plot_flow"]
+           "cleaning_diagnostics", "flow_text", "flow_display", "plot_missing_map", "plot_missing_rates", "plot_flow"]
 
 
 @dataclass
@@ -125,24 +125,65 @@ def _answer_matches(v, expected, labels: dict) -> bool:
     return str(v).strip().casefold() == str(expected).strip().casefold()
 
 
-def _rule_texts(params) -> dict:
+def _rule_texts(params, language: str = "en") -> dict:
+    """What each exclusion rule does with the study's settings (the flow table's ``description``)."""
     c = params.cleaning
+    zh = language == "zh"
+    off = "未启用" if zh else "off"
     sp = []
     if c.min_duration is not None:
-        sp.append(f"duration < {c.min_duration:g} s")
+        sp.append(f"答题时长 < {c.min_duration:g} 秒" if zh else f"duration < {c.min_duration:g} s")
     if c.speeder_median_ratio is not None:
-        sp.append(f"duration < {c.speeder_median_ratio:g} x median duration")
+        sp.append(f"答题时长 < 中位时长的 {c.speeder_median_ratio:g} 倍" if zh
+                  else f"duration < {c.speeder_median_ratio:g} x median duration")
+    if zh:
+        dup = "编号相同或所有题项答案完全相同（保留第一份）" if params.data.id else "所有题项答案完全相同（保留第一份）"
+        return {
+            "duplicates": dup if c.drop_duplicates else off,
+            "speeders": "或".join(sp) if sp else off,
+            "straightlining": (f"所有题项答案无变化（至少回答 {MIN_STRAIGHTLINE_ITEMS} 题）" if c.straightlining else off),
+            "attention_checks": ("，".join(f"{k} = {v!r}" for k, v in c.attention_checks.items())
+                                 if c.attention_checks else off),
+            "max_missing_share": (f"缺失题项比例 > {c.max_missing_share:g}" if c.max_missing_share is not None else off),
+        }
     return {
         "duplicates": ("same id or identical answers on all items (first kept)" if params.data.id
-                       else "identical answers on all items (first kept)") if c.drop_duplicates else "off",
-        "speeders": " or ".join(sp) if sp else "off",
+                       else "identical answers on all items (first kept)") if c.drop_duplicates else off,
+        "speeders": " or ".join(sp) if sp else off,
         "straightlining": (f"zero variance across all items (>= {MIN_STRAIGHTLINE_ITEMS} answered)"
-                           if c.straightlining else "off"),
+                           if c.straightlining else off),
         "attention_checks": (", ".join(f"{k} = {v!r}" for k, v in c.attention_checks.items())
-                             if c.attention_checks else "off"),
+                             if c.attention_checks else off),
         "max_missing_share": (f"share of items missing > {c.max_missing_share:g}"
-                              if c.max_missing_share is not None else "off"),
+                              if c.max_missing_share is not None else off),
     }
+
+
+def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFrame:
+    """The exclusion flow (:attr:`CleaningResult.flow`) as the report shows it: in ``language: zh``
+    the steps and descriptions are in Chinese; ``results/cleaning_flow.csv`` keeps the English
+    table (stable names for scripts).
+
+    Examples
+    --------
+    >>> from csat.params import load_params
+    >>> from csat.io import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> flow_display(res.flow, p, "zh")[["step", "excluded", "description"]].head(3)
+       step  excluded              description
+    0  原始数据      <NA>                原始文件中的受访者
+    1  重复作答         9  编号相同或所有题项答案完全相同（保留第一份）
+    2  作答过快        12              答题时长 < 120 秒
+    """
+    if language != "zh":
+        return flow
+    texts = _rule_texts(params, "zh")
+    out = flow.copy()
+    ends = {"raw": ("原始数据", "原始文件中的受访者"), "analysed": ("纳入分析", "纳入分析的受访者")}
+    out["description"] = [ends[s][1] if s in ends else texts.get(s, d) for s, d in zip(flow["step"], flow["description"])]
+    out["step"] = [ends[s][0] if s in ends else RULE_TEXT.get(s, (s, s))[1] for s in flow["step"]]
+    return out
 
 
 # ----------------------------------------------------------------------------- rules
@@ -591,39 +632,51 @@ def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict
             more = " …" if len(g) > 5 else ""
             d.append(Diagnostic("out_of_range", "warning", str(col),
                                 f"{len(g)} value(s) outside the allowed range ({vals}) in data row(s) {rows}{more} "
-                                "were set missing."))
+                                "were set missing.",
+                                message_zh=f"第 {rows}{more} 行数据中有 {len(g)} 个值超出允许范围（{vals}），已设为缺失。"))
         mc = report.missing_codes_found
         if len(mc):
             d.append(Diagnostic("missing_codes_found", "info", "missing_codes",
                                 f"{int(mc['n'].sum())} cell(s) held a missing code "
-                                f"({', '.join(sorted({str(x) for x in mc['code']}))}) and were set missing."))
+                                f"({', '.join(sorted({str(x) for x in mc['code']}))}) and were set missing.",
+                                message_zh=f"{int(mc['n'].sum())} 个单元格含缺失代码"
+                                f"（{', '.join(sorted({str(x) for x in mc['code']}))}），已设为缺失。"))
         if report.n_all_items_missing:
             d.append(Diagnostic("all_items_missing", "info", "items",
-                                f"{report.n_all_items_missing} respondent(s) answered no item."))
+                                f"{report.n_all_items_missing} respondent(s) answered no item.",
+                                message_zh=f"{report.n_all_items_missing} 名受访者未回答任何题项。"))
         if hasattr(report, "diagnostics"):
-            d += [Diagnostic(x.code, x.severity, x.where, x.message) for x in report.diagnostics()]
+            d += [Diagnostic(x.code, x.severity, x.where, x.message, message_zh=x.message_zh)
+                  for x in report.diagnostics()]
     if result.n_raw:
         share = 1 - result.n_clean / result.n_raw
         if share > high_exclusion:
             d.append(Diagnostic("high_exclusion", "warning", "cleaning",
                                 f"{share:.0%} of the respondents were excluded ({result.n_raw - result.n_clean} of "
-                                f"{result.n_raw}); check the rules and the data collection."))
+                                f"{result.n_raw}); check the rules and the data collection.",
+                                message_zh=f"{share:.0%} 的受访者被剔除（{result.n_raw} 人中剔除 "
+                                f"{result.n_raw - result.n_clean} 人），请检查清洗规则和数据收集过程。"))
     rates = missing_rates(result.data, list(params.items))
     for _, r in rates[rates["share"] > high_missing_item].iterrows():
         d.append(Diagnostic("high_missing_item", "warning", str(r["item"]),
-                            f"{r['share']:.1%} of the analysed respondents did not answer this item."))
+                            f"{r['share']:.1%} of the analysed respondents did not answer this item.",
+                            message_zh=f"参与分析的受访者中有 {r['share']:.1%} 未回答此题项。"))
     if len(result.block_straightlining):
         for cname, g in result.block_straightlining.groupby("construct", sort=False):
             d.append(Diagnostic("straightlining_block", "info", str(cname),
-                                f"{len(g)} kept respondent(s) gave the same answer to every item of this construct."))
+                                f"{len(g)} kept respondent(s) gave the same answer to every item of this construct.",
+                                message_zh=f"{len(g)} 名保留的受访者在该构念的全部题项上给出了相同的答案。"))
     if mcar is not None and mcar.get("rejected"):
         d.append(Diagnostic("mcar_rejected", "warning", "items",
                             f"Little's MCAR test rejects MCAR (chi2({mcar['df']}) = {mcar['chisq']:.2f}, "
-                            f"p = {mcar['pvalue']:.4f}); missingness depends on the data."))
+                            f"p = {mcar['pvalue']:.4f}); missingness depends on the data.",
+                            message_zh=f"Little 的 MCAR 检验拒绝了完全随机缺失假设（chi2({mcar['df']}) = "
+                            f"{mcar['chisq']:.2f}, p = {mcar['pvalue']:.4f}）：缺失与数据有关。"))
     if result.n_clean < 100:
         d.append(Diagnostic("small_sample", "warning", "sample",
                             f"only {result.n_clean} respondents remain after cleaning; factor analysis and SEM "
-                            "estimates will be unstable."))
+                            "estimates will be unstable.",
+                            message_zh=f"清洗后仅剩 {result.n_clean} 名受访者，因子分析和结构方程模型的估计值将不稳定。"))
     return d
 
 

@@ -958,13 +958,18 @@ def group_diagnostics(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2
         if len(usable) < 2:
             out.append(Diagnostic("group_single_level", "info", gname,
                                   f"Grouping column {gname!r} has fewer than two levels with at least {min_n} "
-                                  f"respondents; no group comparison was made."))
+                                  f"respondents; no group comparison was made.",
+                                  message_zh=f"分组变量 {gname!r} 中至少有 {min_n} 名受访者的水平不足两个，"
+                                  "未做组间比较。"))
         small = counts[counts < small_cell]
         if len(small):
             out.append(Diagnostic("group_small_level", "warning", gname,
                                   f"Level(s) {', '.join(repr(str(x)) for x in small.index)} of {gname!r} have fewer "
                                   f"than {small_cell} respondents; comparisons involving them are unstable"
-                                  + (f" and levels below {min_n} are left out." if (small < min_n).any() else ".")))
+                                  + (f" and levels below {min_n} are left out." if (small < min_n).any() else "."),
+                                  message_zh=f"{gname!r} 中水平 {'、'.join(repr(str(x)) for x in small.index)} 的受访者"
+                                  f"少于 {small_cell} 名，涉及这些水平的比较不稳定"
+                                  + (f"，少于 {min_n} 名的水平不纳入比较。" if (small < min_n).any() else "。")))
     for a, b in combinations(list(groups.columns), 2):
         ok = groups[a].notna() & groups[b].notna()
         if groups.loc[ok, a].nunique() < 2 or groups.loc[ok, b].nunique() < 2:
@@ -973,7 +978,9 @@ def group_diagnostics(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2
         if r["min_expected"] < 5:
             out.append(Diagnostic("chisq_small_expected", "warning", f"{a} x {b}",
                                   f"The smallest expected count of the {a} x {b} table is {r['min_expected']:.2f} "
-                                  f"(< 5); the chi-square p-value is approximate."))
+                                  f"(< 5); the chi-square p-value is approximate.",
+                                  message_zh=f"{a} x {b} 列联表的最小期望频数为 {r['min_expected']:.2f}（< 5），"
+                                  "卡方检验的 p 值只是近似值。"))
     return out
 
 
@@ -996,9 +1003,13 @@ def test_diagnostics(tests: pd.DataFrame) -> list[Diagnostic]:
     bad = tests[~np.isfinite(tests["statistic"].astype(float)) | ~np.isfinite(tests["pvalue"].astype(float))]
     for _, r in bad.iterrows():
         where = f"{r['construct']} by {r['group']}" if isinstance(r["construct"], str) else str(r["group"])
+        where_zh = (f"{r['construct']} 按 {r['group']} 分组的" if isinstance(r["construct"], str)
+                    else f"{r['group']} 的")
         out.append(Diagnostic("group_test_undefined", "warning", where,
                               f"The {r['test']} test of {where} is undefined (scores without variation within "
-                              f"or across levels {r['levels']}); it is reported as missing."))
+                              f"or across levels {r['levels']}); it is reported as missing.",
+                              message_zh=f"{where_zh} {r['test']} 检验无法计算（得分在水平 {r['levels']} 内部"
+                              "或之间没有变异），结果记为缺失。"))
     return out
 
 
@@ -1385,5 +1396,7 @@ def score_diagnostics(scores: pd.DataFrame, constructs: Mapping[str, Sequence[st
         if k:
             out.append(Diagnostic("construct_score_missing", "info", c,
                                   f"{k} respondent(s) answered fewer than half of the {len(constructs[c])} items of "
-                                  f"{c} and have no {c} score."))
+                                  f"{c} and have no {c} score.",
+                                  message_zh=f"{k} 名受访者在 {c} 的 {len(constructs[c])} 个题项中回答不足一半，"
+                                  f"没有 {c} 得分。"))
     return out

@@ -350,17 +350,24 @@ def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> li
         return out
     if c["n_failed"]:
         ex = f" First: {draws.messages[0]}" if draws.messages else ""
+        ex_zh = f"（首个错误：{draws.messages[0]}）" if draws.messages else ""
         out.append(Diagnostic("bootstrap_failed", "warning", where,
                               f"{c['n_failed']} of {c['n_requested']} bootstrap resamples failed to converge or "
-                              f"raised an error; intervals use the {c['n_ok']} admissible resamples.{ex}"))
+                              f"raised an error; intervals use the {c['n_ok']} admissible resamples.{ex}",
+                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_failed']} 次"
+                              f"未收敛或出错{ex_zh}；区间基于 {c['n_ok']} 次可接受的重抽样计算。"))
     if c["n_inadmissible"]:
         out.append(Diagnostic("bootstrap_inadmissible", "warning", where,
                               f"{c['n_inadmissible']} of {c['n_requested']} bootstrap resamples had a negative "
-                              f"variance (inadmissible); intervals use the {c['n_ok']} admissible resamples."))
+                              f"variance (inadmissible); intervals use the {c['n_ok']} admissible resamples.",
+                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_inadmissible']} "
+                              f"次出现负方差（不可接受解）；区间基于 {c['n_ok']} 次可接受的重抽样计算。"))
     if c["n_ok"] < 0.5 * c["n_requested"]:
         out.append(Diagnostic("bootstrap_too_few", "error", where,
                               f"only {c['n_ok']} of {c['n_requested']} bootstrap resamples are usable; the "
-                              "bootstrap intervals are untrustworthy."))
+                              "bootstrap intervals are untrustworthy.",
+                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中仅 {c['n_ok']} 次可用，"
+                              "自助法区间不可信。"))
     return out
 
 

@@ -288,13 +288,16 @@ def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bar
     out = []
     if kmo_overall < 0.6:
         out.append(Diagnostic("low_kmo", "warning", "KMO",
-                              f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis."))
+                              f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis.",
+                              message_zh=f"总体 KMO = {kmo_overall:.3f}（{kmo_label(kmo_overall, 'zh')}）：相关矩阵不太适合做因子分析。"))
     for i, v in kmo_items.items():
         if v < 0.5:
-            out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable)."))
+            out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable).",
+                                  message_zh=f"{i} 的 MSA = {v:.3f} < .50（不可接受）。"))
     if not bartlett["pvalue"] < alpha:
         out.append(Diagnostic("bartlett_ns", "warning", "Bartlett",
-                              f"Bartlett's test is not significant (p = {bartlett['pvalue']:.3f}): the items may be uncorrelated."))
+                              f"Bartlett's test is not significant (p = {bartlett['pvalue']:.3f}): the items may be uncorrelated.",
+                              message_zh=f"Bartlett 球形检验不显著（p = {bartlett['pvalue']:.3f}）：题项之间可能互不相关。"))
     return out
 
 
@@ -750,6 +753,7 @@ def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblim
                              "Cumulative Proportion": np.cumsum(ss) / ss.sum()})
     diags: list[Diagnostic] = []
     where = f"EFA ({method}, {k} factors)"
+    where_zh = f"探索性因子分析（{method}，{k} 个因子）"
     heywood = [items[i] for i in range(p) if h2[i] >= 1 - PSI_MIN - 1e-6]
     if heywood:
         ultra = bool((h2 > 1).any())
@@ -757,17 +761,25 @@ def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblim
                                 f"{where}: communality " + ("above 1 (ultra-Heywood case)" if ultra else
                                                             f"at or above {1 - PSI_MIN:.3f} (Heywood case)")
                                 + f" for {', '.join(heywood)}: the uniqueness is at its bound; "
-                                "too many factors, too few items per factor or a redundant item."))
+                                "too many factors, too few items per factor or a redundant item.",
+                                message_zh=f"{where_zh}：{'、'.join(heywood)} 的共同度"
+                                + ("大于 1（超 Heywood 个案）" if ultra else
+                                   f"达到或超过 {1 - PSI_MIN:.3f}（Heywood 个案）")
+                                + "，唯一性（特殊方差）已达下限；可能是因子过多、每个因子的题项过少或存在冗余题项。"))
     if not ext_ok:
         diags.append(Diagnostic("efa_nonconvergence", "error", where,
-                                f"{where}: the {method} extraction did not converge; the loadings are not trustworthy."))
+                                f"{where}: the {method} extraction did not converge; the loadings are not trustworthy.",
+                                message_zh=f"{where_zh}：{method} 因子提取未收敛，载荷不可信。"))
     if not rot_ok:
         diags.append(Diagnostic("efa_nonconvergence", "warning", where,
-                                f"{where}: the oblimin rotation did not converge in 1000 iterations."))
+                                f"{where}: the oblimin rotation did not converge in 1000 iterations.",
+                                message_zh=f"{where_zh}：oblimin 旋转在 1000 次迭代内未收敛。"))
     if dof < 0:
         diags.append(Diagnostic("efa_negative_df", "warning", where,
                                 f"{where}: {k} factors for {p} items leave {dof:g} degrees of freedom; "
-                                "the model has more parameters than the correlations identify."))
+                                "the model has more parameters than the correlations identify.",
+                                message_zh=f"{where_zh}：{p} 个题项提取 {k} 个因子，自由度为 {dof:g}；"
+                                "模型的参数多于相关矩阵所能识别的数目。"))
     return {"loadings": pd.DataFrame(L, index=items, columns=names),
             "structure": pd.DataFrame(L @ phi, index=items, columns=names),
             "communality": pd.Series(h2, index=items), "uniqueness": pd.Series(1 - h2, index=items),
@@ -891,19 +903,25 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
             diags.append(Diagnostic("efa_mismatch", "info", r.item,
                                     f"{r.item}, the single item of construct {r.construct}, loads mainly on {r.factor}, "
                                     f"the factor of construct {r.factor_construct} (a single item cannot form a "
-                                    "factor of its own in an EFA)."))
+                                    "factor of its own in an EFA).",
+                                    message_zh=f"{r.item} 是构念 {r.construct} 的唯一题项，主要载荷在构念 "
+                                    f"{r.factor_construct} 的因子 {r.factor} 上（在探索性因子分析中，单个题项无法自成一个因子）。"))
         elif not r.match:
             diags.append(Diagnostic("efa_mismatch", "warning", r.item,
                                     f"{r.item} (construct {r.construct}) loads mainly on {r.factor}, "
-                                    f"the factor of construct {r.factor_construct}."))
+                                    f"the factor of construct {r.factor_construct}.",
+                                    message_zh=f"{r.item}（构念 {r.construct}）主要载荷在构念 {r.factor_construct} 的因子 {r.factor} 上。"))
         if r.cross_loading_on:
             diags.append(Diagnostic("cross_loading", "warning", r.item,
                                     f"{r.item} also loads {loadings.loc[r.item, r.cross_loading_on]:.2f} on {r.cross_loading_on} "
-                                    f"(|loading| ≥ {cross:.2f})."))
+                                    f"(|loading| ≥ {cross:.2f}).",
+                                    message_zh=f"{r.item} 在 {r.cross_loading_on} 上还有 {loadings.loc[r.item, r.cross_loading_on]:.2f} 的交叉载荷"
+                                    f"（|载荷| ≥ {cross:.2f}）。"))
     unclaimed = [c for c in rank if c not in set(fmap.values()) and c not in single]
     for c in unclaimed:
         diags.append(Diagnostic("efa_mismatch", "warning", c,
-                                f"No factor is dominated by the items of construct {c}."))
+                                f"No factor is dominated by the items of construct {c}.",
+                                message_zh=f"没有任何因子以构念 {c} 的题项为主。"))
     return df, diags
 
 
@@ -970,7 +988,8 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         k = pa["n_factors"]
         if k < 1:
             diags.append(Diagnostic("n_factors_zero", "warning", "parallel analysis",
-                                    "No observed eigenvalue exceeds random data; one factor is extracted anyway."))
+                                    "No observed eigenvalue exceeds random data; one factor is extracted anyway.",
+                                    message_zh="平行分析中没有观测特征值超过随机数据的特征值；仍提取 1 个因子。"))
             k = 1
         elif k > p - 1:
             k = p - 1
@@ -988,7 +1007,8 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         n_cons = len(set(item_construct[i] for i in items if i in item_construct))
         if k != n_cons:
             diags.append(Diagnostic("n_factors_differs", "info", "EFA",
-                                    f"{k} factor(s) were extracted but the items belong to {n_cons} constructs."))
+                                    f"{k} factor(s) were extracted but the items belong to {n_cons} constructs.",
+                                    message_zh=f"提取了 {k} 个因子，但这些题项属于 {n_cons} 个构念。"))
     summary = {"kmo": k_overall, "kmo_items": kmo_items, "bartlett": bart,
                "n_factors_parallel": pa["n_factors"], "n_factors_kaiser": pa["n_kaiser"], "n_factors": k,
                "method": method, "rotation": rotation, "n": n, "missing": missing,

@@ -659,7 +659,9 @@ class IntakeReport:
         if plain:
             out.append(Diagnostic("missing_tokens", "info", "items",
                                   "cells set missing by their text: " + ", ".join(f"{k} × {v}" for k, v in plain.items()),
-                                  stage))
+                                  stage,
+                                  message_zh="因文本被设为缺失的单元格：" + "、".join(f"{k} × {v}" for k, v in plain.items())
+                                  + "。"))
         mt = self.missing_tokens
         for tok in ("NaN", "inf"):
             hit = mt[mt["token"] == tok] if len(mt) else mt
@@ -667,42 +669,50 @@ class IntakeReport:
                 cols = ", ".join(repr(c) for c in dict.fromkeys(hit["column"]))
                 out.append(Diagnostic("nonnumber_text", "warning", str(hit["column"].iloc[0]),
                                       f"{int(hit['n'].sum())} cell(s) hold the text {tok!r} (not an answer) in column(s) "
-                                      f"{cols}; they were set missing", stage))
+                                      f"{cols}; they were set missing", stage,
+                                      message_zh=f"列 {cols} 中有 {int(hit['n'].sum())} 个单元格写有文本 {tok!r}"
+                                      "（不是答案），已设为缺失。"))
         nd = self.negative_durations
         if len(nd):
             rows = ", ".join(str(r) for r in nd["row"].head(5)) + (" …" if len(nd) > 5 else "")
             out.append(Diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
                                   f"{len(nd)} negative completion time(s) in data row(s) {rows} were set missing",
-                                  stage))
+                                  stage,
+                                  message_zh=f"第 {rows} 行数据中有 {len(nd)} 个负的答题时长，已设为缺失。"))
         for _, r in self.long_headers.iterrows():
             out.append(Diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
                                   f"a header is {int(r['length'])} characters long; give the column a short name "
-                                  "with data.rename", stage))
+                                  "with data.rename", stage,
+                                  message_zh=f"某列标题长达 {int(r['length'])} 个字符，请用 data.rename 为该列取一个短名。"))
         return out
 
-    def summary(self) -> pd.DataFrame:
-        """A two-column table (``what, value``) for the report."""
+    def summary(self, language: str = "en") -> pd.DataFrame:
+        """A two-column table (``what, value``) for the report, its labels in ``language`` (en, zh)."""
         m = self.meta
+        zh = language == "zh"
+        tokens = self.token_counts()
+        listed = ("、" if zh else ", ").join(tokens) or ("无" if zh else "none")
         rows = [
-            ("file", self.file_name),
-            ("format", m.get("format")),
-            ("encoding", m.get("encoding") or ""),
-            ("sheet", m.get("sheet") or ""),
-            ("SHA-256", m.get("sha256", "")[:16] + "…"),
-            ("respondents (data rows)", self.n_rows),
-            ("columns in file", m.get("n_columns")),
-            ("columns used", len(self.columns_used)),
-            ("columns ignored", len(self.columns_ignored)),
-            ("text answers mapped", int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
-            ("missing codes found", int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
-            ("out-of-range values set missing", len(self.out_of_range)),
-            ("missing tokens (" + (", ".join(self.token_counts()) or "none") + ")",
-             sum(self.token_counts().values())),
-            ("negative durations set missing", len(self.negative_durations)),
-            ("headers longer than 200 characters", len(self.long_headers)),
-            ("respondents with all items missing", self.n_all_items_missing),
+            (("file", "文件"), self.file_name),
+            (("format", "格式"), m.get("format")),
+            (("encoding", "编码"), m.get("encoding") or ""),
+            (("sheet", "工作表"), m.get("sheet") or ""),
+            (("SHA-256", "SHA-256"), m.get("sha256", "")[:16] + "…"),
+            (("respondents (data rows)", "受访者（数据行）"), self.n_rows),
+            (("columns in file", "文件中的列数"), m.get("n_columns")),
+            (("columns used", "使用的列数"), len(self.columns_used)),
+            (("columns ignored", "忽略的列数"), len(self.columns_ignored)),
+            (("text answers mapped", "映射为代码的文本答案"),
+             int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
+            (("missing codes found", "发现的缺失代码"),
+             int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
+            (("out-of-range values set missing", "超出范围并设为缺失的值"), len(self.out_of_range)),
+            ((f"missing tokens ({listed})", f"缺失标记（{listed}）"), sum(tokens.values())),
+            (("negative durations set missing", "设为缺失的负答题时长"), len(self.negative_durations)),
+            (("headers longer than 200 characters", "超过 200 个字符的列标题"), len(self.long_headers)),
+            (("respondents with all items missing", "所有题项均缺失的受访者"), self.n_all_items_missing),
         ]
-        return pd.DataFrame(rows, columns=["what", "value"]).astype({"value": str})
+        return pd.DataFrame([(w[1] if zh else w[0], v) for w, v in rows], columns=["what", "value"]).astype({"value": str})
 
     def text(self, language: str = "en") -> str:
         """One paragraph describing the intake (English or Chinese)."""

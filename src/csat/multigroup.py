@@ -713,24 +713,33 @@ def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     from .results import Diagnostic
 
     out = []
+    model_zh = {"configural": "形态", "metric": "度量", "scalar": "标量"}
     for _, r in table.iterrows():
         if r["verdict"] == "not converged":
             out.append(Diagnostic("nonconvergence", "error", f"invariance across {group}: {r['model']}",
-                                  f"The {r['model']} multi-group model across {group} did not converge."))
+                                  f"The {r['model']} multi-group model across {group} did not converge.",
+                                  message_zh=f"按 {group} 分组的{model_zh.get(r['model'], r['model'])}"
+                                  "不变性多组模型未收敛。"))
     v = dict(zip(table["model"], table["verdict"]))
     if v.get("configural") == "poor":
         c = table.iloc[0]
         out.append(Diagnostic("poor_fit", "warning", f"invariance across {group}: configural",
                               f"The configural model across {group} fits poorly (CFI = {c['cfi']:.3f}, "
-                              f"RMSEA = {c['rmsea']:.3f}); the groups do not share one measurement model."))
-    for step, what in (("metric", "loadings"), ("scalar", "intercepts")):
+                              f"RMSEA = {c['rmsea']:.3f}); the groups do not share one measurement model.",
+                              message_zh=f"按 {group} 分组的形态模型拟合不佳（CFI = {c['cfi']:.3f}，"
+                              f"RMSEA = {c['rmsea']:.3f}）：各组不共享同一个测量模型。"))
+    for step, what, step_zh, what_zh in (("metric", "loadings", "度量", "载荷"), ("scalar", "intercepts", "标量", "截距")):
         if v.get(step) == "rejected":
             r = table[table["model"] == step].iloc[0]
             out.append(Diagnostic("noninvariance", "warning", f"invariance across {group}: {step}",
                                   f"{step.capitalize()} invariance across {group} fails (ΔCFI = {r['delta.cfi']:.3f}, "
                                   f"ΔRMSEA = {r['delta.rmsea']:+.3f}): the {what} differ between groups, so "
                                   + ("construct means and indices are not comparable across them."
-                                     if step == "scalar" else "neither relations nor means are comparable.")))
+                                     if step == "scalar" else "neither relations nor means are comparable."),
+                                  message_zh=f"按 {group} 分组的{step_zh}不变性不成立（ΔCFI = {r['delta.cfi']:.3f}，"
+                                  f"ΔRMSEA = {r['delta.rmsea']:+.3f}）：各组的{what_zh}不同，因此"
+                                  + ("各组间的构念均值和指数不可比较。"
+                                     if step == "scalar" else "构念间的关系和均值都不可比较。")))
             break
     return out
 

@@ -388,7 +388,8 @@ def pls_fit(model: str | PLSSpec, data: pd.DataFrame, missing: str = "mean", tol
     if not ok[0]:
         diags.append(Diagnostic("pls_not_converged", "error", "PLS",
                                 f"the PLS algorithm did not converge in {max_iter} iterations; the estimates "
-                                "are untrustworthy"))
+                                "are untrustworthy",
+                                message_zh=f"PLS 算法在 {max_iter} 次迭代内未收敛，估计值不可信。"))
     r2rows = []
     for c in spec.endogenous:
         j = cons.index(c)
@@ -596,7 +597,9 @@ def index_diagnostics(res: PLSResult) -> list[Diagnostic]:
         if (w < 0).any():
             out.append(Diagnostic("pls_negative_weight", "warning", c,
                                   f"negative outer weight(s) {list(w[w < 0].index)}: the 0–100 index and the "
-                                  "IPMA performance of this construct are not a weighted mean of its items"))
+                                  "IPMA performance of this construct are not a weighted mean of its items",
+                                  message_zh=f"题项 {list(w[w < 0].index)} 的外部权重为负：该构念的 0–100 指数和 "
+                                  "IPMA 表现值不是其题项的加权平均。"))
     return out
 
 
@@ -836,10 +839,13 @@ def bootstrap_diagnostics(boot: PLSBootstrap) -> list[Diagnostic]:
     if c["n_failed"]:
         out.append(Diagnostic("pls_bootstrap_failed", "warning", "PLS bootstrap",
                               f"{c['n_failed']} of {c['n_requested']} resamples failed (an item without variance "
-                              f"or no convergence); intervals use the other {c['n_ok']}."))
+                              f"or no convergence); intervals use the other {c['n_ok']}.",
+                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_failed']} 次失败"
+                              f"（某题项无方差或未收敛）；区间基于其余 {c['n_ok']} 次计算。"))
     if c["n_requested"] and c["n_ok"] < 0.5 * c["n_requested"]:
         out.append(Diagnostic("pls_bootstrap_too_few", "error", "PLS bootstrap",
-                              f"only {c['n_ok']} of {c['n_requested']} resamples are usable"))
+                              f"only {c['n_ok']} of {c['n_requested']} resamples are usable",
+                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中仅 {c['n_ok']} 次可用。"))
     return out
 
 
@@ -887,10 +893,12 @@ def quality_diagnostics(q: pd.DataFrame, ht: pd.DataFrame, ivif: pd.DataFrame, i
             continue
         if np.isfinite(r.rhoC) and r.rhoC < th["cr"]:
             out.append(Diagnostic("pls_reliability", "warning", r.construct,
-                                  f"composite reliability rhoC = {r.rhoC:.3f} is below {th['cr']:.2f}"))
+                                  f"composite reliability rhoC = {r.rhoC:.3f} is below {th['cr']:.2f}",
+                                  message_zh=f"组合信度 rhoC = {r.rhoC:.3f}，低于 {th['cr']:.2f}。"))
         if np.isfinite(r.ave) and r.ave < th["ave"]:
             out.append(Diagnostic("pls_convergent_validity", "warning", r.construct,
-                                  f"AVE = {r.ave:.3f} is below {th['ave']:.2f}"))
+                                  f"AVE = {r.ave:.3f} is below {th['ave']:.2f}",
+                                  message_zh=f"AVE = {r.ave:.3f}，低于 {th['ave']:.2f}。"))
     H = ht.set_index("construct")
     names = list(H.index)
     for a in range(len(names)):
@@ -899,15 +907,19 @@ def quality_diagnostics(q: pd.DataFrame, ht: pd.DataFrame, ivif: pd.DataFrame, i
             if np.isfinite(v) and v > th["htmt"]:
                 out.append(Diagnostic("pls_htmt", "warning", f"{names[a]} – {names[b]}",
                                       f"HTMT = {v:.3f} exceeds {th['htmt']:.2f}: the two constructs may not be "
-                                      "distinct (discriminant validity)"))
+                                      "distinct (discriminant validity)",
+                                      message_zh=f"HTMT = {v:.3f}，超过 {th['htmt']:.2f}：两个构念可能不可区分"
+                                      "（区分效度问题）。"))
     for r in ivif.itertuples(index=False):
         if np.isfinite(r.vif) and r.vif >= 5:
             out.append(Diagnostic("pls_collinearity", "warning", f"{r.construct}: {r.item}",
-                                  f"indicator VIF = {r.vif:.2f} ≥ 5 (collinearity)"))
+                                  f"indicator VIF = {r.vif:.2f} ≥ 5 (collinearity)",
+                                  message_zh=f"题项的方差膨胀因子（VIF）为 {r.vif:.2f} ≥ 5（存在共线性）。"))
     for r in inner.itertuples(index=False):
         if np.isfinite(r.vif) and r.vif >= 5:
             out.append(Diagnostic("pls_collinearity", "warning", f"{r[0]} -> {r[1]}",
-                                  f"inner VIF = {r.vif:.2f} ≥ 5 (collinearity among predictors)"))
+                                  f"inner VIF = {r.vif:.2f} ≥ 5 (collinearity among predictors)",
+                                  message_zh=f"内模型的方差膨胀因子（VIF）为 {r.vif:.2f} ≥ 5（预测变量之间存在共线性）。"))
     return out
 
 

@@ -1073,20 +1073,25 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
         if rd["n_items"] < 2:
             diags.append(Diagnostic("too_few_items", "info", f,
                                     f"{f} has a single item: it is taken as measured without error (its residual "
-                                    "variance fixed at 0), and alpha, omega, CR and AVE do not apply to it."))
+                                    "variance fixed at 0), and alpha, omega, CR and AVE do not apply to it.",
+                                    message_zh=f"{f} 只有一个题项：视为无误差测量（残差方差固定为 0），"
+                                    "alpha、omega、CR 和 AVE 均不适用。"))
         if rd.get("dropped"):
             diags.append(Diagnostic("zero_variance_item", "warning", f,
-                                    f"Item(s) {rd['dropped']} of {f} have no variance and were left out of its reliability."))
-        for key, col, code, name in (("alpha", "alpha", "low_alpha", "Cronbach's alpha"),
-                                     ("cr", "cr", "low_cr", "Composite reliability (CR)"),
-                                     ("ave", "ave", "low_ave", "Average variance extracted (AVE)")):
+                                    f"Item(s) {rd['dropped']} of {f} have no variance and were left out of its reliability.",
+                                    message_zh=f"{f} 的题项 {rd['dropped']} 没有方差，未计入其信度。"))
+        for key, col, code, name, name_zh in (("alpha", "alpha", "low_alpha", "Cronbach's alpha", " Cronbach's alpha "),
+                                              ("cr", "cr", "low_cr", "Composite reliability (CR)", "组合信度（CR）"),
+                                              ("ave", "ave", "low_ave", "Average variance extracted (AVE)",
+                                               "平均方差抽取量（AVE）")):
             v = float(rd.get(col, math.nan))
             row[col] = v
             ok = bool(v >= t[key]) if np.isfinite(v) else pd.NA
             row[f"{col}_ok"] = ok
             if ok is False:
                 diags.append(Diagnostic(code, "warning", f,
-                                        f"{name} of {f} is {_f(v)}, below {_f(t[key])}."))
+                                        f"{name} of {f} is {_f(v)}, below {_f(t[key])}.",
+                                        message_zh=f"{f} 的{name_zh}为 {_f(v)}，低于 {_f(t[key])}。"))
         # loadings
         row["min_loading"] = math.nan
         row["loadings"] = ""
@@ -1100,7 +1105,9 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 for item, lam in zip(L.loc[a < t["loading"], "item"], L.loc[a < t["loading"], "std.all"]):
                     diags.append(Diagnostic("weak_loading", "warning", f"{f} =~ {item}",
                                             f"The standardized loading of {item} on {f} is "
-                                            f"{_f(float(lam))}, below {_f(t['loading'])}."))
+                                            f"{_f(float(lam))}, below {_f(t['loading'])}.",
+                                            message_zh=f"{item} 在 {f} 上的标准化载荷为 "
+                                            f"{_f(float(lam))}，低于 {_f(t['loading'])}。"))
         # HTMT
         row["htmt_max"] = math.nan
         row["htmt_ok"] = pd.NA
@@ -1122,7 +1129,9 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                     worst = bad.idxmax()
                     diags.append(Diagnostic("fornell_larcker", "warning", f,
                                             f"√AVE of {f} ({_f(d)}) is not above its correlation with "
-                                            f"{worst} ({_f(float(FL.loc[f, worst]))}); Fornell–Larcker criterion not met."))
+                                            f"{worst} ({_f(float(FL.loc[f, worst]))}); Fornell–Larcker criterion not met.",
+                                            message_zh=f"{f} 的 √AVE（{_f(d)}）不高于其与 {worst} 的相关"
+                                            f"（{_f(float(FL.loc[f, worst]))}），不满足 Fornell–Larcker 准则。"))
         rows.append(row)
     # HTMT pairs (each once)
     if H is not None:
@@ -1133,14 +1142,18 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 if np.isfinite(v) and v >= t["htmt"]:
                     diags.append(Diagnostic("htmt", "warning", f"{names[a]} – {names[b]}",
                                             f"HTMT of {names[a]} and {names[b]} is {_f(v)}, not below "
-                                            f"{_f(t['htmt'])}: the two constructs may not be distinct."))
+                                            f"{_f(t['htmt'])}: the two constructs may not be distinct.",
+                                            message_zh=f"{names[a]} 与 {names[b]} 的 HTMT 为 {_f(v)}，未低于 "
+                                            f"{_f(t['htmt'])}：这两个构念可能不可区分。"))
     if item_totals is not None:
         for con, item, v in zip(item_totals["construct"], item_totals["item"], item_totals["r.drop"]):
             v = float(v)
             if np.isfinite(v) and v < 0:
                 diags.append(Diagnostic("negative_item_total", "warning", f"{con} =~ {item}",
                                         f"{item} correlates negatively ({_f(v)}) with the other items of "
-                                        f"{con}; is it reverse-keyed and not recoded?"))
+                                        f"{con}; is it reverse-keyed and not recoded?",
+                                        message_zh=f"{item} 与 {con} 的其余题项负相关（{_f(v)}）；"
+                                        "请检查是否为反向题而未反向计分。"))
     out = pd.DataFrame(rows)
     for c in ("alpha_ok", "cr_ok", "ave_ok", "htmt_ok", "fornell_larcker_ok"):
         out[c] = out[c].astype("boolean")

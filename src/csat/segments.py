@@ -282,12 +282,16 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
         if best < 0.25:
             out.append(Diagnostic("segments_weak", "warning", "segments",
                                   f"The best mean silhouette is {best:.2f} (< .25): the respondents do not fall into "
-                                  "clearly separated groups; the segments are a convenient partition of a continuum."))
+                                  "clearly separated groups; the segments are a convenient partition of a continuum.",
+                                  message_zh=f"最佳平均轮廓系数为 {best:.2f}（< .25）：受访者并未分成界限清晰的群体，"
+                                  "这些细分只是对一个连续分布的便利划分。"))
     for _, r in tests.iterrows():
         if r["min_expected"] < 5:
             out.append(Diagnostic("segments_small_expected", "info", str(r["group"]),
                                   f"Smallest expected count {r['min_expected']:.1f} < 5 in the segment × {r['group']} "
-                                  "table; the χ² p-value is approximate."))
+                                  "table; the χ² p-value is approximate.",
+                                  message_zh=f"细分 × {r['group']} 列联表中的最小期望频数为 {r['min_expected']:.1f} < 5，"
+                                  "χ² 检验的 p 值只是近似值。"))
     return out
 
 

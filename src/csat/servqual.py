@@ -133,7 +133,8 @@ def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     for _, r in table[table["level"] == "dimension"].iterrows():
         if r["n"] < 30:
             out.append(Diagnostic("servqual_small_n", "warning", str(r["dimension"]),
-                                  f"Only {r['n']} respondents answered every item of the dimension."))
+                                  f"Only {r['n']} respondents answered every item of the dimension.",
+                                  message_zh=f"仅有 {r['n']} 名受访者回答了该维度的全部题项。"))
     return out
 
 

@@ -50,7 +50,9 @@ def no_structural_text(language: str = "en") -> str:
 def no_structural_diagnostic() -> Diagnostic:
     return Diagnostic("no_structural_part", "info", "model",
                       "The model has no structural regressions (a measurement model): effects, their bootstrap and "
-                      "the importance–performance map do not apply and are not reported.")
+                      "the importance–performance map do not apply and are not reported.",
+                      message_zh="模型没有结构回归路径（是一个测量模型）：效应、效应的自助法估计和重要性–表现图均不适用，"
+                      "不予报告。")
 
 
 def factor_correlations(estimates: pd.DataFrame, latent: list[str], labels: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -130,7 +130,9 @@ def fit_diagnostics(fit: Mapping[str, float], where: str = "model") -> list[Diag
         if fit_verdict(m, fit.get(m)) == "poor":
             out.append(Diagnostic("poor_fit", "warning", f"{where}: {m}",
                                   f"{m.upper()} = {float(fit[m]):.3f} indicates poor fit "
-                                  f"({m.upper()} {'<' if hib else '>'} {_cut(ok)})."))
+                                  f"({m.upper()} {'<' if hib else '>'} {_cut(ok)}).",
+                                  message_zh=f"{m.upper()} = {float(fit[m]):.3f}，显示拟合差"
+                                  f"（{m.upper()} {'<' if hib else '>'} {_cut(ok)}）。"))
     return out
 
 
@@ -190,8 +192,10 @@ def carried_diagnostics(diagnostics_file, stage: str = "03_reliability_validity"
     for d in entries if isinstance(entries, list) else []:
         if d.get("stage") == stage and d.get("code") in codes:
             sev = d.get("severity") if d.get("severity") in ("info", "warning", "error") else "warning"
+            zh = str(d.get("message_zh") or "")
             out.append(Diagnostic("discriminant_validity", sev, str(d.get("where", "")),
-                                  f"(from {stage}, {d.get('code')}) {d.get('message', '')}"))
+                                  f"(from {stage}, {d.get('code')}) {d.get('message', '')}",
+                                  message_zh=f"（来自 {stage}，{d.get('code')}）{zh}" if zh else ""))
     return out
 
 
@@ -212,9 +216,12 @@ def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -
     --------
     >>> from csat.results import Diagnostic
     >>> from csat.verdicts import error_summary, warning_box_html
-    >>> d = [Diagnostic("heywood", "error", "x1 ~~ x1", "Negative variance estimate for x1 (-0.120).")]
+    >>> d = [Diagnostic("heywood", "error", "x1 ~~ x1", "Negative variance estimate for x1 (-0.120).",
+    ...                 message_zh="x1 的方差估计值为负（-0.120）。")]
     >>> error_summary(d)
     'Warning: these estimates are untrustworthy because x1 ~~ x1: Negative variance estimate for x1 (-0.120).'
+    >>> error_summary(d, "zh")
+    '警告：以下估计值不可信，原因：x1 ~~ x1：x1 的方差估计值为负（-0.120）。'
     >>> box = warning_box_html(error_summary(d, "zh"))
     >>> box.startswith('<div class="csat-warning"'), "以下估计值不可信" in box
     (True, True)
@@ -223,7 +230,10 @@ def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -
     for d in diags:
         d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
         if d.get("severity") == "error":
-            errs.append(f"{d.get('where')}: {d.get('message')}")
+            if language == "zh":
+                errs.append(f"{d.get('where')}：{d.get('message_zh') or d.get('message')}")
+            else:
+                errs.append(f"{d.get('where')}: {d.get('message')}")
     if not errs:
         return None
     if language == "zh":

@@ -356,7 +356,9 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
     for _, r in d[d["n"] < min_n].iterrows():
         out.append(Diagnostic("small_wave", "warning", f"wave {r['wave']}: {r['construct']}",
                               f"Only {r['n']} respondents have a {r['construct']} score in wave {r['wave']}; "
-                              "its index and changes are imprecise."))
+                              "its index and changes are imprecise.",
+                              message_zh=f"期次 {r['wave']} 中仅有 {r['n']} 名受访者有 {r['construct']} 得分，"
+                              "其指数及变化不够精确。"))
     return out
 
 

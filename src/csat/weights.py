@@ -370,16 +370,21 @@ def weight_diagnostics(summary: Mapping, margins: pd.DataFrame | None = None) ->
     if summary["deff"] > 2:
         out.append(Diagnostic("weights_deff", "warning", "weights",
                               f"Weighting halves the sample or worse: effective n {summary['kish_neff']:.0f} of "
-                              f"{summary['n']} (design effect {summary['deff']:.2f})."))
+                              f"{summary['n']} (design effect {summary['deff']:.2f}).",
+                              message_zh=f"加权使样本量折损一半或更多：{summary['n']} 名受访者的有效样本量为 "
+                              f"{summary['kish_neff']:.0f}（设计效应为 {summary['deff']:.2f}）。"))
     if summary["min"] > 0 and summary["max"] / summary["min"] > 10:
         out.append(Diagnostic("weights_extreme", "warning", "weights",
                               f"The largest weight is {summary['max'] / summary['min']:.1f} times the smallest; "
-                              "a few respondents carry much of the estimate."))
+                              "a few respondents carry much of the estimate.",
+                              message_zh=f"最大权重是最小权重的 {summary['max'] / summary['min']:.1f} 倍；"
+                              "少数受访者在估计值中占了很大分量。"))
     if margins is not None and len(margins):
         gap = (margins["achieved"] - margins["target"]).abs().max()
         if gap > 1e-6:
             out.append(Diagnostic("weights_margins", "error", "weights.rake",
-                                  f"Raked margins miss their targets by up to {gap:.2g}."))
+                                  f"Raked margins miss their targets by up to {gap:.2g}.",
+                                  message_zh=f"迭代比例拟合（raking）后的边际分布与目标最多相差 {gap:.2g}。"))
     return out
 
 

@@ -379,24 +379,28 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     if not res.converged:
         out.append(Diagnostic("nonconvergence", "error", "model",
                               f"The estimation did not converge after {res.iterations} iterations; "
-                              "estimates are not trustworthy."))
+                              "estimates are not trustworthy.",
+                              message_zh=f"模型估计在 {res.iterations} 次迭代后仍未收敛，估计值不可信。"))
     var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])]
     for _, r in var.iterrows():
         if r["est"] < 0:
             out.append(Diagnostic("heywood", "error", f"{r['lhs']} ~~ {r['rhs']}",
-                                  f"Negative variance estimate for {r['lhs']} ({r['est']:.3f}): a Heywood case."))
+                                  f"Negative variance estimate for {r['lhs']} ({r['est']:.3f}): a Heywood case.",
+                                  message_zh=f"{r['lhs']} 的方差估计值为负（{r['est']:.3f}），出现 Heywood 个案。"))
     chk = est[est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"]))]
     for _, r in chk.iterrows():
         if np.isfinite(r["std.all"]) and abs(r["std.all"]) > 1:
             out.append(Diagnostic("std_gt_1", "error", f"{r['lhs']} {r['op']} {r['rhs']}",
-                                  f"Standardized estimate {r['std.all']:.3f} exceeds 1 in absolute value."))
+                                  f"Standardized estimate {r['std.all']:.3f} exceeds 1 in absolute value.",
+                                  message_zh=f"标准化估计值 {r['std.all']:.3f} 的绝对值大于 1。"))
     if res.latent:
         C = res.latent_cov().to_numpy()
         ev = np.linalg.eigvalsh(C)
         if ev.min() <= 0:
             out.append(Diagnostic("latent_not_pd", "error", "latent covariance matrix",
                                   f"The latent covariance matrix is not positive definite (smallest eigenvalue "
-                                  f"{ev.min():.3g})."))
+                                  f"{ev.min():.3g}).",
+                                  message_zh=f"潜变量协方差矩阵非正定（最小特征值 {ev.min():.3g}）。"))
         Rl = res.latent_cor().to_numpy()
         if len(res.latent) > 1 and np.all(np.isfinite(Rl)):
             for a in range(len(res.latent)):
@@ -404,19 +408,23 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                     if abs(Rl[a, b]) > 0.95:
                         out.append(Diagnostic("ill_conditioned", "warning", f"{res.latent[b]} ~~ {res.latent[a]}",
                                               f"Latent correlation {Rl[a, b]:.3f} between {res.latent[b]} and "
-                                              f"{res.latent[a]} exceeds 0.95: the constructs are hardly distinct."))
+                                              f"{res.latent[a]} exceeds 0.95: the constructs are hardly distinct.",
+                                              message_zh=f"{res.latent[b]} 与 {res.latent[a]} 的潜变量相关为 "
+                                              f"{Rl[a, b]:.3f}，超过 0.95：这两个构念几乎无法区分。"))
             evr = np.linalg.eigvalsh(Rl)
             if evr.min() > 0 and evr.max() / evr.min() > 1e3:
                 out.append(Diagnostic("ill_conditioned", "warning", "latent correlation matrix",
                                       f"The latent correlation matrix is ill-conditioned (condition number "
-                                      f"{evr.max() / evr.min():.3g})."))
+                                      f"{evr.max() / evr.min():.3g}).",
+                                      message_zh=f"潜变量相关矩阵病态（条件数 {evr.max() / evr.min():.3g}）。"))
     cm = res.model
     fixed_zero = {r.lhs for r in cm.rows.itertuples()
                   if r.op == "~~" and r.lhs == r.rhs and r.free < 0 and r.value == 0}
     for _, r in res.r2.iterrows():
         if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
             out.append(Diagnostic("r2_near_1", "warning", str(r["variable"]),
-                                  f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99)."))
+                                  f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99).",
+                                  message_zh=f"{r['variable']} 的 R² 为 {r['r2']:.3f}（> 0.99）。"))
     fm = res.fit_measures
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))
@@ -426,11 +434,15 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
         if verdict == "acceptable":
             out.append(Diagnostic("acceptable_fit", "info", m,
                                   f"{m.upper()} = {v:.3f} is acceptable but not good "
-                                  f"({'≥' if hib else '≤'} {good} is good)."))
+                                  f"({'≥' if hib else '≤'} {good} is good).",
+                                  message_zh=f"{m.upper()} = {v:.3f}，可接受但未达良好（{'≥' if hib else '≤'} {good} "
+                                  "为良好）。"))
         else:
             out.append(Diagnostic("poor_fit", "warning", m,
                                   f"{m.upper()} = {v:.3f} indicates poor fit ({'≥' if hib else '≤'} {acc} "
-                                  "is acceptable)."))
+                                  "is acceptable).",
+                                  message_zh=f"{m.upper()} = {v:.3f}，表明模型拟合差（{'≥' if hib else '≤'} {acc} "
+                                  "为可接受）。"))
     return out
 
 

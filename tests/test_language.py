@@ -1,8 +1,9 @@
-"""The notebooks' explanations in the study's language.
+"""The study's language in the notebooks' explanations and in the diagnostics.
 
 Every English markdown cell of a stage notebook is followed by its Chinese version (a markdown cell
 tagged ``zh``); ``csat.build.localize_notebook`` keeps the one in the study's ``language``, so a
-``language: zh`` study's executed notebooks and report carry no English explanation.
+``language: zh`` study's executed notebooks and report carry no English explanation.  Every
+diagnostic the code raises has its Chinese sentence (``message_zh``), shown in a zh report.
 """
 from __future__ import annotations
 
@@ -112,3 +113,84 @@ def test_markdown_written_by_code_is_translated_too():
             if cell.cell_type == "code" and re.search(r'stage\.markdown\(\s*[rf]?"', cell.source):
                 bad.append(f"{stage} cell {i + 1}")
     assert not bad, bad
+
+
+def test_a_diagnostic_is_shown_in_the_study_language():
+    from csat.results import Diagnostic
+    from csat.stage import diagnostic_item
+
+    d = Diagnostic("out_of_range", "warning", "qual1", "1 value(s) outside the allowed range (12) in data row(s) "
+                   "546 were set missing.", message_zh="第 546 行数据中有 1 个超出允许范围的值（12），已设为缺失。")
+    en, zh = diagnostic_item(d.to_dict(), "en"), diagnostic_item(d.to_dict(), "zh")
+    assert "<b>WARNING</b> [out_of_range] qual1: 1 value(s) outside" in en and "第 546 行" not in en
+    assert "<b>警告</b> [out_of_range] qual1：第 546 行数据中有 1 个" in zh and "outside" not in zh
+    # no Chinese sentence (an old diagnostics.json, a dict from elsewhere): the code's Chinese meaning
+    # from the registry, then the English detail; user text is escaped
+    old = {"code": "heywood", "severity": "error", "where": "<SAT>", "message": "theta < 0"}
+    html = diagnostic_item(old, "zh")
+    assert "<b>错误</b> [heywood] &lt;SAT&gt;：" in html and "负" in html and '<span lang="en">(theta &lt; 0)</span>' in html
+    assert "message_zh" in d.to_dict()
+
+
+def _diagnostic_calls(tree):
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if name == "Diagnostic":
+                yield node
+
+
+def test_every_diagnostic_the_code_raises_has_its_chinese_sentence():
+    """Each ``Diagnostic(...)`` in src/csat and in the notebooks passes ``message_zh`` (a Chinese
+    sentence, not a copy of the English)."""
+    import ast
+
+    missing, sources = [], []
+    for f in sorted((ROOT / "src" / "csat").rglob("*.py")):
+        sources.append((str(f.relative_to(ROOT)), f.read_text(encoding="utf-8")))
+    for stage, nb in _notebooks():
+        for i, c in enumerate(nb.cells):
+            if c.cell_type == "code":
+                src = "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in c.source.splitlines())
+                sources.append((f"notebooks/{stage}.ipynb cell {i + 1}", src))
+    n = 0
+    for where, src in sources:
+        for call in _diagnostic_calls(ast.parse(src)):
+            if where.endswith("results.py") and not call.args:
+                continue
+            n += 1
+            kw = {k.arg: k.value for k in call.keywords}
+            zh = kw.get("message_zh")
+            if zh is None:
+                missing.append(f"{where}:{call.lineno}")
+            elif isinstance(zh, (ast.Constant, ast.JoinedStr)):
+                text = "".join(v.value for v in ([zh] if isinstance(zh, ast.Constant) else zh.values)
+                               if isinstance(v, ast.Constant) and isinstance(v.value, str))
+                if not CJK.search(text):
+                    missing.append(f"{where}:{call.lineno} (not Chinese)")
+    assert n > 90, n
+    assert not missing, "Diagnostic(...) without message_zh:\n" + "\n".join(missing)
+
+
+def test_intake_and_flow_tables_are_shown_in_the_study_language():
+    """The intake report and the exclusion flow read in Chinese in a zh study, with the same numbers;
+    the files in results/ keep the English table (cleaning_flow.csv is written from ``res.flow``)."""
+    from csat import cleaning as C
+    from csat.io import load_study_data
+    from csat.params import load_params
+
+    p = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
+    raw, intake = load_study_data(p, ROOT / "params" / "demo.yaml", root=ROOT)
+    en, zh = intake.summary(), intake.summary("zh")
+    assert en["value"].tolist() == zh["value"].tolist()
+    assert "columns in file" in en["what"].tolist() and "文件中的列数" in zh["what"].tolist()
+    assert all(CJK.search(w) for w in zh["what"] if w != "SHA-256")
+    res = C.clean(raw, p)
+    shown = C.flow_display(res.flow, p, "zh")
+    assert C.flow_display(res.flow, p, "en") is res.flow
+    assert shown[["excluded", "remaining", "active"]].equals(res.flow[["excluded", "remaining", "active"]])
+    assert shown["step"].tolist() == ["原始数据", "重复作答", "作答过快", "直线作答", "未通过注意力检测", "缺失题项过多", "纳入分析"]
+    assert all(CJK.search(d) for d in shown["description"][:4]) and res.flow["step"].iloc[1] == "duplicates"
