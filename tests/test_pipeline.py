@@ -235,6 +235,9 @@ def test_typo_in_params_fails_fast_naming_the_key(built):
     assert r.returncode != 0
     assert "unknown key 'bootstrapp'" in r.stderr + r.stdout
     assert not (proj / "reports" / "typo" / "01_cleaning.ipynb").exists()
+    # the kernel fork server a new study's build starts before its check is gone, with the folder it made
+    assert not (proj / "reports" / "typo").exists()
+    assert not _warm_kernels_running(proj, wait=10)
 
 
 def _close(a, b, path=""):

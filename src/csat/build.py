@@ -634,6 +634,16 @@ def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
 
+def _stop_group(pid: int) -> None:
+    """End a process started in its own session (a fork server) and everything it started."""
+    import signal
+
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m csat.build")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -680,11 +690,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "finished":
         record_success(Path(args.root), args.study)
         return 0
-    from .params import project_root
-
     params_path = Path(args.params)
     study = params_path.stem
-    root = project_root(params_path)
+    root = paths.project_root(params_path)
+    had_reports = paths.report_dir(root, study).is_dir()
+    early = None
+    if args.owner and params_path.is_file() and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) \
+            and not paths.stage_notebook(root, study, STAGE_ORDER[0]).exists():
+        # nothing built yet, so every stage will run: the kernel fork server imports while the study is
+        # checked (prepare starts it later otherwise)
+        early = warm.start_zygote(root, study, args.owner)
     try:
         info = prepare(params_path, args.overrides, owner=args.owner)
     except KeyboardInterrupt:
@@ -697,6 +712,10 @@ def main(argv: list[str] | None = None) -> int:
             msg = (f"{params_path}: unexpected {type(err).__name__} while checking the study: {_one_line(err)} "
                    "(this is a bug in csat's checks; please report it with the params file)")
         print(f"error: {msg}", file=sys.stderr)
+        if early is not None:            # the early fork server goes, and the folder it made for a new study
+            _stop_group(early)
+            if not had_reports:
+                shutil.rmtree(paths.report_dir(root, study), ignore_errors=True)
         if "(command line / SET=)" in msg:
             return 2                               # the params file and the built study are unchanged
         if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) and paths.report_dir(root, study).is_dir():

@@ -22,6 +22,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 
 from .errors import ParamsError  # noqa: E402,F401  (defined in csat.errors; re-exported here)
+from .paths import project_root  # noqa: F401  (defined in csat.paths; re-exported here)
 
 
 def _not_bool(v):
@@ -770,13 +771,6 @@ def load_params(path: str | Path, overrides: dict | None = None, *, root: str | 
     if check_data:
         check_data_columns(p, path, root=root)
     return p
-
-
-def project_root(params_path: str | Path) -> Path:
-    params_path = Path(params_path).resolve()
-    if params_path.parent.name == "params":
-        return params_path.parent.parent
-    return Path.cwd()
 
 
 def _resolve(path: str, params_path: str | Path, root: str | Path | None) -> Path:
