@@ -346,3 +346,29 @@ def test_pdf_has_chinese_and_every_stage(tmp_path):
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
     assert n_pages >= 8                                  # title, contents, 5 stages, provenance: page breaks
+
+
+def test_without_chromium_the_html_is_still_written(tmp_path, monkeypatch):
+    """Chromium is started before report.html is built (its start-up overlaps that work); when it is
+    missing, report.html is written all the same and the error names the packages to install."""
+    params, _ = make_fake_study(tmp_path, study="nochrome")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
+    with pytest.raises(report.ReportError, match="apt-get install chromium"):
+        report.build_study("nochrome", params, root=tmp_path)
+    out = tmp_path / "reports" / "nochrome"
+    assert (out / "report.html").is_file() and not (out / "report.pdf").exists()
+
+
+def test_a_chromium_that_dies_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'no display, giving up' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("CSAT_CHROMIUM", str(fake))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))      # Chromium's profile goes here
+    (tmp_path / "r.html").write_text("<html><body>x</body></html>")
+    with pytest.raises(report.ReportError, match="Chromium ended before printing the PDF: no display, giving up"):
+        report.html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout=30)
+    assert not (tmp_path / "r.pdf").exists() and not list(tmp_path.glob("csat-chromium-*"))
