@@ -194,3 +194,15 @@ def test_intake_and_flow_tables_are_shown_in_the_study_language():
     assert shown[["excluded", "remaining", "active"]].equals(res.flow[["excluded", "remaining", "active"]])
     assert shown["step"].tolist() == ["原始数据", "重复作答", "作答过快", "直线作答", "未通过注意力检测", "缺失题项过多", "纳入分析"]
     assert all(CJK.search(d) for d in shown["description"][:4]) and res.flow["step"].iloc[1] == "duplicates"
+
+
+def test_a_title_per_language():
+    from csat.params import load_params, local_text
+
+    en = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
+    zh = load_params(ROOT / "params" / "demo.yaml", {"language": "zh"}, root=ROOT)
+    assert en.title_text() == "Retail chain customer satisfaction (simulated demo)"
+    assert zh.title_text() == "零售连锁店顾客满意度调查（模拟演示）" and zh.title_text("en") == en.title_text()
+    assert local_text({"en": "Survey"}, "zh") == "Survey" and local_text(None) is None
+    plain = load_params(ROOT / "params" / "ecsi.yaml", {"language": "zh"}, root=ROOT)
+    assert plain.title_text() == "ECSI mobile-phone provider survey"

@@ -317,6 +317,20 @@ class ItemLabel(_Strict):
     zh: str | None = None
 
 
+def local_text(value, language: str = "en") -> str | None:
+    """A text given as a plain string (both languages) or as ``{en: …, zh: …}`` (an :class:`ItemLabel`
+    or the raw mapping), in ``language``, falling back to the other language; None when absent.
+
+    >>> local_text({"en": "Satisfaction survey", "zh": "满意度调查"}, "zh"), local_text("Survey", "zh")
+    ('满意度调查', 'Survey')
+    """
+    if value is None or isinstance(value, str):
+        return value
+    get = value.get if isinstance(value, dict) else (lambda k: getattr(value, k, None))
+    en, zh = get("en"), get("zh")
+    return (zh or en) if language == "zh" else (en or zh)
+
+
 class SurveySpec(_Strict):
     """How the survey was done (all optional): shown in the report's summary and methods section;
     ``invited``/``responded`` give the response rate, ``responded`` and the cleaned n the valid rate."""
@@ -331,10 +345,7 @@ class SurveySpec(_Strict):
 
     def text(self, key: str, language: str = "en") -> str | None:
         """A text field in the report language (a plain string is used for both languages)."""
-        v = getattr(self, key)
-        if v is None or isinstance(v, str):
-            return v
-        return (v.zh or v.en) if language == "zh" else (v.en or v.zh)
+        return local_text(getattr(self, key), language)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -347,7 +358,7 @@ class SurveySpec(_Strict):
 
 class StudyParams(_Strict):
     study: str
-    title: str = ""
+    title: str | ItemLabel = ""
     language: Literal["en", "zh"] = "en"
     data: DataSpec
     scale: ScaleSpec = Field(default_factory=ScaleSpec)
@@ -493,6 +504,10 @@ class StudyParams(_Strict):
     @property
     def item_construct(self) -> dict[str, str]:
         return {i: name for name, c in self.constructs.items() for i in c.items}
+
+    def title_text(self, language: str | None = None) -> str:
+        """The study's title in ``language`` (the study's language by default); the study name without one."""
+        return local_text(self.title, language or self.language) or self.study
 
     def construct_label(self, name: str) -> str:
         c = self.constructs[name]

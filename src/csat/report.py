@@ -53,7 +53,8 @@ from typing import Any
 import yaml
 
 from . import paths
-from .params import ParamsError, load_params, parse_overrides, project_root, read_params_text, resolve_data_paths
+from .params import (ParamsError, load_params, local_text, parse_overrides, project_root, read_params_text,
+                     resolve_data_paths)
 from .results import atomic_write_bytes, atomic_write_text
 from .stage import STAGES
 
@@ -857,7 +858,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "csat_version": _csat_version(),
         "css": _css(),
         "w": w,
-        "title": p.title or p.study,
+        "title": p.title_text(),
         "study": p.study,
         "date": now.strftime("%Y-%m-%d"),
         "built": now.isoformat(timespec="seconds"),
@@ -1267,7 +1268,8 @@ def study_summary(root: str | Path, study: str) -> dict:
                 links.append({"href": f"{study}/{s}.{ext}", "text": f"{s[:2]} {ext}"})
                 break
     n = cleaning.get("n_clean")
-    return {"study": study, "title": str(raw.get("title") or ""), "n": "–" if n is None else str(n),
+    return {"study": study, "title": local_text(raw.get("title"), raw.get("language", "en")) or "",
+            "n": "–" if n is None else str(n),
             "index": None if idx is None else _fmt(idx, 1), "index_construct": label, "fit": fit,
             "links": links, "status": status}
 
@@ -1329,7 +1331,7 @@ def study_comparison(root: str | Path, studies: list[str]) -> dict:
         info = read_runinfo(d).get("02_descriptives", {})
         date = str(info.get("finished") or "")[:10] or _dt.date.fromtimestamp(f.stat().st_mtime).isoformat()
         n = (_read_json(d / paths.RESULTS / "cleaning.json", {}) or {}).get("n_clean")
-        per[s] = {"title": str(raw.get("title") or ""), "n": n, "date": date,
+        per[s] = {"title": local_text(raw.get("title"), raw.get("language", "en")) or "", "n": n, "date": date,
                   "index": {str(r["construct"]): r for _, r in df.iterrows()}}
     count: dict[str, int] = {}
     for v in per.values():

@@ -307,7 +307,7 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                                 "index": 100 * (_f(r["mean"]) - smin) / (smax - smin)}
                                for _, r in sub.head(2).iterrows()]
 
-    summary = {"study": params.study, "title": params.title or params.study, "language": params.language,
+    summary = {"study": params.study, "title": params.title_text(), "language": params.language,
                "estimator": params.estimator, "scale": {"min": smin, "max": smax},
                "sample": {"n_raw": n_raw, "n_clean": n_clean, "exclusions": cleaning.get("exclusions") or {}},
                "survey": survey or None, "headline": headline, "indices": indices, "means": means, "nps": nps,
