@@ -378,36 +378,58 @@ def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
 _WORKER_EXPORTER = None
 
 
-def _fragment_in_worker(nb_path: str) -> str:
-    """:func:`notebook_fragment` in a worker process, with one exporter per worker."""
+def prepared_stage(nb_path: str | Path, number: int, stage: str, language: str, base_dirs: list[Path],
+                   exporter=None) -> tuple[str, list[dict], list[dict], list[dict], int, int]:
+    """One stage as the report shows it, made without knowing the stages before it:
+    :func:`notebook_fragment` then :func:`process_stage` with placeholder numbers (:func:`renumber`).
+    Returns ``(html, toc_children, tables, figures, n_tables, n_figures)``."""
+    counters = _Counters(placeholders=True)
+    html, toc, tables, figures = process_stage(notebook_fragment(nb_path, exporter), number, stage, language,
+                                               counters, base_dirs=base_dirs)
+    return html, toc, tables, figures, counters.tables, counters.figures
+
+
+def _stage_in_worker(nb_path: str, number: int, stage: str, language: str, base_dirs: list[str]):
+    """:func:`prepared_stage` in a worker process, with one exporter per worker."""
     global _WORKER_EXPORTER
     if _WORKER_EXPORTER is None:
         _WORKER_EXPORTER = _exporter()
-    return notebook_fragment(nb_path, _WORKER_EXPORTER)
+    return prepared_stage(nb_path, number, stage, language, [Path(d) for d in base_dirs], _WORKER_EXPORTER)
 
 
-def start_fragments(nb_paths: list[Path]):
-    """Start converting the stage notebooks to report fragments in two worker processes (forked; each
-    imports nbconvert itself) and return a function that waits for them: the report's other work goes on
-    meanwhile.  The fragments are those of :func:`notebook_fragment`, in the order given; with one CPU,
-    or where fork is not available, they are converted in this process when waited for."""
+def start_stages(nb_paths: list[Path], language: str, base_dirs: list[Path]):
+    """Start preparing the stages of the report (:func:`prepared_stage`; stage ``i`` of ``nb_paths``
+    is stage ``i + 1`` of :data:`STAGES`) in two worker processes (forked) and return a function that
+    waits for them and numbers their tables and figures across the report, in order: the report's
+    other work goes on meanwhile.  With one CPU, or where fork is not available, the stages are
+    prepared in this process when waited for.  The waiting function returns, per stage,
+    ``(html, toc_children, tables, figures)`` as :func:`process_stage` does."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    jobs = [(str(p), i, STAGES[i - 1], language, [str(d) for d in base_dirs]) for i, p in enumerate(nb_paths, start=1)]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if cpus < 2 or len(nb_paths) < 2 or "fork" not in mp.get_all_start_methods():
-        def sequential() -> list[str]:
+        def results():
             exporter = _exporter()
-            return [notebook_fragment(p, exporter) for p in nb_paths]
-        return sequential
-    ex = ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork"))
-    futures = [ex.submit(_fragment_in_worker, str(p)) for p in nb_paths]
+            return [prepared_stage(p, i, s, lang, [Path(d) for d in dirs], exporter) for p, i, s, lang, dirs in jobs]
+    else:
+        ex = ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork"))
+        futures = [ex.submit(_stage_in_worker, *job) for job in jobs]
 
-    def wait() -> list[str]:
-        try:
-            return [f.result() for f in futures]
-        finally:
-            ex.shutdown(cancel_futures=True)
+        def results():
+            try:
+                return [f.result() for f in futures]
+            finally:
+                ex.shutdown(cancel_futures=True)
+
+    def wait() -> list[tuple[str, list[dict], list[dict], list[dict]]]:
+        out, n_tables, n_figures = [], 0, 0
+        for html, toc, tables, figures, nt, nf in results():
+            out.append((renumber(html, n_tables, n_figures), renumber(toc, n_tables, n_figures),
+                        renumber(tables, n_tables, n_figures), renumber(figures, n_tables, n_figures)))
+            n_tables, n_figures = n_tables + nt, n_figures + nf
+        return out
     return wait
 
 
@@ -544,8 +566,36 @@ def _strip_external(soup) -> None:
 
 @dataclass
 class _Counters:
+    """The table and figure numbers so far.  With ``placeholders`` (a stage prepared in a worker process,
+    before the numbers of the stages before it are known) a caption gets a token instead of a number
+    (``T3`` between two private-use characters: the stage's 3rd table), which :func:`renumber` replaces."""
     tables: int = 0
     figures: int = 0
+    placeholders: bool = False
+
+    def next(self, kind: str) -> str:
+        if kind == "table":
+            self.tables += 1
+            n = self.tables
+        else:
+            self.figures += 1
+            n = self.figures
+        return f"\ue000{kind[0].upper()}{n}\ue001" if self.placeholders else str(n)
+
+
+_PLACEHOLDER = re.compile("\ue000([TF])(\\d+)\ue001")
+
+
+def renumber(obj, tables_before: int, figures_before: int):
+    """Replace the placeholders of :class:`_Counters` in a string (or in the strings of a list of
+    dicts) by the numbers across the report: the ``k``-th table of a stage is table
+    ``tables_before + k``."""
+    def sub(text: str) -> str:
+        return _PLACEHOLDER.sub(lambda m: str((tables_before if m.group(1) == "T" else figures_before)
+                                              + int(m.group(2))), text)
+    if isinstance(obj, str):
+        return sub(obj)
+    return [{k: sub(v) if isinstance(v, str) else v for k, v in d.items()} for d in obj]
 
 
 def process_stage(fragment: str, number: int, stage: str, language: str, counters: _Counters,
@@ -607,11 +657,9 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
         classes = cap.get("class", [])
         fig = cap.find_parent("figure")
         if "csat-table-caption" in classes or (fig is not None and "csat-table-wrap" in fig.get("class", [])):
-            counters.tables += 1
-            n, word, kind, bucket = counters.tables, w["table"], "table", tables
+            n, word, kind, bucket = counters.next("table"), w["table"], "table", tables
         else:
-            counters.figures += 1
-            n, word, kind, bucket = counters.figures, w["figure"], "figure", figures
+            n, word, kind, bucket = counters.next("figure"), w["figure"], "figure", figures
         label = f"{word} {n}" if language == "zh" else f"{word} {n}."
         text = cap.get_text(" ", strip=True)
         span = soup.new_tag("span")
@@ -782,8 +830,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
 
     from markupsafe import Markup
 
-    fragments = start_fragments([notebooks[s] for s in STAGES])     # in two processes, while the summary is made
-    counters = _Counters()
+    # the stages are prepared in two processes while the summary is made
+    prepared = start_stages([notebooks[s] for s in STAGES], language, [report_dir, root / "notebooks", root])
     # the summary first: generated from the results files, written to results/summary.json
     from . import summary as S
 
@@ -794,9 +842,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     summary_ctx = summary_context(summ, p, language, packages)
 
     stages, toc, all_tables, all_figures = [], [], [], []
-    for i, (s, frag) in enumerate(zip(STAGES, fragments()), start=1):
-        body, children, tables, figures = process_stage(frag, i, s, language, counters,
-                                                        base_dirs=[report_dir, root / "notebooks", root])
+    for i, (s, (body, children, tables, figures)) in enumerate(zip(STAGES, prepared()), start=1):
         sid = f"stage-{i}"
         letter = chr(ord("A") + i)                       # Appendix A is the questionnaire
         title = stage_title(s, language)
