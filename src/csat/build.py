@@ -695,7 +695,8 @@ def main(argv: list[str] | None = None) -> int:
     root = paths.project_root(params_path)
     had_reports = paths.report_dir(root, study).is_dir()
     early = None
-    if args.owner and params_path.is_file() and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) \
+    plain_name = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) is not None   # safe as a folder name
+    if args.owner and params_path.is_file() and plain_name \
             and not paths.stage_notebook(root, study, STAGE_ORDER[0]).exists():
         # nothing built yet, so every stage will run: the kernel fork server imports while the study is
         # checked (prepare starts it later otherwise)
@@ -718,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(paths.report_dir(root, study), ignore_errors=True)
         if "(command line / SET=)" in msg:
             return 2                               # the params file and the built study are unchanged
-        if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) and paths.report_dir(root, study).is_dir():
+        if plain_name and paths.report_dir(root, study).is_dir():
             record_failure(root, study, "prepare", msg)
         return 2
     for w in info.get("warnings", []):

@@ -119,10 +119,6 @@ def relative(path: str | Path, root: str | Path) -> str:
         return path.resolve().as_posix()
 
 
-__all__ = ["reports_root", "report_dir", "results_dir", "result_file", "figures_dir", "runinfo_dir", "build_dir",
-           "processed_dir", "processed_root", "raw_dir", "params_file", "index_file", "stage_notebook", "relative"]
-
-
 def project_root(params_path: str | Path) -> Path:
     """The project a params file belongs to: the folder above ``params/`` (``/proj`` for
     ``/proj/params/demo.yaml``), else the working folder."""
@@ -130,3 +126,8 @@ def project_root(params_path: str | Path) -> Path:
     if params_path.parent.name == PARAMS:
         return params_path.parent.parent
     return Path.cwd()
+
+
+__all__ = ["reports_root", "report_dir", "results_dir", "result_file", "figures_dir", "runinfo_dir", "build_dir",
+           "processed_dir", "processed_root", "raw_dir", "params_file", "index_file", "stage_notebook", "relative",
+           "project_root"]
