@@ -85,26 +85,76 @@ def _cholesky(Sigma: np.ndarray) -> np.ndarray | None:
     return L if info == 0 else None
 
 
-def objective(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float | None = None) -> float:
+def _permuted_plan(cm: "CompiledModel"):
+    """For a recursive model, where :func:`objective` fills ``I − A`` and ``Smat`` directly in the
+    order of :func:`_recursive_order` (``I − A`` is then unit upper triangular): that order's
+    ``I − A₀`` and ``Smat₀``, the flat positions of the free entries in it, the exogenous block and
+    the rows of the observed variables.  ``None`` for a non-recursive model.  Built once per model."""
+    if "_perm_plan" in cm.__dict__:
+        return cm._perm_plan
+    order = _recursive_order(cm)
+    plan = None
+    if order is not None:
+        m, inv = cm.m, np.argsort(order)
+        cm.matrices(np.zeros(cm.npar))                     # builds the model's plan of flat positions
+        par_a, pos_a, par_s, pos_s1, pos_s2 = cm._mat_plan
+
+        def moved(pos):
+            return inv[pos // m] * m + inv[pos % m]
+
+        exo = np.asarray(cm._exo_idx, dtype=int)
+        plan = ((np.eye(m) - cm._A0)[np.ix_(order, order)], cm._S0[np.ix_(order, order)], par_a, moved(pos_a),
+                par_s, moved(pos_s1), moved(pos_s2), np.ix_(exo, exo), np.ix_(inv[exo], inv[exo]), inv[: cm.p])
+    cm._perm_plan = plan
+    return plan
+
+
+def objective(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
+              cholS: np.ndarray | None = None) -> float:
     """ML discrepancy ``F = log|Σ| + tr(S Σ⁻¹) − log|S| − p`` (inf when Σ is not positive definite).
 
-    One LU factorisation for ``E = (I − A)⁻¹`` and one Cholesky factorisation ``Σ = L Lᵀ``:
-    ``log|Σ| = 2 Σ log L_ii`` and ``tr(S Σ⁻¹) = Σ (L⁻¹ S) ∘ L⁻¹`` (LAPACK called directly: this
-    runs several times per iteration of every bootstrap resample)."""
-    A, Sm = cm.matrices(theta, S)
-    E = _inverse_I_minus_A(cm, A)
-    if E is None:
-        return math.inf
-    G = E[: cm.p]
+    ``E = (I − A)⁻¹`` by one triangular inversion in a recursive model (``I − A`` built directly in
+    the order that makes it unit upper triangular, :func:`_permuted_plan`), by LU otherwise, and one
+    Cholesky factorisation ``Σ = L Lᵀ``: ``log|Σ| = 2 Σ log L_ii``; ``tr(S Σ⁻¹) = ‖L⁻¹R‖²_F`` with
+    ``S = R Rᵀ`` when ``cholS`` (R) is given, one triangular solve, else ``Σ (L⁻¹ S) ∘ L⁻¹``.  LAPACK
+    is called directly and only the lower triangle of Σ is read: this runs several times per
+    iteration of every bootstrap resample, and its cost is mostly per call."""
+    plan = _permuted_plan(cm)
+    theta = np.asarray(theta, dtype=float)
+    if plan is not None:
+        M0, S0, par_a, pos_a, par_s, pos_s1, pos_s2, exo, exo_moved, rows = plan
+        M = M0.copy()
+        M.put(pos_a, np.negative(theta.take(par_a)))
+        Sm = S0.copy()
+        if exo_moved[0].size:
+            Sm[exo_moved] = S[exo]
+        vs = theta.take(par_s)
+        Sm.put(pos_s1, vs)
+        Sm.put(pos_s2, vs)
+        Einv, info = lapack.dtrtri(M, lower=0, unitdiag=1)
+        if info != 0:
+            return math.inf
+        G = Einv.take(rows, axis=0)
+    else:
+        A, Sm = cm.matrices(theta, S)
+        E = _inverse_I_minus_A(cm, A)
+        if E is None:
+            return math.inf
+        G = E[: cm.p]
     Sigma = G @ Sm @ G.T
-    L = _cholesky(0.5 * (Sigma + Sigma.T))
-    if L is None:
+    L, info = lapack.dpotrf(Sigma, lower=1, clean=int(cholS is None))
+    if info != 0:
         return math.inf
     if logdetS is None:
         logdetS = np.linalg.slogdet(S)[1]
-    Li = lapack.dtrtri(L, lower=1)[0]
-    ld = 2 * np.log(np.diag(L)).sum()
-    return float(ld + np.sum((Li @ S) * Li) - logdetS - cm.p)
+    ld = 2 * np.log(L.diagonal()).sum()
+    if cholS is not None:
+        X, info = lapack.dtrtrs(L, cholS, lower=1)
+        tr = np.vdot(X, X)
+    else:
+        Li = lapack.dtrtri(L, lower=1)[0]
+        tr = np.sum((Li @ S) * Li)
+    return float(ld + tr - logdetS - cm.p)
 
 
 def gradient_information(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray):
@@ -149,7 +199,8 @@ def _index_cache(cm: "CompiledModel") -> dict:
     return c
 
 
-def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float | None = None):
+def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
+                cholS: np.ndarray | None = None):
     """``(F, ∇F, ℋ_expected, ℋ_exact)`` at ``theta``.
 
     With ``W = Σ⁻¹ − Σ⁻¹SΣ⁻¹`` the exact Hessian is
@@ -159,10 +210,12 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
     ``tr(WΣ_{A_ij,A_kl}) = 2[E_li (HᵀWG)_jk + C_lj (GᵀWG)_ki + E_jk (HᵀWG)_li]`` and
     ``tr(WΣ_{A_ij,S_ab}) = 2[E_ja (GᵀWG)_bi + E_jb (GᵀWG)_ai]`` (halved when a = b).
 
-    One LU factorisation of ``I − A`` and one Cholesky factorisation of Σ per call (``Σ⁻¹`` from
-    the triangular inverse); the six ``e × e`` blocks come from two products of the stacked
-    ``[U V]``, and the second-derivative terms are gathered with flat indices built once per model
-    (:func:`_flat_cache`).  It runs once per Newton iteration of every bootstrap resample.
+    One triangular inversion (or LU factorisation) of ``I − A`` and one Cholesky factorisation of Σ
+    per call (``Σ⁻¹ = L⁻ᵀL⁻¹``); the six ``e × e`` blocks are gathered from two ``2m × 2m`` products
+    ``ZᵀΩZ`` and ``ZᵀΩSΩZ`` (``Z = [G H]``), computed as ``YᵀY`` (syrk; with ``cholS``, the Cholesky
+    factor R of S, ``ZᵀΩSΩZ = (RᵀΩZ)ᵀ(RᵀΩZ)``), so both Hessians come out exactly symmetric; the
+    second-derivative terms are gathered with flat indices built once per model (:func:`_flat_cache`),
+    for the pairs k ≤ l only.  It runs once or twice per Newton iteration of every bootstrap resample.
     """
     A, Sm = cm.matrices(theta, S)
     p = cm.p
@@ -170,55 +223,71 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
     if E is None:
         raise np.linalg.LinAlgError("I - A is singular")
     C = E @ Sm @ E.T                     # one product gives Σ = C[:p, :p] and H = G Smat Eᵀ = C[:p]
-    C = 0.5 * (C + C.T)
     G, H = E[:p], C[:p]
-    L = _cholesky(C[:p, :p])
+    L = _cholesky(C[:p, :p])             # reads the lower triangle of Σ
     if L is None:
         raise np.linalg.LinAlgError("the implied covariance matrix is not positive definite")
-    Li = lapack.dtrtri(L, lower=1)[0]
-    Om = Li.T @ Li
+    Li = lapack.dtrtri(L, lower=1)[0]    # Σ⁻¹ = Ω = LiᵀLi
     fc = _flat_cache(cm)
     # ∂Σ/∂θ_e = u vᵀ + v uᵀ with u, v columns of Z = [G H] (p × 2m): every trace below is an entry of
-    # K1 = ZᵀΩZ, K2 = ZᵀΩSΩZ or ZᵀWZ = K1 − K2, gathered with flat indices built once per model
+    # K1 = ZᵀΩZ, K2 = ZᵀΩSΩZ or ZᵀWZ = K1 − K2, gathered with flat indices built once per model.
+    # K1 = YᵀY with Y = Li Z and, with S = R Rᵀ, K2 = (RᵀΩZ)ᵀ(RᵀΩZ): numpy computes such products
+    # by syrk, so K1, K2 and the Hessians gathered from them are exactly symmetric
     Z = np.concatenate((G, H), axis=1)
-    OZ = Om @ Z
-    K1 = (Z.T @ OZ).ravel()
-    K2 = (OZ.T @ (S @ OZ)).ravel()
+    Y = Li @ Z
+    K1 = Y.T @ Y
+    OZ = Li.T @ Y
+    if cholS is not None:
+        Y = cholS.T @ OZ
+        K2 = Y.T @ Y
+        LR = Li @ cholS
+        trOS = np.vdot(LR, LR)
+    else:
+        K2 = OZ.T @ (S @ OZ)
+        K2 = 0.5 * (K2 + K2.T)
+        trOS = np.sum((Li @ S) * Li)
+    K1, K2 = K1.ravel(), K2.ravel()
     KW = K1 - K2
     if logdetS is None:
         logdetS = np.linalg.slogdet(S)[1]
-    F = 2 * np.log(L.diagonal()).sum() + np.vdot(Om, S) - logdetS - p
+    F = 2 * np.log(L.diagonal()).sum() + trOS - logdetS - p
     g_e = 2 * KW.take(fc["g_pos"]) * fc["sv"]                     # 2 uᵀWv
-    sh = fc["sq"]
-    sv_row, sv_col, svsv = fc["sv_row"], fc["sv_col"], fc["svsv"]
-    UU1, UU2 = K1.take(fc["uu"]).reshape(sh), K2.take(fc["uu"]).reshape(sh)
-    VV1, VV2 = K1.take(fc["vv"]).reshape(sh) * svsv, K2.take(fc["vv"]).reshape(sh) * svsv
-    UV1, UV2 = K1.take(fc["uv"]).reshape(sh) * sv_row, K2.take(fc["uv"]).reshape(sh) * sv_row
-    UV1T, UV2T = K1.take(fc["vu"]).reshape(sh) * sv_col, K2.take(fc["vu"]).reshape(sh) * sv_col
-    T1 = 2 * (UU1 * VV1 + UV1 * UV1T)                        # tr(ΩΣ_kΩΣ_l)
-    T2 = UV2T * UV1 + VV2 * UU1 + UU2 * VV1 + UV2 * UV1T     # tr(ΩΣ_k ΩSΩ Σ_l)
-    He = 2 * T2 - T1
+    # the six e × e blocks uᵀΩu, vᵀΩv, uᵀΩv (K1) and the same with ΩSΩ (K2) in one gather; the factor
+    # ½ of a variance's v (sv) multiplies every product below as sv_k sv_l, so it is applied once
+    # at the end; K1 and K2 are symmetric, so vᵀΩu is the transpose of uᵀΩv
+    UU1, VV1, UV1, UU2, VV2, UV2 = np.concatenate((K1, K2)).take(fc["blocks"]).reshape(6, *fc["sq"])
+    T1 = UU1 * VV1
+    T1 += UV1 * UV1.T                                        # ½ tr(ΩΣ_kΩΣ_l) / (sv_k sv_l)
+    X = UV2.T * UV1
+    T2 = X + X.T
+    T2 += VV2 * UU1
+    T2 += UU2 * VV1                                          # tr(ΩΣ_k ΩSΩ Σ_l) / (sv_k sv_l)
+    T2 -= T1
+    He = T2 * fc["svsv2"]                                    # 2 T2 − T1
+    T1 *= fc["svsv2"]
     a, s = fc["a"], fc["s"]
     if len(a):
         # T3 = tr(WΣ_kl), element [e1, e2] with e1 = A(i1, j1), e2 = A(k, l) = A(i2, j2):
         # E[l2, i1] HWG[j1, k2] + C[l2, j1] GWG[k2, i1] + E[j1, k2] HWG[l2, i1]  (zero on S × S);
         # GᵀWG and HᵀWG are the blocks [:m, :m] and [m:, :m] of ZᵀWZ
-        Ef = E.ravel()
-        Hflat = He.ravel()                                   # a view: He is a new C-ordered array
-        Hflat[fc["aa_flat"]] += 2 * (Ef.take(fc["jiT"]) * KW.take(fc["h_ji"])
-                                     + C.ravel().take(fc["jjT"]) * KW.take(fc["g_iiT"])
-                                     + Ef.take(fc["ji"]) * KW.take(fc["h_jiT"]))
+        # all factors in one gather from [E, C, ZᵀWZ] (fc["t3"]): the A × A products, then the A × S ones
+        Q = np.concatenate((E.ravel(), C.ravel(), KW)).take(fc["t3"])
+        naa = fc["naa"]
+        x = Q[: 6 * naa].reshape(3, 2, naa)
+        t3 = (x[:, 0] * x[:, 1]).sum(axis=0)                 # the pairs k ≤ l of the A × A block
+        t3 *= 2
+        t3 = np.concatenate((t3, t3.take(fc["aa_strict"])))   # and their mirror images k > l
         if len(s):
-            tas = (Ef.take(fc["jsa"]) * KW.take(fc["g_isb"]) + Ef.take(fc["jsb"]) * KW.take(fc["g_isa"])) * fc["twice_flat"]
-            Hflat[fc["as_flat"]] += tas
-            Hflat[fc["sa_flat"]] += tas
-    Hf = T1
-    if not fc["P_identity"]:
-        P = cm._P
-        Hf = P.T @ T1 @ P
-        He = P.T @ He @ P
-    g = g_e if fc["P_identity"] else cm._agg(g_e)
-    return float(F), g, 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
+            y = Q[6 * naa:].reshape(2, 2, -1)
+            tas = (y[:, 0] * y[:, 1]).sum(axis=0)
+            tas *= fc["twice_flat"]
+            t3 = np.concatenate((t3, tas, tas))
+        He.ravel()[fc["t3_flat"]] += t3                       # a view: He is a new C-ordered array
+    if fc["P_identity"]:
+        return float(F), g_e, T1, He
+    P = cm._P
+    Hf, He = P.T @ T1 @ P, P.T @ He @ P
+    return float(F), cm._agg(g_e), 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
 
 
 def _flat_cache(cm: "CompiledModel") -> dict:
@@ -255,10 +324,12 @@ def _flat_cache(cm: "CompiledModel") -> dict:
     iv = np.where(em == 0, m + ej, ej)
     sv = np.where((em == 1) & (ei == ej), 0.5, 1.0)
     ne = len(em)
-    c.update(sq=(ne, ne), sv=sv, sv_row=sv[None, :], sv_col=sv[:, None], svsv=sv[:, None] * sv[None, :],
-             g_pos=iu * m2 + iv, uu=(iu[:, None] * m2 + iu[None, :]).ravel(),
-             vv=(iv[:, None] * m2 + iv[None, :]).ravel(), uv=(iu[:, None] * m2 + iv[None, :]).ravel(),
-             vu=(iv[:, None] * m2 + iu[None, :]).ravel())
+    uu = (iu[:, None] * m2 + iu[None, :]).ravel()
+    vv = (iv[:, None] * m2 + iv[None, :]).ravel()
+    uv = (iu[:, None] * m2 + iv[None, :]).ravel()
+    # gather positions of [uu, vv, uv] in K1 and then in K2, stored one after the other (K = [K1, K2])
+    blocks = np.concatenate((uu, vv, uv, uu + m2 * m2, vv + m2 * m2, uv + m2 * m2))
+    c.update(sq=(ne, ne), sv=sv, svsv2=2 * sv[:, None] * sv[None, :], g_pos=iu * m2 + iv, blocks=blocks)
 
     def gwg(ix):                         # (GᵀWG) flat index r·m + c  ->  ZᵀWZ[r, c]
         return (ix // m) * m2 + ix % m
@@ -268,8 +339,22 @@ def _flat_cache(cm: "CompiledModel") -> dict:
 
     if len(a):
         c.update(h_ji=hwg(c["ji"]), h_jiT=hwg(c["jiT"]), g_iiT=gwg(c["iiT"]))
+        # the factors of tr(WΣ_kl) as positions in [E, C, ZᵀWZ] (E and C are m × m), in pairs; in the
+        # A × A block only for k ≤ l (tr(WΣ_kl) = tr(WΣ_lk)), whose values are then also put at (l, k)
+        e_, c_, k_ = 0, m * m, 2 * m * m
+        na = len(a)
+        ku, lu = np.triu_indices(na)
+        upper = ku * na + lu
+        t3 = [x.take(upper) for x in (c["jiT"] + e_, c["h_ji"] + k_, c["jjT"] + c_, c["g_iiT"] + k_, c["ji"] + e_,
+                                     c["h_jiT"] + k_)]
+        strict = np.flatnonzero(ku < lu)
+        flat = [a[ku] * ne + a[lu], a[lu[strict]] * ne + a[ku[strict]]]
+        c["aa_strict"] = strict
         if len(s):
             c.update(g_isa=gwg(c["isa"]), g_isb=gwg(c["isb"]))
+            t3 += [c["jsa"] + e_, c["g_isb"] + k_, c["jsb"] + e_, c["g_isa"] + k_]
+            flat += [c["as_flat"], c["sa_flat"]]
+        c.update(t3=np.concatenate(t3), naa=len(upper), t3_flat=np.concatenate(flat))
     cm._flat = c
     return c
 
@@ -328,7 +413,8 @@ def fit_cov(cm: "CompiledModel", S: np.ndarray, n: int, start: np.ndarray | None
 
 def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: float, max_iter: int, tol: float,
               give_up: tuple[int, int] | None = None) -> "CovFit":
-    Fv = objective(cm, theta, S, logdetS)
+    cholS = _cholesky(S)                 # S = R Rᵀ for the objective's trace (None: S not positive definite)
+    Fv = objective(cm, theta, S, logdetS, cholS)
     q = cm.npar
     g = np.full(q, np.nan)
     Hf = None
@@ -346,10 +432,10 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
             (Fv, g, Hf, He), ahead = ahead, None
         else:
             try:
-                Fv, g, Hf, He = derivatives(cm, theta, S, logdetS)
+                Fv, g, Hf, He = derivatives(cm, theta, S, logdetS, cholS)
             except np.linalg.LinAlgError:
                 break
-        gmax = np.max(np.abs(g), initial=0.0)
+        gmax = np.abs(g).max() if q else 0.0
         if gmax < tol:
             converged = True
             break
@@ -358,10 +444,14 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
             step = lapack.dpotrs(Lh, g, lower=1)[0]
         else:
             Hr = Hf.copy()
-            Hr.flat[:: q + 1] += 1e-12 * np.trace(Hf) / max(q, 1)
-            _, _, step, info = lapack.dgesv(Hr, g)            # LU with partial pivoting (= numpy.linalg.solve)
-            if info != 0:
-                step = np.linalg.lstsq(Hf, g, rcond=None)[0]
+            Hr.ravel()[:: q + 1] += 1e-12 * Hf.trace() / max(q, 1)
+            Lr = _cholesky(Hr)                                 # the expected Hessian is positive semi-definite
+            if Lr is not None:
+                step = lapack.dpotrs(Lr, g, lower=1)[0]
+            else:
+                _, _, step, info = lapack.dgesv(Hr, g)        # LU with partial pivoting (= numpy.linalg.solve)
+                if info != 0:
+                    step = np.linalg.lstsq(Hf, g, rcond=None)[0]
         accept = Fv + 1e-15 * max(1.0, abs(Fv))
         alpha, improved, first, gave_up = 1.0, False, 0, False
         if full_step:
@@ -369,7 +459,7 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
             # the derivatives at the full step at once, and use them for the next iteration if it is taken
             cand = theta - step
             try:
-                ahead = derivatives(cm, cand, S, logdetS)
+                ahead = derivatives(cm, cand, S, logdetS, cholS)
             except np.linalg.LinAlgError:
                 ahead = None
             if ahead is not None and ahead[0] <= accept:
@@ -383,7 +473,7 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
                     gave_up = True               # the give-up rule below would stop after this search
                     break
                 cand = theta - alpha * step
-                Fc = objective(cm, cand, S, logdetS)
+                Fc = objective(cm, cand, S, logdetS, cholS)
                 if Fc <= accept:
                     improved = True
                     break

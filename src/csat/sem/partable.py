@@ -227,17 +227,19 @@ class CompiledModel:
         return c
 
     # -- the ML estimator (csat.sem.ml), bound to the model ------------------------------
-    def objective(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None) -> float:
+    def objective(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
+                  cholS: np.ndarray | None = None) -> float:
         """See :func:`csat.sem.ml.objective`."""
-        return ml.objective(self, theta, S, logdetS)
+        return ml.objective(self, theta, S, logdetS, cholS)
 
     def gradient_information(self, theta: np.ndarray, S: np.ndarray):
         """See :func:`csat.sem.ml.gradient_information`."""
         return ml.gradient_information(self, theta, S)
 
-    def derivatives(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None):
+    def derivatives(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
+                    cholS: np.ndarray | None = None):
         """See :func:`csat.sem.ml.derivatives`."""
-        return ml.derivatives(self, theta, S, logdetS)
+        return ml.derivatives(self, theta, S, logdetS, cholS)
 
     def value_gradient(self, theta: np.ndarray, S: np.ndarray, logdetS: float):
         """See :func:`csat.sem.ml.value_gradient`."""
