@@ -252,19 +252,19 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
         logdetS = np.linalg.slogdet(S)[1]
     F = 2 * np.log(L.diagonal()).sum() + trOS - logdetS - p
     g_e = 2 * KW.take(fc["g_pos"]) * fc["sv"]                     # 2 uᵀWv
-    # the six e × e blocks uᵀΩu, vᵀΩv, uᵀΩv (K1) and the same with ΩSΩ (K2) in one gather; the factor
-    # ½ of a variance's v (sv) multiplies every product below as sv_k sv_l, so it is applied once
-    # at the end; K1 and K2 are symmetric, so vᵀΩu is the transpose of uᵀΩv
-    UU1, VV1, UV1, UU2, VV2, UV2 = np.concatenate((K1, K2)).take(fc["blocks"]).reshape(6, *fc["sq"])
+    # Both Hessians are symmetric: only the pairs k ≤ l are computed (fc["nt"] of them), from one
+    # gather of uᵀΩu, vᵀΩv, uᵀΩv and (uᵀΩv)ᵀ (K1) and the same with ΩSΩ (K2).  The factor ½ of a
+    # variance's v (sv) multiplies every product below as sv_k sv_l, so it is applied once at the end.
+    UU1, VV1, UV1, VU1, UU2, VV2, UV2, VU2 = np.concatenate((K1, K2)).take(fc["blocks"]).reshape(8, fc["nt"])
     T1 = UU1 * VV1
-    T1 += UV1 * UV1.T                                        # ½ tr(ΩΣ_kΩΣ_l) / (sv_k sv_l)
-    X = UV2.T * UV1
-    T2 = X + X.T
+    T1 += UV1 * VU1                                          # ½ tr(ΩΣ_kΩΣ_l) / (sv_k sv_l)
+    T2 = VU2 * UV1
+    T2 += UV2 * VU1
     T2 += VV2 * UU1
     T2 += UU2 * VV1                                          # tr(ΩΣ_k ΩSΩ Σ_l) / (sv_k sv_l)
     T2 -= T1
-    He = T2 * fc["svsv2"]                                    # 2 T2 − T1
-    T1 *= fc["svsv2"]
+    T2 *= fc["svsv2"]                                        # 2 T2 − T1: the exact Hessian but for tr(WΣ_kl)
+    T1 *= fc["svsv2"]                                        # the expected Hessian
     a, s = fc["a"], fc["s"]
     if len(a):
         # T3 = tr(WΣ_kl), element [e1, e2] with e1 = A(i1, j1), e2 = A(k, l) = A(i2, j2):
@@ -276,17 +276,22 @@ def derivatives(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: 
         x = Q[: 6 * naa].reshape(3, 2, naa)
         t3 = (x[:, 0] * x[:, 1]).sum(axis=0)                 # the pairs k ≤ l of the A × A block
         t3 *= 2
-        t3 = np.concatenate((t3, t3.take(fc["aa_strict"])))   # and their mirror images k > l
         if len(s):
             y = Q[6 * naa:].reshape(2, 2, -1)
             tas = (y[:, 0] * y[:, 1]).sum(axis=0)
             tas *= fc["twice_flat"]
-            t3 = np.concatenate((t3, tas, tas))
-        He.ravel()[fc["t3_flat"]] += t3                       # a view: He is a new C-ordered array
+            t3 = np.concatenate((t3, tas))
+        T2[fc["t3_pos"]] += t3
+    ne = len(g_e)
+    Hf, He = np.empty(ne * ne), np.empty(ne * ne)
+    for H, t in ((Hf, T1), (He, T2)):                        # the triangle and its mirror image
+        H[fc["tri_up"]] = t
+        H[fc["tri_low"]] = t
+    Hf, He = Hf.reshape(ne, ne), He.reshape(ne, ne)
     if fc["P_identity"]:
-        return float(F), g_e, T1, He
+        return float(F), g_e, Hf, He
     P = cm._P
-    Hf, He = P.T @ T1 @ P, P.T @ He @ P
+    Hf, He = P.T @ Hf @ P, P.T @ He @ P
     return float(F), cm._agg(g_e), 0.5 * (Hf + Hf.T), 0.5 * (He + He.T)
 
 
@@ -324,12 +329,16 @@ def _flat_cache(cm: "CompiledModel") -> dict:
     iv = np.where(em == 0, m + ej, ej)
     sv = np.where((em == 1) & (ei == ej), 0.5, 1.0)
     ne = len(em)
-    uu = (iu[:, None] * m2 + iu[None, :]).ravel()
-    vv = (iv[:, None] * m2 + iv[None, :]).ravel()
-    uv = (iu[:, None] * m2 + iv[None, :]).ravel()
-    # gather positions of [uu, vv, uv] in K1 and then in K2, stored one after the other (K = [K1, K2])
-    blocks = np.concatenate((uu, vv, uv, uu + m2 * m2, vv + m2 * m2, uv + m2 * m2))
-    c.update(sq=(ne, ne), sv=sv, svsv2=2 * sv[:, None] * sv[None, :], g_pos=iu * m2 + iv, blocks=blocks)
+    ku, lu = np.triu_indices(ne)         # the pairs k ≤ l of the symmetric Hessians
+    off = m2 * m2
+    uu, vv = iu[ku] * m2 + iu[lu], iv[ku] * m2 + iv[lu]
+    uv, vu = iu[ku] * m2 + iv[lu], iu[lu] * m2 + iv[ku]    # (uᵀXv)[k, l] and [l, k]
+    # gather positions of [uu, vv, uv, vu] in K1 and then in K2, stored one after the other (K = [K1, K2])
+    blocks = np.concatenate((uu, vv, uv, vu, uu + off, vv + off, uv + off, vu + off))
+    tri = np.empty((ne, ne), dtype=np.intp)             # position of the pair (k, l) or (l, k) among them
+    tri[ku, lu] = tri[lu, ku] = np.arange(len(ku))
+    c.update(nt=len(ku), sv=sv, svsv2=2 * sv[ku] * sv[lu], g_pos=iu * m2 + iv, blocks=blocks,
+             tri_up=ku * ne + lu, tri_low=lu * ne + ku)
 
     def gwg(ix):                         # (GᵀWG) flat index r·m + c  ->  ZᵀWZ[r, c]
         return (ix // m) * m2 + ix % m
@@ -339,22 +348,21 @@ def _flat_cache(cm: "CompiledModel") -> dict:
 
     if len(a):
         c.update(h_ji=hwg(c["ji"]), h_jiT=hwg(c["jiT"]), g_iiT=gwg(c["iiT"]))
-        # the factors of tr(WΣ_kl) as positions in [E, C, ZᵀWZ] (E and C are m × m), in pairs; in the
-        # A × A block only for k ≤ l (tr(WΣ_kl) = tr(WΣ_lk)), whose values are then also put at (l, k)
+        # the factors of tr(WΣ_kl) as positions in [E, C, ZᵀWZ] (E and C are m × m), in pairs, for the
+        # pairs k ≤ l of the A × A block and every pair of the A × S block; fc["t3_pos"]: their places
+        # among the pairs k ≤ l of the Hessian
         e_, c_, k_ = 0, m * m, 2 * m * m
         na = len(a)
-        ku, lu = np.triu_indices(na)
-        upper = ku * na + lu
+        ka, la = np.triu_indices(na)
+        upper = ka * na + la
         t3 = [x.take(upper) for x in (c["jiT"] + e_, c["h_ji"] + k_, c["jjT"] + c_, c["g_iiT"] + k_, c["ji"] + e_,
                                      c["h_jiT"] + k_)]
-        strict = np.flatnonzero(ku < lu)
-        flat = [a[ku] * ne + a[lu], a[lu[strict]] * ne + a[ku[strict]]]
-        c["aa_strict"] = strict
+        pos = [tri[a[ka], a[la]]]
         if len(s):
             c.update(g_isa=gwg(c["isa"]), g_isb=gwg(c["isb"]))
             t3 += [c["jsa"] + e_, c["g_isb"] + k_, c["jsb"] + e_, c["g_isa"] + k_]
-            flat += [c["as_flat"], c["sa_flat"]]
-        c.update(t3=np.concatenate(t3), naa=len(upper), t3_flat=np.concatenate(flat))
+            pos.append(tri[a[:, None], s[None, :]].ravel())
+        c.update(t3=np.concatenate(t3), naa=len(upper), t3_pos=np.concatenate(pos))
     cm._flat = c
     return c
 
