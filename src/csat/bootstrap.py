@@ -87,10 +87,9 @@ class _SEMStat:
         cf = cm.fit_cov(S, len(idx), start=self.start, warm_iter=WARM_ITER, restart_iter=0, give_up=GIVE_UP)
         if not cf.converged:
             return "failed", None
-        _, _, Sm, _ = cm.implied(cf.theta, S)
-        if np.any(np.diag(Sm) < 0):
-            return "inadmissible", self.values_at(cf.theta, S)
-        return "ok", self.values_at(cf.theta, S)
+        _, Sm = cm.matrices(cf.theta, S)
+        status = "inadmissible" if (Sm.diagonal() < 0).any() else "ok"
+        return status, self.values_at(cf.theta, S)
 
 
 class _FIMLStat(_SEMStat):
