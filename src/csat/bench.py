@@ -557,9 +557,9 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
                 bad = sorted(k for k in set(first) | set(digest) if first.get(k) != digest.get(k))
                 raise RuntimeError(f"make -j{j} all: results differ from the -j{jobs[0]} build: {bad[:10]}")
             rows.append({"case": f"programme_{n_studies}_j{j}", "runs": 1, "wall_median_s": wall, "wall_min_s": wall,
-                         "wall_max_s": wall, "peak_mb": 0.0, "jobs": j, "studies": n_studies,
+                         "wall_max_s": wall, "peak_mb": None, "jobs": j, "studies": n_studies,
                          "studies_per_minute": 60.0 * n_studies / wall, "results_files": len(digest),
-                         "results_identical_to_first": True})
+                         "results_identical_to_first": True, "first_jobs": jobs[0]})
     finally:
         shutil.rmtree(proj, ignore_errors=True)
     return rows
@@ -567,7 +567,8 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
 
 def _show(row: dict) -> None:
     print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
-          f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak {row['peak_mb']:>7.0f} MB", flush=True)
+          f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak "
+          + ("    n/a" if row["peak_mb"] is None else f"{row['peak_mb']:>7.0f}") + " MB", flush=True)
     if "stages_median_s" in row:
         print("    " + ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_median_s"].items())
               + f"; {row['s_per_100k']:.2f} s per 100,000 respondents", flush=True)
@@ -658,8 +659,10 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None,
     if "programme" in only:
         for row in programme(6 if quick else 50):
             show(row)
+            same = ("the reference for the other builds" if row["jobs"] == row["first_jobs"]
+                    else f"identical to the -j{row['first_jobs']} build")
             print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
-                  f"({row['results_files']} results files identical to the first build)", flush=True)
+                  f"({row['results_files']} results files, {same})", flush=True)
 
     save(True)
     print(f"wrote {out}")
