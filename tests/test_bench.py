@@ -76,3 +76,15 @@ def test_long_runs_reap_adopted_orphans_while_they_run():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["3", "out", "0"]
+
+
+def test_programme_rows_show_unmeasured_memory_and_the_reference_build(capsys):
+    for j in (1, 2):
+        row = _row(f"programme_6_j{j}", 100.0, peak=None) | {"jobs": j, "first_jobs": 1, "studies_per_minute": 3.6,
+                                                              "results_files": 288}
+        bench._check_targets(row)
+        bench._show(row)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("peak     n/a") and "MB" not in out[0]
+    assert out[1].endswith("(288 results files, the reference for the other builds)")
+    assert out[3].endswith("(288 results files, identical to the -j1 build)")

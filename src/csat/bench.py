@@ -568,7 +568,12 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
 def _show(row: dict) -> None:
     print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
           f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak "
-          + ("    n/a" if row["peak_mb"] is None else f"{row['peak_mb']:>7.0f}") + " MB", flush=True)
+          + ("    n/a" if row["peak_mb"] is None else f"{row['peak_mb']:>7.0f} MB"), flush=True)
+    if "studies_per_minute" in row:
+        same = ("the reference for the other builds" if row["jobs"] == row["first_jobs"]
+                else f"identical to the -j{row['first_jobs']} build")
+        print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
+              f"({row['results_files']} results files, {same})", flush=True)
     if "stages_median_s" in row:
         print("    " + ", ".join(f"{k} {v:.2f}s" for k, v in row["stages_median_s"].items())
               + f"; {row['s_per_100k']:.2f} s per 100,000 respondents", flush=True)
@@ -659,10 +664,6 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None,
     if "programme" in only:
         for row in programme(6 if quick else 50):
             show(row)
-            same = ("the reference for the other builds" if row["jobs"] == row["first_jobs"]
-                    else f"identical to the -j{row['first_jobs']} build")
-            print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "
-                  f"({row['results_files']} results files, {same})", flush=True)
 
     save(True)
     print(f"wrote {out}")
