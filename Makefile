@@ -49,7 +49,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
 	$(VENV)/bin/pip install --quiet --no-deps -e .
-	$(PY) -m csat.build kernel
+	$(PY) -m csat.pipeline.build kernel
 	@touch $@
 
 # System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Graphviz (path diagram),
@@ -75,35 +75,35 @@ sysdeps:
 ## study: build one study from params/STUDY.yaml (STUDY=demo by default): notebooks, report.html, report.pdf
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
-	@$(PY) -m csat.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID
+	@$(PY) -m csat.pipeline.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID
 	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
-	@$(PY) -m csat.build finished --study $(STUDY)
+	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)
 all: $(addprefix all-,$(ALL_STUDIES))
-	@$(PY) -m csat.report index
+	@$(PY) -m csat.report.render index
 
 $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 	@$(MAKE) --no-print-directory study STUDY=$*
 
 -include $(BUILD)/deps.mk
 
-# One stage: `csat.build run` executes notebooks/<stage>.ipynb with papermill into $(OUT)/<stage>.ipynb
+# One stage: `csat.pipeline.build run` executes notebooks/<stage>.ipynb with papermill into $(OUT)/<stage>.ipynb
 # and exports <stage>.html (nbconvert), in one process.  On failure it prints the failing cell, records
 # the notebook's error in .build/status.json and removes what this stage and the later ones wrote (and
 # the report); Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
 # --owner $$PPID (this Make): the stage boots the kernels of the stages that follow it while it runs, and
-# those kernels exit when this Make does if no stage claimed them (csat.warm; CSAT_WARM_KERNELS=0: off).
+# those kernels exit when this Make does if no stage claimed them (csat.pipeline.warm; CSAT_WARM_KERNELS=0: off).
 #
 # papermill.yaml (params file + overrides) is not a prerequisite: each stage depends on its own stamp,
 # which holds the effective values of the parameters it reads, overrides included.  Which stages a stage
-# reads (and whether it reads the raw data) is NOT written here: `csat.build prepare` generates those
-# prerequisites into $(BUILD)/deps.mk from csat.stage.STAGE_READS, the one table of what each notebook reads.
+# reads (and whether it reads the raw data) is NOT written here: `csat.pipeline.build prepare` generates those
+# prerequisites into $(BUILD)/deps.mk from csat.pipeline.graph.STAGE_READS, the one table of what each notebook reads.
 COMMON = $(SRC) $(VENV)/.installed
 
 define stage_rule
 $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.mk $(COMMON)
-	@$(PY) -m csat.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; exit 1; }
+	@$(PY) -m csat.pipeline.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; exit 1; }
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
@@ -114,11 +114,11 @@ STAGE_NBS := $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
-	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
-	  || { $(PY) -m csat.build failed --study $(STUDY) --stage report; exit 1; }
+	@$(PY) -m csat.report.render study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
+	  || { $(PY) -m csat.pipeline.build failed --study $(STUDY) --stage report; exit 1; }
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
-# the report had nothing to do, by `csat.build finished` (below `study`); the index shows each study's state.
+# the report had nothing to do, by `csat.pipeline.build finished` (below `study`); the index shows each study's state.
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive
@@ -141,4 +141,4 @@ test: setup
 
 ## bench: benchmark (see README); ONLY="demo scale" runs only those groups (ecsi pls demo scale programme)
 bench: setup
-	$(PY) -m csat.bench $(if $(ONLY),--only $(ONLY))
+	$(PY) -m csat.pipeline.bench $(if $(ONLY),--only $(ONLY))

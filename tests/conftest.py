@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-# every diagnostic code written to results/diagnostics.json must be registered (csat.diagnostic_codes);
+# every diagnostic code written to results/diagnostics.json must be registered (csat.core.codes);
 # set before any test, so the notebook kernels that integration tests start inherit it
 os.environ["CSAT_STRICT_DIAGNOSTICS"] = "1"
 

@@ -1,5 +1,5 @@
 """The benchmark's bookkeeping (targets, comparisons); no timing is measured or asserted here."""
-from csat import bench
+from csat.pipeline import bench
 
 
 def _row(case, wall, peak=100.0):
@@ -59,7 +59,7 @@ def test_long_runs_reap_adopted_orphans_while_they_run():
 
     code = textwrap.dedent("""
         import os, time
-        from csat.bench import _adopt_orphans, _run_reaping
+        from csat.pipeline.bench import _adopt_orphans, _run_reaping
         assert _adopt_orphans()
         # four orphans exit after 0.1 s, long before the command does
         r = _run_reaping(["sh", "-c", "for i in 1 2 3 4; do (sleep 0.1 &); done; sleep 1.5; echo out; exit 3"])

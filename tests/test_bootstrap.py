@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import effects as eff
+from csat.sem import effects as eff
 from csat import sem
-from csat.bootstrap import bootstrap_sem
+from csat.sem.bootstrap import bootstrap_sem
 
 MODEL = """
 X =~ x1 + x2 + x3

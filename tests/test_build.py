@@ -6,8 +6,8 @@ import json
 import pytest
 import yaml
 
-from csat.build import STAGE_KEYS, prepare
-from csat.params import ParamsError, StudyParams
+from csat.pipeline.build import STAGE_KEYS, prepare
+from csat.config.params import ParamsError, StudyParams
 from test_params import make_study as _make_study
 
 
@@ -57,7 +57,7 @@ def test_prepare_rejects_study_name_mismatch(tmp_path):
 
 def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
     """A notebook opened in JupyterLab (working folder notebooks/) runs params/$CSAT_STUDY.yaml, demo by default."""
-    from csat.stage import default_params_file, find_root
+    from csat.pipeline.stage import default_params_file, find_root
 
     (tmp_path / "params").mkdir()
     (tmp_path / "notebooks").mkdir()
@@ -77,14 +77,14 @@ def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
     # no check here: under make the injected parameters cell replaces the default, so a project without
     # params/demo.yaml must not fail in the parameters cell (it did, in make bench's programme case)
     assert default_params_file() == "params/nosuch.yaml"
-    from csat.stage import start
+    from csat.pipeline.stage import start
 
     with pytest.raises(ParamsError, match=r"CSAT_STUDY='nosuch': params/nosuch.yaml not found \(studies: demo, ecsi\)"):
         start("01_cleaning", default_params_file())
 
 
 def test_diagnostics_order_does_not_depend_on_the_order_stages_ran(tmp_path):
-    from csat.results import merge_diagnostics
+    from csat.core.diagnostics import merge_diagnostics
 
     d = {"code": "out_of_range", "severity": "warning", "where": "w", "message": "m"}
     a, b = tmp_path / "a" / "diagnostics.json", tmp_path / "b" / "diagnostics.json"
@@ -101,7 +101,7 @@ def test_diagnostics_written_concurrently_keep_every_stage(tmp_path):
     """Stages running at once (make -j) each merge their entries; none is lost."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from csat.results import merge_diagnostics
+    from csat.core.diagnostics import merge_diagnostics
 
     f = tmp_path / "results" / "diagnostics.json"
     stages = [f"{i:02d}_s" for i in range(1, 13)]
@@ -114,7 +114,7 @@ def test_diagnostics_written_concurrently_keep_every_stage(tmp_path):
 def test_interrupted_parallel_stages_are_all_recovered(tmp_path):
     """With make -j, two stages can be half done when a build is killed: both are removed, not only the one
     status.json names."""
-    from csat import build
+    from csat.pipeline import build
 
     pfile = make_study(tmp_path)
     build.prepare(pfile, root=tmp_path, check_intake=False)
@@ -141,10 +141,10 @@ class _FakeKM:
 
 
 def test_stage_kernels_preload_only_when_they_are_ipykernel():
-    from csat.build import preload_arguments
+    from csat.pipeline.build import preload_arguments
 
     ipy = _FakeKM(["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"])
-    assert preload_arguments(ipy) == ["--IPKernelApp.exec_lines=import csat.kernel_preload"]
+    assert preload_arguments(ipy) == ["--IPKernelApp.exec_lines=import csat.pipeline.kernel_preload"]
     assert preload_arguments(_FakeKM(["R", "--slave", "-e", "IRkernel::main()", "--args", "{connection_file}"])) == []
     assert preload_arguments(object()) == []            # no kernel spec at all: nothing added
 
@@ -158,7 +158,7 @@ def test_kernel_preload_loads_the_modules_and_leaves_scipy_results_unchanged():
     import numpy as np
     from scipy import stats
 
-    code = ("import sys, json; import csat.kernel_preload as k; import scipy.stats as st; "
+    code = ("import sys, json; import csat.pipeline.kernel_preload as k; import scipy.stats as st; "
             "print(json.dumps({'missing': [m for m in k.MODULES if m not in sys.modules], "
             "'p': float(st.ttest_ind([1, 2, 3, 4], [2, 3, 5, 9]).pvalue), "
             "'q': float(st.norm.ppf(0.975)), 'again': k.skip_scipy_docstring_tables()}))")

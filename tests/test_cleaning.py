@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csat.cleaning import (RULES, clean, cleaning_diagnostics, em_mvn, flow_text, interpret_mcar, little_mcar, missing_rates,
-                           plot_flow, plot_missing_map, plot_missing_rates)
-from csat.params import validate_params
+from csat.intake.cleaning import (RULES, clean, cleaning_diagnostics, em_mvn, flow_text, interpret_mcar,
+    little_mcar, missing_rates, plot_flow, plot_missing_map, plot_missing_rates)
+from csat.config.params import validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = Path(__file__).resolve().parent / "reference"
@@ -290,12 +290,12 @@ def test_figures_draw():
 
 # ---------------------------------------------------------------- the demo study
 def test_demo_exclusions_equal_the_injected_truth():
-    from csat.io import load_study_data
-    from csat.params import load_params
-    from csat.simulate import simulate_study
+    from csat.intake.readers import load_study_data
+    from csat.intake.preflight import load_study
+    from csat.intake.simulate import simulate_study
 
     params_file = ROOT / "params" / "demo.yaml"
-    p = load_params(params_file)
+    p = load_study(params_file)
     _, truth = simulate_study(600, 2024)            # documented in params/demo.yaml
     df, report = load_study_data(p, params_file)
     res = clean(df, p)
@@ -323,7 +323,7 @@ def test_flow_text_names_counts_and_switched_off_rules():
 def test_repeated_rows_is_pandas_duplicated():
     """The hashed duplicate check gives exactly pandas' DataFrame.duplicated(keep="first"): random
     matrices with many repeats, -0.0 beside 0.0 and inf (a missing answer), and every hash colliding."""
-    import csat.cleaning as C
+    import csat.intake.cleaning as C
 
     rng = np.random.default_rng(7)
     for _ in range(30):
@@ -335,7 +335,7 @@ def test_repeated_rows_is_pandas_duplicated():
 
 
 def test_repeated_rows_is_exact_when_hashes_collide(monkeypatch):
-    import csat.cleaning as C
+    import csat.intake.cleaning as C
 
     monkeypatch.setattr(C, "_ROW_HASH_MULTIPLIERS", np.zeros(4096, dtype=np.uint64))    # one hash for all rows
     Y = np.random.default_rng(8).integers(0, 2, size=(500, 4)).astype(float)

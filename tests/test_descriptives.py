@@ -11,7 +11,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
-from csat import descriptives as D
+from csat.stats import descriptives as D
 from conftest import SHARED
 
 REF = json.loads((Path(__file__).parent / "reference" / "descriptives_ecsi.json").read_text(encoding="utf-8"))

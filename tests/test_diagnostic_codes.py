@@ -1,5 +1,5 @@
 """One registry of diagnostic codes (issue #16, item 5): every code the source can write to
-results/diagnostics.json is registered in csat.diagnostic_codes with its level and meaning (en/zh),
+results/diagnostics.json is registered in csat.core.codes with its level and meaning (en/zh),
 the writer refuses unknown codes, and docs/diagnostics.md lists the registry."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from csat.diagnostic_codes import CODES, markdown_table
-from csat.results import Diagnostic, UnknownDiagnosticCode, merge_diagnostics
+from csat.core.codes import CODES, markdown_table
+from csat.core.diagnostics import Diagnostic, UnknownDiagnosticCode, merge_diagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +36,7 @@ def emitted_codes() -> dict[str, set[tuple[str, str]]]:
     """``{code: {(where, severity)}}`` of every ``Diagnostic(code, severity, ...)`` in src/ and the notebooks.
 
     A code given as a string is read directly; a code passed through a helper's parameter (``block(code,
-    …)`` in csat.checks) is read from the helper's calls; a code taken from a loop over literal tuples
+    …)`` in csat.config.checks) is read from the helper's calls; a code taken from a loop over literal tuples
     (``for key, col, code, name in ((…), …)``) from the tuples.  A code copied from another diagnostic
     (``Diagnostic(d.code, …)``) is that one's, already counted."""
     out: dict[str, set] = {}
@@ -83,7 +83,7 @@ def test_every_emitted_code_is_registered_with_its_levels():
     emitted = emitted_codes()
     assert len(emitted) > 60
     missing = sorted(set(emitted) - set(CODES))
-    assert not missing, f"emitted but not registered in csat.diagnostic_codes: {missing}"
+    assert not missing, f"emitted but not registered in csat.core.codes: {missing}"
     for code, uses in emitted.items():
         for where, sev in uses:
             assert sev == "?" or sev in CODES[code].severities, f"{code} raised as {sev} in {where}"
@@ -117,4 +117,4 @@ def test_unknown_codes_only_warn_outside_the_tests(tmp_path, monkeypatch):
 
 def test_the_documented_list_is_the_registry():
     doc = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    assert markdown_table() in doc, "docs/diagnostics.md is out of date: paste csat.diagnostic_codes.markdown_table()"
+    assert markdown_table() in doc, "docs/diagnostics.md is out of date: paste csat.core.codes.markdown_table()"

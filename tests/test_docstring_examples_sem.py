@@ -1,5 +1,5 @@
-"""The R numbers quoted in the docstring examples of csat.sem, csat.effects, csat.multigroup and
-csat.verdicts are R's numbers: tests/reference/docstring_examples_sem.R ran each quoted call in R
+"""The R numbers quoted in the docstring examples of csat.sem, csat.sem.effects, csat.sem.multigroup and
+csat.analyses.verdicts are R's numbers: tests/reference/docstring_examples_sem.R ran each quoted call in R
 (lavaan 0.6-14) and stored the unrounded value; each docstring must quote that call followed by
 ``→ value``, the value being R's rounded to the digits shown.  (The examples themselves run as
 doctests and print our numbers.)"""

@@ -1,4 +1,4 @@
-"""csat.drivers: LMG = relaimpo's lmg (R all-orders lm + PyPI dominance-analysis), relative weights,
+"""csat.stats.drivers: LMG = relaimpo's lmg (R all-orders lm + PyPI dominance-analysis), relative weights,
 standardized betas and VIFs = R lm; bootstrap intervals; default target and predictors.
 
 References: tests/reference/drivers_lmg.R -> drivers_lmg.json (R 4.2.2 base stats on datasets::swiss,
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import drivers as DR
-from csat.params import validate_params
+from csat.stats import drivers as DR
+from csat.config.params import validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = json.loads((ROOT / "tests" / "reference" / "drivers_lmg.json").read_text())
@@ -108,7 +108,7 @@ def test_default_target_is_the_satisfaction_construct_and_predictors_the_others(
 
 
 def test_unknown_driver_names_fail_with_a_near_match():
-    from csat.params import ParamsError
+    from csat.config.params import ParamsError
 
     with pytest.raises(ParamsError, match=r"drivers\.predictors.*'VALL'.*did you mean 'VAL'"):
         _params(drivers={"predictors": ["VALL"]})

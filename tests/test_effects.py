@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import effects as fx
+from csat.sem import effects as fx
 
 REF = json.loads((Path(__file__).parent / "reference" / "effects_ecsi.json").read_text())
 

@@ -1,4 +1,4 @@
-"""csat.em: the one EM for the saturated multivariate-normal model, against lavaan's EM
+"""csat.stats.em: the one EM for the saturated multivariate-normal model, against lavaan's EM
 (``tests/reference/little_mcar.R``: lavaan 0.6's h1 EM estimates), and the callers that share it."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from csat import cleaning, sem
-from csat.em import em_mvn, em_patterns, missing_patterns
+from csat.intake import cleaning
+from csat import sem
+from csat.stats.em import em_mvn, em_patterns, missing_patterns
 
 REF = Path(__file__).resolve().parent / "reference"
 

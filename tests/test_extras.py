@@ -1,11 +1,11 @@
-"""csat.extras: answers of columns read from the raw file, aligned to the cleaned respondents."""
+"""csat.intake.extras: answers of columns read from the raw file, aligned to the cleaned respondents."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from csat.extras import numeric_answers, raw_columns
-from csat.params import validate_params
+from csat.intake.extras import numeric_answers, raw_columns
+from csat.config.params import validate_params
 
 
 def test_numeric_answers_apply_missing_codes_labels_and_range():

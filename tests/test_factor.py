@@ -16,8 +16,8 @@ import pytest
 from scipy import optimize
 
 from conftest import SHARED
-from csat import factor
-from csat.params import EFASpec
+from csat.stats import factor
+from csat.config.params import EFASpec
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((SHARED / "reference" / "holzinger1939.json").read_text())

@@ -1,6 +1,6 @@
 """Faults and bad input (issue #20, #19 items 2 and 5): one early, plain error; never a wrong or stale result.
 
-One test per class of mistake.  Each runs ``python -m csat.build prepare`` (the command Make runs
+One test per class of mistake.  Each runs ``python -m csat.pipeline.build prepare`` (the command Make runs
 before any notebook) on a small but analysable study in ``tmp_path``, and asserts
 
 * the exact one-line message on stderr (no traceback, nothing else),
@@ -34,10 +34,13 @@ import pandas as pd
 import pytest
 from markupsafe import escape
 
-from csat import build, report
-from csat.checks import DataFactError, data_facts
-from csat.io import DataError, load_study_data
-from csat.params import ParamsError, load_params, validate_params
+from csat.pipeline import build
+from csat.report import render as report
+from csat.core.errors import DataFactError
+from csat.intake.preflight import data_facts
+from csat.intake.readers import DataError, load_study_data
+from csat.config.params import ParamsError, validate_params
+from csat.intake.preflight import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = ["sat1", "sat2", "sat3", "val1", "val2", "val3", "loy1", "loy2", "loy3"]
@@ -105,7 +108,7 @@ def sha(path: Path) -> str:
 
 
 def prepare(tmp_path: Path, overrides: str = "") -> subprocess.CompletedProcess:
-    """``python -m csat.build prepare params/mini.yaml`` run in ``tmp_path`` (in this process, for speed;
+    """``python -m csat.pipeline.build prepare params/mini.yaml`` run in ``tmp_path`` (in this process, for speed;
     :func:`test_the_fixture_study_passes` runs the real command once)."""
     out, err = io.StringIO(), io.StringIO()
     cwd = os.getcwd()
@@ -147,11 +150,11 @@ def edit(pf: Path, old: str, new: str) -> None:
 # ------------------------------------------------------------------------------ params mistakes
 def test_the_fixture_study_passes(tmp_path):
     project(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "csat.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 0 and r.stderr == "" and r.stdout == "", r.stderr
     edit(tmp_path / "params" / "mini.yaml", "seed: 1", "seed: yes")
-    r = subprocess.run([sys.executable, "-m", "csat.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stdout == "" and r.stderr == (
         "error: params/mini.yaml: key 'seed': true is a yes/no value, not a number (YAML reads yes/no/true/false/"
@@ -239,7 +242,7 @@ def test_gbk_params_file_is_read_and_a_foreign_encoding_named(tmp_path):
     pf = project(tmp_path)
     pf.write_bytes(PARAMS.replace('title: "Mini"', 'title: "迷你研究：满意度"').encode("gbk"))
     assert prepare(tmp_path).returncode == 0
-    assert load_params(pf).title == "迷你研究：满意度"
+    assert load_study(pf).title == "迷你研究：满意度"
     pf.write_bytes(PARAMS.encode("utf-8") + "# \udcff".encode("utf-8", "surrogateescape") + b"\xff\xfe\xff\n")
     fails_with(tmp_path, "params/mini.yaml: cannot read the file's text encoding (not UTF-8: byte "
                          f"{len(PARAMS.encode()) + 2}, line 24; not GBK/GB18030 either); save it as UTF-8")
@@ -384,7 +387,7 @@ def test_perfectly_collinear_items(tmp_path):
 
 
 def test_data_facts_flag_items_few_answered_as_warnings(tmp_path):
-    p = load_params(project(tmp_path))
+    p = load_study(project(tmp_path))
     df = survey().set_index("rid").astype(float, errors="ignore")
     df.loc[df.index[:35], "val1"] = np.nan
     diags, blocking = data_facts(df, p)
@@ -483,7 +486,7 @@ def test_survey_platform_export(tmp_path, fmt):
     pf.write_text(PLATFORM_PARAMS.format(path=raw.relative_to(tmp_path)), encoding="utf-8")
     r = prepare(tmp_path)
     assert r.returncode == 0, r.stderr
-    p = load_params(pf)
+    p = load_study(pf)
     df, intake = load_study_data(p, pf)
     assert list(df.columns[:2]) == ["序号", "svc1"]
     rows = platform_rows()
@@ -522,7 +525,7 @@ def test_r_written_csv_with_na(tmp_path):
     raw = tmp_path / "data" / "raw" / "mini.csv"
     raw.write_text("\n".join(text) + "\n")
     assert prepare(tmp_path).returncode == 0
-    data, intake = load_study_data(load_params(tmp_path / "params" / "mini.yaml"), tmp_path / "params" / "mini.yaml")
+    data, intake = load_study_data(load_study(tmp_path / "params" / "mini.yaml"), tmp_path / "params" / "mini.yaml")
     assert intake.token_counts() == {"NA": 7}
     assert data["val2"].isna().sum() == 6 and np.isnan(data.loc[4, "secs"])
     assert data["gender"].iloc[0] in ("f", "m")
@@ -535,7 +538,7 @@ def test_nan_inf_negative_durations_and_long_headers_are_reported(tmp_path):
     df.loc[7, "secs"] = -40
     df["x" * 300] = 1
     project(tmp_path, data=df)
-    p = load_params(tmp_path / "params" / "mini.yaml")
+    p = load_study(tmp_path / "params" / "mini.yaml")
     data, intake = load_study_data(p, tmp_path / "params" / "mini.yaml")
     assert data["sat2"].isna().sum() == 2 and np.isnan(data.loc[8, "secs"])
     assert intake.token_counts() == {"NaN": 1, "inf": 1}
@@ -552,7 +555,7 @@ def test_nan_inf_negative_durations_and_long_headers_are_reported(tmp_path):
 
 
 def test_duration_text_forms():
-    from csat.io import _parse_duration
+    from csat.intake.readers import _parse_duration
 
     assert [_parse_duration(x) for x in ["156秒", "2分30秒", "2分钟", "1小时", "1小时2分3秒", "90", "1.5分钟",
                                          "02:30", "3 min 5 s"]] == [156, 150, 120, 3600, 3723, 90, 90, 150, 185]
@@ -562,7 +565,7 @@ def test_duration_text_forms():
 # ------------------------------------------------------------------------------ build state
 def _fake_stage_outputs(root: Path, study: str = "mini") -> None:
     """Outputs of a complete build: per-stage results (recorded), notebooks, html, report."""
-    from csat import stage as st
+    from csat.pipeline import stage as st
 
     d = root / "reports" / study
     for s in build.STAGE_ORDER:
@@ -587,7 +590,7 @@ def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
     nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
         "error", ename="LinAlgError", evalue="Singular matrix", traceback=[])]))
     nbformat.write(nb, d / "03_reliability_validity.ipynb")
-    r = subprocess.run([sys.executable, "-m", "csat.build", "failed", "--study", "mini", "--stage",
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "failed", "--study", "mini", "--stage",
                         "03_reliability_validity"], cwd=tmp_path, capture_output=True, text=True)
     assert r.stderr == ("error: study 'mini' failed at 03_reliability_validity: LinAlgError: Singular matrix; its "
                         "outputs from this stage on were removed (data/raw is untouched)\n")
@@ -631,7 +634,7 @@ def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
 
 
 def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
-    from csat import stage as st
+    from csat.pipeline import stage as st
 
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
@@ -652,7 +655,7 @@ def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
 def test_an_interrupted_stage_is_cleaned_up_by_the_next_build(tmp_path):
     """A build killed during 05 (make gets SIGKILL: its half notebook and partial results stay) must not
     be taken as done by the next make: prepare removes them and records the interruption."""
-    from csat import stage as st
+    from csat.pipeline import stage as st
 
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
@@ -712,7 +715,7 @@ def test_no_notebook_cell_ends_with_a_stray_value():
 WORKER_SCRIPT = """
 import os, sys, time
 import numpy as np
-from csat import effects
+from csat.sem import effects
 
 def slow(idx):
     time.sleep(120)
@@ -771,7 +774,7 @@ MIDDLE_SCRIPT = """
 import os, subprocess, sys, time
 env = dict(os.environ, JPY_PARENT_PID=str(os.getpid()))
 kid = subprocess.Popen([sys.executable, "-c",
-                        "import time, csat.stage as s; s.exit_with_parent(); print('ready', flush=True); time.sleep(120)"],
+                        "import time, csat.pipeline.stage as s; s.exit_with_parent(); print('ready', flush=True); time.sleep(120)"],
                        env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
 assert kid.stdout.readline().strip() == "ready"
 print(kid.pid, flush=True)
@@ -813,7 +816,7 @@ def test_an_interrupted_pdf_print_leaves_no_chromium_and_no_profile(tmp_path):
     fake.chmod(0o755)
     (tmp_path / "r.html").write_text("<html></html>")
     env = dict(os.environ, CSAT_CHROMIUM=str(fake), CSAT_TEST_DIR=str(tmp_path), TMPDIR=str(tmp_path))
-    code = ("from csat import report; report.exit_cleanly_on_sigterm(); "
+    code = ("from csat.report import render as report; report.exit_cleanly_on_sigterm(); "
             f"report.html_to_pdf({str(tmp_path / 'r.html')!r}, {str(tmp_path / 'r.pdf')!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     for _ in range(300):

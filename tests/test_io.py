@@ -16,9 +16,11 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from csat.cleaning import clean
-from csat.io import DataError, load_study_data, make_codebook, read_columns, read_raw, write_processed
-from csat.params import ParamsError, load_params, validate_params
+from csat.intake.cleaning import clean
+from csat.intake.readers import (DataError, load_study_data, make_codebook, read_columns, read_raw,
+    write_processed)
+from csat.config.params import ParamsError, validate_params
+from csat.intake.preflight import load_study
 
 # ---------------------------------------------------------------- one small study, five file formats
 # id, s1 s2 s3 (SAT), l1 l2 l3 (LOY, l3 reverse-keyed), gender (1 = male, 2 = female), dur (seconds)
@@ -256,7 +258,7 @@ def test_load_params_checks_columns_through_read_columns(tmp_path):
           SAT: {items: [满意度1, 满意度2, 满意度]}
     """), encoding="utf-8")
     with pytest.raises(ParamsError) as ei:
-        load_params(yml)
+        load_study(yml)
     assert "'满意度'" in str(ei.value) and "did you mean" in str(ei.value)
 
 

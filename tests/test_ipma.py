@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.ipma import default_target, ipma_chart, ipma_table, performance_index
-from csat.params import validate_params
+from csat.stats.ipma import default_target, ipma_chart, ipma_table, performance_index
+from csat.config.params import validate_params
 
 
 def _effects():
@@ -57,7 +57,7 @@ def test_missing_performance_or_effect_is_a_clear_error():
 
 
 def test_chart_draws_chinese_labels_without_missing_glyphs():
-    from csat.plots import missing_glyphs
+    from csat.viz.plots import missing_glyphs
 
     perf = {"IMAG": 80.0, "EXPE": 70.0, "QUAL": 60.0, "VAL": 50.0}
     t = ipma_table(_effects(), perf, "SAT", labels={"IMAG": "形象", "EXPE": "期望", "QUAL": "感知质量", "VAL": "感知价值"})

@@ -1,10 +1,10 @@
-"""csat.kano: Berger et al.'s (1993) evaluation table, majority category with the M > O > A > I rule,
+"""csat.stats.kano: Berger et al.'s (1993) evaluation table, majority category with the M > O > A > I rule,
 Better/Worse, and recovery of the simulated Kano categories.
 
 The published table (Berger, C., Blauth, R., Boger, D., et al. 1993, "Kano's methods for
 understanding customer-defined quality", Center for Quality of Management Journal 2(4), 3-36,
 the evaluation table; reproduced as Table 2 of Matzler & Hinterhuber 1998, Technovation 18, 25-38)
-is written out below from the paper's rows, independently of csat.kano.EVALUATION.
+is written out below from the paper's rows, independently of csat.stats.kano.EVALUATION.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import kano as K
-from csat import simulate as sim
+from csat.stats import kano as K
+from csat.intake import simulate as sim
 
 ANSWERS = ["like", "must-be", "neutral", "live-with", "dislike"]
 # functional answer -> the categories for the dysfunctional answers like, must-be, neutral, live-with, dislike

@@ -1,7 +1,7 @@
 """The study's language in the notebooks' explanations and in the diagnostics.
 
 Every English markdown cell of a stage notebook is followed by its Chinese version (a markdown cell
-tagged ``zh``); ``csat.build.localize_notebook`` keeps the one in the study's ``language``, so a
+tagged ``zh``); ``csat.pipeline.build.localize_notebook`` keeps the one in the study's ``language``, so a
 ``language: zh`` study's executed notebooks and report carry no English explanation.  Every
 diagnostic the code raises has its Chinese sentence (``message_zh``), shown in a zh report.
 """
@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from csat import report
-from csat.build import TRANSLATION_TAGS, localize_notebook
-from csat.stage import STAGES
+from csat.report import render as report
+from csat.pipeline.build import TRANSLATION_TAGS, localize_notebook
+from csat.pipeline.graph import STAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -116,8 +116,8 @@ def test_markdown_written_by_code_is_translated_too():
 
 
 def test_a_diagnostic_is_shown_in_the_study_language():
-    from csat.results import Diagnostic
-    from csat.stage import diagnostic_item
+    from csat.core.diagnostics import Diagnostic
+    from csat.pipeline.stage import diagnostic_item
 
     d = Diagnostic("out_of_range", "warning", "qual1", "1 value(s) outside the allowed range (12) in data row(s) "
                    "546 were set missing.", message_zh="第 546 行数据中有 1 个超出允许范围的值（12），已设为缺失。")
@@ -178,11 +178,11 @@ def test_every_diagnostic_the_code_raises_has_its_chinese_sentence():
 def test_intake_and_flow_tables_are_shown_in_the_study_language():
     """The intake report and the exclusion flow read in Chinese in a zh study, with the same numbers;
     the files in results/ keep the English table (cleaning_flow.csv is written from ``res.flow``)."""
-    from csat import cleaning as C
-    from csat.io import load_study_data
-    from csat.params import load_params
+    from csat.intake import cleaning as C
+    from csat.intake.readers import load_study_data
+    from csat.intake.preflight import load_study
 
-    p = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
+    p = load_study(ROOT / "params" / "demo.yaml", root=ROOT)
     raw, intake = load_study_data(p, ROOT / "params" / "demo.yaml", root=ROOT)
     en, zh = intake.summary(), intake.summary("zh")
     assert en["value"].tolist() == zh["value"].tolist()
@@ -197,12 +197,13 @@ def test_intake_and_flow_tables_are_shown_in_the_study_language():
 
 
 def test_a_title_per_language():
-    from csat.params import load_params, local_text
+    from csat.config.params import local_text
+    from csat.intake.preflight import load_study
 
-    en = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
-    zh = load_params(ROOT / "params" / "demo.yaml", {"language": "zh"}, root=ROOT)
+    en = load_study(ROOT / "params" / "demo.yaml", root=ROOT)
+    zh = load_study(ROOT / "params" / "demo.yaml", {"language": "zh"}, root=ROOT)
     assert en.title_text() == "Retail chain customer satisfaction (simulated demo)"
     assert zh.title_text() == "零售连锁店顾客满意度调查（模拟演示）" and zh.title_text("en") == en.title_text()
     assert local_text({"en": "Survey"}, "zh") == "Survey" and local_text(None) is None
-    plain = load_params(ROOT / "params" / "ecsi.yaml", {"language": "zh"}, root=ROOT)
+    plain = load_study(ROOT / "params" / "ecsi.yaml", {"language": "zh"}, root=ROOT)
     assert plain.title_text() == "ECSI mobile-phone provider survey"

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import reliability as rel
-from csat.results import write_csv, write_json
+from csat.stats import reliability as rel
+from csat.core.files import write_csv, write_json
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}

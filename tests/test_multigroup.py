@@ -1,4 +1,4 @@
-"""csat.multigroup against lavaan 0.6-14: multi-group CFA and measurement invariance.
+"""csat.sem.multigroup against lavaan 0.6-14: multi-group CFA and measurement invariance.
 
 Reference: ``tests/reference/invariance.json`` made by ``tests/reference/invariance.R`` (lavaan
 ``cfa(..., group =, group.equal =)``, ``fitMeasures``, ``parameterEstimates``, ``lavTestLRT``) for
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.multigroup import (INVARIANCE_COLUMNS, STEPS, fit_multigroup, invariance, invariance_level,
-                             invariance_text)
+from csat.sem.multigroup import (INVARIANCE_COLUMNS, STEPS, fit_multigroup, invariance, invariance_level,
+    invariance_text)
 from csat.sem import ModelError
 
 from conftest import SHARED
@@ -134,7 +134,7 @@ def test_bad_input():
 
 
 def test_study_invariance_runs_each_grouping_and_reports_failures():
-    from csat.multigroup import invariance_diagnostics, study_invariance
+    from csat.sem.multigroup import invariance_diagnostics, study_invariance
 
     r = REF["hs"]
     d = _data("hs")
@@ -155,7 +155,7 @@ def test_study_invariance_runs_each_grouping_and_reports_failures():
 
 @pytest.mark.parametrize("case", ["hs", "ecsi"])
 def test_release_score_tests_equal_lavtestscore(case):
-    from csat.multigroup import release_tests
+    from csat.sem.multigroup import release_tests
 
     r = REF[case]
     fit = fit_multigroup(r["model"], _data(case), r["group"], group_equal=STEPS["scalar"])

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import cleaning, descriptives as D, factor, reliability as rel
-from csat.params import validate_params
+from csat.intake import cleaning
+from csat.stats import descriptives as D, factor, reliability as rel
+from csat.config.params import validate_params
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "csat"
 

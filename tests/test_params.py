@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from csat.params import ParamsError, load_params, parse_overrides
+from csat.config.params import ParamsError, parse_overrides
+from csat.intake.preflight import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +46,7 @@ def make_study(tmp_path: Path, text: str = GOOD, header: str = "rid,sat1,sat2,sa
 
 
 def test_good_params_load(tmp_path):
-    p = load_params(make_study(tmp_path))
+    p = load_study(make_study(tmp_path))
     assert p.items == ["sat1", "sat2", "sat3", "loy1", "loy2"]
     assert p.item_construct["loy2"] == "LOY"
     assert p.cleaning.max_missing_share == 0.2          # defaults filled in
@@ -54,20 +55,20 @@ def test_good_params_load(tmp_path):
 
 
 def test_language_picks_chinese_label(tmp_path):
-    p = load_params(make_study(tmp_path), {"language": "zh"})
+    p = load_study(make_study(tmp_path), {"language": "zh"})
     assert p.construct_label("SAT") == "满意度"
     assert p.construct_label("LOY") == "Loyalty"      # no zh label: falls back
 
 
 def test_overrides_apply_dotted_keys(tmp_path):
-    p = load_params(make_study(tmp_path), parse_overrides("bootstrap=300 efa.n_factors=2 cleaning.straightlining=false"))
+    p = load_study(make_study(tmp_path), parse_overrides("bootstrap=300 efa.n_factors=2 cleaning.straightlining=false"))
     assert p.bootstrap == 300 and p.efa.n_factors == 2 and p.cleaning.straightlining is False
 
 
 def _err(tmp_path, text=GOOD, header=None, overrides=None) -> str:
     kw = {} if header is None else {"header": header}
     with pytest.raises(ParamsError) as ei:
-        load_params(make_study(tmp_path, text, **kw), overrides)
+        load_study(make_study(tmp_path, text, **kw), overrides)
     return str(ei.value)
 
 
@@ -137,7 +138,7 @@ def test_every_study_in_params_is_valid():
     files = sorted((ROOT / "params").glob("*.yaml"))
     assert files, "params/ holds no study"
     for f in files:
-        p = load_params(f, root=ROOT)
+        p = load_study(f, root=ROOT)
         assert p.study == f.stem
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from csat.build import STAGE_KEYS
-from csat.params import ParamsError, load_params, validate_params
+from csat.pipeline.build import STAGE_KEYS
+from csat.config.params import ParamsError, validate_params
+from csat.intake.preflight import load_study
 
 BASE = {"study": "s", "data": {"path": "x.csv"},
         "constructs": {"QUAL": {"items": ["q1", "q2"]}, "SAT": {"items": ["s1", "s2"]}}}
@@ -48,7 +49,7 @@ def test_columns_named_by_the_new_keys_are_checked_in_the_data(tmp_path):
     f = tmp_path / "params" / "s.yaml"
     f.write_text(yaml.safe_dump(raw), encoding="utf-8")
     with pytest.raises(ParamsError, match=r"column 'kd' \(key 'kano.app.dysfunctional'\) is not in d.csv"):
-        load_params(f)
+        load_study(f)
 
 
 def test_stage_06_stamp_reads_the_new_keys_and_not_the_sem_bootstrap():

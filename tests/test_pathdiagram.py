@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from csat import pathdiagram as pdg
+from csat.viz import pathdiagram as pdg
 
 
 @pytest.fixture(scope="module")

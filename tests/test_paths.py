@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from csat import paths
+from csat.core import paths
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "csat"
 
@@ -32,4 +32,4 @@ def test_no_other_module_builds_these_paths():
         for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
             if pattern.search(line):
                 offenders.append(f"{f.relative_to(SRC)}:{i}: {line.strip()}")
-    assert not offenders, "build these paths with csat.paths:\n" + "\n".join(offenders)
+    assert not offenders, "build these paths with csat.core.paths:\n" + "\n".join(offenders)

@@ -45,8 +45,8 @@ def _make(proj: Path, *args: str, env_extra: dict | None = None) -> subprocess.C
 
 
 def _warm_kernels_running(proj: Path, wait: float = 0.0) -> list[int]:
-    """Pids of processes that are warm kernels booted for a study of ``proj`` (csat.warm), or its kernel
-    fork server and the kernels it forked (their command line is the server's: csat.zygote); waits up to
+    """Pids of processes that are warm kernels booted for a study of ``proj`` (csat.pipeline.warm), or its kernel
+    fork server and the kernels it forked (their command line is the server's: csat.pipeline.forkserver); waits up to
     ``wait`` seconds for them to end (they notice the end of the build within a quarter second)."""
     import time
 
@@ -68,7 +68,7 @@ def _warm_processes(proj: Path) -> list[int]:
             except OSError:
                 continue
             if (f"CSAT_WARM_RECORD={proj.resolve()}".encode() in env
-                    or (b"csat.zygote" in cmd and str(proj.resolve()).encode() in cmd)):
+                    or (b"csat.pipeline.forkserver" in cmd and str(proj.resolve()).encode() in cmd)):
                 found.append(int(d.name))
     return found
 
@@ -104,8 +104,8 @@ def test_every_stage_ran_without_error_cells(built):
     assert (out / "report.html").is_file() and (out / "report.pdf").is_file()
     assert (proj / "reports" / "index.html").is_file()
     assert (proj / "data" / "processed" / "demo" / "clean.parquet").is_file()
-    # every stage ran on a kernel booted in advance (01's by `csat.build prepare`, the others' by the
-    # stage before them: csat.warm), and none of those kernels is left
+    # every stage ran on a kernel booted in advance (01's by `csat.pipeline.build prepare`, the others' by the
+    # stage before them: csat.pipeline.warm), and none of those kernels is left
     warm = {s: json.loads((out / "runinfo" / f"{s}.json").read_text(encoding="utf-8"))["warm_kernel"] for s in STAGES}
     assert warm == {s: True for s in STAGES}
     assert not _warm_kernels_running(proj, wait=10)
@@ -116,7 +116,7 @@ def test_parallel_build_gives_byte_identical_results(built, tmp_path_factory):
     """make -j2 runs independent stages at once (02, 03, 04 after 01; 05 and 06 after 02): every file in
     results/ (and figures/) equals the serial build's byte for byte, and no stage is left marked running.
     This build also starts every stage's kernel itself (CSAT_WARM_KERNELS=0) where the serial one used
-    kernels booted in advance (csat.warm): neither may change a result.  No kernel outlives either build."""
+    kernels booted in advance (csat.pipeline.warm): neither may change a result.  No kernel outlives either build."""
     proj, _ = built
     par = tmp_path_factory.mktemp("project_j2")
     _copy_project(par)
@@ -175,7 +175,7 @@ def test_drivers_segments_chapter_has_all_five_parts(built):
     report has the chapter with weights, drivers, segments, Kano and SERVQUAL sections."""
     import pandas as pd
 
-    from csat import simulate as sim
+    from csat.intake import simulate as sim
 
     proj, _ = built
     res = proj / "reports" / "demo" / "results"
@@ -262,7 +262,7 @@ def _population_total_effects(target: str = "SAT") -> dict[str, float]:
     """Standardized total effects on ``target`` in the simulator's population: (I − B)⁻¹ − I."""
     import numpy as np
 
-    from csat.simulate import population
+    from csat.intake.simulate import population
 
     paths = population().paths
     names = sorted(set(paths["lhs"]) | set(paths["rhs"]))
@@ -349,7 +349,7 @@ def test_demo_results_equal_the_stored_key_figures(built):
 def _paths_vs_population(proj: Path):
     import pandas as pd
 
-    from csat.simulate import population
+    from csat.intake.simulate import population
 
     eff = pd.read_csv(proj / "reports" / "demo" / "results" / "sem_effects.csv").set_index(["from", "to"])
     rows = []
@@ -362,7 +362,7 @@ def _paths_vs_population(proj: Path):
 def test_demo_paths_recover_population_within_bootstrap_intervals(built):
     """The demo as specified (B = 1000 from params): every standardized structural path's 95%
     percentile bootstrap interval covers the simulator's population value, and every estimate is
-    within .06 of it (the true scores have exact population moments; see csat.simulate)."""
+    within .06 of it (the true scores have exact population moments; see csat.intake.simulate)."""
     proj, _ = built
     r = _make(proj, "study", "STUDY=demo")
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -491,8 +491,8 @@ def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
     """params/demo_waves.yaml (two simulated waves: SAT truly rises, item qual3 is non-invariant) through make:
     the change tests find the SAT rise, the invariance across waves fails at the scalar step because of
     qual3, the trend chart is drawn, and the index page compares it with the demo (shared constructs)."""
-    from csat.multigroup import INVARIANCE_COLUMNS
-    from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
+    from csat.sem.multigroup import INVARIANCE_COLUMNS
+    from csat.stats.tracking import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS
 
     proj, _ = built
     r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=0")

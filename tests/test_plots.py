@@ -16,8 +16,8 @@ import pytest  # noqa: E402
 from matplotlib import font_manager as fm  # noqa: E402
 from matplotlib.ft2font import FT2Font  # noqa: E402
 
-from csat import descriptives as D  # noqa: E402
-from csat import plots as P  # noqa: E402
+from csat.stats import descriptives as D  # noqa: E402
+from csat.viz import plots as P  # noqa: E402
 
 ZH_ITEMS = {"q1": "总体满意度", "q2": "服务质量很好", "q3": "Price is fair"}
 ZH_CONSTRUCTS = {"SAT": "满意度", "VAL": "Perceived value 感知价值"}

@@ -1,4 +1,4 @@
-"""PLS-SEM (csat.pls) against seminr 0.2.1 / seminrextras 0.1.0 (tests/reference/pls_seminr.py + .json)
+"""PLS-SEM (csat.sem.pls) against seminr 0.2.1 / seminrextras 0.1.0 (tests/reference/pls_seminr.py + .json)
 on the ECSI study, Tenenhaus et al.'s ECSI model (mobi) and the Primer's corporate-reputation models,
 and against R seminr's own test fixtures (tests/reference/pls_seminr_R.py + .json)."""
 from __future__ import annotations
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import pls, sem
-from csat.build import STAGE_KEYS
-from csat.params import ParamsError, validate_params
-from csat.syntax import ModelSyntaxError, parse_model
+from csat.sem import pls
+from csat import sem
+from csat.pipeline.build import STAGE_KEYS
+from csat.config.params import ParamsError, validate_params
+from csat.sem.syntax import ModelSyntaxError, parse_model
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((HERE / "reference" / "pls_seminr.json").read_text(encoding="utf-8"))
@@ -296,11 +297,11 @@ def test_params_estimator_and_pls_block():
 
 
 def test_templates_work_with_pls(shared_dir):
-    from csat.params import load_params
-    from csat.templates_sem import model_syntax
+    from csat.intake.preflight import load_study
+    from csat.sem.templates import model_syntax
 
     root = HERE.parent
-    p = load_params(root / "params" / "ecsi_pls.yaml", root=root)
+    p = load_study(root / "params" / "ecsi_pls.yaml", root=root)
     assert p.estimator == "pls"
     df = pd.read_csv(shared_dir / "datasets" / "ecsi_satisfaction.csv")
     res = pls.pls_fit(model_syntax(p), df, missing=p.pls.missing)
@@ -308,7 +309,7 @@ def test_templates_work_with_pls(shared_dir):
     for q in ref["paths"]:
         assert res.paths.loc[q["to"], q["from"]] == pytest.approx(q["est"], abs=TOL)
     acsi = {k: v for k, v in p.constructs.items() if k != "IMAG"}
-    from csat.templates_sem import expand_template
+    from csat.sem.templates import expand_template
 
     spec = pls.pls_spec(expand_template("acsi", acsi).syntax)
     assert ("SAT", "LOY") in spec.paths
@@ -343,7 +344,7 @@ def test_params_check_the_model_against_the_estimator():
 
 
 def test_intake_checks_the_pls_model():
-    from csat import checks
+    from csat.config import checks
 
     cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
     cols = ["a1", "a2", "b1", "b2"]

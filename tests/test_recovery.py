@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from csat import sem
-from csat.simulate import population, population_syntax, simulate_responses
+from csat.intake.simulate import population, population_syntax, simulate_responses
 
 
 def test_structural_paths_recovered_at_n5000():

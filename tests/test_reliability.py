@@ -1,4 +1,4 @@
-"""csat.reliability against psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6.
+"""csat.stats.reliability against psych 2.2.9, lavaan 0.6-14 and semTools 0.5-6.
 
 References: ``shared/reference/holzinger1939.json`` (make_refs.R) and
 ``tests/reference/reliability_extra.json`` (reliability_extra.R in the same folder).
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import reliability as rel
-from csat.params import ThresholdSpec
+from csat.stats import reliability as rel
+from csat.config.params import ThresholdSpec
 
 from conftest import SHARED
 

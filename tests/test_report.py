@@ -19,8 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from csat import report
-from csat.stage import STAGES
+from csat.report import render as report
+from csat.pipeline.graph import STAGES
 
 XSS = "<script>alert(1)</script>"
 CODE_MARK = "secret_code_line_should_not_show = 42"
@@ -48,7 +48,7 @@ class _Captured:
 
 
 def _stage_outputs(st, label: str) -> tuple[str, str]:
-    """The HTML that csat.stage.Stage.table and Stage.figure emit, captured from the real methods."""
+    """The HTML that csat.pipeline.stage.Stage.table and Stage.figure emit, captured from the real methods."""
     import IPython.display
     import matplotlib
 
@@ -76,7 +76,7 @@ def _notebook(stage: str, table_html: str, figure_html: str) -> nbformat.Noteboo
                                                "language": "python"}})
     params = new_code_cell('params_file = "params/demo.yaml"\noverrides = {}', metadata={"tags": ["parameters"]},
                            execution_count=1)
-    start = new_code_cell(f'import csat.stage\nstage = csat.stage.start("{stage}", params_file, overrides)\n'
+    start = new_code_cell(f'import csat.pipeline.stage\nstage = csat.pipeline.stage.start("{stage}", params_file, overrides)\n'
                           f"{CODE_MARK}", execution_count=2)
     table = new_code_cell("stage.table(df, caption)", execution_count=3, outputs=[
         new_output("display_data", data={"text/html": table_html,
@@ -130,10 +130,10 @@ def make_fake_study(root, study="fake", language="en", title=f"Satisfaction surv
     (rep / "results" / "construct_scores.csv").write_text("construct,mean,index\nLOY,3.5,62.5\nSAT,4.1,77.25\n")
     (rep / "results" / "sem_fit.json").write_text(json.dumps({"cfi": 0.9612, "tli": 0.95, "rmsea": 0.0512,
                                                               "srmr": 0.041, "chisq": 12.3}))
-    from csat.params import load_params
-    from csat.stage import Stage
+    from csat.config.params import load_params
+    from csat.pipeline.stage import Stage
 
-    p = load_params(params, root=root, check_data=False)
+    p = load_params(params, root=root)
     for i, s in enumerate(STAGES):
         (rep / "runinfo").mkdir(exist_ok=True)
         (rep / "runinfo" / f"{s}.json").write_text(json.dumps(
@@ -199,7 +199,7 @@ def test_report_structure(en_study):
 
 def test_report_hides_code_and_loads_nothing(en_study):
     _, _, _, page = en_study
-    assert CODE_MARK not in page and "csat.stage.start" not in page
+    assert CODE_MARK not in page and "csat.pipeline.stage.start" not in page
     assert "jp-InputArea-editor" not in page and "In&nbsp;[" not in page
     assert "noisy library warning" not in page            # stderr stays in the per-notebook HTML
     assert report.external_resources(page) == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from csat import report
+from csat.report import render as report
 
 from test_report import make_fake_study
 

@@ -1,4 +1,4 @@
-"""csat.segments: recovery of simulated segments (adjusted Rand >= .9), k chosen by silhouette/BIC,
+"""csat.stats.segments: recovery of simulated segments (adjusted Rand >= .9), k chosen by silhouette/BIC,
 reproducibility, numbering, profile and group tests (chi-square = scipy/R chisq.test)."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from scipy import stats
 from sklearn.metrics import adjusted_rand_score
 
-from csat import descriptives as D
-from csat import segments as SG
-from csat import simulate as sim
+from csat.stats import descriptives as D
+from csat.stats import segments as SG
+from csat.intake import simulate as sim
 
 
 def _scores(items: pd.DataFrame) -> pd.DataFrame:

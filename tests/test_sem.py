@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from csat.sem import FIT_MEASURES, ModelError, build_model, fit
-from csat.syntax import ModelSyntaxError
+from csat.sem.syntax import ModelSyntaxError
 
 from conftest import SHARED
 
@@ -391,7 +391,7 @@ def test_fiml_complete_data_equals_ml(pd_data, pd_fit, pd_ref):
 
 # -- one registry of estimators (csat.sem.estimators) -------------------------------------------
 def test_estimator_registry_dispatches(pd_data, pd_ref, pd_fit):
-    from csat import pls
+    from csat.sem import pls
     from csat.sem import ESTIMATORS, get_estimator
 
     assert {"ml", "fiml", "pls"} <= set(ESTIMATORS)

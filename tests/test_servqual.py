@@ -1,4 +1,4 @@
-"""csat.servqual: gaps and paired t-tests (= pingouin.ttest paired), Holm (= statsmodels
+"""csat.stats.servqual: gaps and paired t-tests (= pingouin.ttest paired), Holm (= statsmodels
 multipletests), ratio, and recovery of the simulated SERVQUAL gaps."""
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pingouin as pg
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from csat import servqual as SQ
-from csat import simulate as sim
+from csat.stats import servqual as SQ
+from csat.intake import simulate as sim
 
 
 def _dims():

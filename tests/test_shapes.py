@@ -16,12 +16,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat import descriptives as D
-from csat import io as IO
-from csat import ipma, itemtypes, pathdiagram, shape
-from csat import reliability as rel
-from csat import sem, syntax
-from csat.params import ParamsError, load_params, validate_params
+from csat.stats import descriptives as D
+from csat.intake import readers as IO
+from csat.stats import ipma
+from csat.intake import itemtypes
+from csat.viz import pathdiagram
+from csat.sem import structure as shape
+from csat.stats import reliability as rel
+from csat import sem
+from csat.sem import syntax
+from csat.config.params import ParamsError, validate_params
+from csat.intake.preflight import load_study
 
 HERE = Path(__file__).resolve().parent
 FIX = HERE / "fixtures"
@@ -81,7 +86,7 @@ def test_gbk_export_with_chinese_names_reads(tmp_path):
     shutil.copy(FIX / "zh_survey.yaml", tmp_path / "params" / "zh_survey.yaml")
     (tmp_path / "tests" / "fixtures").mkdir(parents=True)
     shutil.copy(FIX / "zh_survey.csv", tmp_path / "tests" / "fixtures" / "zh_survey.csv")
-    p = load_params(tmp_path / "params" / "zh_survey.yaml")
+    p = load_study(tmp_path / "params" / "zh_survey.yaml")
     data, intake = IO.load_study_data(p, tmp_path / "params" / "zh_survey.yaml")
     assert intake.meta["encoding"].lower().replace("-", "") in ("gbk", "gb18030")
     assert list(data.columns[:3]) == ["编号", "服务1", "服务2"] and len(data) == 240
@@ -217,7 +222,7 @@ def test_observed_variable_in_structural_part(zh):
     """An observed item as a predictor in the structural part (no latent variable around it)."""
     res = sem.fit("服务 =~ 服务1 + 服务2 + 服务3\n忠诚 =~ 忠诚1 + 忠诚2 + 忠诚3\n忠诚 ~ 服务 + 满意度", zh)
     assert res.converged
-    from csat import effects as eff
+    from csat.sem import effects as eff
 
     e = eff.sem_effects(res)
     assert set(e["from"]) == {"服务", "满意度"} and set(e["to"]) == {"忠诚"}

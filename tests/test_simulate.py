@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from scipy.stats import multivariate_normal, norm, spearmanr
 
-from csat import simulate as sim
-from csat.params import load_params
+from csat.intake import simulate as sim
+from csat.config.params import load_params
+from csat.intake.preflight import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CSV = ROOT / "data" / "raw" / "demo.csv"
@@ -74,7 +75,7 @@ def test_docstring_documents_the_population_values(pop):
     assert f"qual {centres}" in doc
     for name, v in pop.r2.items():
         assert f"{name} {v:.3f}" in doc
-    assert "python -m csat.simulate --out data/raw/demo.csv --n 600 --seed 2024" in doc
+    assert "python -m csat.intake.simulate --out data/raw/demo.csv --n 600 --seed 2024" in doc
 
 
 def test_population_syntax_is_the_demo_model(pop):
@@ -82,7 +83,7 @@ def test_population_syntax_is_the_demo_model(pop):
     for name, items in pop.constructs.items():
         assert f"{name} =~ {' + '.join(items)}" in syntax
     assert "SAT ~ IMAG + EXPE + QUAL + VAL" in syntax and "LOY ~ IMAG + SAT + COMP" in syntax
-    p = load_params(ROOT / "params" / "demo.yaml", check_data=False)
+    p = load_params(ROOT / "params" / "demo.yaml")
     assert p.model.strip() == syntax.strip()
 
 
@@ -347,7 +348,7 @@ def _timed(fn):
 
 
 def test_demo_params_file_is_valid_and_complete(pop):
-    p = load_params(ROOT / "params" / "demo.yaml")          # also checks every column is in demo.csv
+    p = load_study(ROOT / "params" / "demo.yaml")          # also checks every column is in demo.csv
     assert p.study == "demo" and p.language == "en" and p.title
     assert p.data.path == "data/raw/demo.csv" and p.data.id == "respondent_id" and p.data.duration == "duration"
     assert (p.scale.min, p.scale.max) == (1, 10) and p.missing_codes == [99]

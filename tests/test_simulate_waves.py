@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from csat.multigroup import invariance
-from csat.simulate import CONSTRUCTS, REVERSED_ITEM, SCALE_MAX, SCALE_MIN, simulate_study, simulate_waves
-from csat.waves import wave_tables
+from csat.sem.multigroup import invariance
+from csat.intake.simulate import (CONSTRUCTS, REVERSED_ITEM, SCALE_MAX, SCALE_MIN, simulate_study,
+    simulate_waves)
+from csat.stats.tracking import wave_tables
 
 CONS = {c: list(its) for c, its in CONSTRUCTS}
 MODEL = "\n".join(f"{c} =~ {' + '.join(its)}" for c, its in CONS.items())
@@ -61,7 +62,7 @@ def test_noninvariant_item_breaks_scalar_invariance(waves):
     clean, truth0 = simulate_waves(400, 2, 2025, noninvariant=None)
     tab0, _ = invariance(MODEL, _analysis(clean), "wave", group_order=truth0["waves"])
     assert list(tab0["verdict"]) == ["acceptable", "holds", "holds"]
-    from csat.multigroup import release_tests
+    from csat.sem.multigroup import release_tests
     rel = release_tests(fits["scalar"])
     top = rel[rel["op"] == "~1"].iloc[0]
     assert top["lhs"] == "qual3" and top["group.label"] == "2025H2" and top["pvalue"] < 1e-6

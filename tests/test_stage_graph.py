@@ -1,6 +1,6 @@
 """The Make graph says what the notebooks read (issue 16 item 4).
 
-csat.stage.STAGE_READS is the one table of what each stage reads from other stages; the Makefile's
+csat.pipeline.graph.STAGE_READS is the one table of what each stage reads from other stages; the Makefile's
 stage prerequisites are generated from it (reports/<study>/.build/deps.mk).  These tests read the
 notebooks' code and check that every stage reads only files its declared producers write, that each
 declaration is used, and that the Makefile holds no hand-written stage-to-stage prerequisite.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from csat import build, stage
+from csat.pipeline import build, graph, stage
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"
@@ -47,15 +47,15 @@ def _literal_args(calls: list[ast.Call]) -> set[str]:
 
 def _named_file_lists(code: str) -> set[str]:
     """File names a notebook handles through a package constant such as ``rel.CFA_FILES`` (any attribute
-    ending in ``_FILES`` of a module imported as ``from csat import <module> as <alias>``)."""
+    ending in ``_FILES`` of a module imported as ``from csat.<layer> import <module> as <alias>``)."""
     import importlib
 
     tree = ast.parse(code)
     alias = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "csat":
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("csat"):
             for a in node.names:
-                alias[a.asname or a.name] = f"csat.{a.name}"
+                alias[a.asname or a.name] = f"{node.module}.{a.name}"
     out = set()
     for node in ast.walk(tree):
         if (isinstance(node, ast.Attribute) and node.attr.endswith("_FILES") and isinstance(node.value, ast.Name)
@@ -94,17 +94,17 @@ def reads(name: str) -> set[str]:
     return out
 
 
-@pytest.mark.parametrize("name", stage.STAGES)
+@pytest.mark.parametrize("name", graph.STAGES)
 def test_each_notebook_reads_only_what_its_declared_prerequisites_produce(name):
-    declared = {f for files in stage.STAGE_READS[name].values() for f in files}
+    declared = {f for files in graph.STAGE_READS[name].values() for f in files}
     actual = reads(name)
-    assert actual <= declared, f"{name} reads {sorted(actual - declared)}: declare them in csat.stage.STAGE_READS"
+    assert actual <= declared, f"{name} reads {sorted(actual - declared)}: declare them in csat.pipeline.graph.STAGE_READS"
     assert declared <= actual, f"{name} declares {sorted(declared - actual)} but does not read them"
-    for producer, files in stage.STAGE_READS[name].items():
+    for producer, files in graph.STAGE_READS[name].items():
         if producer == "raw":
             assert set(files) == {"data"}
             continue
-        assert stage.STAGES.index(producer) < stage.STAGES.index(name), f"{name} reads a later stage {producer}"
+        assert graph.STAGES.index(producer) < graph.STAGES.index(name), f"{name} reads a later stage {producer}"
         missing = set(files) - writes(producer)
         assert not missing, f"{name} declares {sorted(missing)} from {producer}, which does not write them"
 
@@ -112,24 +112,24 @@ def test_each_notebook_reads_only_what_its_declared_prerequisites_produce(name):
 def test_the_known_edges_are_declared():
     """05 reads 03's diagnostics (and computes its IPMA performance itself, so it runs beside 02);
     06 reads 02's weights (issue 16)."""
-    assert stage.prerequisites("05_sem") == ["01_cleaning", "03_reliability_validity"]
-    assert "02_descriptives" in stage.prerequisites("06_drivers_segments")
+    assert graph.prerequisites("05_sem") == ["01_cleaning", "03_reliability_validity"]
+    assert "02_descriptives" in graph.prerequisites("06_drivers_segments")
     assert build.DOWNSTREAM["02_descriptives"] == ["06_drivers_segments"]
     assert build.DOWNSTREAM["03_reliability_validity"] == ["04_factor_analysis", "05_sem"]     # 04 reads 03's CFA
-    assert build.DOWNSTREAM["01_cleaning"] == stage.STAGES[1:]
+    assert build.DOWNSTREAM["01_cleaning"] == graph.STAGES[1:]
 
 
 def test_make_dependencies_follow_the_table():
-    rules = dict(line.split(": ", 1) for line in stage.make_dependencies().splitlines())
-    for s in stage.STAGES:
+    rules = dict(line.split(": ", 1) for line in graph.make_dependencies().splitlines())
+    for s in graph.STAGES:
         normal, _, order_only = rules.get(f"$(OUT)/{s}.ipynb", "").partition(" | ")
         pre = normal.split()
-        assert [p for p in pre if p != "$(RAW)"] == [f"$(OUT)/{t}.ipynb" for t in stage.prerequisites(s)]
-        assert ("$(RAW)" in pre) == ("raw" in stage.STAGE_READS[s])
+        assert [p for p in pre if p != "$(RAW)"] == [f"$(OUT)/{t}.ipynb" for t in graph.prerequisites(s)]
+        assert ("$(RAW)" in pre) == ("raw" in graph.STAGE_READS[s])
         # scheduling hints are order-only, on stages that do not read each other either way
-        assert order_only.split() == [f"$(OUT)/{t}.ipynb" for t in stage.RUN_AFTER.get(s, ())]
-        for t in stage.RUN_AFTER.get(s, ()):
-            assert t not in stage.downstream(s) and s not in stage.downstream(t)
+        assert order_only.split() == [f"$(OUT)/{t}.ipynb" for t in graph.RUN_AFTER.get(s, ())]
+        for t in graph.RUN_AFTER.get(s, ()):
+            assert t not in graph.downstream(s) and s not in graph.downstream(t)
 
 
 def test_prepare_writes_the_graph_into_deps_mk(tmp_path):
@@ -138,13 +138,13 @@ def test_prepare_writes_the_graph_into_deps_mk(tmp_path):
     pfile = make_study(tmp_path)
     build.prepare(pfile, root=tmp_path, check_intake=False)
     deps = (tmp_path / "reports" / "mini" / ".build" / "deps.mk").read_text()
-    assert deps == "RAW := reports/mini/.build/raw.json\n" + stage.make_dependencies()
+    assert deps == "RAW := reports/mini/.build/raw.json\n" + graph.make_dependencies()
 
 
 def test_makefile_has_no_hand_written_stage_prerequisites():
     mk = (ROOT / "Makefile").read_text(encoding="utf-8")
-    for s in stage.STAGES:
+    for s in graph.STAGES:
         for line in mk.splitlines():
             if re.match(rf"\$\(OUT\)/{s}\.ipynb\s*:", line):
-                pytest.fail(f"Makefile line {line!r}: stage prerequisites come from deps.mk (csat.stage.STAGE_READS)")
+                pytest.fail(f"Makefile line {line!r}: stage prerequisites come from deps.mk (csat.pipeline.graph.STAGE_READS)")
     assert "-include $(BUILD)/deps.mk" in mk

@@ -1,4 +1,4 @@
-"""The executive summary (csat.summary): generated from results files, numbers equal the files,
+"""The executive summary (csat.report.summary): generated from results files, numbers equal the files,
 en and zh carry the same numbers, parts only when the study has them.
 
 The results here are small tables written the way the notebooks write them (same columns as
@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csat import summary as S
-from csat.params import load_params, validate_params
+from csat.report import summary as S
+from csat.config.params import validate_params, load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def demo_params(**changes):
-    p = load_params(ROOT / "params" / "demo.yaml", check_data=False)
+    p = load_params(ROOT / "params" / "demo.yaml")
     return p.model_copy(update=changes)
 
 
@@ -196,7 +196,7 @@ def test_en_and_zh_carry_the_same_numbers(ipma, groups):
 
 def test_study_without_structural_model():
     """params/hs.yaml: a CFA (no structural paths, no satisfaction construct) on continuous scores."""
-    p = load_params(ROOT / "params" / "hs.yaml", check_data=False)
+    p = load_params(ROOT / "params" / "hs.yaml")
     res = {name: None for name in S.RESULT_FILES}
     res["cleaning.json"] = {"n_raw": 301, "n_clean": 301, "exclusions": {}}
     res["construct_scores.csv"] = pd.DataFrame({"construct": ["visual", "textual", "speed"], "n": [301] * 3,
@@ -253,7 +253,7 @@ def test_survey_metadata_is_validated():
 
 def test_an_outdated_build_removes_the_summary(tmp_path):
     """summary.json belongs to the report: a stage that starts again (or fails) removes it with the report."""
-    from csat.build import invalidate
+    from csat.pipeline.build import invalidate
 
     d = tmp_path / "reports" / "x"
     (d / "results").mkdir(parents=True)

@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from csat.syntax import (ModelSyntaxError, latent_names, measurement_syntax, observed_names,
-                         parse_model)
+from csat.sem.syntax import ModelSyntaxError, latent_names, measurement_syntax, observed_names, parse_model
 
 
 def rows(t):

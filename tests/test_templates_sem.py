@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from csat.params import validate_params
-from csat.templates_sem import (TEMPLATES, canonical_name, expand_template, map_constructs, measurement_part,
-                                model_spec, model_syntax, structural_paths)
+from csat.config.params import validate_params
+from csat.sem.templates import (TEMPLATES, canonical_name, expand_template, map_constructs, measurement_part,
+    model_spec, model_syntax, structural_paths)
 
 
 def _params(constructs: dict, **extra):

@@ -1,4 +1,4 @@
-"""csat.verdicts: the one set of fit rules (Hu & Bentler 1999) and the texts built from it."""
+"""csat.analyses.verdicts: the one set of fit rules (Hu & Bentler 1999) and the texts built from it."""
 from __future__ import annotations
 
 import math
@@ -6,11 +6,13 @@ import math
 import pandas as pd
 import pytest
 
-from csat import effects, multigroup, sem, waves
-from csat.results import Diagnostic
-from csat.verdicts import (FIT_RULE_ROWS, FIT_RULES, error_summary, fit_criterion, fit_diagnostics, fit_table,
-                           fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text,
-                           warning_box_html)
+from csat.sem import effects, multigroup
+from csat import sem
+from csat.stats import tracking as waves
+from csat.core.diagnostics import Diagnostic
+from csat.analyses.verdicts import (FIT_RULE_ROWS, error_summary, fit_criterion, fit_diagnostics, fit_table,
+    fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text, warning_box_html)
+from csat.sem.fitmeasures import FIT_RULES
 
 
 def test_one_definition_of_the_fit_rules():
@@ -18,7 +20,7 @@ def test_one_definition_of_the_fit_rules():
                          "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.08, False)}
     assert FIT_RULE_ROWS == [("cfi", 0.95, 0.90, "min"), ("tli", 0.95, 0.90, "min"),
                              ("rmsea", 0.06, 0.08, "max"), ("srmr", 0.08, 0.08, "max")]
-    assert sem.FIT_RULES is FIT_RULES and effects.FIT_RULES is FIT_RULES
+    assert sem.FIT_RULES is FIT_RULES
 
 
 @pytest.mark.parametrize("measure, value, verdict", [

@@ -1,4 +1,4 @@
-"""Warm kernels (csat.warm): which stages get one, and that one is claimed once, used, and never
+"""Warm kernels (csat.pipeline.warm): which stages get one, and that one is claimed once, used, and never
 outlives the build.  The end-to-end use (every stage of the demo on a warm kernel, byte-identical
 results without them) is in tests/test_pipeline.py."""
 from __future__ import annotations
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from csat import paths, warm
-from csat.stage import STAGES, prerequisites
+from csat.core import paths
+from csat.pipeline import warm
+from csat.pipeline.graph import STAGES, prerequisites
 
 
 def _wait(cond, timeout: float = 30.0) -> bool:
@@ -116,7 +117,7 @@ def test_warm_kernel_is_claimed_once_runs_code_in_the_project_and_is_released(tm
         assert "".join(out).split() == [str(tmp_path), "True"]             # in the project, modules preloaded
     finally:
         kc.stop_channels()
-    km.shutdown_kernel(now=True)                                           # what csat.build does after a stage
+    km.shutdown_kernel(now=True)                                           # what csat.pipeline.build does after a stage
     assert not warm.alive(pid)
     assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())      # record, connection file, log gone
 
@@ -136,7 +137,7 @@ def test_unclaimed_warm_kernel_exits_when_its_owner_does(tmp_path, owner):
 def test_claimed_kernel_exits_when_the_stage_that_claimed_it_dies(tmp_path, owner):
     rec = warm.spawn(tmp_path, "s", "04_factor_analysis", owner.pid)
     pid = json.loads(rec.read_text())["pid"]
-    code = ("import sys, time; from csat import warm; km = warm.claim(sys.argv[1], 's', '04_factor_analysis'); "
+    code = ("import sys, time; from csat.pipeline import warm; km = warm.claim(sys.argv[1], 's', '04_factor_analysis'); "
             "print(km is not None, flush=True); time.sleep(300)")
     claimer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
@@ -181,10 +182,10 @@ def _wait_ready(rec: Path) -> None:
         kc.stop_channels()
 
 
-# ---------------------------------------------------------------- the fork server (csat.zygote)
+# ---------------------------------------------------------------- the fork server (csat.pipeline.forkserver)
 @pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
 def test_zygote_forks_ready_kernels_and_ends_with_its_owner(tmp_path, owner):
-    from csat import zygote
+    from csat.pipeline import forkserver as zygote
 
     kdir = paths.warm_kernels_dir(tmp_path.resolve(), "s")
     assert warm.start_zygote(tmp_path, "s", owner.pid) is not None
@@ -236,7 +237,7 @@ def main(argv):
 @pytest.fixture()
 def zygote_dir(tmp_path, owner, monkeypatch):
     """A running fork server whose interpreter can import the test command module csat_ztest."""
-    from csat import zygote
+    from csat.pipeline import forkserver as zygote
 
     (tmp_path / "mods").mkdir()
     (tmp_path / "mods" / "csat_ztest.py").write_text(ZTEST)
@@ -248,7 +249,7 @@ def zygote_dir(tmp_path, owner, monkeypatch):
 
 
 def _client(kdir: Path, argv: list[str], cwd: Path) -> subprocess.Popen:
-    code = ("import sys; from csat import zygote; "
+    code = ("import sys; from csat.pipeline import forkserver as zygote; "
             f"rc = zygote.call({str(kdir)!r}, 'csat_ztest', {argv!r}); sys.exit(99 if rc is None else rc)")
     return subprocess.Popen([sys.executable, "-c", code], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=dict(os.environ, ZTEST_VAR="v"))

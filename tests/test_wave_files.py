@@ -1,7 +1,7 @@
 """A tracking study given as one raw file per wave (``data.path`` a list or a mapping; issue #15).
 
 Every file is read by the same reader, the files are stacked with the wave column, and the study
-equals the one built from the single stacked file that ``python -m csat.waves stack`` writes.
+equals the one built from the single stacked file that ``python -m csat.stats.tracking stack`` writes.
 Fixtures: tests/fixtures/waves/ (made by tests/fixtures/make_wave_files.py): 2025H1.csv (UTF-8) and
 2025H2.xlsx (columns in another order), tracking.yaml.
 """
@@ -15,10 +15,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from csat import cleaning, io, waves
-from csat.build import prepare
-from csat.errors import DataError, ParamsError
-from csat.params import load_params, validate_params
+from csat.intake import cleaning, readers as io
+from csat.stats import tracking as waves
+from csat.intake import waves as wave_files
+from csat.pipeline.build import prepare
+from csat.core.errors import DataError, ParamsError
+from csat.config.params import validate_params, load_params
+from csat.intake.preflight import load_study
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "waves"
 FILES = ["2025H1.csv", "2025H2.xlsx"]
@@ -41,10 +44,10 @@ def _project(root: Path, path_yaml: str | None = None, waves_yaml: str | None = 
 
 
 def _stacked(root: Path) -> Path:
-    """The single stacked file of the same two waves, made by ``python -m csat.waves stack``."""
+    """The single stacked file of the same two waves, made by ``python -m csat.stats.tracking stack``."""
     out = root / "data" / "raw" / "stacked.csv"
     raw = root / "data" / "raw"
-    assert waves.main(["stack", "--out", str(out), f"2025H1={raw / FILES[0]}", f"2025H2={raw / FILES[1]}"]) == 0
+    assert wave_files.main(["stack", "--out", str(out), f"2025H1={raw / FILES[0]}", f"2025H2={raw / FILES[1]}"]) == 0
     return out
 
 
@@ -95,10 +98,10 @@ def test_every_file_is_read_alike_and_stacked_like_the_stacked_file(tmp_path):
     """The intake data of the two files equal those of the stacked file, value for value and row for row;
     the cleaning result too."""
     pf = _project(tmp_path)
-    p = load_params(pf)
+    p = load_study(pf)
     df, report = io.load_study_data(p, pf)
     stacked = _stacked(tmp_path)
-    ps = load_params(pf, {"data.path": "data/raw/stacked.csv", "waves.order": ["2025H1", "2025H2"]})
+    ps = load_study(pf, {"data.path": "data/raw/stacked.csv", "waves.order": ["2025H1", "2025H2"]})
     ref, ref_report = io.load_study_data(ps, pf)
     pd.testing.assert_frame_equal(df, ref)
     assert list(df["wave"].unique()) == ["2025H1", "2025H2"] and (df["wave"] == "2025H1").sum() == 60
@@ -119,8 +122,8 @@ def test_files_with_different_columns_are_one_error_naming_file_and_column(tmp_p
     w1 = pd.read_csv(raw / FILES[0], dtype=str, keep_default_na=False)
     w1.rename(columns={"region": "area"}).to_csv(raw / "2025H1.csv", index=False)
     with pytest.raises(ParamsError, match=r"key 'data.path': .*2025H2.xlsx: column 'region' is not in .*2025H1.csv"):
-        load_params(pf)
-    p = load_params(pf, check_data=False)
+        load_study(pf)
+    p = load_params(pf)
     with pytest.raises(DataError, match=r"2025H2.xlsx: column 'region' is not in .*2025H1.csv"):
         io.load_study_data(p, pf)
     w1.drop(columns=["region"]).to_csv(raw / "2025H1.csv", index=False)
@@ -130,30 +133,30 @@ def test_files_with_different_columns_are_one_error_naming_file_and_column(tmp_p
     w2 = io.read_raw(raw / FILES[1])[0].drop(columns=["channel"])
     w2.to_csv(raw / "w2.csv", index=False)
     with pytest.raises(ValueError, match=r"w2.csv: column 'channel' of .*2025H1.csv is missing"):
-        waves.read_wave_files({"a": raw / "2025H1.csv", "b": raw / "w2.csv"})
+        wave_files.read_wave_files({"a": raw / "2025H1.csv", "b": raw / "w2.csv"})
 
 
 def test_a_file_that_already_has_the_wave_column_is_named(tmp_path):
     pf = _project(tmp_path, waves_yaml="waves: {column: region}")
     with pytest.raises(ParamsError, match=r"2025H1.csv: already has a column 'region'"):
-        load_params(pf)
+        load_study(pf)
 
 
 def test_rename_applies_to_every_file(tmp_path):
     pf = _project(tmp_path)
     text = pf.read_text(encoding="utf-8").replace("  id: respondent_id", "  id: rid\n  rename: {respondent_id: rid}")
     pf.write_text(text, encoding="utf-8")
-    p = load_params(pf)
+    p = load_study(pf)
     df, _ = io.load_study_data(p, pf)
     assert df["rid"].iloc[0] == "W1-R00001" and df["rid"].iloc[-1] == "W2-R00060"
 
 
 def test_the_stack_command_keeps_the_union_of_columns(tmp_path):
-    """``python -m csat.waves stack`` (not a study's data.path) still stacks files whose columns differ."""
+    """``python -m csat.stats.tracking stack`` (not a study's data.path) still stacks files whose columns differ."""
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("q1,q2\n1,2\n", encoding="utf-8")
     b.write_text("q2,q3\n3,4\n", encoding="utf-8")
-    out = waves.stack_wave_files({"x": str(a), "y": str(b)})
+    out = wave_files.stack_wave_files({"x": str(a), "y": str(b)})
     assert list(out.columns) == ["wave", "q1", "q2", "q3"] and out["q3"].isna().tolist() == [True, False]
 
 
@@ -192,7 +195,7 @@ def test_a_study_of_two_wave_files_equals_the_stacked_file_study(tmp_path):
     raw_before = {f.name: f.read_bytes() for f in (tmp_path / "data" / "raw").iterdir()}
     py = str(ROOT / ".venv" / "bin" / "python")
     for study in ("tracking", "stacked"):
-        r = subprocess.run([py, "-m", "csat.build", "prepare", f"params/{study}.yaml"], cwd=tmp_path,
+        r = subprocess.run([py, "-m", "csat.pipeline.build", "prepare", f"params/{study}.yaml"], cwd=tmp_path,
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         r = _make(tmp_path, f"reports/{study}/02_descriptives.ipynb", f"STUDY={study}")

@@ -1,4 +1,4 @@
-"""csat.waves against R (t.test, prop.test(correct = FALSE), p.adjust(holm)): per-wave indices and the tests
+"""csat.stats.tracking against R (t.test, prop.test(correct = FALSE), p.adjust(holm)): per-wave indices and the tests
 of change, on the ECSI data cut into three pseudo-waves (``tests/reference/waves.R`` → ``waves.json``)."""
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.waves import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS, trend_chart, wave_levels, wave_tables, waves_text
+from csat.stats.tracking import (WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS, trend_chart, wave_levels,
+    wave_tables, waves_text)
 
 from conftest import SHARED
 
@@ -94,7 +95,7 @@ def test_text_and_chart(tables):
 
 
 def test_stack_wave_files(tmp_path):
-    from csat.waves import main, stack_wave_files
+    from csat.intake.waves import main, stack_wave_files
 
     a = tmp_path / "h1.csv"
     b = tmp_path / "h2.csv"

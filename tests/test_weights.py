@@ -1,4 +1,4 @@
-"""csat.weights: raking = R survey::rake, Kish n_eff, weighted means/SE = survey::svymean, errors.
+"""csat.stats.weights: raking = R survey::rake, Kish n_eff, weighted means/SE = survey::svymean, errors.
 
 Reference: tests/reference/weights_rake.R -> weights_rake.json (R 4.2.2, survey 4.1-1) on the demo
 raw file (all 600 rows) with made-up population shares for gender, age_band and region.
@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csat import descriptives as D
-from csat import weights as W
+from csat.stats import descriptives as D
+from csat.stats import weights as W
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = json.loads((ROOT / "tests" / "reference" / "weights_rake.json").read_text())

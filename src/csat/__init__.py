@@ -1,12 +1,12 @@
-"""csat: reproducible analysis of questionnaire and customer-satisfaction surveys."""
-__all__ = ["ParamsError", "StudyParams", "load_params"]
+"""csat: reproducible analysis of questionnaire and customer-satisfaction surveys.
 
+The package is in layers, each importing only from those below it (docs/architecture.md;
+tests/test_architecture.py checks it):
 
-def __getattr__(name: str):
-    # imported on first use, so that `import csat.build` (every stage's driver) does not load pydantic
-    if name in __all__:
-        from . import params
+``core`` → ``stats`` → ``sem`` → ``config`` → ``intake`` → ``viz`` → ``analyses`` → ``pipeline`` → ``report``.
 
-        return getattr(params, name)
-    raise AttributeError(f"module 'csat' has no attribute {name!r}")
+The statistics (:mod:`csat.stats`, :mod:`csat.sem`) take arrays, DataFrames and options and know
+nothing of a study's params or its language; :mod:`csat.config` is the params schema; the readers and
+cleaning are :mod:`csat.intake`.
+"""
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
-# Reference values quoted in the docstring examples of csat.sem, csat.effects, csat.multigroup and
-# csat.verdicts (the same format as docstring_examples.R: one entry per quoted R call, with R's
+# Reference values quoted in the docstring examples of csat.sem, csat.sem.effects, csat.sem.multigroup and
+# csat.analyses.verdicts (the same format as docstring_examples.R: one entry per quoted R call, with R's
 # unrounded value).  Made with R 4, lavaan 0.6-14 on this machine:
 #   cd tests/reference && Rscript docstring_examples_sem.R   (writes docstring_examples_sem.json)
 # Data: ../shared/datasets (holzinger1939.csv = lavaan::HolzingerSwineford1939,
@@ -24,8 +24,8 @@ add("sem.SEMResult", 'lavInspect(fit, "cor.lv")["visual", "textual"]', lavInspec
 add("sem.SEMResult", 'resid(fit, type = "cor")$cov["x7", "x2"]', resid(fit, type = "cor")$cov["x7", "x2"])
 add("sem.sample_stats", 'lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"]',
     lavInspect(cfa("visual =~ x1 + x2 + x3", HS), "sampstat")$cov["x1", "x1"])
-add("verdicts.fit_table", 'fitMeasures(fit, "tli")', fitMeasures(fit, "tli"))
-add("verdicts.fit_table", 'fitMeasures(fit, "srmr")', fitMeasures(fit, "srmr"))
+add("analyses.verdicts.fit_table", 'fitMeasures(fit, "tli")', fitMeasures(fit, "tli"))
+add("analyses.verdicts.fit_table", 'fitMeasures(fit, "srmr")', fitMeasures(fit, "srmr"))
 
 # --- effects: Bollen's political democracy model --------------------------------------------------
 pd_model <- "ind60 =~ x1 + x2 + x3
@@ -43,9 +43,9 @@ total := c + a*b"
 pfit <- sem(pd_model, data = PD)
 pe <- parameterEstimates(pfit)
 ps <- standardizedSolution(pfit)
-add("effects.sem_effects", 'subset(parameterEstimates(fit), lhs == "ind")$est', pe$est[pe$lhs == "ind"])
-add("effects.sem_effects", 'subset(standardizedSolution(fit), lhs == "ind")$est.std', ps$est.std[ps$lhs == "ind"])
-add("effects.sem_effects", 'subset(standardizedSolution(fit), lhs == "total")$est.std', ps$est.std[ps$lhs == "total"])
+add("sem.effects.sem_effects", 'subset(parameterEstimates(fit), lhs == "ind")$est', pe$est[pe$lhs == "ind"])
+add("sem.effects.sem_effects", 'subset(standardizedSolution(fit), lhs == "ind")$est.std', ps$est.std[ps$lhs == "ind"])
+add("sem.effects.sem_effects", 'subset(standardizedSolution(fit), lhs == "total")$est.std', ps$est.std[ps$lhs == "total"])
 
 small <- sem("ind60 =~ x1 + x2 + x3; dem60 =~ y1 + y2 + y3 + y4; dem60 ~ ind60", data = PD)
 pe <- parameterEstimates(small)
@@ -57,10 +57,10 @@ add("sem.result_tables", 'subset(standardizedSolution(fit), op == "~")$est.std',
 conf <- cfa(hs_model, data = HS, group = "school")
 metr <- cfa(hs_model, data = HS, group = "school", group.equal = "loadings")
 scal <- cfa(hs_model, data = HS, group = "school", group.equal = c("loadings", "intercepts"))
-add("multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")', fitMeasures(conf, "chisq"))
-add("multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school", group.equal = "loadings"), "chisq")', fitMeasures(metr, "chisq"))
-add("multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school", group.equal = c("loadings", "intercepts")), "chisq")', fitMeasures(scal, "chisq"))
-add("multigroup.invariance", 'lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]', lavTestLRT(conf, metr)[2, "Pr(>Chisq)"])
+add("sem.multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")', fitMeasures(conf, "chisq"))
+add("sem.multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school", group.equal = "loadings"), "chisq")', fitMeasures(metr, "chisq"))
+add("sem.multigroup.invariance", 'fitMeasures(cfa(HS.model, HS, group = "school", group.equal = c("loadings", "intercepts")), "chisq")', fitMeasures(scal, "chisq"))
+add("sem.multigroup.invariance", 'lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]', lavTestLRT(conf, metr)[2, "Pr(>Chisq)"])
 
 esc <- function(x) gsub('"', '\\"', x, fixed = TRUE)
 rows <- vapply(out, function(e) sprintf('  {"func": "%s", "r_call": "%s", "value": %s}', e$func, esc(e$r_call),

@@ -1,4 +1,4 @@
-# Reference values for csat.drivers on R's swiss data (datasets::swiss, 47 x 6; Fertility on the
+# Reference values for csat.stats.drivers on R's swiss data (datasets::swiss, 47 x 6; Fertility on the
 # other five), the example of Groemping (2006, J. Stat. Softw. 17(1), relaimpo).
 # Made with R 4.2.2 (base stats only; relaimpo is not installable here: not in Debian, CRAN unreachable):
 #   Rscript tests/reference/drivers_lmg.R       (run from the project root)

@@ -1,4 +1,4 @@
-# Reference values for csat.multigroup (measurement invariance across groups).
+# Reference values for csat.sem.multigroup (measurement invariance across groups).
 # Made with R 4 and lavaan 0.6-14:  Rscript tests/reference/invariance.R  (run from the project root)
 # Writes tests/reference/invariance.json and the FIML fixture tests/reference/invariance_hs_missing.csv.
 #

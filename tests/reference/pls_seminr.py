@@ -1,4 +1,4 @@
-"""Reference values for csat.pls, made with seminr 0.2.1 (the Python port of the R package seminr,
+"""Reference values for csat.sem.pls, made with seminr 0.2.1 (the Python port of the R package seminr,
 PyPI ``seminr==0.2.1``) and seminrextras 0.1.0 (PyPI, port of seminrExtras: IPMA helpers).
 
 Run from the project root in a scratch venv with those two packages installed:

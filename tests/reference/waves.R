@@ -1,4 +1,4 @@
-# Reference values for csat.waves (index and NPS per wave, tests of change, Holm adjustment).
+# Reference values for csat.stats.tracking (index and NPS per wave, tests of change, Holm adjustment).
 # Made with R 4 (stats: t.test, prop.test, p.adjust):  Rscript tests/reference/waves.R  (from the project root)
 # Data: the ECSI survey (../shared/datasets/ecsi_satisfaction.csv, 1-10 items) cut into three pseudo-waves by
 # row (rows 1-80 "W1", 81-165 "W2", 166-250 "W3"); constructs sat = mean(sat1..sat4), val = mean(val1..val4);

@@ -1,4 +1,4 @@
-# Reference values for csat.weights (raking, weighted means and their SEs).
+# Reference values for csat.stats.weights (raking, weighted means and their SEs).
 # Made with R 4 and survey 4.1-1 (survey::rake, survey::svymean) on this machine:
 #   Rscript tests/reference/weights_rake.R        (run from the project root)
 # Data: data/raw/demo.csv (all 600 raw rows, columns gender, age_band, region, nps, sat1), with
@@ -28,7 +28,7 @@ w <- as.numeric(weights(raked))
 # (svydesign with weights = w: with-replacement linearization SE, no calibration adjustment)
 dd <- d
 dd$w <- w
-# (a design on the respondents who answered, not a domain of the full design: csat.weights leaves
+# (a design on the respondents who answered, not a domain of the full design: csat.stats.weights leaves
 # non-respondents out, so n in the n/(n-1) factor is the number of answers)
 d_nps <- dd[!is.na(dd$nps), ]
 d_sat <- dd[!is.na(dd$sat1) & dd$sat1 >= 1 & dd$sat1 <= 10, ]

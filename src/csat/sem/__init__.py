@@ -20,19 +20,18 @@ before the split is importable from it.
 """
 from __future__ import annotations
 
-from ..errors import ModelError
-from ..syntax import ModelSyntaxError
-from .estimators import ESTIMATORS, Estimator, fit, get_estimator, register
-from .fiml import (_fiml_expected_hessian, _fiml_halving, _fiml_objective, _FimlFit, _numeric_hessian,
-                   _pattern_discrepancy, estimate_fiml, fiml_refit)
-from .fitmeasures import (FIT_MEASURES, RESULT_FIT_MEASURES, _fiml_fit_measures, _gfi_rmsea_srmr, _rmsea_ci,
-                          fit_measures)
-from .ml import CovFit, estimate_ml
-from .partable import CompiledModel, build_model, single_indicators
-from .result import (EST_COLUMNS, FIT_RULES, RESULT_EST_COLUMNS, SEMResult, _defined_rows, _diagnostics,
-                     _eval_expr, _label_env, _not_identified, _result, _row_values, _standardize,
-                     result_tables)
-from .samplestats import SampleStats, _em_saturated, _Patterns, _patterns, _prepare_data, sample_stats
+from csat.core.errors import ModelError
+from csat.sem.syntax import ModelSyntaxError
+from csat.sem.estimators import ESTIMATORS, Estimator, fit, get_estimator, register
+from csat.sem.fiml import (_fiml_expected_hessian, _fiml_halving, _fiml_objective, _FimlFit,
+    _numeric_hessian, _pattern_discrepancy, estimate_fiml, fiml_refit)
+from csat.sem.fitmeasures import (FIT_MEASURES, RESULT_FIT_MEASURES, _fiml_fit_measures, _gfi_rmsea_srmr,
+    _rmsea_ci, fit_measures)
+from csat.sem.ml import CovFit, estimate_ml
+from csat.sem.partable import CompiledModel, build_model, single_indicators
+from csat.sem.result import (EST_COLUMNS, FIT_RULES, RESULT_EST_COLUMNS, SEMResult, _defined_rows,
+    _diagnostics, _eval_expr, _label_env, _not_identified, _result, _row_values, _standardize, result_tables)
+from csat.sem.samplestats import SampleStats, _em_saturated, _Patterns, _patterns, _prepare_data, sample_stats
 
 __all__ = ["ModelError", "CompiledModel", "SEMResult", "build_model", "fit", "fit_measures",
            "FIT_MEASURES", "ModelSyntaxError", "RESULT_FIT_MEASURES", "RESULT_EST_COLUMNS", "EST_COLUMNS",

@@ -6,7 +6,7 @@ estimator's result object, so a stage can choose any estimator by name::
 
     res = ESTIMATORS["ml"].fit(syntax, data)            # lavaan sem(model, data)
     res = ESTIMATORS["fiml"].fit(syntax, data)          # lavaan sem(model, data, missing = "ml")
-    res = ESTIMATORS["pls"].fit(syntax, data)           # seminr estimate_pls(...), see csat.pls
+    res = ESTIMATORS["pls"].fit(syntax, data)           # seminr estimate_pls(...), see csat.sem.pls
 
 The covariance-based estimators follow lavaan's chain of steps, one object each:
 :func:`~csat.sem.partable.build_model` (parameter table, :class:`CompiledModel`) →
@@ -25,13 +25,13 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ..errors import ModelError
-from ..params import suggest
-from .fiml import estimate_fiml
-from .ml import estimate_ml
-from .partable import build_model
-from .result import SEMResult
-from .samplestats import sample_stats
+from csat.core.errors import ModelError
+from csat.core.text import suggest
+from csat.sem.fiml import estimate_fiml
+from csat.sem.ml import estimate_ml
+from csat.sem.partable import build_model
+from csat.sem.result import SEMResult
+from csat.sem.samplestats import sample_stats
 
 __all__ = ["Estimator", "ESTIMATORS", "register", "get_estimator", "fit"]
 
@@ -63,7 +63,7 @@ def register(est: Estimator) -> Estimator:
 
 
 def get_estimator(name: str) -> Estimator:
-    """The registered estimator ``name``; :class:`~csat.errors.ModelError` naming the known ones if none.
+    """The registered estimator ``name``; :class:`~csat.core.errors.ModelError` naming the known ones if none.
 
     Examples
     --------
@@ -87,7 +87,7 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     Parameters
     ----------
     model : str
-        lavaan syntax (``=~``, ``~``, ``~~``, ``:=``, labels, fixed values; see :mod:`csat.syntax`).
+        lavaan syntax (``=~``, ``~``, ``~~``, ``:=``, labels, fixed values; see :mod:`csat.sem.syntax`).
     data : DataFrame
         One row per respondent; the model's observed variables must be numeric columns.
     missing : {"listwise", "fiml"}
@@ -110,7 +110,7 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     ModelError
         Unknown variables, a model with negative df or a singular information matrix (not
         identified), unusable data.
-    csat.syntax.ModelSyntaxError
+    csat.sem.syntax.ModelSyntaxError
         Bad syntax.
 
     References
@@ -151,7 +151,7 @@ def _fit_fiml(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMRes
 
 
 def _fit_pls(model: str, data: pd.DataFrame, *, missing: str = "mean", **options):
-    from .. import pls                 # csat.pls is its own model family (composites)
+    from csat.sem import pls                 # csat.sem.pls is its own model family (composites)
     return pls.pls_fit(model, data, missing=missing, **options)
 
 
@@ -160,4 +160,4 @@ register(Estimator("ml", "maximum likelihood on complete cases (lavaan sem(), es
 register(Estimator("fiml", "full-information ML for incomplete data (lavaan sem(), missing = \"ml\")",
                    fit=_fit_fiml, estimate=estimate_fiml, missing="fiml"))
 register(Estimator("pls", "partial least squares path modelling (seminr estimate_pls(), SmartPLS); "
-                          "returns a csat.pls.PLSResult", fit=_fit_pls))
+                          "returns a csat.sem.pls.PLSResult", fit=_fit_pls))

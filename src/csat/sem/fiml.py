@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
-from .fitmeasures import _fiml_fit_measures
-from .ml import CovFit
-from .result import SEMResult, _not_identified, _result
-from .samplestats import SampleStats, _Patterns, _patterns
+from csat.core.errors import ModelError
+from csat.sem.fitmeasures import _fiml_fit_measures
+from csat.sem.ml import CovFit
+from csat.sem.result import SEMResult, _not_identified, _result
+from csat.sem.samplestats import SampleStats, _Patterns, _patterns
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .partable import CompiledModel
+    from csat.sem.partable import CompiledModel
 
 __all__ = ["estimate_fiml", "fiml_refit"]
 

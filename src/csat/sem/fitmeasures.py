@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .partable import CompiledModel
+    from csat.sem.partable import CompiledModel
 
 __all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "fit_measures"]
 
@@ -36,7 +36,7 @@ def _rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, f
     """RMSEA interval by inverting the noncentral χ² (Browne & Cudeck 1993; lavaan's method):
     λ_L solves ``P(χ²_df(λ) ≤ x2) = (1+level)/2``, λ_U solves ``… = (1−level)/2``;
     ``bound = √(λ / (N df))`` (0 when the equation has no positive root)."""
-    from scipy import optimize, stats  # here: `csat.build prepare` imports csat.sem and starts faster without them
+    from scipy import optimize, stats  # here: `csat.pipeline.build prepare` imports csat.sem and starts faster without them
 
     if not np.isfinite(x2):
         return math.nan, math.nan
@@ -158,3 +158,24 @@ def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) ->
             "aic": float(-2 * logl + 2 * npar), "bic": float(-2 * logl + npar * math.log(N)),
             "logl": float(logl), "unrestricted.logl": float(logl_h1), "ntotal": int(N),
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
+
+
+#: The fit cut-offs of Hu & Bentler (1999) as the report applies them — the one definition:
+#: ``measure: (good, acceptable, higher_is_better)``.
+FIT_RULES: dict[str, tuple[float, float, bool]] = {
+    "cfi": (0.95, 0.90, True), "tli": (0.95, 0.90, True),
+    "rmsea": (0.06, 0.08, False), "srmr": (0.08, 0.08, False),
+}
+
+
+def fit_verdict(measure: str, value: float | None) -> str:
+    """``good``/``acceptable``/``poor`` for CFI, TLI (≥ .95 good, ≥ .90 acceptable), RMSEA
+    (≤ .06 good, ≤ .08 acceptable) and SRMR (≤ .08 good) — Hu & Bentler (1999); ``""`` otherwise."""
+    rule = FIT_RULES.get(measure)
+    if rule is None or value is None or not np.isfinite(float(value)):
+        return ""
+    good, ok, higher_is_better = rule
+    v = float(value)
+    if higher_is_better:
+        return "good" if v >= good else "acceptable" if v >= ok else "poor"
+    return "good" if v <= good else "acceptable" if v <= ok else "poor"

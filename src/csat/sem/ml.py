@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.linalg import lapack
 
-from .result import SEMResult, _result
+from csat.sem.result import SEMResult, _result
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .partable import CompiledModel
-    from .samplestats import SampleStats
+    from csat.sem.partable import CompiledModel
+    from csat.sem.samplestats import SampleStats
 
 __all__ = ["CovFit", "objective", "gradient_information", "derivatives", "value_gradient", "fit_cov",
            "estimate_ml"]
@@ -399,7 +399,7 @@ def fit_cov(cm: "CompiledModel", S: np.ndarray, n: int, start: np.ndarray | None
     solution; such resamples are given up quickly).  ``restart_iter=0`` keeps the warm start only.
     ``give_up=(h, r)`` stops as not converged once the step had to be halved at least ``h`` times in
     ``r`` iterations running (the quadratic model overshoots by ``2**h`` again and again: the information
-    is near-singular along the step, a flat valley with no optimum in reach; see :mod:`csat.bootstrap`).
+    is near-singular along the step, a flat valley with no optimum in reach; see :mod:`csat.sem.bootstrap`).
     Never raises for numerical trouble: the returned :class:`CovFit` says
     ``converged=False`` (and carries the lowest F found).
     """

@@ -34,10 +34,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
-from ..params import suggest
-from ..syntax import latent_names, observed_names, parse_model
-from . import ml
+from csat.core.errors import ModelError
+from csat.core.text import suggest
+from csat.sem.syntax import latent_names, observed_names, parse_model
+from csat.sem import ml
 
 __all__ = ["CompiledModel", "build_model", "single_indicators"]
 
@@ -283,7 +283,7 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     Parameters
     ----------
     model : str or DataFrame
-        lavaan syntax, or the parsed table of :func:`csat.syntax.parse_model`.
+        lavaan syntax, or the parsed table of :func:`csat.sem.syntax.parse_model`.
     observed_names_available : sequence of str
         The data's columns.
     std_lv : bool

@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..errors import ModelError
-from ..results import Diagnostic
-from ..verdicts import FIT_RULES, fit_verdict
-from .fitmeasures import RESULT_FIT_MEASURES, fit_measures
+from csat.core.errors import ModelError
+from csat.core.diagnostics import Diagnostic
+from csat.sem.fitmeasures import FIT_RULES, RESULT_FIT_MEASURES, fit_measures, fit_verdict
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .ml import CovFit
-    from .partable import CompiledModel
+    from csat.sem.ml import CovFit
+    from csat.sem.partable import CompiledModel
 
 __all__ = ["SEMResult", "result_tables", "RESULT_EST_COLUMNS", "EST_COLUMNS", "FIT_RULES"]
 

@@ -3,8 +3,8 @@
 :func:`sample_stats` turns a data frame into one :class:`SampleStats`: for complete data
 (``missing="listwise"``) the biased (divide-by-N) covariance matrix of the complete cases; for
 incomplete data (``missing="fiml"``) the missing-data patterns with their counts, means and
-covariances, and the saturated (h1) means and covariance matrix estimated by EM (:mod:`csat.em`).  Bad data raise
-:class:`~csat.errors.ModelError` naming the variables.
+covariances, and the saturated (h1) means and covariance matrix estimated by EM (:mod:`csat.stats.em`).  Bad data raise
+:class:`~csat.core.errors.ModelError` naming the variables.
 """
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..em import Patterns as _Patterns
-from ..em import em_patterns
-from ..em import missing_patterns as _patterns
-from ..errors import ModelError
+from csat.stats.em import Patterns as _Patterns
+from csat.stats.em import em_patterns
+from csat.stats.em import missing_patterns as _patterns
+from csat.core.errors import ModelError
 
 if TYPE_CHECKING:                      # pragma: no cover
-    from .partable import CompiledModel
+    from csat.sem.partable import CompiledModel
 
 __all__ = ["SampleStats", "sample_stats"]
 
@@ -76,7 +76,7 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     """The :class:`SampleStats` of ``cm``'s observed variables in ``data``.
 
     ``missing="listwise"``: rows with a missing model variable are dropped; raises
-    :class:`~csat.errors.ModelError` for non-numeric or constant variables, fewer than 2 complete
+    :class:`~csat.core.errors.ModelError` for non-numeric or constant variables, fewer than 2 complete
     cases or a singular covariance matrix.  ``missing="fiml"``: cases with no observed value are
     dropped, the rest are grouped by missing-data pattern and the saturated moments are estimated
     by EM.
@@ -112,6 +112,6 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
 
 
 def _em_saturated(pat: _Patterns, tol: float = 1e-11, max_iter: int = 20000):
-    """``(μ, Σ)``: the saturated ML estimates of :func:`csat.em.em_patterns`."""
+    """``(μ, Σ)``: the saturated ML estimates of :func:`csat.stats.em.em_patterns`."""
     r = em_patterns(pat, tol=tol, max_iter=max_iter)
     return r.mean, r.cov

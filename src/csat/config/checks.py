@@ -1,0 +1,239 @@
+"""Study checks that run before any analysis: what the params and the data's header already show,
+and the facts of the data that would stop a later stage.
+
+Three groups, each raising one error whose message names the key, column or item:
+
+* :func:`cross_check_roles` (part of the schema, :class:`csat.config.params.StudyParams`): a column used
+  in two roles (an item that is also a group, the id, the duration or the recommend column; a
+  construct named like an item) and numeric ``missing_codes`` that lie inside the answer scale
+  (``missing_codes: [5]`` on a 1–10 scale would silently delete real answers).
+* :func:`check_model` (called by :func:`csat.intake.preflight.check_data_columns` with the header): the
+  model that 03–05 fit is built here, once, from the params and the column names only — lavaan
+  syntax errors, variables that are neither columns nor constructs (with a near match), model
+  variables the analysis data do not hold (a group column, a column that is no item), a template
+  that cannot be formed, negative degrees of freedom, a construct measured by two items and tied to
+  nothing else (not identified), ``efa.n_factors`` larger than the items allow, and an IPMA target
+  that does not exist or that no path leads to.
+  The syntax goes through :func:`csat.sem.syntax.parse_model` and :func:`csat.sem.build_model`, the
+  same parser and model builder the stages use, so the check accepts exactly what they accept.
+* :func:`data_facts` (after cleaning; :func:`intake_check` runs intake + cleaning + facts for
+  ``csat.pipeline.build prepare``): an item every analysed respondent answered identically, an item
+  answered by fewer than :data:`MIN_ANSWERS` respondents, perfectly collinear items, too few
+  respondents for the number of items (or, listwise, too few complete ones) and a ``recommend``
+  column without answers are blocking (:class:`DataFactError` naming the item and why);
+  items answered by under half the respondents are warnings.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from csat.config.params import ParamsError, StudyParams
+from csat.core.diagnostics import Diagnostic
+
+__all__ = ["cross_check_roles", "check_model", "params_diagnostics"]
+
+
+
+# ------------------------------------------------------------------------------ params only
+def _num(v) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(str(v).strip())
+    except ValueError:
+        return None
+
+
+def cross_check_roles(p: StudyParams) -> None:
+    """Raise ``ValueError`` (turned into a :class:`ParamsError` naming the key) when one column
+    plays two roles, or a numeric missing code lies inside the answer scale."""
+    ic = p.item_construct
+    for g in p.groups:
+        if g in ic:
+            raise ValueError(f"groups: {g!r} is an item of construct {ic[g]!r}; a column cannot be both an item "
+                             "and a group (list the group column, e.g. gender, instead)")
+    if len(set(p.groups)) != len(p.groups):
+        raise ValueError(f"groups: {sorted({g for g in p.groups if p.groups.count(g) > 1})[0]!r} is listed twice")
+    for key, col in (("data.id", p.data.id), ("data.duration", p.data.duration), ("recommend", p.recommend)):
+        if col and col in ic:
+            raise ValueError(f"{key}: {col!r} is an item of construct {ic[col]!r}; a column cannot be both")
+    for name in p.constructs:
+        if name in ic:
+            raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
+                             f"{ic[name]!r}; give the construct another name")
+    for f in p.data.files:
+        if p.data.sheet is not None and Path(f).suffix.lower() not in (".xlsx", ".xlsm"):
+            raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(f).name!r} is not an .xlsx "
+                             "workbook; remove data.sheet")
+    c = p.cleaning
+    if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
+        raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
+                         "completion-time column) is not; set data.duration or switch the speeder rule off")
+    bounded = p.scale.min is not None and p.scale.max is not None     # a continuous scale may have no bounds
+    lo, hi = (float(p.scale.min), float(p.scale.max)) if bounded else (None, None)
+    for c in p.missing_codes:
+        n = _num(c)
+        if bounded and n is not None and lo <= n <= hi:
+            raise ValueError(f"missing_codes: {c!r} lies inside the answer scale {lo:g}–{hi:g}, so real answers "
+                             f"{n:g} would be deleted; use a code outside the scale (e.g. 99 or -1)")
+
+
+def _model_error(params_path, key: str, err: Exception) -> ParamsError:
+    msg = str(err)
+    return ParamsError(f"{params_path}: key {key!r}: {msg}")
+
+
+def _isolated_two_indicator_factors(cm) -> list[str]:
+    """Factors with exactly two indicators that share no free (or non-zero fixed) path or covariance
+    with any other variable: their two loadings and the factor variance are not identified."""
+    R = cm.rows
+    out = []
+    lat = list(cm.latent)
+    for f in lat:
+        load = R[(R["op"] == "=~") & (R["lhs"] == f)]
+        if len(load) != 2:
+            continue
+        if (load["free"] < 0).all() or any(load["label"].astype(str) != ""):
+            continue                               # both loadings fixed or constrained: identified
+        tied = R[((R["op"] == "~") & ((R["lhs"] == f) | (R["rhs"] == f)))
+                 | ((R["op"] == "~~") & (R["lhs"] != R["rhs"]) & ((R["lhs"] == f) | (R["rhs"] == f)))
+                 | ((R["op"] == "=~") & (R["rhs"] == f))]
+        tied = tied[(tied["free"] >= 0) | (tied["value"] != 0)]
+        if tied.empty:
+            out.append(f)
+    return out
+
+
+def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
+    """Build every model the stages will fit from the params and the header; raise one
+    :class:`ParamsError` naming the key for anything a later stage would reject."""
+    from csat.stats import reliability
+    from csat import sem
+    from csat.sem import syntax, templates as templates_sem
+
+    items = p.items
+    nf = p.efa.n_factors
+    if nf != "auto" and not 1 <= int(nf) <= len(items) - 1:
+        raise ParamsError(f"{params_path}: key 'efa.n_factors': {nf} factors cannot be extracted from "
+                          f"{len(items)} items; use 'auto' or an integer from 1 to {max(1, len(items) - 1)}")
+    if p.model is not None:
+        try:
+            syntax.parse_model(p.model)
+        except syntax.ModelSyntaxError as err:
+            raise _model_error(params_path, "model", err) from None
+    try:
+        spec = templates_sem.model_spec(p)
+    except (ValueError, KeyError) as err:
+        key = "model_template" if p.model_template else "constructs"
+        raise _model_error(params_path, key, str(err).removeprefix("model_template: ")) from None
+    key = "model" if p.model else "model_template" if p.model_template else "constructs"
+    cols = [str(c) for c in columns]
+    if str(getattr(p, "estimator", "ml") or "ml").lower() != "ml":
+        from csat.sem import pls           # PLS: blocks and paths only, every indicator a column of the data
+
+        try:
+            ps = pls.pls_spec(spec.syntax)
+        except syntax.ModelSyntaxError as err:
+            raise _model_error(params_path, key, f"(estimator: pls) {err}") from None
+        absent = [i for i in ps.items if i not in cols]
+        if absent:
+            raise _model_error(params_path, key, f"(estimator: pls) indicator(s) {absent} are not columns of the data")
+        return                      # the ML checks below do not apply
+    try:
+        table = syntax.parse_model(spec.syntax)
+    except syntax.ModelSyntaxError as err:
+        raise _model_error(params_path, key, err) from None
+    usable = set(items) | {c for c in (p.recommend, p.data.duration) if c}     # numeric columns 05 receives
+    for v in syntax.observed_names(table):
+        if v in usable:
+            continue
+        if v in p.groups:
+            raise ParamsError(f"{params_path}: key {key!r}: model variable {v!r} is a group column (categories, "
+                              "not numbers); code it as numbers in a column of its own and make that an item of a "
+                              "construct to use it in the model")
+        if v in cols:
+            raise ParamsError(f"{params_path}: key {key!r}: model variable {v!r} is a column of the data but not an "
+                              "item of any construct, so the analysis data do not hold it; add it to a construct's "
+                              "items (a single-item construct) to use it in the model")
+    try:
+        cm = sem.build_model(spec.syntax, cols)
+    except (sem.ModelError, syntax.ModelSyntaxError) as err:
+        raise _model_error(params_path, key, err) from None
+    bad = _isolated_two_indicator_factors(cm)
+    if bad:
+        f = bad[0]
+        inds = list(cm.rows[(cm.rows["op"] == "=~") & (cm.rows["lhs"] == f)]["rhs"])
+        raise ParamsError(f"{params_path}: key {key!r}: construct {f!r} is measured by two items ({inds[0]}, "
+                          f"{inds[1]}) and tied to nothing else, so the model is not identified; add a third "
+                          "item, a path to or from it, or fix its two loadings equal (a*x1 + a*x2)")
+    from csat.stats import ipma
+
+    reg = cm.rows[cm.rows["op"] == "~"]
+    target = None
+    ipma_possible = p.scale.min is not None and p.scale.max is not None   # performance needs a bounded scale
+    if len(reg) and (ipma_possible or p.ipma.target is not None):
+        # a structural model: 05 draws the importance map for its target
+        try:
+            target = ipma.default_target(p.constructs, p.ipma.target)
+        except ValueError as err:
+            raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
+    if p.ipma.target is not None and len(reg) and target not in set(reg["lhs"]):
+        outcomes = list(dict.fromkeys(x for x in reg["lhs"] if x in p.constructs))
+        raise ParamsError(f"{params_path}: key 'ipma.target': no path in the model leads to {target!r}, so it has "
+                          f"no importance map; choose a construct that paths lead to ({', '.join(outcomes)})")
+    try:
+        cfa = reliability.measurement_model({n: c.items for n, c in p.constructs.items()}, p.model)
+        cm_cfa = sem.build_model(cfa, cols)
+    except (sem.ModelError, syntax.ModelSyntaxError, ValueError) as err:
+        raise _model_error(params_path, key if p.model else "constructs",
+                           f"the measurement model (CFA of 03/04) cannot be built: {err}") from None
+    bad = _isolated_two_indicator_factors(cm_cfa)
+    if bad:
+        f = bad[0]
+        raise ParamsError(f"{params_path}: key 'constructs': construct {f!r} is the only construct and has two "
+                          "items, so its measurement model is not identified; it needs at least three items")
+
+
+def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
+    """Warnings about valid but weak settings (shown in the stage that uses them).
+
+    Parameters
+    ----------
+    p : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    list of Diagnostic
+        ``bootstrap_few`` when 0 < ``bootstrap`` < :data:`csat.config.params.RECOMMENDED_BOOTSTRAP`.
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> [d.code for d in params_diagnostics(p)]
+    ['bootstrap_few']
+    """
+    from csat.config.params import RECOMMENDED_BOOTSTRAP
+
+    out = []
+    if 0 < p.bootstrap < RECOMMENDED_BOOTSTRAP:
+        out.append(Diagnostic("bootstrap_few", "warning", "bootstrap",
+                              f"only {p.bootstrap} bootstrap resamples: the 95% interval limits rest on "
+                              f"{max(1, int(p.bootstrap * 0.025))} draws in each tail and vary from seed to seed; "
+                              f"use {RECOMMENDED_BOOTSTRAP} or more for reporting",
+                              message_zh=f"自助法重抽样仅 {p.bootstrap} 次：95% 区间的上下限在每一尾只依据 "
+                              f"{max(1, int(p.bootstrap * 0.025))} 次抽样，且随随机种子而变化；"
+                              f"报告时请使用 {RECOMMENDED_BOOTSTRAP} 次或更多。"))
+    return out
+
+
+# ------------------------------------------------------------------------------ data facts
+
+
+
+
+
+

@@ -1,0 +1,106 @@
+"""The diagnostic record: one warning raised by an analysis, checked against the code registry.
+
+:class:`Diagnostic` is what every analysis returns for what a reader must know (a Heywood case, a poor
+fit, a thin group); :func:`merge_diagnostics` writes a stage's diagnostics into ``diagnostics.json``
+atomically (:mod:`csat.core.files`); :func:`check_code` refuses a code that :mod:`csat.core.codes` does
+not register when ``CSAT_STRICT_DIAGNOSTICS=1``.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable, Literal
+
+from csat.core.files import write_json
+
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One warning raised by an analysis.
+
+    code : short stable identifier, e.g. ``low_alpha``, ``heywood``, ``htmt``.
+    severity : ``info`` | ``warning`` | ``error`` (``error`` = estimates untrustworthy).
+    where : what it concerns, e.g. a construct, an item or a parameter (``SAT =~ sat1``).
+    message : one plain sentence for the report, in English.
+    message_zh : the same sentence in Chinese, shown in a ``language: zh`` report (empty: the
+        registry's Chinese meaning of the code is shown, :data:`csat.core.codes.CODES`).
+    """
+
+    code: str
+    severity: Severity
+    where: str
+    message: str
+    stage: str = ""
+    message_zh: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class UnknownDiagnosticCode(ValueError):
+    """A diagnostic whose code is not in :data:`csat.core.codes.CODES` (a bug: register the code)."""
+
+
+def check_code(code: str, severity: str | None = None) -> None:
+    """Check a diagnostic's code against the registry (:mod:`csat.core.codes`) and its severity.
+
+    An unknown code or severity raises :class:`UnknownDiagnosticCode` when the environment variable
+    ``CSAT_STRICT_DIAGNOSTICS`` is ``1`` (the test suite sets it), else it is a ``UserWarning`` and the
+    diagnostic is still written: a report is never lost to an unregistered code.
+    """
+    from csat.core.codes import CODES
+
+    problem = None
+    if code not in CODES:
+        problem = f"diagnostic code {code!r} is not registered in csat.core.codes"
+    elif severity is not None and severity not in ("info", "warning", "error"):
+        problem = f"diagnostic {code!r}: severity {severity!r} is not info, warning or error"
+    if problem is None:
+        return
+    if os.environ.get("CSAT_STRICT_DIAGNOSTICS") == "1":
+        raise UnknownDiagnosticCode(problem)
+    import warnings
+
+    warnings.warn(problem, stacklevel=3)
+
+
+def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic | dict]) -> list[dict]:
+    """Replace this stage's entries in ``diagnostics.json`` by ``diags`` and write it atomically.
+
+    The file is one JSON list of ``{"code", "severity", "where", "message", "stage", "message_zh"}``;
+    entries of other stages are kept, so each notebook can be re-run on its own.  Entries are
+    ordered by stage name (``01_cleaning`` < ``02_…``), each stage's in the order given, so the file
+    does not depend on the order in which stages ran; the read-modify-write holds an exclusive lock on
+    the file's folder, so stages running at the same time (``make -j``) do not lose each other's entries.
+    Every new entry's code must be registered (:func:`check_code`).
+    """
+    import fcntl
+    import os
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        old: list[dict] = []
+        if path.is_file():
+            try:
+                old = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                old = []
+        new = []
+        for d in diags:
+            d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
+            check_code(d.get("code"), d.get("severity"))
+            d["stage"] = stage
+            new.append(d)
+        kept = [d for d in old if d.get("stage") != stage]
+        out = sorted(kept + new, key=lambda d: str(d.get("stage")))
+        write_json(path, out)
+    finally:
+        os.close(fd)                       # releases the lock
+    return out

@@ -1,0 +1,138 @@
+"""Which items are Likert answers and which are continuous scores.
+
+A Likert item takes only the points of the study's scale (``scale.min``, ``scale.min + 1``, …,
+``scale.max``).  Items whose values are not all scale points — a 0–100 slider, the mean of two
+sub-questions (3.5), a standardized or otherwise computed score, as in the Holzinger–Swineford
+and Political Democracy data — are **continuous scores**.  Both are analysed alike (means, standard
+deviations, reliability, EFA, CFA/SEM by maximum likelihood treat every item as a continuous
+variable anyway); only the answer-category summaries need categories: the diverging Likert chart
+and the top-2/bottom-2-box shares are given for Likert items only.
+
+``scale.continuous: true`` in the params declares every item continuous; a continuous scale may
+omit ``scale.min``/``scale.max`` (then nothing is out of range and no 0–100 index is computed).
+Values outside the bounds of a bounded scale are reported and set missing at intake
+(:func:`csat.intake.readers.load_study_data`) before the types are judged.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+TYPE_COLUMNS = ["item", "type", "n", "n_off_scale", "example", "reason_en", "reason_zh"]
+
+
+def scale_points(scale_min: float | None, scale_max: float | None) -> np.ndarray | None:
+    """``min, min + 1, …, max``; ``None`` for an unbounded scale or one without whole-number steps."""
+    if scale_min is None or scale_max is None:
+        return None
+    n = float(scale_max) - float(scale_min)
+    if n <= 0 or abs(n - round(n)) > 1e-9:
+        return None
+    return float(scale_min) + np.arange(int(round(n)) + 1, dtype=float)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def item_types(data: pd.DataFrame, items: Sequence[str], scale_min: float | None, scale_max: float | None,
+               continuous: bool = False) -> pd.DataFrame:
+    """One row per item: ``item, type ('likert' | 'continuous'), n, n_off_scale, example,
+    reason_en, reason_zh``.
+
+    An item is ``continuous`` when the scale is declared continuous, when the scale has no
+    whole-number points (no bounds, or bounds not a whole number apart), or when any of its
+    non-missing values is not a scale point (compared with a tolerance of 1e-9); ``n_off_scale``
+    counts those values and ``example`` shows the first one.  Missing values are ignored.
+
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"a": [1, 2, 5], "b": [1, 3.5, 4]})
+    >>> item_types(d, ["a", "b"], 1, 5)[["item", "type", "n_off_scale"]].values.tolist()
+    [['a', 'likert', 0], ['b', 'continuous', 1]]
+    """
+    pts = scale_points(scale_min, scale_max)
+    rows = []
+    for it in items:
+        if it not in data.columns:
+            raise KeyError(f"item {it!r} is not a column of the data")
+        x = pd.to_numeric(data[it], errors="coerce").dropna().to_numpy(dtype=float)
+        off = np.zeros(len(x), bool) if pts is None else ~np.isclose(x[:, None], pts[None, :], rtol=0,
+                                                                       atol=1e-9).any(axis=1)
+        n_off = int(off.sum())
+        example = float(x[off][0]) if n_off else np.nan
+        if continuous:
+            typ, en, zh = "continuous", "declared continuous (scale.continuous: true)", "声明为连续分数（scale.continuous: true）"
+        elif pts is None:
+            typ = "continuous"
+            en = zh = ""
+            if scale_min is None:
+                en, zh = "the scale has no bounds", "量表没有上下限"
+            else:
+                en = f"the scale {_fmt(scale_min)}–{_fmt(scale_max)} has no whole-number points"
+                zh = f"量表 {_fmt(scale_min)}–{_fmt(scale_max)} 没有整数刻度点"
+        elif n_off:
+            typ = "continuous"
+            en = (f"{n_off} of {len(x)} values are not points of the {_fmt(scale_min)}–{_fmt(scale_max)} scale "
+                  f"(e.g. {_fmt(example)})")
+            zh = (f"{len(x)} 个值中有 {n_off} 个不是 {_fmt(scale_min)}–{_fmt(scale_max)} 量表的刻度点"
+                  f"（例如 {_fmt(example)}）")
+        else:
+            typ = "likert"
+            en = f"every value is a point of the {_fmt(scale_min)}–{_fmt(scale_max)} scale"
+            zh = f"所有值均为 {_fmt(scale_min)}–{_fmt(scale_max)} 量表的刻度点"
+        rows.append({"item": it, "type": typ, "n": int(len(x)), "n_off_scale": n_off, "example": example,
+                     "reason_en": en, "reason_zh": zh})
+    out = pd.DataFrame(rows, columns=TYPE_COLUMNS)
+    return out.astype({"n": "int64", "n_off_scale": "int64"})
+
+
+def study_item_types(data: pd.DataFrame, params, saved=None) -> pd.DataFrame:
+    """The item types of a study (``params``: :class:`csat.config.params.StudyParams`).
+
+    ``saved`` is the ``results/item_types.csv`` written by 01_cleaning, where the types are judged
+    on every respondent of the raw file; when it exists and lists the study's items it is used, so
+    that every stage treats an item alike.  Otherwise the types are judged on ``data``.
+    """
+    from pathlib import Path
+
+    if saved is not None and Path(saved).is_file():
+        t = pd.read_csv(saved, encoding="utf-8", dtype={"item": str})
+        if set(TYPE_COLUMNS) <= set(t.columns) and list(t["item"]) == list(params.items):
+            return t[TYPE_COLUMNS]
+    return item_types(data, params.items, params.scale.min, params.scale.max, params.scale.continuous)
+
+
+def continuous_items(types: pd.DataFrame) -> list[str]:
+    """The items of an :func:`item_types` table that are continuous scores."""
+    return list(types.loc[types["type"] == "continuous", "item"])
+
+
+def likert_items(types: pd.DataFrame) -> list[str]:
+    """The items of an :func:`item_types` table that are Likert answers."""
+    return list(types.loc[types["type"] == "likert", "item"])
+
+
+def types_text(types: pd.DataFrame, language: str = "en") -> str:
+    """One sentence saying which items are treated as continuous scores and why."""
+    cont = types[types["type"] == "continuous"]
+    zh = language == "zh"
+    if cont.empty:
+        return ("所有题项均为李克特量表题（取值均为量表刻度点）。" if zh else
+                "Every item is a Likert item (all its values are points of the scale).")
+    if len(cont) == len(types) and cont["reason_en"].nunique() == 1:
+        r = cont["reason_zh" if zh else "reason_en"].iloc[0]
+        return (f"所有 {len(types)} 个题项均按连续分数处理：{r}。不绘制李克特图，也不报告两端选项比例（top-2/bottom-2）。" if zh else
+                f"All {len(types)} items are treated as continuous scores: {r}. They get no Likert chart and no "
+                "top-2/bottom-2-box shares; every other statistic is computed as usual.")
+    parts = [f"{r.item}（{r.reason_zh}）" if zh else f"{r.item} ({r.reason_en})" for r in cont.itertuples()]
+    if zh:
+        return (f"{len(cont)} 个题项按连续分数处理：" + "；".join(parts) +
+                "。这些题项不绘制李克特图，也不报告两端选项比例；其余统计照常计算。")
+    return (f"{len(cont)} item(s) are treated as continuous scores: " + "; ".join(parts) +
+            ". They get no Likert chart and no top-2/bottom-2-box shares; every other statistic is computed as usual.")
+
+
+__all__ = ["TYPE_COLUMNS", "scale_points", "item_types", "study_item_types", "continuous_items", "likert_items",
+           "types_text"]

@@ -1,0 +1,264 @@
+"""Checks that need the data: run by ``csat.pipeline.build prepare`` before any notebook.
+
+* :func:`check_data_columns`: the data file(s) exist and hold every column the params name (one
+  error naming the key), then :func:`csat.config.checks.check_model` with the header.
+* :func:`check_wave_levels`: with one file per wave, the wave labels the params name are in the files.
+* :func:`data_facts` (after cleaning; :func:`intake_check` runs intake + cleaning + facts): an item
+  every analysed respondent answered identically, an item answered by fewer than :data:`MIN_ANSWERS`
+  respondents, perfectly collinear items, too few respondents for the number of items (or, listwise,
+  too few complete ones) and a ``recommend`` column without answers are blocking
+  (:class:`csat.core.errors.DataFactError` naming the item and why); items answered by under half the
+  respondents are warnings.
+
+The schema's own checks (:mod:`csat.config`) need no file; these read the raw export with the
+intake's readers (:mod:`csat.intake.readers`), so they live above it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from csat.config.checks import check_model
+from csat.config.params import ParamsError, StudyParams, load_params, resolve_data_paths
+from csat.core.errors import DataFactError
+from csat.core.diagnostics import Diagnostic
+from csat.core.text import suggest
+
+__all__ = ["load_study", "check_data_columns", "check_wave_levels", "data_facts", "intake_check", "MIN_ANSWERS",
+           "LOW_ANSWER_SHARE"]
+
+
+
+def load_study(path: str | Path, overrides: dict | None = None, *, root: str | Path | None = None,
+               check_data: bool = True) -> StudyParams:
+    """Read, override and validate a study's parameter file (:func:`csat.config.params.load_params`)
+    and, with ``check_data``, check that its data file exists and holds every column the params name
+    (:func:`check_data_columns`, which also checks the model against the header).
+
+    >>> p = load_study(project / "params" / "ecsi.yaml", {"bootstrap": 200}, root=project)
+    >>> p.study, p.bootstrap
+    ('ecsi', 200)
+    """
+    p = load_params(path, overrides, root=root)
+    if check_data:
+        check_data_columns(p, path, root=root)
+    return p
+
+
+def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> None:
+    """Check that the data file exists and holds every column the params name.  With one file per wave
+    every file must exist and have the same columns, none named like the wave column."""
+    from csat.intake import readers as csat_io  # local import: io depends on params
+
+    paths = resolve_data_paths(p, params_path, root)
+    for dp in paths:
+        if not dp.is_file():
+            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
+    if p.data.wave_files is None:
+        dp = paths[0]
+        columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+    else:
+        from csat.intake.waves import same_columns
+
+        per_file = [csat_io.read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+                    for f in paths]
+        try:
+            columns = same_columns(dict(zip(paths, per_file)), p.waves.column)
+        except ValueError as err:
+            raise ParamsError(f"{params_path}: key 'data.path': {err}") from None
+        dp = Path(" + ".join(f.name for f in paths))
+    missing = [c for c in p.data_columns if c not in columns]
+    if missing:
+        where = []
+        ic = p.item_construct
+        for c in missing:
+            key = (f"constructs.{ic[c]}.items" if c in ic else
+                   "groups" if c in p.groups else
+                   "data.id" if c == p.data.id else
+                   "data.duration" if c == p.data.duration else
+                   "recommend" if c == p.recommend else
+                   "invariance.group" if p.invariance and c == p.invariance.group else
+                   "waves.column" if p.waves and c == p.waves.column else
+                   "cleaning.attention_checks" if c in p.cleaning.attention_checks else
+                   p.extra_columns.get(c, "cleaning.attention_checks"))
+            where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        if len(missing) == len(p.data_columns) and len(missing) > 3:
+            head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
+                              f"(key 'data.path': is it the right file? its header is {head})")
+        if len(where) > 5:
+            where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
+        raise ParamsError(f"{params_path}: " + "; ".join(where))
+    check_model(p, params_path, columns)
+    if p.waves is not None and p.waves.order is not None and p.data.wave_files is None:
+        check_wave_levels(p, dp, params_path)
+
+
+def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
+    """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
+    from csat.intake import readers as csat_io
+
+    raw, _ = csat_io.read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    if p.data.rename:
+        raw.columns = csat_io.apply_rename(data_path, list(raw.columns), p.data.rename)
+    present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})
+    absent = [o for o in p.waves.order if str(o) not in present]
+    if absent:
+        raise ParamsError(f"{params_path}: key 'waves.order': wave(s) {absent} do not occur in column "
+                          f"{p.waves.column!r} of {data_path.name} (waves there: {present})"
+                          f"{suggest(str(absent[0]), present)}")
+
+
+#: An item answered by fewer respondents than this (after cleaning) cannot be analysed.
+MIN_ANSWERS = 10
+
+
+#: Items answered by under this share of the analysed respondents are reported (warning).
+LOW_ANSWER_SHARE = 0.5
+
+
+def _collinear_sets(X: np.ndarray, names: list[str], tol: float = 1e-8) -> list[list[str]]:
+    """Items whose values are an exact linear function of other items (complete cases)."""
+    n, k = X.shape
+    if n <= k or k < 2:
+        return []
+    Z = X - X.mean(axis=0)
+    sd = Z.std(axis=0)
+    Z = Z / np.where(sd > 0, sd, 1.0)
+    eig = np.linalg.eigvalsh(np.corrcoef(Z, rowvar=False))
+    if eig[0] > tol * max(1.0, eig[-1]) * k:
+        return []
+    out = []
+    for j in range(k):
+        others = np.delete(Z, j, axis=1)
+        beta, *_ = np.linalg.lstsq(others, Z[:, j], rcond=None)
+        resid = Z[:, j] - others @ beta
+        if float(resid @ resid) <= tol * n:
+            big = [names[i if i < j else i + 1] for i in np.argsort(-np.abs(beta))[:3] if abs(beta[i]) > 1e-6]
+            out.append([names[j], *big])
+    return out
+
+
+def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning") -> tuple[list[Diagnostic], list[str]]:
+    """Facts of the analysed data that the later stages depend on.
+
+    Returns ``(diagnostics, blocking)``: ``blocking`` is a list of one-line messages, each naming an
+    item (or the sample) and why 02–05 cannot analyse it; the diagnostics hold them as ``error`` and
+    the non-blocking facts as ``warning``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    p : StudyParams
+        The study's parameters.
+    stage : str
+        The stage named in the diagnostics.
+
+    Returns
+    -------
+    diagnostics : list of Diagnostic
+    blocking : list of str
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> data_facts(ecsi, p)
+    ([], [])
+    >>> facts, blocking = data_facts(ecsi.assign(sat1=5), p)                # sat1 constant
+    >>> [d.code for d in facts], len(blocking)
+    (['item_zero_variance'], 1)
+    """
+    items = list(p.items)
+    ic = p.item_construct
+    n = len(data)
+    diags: list[Diagnostic] = []
+    blocking: list[str] = []
+
+    def block(code: str, where: str, msg: str, msg_zh: str = ""):
+        blocking.append(msg)
+        diags.append(Diagnostic(code, "error", where, msg, stage, message_zh=msg_zh))
+
+    need = len(items) + 1
+    if n < need:
+        block("too_few_respondents", "sample",
+              f"only {n} respondent(s) remain after cleaning, but the analysis of {len(items)} items needs at least "
+              f"{need} (with fewer, the items' correlation matrix is singular and factor analysis and SEM cannot run)",
+              f"清洗后仅剩 {n} 名受访者，但分析 {len(items)} 个题项至少需要 {need} 名（少于此数时题项的相关矩阵奇异，"
+              "因子分析和结构方程模型无法运行）。")
+        return diags, blocking
+    if p.recommend and p.recommend in data.columns and not pd.to_numeric(data[p.recommend], errors="coerce").notna().any():
+        block("recommend_no_answers", p.recommend,
+              f"column {p.recommend!r} (key 'recommend') has no 0–10 answer from any analysed respondent, so no Net "
+              "Promoter Score can be computed; check the column or remove the 'recommend' key",
+              f"列 {p.recommend!r}（键 'recommend'）在参与分析的受访者中没有任何 0–10 的答案，无法计算净推荐值（NPS）；"
+              "请检查该列或删除 'recommend' 键。")
+    for it in items:
+        s = pd.to_numeric(data[it], errors="coerce")
+        k = int(s.notna().sum())
+        where = f"constructs.{ic[it]}.items"
+        if k < MIN_ANSWERS:
+            block("item_too_few_answers", it,
+                  f"item {it!r} ({where}) is answered by only {k} of {n} analysed respondents (at least "
+                  f"{MIN_ANSWERS} needed); remove it from the construct or check the column",
+                  f"题项 {it!r}（{where}）在 {n} 名参与分析的受访者中仅有 {k} 人作答（至少需要 {MIN_ANSWERS} 人）；"
+                  "请将其从构念中移除或检查该列。")
+            continue
+        if s.nunique(dropna=True) < 2:
+            v = s.dropna().iloc[0]
+            block("item_zero_variance", it,
+                  f"item {it!r} ({where}) has the same answer ({v:g}) from every analysed respondent (zero "
+                  "variance): it carries no information and makes the correlation matrix singular; remove it from "
+                  "the construct",
+                  f"所有参与分析的受访者在题项 {it!r}（{where}）上的答案都相同（{v:g}，方差为零）：该题项不含任何信息，"
+                  "且会使相关矩阵奇异；请将其从构念中移除。")
+            continue
+        if k < LOW_ANSWER_SHARE * n:
+            diags.append(Diagnostic("item_few_answers", "warning", it,
+                                    f"item {it!r} is answered by only {k} of {n} analysed respondents ({k / n:.0%})",
+                                    stage,
+                                    message_zh=f"题项 {it!r} 在 {n} 名参与分析的受访者中仅有 {k} 人作答（{k / n:.0%}）。"))
+    if blocking:
+        return diags, blocking
+    X = data[items].apply(pd.to_numeric, errors="coerce")
+    complete = X.dropna()
+    if p.sem_missing == "listwise" and len(complete) < need:
+        block("too_few_complete", "sample",
+              f"only {len(complete)} analysed respondent(s) answer all {len(items)} items, but the listwise "
+              f"analysis (sem_missing: listwise) needs at least {need}; use sem_missing: fiml or check the items "
+              "with the most missing answers",
+              f"参与分析的受访者中仅 {len(complete)} 人回答了全部 {len(items)} 个题项，但列表删除分析"
+              f"（sem_missing: listwise）至少需要 {need} 人；请改用 sem_missing: fiml，或检查缺失最多的题项。")
+        return diags, blocking
+    sets = _collinear_sets(complete.to_numpy(float), items) if len(complete) > len(items) else []
+    if sets:
+        s0 = sets[0]
+        block("items_collinear", s0[0],
+              f"item {s0[0]!r} is an exact linear function of {', '.join(repr(x) for x in s0[1:])} "
+              "(perfectly collinear items, e.g. a column copied twice): the correlation matrix is singular; "
+              "remove one of them",
+              f"题项 {s0[0]!r} 是 {'、'.join(repr(x) for x in s0[1:])} 的精确线性函数（完全共线的题项，"
+              "如同一列被复制了两次）：相关矩阵奇异；请删除其中之一。")
+    return diags, blocking
+
+
+def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
+    """Read the raw file, apply the cleaning rules and check :func:`data_facts`; raise one
+    :class:`DataFactError` (or :class:`csat.intake.readers.DataError`) for the first blocking problem.
+    Returns the non-blocking diagnostics."""
+    from csat.intake import cleaning, readers as csat_io
+    from csat.config.params import data_label
+
+    df, _ = csat_io.load_study_data(p, params_path, root=root)
+    res = cleaning.clean(df, p)
+    diags, blocking = data_facts(res.data, p)
+    if blocking and blocking[0].startswith("only ") and res.n_raw > res.n_clean:
+        why = ", ".join(f"{k} {v}" for k, v in res.exclusions.items() if v)
+        blocking[0] += f"; cleaning excluded {res.n_raw - res.n_clean} of {res.n_raw} ({why}): check the cleaning rules"
+    if blocking:
+        raise DataFactError(f"{data_label(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
+                                                               if len(blocking) > 1 else ""))
+    return diags

@@ -1,0 +1,1175 @@
+"""Intake of raw survey exports: CSV (UTF-8, UTF-8-BOM, GBK/GB18030), XLSX, SPSS ``.sav``, Stata ``.dta``.
+
+The raw file is only ever *read* (``data/raw/`` is never written).  :func:`read_raw` reads
+any supported file into a DataFrame whose index is the 1-based **data row number as in the
+file** (the first row below the header is row 1; in a CSV, row *r* is on line *r + 1*), and
+returns the file's metadata (format, encoding, sheet, SPSS/Stata value and variable labels,
+SHA-256 of the bytes).  :func:`load_study_data` then applies a study's parameters:
+
+1. every column the study names must exist (else one :class:`DataError` listing near matches,
+   "did you mean 'sat_1'?");
+2. answers in item columns are turned into numbers: empty cells and ``missing_codes`` become
+   missing, text answers are mapped through ``labels`` (``非常满意: 5``, ``Strongly disagree: 1``);
+   a text answer that maps to nothing is an error naming the column, the answer and the first
+   data rows where it occurs;
+3. values outside ``scale`` (or outside 0-10 for the ``recommend`` column) are reported in a
+   tidy table (``column, row, value``) and set missing - never silently kept;
+4. if *every* respondent has all items missing the file cannot be analysed (error).  A single
+   respondent without answers is not an error here: the cleaning stage drops it by the
+   ``max_missing_share`` rule.
+
+Every problem is raised as one :class:`DataError` (a ``ValueError``) whose message names the
+file and, where it applies, the column and rows.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io as _io
+import math
+import numbers
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csat.core.text import suggest
+from csat.core.files import write_csv, write_parquet
+
+__all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "read_study_raw", "load_study_data", "make_codebook",
+           "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SPSS_SUFFIXES = {".sav", ".zsav"}
+STATA_SUFFIXES = {".dta"}
+SUPPORTED = ".csv .xlsx .sav .dta"
+RECOMMEND_RANGE = (0.0, 10.0)
+_N_ROWS_SHOWN = 5
+
+#: Text that means "no answer" in any study (survey platforms, R, Excel, databases), recognised
+#: without being listed in ``missing_codes``; each is counted in the intake report.  Latin tokens
+#: match case-insensitively; empty cells are counted as ``(empty)``.
+DEFAULT_MISSING_TOKENS = ("NA", "N/A", "#N/A", "NULL", "(跳过)", "（跳过）", "(空)", "（空）", "-")
+#: Number-like text that is not a usable answer: set missing and reported as a warning.
+NONFINITE_TOKENS = ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")
+#: A header longer than this is reported (give the column a short name with ``data.rename``).
+LONG_HEADER = 200
+_TOKEN_INDEX = {t.casefold(): t for t in DEFAULT_MISSING_TOKENS}
+
+
+def missing_token(v) -> str | None:
+    """The canonical missing token ``v`` stands for (``"NA"``, ``"(跳过)"``, ``"NaN"``, ...), else None."""
+    if not isinstance(v, str):
+        return None
+    t = v.strip()
+    if t in _TOKEN_INDEX.values():
+        return t
+    cf = t.casefold()
+    if cf in _TOKEN_INDEX:
+        return _TOKEN_INDEX[cf]
+    if cf in NONFINITE_TOKENS:
+        return "NaN" if cf == "nan" else "inf"
+    return None
+
+# File signatures of things that are sometimes renamed to .csv by mistake.
+_MAGIC = [
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx workbook? then name it .xlsx)"),
+    (b"\xd0\xcf\x11\xe0", "an old binary Office file (.xls/.doc; save it as .xlsx or .csv)"),
+    (b"$FL2", "an SPSS .sav file (name it .sav)"),
+    (b"$FL3", "an SPSS .zsav file (name it .sav)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+]
+
+
+from csat.core.errors import DataError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _fmt_rows(rows, limit: int = _N_ROWS_SHOWN) -> str:
+    rows = [int(r) for r in rows]
+    shown = ", ".join(str(r) for r in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}"
+
+
+def _fmt_value(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return repr(int(v))
+    return repr(v)
+
+
+def _kind(path: Path) -> str:
+    suf = path.suffix.lower()
+    if suf in CSV_SUFFIXES:
+        return "csv"
+    if suf in EXCEL_SUFFIXES:
+        return "xlsx"
+    if suf in SPSS_SUFFIXES:
+        return "sav"
+    if suf in STATA_SUFFIXES:
+        return "dta"
+    if suf == ".xls":
+        raise DataError(f"{path}: old Excel .xls files are not supported; save the sheet as .xlsx or .csv")
+    raise DataError(f"{path}: unsupported file type {path.suffix or '(no extension)'!r}; use one of {SUPPORTED}")
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path}: data file not found")
+    if not path.is_file():
+        raise DataError(f"{path}: is not a file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes)")
+
+
+def _sniff_binary(path: Path, head: bytes) -> None:
+    """Refuse files that are obviously not text tables (images, archives, binary junk)."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise DataError(f"{path}: is not a table: the file is {what}, not a CSV text file")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return
+    if b"\x00" in head:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL bytes), not CSV text")
+    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    if head and ctrl > max(2, 0.01 * len(head)):
+        raise DataError(f"{path}: is not a table: the file holds binary data ({ctrl} control bytes in the "
+                        f"first {len(head)}), not CSV text")
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
+    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM),
+    else GB18030 (a superset of GBK/GB2312)."""
+    if encoding is None or str(encoding).lower() == "auto":
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            candidates = ["utf-16"]
+        else:
+            candidates = ["utf-8-sig", "gb18030"]
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(f"{path}: unknown text encoding {encoding!r} (key 'data.encoding'); "
+                            "use auto, utf-8, gbk, gb18030, latin-1, ...") from None
+        candidates = [encoding]
+    errors = []
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.append(f"{enc} fails at byte {err.start} (line {line})")
+            continue
+        if enc.lower().replace("_", "-") in ("utf-8", "utf8") and text.startswith("\ufeff"):
+            text = text[1:]
+        return text, ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) and enc == "utf-8-sig" else
+                      "utf-8" if enc == "utf-8-sig" else enc)
+    tried = "; ".join(errors)
+    hint = ("set data.encoding to the file's encoding (e.g. latin-1, cp1252, big5)"
+            if len(candidates) > 1 else "check key 'data.encoding' or use encoding: auto")
+    raise DataError(f"{path}: cannot read the text encoding ({tried}); {hint}")
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in [",", ";", "\t", "|"]}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def _header_from_text(path: Path, text: str) -> tuple[list[str], str]:
+    first = _first_line(text)
+    if not first.strip(", ;\t|\r\n\ufeff"):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    delim = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delim))
+    return [h.strip().lstrip("\ufeff") for h in header], delim
+
+
+def _check_header(path: Path, header: list) -> list[str]:
+    names = ["" if h is None else str(h).strip() for h in header]
+    seen: dict[str, int] = {}
+    for i, n in enumerate(names):
+        if n and n in seen:
+            raise DataError(f"{path}: column {n!r} appears twice in the header (columns {seen[n] + 1} and {i + 1})")
+        seen[n] = i
+    # name unnamed columns as spreadsheets would show them, so messages can point at them
+    return [n if n else f"Unnamed: {i}" for i, n in enumerate(names)]
+
+
+# ----------------------------------------------------------------------------- column typing
+_NUM_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_LEADING_ZERO_RE = re.compile(r"^0\d")
+
+
+def _blank_to_nan(s: pd.Series) -> pd.Series:
+    """Strip text cells; empty text becomes missing."""
+    if s.dtype.kind in "biufc":
+        return s
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) == "string":     # every cell is text (a CSV column)
+        out = obj.str.strip()
+        return out.mask(out == "", np.nan).infer_objects()     # dtype inferred as Series.map does
+    out = obj.map(lambda v: (v.strip() or np.nan) if isinstance(v, str) else v)
+    return out.map(lambda v: np.nan if v is None else v)
+
+
+_PY_ASCII_SPACE = " \t\n\v\f\r\x1c\x1d\x1e\x1f"      # what str.strip() removes from ASCII text
+
+
+def _infer_ascii_numbers(s: pd.Series) -> pd.Series | None:
+    """Vectorised :func:`_infer` for a column of ASCII text that holds only numbers and blanks
+    (the bulk of a large CSV file); ``None`` for any other column (the general path decides)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if s.dtype.kind in "biufc" or len(s) == 0:
+        return None
+    obj = s.astype(object)
+    if pd.api.types.infer_dtype(obj, skipna=False) != "string":
+        return None
+    a = pa.array(obj.to_numpy(), type=pa.string())
+    if not pc.all(pc.string_is_ascii(a)).as_py():
+        return None
+    t = pc.utf8_trim(a, characters=_PY_ASCII_SPACE)
+    filled = pc.not_equal(pc.utf8_length(t), 0)
+    vals = pc.filter(t, filled)
+    if len(vals) == 0:
+        return None
+    if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
+        return None
+    if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
+        return None
+    # every filled cell matched the number pattern, which Arrow parses (correctly rounded, as float())
+    parsed = pc.cast(pc.if_else(filled, t, pa.scalar(None, pa.string())), pa.float64())
+    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype="float64")
+    if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
+        return num.astype("int64")
+    return num
+
+
+def _infer(s: pd.Series) -> pd.Series:
+    """Turn a column of text into numbers when *every* non-missing cell is a number
+    (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
+    fast = _infer_ascii_numbers(s)
+    if fast is not None:
+        return fast
+    s = _blank_to_nan(s)
+    if s.dtype.kind in "biuf":
+        return s
+    vals = s.dropna()
+    if vals.empty:
+        return s.astype("float64")
+    ok = True
+    for v in vals.unique():
+        if isinstance(v, bool):
+            ok = False
+            break
+        if isinstance(v, numbers.Number):
+            continue
+        if not (isinstance(v, str) and _NUM_RE.match(v) and not _LEADING_ZERO_RE.match(v)):
+            ok = False
+            break
+    if not ok:
+        return s
+    num = pd.to_numeric(s, errors="coerce").astype("float64")
+    if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
+        return num.astype("int64")
+    return num
+
+
+def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers: list[int]) -> pd.DataFrame:
+    df = pd.DataFrame(rows, columns=columns, dtype=object)
+    df.index = pd.Index(row_numbers, name="row")
+    for c in df.columns:
+        df[c] = _infer(df[c])
+    empty = df.isna().all(axis=1)
+    df = df.loc[~empty]
+    if df.empty:
+        raise DataError(f"{path}: the file has a header row but no data rows")
+    return df
+
+
+# ----------------------------------------------------------------------------- readers
+def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
+    data = path.read_bytes()
+    _sniff_binary(path, data[:8192])
+    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    text, used = _decode(path, data, encoding)
+    if "\x00" in text:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
+    header, delim = _header_from_text(path, text)
+    columns = _check_header(path, header)
+    # skip leading blank lines, then the header line
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delim)
+    rows, numbers_ = [], []
+    seen_header = False
+    n = 0
+    for rec in reader:
+        if not seen_header:
+            if any(x.strip() for x in rec):
+                seen_header = True
+            continue
+        n += 1
+        joined = "".join(rec)
+        if not joined.strip():                    # every field blank
+            continue
+        for x in (rec if "\n" in joined else ()):
+            if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
+                raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
+                                "opened in this row is never closed, so the following rows are read as one text "
+                                "cell; remove the stray quote or close it")
+        if len(rec) > len(columns):
+            extra = rec[len(columns):]
+            if any(x.strip() for x in extra):
+                raise DataError(f"{path}: data row {n} (line {n + 1}) has {len(rec)} fields but the header "
+                                f"has {len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing?")
+            rec = rec[: len(columns)]
+        elif len(rec) < len(columns):
+            rec = rec + [""] * (len(columns) - len(rec))
+        rows.append(rec)
+        numbers_.append(n)
+    df = _finish_frame(path, columns, rows, numbers_)
+    meta = {"format": "csv", "encoding": used, "delimiter": delim, "sheet": None,
+            "row_note": "data row r is on line r + 1 of the file"}
+    return df, meta
+
+
+def _open_workbook(path: Path):
+    import zipfile
+
+    import openpyxl
+
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if not head.startswith(b"PK\x03\x04"):
+        what = next((w for m, w in _MAGIC if head.startswith(m)), "not a ZIP-based workbook")
+        raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({what})")
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({err})") from None
+
+
+def _pick_sheet(path: Path, wb, sheet):
+    names = wb.sheetnames
+    if sheet is None:
+        return wb[names[0]], names[0]
+    if isinstance(sheet, int) or (isinstance(sheet, str) and sheet.strip().lstrip("-").isdigit()
+                                  and sheet not in names):
+        i = int(sheet)
+        if not 0 <= i < len(names):
+            raise DataError(f"{path}: key 'data.sheet': sheet index {i} does not exist; the workbook has "
+                            f"{len(names)} sheet(s) {names} (index 0 is the first)")
+        return wb[names[i]], names[i]
+    if sheet not in names:
+        raise DataError(f"{path}: key 'data.sheet': no sheet named {sheet!r}; sheets are {names}{suggest(sheet, names)}")
+    return wb[sheet], sheet
+
+
+def _read_xlsx(path: Path, sheet) -> tuple[pd.DataFrame, dict]:
+    wb = _open_workbook(path)
+    try:
+        ws, name = _pick_sheet(path, wb, sheet)
+        it = ws.iter_rows(values_only=True)
+        header = None
+        skipped = 0
+        for rec in it:
+            skipped += 1
+            if rec is not None and any(v is not None and str(v).strip() for v in rec):
+                header = list(rec)
+                break
+        if header is None:
+            raise DataError(f"{path}: sheet {name!r} is empty (no header row)")
+        while header and (header[-1] is None or not str(header[-1]).strip()):
+            header.pop()
+        columns = _check_header(path, header)
+        rows, numbers_ = [], []
+        for n, rec in enumerate(it, start=1):
+            rec = list(rec or [])[: len(columns)]
+            if not any(v is not None and str(v).strip() for v in rec):
+                continue
+            rows.append(rec + [None] * (len(columns) - len(rec)))
+            numbers_.append(n)
+        sheets = list(wb.sheetnames)
+    finally:
+        wb.close()
+    try:
+        df = _finish_frame(path, columns, rows, numbers_)
+    except DataError:
+        raise DataError(f"{path}: sheet {name!r} has a header row but no data rows (key 'data.sheet'; "
+                        f"the workbook's sheets are {sheets})") from None
+    meta = {"format": "xlsx", "encoding": None, "delimiter": None, "sheet": name,
+            "row_note": f"data row r is on sheet row r + {skipped}"}
+    return df, meta
+
+
+def _read_stat(path: Path, kind: str, *, metadataonly: bool = False):
+    import pyreadstat
+
+    fn = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+    try:
+        return fn(str(path), metadataonly=metadataonly)
+    except Exception as err:  # pyreadstat raises its own error types (ReadstatError, PyreadstatError)
+        what = "SPSS .sav" if kind == "sav" else "Stata .dta"
+        raise DataError(f"{path}: is not a table: not a readable {what} file ({type(err).__name__}: {err})") from None
+
+
+def _read_sav_dta(path: Path, kind: str) -> tuple[pd.DataFrame, dict]:
+    raw, m = _read_stat(path, kind)
+    if raw.shape[1] == 0:
+        raise DataError(f"{path}: the file is empty (no variables)")
+    raw = raw.copy()
+    raw.index = pd.Index(np.arange(1, len(raw) + 1), name="row")
+    _check_header(path, list(raw.columns))
+    for c in raw.columns:
+        raw[c] = _infer(raw[c])
+    raw = raw.loc[~raw.isna().all(axis=1)]
+    if raw.empty:
+        raise DataError(f"{path}: the file has variables but no data rows (cases)")
+    value_labels = {}
+    for col, labs in (m.variable_value_labels or {}).items():
+        value_labels[col] = {(int(k) if isinstance(k, float) and k.is_integer() else k): v for k, v in labs.items()}
+    meta = {"format": kind, "encoding": getattr(m, "file_encoding", None), "delimiter": None, "sheet": None,
+            "row_note": "data row r is case r of the file",
+            "value_labels": value_labels,
+            "variable_labels": {k: v for k, v in (m.column_names_to_labels or {}).items() if v}}
+    return raw, meta
+
+
+# ----------------------------------------------------------------------------- public readers
+def apply_rename(path: Path, columns: list[str], rename: dict | None) -> list[str]:
+    """Column names after ``data.rename`` (header in the file -> short name).  A header that is not
+    in the file, or a new name that collides with another column, is a :class:`DataError`."""
+    if not rename:
+        return list(columns)
+    cols = [str(c) for c in columns]
+    for old in rename:
+        if str(old).strip() not in cols:
+            raise DataError(f"{path}: key 'data.rename': header {old!r} is not in the file{suggest(old, cols)}")
+    mapping = {str(k).strip(): str(v) for k, v in rename.items()}
+    out = [mapping.get(c, c) for c in cols]
+    kept = set(c for c in cols if c not in mapping)
+    for old, new in mapping.items():
+        if new in kept:
+            raise DataError(f"{path}: key 'data.rename': {old!r} is renamed to {new!r}, but the file already has "
+                            f"a column {new!r}; choose another name")
+    return out
+
+
+def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
+                 rename: dict | None = None) -> list[str]:
+    """The column names of a raw data file (header only; cheap), after ``rename``.
+
+    Raises :class:`DataError` for a missing, empty, unreadable or non-table file.
+    """
+    if rename:
+        return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet), rename)
+    path = Path(path)
+    kind = _kind(path)
+    _check_file(path)
+    if kind == "csv":
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 20)
+            more = fh.read(1)
+        _sniff_binary(path, head[:8192])
+        if more and b"\n" in head:
+            head = head[: head.rindex(b"\n") + 1]       # never cut a multi-byte character in two
+        if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+            raise DataError(f"{path}: the file is empty (no header row)")
+        text, _ = _decode(path, head, encoding)
+        header, _ = _header_from_text(path, text)
+        return _check_header(path, header)
+    if kind == "xlsx":
+        wb = _open_workbook(path)
+        try:
+            ws, name = _pick_sheet(path, wb, sheet)
+            for rec in ws.iter_rows(values_only=True):
+                if rec is not None and any(v is not None and str(v).strip() for v in rec):
+                    header = list(rec)
+                    while header and (header[-1] is None or not str(header[-1]).strip()):
+                        header.pop()
+                    return _check_header(path, header)
+        finally:
+            wb.close()
+        raise DataError(f"{path}: sheet {name!r} is empty (no header row)")
+    _, m = _read_stat(path, kind, metadataonly=True)
+    return list(m.column_names)
+
+
+def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Read a raw survey export without changing it.
+
+    Returns ``(df, meta)``.  ``df`` has one row per data row of the file (completely blank rows
+    are skipped) and its index, named ``row``, is the 1-based data row number as in the file.
+    Columns whose every non-empty cell is a number become numeric (codes with leading zeros,
+    e.g. ids ``"007"``, stay text); text cells are stripped and empty text is missing.
+
+    ``meta`` holds ``path, format, encoding, delimiter, sheet, n_rows, n_columns, columns,
+    sha256, row_note`` and, for ``.sav``/``.dta``, ``value_labels`` (column -> {code: label})
+    and ``variable_labels`` (column -> label).
+
+    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), then GB18030 (a
+    superset of GBK/GB2312); UTF-16 with BOM.  Any Python codec name may be given instead.
+    """
+    path = Path(path)
+    kind = _kind(path)
+    _check_file(path)
+    if kind == "csv":
+        df, meta = _read_csv(path, encoding)
+    elif kind == "xlsx":
+        df, meta = _read_xlsx(path, sheet)
+    else:
+        df, meta = _read_sav_dta(path, kind)
+    meta.setdefault("value_labels", {})
+    meta.setdefault("variable_labels", {})
+    meta.update(path=str(path), n_rows=int(len(df)), n_columns=int(df.shape[1]), columns=list(df.columns),
+                sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    return df, meta
+
+
+def read_study_raw(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
+                   path: str | Path | None = None) -> tuple[pd.DataFrame, dict, Path]:
+    """A study's raw data as :func:`read_raw` reads it, with ``data.rename`` applied: the one file of
+    ``data.path``, or -- when ``data.path`` gives one file per wave -- every file read the same way and
+    stacked with the wave column (``waves.column``) in front (:func:`csat.intake.waves.read_wave_files`: the
+    files must have the same columns; rows are numbered 1, 2, … across the files in wave order, as in the
+    stacked file ``python -m csat.stats.tracking stack`` writes).
+
+    Returns ``(df, meta, label)``; ``label`` names the data in messages (the file, or the wave files
+    joined by `` + ``).  With several files ``meta["files"]`` lists each file's ``path, wave, format,
+    encoding, sheet, n_rows, sha256`` and ``meta["sha256"]`` is the SHA-256 of their SHA-256s, one per
+    line.  ``path`` reads that one file instead of ``data.path`` (tests).
+    """
+    from csat.config.params import resolve_data_paths
+
+    rename = dict(getattr(params.data, "rename", None) or {})
+    if path is not None:
+        paths = [Path(path)]
+    elif params_path is None and root is None:
+        raise ValueError("load_study_data needs params_path, root or path to locate data.path")
+    else:
+        paths = resolve_data_paths(params, params_path or Path("params") / "x.yaml", root)
+    wf = params.data.wave_files if path is None else None
+    if wf is None:
+        dp = paths[0]
+        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+        if rename:
+            df.columns = apply_rename(dp, list(df.columns), rename)
+        return df, meta, dp
+    from csat.intake.waves import read_wave_files
+
+    files = dict(zip(wf, paths))
+    try:
+        df, metas = read_wave_files(files, params.waves.column, encoding=params.data.encoding,
+                                    sheet=params.data.sheet, rename=rename)
+    except DataError:
+        raise
+    except ValueError as err:
+        raise DataError(f"key 'data.path': {err}") from None
+    label = Path(" + ".join(str(f) for f in paths))
+    first, bounds = 1, []
+    for m in metas:
+        bounds.append(f"{first}–{first + m['n_rows'] - 1} from {Path(m['path']).name}")
+        first += m["n_rows"]
+    def joined(key):                    # "csv" when every file is a CSV, else "csv + xlsx"
+        vals = [m.get(key) for m in metas]
+        return vals[0] if len(set(map(str, vals))) == 1 else " + ".join("–" if v is None else str(v) for v in vals)
+
+    meta = {**{k: joined(k) for k in ("format", "encoding", "delimiter", "sheet")},
+            "path": str(label), "n_rows": int(len(df)), "n_columns": int(df.shape[1]), "columns": list(df.columns),
+            "sha256": hashlib.sha256("".join(m["sha256"] + "\n" for m in metas).encode()).hexdigest(),
+            "row_note": "data rows are numbered across the wave files in order: rows " + "; ".join(bounds),
+            "value_labels": {k: v for m in reversed(metas) for k, v in m["value_labels"].items()},
+            "variable_labels": {k: v for m in reversed(metas) for k, v in m["variable_labels"].items()},
+            "files": [{"path": m["path"], "wave": m["wave"], "format": m["format"], "encoding": m["encoding"],
+                       "sheet": m["sheet"], "n_rows": m["n_rows"], "sha256": m["sha256"]} for m in metas]}
+    return df, meta, label
+
+
+# ----------------------------------------------------------------------------- study intake
+@dataclass
+class IntakeReport:
+    """What :func:`load_study_data` found and changed while reading a study's raw file.
+
+    out_of_range : tidy table ``column, row, value`` of values outside the allowed range (set missing).
+    missing_codes_found : ``column, code, n`` - cells holding a ``missing_codes`` value (set missing).
+    labels_applied : ``column, answer, code, n`` - text answers mapped through ``labels``.
+    """
+
+    path: str
+    meta: dict
+    n_rows: int
+    columns_used: list[str]
+    columns_ignored: list[str]
+    out_of_range: pd.DataFrame
+    missing_codes_found: pd.DataFrame
+    labels_applied: pd.DataFrame
+    n_all_items_missing: int
+    group_value_labels: dict = field(default_factory=dict)
+    #: ``column, token, n``: cells holding a recognised missing token (``(empty)``, ``NA``, ``(跳过)``,
+    #: ``NaN``, ...) in the item, recommend and duration columns, set missing.
+    missing_tokens: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "token", "n"]))
+    #: ``column, row, value``: negative completion times (set missing).
+    negative_durations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "row", "value"]))
+    #: ``column, length``: headers longer than :data:`LONG_HEADER` characters.
+    long_headers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "length"]))
+    #: header in the file -> name used (``data.rename``).
+    renamed: dict = field(default_factory=dict)
+
+    @property
+    def file_name(self) -> str:
+        """The raw file's name, or the wave files' names joined by `` + ``."""
+        files = self.meta.get("files")
+        return " + ".join(Path(f["path"]).name for f in files) if files else Path(self.path).name
+
+    def token_counts(self) -> dict[str, int]:
+        """``{token: cells}`` over all columns, in order of first appearance."""
+        if not len(self.missing_tokens):
+            return {}
+        g = self.missing_tokens.groupby("token", sort=False)["n"].sum()
+        return {str(k): int(v) for k, v in g.items()}
+
+    def diagnostics(self, stage: str = "01_cleaning") -> list:
+        """Warnings and notes about what the intake changed: missing tokens (info), non-number text such
+        as NaN/inf (warning), negative durations (warning), very long headers (warning)."""
+        from csat.core.diagnostics import Diagnostic
+
+        out = []
+        tc = self.token_counts()
+        plain = {k: v for k, v in tc.items() if k not in ("NaN", "inf")}
+        if plain:
+            out.append(Diagnostic("missing_tokens", "info", "items",
+                                  "cells set missing by their text: " + ", ".join(f"{k} × {v}" for k, v in plain.items()),
+                                  stage,
+                                  message_zh="因文本被设为缺失的单元格：" + "、".join(f"{k} × {v}" for k, v in plain.items())
+                                  + "。"))
+        mt = self.missing_tokens
+        for tok in ("NaN", "inf"):
+            hit = mt[mt["token"] == tok] if len(mt) else mt
+            if len(hit):
+                cols = ", ".join(repr(c) for c in dict.fromkeys(hit["column"]))
+                out.append(Diagnostic("nonnumber_text", "warning", str(hit["column"].iloc[0]),
+                                      f"{int(hit['n'].sum())} cell(s) hold the text {tok!r} (not an answer) in column(s) "
+                                      f"{cols}; they were set missing", stage,
+                                      message_zh=f"列 {cols} 中有 {int(hit['n'].sum())} 个单元格写有文本 {tok!r}"
+                                      "（不是答案），已设为缺失。"))
+        nd = self.negative_durations
+        if len(nd):
+            rows = ", ".join(str(r) for r in nd["row"].head(5)) + (" …" if len(nd) > 5 else "")
+            out.append(Diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
+                                  f"{len(nd)} negative completion time(s) in data row(s) {rows} were set missing",
+                                  stage,
+                                  message_zh=f"第 {rows} 行数据中有 {len(nd)} 个负的答题时长，已设为缺失。"))
+        for _, r in self.long_headers.iterrows():
+            out.append(Diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
+                                  f"a header is {int(r['length'])} characters long; give the column a short name "
+                                  "with data.rename", stage,
+                                  message_zh=f"某列标题长达 {int(r['length'])} 个字符，请用 data.rename 为该列取一个短名。"))
+        return out
+
+    def summary(self, language: str = "en") -> pd.DataFrame:
+        """A two-column table (``what, value``) for the report, its labels in ``language`` (en, zh)."""
+        m = self.meta
+        zh = language == "zh"
+        tokens = self.token_counts()
+        listed = ("、" if zh else ", ").join(tokens) or ("无" if zh else "none")
+        rows = [
+            (("file", "文件"), self.file_name),
+            (("format", "格式"), m.get("format")),
+            (("encoding", "编码"), m.get("encoding") or ""),
+            (("sheet", "工作表"), m.get("sheet") or ""),
+            (("SHA-256", "SHA-256"), m.get("sha256", "")[:16] + "…"),
+            (("respondents (data rows)", "受访者（数据行）"), self.n_rows),
+            (("columns in file", "文件中的列数"), m.get("n_columns")),
+            (("columns used", "使用的列数"), len(self.columns_used)),
+            (("columns ignored", "忽略的列数"), len(self.columns_ignored)),
+            (("text answers mapped", "映射为代码的文本答案"),
+             int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
+            (("missing codes found", "发现的缺失代码"),
+             int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
+            (("out-of-range values set missing", "超出范围并设为缺失的值"), len(self.out_of_range)),
+            ((f"missing tokens ({listed})", f"缺失标记（{listed}）"), sum(tokens.values())),
+            (("negative durations set missing", "设为缺失的负答题时长"), len(self.negative_durations)),
+            (("headers longer than 200 characters", "超过 200 个字符的列标题"), len(self.long_headers)),
+            (("respondents with all items missing", "所有题项均缺失的受访者"), self.n_all_items_missing),
+        ]
+        return pd.DataFrame([(w[1] if zh else w[0], v) for w, v in rows], columns=["what", "value"]).astype({"value": str})
+
+    def text(self, language: str = "en") -> str:
+        """One paragraph describing the intake (English or Chinese)."""
+        m = self.meta
+        n_oor = len(self.out_of_range)
+        n_mc = int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0
+        n_lab = int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0
+        enc = f", {m['encoding']}" if m.get("encoding") else ""
+        sheet = f", sheet {m['sheet']!r}" if m.get("sheet") else ""
+        if language == "zh":
+            return (f"读取 {self.file_name}（{m.get('format')}{enc}{sheet}）：{self.n_rows} 名受访者，"
+                    f"使用 {len(self.columns_used)} 列。按标签映射文本答案 {n_lab} 个；缺失代码 {n_mc} 个设为缺失；"
+                    f"超出量表范围的值 {n_oor} 个已报告并设为缺失；{self.n_all_items_missing} 人所有题项均缺失。")
+        return (f"Read {self.file_name} ({m.get('format')}{enc}{sheet}): {self.n_rows} respondents, "
+                f"{len(self.columns_used)} columns used. {n_lab} text answers were mapped to codes through 'labels'; "
+                f"{n_mc} cells holding a missing code were set missing; {n_oor} values outside the scale were "
+                f"reported and set missing; {self.n_all_items_missing} respondents answered no item.")
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path, "format": self.meta.get("format"), "encoding": self.meta.get("encoding"),
+            "sheet": self.meta.get("sheet"), "sha256": self.meta.get("sha256"), "n_rows": self.n_rows,
+            **({"files": self.meta["files"]} if self.meta.get("files") else {}),
+            "columns_used": self.columns_used, "columns_ignored": self.columns_ignored,
+            "out_of_range": int(len(self.out_of_range)),
+            "missing_codes_found": int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0,
+            "labels_applied": int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0,
+            "n_all_items_missing": self.n_all_items_missing,
+            "missing_tokens": self.token_counts(),
+            "negative_durations": int(len(self.negative_durations)),
+            "long_headers": int(len(self.long_headers)),
+            "renamed": dict(self.renamed),
+        }
+
+
+def _as_number(v) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, numbers.Number):
+        f = float(v)
+        return f if not math.isnan(f) else None
+    if isinstance(v, str):
+        t = v.strip()
+        if _NUM_RE.match(t):
+            return float(t)
+        try:                          # full-width digits etc.
+            return float(t)
+        except ValueError:
+            return None
+    return None
+
+
+def _missing_code_sets(codes) -> tuple[set[float], set[str]]:
+    nums, texts = set(), set()
+    for c in codes:
+        if isinstance(c, str):
+            texts.add(c.strip())
+            n = _as_number(c)
+            if n is not None:
+                nums.add(n)
+        else:
+            nums.add(float(c))
+    return nums, texts
+
+
+def _count_tokens(col: str, s: pd.Series, tokens_found: list | None) -> None:
+    """Count empty cells and recognised missing tokens of one raw column into ``tokens_found``."""
+    if tokens_found is None:
+        return
+    n_empty = int(s.isna().sum())
+    if n_empty:
+        tokens_found.append((col, "(empty)", n_empty))
+    if s.dtype.kind in "biuf":
+        return
+    counts: dict[str, int] = {}
+    for v, n in s.dropna().value_counts(sort=False).items():
+        t = missing_token(v)
+        if t is not None:
+            counts[t] = counts.get(t, 0) + int(n)
+    for t, n in counts.items():
+        tokens_found.append((col, t, n))
+
+
+def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_num: set, miss_txt: set,
+                     lo: float | None, hi: float | None, use_labels: bool, out_of_range: list,
+                     codes_found: list, labels_found: list, unmapped: list,
+                     tokens_found: list | None = None) -> pd.Series:
+    """Map one answer column to float codes (see :func:`load_study_data`)."""
+    _count_tokens(col, s, tokens_found)
+    if s.dtype.kind in "biuf":
+        out = s.astype("float64")
+        return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
+                                codes_found=codes_found)
+    labels_cf = {str(k).strip().casefold(): v for k, v in labels.items()} if use_labels else {}
+    labels_ex = {str(k).strip(): v for k, v in labels.items()} if use_labels else {}
+    mapping: dict[Any, float] = {}
+    for v in s.dropna().unique():
+        key = v.strip() if isinstance(v, str) else v
+        if isinstance(key, str):
+            if key in miss_txt:
+                mapping[v] = np.nan
+                codes_found.append((col, key, int((s == v).sum())))
+                continue
+            if key not in labels_ex and key.casefold() not in labels_cf and missing_token(key) is not None:
+                mapping[v] = np.nan            # counted by _count_tokens
+                continue
+            if key in labels_ex or key.casefold() in labels_cf:
+                code = float(labels_ex[key] if key in labels_ex else labels_cf[key.casefold()])
+                mapping[v] = code
+                labels_found.append((col, key, code, int((s == v).sum())))
+                continue
+        num = _as_number(key)
+        if num is None:
+            rows = list(s.index[s == v])
+            unmapped.append((col, key, rows))
+            continue
+        mapping[v] = num
+    out = s.map(lambda v: mapping.get(v, np.nan) if not (v is None or (isinstance(v, float) and math.isnan(v))) else np.nan)
+    out = pd.to_numeric(out, errors="coerce").astype("float64")
+    return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
+                            codes_found=codes_found)
+
+
+def _codes_and_range(col, out, *, miss_num, lo, hi, out_of_range, codes_found) -> pd.Series:
+    out = out.copy()
+    if miss_num:
+        is_code = out.isin(list(miss_num))
+        if is_code.any():
+            for code, n in out[is_code].value_counts().sort_index().items():
+                codes_found.append((col, float(code), int(n)))
+            out[is_code] = np.nan
+    if lo is not None:
+        bad = out.notna() & ((out < lo) | (out > hi))
+        for r, v in out[bad].items():
+            out_of_range.append((col, int(r), float(v)))
+        out[bad] = np.nan
+    return out
+
+
+_DURATION_RE = re.compile(r"^\s*([0-9.]+)\s*(s|sec|secs|seconds?|秒)?\s*$", re.I)
+# 1小时2分30秒, 2分30秒, 2分钟, 156秒, 1.5小时, 2 min 30 s, 1h 2m 3s
+_UNITS_RE = re.compile(
+    r"^\s*(?:(?P<h>\d+(?:\.\d+)?)\s*(?:小时|時|时|hours?|hrs?|h)\s*)?"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*(?:分钟|分鐘|分|minutes?|mins?|m)\s*)?"
+    r"(?:(?P<s>\d+(?:\.\d+)?)\s*(?:秒钟|秒鐘|秒|seconds?|secs?|s)?\s*)?$", re.I)
+_HMS_RE = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)\s*$")
+
+
+def _parse_duration(v) -> float | None:
+    n = _as_number(v)
+    if n is not None:
+        return n
+    if isinstance(v, str):
+        m = _DURATION_RE.match(v)
+        if m:
+            return float(m.group(1))
+        m = _HMS_RE.match(v)
+        if m:
+            h = float(m.group(1) or 0)
+            return h * 3600 + float(m.group(2)) * 60 + float(m.group(3))
+        m = _UNITS_RE.match(v)
+        if m and any(m.group(g) for g in ("h", "m", "s")):
+            return (float(m.group("h") or 0) * 3600 + float(m.group("m") or 0) * 60 + float(m.group("s") or 0))
+    return None
+
+
+def _convert_duration(path: Path, col: str, s: pd.Series, tokens_found: list | None = None,
+                      negative: list | None = None) -> pd.Series:
+    bad: dict[str, list] = {}
+    vals = []
+    _count_tokens(col, s, tokens_found)
+    for r, v in s.items():
+        if v is None or (isinstance(v, float) and math.isnan(v)) or missing_token(v) is not None:
+            vals.append(np.nan)
+            continue
+        d = _parse_duration(v)
+        if d is not None and not math.isfinite(d):
+            d = None
+        if d is not None and d < 0:
+            if negative is not None:
+                negative.append((col, int(r), float(d)))
+            vals.append(np.nan)
+            continue
+        if d is None:
+            bad.setdefault(str(v), []).append(r)
+            vals.append(np.nan)
+        else:
+            vals.append(d)
+    if bad:
+        first = next(iter(bad))
+        raise DataError(f"{path}: column {col!r} (key 'data.duration'): {first!r} is not a duration in seconds "
+                        f"(data {_fmt_rows(bad[first])}); use numbers of seconds, '125秒', '2分30秒', '1小时5分' "
+                        "or 'mm:ss'")
+    return pd.Series(vals, index=s.index, dtype="float64", name=col)
+
+
+def _group_text(s: pd.Series, labels: dict | None, miss_num: set, miss_txt: set) -> pd.Series:
+    """Group column as text: missing codes -> missing, SPSS/Stata value labels applied,
+    whole numbers written without '.0'."""
+    def conv(v):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return np.nan
+        if isinstance(v, str):
+            t = v.strip()
+            return np.nan if (not t or t in miss_txt or missing_token(t) is not None) else t
+        num = _as_number(v)
+        if num is not None and num in miss_num:
+            return np.nan
+        key = int(num) if num is not None and num.is_integer() else v
+        if labels and key in labels:
+            return str(labels[key])
+        return str(key)
+
+    if s.dtype.kind in "iuf" or pd.api.types.infer_dtype(s, skipna=True) == "string":
+        # numbers only or text only: convert each distinct value once (1 and True cannot both occur)
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
+        mapped = np.array([conv(v) for v in list(uniq.tolist())] + [np.nan], dtype=object)
+        return pd.Series(mapped[codes], index=s.index, dtype=object, name=s.name)
+    return pd.Series([conv(v) for v in s], index=s.index, dtype=object, name=s.name)
+
+
+def _clean_id(s: pd.Series) -> pd.Series:
+    if s.dtype.kind == "f" and s.notna().all() and np.all(np.mod(s.to_numpy(), 1) == 0):
+        return s.astype("int64")
+    return s
+
+
+def _bound(v, none=None):
+    """A scale bound as float; ``none`` when the (continuous) scale has no bound."""
+    return none if v is None else float(v)
+
+
+def _fmt_bound(v) -> str:
+    return "none" if v is None else f"{v:g}"
+
+
+def load_study_data(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
+                    path: str | Path | None = None) -> tuple[pd.DataFrame, IntakeReport]:
+    """Read a study's raw file and turn answers into analysable numbers.
+
+    Parameters
+    ----------
+    params : :class:`csat.config.params.StudyParams`.
+    params_path : the params file (``data.path`` is resolved against its project root).
+    root : project root (overrides the one derived from ``params_path``).
+    path : read this file instead of ``data.path`` (tests).
+
+    Returns
+    -------
+    df : the study's columns only (id, items, groups, recommend, duration, attention checks),
+        index ``row`` = data row number as in the file.  Items and ``recommend`` are float
+        codes; groups are text (SPSS/Stata value labels applied); duration is seconds.
+    report : :class:`IntakeReport`.
+
+    Rules: empty cells and ``missing_codes`` -> missing; text answers -> ``labels`` codes
+    (exact match, then case-insensitive); numbers written as text -> numbers; any other text
+    in an item or ``recommend`` column -> :class:`DataError`; codes outside ``scale.min..max``
+    (items) or 0..10 (``recommend``) -> reported in ``report.out_of_range`` and set missing.
+
+    Examples
+    --------
+    The ECSI study reads the shared data file:
+
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> df.shape, df.index.name, str(df["sat1"].dtype)
+    ((250, 28), 'row', 'float64')
+    """
+    df, meta, dp = read_study_raw(params, params_path, root=root, path=path)
+    rename = dict(getattr(params.data, "rename", None) or {})
+    long_headers = [(c, len(str(c))) for c in meta["columns"] if len(str(c)) > LONG_HEADER]
+
+    ic = params.item_construct
+    missing = [c for c in params.data_columns if c not in df.columns]
+    if missing:
+        parts = []
+        for c in missing:
+            key = (f"constructs.{ic[c]}.items" if c in ic else "groups" if c in params.groups else
+                   "data.id" if c == params.data.id else "data.duration" if c == params.data.duration else
+                   "recommend" if c == params.recommend else "cleaning.attention_checks")
+            parts.append(f"column {c!r} (key {key!r}) is not in the file{suggest(c, df.columns)}")
+        raise DataError(f"{dp}: " + "; ".join(parts))
+
+    miss_num, miss_txt = _missing_code_sets(params.missing_codes)
+    oor: list = []
+    codes_found: list = []
+    labels_found: list = []
+    unmapped: list = []
+    tokens_found: list = []
+    negative: list = []
+    out = pd.DataFrame(index=df.index)
+    if params.data.id:
+        out[params.data.id] = _clean_id(df[params.data.id])
+    for it in params.items:
+        out[it] = _convert_answers(dp, it, df[it], labels=params.labels, miss_num=miss_num, miss_txt=miss_txt,
+                                   lo=_bound(params.scale.min), hi=_bound(params.scale.max), use_labels=True,
+                                   out_of_range=oor, codes_found=codes_found, labels_found=labels_found,
+                                   unmapped=unmapped, tokens_found=tokens_found)
+    if params.recommend:
+        out[params.recommend] = _convert_answers(dp, params.recommend, df[params.recommend], labels=params.labels,
+                                                 miss_num=miss_num, miss_txt=miss_txt, lo=RECOMMEND_RANGE[0],
+                                                 hi=RECOMMEND_RANGE[1], use_labels=True, out_of_range=oor,
+                                                 codes_found=codes_found, labels_found=labels_found,
+                                                 unmapped=unmapped, tokens_found=tokens_found)
+    if unmapped:
+        parts = []
+        for col, val, rows in unmapped[:5]:
+            parts.append(f"column {col!r}: answer {val!r} (data {_fmt_rows(rows)}) is not a number and not in 'labels'"
+                         f"{suggest(val, params.labels)}")
+        more = f"; and {len(unmapped) - 5} more unmapped answers" if len(unmapped) > 5 else ""
+        hint = (" Add each text answer to the 'labels' key of the params file (e.g. labels: {非常满意: 5}) "
+                "or to 'missing_codes'.")
+        raise DataError(f"{dp}: " + "; ".join(parts) + more + "." + hint)
+    vlabels = meta.get("value_labels", {})
+    group_labels = {}
+    for g in params.grouping_columns:
+        if g in out.columns:
+            continue
+        labs = vlabels.get(g)
+        if labs:
+            group_labels[g] = labs
+        out[g] = _group_text(df[g], labs, miss_num, miss_txt)
+    if params.data.duration and params.data.duration not in out.columns:
+        out[params.data.duration] = _convert_duration(dp, params.data.duration, df[params.data.duration],
+                                                      tokens_found, negative)
+    for c in params.cleaning.attention_checks:
+        if c not in out.columns:
+            out[c] = df[c]
+
+    items = params.items
+    all_missing = out[items].isna().all(axis=1)
+    if len(out) and all_missing.all():
+        why = []
+        if oor:
+            why.append(f"{len(oor)} out-of-range values were set missing")
+        if codes_found:
+            why.append("missing codes were set missing")
+        raise DataError(f"{dp}: every respondent ({len(out)}) has all items missing"
+                        + (f" ({'; '.join(why)})" if why else "")
+                        + f"; check scale (min {_fmt_bound(params.scale.min)}, max {_fmt_bound(params.scale.max)}), "
+                          "missing_codes and the item columns")
+
+    used = list(out.columns)
+    report = IntakeReport(
+        path=str(dp), meta=meta, n_rows=int(len(out)), columns_used=used,
+        columns_ignored=[c for c in df.columns if c not in used],
+        out_of_range=pd.DataFrame(oor, columns=["column", "row", "value"]).astype(
+            {"column": object, "row": "int64", "value": "float64"}),
+        missing_codes_found=pd.DataFrame(codes_found, columns=["column", "code", "n"]).astype(
+            {"column": object, "code": object, "n": "int64"}),
+        labels_applied=pd.DataFrame(labels_found, columns=["column", "answer", "code", "n"]).astype(
+            {"column": object, "answer": object, "code": "float64", "n": "int64"}),
+        n_all_items_missing=int(all_missing.sum()),
+        group_value_labels=group_labels,
+        missing_tokens=pd.DataFrame(tokens_found, columns=["column", "token", "n"]).astype(
+            {"column": object, "token": object, "n": "int64"}),
+        negative_durations=pd.DataFrame(negative, columns=["column", "row", "value"]).astype(
+            {"column": object, "row": "int64", "value": "float64"}),
+        long_headers=pd.DataFrame(long_headers, columns=["column", "length"]).astype(
+            {"column": object, "length": "int64"}),
+        renamed=rename,
+    )
+    return out, report
+
+
+# ----------------------------------------------------------------------------- outputs
+def make_codebook(clean: pd.DataFrame, params, meta: dict | None = None) -> pd.DataFrame:
+    """One row per item: ``item, construct, label, scale_min, scale_max, reverse_keyed, missing``.
+
+    ``label`` is the params ``item_labels`` wording (study language), else the variable label
+    stored in a .sav/.dta file, else the item name; ``missing`` counts missing cells in ``clean``.
+
+    Parameters
+    ----------
+    clean : DataFrame
+        The cleaned data.
+    params : StudyParams
+        The study's parameters.
+    meta : dict, optional
+        ``IntakeReport.meta`` (variable labels of a .sav/.dta file).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> df, report = load_study_data(p, project / "params" / "ecsi.yaml", root=project)
+    >>> make_codebook(df, p, report.meta).head(2)
+        item construct  label  scale_min  scale_max  reverse_keyed  missing
+    0  imag1      IMAG  imag1        0.0       10.0          False        0
+    1  imag2      IMAG  imag2        0.0       10.0          False        0
+    """
+    vlab = (meta or {}).get("variable_labels", {}) or {}
+    ic = params.item_construct
+    rows = []
+    for it in params.items:
+        lab = params.item_label(it) if it in params.item_labels else vlab.get(it, it)
+        rows.append({"item": it, "construct": ic[it], "label": lab, "scale_min": _bound(params.scale.min, math.nan),
+                     "scale_max": _bound(params.scale.max, math.nan), "reverse_keyed": it in params.reverse,
+                     "missing": int(clean[it].isna().sum()) if it in clean.columns else 0})
+    return pd.DataFrame(rows, columns=["item", "construct", "label", "scale_min", "scale_max",
+                                       "reverse_keyed", "missing"])
+
+
+def _inside_raw(out_dir: Path) -> bool:
+    parts = [p.lower() for p in out_dir.resolve().parts]
+    return any(a == "data" and b == "raw" for a, b in zip(parts, parts[1:]))
+
+
+def write_processed(df: pd.DataFrame, codebook: pd.DataFrame, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``clean.parquet``, ``clean.csv`` and ``codebook.csv`` to ``out_dir`` (each atomically).
+
+    The index of ``df`` (the data row number ``row`` in the raw file) is written as a first
+    column ``row`` unless ``df`` already has such a column.  Refuses to write under ``data/raw``.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    codebook : DataFrame
+        :func:`make_codebook`.
+    out_dir : str or Path
+        ``data/processed/<study>``.
+
+    Returns
+    -------
+    dict
+        ``{"parquet": path, "csv": path, "codebook": path}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_processed(holzinger.head(3), pd.DataFrame({"item": ["x1"]}), Path(tmp))
+    ...     sorted(path.name for path in out.values())
+    ['clean.csv', 'clean.parquet', 'codebook.csv']
+    """
+    out_dir = Path(out_dir)
+    if _inside_raw(out_dir):
+        raise DataError(f"{out_dir}: refusing to write into data/raw (raw data is read only)")
+    data = df.copy()
+    if "row" not in data.columns:
+        data.insert(0, "row", np.asarray(df.index, dtype="int64") if df.index.dtype.kind in "iu"
+                    else np.arange(1, len(df) + 1))
+    data = data.reset_index(drop=True)
+    for c in data.columns:                   # parquet wants one type per column
+        if data[c].dtype == object:
+            data[c] = data[c].map(lambda v: v if (v is None or isinstance(v, str) or
+                                                  (isinstance(v, float) and math.isnan(v))) else str(v))
+    out = {
+        "parquet": write_parquet(out_dir / "clean.parquet", data),
+        "csv": write_csv(out_dir / "clean.csv", data),
+        "codebook": write_csv(out_dir / "codebook.csv", codebook),
+    }
+    return out

@@ -1,0 +1,78 @@
+"""The stage graph: the stages in order and what each reads (:data:`STAGE_READS`).
+
+Make's prerequisites (``reports/<study>/.build/deps.mk``) are generated from this one table
+(:func:`make_dependencies`), and the build's invalidation (:func:`downstream`) follows it.
+"""
+from __future__ import annotations
+
+
+STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_factor_analysis", "05_sem",
+          "06_drivers_segments"]
+
+
+#: What each stage reads that another stage (or the raw data) produced: ``{stage: {producer: files}}``.
+#: ``"raw"`` is the study's raw data file; ``processed/<f>`` lies in ``data/processed/<study>/``,
+#: ``results/<f>`` in ``reports/<study>/results/``.  This one table is the Make graph: ``csat.pipeline.build
+#: prepare`` writes each stage's prerequisites from it into ``reports/<study>/.build/deps.mk``, the
+#: invalidation of downstream stages (:data:`csat.pipeline.build.DOWNSTREAM`) follows it, and
+#: ``tests/test_stage_graph.py`` checks that every notebook reads only what is declared here and that
+#: each declared producer writes it.  A notebook that starts reading another file must declare it here.
+STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
+    "01_cleaning": {"raw": ("data",)},
+    "02_descriptives": {"01_cleaning": ("processed/clean.parquet", "results/item_types.csv")},
+    "03_reliability_validity": {"01_cleaning": ("processed/clean.parquet",)},
+    "04_factor_analysis": {"01_cleaning": ("processed/clean.parquet",),
+                           "03_reliability_validity": ("results/cfa.json", "results/cfa_fit.json",    # the study's
+                                                       "results/cfa_estimates.csv",                   # one CFA
+                                                       "results/cfa_modindices.csv", "results/cfa_residuals.csv")},
+    # 05 computes the IPMA performance from the clean data (the index 02 reports, recomputed) rather than
+    # reading 02's construct_scores.csv, so that it need not wait for 02: 02 and 05 run side by side
+    "05_sem": {"01_cleaning": ("processed/clean.parquet",),
+               "03_reliability_validity": ("results/diagnostics.json",)},    # failed discriminant validity
+    "06_drivers_segments": {"raw": ("data",),                                 # extra raw columns (Kano, SERVQUAL)
+                            "01_cleaning": ("processed/clean.parquet",),
+                            "02_descriptives": ("results/weights.csv", "results/weights.json",
+                                                "results/weighted_estimates.csv")},
+}
+
+
+def prerequisites(stage: str) -> list[str]:
+    """The stages whose outputs ``stage`` reads (directly), in pipeline order."""
+    return [s for s in STAGES if s in STAGE_READS[stage]]
+
+
+def downstream(stage: str) -> list[str]:
+    """Every stage that reads ``stage``'s outputs, directly or through another stage, in pipeline order."""
+    out: set[str] = set()
+    frontier = [stage]
+    while frontier:
+        s = frontier.pop()
+        for t in STAGES:
+            if s in STAGE_READS[t] and t not in out:
+                out.add(t)
+                frontier.append(t)
+    return [s for s in STAGES if s in out]
+
+
+#: Scheduling hints, not reads: ``{stage: stages it starts after}``, written into ``deps.mk`` as
+#: order-only prerequisites (they never make a stage re-run, and no result depends on them).  The short
+#: 04 starts after 02, not as soon as 03 is done: GNU Make queues a ready stage for the next free job
+#: slot, so with two slots an early-ready 04 would take the slot 06 needs when 02 ends, and the longer
+#: 06 would finish last (on the demo: about 3 s later).
+RUN_AFTER: dict[str, tuple[str, ...]] = {"04_factor_analysis": ("02_descriptives",)}
+
+
+def make_dependencies() -> str:
+    """The Make rules of the stage graph (for ``reports/<study>/.build/deps.mk``): each executed
+    notebook depends on the notebooks of the stages it reads, and on ``$(RAW)`` (the raw data's
+    stamp) when it reads the raw data; the stages of :data:`RUN_AFTER` follow ``|`` (order-only).
+    Uses the Makefile's ``$(OUT)`` and ``$(RAW)``."""
+    lines = []
+    for s in STAGES:
+        pre = [f"$(OUT)/{t}.ipynb" for t in prerequisites(s)]
+        if "raw" in STAGE_READS[s]:
+            pre.append("$(RAW)")
+        after = [f"$(OUT)/{t}.ipynb" for t in RUN_AFTER.get(s, ())]
+        if pre or after:
+            lines.append(f"$(OUT)/{s}.ipynb: {' '.join(pre)}" + (f" | {' '.join(after)}" if after else ""))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,356 @@
+"""What every notebook does around its analysis: load params, find paths, show, save.
+
+A notebook starts with::
+
+    stage = csat.pipeline.stage.start("02_descriptives", params_file, overrides)
+
+and ends with ``stage.finish()``.  The :class:`Stage` object knows the study's
+validated parameters, where its processed data and results live, the report
+language, and how to show a numbered table or figure with escaped user text.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from typing import TYPE_CHECKING
+
+from csat.core import paths
+from csat.core.diagnostics import Diagnostic, merge_diagnostics
+from csat.pipeline.graph import STAGES
+from csat.core import files as res
+
+if TYPE_CHECKING:                      # pragma: no cover
+    import pandas as pd
+
+    from csat.config.params import StudyParams
+
+# pandas and the parameter schema (pydantic) are imported where they are used: the build driver imports
+# this module for STAGE_READS and starts faster without them.
+
+
+
+
+
+
+
+
+
+
+
+
+@dataclass
+class Stage:
+    name: str
+    params: StudyParams
+    params_file: Path
+    overrides: dict
+    root: Path
+    started: float = field(default_factory=time.time)
+    _n_tables: int = 0
+    _n_figures: int = 0
+    info: dict = field(default_factory=dict)
+
+    # -- paths --------------------------------------------------------------------------
+    @property
+    def study(self) -> str:
+        return self.params.study
+
+    @property
+    def report_dir(self) -> Path:
+        return paths.report_dir(self.root, self.study)
+
+    @property
+    def results(self) -> Path:
+        return paths.results_dir(self.root, self.study)
+
+    @property
+    def figures(self) -> Path:
+        return paths.figures_dir(self.root, self.study)
+
+    @property
+    def processed(self) -> Path:
+        return paths.processed_dir(self.root, self.study)
+
+    def result_path(self, name: str) -> Path:
+        return self.results / name
+
+    # -- data ---------------------------------------------------------------------------
+    def clean_data(self) -> pd.DataFrame:
+        """The analysis data written by 01_cleaning (reverse-keyed items already recoded)."""
+        p = self.processed / "clean.parquet"
+        if not p.is_file():
+            raise FileNotFoundError(f"{p} not found: run 01_cleaning for study {self.study!r} first")
+        import pandas as pd
+
+        return pd.read_parquet(p)
+
+    # -- language -----------------------------------------------------------------------
+    def t(self, en: str, zh: str | None = None) -> str:
+        """Pick the text in the study's language."""
+        return zh if (self.params.language == "zh" and zh) else en
+
+    # -- results ------------------------------------------------------------------------
+    def record(self, *paths: str | Path) -> None:
+        """Note files this stage wrote outside the writers below, so a failed or repeated build removes them."""
+        from csat.pipeline.build import record_output
+
+        for path in paths:
+            record_output(self.report_dir, self.name, path)
+
+    def write_json(self, name: str, obj: Any) -> Path:
+        out = res.write_json(self.result_path(name), obj)
+        self.record(out)
+        return out
+
+    def write_csv(self, name: str, df: pd.DataFrame, index: bool = False) -> Path:
+        out = res.write_csv(self.result_path(name), df, index=index)
+        self.record(out)
+        return out
+
+    def diagnostics(self, diags: Iterable[Diagnostic | dict]) -> list[dict]:
+        """Record this stage's diagnostics in ``results/diagnostics.json`` (replacing older ones)."""
+        return merge_diagnostics(self.result_path("diagnostics.json"), self.name, diags)
+
+    # -- display ------------------------------------------------------------------------
+    def table(self, df: pd.DataFrame, caption: str, *, index: bool = False, digits: int = 3,
+              note: str | None = None):
+        """Show a numbered table with an escaped caption (user text is never raw HTML)."""
+        from IPython.display import HTML, display
+
+        self._n_tables += 1
+        body = df.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
+                          na_rep="", border=0, classes="csat-table")
+        cap = html.escape(caption)
+        note_html = f'<p class="csat-note">{html.escape(note)}</p>' if note else ""
+        display(HTML(f'<figure class="csat-table-wrap" data-stage="{self.name}">'
+                     f'<figcaption class="csat-caption csat-table-caption">{cap}</figcaption>'
+                     f"{body}{note_html}</figure>"))
+
+    def figure(self, fig, name: str, caption: str, *, dpi: int = 150):
+        """Save a matplotlib figure to ``reports/<study>/figures/<name>.png`` and show it."""
+        import base64
+        import io
+
+        import matplotlib.pyplot as plt
+        from IPython.display import HTML, display
+
+        self._n_figures += 1
+        self.figures.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+        res.atomic_write_bytes(self.figures / f"{name}.png", buf.getvalue())
+        self.record(self.figures / f"{name}.png")
+        plt.close(fig)
+        b64 = base64.b64encode(buf.getvalue()).decode("ascii")
+        display(HTML(f'<figure class="csat-figure" data-stage="{self.name}">'
+                     f'<img src="data:image/png;base64,{b64}" alt="{html.escape(caption, quote=True)}"/>'
+                     f'<figcaption class="csat-caption csat-figure-caption">{html.escape(caption)}</figcaption>'
+                     "</figure>"))
+
+    def markdown(self, text: str):
+        """Show markdown text written by the notebook (headings and explanations of one branch)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(text))
+
+    def estimator_cells(self):
+        """Register the cell magic ``%%estimator ml`` / ``%%estimator pls``: the cell runs only when
+        the study's ``estimator`` is the one named (05_sem holds both branches)."""
+        from IPython import get_ipython
+
+        ip = get_ipython()
+        if ip is None:
+            return
+
+        def estimator(line: str, cell: str):
+            want = line.strip()
+            if want not in ("ml", "pls"):
+                raise ValueError(f"%%estimator needs 'ml' or 'pls', not {want!r}")
+            if self.params.estimator == want:
+                exec(compile(cell, f"<{self.name} cell>", "exec"), ip.user_ns)
+
+        ip.register_magic_function(estimator, magic_kind="cell", magic_name="estimator")
+
+    def say(self, text: str):
+        """Show a generated paragraph (plain text, escaped)."""
+        from IPython.display import HTML, display
+
+        display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
+
+    def show_diagnostics(self, diags: Iterable[Diagnostic | dict]):
+        """Show the stage's diagnostics plainly, most severe first, in the study's language (a
+        ``language: zh`` study shows each one's ``message_zh``, or the code's Chinese meaning from
+        :data:`csat.core.codes.CODES` where a message has no Chinese)."""
+        from IPython.display import HTML, display
+
+        rows = [d.to_dict() if isinstance(d, Diagnostic) else dict(d) for d in diags]
+        if not rows:
+            display(HTML(f'<p class="csat-ok">{html.escape(self.t("No diagnostics were raised at this stage.", "本阶段未发现问题。"))}</p>'))
+            return
+        order = {"error": 0, "warning": 1, "info": 2}
+        rows.sort(key=lambda d: order.get(d.get("severity"), 3))
+        display(HTML(f'<ul class="csat-diagnostics">{"".join(diagnostic_item(d, self.params.language) for d in rows)}</ul>'))
+
+    def finish(self) -> None:
+        """Record when the stage ran and how long it took (for the report's provenance) in
+        ``runinfo/<stage>.json`` and :attr:`info`.  Returns nothing, so a notebook's last cell
+        shows no stray Python value."""
+        from csat.pipeline.build import files_written_since
+
+        for f in files_written_since(self.root, self.study, self.started, exclude_stage=self.name):
+            self.record(f)                                   # written by other means (the path diagram)
+        info = {
+            "stage": self.name,
+            "study": self.study,
+            "params_file": str(self.params_file),
+            "overrides": self.overrides,
+            "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "seconds": round(time.time() - self.started, 3),
+            # booted in advance while the stages before it ran (csat.pipeline.warm), or started by this stage
+            "warm_kernel": bool(os.environ.get("CSAT_WARM_RECORD")),
+        }
+        res.write_json(paths.runinfo_dir(self.root, self.study) / f"{self.name}.json", info)
+        self.info = info
+        from csat.pipeline.build import running_marker
+
+        running_marker(self.root, self.study, self.name).unlink(missing_ok=True)
+
+
+_WATCHING_PARENT = False
+
+
+def exit_with_parent() -> None:
+    """In a Jupyter kernel (``JPY_PARENT_PID`` is its parent): end the kernel when the process that
+    started it ends (a daemon thread checks every second).
+
+    Papermill starts the notebook's kernel in a session of its own, so a build killed by a signal
+    can leave the kernel running; the kernel then ends too, and its bootstrap workers with it
+    (they die with their parent, see :func:`csat.sem.effects.die_with_parent`)."""
+    global _WATCHING_PARENT
+    if _WATCHING_PARENT:
+        return
+    import os
+    import threading
+
+    parent = os.getppid()
+    if os.environ.get("JPY_PARENT_PID") != str(parent):
+        return                                    # not a kernel started by papermill / Jupyter
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="csat-exit-with-parent", daemon=True).start()
+    _WATCHING_PARENT = True
+
+
+def find_root(start: str | Path | None = None) -> Path:
+    """The project folder: ``$CSAT_ROOT`` if set, else the first of ``start`` (default: the working
+    folder) and its parents that holds ``params/`` and ``pyproject.toml`` (JupyterLab runs a notebook
+    in ``notebooks/``, papermill in the project folder)."""
+    import os
+
+    env = os.environ.get("CSAT_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / paths.PARAMS).is_dir() and (d / "pyproject.toml").is_file():
+            return d
+    return here
+
+
+def default_params_file() -> str:
+    """The params file a notebook runs when nobody passes one: ``params/<$CSAT_STUDY>.yaml`` (study
+    ``demo`` when ``CSAT_STUDY`` is not set) in the project folder (:func:`find_root`).
+
+    The notebooks' parameters cell calls this, so a notebook opened in JupyterLab (``make lab
+    STUDY=ecsi`` sets ``CSAT_STUDY``) runs that study without editing; ``make`` passes its own
+    ``params_file`` through papermill, which overrides it.  Relative to the working folder when the
+    project is the working folder, else absolute."""
+    import os
+
+    study = os.environ.get("CSAT_STUDY") or "demo"
+    root = find_root()
+    f = paths.params_file(root, study)
+    # No existence check here: under make, papermill's injected cell replaces this value, and a project
+    # without params/demo.yaml must still build.  :func:`start` names a missing file and the studies.
+    return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
+
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def diagnostic_item(d: dict, language: str = "en") -> str:
+    """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
+    ``language``.  In Chinese the message is ``message_zh``; where a diagnostic has none, the code's
+    Chinese meaning (:data:`csat.core.codes.CODES`) is shown, followed by the English message."""
+    from csat.core.codes import CODES
+
+    sev = str(d.get("severity"))
+    code = str(d.get("code"))
+    where = html.escape(str(d.get("where")))
+    msg = str(d.get("message"))
+    if language == "zh":
+        label = SEVERITY_ZH.get(sev, sev)
+        zh = str(d.get("message_zh") or "")
+        if not zh:
+            meaning = CODES[code].zh if code in CODES else ""
+            text = html.escape(meaning) + (f' <span lang="en">({html.escape(msg)})</span>' if msg else "")
+        else:
+            text = html.escape(zh)
+        body = f"{where}：{text}"
+    else:
+        label = sev.upper()
+        body = f"{where}: {html.escape(msg)}"
+    return (f'<li class="csat-diag csat-diag-{html.escape(sev)}"><b>{html.escape(label)}</b> '
+            f'[{html.escape(code)}] {body}</li>')
+
+
+def start(name: str, params_file: str | Path, overrides: dict | None = None,
+          root: str | Path | None = None) -> Stage:
+    """Validate the study's params (with this run's overrides) and open the stage."""
+    from csat.config.params import project_root
+    from csat.intake.preflight import load_study
+
+    if name not in STAGES:
+        raise ValueError(f"unknown stage {name!r}; expected one of {STAGES}")
+    params_file = Path(params_file)
+    if not params_file.is_file():
+        import os
+
+        from csat.core.errors import ParamsError
+
+        known = sorted(x.stem for x in params_file.parent.glob("*.yaml"))
+        env = os.environ.get("CSAT_STUDY")
+        raise ParamsError(f"{'CSAT_STUDY=' + repr(env) + ': ' if env else ''}{params_file} not found "
+                          f"(studies: {', '.join(known) or 'none'})")
+    exit_with_parent()
+    root = Path(root) if root is not None else project_root(params_file)
+    overrides = dict(overrides or {})
+    p = load_study(params_file, overrides, root=root)
+    st = Stage(name=name, params=p, params_file=params_file, overrides=overrides, root=root)
+    # this stage's previous outputs, those of the stages that read them and the report are now outdated
+    from csat.pipeline.build import DOWNSTREAM, invalidate, running_marker, write_status
+
+    invalidate(root, p.study, [name] + DOWNSTREAM[name], report=True, keep_notebook=name)
+    res.atomic_write_text(running_marker(root, p.study, name), json.dumps({"started": st.started}) + "\n")
+    write_status(root, p.study, "building", name, None, started=st.started)
+    st.results.mkdir(parents=True, exist_ok=True)
+    return st
+
+
+def json_load(path: str | Path, default: Any = None) -> Any:
+    path = Path(path)
+    if not path.is_file():
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))

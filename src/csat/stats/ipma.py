@@ -1,0 +1,267 @@
+"""Importance–performance map analysis (IPMA) of a structural model.
+
+For a target construct T (usually satisfaction) and each construct X with a non-zero total
+effect on T (Ringle & Sarstedt 2016; Martilla & James 1977 for the quadrant reading):
+
+* importance(X) = the standardized total effect of X on T (from :mod:`csat.sem.effects`);
+* performance(X) = the 0–100 index of X's construct score,
+  ``100 · (mean − min) / (max − min)`` with ``min``/``max`` the study's scale and the mean over
+  respondents of the construct score (the mean of the answered items; see
+  :func:`csat.stats.descriptives.construct_scores`).
+
+The map is split at the mean importance and the mean performance of the constructs shown;
+a construct on a split line counts as "high".  Quadrants and the action each implies:
+
+====================  ==================  ============================
+importance            performance         action
+====================  ==================  ============================
+high                  low                 concentrate here
+high                  high                keep up the good work
+low                   low                 low priority
+low                   high                possible overkill
+====================  ==================  ============================
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+QUADRANTS = {
+    # (high importance, high performance): (key, en, zh)
+    (True, False): ("concentrate_here", "Concentrate here", "重点改进"),
+    (True, True): ("keep_up", "Keep up the good work", "继续保持"),
+    (False, False): ("low_priority", "Low priority", "低优先级"),
+    (False, True): ("possible_overkill", "Possible overkill", "可能过度投入"),
+}
+ACTIONS = {
+    "concentrate_here": ("Important but performing below average: improve this first.",
+                         "重要但表现低于平均：应优先改进。"),
+    "keep_up": ("Important and performing above average: maintain the current level.",
+                "重要且表现高于平均：保持现有水平。"),
+    "low_priority": ("Less important and performing below average: no urgent action.",
+                     "重要性较低且表现低于平均：无需紧急处理。"),
+    "possible_overkill": ("Less important but performing above average: resources may be shifted elsewhere.",
+                          "重要性较低但表现高于平均：可考虑将资源转移到其他方面。"),
+}
+IPMA_COLUMNS = ["construct", "label", "importance", "performance", "quadrant", "quadrant_en", "quadrant_zh",
+                "action_en", "action_zh"]
+
+
+def default_target(constructs: Mapping[str, object], target: str | None = None) -> str:
+    """The IPMA target: ``target`` if given, else the construct named like satisfaction
+    (``SAT``/``satisfaction``/``CSI``/满意度…, see :mod:`csat.sem.templates`), else an error."""
+    if target is not None:
+        if target not in constructs:
+            raise ValueError(f"ipma.target: {target!r} is not a construct ({list(constructs)})")
+        return target
+    from csat.sem.templates import canonical_name
+
+    for name, spec in constructs.items():
+        if canonical_name(name, getattr(spec, "label", None), getattr(spec, "label_zh", None)) == "SAT":
+            return name
+    for name in constructs:
+        if re.search(r"sat", name, re.I):
+            return name
+    raise ValueError(f"ipma.target: no construct is named like satisfaction among {list(constructs)}; "
+                     "set ipma.target in the params")
+
+
+def find_target(constructs: Mapping[str, object], target: str | None = None) -> str | None:
+    """:func:`default_target`, but ``None`` (instead of an error) when ``target`` is not given and
+    no construct is named like satisfaction — a study about something else (the Big Five,
+    political democracy) has no IPMA unless ``ipma.target`` names its outcome.
+
+    Parameters
+    ----------
+    constructs : mapping
+        The study's constructs (``params.constructs``).
+    target : str, optional
+        ``params.ipma.target``.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> find_target({"IMAG": None, "SAT": None}), find_target({"ind60": None, "dem60": None})
+    ('SAT', None)
+    """
+    try:
+        return default_target(constructs, target)
+    except ValueError:
+        if target is not None:
+            raise
+        return None
+
+
+def performance_index(data: pd.DataFrame, constructs: Mapping[str, Sequence[str]], scale_min: float,
+                      scale_max: float, min_share: float = 0.5) -> pd.Series:
+    """Performance of each construct: ``100 · (mean − min)/(max − min)`` of its construct score
+    (respondent mean of the answered items, at least ``min_share`` of them answered — the study's
+    ``scores.min_share``; :func:`csat.stats.descriptives.construct_scores`).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    constructs : mapping
+        ``{construct: [item, ...]}``.
+    scale_min, scale_max : float
+        The answer scale.
+    min_share : float
+        Share of a construct's items a respondent must answer (default 0.5).
+
+    Returns
+    -------
+    Series
+        0–100 performance per construct (name ``performance``).
+
+    Examples
+    --------
+    >>> cons = {"IMAG": [f"imag{i}" for i in range(1, 6)], "SAT": [f"sat{i}" for i in range(1, 5)]}
+    >>> performance_index(ecsi, cons, 0, 10).round(2)
+    IMAG    75.50
+    SAT     68.33
+    Name: performance, dtype: float64
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``, no missing answers):
+    ``10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))`` → 68.33 and
+    ``10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))`` → 75.50.
+    """
+    from csat.stats.descriptives import construct_scores, to_index
+
+    scores = construct_scores(data, {k: list(v) for k, v in constructs.items()}, min_share)
+    return pd.Series({c: float(to_index(scores[c].mean(), scale_min, scale_max)) for c in scores.columns},
+                     name="performance")
+
+
+def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Series, target: str,
+               labels: Mapping[str, str] | None = None, importance: str = "std.total") -> pd.DataFrame:
+    """The importance–performance table for ``target``.
+
+    ``effects`` is the table of :func:`csat.sem.effects.effects_table` (``from, to, std.total``);
+    importance = ``std.total`` of each construct on ``target``; ``performance`` maps constructs to
+    0–100 indices.  Quadrants split at the means (≥ mean is "high").  Columns ``construct, label,
+    importance, performance, quadrant, quadrant_en, quadrant_zh, action_en, action_zh``, sorted by
+    importance (largest first).  ``importance`` names the column of ``effects`` to use (PLS mode
+    passes the unstandardized total effects on rescaled scores, as SmartPLS; see :mod:`csat.sem.pls`).
+
+    Parameters
+    ----------
+    effects : DataFrame
+        Total effects with ``from, to`` and the ``importance`` column.
+    performance : mapping or Series
+        0–100 performance per construct (:func:`performance_index`).
+    target : str
+        The target construct.
+    labels : mapping, optional
+        ``{construct: label}``.
+    importance : str
+        The column of ``effects`` used as importance.
+
+    Returns
+    -------
+    DataFrame
+        The columns above; ``attrs`` hold ``importance_mean`` and ``performance_mean``.
+
+    Examples
+    --------
+    With made-up total effects (in a study they come from 05_sem):
+
+    >>> eff = pd.DataFrame({"from": ["IMAG", "EXPE", "QUAL", "VAL"], "to": "SAT", "std.total": [.30, .05, .35, .45]})
+    >>> perf = pd.Series({"IMAG": 75.5, "EXPE": 74.9, "QUAL": 69.6, "VAL": 70.8})
+    >>> ipma_table(eff, perf, "SAT")[["construct", "importance", "performance", "quadrant"]]
+      construct  importance  performance           quadrant
+    0       VAL        0.45         70.8   concentrate_here
+    1      QUAL        0.35         69.6   concentrate_here
+    2      IMAG        0.30         75.5            keep_up
+    3      EXPE        0.05         74.9  possible_overkill
+    """
+    labels = dict(labels or {})
+    perf = pd.Series(performance, dtype=float)
+    e = effects[effects["to"] == target]
+    if e.empty:
+        raise ValueError(f"ipma: no construct has an effect on the target {target!r}")
+    rows = []
+    for fr, imp in zip(e["from"], e[importance]):
+        if fr not in perf.index or not np.isfinite(perf[fr]):
+            raise ValueError(f"ipma: no performance index for construct {fr!r}")
+        rows.append({"construct": fr, "label": labels.get(fr, fr), "importance": float(imp),
+                     "performance": float(perf[fr])})
+    t = pd.DataFrame(rows)
+    mi, mp = t["importance"].mean(), t["performance"].mean()
+    q = [QUADRANTS[(bool(i >= mi - 1e-12), bool(p >= mp - 1e-12))] for i, p in zip(t["importance"], t["performance"])]
+    t["quadrant"] = [x[0] for x in q]
+    t["quadrant_en"] = [x[1] for x in q]
+    t["quadrant_zh"] = [x[2] for x in q]
+    t["action_en"] = [ACTIONS[x[0]][0] for x in q]
+    t["action_zh"] = [ACTIONS[x[0]][1] for x in q]
+    t = t.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    t.attrs["importance_mean"] = float(mi)
+    t.attrs["performance_mean"] = float(mp)
+    return t[IPMA_COLUMNS]
+
+
+def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
+    """Quadrant chart of an :func:`ipma_table`: importance (x) against performance (y), dashed
+    lines at the means, quadrant names in the corners; ``unstandardized`` labels the x axis as the
+    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`ipma_table`.
+    target_label : str
+        Name of the target shown in the axis label.
+    language : {"en", "zh"}
+    unstandardized : bool
+        Label the x axis for unstandardized effects (PLS mode).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    try:
+        from csat.viz.plots import setup_fonts
+
+        setup_fonts()
+    except ImportError:
+        pass
+    zh = language == "zh"
+    mi = table.attrs.get("importance_mean", float(table["importance"].mean()))
+    mp = table.attrs.get("performance_mean", float(table["performance"].mean()))
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    ax.scatter(table["importance"], table["performance"], s=60, color="#1f4e79", zorder=3)
+    for lab, x, y in zip(table["label"], table["importance"], table["performance"]):
+        ax.annotate(str(lab), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=10)
+    ax.axvline(mi, color="grey", ls="--", lw=1)
+    ax.axhline(mp, color="grey", ls="--", lw=1)
+    xs, ys = table["importance"].to_numpy(), table["performance"].to_numpy()
+    xpad = max(0.05, 0.15 * (xs.max() - xs.min()))
+    ypad = max(2.0, 0.15 * (ys.max() - ys.min()))
+    ax.set_xlim(min(xs.min(), mi) - xpad, max(xs.max(), mi) + xpad)
+    ax.set_ylim(min(ys.min(), mp) - ypad, max(ys.max(), mp) + ypad)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    corner = {"concentrate_here": (x1, y0, "right", "bottom"), "keep_up": (x1, y1, "right", "top"),
+              "low_priority": (x0, y0, "left", "bottom"), "possible_overkill": (x0, y1, "left", "top")}
+    for key, en, zhname in QUADRANTS.values():
+        x, y, ha, va = corner[key]
+        ax.text(x, y, zhname if zh else en, ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
+    if zh:
+        ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
+        ax.set_ylabel("表现（0–100 指数）")
+        ax.set_title(f"重要性–表现矩阵：{target_label}")
+    else:
+        ax.set_xlabel(f"Importance ({'unstandardized total effect, 0–100 scores' if unstandardized else 'standardized total effect'} on {target_label})")
+        ax.set_ylabel("Performance (0–100 index)")
+        ax.set_title(f"Importance–performance map: {target_label}")
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    return fig

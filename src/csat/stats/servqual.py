@@ -1,0 +1,201 @@
+"""Service gaps (SERVQUAL): perception minus expectation, per item and per dimension.
+
+For each dimension (tangibles, reliability, responsiveness, assurance, empathy in Parasuraman,
+Zeithaml & Berry 1988, or any the study defines) the i-th expectation item is paired with the
+i-th perception item. For every pair and for the dimension score (the respondent's mean over the
+dimension's items, respondents with all of them):
+
+* ``gap = mean(P − E)`` over the respondents who answered both (negative = the service falls
+  short of what customers expect);
+* the paired t-test of ``P − E = 0`` (``scipy.stats.ttest_rel``, R ``t.test(p, e, paired = TRUE)``)
+  with Cohen's ``d_z = mean(P − E) / sd(P − E)``; ``p.holm`` is Holm-adjusted over all item
+  tests, and separately over the dimension tests;
+* the ratio ``mean(P) / mean(E)`` over the same respondents (1 = expectations met).
+
+References: Parasuraman, A., Zeithaml, V. A., & Berry, L. L. (1988). SERVQUAL: a multiple-item
+scale for measuring consumer perceptions of service quality. *Journal of Retailing*, 64, 12–40.
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scand. J. Stat.* 6, 65–70.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from csat.core.diagnostics import Diagnostic
+
+GAP_COLUMNS = ["dimension", "level", "expectation", "perception", "n", "mean.e", "mean.p", "gap", "sd", "t", "df",
+               "pvalue", "p.holm", "d_z", "ratio", "ci.lower", "ci.upper"]
+
+
+def paired_gap(e: Sequence[float], p: Sequence[float], conf: float = 0.95) -> dict:
+    """Gap P − E with the paired t-test over complete pairs.
+
+    Examples
+    --------
+    >>> r = paired_gap([5, 6, 7, 6], [4, 6, 5, 5])
+    >>> r["gap"], r["n"]
+    (-1.0, 4)
+    """
+    e = np.asarray(e, dtype=float)
+    p = np.asarray(p, dtype=float)
+    ok = ~np.isnan(e) & ~np.isnan(p)
+    e, p = e[ok], p[ok]
+    n = len(e)
+    d = p - e
+    out = {"n": int(n), "mean.e": float(e.mean()) if n else np.nan, "mean.p": float(p.mean()) if n else np.nan,
+           "gap": float(d.mean()) if n else np.nan, "sd": float(d.std(ddof=1)) if n > 1 else np.nan,
+           "t": np.nan, "df": float(n - 1), "pvalue": np.nan, "d_z": np.nan, "ci.lower": np.nan, "ci.upper": np.nan,
+           "ratio": float(p.mean() / e.mean()) if n and e.mean() != 0 else np.nan}
+    if n > 1 and out["sd"] > 0:
+        r = stats.ttest_rel(p, e)
+        half = stats.t.ppf(0.5 + conf / 2, n - 1) * out["sd"] / np.sqrt(n)
+        out.update(t=float(r.statistic), pvalue=float(r.pvalue), d_z=out["gap"] / out["sd"],
+                   **{"ci.lower": out["gap"] - half, "ci.upper": out["gap"] + half})
+    return out
+
+
+def gaps(df: pd.DataFrame, dimensions: Mapping[str, Mapping[str, Sequence[str]]], conf: float = 0.95) -> pd.DataFrame:
+    """Gap table: one row per item pair (``level = item``) and one per dimension (``level = dimension``).
+
+    ``dimensions`` = ``{dimension: {"expectation": [items], "perception": [items]}}`` (same length,
+    paired by position).
+
+    Parameters
+    ----------
+    df : DataFrame
+        The cleaned data.
+    dimensions : mapping
+        ``params.servqual``.
+    conf : float
+        Confidence level of the paired t-intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``dimension, level, expectation, perception, n, mean.e, mean.p, gap, sd, t, df, pvalue,
+        p.holm, d_z, ratio, ci.lower, ci.upper`` (``gap`` = perception − expectation, paired t-test;
+        ``p.holm`` within the items and within the dimensions).
+
+    Examples
+    --------
+    ECSI's expectation items against its perceived-quality items, as a stand-in for a SERVQUAL pair:
+
+    >>> g = gaps(ecsi, {"quality": {"expectation": ["expe1", "expe2"], "perception": ["qual1", "qual2"]}})
+    >>> g[["level", "expectation", "perception", "gap", "t", "df"]].round(4)
+           level  expectation   perception    gap       t     df
+    0       item        expe1        qual1 -0.560 -6.1893  249.0
+    1       item        expe2        qual2 -0.496 -5.8305  249.0
+    2  dimension  expe1+expe2  qual1+qual2 -0.528 -7.6987  249.0
+
+    In R (``ecsi <- read.csv("ecsi_satisfaction.csv")``):
+    ``t.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$estimate`` → -0.560 and
+    ``t.test(ecsi$qual1, ecsi$expe1, paired = TRUE)$statistic`` → -6.1893.
+    """
+    from csat.stats.descriptives import holm
+
+    rows = []
+    for dim, spec in dimensions.items():
+        E, P = list(spec["expectation"]), list(spec["perception"])
+        if len(E) != len(P):
+            raise ValueError(f"servqual.{dim}: {len(E)} expectation items but {len(P)} perception items")
+        for e, p in zip(E, P):
+            rows.append({"dimension": dim, "level": "item", "expectation": e, "perception": p,
+                         **paired_gap(df[e], df[p], conf)})
+        de = df[E].astype(float).mean(axis=1, skipna=False)
+        dp = df[P].astype(float).mean(axis=1, skipna=False)
+        rows.append({"dimension": dim, "level": "dimension", "expectation": "+".join(E), "perception": "+".join(P),
+                     **paired_gap(de, dp, conf)})
+    out = pd.DataFrame(rows)
+    out["p.holm"] = np.nan
+    for lev in ("item", "dimension"):
+        m = (out["level"] == lev) & out["pvalue"].notna()
+        if m.any():
+            out.loc[m, "p.holm"] = holm(out.loc[m, "pvalue"].to_numpy())
+    return out[GAP_COLUMNS]
+
+
+def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
+    """``servqual_small_n`` (warning) for each dimension answered completely by fewer than 30 respondents.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+
+    Returns
+    -------
+    list of Diagnostic
+    """
+    out = []
+    for _, r in table[table["level"] == "dimension"].iterrows():
+        if r["n"] < 30:
+            out.append(Diagnostic("servqual_small_n", "warning", str(r["dimension"]),
+                                  f"Only {r['n']} respondents answered every item of the dimension.",
+                                  message_zh=f"仅有 {r['n']} 名受访者回答了该维度的全部题项。"))
+    return out
+
+
+def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
+    """One paragraph (``language`` = ``en`` or ``zh``) on the dimension gaps, largest shortfall first.
+
+    A gap is called significant when its Holm-adjusted p-value (``p.holm``) is below ``alpha``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+    language : {"en", "zh"}
+    alpha : float
+        Significance level.
+
+    Returns
+    -------
+    str
+    """
+    dims = table[table["level"] == "dimension"].sort_values("gap")
+    parts = []
+    for _, r in dims.iterrows():
+        sig = r["p.holm"] < alpha
+        if language == "zh":
+            parts.append(f"{r['dimension']} 差距 {r['gap']:+.2f}（P/E = {r['ratio']:.2f}{'，显著' if sig else '，不显著'}）")
+        else:
+            parts.append(f"{r['dimension']} {r['gap']:+.2f} (P/E = {r['ratio']:.2f}; "
+                         f"{'significant' if sig else 'not significant'} after Holm)")
+    if language == "zh":
+        return "各维度感知减期望的差距（从最大不足到最小）：" + "；".join(parts) + "。"
+    return "Perception minus expectation by dimension, largest shortfall first: " + "; ".join(parts) + "."
+
+
+def plot_gaps(table: pd.DataFrame, xlabel: str = "gap = perception − expectation"):
+    """Item gaps with 95% intervals, grouped by dimension.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table of :func:`gaps`.
+    xlabel : str
+        Axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    t = table[table["level"] == "item"].iloc[::-1]
+    y = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
+    dims = list(dict.fromkeys(table["dimension"]))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    col = [colors[dims.index(d) % len(colors)] for d in t["dimension"]]
+    ax.barh(y, t["gap"], color=col)
+    err = np.vstack([t["gap"] - t["ci.lower"], t["ci.upper"] - t["gap"]])
+    ax.errorbar(t["gap"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#222222", capsize=2)
+    ax.axvline(0, color="#444444", lw=0.8)
+    ax.set_yticks(y, [f"{d}: {p}" for d, p in zip(t["dimension"], t["perception"])], fontsize=8)
+    ax.set_xlabel(xlabel)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,149 @@
+"""Path diagram of a structural equation model, drawn by Graphviz ``dot``.
+
+Latent variables are ellipses labelled with the construct label and R² (endogenous ones);
+structural regressions are arrows labelled with the standardized coefficient (lavaan's
+``std.all``) and significance stars (``*`` p < .05, ``**`` p < .01, ``***`` p < .001).
+Optionally the measurement part is shown compactly: each factor's indicators with their
+standardized loadings in small type inside the factor's ellipse.  Text is drawn with the font family "Noto Sans CJK SC" (Debian package
+``fonts-noto-cjk``) so that Chinese labels render.  The ``dot`` program comes from the Debian
+package ``graphviz`` and is called as a subprocess.
+"""
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Mapping
+
+import pandas as pd
+
+FONT = "Noto Sans CJK SC"
+
+
+from csat.core.errors import GraphvizMissing  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
+
+
+def stars(p: float | None) -> str:
+    """``***`` p < .001, ``**`` p < .01, ``*`` p < .05, else ``""`` (NaN p: ``""``)."""
+    if p is None or not math.isfinite(float(p)):
+        return ""
+    p = float(p)
+    return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
+
+
+def _q(text: str) -> str:
+    """A DOT double-quoted string (backslashes and quotes escaped, newlines as \\n)."""
+    s = str(text).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + s.replace("\r", "").replace("\n", "\\n") + '"'
+
+
+def _h(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\n", "<BR/>"))
+
+
+def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                     r2: Mapping[str, float] | None = None, *, latent: list[str] | None = None,
+                     measurement: bool = False, covariances: bool = False, digits: int = 2,
+                     rankdir: str = "LR", font: str = FONT) -> str:
+    """The DOT source of the path diagram.
+
+    estimates : lavaan-style table with ``lhs, op, rhs, std.all`` and ``pvalue``.
+    labels : variable -> label shown in the node (default: the name).
+    r2 : variable -> R², shown in endogenous nodes.
+    latent : the latent variables (default: every ``=~`` left-hand side; without any, the
+        variables in regressions).
+    measurement : also list each factor's indicators with their standardized loadings, compactly,
+        inside the factor's ellipse.
+    covariances : also draw the covariances between latent variables (``~~``) as grey two-headed
+        edges labelled with their ``std.all`` (the factor correlations of a measurement model).
+    Negative coefficients are drawn dashed.  Node names are always quoted DOT identifiers, so any
+    Unicode name (``服务``) is a valid node.
+    """
+    labels = dict(labels or {})
+    r2 = dict(r2 or {})
+    est = estimates
+    if latent is None:
+        latent = list(dict.fromkeys(est.loc[est["op"] == "=~", "lhs"]))
+    reg = est[est["op"] == "~"]
+    nodes = list(dict.fromkeys(list(latent) + [v for pair in zip(reg["rhs"], reg["lhs"]) for v in pair]))
+    endo = set(reg["lhs"])
+    lines = ["digraph sem {",
+             f"  graph [rankdir={rankdir}, fontname={_q(font)}, nodesep=0.45, ranksep=0.9, bgcolor=white];",
+             f"  node [fontname={_q(font)}, fontsize=12];",
+             f"  edge [fontname={_q(font)}, fontsize=11, arrowsize=0.7];"]
+    loadings: dict[str, list[str]] = {}
+    if measurement:
+        meas = est[est["op"] == "=~"]
+        for f, ind, std in zip(meas["lhs"], meas["rhs"], meas["std.all"]):
+            val = f"{float(std):.{digits}f}" if std is not None and math.isfinite(float(std)) else "?"
+            loadings.setdefault(f, []).append(f"{labels.get(ind, ind)} {val}")
+    for v in nodes:
+        parts = [f"<B>{_h(labels.get(v, v))}</B>"]
+        if v in endo and v in r2 and r2[v] is not None and math.isfinite(float(r2[v])):
+            parts.append(f"R² = {float(r2[v]):.{digits}f}")
+        if v in loadings:
+            ls = loadings[v]
+            rows = [", ".join(ls[i:i + 3]) for i in range(0, len(ls), 3)]
+            parts.append('<FONT POINT-SIZE="8" COLOR="#555555">' + "<BR/>".join(_h(r) for r in rows) + "</FONT>")
+        shape = "ellipse" if v in latent else "box"
+        fill = "#dbe8f5" if v in latent else "#f2f2f2"
+        lines.append(f"  {_q(v)} [label=<{'<BR/>'.join(parts)}>, shape={shape}, style=filled, "
+                     f"fillcolor={_q(fill)}, margin=\"0.12,0.06\"];")
+    for lhs, rhs, std, p in zip(reg["lhs"], reg["rhs"], reg["std.all"], reg.get("pvalue", [None] * len(reg))):
+        ok = std is not None and math.isfinite(float(std))
+        lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
+        style = ", style=dashed" if ok and float(std) < 0 else ""
+        lines.append(f"  {_q(rhs)} -> {_q(lhs)} [label={_q(lab)}, penwidth=1.4{style}];")
+    if covariances:
+        lat = set(latent)
+        cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"]) & est["lhs"].isin(lat) & est["rhs"].isin(lat)]
+        for lhs, rhs, std, p in zip(cov["lhs"], cov["rhs"], cov["std.all"], cov.get("pvalue", [None] * len(cov))):
+            ok = std is not None and math.isfinite(float(std))
+            lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
+            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={_q(lab)}, dir=both, color=\"#888888\", "
+                         f"fontcolor=\"#555555\", constraint=false, style=dashed];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def dot_executable() -> str:
+    """Path of Graphviz's ``dot``; raises :class:`GraphvizMissing` naming the Debian package."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise GraphvizMissing("the path diagram needs Graphviz's 'dot' program, which is not on PATH; install the "
+                              "Debian package 'graphviz' (sudo apt-get install graphviz) or run 'make sysdeps'")
+    return exe
+
+
+def render_dot(source: str, out_stem: str | Path, formats: tuple[str, ...] = ("png", "svg"),
+               dpi: int = 150, timeout: float = 60) -> dict[str, Path]:
+    """Render DOT ``source`` to ``<out_stem>.<fmt>`` for each format with ``dot``; returns the paths.
+
+    Files are written atomically (rendered to a temporary name, then renamed).
+    """
+    exe = dot_executable()
+    out_stem = Path(out_stem)
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Path] = {}
+    for fmt in formats:
+        target = out_stem.with_name(out_stem.name + f".{fmt}")
+        tmp = target.with_name(f".{target.name}.tmp")
+        args = [exe, f"-T{fmt}", f"-Gdpi={dpi}" if fmt == "png" else "-Gdpi=72", "-o", str(tmp)]
+        r = subprocess.run(args, input=source.encode("utf-8"), capture_output=True, timeout=timeout)
+        if r.returncode != 0 or not tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            raise RuntimeError(f"dot failed to render {target.name}: {r.stderr.decode('utf-8', 'replace').strip()}")
+        tmp.replace(target)
+        out[fmt] = target
+    return out
+
+
+def path_diagram(estimates: pd.DataFrame, out_stem: str | Path, labels: Mapping[str, str] | None = None,
+                 r2: Mapping[str, float] | None = None, *, measurement: bool = False, covariances: bool = False,
+                 latent: list[str] | None = None, dpi: int = 150) -> dict[str, Path]:
+    """Draw the path diagram to ``<out_stem>.png`` and ``<out_stem>.svg`` (see :func:`path_diagram_dot`)."""
+    src = path_diagram_dot(estimates, labels, r2, latent=latent, measurement=measurement, covariances=covariances)
+    return render_dot(src, out_stem, dpi=dpi)

@@ -1,0 +1,289 @@
+"""Shared plotting helpers: a CJK-capable font, one house style, and the survey charts.
+
+Call :func:`setup_fonts` (or :func:`use_style`, which calls it) before drawing: it finds a font
+with Chinese glyphs — Debian's ``fonts-noto-cjk`` (Noto Sans CJK SC) or any installed font whose
+name contains "CJK", "Noto Sans SC", "WenQuanYi" or "Source Han" — registers it with matplotlib
+and puts it first in ``font.family`` with DejaVu Sans as the Latin fallback. If none is found it
+raises :class:`FontNotFoundError` telling how to install one.
+
+:func:`missing_glyphs` lists characters of a figure's texts that no font in the text's family
+list can draw (matplotlib would show them as empty boxes); the notebooks turn these into
+diagnostics and the tests require none.
+"""
+from __future__ import annotations
+
+import os
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+DEBIAN_CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Bold.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+# family names in order of preference (Simplified Chinese faces first)
+CJK_PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+                 "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK TC", "Noto Sans CJK JP")
+CJK_NAME_HINTS = ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han")
+LATIN_FALLBACK = "DejaVu Sans"
+INSTALL_HINT = "apt-get install fonts-noto-cjk"
+
+
+from csat.core.errors import FontNotFoundError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
+
+
+def _is_cjk_name(name: str) -> bool:
+    return any(h.lower() in name.lower() for h in CJK_NAME_HINTS)
+
+
+def find_cjk_font() -> tuple[str, str]:
+    """Return ``(family name, file path)`` of an installed CJK font, registering it with matplotlib.
+
+    Looks at the Debian paths of ``fonts-noto-cjk`` (and WenQuanYi), then at every font matplotlib
+    or the system knows whose name contains "CJK", "Noto Sans SC", "WenQuanYi" or "Source Han";
+    Simplified Chinese faces are preferred. Raises :class:`FontNotFoundError` if there is none.
+    """
+    from matplotlib import font_manager as fm
+
+    known = {f.fname for f in fm.fontManager.ttflist}
+    for path in DEBIAN_CJK_FONTS:
+        if os.path.isfile(path) and path not in known:
+            fm.fontManager.addfont(path)
+            known.add(path)
+    if not any(_is_cjk_name(f.name) for f in fm.fontManager.ttflist):
+        # the font cache may predate the font's installation: scan the system's font files
+        for path in fm.findSystemFonts():
+            base = os.path.basename(path).lower()
+            if path not in known and any(k in base for k in ("cjk", "wqy", "sourcehan", "notosanssc", "wenquanyi")):
+                try:
+                    fm.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+    cands = [f for f in fm.fontManager.ttflist if _is_cjk_name(f.name) and f.style == "normal"]
+    if not cands:
+        raise FontNotFoundError(
+            "No CJK font found for Chinese labels (looked for Noto Sans CJK, Noto Sans SC, WenQuanYi, "
+            f"Source Han). Install one, e.g. `{INSTALL_HINT}`, then rerun.")
+
+    def rank(f):
+        pref = CJK_PREFERRED.index(f.name) if f.name in CJK_PREFERRED else len(CJK_PREFERRED)
+        mono = "Mono" in f.name
+        return (pref, mono, abs(int(f.weight) - 400) if str(f.weight).isdigit() else 0, f.name)
+
+    best = min(cands, key=rank)
+    return best.name, str(best.fname)
+
+
+def setup_fonts() -> str:
+    """Make matplotlib draw Chinese and Latin text; return the CJK family name used.
+
+    Sets ``font.family`` to ``[<CJK family>, "DejaVu Sans"]`` (matplotlib falls back glyph by
+    glyph along the list) and ``axes.unicode_minus`` so the minus sign renders in either font.
+    Raises :class:`FontNotFoundError` (message: ``apt-get install fonts-noto-cjk``) if no CJK
+    font is installed.
+    """
+    import matplotlib as mpl
+
+    name, _ = find_cjk_font()
+    mpl.rcParams["font.family"] = [name, LATIN_FALLBACK]
+    mpl.rcParams["font.sans-serif"] = [name, LATIN_FALLBACK] + [
+        f for f in mpl.rcParams["font.sans-serif"] if f not in (name, LATIN_FALLBACK)]
+    mpl.rcParams["axes.unicode_minus"] = True
+    mpl.rcParams["svg.fonttype"] = "none"
+    return name
+
+
+def use_style() -> str:
+    """The house style (white background, light grid, no top/right spines) plus :func:`setup_fonts`."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update({
+        "figure.dpi": 100, "savefig.dpi": 150, "figure.facecolor": "white", "axes.facecolor": "white",
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.color": "#dddddd",
+        "grid.linewidth": 0.6, "axes.axisbelow": True, "axes.titlesize": 11, "axes.labelsize": 10,
+        "xtick.labelsize": 9, "ytick.labelsize": 9, "legend.fontsize": 9, "legend.frameon": False,
+    })
+    return setup_fonts()
+
+
+def _escape(text: str) -> str:
+    """Escape ``$`` so user text is never parsed as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def fonts_for(prop) -> list:
+    """The font files matplotlib uses, in fallback order, for a :class:`FontProperties`."""
+    from matplotlib import font_manager as fm
+
+    finder = getattr(fm.fontManager, "_find_fonts_by_props", None)
+    if finder is not None:
+        return list(finder(prop))
+    return [fm.findfont(prop)]
+
+
+def missing_glyphs(fig) -> list[tuple[str, str]]:
+    """Characters in the figure's texts that none of the text's fonts can draw.
+
+    For every non-empty :class:`matplotlib.text.Text` of the figure, each printable character
+    is looked up with ``FT2Font(path, face_index).get_char_index(ord(ch))`` in the fonts of the
+    text's font list (the fallback chain matplotlib renders with); a character that maps to
+    glyph 0 in all of them is missing. Returns ``[(text, char), ...]`` (empty when all render).
+    Mathtext strings (``$...$``) are skipped.
+    """
+    from matplotlib.ft2font import FT2Font
+    from matplotlib.text import Text
+
+    cache: dict = {}
+    out = []
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if not s or not t.get_visible() or (s.count("$") >= 2 and "\\$" not in s):
+            continue
+        paths = fonts_for(t.get_fontproperties())
+        fonts = []
+        for p in paths:
+            key = (str(p), getattr(p, "face_index", 0))
+            if key not in cache:
+                cache[key] = FT2Font(str(p), face_index=key[1])
+            fonts.append(cache[key])
+        for ch in dict.fromkeys(s.replace("\\$", "$")):
+            if not ch.isprintable() or ch.isspace():
+                continue
+            if not any(f.get_char_index(ord(ch)) != 0 for f in fonts):
+                out.append((s, ch))
+    return out
+
+
+def _diverging_colors(k: int, neutral: bool):
+    from matplotlib import colormaps
+
+    cmap = colormaps["RdBu"]
+    cols = [cmap(v) for v in np.linspace(0.08, 0.92, k)]
+    if neutral:
+        cols[k // 2] = (0.82, 0.82, 0.82, 1.0)
+    return cols
+
+
+def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
+                 item_labels: Mapping[str, str] | None = None,
+                 construct_labels: Mapping[str, str] | None = None,
+                 value_labels: Mapping[float, str] | None = None,
+                 xlabel: str = "Share of answers (%)", width: float = 9.0):
+    """Diverging stacked bar chart of every item's answer distribution, one panel per construct.
+
+    ``dist`` is :func:`csat.stats.descriptives.item_distribution` output (``item, value, share``). Per
+    item the lower half of the scale points is stacked to the left of 0 and the upper half to
+    the right; with an odd number of points the middle (neutral) category is split across 0 and
+    drawn grey. Items keep their order inside a construct (first item on top); each construct is
+    a panel titled with its label. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    item_labels = item_labels or {}
+    construct_labels = construct_labels or {}
+    value_labels = value_labels or {}
+    items = [i for i in item_construct if i in set(dist["item"])]
+    if not items:
+        raise ValueError("likert_chart: no item of item_construct is in the distribution table")
+    pts = np.sort(dist["value"].unique())
+    k = len(pts)
+    neutral = k % 2 == 1
+    mid = k // 2
+    cols = _diverging_colors(k, neutral)
+    wide = dist.pivot_table(index="item", columns="value", values="share", aggfunc="sum").reindex(columns=pts).fillna(0.0)
+    constructs = list(dict.fromkeys(item_construct[i] for i in items))
+    heights = [sum(item_construct[i] == c for i in items) for c in constructs]
+    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.9 + 0.32 * sum(heights) + 0.45 * len(constructs)),
+                             sharex=True, squeeze=False, gridspec_kw={"height_ratios": [h + 0.6 for h in heights]})
+    handles = None
+    for ax, c in zip(axes[:, 0], constructs):
+        its = [i for i in items if item_construct[i] == c]
+        sh = 100 * wide.loc[its].to_numpy()
+        left_total = sh[:, :mid].sum(axis=1) + (sh[:, mid] / 2 if neutral else 0)
+        start = -left_total
+        y = np.arange(len(its))[::-1]
+        bars = []
+        for j in range(k):
+            bars.append(ax.barh(y, sh[:, j], left=start, color=cols[j], edgecolor="white", linewidth=0.4, height=0.75))
+            start = start + sh[:, j]
+        handles = bars
+        ax.axvline(0, color="#444444", linewidth=0.8)
+        ax.set_yticks(y, [_escape(item_labels.get(i, i)) for i in its])
+        ax.set_title(_escape(construct_labels.get(c, c)), loc="left", fontweight="bold")
+        ax.grid(axis="y", visible=False)
+        ax.set_ylim(-0.6, len(its) - 0.4)
+    lim = 100
+    for ax in axes[:, 0]:
+        ax.set_xlim(-lim, lim)
+    ticks = np.arange(-100, 101, 25)
+    axes[-1, 0].set_xticks(ticks, [f"{abs(t):g}" for t in ticks])
+    axes[-1, 0].set_xlabel(_escape(xlabel))
+    leg = [_escape(value_labels.get(v, f"{v:g}")) for v in pts]
+    fig.legend(handles, leg, loc="lower center", ncol=min(k, 11), bbox_to_anchor=(0.5, -0.01),
+               handlelength=1.2, columnspacing=0.8, frameon=False)
+    fig.tight_layout(rect=(0, min(0.5 / fig.get_figheight(), 0.2), 1, 1))
+    return fig
+
+
+def correlation_heatmap(matrices: Mapping[str, pd.DataFrame], labels: Mapping[str, str] | None = None,
+                        *, digits: int = 2, size: float = 4.6):
+    """Heatmaps of square correlation matrices side by side (e.g. ``{"Pearson": R, "Spearman": S}``).
+
+    Colour scale RdBu from −1 to 1, each cell annotated with its value; tick labels are the
+    construct labels. Drawn with ``seaborn.heatmap`` (one shared colour bar). Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    labels = labels or {}
+    m = len(matrices)
+    fig, axes = plt.subplots(1, m, figsize=(size * m + 0.8, size), squeeze=False)
+    for ax, (title, R) in zip(axes[0], matrices.items()):
+        names = [_escape(labels.get(c, c)) for c in R.columns]
+        sns.heatmap(R.astype(float), ax=ax, cmap="RdBu_r", vmin=-1, vmax=1, cbar=False, square=True,
+                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": 8},
+                    xticklabels=names, yticklabels=names)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
+        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.set_title(_escape(title))
+    fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
+    return fig
+
+
+def save_svg(fig, path: str | os.PathLike) -> str:
+    """Save a figure as SVG with text kept as text (``svg.fonttype = 'none'``); return the path."""
+    import matplotlib as mpl
+
+    with mpl.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(path, format="svg", bbox_inches="tight")
+    return str(path)
+
+
+def value_labels_from(labels: Mapping[str, float | int], language: str = "en") -> dict[float, str]:
+    """Invert a params ``labels`` mapping (answer text -> code) into code -> text for legends.
+
+    When several texts share a code (e.g. an English and a Chinese wording), the one in the
+    study's language is preferred (Chinese = contains a CJK character), else the first.
+    """
+    def is_zh(t: str) -> bool:
+        return any("\u4e00" <= ch <= "\u9fff" for ch in t)
+
+    out: dict[float, str] = {}
+    for text, v in labels.items():
+        text = str(text)
+        k = float(v)
+        if k not in out or (is_zh(text) == (language == "zh") and is_zh(out[k]) != (language == "zh")):
+            out[k] = text
+    return out
+
+
+__all__: Sequence[str] = ["FontNotFoundError", "find_cjk_font", "setup_fonts", "use_style", "missing_glyphs",
+                          "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from"]
