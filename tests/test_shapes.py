@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
 from csat.intake import readers as IO
 from csat.stats import ipma
@@ -184,11 +185,11 @@ def test_descriptives_of_continuous_scores(shared_dir):
     assert items["top2"].isna().all() and items["bottom2"].isna().all()
     assert items.set_index("item").loc["x1", "mean"] == pytest.approx(hs["x1"].mean())
     assert items.set_index("item").loc["x1", "sd"] == pytest.approx(hs["x1"].std())
-    assert "range from" in D.items_text(items, None, None)
+    assert "range from" in A.items_text(items, None, None)
     scores = D.construct_scores(hs, {"visual": ["x1", "x2", "x3"]})
     idx = D.construct_index(scores, None, None)
     assert math.isnan(idx["index"].iloc[0]) and idx["mean"].iloc[0] == pytest.approx(scores["visual"].mean())
-    assert "no 0–100 index" in D.index_text(idx.assign(label="visual"))
+    assert "no 0–100 index" in A.index_text(idx.assign(label="visual"))
     # a Likert item and a continuous one in one study: boxes for the Likert item only
     d = pd.DataFrame({"a": [1, 2, 5, 4], "b": [1.5, 2, 5, 4]})
     mixed = D.item_table(d, {"a": "f", "b": "f"}, 1, 5, continuous=["b"]).set_index("item")
