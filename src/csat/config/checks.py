@@ -124,7 +124,7 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         except syntax.ModelSyntaxError as err:
             raise _model_error(params_path, "model", err) from None
     try:
-        spec = templates_sem.model_spec(p)
+        spec = templates_sem.model_spec(p.constructs, p.model, p.model_template)
     except (ValueError, KeyError) as err:
         key = "model_template" if p.model_template else "constructs"
         raise _model_error(params_path, key, str(err).removeprefix("model_template: ")) from None
