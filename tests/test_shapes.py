@@ -18,7 +18,7 @@ import pytest
 
 from csat.stats import descriptives as D
 from csat.intake import readers as IO
-from csat.stats import ipma
+from csat.sem import ipma
 from csat.intake import itemtypes
 from csat.viz import pathdiagram
 from csat.sem import structure as shape
