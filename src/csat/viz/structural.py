@@ -10,7 +10,31 @@ import pandas as pd
 from csat.sem.ipma import QUADRANTS
 from csat.viz.plots import setup_fonts
 
-__all__ = ["ipma_chart"]
+__all__ = ["index_chart", "ipma_chart"]
+
+
+def index_chart(index: pd.DataFrame, labels: dict | None = None, language: str = "en"):
+    """Horizontal bar chart of the 0–100 indices with their bootstrap intervals (``csi_index.csv``)."""
+    import matplotlib.pyplot as plt
+
+    setup_fonts()
+    labels = dict(labels or {})
+    t = index.iloc[::-1]
+    names = [labels.get(c, c) for c in t["construct"]]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.2))
+    ax.barh(names, t["index"], color="#1f4e79", alpha=0.85)
+    if t["ci.lower"].notna().all():
+        err = np.vstack([t["index"] - t["ci.lower"], t["ci.upper"] - t["index"]])
+        ax.errorbar(t["index"], names, xerr=err, fmt="none", ecolor="#333333", capsize=3)
+    for y, v in enumerate(t["index"]):
+        ax.text(1, y, f"{v:.1f}", va="center", color="white", fontsize=9)
+    ax.set_xlim(0, 100)
+    zh = language == "zh"
+    ax.set_xlabel("指数（0–100，95% 自助法区间）" if zh else "Index (0–100, 95% bootstrap interval)")
+    ax.set_title("PLS 加权的 0–100 指数（ACSI 方法）" if zh else "PLS-weighted 0–100 indices (ACSI method)")
+    ax.grid(axis="x", alpha=0.2)
+    fig.tight_layout()
+    return fig
 
 
 def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
