@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from csat.intake.cleaning import (RULES, clean, cleaning_diagnostics, em_mvn, flow_text, interpret_mcar,
+from csat.intake.cleaning import (RULES, clean, cleaning_diagnostics, flow_text, interpret_mcar,
     little_mcar, missing_rates, plot_flow, plot_missing_map, plot_missing_rates)
+from csat.stats.em import em_mvn
 from csat.config.params import validate_params
 
 ROOT = Path(__file__).resolve().parents[1]

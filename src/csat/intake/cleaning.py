@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csat.stats.em import em_patterns, missing_patterns
 from csat.stats.reliability import reverse_items
 from csat.core.diagnostics import Diagnostic
 
@@ -46,7 +47,7 @@ RULE_TEXT = {
     "max_missing_share": ("Too many missing items", "缺失题项过多"),
 }
 
-__all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
+__all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "interpret_mcar",
            "cleaning_diagnostics", "flow_text", "flow_display", "plot_missing_map", "plot_missing_rates", "plot_flow"]
 
 
@@ -468,30 +469,6 @@ def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
                          "share": miss.to_numpy() / n if n else np.nan})
 
 
-def _patterns(M: np.ndarray):
-    """Group rows by missingness pattern; yields (observed mask, row indices)."""
-    keys, inv = np.unique(M, axis=0, return_inverse=True)
-    inv = np.asarray(inv).ravel()
-    for j, k in enumerate(keys):
-        yield ~k, np.flatnonzero(inv == j)
-
-
-def em_mvn(Y: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> dict:
-    """ML estimates of the mean vector and covariance matrix of multivariate-normal data with
-    missing values, by the EM algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2).
-
-    E-step, per missingness pattern with observed o and missing m:
-    E[y_m | y_o] = mu_m + S_mo S_oo^-1 (y_o - mu_o),  Cov = S_mm - S_mo S_oo^-1 S_om;
-    M-step: mu = mean of completed data, S = E[y y'] / n - mu mu' (divisor n, ML).
-    Rows with no observed value are ignored.  Returns ``mean, cov, iterations, converged``.
-    The one EM implementation of the package is :func:`csat.stats.em.em_mvn` (also used for the
-    saturated model of FIML fits); this calls it, with ``tol`` its relative tolerance.
-    """
-    from csat.stats.em import em_mvn as _em_mvn
-
-    return _em_mvn(Y, tol=tol, max_iter=max_iter)
-
-
 def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: float = 0.05) -> dict:
     """Little's (1988) test that data are missing completely at random (MCAR).
 
@@ -501,7 +478,9 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
         d2 = sum_j n_j (ybar_j - mu_oj)' S_oj^-1 (ybar_j - mu_oj),   df = sum_j p_j - p,
 
     and d2 ~ chi2(df) under MCAR (as ``naniar::mcar_test`` and ``BaylorEdPsych::LittleMCAR``).
-    Respondents without any answered item are left out.
+    Respondents without any answered item are left out.  The patterns and the EM estimates are
+    those of :mod:`csat.stats.em` (:func:`~csat.stats.em.missing_patterns`,
+    :func:`~csat.stats.em.em_patterns` with a relative tolerance of 1e-10).
 
     Reference: Little, R. J. A. (1988). A test of missing completely at random for multivariate
     data with missing values. JASA 83(404), 1198-1202.
@@ -545,22 +524,21 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
                    em_converged=True, rejected=False)
         out["interpretation"] = interpret_mcar(out)
         return out
-    em = em_mvn(Y)
-    mu, S = em["mean"], em["cov"]
+    pat = missing_patterns(Y)
+    em = em_patterns(pat, tol=1e-10, max_iter=10_000)   # the test's own tolerance: cleaning.json depends on it
+    mu, S = em.mean, em.cov
     d2 = 0.0
     dof = 0
-    J = 0
-    for o, idx in _patterns(M):
-        J += 1
-        if not o.any():
-            continue
-        diff = Y[np.ix_(idx, o)].mean(axis=0) - mu[o]
-        d2 += len(idx) * float(diff @ np.linalg.solve(S[np.ix_(o, o)], diff))
-        dof += int(o.sum())
+    # the patterns in the order of their missingness masks (missing_patterns sorts the observed
+    # masks, the reverse order), so that d2 is summed as it always was
+    for o, nk, xbar, _ in reversed(pat.groups):
+        diff = xbar - mu[o]
+        d2 += nk * float(diff @ np.linalg.solve(S[np.ix_(o, o)], diff))
+        dof += len(o)
     dof -= p
     pval = float(stats.chi2.sf(d2, dof)) if dof > 0 else float("nan")
-    out.update(chisq=float(d2), df=int(dof), pvalue=pval, n_patterns=J, em_iterations=em["iterations"],
-               em_converged=bool(em["converged"]), rejected=bool(dof > 0 and pval < alpha))
+    out.update(chisq=float(d2), df=int(dof), pvalue=pval, n_patterns=len(pat.groups), em_iterations=em.iterations,
+               em_converged=bool(em.converged), rejected=bool(dof > 0 and pval < alpha))
     out["interpretation"] = interpret_mcar(out)
     return out
 
