@@ -1,0 +1,74 @@
+"""The translation catalogs (csat.core.i18n): complete, consistent, and zh-Hant derived from zh."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+
+from csat.core import i18n
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "csat"
+KEYWORDS = {"tr": (1,), "N_": None}
+
+
+def _messages() -> dict[str, str]:
+    """Every message of the package marked with ``tr(...)`` or ``N_(...)``, with where it is."""
+    out = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()):
+        if isinstance(message, tuple):
+            message = message[0]
+        if message:
+            out.setdefault(message, f"{filename}:{lineno}")
+    return out
+
+
+MESSAGES = _messages()
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE])
+def test_every_message_is_translated(language):
+    missing = [f"{where}: {m!r}" for m, where in MESSAGES.items() if m not in i18n.catalog(language)]
+    assert not missing, f"messages without a {language} translation:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang not in (i18n.SOURCE, *i18n.DERIVED)])
+def test_no_catalog_keeps_a_message_the_code_no_longer_uses(language):
+    unused = sorted(set(i18n.catalog(language)) - set(MESSAGES))
+    assert not unused, f"csat/locale/{language} translates messages no code uses:\n" + "\n".join(map(repr, unused))
+
+
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != i18n.SOURCE])
+def test_translations_keep_the_placeholders(language):
+    bad = [m for m, t in i18n.catalog(language).items() if i18n.placeholders(m) != i18n.placeholders(t)]
+    assert not bad, f"{language} translations whose {{fields}} differ from the English message: {bad}"
+
+
+def test_traditional_is_converted_from_simplified_with_the_regional_terms():
+    assert i18n.localize("样本量与因子分析", "zh-Hant") == "樣本數與因素分析"
+    assert i18n.localize("感知质量", "zh-Hant") == "感知品質"          # 質量 is mass in Taiwan
+    assert i18n.localize("总体满意度", "zh-Hant") == "總體滿意度"
+    assert i18n.localize("样本量", "zh") == "样本量"
+    zh, hant = i18n.catalog("zh"), i18n.catalog("zh-Hant")
+    assert set(zh) <= set(hant)
+    for m in zh:
+        assert hant[m] == i18n.localize(zh[m], "zh-Hant") or m in i18n._read("zh-Hant")[0]
+
+
+def test_an_untranslated_message_is_an_error_in_the_tests_and_english_with_a_warning_elsewhere(monkeypatch):
+    monkeypatch.setenv("CSAT_STRICT_DIAGNOSTICS", "1")
+    with pytest.raises(i18n.MissingTranslation, match="no zh translation"):
+        i18n.tr("A sentence nobody translated", "zh")
+    monkeypatch.setenv("CSAT_STRICT_DIAGNOSTICS", "0")
+    with pytest.warns(UserWarning, match="no zh translation"):
+        assert i18n.tr("A sentence nobody {x}", "zh", x="translated") == "A sentence nobody translated"
+    assert i18n.tr("{n} items", "en", n=2) == "2 items"
+    with pytest.raises(ValueError, match="unknown language"):
+        i18n.catalog("xx")
+
+
+def test_the_terms_catalog_is_read_as_terms_not_messages():
+    messages, terms = i18n._read("zh-Hant")
+    assert ("因子分析", "因素分析") in terms.items()
+    assert "因子分析" not in messages
