@@ -11,6 +11,7 @@ import pingouin as pg
 import pytest
 from scipy import stats
 
+from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
 from conftest import SHARED
 
@@ -315,30 +316,30 @@ def test_correlations_match_r(scores):
 
 # -- generated text ------------------------------------------------------------------------
 def test_texts_do_not_overclaim(tests_table, scores, ecsi):
-    en = D.group_tests_text(tests_table, "en")
+    en = A.group_tests_text(tests_table, "en")
     sig = tests_table[tests_table.test.isin(["welch_t", "welch_anova"]) & (tests_table["p.holm"] < 0.05)]
     assert en.count("differs significantly by") == len(sig) == 6   # all seg comparisons, no gender one
     assert "by gender" not in en
     for word in ("cause", "because", "effect of", "drives", "leads to", "impact"):
         assert word not in en.lower()
-    only_gender = D.group_tests_text(tests_table[tests_table.group == "gender"], "en")
+    only_gender = A.group_tests_text(tests_table[tests_table.group == "gender"], "en")
     assert "none differs significantly at the 0.05 level" in only_gender
     assert "differs significantly by" not in only_gender
-    zh = D.group_tests_text(tests_table, "zh")
+    zh = A.group_tests_text(tests_table, "zh")
     assert "差异显著" in zh and "Holm" in zh
     # the chi-square test of gender x seg (p = .61) is summarised as not significant
     assert "The 1 pair(s) of grouping variables show no significant association" in en
     ix = D.construct_index(scores, 0, 10, labels={c: c for c in scores})
     hi, lo = ix.loc[ix["index"].idxmax()], ix.loc[ix["index"].idxmin()]
-    txt = D.index_text(ix, "en")
+    txt = A.index_text(ix, "en")
     assert f"{hi['label']} scores highest ({hi['index']:.1f} [{hi['index.ci.lower']:.1f}, {hi['index.ci.upper']:.1f}])" in txt
     assert f"{lo['label']} lowest ({lo['index']:.1f}" in txt
-    assert "推荐者" in D.nps_text(D.nps(ecsi["loy2"]), "zh")
+    assert "推荐者" in A.nps_text(D.nps(ecsi["loy2"]), "zh")
     it = D.item_table(ecsi, IC, 0, 10)
-    assert "item means range from" in D.items_text(it, 0, 10, "en")
-    assert "不说明因果" in D.correlation_text(D.correlations(scores), "zh")
+    assert "item means range from" in A.items_text(it, 0, 10, "en")
+    assert "不说明因果" in A.correlation_text(D.correlations(scores), "zh")
     prof = D.sample_profile(ecsi, ["gender"])
-    assert "female (148, 59.2%)" in D.profile_text(prof, 250, "en")
+    assert "female (148, 59.2%)" in A.profile_text(prof, 250, "en")
 
 
 def test_scores_without_variation_give_missing_tests_and_a_diagnostic():

@@ -19,7 +19,7 @@ REF = json.loads((Path(__file__).parent / "reference" / "docstring_examples.json
 #: modules whose public functions carry researcher-facing examples (issue 16, item 6)
 DOCUMENTED = ("intake.cleaning", "intake.readers", "stats.descriptives", "stats.reliability", "stats.factor",
               "stats.weights", "stats.drivers", "stats.segments", "stats.kano", "stats.servqual", "stats.tracking",
-              "stats.ipma", "intake.preflight", "config.checks", "config.params")
+              "sem.ipma", "intake.preflight", "config.checks", "config.params")
 NUMBER = re.compile(r"\s*→\s*(-?\d+(?:\.(\d+))?)")
 
 

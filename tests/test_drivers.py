@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat.analyses import drivers as A
 from csat.stats import drivers as DR
 from csat.config.params import validate_params
 
@@ -102,9 +103,9 @@ def _params(**extra):
 
 def test_default_target_is_the_satisfaction_construct_and_predictors_the_others():
     p = _params(drivers={})
-    assert DR.driver_variables(p) == ("CS", ["QUAL", "VAL"])
+    assert A.driver_variables(p) == ("CS", ["QUAL", "VAL"])
     p = _params(drivers={"target": "s1", "predictors": ["q1", "VAL"]})
-    assert DR.driver_variables(p) == ("s1", ["q1", "VAL"])
+    assert A.driver_variables(p) == ("s1", ["q1", "VAL"])
 
 
 def test_unknown_driver_names_fail_with_a_near_match():

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.stats.ipma import default_target, ipma_chart, ipma_table, performance_index
+from csat.sem.ipma import default_target, ipma_table, performance_index
+from csat.viz.structural import ipma_chart
 from csat.config.params import validate_params
 
 

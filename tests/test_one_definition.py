@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from csat.intake import cleaning
+from csat.analyses import descriptives as A
 from csat.stats import descriptives as D, factor, reliability as rel
 from csat.config.params import validate_params
 
@@ -72,8 +73,8 @@ def test_scores_min_share_is_a_study_key_stated_in_words():
     with pytest.raises(ValueError, match="scores.min_share"):
         validate_params({"study": "s", "data": {"path": "x.csv"}, "constructs": {"F": {"items": ["a"]}},
                          "scores": {"min_share": 50}})
-    assert "at least half of its items" in D.score_rule_text(0.5)
-    assert "all of its items" in D.score_rule_text(1) and "至少一个题项" in D.score_rule_text(0, "zh")
+    assert "at least half of its items" in A.score_rule_text(0.5)
+    assert "all of its items" in A.score_rule_text(1) and "至少一个题项" in A.score_rule_text(0, "zh")
 
 
 def test_smc_as_psych():

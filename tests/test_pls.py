@@ -298,13 +298,13 @@ def test_params_estimator_and_pls_block():
 
 def test_templates_work_with_pls(shared_dir):
     from csat.intake.preflight import load_study
-    from csat.sem.templates import model_syntax
+    from csat.analyses.structural import study_model
 
     root = HERE.parent
     p = load_study(root / "params" / "ecsi_pls.yaml", root=root)
     assert p.estimator == "pls"
     df = pd.read_csv(shared_dir / "datasets" / "ecsi_satisfaction.csv")
-    res = pls.pls_fit(model_syntax(p), df, missing=p.pls.missing)
+    res = pls.pls_fit(study_model(p).syntax, df, missing=p.pls.missing)
     ref = REF["ecsi"]
     for q in ref["paths"]:
         assert res.paths.loc[q["to"], q["from"]] == pytest.approx(q["est"], abs=TOL)

@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
 from csat.intake import readers as IO
-from csat.stats import ipma
+from csat.sem import ipma
 from csat.intake import itemtypes
 from csat.viz import pathdiagram
 from csat.sem import structure as shape
+from csat.analyses import structural
 from csat.stats import reliability as rel
 from csat import sem
 from csat.sem import syntax
@@ -184,11 +186,11 @@ def test_descriptives_of_continuous_scores(shared_dir):
     assert items["top2"].isna().all() and items["bottom2"].isna().all()
     assert items.set_index("item").loc["x1", "mean"] == pytest.approx(hs["x1"].mean())
     assert items.set_index("item").loc["x1", "sd"] == pytest.approx(hs["x1"].std())
-    assert "range from" in D.items_text(items, None, None)
+    assert "range from" in A.items_text(items, None, None)
     scores = D.construct_scores(hs, {"visual": ["x1", "x2", "x3"]})
     idx = D.construct_index(scores, None, None)
     assert math.isnan(idx["index"].iloc[0]) and idx["mean"].iloc[0] == pytest.approx(scores["visual"].mean())
-    assert "no 0–100 index" in D.index_text(idx.assign(label="visual"))
+    assert "no 0–100 index" in A.index_text(idx.assign(label="visual"))
     # a Likert item and a continuous one in one study: boxes for the Likert item only
     d = pd.DataFrame({"a": [1, 2, 5, 4], "b": [1.5, 2, 5, 4]})
     mixed = D.item_table(d, {"a": "f", "b": "f"}, 1, 5, continuous=["b"]).set_index("item")
@@ -207,7 +209,8 @@ def test_model_without_structural_part(zh):
     np.testing.assert_allclose(fc.set_index(["lhs", "rhs"]).loc[("服务", "价格"), "std.all"],
                                cfa.latent_cor().loc["服务", "价格"], atol=1e-10)
     assert shape.single_item_constructs(ZH_CONS) == ["满意"]
-    assert "no structural part" in shape.no_structural_text("en") and "没有结构部分" in shape.no_structural_text("zh")
+    assert ("no structural part" in structural.no_structural_text("en")
+            and "没有结构部分" in structural.no_structural_text("zh"))
 
 
 def test_ipma_target_is_optional_for_studies_about_something_else():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from csat.analyses.structural import study_model
 from csat.config.params import validate_params
 from csat.sem.templates import (TEMPLATES, canonical_name, expand_template, map_constructs, measurement_part,
     model_spec, model_syntax, structural_paths)
@@ -85,15 +86,25 @@ def test_no_usable_path_is_a_clear_error():
 
 def test_model_syntax_source_order():
     p = _params(FULL, model="SAT =~ s1 + s2\nLOY =~ l1 + l2\nLOY ~ SAT")
-    assert model_syntax(p).strip() == "SAT =~ s1 + s2\nLOY =~ l1 + l2\nLOY ~ SAT"
-    assert model_spec(p).source == "model"
+    assert study_model(p).syntax.strip() == "SAT =~ s1 + s2\nLOY =~ l1 + l2\nLOY ~ SAT"
+    assert study_model(p).source == "model"
     p2 = _params(FULL, model_template="acsi")
-    assert model_spec(p2).source == "template:acsi" and "SAT ~ EXPE + QUAL + VAL" in model_syntax(p2)
+    assert study_model(p2).source == "template:acsi" and "SAT ~ EXPE + QUAL + VAL" in study_model(p2).syntax
     p3 = _params({"A": {"items": ["a1", "a2", "a3"]}, "B": {"items": ["b1", "b2", "b3"]}})
-    assert model_spec(p3).source == "measurement"
-    assert [ln for ln in model_syntax(p3).splitlines() if not ln.startswith("#")] == \
+    assert study_model(p3).source == "measurement"
+    assert [ln for ln in study_model(p3).syntax.splitlines() if not ln.startswith("#")] == \
         ["A =~ a1 + a2 + a3", "B =~ b1 + b2 + b3"]
-    assert structural_paths(model_syntax(p3)) == []
+    assert structural_paths(study_model(p3).syntax) == []
+
+
+def test_model_spec_takes_plain_arguments():
+    """The engine needs no params: constructs (specs or lists of items), the model, the template."""
+    assert model_spec(FULL, "LOY ~ SAT").source == "model"
+    assert model_spec(FULL, "LOY ~ SAT", "acsi").syntax == "LOY ~ SAT\n"          # a model wins over a template
+    assert model_syntax(FULL, template="acsi") == study_model(_params(FULL, model_template="acsi")).syntax
+    assert model_syntax({"A": ["a1", "a2"]}) == ("# one factor per construct (no model or model_template in the "
+                                                 "params)\nA =~ a1 + a2\n")
+    assert model_spec({"A": ["a1", "a2"]}).source == "measurement"
 
 
 def test_measurement_part_keeps_loadings_and_indicator_covariances():

@@ -8,8 +8,8 @@ import pytest
 
 from csat.sem import effects, multigroup
 from csat import sem
-from csat.stats import tracking as waves
 from csat.core.diagnostics import Diagnostic
+from csat.analyses.descriptives import tracking_section_markdown
 from csat.analyses.verdicts import (FIT_RULE_ROWS, error_summary, fit_criterion, fit_diagnostics, fit_table,
     fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text, warning_box_html)
 from csat.sem.fitmeasures import FIT_RULES
@@ -82,5 +82,5 @@ def test_section_texts_per_language():
     assert section_markdown("invariance", "fr") == section_markdown("invariance", "en")
     assert section_markdown("invariance", "en").startswith("## Measurement invariance\n\nBefore construct means")
     assert multigroup.section_markdown("zh") == inv
-    assert waves.section_markdown("en").startswith("## Tracking: change of the indices and the NPS between waves\n\n")
-    assert "Holm" in waves.section_markdown("zh")
+    assert tracking_section_markdown("en").startswith("## Tracking: change of the indices and the NPS between waves\n\n")
+    assert "Holm" in tracking_section_markdown("zh")

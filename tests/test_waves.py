@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.stats.tracking import (WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS, trend_chart, wave_levels,
-    wave_tables, waves_text)
+from csat.analyses.descriptives import waves_text
+from csat.stats.tracking import WAVE_CHANGE_COLUMNS, WAVE_INDEX_COLUMNS, wave_levels, wave_tables
+from csat.viz.descriptives import trend_chart
 
 from conftest import SHARED
 

@@ -95,3 +95,23 @@ def test_missing_level_and_bad_given_weights_are_errors():
         W.rake(d, {"sex": {"f": 0.5, "m": 0.5}})
     with pytest.raises(W.WeightsError, match="weights.column 'w'.*not positive"):
         W.check_weights(pd.Series([1.0, 0.0, 2.0]), "w")
+
+
+def test_study_weights_rake_the_given_weights_of_the_cleaned_rows(tmp_path):
+    """csat.analyses.descriptives.study_weights reads weights.column and the raking variables from the raw
+    file for the respondents 01 kept (rows 1, 2, 4, 5 here) and rakes the given weights to the shares."""
+    from csat.analyses.descriptives import study_weights
+    from csat.config.params import validate_params
+
+    (tmp_path / "d.csv").write_text("q1,sex,w\n1,f,1\n2,m,2\n3,f,1\n4,m,1\n5,f,3\n", encoding="utf-8")
+    p = validate_params({"study": "s", "data": {"path": "d.csv"}, "constructs": {"Q": {"items": ["q1"]}},
+                         "weights": {"column": "w", "rake": {"sex": {"f": 0.5, "m": 0.5}}}})
+    clean = pd.DataFrame({"row": [1, 2, 4, 5], "q1": [1.0, 2.0, 4.0, 5.0]})
+    w, margins, summary = study_weights(p, tmp_path / "params" / "s.yaml", clean, root=tmp_path)
+    # total 7 kept; women 1 + 3 and men 2 + 1 each scaled to 3.5
+    assert w.tolist() == pytest.approx([0.875, 3.5 * 2 / 3, 3.5 / 3, 2.625])
+    assert w.index.equals(clean.index) and summary["source"] == "column+rake" and summary["n"] == 4
+    assert margins["achieved"].tolist() == pytest.approx([0.5, 0.5])
+    p = validate_params({"study": "s", "data": {"path": "d.csv"}, "constructs": {"Q": {"items": ["q1"]}}})
+    with pytest.raises(W.WeightsError, match="no 'weights' key"):
+        study_weights(p, tmp_path / "params" / "s.yaml", clean, root=tmp_path)

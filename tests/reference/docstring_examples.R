@@ -94,8 +94,8 @@ add("stats.tracking.wave_tables", '10 * (mean(SAT[wave == "W3"]) - mean(SAT[wave
 add("stats.tracking.wave_tables", 't.test(SAT[wave == "W3"], SAT[wave == "W2"])$statistic', w23$statistic)
 add("stats.segments.segment_groups", 'chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic',
     chisq.test(table(ecsi$gender, ecsi$sat1 >= 8), correct = FALSE)$statistic)
-add("stats.ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))', 10 * mean(SAT))
-add("stats.ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))', 10 * mean(sc$IMAG))
+add("sem.ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("sat", 1:4)]))', 10 * mean(SAT))
+add("sem.ipma.performance_index", '10 * mean(rowMeans(ecsi[, paste0("imag", 1:5)]))', 10 * mean(sc$IMAG))
 
 # --- the statistics behind the tables (second batch) ------------------------------------------------
 add("stats.reliability.alpha_stats", 'psych::alpha(HS[, c("x1","x2","x3")])$total$raw_alpha', a_vis$total$raw_alpha)

@@ -297,7 +297,7 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
     labels : mapping
         ``{variable: label}`` for the text.
     ipma : DataFrame, optional
-        :func:`csat.stats.ipma.ipma_table` rows (``label``, ``quadrant``).
+        :func:`csat.sem.ipma.ipma_table` rows (``label``, ``quadrant``).
     diags : iterable of Diagnostic or dict
     language : {"en", "zh"}
 

@@ -123,7 +123,7 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         except syntax.ModelSyntaxError as err:
             raise _model_error(params_path, "model", err) from None
     try:
-        spec = templates_sem.model_spec(p)
+        spec = templates_sem.model_spec(p.constructs, p.model, p.model_template)
     except (ValueError, KeyError) as err:
         key = "model_template" if p.model_template else "constructs"
         raise _model_error(params_path, key, str(err).removeprefix("model_template: ")) from None
@@ -167,7 +167,7 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         raise ParamsError(f"{params_path}: key {key!r}: construct {f!r} is measured by two items ({inds[0]}, "
                           f"{inds[1]}) and tied to nothing else, so the model is not identified; add a third "
                           "item, a path to or from it, or fix its two loadings equal (a*x1 + a*x2)")
-    from csat.stats import ipma
+    from csat.sem import ipma
 
     reg = cm.rows[cm.rows["op"] == "~"]
     target = None

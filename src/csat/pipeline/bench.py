@@ -79,12 +79,12 @@ def _peak_mb() -> float:
 def _ecsi_data_and_model():
     import pandas as pd
 
+    from csat.analyses.structural import study_model
     from csat.intake.preflight import load_study
-    from csat.sem.templates import model_syntax
 
     if SHARED_ECSI.is_file():
         p = load_study(ROOT / "params" / "ecsi.yaml", root=ROOT)
-        return pd.read_csv(SHARED_ECSI), model_syntax(p), "ecsi"
+        return pd.read_csv(SHARED_ECSI), study_model(p).syntax, "ecsi"
     from csat.intake.simulate import population_syntax, simulate_responses
 
     return simulate_responses(600, seed=2024), population_syntax(), "demo-model"

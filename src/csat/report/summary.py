@@ -46,7 +46,7 @@ import pandas as pd
 ALPHA = 0.05
 MAX_GROUP_SENTENCES = 8
 
-#: IPMA quadrant keys (csat.stats.ipma) -> the names a manager reads.
+#: IPMA quadrant keys (csat.sem.ipma) -> the names a manager reads.
 QUADRANT_NAMES: dict[str, tuple[str, str]] = {
     "concentrate_here": ("Improve first", "优先改进"),
     "keep_up": ("Keep up", "继续保持"),
@@ -198,8 +198,8 @@ def _f(x: Any) -> float:
 
 def headline_construct(params, available: list[str]) -> str | None:
     """The construct of the headline index: ``ipma.target`` if set, else the one named or labelled like
-    satisfaction (:func:`csat.stats.ipma.find_target`), else ``None``."""
-    from csat.stats.ipma import find_target
+    satisfaction (:func:`csat.sem.ipma.find_target`), else ``None``."""
+    from csat.sem.ipma import find_target
 
     try:
         t = find_target(params.constructs, params.ipma.target)

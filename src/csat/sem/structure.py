@@ -6,15 +6,14 @@ only.  Both run every stage.  Without structural regressions the SEM stage repor
 the measurement model's fit, loadings, variances and the factor correlations — and no effects,
 bootstrap of effects or importance–performance map (there is nothing for them to be about).
 Single-item constructs (``CUSA =~ cusa``) are measured without error (lavaan's
-``auto.fix.single``, see :func:`csat.sem.single_indicators`).
+``auto.fix.single``, see :func:`csat.sem.single_indicators`).  What the stage says to the reader about
+a model without a structural part is in :mod:`csat.analyses.structural`.
 """
 from __future__ import annotations
 
 from typing import Mapping
 
 import pandas as pd
-
-from csat.core.diagnostics import Diagnostic
 
 
 def has_structural_part(model: str | pd.DataFrame) -> bool:
@@ -36,25 +35,6 @@ def single_item_constructs(constructs: Mapping[str, object]) -> list[str]:
     return out
 
 
-def no_structural_text(language: str = "en") -> str:
-    """What the SEM stage reports for a model without structural regressions."""
-    if language == "zh":
-        return ("该模型没有结构部分（没有 `~` 回归路径），是一个测量模型（验证性因子分析）。本阶段报告其拟合、因子载荷、方差与"
-                "因子间相关；没有构念间效应，因此不做效应的自助法估计，也不做重要性–表现分析（IPMA）。")
-    return ("The model has no structural part (no `~` regressions): it is a measurement model (a confirmatory factor "
-            "analysis). This stage reports its fit, loadings, variances and the correlations between the factors; "
-            "there are no effects between constructs, so no bootstrap of effects and no importance–performance map "
-            "(IPMA).")
-
-
-def no_structural_diagnostic() -> Diagnostic:
-    return Diagnostic("no_structural_part", "info", "model",
-                      "The model has no structural regressions (a measurement model): effects, their bootstrap and "
-                      "the importance–performance map do not apply and are not reported.",
-                      message_zh="模型没有结构回归路径（是一个测量模型）：效应、效应的自助法估计和重要性–表现图均不适用，"
-                      "不予报告。")
-
-
 def factor_correlations(estimates: pd.DataFrame, latent: list[str], labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The correlations between the latent variables of a fitted model, one row per pair:
     ``lhs, rhs, est`` (covariance), ``std.all`` (correlation), ``se``, ``pvalue``, with labels.
@@ -70,5 +50,4 @@ def factor_correlations(estimates: pd.DataFrame, latent: list[str], labels: Mapp
     return out.reset_index(drop=True)
 
 
-__all__ = ["has_structural_part", "single_item_constructs", "no_structural_text", "no_structural_diagnostic",
-           "factor_correlations"]
+__all__ = ["has_structural_part", "single_item_constructs", "factor_correlations"]

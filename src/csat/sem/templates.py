@@ -1,9 +1,11 @@
 """Standard customer-satisfaction index models (ACSI, ECSI) and the one place a stage gets its model.
 
-:func:`model_syntax` is what every stage calls to obtain the study's model in lavaan syntax:
+:func:`model_syntax` (the lavaan syntax of :func:`model_spec`) is what every stage calls to obtain the
+study's model, from the study's constructs, model and template
+(:func:`csat.analyses.structural.study_model` passes them from the params):
 
-1. ``params.model`` if the study gives one;
-2. else ``params.model_template`` (``acsi`` or ``ecsi``) expanded by :func:`expand_template`;
+1. ``model`` (``params.model``) if the study gives one;
+2. else ``template`` (``params.model_template``, ``acsi`` or ``ecsi``) expanded by :func:`expand_template`;
 3. else a measurement model with one factor per construct.
 
 Templates
@@ -195,24 +197,39 @@ def expand_template(template: str, constructs: Mapping[str, object]) -> ModelSpe
                      dropped_paths=dropped, notes=notes)
 
 
-def model_spec(params) -> ModelSpec:
-    """The study's model: ``params.model``, else the expanded ``params.model_template``, else one
-    factor per construct (a measurement model).  See the module docstring."""
-    if getattr(params, "model", None):
-        return ModelSpec(syntax=params.model.strip() + "\n", source="model")
-    tpl = getattr(params, "model_template", None)
-    if tpl:
-        return expand_template(tpl, params.constructs)
+def model_spec(constructs: Mapping[str, object], model: str | None = None,
+               template: str | None = None) -> ModelSpec:
+    """The study's model: ``model``, else the expanded ``template``, else one factor per construct
+    (a measurement model).  See the module docstring.
+
+    Parameters
+    ----------
+    constructs : mapping
+        ``{construct: spec}`` (``params.constructs``: specs with ``items``, ``label``, ``label_zh``,
+        or plain lists of items).
+    model : str, optional
+        lavaan syntax given by the study (``params.model``).
+    template : str, optional
+        ``"acsi"`` or ``"ecsi"`` (``params.model_template``).
+
+    Returns
+    -------
+    ModelSpec
+    """
+    if model:
+        return ModelSpec(syntax=model.strip() + "\n", source="model")
+    if template:
+        return expand_template(template, constructs)
     lines = ["# one factor per construct (no model or model_template in the params)"]
-    lines += measurement_lines(params.constructs)
+    lines += measurement_lines(constructs)
     return ModelSpec(syntax="\n".join(lines) + "\n", source="measurement",
                      notes=["No model or model_template is given: the model has one factor per construct "
                             "and no structural paths (factors correlate freely)."])
 
 
-def model_syntax(params) -> str:
+def model_syntax(constructs: Mapping[str, object], model: str | None = None, template: str | None = None) -> str:
     """The lavaan syntax every stage fits for this study (see :func:`model_spec`)."""
-    return model_spec(params).syntax
+    return model_spec(constructs, model, template).syntax
 
 
 _OPS = ("=~", "~~", ":=", "~", "==", "<", ">")

@@ -89,7 +89,7 @@ def scale_points(scale_min: float, scale_max: float) -> np.ndarray:
     return scale_min + np.arange(int(round(n)) + 1, dtype=float)
 
 
-def _levels(s: pd.Series) -> list:
+def group_levels(s: pd.Series) -> list:
     """Levels of a grouping column: category order for a Categorical, otherwise sorted."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         present = set(s.dropna().unique())
@@ -158,7 +158,7 @@ def sample_profile(df: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     for g in groups:
         s = df[g]
         counts = s.value_counts(dropna=True)
-        for lev in _levels(s):
+        for lev in group_levels(s):
             rows.append({"variable": g, "level": str(lev), "n": int(counts[lev]), "share": counts[lev] / N if N else np.nan})
         nmiss = int(s.isna().sum())
         if nmiss:
@@ -325,23 +325,6 @@ def construct_scores(df: pd.DataFrame, constructs: Mapping[str, Sequence[str]], 
         answered = block.notna().sum(axis=1)
         out[name] = block.mean(axis=1, skipna=True).where(answered >= need)
     return pd.DataFrame(out, index=df.index)
-
-
-def score_rule_text(min_share: float, language: str = "en") -> str:
-    """The construct-score rule of :func:`construct_scores` in plain words (en/zh), for the report."""
-    if min_share <= 0:
-        en, zh = "any of its items", "至少一个题项"
-    elif min_share >= 1:
-        en, zh = "all of its items", "全部题项"
-    elif abs(min_share - 0.5) < 1e-12:
-        en, zh = "at least half of its items", "至少一半题项"
-    else:
-        en, zh = f"at least {min_share:.0%} of its items (rounded up)", f"至少 {min_share:.0%} 的题项（向上取整）"
-    if language == "zh":
-        return (f"构念得分规则（scores.min_share = {min_share:g}）：受访者回答了该构念{zh}时，其得分为已答题项的均值，"
-                "否则该构念得分缺失。")
-    return (f"Construct-score rule (scores.min_share = {min_share:g}): a respondent's score on a construct is the "
-            f"mean of the answered items when {en} are answered; otherwise the score is missing.")
 
 
 def to_index(x, scale_min: float | None, scale_max: float | None):
@@ -658,7 +641,7 @@ def _group_samples(score: pd.Series, g: pd.Series, min_n: int = 2):
     values, groups = score.to_numpy(float)[ok], g[ok]
     levels, samples = [], []
     gv = groups.to_numpy(object)
-    for lev in _levels(groups):
+    for lev in group_levels(groups):
         sel = gv == lev
         if sel.sum() >= min_n:
             levels.append(lev)
@@ -1102,280 +1085,7 @@ def correlation_matrix(scores: pd.DataFrame, method: str = "pearson") -> pd.Data
     return scores.astype(float).corr(method=method)
 
 
-# -- generated text -------------------------------------------------------------------------
-def _t(language: str, en: str, zh: str) -> str:
-    return zh if language == "zh" else en
-
-
-def _fmt_p(p: float) -> str:
-    return "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".", 1)
-
-
-def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> str:
-    """One paragraph describing the sample by its grouping columns (largest level of each).
-
-    Parameters
-    ----------
-    profile : DataFrame
-        The table of :func:`sample_profile`.
-    n_total : int
-        Respondents in the analysis sample.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-    """
-    if profile.empty:
-        return _t(language, f"The analysis sample has {n_total} respondents; no grouping variables were given.",
-                  f"分析样本共 {n_total} 名受访者；未指定分组变量。")
-    parts_en, parts_zh = [], []
-    for var, sub in profile.groupby("variable", sort=False):
-        top = sub[sub["level"] != MISSING_LEVEL].sort_values("n", ascending=False)
-        if top.empty:
-            continue
-        t = top.iloc[0]
-        parts_en.append(f"{var}: {len(top)} levels, the largest being {t['level']} ({t['n']}, {100 * t['share']:.1f}%)")
-        parts_zh.append(f"{var}：{len(top)} 个类别，最多的是 {t['level']}（{t['n']} 人，{100 * t['share']:.1f}%）")
-        miss = sub[sub["level"] == MISSING_LEVEL]
-        if len(miss):
-            parts_en[-1] += f", {int(miss['n'].iloc[0])} without an answer"
-            parts_zh[-1] += f"，{int(miss['n'].iloc[0])} 人未作答"
-    return _t(language,
-              f"The analysis sample has {n_total} respondents. " + "; ".join(parts_en) + ". "
-              "The profile describes this sample only; whether it represents the population depends on how it was drawn.",
-              f"分析样本共 {n_total} 名受访者。" + "；".join(parts_zh) + "。"
-              "样本构成仅描述本样本，能否代表总体取决于抽样方式。")
-
-
-def items_text(items: pd.DataFrame, scale_min: float, scale_max: float, language: str = "en") -> str:
-    """One paragraph on the item means, missing answers and the shape of the distributions.
-
-    Parameters
-    ----------
-    items : DataFrame
-        The table of :func:`item_table`.
-    scale_min, scale_max : float
-        The answer scale.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-    """
-    it = items.dropna(subset=["mean"])
-    if it.empty:
-        return _t(language, "No item has answers.", "没有题项有作答。")
-    hi, lo = it.loc[it["mean"].idxmax()], it.loc[it["mean"].idxmin()]
-    skewed = it[it["skew"].abs() > 1]
-    miss = int(items["missing"].sum())
-    if scale_min is None or scale_max is None:
-        en = f"Item means range from {lo['mean']:.2f} ({lo['label']}) to {hi['mean']:.2f} ({hi['label']}). "
-        zh = f"题项均值从 {lo['mean']:.2f}（{lo['label']}）到 {hi['mean']:.2f}（{hi['label']}）。"
-    else:
-        en = (f"On the {scale_min:g}–{scale_max:g} scale, item means range from {lo['mean']:.2f} ({lo['label']}) "
-              f"to {hi['mean']:.2f} ({hi['label']}). ")
-        zh = (f"在 {scale_min:g}–{scale_max:g} 量表上，题项均值从 {lo['mean']:.2f}（{lo['label']}）"
-              f"到 {hi['mean']:.2f}（{hi['label']}）。")
-    if miss:
-        en += f"There are {miss} missing answers in total (at most {int(items['missing'].max())} for one item). "
-        zh += f"共有 {miss} 个缺失回答（单个题项最多 {int(items['missing'].max())} 个）。"
-    else:
-        en += "No item has missing answers. "
-        zh += "所有题项均无缺失。"
-    if len(skewed):
-        en += (f"{len(skewed)} of {len(it)} items have |skewness| > 1, so their answers pile up at one end of the "
-               f"scale; means of such items summarise them less well than for symmetric items.")
-        zh += f"{len(it)} 个题项中有 {len(skewed)} 个偏度绝对值大于 1，回答集中在量表一端，均值对其概括力较弱。"
-    else:
-        en += "No item has |skewness| > 1."
-        zh += "没有题项的偏度绝对值大于 1。"
-    return _t(language, en, zh)
-
-
-def index_text(index: pd.DataFrame, language: str = "en") -> str:
-    """One paragraph on the 0–100 construct indices (highest and lowest, with intervals).
-
-    Parameters
-    ----------
-    index : DataFrame
-        The table of :func:`construct_index`.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> scores = pd.DataFrame({"SAT": ecsi[["sat1", "sat2", "sat3", "sat4"]].mean(axis=1),
-    ...                        "LOY": ecsi[["loy1", "loy2", "loy3", "loy4"]].mean(axis=1)})
-    >>> print(index_text(construct_index(scores, 0, 10)))
-    On the 0–100 index, LOY scores highest (72.4 [69.9, 74.8]) and SAT lowest (68.3 [66.2, 70.5]); ...
-    """
-    ix = index.dropna(subset=["index"])
-    if ix.empty and index["mean"].notna().any():       # a continuous study without scale bounds
-        m = index.dropna(subset=["mean"])
-        hi, lo = m.loc[m["mean"].idxmax()], m.loc[m["mean"].idxmin()]
-        return _t(language,
-                  f"The scale has no bounds (continuous scores), so no 0–100 index is computed; construct means range "
-                  f"from {lo['mean']:.2f} ({lo['label']}) to {hi['mean']:.2f} ({hi['label']}). Constructs measured on "
-                  f"different units are not comparable by their means.",
-                  f"量表没有上下限（连续分数），因此不计算 0–100 指数；构念均值从 {lo['mean']:.2f}（{lo['label']}）"
-                  f"到 {hi['mean']:.2f}（{hi['label']}）。单位不同的构念不能用均值相互比较。")
-    if ix.empty:
-        return _t(language, "No construct score could be computed.", "无法计算任何构念得分。")
-    hi, lo = ix.loc[ix["index"].idxmax()], ix.loc[ix["index"].idxmin()]
-
-    def f(r):
-        return f"{r['index']:.1f} [{r['index.ci.lower']:.1f}, {r['index.ci.upper']:.1f}]"
-
-    en = (f"On the 0–100 index, {hi['label']} scores highest ({f(hi)}) and {lo['label']} lowest ({f(lo)}); "
-          f"brackets are 95% confidence intervals for each index. The constructs are measured with different "
-          f"items by the same respondents and are not tested against each other here, so the ranking is "
-          f"descriptive.")
-    zh = (f"在 0–100 指数上，{hi['label']}最高（{f(hi)}），{lo['label']}最低（{f(lo)}）；方括号内为各指数的 95% 置信区间。"
-          f"各构念由同一批受访者以不同题项测量，此处未相互检验，排序仅为描述性。")
-    return _t(language, en, zh)
-
-
-def nps_text(res: Mapping, language: str = "en") -> str:
-    """One paragraph on the Net Promoter Score and its interval.
-
-    Parameters
-    ----------
-    res : mapping
-        The result of :func:`nps` (or :func:`csat.stats.weights.weighted_nps`).
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> print(nps_text(nps(ecsi["loy1"])))
-    Of 250 respondents, 33.2% are promoters (9–10) and 30.4% detractors (0–6), giving an NPS of 2.8 (95% CI -7.1 to 12.7).
-    """
-    en = (f"Of {res['n']} respondents, {100 * res['p_promoters']:.1f}% are promoters (9–10) and "
-          f"{100 * res['p_detractors']:.1f}% detractors (0–6), giving an NPS of {res['nps']:.1f} "
-          f"(95% CI {res['ci.lower']:.1f} to {res['ci.upper']:.1f}).")
-    zh = (f"{res['n']} 名受访者中，推荐者（9–10 分）占 {100 * res['p_promoters']:.1f}%，贬损者（0–6 分）占 "
-          f"{100 * res['p_detractors']:.1f}%，净推荐值 NPS 为 {res['nps']:.1f}（95% 置信区间 {res['ci.lower']:.1f} 至 "
-          f"{res['ci.upper']:.1f}）。")
-    return _t(language, en, zh)
-
-
-_TEST_NAME = {"welch_t": ("Welch t", "Welch t"), "mann_whitney": ("Mann–Whitney U", "Mann–Whitney U"),
-              "welch_anova": ("Welch F", "Welch F"), "kruskal_wallis": ("Kruskal–Wallis H", "Kruskal–Wallis H"),
-              "chi_square": ("χ²", "χ²")}
-
-
-def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0.05,
-                     labels: Mapping[str, str] | None = None) -> str:
-    """One paragraph on the group comparisons; "differs significantly" only when p.holm < alpha.
-
-    Only the parametric tests (Welch t, Welch ANOVA) and the chi-square tests are described;
-    the rank tests are in the table.
-
-    Parameters
-    ----------
-    tests : DataFrame
-        The table of :func:`group_tests`.
-    language : {"en", "zh"}
-    alpha : float
-        Significance level applied to ``p.holm``.
-    labels : mapping, optional
-        ``{construct: label}``.
-
-    Returns
-    -------
-    str
-    """
-    labels = labels or {}
-    main = tests[tests["test"].isin(["welch_t", "welch_anova"])]
-    chi = tests[tests["test"] == "chi_square"]
-    if main.empty and chi.empty:
-        return _t(language, "No group comparison could be made (no grouping variable with two usable levels).",
-                  "无法进行组间比较（没有至少含两个有效类别的分组变量）。")
-    sig = main[main["p.holm"] < alpha]
-    en, zh = [], []
-    if not main.empty:
-        head_en = (f"Of {len(main)} comparisons of construct scores between groups (Welch tests, Holm-adjusted "
-                   f"within each family), ")
-        head_zh = f"在 {len(main)} 项构念得分的组间比较中（Welch 检验，按检验族 Holm 校正），"
-        if sig.empty:
-            en.append(head_en + f"none differs significantly at the {alpha:g} level; this does not show that the "
-                      "groups are equal.")
-            zh.append(head_zh + f"没有一项在 {alpha:g} 水平上差异显著；这并不表明各组相同。")
-        else:
-            en.append(head_en + f"{len(sig)} differ significantly at the {alpha:g} level.")
-            zh.append(head_zh + f"{len(sig)} 项在 {alpha:g} 水平上差异显著。")
-        for _, r in sig.iterrows():
-            lab = labels.get(r["construct"], r["construct"])
-            if r["test"] == "welch_t":
-                lv = str(r["levels"]).split(" | ")
-                en.append(f"{lab} differs significantly by {r['group']} ({lv[0]} − {lv[1]} = {r['estimate']:.2f}, "
-                          f"t({r['df']:.1f}) = {r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, g = {r['effect_size']:.2f}).")
-                zh.append(f"{lab}在 {r['group']} 上差异显著（{lv[0]} − {lv[1]} = {r['estimate']:.2f}，"
-                          f"t({r['df']:.1f}) = {r['statistic']:.2f}，Holm 校正 p {_fmt_p(r['p.holm'])}，g = {r['effect_size']:.2f}）。")
-            else:
-                en.append(f"{lab} differs significantly by {r['group']} (F({r['df']:.0f}, {r['df2']:.1f}) = "
-                          f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, ω² = {r['effect_size']:.3f}).")
-                zh.append(f"{lab}在 {r['group']} 上差异显著（F({r['df']:.0f}, {r['df2']:.1f}) = {r['statistic']:.2f}，"
-                          f"Holm 校正 p {_fmt_p(r['p.holm'])}，ω² = {r['effect_size']:.3f}）。")
-        if 0 < len(sig) < len(main):
-            en.append("The other comparisons show no significant difference; this does not show that the groups are equal.")
-            zh.append("其余比较未见显著差异，但这并不表明各组相同。")
-    chi_sig = chi[chi["p.holm"] < alpha]
-    for _, r in chi_sig.iterrows():
-        en.append(f"The grouping variables {r['group']} are significantly associated (χ²({r['df']:.0f}) = "
-                  f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, Cramér's V = {r['effect_size']:.2f}).")
-        zh.append(f"分组变量 {r['group']} 之间存在显著关联（χ²({r['df']:.0f}) = {r['statistic']:.2f}，"
-                  f"Holm 校正 p {_fmt_p(r['p.holm'])}，Cramér's V = {r['effect_size']:.2f}）。")
-    n_ns = len(chi) - len(chi_sig)
-    if n_ns:
-        vmax = chi.loc[chi["p.holm"] >= alpha, "effect_size"].max()
-        en.append(f"{'The other' if len(chi_sig) else 'The'} {n_ns} pair(s) of grouping variables show no significant "
-                  f"association (chi-square, Holm-adjusted; largest Cramér's V = {vmax:.2f}).")
-        zh.append(f"{'其余' if len(chi_sig) else ''} {n_ns} 对分组变量之间未见显著关联（卡方检验，Holm 校正；"
-                  f"最大 Cramér's V = {vmax:.2f}）。")
-    en.append("These are associations in this sample, not effects of group membership.")
-    zh.append("以上均为样本中的关联，不代表分组造成的影响。")
-    return _t(language, " ".join(en), "".join(zh))
-
-
-def correlation_text(corr: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
-    """One paragraph on the Pearson correlations of the construct scores (range, strongest pair).
-
-    Parameters
-    ----------
-    corr : DataFrame
-        The table of :func:`correlations`.
-    language : {"en", "zh"}
-    labels : mapping, optional
-        ``{construct: label}``.
-
-    Returns
-    -------
-    str
-    """
-    labels = labels or {}
-    pe = corr[corr["method"] == "pearson"].dropna(subset=["r"])
-    if pe.empty:
-        return _t(language, "Correlations need at least two construct scores.", "相关分析至少需要两个构念得分。")
-    top = pe.loc[pe["r"].abs().idxmax()]
-    a, b = labels.get(top["lhs"], top["lhs"]), labels.get(top["rhs"], top["rhs"])
-    en = (f"Pearson correlations between construct scores range from {pe['r'].min():.2f} to {pe['r'].max():.2f}; "
-          f"the strongest is between {a} and {b} (r = {top['r']:.2f}). Spearman correlations are shown alongside. "
-          f"Correlations describe how the scores vary together and do not show that one drives the other; "
-          f"very high values may indicate constructs that are hard to tell apart (see discriminant validity).")
-    zh = (f"构念得分之间的 Pearson 相关系数介于 {pe['r'].min():.2f} 与 {pe['r'].max():.2f} 之间，"
-          f"最强的是{a}与{b}（r = {top['r']:.2f}）。右图为 Spearman 相关。相关只说明得分共同变化，"
-          f"不说明因果方向；极高的相关可能意味着构念难以区分（见区分效度）。")
-    return _t(language, en, zh)
-
-
+# -- construct-score diagnostics ------------------------------------------------------------
 def score_diagnostics(scores: pd.DataFrame, constructs: Mapping[str, Sequence[str]]) -> list[Diagnostic]:
     """``construct_score_missing`` (info) when some respondents answered fewer than half the items.
 

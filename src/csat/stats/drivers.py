@@ -261,35 +261,6 @@ def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
     return out
 
 
-def drivers_text(table: pd.DataFrame, info: dict, labels: dict | None = None, language: str = "en") -> str:
-    """A plain summary: R², the top driver by LMG share and its interval.
-
-    Parameters
-    ----------
-    table, info
-        The result of :func:`key_drivers`.
-    labels : dict, optional
-        ``{variable: label}``.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-    """
-    labels = labels or {}
-    t = table.sort_values("lmg", ascending=False)
-    top = t.iloc[0]
-    name = labels.get(top["predictor"], top["predictor"])
-    tgt = labels.get(info["target"], info["target"])
-    if language == "zh":
-        return (f"以{tgt}为目标，{len(table)} 个驱动因素共解释 R² = {info['r2']:.3f}（n = {info['n']}）。"
-                f"LMG 分解中最重要的是{name}：{top['lmg']:.3f}（占 R² 的 {100 * top['lmg.share']:.0f}%，"
-                f"95% 自助区间 {top['lmg.ci.lower']:.3f}–{top['lmg.ci.upper']:.3f}）。")
-    return (f"The {len(table)} drivers explain R² = {info['r2']:.3f} of {tgt} (n = {info['n']}). By the LMG "
-            f"decomposition the most important driver is {name}: {top['lmg']:.3f} of R² ({100 * top['lmg.share']:.0f}%, "
-            f"95% bootstrap interval {top['lmg.ci.lower']:.3f} to {top['lmg.ci.upper']:.3f}).")
-
-
 def plot_drivers(table: pd.DataFrame, labels: dict | None = None, xlabel: str = "share of R²"):
     """Horizontal bars of LMG with bootstrap intervals, and the relative weights as dots.
 
@@ -322,43 +293,6 @@ def plot_drivers(table: pd.DataFrame, labels: dict | None = None, xlabel: str = 
     ax.set_xlim(left=0)
     fig.tight_layout()
     return fig
-
-
-SATISFACTION_NAMES = ("sat", "satisfaction", "csi", "acsi", "满意", "满意度")
-
-
-def satisfaction_construct(params) -> str:
-    """The study's satisfaction construct: ``ipma.target`` if set, else the construct named
-    SAT/Satisfaction/CSI (name or label, any case; 满意/满意度 in the Chinese label)."""
-    if params.ipma.target:
-        return params.ipma.target
-    for name, c in params.constructs.items():
-        texts = [name, c.label or "", c.label_zh or ""]
-        if any(t.strip().lower() in SATISFACTION_NAMES for t in texts) or "满意" in (c.label_zh or "") \
-                or "satisf" in (c.label or "").lower():
-            return name
-    raise ValueError("drivers.target: no construct looks like satisfaction (SAT, Satisfaction, 满意度); "
-                     "set drivers.target (or ipma.target) in the params file")
-
-
-def driver_variables(params) -> tuple[str, list[str]]:
-    """``(target, predictors)`` from ``params.drivers`` with the defaults filled in: target = the
-    satisfaction construct, predictors = the other constructs.
-
-    Parameters
-    ----------
-    params : StudyParams
-        The study's parameters.
-
-    Returns
-    -------
-    target : str
-    predictors : list of str
-    """
-    spec = params.drivers
-    target = spec.target or satisfaction_construct(params)
-    predictors = list(spec.predictors) if spec.predictors else [c for c in params.constructs if c != target]
-    return target, predictors
 
 
 def driver_frame(scores: pd.DataFrame, data: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:

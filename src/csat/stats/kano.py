@@ -38,8 +38,6 @@ import pandas as pd
 from csat.core.diagnostics import Diagnostic
 
 CATEGORIES = ["A", "O", "M", "I", "R", "Q"]
-CATEGORY_NAMES = {"A": ("attractive", "魅力属性"), "O": ("one-dimensional", "期望属性"), "M": ("must-be", "必备属性"),
-                  "I": ("indifferent", "无差异属性"), "R": ("reverse", "反向属性"), "Q": ("questionable", "可疑结果")}
 TIE_ORDER = ["M", "O", "A", "I", "R", "Q"]
 #: Berger et al. (1993) evaluation table: EVALUATION[functional - 1][dysfunctional - 1]
 EVALUATION = (
@@ -163,33 +161,6 @@ def kano_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
                                   message_zh=f"频数最高的两个类别仅相差 {int(top[0] - top[1])} 个回答（< 5%），"
                                   "类别归属不确定（参见 Better/Worse 系数）。"))
     return out
-
-
-def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
-    """One sentence per feature (``language`` = ``en`` or ``zh``): its category, Better and Worse.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`kano_table`.
-    language : {"en", "zh"}
-    labels : mapping, optional
-        ``{feature: label}``.
-
-    Returns
-    -------
-    str
-    """
-    labels = labels or {}
-    parts = []
-    for _, r in table.iterrows():
-        if r["category"] is None:
-            continue
-        en, zh = CATEGORY_NAMES[r["category"]]
-        name = labels.get(r["feature"], r["feature"])
-        parts.append(f"{name}：{zh}（Better {r['better']:.2f}，Worse {r['worse']:.2f}）" if language == "zh"
-                     else f"{name}: {en} (Better {r['better']:.2f}, Worse {r['worse']:.2f})")
-    return ("；".join(parts) + "。") if language == "zh" else ("; ".join(parts) + ".")
 
 
 def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = None,

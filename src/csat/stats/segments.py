@@ -295,46 +295,6 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
     return out
 
 
-def segments_text(profile: pd.DataFrame, info: dict, labels: Mapping[str, str] | None = None,
-                  language: str = "en") -> str:
-    """Number of segments, how chosen, and each segment's size with its highest and lowest construct.
-
-    Parameters
-    ----------
-    profile : DataFrame
-        :func:`segment_profile`.
-    info : dict
-        The info of :func:`segment`.
-    labels : mapping, optional
-        ``{construct: label}``.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-    """
-    labels = labels or {}
-    parts = []
-    for k, g in profile.groupby("segment"):
-        hi = g.loc[g["z"].idxmax()]
-        lo = g.loc[g["z"].idxmin()]
-        if language == "zh":
-            parts.append(f"细分 {k}（{100 * g['share'].iloc[0]:.0f}%）{labels.get(hi['construct'], hi['construct'])}最高"
-                         f"（z = {hi['z']:.2f}），{labels.get(lo['construct'], lo['construct'])}最低（z = {lo['z']:.2f}）")
-        else:
-            parts.append(f"segment {k} ({100 * g['share'].iloc[0]:.0f}%) is highest on "
-                         f"{labels.get(hi['construct'], hi['construct'])} (z = {hi['z']:.2f}) and lowest on "
-                         f"{labels.get(lo['construct'], lo['construct'])} (z = {lo['z']:.2f})")
-    how = {"silhouette": ("by the largest mean silhouette over k = 2–8", "按 k = 2–8 中平均轮廓系数最大选取"),
-           "bic": ("by the smallest BIC over k = 2–8", "按 k = 2–8 中 BIC 最小选取")}[info["criterion"]]
-    if language == "zh":
-        chosen = how[1] if info["k_auto"] else "由参数指定"
-        return f"{info['method']} 聚类得到 {info['k']} 个细分（{chosen}，n = {info['n']}）：" + "；".join(parts) + "。"
-    chosen = how[0] if info["k_auto"] else "as set in the params"
-    return (f"{info['method']} clustering gives {info['k']} segments ({chosen}; n = {info['n']}): "
-            + "; ".join(parts) + ".")
-
-
 def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None, ylabel: str = "mean (z)",
                  legend: str = "segment"):
     """One line per segment over the constructs (standardized means).

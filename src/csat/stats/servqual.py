@@ -138,37 +138,6 @@ def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     return out
 
 
-def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
-    """One paragraph (``language`` = ``en`` or ``zh``) on the dimension gaps, largest shortfall first.
-
-    A gap is called significant when its Holm-adjusted p-value (``p.holm``) is below ``alpha``.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`gaps`.
-    language : {"en", "zh"}
-    alpha : float
-        Significance level.
-
-    Returns
-    -------
-    str
-    """
-    dims = table[table["level"] == "dimension"].sort_values("gap")
-    parts = []
-    for _, r in dims.iterrows():
-        sig = r["p.holm"] < alpha
-        if language == "zh":
-            parts.append(f"{r['dimension']} 差距 {r['gap']:+.2f}（P/E = {r['ratio']:.2f}{'，显著' if sig else '，不显著'}）")
-        else:
-            parts.append(f"{r['dimension']} {r['gap']:+.2f} (P/E = {r['ratio']:.2f}; "
-                         f"{'significant' if sig else 'not significant'} after Holm)")
-    if language == "zh":
-        return "各维度感知减期望的差距（从最大不足到最小）：" + "；".join(parts) + "。"
-    return "Perception minus expectation by dimension, largest shortfall first: " + "; ".join(parts) + "."
-
-
 def plot_gaps(table: pd.DataFrame, xlabel: str = "gap = perception − expectation"):
     """Item gaps with 95% intervals, grouped by dimension.
 

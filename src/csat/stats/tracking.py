@@ -41,10 +41,9 @@ from scipy import stats
 
 from csat.stats import descriptives as D
 from csat.core.diagnostics import Diagnostic
-from csat.analyses.verdicts import section_markdown as _section_markdown
 
 __all__ = ["WAVE_INDEX_COLUMNS", "WAVE_CHANGE_COLUMNS", "wave_levels", "wave_index", "wave_changes",
-           "wave_tables", "trend_chart", "waves_text", "wave_diagnostics"]
+           "wave_tables", "wave_diagnostics"]
 
 WAVE_INDEX_COLUMNS = ["wave", "measure", "construct", "n", "estimate", "ci.lower", "ci.upper", "label"]
 WAVE_CHANGE_COLUMNS = ["measure", "construct", "from", "to", "comparison", "n.from", "n.to", "estimate.from",
@@ -58,7 +57,7 @@ def wave_levels(wave: pd.Series, order: Sequence | None = None) -> list:
     file matches ``"2024"`` in a CSV."""
     present = {str(v): v for v in wave.dropna().unique()}
     if order is None:
-        return D._levels(wave)
+        return D.group_levels(wave)
     missing = [o for o in order if str(o) not in present]
     if missing:
         raise ValueError(f"waves.order: level(s) {missing} do not occur in the wave column "
@@ -245,97 +244,6 @@ def wave_tables(data: pd.DataFrame, wave_col: str, order: Sequence | None, const
             wave_changes(scores, data[wave_col], levels, scale_min, scale_max, rec, labels))
 
 
-def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str = "Index (0–100)",
-                xlabel: str = "Wave"):
-    """Every construct's index across the waves with its 95% interval (error bars), one line per
-    construct, labelled with the construct labels; NPS is not on the 0–100 scale and left out.
-
-    Parameters
-    ----------
-    index : DataFrame
-        The wave index of :func:`wave_tables`.
-    title, ylabel, xlabel : str
-        Title and axis labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    d = index[index["measure"].isin(["index", "mean"])]
-    waves = list(dict.fromkeys(d["wave"]))
-    x = np.arange(len(waves))
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    cons = list(dict.fromkeys(d["construct"]))
-    off = (np.arange(len(cons)) - (len(cons) - 1) / 2) * min(0.04, 0.25 / max(len(cons), 1))
-    for k, c in enumerate(cons):
-        s = d[d["construct"] == c].set_index("wave").reindex(waves)
-        y = s["estimate"].to_numpy(float)
-        err = np.vstack([y - s["ci.lower"].to_numpy(float), s["ci.upper"].to_numpy(float) - y])
-        ax.errorbar(x + off[k], y, yerr=err, marker="o", capsize=3, label=str(s["label"].dropna().iloc[0]))
-    ax.set_xticks(x, [str(w) for w in waves])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    fig.tight_layout()
-    return fig
-
-
-#: The sentences of :func:`waves_text`, per language.
-_WAVES_TEXT = {
-    "en": {"head": "{k} waves ({sizes}); first {first}, last {last}. ", "size": "{w}: n = {n}", "sep": ", ",
-           "none": "No index and no NPS changed significantly between waves after Holm adjustment (α = {alpha}).",
-           "change": "{label} {dir} by {size:.1f} points from {a} to {b} (95% CI [{lo:.1f}, {hi:.1f}], "
-                     "p.holm = {p:.3g})",
-           "up": "rose", "down": "fell", "join": "; ",
-           "sig": "Significant changes after Holm adjustment: {parts}. Other changes are within sampling error."},
-    "zh": {"head": "共 {k} 期（{sizes}）。", "size": "{w}：n = {n}", "sep": "、",
-           "none": "经 Holm 校正后，没有任何指数或 NPS 在两期之间发生显著变化（α = {alpha}）。",
-           "change": "{label} 从 {a} 到 {b} {dir} {size:.1f} 点（95% CI [{lo:.1f}, {hi:.1f}]，p.holm = {p:.3g}）",
-           "up": "上升", "down": "下降", "join": "；",
-           "sig": "经 Holm 校正后显著的变化：{parts}。其余变化在抽样误差范围内。"},
-}
-
-
-def waves_text(index: pd.DataFrame, changes: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
-    """Plain-words summary (en/zh): the waves, then every change significant after Holm adjustment.
-
-    Parameters
-    ----------
-    index, changes : DataFrame
-        The two tables of :func:`wave_tables`.
-    language : {"en", "zh"}
-    alpha : float
-        Significance level applied to ``p.holm``.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> d = ecsi.assign(wave=np.repeat(["W1", "W2", "W3"], [80, 85, 85]))
-    >>> print(waves_text(*wave_tables(d, "wave", None, {"SAT": ["sat1", "sat2", "sat3", "sat4"]}, 0, 10)))
-    3 waves (W1: n = 80, W2: n = 85, W3: n = 85); first W1, last W3. No index and no NPS changed significantly between waves after Holm adjustment (α = 0.05).
-    """
-    t = _WAVES_TEXT["zh" if language == "zh" else "en"]
-    waves = list(dict.fromkeys(index["wave"]))
-    n = index[index["measure"].isin(["index", "mean"])].groupby("wave", sort=False)["n"].max()
-    sig = changes[(changes["p.holm"] < alpha) & changes["measure"].isin(["index", "mean", "nps"])]
-    head = t["head"].format(k=len(waves), sizes=t["sep"].join(t["size"].format(w=w, n=n.get(w, 0)) for w in waves),
-                            first=waves[0], last=waves[-1])
-    if not len(sig):
-        return head + t["none"].format(alpha=alpha)
-    parts = [t["change"].format(label=r["label"], dir=t["up"] if r["change"] > 0 else t["down"],
-                                size=abs(r["change"]), a=r["from"], b=r["to"], lo=r["ci.lower"], hi=r["ci.upper"],
-                                p=r["p.holm"])
-             for _, r in sig.iterrows()]
-    return head + t["sig"].format(parts=t["join"].join(parts))
-
-
 def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
     """A warning for every wave with fewer than ``min_n`` respondents for a construct index.
 
@@ -360,18 +268,3 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
                               message_zh=f"期次 {r['wave']} 中仅有 {r['n']} 名受访者有 {r['construct']} 得分，"
                               "其指数及变化不够精确。"))
     return out
-
-
-def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the tracking section of 02_descriptives (shown only for a tracking study).
-
-    Parameters
-    ----------
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-        Markdown.
-    """
-    return _section_markdown("tracking", language)

@@ -20,6 +20,8 @@ high                  high                keep up the good work
 low                   low                 low priority
 low                   high                possible overkill
 ====================  ==================  ============================
+
+The quadrant chart of an :func:`ipma_table` is :func:`csat.viz.structural.ipma_chart`.
 """
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from csat.sem.templates import canonical_name
+
+__all__ = ["QUADRANTS", "ACTIONS", "IPMA_COLUMNS", "default_target", "find_target", "performance_index", "ipma_table"]
 
 QUADRANTS = {
     # (high importance, high performance): (key, en, zh)
@@ -57,8 +63,6 @@ def default_target(constructs: Mapping[str, object], target: str | None = None) 
         if target not in constructs:
             raise ValueError(f"ipma.target: {target!r} is not a construct ({list(constructs)})")
         return target
-    from csat.sem.templates import canonical_name
-
     for name, spec in constructs.items():
         if canonical_name(name, getattr(spec, "label", None), getattr(spec, "label_zh", None)) == "SAT":
             return name
@@ -205,63 +209,3 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     t.attrs["performance_mean"] = float(mp)
     return t[IPMA_COLUMNS]
 
-
-def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
-    """Quadrant chart of an :func:`ipma_table`: importance (x) against performance (y), dashed
-    lines at the means, quadrant names in the corners; ``unstandardized`` labels the x axis as the
-    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure.
-
-    Parameters
-    ----------
-    table : DataFrame
-        :func:`ipma_table`.
-    target_label : str
-        Name of the target shown in the axis label.
-    language : {"en", "zh"}
-    unstandardized : bool
-        Label the x axis for unstandardized effects (PLS mode).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    try:
-        from csat.viz.plots import setup_fonts
-
-        setup_fonts()
-    except ImportError:
-        pass
-    zh = language == "zh"
-    mi = table.attrs.get("importance_mean", float(table["importance"].mean()))
-    mp = table.attrs.get("performance_mean", float(table["performance"].mean()))
-    fig, ax = plt.subplots(figsize=(7, 5.2))
-    ax.scatter(table["importance"], table["performance"], s=60, color="#1f4e79", zorder=3)
-    for lab, x, y in zip(table["label"], table["importance"], table["performance"]):
-        ax.annotate(str(lab), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=10)
-    ax.axvline(mi, color="grey", ls="--", lw=1)
-    ax.axhline(mp, color="grey", ls="--", lw=1)
-    xs, ys = table["importance"].to_numpy(), table["performance"].to_numpy()
-    xpad = max(0.05, 0.15 * (xs.max() - xs.min()))
-    ypad = max(2.0, 0.15 * (ys.max() - ys.min()))
-    ax.set_xlim(min(xs.min(), mi) - xpad, max(xs.max(), mi) + xpad)
-    ax.set_ylim(min(ys.min(), mp) - ypad, max(ys.max(), mp) + ypad)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    corner = {"concentrate_here": (x1, y0, "right", "bottom"), "keep_up": (x1, y1, "right", "top"),
-              "low_priority": (x0, y0, "left", "bottom"), "possible_overkill": (x0, y1, "left", "top")}
-    for key, en, zhname in QUADRANTS.values():
-        x, y, ha, va = corner[key]
-        ax.text(x, y, zhname if zh else en, ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
-    if zh:
-        ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
-        ax.set_ylabel("表现（0–100 指数）")
-        ax.set_title(f"重要性–表现矩阵：{target_label}")
-    else:
-        ax.set_xlabel(f"Importance ({'unstandardized total effect, 0–100 scores' if unstandardized else 'standardized total effect'} on {target_label})")
-        ax.set_ylabel("Performance (0–100 index)")
-        ax.set_title(f"Importance–performance map: {target_label}")
-    ax.grid(alpha=0.2)
-    fig.tight_layout()
-    return fig

@@ -1,0 +1,93 @@
+"""Charts of the structural-model stage (05_sem): the PLS-weighted 0–100 indices with their bootstrap
+intervals (:func:`index_chart`) and the importance–performance map (:func:`ipma_chart`), in the
+study's language.  The numbers come from :mod:`csat.sem.pls` and :mod:`csat.sem.ipma`.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csat.sem.ipma import QUADRANTS
+from csat.viz.plots import setup_fonts
+
+__all__ = ["index_chart", "ipma_chart"]
+
+
+def index_chart(index: pd.DataFrame, labels: dict | None = None, language: str = "en"):
+    """Horizontal bar chart of the 0–100 indices with their bootstrap intervals (``csi_index.csv``)."""
+    import matplotlib.pyplot as plt
+
+    setup_fonts()
+    labels = dict(labels or {})
+    t = index.iloc[::-1]
+    names = [labels.get(c, c) for c in t["construct"]]
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.2))
+    ax.barh(names, t["index"], color="#1f4e79", alpha=0.85)
+    if t["ci.lower"].notna().all():
+        err = np.vstack([t["index"] - t["ci.lower"], t["ci.upper"] - t["index"]])
+        ax.errorbar(t["index"], names, xerr=err, fmt="none", ecolor="#333333", capsize=3)
+    for y, v in enumerate(t["index"]):
+        ax.text(1, y, f"{v:.1f}", va="center", color="white", fontsize=9)
+    ax.set_xlim(0, 100)
+    zh = language == "zh"
+    ax.set_xlabel("指数（0–100，95% 自助法区间）" if zh else "Index (0–100, 95% bootstrap interval)")
+    ax.set_title("PLS 加权的 0–100 指数（ACSI 方法）" if zh else "PLS-weighted 0–100 indices (ACSI method)")
+    ax.grid(axis="x", alpha=0.2)
+    fig.tight_layout()
+    return fig
+
+
+def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", unstandardized: bool = False):
+    """Quadrant chart of an :func:`csat.sem.ipma.ipma_table`: importance (x) against performance (y), dashed
+    lines at the means, quadrant names in the corners; ``unstandardized`` labels the x axis as the
+    unstandardized total effect on the 0–100 scores (PLS mode).  Returns the matplotlib figure.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`csat.sem.ipma.ipma_table`.
+    target_label : str
+        Name of the target shown in the axis label.
+    language : {"en", "zh"}
+    unstandardized : bool
+        Label the x axis for unstandardized effects (PLS mode).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    setup_fonts()
+    zh = language == "zh"
+    mi = table.attrs.get("importance_mean", float(table["importance"].mean()))
+    mp = table.attrs.get("performance_mean", float(table["performance"].mean()))
+    fig, ax = plt.subplots(figsize=(7, 5.2))
+    ax.scatter(table["importance"], table["performance"], s=60, color="#1f4e79", zorder=3)
+    for lab, x, y in zip(table["label"], table["importance"], table["performance"]):
+        ax.annotate(str(lab), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=10)
+    ax.axvline(mi, color="grey", ls="--", lw=1)
+    ax.axhline(mp, color="grey", ls="--", lw=1)
+    xs, ys = table["importance"].to_numpy(), table["performance"].to_numpy()
+    xpad = max(0.05, 0.15 * (xs.max() - xs.min()))
+    ypad = max(2.0, 0.15 * (ys.max() - ys.min()))
+    ax.set_xlim(min(xs.min(), mi) - xpad, max(xs.max(), mi) + xpad)
+    ax.set_ylim(min(ys.min(), mp) - ypad, max(ys.max(), mp) + ypad)
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    corner = {"concentrate_here": (x1, y0, "right", "bottom"), "keep_up": (x1, y1, "right", "top"),
+              "low_priority": (x0, y0, "left", "bottom"), "possible_overkill": (x0, y1, "left", "top")}
+    for key, en, zhname in QUADRANTS.values():
+        x, y, ha, va = corner[key]
+        ax.text(x, y, zhname if zh else en, ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
+    if zh:
+        ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
+        ax.set_ylabel("表现（0–100 指数）")
+        ax.set_title(f"重要性–表现矩阵：{target_label}")
+    else:
+        ax.set_xlabel(f"Importance ({'unstandardized total effect, 0–100 scores' if unstandardized else 'standardized total effect'} on {target_label})")
+        ax.set_ylabel("Performance (0–100 index)")
+        ax.set_title(f"Importance–performance map: {target_label}")
+    ax.grid(alpha=0.2)
+    fig.tight_layout()
+    return fig
