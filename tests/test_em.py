@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from csat.intake import cleaning
 from csat import sem
@@ -44,9 +45,16 @@ def test_rows_without_any_value_are_ignored():
 def test_cleaning_and_fiml_share_the_implementation():
     ref = json.loads((REF / "little_mcar.json").read_text())
     d = pd.read_csv(REF / ref["data"]).astype(float)
-    r = em_patterns(missing_patterns(d.to_numpy()))
-    c = cleaning.em_mvn(d.to_numpy(), tol=1e-11, max_iter=20_000)
-    np.testing.assert_array_equal(c["mean"], r.mean)
+    pat = missing_patterns(d.to_numpy())
+    r = em_patterns(pat)
+    np.testing.assert_array_equal(em_mvn(d.to_numpy())["mean"], r.mean)
+    # Little's test: these patterns and this EM, at the test's tolerance
+    c = em_patterns(pat, tol=1e-10, max_iter=10_000)
+    m = cleaning.little_mcar(d)
+    assert m["n_patterns"] == len(pat.groups) and m["em_iterations"] == c.iterations
+    d2 = sum(nk * (xbar - c.mean[o]) @ np.linalg.solve(c.cov[np.ix_(o, o)], xbar - c.mean[o])
+             for o, nk, xbar, _ in pat.groups)
+    assert m["chisq"] == pytest.approx(d2, rel=1e-13)
     cols = list(d.columns)
     cm = sem.build_model("f =~ " + " + ".join(cols), cols)
     ss = sem.sample_stats(cm, d, "fiml")

@@ -36,10 +36,11 @@ from markupsafe import escape
 
 from csat.pipeline import build
 from csat.report import render as report
-from csat.core.errors import DataFactError
+from csat.analyses.cleaning import intake_summary
+from csat.core.errors import DataError, DataFactError, ParamsError
 from csat.intake.preflight import data_facts
-from csat.intake.readers import DataError, load_study_data
-from csat.config.params import ParamsError, validate_params
+from csat.intake.readers import load_study_data
+from csat.config.params import validate_params
 from csat.intake.preflight import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -549,7 +550,7 @@ def test_nan_inf_negative_durations_and_long_headers_are_reported(tmp_path):
     d = {x.code: x.message for x in intake.diagnostics()}
     assert d["negative_duration"] == "1 negative completion time(s) in data row(s) 8 were set missing"
     assert d["long_header"] == "a header is 300 characters long; give the column a short name with data.rename"
-    summary = dict(zip(intake.summary()["what"], intake.summary()["value"]))
+    summary = dict(zip(intake_summary(intake)["what"], intake_summary(intake)["value"]))
     assert summary["missing tokens (NaN, inf)"] == "2"
     assert summary["negative durations set missing"] == "1"
 

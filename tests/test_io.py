@@ -17,9 +17,9 @@ import pyreadstat
 import pytest
 
 from csat.intake.cleaning import clean
-from csat.intake.readers import (DataError, load_study_data, make_codebook, read_columns, read_raw,
-    write_processed)
-from csat.config.params import ParamsError, validate_params
+from csat.intake.readers import load_study_data, make_codebook, read_columns, read_raw, write_processed
+from csat.config.params import validate_params
+from csat.core.errors import DataError, ParamsError
 from csat.intake.preflight import load_study
 
 # ---------------------------------------------------------------- one small study, five file formats

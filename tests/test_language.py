@@ -178,19 +178,20 @@ def test_every_diagnostic_the_code_raises_has_its_chinese_sentence():
 def test_intake_and_flow_tables_are_shown_in_the_study_language():
     """The intake report and the exclusion flow read in Chinese in a zh study, with the same numbers;
     the files in results/ keep the English table (cleaning_flow.csv is written from ``res.flow``)."""
+    from csat.analyses.cleaning import flow_display, intake_summary
     from csat.intake import cleaning as C
     from csat.intake.readers import load_study_data
     from csat.intake.preflight import load_study
 
     p = load_study(ROOT / "params" / "demo.yaml", root=ROOT)
     raw, intake = load_study_data(p, ROOT / "params" / "demo.yaml", root=ROOT)
-    en, zh = intake.summary(), intake.summary("zh")
+    en, zh = intake_summary(intake), intake_summary(intake, "zh")
     assert en["value"].tolist() == zh["value"].tolist()
     assert "columns in file" in en["what"].tolist() and "文件中的列数" in zh["what"].tolist()
     assert all(CJK.search(w) for w in zh["what"] if w != "SHA-256")
     res = C.clean(raw, p)
-    shown = C.flow_display(res.flow, p, "zh")
-    assert C.flow_display(res.flow, p, "en") is res.flow
+    shown = flow_display(res.flow, p, "zh")
+    assert flow_display(res.flow, p, "en") is res.flow
     assert shown[["excluded", "remaining", "active"]].equals(res.flow[["excluded", "remaining", "active"]])
     assert shown["step"].tolist() == ["原始数据", "重复作答", "作答过快", "直线作答", "未通过注意力检测", "缺失题项过多", "纳入分析"]
     assert all(CJK.search(d) for d in shown["description"][:4]) and res.flow["step"].iloc[1] == "duplicates"

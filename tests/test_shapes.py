@@ -20,6 +20,7 @@ from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
 from csat.intake import readers as IO
 from csat.sem import ipma
+from csat.analyses.cleaning import types_text
 from csat.intake import itemtypes
 from csat.viz import pathdiagram
 from csat.sem import structure as shape
@@ -155,7 +156,7 @@ def test_item_types_find_continuous_items(zh):
     r = t.set_index("item").loc["价格3"]
     assert r["n_off_scale"] == int((zh["价格3"] % 1 != 0).sum()) and r["example"] % 1 == 0.5
     assert "not points of the 1–5 scale" in r["reason_en"]
-    assert "价格3" in itemtypes.types_text(t, "zh")
+    assert "价格3" in types_text(t, "zh")
     declared = itemtypes.item_types(zh, ["服务1"], 1, 5, continuous=True)
     assert list(declared["type"]) == ["continuous"] and "declared" in declared["reason_en"].iloc[0]
     unbounded = itemtypes.item_types(zh, ["服务1"], None, None, continuous=True)

@@ -1,7 +1,7 @@
 """A tracking study given as one raw file per wave (``data.path`` a list or a mapping; issue #15).
 
 Every file is read by the same reader, the files are stacked with the wave column, and the study
-equals the one built from the single stacked file that ``python -m csat.stats.tracking stack`` writes.
+equals the one built from the single stacked file that ``python -m csat.intake.waves stack`` writes.
 Fixtures: tests/fixtures/waves/ (made by tests/fixtures/make_wave_files.py): 2025H1.csv (UTF-8) and
 2025H2.xlsx (columns in another order), tracking.yaml.
 """
@@ -44,7 +44,7 @@ def _project(root: Path, path_yaml: str | None = None, waves_yaml: str | None = 
 
 
 def _stacked(root: Path) -> Path:
-    """The single stacked file of the same two waves, made by ``python -m csat.stats.tracking stack``."""
+    """The single stacked file of the same two waves, made by ``python -m csat.intake.waves stack``."""
     out = root / "data" / "raw" / "stacked.csv"
     raw = root / "data" / "raw"
     assert wave_files.main(["stack", "--out", str(out), f"2025H1={raw / FILES[0]}", f"2025H2={raw / FILES[1]}"]) == 0
@@ -133,7 +133,7 @@ def test_files_with_different_columns_are_one_error_naming_file_and_column(tmp_p
     w2 = io.read_raw(raw / FILES[1])[0].drop(columns=["channel"])
     w2.to_csv(raw / "w2.csv", index=False)
     with pytest.raises(ValueError, match=r"w2.csv: column 'channel' of .*2025H1.csv is missing"):
-        wave_files.read_wave_files({"a": raw / "2025H1.csv", "b": raw / "w2.csv"})
+        io.read_wave_files({"a": raw / "2025H1.csv", "b": raw / "w2.csv"})
 
 
 def test_a_file_that_already_has_the_wave_column_is_named(tmp_path):
@@ -152,7 +152,7 @@ def test_rename_applies_to_every_file(tmp_path):
 
 
 def test_the_stack_command_keeps_the_union_of_columns(tmp_path):
-    """``python -m csat.stats.tracking stack`` (not a study's data.path) still stacks files whose columns differ."""
+    """``python -m csat.intake.waves stack`` (not a study's data.path) still stacks files whose columns differ."""
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     a.write_text("q1,q2\n1,2\n", encoding="utf-8")
     b.write_text("q2,q3\n3,4\n", encoding="utf-8")

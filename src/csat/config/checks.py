@@ -1,12 +1,6 @@
-"""Study checks that run before any analysis: what the params and the data's header already show,
-and the facts of the data that would stop a later stage.
+"""Study checks that need more than the schema: the model the stages will fit, checked against the
+data's header, and warnings about valid but weak settings.
 
-Three groups, each raising one error whose message names the key, column or item:
-
-* :func:`cross_check_roles` (part of the schema, :class:`csat.config.params.StudyParams`): a column used
-  in two roles (an item that is also a group, the id, the duration or the recommend column; a
-  construct named like an item) and numeric ``missing_codes`` that lie inside the answer scale
-  (``missing_codes: [5]`` on a 1–10 scale would silently delete real answers).
 * :func:`check_model` (called by :func:`csat.intake.preflight.check_data_columns` with the header): the
   model that 03–05 fit is built here, once, from the params and the column names only — lavaan
   syntax errors, variables that are neither columns nor constructs (with a near match), model
@@ -16,70 +10,23 @@ Three groups, each raising one error whose message names the key, column or item
   that does not exist or that no path leads to.
   The syntax goes through :func:`csat.sem.syntax.parse_model` and :func:`csat.sem.build_model`, the
   same parser and model builder the stages use, so the check accepts exactly what they accept.
-* :func:`data_facts` (after cleaning; :func:`intake_check` runs intake + cleaning + facts for
-  ``csat.pipeline.build prepare``): an item every analysed respondent answered identically, an item
-  answered by fewer than :data:`MIN_ANSWERS` respondents, perfectly collinear items, too few
-  respondents for the number of items (or, listwise, too few complete ones) and a ``recommend``
-  column without answers are blocking (:class:`DataFactError` naming the item and why);
-  items answered by under half the respondents are warnings.
+* :func:`params_diagnostics`: warnings about valid but weak settings (too few bootstrap resamples).
+
+The checks of the params alone (a column used in two roles, numeric ``missing_codes`` inside the
+answer scale) are part of the schema: :func:`csat.config.params.cross_check_roles`, run by
+:class:`csat.config.params.StudyParams`.  The checks that read the data file are in
+:mod:`csat.intake.preflight`.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-from csat.config.params import ParamsError, StudyParams
+from csat.config.params import RECOMMENDED_BOOTSTRAP, StudyParams
 from csat.core.diagnostics import Diagnostic
+from csat.core.errors import ParamsError
 
-__all__ = ["cross_check_roles", "check_model", "params_diagnostics"]
-
-
-
-# ------------------------------------------------------------------------------ params only
-def _num(v) -> float | None:
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, (int, float)):
-        return float(v)
-    try:
-        return float(str(v).strip())
-    except ValueError:
-        return None
+__all__ = ["check_model", "params_diagnostics"]
 
 
-def cross_check_roles(p: StudyParams) -> None:
-    """Raise ``ValueError`` (turned into a :class:`ParamsError` naming the key) when one column
-    plays two roles, or a numeric missing code lies inside the answer scale."""
-    ic = p.item_construct
-    for g in p.groups:
-        if g in ic:
-            raise ValueError(f"groups: {g!r} is an item of construct {ic[g]!r}; a column cannot be both an item "
-                             "and a group (list the group column, e.g. gender, instead)")
-    if len(set(p.groups)) != len(p.groups):
-        raise ValueError(f"groups: {sorted({g for g in p.groups if p.groups.count(g) > 1})[0]!r} is listed twice")
-    for key, col in (("data.id", p.data.id), ("data.duration", p.data.duration), ("recommend", p.recommend)):
-        if col and col in ic:
-            raise ValueError(f"{key}: {col!r} is an item of construct {ic[col]!r}; a column cannot be both")
-    for name in p.constructs:
-        if name in ic:
-            raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
-                             f"{ic[name]!r}; give the construct another name")
-    for f in p.data.files:
-        if p.data.sheet is not None and Path(f).suffix.lower() not in (".xlsx", ".xlsm"):
-            raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(f).name!r} is not an .xlsx "
-                             "workbook; remove data.sheet")
-    c = p.cleaning
-    if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
-        raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
-                         "completion-time column) is not; set data.duration or switch the speeder rule off")
-    bounded = p.scale.min is not None and p.scale.max is not None     # a continuous scale may have no bounds
-    lo, hi = (float(p.scale.min), float(p.scale.max)) if bounded else (None, None)
-    for c in p.missing_codes:
-        n = _num(c)
-        if bounded and n is not None and lo <= n <= hi:
-            raise ValueError(f"missing_codes: {c!r} lies inside the answer scale {lo:g}–{hi:g}, so real answers "
-                             f"{n:g} would be deleted; use a code outside the scale (e.g. 99 or -1)")
-
-
+# ------------------------------------------------------------------------------ params and header
 def _model_error(params_path, key: str, err: Exception) -> ParamsError:
     msg = str(err)
     return ParamsError(f"{params_path}: key {key!r}: {msg}")
@@ -215,8 +162,6 @@ def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
     >>> [d.code for d in params_diagnostics(p)]
     ['bootstrap_few']
     """
-    from csat.config.params import RECOMMENDED_BOOTSTRAP
-
     out = []
     if 0 < p.bootstrap < RECOMMENDED_BOOTSTRAP:
         out.append(Diagnostic("bootstrap_few", "warning", "bootstrap",
@@ -227,12 +172,4 @@ def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
                               f"{max(1, int(p.bootstrap * 0.025))} 次抽样，且随随机种子而变化；"
                               f"报告时请使用 {RECOMMENDED_BOOTSTRAP} 次或更多。"))
     return out
-
-
-# ------------------------------------------------------------------------------ data facts
-
-
-
-
-
 

@@ -447,8 +447,6 @@ class StudyParams(_Strict):
         self._check_wave_files()
         if self.ipma.target is not None and self.ipma.target not in self.constructs:
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
-        from csat.config.checks import cross_check_roles  # local import: checks imports this module
-
         cross_check_roles(self)
         self._check_drivers_segments()
         return self
@@ -553,6 +551,59 @@ class StudyParams(_Strict):
         cols += self.grouping_columns
         cols += list(self.extra_columns)
         return list(dict.fromkeys(cols))
+
+
+def _number(v) -> float | None:
+    """A missing code as a number (``"99"`` → 99.0); ``None`` for text and for booleans."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    try:
+        return float(str(v).strip())
+    except ValueError:
+        return None
+
+
+def cross_check_roles(p: StudyParams) -> None:
+    """Raise ``ValueError`` (turned into a :class:`ParamsError` naming the key) when one column
+    plays two roles, or a numeric missing code lies inside the answer scale.
+
+    Part of the schema (run by :class:`StudyParams`' model validator): a column used in two roles
+    (an item that is also a group, the id, the duration or the recommend column; a construct named
+    like an item; a group listed twice), ``data.sheet`` on a file that is no workbook, a speeder rule
+    without ``data.duration``, and numeric ``missing_codes`` that lie inside the answer scale
+    (``missing_codes: [5]`` on a 1–10 scale would silently delete real answers).
+    """
+    ic = p.item_construct
+    for g in p.groups:
+        if g in ic:
+            raise ValueError(f"groups: {g!r} is an item of construct {ic[g]!r}; a column cannot be both an item "
+                             "and a group (list the group column, e.g. gender, instead)")
+    if len(set(p.groups)) != len(p.groups):
+        raise ValueError(f"groups: {sorted({g for g in p.groups if p.groups.count(g) > 1})[0]!r} is listed twice")
+    for key, col in (("data.id", p.data.id), ("data.duration", p.data.duration), ("recommend", p.recommend)):
+        if col and col in ic:
+            raise ValueError(f"{key}: {col!r} is an item of construct {ic[col]!r}; a column cannot be both")
+    for name in p.constructs:
+        if name in ic:
+            raise ValueError(f"constructs: the construct {name!r} has the same name as an item of construct "
+                             f"{ic[name]!r}; give the construct another name")
+    for f in p.data.files:
+        if p.data.sheet is not None and Path(f).suffix.lower() not in (".xlsx", ".xlsm"):
+            raise ValueError(f"data.sheet: {p.data.sheet!r} is given but {Path(f).name!r} is not an .xlsx "
+                             "workbook; remove data.sheet")
+    c = p.cleaning
+    if (c.min_duration is not None or c.speeder_median_ratio is not None) and not p.data.duration:
+        raise ValueError("cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
+                         "completion-time column) is not; set data.duration or switch the speeder rule off")
+    bounded = p.scale.min is not None and p.scale.max is not None     # a continuous scale may have no bounds
+    lo, hi = (float(p.scale.min), float(p.scale.max)) if bounded else (None, None)
+    for c in p.missing_codes:
+        n = _number(c)
+        if bounded and n is not None and lo <= n <= hi:
+            raise ValueError(f"missing_codes: {c!r} lies inside the answer scale {lo:g}–{hi:g}, so real answers "
+                             f"{n:g} would be deleted; use a code outside the scale (e.g. 99 or -1)")
 
 
 def _check_model_for_estimator(model: str, estimator: str) -> None:

@@ -21,6 +21,10 @@ respondent is counted by the **first** rule that excludes it (CONSORT style, Sch
 Then reverse-keyed items are recoded as ``min + max - x``.  With every rule switched off no
 respondent is dropped.  :func:`little_mcar` is Little's (1988) test that the item data are
 missing completely at random.
+
+This module computes; the stage's texts and display tables in the study's language (the flow
+sentence, the Chinese flow table, the MCAR paragraph, the diagnostics) are in
+:mod:`csat.analyses.cleaning`, its figures in :mod:`csat.viz.cleaning`.
 """
 from __future__ import annotations
 
@@ -32,22 +36,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csat.stats.em import em_patterns, missing_patterns
 from csat.stats.reliability import reverse_items
-from csat.core.diagnostics import Diagnostic
 
+#: The exclusion rules, in the order :func:`clean` applies them.
 RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"]
 MIN_STRAIGHTLINE_ITEMS = 3
 
-RULE_TEXT = {
-    "duplicates": ("Duplicates", "重复作答"),
-    "speeders": ("Speeders", "作答过快"),
-    "straightlining": ("Straightlining", "直线作答"),
-    "attention_checks": ("Failed attention check", "未通过注意力检测"),
-    "max_missing_share": ("Too many missing items", "缺失题项过多"),
-}
-
-__all__ = ["RULES", "CleaningResult", "clean", "missing_rates", "little_mcar", "em_mvn", "interpret_mcar",
-           "cleaning_diagnostics", "flow_text", "flow_display", "plot_missing_map", "plot_missing_rates", "plot_flow"]
+__all__ = ["RULES", "MIN_STRAIGHTLINE_ITEMS", "CleaningResult", "clean", "rule_definitions", "repeated_rows",
+           "missing_rates", "little_mcar"]
 
 
 @dataclass
@@ -125,27 +122,26 @@ def _answer_matches(v, expected, labels: dict) -> bool:
     return str(v).strip().casefold() == str(expected).strip().casefold()
 
 
-def _rule_texts(params, language: str = "en") -> dict:
-    """What each exclusion rule does with the study's settings (the flow table's ``description``)."""
+def rule_definitions(params) -> dict:
+    """What each exclusion rule does with the study's settings, ``{rule: definition}`` in English, or
+    ``"off"`` (the flow table's ``description`` and :attr:`CleaningResult.rules`, written to
+    ``results/cleaning_flow.csv`` and ``cleaning.json``; :func:`csat.analyses.cleaning.rule_texts`
+    gives them in the study's language).
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> rule_definitions(p)["speeders"]
+    'duration < 120 s'
+    """
     c = params.cleaning
-    zh = language == "zh"
-    off = "未启用" if zh else "off"
+    off = "off"
     sp = []
     if c.min_duration is not None:
-        sp.append(f"答题时长 < {c.min_duration:g} 秒" if zh else f"duration < {c.min_duration:g} s")
+        sp.append(f"duration < {c.min_duration:g} s")
     if c.speeder_median_ratio is not None:
-        sp.append(f"答题时长 < 中位时长的 {c.speeder_median_ratio:g} 倍" if zh
-                  else f"duration < {c.speeder_median_ratio:g} x median duration")
-    if zh:
-        dup = "编号相同或所有题项答案完全相同（保留第一份）" if params.data.id else "所有题项答案完全相同（保留第一份）"
-        return {
-            "duplicates": dup if c.drop_duplicates else off,
-            "speeders": "或".join(sp) if sp else off,
-            "straightlining": (f"所有题项答案无变化（至少回答 {MIN_STRAIGHTLINE_ITEMS} 题）" if c.straightlining else off),
-            "attention_checks": ("，".join(f"{k} = {v!r}" for k, v in c.attention_checks.items())
-                                 if c.attention_checks else off),
-            "max_missing_share": (f"缺失题项比例 > {c.max_missing_share:g}" if c.max_missing_share is not None else off),
-        }
+        sp.append(f"duration < {c.speeder_median_ratio:g} x median duration")
     return {
         "duplicates": ("same id or identical answers on all items (first kept)" if params.data.id
                        else "identical answers on all items (first kept)") if c.drop_duplicates else off,
@@ -157,33 +153,6 @@ def _rule_texts(params, language: str = "en") -> dict:
         "max_missing_share": (f"share of items missing > {c.max_missing_share:g}"
                               if c.max_missing_share is not None else off),
     }
-
-
-def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFrame:
-    """The exclusion flow (:attr:`CleaningResult.flow`) as the report shows it: in ``language: zh``
-    the steps and descriptions are in Chinese; ``results/cleaning_flow.csv`` keeps the English
-    table (stable names for scripts).
-
-    Examples
-    --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> flow_display(res.flow, p, "zh")[["step", "excluded", "description"]].head(3)
-       step  excluded              description
-    0  原始数据      <NA>                原始文件中的受访者
-    1  重复作答         9  编号相同或所有题项答案完全相同（保留第一份）
-    2  作答过快        12              答题时长 < 120 秒
-    """
-    if language != "zh":
-        return flow
-    texts = _rule_texts(params, "zh")
-    out = flow.copy()
-    ends = {"raw": ("原始数据", "原始文件中的受访者"), "analysed": ("纳入分析", "纳入分析的受访者")}
-    out["description"] = [ends[s][1] if s in ends else texts.get(s, d) for s, d in zip(flow["step"], flow["description"])]
-    out["step"] = [ends[s][0] if s in ends else RULE_TEXT.get(s, (s, s))[1] for s in flow["step"]]
-    return out
 
 
 # ----------------------------------------------------------------------------- rules
@@ -336,7 +305,7 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
     }
     flow = [{"step": "raw", "excluded": pd.NA, "remaining": n, "active": True,
              "description": "respondents in the raw file"}]
-    texts = _rule_texts(params)
+    texts = rule_definitions(params)
     for rule in RULES:
         if active[rule]:
             if rule == "duplicates":
@@ -391,50 +360,6 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
         rules=texts)
 
 
-def flow_text(result: CleaningResult, language: str = "en") -> str:
-    """One sentence summarising the exclusion flow (English or Chinese).
-
-    Parameters
-    ----------
-    result : CleaningResult
-        The result of :func:`clean`.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> print(flow_text(res))
-    Of 600 respondents in the raw file, 54 (9.0%) were excluded (9 duplicates, 12 speeders, ...); 546 are analysed.
-    """
-    zh = language == "zh"
-    n0, n1 = result.n_raw, result.n_clean
-    k = n0 - n1
-    share = k / n0 if n0 else 0.0
-    parts = [(f"{RULE_TEXT[r][1]} {v} 人" if zh else f"{v} {RULE_TEXT[r][0].lower()}")
-             for r, v in result.exclusions.items() if v]
-    off = [RULE_TEXT[r][1 if zh else 0] for r in RULES if result.rules.get(r) == "off"]
-    if zh:
-        txt = f"原始数据共 {n0} 名受访者，排除 {k} 人（{share:.1%}）"
-        txt += f"：{'，'.join(parts)}" if parts else ""
-        txt += f"；纳入分析 {n1} 人。"
-        if off:
-            txt += f"未启用的规则：{'、'.join(off)}。"
-        return txt
-    txt = f"Of {n0} respondents in the raw file, {k} ({share:.1%}) were excluded"
-    txt += f" ({', '.join(parts)}; each counted by the first rule that applies)" if parts else ""
-    txt += f"; {n1} are analysed."
-    if off:
-        txt += f" Rules switched off: {', '.join(o.lower() for o in off)}."
-    return txt
-
-
 # ----------------------------------------------------------------------------- missing data
 def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
     """Per-item missing counts: ``item, n, missing, share`` (share = missing / n respondents).
@@ -468,30 +393,6 @@ def missing_rates(df: pd.DataFrame, items: list[str]) -> pd.DataFrame:
                          "share": miss.to_numpy() / n if n else np.nan})
 
 
-def _patterns(M: np.ndarray):
-    """Group rows by missingness pattern; yields (observed mask, row indices)."""
-    keys, inv = np.unique(M, axis=0, return_inverse=True)
-    inv = np.asarray(inv).ravel()
-    for j, k in enumerate(keys):
-        yield ~k, np.flatnonzero(inv == j)
-
-
-def em_mvn(Y: np.ndarray, *, tol: float = 1e-10, max_iter: int = 10_000) -> dict:
-    """ML estimates of the mean vector and covariance matrix of multivariate-normal data with
-    missing values, by the EM algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2).
-
-    E-step, per missingness pattern with observed o and missing m:
-    E[y_m | y_o] = mu_m + S_mo S_oo^-1 (y_o - mu_o),  Cov = S_mm - S_mo S_oo^-1 S_om;
-    M-step: mu = mean of completed data, S = E[y y'] / n - mu mu' (divisor n, ML).
-    Rows with no observed value are ignored.  Returns ``mean, cov, iterations, converged``.
-    The one EM implementation of the package is :func:`csat.stats.em.em_mvn` (also used for the
-    saturated model of FIML fits); this calls it, with ``tol`` its relative tolerance.
-    """
-    from csat.stats.em import em_mvn as _em_mvn
-
-    return _em_mvn(Y, tol=tol, max_iter=max_iter)
-
-
 def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: float = 0.05) -> dict:
     """Little's (1988) test that data are missing completely at random (MCAR).
 
@@ -501,13 +402,15 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
         d2 = sum_j n_j (ybar_j - mu_oj)' S_oj^-1 (ybar_j - mu_oj),   df = sum_j p_j - p,
 
     and d2 ~ chi2(df) under MCAR (as ``naniar::mcar_test`` and ``BaylorEdPsych::LittleMCAR``).
-    Respondents without any answered item are left out.
+    Respondents without any answered item are left out.  The patterns and the EM estimates are
+    those of :mod:`csat.stats.em` (:func:`~csat.stats.em.missing_patterns`,
+    :func:`~csat.stats.em.em_patterns` with a relative tolerance of 1e-10).
 
     Reference: Little, R. J. A. (1988). A test of missing completely at random for multivariate
     data with missing values. JASA 83(404), 1198-1202.
 
-    Returns ``chisq, df, pvalue, n_patterns, n, p, em_iterations, em_converged, rejected,
-    interpretation`` (English; see :func:`interpret_mcar` for Chinese).
+    Returns ``n, p, alpha, chisq, df, pvalue, n_patterns, em_iterations, em_converged, rejected``
+    (:func:`csat.analyses.cleaning.interpret_mcar` explains it in words, in English or Chinese).
 
     Parameters
     ----------
@@ -543,264 +446,20 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
     if not M.any():
         out.update(chisq=0.0, df=0, pvalue=float("nan"), n_patterns=1 if n else 0, em_iterations=0,
                    em_converged=True, rejected=False)
-        out["interpretation"] = interpret_mcar(out)
         return out
-    em = em_mvn(Y)
-    mu, S = em["mean"], em["cov"]
+    pat = missing_patterns(Y)
+    em = em_patterns(pat, tol=1e-10, max_iter=10_000)   # the test's own tolerance: cleaning.json depends on it
+    mu, S = em.mean, em.cov
     d2 = 0.0
     dof = 0
-    J = 0
-    for o, idx in _patterns(M):
-        J += 1
-        if not o.any():
-            continue
-        diff = Y[np.ix_(idx, o)].mean(axis=0) - mu[o]
-        d2 += len(idx) * float(diff @ np.linalg.solve(S[np.ix_(o, o)], diff))
-        dof += int(o.sum())
+    # the patterns in the order of their missingness masks (missing_patterns sorts the observed
+    # masks, the reverse order), so that d2 is summed as it always was
+    for o, nk, xbar, _ in reversed(pat.groups):
+        diff = xbar - mu[o]
+        d2 += nk * float(diff @ np.linalg.solve(S[np.ix_(o, o)], diff))
+        dof += len(o)
     dof -= p
     pval = float(stats.chi2.sf(d2, dof)) if dof > 0 else float("nan")
-    out.update(chisq=float(d2), df=int(dof), pvalue=pval, n_patterns=J, em_iterations=em["iterations"],
-               em_converged=bool(em["converged"]), rejected=bool(dof > 0 and pval < alpha))
-    out["interpretation"] = interpret_mcar(out)
+    out.update(chisq=float(d2), df=int(dof), pvalue=pval, n_patterns=len(pat.groups), em_iterations=em.iterations,
+               em_converged=bool(em.converged), rejected=bool(dof > 0 and pval < alpha))
     return out
-
-
-def interpret_mcar(res: dict, language: str = "en") -> str:
-    """One paragraph explaining a :func:`little_mcar` result to a student.
-
-    Parameters
-    ----------
-    res : dict
-        The result of :func:`little_mcar`.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-    """
-    zh = language == "zh"
-    if res.get("df", 0) == 0 or not np.isfinite(res.get("pvalue", float("nan"))):
-        return ("没有缺失值（或只有一种缺失模式），Little 的 MCAR 检验不适用。" if zh else
-                "There are no missing item values (or only one missingness pattern), so Little's MCAR test does not apply.")
-    stat = f"χ²({res['df']}) = {res['chisq']:.2f}, p = {res['pvalue']:.3f}"
-    if res["pvalue"] < res.get("alpha", 0.05):
-        return (f"Little 的 MCAR 检验：{stat}。拒绝“完全随机缺失”假设：缺失与作答内容有关。"
-                "删除含缺失的样本可能带来偏差；建议在结构方程模型中使用全信息最大似然（sem_missing: fiml），并说明缺失机制。"
-                if zh else
-                f"Little's MCAR test: {stat}. The hypothesis that the items are missing completely at random is "
-                "rejected: whether an answer is missing depends on the answers. Listwise deletion may bias the "
-                "results; prefer full-information maximum likelihood in the SEM (sem_missing: fiml) and report it.")
-    return (f"Little 的 MCAR 检验：{stat}。没有证据表明缺失不是完全随机的（该检验不能证明 MCAR；缺失较少时检验效能低）。"
-            if zh else
-            f"Little's MCAR test: {stat}. There is no evidence against missing completely at random (the test "
-            "cannot prove MCAR, and with few missing values it has little power).")
-
-
-# ----------------------------------------------------------------------------- diagnostics
-def cleaning_diagnostics(result: CleaningResult, params, report=None, mcar: dict | None = None, *,
-                         high_missing_item: float = 0.10, high_exclusion: float = 0.20) -> list[Diagnostic]:
-    """Diagnostics of the cleaning stage, each with a stable code:
-
-    ``out_of_range`` (warning, per column), ``missing_codes_found`` (info), ``all_items_missing`` (info),
-    ``high_exclusion`` (warning: more than ``high_exclusion`` of the respondents excluded),
-    ``high_missing_item`` (warning: item missing in more than ``high_missing_item`` of the clean data),
-    ``straightlining_block`` (info), ``mcar_rejected`` (warning), ``small_sample`` (warning, n < 100).
-
-    Parameters
-    ----------
-    result : CleaningResult
-        The result of :func:`clean`.
-    params : StudyParams
-        The study's parameters.
-    report : IntakeReport, optional
-        The intake report of :func:`csat.intake.readers.load_study_data`.
-    mcar : dict, optional
-        The result of :func:`little_mcar`.
-    high_missing_item, high_exclusion : float
-        Thresholds of the two warnings.
-
-    Returns
-    -------
-    list of Diagnostic
-    """
-    d: list[Diagnostic] = []
-    if report is not None:
-        oor = report.out_of_range
-        for col, g in oor.groupby("column", sort=False):
-            vals = ", ".join(sorted({f"{v:g}" for v in g["value"]}))
-            rows = ", ".join(str(r) for r in g["row"].head(5))
-            more = " …" if len(g) > 5 else ""
-            d.append(Diagnostic("out_of_range", "warning", str(col),
-                                f"{len(g)} value(s) outside the allowed range ({vals}) in data row(s) {rows}{more} "
-                                "were set missing.",
-                                message_zh=f"第 {rows}{more} 行数据中有 {len(g)} 个值超出允许范围（{vals}），已设为缺失。"))
-        mc = report.missing_codes_found
-        if len(mc):
-            d.append(Diagnostic("missing_codes_found", "info", "missing_codes",
-                                f"{int(mc['n'].sum())} cell(s) held a missing code "
-                                f"({', '.join(sorted({str(x) for x in mc['code']}))}) and were set missing.",
-                                message_zh=f"{int(mc['n'].sum())} 个单元格含缺失代码"
-                                f"（{', '.join(sorted({str(x) for x in mc['code']}))}），已设为缺失。"))
-        if report.n_all_items_missing:
-            d.append(Diagnostic("all_items_missing", "info", "items",
-                                f"{report.n_all_items_missing} respondent(s) answered no item.",
-                                message_zh=f"{report.n_all_items_missing} 名受访者未回答任何题项。"))
-        if hasattr(report, "diagnostics"):
-            d += [Diagnostic(x.code, x.severity, x.where, x.message, message_zh=x.message_zh)
-                  for x in report.diagnostics()]
-    if result.n_raw:
-        share = 1 - result.n_clean / result.n_raw
-        if share > high_exclusion:
-            d.append(Diagnostic("high_exclusion", "warning", "cleaning",
-                                f"{share:.0%} of the respondents were excluded ({result.n_raw - result.n_clean} of "
-                                f"{result.n_raw}); check the rules and the data collection.",
-                                message_zh=f"{share:.0%} 的受访者被剔除（{result.n_raw} 人中剔除 "
-                                f"{result.n_raw - result.n_clean} 人），请检查清洗规则和数据收集过程。"))
-    rates = missing_rates(result.data, list(params.items))
-    for _, r in rates[rates["share"] > high_missing_item].iterrows():
-        d.append(Diagnostic("high_missing_item", "warning", str(r["item"]),
-                            f"{r['share']:.1%} of the analysed respondents did not answer this item.",
-                            message_zh=f"参与分析的受访者中有 {r['share']:.1%} 未回答此题项。"))
-    if len(result.block_straightlining):
-        for cname, g in result.block_straightlining.groupby("construct", sort=False):
-            d.append(Diagnostic("straightlining_block", "info", str(cname),
-                                f"{len(g)} kept respondent(s) gave the same answer to every item of this construct.",
-                                message_zh=f"{len(g)} 名保留的受访者在该构念的全部题项上给出了相同的答案。"))
-    if mcar is not None and mcar.get("rejected"):
-        d.append(Diagnostic("mcar_rejected", "warning", "items",
-                            f"Little's MCAR test rejects MCAR (chi2({mcar['df']}) = {mcar['chisq']:.2f}, "
-                            f"p = {mcar['pvalue']:.4f}); missingness depends on the data.",
-                            message_zh=f"Little 的 MCAR 检验拒绝了完全随机缺失假设（chi2({mcar['df']}) = "
-                            f"{mcar['chisq']:.2f}, p = {mcar['pvalue']:.4f}）：缺失与数据有关。"))
-    if result.n_clean < 100:
-        d.append(Diagnostic("small_sample", "warning", "sample",
-                            f"only {result.n_clean} respondents remain after cleaning; factor analysis and SEM "
-                            "estimates will be unstable.",
-                            message_zh=f"清洗后仅剩 {result.n_clean} 名受访者，因子分析和结构方程模型的估计值将不稳定。"))
-    return d
-
-
-# ----------------------------------------------------------------------------- figures
-def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None,
-                     xlabel: str | None = None):
-    """Missing-data map: items (rows) x respondents (columns); dark = missing.  Returns the figure.
-
-    Parameters
-    ----------
-    df : DataFrame
-        The (cleaned) data.
-    items : list of str
-        Item columns.
-    labels : dict, optional
-        ``{item: label}``.
-    title, xlabel : str, optional
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    M = df[items].isna().to_numpy().T.astype(float)
-    n = M.shape[1]
-    fig, ax = plt.subplots(figsize=(min(12, 4 + n / 60), 0.28 * len(items) + 1.4))
-    ax.imshow(M, aspect="auto", interpolation="nearest", cmap=ListedColormap(["#e8eef5", "#b22222"]),
-              vmin=0, vmax=1)
-    ax.set_yticks(range(len(items)))
-    ax.set_yticklabels([(labels or {}).get(i, i) for i in items], fontsize=8)
-    ax.grid(False)
-    ax.set_xlabel(xlabel or "respondent (clean data, file order)")
-    ax.set_title(title or "Missing answers (red)", fontsize=10)
-    for s in ax.spines.values():
-        s.set_visible(False)
-    fig.tight_layout()
-    return fig
-
-
-def plot_missing_rates(rates: pd.DataFrame, *, title: str | None = None, threshold: float | None = 0.10,
-                       xlabel: str | None = None):
-    """Horizontal bar chart of per-item missing shares (from :func:`missing_rates`).
-
-    Parameters
-    ----------
-    rates : DataFrame
-        The table of :func:`missing_rates`.
-    title, xlabel : str, optional
-    threshold : float or None
-        A dashed line at this share.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 0.26 * len(rates) + 1.2))
-    y = np.arange(len(rates))
-    ax.barh(y, 100 * rates["share"].to_numpy(dtype=float), color="#4c72b0")
-    ax.set_yticks(y)
-    ax.set_yticklabels(rates["item"], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel(xlabel or "missing (%)")
-    if threshold is not None:
-        ax.axvline(100 * threshold, color="#b22222", lw=1, ls="--")
-    ax.set_title(title or "Missing answers per item", fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
-    """CONSORT-style flow diagram: raw -> each exclusion step -> analysed (boxes and arrows).
-
-    Parameters
-    ----------
-    flow : DataFrame
-        ``CleaningResult.flow``.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
-
-    zh = language == "zh"
-    steps = flow[~flow["step"].isin(["raw", "analysed"])].reset_index(drop=True)
-    n_raw = int(flow.loc[flow["step"] == "raw", "remaining"].iloc[0])
-    n_an = int(flow.loc[flow["step"] == "analysed", "remaining"].iloc[0])
-    k = len(steps)
-    H = 1.2 * (k + 2)
-    fig, ax = plt.subplots(figsize=(8, 0.75 * (k + 2) + 0.5))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, H)
-    ax.axis("off")
-
-    def box(x, y, w, h, text, color="#ffffff", edge="#333333", tcolor="#000000"):
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                    fc=color, ec=edge, lw=1))
-        ax.text(x, y, text, ha="center", va="center", fontsize=9, color=tcolor)
-
-    top, bottom = H - 0.6, 0.6
-    xm = 2.6
-    box(xm, top, 4.2, 0.75, ("原始数据" if zh else "Raw data") + f"\nn = {n_raw}", color="#eef3f9")
-    box(xm, bottom, 4.2, 0.75, ("纳入分析" if zh else "Analysed") + f"\nn = {n_an}", color="#e6f2e6")
-    ax.annotate("", xy=(xm, bottom + 0.4), xytext=(xm, top - 0.4),
-                arrowprops=dict(arrowstyle="-|>", color="#333333", lw=1.2))
-    ys = np.linspace(top - 1.2, bottom + 1.2, k) if k > 1 else [H / 2]
-    for y, (_, r) in zip(ys, steps.iterrows()):
-        name = RULE_TEXT.get(r["step"], (r["step"], r["step"]))[1 if zh else 0]
-        if bool(r["active"]):
-            txt = f"{name}: n = {int(r['excluded'])}"
-            box(7.2, y, 4.6, 0.62, txt, color="#fbeaea" if int(r["excluded"]) else "#ffffff")
-        else:
-            box(7.2, y, 4.6, 0.62, f"{name}: " + ("未启用" if zh else "rule off"), edge="#aaaaaa",
-                tcolor="#888888")
-        ax.annotate("", xy=(4.9, y), xytext=(xm, y), arrowprops=dict(arrowstyle="-|>", color="#666666", lw=1))
-        ax.text(xm - 0.12, y - 0.1, (f"剩余 {int(r['remaining'])}" if zh else f"{int(r['remaining'])} remain"),
-                ha="right", va="top", fontsize=7, color="#555555")
-    ax.text(7.2, H - 0.15, "排除（按首个适用规则计数）" if zh else "Excluded (counted by the first rule that applies)",
-            ha="center", va="top", fontsize=8, color="#555555")
-    fig.tight_layout()
-    return fig

@@ -20,17 +20,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from csat.stats.descriptives import scale_points
+
 TYPE_COLUMNS = ["item", "type", "n", "n_off_scale", "example", "reason_en", "reason_zh"]
-
-
-def scale_points(scale_min: float | None, scale_max: float | None) -> np.ndarray | None:
-    """``min, min + 1, …, max``; ``None`` for an unbounded scale or one without whole-number steps."""
-    if scale_min is None or scale_max is None:
-        return None
-    n = float(scale_max) - float(scale_min)
-    if n <= 0 or abs(n - round(n)) > 1e-9:
-        return None
-    return float(scale_min) + np.arange(int(round(n)) + 1, dtype=float)
 
 
 def _fmt(v: float) -> str:
@@ -52,7 +44,10 @@ def item_types(data: pd.DataFrame, items: Sequence[str], scale_min: float | None
     >>> item_types(d, ["a", "b"], 1, 5)[["item", "type", "n_off_scale"]].values.tolist()
     [['a', 'likert', 0], ['b', 'continuous', 1]]
     """
-    pts = scale_points(scale_min, scale_max)
+    try:            # no whole-number points: an unbounded scale, or bounds not a whole number apart
+        pts = None if scale_min is None or scale_max is None else scale_points(scale_min, scale_max)
+    except ValueError:
+        pts = None
     rows = []
     for it in items:
         if it not in data.columns:
@@ -114,25 +109,4 @@ def likert_items(types: pd.DataFrame) -> list[str]:
     return list(types.loc[types["type"] == "likert", "item"])
 
 
-def types_text(types: pd.DataFrame, language: str = "en") -> str:
-    """One sentence saying which items are treated as continuous scores and why."""
-    cont = types[types["type"] == "continuous"]
-    zh = language == "zh"
-    if cont.empty:
-        return ("所有题项均为李克特量表题（取值均为量表刻度点）。" if zh else
-                "Every item is a Likert item (all its values are points of the scale).")
-    if len(cont) == len(types) and cont["reason_en"].nunique() == 1:
-        r = cont["reason_zh" if zh else "reason_en"].iloc[0]
-        return (f"所有 {len(types)} 个题项均按连续分数处理：{r}。不绘制李克特图，也不报告两端选项比例（top-2/bottom-2）。" if zh else
-                f"All {len(types)} items are treated as continuous scores: {r}. They get no Likert chart and no "
-                "top-2/bottom-2-box shares; every other statistic is computed as usual.")
-    parts = [f"{r.item}（{r.reason_zh}）" if zh else f"{r.item} ({r.reason_en})" for r in cont.itertuples()]
-    if zh:
-        return (f"{len(cont)} 个题项按连续分数处理：" + "；".join(parts) +
-                "。这些题项不绘制李克特图，也不报告两端选项比例；其余统计照常计算。")
-    return (f"{len(cont)} item(s) are treated as continuous scores: " + "; ".join(parts) +
-            ". They get no Likert chart and no top-2/bottom-2-box shares; every other statistic is computed as usual.")
-
-
-__all__ = ["TYPE_COLUMNS", "scale_points", "item_types", "study_item_types", "continuous_items", "likert_items",
-           "types_text"]
+__all__ = ["TYPE_COLUMNS", "item_types", "study_item_types", "continuous_items", "likert_items"]

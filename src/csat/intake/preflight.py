@@ -1,17 +1,23 @@
-"""Checks that need the data: run by ``csat.pipeline.build prepare`` before any notebook.
+"""The checks of a study that read its data file, run by ``csat.pipeline.build prepare`` (and by each
+stage's start) before any notebook analyses the data.
 
+The schema (:mod:`csat.config.params`) checks the parameter file alone, and :mod:`csat.config.checks`
+the model against a list of columns; the checks here open the raw export with the intake's readers
+(:mod:`csat.intake.readers`), so they live in the intake layer:
+
+* :func:`load_study`: :func:`csat.config.params.load_params` followed by :func:`check_data_columns`:
+  the one call that turns a parameter file into checked :class:`csat.config.params.StudyParams`.
 * :func:`check_data_columns`: the data file(s) exist and hold every column the params name (one
-  error naming the key), then :func:`csat.config.checks.check_model` with the header.
-* :func:`check_wave_levels`: with one file per wave, the wave labels the params name are in the files.
-* :func:`data_facts` (after cleaning; :func:`intake_check` runs intake + cleaning + facts): an item
-  every analysed respondent answered identically, an item answered by fewer than :data:`MIN_ANSWERS`
-  respondents, perfectly collinear items, too few respondents for the number of items (or, listwise,
-  too few complete ones) and a ``recommend`` column without answers are blocking
-  (:class:`csat.core.errors.DataFactError` naming the item and why); items answered by under half the
+  :class:`csat.core.errors.ParamsError` naming the key, with a near match), then
+  :func:`csat.config.checks.check_model` with the header.
+* :func:`check_wave_levels`: the wave labels of ``waves.order`` occur in the wave column.
+* :func:`data_facts` (after cleaning): an item every analysed respondent answered identically, an
+  item answered by fewer than :data:`MIN_ANSWERS` respondents, perfectly collinear items, too few
+  respondents for the number of items (or, listwise, too few complete ones) and a ``recommend``
+  column without answers are blocking; items answered by under :data:`LOW_ANSWER_SHARE` of the
   respondents are warnings.
-
-The schema's own checks (:mod:`csat.config`) need no file; these read the raw export with the
-intake's readers (:mod:`csat.intake.readers`), so they live above it.
+* :func:`intake_check`: intake, cleaning and :func:`data_facts` in one, raising one
+  :class:`csat.core.errors.DataFactError` naming the item and why for the first blocking fact.
 """
 from __future__ import annotations
 
@@ -21,14 +27,14 @@ import numpy as np
 import pandas as pd
 
 from csat.config.checks import check_model
-from csat.config.params import ParamsError, StudyParams, load_params, resolve_data_paths
-from csat.core.errors import DataFactError
+from csat.config.params import StudyParams, data_label, load_params, resolve_data_paths
 from csat.core.diagnostics import Diagnostic
+from csat.core.errors import DataFactError, ParamsError
 from csat.core.text import suggest
+from csat.intake.readers import apply_rename, load_study_data, read_columns, read_raw, same_columns
 
 __all__ = ["load_study", "check_data_columns", "check_wave_levels", "data_facts", "intake_check", "MIN_ANSWERS",
            "LOW_ANSWER_SHARE"]
-
 
 
 def load_study(path: str | Path, overrides: dict | None = None, *, root: str | Path | None = None,
@@ -50,19 +56,15 @@ def load_study(path: str | Path, overrides: dict | None = None, *, root: str | P
 def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path | None = None) -> None:
     """Check that the data file exists and holds every column the params name.  With one file per wave
     every file must exist and have the same columns, none named like the wave column."""
-    from csat.intake import readers as csat_io  # local import: io depends on params
-
     paths = resolve_data_paths(p, params_path, root)
     for dp in paths:
         if not dp.is_file():
             raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
     if p.data.wave_files is None:
         dp = paths[0]
-        columns = csat_io.read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+        columns = read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
     else:
-        from csat.intake.waves import same_columns
-
-        per_file = [csat_io.read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+        per_file = [read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
                     for f in paths]
         try:
             columns = same_columns(dict(zip(paths, per_file)), p.waves.column)
@@ -98,11 +100,9 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
 
 def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
     """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
-    from csat.intake import readers as csat_io
-
-    raw, _ = csat_io.read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
     if p.data.rename:
-        raw.columns = csat_io.apply_rename(data_path, list(raw.columns), p.data.rename)
+        raw.columns = apply_rename(data_path, list(raw.columns), p.data.rename)
     present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})
     absent = [o for o in p.waves.order if str(o) not in present]
     if absent:
@@ -247,12 +247,11 @@ def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning"
 
 def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     """Read the raw file, apply the cleaning rules and check :func:`data_facts`; raise one
-    :class:`DataFactError` (or :class:`csat.intake.readers.DataError`) for the first blocking problem.
-    Returns the non-blocking diagnostics."""
-    from csat.intake import cleaning, readers as csat_io
-    from csat.config.params import data_label
+    :class:`csat.core.errors.DataFactError` (or :class:`csat.core.errors.DataError`) for the first blocking
+    problem.  Returns the non-blocking diagnostics."""
+    from csat.intake import cleaning       # when needed: the cleaning engine imports the statistics
 
-    df, _ = csat_io.load_study_data(p, params_path, root=root)
+    df, _ = load_study_data(p, params_path, root=root)
     res = cleaning.clean(df, p)
     diags, blocking = data_facts(res.data, p)
     if blocking and blocking[0].startswith("only ") and res.n_raw > res.n_clean:

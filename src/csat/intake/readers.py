@@ -6,8 +6,8 @@ file** (the first row below the header is row 1; in a CSV, row *r* is on line *r
 returns the file's metadata (format, encoding, sheet, SPSS/Stata value and variable labels,
 SHA-256 of the bytes).  :func:`load_study_data` then applies a study's parameters:
 
-1. every column the study names must exist (else one :class:`DataError` listing near matches,
-   "did you mean 'sat_1'?");
+1. every column the study names must exist (else one :class:`csat.core.errors.DataError` listing
+   near matches, "did you mean 'sat_1'?");
 2. answers in item columns are turned into numbers: empty cells and ``missing_codes`` become
    missing, text answers are mapped through ``labels`` (``非常满意: 5``, ``Strongly disagree: 1``);
    a text answer that maps to nothing is an error naming the column, the answer and the first
@@ -18,8 +18,12 @@ SHA-256 of the bytes).  :func:`load_study_data` then applies a study's parameter
    respondent without answers is not an error here: the cleaning stage drops it by the
    ``max_missing_share`` rule.
 
-Every problem is raised as one :class:`DataError` (a ``ValueError``) whose message names the
-file and, where it applies, the column and rows.
+When ``data.path`` lists one file per wave, :func:`read_wave_files` reads each file alike and stacks
+them with the wave column in front (:func:`read_study_raw`); ``python -m csat.intake.waves stack``
+writes the same stacked table to one file.
+
+Every problem is raised as one :class:`csat.core.errors.DataError` (a ``ValueError``) whose message
+names the file and, where it applies, the column and rows.
 """
 from __future__ import annotations
 
@@ -32,16 +36,17 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from csat.core.text import suggest
+from csat.core.errors import DataError
 from csat.core.files import write_csv, write_parquet
+from csat.core.text import suggest
 
-__all__ = ["DataError", "IntakeReport", "read_columns", "read_raw", "read_study_raw", "load_study_data", "make_codebook",
-           "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
+__all__ = ["IntakeReport", "read_columns", "read_raw", "apply_rename", "same_columns", "read_wave_files",
+           "read_study_raw", "load_study_data", "make_codebook", "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -90,9 +95,6 @@ _MAGIC = [
     (b"7z\xbc\xaf", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
 ]
-
-
-from csat.core.errors import DataError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -546,13 +548,77 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     return df, meta
 
 
+# ----------------------------------------------------------------------------- one file per wave
+def same_columns(columns: Mapping, wave_column: str) -> list[str]:
+    """The columns of the stacked data (``[wave_column, *columns of the first file]``) when every file has
+    the same columns (in any order) and none is named ``wave_column``; else ``ValueError`` naming the file
+    and the column.  ``columns``: ``{file: its column names}`` in wave order."""
+    files = list(columns)
+    first = list(columns[files[0]])
+    for f in files:
+        cols = list(columns[f])
+        if wave_column in cols:
+            raise ValueError(f"{f}: already has a column {wave_column!r}; name the wave column otherwise "
+                             "(waves.column / --wave-column)")
+        extra = [c for c in cols if c not in first]
+        if extra:
+            raise ValueError(f"{f}: column {extra[0]!r} is not in {files[0]}; every wave file must have the same "
+                             "columns (rename it with data.rename or remove it)")
+        absent = [c for c in first if c not in cols]
+        if absent:
+            raise ValueError(f"{f}: column {absent[0]!r} of {files[0]} is missing; every wave file must have "
+                             "the same columns")
+    return [wave_column] + first
+
+
+def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str = "auto",
+                    sheet: str | int | None = None, rename: Mapping[str, str] | None = None,
+                    same: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+    """Read one raw export per wave (``{wave: path}``, in time order) and stack them with a wave column in
+    front.  Each file is read by :func:`read_raw` (CSV in any supported encoding, XLSX, SPSS,
+    Stata) with the same ``encoding``/``sheet``, and ``rename`` (``data.rename``) is applied to each.
+
+    ``same=True`` (a study's ``data.path`` listing one file per wave): every file must have the same
+    columns (:func:`same_columns`).  ``same=False`` (``python -m csat.intake.waves stack``): the columns are the
+    union in order of first appearance (a question missing from a wave is blank there).  A file that
+    already has a column named ``wave_column`` is a ``ValueError`` naming the file.
+
+    Returns ``(data, metas)``: the stacked rows, indexed ``row`` = 1, 2, … across the files in order
+    (the numbering of the stacked file ``python -m csat.intake.waves stack`` writes), and each file's
+    :func:`read_raw` metadata with its ``wave`` added.
+    """
+    if len(files) < 2:
+        raise ValueError("give at least two waves (wave=file)")
+    frames, metas = [], []
+    for wave, path in files.items():
+        df, meta = read_raw(path, encoding=encoding, sheet=sheet)
+        if rename:
+            df.columns = apply_rename(Path(path), list(df.columns), dict(rename))
+        if not same and wave_column in df.columns:
+            raise ValueError(f"{path}: already has a column {wave_column!r}; choose another --wave-column")
+        frames.append((path, df))
+        metas.append({**meta, "wave": str(wave)})
+    if same:
+        same_columns({path: list(df.columns) for path, df in frames}, wave_column)
+    out = []
+    for (path, df), meta in zip(frames, metas):
+        df = df.reset_index(drop=True)
+        df.insert(0, wave_column, meta["wave"])
+        out.append(df)
+    data = pd.concat(out, ignore_index=True, sort=False)
+    if same:
+        data = data[list(out[0].columns)]
+    data.index = pd.Index(np.arange(1, len(data) + 1), name="row")
+    return data, metas
+
+
 def read_study_raw(params, params_path: str | Path | None = None, *, root: str | Path | None = None,
                    path: str | Path | None = None) -> tuple[pd.DataFrame, dict, Path]:
     """A study's raw data as :func:`read_raw` reads it, with ``data.rename`` applied: the one file of
     ``data.path``, or -- when ``data.path`` gives one file per wave -- every file read the same way and
-    stacked with the wave column (``waves.column``) in front (:func:`csat.intake.waves.read_wave_files`: the
+    stacked with the wave column (``waves.column``) in front (:func:`read_wave_files`: the
     files must have the same columns; rows are numbered 1, 2, … across the files in wave order, as in the
-    stacked file ``python -m csat.stats.tracking stack`` writes).
+    stacked file ``python -m csat.intake.waves stack`` writes).
 
     Returns ``(df, meta, label)``; ``label`` names the data in messages (the file, or the wave files
     joined by `` + ``).  With several files ``meta["files"]`` lists each file's ``path, wave, format,
@@ -575,8 +641,6 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
         if rename:
             df.columns = apply_rename(dp, list(df.columns), rename)
         return df, meta, dp
-    from csat.intake.waves import read_wave_files
-
     files = dict(zip(wf, paths))
     try:
         df, metas = read_wave_files(files, params.waves.column, encoding=params.data.encoding,
@@ -608,7 +672,8 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
 # ----------------------------------------------------------------------------- study intake
 @dataclass
 class IntakeReport:
-    """What :func:`load_study_data` found and changed while reading a study's raw file.
+    """What :func:`load_study_data` found and changed while reading a study's raw file (shown to the
+    reader by :func:`csat.analyses.cleaning.intake_summary` and :func:`csat.analyses.cleaning.intake_text`).
 
     out_of_range : tidy table ``column, row, value`` of values outside the allowed range (set missing).
     missing_codes_found : ``column, code, n`` - cells holding a ``missing_codes`` value (set missing).
@@ -685,51 +750,6 @@ class IntakeReport:
                                   "with data.rename", stage,
                                   message_zh=f"某列标题长达 {int(r['length'])} 个字符，请用 data.rename 为该列取一个短名。"))
         return out
-
-    def summary(self, language: str = "en") -> pd.DataFrame:
-        """A two-column table (``what, value``) for the report, its labels in ``language`` (en, zh)."""
-        m = self.meta
-        zh = language == "zh"
-        tokens = self.token_counts()
-        listed = ("、" if zh else ", ").join(tokens) or ("无" if zh else "none")
-        rows = [
-            (("file", "文件"), self.file_name),
-            (("format", "格式"), m.get("format")),
-            (("encoding", "编码"), m.get("encoding") or ""),
-            (("sheet", "工作表"), m.get("sheet") or ""),
-            (("SHA-256", "SHA-256"), m.get("sha256", "")[:16] + "…"),
-            (("respondents (data rows)", "受访者（数据行）"), self.n_rows),
-            (("columns in file", "文件中的列数"), m.get("n_columns")),
-            (("columns used", "使用的列数"), len(self.columns_used)),
-            (("columns ignored", "忽略的列数"), len(self.columns_ignored)),
-            (("text answers mapped", "映射为代码的文本答案"),
-             int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0),
-            (("missing codes found", "发现的缺失代码"),
-             int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0),
-            (("out-of-range values set missing", "超出范围并设为缺失的值"), len(self.out_of_range)),
-            ((f"missing tokens ({listed})", f"缺失标记（{listed}）"), sum(tokens.values())),
-            (("negative durations set missing", "设为缺失的负答题时长"), len(self.negative_durations)),
-            (("headers longer than 200 characters", "超过 200 个字符的列标题"), len(self.long_headers)),
-            (("respondents with all items missing", "所有题项均缺失的受访者"), self.n_all_items_missing),
-        ]
-        return pd.DataFrame([(w[1] if zh else w[0], v) for w, v in rows], columns=["what", "value"]).astype({"value": str})
-
-    def text(self, language: str = "en") -> str:
-        """One paragraph describing the intake (English or Chinese)."""
-        m = self.meta
-        n_oor = len(self.out_of_range)
-        n_mc = int(self.missing_codes_found["n"].sum()) if len(self.missing_codes_found) else 0
-        n_lab = int(self.labels_applied["n"].sum()) if len(self.labels_applied) else 0
-        enc = f", {m['encoding']}" if m.get("encoding") else ""
-        sheet = f", sheet {m['sheet']!r}" if m.get("sheet") else ""
-        if language == "zh":
-            return (f"读取 {self.file_name}（{m.get('format')}{enc}{sheet}）：{self.n_rows} 名受访者，"
-                    f"使用 {len(self.columns_used)} 列。按标签映射文本答案 {n_lab} 个；缺失代码 {n_mc} 个设为缺失；"
-                    f"超出量表范围的值 {n_oor} 个已报告并设为缺失；{self.n_all_items_missing} 人所有题项均缺失。")
-        return (f"Read {self.file_name} ({m.get('format')}{enc}{sheet}): {self.n_rows} respondents, "
-                f"{len(self.columns_used)} columns used. {n_lab} text answers were mapped to codes through 'labels'; "
-                f"{n_mc} cells holding a missing code were set missing; {n_oor} values outside the scale were "
-                f"reported and set missing; {self.n_all_items_missing} respondents answered no item.")
 
     def to_dict(self) -> dict:
         return {

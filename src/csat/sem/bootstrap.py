@@ -9,7 +9,7 @@ converge are counted as ``failed``, those with a negative variance as ``inadmiss
 reported, and the percentile intervals (lavaan's ``boot.ci.type = "perc"``) use the admissible
 resamples only.  A FIML fit (``missing="fiml"``) is bootstrapped the same way, as lavaan does:
 respondents are resampled with their missing answers and every resample is refitted by FIML
-(:func:`csat.sem.fiml_refit`, warm-started from the full-sample estimates and means).  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
+(:func:`csat.sem.fiml.fiml_refit`, warm-started from the full-sample estimates and means).  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
 so the results do not depend on the number of workers.
 
 How a listwise resample is refitted (lavaan's bootstrap does the same: ``bootstrapLavaan`` starts
@@ -37,12 +37,19 @@ products).  ``make bench`` reports the cost per resample and where it goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from csat.sem import effects as eff
-from csat import sem
+from csat.sem.fiml import fiml_refit
+from csat.sem.ml import fit_cov
+from csat.sem.result import eval_expr, label_env, row_values
+
+if TYPE_CHECKING:                      # pragma: no cover
+    from csat.sem.partable import CompiledModel
+    from csat.sem.result import SEMResult
 
 
 # A listwise resample is refitted from the full-sample estimates only (lavaan's bootstrap does the
@@ -55,7 +62,7 @@ GIVE_UP = (6, 3)
 class _SEMStat:
     """Picklable statistic: refit one resample and return (status, values)."""
 
-    def __init__(self, cm: "sem.CompiledModel", X: np.ndarray, start: np.ndarray, nodes: list[str],
+    def __init__(self, cm: CompiledModel, X: np.ndarray, start: np.ndarray, nodes: list[str],
                  pairs: list[tuple[int, int]], defined: list[str]):
         self._cm, self.X, self.start = cm, X, start
         self.nodes, self.pairs, self.defined = nodes, pairs, defined
@@ -74,9 +81,9 @@ class _SEMStat:
         sd = np.sqrt(np.clip(np.diag(C)[ix], 0, None))
         vals = list(eff.effect_stat_values(B, sd, self.pairs))
         if self.defined:
-            env = sem._label_env(cm, sem._row_values(cm, theta, S))
+            env = label_env(cm, row_values(cm, theta, S))
             for name, expr in cm.defined:
-                env[name] = sem._eval_expr(expr, env)
+                env[name] = eval_expr(expr, env)
             vals += [env[nm] for nm in self.defined]
         return np.asarray(vals, float)
 
@@ -84,7 +91,7 @@ class _SEMStat:
         cm = self._compiled()
         Xb = self.X[idx]
         S = np.cov(Xb, rowvar=False, bias=True)
-        cf = cm.fit_cov(S, len(idx), start=self.start, warm_iter=WARM_ITER, restart_iter=0, give_up=GIVE_UP)
+        cf = fit_cov(cm, S, len(idx), start=self.start, warm_iter=WARM_ITER, restart_iter=0, give_up=GIVE_UP)
         if not cf.converged:
             return "failed", None
         _, Sm = cm.matrices(cf.theta, S)
@@ -97,7 +104,7 @@ class _FIMLStat(_SEMStat):
 
     def __call__(self, idx: np.ndarray):
         cm = self._compiled()
-        cf, _ = sem.fiml_refit(cm, self.X[idx], self.start)
+        cf, _ = fiml_refit(cm, self.X[idx], self.start)
         if not cf.converged:
             return "failed", None
         _, _, Sm, _ = cm.implied(cf.theta)
@@ -130,7 +137,7 @@ class SEMBootstrap:
         return {**self.draws.counts(), "seed": self.seed, "workers": self.workers}
 
 
-def bootstrap_sem(fit: "sem.SEMResult", data: pd.DataFrame, n_boot: int = 1000, seed: int = 2024,
+def bootstrap_sem(fit: SEMResult, data: pd.DataFrame, n_boot: int = 1000, seed: int = 2024,
                   workers: int | None = None, level: float = 0.95,
                   indices: np.ndarray | None = None) -> SEMBootstrap:
     """Percentile bootstrap intervals for the effects and ``:=`` parameters of ``fit``.

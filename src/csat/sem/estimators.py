@@ -11,12 +11,15 @@ estimator's result object, so a stage can choose any estimator by name::
 The covariance-based estimators follow lavaan's chain of steps, one object each:
 :func:`~csat.sem.partable.build_model` (parameter table, :class:`CompiledModel`) →
 :func:`~csat.sem.samplestats.sample_stats` (:class:`SampleStats`) → ``Estimator.estimate``
-(:mod:`csat.sem.ml`, :mod:`csat.sem.fiml`) → :class:`~csat.sem.result.SEMResult` (estimates,
-standardized solution, fit measures from :mod:`csat.sem.fitmeasures`, diagnostics).
+(:func:`estimate_ml`, :func:`estimate_fiml`: the estimation step of :mod:`csat.sem.ml` or
+:mod:`csat.sem.fiml`, then :func:`~csat.sem.result.build_result`) → :class:`~csat.sem.result.SEMResult`
+(estimates, standardized solution, fit measures from :mod:`csat.sem.fitmeasures`, diagnostics).
+The estimator modules know nothing of the result: this module joins the two.
 
-To add an estimator, write a module with a function ``(CompiledModel, SampleStats) -> SEMResult``
-(or, for a different model family, ``(model, data, **options) -> result``) and add it here with
-:func:`register`.
+To add an estimator, write a module whose estimation step takes ``(CompiledModel, SampleStats)``,
+a function here that turns its fit into a :class:`SEMResult` (as :func:`estimate_ml`), and add
+both with :func:`register` (for a different model family, ``fit(model, data, **options) -> result``
+alone).
 """
 from __future__ import annotations
 
@@ -27,13 +30,13 @@ import pandas as pd
 
 from csat.core.errors import ModelError
 from csat.core.text import suggest
-from csat.sem.fiml import estimate_fiml
-from csat.sem.ml import estimate_ml
-from csat.sem.partable import build_model
-from csat.sem.result import SEMResult
-from csat.sem.samplestats import sample_stats
+from csat.sem.fiml import fiml_fit
+from csat.sem.ml import fit_cov
+from csat.sem.partable import CompiledModel, build_model
+from csat.sem.result import SEMResult, build_result
+from csat.sem.samplestats import SampleStats, sample_stats
 
-__all__ = ["Estimator", "ESTIMATORS", "register", "get_estimator", "fit"]
+__all__ = ["Estimator", "ESTIMATORS", "register", "get_estimator", "fit", "estimate_ml", "estimate_fiml"]
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,23 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
     cm = build_model(model, list(data.columns), std_lv=std_lv)
     est = ESTIMATORS["fiml" if missing == "fiml" else "ml"]
     return est.estimate(cm, sample_stats(cm, data, est.missing))
+
+
+def estimate_ml(cm: CompiledModel, ss: SampleStats) -> SEMResult:
+    """ML estimates, standard errors, fit measures and diagnostics of ``cm`` from the complete-data
+    sample statistics ``ss`` (:func:`csat.sem.samplestats.sample_stats` with ``missing="listwise"``):
+    :func:`csat.sem.ml.fit_cov`, then :func:`csat.sem.result.build_result`."""
+    cf = fit_cov(cm, ss.cov, ss.n)
+    return build_result(cm, cf, ss.cov, ss.n)
+
+
+def estimate_fiml(cm: CompiledModel, ss: SampleStats) -> SEMResult:
+    """Casewise (full-information) ML of ``cm`` for incomplete data, as lavaan ``missing = "ml"``, from
+    the sample statistics ``ss`` (:func:`csat.sem.samplestats.sample_stats` with ``missing="fiml"``):
+    :func:`csat.sem.fiml.fiml_fit` (estimates, observed information, fit measures), then
+    :func:`csat.sem.result.build_result` with the saturated (EM) covariance matrix."""
+    cf, ff = fiml_fit(cm, ss)
+    return build_result(cm, cf, ss.cov, ss.n, fiml=ff)
 
 
 def _fit_ml(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMResult:

@@ -1,9 +1,12 @@
 """The FIML estimator: casewise maximum likelihood for incomplete data (lavaan ``missing = "ml"``).
 
 The saturated mean structure is estimated along with the model; the discrepancy is summed over
-the missing-data patterns of :mod:`csat.sem.samplestats` (Arbuckle 1996).  :func:`estimate_fiml` is
-the ``"fiml"`` entry of the estimator registry (:mod:`csat.sem.estimators`); :func:`fiml_refit`
-gives point estimates only, for bootstrap resamples.
+the missing-data patterns of :mod:`csat.sem.samplestats` (Arbuckle 1996).  :func:`fiml_fit` is the
+estimation step of the ``"fiml"`` entry of the estimator registry
+(:func:`csat.sem.estimators.estimate_fiml`, which turns its result into a
+:class:`~csat.sem.result.SEMResult`); :func:`fiml_refit` gives point estimates only, for bootstrap
+resamples.  :func:`pattern_discrepancy` and :func:`numeric_hessian` serve the multi-group fit
+(:mod:`csat.sem.multigroup`) too.
 """
 from __future__ import annotations
 
@@ -15,18 +18,18 @@ import numpy as np
 import pandas as pd
 
 from csat.core.errors import ModelError
-from csat.sem.fitmeasures import _fiml_fit_measures
-from csat.sem.ml import CovFit
-from csat.sem.result import SEMResult, _not_identified, _result
-from csat.sem.samplestats import SampleStats, _Patterns, _patterns
+from csat.sem.fitmeasures import fiml_fit_measures
+from csat.sem.ml import CovFit, check_identified, fit_cov
+from csat.stats.em import Patterns, missing_patterns
 
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
+    from csat.sem.samplestats import SampleStats
 
-__all__ = ["estimate_fiml", "fiml_refit"]
+__all__ = ["FimlFit", "fiml_fit", "fiml_refit", "pattern_discrepancy", "numeric_hessian"]
 
 
-def _pattern_discrepancy(Sigma: np.ndarray, mu: np.ndarray, pat: _Patterns, grad: bool = True):
+def pattern_discrepancy(Sigma: np.ndarray, mu: np.ndarray, pat: Patterns, grad: bool = True):
     """``F = (1/N) Σ_k n_k [log|Σ_k| + tr(Σ_k⁻¹ (S_k + d_k d_kᵀ))]`` with ``d_k = x̄_k − μ_k``
     (``logl = −(N F + Σ n_k p_k log 2π)/2``), ``W = ∂F/∂Σ`` (p × p, zero-padded per pattern)
     and ``∂F/∂μ``; ``(inf, None, None)`` when some Σ_k is not positive definite."""
@@ -56,7 +59,11 @@ def _pattern_discrepancy(Sigma: np.ndarray, mu: np.ndarray, pat: _Patterns, grad
 
 
 @dataclass
-class _FimlFit:
+class FimlFit:
+    """What a FIML fit adds to its :class:`~csat.sem.ml.CovFit` (:func:`fiml_fit`): the model's means
+    ``mu``, the saturated (EM) moments ``h1_mean``, ``h1_cov``, the observed-information ``hessian`` of
+    F over (θ, μ), its ``vcov`` and the ``fit_measures``."""
+
     mu: np.ndarray
     h1_mean: np.ndarray
     h1_cov: np.ndarray
@@ -84,10 +91,10 @@ class _FimlFit:
         return pd.DataFrame(rows)
 
 
-def _fiml_objective(cm: CompiledModel, phi: np.ndarray, pat: _Patterns, grad: bool = True):
+def _fiml_objective(cm: CompiledModel, phi: np.ndarray, pat: Patterns, grad: bool = True):
     q = cm.npar
     Sigma, E, Sm, _ = cm.implied(phi[:q])
-    F, W, gmu = _pattern_discrepancy(Sigma, phi[q:], pat, grad)
+    F, W, gmu = pattern_discrepancy(Sigma, phi[q:], pat, grad)
     if not grad or W is None:
         return F, None
     U, V = cm._uv(E, Sm, *cm._entries())
@@ -95,7 +102,7 @@ def _fiml_objective(cm: CompiledModel, phi: np.ndarray, pat: _Patterns, grad: bo
     return F, np.concatenate([g, gmu])
 
 
-def _fiml_expected_hessian(cm: CompiledModel, phi: np.ndarray, pat: _Patterns) -> np.ndarray:
+def _fiml_expected_hessian(cm: CompiledModel, phi: np.ndarray, pat: Patterns) -> np.ndarray:
     """Expected Hessian of F: ``(1/N) Σ_k n_k tr(Σ_k⁻¹ ∂Σ_k Σ_k⁻¹ ∂Σ_k)`` for θ and
     ``(2/N) Σ_k n_k Σ_k⁻¹`` for μ (zero-padded; θ–μ block 0)."""
     q, p = cm.npar, cm.p
@@ -117,7 +124,7 @@ def _fiml_expected_hessian(cm: CompiledModel, phi: np.ndarray, pat: _Patterns) -
     return 0.5 * (H + H.T)
 
 
-def _numeric_hessian(fun, phi: np.ndarray) -> np.ndarray:
+def numeric_hessian(fun, phi: np.ndarray) -> np.ndarray:
     """Central differences of an analytic gradient (symmetrised)."""
     k = len(phi)
     H = np.empty((k, k))
@@ -129,7 +136,7 @@ def _numeric_hessian(fun, phi: np.ndarray) -> np.ndarray:
     return 0.5 * (H + H.T)
 
 
-def _fiml_halving(cm: CompiledModel, phi: np.ndarray, step: np.ndarray, Fv: float, pat: _Patterns):
+def _fiml_halving(cm: CompiledModel, phi: np.ndarray, step: np.ndarray, Fv: float, pat: Patterns):
     """``phi − α step`` for the first α = 1, ½, ¼, … (40 tries) that does not increase F; None if none."""
     alpha = 1.0
     for _ in range(40):
@@ -141,7 +148,7 @@ def _fiml_halving(cm: CompiledModel, phi: np.ndarray, step: np.ndarray, Fv: floa
     return None
 
 
-def _fiml_scoring(cm: "CompiledModel", phi: np.ndarray, Fv: float, g: np.ndarray, pat: _Patterns, *,
+def _fiml_scoring(cm: "CompiledModel", phi: np.ndarray, Fv: float, g: np.ndarray, pat: Patterns, *,
                   tol: float, max_iter: int, newton: bool):
     """Minimise the FIML discrepancy from ``phi`` (with ``F``, ``∇F`` there): Fisher scoring
     (expected information, least squares) with step halving; with ``newton`` Newton steps on the
@@ -157,7 +164,7 @@ def _fiml_scoring(cm: "CompiledModel", phi: np.ndarray, Fv: float, g: np.ndarray
             break
         try:
             if newton and gmax < 1e-4:
-                Hn = _numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
+                Hn = numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
                 try:
                     np.linalg.cholesky(Hn)
                     step = np.linalg.solve(Hn, g)
@@ -178,7 +185,7 @@ def _fiml_scoring(cm: "CompiledModel", phi: np.ndarray, Fv: float, g: np.ndarray
     return phi, Fv, g, converged, it
 
 
-def estimate_fiml(cm: "CompiledModel", ss: SampleStats) -> SEMResult:
+def fiml_fit(cm: "CompiledModel", ss: "SampleStats") -> tuple[CovFit, FimlFit]:
     """Casewise (full-information) ML for incomplete data, as lavaan ``missing = "ml"``.
 
     ``logl(θ, μ) = −½ Σ_i [p_i log 2π + log|Σ_i| + (x_i − μ_i)ᵀ Σ_i⁻¹ (x_i − μ_i)]`` over the
@@ -186,22 +193,27 @@ def estimate_fiml(cm: "CompiledModel", ss: SampleStats) -> SEMResult:
     scoring then Newton steps (numerical Hessian of the analytic gradient); standard errors from
     the observed information (lavaan's default for ``missing = "ml"``).  χ² = 2(logl_h1 − logl)
     with the saturated model estimated by EM; the baseline model has free means and variances.
+
+    ``ss`` are the sample statistics of :func:`csat.sem.samplestats.sample_stats` with
+    ``missing="fiml"``.  Returns the :class:`~csat.sem.ml.CovFit` of θ and the :class:`FimlFit`
+    (means, information, fit measures); :func:`csat.sem.result.build_result` makes them a
+    :class:`~csat.sem.result.SEMResult` (:func:`csat.sem.estimators.estimate_fiml` does both).
     """
     pat, X = ss.patterns, ss.X
     N, p, q = pat.n, pat.p, cm.npar
     h1_mu, h1_S = ss.mean, ss.cov
-    F1, _, _ = _pattern_discrepancy(h1_S, h1_mu, pat, grad=False)
+    F1, _, _ = pattern_discrepancy(h1_S, h1_mu, pat, grad=False)
     logl_h1 = -0.5 * (N * F1 + pat.const)
     # start: the complete-data fit to the EM covariance matrix, and the EM means
-    cf0 = cm.fit_cov(h1_S, N)
+    cf0 = fit_cov(cm, h1_S, N)
     phi = np.concatenate([cf0.theta, h1_mu])
     Fv, g = _fiml_objective(cm, phi, pat)
     if not np.isfinite(Fv):
         phi = np.concatenate([cm.start_values(h1_S), h1_mu])
         Fv, g = _fiml_objective(cm, phi, pat)
     phi, Fv, g, converged, it = _fiml_scoring(cm, phi, Fv, g, pat, tol=1e-9, max_iter=300, newton=True)
-    Hobs = _numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
-    _not_identified(cm, Hobs[:q, :q])
+    Hobs = numeric_hessian(lambda ph: _fiml_objective(cm, ph, pat)[1], phi)
+    check_identified(cm, Hobs[:q, :q])
     try:
         vcov = np.linalg.inv(0.5 * N * Hobs)
     except np.linalg.LinAlgError as e:
@@ -214,10 +226,10 @@ def estimate_fiml(cm: "CompiledModel", ss: SampleStats) -> SEMResult:
     for j in range(p):
         x = X[:, j][np.isfinite(X[:, j])]
         logl_b += -0.5 * len(x) * (math.log(2 * math.pi) + math.log(x.var()) + 1)
-    fm = _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, h1_mu, h1_S, mu, Sigma, X, pat)
+    fm = fiml_fit_measures(cm, N, logl, logl_h1, logl_b, h1_mu, h1_S, mu, Sigma, X, pat)
     cf = CovFit(theta=theta, fmin=float(Fv), gradient=g[:q], hessian=None, converged=converged, iterations=it)
-    ff = _FimlFit(mu=mu, h1_mean=h1_mu, h1_cov=h1_S, hessian=Hobs, vcov=vcov, fit_measures=fm)
-    return _result(cm, cf, h1_S, N, fiml=ff)
+    ff = FimlFit(mu=mu, h1_mean=h1_mu, h1_cov=h1_S, hessian=Hobs, vcov=vcov, fit_measures=fm)
+    return cf, ff
 
 
 def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: float = 1e-7,
@@ -228,7 +240,7 @@ def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: floa
 
     Returns ``(CovFit, μ)``; ``converged`` is True when ``max |∇F| < tol``, or when F cannot
     decrease further at machine precision and ``max |∇F| < 1e-6`` (as :func:`estimate_fiml`).  The
-    optimum is the same as :func:`fit` with ``missing="fiml"`` reaches (it minimizes the same F).
+    optimum is the same as :func:`csat.sem.fit` with ``missing="fiml"`` reaches (it minimizes the same F).
     Never raises for numerical trouble.
     """
     X = np.asarray(X, dtype=float)
@@ -239,7 +251,7 @@ def fiml_refit(cm: CompiledModel, X: np.ndarray, start: np.ndarray, *, tol: floa
                    converged=False, iterations=0), phi[q:])
     if len(X) < 2:
         return fail
-    pat = _patterns(X)
+    pat = missing_patterns(X)
     try:
         Fv, g = _fiml_objective(cm, phi, pat)
     except np.linalg.LinAlgError:

@@ -10,7 +10,8 @@ import pandas as pd
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
 
-__all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "fit_measures"]
+__all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "FIT_RULES", "fit_measures", "fiml_fit_measures", "rmsea_ci",
+           "fit_verdict"]
 
 FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea",
                 "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal",
@@ -28,11 +29,11 @@ def _gfi_rmsea_srmr(chisq: float, df: int, n: int, gfi: float, nel: int, Rr: np.
     ii, jj = np.tril_indices(Rr.shape[0])
     return {"gfi": float(gfi), "agfi": float(1 - nel / df * (1 - gfi) if df > 0 else 1.0),
             "rmsea": math.sqrt(max(chisq / (n * df) - 1 / n, 0.0)) if df > 0 else 0.0,
-            **dict(zip(("rmsea.ci.lower", "rmsea.ci.upper"), _rmsea_ci(chisq, df, n))),
+            **dict(zip(("rmsea.ci.lower", "rmsea.ci.upper"), rmsea_ci(chisq, df, n))),
             "srmr": math.sqrt((np.sum(Rr[ii, jj] ** 2) + extra_ss) / nel)}
 
 
-def _rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
+def rmsea_ci(x2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
     """RMSEA interval by inverting the noncentral χ² (Browne & Cudeck 1993; lavaan's method):
     λ_L solves ``P(χ²_df(λ) ≤ x2) = (1+level)/2``, λ_U solves ``… = (1−level)/2``;
     ``bound = √(λ / (N df))`` (0 when the equation has no positive root)."""
@@ -115,7 +116,7 @@ def fit_measures(cm: CompiledModel, S: np.ndarray, Sigma: np.ndarray, n: int, fm
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
 
 
-def _fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) -> dict:
+def fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) -> dict:
     """Fit measures of a FIML fit (lavaan ``missing = "ml"``): npar counts the p intercepts;
     χ² = 2(logl_h1 − logl), baseline χ² = 2(logl_h1 − logl_b); CFI/TLI/NFI/RMSEA as for complete
     data; GFI with the mean structure (weights Σ̂⁻¹ for the means and ½Dᵀ(Σ̂⁻¹⊗Σ̂⁻¹)D for the

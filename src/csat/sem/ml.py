@@ -10,10 +10,12 @@ covariance) is minimised by Fisher scoring with step halving; its gradient is
 ``I = ½ Δᵀ (Σ⁻¹ ⊗ Σ⁻¹) Δ`` (``se = "standard"``, ``information = "expected"``):
 ``Cov(θ̂) = (N I)⁻¹``; ``χ² = N F(θ̂)``.
 
-The functions take the :class:`~csat.sem.partable.CompiledModel` as first argument; the model
-exposes them as methods too (``cm.fit_cov(S, n)``, ``cm.derivatives(θ, S)``, …), which is what
-resampling code calls.  :func:`estimate_ml` is the ``"ml"`` entry of the estimator registry
-(:mod:`csat.sem.estimators`).
+The functions take the :class:`~csat.sem.partable.CompiledModel` as first argument
+(``fit_cov(cm, S, n)``, ``derivatives(cm, θ, S)``, …); :func:`fit_cov` is what resampling code
+calls.  The ``"ml"`` entry of the estimator registry (:func:`csat.sem.estimators.estimate_ml`) fits
+with :func:`fit_cov` and turns the :class:`CovFit` into a :class:`~csat.sem.result.SEMResult`
+(:func:`csat.sem.result.build_result`); :func:`check_identified` is the identification check of an
+information matrix that the ML and FIML results share.
 """
 from __future__ import annotations
 
@@ -24,14 +26,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.linalg import lapack
 
-from csat.sem.result import SEMResult, _result
+from csat.core.errors import ModelError
 
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
-    from csat.sem.samplestats import SampleStats
 
 __all__ = ["CovFit", "objective", "gradient_information", "derivatives", "value_gradient", "fit_cov",
-           "estimate_ml"]
+           "check_identified"]
 
 
 def _recursive_order(cm: "CompiledModel") -> np.ndarray | None:
@@ -504,7 +505,7 @@ def _optimize(cm: "CompiledModel", theta: np.ndarray, S: np.ndarray, logdetS: fl
 
 @dataclass
 class CovFit:
-    """Raw result of :meth:`CompiledModel.fit_cov` (``fmin`` is the discrepancy F, ``χ² = N F``)."""
+    """Raw result of :func:`fit_cov` (``fmin`` is the discrepancy F, ``χ² = N F``)."""
 
     theta: np.ndarray
     fmin: float
@@ -514,8 +515,15 @@ class CovFit:
     iterations: int
 
 
-def estimate_ml(cm: "CompiledModel", ss: "SampleStats") -> SEMResult:
-    """ML estimates, standard errors, fit measures and diagnostics of ``cm`` from the complete-data
-    sample statistics ``ss`` (:func:`csat.sem.samplestats.sample_stats` with ``missing="listwise"``)."""
-    cf = fit_cov(cm, ss.cov, ss.n)
-    return _result(cm, cf, ss.cov, ss.n)
+def check_identified(cm: "CompiledModel", H: np.ndarray) -> None:
+    """Raise :class:`ModelError` when the information matrix ``H`` is (numerically) singular."""
+    if not cm.npar:
+        return
+    ev, vecs = np.linalg.eigh(H)
+    if ev.min() <= 1e-10 * max(ev.max(), 1e-300):
+        vec = vecs[:, np.argmin(ev)]
+        R = cm.rows[cm.rows["free"] >= 0].drop_duplicates("free").set_index("free").sort_index()
+        involved = [f"{R.loc[k, 'lhs']} {R.loc[k, 'op']} {R.loc[k, 'rhs']}" for k in np.argsort(-np.abs(vec))[:4]
+                    if k < cm.npar and abs(vec[k]) > 0.1]
+        raise ModelError("the model is not identified: the information matrix is singular; "
+                         f"parameters involved: {', '.join(involved)}")

@@ -54,11 +54,10 @@ from scipy import stats
 
 from csat.stats.em import em_patterns, missing_patterns
 from csat.core.errors import ModelError
-from csat.sem.fiml import _numeric_hessian, _pattern_discrepancy
-from csat.sem.fitmeasures import _rmsea_ci
+from csat.sem.fiml import numeric_hessian, pattern_discrepancy
+from csat.sem.fitmeasures import fit_verdict, rmsea_ci
 from csat.sem.partable import CompiledModel, build_model
-from csat.sem.result import _standardize
-from csat.sem.fitmeasures import fit_verdict
+from csat.sem.result import standardize
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
@@ -119,7 +118,7 @@ def _group_data(cm: CompiledModel, data: pd.DataFrame, group: str, order: Sequen
         else:
             em = em_patterns(pat)
             mu, S = em.mean, em.cov
-        F1, _, _ = _pattern_discrepancy(S, mu, pat, grad=False)
+        F1, _, _ = pattern_discrepancy(S, mu, pat, grad=False)
         logl_h1 = -0.5 * (pat.n * F1 + pat.const)
         logl_b = 0.0
         for j in range(cm.p):
@@ -197,7 +196,7 @@ class _MG:
     def group_value(self, loc: np.ndarray, g: int, grad: bool = True):
         cm = self.cm
         Sigma, mu, E, Sm, A, mall = self.moments(loc)
-        F, W, gmu = _pattern_discrepancy(Sigma, mu, self.groups[g].pat, grad)
+        F, W, gmu = pattern_discrepancy(Sigma, mu, self.groups[g].pat, grad)
         if not grad or W is None:
             return F, None
         U, V = cm._uv(E, Sm, *cm._entries())
@@ -255,7 +254,7 @@ class _MG:
 
     def numeric_hessian(self, x: np.ndarray) -> np.ndarray:
         """Central differences of the analytic gradient (symmetrised), as the single-group FIML fit."""
-        return _numeric_hessian(lambda y: self.value_grad(y)[1], x)
+        return numeric_hessian(lambda y: self.value_grad(y)[1], x)
 
     def start(self) -> np.ndarray:
         cm = self.cm
@@ -407,7 +406,7 @@ def _estimates(mg: _MG, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
         est = np.array([A[i, j] if m == "A" else Sm[i, j] for m, i, j in zip(R["mat"], R["i"], R["j"])])
         fr = R["free"].to_numpy()
         se = np.array([se_all[ix[k]] if k >= 0 and ix[k] >= 0 else 0.0 for k in fr])
-        std_all = _standardize(cm, est, A, Sm, E, kind="all")
+        std_all = standardize(cm, est, A, Sm, E, kind="all")
         tot_sd = np.sqrt(np.maximum(np.diag(E @ Sm @ E.T), 0))
         rows = pd.DataFrame({"lhs": R["lhs"], "op": R["op"], "rhs": R["rhs"], "est": est, "se": se,
                              "std.all": std_all, "free": fr >= 0})
@@ -459,7 +458,7 @@ def _fit_measures(mg: _MG, x: np.ndarray, Fv: float, npar: int) -> dict:
     cfi = 1.0 if den == 0 else 1 - d / den
     tli = (chisq_b / df_b - chisq / df) / (chisq_b / df_b - 1) if df > 0 and df_b > 0 else 1.0
     rmsea = math.sqrt(max(chisq / (N * df) - 1 / N, 0.0)) * math.sqrt(G) if df > 0 else 0.0
-    lo, hi = _rmsea_ci(chisq, df, N)
+    lo, hi = rmsea_ci(chisq, df, N)
     return {"npar": int(npar), "chisq": float(chisq), "df": int(df),
             "pvalue": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
             "cfi": float(cfi), "tli": float(tli), "rmsea": float(rmsea),

@@ -21,8 +21,9 @@ the residuals of "pure" endogenous variables (``auto.cov.y``: latent or observed
 are regressed but predict nothing and are no indicator); observed exogenous covariates
 (``fixed.x``) have their variances and covariances fixed at the sample values.
 
-:func:`build_model` compiles a model once; :meth:`CompiledModel.fit_cov` refits it from a
-covariance matrix (warm-startable), for resampling.
+:func:`build_model` compiles a model once; :func:`csat.sem.ml.fit_cov` refits it from a
+covariance matrix (warm-startable), for resampling.  The model knows nothing of its estimators:
+:mod:`csat.sem.ml` and :mod:`csat.sem.fiml` take it as their first argument.
 """
 from __future__ import annotations
 
@@ -37,7 +38,6 @@ import pandas as pd
 from csat.core.errors import ModelError
 from csat.core.text import suggest
 from csat.sem.syntax import latent_names, observed_names, parse_model
-from csat.sem import ml
 
 __all__ = ["CompiledModel", "build_model", "single_indicators"]
 
@@ -225,32 +225,6 @@ class CompiledModel:
              "pd_fix": ks[sdiag]}
         self._start_cache = c
         return c
-
-    # -- the ML estimator (csat.sem.ml), bound to the model ------------------------------
-    def objective(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
-                  cholS: np.ndarray | None = None) -> float:
-        """See :func:`csat.sem.ml.objective`."""
-        return ml.objective(self, theta, S, logdetS, cholS)
-
-    def gradient_information(self, theta: np.ndarray, S: np.ndarray):
-        """See :func:`csat.sem.ml.gradient_information`."""
-        return ml.gradient_information(self, theta, S)
-
-    def derivatives(self, theta: np.ndarray, S: np.ndarray, logdetS: float | None = None,
-                    cholS: np.ndarray | None = None):
-        """See :func:`csat.sem.ml.derivatives`."""
-        return ml.derivatives(self, theta, S, logdetS, cholS)
-
-    def value_gradient(self, theta: np.ndarray, S: np.ndarray, logdetS: float):
-        """See :func:`csat.sem.ml.value_gradient`."""
-        return ml.value_gradient(self, theta, S, logdetS)
-
-    def fit_cov(self, S: np.ndarray, n: int, start: np.ndarray | None = None, *, max_iter: int = 300,
-                tol: float = 1e-9, warm_iter: int = 20, restart_iter: int = 40,
-                give_up: tuple[int, int] | None = None) -> "ml.CovFit":
-        """See :func:`csat.sem.ml.fit_cov`."""
-        return ml.fit_cov(self, S, n, start, max_iter=max_iter, tol=tol, warm_iter=warm_iter,
-                          restart_iter=restart_iter, give_up=give_up)
 
 
 def single_indicators(table: pd.DataFrame) -> set[str]:

@@ -1,9 +1,12 @@
 """The result of a fit (lavaan's ``lavaan`` object and ``parameterEstimates``/``standardizedSolution``).
 
-:func:`_result` turns a converged estimator run into a :class:`SEMResult`: the estimates table with
-standard errors, z, p, 95% intervals and the ``std.lv``/``std.all`` standardized solution, ``:=``
-defined parameters (delta method), R², the fit measures and the diagnostics.  :func:`result_tables`
-gives the results contract (fit measures and estimates as the results files hold them).
+:func:`build_result` turns an estimator run (the :class:`~csat.sem.ml.CovFit` of :mod:`csat.sem.ml`,
+with the :class:`~csat.sem.fiml.FimlFit` of :mod:`csat.sem.fiml` for a FIML fit) into a
+:class:`SEMResult`: the estimates table with standard errors, z, p, 95% intervals and the
+``std.lv``/``std.all`` standardized solution (:func:`standardize`), ``:=`` defined parameters (delta
+method; :func:`row_values`, :func:`label_env` and :func:`eval_expr` evaluate them, for the bootstrap
+too), R², the fit measures and the diagnostics.  :func:`result_tables` gives the results contract (fit
+measures and estimates as the results files hold them).
 """
 from __future__ import annotations
 
@@ -19,12 +22,15 @@ import pandas as pd
 from csat.core.errors import ModelError
 from csat.core.diagnostics import Diagnostic
 from csat.sem.fitmeasures import FIT_RULES, RESULT_FIT_MEASURES, fit_measures, fit_verdict
+from csat.sem.ml import check_identified, gradient_information
 
 if TYPE_CHECKING:                      # pragma: no cover
+    from csat.sem.fiml import FimlFit
     from csat.sem.ml import CovFit
     from csat.sem.partable import CompiledModel
 
-__all__ = ["SEMResult", "result_tables", "RESULT_EST_COLUMNS", "EST_COLUMNS", "FIT_RULES"]
+__all__ = ["SEMResult", "build_result", "result_tables", "RESULT_EST_COLUMNS", "EST_COLUMNS", "FIT_RULES",
+           "standardize", "row_values", "label_env", "eval_expr"]
 
 #: The results contract: the leading columns of cfa_estimates.csv / sem_estimates.csv (lavaan's
 #: names, in lavaan's order; the fit measures are :data:`~csat.sem.fitmeasures.RESULT_FIT_MEASURES`).
@@ -84,7 +90,7 @@ _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, as
         ast.Pow: operator.pow}
 
 
-def _eval_expr(expr: str, env: dict[str, float]) -> float:
+def eval_expr(expr: str, env: dict[str, float]) -> float:
     """Evaluate a ``:=`` expression (labels, numbers, + − × / ^, sqrt/exp/log/abs) without ``eval``."""
     def ev(nd):
         if isinstance(nd, ast.Expression):
@@ -106,7 +112,7 @@ def _eval_expr(expr: str, env: dict[str, float]) -> float:
         return math.nan
 
 
-def _row_values(cm: CompiledModel, theta: np.ndarray, S: np.ndarray) -> np.ndarray:
+def row_values(cm: CompiledModel, theta: np.ndarray, S: np.ndarray) -> np.ndarray:
     """Estimate of every row of ``cm.rows`` (fixed values, fixed.x values from S, free values)."""
     A, Sm = cm.matrices(theta, S)
     R = cm.rows
@@ -116,7 +122,7 @@ def _row_values(cm: CompiledModel, theta: np.ndarray, S: np.ndarray) -> np.ndarr
     return out
 
 
-def _standardize(cm: CompiledModel, est: np.ndarray, A: np.ndarray, Sm: np.ndarray, E: np.ndarray,
+def standardize(cm: CompiledModel, est: np.ndarray, A: np.ndarray, Sm: np.ndarray, E: np.ndarray,
                  rows: pd.DataFrame | None = None, kind: str = "all") -> np.ndarray:
     """lavaan's ``std.all`` (kind="all") or ``std.lv`` (kind="lv") of the row estimates ``est``.
 
@@ -359,7 +365,7 @@ class SEMResult:
             mi = self.n * score ** 2 / v
             epc = -score / v
         crow = pd.DataFrame({"mat": [c[3] for c in cand], "i": ci, "j": cj})
-        sepc = _standardize(cm, epc, A, Sm, E, rows=crow, kind="all")
+        sepc = standardize(cm, epc, A, Sm, E, rows=crow, kind="all")
         out = pd.DataFrame({"lhs": [c[0] for c in cand], "op": [c[1] for c in cand],
                             "rhs": [c[2] for c in cand], "mi": mi, "epc": epc, "sepc.all": sepc})
         out = out[np.isfinite(out["mi"])]
@@ -445,34 +451,28 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     return out
 
 
-def _not_identified(cm: CompiledModel, H: np.ndarray) -> None:
-    """Raise :class:`ModelError` when the information matrix ``H`` is (numerically) singular."""
-    if not cm.npar:
-        return
-    ev, vecs = np.linalg.eigh(H)
-    if ev.min() <= 1e-10 * max(ev.max(), 1e-300):
-        vec = vecs[:, np.argmin(ev)]
-        R = cm.rows[cm.rows["free"] >= 0].drop_duplicates("free").set_index("free").sort_index()
-        involved = [f"{R.loc[k, 'lhs']} {R.loc[k, 'op']} {R.loc[k, 'rhs']}" for k in np.argsort(-np.abs(vec))[:4]
-                    if k < cm.npar and abs(vec[k]) > 0.1]
-        raise ModelError("the model is not identified: the information matrix is singular; "
-                         f"parameters involved: {', '.join(involved)}")
+def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
+                 fiml: FimlFit | None = None) -> SEMResult:
+    """The :class:`SEMResult` of the fit ``cf`` of ``cm`` to the covariance matrix ``S`` of ``n`` cases.
 
-
-def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *, fiml: "_FimlFit | None" = None) -> SEMResult:
+    Standard errors from the expected information at ``cf.theta`` (:func:`csat.sem.ml.gradient_information`)
+    or, for a FIML fit, from ``fiml`` (:func:`csat.sem.fiml.fiml_fit`: observed information, means and fit
+    measures; ``S`` is then the saturated EM estimate).  Raises :class:`ModelError` when the information
+    is singular (:func:`csat.sem.ml.check_identified`).
+    """
     from scipy import stats
     theta = cf.theta
     Sigma, E, Sm, A = cm.implied(theta, S)
     if fiml is None:
-        _, g, H = cm.gradient_information(theta, S)
-        _not_identified(cm, H)
+        _, g, H = gradient_information(cm, theta, S)
+        check_identified(cm, H)
         vcov = np.linalg.inv(0.5 * n * H)
     else:
-        _not_identified(cm, fiml.hessian[: cm.npar, : cm.npar])
+        check_identified(cm, fiml.hessian[: cm.npar, : cm.npar])
         vcov_all = fiml.vcov
         vcov = vcov_all[: cm.npar, : cm.npar]
     rows = cm.rows
-    est = _row_values(cm, theta, S)
+    est = row_values(cm, theta, S)
     se = np.zeros(len(rows))
     fr = rows["free"].to_numpy()
     se[fr >= 0] = np.sqrt(np.maximum(np.diag(vcov)[fr[fr >= 0]], 0))
@@ -480,8 +480,8 @@ def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *, fiml: "_Fim
         z = np.where(fr >= 0, est / se, np.nan)
     pval = 2 * stats.norm.sf(np.abs(z))
     q = stats.norm.ppf(0.975)
-    std_all = _standardize(cm, est, A, Sm, E, kind="all")
-    std_lv = _standardize(cm, est, A, Sm, E, kind="lv")
+    std_all = standardize(cm, est, A, Sm, E, kind="all")
+    std_lv = standardize(cm, est, A, Sm, E, kind="lv")
     tab = pd.DataFrame({"lhs": rows["lhs"], "op": rows["op"], "rhs": rows["rhs"], "label": rows["label"],
                         "est": est, "se": se, "z": z, "pvalue": pval, "ci.lower": est - q * se,
                         "ci.upper": est + q * se, "std.lv": std_lv, "std.all": std_all})
@@ -515,7 +515,10 @@ def _result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *, fiml: "_Fim
     return res
 
 
-def _label_env(cm: CompiledModel, rowvals: np.ndarray) -> dict[str, float]:
+def label_env(cm: CompiledModel, rowvals: np.ndarray) -> dict[str, float]:
+    """``{label: value}`` of the labelled rows of ``cm.rows`` (first row of a label wins), ``rowvals``
+    being one value per row (:func:`row_values`, or standardized values): the names a ``:=``
+    expression may use (:func:`eval_expr`)."""
     env = {}
     for lab, v in zip(cm.rows["label"], rowvals):
         if lab and lab not in env:
@@ -531,12 +534,12 @@ def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
     q = stats.norm.ppf(0.975)
     for name, expr in cm.defined:
         def f(th):
-            env = _label_env(cm, _row_values(cm, th, S))
+            env = label_env(cm, row_values(cm, th, S))
             for nm, ex in cm.defined:       # earlier defined parameters may be used
                 if nm == name:
                     break
-                env[nm] = _eval_expr(ex, env)
-            return _eval_expr(expr, env)
+                env[nm] = eval_expr(ex, env)
+            return eval_expr(expr, env)
 
         val = f(theta)
         grad = np.empty(cm.npar)
@@ -550,12 +553,12 @@ def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
         z = val / se if se > 0 else math.nan
 
         def fstd(vals):
-            env = _label_env(cm, vals)
+            env = label_env(cm, vals)
             for nm, ex in cm.defined:
                 if nm == name:
                     break
-                env[nm] = _eval_expr(ex, env)
-            return _eval_expr(expr, env)
+                env[nm] = eval_expr(ex, env)
+            return eval_expr(expr, env)
         out.append({"lhs": name, "op": ":=", "rhs": expr, "label": name, "est": val, "se": se, "z": z,
                     "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
                     "ci.lower": val - q * se, "ci.upper": val + q * se,

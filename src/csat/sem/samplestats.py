@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from csat.stats.em import Patterns as _Patterns
-from csat.stats.em import em_patterns
-from csat.stats.em import missing_patterns as _patterns
 from csat.core.errors import ModelError
+from csat.stats.em import Patterns, em_patterns, missing_patterns
 
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
@@ -38,7 +36,7 @@ class SampleStats:
     n: int
     cov: np.ndarray
     mean: np.ndarray
-    patterns: "_Patterns | None" = None
+    patterns: "Patterns | None" = None
 
 
 def _prepare_data(cm: CompiledModel, data: pd.DataFrame) -> np.ndarray:
@@ -96,7 +94,7 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     """
     if missing == "fiml":
         X = _fiml_data(cm, data)
-        pat = _patterns(X)
+        pat = missing_patterns(X)
         h1_mu, h1_S = _em_saturated(pat)
         return SampleStats(missing="fiml", X=X, n=pat.n, cov=h1_S, mean=h1_mu, patterns=pat)
     X = _prepare_data(cm, data)
@@ -111,7 +109,7 @@ def sample_stats(cm: "CompiledModel", data: pd.DataFrame, missing: str = "listwi
     return SampleStats(missing="listwise", X=X, n=n, cov=S, mean=X.mean(axis=0))
 
 
-def _em_saturated(pat: _Patterns, tol: float = 1e-11, max_iter: int = 20000):
+def _em_saturated(pat: Patterns, tol: float = 1e-11, max_iter: int = 20000):
     """``(μ, Σ)``: the saturated ML estimates of :func:`csat.stats.em.em_patterns`."""
     r = em_patterns(pat, tol=tol, max_iter=max_iter)
     return r.mean, r.cov

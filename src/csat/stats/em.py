@@ -1,8 +1,10 @@
 """The EM algorithm for the saturated multivariate-normal model with missing values.
 
-One implementation serves every caller: Little's MCAR test in cleaning
-(:func:`csat.intake.cleaning.em_mvn`), the saturated (h1) moments of a FIML fit
-(:mod:`csat.sem.samplestats`) and of each group of a multi-group FIML fit (:mod:`csat.sem.multigroup`).
+One implementation, of the missing-data patterns (:func:`missing_patterns`) and of the EM
+(:func:`em_patterns`, :func:`em_mvn`), serves every caller: Little's MCAR test in cleaning
+(:func:`csat.intake.cleaning.little_mcar`), the saturated (h1) moments and the casewise likelihood of
+a FIML fit (:mod:`csat.sem.samplestats`, :mod:`csat.sem.fiml`) and of each group of a multi-group FIML
+fit (:mod:`csat.sem.multigroup`).
 
 Algorithm (Dempster, Laird & Rubin 1977; Little & Rubin 2002, §11.2)
 --------------------------------------------------------------------
