@@ -16,8 +16,10 @@ import pytest
 from scipy import optimize
 
 from conftest import SHARED
+from csat.analyses import factor as study_factor
 from csat.stats import factor
 from csat.config.params import EFASpec
+from csat.viz.factor import scree_plot
 
 HERE = Path(__file__).resolve().parent
 REF = json.loads((SHARED / "reference" / "holzinger1939.json").read_text())
@@ -112,11 +114,17 @@ def test_bartlett_matches_psych(R):
 def test_kaiser_labels_and_adequacy_tables():
     assert [factor.kmo_label(v) for v in (0.95, 0.9, 0.85, 0.75, 0.65, 0.55, 0.49)] == [
         "marvelous", "marvelous", "meritorious", "middling", "mediocre", "miserable", "unacceptable"]
-    assert factor.kmo_label(0.3, "zh") == "不可接受"
+    assert study_factor.kmo_label(0.3, "zh") == "不可接受" and study_factor.kmo_label(0.3) == "unacceptable"
     overall, items = factor.adequacy_table(0.72, {"a": 0.45, "b": 0.91}, {"chisq": 10.0, "df": 3, "pvalue": 0.02})
-    assert list(overall["verdict"])[0] == "middling" and "significant" in list(overall["verdict"])[1]
+    assert list(overall["verdict"]) == ["middling", "significant"]             # neutral labels
     assert list(items.columns) == ["item", "MSA", "verdict"]
     assert list(items["verdict"]) == ["unacceptable", "marvelous"]
+    # the reader's words (csat.analyses.factor)
+    overall, items = study_factor.adequacy_table(0.72, {"a": 0.45, "b": 0.91}, {"chisq": 10.0, "df": 3, "pvalue": 0.02})
+    assert list(overall["verdict"]) == ["middling", "df = 3, p = 0.020 (significant)"]
+    assert list(items["verdict"]) == ["unacceptable", "marvelous"]
+    overall, items = study_factor.adequacy_table(0.72, {"a": 0.45}, {"chisq": 1.0, "df": 3, "pvalue": 0.0004}, language="zh")
+    assert list(overall["verdict"]) == ["中等", "df = 3, p < .001（显著）"] and list(items["verdict"]) == ["不可接受"]
 
 
 def test_adequacy_diagnostics():
@@ -305,7 +313,7 @@ def test_scree_plot_returns_figure(R):
     import matplotlib.pyplot as plt
 
     pa = factor.parallel_analysis(R[0], R[1], n_iter=10, seed=1)
-    fig = factor.scree_plot(pa)
+    fig = scree_plot(pa)
     assert isinstance(fig, matplotlib.figure.Figure)
     lines = fig.axes[0].get_lines()
     np.testing.assert_allclose(lines[0].get_ydata(), pa["observed"])
@@ -315,7 +323,7 @@ def test_scree_plot_returns_figure(R):
 
 # ------------------------------------------------------------------------------ wrappers
 def test_efa_results_contract_and_files(hs):
-    out = factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1, item_construct=HS_CONSTRUCTS)
+    out = study_factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1, item_construct=HS_CONSTRUCTS)
     s = out["summary"]
     assert {"kmo", "kmo_items", "bartlett", "n_factors_parallel", "n_factors_kaiser", "n_factors", "method",
             "rotation", "parallel"} <= set(s)
@@ -330,14 +338,18 @@ def test_efa_results_contract_and_files(hs):
     tidy = factor.loadings_tidy(out["efa"], HS_CONSTRUCTS)
     assert list(tidy.columns) == ["item", "construct", "factor", "loading"] and len(tidy) == 27
     assert [d.code for d in out["diagnostics"]] == ["cross_loading"]
-    again = factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1)
+    again = study_factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1)
     np.testing.assert_array_equal(again["parallel"]["simulated"], out["parallel"]["simulated"])
-    forced = factor.efa_results(hs, ITEMS, {"n_factors": 2, "parallel_iter": 20}, seed=1,
-                                item_construct=HS_CONSTRUCTS)
+    forced = study_factor.efa_results(hs, ITEMS, {"n_factors": 2, "parallel_iter": 20}, seed=1,
+                                      item_construct=HS_CONSTRUCTS)
     assert forced["summary"]["n_factors"] == 2 and forced["summary"]["n_factors_parallel"] == 3
     assert "n_factors_differs" in [d.code for d in forced["diagnostics"]]
     with pytest.raises(factor.FactorError, match="efa.n_factors"):
-        factor.efa_results(hs, ITEMS, {"n_factors": 9, "parallel_iter": 20})
+        study_factor.efa_results(hs, ITEMS, {"n_factors": 9, "parallel_iter": 20})
+    # the engine takes the options themselves; the study's params.efa only through csat.analyses.factor
+    engine = factor.exploratory_analysis(hs, ITEMS, n_factors=2, parallel_iter=20, seed=1, item_construct=HS_CONSTRUCTS)
+    assert engine["summary"] == forced["summary"]
+    np.testing.assert_array_equal(engine["efa"]["loadings"], forced["efa"]["loadings"])
 
 
 def test_loadings_display_blanks_small_values_only_for_display(R):
@@ -366,12 +378,12 @@ def test_construct_check_finds_mismatch_and_cross_loading(R):
 
 
 def test_summary_text(hs):
-    out = factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1, item_construct=HS_CONSTRUCTS)
-    en, zh = factor.summary_text(out, "en"), factor.summary_text(out, "zh")
+    out = study_factor.efa_results(hs, ITEMS, EFASpec(parallel_iter=20), seed=1, item_construct=HS_CONSTRUCTS)
+    en, zh = study_factor.summary_text(out, "en"), study_factor.summary_text(out, "zh")
     assert "KMO = 0.75 (middling)" in en and "3 factor(s) were extracted" in en and "1 item(s) cross-load" in en
     assert "KMO = 0.75（中等）" in zh and "平行分析" in zh
     with pytest.raises(factor.FactorError, match="lang"):
-        factor.summary_text(out, "fr")
+        study_factor.summary_text(out, "fr")
 
 
 def test_bad_input_is_named(hs):

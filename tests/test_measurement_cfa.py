@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.stats import reliability as rel
 from csat.core.files import write_csv, write_json
+from csat.sem import measurement
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
@@ -28,10 +28,10 @@ def ref():
 
 
 def test_one_fit_written_as_lavaan_gives_it(hs, ref, tmp_path):
-    syntax, fit, err = rel.fit_measurement_model(hs, HS, missing="listwise")
-    assert err is None and fit.converged and syntax == rel.measurement_model(HS)
-    files = rel.cfa_result_files(syntax, fit, "listwise")
-    assert list(files) == list(rel.CFA_FILES)
+    syntax, fit, err = measurement.fit_measurement_model(hs, HS, missing="listwise")
+    assert err is None and fit.converged and syntax == measurement.measurement_model(HS)
+    files = measurement.cfa_result_files(syntax, fit, "listwise")
+    assert list(files) == list(measurement.CFA_FILES)
     for k, v in ref["cfa"]["fit"].items():
         assert files["cfa_fit.json"][k] == pytest.approx(v, rel=1e-3, abs=1e-3), k
     info = files["cfa.json"]
@@ -52,14 +52,26 @@ def test_one_fit_written_as_lavaan_gives_it(hs, ref, tmp_path):
 def test_fiml_fit_has_every_respondent_and_says_why_no_modification_indices(hs):
     data = hs.copy()
     data.loc[::7, "x1"] = np.nan
-    syntax, fit, err = rel.fit_measurement_model(data, HS, missing="fiml")
-    files = rel.cfa_result_files(syntax, fit, "fiml")
+    syntax, fit, err = measurement.fit_measurement_model(data, HS, missing="fiml")
+    files = measurement.cfa_result_files(syntax, fit, "fiml")
     assert files["cfa.json"]["n"] == 301 and "complete data" in files["cfa.json"]["modindices"]
     assert len(files["cfa_modindices.csv"]) == 0 and list(files["cfa_modindices.csv"].columns)[:4] == ["lhs", "op", "rhs", "mi"]
-    _, lw, _ = rel.fit_measurement_model(data, HS, missing="listwise")
+    _, lw, _ = measurement.fit_measurement_model(data, HS, missing="listwise")
     assert lw.n < 301
 
 
 def test_a_model_that_cannot_be_fitted_is_reported_not_raised(hs):
-    syntax, fit, err = rel.fit_measurement_model(hs, {"F": ["x1", "nope"]})
+    syntax, fit, err = measurement.fit_measurement_model(hs, {"F": ["x1", "nope"]})
     assert fit is None and "nope" in err
+
+
+def test_measurement_model_syntax():
+    pdref = json.loads((SHARED / "reference" / "political_democracy.json").read_text())
+    text = measurement.measurement_model({"ind60": ["x1", "x2", "x3"]}, pdref["model"])
+    lines = text.strip().splitlines()
+    assert lines[:3] == ["ind60 =~ x1 + x2 + x3", "dem60 =~ y1 + y2 + y3 + y4", "dem65 =~ y5 + y6 + y7 + y8"]
+    assert not any(" ~ " in ln for ln in lines)                     # regressions dropped
+    assert {"y1 ~~ y5", "y2 ~~ y4", "y2 ~~ y6", "y6 ~~ y8"} <= set(lines)   # residual covariances kept
+    mod = measurement.measurement_model({"a": ["x1"]}, "a =~ NA*x1 + l1*x2 + 1*x3\nb =~ x4 + x5\nb ~ a\na ~~ 1*a")
+    assert mod.splitlines() == ["a =~ NA*x1 + l1*x2 + 1.0*x3", "b =~ x4 + x5", "a ~~ 1.0*a"]
+    assert measurement.measurement_model(HS) == "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"

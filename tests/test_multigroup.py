@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.sem.multigroup import (INVARIANCE_COLUMNS, STEPS, fit_multigroup, invariance, invariance_level,
-    invariance_text)
+from csat.analyses.factor import invariance_text
+from csat.sem.multigroup import INVARIANCE_COLUMNS, STEPS, fit_multigroup, invariance, invariance_level
 from csat.sem import ModelError
 
 from conftest import SHARED

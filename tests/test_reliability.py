@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat.analyses import reliability as study_rel
 from csat.stats import reliability as rel
 from csat.config.params import ThresholdSpec
 
@@ -320,17 +321,17 @@ def test_summary_text(hs, hs_est):
     tab = rel.reliability_table(hs, HS_CONS, hs_est)
     fl = rel.fornell_larcker(tab.set_index("construct")["ave"], rel.latent_correlations(hs_est))
     verdict, _ = rel.validity_verdict(tab, rel.loadings_table(hs_est), rel.htmt(hs, HS_CONS), fl)
-    en = rel.summary_text(verdict, tab, language="en")
-    zh = rel.summary_text(verdict, tab, language="zh")
+    en = study_rel.summary_text(verdict, tab, language="en")
+    zh = study_rel.summary_text(verdict, tab, language="zh")
     assert "1 of 3 reached 0.70" in en and "n = 301" in en and "pairwise" in en
     assert "does not prove" in en and "textual" in en
     assert "3 个构念中有 1 个" in zh and "并不能证明" in zh
     with pytest.raises(ValueError, match="lang"):
-        rel.summary_text(verdict, tab, language="fr")
+        study_rel.summary_text(verdict, tab, language="fr")
     # without a CFA the text says nothing about CR/AVE
     tab0 = rel.reliability_table(hs, HS_CONS)
     v0, _ = rel.validity_verdict(tab0)
-    assert "CR" not in rel.summary_text(v0, tab0)
+    assert "CR" not in study_rel.summary_text(v0, tab0)
 
 
 # ---------------------------------------------------------------- contract and bad input
@@ -357,15 +358,3 @@ def test_bad_input_messages(hs, hs_est):
         rel.reliability_table(hs, {"visual": []})
     with pytest.raises(ValueError, match="unknown key"):
         rel.validity_verdict(rel.reliability_table(hs, HS_CONS), thresholds={"hmtm": 0.9})
-
-
-def test_measurement_model_syntax():
-    pdref = json.loads((SHARED / "reference" / "political_democracy.json").read_text())
-    text = rel.measurement_model({"ind60": ["x1", "x2", "x3"]}, pdref["model"])
-    lines = text.strip().splitlines()
-    assert lines[:3] == ["ind60 =~ x1 + x2 + x3", "dem60 =~ y1 + y2 + y3 + y4", "dem65 =~ y5 + y6 + y7 + y8"]
-    assert not any(" ~ " in ln for ln in lines)                     # regressions dropped
-    assert {"y1 ~~ y5", "y2 ~~ y4", "y2 ~~ y6", "y6 ~~ y8"} <= set(lines)   # residual covariances kept
-    mod = rel.measurement_model({"a": ["x1"]}, "a =~ NA*x1 + l1*x2 + 1*x3\nb =~ x4 + x5\nb ~ a\na ~~ 1*a")
-    assert mod.splitlines() == ["a =~ NA*x1 + l1*x2 + 1.0*x3", "b =~ x4 + x5", "a ~~ 1.0*a"]
-    assert rel.measurement_model(HS_CONS) == "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"

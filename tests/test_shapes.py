@@ -26,6 +26,7 @@ from csat.viz import pathdiagram
 from csat.sem import structure as shape
 from csat.analyses import structural
 from csat.stats import reliability as rel
+from csat.analyses.reliability import reliability_display
 from csat import sem
 from csat.sem import syntax
 from csat.config.params import ParamsError, validate_params
@@ -140,7 +141,7 @@ def test_single_item_reliability_is_not_applicable(zh):
     one = tab.set_index("construct").loc["满意"]
     assert one["note"] == rel.SINGLE_ITEM_NOTE and math.isnan(one["omega"]) and math.isnan(one["alpha"])
     assert (tab.set_index("construct").drop("满意")["note"] == "").all()
-    disp = rel.reliability_display(tab, "zh").set_index("construct")
+    disp = reliability_display(tab, "zh").set_index("construct")
     assert (disp.loc["满意", ["alpha", "omega", "cr", "ave"]] == "不适用").all()
     assert disp.loc["服务", "alpha"] == f"{tab.set_index('construct').loc['服务', 'alpha']:.3f}"
     _, diags = rel.validity_verdict(tab)

@@ -46,7 +46,7 @@ def _literal_args(calls: list[ast.Call]) -> set[str]:
 
 
 def _named_file_lists(code: str) -> set[str]:
-    """File names a notebook handles through a package constant such as ``rel.CFA_FILES`` (any attribute
+    """File names a notebook handles through a package constant such as ``measurement.CFA_FILES`` (any attribute
     ending in ``_FILES`` of a module imported as ``from csat.<layer> import <module> as <alias>``)."""
     import importlib
 

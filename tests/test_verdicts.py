@@ -6,10 +6,11 @@ import math
 import pandas as pd
 import pytest
 
-from csat.sem import effects, multigroup
+from csat.sem import effects
 from csat import sem
 from csat.core.diagnostics import Diagnostic
 from csat.analyses.descriptives import tracking_section_markdown
+from csat.analyses.factor import invariance_section_markdown
 from csat.analyses.verdicts import (FIT_RULE_ROWS, error_summary, fit_criterion, fit_diagnostics, fit_table,
     fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text, warning_box_html)
 from csat.sem.fitmeasures import FIT_RULES
@@ -81,6 +82,6 @@ def test_section_texts_per_language():
     assert inv.startswith("## 测量不变性\n\n") and not inv.endswith("\n")
     assert section_markdown("invariance", "fr") == section_markdown("invariance", "en")
     assert section_markdown("invariance", "en").startswith("## Measurement invariance\n\nBefore construct means")
-    assert multigroup.section_markdown("zh") == inv
+    assert invariance_section_markdown("zh") == inv
     assert tracking_section_markdown("en").startswith("## Tracking: change of the indices and the NPS between waves\n\n")
     assert "Holm" in tracking_section_markdown("zh")

@@ -34,8 +34,8 @@ add("stats.reliability.cross_loadings", 'cor(HS$x1, rowMeans(HS[, c("x4","x5","x
 
 # --- factor ----------------------------------------------------------------------------------------
 X <- HS[, paste0("x", 1:9)]
-add("stats.factor.efa_results", 'psych::KMO(HS[, paste0("x", 1:9)])$MSA', psych::KMO(X)$MSA)
-add("stats.factor.efa_results", 'psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq', psych::cortest.bartlett(cor(X), n = 301)$chisq)
+add("stats.factor.exploratory_analysis", 'psych::KMO(HS[, paste0("x", 1:9)])$MSA', psych::KMO(X)$MSA)
+add("stats.factor.exploratory_analysis", 'psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq', psych::cortest.bartlett(cor(X), n = 301)$chisq)
 fa3 <- psych::fa(X, nfactors = 3, fm = "minres", rotate = "varimax")
 add("stats.factor.loadings_file", 'psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$communality["x1"]', fa3$communality["x1"])
 add("stats.factor.loadings_file", 'psych::fa(HS[, paste0("x", 1:9)], 3, fm = "minres", rotate = "varimax")$loadings["x4", "MR1"]', fa3$loadings["x4", "MR1"])

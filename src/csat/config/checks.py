@@ -56,9 +56,8 @@ def _isolated_two_indicator_factors(cm) -> list[str]:
 def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
     """Build every model the stages will fit from the params and the header; raise one
     :class:`ParamsError` naming the key for anything a later stage would reject."""
-    from csat.stats import reliability
     from csat import sem
-    from csat.sem import syntax, templates as templates_sem
+    from csat.sem import measurement, syntax, templates as templates_sem
 
     items = p.items
     nf = p.efa.n_factors
@@ -131,7 +130,7 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         raise ParamsError(f"{params_path}: key 'ipma.target': no path in the model leads to {target!r}, so it has "
                           f"no importance map; choose a construct that paths lead to ({', '.join(outcomes)})")
     try:
-        cfa = reliability.measurement_model({n: c.items for n, c in p.constructs.items()}, p.model)
+        cfa = measurement.measurement_model({n: c.items for n, c in p.constructs.items()}, p.model)
         cm_cfa = sem.build_model(cfa, cols)
     except (sem.ModelError, syntax.ModelSyntaxError, ValueError) as err:
         raise _model_error(params_path, key if p.model else "constructs",

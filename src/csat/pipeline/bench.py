@@ -246,8 +246,10 @@ def worker_scale(n: int) -> dict:
     import numpy as np
 
     from csat.intake import cleaning, readers as io
-    from csat.stats import descriptives, factor, reliability
+    from csat.analyses import factor
+    from csat.stats import descriptives, reliability
     from csat import sem
+    from csat.sem import measurement
     from csat.config.params import validate_params
     from csat.core.files import write_csv
     from csat.intake.simulate import scale_syntax, simulate_scale
@@ -285,7 +287,7 @@ def worker_scale(n: int) -> dict:
         times["02_descriptives"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        cfa = sem.fit(reliability.measurement_model(constructs), clean)
+        cfa = sem.fit(measurement.measurement_model(constructs), clean)
         reliability.reliability_table(clean, constructs, cfa.estimates, missing="pairwise")
         reliability.item_total_table(clean, constructs)
         reliability.htmt(clean, constructs)
@@ -294,7 +296,7 @@ def worker_scale(n: int) -> dict:
 
         t = time.perf_counter()
         factor.efa_results(clean, items, params.efa, seed=1)
-        sem.fit(reliability.measurement_model(constructs), clean)
+        sem.fit(measurement.measurement_model(constructs), clean)
         times["04_factor_analysis"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -55,13 +55,11 @@ from scipy import stats
 from csat.stats.em import em_patterns, missing_patterns
 from csat.core.errors import ModelError
 from csat.sem.fiml import numeric_hessian, pattern_discrepancy
-from csat.sem.fitmeasures import rmsea_ci
+from csat.sem.fitmeasures import fit_verdict, rmsea_ci
 from csat.sem.partable import CompiledModel, build_model
 from csat.sem.result import standardize
-from csat.analyses.verdicts import fit_verdict
-from csat.analyses.verdicts import section_markdown as _section_markdown
 
-__all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level", "invariance_text",
+__all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA"]
 
@@ -584,8 +582,8 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     2      scalar  164.103  60  0.882        0.000  rejected
     >>> [(d.code, d.where) for d in multigroup.invariance_diagnostics(table, "school")]
     [('poor_fit', 'invariance across school: configural'), ('noninvariance', 'invariance across school: scalar')]
-    >>> multigroup.invariance_text(table, "school", ["Pasteur", "Grant-White"])[:91]
-    'Measurement invariance across school (Pasteur, Grant-White; Chen 2007 criteria: ΔCFI ≤ 0.01'
+
+    The table in words: :func:`csat.analyses.factor.invariance_text`.
 
     In R (``HS.model`` the model above, ``HS`` the data):
     ``fitMeasures(cfa(HS.model, HS, group = "school"), "chisq")`` → 115.851,
@@ -634,64 +632,6 @@ def invariance_level(table: pd.DataFrame) -> str:
     if v.get("scalar") != "holds":
         return "metric"
     return "scalar"
-
-
-def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language: str = "en") -> str:
-    """A plain-words paragraph on the invariance table (en/zh).
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`invariance`.
-    group : str
-        The grouping column, as named in the text.
-    labels : sequence
-        The group levels, as named in the text.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-        English or Chinese; see :func:`invariance` for an example.
-    """
-    t = {r["model"]: r for _, r in table.iterrows()}
-    c = t["configural"]
-    lv = invariance_level(table)
-    labs = ", ".join(str(x) for x in labels)
-    def step(name, en, zh):
-        r = t[name]
-        return (f"{en}: ΔCFI = {r['delta.cfi']:.3f}, ΔRMSEA = {r['delta.rmsea']:+.3f}, "
-                f"Δχ²({r['df.diff']:.0f}) = {r['chisq.diff']:.2f}, p = {r['pvalue.diff']:.3g} — "
-                f"{'holds' if r['verdict'] == 'holds' else 'does not hold'}",
-                f"{zh}：ΔCFI = {r['delta.cfi']:.3f}，ΔRMSEA = {r['delta.rmsea']:+.3f}，"
-                f"Δχ²({r['df.diff']:.0f}) = {r['chisq.diff']:.2f}，p = {r['pvalue.diff']:.3g}——"
-                f"{'成立' if r['verdict'] == 'holds' else '不成立'}")
-    m_en, m_zh = step("metric", "Equal loadings (metric)", "载荷等同（度量不变）")
-    s_en, s_zh = step("scalar", "Equal loadings and intercepts (scalar)", "载荷与截距等同（标量不变）")
-    concl_en = {
-        "none": "The measurement model already fits poorly in the separate groups (configural model), so the "
-                "groups cannot be compared on these constructs until the model is repaired.",
-        "configural": "The items relate to the constructs differently across groups (metric invariance fails): "
-                      "neither the strength of relations nor the construct means should be compared.",
-        "metric": "Loadings are equal but intercepts are not (scalar invariance fails): relations between "
-                  "constructs may be compared, but differences in construct means or indices may partly "
-                  "reflect items that work differently, not a real change.",
-        "scalar": "Loadings and intercepts are equal: the questionnaire measures the same constructs on the "
-                  "same scale in every group, so construct means and indices can be compared.",
-    }[lv]
-    concl_zh = {
-        "none": "测量模型在各组内（形态模型）即已拟合不佳，修正模型之前无法在这些构念上比较各组。",
-        "configural": "各组题项与构念的关系不同（度量不变不成立）：既不宜比较构念间关系的强弱，也不宜比较构念均值。",
-        "metric": "载荷等同而截距不等（标量不变不成立）：可以比较构念间的关系，但构念均值或指数的差异可能部分来自"
-                  "题项作用不同，而非真实变化。",
-        "scalar": "载荷与截距均等同：问卷在各组以相同的尺度测量相同的构念，可以比较构念均值和指数。",
-    }[lv]
-    en = (f"Measurement invariance across {group} ({labs}; Chen 2007 criteria: ΔCFI ≤ {DELTA_CFI}, "
-          f"ΔRMSEA ≤ {DELTA_RMSEA}). Configural model: CFI = {c['cfi']:.3f}, RMSEA = {c['rmsea']:.3f}, "
-          f"SRMR = {c['srmr']:.3f}. {m_en}. {s_en}. {concl_en}")
-    zh = (f"{group}（{labs}）间的测量不变性（Chen 2007 标准：ΔCFI ≤ {DELTA_CFI}，ΔRMSEA ≤ {DELTA_RMSEA}）。"
-          f"形态模型：CFI = {c['cfi']:.3f}，RMSEA = {c['rmsea']:.3f}，SRMR = {c['srmr']:.3f}。{m_zh}。{s_zh}。{concl_zh}")
-    return zh if language == "zh" else en
 
 
 def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
@@ -818,16 +758,3 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         runs.append({"group": col, "levels": fits["configural"].group_labels, "table": table, "fits": fits,
                      "estimates": est, "release": release})
     return runs
-
-
-def section_markdown(language: str = "en") -> str:
-    """Heading and explanation of the invariance section of 04_factor_analysis
-    (``csat/data/section_invariance.<language>.md``, see :func:`csat.analyses.verdicts.section_markdown`).
-
-    Examples
-    --------
-    >>> from csat.sem import multigroup
-    >>> multigroup.section_markdown("zh").splitlines()[0]
-    '## 测量不变性'
-    """
-    return _section_markdown("invariance", language)

@@ -7,8 +7,9 @@ that results match ``psych::KMO``, ``psych::cortest.bartlett``, ``psych::fa.para
 Correlations
 ------------
 As psych, the item correlations are by default *pairwise* (``cor(x, use="pairwise")``: each
-correlation from the respondents who answered both items) and n is the number of rows; with
-``missing="listwise"`` only respondents who answered every item are used.
+correlation from the respondents who answered both items; :func:`csat.stats.correlations.pairwise_corr`)
+and n is the number of rows; with ``missing="listwise"`` only respondents who answered every item are
+used.
 
 Extraction (on the correlation matrix R, p items, k factors)
 ------------------------------------------------------------
@@ -42,6 +43,10 @@ the full correlation matrix; psych's ``fa.parallel`` "components" line), compare
 percentile of the same eigenvalues from simulated standard-normal data of the same n and p.
 psych's factor-analysis eigenvalues (``fa.values``) are available with ``kind="fa"``.
 
+The whole exploratory stage of 04_factor_analysis is :func:`exploratory_analysis`; the reader's
+texts and tables (Kaiser's labels in the study's language, the summary paragraph) are
+:mod:`csat.analyses.factor`'s and the scree plot is :func:`csat.viz.factor.scree_plot`.
+
 References: Kaiser (1970, 1974); Bartlett (1951); Horn (1965); Jennrich (2002); Revelle, psych.
 """
 from __future__ import annotations
@@ -55,11 +60,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from csat.stats.reliability import smc
 from csat.core.diagnostics import Diagnostic
+from csat.stats.correlations import cov2cor, pairwise_corr, smc
 
-KMO_LABELS = [(0.9, "marvelous", "极好"), (0.8, "meritorious", "良好"), (0.7, "middling", "中等"),
-              (0.6, "mediocre", "一般"), (0.5, "miserable", "较差"), (-math.inf, "unacceptable", "不可接受")]
+#: Kaiser's (1974) labels of a KMO/MSA value: ``(lower bound, label)``, best first
+KMO_LABELS = [(0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable"),
+              (-math.inf, "unacceptable")]
+#: the labels' Chinese terms (for the diagnostics' ``message_zh`` and :mod:`csat.analyses.factor`)
+KMO_LABELS_ZH = {"marvelous": "极好", "meritorious": "良好", "middling": "中等", "mediocre": "一般",
+                 "miserable": "较差", "unacceptable": "不可接受"}
 METHODS = ("minres", "ml", "principal")
 ROTATIONS = ("oblimin", "promax", "varimax", "none")
 PREFIX = {"minres": "MR", "ml": "ML", "principal": "PA"}
@@ -84,25 +93,6 @@ def _one_blas_thread(func):
         with threadpool_limits(limits=1, user_api="blas"):
             return func(*args, **kwargs)
     return wrapper
-
-
-def pairwise_corr(X: pd.DataFrame) -> pd.DataFrame:
-    """``X.corr(min_periods=2)`` (pairwise-complete Pearson correlations), computed by one BLAS
-    product (on one thread) when no value is missing — pandas' pairwise loop is O(n p²) in
-    plain loops, 20x slower on a million rows; the same numbers to rounding."""
-    A = X.to_numpy(dtype=float, na_value=np.nan)
-    if len(A) < 2 or not np.isfinite(A).all():
-        return X.corr(min_periods=2)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(invalid="ignore", divide="ignore"):
-        Xc = A - A.mean(axis=0)
-        C = Xc.T @ Xc
-        d = np.sqrt(np.diag(C))
-        R = np.clip(C / np.outer(d, d), -1.0, 1.0)
-    R[:, d == 0] = np.nan                         # a constant column has no correlation (as pandas)
-    R[d == 0, :] = np.nan
-    return pd.DataFrame(R, index=X.columns, columns=X.columns)
 
 
 # ------------------------------------------------------------------------------ input
@@ -194,16 +184,17 @@ def kmo(R: np.ndarray | pd.DataFrame) -> tuple[float, np.ndarray]:
     return float(overall), items
 
 
-def kmo_label(value: float, language: str = "en") -> str:
-    """Kaiser's (1974) verbal labels for a KMO/MSA value.
+def kmo_label(value: float) -> str:
+    """Kaiser's (1974) verbal label for a KMO/MSA value (:data:`KMO_LABELS`).
 
     ≥ .90 marvelous, ≥ .80 meritorious, ≥ .70 middling, ≥ .60 mediocre, ≥ .50 miserable,
-    below .50 unacceptable (Kaiser 1974, *Psychometrika* 39, 31–36).
+    below .50 (or missing) unacceptable (Kaiser 1974, *Psychometrika* 39, 31–36).  The Chinese terms
+    are :data:`KMO_LABELS_ZH`; :func:`csat.analyses.factor.kmo_label` gives the label in a study's language.
     """
-    for cut, en, zh in KMO_LABELS:
+    for cut, label in KMO_LABELS:
         if value >= cut:
-            return zh if language == "zh" else en
-    return KMO_LABELS[-1][2 if language == "zh" else 1]
+            return label
+    return KMO_LABELS[-1][1]
 
 
 def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
@@ -229,10 +220,12 @@ def bartlett_sphericity(R: np.ndarray, n: int) -> dict:
     return {"chisq": float(chisq), "df": int(df), "pvalue": float(stats.chi2.sf(chisq, df))}
 
 
-def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
-                   n: int | None = None, language: str = "en") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two display tables: overall KMO + Bartlett (``measure, value, verdict``) and per-item MSA
-    (``item, MSA, verdict``), with Kaiser's labels in the report language.
+def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float],
+                   bartlett: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Two tables: overall KMO + Bartlett (``measure, value, verdict``) and per-item MSA
+    (``item, MSA, verdict``), with neutral verdicts: Kaiser's label (:func:`kmo_label`) for the KMO
+    and each MSA, ``"significant"`` or ``"not significant"`` (p < .05) for Bartlett's test.
+    :func:`csat.analyses.factor.adequacy_table` words them for the reader.
 
     Parameters
     ----------
@@ -242,10 +235,6 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
         ``{item: MSA}`` (the per-item values of :func:`kmo`).
     bartlett : mapping
         ``chisq, df, pvalue`` of :func:`bartlett_sphericity`.
-    n : int, optional
-        Not shown; accepted for the notebook's call.
-    language : {"en", "zh"}
-        Language of the verdicts.
 
     Returns
     -------
@@ -267,17 +256,13 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
 
     In R (``HS <- lavaan::HolzingerSwineford1939``): ``psych::KMO(HS[, paste0("x", 1:9)])$MSAi["x2"]`` → 0.778.
     """
-    zh = language == "zh"
-    b = bartlett
     overall = pd.DataFrame([
-        {"measure": "KMO", "value": kmo_overall, "verdict": kmo_label(kmo_overall, language)},
-        {"measure": "Bartlett χ²", "value": b["chisq"],
-         "verdict": (f"df = {b['df']}, p " + ("< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}")
-                     + ("（显著）" if zh and b["pvalue"] < .05 else "（不显著）" if zh else
-                        " (significant)" if b["pvalue"] < .05 else " (not significant)"))},
+        {"measure": "KMO", "value": kmo_overall, "verdict": kmo_label(kmo_overall)},
+        {"measure": "Bartlett χ²", "value": bartlett["chisq"],
+         "verdict": "significant" if bartlett["pvalue"] < .05 else "not significant"},
     ])
     items = pd.DataFrame({"item": list(kmo_items), "MSA": [float(v) for v in kmo_items.values()]})
-    items["verdict"] = [kmo_label(v, language) for v in items["MSA"]]
+    items["verdict"] = [kmo_label(v) for v in items["MSA"]]
     return overall, items
 
 
@@ -289,7 +274,7 @@ def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bar
     if kmo_overall < 0.6:
         out.append(Diagnostic("low_kmo", "warning", "KMO",
                               f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis.",
-                              message_zh=f"总体 KMO = {kmo_overall:.3f}（{kmo_label(kmo_overall, 'zh')}）：相关矩阵不太适合做因子分析。"))
+                              message_zh=f"总体 KMO = {kmo_overall:.3f}（{KMO_LABELS_ZH[kmo_label(kmo_overall)]}）：相关矩阵不太适合做因子分析。"))
     for i, v in kmo_items.items():
         if v < 0.5:
             out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable).",
@@ -368,9 +353,7 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
             A = np.zeros((p, p))
             A[np.diag_indices(p)] = np.sqrt(rng.chisquare(dfs))
             A[lower] = rng.standard_normal(len(lower[0]))
-            W = A @ A.T                              # centred scatter matrix ~ Wishart_p(n − 1, I)
-            d = 1.0 / np.sqrt(np.diag(W))
-            C = W * d[:, None] * d[None, :]
+            C = cov2cor(A @ A.T)                     # centred scatter matrix ~ Wishart_p(n − 1, I)
         else:
             C = np.corrcoef(rng.standard_normal((n, p)), rowvar=False)
         sims[b] = np.sort(np.linalg.eigvalsh(C))[::-1] if kind == "pc" else fa_eigenvalues(C)
@@ -380,52 +363,6 @@ def parallel_analysis(R: np.ndarray, n: int, *, n_iter: int = 100, percentile: f
     return {"observed": obs, "simulated": ref, "simulated_mean": sims.mean(axis=0),
             "n_factors": n_fac, "n_iter": int(n_iter), "percentile": float(percentile), "seed": int(seed),
             "kind": kind, "n_kaiser": int((pc > 1).sum()), "pc_values": pc}
-
-
-def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
-    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure.
-
-    Parameters
-    ----------
-    pa : mapping
-        The result of :func:`parallel_analysis` (``observed``, ``simulated``, …).
-    language : {"en", "zh"}
-        Language of the labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    zh = language == "zh"
-    if zh:
-        try:
-            from csat.viz.plots import setup_fonts
-
-            setup_fonts()
-        except Exception:  # no CJK font: the figure is still drawn, Chinese glyphs may be boxes
-            pass
-    obs, sim = np.asarray(pa["observed"]), np.asarray(pa["simulated"])
-    what = "成分" if zh else "Component"
-    if pa.get("kind") == "fa":
-        what = "因子" if zh else "Factor"
-    x = np.arange(1, len(obs) + 1)
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(x, obs, "o-", label="观测特征值" if zh else "Observed eigenvalues")
-    ax.plot(x, sim, "s--", label=(f"模拟数据第 {pa['percentile']:g} 百分位（{pa['n_iter']} 次）" if zh
-                                  else f"Simulated data, {pa['percentile']:g}th percentile ({pa['n_iter']} data sets)"))
-    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="Kaiser (λ = 1)")
-    k = int(pa["n_factors"])
-    if 0 < k <= len(obs):
-        ax.axvline(k + 0.5, color="tab:red", lw=0.8, ls="-.",
-                   label=(f"平行分析保留 {k} 个" if zh else f"Parallel analysis keeps {k}"))
-    ax.set_xlabel(what)
-    ax.set_ylabel("特征值" if zh else "Eigenvalue")
-    ax.set_xticks(x)
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 # ------------------------------------------------------------------------------ extraction
@@ -803,7 +740,7 @@ def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
     Parameters
     ----------
     fa : mapping
-        The result of :func:`efa` (``results["efa"]`` of :func:`efa_results`).
+        The result of :func:`efa` (``results["efa"]`` of :func:`exploratory_analysis`).
 
     Returns
     -------
@@ -813,7 +750,7 @@ def loadings_file(fa: Mapping[str, Any]) -> pd.DataFrame:
     Examples
     --------
     >>> items = [f"x{i}" for i in range(1, 10)]
-    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> res = exploratory_analysis(holzinger, items, n_factors=3, method="minres", rotation="varimax")
     >>> loadings_file(res["efa"]).head(4).round(3)
       item    MR1    MR2    MR3  communality
     0   x1  0.279  0.613  0.152        0.477
@@ -850,7 +787,7 @@ def loadings_display(loadings: pd.DataFrame, blank: float = 0.30, digits: int = 
 
     Examples
     --------
-    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
+    >>> res = exploratory_analysis(holzinger, [f"x{i}" for i in range(1, 10)], n_factors=3, rotation="varimax")
     >>> loadings_display(res["efa"]["loadings"]).head(4)
           MR1    MR2 MR3
     x5  0.859
@@ -925,21 +862,17 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
     return df, diags
 
 
-def _get(obj: Any, key: str, default: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(key, default)
-    return getattr(obj, key, default)
-
-
 @_one_blas_thread
-def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed: int = 2024, *,
-                missing: str = "pairwise", item_construct: Mapping[str, str] | None = None) -> dict:
+def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors: int | str = "auto",
+                         method: str = "minres", rotation: str = "oblimin", parallel_iter: int = 100,
+                         parallel_percentile: float = 95, seed: int = 2024, missing: str = "pairwise",
+                         item_construct: Mapping[str, str] | None = None) -> dict:
     """The whole exploratory stage: correlations, KMO, Bartlett, parallel analysis, EFA (+ check).
 
-    ``params_efa`` is ``params.efa`` (or a mapping) with ``n_factors`` (int or ``"auto"`` = parallel
-    analysis), ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``; ``seed`` seeds
-    the parallel analysis; ``missing`` is ``params.missing``.  With ``item_construct`` (``params.
-    item_construct``) the construct check is run too.
+    ``n_factors`` is an int or ``"auto"`` (= parallel analysis, with ``parallel_iter`` data sets and
+    the ``parallel_percentile``-th percentile, seeded by ``seed``); ``method`` and ``rotation`` are
+    those of :func:`efa`.  With ``item_construct`` the construct check is run too.  A study's
+    ``params.efa`` gives these options through :func:`csat.analyses.factor.efa_results`.
 
     Returns ``summary`` (the ``efa.json`` contract), ``R``, ``n``, ``items``, ``parallel``, ``efa``,
     ``check`` (or None) and ``diagnostics`` (adequacy, EFA fit, parallel analysis, construct check).
@@ -950,8 +883,17 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         Respondents × items.
     items : sequence of str
         The items to factor.
-    params_efa : ``params.efa`` or mapping
-        ``n_factors``, ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``.
+    n_factors : int or "auto"
+        Number of factors, or ``"auto"``: as many as parallel analysis retains (at least 1, at most
+        p − 1).
+    method : {"minres", "ml", "principal"}
+        Extraction.
+    rotation : {"oblimin", "promax", "varimax", "none"}
+        Rotation.
+    parallel_iter : int
+        Simulated data sets of the parallel analysis.
+    parallel_percentile : float
+        Percentile of the simulated eigenvalues used as reference.
     seed : int
         Seed of the parallel analysis.
     missing : {"pairwise", "listwise"}
@@ -967,7 +909,7 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
     Examples
     --------
     >>> items = [f"x{i}" for i in range(1, 10)]
-    >>> res = efa_results(holzinger, items, {"n_factors": 3, "method": "minres", "rotation": "varimax"})
+    >>> res = exploratory_analysis(holzinger, items, n_factors=3, method="minres", rotation="varimax")
     >>> s = res["summary"]
     >>> round(s["kmo"], 3), round(s["bartlett"]["chisq"], 3), s["bartlett"]["df"], s["n_factors_parallel"]
     (0.752, 904.097, 36, 3)
@@ -980,11 +922,9 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
     k_overall, k_items = kmo(R)
     kmo_items = dict(zip(items, map(float, k_items)))
     bart = bartlett_sphericity(R, n)
-    pa = parallel_analysis(R, n, n_iter=_get(params_efa, "parallel_iter", 100),
-                           percentile=_get(params_efa, "parallel_percentile", 95), seed=seed)
+    pa = parallel_analysis(R, n, n_iter=parallel_iter, percentile=parallel_percentile, seed=seed)
     diags = adequacy_diagnostics(k_overall, kmo_items, bart)
-    nf = _get(params_efa, "n_factors", "auto")
-    if nf == "auto":
+    if n_factors == "auto":
         k = pa["n_factors"]
         if k < 1:
             diags.append(Diagnostic("n_factors_zero", "warning", "parallel analysis",
@@ -994,10 +934,10 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         elif k > p - 1:
             k = p - 1
     else:
-        if isinstance(nf, bool) or not isinstance(nf, (int, np.integer)) or not 1 <= nf <= p - 1:
-            raise FactorError(f"efa.n_factors = {nf!r}: use 'auto' or an integer from 1 to {p - 1} ({p} items)")
-        k = int(nf)
-    method, rotation = _get(params_efa, "method", "minres"), _get(params_efa, "rotation", "oblimin")
+        if (isinstance(n_factors, bool) or not isinstance(n_factors, (int, np.integer))
+                or not 1 <= n_factors <= p - 1):
+            raise FactorError(f"efa.n_factors = {n_factors!r}: use 'auto' or an integer from 1 to {p - 1} ({p} items)")
+        k = int(n_factors)
     fa = efa(R, k, method=method, rotation=rotation, items=items)
     diags += fa["diagnostics"]
     check = None
@@ -1016,59 +956,3 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
                             "eigenvalues": "pc"}}
     return {"summary": summary, "R": R, "n": n, "items": items, "parallel": pa, "efa": fa,
             "check": check, "diagnostics": diags}
-
-
-def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
-    """A short paragraph (``language`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`: sampling
-    adequacy, the number of factors by each rule, variance explained and the construct check.
-
-    Parameters
-    ----------
-    results : mapping
-        The result of :func:`efa_results`.
-    language : {"en", "zh"}
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "rotation": "varimax"})
-    >>> print(summary_text(res))
-    KMO = 0.75 (middling) and Bartlett's test χ²(36) = 904.1, p < .001, so the data are suitable for factor analysis. ...
-    """
-    if language not in ("en", "zh"):
-        raise FactorError(f"language must be 'en' or 'zh', not {language!r}")
-    s, fa, check = results["summary"], results["efa"], results.get("check")
-    b = s["bartlett"]
-    cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
-    k = s["n_factors"]
-    zh = language == "zh"
-    pstr = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
-    if zh:
-        parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"
-                 f"p {pstr}{'，数据适合做因子分析' if s['kmo'] >= .6 and b['pvalue'] < .05 else '，数据做因子分析的适切性不足'}。",
-                 f"平行分析（{s['parallel']['n_iter']} 次模拟，第 {s['parallel']['percentile']:g} 百分位）建议 {s['n_factors_parallel']} 个因子，"
-                 f"Kaiser 准则（特征值 > 1）建议 {s['n_factors_kaiser']} 个；本分析提取 {k} 个因子"
-                 f"（{s['method']} 提取，{s['rotation']} 旋转），共解释 {cum:.1%} 的方差。"]
-    else:
-        parts = [f"KMO = {s['kmo']:.2f} ({kmo_label(s['kmo'])}) and Bartlett's test χ²({b['df']}) = {b['chisq']:.1f}, "
-                 f"p {pstr}, {'so the data are suitable for factor analysis' if s['kmo'] >= .6 and b['pvalue'] < .05 else 'so the data are poorly suited to factor analysis'}.",
-                 f"Parallel analysis ({s['parallel']['n_iter']} simulated data sets, {s['parallel']['percentile']:g}th percentile) "
-                 f"suggests {s['n_factors_parallel']} factor(s), the Kaiser rule (eigenvalue > 1) {s['n_factors_kaiser']}; "
-                 f"{k} factor(s) were extracted ({s['method']}, {s['rotation']} rotation), explaining {cum:.1%} of the variance."]
-    if check is not None:
-        mism = int((~check["match"]).sum())
-        cross = int((check["cross_loading_on"] != "").sum())
-        tot = len(check)
-        if zh:
-            parts.append(f"{tot} 个题项中有 {tot - mism} 个主要负载在其所属构念的因子上"
-                         + (f"，{mism} 个不是" if mism else "") + (f"；{cross} 个题项存在交叉负载（|λ| ≥ .30）" if cross else "")
-                         + ("（见诊断）。" if mism or cross else "，题项归属与问卷设计一致。"))
-        else:
-            parts.append(f"{tot - mism} of {tot} items load mainly on the factor of their own construct"
-                         + (f", {mism} do not" if mism else "")
-                         + (f"; {cross} item(s) cross-load (|loading| ≥ .30) on a second factor" if cross else "")
-                         + (" (see the diagnostics)." if mism or cross else ", as the questionnaire intends."))
-    return ("" if zh else " ").join(parts)

@@ -13,7 +13,10 @@ a function argument and is written into the outputs.
 
 The top-level helpers used by the notebook are :func:`reliability_table`,
 :func:`item_total_table`, :func:`loadings_table`, :func:`htmt`, :func:`fornell_larcker`,
-:func:`cross_loadings`, :func:`validity_verdict` and :func:`summary_text`.
+:func:`cross_loadings` and :func:`validity_verdict`.  The item correlations and covariances they
+start from are :mod:`csat.stats.correlations`'; the measurement model whose estimates feed omega, CR
+and AVE is built and fitted by :mod:`csat.sem.measurement`; the reader's texts and display tables
+are :mod:`csat.analyses.reliability`'s.
 """
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from csat.core.diagnostics import Diagnostic
+from csat.stats.correlations import (check_missing, cov2cor, item_correlations, item_covariance, item_frame,
+                                     pairwise_corr, smc)
 
-MISSING = ("pairwise", "listwise")
 RELIABILITY_COLUMNS = ["construct", "n_items", "n", "alpha", "alpha.ci.lower", "alpha.ci.upper",
                        "omega", "cr", "ave"]
 ITEM_TOTAL_COLUMNS = ["construct", "item", "r.drop", "alpha.if.deleted"]
@@ -34,7 +38,7 @@ ITEM_TOTAL_COLUMNS = ["construct", "item", "r.drop", "alpha.if.deleted"]
 # --------------------------------------------------------------------------------------------
 # input handling
 # --------------------------------------------------------------------------------------------
-def _construct_items(constructs: Mapping[str, Any]) -> dict[str, list[str]]:
+def construct_items(constructs: Mapping[str, Any]) -> dict[str, list[str]]:
     """``{name: [items]}`` from a plain mapping or from ``StudyParams.constructs``."""
     if not isinstance(constructs, Mapping) or not constructs:
         raise ValueError("constructs must be a non-empty mapping {construct name: [item, ...]}")
@@ -47,49 +51,6 @@ def _construct_items(constructs: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def _check_missing(missing: str) -> str:
-    if missing not in MISSING:
-        raise ValueError(f"missing must be 'pairwise' or 'listwise', not {missing!r}")
-    return missing
-
-
-def _item_frame(data: pd.DataFrame, items: Sequence[str], construct: str | None = None) -> pd.DataFrame:
-    """The item columns as floats, with a clear error for an absent or non-numeric column."""
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
-    where = f"construct {construct!r}: " if construct is not None else ""
-    absent = [i for i in items if i not in data.columns]
-    if absent:
-        raise ValueError(f"{where}item column(s) {absent} not in the data "
-                         f"(columns: {list(map(str, data.columns))[:30]})")
-    out = {}
-    for i in items:
-        col = data[i]
-        if pd.api.types.is_bool_dtype(col) or not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
-            raise ValueError(f"{where}item column {i!r} is not numeric (dtype {col.dtype}); "
-                             "recode it to numbers before the reliability analysis")
-        out[i] = pd.to_numeric(col, errors="coerce").astype(float)
-    return pd.DataFrame(out, index=data.index)
-
-
-def item_covariance(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwise",
-                    construct: str | None = None) -> tuple[pd.DataFrame, int]:
-    """Covariance matrix of ``items`` (n − 1 divisor) and the number of respondents used.
-
-    ``pairwise``: each covariance from the rows where both items are observed, with means
-    over those rows (R ``cov(x, use = "pairwise")``, as ``psych::alpha``); ``n`` = rows with at
-    least one observed item.  ``listwise``: rows with every item observed (``na.omit``).
-    """
-    _check_missing(missing)
-    X = _item_frame(data, items, construct)
-    if missing == "listwise":
-        X = X.dropna()
-        n = len(X)
-    else:
-        n = int(X.notna().any(axis=1).sum())
-    return X.cov(min_periods=2), n
-
-
 def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float) -> pd.DataFrame:
     """Recode reverse-keyed items: ``x' = min + max − x`` (a copy; other columns untouched; missing stays
     missing).  The one reverse coding in csat: ``01_cleaning`` applies it to the study's ``reverse`` items.
@@ -100,7 +61,7 @@ def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float
     """
     if not max > min:
         raise ValueError(f"reverse_items: max ({max}) must be greater than min ({min})")
-    X = _item_frame(df, items)
+    X = item_frame(df, items)
     out = df.copy()
     for i in items:
         out[i] = (min + max) - X[i]
@@ -110,27 +71,6 @@ def reverse_items(df: pd.DataFrame, items: Sequence[str], min: float, max: float
 # --------------------------------------------------------------------------------------------
 # item-based reliability (psych::alpha)
 # --------------------------------------------------------------------------------------------
-def _cov2cor(C: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = 1 / np.sqrt(np.diag(C))
-        return C * d[:, None] * d[None, :]
-
-
-def smc(R: np.ndarray) -> np.ndarray:
-    """Squared multiple correlation of each variable with all others: ``1 − 1/diag(R⁻¹)``.
-
-    As ``psych::smc``: the (Moore–Penrose) pseudo-inverse is used and values are clipped
-    to [0, 1].  NaN if the matrix has missing entries.
-    """
-    R = np.asarray(R, dtype=float)
-    if R.shape[0] == 1 or not np.isfinite(R).all():
-        return np.full(R.shape[0], np.nan)
-    Ri = np.linalg.pinv(R)
-    with np.errstate(divide="ignore"):
-        s = 1 - 1 / np.diag(Ri)
-    return np.clip(s, 0.0, 1.0)
-
-
 def alpha_from_cov(C: np.ndarray) -> float:
     """Cronbach's (1951) alpha from an item covariance matrix (psych ``raw_alpha``).
 
@@ -166,7 +106,7 @@ def guttman_lambda6(R: np.ndarray) -> float:
     """Guttman's (1945) lambda-6 on the correlation matrix (psych ``G6(smc)``).
 
     ``λ6 = 1 − Σ(1 − smc_i) / ΣR``, with ``smc_i`` the squared multiple correlation of item
-    i with the other items (:func:`smc`).  NaN for fewer than two items.
+    i with the other items (:func:`csat.stats.correlations.smc`).  NaN for fewer than two items.
     """
     R = np.asarray(R, dtype=float)
     k = R.shape[0]
@@ -230,7 +170,8 @@ def alpha_stats(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwi
     :func:`feldt_ci`), ``std.alpha``, ``average_r``, ``lambda6`` (Guttman's λ6, psych
     ``G6(smc)``), ``split_half`` (odd/even Spearman–Brown, :func:`split_half`), ``missing`` and
     ``dropped`` (items without variance, left out as psych does).  With one item every
-    coefficient is NaN.  ``n`` is the number of respondents used (see :func:`item_covariance`;
+    coefficient is NaN.  ``n`` is the number of respondents used (see
+    :func:`csat.stats.correlations.item_covariance`;
     psych counts every row passed to it, which differs only when a row answers none of the
     items).
 
@@ -248,7 +189,7 @@ def alpha_stats(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwi
     C, n = item_covariance(data, items, missing, construct)
     ok, bad = _usable(C)
     Cm = C.loc[ok, ok].to_numpy()
-    R = _cov2cor(Cm)
+    R = cov2cor(Cm)
     a = alpha_from_cov(Cm)
     lo, hi = feldt_ci(a, n, len(ok), level)
     return {"n_items": len(items), "n": n, "alpha": a, "alpha.ci.lower": lo, "alpha.ci.upper": hi,
@@ -462,7 +403,7 @@ def latent_correlations(estimates: Any) -> pd.DataFrame:
     """Model-implied correlations of the latent variables (lavaan ``lavInspect(fit, "cor.lv")``),
     from ``cov.lv`` of :func:`model_matrices`."""
     V = model_matrices(estimates)["cov_lv"]
-    return pd.DataFrame(_cov2cor(V.to_numpy()), index=V.index, columns=V.columns)
+    return pd.DataFrame(cov2cor(V.to_numpy()), index=V.index, columns=V.columns)
 
 
 def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
@@ -498,7 +439,7 @@ def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
     ``fit <- lavaan::cfa(HS.model, HS)``):
     ``subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std`` → 0.424.
     """
-    t = _thresholds(thresholds)
+    t = resolve_thresholds(thresholds)
     est = _estimates(estimates, need_std=True)
     load = est[est["op"] == "=~"]
     out = pd.DataFrame({"construct": load["lhs"].astype(str).to_numpy(),
@@ -514,29 +455,6 @@ def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # discriminant validity
 # --------------------------------------------------------------------------------------------
-def item_correlations(data: pd.DataFrame, items: Sequence[str], missing: str = "pairwise",
-                      lavaan_pairwise: bool = False) -> pd.DataFrame:
-    """Pearson correlations of the items, pairwise-complete or on listwise-complete rows.
-
-    ``lavaan_pairwise=True`` (with ``missing="pairwise"``) gives lavaan's ``lavCor(missing =
-    "pairwise")``: the pairwise-complete covariance divided by standard deviations computed
-    from every available value of each item (rather than from the pairwise-complete rows).
-    """
-    _check_missing(missing)
-    X = _item_frame(data, items)
-    if missing == "listwise":
-        X = X.dropna()
-    if missing == "pairwise" and lavaan_pairwise:
-        sd = X.std().to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            R = X.cov(min_periods=2).to_numpy() / np.outer(sd, sd)
-        np.fill_diagonal(R, 1.0)
-        return pd.DataFrame(R, index=X.columns, columns=X.columns)
-    from csat.stats.factor import pairwise_corr
-
-    return pairwise_corr(X)
-
-
 def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "listwise",
          absolute: bool = True, htmt2: bool = True) -> pd.DataFrame:
     """Heterotrait–monotrait ratio of correlations, as ``semTools::htmt`` (0.5-6).
@@ -548,7 +466,7 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "list
     2637–2650) and absolute correlations; ``htmt2=False`` gives the original arithmetic HTMT
     (with ``absolute=False``, signed correlations).  ``missing="listwise"`` is semTools' default
     (``lavCor(missing = "listwise")`` over all items); ``"pairwise"`` uses lavaan's pairwise
-    correlations (``lavCor(missing = "pairwise")``, see :func:`item_correlations`).  Single-item constructs have no monotrait correlation: their row is NaN.
+    correlations (``lavCor(missing = "pairwise")``, see :func:`csat.stats.correlations.item_correlations`).  Single-item constructs have no monotrait correlation: their row is NaN.
     Returns a square matrix with a leading ``construct`` column.
 
     Parameters
@@ -582,7 +500,7 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "list
     ``semTools::htmt(HS.model, HS)["textual", "visual"]`` → 0.384 and
     ``semTools::htmt(HS.model, HS)["speed", "visual"]`` → 0.387.
     """
-    cons = _construct_items(constructs)
+    cons = construct_items(constructs)
     items = [i for v in cons.values() for i in v]
     R = item_correlations(data, items, missing, lavaan_pairwise=True).to_numpy(dtype=float, copy=True)
     if absolute or htmt2:
@@ -641,6 +559,7 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
     Examples
     --------
     >>> import csat.sem
+    >>> from csat.sem.measurement import measurement_model
     >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
     >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
     >>> fornell_larcker(ave(fit.estimates), fit.latent_cor()).round(3)
@@ -698,18 +617,16 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
 
     In R (``HS <- lavaan::HolzingerSwineford1939``): ``cor(HS$x1, rowMeans(HS[, c("x4","x5","x6")]))`` → 0.376.
     """
-    cons = _construct_items(constructs)
+    cons = construct_items(constructs)
     items = [i for v in cons.values() for i in v]
-    X = _item_frame(data, items)
+    X = item_frame(data, items)
     if missing == "listwise":
         X = X.dropna()
     from csat.stats.descriptives import construct_scores
 
-    _check_missing(missing)
+    check_missing(missing)
     S = construct_scores(X, cons, min_share=0.0 if missing == "pairwise" else 1.0)
     both = pd.concat([X, S.add_prefix("\x00")], axis=1)
-    from csat.stats.factor import pairwise_corr
-
     C = pairwise_corr(both)
     out = C.loc[items, ["\x00" + f for f in cons]].copy()
     out.columns = list(cons)
@@ -719,118 +636,9 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
     return out.reset_index(drop=True)
 
 
-def measurement_model(constructs: Mapping[str, Any], model: str | None = None) -> str:
-    """lavaan syntax of the measurement (CFA) model whose estimates feed omega, CR and AVE.
-
-    Without ``model`` (or when it has no ``=~`` statement): one factor per construct
-    (:func:`csat.sem.syntax.measurement_syntax`).  With a study model (``params.model``): its ``=~``
-    statements (modifiers kept), its residual covariances between indicators (``x ~~ y``),
-    which :func:`omega` takes into account, and its ``~~`` statements among the factors (e.g. a
-    fixed factor variance ``f ~~ 1*f``); regressions are dropped, so every factor is exogenous
-    and the latent variables correlate freely.
-
-    Parameters
-    ----------
-    constructs : mapping
-        ``{construct: [item, ...]}``.
-    model : str, optional
-        The study's lavaan model (``params.model``).
-
-    Returns
-    -------
-    str
-        lavaan model syntax, one statement per line.
-
-    Examples
-    --------
-    >>> print(measurement_model({"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"]}))
-    visual =~ x1 + x2 + x3
-    textual =~ x4 + x5 + x6
-    <BLANKLINE>
-    """
-    from csat.sem import syntax
-
-    cons = _construct_items(constructs)
-    if not model or not str(model).strip():
-        return syntax.measurement_syntax(cons)
-    t = syntax.parse_model(model)
-    load = t[t["op"] == "=~"]
-    if load.empty:
-        return syntax.measurement_syntax(cons)
-    ind = set(load["rhs"])
-
-    def term(r) -> str:
-        mods = []
-        if r.free is True:
-            mods.append("NA")
-        if isinstance(r.fixed, float) and np.isfinite(r.fixed):
-            mods.append(repr(float(r.fixed)))
-        if r.label:
-            mods.append(str(r.label))
-        return "*".join(mods + [str(r.rhs)])
-
-    lines = [f"{f} =~ " + " + ".join(term(r) for r in g.itertuples(index=False))
-             for f, g in load.groupby("lhs", sort=False)]
-    lat = set(load["lhs"])
-    rc = t[(t["op"] == "~~") & ((t["lhs"].isin(ind) & t["rhs"].isin(ind)) | (t["lhs"].isin(lat) & t["rhs"].isin(lat)))]
-    lines += [f"{r.lhs} ~~ {term(r)}" for r in rc.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
-
-
 # --------------------------------------------------------------------------------------------
 # tables for the notebook
 # --------------------------------------------------------------------------------------------
-#: Files of the study's one measurement-model (CFA) fit, written by 03_reliability_validity and read by
-#: 04_factor_analysis (:func:`cfa_result_files`).
-CFA_FILES = ("cfa.json", "cfa_fit.json", "cfa_estimates.csv", "cfa_modindices.csv", "cfa_residuals.csv")
-
-
-def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], model: str | None = None,
-                          missing: str = "listwise"):
-    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted by ML with the
-    study's ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``), as lavaan's ``cfa()``.
-
-    Every number of the measurement model in a report (omega, CR, AVE, loadings and the Fornell–Larcker
-    table in 03; the CFA fit, estimates, modification indices and residuals in 04) comes from this one
-    fit.  Returns ``(syntax, fit, error)``: ``fit`` a :class:`csat.sem.SEMResult`, or ``None`` with
-    ``error`` the reason when the model cannot be fitted.
-    """
-    from csat import sem
-
-    syntax = measurement_model(constructs, model)
-    try:
-        return syntax, sem.fit(syntax, data, missing=missing), None
-    except (ValueError, np.linalg.LinAlgError) as err:
-        return syntax, None, str(err)
-
-
-def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagnostic] = ()) -> dict:
-    """The results files of the measurement-model fit, ``{name: dict or DataFrame}`` (:data:`CFA_FILES`):
-
-    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics) and
-      ``modindices`` (null, or why there are none: lavaan gives them for complete data only);
-    * ``cfa_fit.json``, ``cfa_estimates.csv``: the fit measures and estimates (:func:`csat.sem.result_tables`);
-    * ``cfa_modindices.csv``: every modification index, largest first (lavaan ``modindices()``), header
-      only under FIML;
-    * ``cfa_residuals.csv``: the correlation residuals (lavaan ``resid(type = "cor")``), a square matrix
-      with the variable names as first column and header.
-    """
-    from csat import sem
-
-    fit_measures, est = sem.result_tables(fit)
-    note = None
-    try:
-        mi = fit.modindices(top=None)
-    except ValueError as err:                # lavaan gives modification indices for complete data only
-        note, mi = str(err), pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc", "sepc.all"])
-    resid = fit.residuals()
-    resid.insert(0, "variable", list(resid.index))
-    info = {"syntax": syntax, "missing": missing, "n": int(fit.n), "converged": bool(fit.converged),
-            "errors": [d.message for d in diagnostics if d.severity == "error"], "modindices": note}
-    return {"cfa.json": info, "cfa_fit.json": fit_measures, "cfa_estimates.csv": est,
-            "cfa_modindices.csv": mi.reset_index(drop=True), "cfa_residuals.csv": resid.reset_index(drop=True)}
-
-
 def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimates: Any = None,
                       missing: str = "pairwise", level: float = 0.95) -> pd.DataFrame:
     """One row per construct: ``construct, n_items, n, alpha, alpha.ci.lower, alpha.ci.upper,
@@ -849,7 +657,7 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
         ``{construct: [item, ...]}`` (``params.constructs`` works too).
     estimates : DataFrame or fitted result, optional
         lavaan-style estimates of the measurement model (``lhs, op, rhs, est, std.all``), e.g. the
-        ``.estimates`` of :func:`csat.sem.fit` on :func:`measurement_model`.
+        ``.estimates`` of :func:`csat.sem.fit` on :func:`csat.sem.measurement.measurement_model`.
     missing : {"pairwise", "listwise"}
         Missing-data handling of the item covariances (psych's ``use``).
     level : float
@@ -863,6 +671,7 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
     Examples
     --------
     >>> import csat.sem
+    >>> from csat.sem.measurement import measurement_model
     >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
     >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
     >>> reliability_table(holzinger, cons, fit.estimates)[["construct", "alpha", "omega", "ave"]].round(3)
@@ -877,8 +686,8 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
     ``semTools::reliability(fit)["omega", "visual"]`` → 0.625 and
     ``semTools::reliability(fit)["avevar", "visual"]`` → 0.371.
     """
-    _check_missing(missing)
-    cons = _construct_items(constructs)
+    check_missing(missing)
+    cons = construct_items(constructs)
     rows = []
     for f, v in cons.items():
         r = {"construct": f}
@@ -898,52 +707,6 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
 
 
 SINGLE_ITEM_NOTE = "single item: reliability not applicable"
-_NOT_APPLICABLE = {"en": "n/a", "zh": "不适用"}
-#: the note under the table when a construct has one item
-NOT_APPLICABLE_NOTE = {"en": "n/a: a single-item construct has no internal consistency; it is taken as measured without "
-                             "error (residual variance fixed at 0), so omega, CR and AVE do not apply either.",
-                       "zh": "不适用：单题项构念没有内部一致性；它被视为无测量误差（残差方差固定为 0），因此 omega、CR 和 AVE 也不适用。"}
-_STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "ave", "std.alpha", "average_r",
-                 "lambda6", "split_half", "ave_classic"]
-
-
-def reliability_display(reliability: pd.DataFrame, language: str = "en", digits: int = 3) -> pd.DataFrame:
-    """The :func:`reliability_table` for showing: numbers rounded to ``digits`` as text, and the
-    coefficients of single-item constructs shown as "n/a" ("不适用"; :data:`NOT_APPLICABLE_NOTE`) — a
-    single item has no internal consistency and, measured without error in the CFA, no omega, CR or
-    AVE; these are not applicable rather than missing.
-
-    Parameters
-    ----------
-    reliability : DataFrame
-        The table of :func:`reliability_table`.
-    language : {"en", "zh"}
-        Language of the "n/a" text.
-    digits : int
-        Decimals shown.
-
-    Returns
-    -------
-    DataFrame
-        A copy with the coefficient columns as text.
-
-    Examples
-    --------
-    >>> cons = {"visual": ["x1", "x2", "x3"], "age": ["ageyr"]}
-    >>> reliability_display(reliability_table(holzinger, cons), language="zh")[["construct", "alpha"]]
-      construct  alpha
-    0    visual  0.626
-    1       age    不适用
-    """
-    out = reliability.copy()
-    single = out["n_items"] < 2
-    na = _NOT_APPLICABLE["zh" if language == "zh" else "en"]
-    for c in [c for c in _STAT_COLUMNS if c in out.columns]:
-        vals = out[c].astype(float)
-        out[c] = [na if s else ("" if not np.isfinite(v) else f"{v:.{digits}f}") for v, s in zip(vals, single)]
-    return out
-
-
 def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "pairwise") -> pd.DataFrame:
     """``construct, item, r.drop, alpha.if.deleted, note`` for every item (:func:`item_total`).
 
@@ -974,8 +737,8 @@ def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing:
     ``psych::alpha(HS[, c("x1","x2","x3")])$item.stats["x1", "r.drop"]`` → 0.449 and
     ``psych::alpha(HS[, c("x1","x2","x3")])$alpha.drop["x1", "raw_alpha"]`` → 0.507.
     """
-    _check_missing(missing)
-    cons = _construct_items(constructs)
+    check_missing(missing)
+    cons = construct_items(constructs)
     return pd.concat([item_total(data, v, missing, f) for f, v in cons.items()], ignore_index=True)
 
 
@@ -985,7 +748,10 @@ def item_total_table(data: pd.DataFrame, constructs: Mapping[str, Any], missing:
 _DEFAULT_T = {"alpha": 0.70, "cr": 0.70, "ave": 0.50, "loading": 0.50, "loading_good": 0.70, "htmt": 0.85}
 
 
-def _thresholds(thresholds: Any) -> dict:
+def resolve_thresholds(thresholds: Any) -> dict:
+    """The thresholds of :func:`validity_verdict` and :func:`loadings_table`: the defaults (alpha, CR .70;
+    AVE, loading .50; good loading .70; HTMT .85) updated by ``thresholds`` (a mapping or ``params.thresholds``;
+    an unknown key is an error)."""
     t = dict(_DEFAULT_T)
     if thresholds is None:
         return t
@@ -1005,7 +771,8 @@ def _square(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return df
 
 
-def _f(x: float, d: int = 2) -> str:
+def fmt(x: float, d: int = 2) -> str:
+    """A statistic as the diagnostics and texts print it: ``d`` decimals, ``"NA"`` when missing."""
     return "NA" if x is None or not np.isfinite(x) else f"{x:.{d}f}"
 
 
@@ -1061,7 +828,7 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
     >>> [d.code for d in diags]
     ['low_alpha', 'low_alpha']
     """
-    t = _thresholds(thresholds)
+    t = resolve_thresholds(thresholds)
     diags: list[Diagnostic] = []
     H = _square(htmt_matrix)
     FL = _square(fornell_larcker_table)
@@ -1090,8 +857,8 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
             row[f"{col}_ok"] = ok
             if ok is False:
                 diags.append(Diagnostic(code, "warning", f,
-                                        f"{name} of {f} is {_f(v)}, below {_f(t[key])}.",
-                                        message_zh=f"{f} 的{name_zh}为 {_f(v)}，低于 {_f(t[key])}。"))
+                                        f"{name} of {f} is {fmt(v)}, below {fmt(t[key])}.",
+                                        message_zh=f"{f} 的{name_zh}为 {fmt(v)}，低于 {fmt(t[key])}。"))
         # loadings
         row["min_loading"] = math.nan
         row["loadings"] = ""
@@ -1105,9 +872,9 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 for item, lam in zip(L.loc[a < t["loading"], "item"], L.loc[a < t["loading"], "std.all"]):
                     diags.append(Diagnostic("weak_loading", "warning", f"{f} =~ {item}",
                                             f"The standardized loading of {item} on {f} is "
-                                            f"{_f(float(lam))}, below {_f(t['loading'])}.",
+                                            f"{fmt(float(lam))}, below {fmt(t['loading'])}.",
                                             message_zh=f"{item} 在 {f} 上的标准化载荷为 "
-                                            f"{_f(float(lam))}，低于 {_f(t['loading'])}。"))
+                                            f"{fmt(float(lam))}，低于 {fmt(t['loading'])}。"))
         # HTMT
         row["htmt_max"] = math.nan
         row["htmt_ok"] = pd.NA
@@ -1128,10 +895,10 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 if not bad.empty:
                     worst = bad.idxmax()
                     diags.append(Diagnostic("fornell_larcker", "warning", f,
-                                            f"√AVE of {f} ({_f(d)}) is not above its correlation with "
-                                            f"{worst} ({_f(float(FL.loc[f, worst]))}); Fornell–Larcker criterion not met.",
-                                            message_zh=f"{f} 的 √AVE（{_f(d)}）不高于其与 {worst} 的相关"
-                                            f"（{_f(float(FL.loc[f, worst]))}），不满足 Fornell–Larcker 准则。"))
+                                            f"√AVE of {f} ({fmt(d)}) is not above its correlation with "
+                                            f"{worst} ({fmt(float(FL.loc[f, worst]))}); Fornell–Larcker criterion not met.",
+                                            message_zh=f"{f} 的 √AVE（{fmt(d)}）不高于其与 {worst} 的相关"
+                                            f"（{fmt(float(FL.loc[f, worst]))}），不满足 Fornell–Larcker 准则。"))
         rows.append(row)
     # HTMT pairs (each once)
     if H is not None:
@@ -1141,119 +908,20 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 v = float(H.loc[names[a], names[b]])
                 if np.isfinite(v) and v >= t["htmt"]:
                     diags.append(Diagnostic("htmt", "warning", f"{names[a]} – {names[b]}",
-                                            f"HTMT of {names[a]} and {names[b]} is {_f(v)}, not below "
-                                            f"{_f(t['htmt'])}: the two constructs may not be distinct.",
-                                            message_zh=f"{names[a]} 与 {names[b]} 的 HTMT 为 {_f(v)}，未低于 "
-                                            f"{_f(t['htmt'])}：这两个构念可能不可区分。"))
+                                            f"HTMT of {names[a]} and {names[b]} is {fmt(v)}, not below "
+                                            f"{fmt(t['htmt'])}: the two constructs may not be distinct.",
+                                            message_zh=f"{names[a]} 与 {names[b]} 的 HTMT 为 {fmt(v)}，未低于 "
+                                            f"{fmt(t['htmt'])}：这两个构念可能不可区分。"))
     if item_totals is not None:
         for con, item, v in zip(item_totals["construct"], item_totals["item"], item_totals["r.drop"]):
             v = float(v)
             if np.isfinite(v) and v < 0:
                 diags.append(Diagnostic("negative_item_total", "warning", f"{con} =~ {item}",
-                                        f"{item} correlates negatively ({_f(v)}) with the other items of "
+                                        f"{item} correlates negatively ({fmt(v)}) with the other items of "
                                         f"{con}; is it reverse-keyed and not recoded?",
-                                        message_zh=f"{item} 与 {con} 的其余题项负相关（{_f(v)}）；"
+                                        message_zh=f"{item} 与 {con} 的其余题项负相关（{fmt(v)}）；"
                                         "请检查是否为反向题而未反向计分。"))
     out = pd.DataFrame(rows)
     for c in ("alpha_ok", "cr_ok", "ave_ok", "htmt_ok", "fornell_larcker_ok"):
         out[c] = out[c].astype("boolean")
     return out, diags
-
-
-def _count(v: pd.Series) -> tuple[int, int]:
-    v = v.dropna()
-    return int(v.astype(bool).sum()), int(len(v))
-
-
-def _range_txt(df: pd.DataFrame, col: str, language: str) -> str:
-    s = df[["construct", col]].dropna()
-    if s.empty:
-        return ""
-    lo, hi = s.loc[s[col].idxmin()], s.loc[s[col].idxmax()]
-    if len(s) == 1:
-        return f"{_f(lo[col])} ({lo['construct']})"
-    sep = " to " if language == "en" else " 至 "
-    return f"{_f(lo[col])} ({lo['construct']}){sep}{_f(hi[col])} ({hi['construct']})"
-
-
-def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: Any = None,
-                 language: str = "en", htmt_matrix: pd.DataFrame | None = None) -> str:
-    """A short paragraph (``language`` = ``en`` or ``zh``) summarising the reliability and validity checks.
-
-    Counts how many constructs meet each criterion, gives the range of alpha/CR/AVE and the
-    largest HTMT, and closes with the caveat that the thresholds are conventions: meeting
-    them is consistent with, not proof of, reliable and valid measurement.
-
-    Parameters
-    ----------
-    verdict : DataFrame
-        The verdict table of :func:`validity_verdict`.
-    reliability : DataFrame
-        :func:`reliability_table`.
-    thresholds : mapping or ``params.thresholds``, optional
-    language : {"en", "zh"}
-    htmt_matrix : DataFrame, optional
-        Not used by the text (the largest HTMT comes from ``verdict``); accepted for symmetry.
-
-    Returns
-    -------
-    str
-    """
-    if language not in ("en", "zh"):
-        raise ValueError(f"language must be 'en' or 'zh', not {language!r}")
-    t = _thresholds(thresholds)
-    k = len(reliability)
-    n = int(reliability["n"].max()) if k else 0
-    miss = str(reliability["missing"].iloc[0]) if k and "missing" in reliability else "pairwise"
-    zh = language == "zh"
-    parts = []
-    if zh:
-        parts.append(f"本阶段检验了 {k} 个构念的信度与效度（n = {n}，缺失值按"
-                     f"{'成对删除' if miss == 'pairwise' else '列表删除'}处理）。")
-    else:
-        parts.append(f"Reliability and validity were checked for {k} construct{'s' if k != 1 else ''} "
-                     f"(n = {n}; missing answers handled {miss}).")
-    a_ok, a_n = _count(verdict["alpha_ok"])
-    if a_n:
-        parts.append(f"Cronbach's α 介于 {_range_txt(reliability, 'alpha', language)}，{a_n} 个构念中有 {a_ok} 个达到 {_f(t['alpha'])}。"
-                     if zh else
-                     f"Cronbach's alpha ranged from {_range_txt(reliability, 'alpha', language)}; {a_ok} of {a_n} "
-                     f"reached {_f(t['alpha'])}.")
-    c_ok, c_n = _count(verdict["cr_ok"])
-    v_ok, v_n = _count(verdict["ave_ok"])
-    if c_n:
-        parts.append(f"组合信度（CR）介于 {_range_txt(reliability, 'cr', language)}，{c_n} 个中有 {c_ok} 个达到 {_f(t['cr'])}。"
-                     if zh else
-                     f"Composite reliability (CR) ranged from {_range_txt(reliability, 'cr', language)}; {c_ok} of "
-                     f"{c_n} reached {_f(t['cr'])}.")
-    if v_n:
-        parts.append(f"平均方差萃取量（AVE）有 {v_ok}/{v_n} 个构念达到 {_f(t['ave'])}。"
-                     if zh else
-                     f"The average variance extracted (AVE) reached {_f(t['ave'])} for {v_ok} of {v_n}.")
-    if "loadings" in verdict and (verdict["loadings"] != "").any():
-        weak = verdict.loc[verdict["loadings"] == "weak", "construct"].tolist()
-        if weak:
-            parts.append(f"以下构念存在低于 {_f(t['loading'])} 的标准化载荷：{'、'.join(weak)}。" if zh else
-                         f"Some standardized loadings were below {_f(t['loading'])} in: {', '.join(weak)}.")
-        else:
-            parts.append(f"所有标准化载荷均不低于 {_f(t['loading'])}。" if zh else
-                         f"All standardized loadings were at least {_f(t['loading'])}.")
-    h_ok, h_n = _count(verdict["htmt_ok"])
-    fl_ok, fl_n = _count(verdict["fornell_larcker_ok"])
-    if h_n:
-        hmax = verdict["htmt_max"].max()
-        if zh:
-            parts.append(f"HTMT 最大值为 {_f(hmax)}，" + (f"全部低于 {_f(t['htmt'])}。" if h_ok == h_n else
-                         f"有 {h_n - h_ok} 个构念与其他构念的 HTMT 不低于 {_f(t['htmt'])}。"))
-        else:
-            parts.append(f"The largest HTMT was {_f(hmax)}; " + (f"all were below {_f(t['htmt'])}." if h_ok == h_n else
-                         f"{h_n - h_ok} construct(s) had an HTMT of {_f(t['htmt'])} or more with another construct."))
-    if fl_n:
-        parts.append((f"Fornell–Larcker 准则在 {fl_n} 个构念中有 {fl_ok} 个成立。") if zh else
-                     f"The Fornell–Larcker criterion held for {fl_ok} of {fl_n} construct{'s' if fl_n != 1 else ''}.")
-    parts.append("这些阈值是经验准则：达到阈值与可靠、有效的测量相一致，但并不能证明之；未达到阈值的构念值得进一步检查，而不一定需要删除。"
-                 if zh else
-                 "These thresholds are conventions: meeting them is consistent with, but does not prove, reliable "
-                 "and valid measurement, and a construct that misses one deserves a closer look rather than "
-                 "automatic removal.")
-    return ("" if zh else " ").join(parts)

@@ -1,0 +1,65 @@
+"""Figures of 04_factor_analysis: the scree plot with the parallel-analysis reference.
+
+The numbers are :mod:`csat.stats.factor`'s (:func:`csat.stats.factor.parallel_analysis`); the house
+style and the CJK font are :mod:`csat.viz.plots`'.
+
+Example
+-------
+>>> from csat.stats.factor import correlation_matrix, parallel_analysis
+>>> R, n, _ = correlation_matrix(holzinger, [f"x{i}" for i in range(1, 10)])
+>>> fig = scree_plot(parallel_analysis(R, n, n_iter=20, seed=1))
+>>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()][-1]
+'Parallel analysis keeps 3'
+>>> import matplotlib.pyplot as plt; plt.close(fig)
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from csat.viz.plots import setup_fonts
+
+
+def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
+    """Scree plot: observed eigenvalues against the parallel-analysis reference; returns a Figure.
+
+    Parameters
+    ----------
+    pa : mapping
+        The result of :func:`csat.stats.factor.parallel_analysis` (``observed``, ``simulated``, …).
+    language : {"en", "zh"}
+        Language of the labels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    zh = language == "zh"
+    if zh:
+        try:
+            setup_fonts()
+        except Exception:  # no CJK font: the figure is still drawn, Chinese glyphs may be boxes
+            pass
+    obs, sim = np.asarray(pa["observed"]), np.asarray(pa["simulated"])
+    what = "成分" if zh else "Component"
+    if pa.get("kind") == "fa":
+        what = "因子" if zh else "Factor"
+    x = np.arange(1, len(obs) + 1)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(x, obs, "o-", label="观测特征值" if zh else "Observed eigenvalues")
+    ax.plot(x, sim, "s--", label=(f"模拟数据第 {pa['percentile']:g} 百分位（{pa['n_iter']} 次）" if zh
+                                  else f"Simulated data, {pa['percentile']:g}th percentile ({pa['n_iter']} data sets)"))
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="Kaiser (λ = 1)")
+    k = int(pa["n_factors"])
+    if 0 < k <= len(obs):
+        ax.axvline(k + 0.5, color="tab:red", lw=0.8, ls="-.",
+                   label=(f"平行分析保留 {k} 个" if zh else f"Parallel analysis keeps {k}"))
+    ax.set_xlabel(what)
+    ax.set_ylabel("特征值" if zh else "Eigenvalue")
+    ax.set_xticks(x)
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
