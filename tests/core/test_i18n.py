@@ -3,24 +3,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_python
 
 from csat.core import i18n
 
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "csat"
-KEYWORDS = {"tr": (1,), "N_": None}
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "csat"
+#: what marks a message: tr(message, language, ...), trc(context, message, language, ...), N_(message), and in
+#: the notebooks stage.tr(message, ...) / stage.trc(context, message, ...)
+KEYWORDS = {"tr": (1,), "trc": ((1, "c"), 2), "N_": None}
+
+
+def _add(out: dict, message, context, where: str) -> None:
+    if isinstance(message, tuple):
+        message = message[0]
+    if message:
+        out.setdefault(i18n.catalog_key(message, context), where)
 
 
 def _messages() -> dict[str, str]:
-    """Every message of the package marked with ``tr(...)`` or ``N_(...)``, with where it is."""
-    out = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    """Every message of the package and the stage notebooks, with where it is."""
+    out: dict[str, str] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
             str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()):
-        if isinstance(message, tuple):
-            message = message[0]
-        if message:
-            out.setdefault(message, f"{filename}:{lineno}")
+        _add(out, message, context, f"{filename}:{lineno}")
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]).encode("utf-8")
+            for lineno, _func, message, _comments in extract_python(
+                    __import__("io").BytesIO(source), KEYWORDS.keys(), (), {}):
+                context = None
+                if _func == "trc" and isinstance(message, tuple):
+                    context, message = message[0], message[1]
+                _add(out, message, context, f"{nb.name} cell {i}:{lineno}")
     return out
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterable, Literal
 
 from csat.core.files import write_json
+from csat.core.i18n import tr
 
 Severity = Literal["info", "warning", "error"]
 
@@ -104,3 +105,13 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     finally:
         os.close(fd)                       # releases the lock
     return out
+
+
+def diagnostic(code: str, severity: Severity, where: str, message: str, /, **values) -> Diagnostic:
+    """A :class:`Diagnostic` from an English message template and its values: ``message`` is the English
+    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`), both formatted
+    with ``values``.  The statistics raise their warnings this way, knowing no language; a report in
+    another language shows the English template's translation of ``message_zh``'s source
+    (:func:`csat.core.i18n.localize` for the derived ``zh-Hant``).
+    """
+    return Diagnostic(code, severity, where, tr(message, "en", **values), message_zh=tr(message, "zh", **values))

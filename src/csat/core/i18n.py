@@ -32,8 +32,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["SOURCE", "LANGUAGES", "MissingTranslation", "is_chinese", "html_lang", "catalog", "gettext", "tr",
-           "N_", "localize", "terms"]
+__all__ = ["SOURCE", "LANGUAGES", "DERIVED", "MissingTranslation", "is_chinese", "html_lang", "catalog", "gettext",
+           "tr", "trc", "N_", "localize", "terms", "placeholders", "catalog_key"]
 
 #: The language the code is written in (message ids are English).
 SOURCE = "en"
@@ -46,6 +46,12 @@ LANGUAGES: dict[str, tuple[str, str]] = {
 #: Languages derived from another one's catalog by a conversion: language → (base, OpenCC configuration).
 DERIVED: dict[str, tuple[str, str]] = {"zh-Hant": ("zh", "s2twp")}
 _TERM = "term"
+_CONTEXT_SEP = "\x04"                     # gettext's separator of a message's context and id
+
+
+def catalog_key(message: str, context: str | None = None) -> str:
+    """The catalog key of ``message`` (with its ``msgctxt`` if it has one, as gettext joins them)."""
+    return f"{context}{_CONTEXT_SEP}{message}" if context else message
 
 
 class MissingTranslation(LookupError):
@@ -89,9 +95,11 @@ def _read(language: str) -> tuple[dict[str, str], dict[str, str]]:
             if not m.id or not m.string or m.fuzzy:
                 continue
             target = term_map if m.context == _TERM else messages
-            if m.id in target and target[m.id] != m.string:
-                raise ValueError(f"csat/locale/{language}/{f.name}: {m.id!r} is translated twice, differently")
-            target[m.id] = m.string
+            key = m.id if m.context == _TERM else catalog_key(m.id, m.context)
+            if key in target and target[key] != m.string:
+                raise ValueError(f"csat/locale/{language}/{f.name}: {m.id!r} is translated twice, differently "
+                                 "(give one a msgctxt and translate it with trc)")
+            target[key] = m.string
     return messages, term_map
 
 
@@ -143,14 +151,15 @@ def catalog(language: str) -> dict[str, str]:
     return out
 
 
-def gettext(message: str, language: str) -> str:
+def gettext(message: str, language: str, context: str | None = None) -> str:
     """``message`` (English) in ``language``, untranslated placeholders and all."""
     if language == SOURCE:
         return message
-    found = catalog(language).get(message)
+    found = catalog(language).get(catalog_key(message, context))
     if found is not None:
         return found
-    problem = f"no {language} translation of {message!r} (add it to csat/locale/)"
+    where = f" in context {context!r}" if context else ""
+    problem = f"no {language} translation of {message!r}{where} (add it to csat/locale/)"
     if os.environ.get("CSAT_STRICT_DIAGNOSTICS") == "1":
         raise MissingTranslation(problem)
     warnings.warn(problem, stacklevel=3)
@@ -164,6 +173,17 @@ def tr(message: str, language: str, /, **values: Any) -> str:
     '3 items'
     """
     text = gettext(message, language)
+    return text.format(**values) if values else text
+
+
+def trc(context: str, message: str, language: str, /, **values: Any) -> str:
+    """:func:`tr` of a message whose English text means different things in different places: the
+    catalog holds it with ``msgctxt context`` (gettext's ``pgettext``).
+
+    >>> trc("verdict", "good", "en")
+    'good'
+    """
+    text = gettext(message, language, context)
     return text.format(**values) if values else text
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from typing import TYPE_CHECKING
 
-from csat.core import paths
+from csat.core import i18n, paths
 from csat.core.diagnostics import Diagnostic, merge_diagnostics
 from csat.pipeline.graph import STAGES
 from csat.core import files as res
@@ -95,6 +95,15 @@ class Stage:
     def t(self, en: str, zh: str | None = None) -> str:
         """Pick the text in the study's language."""
         return zh if (self.params.language == "zh" and zh) else en
+
+    def tr(self, message: str, /, **values) -> str:
+        """``message`` (English, a catalog message) in the study's language, formatted with ``values``
+        (:func:`csat.core.i18n.tr`)."""
+        return i18n.tr(message, self.params.language, **values)
+
+    def trc(self, context: str, message: str, /, **values) -> str:
+        """:meth:`tr` of a message the catalog holds with a context (:func:`csat.core.i18n.trc`)."""
+        return i18n.trc(context, message, self.params.language, **values)
 
     # -- results ------------------------------------------------------------------------
     def record(self, *paths: str | Path) -> None:
