@@ -57,6 +57,7 @@ from scipy import optimize, stats
 
 from csat.stats.reliability import smc
 from csat.core.diagnostics import Diagnostic
+from csat.core.text import format_p
 
 KMO_LABELS = [(0.9, "marvelous", "极好"), (0.8, "meritorious", "良好"), (0.7, "middling", "中等"),
               (0.6, "mediocre", "一般"), (0.5, "miserable", "较差"), (-math.inf, "unacceptable", "不可接受")]
@@ -272,7 +273,7 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
     overall = pd.DataFrame([
         {"measure": "KMO", "value": kmo_overall, "verdict": kmo_label(kmo_overall, language)},
         {"measure": "Bartlett χ²", "value": b["chisq"],
-         "verdict": (f"df = {b['df']}, p " + ("< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}")
+         "verdict": (f"df = {b['df']}, p " + format_p(b["pvalue"], leading_zero=True)
                      + ("（显著）" if zh and b["pvalue"] < .05 else "（不显著）" if zh else
                         " (significant)" if b["pvalue"] < .05 else " (not significant)"))},
     ])
@@ -1045,7 +1046,7 @@ def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
     k = s["n_factors"]
     zh = language == "zh"
-    pstr = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
+    pstr = format_p(b["pvalue"], leading_zero=True)
     if zh:
         parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"
                  f"p {pstr}{'，数据适合做因子分析' if s['kmo'] >= .6 and b['pvalue'] < .05 else '，数据做因子分析的适切性不足'}。",
