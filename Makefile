@@ -81,7 +81,7 @@ study: setup
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)
 all: $(addprefix all-,$(ALL_STUDIES))
-	@$(PY) -m csat.report.render index
+	@$(PY) -m csat.report index
 
 $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 	@$(MAKE) --no-print-directory study STUDY=$*
@@ -114,7 +114,7 @@ STAGE_NBS := $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
-	@$(PY) -m csat.report.render study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
+	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
 	  || { $(PY) -m csat.pipeline.build failed --study $(STUDY) --stage report; exit 1; }
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
