@@ -22,7 +22,6 @@ OUT    := reports/$(STUDY)
 BUILD  := $(OUT)/.build
 OVR    := $(strip $(if $(BOOTSTRAP),bootstrap=$(BOOTSTRAP)) $(if $(SEED),seed=$(SEED)) $(SET))
 SRC    := $(shell find src/csat -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
-STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem 06_drivers_segments
 SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
@@ -81,7 +80,7 @@ study: setup
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)
 all: $(addprefix all-,$(ALL_STUDIES))
-	@$(PY) -m csat.report.render index
+	@$(PY) -m csat.report index
 
 $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 	@$(MAKE) --no-print-directory study STUDY=$*
@@ -99,6 +98,9 @@ $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 # which holds the effective values of the parameters it reads, overrides included.  Which stages a stage
 # reads (and whether it reads the raw data) is NOT written here: `csat.pipeline.build prepare` generates those
 # prerequisites into $(BUILD)/deps.mk from csat.pipeline.graph.STAGE_READS, the one table of what each notebook reads.
+# deps.mk also defines the stages, $(STAGES) (csat.pipeline.graph.STAGES), and their executed notebooks in the
+# order Make considers them when several are ready, $(STAGE_NBS) (csat.pipeline.graph.SCHEDULE: longest first).
+# `study` runs prepare before the inner make that builds, so that make reads deps.mk.
 COMMON = $(SRC) $(VENV)/.installed
 
 define stage_rule
@@ -107,14 +109,9 @@ $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.m
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
-# The stage notebooks in the order Make considers them when several are ready: longest first (05 before 04,
-# 06 before 04), so that with two job slots the long stages start as soon as they can and the short 04
-# fills the gap at the end.  Only the order of independent stages changes; deps.mk gives the graph.
-STAGE_NBS := $(foreach s,01_cleaning 02_descriptives 03_reliability_validity 05_sem 06_drivers_segments 04_factor_analysis,$(OUT)/$(s).ipynb)
-
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
-	@$(PY) -m csat.report.render study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
+	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
 	  || { $(PY) -m csat.pipeline.build failed --study $(STUDY) --stage report; exit 1; }
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when

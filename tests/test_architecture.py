@@ -224,7 +224,7 @@ def test_engines_know_no_study_and_no_language():
 
 
 @pytest.mark.parametrize("source, expected", [
-    ("from csat.report.render import x\n", ["csat.report.render"]),
+    ("from csat.report.index import x\n", ["csat.report.index"]),
     ("def f():\n    from csat.pipeline import build\n", ["csat.pipeline.build"]),
 ])
 def test_the_import_reader_sees_imports_inside_functions(tmp_path, source, expected, monkeypatch):

@@ -35,7 +35,7 @@ import pytest
 from markupsafe import escape
 
 from csat.pipeline import build
-from csat.report import render as report
+from csat.report import html as report_html, index as report_index, pdf
 from csat.analyses.cleaning import intake_summary
 from csat.core.errors import DataError, DataFactError, ParamsError
 from csat.intake.preflight import data_facts
@@ -586,7 +586,7 @@ def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
     assert prepare(tmp_path).returncode == 0
     _fake_stage_outputs(tmp_path)
     d = tmp_path / "reports" / "mini"
-    report.build_index(tmp_path)
+    report_index.build_index(tmp_path)
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
         "error", ename="LinAlgError", evalue="Singular matrix", traceback=[])]))
@@ -618,7 +618,7 @@ def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
     assert prepare(tmp_path).returncode == 0
     _fake_stage_outputs(tmp_path)
     d = tmp_path / "reports" / "mini"
-    report.build_index(tmp_path)
+    report_index.build_index(tmp_path)
     # an override typo changes nothing: the built study stays as it is
     r = prepare(tmp_path, "efa.n_factor=3")
     assert r.returncode == 2 and (d / "report.html").exists()
@@ -647,7 +647,7 @@ def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
     assert not (d / "results" / "only_05_sem.csv").exists() and not (d / "report.html").exists()
     assert not (d / "results" / "only_04_factor_analysis.csv").exists()       # 04 reads 03's CFA
     assert (d / "results" / "only_06_drivers_segments.csv").exists()          # 06 does not read 03
-    state = report.build_state(tmp_path, "mini")
+    state = report_index.build_state(tmp_path, "mini")
     assert state["state"] == "building" and not state["current"]
     assert state["text"].startswith("INCOMPLETE: the build stopped or is running (last started: "
                                     "03_reliability_validity)")
@@ -683,7 +683,7 @@ def test_stray_python_values_are_not_shown_in_reports():
         nbformat.v4.new_output("display_data", data={"text/html": "<table></table>", "text/plain": "t"})]))
     nb.cells.append(nbformat.v4.new_code_cell("stage.finish()", outputs=[
         nbformat.v4.new_output("execute_result", data={"text/plain": "{'stage': '01_cleaning'}"}, execution_count=2)]))
-    assert report.drop_stray_reprs(nb) == 2
+    assert report_html.drop_stray_reprs(nb) == 2
     assert [o["output_type"] for c in nb.cells for o in c["outputs"]] == ["display_data"]
 
 
@@ -817,8 +817,8 @@ def test_an_interrupted_pdf_print_leaves_no_chromium_and_no_profile(tmp_path):
     fake.chmod(0o755)
     (tmp_path / "r.html").write_text("<html></html>")
     env = dict(os.environ, CSAT_CHROMIUM=str(fake), CSAT_TEST_DIR=str(tmp_path), TMPDIR=str(tmp_path))
-    code = ("from csat.report import render as report; report.exit_cleanly_on_sigterm(); "
-            f"report.html_to_pdf({str(tmp_path / 'r.html')!r}, {str(tmp_path / 'r.pdf')!r})")
+    code = ("from csat.report import pdf; pdf.exit_cleanly_on_sigterm(); "
+            f"pdf.html_to_pdf({str(tmp_path / 'r.html')!r}, {str(tmp_path / 'r.pdf')!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
     for _ in range(300):
         if (tmp_path / "profile").is_file() and (tmp_path / "helper.pid").is_file():
@@ -844,7 +844,7 @@ def test_stale_chromium_profiles_are_removed(tmp_path):
     other = tmp_path / "someone-else"
     for d in (stale, live, other):
         (d / "profile").mkdir(parents=True)
-    assert report.remove_stale_profiles(tmp_path) == [stale]
+    assert pdf.remove_stale_profiles(tmp_path) == [stale]
     assert not stale.exists() and live.exists() and other.exists()
 
 

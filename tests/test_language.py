@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from csat.report import render as report
+from csat.report import words
 from csat.pipeline.build import TRANSLATION_TAGS, localize_notebook
 from csat.pipeline.graph import STAGES
 
@@ -93,7 +93,7 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
                 if lv == 1:                                  # the notebook's title: "01 · 数据读入与清洗"
                     assert z.split(" · ")[0] == e.split(" · ")[0] and CJK.search(z), where
                 else:
-                    assert report.HEADINGS_ZH.get(e) == z, (where, e, z)
+                    assert words.HEADINGS_ZH.get(e) == z, (where, e, z)
             assert _code_spans(en) == _code_spans(zh), where
         # localizing removes every English explanation and keeps every code cell
         loc = localize_notebook(nb, "zh", where=stage)

@@ -19,7 +19,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from csat.report import render as report
+from csat.report import cli, pages, pdf, provenance, words
+from csat.report import html as report_html, index as report_index
+from csat.core.errors import ReportError
 from csat.pipeline.graph import STAGES
 
 XSS = "<script>alert(1)</script>"
@@ -151,7 +153,7 @@ def en_study(tmp_path_factory):
     root = tmp_path_factory.mktemp("proj")
     params, raw = make_fake_study(root)
     (root / "requirements.lock").write_text("numpy==2.4.6\npandas==3.1.1\npingouin==0.7.0\n")
-    out = report.build_report_html("fake", params, {"bootstrap": 300}, root=root)
+    out = report_html.build_report_html("fake", params, {"bootstrap": 300}, root=root)
     return root, params, raw, out.read_text(encoding="utf-8")
 
 
@@ -178,7 +180,7 @@ def test_report_structure(en_study):
     positions = [toc.index(f'href="#stage-{i}"') for i in range(1, 6)]
     assert positions == sorted(positions)
     for s in STAGES:
-        assert report.stage_title(s, "en") in toc
+        assert words.stage_title(s, "en") in toc
     assert "Section of 03_reliability_validity" in toc
     assert 'href="#provenance"' in toc
     # stages in order, each with its heading
@@ -202,7 +204,7 @@ def test_report_hides_code_and_loads_nothing(en_study):
     assert CODE_MARK not in page and "csat.pipeline.stage.start" not in page
     assert "jp-InputArea-editor" not in page and "In&nbsp;[" not in page
     assert "noisy library warning" not in page            # stderr stays in the per-notebook HTML
-    assert report.external_resources(page) == []
+    assert pages.external_resources(page) == []
     assert not re.search(r"""src\s*=\s*["']?(https?:)?//""", page, re.I)
     assert "<link" not in page.lower() and "url(http" not in page.lower() and "cdn.example.org" not in page
     assert "<script" not in page.lower()
@@ -230,7 +232,7 @@ def test_provenance(en_study):
     root, params, raw, page = en_study
     prov = page[page.index('<section class="csat-provenance"'):]
     assert hashlib.sha256(raw.read_bytes()).hexdigest() in prov
-    for pkg in report.KEY_PACKAGES:
+    for pkg in provenance.KEY_PACKAGES:
         assert f"<td>{pkg}</td>" in prov
     assert "<td>numpy</td><td>2.4.6</td>" in prov and "<td>pingouin</td><td>0.7.0</td>" in prov
     assert "<td>Python</td>" in prov
@@ -244,7 +246,7 @@ def test_git_info_in_repo():
     from pathlib import Path
 
     here = Path(__file__).resolve().parents[1]
-    info = report.git_info(here)
+    info = provenance.git_info(here)
     head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True)
     if head.returncode == 0:
         assert info["commit"] == head.stdout.strip() and info["dirty"] in (True, False)
@@ -255,12 +257,12 @@ def test_git_info_in_repo():
 def test_read_lock_normalises_names(tmp_path):
     lock = tmp_path / "requirements.lock"
     lock.write_text("# pinned\nfactor_analyzer==0.5.1\nPyYAML==6.0.3\njupyter-core==5.9.1 ; python_version>'3'\n-e .\n")
-    assert report.read_lock(lock) == {"factor-analyzer": "0.5.1", "pyyaml": "6.0.3", "jupyter-core": "5.9.1"}
+    assert provenance.read_lock(lock) == {"factor-analyzer": "0.5.1", "pyyaml": "6.0.3", "jupyter-core": "5.9.1"}
 
 
 def test_every_notebook_heading_has_chinese():
     """A language: zh report shows no English stage headings: every fixed heading of the notebooks
-    (markdown cells and stage.markdown strings) has its Chinese in report.HEADINGS_ZH."""
+    (markdown cells and stage.markdown strings) has its Chinese in words.HEADINGS_ZH."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
@@ -273,18 +275,18 @@ def test_every_notebook_heading_has_chinese():
                 if not re.search(r"[\u4e00-\u9fff]", text):
                     found.add(text)
     assert "Interpretation and diagnostics" in found and "Fit" in found
-    assert found <= set(report.HEADINGS_ZH), sorted(found - set(report.HEADINGS_ZH))
-    html, *_ = report.process_stage('<div class="jp-MarkdownCell"><h1>x</h1><h2>Interpretation and diagnostics</h2>'
-                                    '</div>', 5, "05_sem", "zh", report._Counters())
+    assert found <= set(words.HEADINGS_ZH), sorted(found - set(words.HEADINGS_ZH))
+    html, *_ = report_html.process_stage('<div class="jp-MarkdownCell"><h1>x</h1><h2>Interpretation and diagnostics'
+                                         '</h2></div>', 5, "05_sem", "zh", report_html.Counters())
     assert "解读与诊断" in html and "Interpretation" not in html
 
 
 def test_chinese_report_and_index(tmp_path):
     params, _ = make_fake_study(tmp_path, study="zhs", language="zh", title="顾客满意度调查")
-    page = report.build_report_html("zhs", params, root=tmp_path).read_text(encoding="utf-8")
+    page = report_html.build_report_html("zhs", params, root=tmp_path).read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
     for s in STAGES:
-        assert report.stage_title(s, "zh") in page
+        assert words.stage_title(s, "zh") in page
     assert ">目录</h1>" in page and ">溯源信息</h1>" in page
     assert '<span class="csat-caption-label">表 2</span>' in page
     assert '<span class="csat-caption-label">图 4</span>' in page
@@ -293,45 +295,45 @@ def test_chinese_report_and_index(tmp_path):
     assert "满意度指数为 77.2" in page
     # the index lists both studies with their key figures, escaped
     make_fake_study(tmp_path, study="other")
-    idx = report.build_index(tmp_path).read_text(encoding="utf-8")
+    idx = report_index.build_index(tmp_path).read_text(encoding="utf-8")
     assert 'data-study="zhs"' in idx and 'data-study="other"' in idx
     assert 'href="zhs/report.html"' in idx and 'href="zhs/01_cleaning.ipynb"' in idx
     assert "77.2" in idx and "SAT: 满意度" in idx                # ipma target SAT, not the first row
     assert ">0.961<" in idx and ">0.051<" in idx and ">0.041<" in idx
     assert XSS not in idx and "&lt;script&gt;" in idx
-    assert report.external_resources(idx) == []
+    assert pages.external_resources(idx) == []
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):
     params, _ = make_fake_study(tmp_path, study="cli")
     (tmp_path / "reports" / "cli" / "04_factor_analysis.ipynb").unlink()
-    rc = report.main(["study", "--study", "cli", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
+    rc = cli.main(["study", "--study", "cli", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
     assert rc == 2
     err = capsys.readouterr().err
     assert "04_factor_analysis.ipynb" in err and "not found" in err
-    rc = report.main(["study", "--study", "wrong", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
+    rc = cli.main(["study", "--study", "wrong", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
     assert rc == 2 and "--study is 'wrong'" in capsys.readouterr().err
 
 
 def test_overrides_arguments(tmp_path):
-    assert report.parse_overrides_arg('{"bootstrap": 200, "efa.n_factors": 3}') == {"bootstrap": 200,
-                                                                                   "efa.n_factors": 3}
-    assert report.parse_overrides_arg("bootstrap=200 language=zh") == {"bootstrap": 200, "language": "zh"}
+    assert cli.parse_overrides_arg('{"bootstrap": 200, "efa.n_factors": 3}') == {"bootstrap": 200,
+                                                                                "efa.n_factors": 3}
+    assert cli.parse_overrides_arg("bootstrap=200 language=zh") == {"bootstrap": 200, "language": "zh"}
     pm = tmp_path / "papermill.yaml"
     pm.write_text("overrides:\n  seed: 7\nparams_file: params/x.yaml\n")
-    assert report.read_overrides_file(pm) == {"seed": 7}
+    assert provenance.read_overrides_file(pm) == {"seed": 7}
 
 
 def test_missing_chromium_message(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(report.ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
-        report.find_chromium()
+    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
+        pdf.find_chromium()
 
 
 def test_pdf_has_chinese_and_every_stage(tmp_path):
     params, _ = make_fake_study(tmp_path, study="pdfz", language="zh", title="顾客满意度调查 " + XSS)
-    rc = report.main(["study", "--study", "pdfz", "--params", str(params), "--root", str(tmp_path),
+    rc = cli.main(["study", "--study", "pdfz", "--params", str(params), "--root", str(tmp_path),
                       "--overrides", '{"bootstrap": 300}'])
     assert rc == 0
     pdf = tmp_path / "reports" / "pdfz" / "report.pdf"
@@ -340,7 +342,7 @@ def test_pdf_has_chinese_and_every_stage(tmp_path):
                           check=True).stdout
     assert "满意度" in text and "忠诚度" in text
     for s in STAGES:
-        assert report.stage_title(s, "zh") in text
+        assert words.stage_title(s, "zh") in text
     assert "溯源信息" in text and "目录" in text
     assert "<script>alert(1)</script>" in text        # shown as text, never run
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
@@ -354,8 +356,8 @@ def test_without_chromium_the_html_is_still_written(tmp_path, monkeypatch):
     params, _ = make_fake_study(tmp_path, study="nochrome")
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(report.ReportError, match="apt-get install chromium"):
-        report.build_study("nochrome", params, root=tmp_path)
+    with pytest.raises(ReportError, match="apt-get install chromium"):
+        cli.build_study("nochrome", params, root=tmp_path)
     out = tmp_path / "reports" / "nochrome"
     assert (out / "report.html").is_file() and not (out / "report.pdf").exists()
 
@@ -369,6 +371,15 @@ def test_a_chromium_that_dies_is_a_clear_error_and_leaves_nothing(tmp_path, monk
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))      # Chromium's profile goes here
     (tmp_path / "r.html").write_text("<html><body>x</body></html>")
-    with pytest.raises(report.ReportError, match="Chromium ended before printing the PDF: no display, giving up"):
-        report.html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout=30)
+    with pytest.raises(ReportError, match="Chromium ended before printing the PDF: no display, giving up"):
+        pdf.html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout=30)
     assert not (tmp_path / "r.pdf").exists() and not list(tmp_path.glob("csat-chromium-*"))
+
+
+def test_the_stage_names_are_those_of_the_stage_graph():
+    """One table names the stages in the report (headings) and in the summary's sentences: the stages of
+    csat.pipeline.graph, in order."""
+    assert list(words.STAGE_NAMES) == STAGES
+    for s in STAGES:
+        title, phrase = words.STAGE_NAMES[s]
+        assert all(title) and all(phrase) and words.stage_phrase(s) == phrase

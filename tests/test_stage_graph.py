@@ -3,7 +3,8 @@
 csat.pipeline.graph.STAGE_READS is the one table of what each stage reads from other stages; the Makefile's
 stage prerequisites are generated from it (reports/<study>/.build/deps.mk).  These tests read the
 notebooks' code and check that every stage reads only files its declared producers write, that each
-declaration is used, and that the Makefile holds no hand-written stage-to-stage prerequisite.
+declaration is used, and that the Makefile holds no hand-written stage-to-stage prerequisite and names no
+stage (deps.mk defines the stage list and the scheduling order, from csat.pipeline.graph).
 """
 from __future__ import annotations
 
@@ -120,7 +121,7 @@ def test_the_known_edges_are_declared():
 
 
 def test_make_dependencies_follow_the_table():
-    rules = dict(line.split(": ", 1) for line in graph.make_dependencies().splitlines())
+    rules = dict(line.split(": ", 1) for line in graph.make_dependencies().splitlines() if line.startswith("$(OUT)/"))
     for s in graph.STAGES:
         normal, _, order_only = rules.get(f"$(OUT)/{s}.ipynb", "").partition(" | ")
         pre = normal.split()
@@ -139,6 +140,30 @@ def test_prepare_writes_the_graph_into_deps_mk(tmp_path):
     build.prepare(pfile, root=tmp_path, check_intake=False)
     deps = (tmp_path / "reports" / "mini" / ".build" / "deps.mk").read_text()
     assert deps == "RAW := reports/mini/.build/raw.json\n" + graph.make_dependencies()
+
+
+def test_deps_mk_defines_the_stages_and_their_schedule():
+    """The Makefile's stage list and the order Make considers the stage notebooks in come from
+    csat.pipeline.graph, through deps.mk: STAGES in pipeline order, STAGE_NBS in SCHEDULE order."""
+    var = dict(line.split(" := ", 1) for line in graph.make_dependencies().splitlines() if " := " in line)
+    assert var["STAGES"].split() == graph.STAGES
+    assert var["STAGE_NBS"].split() == [f"$(OUT)/{s}.ipynb" for s in graph.SCHEDULE]
+    # SCHEDULE orders every stage once and never before a stage it reads or starts after
+    assert sorted(graph.SCHEDULE) == sorted(graph.STAGES)
+    for s in graph.STAGES:
+        for t in graph.prerequisites(s) + list(graph.RUN_AFTER.get(s, ())):
+            assert graph.SCHEDULE.index(t) < graph.SCHEDULE.index(s), (t, s)
+
+
+def test_makefile_names_no_stage():
+    """The Makefile takes the stages from deps.mk ($(STAGES), $(STAGE_NBS)), never lists them; deps.mk is
+    included before the stage rules and the report's rule expand those variables."""
+    mk = (ROOT / "Makefile").read_text(encoding="utf-8")
+    for s in graph.STAGES:
+        assert s not in mk, f"the Makefile names the stage {s}: take it from $(STAGES) / $(STAGE_NBS) (deps.mk)"
+    assert not re.search(r"^\s*(STAGES|STAGE_NBS)\s*:?=", mk, re.M)
+    include = mk.index("-include $(BUILD)/deps.mk")
+    assert include < mk.index("$(foreach s,$(STAGES),") and include < mk.index("&: $(STAGE_NBS)")
 
 
 def test_makefile_has_no_hand_written_stage_prerequisites():

@@ -12,6 +12,7 @@ from typing import Mapping
 
 import pandas as pd
 
+from csat.core.text import format_p
 from csat.analyses.verdicts import section_markdown
 from csat.core.errors import WeightsError
 from csat.intake.extras import raw_columns
@@ -42,10 +43,6 @@ def score_rule_text(min_share: float, language: str = "en") -> str:
 
 def _t(language: str, en: str, zh: str) -> str:
     return zh if language == "zh" else en
-
-
-def _fmt_p(p: float) -> str:
-    return "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".", 1)
 
 
 def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> str:
@@ -255,23 +252,23 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
             if r["test"] == "welch_t":
                 lv = str(r["levels"]).split(" | ")
                 en.append(f"{lab} differs significantly by {r['group']} ({lv[0]} − {lv[1]} = {r['estimate']:.2f}, "
-                          f"t({r['df']:.1f}) = {r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, g = {r['effect_size']:.2f}).")
+                          f"t({r['df']:.1f}) = {r['statistic']:.2f}, p.holm {format_p(r['p.holm'])}, g = {r['effect_size']:.2f}).")
                 zh.append(f"{lab}在 {r['group']} 上差异显著（{lv[0]} − {lv[1]} = {r['estimate']:.2f}，"
-                          f"t({r['df']:.1f}) = {r['statistic']:.2f}，Holm 校正 p {_fmt_p(r['p.holm'])}，g = {r['effect_size']:.2f}）。")
+                          f"t({r['df']:.1f}) = {r['statistic']:.2f}，Holm 校正 p {format_p(r['p.holm'])}，g = {r['effect_size']:.2f}）。")
             else:
                 en.append(f"{lab} differs significantly by {r['group']} (F({r['df']:.0f}, {r['df2']:.1f}) = "
-                          f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, ω² = {r['effect_size']:.3f}).")
+                          f"{r['statistic']:.2f}, p.holm {format_p(r['p.holm'])}, ω² = {r['effect_size']:.3f}).")
                 zh.append(f"{lab}在 {r['group']} 上差异显著（F({r['df']:.0f}, {r['df2']:.1f}) = {r['statistic']:.2f}，"
-                          f"Holm 校正 p {_fmt_p(r['p.holm'])}，ω² = {r['effect_size']:.3f}）。")
+                          f"Holm 校正 p {format_p(r['p.holm'])}，ω² = {r['effect_size']:.3f}）。")
         if 0 < len(sig) < len(main):
             en.append("The other comparisons show no significant difference; this does not show that the groups are equal.")
             zh.append("其余比较未见显著差异，但这并不表明各组相同。")
     chi_sig = chi[chi["p.holm"] < alpha]
     for _, r in chi_sig.iterrows():
         en.append(f"The grouping variables {r['group']} are significantly associated (χ²({r['df']:.0f}) = "
-                  f"{r['statistic']:.2f}, p.holm {_fmt_p(r['p.holm'])}, Cramér's V = {r['effect_size']:.2f}).")
+                  f"{r['statistic']:.2f}, p.holm {format_p(r['p.holm'])}, Cramér's V = {r['effect_size']:.2f}).")
         zh.append(f"分组变量 {r['group']} 之间存在显著关联（χ²({r['df']:.0f}) = {r['statistic']:.2f}，"
-                  f"Holm 校正 p {_fmt_p(r['p.holm'])}，Cramér's V = {r['effect_size']:.2f}）。")
+                  f"Holm 校正 p {format_p(r['p.holm'])}，Cramér's V = {r['effect_size']:.2f}）。")
     n_ns = len(chi) - len(chi_sig)
     if n_ns:
         vmax = chi.loc[chi["p.holm"] >= alpha, "effect_size"].max()

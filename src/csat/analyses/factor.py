@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from csat.core.text import format_p
 from csat.analyses import verdicts
 from csat.core.errors import FactorError
 from csat.sem import multigroup
@@ -77,7 +78,7 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
     overall, items = factor.adequacy_table(kmo_overall, kmo_items, bartlett)
     test = overall["measure"] == "Bartlett χ²"
     sig = overall.loc[test, "verdict"].iloc[0]
-    p = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
+    p = format_p(b["pvalue"], leading_zero=True)
     overall.loc[test, "verdict"] = f"df = {b['df']}, p {p}" + (f"（{SIGNIFICANCE_ZH[sig]}）" if zh else f" ({sig})")
     if zh:
         overall.loc[~test, "verdict"] = overall.loc[~test, "verdict"].map(factor.KMO_LABELS_ZH)
@@ -164,7 +165,7 @@ def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
     k = s["n_factors"]
     zh = language == "zh"
-    pstr = "< .001" if b["pvalue"] < .001 else f"= {b['pvalue']:.3f}"
+    pstr = format_p(b["pvalue"], leading_zero=True)
     if zh:
         parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"
                  f"p {pstr}{'，数据适合做因子分析' if s['kmo'] >= .6 and b['pvalue'] < .05 else '，数据做因子分析的适切性不足'}。",

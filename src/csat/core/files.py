@@ -26,7 +26,9 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def _json_default(o: Any):
+def json_default(o: Any):
+    """``json.dumps``'s ``default``: numpy scalars and arrays, pandas timestamps, paths and objects with
+    ``to_dict`` (a :class:`csat.core.diagnostics.Diagnostic`) as JSON values."""
     np = sys.modules.get("numpy")
     if np is not None:
         if isinstance(o, (np.integer,)):
@@ -45,7 +47,7 @@ def _json_default(o: Any):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def _clean_nan(o: Any):
+def clean_nan(o: Any):
     """Replace NaN/inf by None so the JSON is standard (NaN is not valid JSON)."""
     if isinstance(o, float) and not math.isfinite(o):
         return None
@@ -53,9 +55,9 @@ def _clean_nan(o: Any):
     if np is not None and isinstance(o, np.floating) and not np.isfinite(o):
         return None
     if isinstance(o, dict):
-        return {str(k): _clean_nan(v) for k, v in o.items()}
+        return {str(k): clean_nan(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
-        return [_clean_nan(v) for v in o]
+        return [clean_nan(v) for v in o]
     return o
 
 
@@ -83,8 +85,8 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 def write_json(path: str | Path, obj: Any) -> Path:
     """Write ``obj`` as pretty, standard JSON (NaN -> null), atomically."""
-    obj = json.loads(json.dumps(obj, default=_json_default, allow_nan=True))
-    return atomic_write_text(path, json.dumps(_clean_nan(obj), indent=2, ensure_ascii=False) + "\n")
+    obj = json.loads(json.dumps(obj, default=json_default, allow_nan=True))
+    return atomic_write_text(path, json.dumps(clean_nan(obj), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_csv(path: str | Path, df: pd.DataFrame, index: bool = False) -> Path:

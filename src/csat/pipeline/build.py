@@ -26,7 +26,7 @@ Files are rewritten only when their bytes change, so their modification times te
 Make exactly what changed.
 
 Build state, so that no stale or half output survives a failed or interrupted build
-(``reports/<study>/.build/status.json``, shown by ``python -m csat.report.render index``):
+(``reports/<study>/.build/status.json``, shown by ``python -m csat.report index``):
 
 * a stage that starts (:func:`csat.pipeline.stage.start`) removes its own previous outputs, those of
   the stages that depend on it and the report (status ``building``);
@@ -346,7 +346,7 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
 
 def _refresh_index(root: Path) -> None:
     if paths.index_file(root).is_file():
-        from csat.report.render import build_index
+        from csat.report.index import build_index
 
         try:
             build_index(root)
@@ -384,7 +384,7 @@ def record_success(root: str | Path, study: str) -> dict:
     if old.get("state") == "built" and paths.index_file(root).is_file():
         return old
     st = old if old.get("state") == "built" else write_status(root, study, "built")
-    from csat.report.render import build_index
+    from csat.report.index import build_index
 
     build_index(root)
     print(f"wrote {Path(os.path.relpath(paths.index_file(root), root)).as_posix()}", flush=True)

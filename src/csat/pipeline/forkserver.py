@@ -14,8 +14,8 @@ files, and each kernel is still fresh and runs one notebook (the parallel-build 
 result and figure byte for byte with a build whose kernels were all started from scratch).
 
 The zygote also runs the build's commands: once idle it imports what the stage driver and the report
-import (papermill, nbconvert with its templates loaded, csat.pipeline.build, csat.report.render), and ``python -m
-csat.pipeline.build run`` and ``python -m csat.report.render study`` ask it (:func:`call`) to run their ``main`` in a
+import (papermill, nbconvert with its templates loaded, csat.pipeline.build, csat.report.cli), and ``python -m
+csat.pipeline.build run`` and ``python -m csat.report study`` ask it (:func:`call`) to run their ``main`` in a
 forked child with their standard streams (passed over the socket), environment, working directory and
 exit status, signals passed on; about a second of start-up less per stage and for the report.
 
@@ -121,7 +121,7 @@ def running(kernels_dir: str | Path) -> bool:
 
 def _preload_commands() -> None:
     """What the stage driver and the report import and set up before their work (papermill, nbconvert
-    with its templates, csat.pipeline.build, csat.report.render): done once here, so that the commands forked from the
+    with its templates, csat.pipeline.build, csat.report.cli): done once here, so that the commands forked from the
     zygote (:func:`call`) start at once.  Nothing it does shows in any output."""
     from csat.pipeline import build
 
@@ -130,13 +130,13 @@ def _preload_commands() -> None:
     import papermill  # noqa: F401
     from nbconvert import HTMLExporter
 
-    from csat.report import render as report  # noqa: F401
+    from csat.report import cli, html as report_html  # noqa: F401
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Title\n\nSome *text*, `code` and $x^2$."),
         nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     HTMLExporter().from_notebook_node(nb)     # loads the templates, pygments and mistune once
-    report._exporter().from_notebook_node(nb)
+    report_html.make_exporter().from_notebook_node(nb)
 
 
 def call_here_or_there(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:

@@ -1,7 +1,8 @@
-"""The stage graph: the stages in order and what each reads (:data:`STAGE_READS`).
+"""The stage graph: the stages in order (:data:`STAGES`), what each reads (:data:`STAGE_READS`) and the
+order in which Make starts them (:data:`SCHEDULE`, :data:`RUN_AFTER`).
 
-Make's prerequisites (``reports/<study>/.build/deps.mk``) are generated from this one table
-(:func:`make_dependencies`), and the build's invalidation (:func:`downstream`) follows it.
+The Makefile's stage list and prerequisites (``reports/<study>/.build/deps.mk``) are generated from
+these tables (:func:`make_dependencies`), and the build's invalidation (:func:`downstream`) follows them.
 """
 from __future__ import annotations
 
@@ -54,6 +55,14 @@ def downstream(stage: str) -> list[str]:
     return [s for s in STAGES if s in out]
 
 
+#: The order in which Make considers the stage notebooks when several are ready (``$(STAGE_NBS)``, the
+#: prerequisites of the report, from ``deps.mk``): longest first (05 before 04, 06 before 04), so that
+#: with two job slots the long stages start as soon as they can and the short 04 fills the gap at the
+#: end.  Only the order of independent stages changes; :data:`STAGE_READS` gives the graph.
+SCHEDULE = ["01_cleaning", "02_descriptives", "03_reliability_validity", "05_sem", "06_drivers_segments",
+            "04_factor_analysis"]
+
+
 #: Scheduling hints, not reads: ``{stage: stages it starts after}``, written into ``deps.mk`` as
 #: order-only prerequisites (they never make a stage re-run, and no result depends on them).  The short
 #: 04 starts after 02, not as soon as 03 is done: GNU Make queues a ready stage for the next free job
@@ -63,11 +72,18 @@ RUN_AFTER: dict[str, tuple[str, ...]] = {"04_factor_analysis": ("02_descriptives
 
 
 def make_dependencies() -> str:
-    """The Make rules of the stage graph (for ``reports/<study>/.build/deps.mk``): each executed
-    notebook depends on the notebooks of the stages it reads, and on ``$(RAW)`` (the raw data's
-    stamp) when it reads the raw data; the stages of :data:`RUN_AFTER` follow ``|`` (order-only).
-    Uses the Makefile's ``$(OUT)`` and ``$(RAW)``."""
-    lines = []
+    """The stage graph as Make text (for ``reports/<study>/.build/deps.mk``): the stages
+    (``STAGES``: :data:`STAGES`, for which the Makefile writes its stage rules) and the executed
+    notebooks in the order Make considers them (``STAGE_NBS``: :data:`SCHEDULE`), then the rules:
+    each executed notebook depends on the notebooks of the stages it reads, and on ``$(RAW)`` (the
+    raw data's stamp) when it reads the raw data; the stages of :data:`RUN_AFTER` follow ``|``
+    (order-only).  Uses the Makefile's ``$(OUT)`` and ``$(RAW)``.
+
+    >>> print(make_dependencies().splitlines()[0])
+    STAGES := 01_cleaning 02_descriptives 03_reliability_validity 04_factor_analysis 05_sem 06_drivers_segments
+    """
+    lines = [f"STAGES := {' '.join(STAGES)}",
+             f"STAGE_NBS := {' '.join(f'$(OUT)/{s}.ipynb' for s in SCHEDULE)}"]
     for s in STAGES:
         pre = [f"$(OUT)/{t}.ipynb" for t in prerequisites(s)]
         if "raw" in STAGE_READS[s]:

@@ -43,6 +43,9 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from csat.core.text import format_p
+from csat.report.words import stage_phrase
+
 ALPHA = 0.05
 MAX_GROUP_SENTENCES = 8
 
@@ -85,16 +88,14 @@ def fmt_number(x: float, digits: int = 1, kind: str = "num", language: str = "en
     """A number as printed in the report language.
 
     ``int``: thousands separated (``2,400``); ``pct``: a share as percent (``25.0%``); ``p``: a
-    p-value with its relation, ``< .001``/``= .023`` in English (APA), ``< 0.001``/``= 0.023`` in
-    Chinese — never ``0.000``; ``num``: ``digits`` decimals, the minus sign as U+2212.
+    p-value with its relation (:func:`csat.core.text.format_p`), ``< .001``/``= .023`` in English (APA),
+    ``< 0.001``/``= 0.023`` in Chinese — never ``0.000``; ``num``: ``digits`` decimals, the minus sign
+    as U+2212.
     """
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     if kind == "p":
-        if x < 0.001:
-            return "< .001" if language == "en" else "< 0.001"
-        s = f"{x:.3f}"
-        return "= " + (s[1:] if language == "en" and s.startswith("0.") else s)
+        return format_p(x, language)
     if kind == "int":
         return f"{int(round(x)):,}"
     if kind == "pct":
@@ -148,13 +149,14 @@ def _join(parts: list[str], language: str) -> str:
 
 
 # ------------------------------------------------------------------------------- reading
-def load_results(results_dir: str | Path) -> dict[str, Any]:
-    """The results files the summary reads: ``{file name: DataFrame | dict | list | None}``."""
+def load_results(results_dir: str | Path, names: tuple[str, ...] = RESULT_FILES) -> dict[str, Any]:
+    """The results files the summary reads (``names``: some of them): ``{file name: DataFrame | dict |
+    list | None}``."""
     from csat.core.errors import ReportError
 
     d = Path(results_dir)
     out: dict[str, Any] = {}
-    for name in RESULT_FILES:
+    for name in names:
         p = d / name
         if not p.is_file():
             out[name] = None
@@ -208,6 +210,44 @@ def headline_construct(params, available: list[str]) -> str | None:
     return t if t in available else None
 
 
+#: The results files :func:`construct_indices` reads.
+INDEX_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "pls_bootstrap.json")
+
+
+def construct_indices(results: Mapping[str, Any], params) -> tuple[list[dict], str]:
+    """Every construct's 0–100 index as the summary states it, and the file it is from: the PLS/ACSI
+    index of ``csi_index.csv`` with ``estimator: pls`` (its interval from the bootstrap), otherwise
+    the index of ``construct_scores.csv`` (rows without a finite index left out).
+
+    ``results`` as :func:`load_results` reads them (the files of :data:`INDEX_FILES` are enough).
+    Returns ``(indices, source)``: ``indices`` is a list of ``{"construct", "label_en", "label_zh",
+    "index", "ci_lower", "ci_upper", "n"}``; the headline is the one of :func:`headline_construct`.
+    """
+    labels = _labels(params)
+    lab = lambda c: labels.get(c, (c, c))   # noqa: E731
+    n_clean = (results.get("cleaning.json") or {}).get("n_clean")
+    scores = results.get("construct_scores.csv")
+    indices = []
+    if isinstance(scores, pd.DataFrame) and {"construct", "index"} <= set(scores.columns):
+        for _, r in scores.iterrows():
+            if not np.isfinite(_f(r["index"])):
+                continue
+            c = str(r["construct"])
+            indices.append({"construct": c, "label_en": lab(c)[0], "label_zh": lab(c)[1], "index": _f(r["index"]),
+                            "ci_lower": _f(r.get("index.ci.lower")), "ci_upper": _f(r.get("index.ci.upper")),
+                            "n": int(r["n"]) if "n" in r and np.isfinite(_f(r["n"])) else None})
+    source = "construct_scores.csv"
+    csi = results.get("csi_index.csv")
+    if params.estimator == "pls" and isinstance(csi, pd.DataFrame) and not csi.empty:
+        source = "csi_index.csv"
+        nboot = (results.get("pls_bootstrap.json") or {}).get("n")
+        indices = [{"construct": str(r["construct"]), "label_en": lab(str(r["construct"]))[0],
+                    "label_zh": lab(str(r["construct"]))[1], "index": _f(r["index"]),
+                    "ci_lower": _f(r.get("ci.lower")), "ci_upper": _f(r.get("ci.upper")),
+                    "n": nboot if nboot is not None else n_clean} for _, r in csi.iterrows()]
+    return indices, source
+
+
 # ------------------------------------------------------------------------------ the summary
 def build_summary(results: Mapping[str, Any], params) -> dict:
     """The summary of one study from its results (:func:`load_results`) and params (StudyParams).
@@ -224,30 +264,13 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
     n_clean, n_raw = cleaning.get("n_clean"), cleaning.get("n_raw")
 
     # -- indices --------------------------------------------------------------------------
+    indices, source = construct_indices(results, params)
     scores = results.get("construct_scores.csv")
-    indices = []
-    if isinstance(scores, pd.DataFrame) and {"construct", "index"} <= set(scores.columns):
-        for _, r in scores.iterrows():
-            if not np.isfinite(_f(r["index"])):
-                continue
-            c = str(r["construct"])
-            indices.append({"construct": c, "label_en": lab(c)[0], "label_zh": lab(c)[1], "index": _f(r["index"]),
-                            "ci_lower": _f(r.get("index.ci.lower")), "ci_upper": _f(r.get("index.ci.upper")),
-                            "n": int(r["n"]) if "n" in r and np.isfinite(_f(r["n"])) else None})
     means = []
     if isinstance(scores, pd.DataFrame) and {"construct", "mean"} <= set(scores.columns):
         means = [{"construct": str(r["construct"]), "label_en": lab(str(r["construct"]))[0],
                   "label_zh": lab(str(r["construct"]))[1], "mean": _f(r["mean"])}
                  for _, r in scores.iterrows() if np.isfinite(_f(r["mean"]))]
-    source = "construct_scores.csv"
-    csi = results.get("csi_index.csv")
-    if params.estimator == "pls" and isinstance(csi, pd.DataFrame) and not csi.empty:
-        source = "csi_index.csv"
-        nboot = (results.get("pls_bootstrap.json") or {}).get("n")
-        indices = [{"construct": str(r["construct"]), "label_en": lab(str(r["construct"]))[0],
-                    "label_zh": lab(str(r["construct"]))[1], "index": _f(r["index"]),
-                    "ci_lower": _f(r.get("ci.lower")), "ci_upper": _f(r.get("ci.upper")),
-                    "n": nboot if nboot is not None else n_clean} for _, r in csi.iterrows()]
     target = headline_construct(params, [i["construct"] for i in indices])
     headline = None
     if target is not None:
@@ -734,12 +757,6 @@ DIAG_FRAMES: dict[str, tuple[str, str]] = {
     "servqual_small_n": ("a service-gap comparison has few answers", "某服务差距比较的回答较少"),
 }
 
-STAGE_WORDS = {"01_cleaning": ("data cleaning", "数据清洗"), "02_descriptives": ("descriptive statistics", "描述性统计"),
-               "03_reliability_validity": ("reliability and validity", "信度与效度"),
-               "04_factor_analysis": ("factor analysis", "因子分析"), "05_sem": ("structural model", "结构方程模型"),
-               "06_drivers_segments": ("drivers and segments", "驱动因素与细分")}
-
-
 def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
     """Every ``warning``/``error`` diagnostic in plain words, one sentence per code and stage (errors
     first): the framing of :data:`DIAG_FRAMES`, where it applies and, in English, the diagnostic's own
@@ -751,7 +768,7 @@ def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
     out = []
     for (_, stage, code), ds in sorted(groups.items(), key=lambda kv: kv[0][0]):
         frame = DIAG_FRAMES.get(code)
-        st = STAGE_WORDS.get(stage, (stage, stage))
+        st = stage_phrase(stage)
         sev = ("Warning", "警告") if ds[0].get("severity") != "error" else ("Error", "错误")
         wheres = [str(d.get("where") or "") for d in ds if d.get("where")]
         where = ", ".join(dict.fromkeys(wheres))
@@ -913,9 +930,9 @@ def index_chart(summary: dict, language: str = "en"):
 # ------------------------------------------------------------------------------- writing
 def summary_json(summary: dict) -> str:
     """The summary as JSON text (NaN/inf as null)."""
-    from csat.core.files import _clean_nan, _json_default
+    from csat.core.files import clean_nan, json_default
 
-    return json.dumps(_clean_nan(summary), indent=1, ensure_ascii=False, default=_json_default) + "\n"
+    return json.dumps(clean_nan(summary), indent=1, ensure_ascii=False, default=json_default) + "\n"
 
 
 def all_sentences(summary: dict) -> list[dict]:

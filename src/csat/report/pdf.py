@@ -1,0 +1,245 @@
+"""report.pdf: the report's HTML printed by Chromium headless, offline.
+
+:class:`Chromium` drives Chromium over the DevTools protocol on a pipe; it is started ahead of its
+work (its start-up overlaps the building of report.html), runs in its own process group with a
+throw-away profile and dies with this process.  The PDF looks like the HTML (the report's print CSS
+adds page breaks between stages, the page size, margins and page numbers).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from csat.core.errors import ReportError
+from csat.core.files import atomic_write_bytes
+from csat.report.pages import publish
+
+#: Debian packages the PDF needs (Chromium prints, Noto CJK draws Chinese, poppler checks).
+PDF_PACKAGES = ("chromium", "fonts-noto-cjk", "poppler-utils")
+
+
+def find_chromium() -> str:
+    """Path of the Chromium program (``$CSAT_CHROMIUM``, ``chromium``, ``chromium-browser``)."""
+    for cand in (os.environ.get("CSAT_CHROMIUM"), "chromium", "chromium-browser"):
+        if cand:
+            path = shutil.which(cand)
+            if path:
+                return path
+    raise ReportError("Chromium is needed to print report.pdf but was not found. On Debian/Ubuntu install "
+                      f"the packages: sudo apt-get install {' '.join(PDF_PACKAGES)}  (or run make as root, "
+                      "which installs them); set CSAT_CHROMIUM=/path/to/chromium to use another build.")
+
+
+def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: float = 300) -> Path:
+    """Print an HTML file to PDF with Chromium headless, offline, atomically (:class:`Chromium`)."""
+    with Chromium(timeout) as chromium:
+        return chromium.print_pdf(html_path, pdf_path)
+
+
+class Chromium:
+    """Chromium headless, started ahead of its work and driven over the DevTools protocol on a pipe
+    (``--remote-debugging-pipe``: requests on fd 3, answers on fd 4, NUL-terminated JSON).
+
+    :func:`csat.report.cli.build_study` starts it before it builds report.html, so Chromium's start-up
+    (about a second) overlaps that work; :meth:`print_pdf` then loads the page and prints it with
+    ``Page.printToPDF`` (the page size from the print CSS, otherwise its defaults), the call behind
+    ``--print-to-pdf``: the same file, byte size and pages as that command gives.  Chromium runs with a throw-away profile, no network services
+    (``--disable-background-networking --disable-component-update --disable-sync``) and no header or
+    footer; the page size, margins and page numbers come from the report's print CSS.  :meth:`close`
+    (or leaving the ``with`` block, also by an exception or SIGTERM, :func:`exit_cleanly_on_sigterm`)
+    kills its process group and removes the profile.  Every wait ends after ``timeout`` seconds
+    (:class:`ReportError`).
+    """
+
+    def __init__(self, timeout: float = 300):
+        import fcntl
+
+        self.timeout = timeout
+        path = find_chromium()
+        remove_stale_profiles()
+        self.tmp = tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-")
+        self._buf, self._id, self.proc = b"", 0, None
+        to_r, self._to = os.pipe()                        # we write requests, Chromium reads fd 3
+        self._from, from_w = os.pipe()                    # Chromium writes answers on fd 4
+        # the child's ends moved above 4, so that placing them on 3 and 4 cannot overwrite each other
+        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in (to_r, from_w)]
+        os.close(to_r)
+        os.close(from_w)
+
+        def child() -> None:
+            _die_with_parent()
+            os.dup2(ends[0], 3)
+            os.dup2(ends[1], 4)
+
+        cmd = [path, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
+               "--mute-audio", "--hide-scrollbars", "--disable-crash-reporter",
+               f"--user-data-dir={self.tmp}/profile", "--remote-debugging-pipe", "about:blank"]
+        env = dict(os.environ, HOME=self.tmp, XDG_CONFIG_HOME=f"{self.tmp}/config", XDG_CACHE_HOME=f"{self.tmp}/cache")
+        try:
+            with open(os.path.join(self.tmp, "chromium.log"), "wb") as log:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                             env=env, start_new_session=True, preexec_fn=child, close_fds=False)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            for fd in ends:
+                os.close(fd)
+
+    def __enter__(self) -> "Chromium":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the DevTools protocol ---------------------------------------------------------------
+    def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
+        self._id += 1
+        msg = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        data = json.dumps(msg).encode() + b"\0"
+        try:
+            while data:
+                data = data[os.write(self._to, data):]
+        except BrokenPipeError:
+            raise ReportError(f"Chromium ended before printing the PDF{self._log_tail()}") from None
+        return self._id
+
+    def _receive(self, wanted, deadline: float) -> dict:
+        import select
+
+        while True:
+            while b"\0" in self._buf:
+                raw, self._buf = self._buf.split(b"\0", 1)
+                msg = json.loads(raw)
+                if wanted(msg):
+                    return msg
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from], [], [], left)[0]:
+                raise ReportError(f"Chromium did not finish printing the PDF within {self.timeout:.0f} s")
+            chunk = os.read(self._from, 1 << 20)
+            if not chunk:
+                raise ReportError(f"Chromium ended before printing the PDF{self._log_tail()}")
+            self._buf += chunk
+
+    def _call(self, method: str, params: dict | None = None, session: str | None = None,
+              deadline: float | None = None) -> dict:
+        i = self._send(method, params, session)
+        msg = self._receive(lambda m: m.get("id") == i, deadline or time.monotonic() + self.timeout)
+        if "error" in msg:
+            raise ReportError(f"Chromium could not {method}: {msg['error'].get('message', msg['error'])}")
+        return msg.get("result", {})
+
+    def _log_tail(self) -> str:
+        try:
+            tail = Path(self.tmp, "chromium.log").read_text(errors="replace").strip().splitlines()[-3:]
+        except OSError:
+            tail = []
+        return (": " + " | ".join(tail)) if tail else ""
+
+    def print_pdf(self, html_path: str | Path, pdf_path: str | Path) -> Path:
+        """Load ``html_path`` and print it to ``pdf_path`` (written atomically)."""
+        html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
+        if not html_path.is_file():
+            raise ReportError(f"{html_path}: HTML file not found")
+        deadline = time.monotonic() + self.timeout
+        target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
+                             deadline=deadline)["sessionId"]
+        self._call("Page.enable", session=session, deadline=deadline)
+        nav = self._call("Page.navigate", {"url": html_path.as_uri()}, session=session, deadline=deadline)
+        if nav.get("errorText"):
+            raise ReportError(f"Chromium could not open {html_path}: {nav['errorText']}")
+        self._receive(lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session, deadline)
+        # the page size of the print CSS (A4), as --print-to-pdf; the other options are its defaults
+        data = base64.b64decode(self._call("Page.printToPDF", {"preferCSSPageSize": True}, session=session,
+                                           deadline=deadline)["data"])
+        if not data.startswith(b"%PDF-"):
+            raise ReportError(f"Chromium failed to print {html_path} to PDF{self._log_tail()}")
+        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        publish(atomic_write_bytes(pdf_path, data))
+        return pdf_path
+
+    def close(self) -> None:
+        """End Chromium and its helpers and remove the profile (safe to call twice)."""
+        for fd in (getattr(self, "_to", None), getattr(self, "_from", None)):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to = self._from = None
+        if self.proc is not None:
+            _kill_group(self.proc)
+            self.proc = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+_PROFILE_PREFIX = "csat-chromium-"
+
+
+def _die_with_parent() -> None:
+    """In the Chromium child before exec: killed when this Python process dies (Linux)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def remove_stale_profiles(tmpdir: str | Path | None = None) -> list[Path]:
+    """Remove Chromium profiles (``csat-chromium-<pid>-*``) left in the temporary folder by a report
+    build that was killed (its process no longer exists).  Returns the removed folders."""
+    base = Path(tmpdir or tempfile.gettempdir())
+    removed = []
+    for d in base.glob(f"{_PROFILE_PREFIX}*"):
+        m = re.match(rf"{_PROFILE_PREFIX}(\d+)-", d.name)
+        if not m or not d.is_dir():
+            continue
+        pid = int(m.group(1))
+        try:
+            os.kill(pid, 0)
+            continue                         # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (make interrupted, ``kill``) into SystemExit, so Chromium's process group is killed
+    and its temporary profile removed on the way out (the default action would skip both)."""
+    import signal
+
+    def _terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminate)
