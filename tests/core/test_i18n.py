@@ -12,9 +12,10 @@ from csat.core import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "csat"
-#: what marks a message: tr(message, language, ...), trc(context, message, language, ...), N_(message), and in
-#: the notebooks stage.tr(message, ...) / stage.trc(context, message, ...)
-KEYWORDS = {"tr": (1,), "trc": ((1, "c"), 2), "N_": None}
+#: what marks a message: tr(message, language, ...), trc(context, message, language, ...), N_(message),
+#: diagnostic(code, severity, where, message, ...), and in the notebooks stage.tr(message, ...) /
+#: stage.trc(context, message, ...)
+KEYWORDS = {"tr": (1,), "trc": ((1, "c"), 2), "N_": None, "diagnostic": (4,)}
 
 
 def _add(out: dict, message, context, where: str) -> None:
@@ -41,6 +42,8 @@ def _messages() -> dict[str, str]:
                 context = None
                 if _func == "trc" and isinstance(message, tuple):
                     context, message = message[0], message[1]
+                elif _func == "diagnostic":
+                    message = message[3] if isinstance(message, tuple) and len(message) > 3 else None
                 _add(out, message, context, f"{nb.name} cell {i}:{lineno}")
     return out
 

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from csat.core.i18n import tr
 from csat.core.text import format_p
 from csat.analyses import verdicts
 from csat.core.errors import FactorError
@@ -33,7 +34,7 @@ def kmo_label(value: float, language: str = "en") -> str:
     ('middling', '不可接受')
     """
     label = factor.kmo_label(value)
-    return factor.KMO_LABELS_ZH[label] if language == "zh" else label
+    return tr(label, language)
 
 
 def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
@@ -81,8 +82,8 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
     p = format_p(b["pvalue"], leading_zero=True)
     overall.loc[test, "verdict"] = f"df = {b['df']}, p {p}" + (f"（{SIGNIFICANCE_ZH[sig]}）" if zh else f" ({sig})")
     if zh:
-        overall.loc[~test, "verdict"] = overall.loc[~test, "verdict"].map(factor.KMO_LABELS_ZH)
-        items["verdict"] = items["verdict"].map(factor.KMO_LABELS_ZH)
+        overall.loc[~test, "verdict"] = overall.loc[~test, "verdict"].map(lambda label: tr(label, language))
+        items["verdict"] = items["verdict"].map(lambda label: tr(label, language))
     return overall, items
 
 

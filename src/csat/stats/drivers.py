@@ -36,7 +36,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 DRIVER_COLUMNS = ["predictor", "beta", "se", "pvalue", "vif", "r", "relative_weight", "lmg", "lmg.ci.lower",
                   "lmg.ci.upper", "lmg.share"]
@@ -243,21 +243,17 @@ def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
     out = []
     for _, r in table.iterrows():
         if r["vif"] > 5:
-            out.append(Diagnostic("driver_vif", "warning", str(r["predictor"]),
-                                  f"VIF {r['vif']:.1f} > 5: this driver overlaps strongly with the others; its beta "
-                                  "is unstable, read the LMG share and relative weight instead.",
-                                  message_zh=f"方差膨胀因子（VIF）为 {r['vif']:.1f} > 5：该驱动因素与其他驱动因素高度重叠，"
-                                  "其 beta 不稳定，请改看 LMG 份额和相对权重。"))
+            out.append(diagnostic("driver_vif", "warning", str(r["predictor"]),
+                                  "VIF {vif:.1f} > 5: this driver overlaps strongly with the others; its beta "
+                                  "is unstable, read the LMG share and relative weight instead.", vif=r["vif"]))
         if r["beta"] * r["r"] < 0 and abs(r["beta"]) > 0.05:
-            out.append(Diagnostic("driver_suppressor", "warning", str(r["predictor"]),
-                                  f"beta ({r['beta']:.2f}) and correlation ({r['r']:.2f}) have opposite signs: "
-                                  "a suppressor effect, not a negative driver.",
-                                  message_zh=f"beta（{r['beta']:.2f}）与相关系数（{r['r']:.2f}）符号相反："
-                                  "这是抑制效应，而不是负向驱动因素。"))
+            out.append(diagnostic("driver_suppressor", "warning", str(r["predictor"]),
+                                  "beta ({beta:.2f}) and correlation ({r:.2f}) have opposite signs: "
+                                  "a suppressor effect, not a negative driver.", beta=r["beta"], r=r["r"]))
     if info.get("boot_failed"):
-        out.append(Diagnostic("driver_bootstrap", "info", "drivers",
-                              f"{info['boot_failed']} of {info['n_boot']} bootstrap resamples could not be used.",
-                              message_zh=f"{info['n_boot']} 次自助法重抽样中有 {info['boot_failed']} 次无法使用。"))
+        out.append(diagnostic("driver_bootstrap", "info", "drivers",
+                              "{failed} of {n_boot} bootstrap resamples could not be used.",
+                              failed=info["boot_failed"], n_boot=info["n_boot"]))
     return out
 
 

@@ -35,7 +35,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 CATEGORIES = ["A", "O", "M", "I", "R", "Q"]
 TIE_ORDER = ["M", "O", "A", "I", "R", "Q"]
@@ -144,22 +144,17 @@ def kano_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     out = []
     for _, r in table.iterrows():
         if r["n"] == 0:
-            out.append(Diagnostic("kano_empty", "warning", str(r["feature"]), "No valid answer pair.",
-                                  message_zh="没有有效的答案对。"))
+            out.append(diagnostic("kano_empty", "warning", str(r["feature"]), "No valid answer pair."))
             continue
         if r["Q"] / r["n"] > 0.05:
-            out.append(Diagnostic("kano_questionable", "warning", str(r["feature"]),
-                                  f"{100 * r['Q'] / r['n']:.0f}% questionable answer pairs (like/like or dislike/dislike): "
-                                  "the question pair may have been misunderstood.",
-                                  message_zh=f"{100 * r['Q'] / r['n']:.0f}% 的答案对可疑（正向和反向问题都答“喜欢”或都答“不喜欢”）："
-                                  "受访者可能误解了这组问题。"))
+            out.append(diagnostic("kano_questionable", "warning", str(r["feature"]),
+                                  "{share:.0f}% questionable answer pairs (like/like or dislike/dislike): "
+                                  "the question pair may have been misunderstood.", share=100 * r["Q"] / r["n"]))
         top = sorted((r[k] for k in CATEGORIES), reverse=True)
         if top[0] - top[1] < 0.05 * r["n"]:
-            out.append(Diagnostic("kano_close", "info", str(r["feature"]),
-                                  f"The two most frequent categories differ by {int(top[0] - top[1])} answers "
-                                  "(< 5 %); the category is uncertain (see Better/Worse).",
-                                  message_zh=f"频数最高的两个类别仅相差 {int(top[0] - top[1])} 个回答（< 5%），"
-                                  "类别归属不确定（参见 Better/Worse 系数）。"))
+            out.append(diagnostic("kano_close", "info", str(r["feature"]),
+                                  "The two most frequent categories differ by {gap} answers "
+                                  "(< 5 %); the category is uncertain (see Better/Worse).", gap=int(top[0] - top[1])))
     return out
 
 

@@ -29,7 +29,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 K_RANGE = (2, 8)
 PROFILE_COLUMNS = ["segment", "construct", "n", "share", "mean", "sd", "z", "index"]
@@ -280,18 +280,16 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
     if info["criterion"] == "silhouette" and len(selection):
         best = float(selection["silhouette"].max())
         if best < 0.25:
-            out.append(Diagnostic("segments_weak", "warning", "segments",
-                                  f"The best mean silhouette is {best:.2f} (< .25): the respondents do not fall into "
+            out.append(diagnostic("segments_weak", "warning", "segments",
+                                  "The best mean silhouette is {best:.2f} (< .25): the respondents do not fall into "
                                   "clearly separated groups; the segments are a convenient partition of a continuum.",
-                                  message_zh=f"最佳平均轮廓系数为 {best:.2f}（< .25）：受访者并未分成界限清晰的群体，"
-                                  "这些细分只是对一个连续分布的便利划分。"))
+                                  best=best))
     for _, r in tests.iterrows():
         if r["min_expected"] < 5:
-            out.append(Diagnostic("segments_small_expected", "info", str(r["group"]),
-                                  f"Smallest expected count {r['min_expected']:.1f} < 5 in the segment × {r['group']} "
+            out.append(diagnostic("segments_small_expected", "info", str(r["group"]),
+                                  "Smallest expected count {min_expected:.1f} < 5 in the segment × {group} "
                                   "table; the χ² p-value is approximate.",
-                                  message_zh=f"细分 × {r['group']} 列联表中的最小期望频数为 {r['min_expected']:.1f} < 5，"
-                                  "χ² 检验的 p 值只是近似值。"))
+                                  min_expected=r["min_expected"], group=r["group"]))
     return out
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 GAP_COLUMNS = ["dimension", "level", "expectation", "perception", "n", "mean.e", "mean.p", "gap", "sd", "t", "df",
                "pvalue", "p.holm", "d_z", "ratio", "ci.lower", "ci.upper"]
@@ -132,9 +132,8 @@ def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     out = []
     for _, r in table[table["level"] == "dimension"].iterrows():
         if r["n"] < 30:
-            out.append(Diagnostic("servqual_small_n", "warning", str(r["dimension"]),
-                                  f"Only {r['n']} respondents answered every item of the dimension.",
-                                  message_zh=f"仅有 {r['n']} 名受访者回答了该维度的全部题项。"))
+            out.append(diagnostic("servqual_small_n", "warning", str(r["dimension"]),
+                                  "Only {n} respondents answered every item of the dimension.", n=r["n"]))
     return out
 
 
