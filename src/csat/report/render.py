@@ -56,6 +56,7 @@ from csat.core import paths
 from csat.config.params import (ParamsError, load_params, local_text, parse_overrides, project_root,
     read_params_text, resolve_data_paths)
 from csat.core.files import atomic_write_bytes, atomic_write_text
+from csat.core.procs import die_with_parent
 from csat.pipeline.graph import STAGES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -344,9 +345,6 @@ def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
 
 
 def _exporter():
-    from csat.pipeline.build import skip_rfc3987_syntax
-
-    skip_rfc3987_syntax()
     from nbconvert import HTMLExporter
 
     ex = HTMLExporter(template_name="csat_report", extra_template_basedirs=[str(TEMPLATES)])
@@ -359,9 +357,6 @@ def _exporter():
 
 def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
     """The outputs and markdown of one executed notebook as an HTML fragment (no code, no page)."""
-    from csat.pipeline.build import skip_rfc3987_syntax
-
-    skip_rfc3987_syntax()
     import nbformat
 
     nb_path = Path(nb_path)
@@ -986,7 +981,7 @@ class Chromium:
         os.close(from_w)
 
         def child() -> None:
-            _die_with_parent()
+            die_with_parent()                             # killed when this Python process dies (Linux)
             os.dup2(ends[0], 3)
             os.dup2(ends[1], 4)
 
@@ -1098,17 +1093,6 @@ class Chromium:
 
 
 _PROFILE_PREFIX = "csat-chromium-"
-
-
-def _die_with_parent() -> None:
-    """In the Chromium child before exec: killed when this Python process dies (Linux)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -1448,11 +1432,11 @@ def main(argv: list[str] | None = None) -> int:
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
     if args.cmd == "study":          # in a process forked from the study's fork server, if one is ready
-        from csat.pipeline import forkserver as zygote
+        from csat.pipeline import warm
 
         root = Path(args.root) if args.root else project_root(Path(args.params))
-        rc = zygote.call_here_or_there(paths.warm_kernels_dir(root.resolve(), args.study), "csat.report.render",
-                                       list(argv if argv is not None else sys.argv[1:]))
+        rc = warm.call_here_or_there(paths.warm_kernels_dir(root.resolve(), args.study), "csat.report.render",
+                                     list(argv if argv is not None else sys.argv[1:]))
         if rc is not None:
             return rc
     exit_cleanly_on_sigterm()
@@ -1465,7 +1449,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.finish:
                 from csat.pipeline.build import record_success
 
-                record_success(Path(args.root) if args.root else project_root(Path(args.params)), args.study)
+                root = Path(args.root) if args.root else project_root(Path(args.params))
+                if record_success(root, args.study):           # the state changed, or there is no index
+                    print(f"wrote {Path(os.path.relpath(build_index(root), root)).as_posix()}", flush=True)
         else:
             print(f"wrote {build_index(args.root)}")
     except (ReportError, ParamsError) as err:
