@@ -35,7 +35,7 @@ import pytest
 from markupsafe import escape
 
 from csat.pipeline import build
-from csat.report import html as report_html, index as report_index, pdf
+from csat.report import cli as report_cli, html as report_html, index as report_index, pdf
 from csat.analyses.cleaning import intake_summary
 from csat.core.errors import DataError, DataFactError, ParamsError
 from csat.intake.preflight import data_facts
@@ -588,7 +588,7 @@ def refresh_index(root: Path, study: str) -> bool:
     index, status = root / "reports" / "index.html", root / "reports" / study / ".build" / "status.json"
     if not index.is_file() or (status.is_file() and index.stat().st_mtime_ns > status.stat().st_mtime_ns):
         return False
-    assert report.main(["index", "--root", str(root)]) == 0
+    assert report_cli.main(["index", "--root", str(root)]) == 0
     return True
 
 

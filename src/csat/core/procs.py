@@ -2,7 +2,7 @@
 
 A build starts many processes — bootstrap workers (:func:`csat.sem.effects.run_bootstrap`), Jupyter
 kernels (:mod:`csat.pipeline.warm`, :mod:`csat.pipeline.forkserver`), Chromium printing the PDF
-(:mod:`csat.report.render`) — and none of them may outlive a build that is interrupted or killed.
+(:mod:`csat.report.pdf`) — and none of them may outlive a build that is interrupted or killed.
 The few system calls that ensure it live here, below every layer, so that each user calls the same
 code:
 
