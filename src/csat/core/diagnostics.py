@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Literal
 
 from csat.core.files import write_json
-from csat.core.i18n import tr
+from csat.core.i18n import tr, trc
 
 Severity = Literal["info", "warning", "error"]
 
@@ -107,11 +107,15 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     return out
 
 
-def diagnostic(code: str, severity: Severity, where: str, message: str, /, **values) -> Diagnostic:
+def diagnostic(code: str, severity: Severity, where: str, message: str, /, *, context: str | None = None,
+               **values) -> Diagnostic:
     """A :class:`Diagnostic` from an English message template and its values: ``message`` is the English
-    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`), both formatted
-    with ``values``.  The statistics raise their warnings this way, knowing no language; a report in
-    another language shows the English template's translation of ``message_zh``'s source
-    (:func:`csat.core.i18n.localize` for the derived ``zh-Hant``).
+    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`; with ``context``,
+    the catalog's entry of that ``msgctxt``), both formatted with ``values`` (a :class:`csat.core.i18n.Msg`
+    value is translated too).  The statistics raise their warnings this way, knowing no language; a report
+    in a language derived from Chinese shows ``message_zh`` converted (:func:`csat.core.i18n.localize`).
     """
-    return Diagnostic(code, severity, where, tr(message, "en", **values), message_zh=tr(message, "zh", **values))
+    if context is None:
+        return Diagnostic(code, severity, where, tr(message, "en", **values), message_zh=tr(message, "zh", **values))
+    return Diagnostic(code, severity, where, trc(context, message, "en", **values),
+                      message_zh=trc(context, message, "zh", **values))
