@@ -160,6 +160,16 @@ def test_the_kano_paragraph_names_the_categories_in_the_study_language():
     assert A.kano_text(KANO.iloc[:0]) == "."
 
 
+def test_a_feature_without_valid_answers_has_no_category_and_no_clause():
+    from csat.stats.kano import kano_table
+
+    d = pd.DataFrame({"f": [1, 1, 2], "d": [5, 3, 5], "g": [np.nan] * 3, "h": [np.nan] * 3})
+    table = kano_table(d, {"app": {"functional": "f", "dysfunctional": "d"},
+                           "wifi": {"functional": "g", "dysfunctional": "h"}})
+    assert table["category"].isna().tolist() == [False, True]
+    assert A.kano_text(table) == "app: must-be (Better 0.67, Worse -0.67)."
+
+
 def test_the_gaps_paragraph_calls_a_gap_significant_after_holm():
     assert A.gaps_text(GAPS) == ("Perception minus expectation by dimension, largest shortfall first: reliability -0.93 "
                                  "(P/E = 0.88; significant after Holm); tangibles +0.14 (P/E = 1.02; not significant "

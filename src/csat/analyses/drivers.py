@@ -392,7 +392,7 @@ def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, st
     labels = labels or {}
     parts = []
     for _, r in table.iterrows():
-        if r["category"] is None:
+        if pd.isna(r["category"]):                 # no valid answer pair (the table holds NaN, not None)
             continue
         parts.append(tr("{feature}: {category} (Better {better:.2f}, Worse {worse:.2f})", language,
                         feature=labels.get(r["feature"], r["feature"]),
