@@ -34,13 +34,12 @@ def _const(node):
 
 def emitted_codes() -> dict[str, set[tuple[str, str]]]:
     """``{code: {(where, severity)}}`` of every ``Diagnostic(code, severity, ...)`` and ``diagnostic(code,
-    severity, ...)`` in src/ and the notebooks.
+    severity, ...)`` (:func:`csat.core.diagnostics.diagnostic`) in src/ and the notebooks.
 
     A code given as a string is read directly; a code passed through a helper's parameter (``block(code,
     …)`` in csat.config.checks) is read from the helper's calls; a code taken from a loop over literal tuples
     (``for key, col, code, name in ((…), …)``) from the tuples.  A code copied from another diagnostic
-    (``Diagnostic(d.code, …)``) is that one's, already counted, and so is the code that
-    :func:`csat.core.diagnostics.diagnostic` passes on (its callers' codes are counted)."""
+    (``Diagnostic(d.code, …)``) is that one's, already counted."""
     out: dict[str, set] = {}
     unresolved = []
     for where, text in _sources():
@@ -50,6 +49,8 @@ def emitted_codes() -> dict[str, set[tuple[str, str]]]:
             if not (isinstance(node, ast.Call)
                     and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("Diagnostic", "diagnostic")):
                 continue
+            if where == "src/csat/core/diagnostics.py":        # where Diagnostic and diagnostic() are defined
+                continue
             first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "code"), None)
             sev_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "severity"), None)
             sev = _const(sev_node) or "?"
@@ -58,8 +59,6 @@ def emitted_codes() -> dict[str, set[tuple[str, str]]]:
                 codes = [_const(first)]
             elif isinstance(first, ast.Attribute) and first.attr == "code":
                 continue
-            elif where == "src/csat/core/diagnostics.py" and isinstance(first, ast.Name) and first.id == "code":
-                continue                                    # diagnostic(code, …) builds the Diagnostic
             elif isinstance(first, ast.Name):
                 up = node
                 while up in parents and not isinstance(up, (ast.FunctionDef, ast.For)):

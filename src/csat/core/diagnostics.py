@@ -2,10 +2,10 @@
 
 :class:`Diagnostic` is what every analysis returns for what a reader must know (a Heywood case, a poor
 fit, a thin group), made by :func:`diagnostic` from an English message template and its values (the
-Chinese sentence comes from the catalog, :mod:`csat.core.i18n`; a :class:`Term` or a :class:`Listing`
-value is written in each language); :func:`merge_diagnostics` writes a stage's diagnostics into ``diagnostics.json``
-atomically (:mod:`csat.core.files`); :func:`check_code` refuses a code that :mod:`csat.core.codes` does
-not register when ``CSAT_STRICT_DIAGNOSTICS=1``.
+Chinese sentence comes from the catalog, :mod:`csat.core.i18n`; a :class:`csat.core.i18n.Msg` or a
+:class:`Listing` value is written in each language); :func:`merge_diagnostics` writes a stage's
+diagnostics into ``diagnostics.json`` atomically (:mod:`csat.core.files`); :func:`check_code` refuses a
+code that :mod:`csat.core.codes` does not register when ``CSAT_STRICT_DIAGNOSTICS=1``.
 """
 from __future__ import annotations
 
@@ -109,28 +109,6 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     return out
 
 
-class Term:
-    """A word of a diagnostic's message that is itself a catalog message (marked with
-    :func:`csat.core.i18n.N_` where it is defined, e.g. Kaiser's label of a KMO value), written in each
-    language of the message.  Pass it as a value of :func:`diagnostic`.
-
-    >>> Term("unacceptable").text("zh")
-    '不可接受'
-    """
-
-    __slots__ = ("message",)
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def text(self, language: str) -> str:
-        """The word in ``language``."""
-        return tr(self.message, language)
-
-    def __repr__(self) -> str:
-        return f"Term({self.message!r})"
-
-
 class Listing:
     """Values a diagnostic's message lists, joined the way its language writes a list: ``a, b`` in English,
     ``a、b`` in Chinese (the catalog's list separator).  Pass it as a value of :func:`diagnostic`.
@@ -153,20 +131,25 @@ class Listing:
 
 
 def _in(values: dict, language: str) -> dict:
-    return {k: v.text(language) if isinstance(v, (Term, Listing)) else v for k, v in values.items()}
+    return {k: v.text(language) if isinstance(v, Listing) else v for k, v in values.items()}
 
 
-def diagnostic(code: str, severity: Severity, where: str, message: str, /, *, stage: str = "", **values) -> Diagnostic:
+def diagnostic(code: str, severity: Severity, where: str, message: str, /, *, context: str | None = None,
+               stage: str = "", **values) -> Diagnostic:
     """A :class:`Diagnostic` from an English message template and its values: ``message`` is the English
-    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`), both formatted
-    with ``values`` (a :class:`Term` in each language, a :class:`Listing` joined as each language writes
-    a list).  The statistics raise their warnings this way, knowing no language; a ``zh-Hant`` report
-    shows ``message_zh`` converted (:func:`csat.core.i18n.localize`).  ``stage`` is the stage that
-    raises it (:class:`Diagnostic`'s field; so no template has a ``{stage}`` placeholder).
+    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`; with ``context``,
+    the catalog's entry of that ``msgctxt``), both formatted with ``values`` (a :class:`csat.core.i18n.Msg`
+    value is translated too, a :class:`Listing` joined as each language writes a list).  The statistics
+    raise their warnings this way, knowing no language; a report in a language derived from Chinese shows
+    ``message_zh`` converted (:func:`csat.core.i18n.localize`).  ``stage`` is the stage that raises it
+    (:class:`Diagnostic`'s field; so no template has a ``{stage}`` or ``{context}`` placeholder).
 
     >>> d = diagnostic("kano_empty", "warning", "f1", "No valid answer pair.")
     >>> d.message, d.message_zh
     ('No valid answer pair.', '没有有效的答案对。')
     """
-    return Diagnostic(code, severity, where, tr(message, "en", **_in(values, "en")), stage=stage,
-                      message_zh=tr(message, "zh", **_in(values, "zh")))
+    if context is None:
+        en, zh = tr(message, "en", **_in(values, "en")), tr(message, "zh", **_in(values, "zh"))
+    else:
+        en, zh = trc(context, message, "en", **_in(values, "en")), trc(context, message, "zh", **_in(values, "zh"))
+    return Diagnostic(code, severity, where, en, stage=stage, message_zh=zh)

@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.procs import die_with_parent
 
 EFFECT_KINDS = ["direct", "indirect", "total", "std.direct", "std.indirect", "std.total"]
 EFFECT_COLUMNS = ["from", "to"] + EFFECT_KINDS
@@ -255,27 +256,6 @@ def _run_chunk(stat: Callable, rows: np.ndarray, idx: np.ndarray):
     return out
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Worker initializer: the worker is killed when its parent process dies.
-
-    A kernel killed during 05_sem (Ctrl-C on make, a killed build) must not leave its bootstrap
-    workers running as orphans.  On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to
-    kill this process when the process that forked it ends; if the parent is already gone the
-    worker exits at once.  Elsewhere this does nothing (the pool's own shutdown still applies).
-    """
-    import signal
-
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)          # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:
-        os._exit(1)
-
-
 def default_workers() -> int:
     """Worker processes: the CPUs this process may use (``os.sched_getaffinity``), else ``os.cpu_count()``."""
     try:
@@ -308,6 +288,7 @@ def run_bootstrap(stat: Callable[[np.ndarray], tuple[str, Sequence[float] | None
     else:
         n_chunks = min(n_boot, workers * chunks_per_worker)
         splits = np.array_split(rows, n_chunks)
+        # a kernel killed during 05_sem (Ctrl-C on make, a killed build) leaves no worker running
         with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent,
                                  initargs=(os.getpid(),)) as ex:
             futs = [ex.submit(_run_chunk, stat, s, indices[s]) for s in splits]

@@ -257,40 +257,6 @@ def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
     return out
 
 
-def plot_drivers(table: pd.DataFrame, labels: dict | None = None, xlabel: str = "share of R²"):
-    """Horizontal bars of LMG with bootstrap intervals, and the relative weights as dots.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`key_drivers`.
-    labels : dict, optional
-        ``{variable: label}``.
-    xlabel : str
-        Axis label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    labels = labels or {}
-    t = table.sort_values("lmg")
-    y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.5))
-    ax.barh(y, t["lmg"], color="#4c72b0", label="LMG")
-    err = np.vstack([t["lmg"] - t["lmg.ci.lower"], t["lmg.ci.upper"] - t["lmg"]])
-    ax.errorbar(t["lmg"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#222222", capsize=3)
-    ax.plot(t["relative_weight"], y, "D", color="#dd8452", label="relative weight")
-    ax.set_yticks(y, [labels.get(p, p) for p in t["predictor"]])
-    ax.set_xlabel(xlabel)
-    ax.legend(loc="lower right", frameon=False)
-    ax.set_xlim(left=0)
-    fig.tight_layout()
-    return fig
-
-
 def driver_frame(scores: pd.DataFrame, data: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Construct scores and item columns by name (constructs first), as floats.
 

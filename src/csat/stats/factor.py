@@ -60,8 +60,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from csat.core.diagnostics import Diagnostic, Listing, Term, diagnostic
-from csat.core.i18n import N_
+from csat.core.diagnostics import Diagnostic, Listing, diagnostic
+from csat.core.i18n import N_, Msg
 from csat.stats.correlations import cov2cor, pairwise_corr, smc
 
 #: Kaiser's (1974) labels of a KMO/MSA value: ``(lower bound, label)``, best first; each label is a catalog
@@ -274,7 +274,7 @@ def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bar
         out.append(diagnostic("low_kmo", "warning", "KMO",
                               "Overall KMO = {kmo:.3f} ({label}): the correlations are weakly suited to factor "
                               "analysis.",
-                              kmo=kmo_overall, label=Term(kmo_label(kmo_overall))))
+                              kmo=kmo_overall, label=Msg(kmo_label(kmo_overall))))
     for i, v in kmo_items.items():
         if v < 0.5:
             out.append(diagnostic("low_msa", "warning", i, "MSA of {item} = {msa:.3f} < .50 (unacceptable).",

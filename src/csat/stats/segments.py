@@ -24,7 +24,7 @@ to optimize an objective function. *JASA* 58, 236–244. Rousseeuw, P. J. (1987)
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -291,36 +291,3 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
                                   "table; the χ² p-value is approximate.",
                                   min_expected=r["min_expected"], group=r["group"]))
     return out
-
-
-def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None, ylabel: str = "mean (z)",
-                 legend: str = "segment"):
-    """One line per segment over the constructs (standardized means).
-
-    Parameters
-    ----------
-    profile : DataFrame
-        :func:`segment_profile`.
-    labels : mapping, optional
-        ``{construct: label}``.
-    ylabel, legend : str
-        Axis label and legend title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    labels = labels or {}
-    cons = list(dict.fromkeys(profile["construct"]))
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(cons)), 4))
-    for k, g in profile.groupby("segment"):
-        g = g.set_index("construct").loc[cons]
-        ax.plot(range(len(cons)), g["z"], marker="o", label=f"{legend} {k} ({100 * g['share'].iloc[0]:.0f}%)")
-    ax.axhline(0, color="#888888", lw=0.8)
-    ax.set_xticks(range(len(cons)), [labels.get(c, c) for c in cons], rotation=30, ha="right")
-    ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
