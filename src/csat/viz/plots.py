@@ -169,8 +169,8 @@ def missing_glyphs(fig) -> list[tuple[str, str]]:
 def glyph_diagnostics(fig) -> list[Diagnostic]:
     """One ``missing_glyph`` warning per character of :func:`missing_glyphs` (``where``: the text
     that holds it), for the stage's diagnostics."""
-    return [diagnostic("missing_glyph", "warning", text, N_("The character {char!r} has no glyph in the chart fonts."),
-                       char=ch)
+    return [diagnostic("missing_glyph", "warning", text, N_("The character {ch!r} has no glyph in the chart fonts."),
+                       ch=ch)
             for text, ch in missing_glyphs(fig)]
 
 
