@@ -22,7 +22,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from test_pipeline import ROOT, STAGES, _copy_project, _make
+from integration.test_pipeline import ROOT, STAGES, _copy_project, _make
 
 pytestmark = pytest.mark.integration
 SHARED = ROOT.parent / "shared"

@@ -16,7 +16,7 @@ from csat.viz.descriptives import trend_chart
 
 from conftest import SHARED
 
-REF = json.loads((Path(__file__).resolve().parent / "reference" / "waves.json").read_text())
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "waves.json").read_text())
 CONSTRUCTS = {"sat": [f"sat{k}" for k in range(1, 5)], "val": [f"val{k}" for k in range(1, 5)]}
 
 

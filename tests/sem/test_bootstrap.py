@@ -70,7 +70,7 @@ def test_same_seed_same_results_any_worker_count(boot):
 
 
 # -- FIML (missing answers kept; every resample refitted by FIML, as lavaan's bootstrap does) -------
-FIML_REF = json.loads((Path(__file__).parent / "reference" / "bootstrap_fiml.json").read_text())
+FIML_REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "bootstrap_fiml.json").read_text())
 
 
 def _ref_name(name: str) -> str:
@@ -83,7 +83,7 @@ def _ref_name(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def fiml_boot():
-    src = json.loads((Path(__file__).parent / "reference" / "sem_fiml.json").read_text())
+    src = json.loads((Path(__file__).resolve().parents[1] / "reference" / "sem_fiml.json").read_text())
     data = pd.DataFrame(src["pd"]["data"]).astype(float)
     fit = sem.fit(FIML_REF["model"], data, missing="fiml")
     return fit, bootstrap_sem(fit, data, indices=np.array(FIML_REF["indices"]), workers=2)
@@ -149,7 +149,7 @@ def test_data_that_do_not_match_the_fit_are_refused():
 
 
 # -- listwise ML on a real survey: lavaan's own bootstrap, resample by resample ----------------------
-ECSI_REF = json.loads((Path(__file__).parent / "reference" / "bootstrap_ecsi.json").read_text())
+ECSI_REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "bootstrap_ecsi.json").read_text())
 ECSI_CSV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ecsi_satisfaction.csv"
 
 

@@ -16,8 +16,8 @@ from csat.stats.em import em_mvn
 from csat.viz.cleaning import plot_flow, plot_missing_map, plot_missing_rates
 from csat.config.params import validate_params
 
-ROOT = Path(__file__).resolve().parents[1]
-REF = Path(__file__).resolve().parent / "reference"
+ROOT = Path(__file__).resolve().parents[2]
+REF = Path(__file__).resolve().parents[1] / "reference"
 ITEMS = ["a1", "a2", "a3", "b1", "b2", "b3"]
 ALL_OFF = {"drop_duplicates": False, "straightlining": False, "max_missing_share": None,
            "min_duration": None, "speeder_median_ratio": None, "attention_checks": {}}

@@ -11,7 +11,7 @@ import yaml
 from csat.config.params import ParamsError, parse_overrides
 from csat.intake.preflight import load_study
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
 study: mini

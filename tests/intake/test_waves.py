@@ -23,7 +23,7 @@ from csat.core.errors import DataError, ParamsError
 from csat.config.params import validate_params, load_params
 from csat.intake.preflight import load_study
 
-FIX = Path(__file__).resolve().parent / "fixtures" / "waves"
+FIX = Path(__file__).resolve().parents[1] / "fixtures" / "waves"
 FILES = ["2025H1.csv", "2025H2.xlsx"]
 
 
@@ -178,14 +178,14 @@ def test_make_depends_on_every_wave_file(tmp_path):
     assert (tmp_path / "reports" / "tracking" / ".build" / "deps.mk").read_text().startswith("RAW := ")
 
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.integration
 def test_a_study_of_two_wave_files_equals_the_stacked_file_study(tmp_path):
     """Both studies through Make (01_cleaning and 02_descriptives): the processed data and every results
     file of the stages are equal; only the raw-file provenance differs.  data/raw is not written."""
-    from test_pipeline import _copy_project, _make
+    from integration.test_pipeline import _copy_project, _make
 
     _copy_project(tmp_path)
     _project(tmp_path)

@@ -18,7 +18,7 @@ from csat.analyses import drivers as A
 from csat.stats import drivers as DR
 from csat.config.params import validate_params
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REF = json.loads((ROOT / "tests" / "reference" / "drivers_lmg.json").read_text())
 DOM = json.loads((ROOT / "tests" / "reference" / "drivers_lmg_dominance.json").read_text())
 

@@ -74,7 +74,7 @@ def test_simulated_kano_categories_are_recovered():
 
 def test_demo_file_kano_columns_hold_the_simulated_categories():
     from pathlib import Path
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     raw = pd.read_csv(root / "data" / "raw" / "demo.csv")
     feats = {f: {"functional": f"kano_{f}_f", "dysfunctional": f"kano_{f}_d"} for f, _, _ in sim.KANO_FEATURES}
     t = K.kano_table(raw, feats).set_index("feature")

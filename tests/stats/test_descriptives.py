@@ -15,7 +15,7 @@ from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
 from conftest import SHARED
 
-REF = json.loads((Path(__file__).parent / "reference" / "descriptives_ecsi.json").read_text(encoding="utf-8"))
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "descriptives_ecsi.json").read_text(encoding="utf-8"))
 CONS = {"IMAG": [f"imag{i}" for i in range(1, 6)], "EXPE": [f"expe{i}" for i in range(1, 6)],
         "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": [f"val{i}" for i in range(1, 5)],
         "SAT": [f"sat{i}" for i in range(1, 5)], "LOY": [f"loy{i}" for i in range(1, 5)]}
@@ -241,7 +241,7 @@ def test_games_howell_matches_r_and_pingouin(scores, groups):
 def test_studentized_range_tail_matches_r_ptukey_and_scipy():
     """studentized_range_sf (the Games–Howell p-values) against base R's ptukey on a grid of q, k and df
     (tests/reference/ptukey.R) and against scipy's adaptive quadrature, including df = 1 (ptukey needs df ≥ 2)."""
-    ref = json.loads((Path(__file__).parent / "reference" / "ptukey.json").read_text(encoding="utf-8"))
+    ref = json.loads((Path(__file__).resolve().parents[1] / "reference" / "ptukey.json").read_text(encoding="utf-8"))
     q, k, df, sf = (np.asarray(ref[c], float) for c in ("q", "k", "df", "sf"))
     assert len(sf) == 924
     mine = D.studentized_range_sf(q, k, df)

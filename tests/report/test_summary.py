@@ -16,7 +16,7 @@ import pytest
 from csat.report import summary as S
 from csat.config.params import validate_params, load_params
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def demo_params(**changes):

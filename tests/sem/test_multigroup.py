@@ -21,7 +21,7 @@ from csat.sem import ModelError
 
 from conftest import SHARED
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]            # tests/
 REF = json.loads((HERE / "reference" / "invariance.json").read_text())
 TOL = 1e-3
 CASES = ["hs", "ecsi", "hs_fiml"]

@@ -9,7 +9,7 @@ import yaml
 
 from csat.pipeline.build import STAGE_KEYS, prepare
 from csat.config.params import ParamsError, StudyParams
-from test_params import make_study as _make_study
+from config.test_params import make_study as _make_study
 
 
 def make_study(tmp_path, *args, **kw):
@@ -186,7 +186,7 @@ def _recipes() -> list[str]:
     """The Makefile's logical lines (continuation lines joined)."""
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
     return text.replace("\\\n", " ").splitlines()
 
 

@@ -12,7 +12,7 @@ import pytest
 from csat.core.codes import CODES, markdown_table
 from csat.core.diagnostics import Diagnostic, UnknownDiagnosticCode, merge_diagnostics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _sources():

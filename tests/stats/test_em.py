@@ -13,7 +13,7 @@ from csat.intake import cleaning
 from csat import sem
 from csat.stats.em import em_mvn, em_patterns, missing_patterns
 
-REF = Path(__file__).resolve().parent / "reference"
+REF = Path(__file__).resolve().parents[1] / "reference"
 
 
 def test_em_matches_lavaan_h1():

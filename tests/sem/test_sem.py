@@ -22,7 +22,7 @@ from csat.sem.syntax import ModelSyntaxError
 from conftest import SHARED
 
 TOL = 1e-3
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]            # tests/
 EXTRA = json.loads((HERE / "reference" / "sem_extra.json").read_text())
 FIML = json.loads((HERE / "reference" / "sem_fiml.json").read_text())
 LAVAAN_FIT = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea", "rmsea.ci.lower",

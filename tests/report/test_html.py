@@ -245,7 +245,7 @@ def test_provenance(en_study):
 def test_git_info_in_repo():
     from pathlib import Path
 
-    here = Path(__file__).resolve().parents[1]
+    here = Path(__file__).resolve().parents[2]
     info = provenance.git_info(here)
     head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True)
     if head.returncode == 0:
@@ -265,7 +265,7 @@ def test_every_notebook_heading_has_chinese():
     (markdown cells and stage.markdown strings) has its Chinese in words.HEADINGS_ZH."""
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     found = set()
     for s in STAGES:
         nb = nbformat.read(str(root / "notebooks" / f"{s}.ipynb"), as_version=4)

@@ -21,7 +21,7 @@ from csat.intake import simulate as sim
 from csat.config.params import load_params
 from csat.intake.preflight import load_study
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_CSV = ROOT / "data" / "raw" / "demo.csv"
 N = 5000
 RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_missing_share"]

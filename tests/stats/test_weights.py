@@ -16,7 +16,7 @@ from scipy import stats
 from csat.stats import descriptives as D
 from csat.stats import weights as W
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REF = json.loads((ROOT / "tests" / "reference" / "weights_rake.json").read_text())
 
 

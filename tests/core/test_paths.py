@@ -6,7 +6,7 @@ from pathlib import Path
 
 from csat.core import paths
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "csat"
+SRC = Path(__file__).resolve().parents[2] / "src" / "csat"
 
 
 def test_layout():

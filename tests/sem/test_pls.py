@@ -16,7 +16,7 @@ from csat.pipeline.build import STAGE_KEYS
 from csat.config.params import ParamsError, validate_params
 from csat.sem.syntax import ModelSyntaxError, parse_model
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]            # tests/
 REF = json.loads((HERE / "reference" / "pls_seminr.json").read_text(encoding="utf-8"))
 MODELS = ["ecsi", "mobi", "corp_simple", "corp_extended"]
 TOL = 1e-8          # point estimates: the issue asks for 1e-6; we agree with seminr to ~1e-14

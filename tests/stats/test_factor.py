@@ -21,7 +21,7 @@ from csat.stats import factor
 from csat.config.params import EFASpec
 from csat.viz.factor import scree_plot
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]            # tests/
 REF = json.loads((SHARED / "reference" / "holzinger1939.json").read_text())
 EXTRA = json.loads((HERE / "reference" / "factor_extra.json").read_text())
 MORE = json.loads((HERE / "reference" / "factor_more.json").read_text())

@@ -17,7 +17,7 @@ import pytest
 
 from csat.pipeline import build, graph, stage
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks"
 
 
@@ -134,7 +134,7 @@ def test_make_dependencies_follow_the_table():
 
 
 def test_prepare_writes_the_graph_into_deps_mk(tmp_path):
-    from test_build import make_study
+    from pipeline.test_build import make_study
 
     pfile = make_study(tmp_path)
     build.prepare(pfile, root=tmp_path, check_intake=False)

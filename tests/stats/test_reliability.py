@@ -19,7 +19,7 @@ from csat.config.params import ThresholdSpec
 
 from conftest import SHARED
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]            # tests/
 HS_CONS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
 ECSI_CONS = {"IMAG": [f"imag{i}" for i in range(1, 6)], "EXPE": [f"expe{i}" for i in range(1, 6)],
              "QUAL": [f"qual{i}" for i in range(1, 6)], "VAL": [f"val{i}" for i in range(1, 5)],

@@ -10,7 +10,7 @@ import pytest
 
 from csat.sem import effects as fx
 
-REF = json.loads((Path(__file__).parent / "reference" / "effects_ecsi.json").read_text())
+REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "effects_ecsi.json").read_text())
 
 
 # -- pure effect algebra ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import re
 
 from csat.report import index as report_index, pages
 
-from test_report import make_fake_study
+from report.test_html import make_fake_study
 
 
 def test_comparison_of_studies_sharing_constructs(tmp_path):
