@@ -145,7 +145,7 @@ def test_fornell_larcker_table_without_a_cfa(hs, hs_est):
 def test_fit_measurement(hs):
     m = study_rel.fit_measurement(hs, _params(HS_CONS, thresholds={"loading": 0.6}))
     assert m.error is None and m.fit.converged
-    assert list(m.files) == [*measurement.CFA_FILES, "measurement_loadings.csv"]
+    assert list(m.files) == list(study_rel.MEASUREMENT_FILES) == [*measurement.CFA_FILES, "measurement_loadings.csv"]
     assert all(f is not None for f in m.files.values())
     assert list(m.fit_table.columns) == study_rel.FIT_SHOWN and m.fit_table["ntotal"].iloc[0] == 301
     assert m.loadings is m.files["measurement_loadings.csv"] and (m.loadings["level"] == "weak").sum() == 3
@@ -158,7 +158,7 @@ def test_a_measurement_model_that_cannot_be_fitted(hs):
     flat = hs.assign(x2=1.0)
     m = study_rel.fit_measurement(flat, _params(HS_CONS))
     assert m.fit is None and m.error and m.fit_table is None and m.loadings is None and m.latent_cor is None
-    assert m.files == dict.fromkeys([*measurement.CFA_FILES, "measurement_loadings.csv"])   # earlier files removed
+    assert m.files == dict.fromkeys(study_rel.MEASUREMENT_FILES)                     # earlier files removed
     [d] = m.diagnostics
     assert (d.code, d.severity, d.where) == ("cfa_failed", "error", "measurement model")
     assert d.message == (f"The measurement model could not be fitted ({m.error}); omega, CR, AVE, loadings and the "
@@ -190,5 +190,10 @@ def test_save_results(tmp_path):
             done.append(("csv", name))
 
     (tmp_path / "old.csv").write_text("x\n")
-    study_rel.save_results(Stage(), {"a.json": {}, "b.csv": pd.DataFrame(), "old.csv": None, "never.csv": None})
-    assert done == [("json", "a.json"), ("csv", "b.csv")] and not (tmp_path / "old.csv").exists()
+    (tmp_path / "gone.csv").write_text("x\n")
+    names = ["b.csv", "a.json", "old.csv", "gone.csv", "never.csv"]
+    study_rel.save_results(Stage(), {"a.json": {}, "b.csv": pd.DataFrame(), "old.csv": None}, names)
+    assert done == [("csv", "b.csv"), ("json", "a.json")]
+    assert not (tmp_path / "old.csv").exists() and not (tmp_path / "gone.csv").exists()
+    with pytest.raises(ValueError, match="not among the files named"):
+        study_rel.save_results(Stage(), {"c.csv": pd.DataFrame()}, names)

@@ -13,7 +13,7 @@ text, "n/a" for single-item constructs, with :func:`not_applicable_note` under t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from csat.sem import measurement
 from csat.stats import reliability as rel
 from csat.stats.reliability import fmt, resolve_thresholds
 
-__all__ = ["MeasurementFit", "fit_measurement", "save_results", "fornell_larcker_table", "reliability_display",
+__all__ = ["MEASUREMENT_FILES", "MeasurementFit", "fit_measurement", "save_results", "fornell_larcker_table", "reliability_display",
            "not_applicable_note", "reliability_shown", "labelled", "summary_text"]
 
 _STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "ave", "std.alpha", "average_r",
@@ -33,6 +33,8 @@ _STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "av
 _NOT_SHOWN = ["missing", "dropped", "note"]
 #: the fit measures shown for the measurement model
 FIT_SHOWN = ["ntotal", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"]
+#: the results files of the measurement model that stage 03 writes (04_factor_analysis reads the CFA's)
+MEASUREMENT_FILES = (*measurement.CFA_FILES, "measurement_loadings.csv")
 
 
 # --------------------------------------------------------------------------------------------
@@ -46,9 +48,8 @@ class MeasurementFit:
     fit : the :class:`csat.sem.SEMResult`, or ``None`` when the model could not be fitted.
     error : why it could not be fitted (``None`` when it was).
     diagnostics : the fit's diagnostics (``where`` prefixed ``CFA:``), or ``cfa_failed``.
-    files : the results files, ``{name: dict or DataFrame}``, ``None`` for a file to remove (an earlier
-        run's that this one does not write): :data:`csat.sem.measurement.CFA_FILES` and
-        ``measurement_loadings.csv``.  :func:`save_results` writes them.
+    files : the results files :data:`MEASUREMENT_FILES`, ``{name: dict or DataFrame}``, ``None`` for a file
+        this run does not write (an earlier run's is removed).  :func:`save_results` writes them.
     fit_table : the fit measures shown (one row, :data:`FIT_SHOWN`), ``None`` without a fit.
     estimates, latent_cor, loadings : the estimates, the latent correlations and the loadings table
         (:func:`csat.stats.reliability.loadings_table`) of a converged fit, else ``None``.
@@ -115,12 +116,18 @@ def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
     return out
 
 
-def save_results(stage, files: Mapping[str, Any]) -> None:
-    """Write ``files`` (``{name: dict or DataFrame}``) to the stage's ``results/`` folder: a ``.json`` name
-    with ``stage.write_json``, any other with ``stage.write_csv``; a ``None`` removes the file (an earlier
-    run's).  ``stage`` is the notebook's :class:`csat.pipeline.stage.Stage` (anything with ``write_json``,
-    ``write_csv`` and ``result_path``)."""
-    for name, obj in files.items():
+def save_results(stage, files: Mapping[str, Any], names: Sequence[str]) -> None:
+    """Write the results files ``names`` from ``files`` (``{name: dict or DataFrame}``) to the stage's
+    ``results/`` folder: a ``.json`` name with ``stage.write_json``, any other with ``stage.write_csv``; a
+    name without a file (``None`` or absent) is removed (an earlier run's).  ``names`` declares what the
+    stage writes (e.g. :data:`MEASUREMENT_FILES`); a file of ``files`` not named is an error.  ``stage`` is
+    the notebook's :class:`csat.pipeline.stage.Stage` (anything with ``write_json``, ``write_csv`` and
+    ``result_path``)."""
+    unknown = [name for name in files if name not in names]
+    if unknown:
+        raise ValueError(f"results files {unknown} are not among the files named {list(names)}")
+    for name in names:
+        obj = files.get(name)
         if obj is None:
             stage.result_path(name).unlink(missing_ok=True)
         elif name.endswith(".json"):
