@@ -47,7 +47,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
-	$(VENV)/bin/pip install --quiet --no-deps -e .
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline]'
 	$(PY) -m csat.pipeline.build kernel
 	@touch $@
 
@@ -71,12 +71,23 @@ sysdeps:
 	fi
 
 # ---------------------------------------------------------------- studies
+# reports/index.html shows each study's state (reports/<study>/.build/status.json, recorded by csat.pipeline.build).
+# The index is the report's (python -m csat.report index), so it is written here after each command that may record
+# a state, when it is not newer than the study's status.json: WRITE_INDEX after the build (also when missing);
+# REFRESH_INDEX after a failure, only if there is one, and its own failure is a note, never the build's error.
+WRITE_INDEX = [ reports/index.html -nt $(BUILD)/status.json ] || $(PY) -m csat.report index
+REFRESH_INDEX = if [ -f reports/index.html ] && [ ! reports/index.html -nt $(BUILD)/status.json ]; then \
+	  err=$$($(PY) -m csat.report index 2>&1 >/dev/null) \
+	  || echo "note: reports/index.html not refreshed ($$(echo "$$err" | tail -n 1))" >&2; fi
+
 ## study: build one study from params/STUDY.yaml (STUDY=demo by default): notebooks, report.html, report.pdf
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
-	@$(PY) -m csat.pipeline.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID
+	@$(PY) -m csat.pipeline.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID --command-module csat.report.cli; \
+	  rc=$$?; $(REFRESH_INDEX); exit $$rc
 	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
 	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
+	@$(WRITE_INDEX)
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)
 all: $(addprefix all-,$(ALL_STUDIES))
@@ -105,17 +116,17 @@ COMMON = $(SRC) $(VENV)/.installed
 
 define stage_rule
 $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.mk $(COMMON)
-	@$(PY) -m csat.pipeline.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; exit 1; }
+	@$(PY) -m csat.pipeline.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; $$(REFRESH_INDEX); exit 1; }
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 
 $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermill.yaml $(COMMON)
 	@echo "[$(STUDY)] building report.html and report.pdf"
 	@$(PY) -m csat.report study --study $(STUDY) --params $(PARAMS) --overrides-file $(BUILD)/papermill.yaml --finish \
-	  || { $(PY) -m csat.pipeline.build failed --study $(STUDY) --stage report; exit 1; }
+	  || { $(PY) -m csat.pipeline.build failed --study $(STUDY) --stage report; $(REFRESH_INDEX); exit 1; }
 
 # reports/index.html is written when the study is recorded as built: by the report step (--finish) or, when
-# the report had nothing to do, by `csat.pipeline.build finished` (below `study`); the index shows each study's state.
+# the report had nothing to do, after `csat.pipeline.build finished` (WRITE_INDEX, below `study`).
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive

@@ -59,8 +59,9 @@ def test_long_runs_reap_adopted_orphans_while_they_run():
 
     code = textwrap.dedent("""
         import os, time
-        from csat.pipeline.bench import _adopt_orphans, _run_reaping
-        assert _adopt_orphans()
+        from csat.core.procs import become_subreaper
+        from csat.pipeline.bench import _run_reaping
+        assert become_subreaper()
         # four orphans exit after 0.1 s, long before the command does
         r = _run_reaping(["sh", "-c", "for i in 1 2 3 4; do (sleep 0.1 &); done; sleep 1.5; echo out; exit 3"])
         zombies = 0

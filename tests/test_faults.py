@@ -35,7 +35,7 @@ import pytest
 from markupsafe import escape
 
 from csat.pipeline import build
-from csat.report import html as report_html, index as report_index, pdf
+from csat.report import cli as report_cli, html as report_html, index as report_index, pdf
 from csat.analyses.cleaning import intake_summary
 from csat.core.errors import DataError, DataFactError, ParamsError
 from csat.intake.preflight import data_facts
@@ -581,6 +581,17 @@ def _fake_stage_outputs(root: Path, study: str = "mini") -> None:
     build.record_success(root, study)
 
 
+def refresh_index(root: Path, study: str) -> bool:
+    """What the Makefile's REFRESH_INDEX does after a command that may record a failure: write
+    reports/index.html (csat.report.cli index) if there is one and it is not newer than the study's
+    status.json; whether it did."""
+    index, status = root / "reports" / "index.html", root / "reports" / study / ".build" / "status.json"
+    if not index.is_file() or (status.is_file() and index.stat().st_mtime_ns > status.stat().st_mtime_ns):
+        return False
+    assert report_cli.main(["index", "--root", str(root)]) == 0
+    return True
+
+
 def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
@@ -595,6 +606,7 @@ def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
                         "03_reliability_validity"], cwd=tmp_path, capture_output=True, text=True)
     assert r.stderr == ("error: study 'mini' failed at 03_reliability_validity: LinAlgError: Singular matrix; its "
                         "outputs from this stage on were removed (data/raw is untouched)\n")
+    refresh_index(tmp_path, "mini")
     res = d / "results"
     assert sorted(p.name for p in res.glob("only_*")) == ["only_01_cleaning.csv", "only_02_descriptives.csv",
                                                           "only_06_drivers_segments.csv"]   # 06 reads 01, 02 only
@@ -623,11 +635,13 @@ def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
     r = prepare(tmp_path, "efa.n_factor=3")
     assert r.returncode == 2 and (d / "report.html").exists()
     assert json.loads((d / ".build" / "status.json").read_text())["state"] == "built"
+    assert not refresh_index(tmp_path, "mini")                            # nothing recorded: the index stays
     edit(pf, "LOY ~ SAT", "LOY ~ SAT + PRICE")
     r = prepare(tmp_path)
     msg = ("params/mini.yaml: key 'model': model variable 'PRICE' is neither a column of the data nor a latent "
            "variable")
     assert r.returncode == 2 and r.stderr == f"error: {msg}\n"
+    assert refresh_index(tmp_path, "mini")
     no_half_output(tmp_path)
     st = json.loads((d / ".build" / "status.json").read_text())
     assert (st["state"], st["stage"], st["message"]) == ("failed", "prepare", msg)

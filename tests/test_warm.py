@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from csat.core import paths
+from csat.core.procs import alive
 from csat.pipeline import warm
 from csat.pipeline.graph import STAGES, prerequisites
 
@@ -118,7 +119,7 @@ def test_warm_kernel_is_claimed_once_runs_code_in_the_project_and_is_released(tm
     finally:
         kc.stop_channels()
     km.shutdown_kernel(now=True)                                           # what csat.pipeline.build does after a stage
-    assert not warm.alive(pid)
+    assert not alive(pid)
     assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())      # record, connection file, log gone
 
 
@@ -126,10 +127,10 @@ def test_unclaimed_warm_kernel_exits_when_its_owner_does(tmp_path, owner):
     rec = warm.spawn(tmp_path, "s", "02_descriptives", owner.pid)
     pid = json.loads(rec.read_text())["pid"]
     _wait_ready(rec)                                                       # booted, watchdog running
-    assert warm.alive(pid)
+    assert alive(pid)
     owner.kill()
     owner.wait()
-    assert _wait(lambda: not warm.alive(pid), 10)
+    assert _wait(lambda: not alive(pid), 10)
     assert warm.claim(tmp_path, "s", "02_descriptives") is None            # its record is not used ...
     assert warm.remove_stale(tmp_path, "s") == []                          # ... and was removed by the claim
 
@@ -142,11 +143,11 @@ def test_claimed_kernel_exits_when_the_stage_that_claimed_it_dies(tmp_path, owne
     claimer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert claimer.stdout.readline().strip() == "True"
-        assert warm.alive(pid)
+        assert alive(pid)
     finally:
         claimer.kill()                                                     # the stage is killed: no release
         claimer.wait()
-    assert _wait(lambda: not warm.alive(pid), 60)
+    assert _wait(lambda: not alive(pid), 60)
     removed = warm.remove_stale(tmp_path, "s")                             # its claimed record is cleared
     assert [p.name for p in removed] == [f"04_factor_analysis.claimed-{claimer.pid}.json"]
     assert not list(paths.warm_kernels_dir(tmp_path, "s").iterdir())
@@ -212,18 +213,22 @@ def test_zygote_forks_ready_kernels_and_ends_with_its_owner(tmp_path, owner):
     finally:
         kc.stop_channels()
     log = warm.release(km)
-    assert not warm.alive(pid) and "Traceback" not in log
+    assert not alive(pid) and "Traceback" not in log
     owner.kill()
     owner.wait()
-    assert _wait(lambda: not warm.alive(zpid), 10)
+    assert _wait(lambda: not alive(zpid), 10)
     assert not zygote.record_path(kdir).exists() and not warm.zygote_running(tmp_path, "s")
 
 
 ZTEST = """
 import os, sys, time
 
+IMPORTED_BY = os.getpid()
+
 
 def main(argv):
+    if argv == ["preloaded"]:                # imported by the zygote before it forked this process
+        return 0 if IMPORTED_BY != os.getpid() else 1
     print("out", *argv, flush=True)
     print("err", os.environ.get("ZTEST_VAR"), os.getcwd(), file=sys.stderr, flush=True)
     if argv and argv[0] == "sleep":
@@ -241,8 +246,8 @@ def zygote_dir(tmp_path, owner, monkeypatch):
 
     (tmp_path / "mods").mkdir()
     (tmp_path / "mods" / "csat_ztest.py").write_text(ZTEST)
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "mods"))
-    assert warm.start_zygote(tmp_path, "s", owner.pid) is not None
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path / "mods"), os.environ.get("PYTHONPATH")])))
+    assert warm.start_zygote(tmp_path, "s", owner.pid, commands=["csat_ztest"]) is not None
     kdir = paths.warm_kernels_dir(tmp_path.resolve(), "s")
     assert _wait(lambda: zygote.record_path(kdir).exists(), 60)
     return kdir
@@ -271,9 +276,23 @@ def test_a_forked_command_is_stopped_with_its_caller(zygote_dir, tmp_path):
         c = _client(zygote_dir, ["sleep", str(pidfile)], tmp_path)
         assert _wait(lambda: pidfile.exists() and pidfile.read_text(), 60)
         pid = int(pidfile.read_text())
-        assert warm.alive(pid)
+        assert alive(pid)
         c.send_signal(how)
         c.wait(timeout=30)
-        assert _wait(lambda: not warm.alive(pid), 10), how
+        assert _wait(lambda: not alive(pid), 10), how
         if how == signal.SIGTERM:
             assert c.returncode != 0                         # the command did not finish: a failure
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the fork server is Linux only")
+def test_the_zygote_preloads_the_command_modules_it_is_given(zygote_dir, tmp_path):
+    """Once idle, the zygote imports the modules its starter named (here the test command's), so that a
+    command forked from it finds its module imported already; the zygote names no csat module itself."""
+    end = time.monotonic() + 120
+    while True:
+        c = _client(zygote_dir, ["preloaded"], tmp_path)
+        c.communicate(timeout=60)
+        if c.returncode == 0 or time.monotonic() > end:
+            break
+        time.sleep(1.0)                  # the zygote imports them once it has had no request for a moment
+    assert c.returncode == 0

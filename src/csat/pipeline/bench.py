@@ -52,7 +52,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from csat.core import paths
+from csat.core import paths, procs
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED_ECSI = ROOT.parent / "shared" / "datasets" / "ecsi_satisfaction.csv"
@@ -342,18 +342,6 @@ def _run_child(args: list[str]) -> dict:
     return json.loads(line.removeprefix("BENCH-RESULT "))
 
 
-def _adopt_orphans() -> bool:
-    """Make this process the subreaper of what it starts (Linux ``PR_SET_CHILD_SUBREAPER``): the warm
-    kernels and the kernel fork server of a build (csat.pipeline.warm, csat.pipeline.forkserver) outlive the stage that started
-    them, and would otherwise be reparented to init, their CPU time and memory never counted."""
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
 def _reap_orphans(timeout: float = 15.0) -> None:
     """Wait for the adopted processes of a finished build (they end within a moment of its Make)."""
     end = time.monotonic() + timeout
@@ -368,7 +356,7 @@ def _reap_orphans(timeout: float = 15.0) -> None:
 
 def _run_reaping(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     """``subprocess.run(cmd, capture_output=True, text=True, **kw)`` that meanwhile reaps the adopted
-    orphans (:func:`_adopt_orphans`) as they exit, so that a long run (50 studies) leaves no zombies; the
+    orphans (:func:`csat.core.procs.become_subreaper`) as they exit, so that a long run (50 studies) leaves no zombies; the
     command's own process is left to ``Popen``."""
     import threading
 
@@ -401,8 +389,10 @@ def _run_reaping(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 
 def _run_make(args: list[str], timeline_of: str | None = None) -> dict:
     """One ``make`` run: wall time, and the CPU time and peak memory of every process it started,
-    warm kernels included (adopted and reaped here, :func:`_adopt_orphans`)."""
-    _adopt_orphans()
+    warm kernels included: the warm kernels and the kernel fork server of a build (csat.pipeline.warm,
+    csat.pipeline.forkserver) outlive the stage that started them, so this process adopts them
+    (:func:`csat.core.procs.become_subreaper`) and reaps them, their CPU time and memory counted."""
+    procs.become_subreaper()
     t, t_wall = time.perf_counter(), time.time()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -26,7 +26,7 @@ Files are rewritten only when their bytes change, so their modification times te
 Make exactly what changed.
 
 Build state, so that no stale or half output survives a failed or interrupted build
-(``reports/<study>/.build/status.json``, shown by ``python -m csat.report index``):
+(``reports/<study>/.build/status.json``, shown by ``python -m csat.report.cli index``):
 
 * a stage that starts (:func:`csat.pipeline.stage.start`) removes its own previous outputs, those of
   the stages that depend on it and the report (status ``building``);
@@ -36,6 +36,10 @@ Build state, so that no stale or half output survives a failed or interrupted bu
 * a failed ``prepare`` records ``failed`` at ``prepare`` and removes every stage output and
   the report (they no longer match the params);
 * ``python -m csat.pipeline.build finished --study S`` (after a complete build) records ``built``.
+
+``reports/index.html`` shows these states; it is the report's (``python -m csat.report.cli index``, a
+layer above this one), so the Makefile writes it after each of these commands when it is older than
+the study's ``status.json``, and the report's ``study --finish`` after recording ``built`` itself.
 
 Every error is one line on stderr (``error: …``), never a traceback.
 """
@@ -59,6 +63,10 @@ from csat.core.diagnostics import merge_diagnostics
 from csat.core import paths
 from csat.pipeline import warm
 from csat.pipeline.graph import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
+
+#: What ``python -m csat.pipeline.build run`` imports before its work: the kernel fork server of a build
+#: imports them once (:func:`csat.pipeline.warm.start_zygote`), so that a stage run forked from it starts at once.
+RUN_MODULES = ("papermill", "csat.pipeline.build")
 
 #: Stages that read another stage's output, directly or indirectly: derived from
 #: :data:`csat.pipeline.graph.STAGE_READS`, the table the Makefile's stage graph is generated from.
@@ -91,7 +99,11 @@ def write_if_changed(path: Path, text: str) -> bool:
 
 
 def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path | None = None,
-            check_intake: bool = True, owner: int | None = None) -> dict:
+            check_intake: bool = True, owner: int | None = None, command_modules: tuple[str, ...] = ()) -> dict:
+    """Validate the study and write its stamps (see the module docstring); with ``owner`` (the pid of the
+    Make running the build), start the kernel fork server, which also imports :data:`RUN_MODULES` and
+    ``command_modules`` (those of the build's other commands, e.g. the report's), or boot the first
+    stages' kernels.  Returns ``{"study", "changed", "build", "warnings"}``."""
     from csat.config.params import ParamsError, parse_overrides, project_root, resolve_data_paths
     from csat.intake.preflight import load_study
 
@@ -140,7 +152,8 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
         stale = warm.out_of_date(root, p.study)
         # the fork server (csat.pipeline.forkserver) imports while the checks go on; the first stages fork their kernels
         # from it; where there can be none, their kernels are started as programs now
-        if stale and warm.start_zygote(root, p.study, owner) is None and not warm.zygote_running(root, p.study):
+        if stale and warm.start_zygote(root, p.study, owner, commands=RUN_MODULES + tuple(command_modules)) is None \
+                and not warm.zygote_running(root, p.study):
             for stage in warm.first_wave(root, p.study):
                 warm.spawn(root, p.study, stage, owner)
     from csat.config.checks import params_diagnostics
@@ -315,8 +328,8 @@ def notebook_error(nb_path: str | Path) -> str | None:
 
 
 def record_failure(root: str | Path, study: str, stage: str, message: str | None = None) -> dict:
-    """A stage (or ``report``/``prepare``) failed: remove what it and the later stages wrote, record
-    ``failed`` and refresh the index.  Returns the status."""
+    """A stage (or ``report``/``prepare``) failed: remove what it and the later stages wrote and record
+    ``failed``.  Returns the status."""
     root = Path(root)
     d = _report_dir(root, study)
     if message is None and stage in STAGE_ORDER:
@@ -339,19 +352,7 @@ def record_failure(root: str | Path, study: str, stage: str, message: str | None
         invalidate(root, study, STAGE_ORDER, report=True)
     else:
         invalidate(root, study, [], report=True)
-    st = write_status(root, study, "failed", stage, message or "see the messages above")
-    _refresh_index(root)
-    return st
-
-
-def _refresh_index(root: Path) -> None:
-    if paths.index_file(root).is_file():
-        from csat.report.index import build_index
-
-        try:
-            build_index(root)
-        except Exception as err:  # the index is a convenience: never hide the real failure behind it
-            print(f"note: reports/index.html not refreshed ({type(err).__name__}: {err})", file=sys.stderr)
+    return write_status(root, study, "failed", stage, message or "see the messages above")
 
 
 def running_marker(root: str | Path, study: str, stage: str) -> Path:
@@ -376,62 +377,25 @@ def recover_interrupted(root: str | Path, study: str) -> dict | None:
     return out
 
 
-def record_success(root: str | Path, study: str) -> dict:
-    """The whole build of ``study`` finished: record ``built`` and write ``reports/index.html`` (when the
-    state changed or the index is missing; a build with nothing to do writes nothing)."""
+def record_success(root: str | Path, study: str) -> bool:
+    """The whole build of ``study`` finished: record ``built`` (a build with nothing to do writes
+    nothing).  Returns whether ``reports/index.html`` is now out of date (the state changed or there is no
+    index): the report's index (``python -m csat.report.cli index``) is to be written then."""
     root = Path(root)
     old = read_status(root, study)
-    if old.get("state") == "built" and paths.index_file(root).is_file():
-        return old
-    st = old if old.get("state") == "built" else write_status(root, study, "built")
-    from csat.report.index import build_index
-
-    build_index(root)
-    print(f"wrote {Path(os.path.relpath(paths.index_file(root), root)).as_posix()}", flush=True)
-    return st
+    if old.get("state") == "built":
+        return not paths.index_file(root).is_file()
+    write_status(root, study, "built")
+    return True
 
 
 # ---------------------------------------------------------------------------------- running a stage
-def kernel_manager_class():
-    """A Jupyter kernel manager that provisions CurveZMQ keys for the kernel.
-
-    jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
-    started by papermill/nbclient talks plain TCP and ipykernel (≥ 7) prints "Kernel is running over
-    TCP without encryption" at every stage.  With ``"auto"`` the manager gives the kernel keys when its
-    kernelspec declares ``supported_encryption: curve`` (ipykernel's does), which removes the cause of
-    the warning; kernels that do not declare it run as before.
-    """
-    from jupyter_client.manager import KernelManager
-
-    class CsatKernelManager(KernelManager):
-        def __init__(self, *args, **kw):
-            super().__init__(*args, **kw)
-            try:
-                self.transport_encryption = "auto"
-            except Exception:               # traitlets' TraitError: pyzmq without CurveZMQ, plain TCP as before
-                pass
-
-    return CsatKernelManager
-
-
 def install_kernel(prefix: str | None = None) -> str:
     """Install the Jupyter kernel ``python3`` ("Python 3 (csat)") of this environment into its prefix
     (``.venv/share/jupyter/kernels``), the kernel papermill and ``make lab`` use; returns its folder."""
     from ipykernel.kernelspec import install
 
     return install(prefix=prefix or sys.prefix, kernel_name="python3", display_name="Python 3 (csat)")
-
-
-def skip_rfc3987_syntax() -> None:
-    """Keep jsonschema from importing the optional ``rfc3987_syntax`` in this process.
-
-    nbformat (under papermill and nbconvert) imports jsonschema, whose format checkers import
-    ``rfc3987_syntax`` when it is installed (JupyterLab's jupyter-events pulls it in); at import it
-    compiles 38 lark grammars, 1.2 s of CPU in every process that touches a notebook: each stage and
-    the report, ~7 s of a demo build.  Those checkers validate IRI formats, which no notebook schema
-    uses: jsonschema skips them when the import fails (it catches ImportError), and nothing we write
-    changes.  Has no effect when the module is already imported."""
-    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def preload_arguments(km) -> list[str]:
@@ -442,7 +406,7 @@ def preload_arguments(km) -> list[str]:
         argv = " ".join(km.kernel_spec.argv)
     except Exception:
         return []
-    return ["--IPKernelApp.exec_lines=import csat.pipeline.kernel_preload"] if "ipykernel" in argv else []
+    return [warm.PRELOAD_ARGUMENT] if "ipykernel" in argv else []
 
 
 def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "python3", owner: int | None = None) -> int:
@@ -462,7 +426,6 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
     printed, :func:`record_failure` removes what this stage and the later ones wrote, and 1 is
     returned."""
     root = Path(root)
-    skip_rfc3987_syntax()
     # a warm kernel booted for this stage while the stages before it ran (csat.pipeline.warm), if there is one, or
     # one forked now from the study's fork server (csat.pipeline.forkserver); otherwise the kernel is started first:
     # it boots in its own process (on another core) while this one imports papermill and nbconvert;
@@ -477,7 +440,7 @@ def run_stage(study: str, stage: str, root: str | Path = ".", kernel: str = "pyt
         if warm.spawn(root, study, stage, owner, kernel, wait_for_zygote=30) is not None:
             km = warm.claim(root, study, stage, kernel)
     if km is None:
-        km = kernel_manager_class()(kernel_name=kernel)
+        km = warm.kernel_manager_class()(kernel_name=kernel)
         try:
             km.start_kernel(cwd=str(root), extra_arguments=preload_arguments(km))
         except Exception as err:
@@ -656,6 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     pr.add_argument("--verbose", action="store_true")
     pr.add_argument("--owner", type=int, default=None,
                     help="pid of the Make running the build: boot the kernels of the first stages to run (csat.pipeline.warm)")
+    pr.add_argument("--command-module", action="append", default=[], dest="command_modules", metavar="MODULE",
+                    help="with --owner: the module of another command of the build (python -m MODULE, e.g. the "
+                         "report's), imported by the kernel fork server so that it starts at once")
     fl = sub.add_parser("failed", help="a stage or the report failed: remove its outputs, record the failure")
     fl.add_argument("--study", required=True)
     fl.add_argument("--stage", required=True, help="01_cleaning … 05_sem, or report")
@@ -669,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
     rn.add_argument("--kernel", default="python3")
     rn.add_argument("--owner", type=int, default=None,
                     help="pid of the Make running the build: boot the next stages' kernels in advance (csat.pipeline.warm)")
-    fi = sub.add_parser("finished", help="the whole build succeeded: record it")
+    fi = sub.add_parser("finished", help="the whole build succeeded: record it (the index is the report's)")
     fi.add_argument("--study", required=True)
     fi.add_argument("--root", default=".")
     args = ap.parse_args(argv)
@@ -683,10 +649,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "run":
         if args.owner:                   # in a process forked from the study's fork server, if it is ready
-            from csat.pipeline import forkserver as zygote
-
-            rc = zygote.call_here_or_there(paths.warm_kernels_dir(Path(args.root).resolve(), args.study),
-                                           "csat.pipeline.build", list(argv if argv is not None else sys.argv[1:]))
+            rc = warm.call_here_or_there(paths.warm_kernels_dir(Path(args.root).resolve(), args.study),
+                                         "csat.pipeline.build", list(argv if argv is not None else sys.argv[1:]))
             if rc is not None:
                 return rc
         return run_stage(args.study, args.stage, Path(args.root), args.kernel, args.owner)
@@ -703,9 +667,9 @@ def main(argv: list[str] | None = None) -> int:
             and not paths.stage_notebook(root, study, STAGE_ORDER[0]).exists():
         # nothing built yet, so every stage will run: the kernel fork server imports while the study is
         # checked (prepare starts it later otherwise)
-        early = warm.start_zygote(root, study, args.owner)
+        early = warm.start_zygote(root, study, args.owner, commands=RUN_MODULES + tuple(args.command_modules))
     try:
-        info = prepare(params_path, args.overrides, owner=args.owner)
+        info = prepare(params_path, args.overrides, owner=args.owner, command_modules=tuple(args.command_modules))
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

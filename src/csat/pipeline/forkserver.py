@@ -3,8 +3,9 @@ imported what every stage imports.
 
 Booting a stage's kernel costs about 2.5 s of CPU, nearly all of it importing numpy, pandas, scipy,
 matplotlib, ipykernel and csat (:mod:`csat.pipeline.kernel_preload`); on a two-core machine the six stages'
-kernels take a fifth of a demo build's CPU.  ``csat.pipeline.build prepare`` therefore starts, for a build that
-will run several stages, one *zygote*: a process that imports those modules once, listens on a Unix
+kernels take a fifth of a demo build's CPU.  ``csat.pipeline.build prepare`` therefore starts
+(:func:`csat.pipeline.warm.start_zygote`), for a build that will run several stages, one *zygote*: a
+process that imports those modules once (the *kernel modules* its starter names), listens on a Unix
 socket, and for each warm kernel :func:`csat.pipeline.warm.spawn` asks for, forks a child that becomes an
 ipykernel kernel — the same ``IPKernelApp`` that ``python -m ipykernel_launcher`` runs, with the same
 arguments and environment, in its own session, its stderr in the kernel's log.  The child shares the
@@ -13,11 +14,14 @@ fraction of a second.  Nothing a stage computes changes: it is the same code, lo
 files, and each kernel is still fresh and runs one notebook (the parallel-build test compares every
 result and figure byte for byte with a build whose kernels were all started from scratch).
 
-The zygote also runs the build's commands: once idle it imports what the stage driver and the report
-import (papermill, nbconvert with its templates loaded, csat.pipeline.build, csat.report.cli), and ``python -m
-csat.pipeline.build run`` and ``python -m csat.report study`` ask it (:func:`call`) to run their ``main`` in a
-forked child with their standard streams (passed over the socket), environment, working directory and
-exit status, signals passed on; about a second of start-up less per stage and for the report.
+The zygote also runs the build's commands: once idle it imports the *command modules* its starter
+names (``csat.pipeline.build``, and the report's module, which the Makefile names) and warms nbconvert
+up (its HTML exporter with the templates, pygments and mistune loaded), and ``python -m
+csat.pipeline.build run`` and ``python -m csat.report study`` ask it (:func:`call`, through
+:func:`csat.pipeline.warm.call_here_or_there`) to run their ``main`` in a forked child with their standard
+streams (passed over the socket), environment, working directory and exit status, signals passed on;
+about a second of start-up less per stage and for the report.  The zygote itself imports no module of
+csat by name: what it loads is given to it.
 
 Fork safety: the zygote has a single thread (it polls the socket, it starts no thread), has created no
 ZeroMQ context, and has not used OpenBLAS's thread pool or OpenMP (nothing is computed); OpenBLAS
@@ -42,7 +46,7 @@ import traceback
 import uuid
 from pathlib import Path
 
-from csat.pipeline.warm import alive
+from csat.core.procs import alive
 
 RECORD = "zygote.json"
 ENV_CHILD = "CSAT_ZYGOTE_CHILD"
@@ -57,11 +61,17 @@ def record_path(kernels_dir: str | Path) -> Path:
     return Path(kernels_dir) / RECORD
 
 
-def start(kernels_dir: str | Path, owner: int, cwd: str | Path, interpreter: list[str]) -> int | None:
+def start(kernels_dir: str | Path, owner: int, cwd: str | Path, interpreter: list[str],
+          kernel_modules: list[str] | tuple[str, ...] = (),
+          command_modules: list[str] | tuple[str, ...] = ()) -> int | None:
     """Start a zygote for the study whose warm-kernel folder is ``kernels_dir`` (in the background: it
     writes its record when it is ready), run by ``interpreter`` (the kernel spec's ``[python, options]``,
     so that its kernels are what the spec would start); return its pid, or None where fork servers are
-    not available."""
+    not available.
+
+    ``kernel_modules``: what a kernel imports as it boots (its ``exec_lines``), imported before the
+    zygote is ready; ``command_modules``: the modules of the commands that will be run in it
+    (:func:`call`), imported once it is idle (:func:`serve`)."""
     import subprocess
 
     if not available():
@@ -73,7 +83,9 @@ def start(kernels_dir: str | Path, owner: int, cwd: str | Path, interpreter: lis
     record_path(kernels_dir).unlink(missing_ok=True)   # left by a build that was killed
     with open(kernels_dir / "zygote.log", "wb") as log:
         proc = subprocess.Popen([*interpreter, "-m", "csat.pipeline.forkserver", "--dir", str(kernels_dir.resolve()),
-                                 "--owner", str(int(owner)), "--interpreter", json.dumps(list(interpreter))],
+                                 "--owner", str(int(owner)), "--interpreter", json.dumps(list(interpreter)),
+                                 "--kernel-modules", json.dumps(list(kernel_modules)),
+                                 "--command-modules", json.dumps(list(command_modules))],
                                 cwd=str(cwd), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     (kernels_dir / "zygote.pid").write_text(str(proc.pid))
@@ -119,34 +131,22 @@ def running(kernels_dir: str | Path) -> bool:
         return False
 
 
-def _preload_commands() -> None:
-    """What the stage driver and the report import and set up before their work (papermill, nbconvert
-    with its templates, csat.pipeline.build, csat.report.cli): done once here, so that the commands forked from the
-    zygote (:func:`call`) start at once.  Nothing it does shows in any output."""
-    from csat.pipeline import build
+def _preload_commands(modules: list[str]) -> None:
+    """What the commands forked from the zygote (:func:`call`) import and set up before their work:
+    ``modules`` (the commands' modules, named by the zygote's starter), then nbconvert's HTML exporter
+    with its templates, pygments and mistune loaded; done once here, so that those commands start at
+    once.  Nothing it does shows in any output."""
+    import importlib
 
-    build.skip_rfc3987_syntax()
+    for name in modules:
+        importlib.import_module(name)
     import nbformat
-    import papermill  # noqa: F401
     from nbconvert import HTMLExporter
-
-    from csat.report import cli, html as report_html  # noqa: F401
 
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# Title\n\nSome *text*, `code` and $x^2$."),
         nbformat.v4.new_code_cell("x = 1", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     HTMLExporter().from_notebook_node(nb)     # loads the templates, pygments and mistune once
-    report_html.make_exporter().from_notebook_node(nb)
-
-
-def call_here_or_there(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
-    """:func:`call`, unless this process was itself forked by a zygote to run a command, or warm kernels
-    are off (``CSAT_WARM_KERNELS=0``), or there is no fork server: then None (run it here)."""
-    from csat.pipeline.warm import enabled
-
-    if os.environ.get(ENV_CHILD) or not enabled() or not available():
-        return None
-    return call(kernels_dir, module, argv)
 
 
 def call(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
@@ -154,8 +154,9 @@ def call(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
     zygote, with this process's standard streams, environment and working directory; wait for it and
     return its exit status, or None when no zygote is ready (then run the command here).
 
-    The forked process has papermill, nbconvert (templates loaded) and csat imported already, which is
-    most of a stage driver's or the report's start-up.  SIGINT, SIGTERM and SIGHUP sent to this process
+    The forked process has the zygote's command modules imported already (:func:`start`; for a build,
+    papermill, nbconvert with its templates loaded, and csat), which is most of a stage driver's or the
+    report's start-up.  SIGINT, SIGTERM and SIGHUP sent to this process
     (Make interrupted) are passed on to it, and it stops if this process dies."""
     rec = record_path(kernels_dir)
     try:
@@ -261,7 +262,7 @@ def _reap() -> bool:
             return True
 
 
-def _child(req: dict) -> None:
+def _child(req: dict, kernel_modules: list[str]) -> None:
     """In the forked child: become the kernel (never returns)."""
     code = 0
     try:
@@ -276,9 +277,10 @@ def _child(req: dict) -> None:
         os.chdir(req["cwd"])
         os.environ.clear()
         os.environ.update(req["env"])
-        # exec_lines import csat.pipeline.kernel_preload again in the kernel: this time it sees the kernel's
-        # environment (a warm kernel's record) and starts its watchdog
-        sys.modules.pop("csat.pipeline.kernel_preload", None)
+        # the kernel's exec_lines import the kernel modules again: this time they see the kernel's
+        # environment (csat.pipeline.kernel_preload: a warm kernel's record, whose watchdog it starts)
+        for name in kernel_modules:
+            sys.modules.pop(name, None)
         sys.argv = ["ipykernel_launcher", *req["argv"]]
         from ipykernel import kernelapp
 
@@ -293,8 +295,12 @@ def _child(req: dict) -> None:
         os._exit(code)
 
 
-def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: float = 0.25) -> int:
-    """Import what the stage kernels import, then fork kernels on request until ``owner`` ends."""
+def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: float = 0.25,
+          kernel_modules: list[str] | tuple[str, ...] = (), command_modules: list[str] | tuple[str, ...] = ()) -> int:
+    """Import what the stage kernels import (``kernel_modules``, see :func:`start`), then fork kernels
+    and commands on request until ``owner`` ends; once idle, import ``command_modules``."""
+    import importlib
+
     kernels_dir = Path(kernels_dir)
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]                       # as ipykernel_launcher: the kernel adds the cwd back itself
@@ -303,7 +309,9 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
 
-    import csat.pipeline.kernel_preload  # noqa: F401 - numpy, pandas, scipy.stats, matplotlib, csat ...
+    kernel_modules = list(kernel_modules)
+    for name in kernel_modules:                # csat.pipeline.kernel_preload: numpy, pandas, scipy.stats, ...
+        importlib.import_module(name)
 
     commands_loaded = False                   # the stage driver's modules: loaded once idle (below)
 
@@ -327,7 +335,7 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
                 if not commands_loaded:       # ready for kernels first (the first stage waits for one)
                     commands_loaded = True
                     try:
-                        _preload_commands()
+                        _preload_commands(list(command_modules))
                     except Exception as err:  # noqa: BLE001 - a command forked later imports them itself
                         print(f"csat.pipeline.forkserver: {type(err).__name__}: {err}", file=sys.stderr)
                 continue
@@ -351,7 +359,7 @@ def serve(kernels_dir: str | Path, owner: int, interpreter: list[str], poll: flo
                     if "call" in req:
                         _call_child(req, fds, conn)
                     conn.close()
-                    _child(req)
+                    _child(req, kernel_modules)
                 os.close(go_r)
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
                 os.write(go_w, b"x")
@@ -390,8 +398,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", required=True, help="reports/<study>/.build/kernels")
     ap.add_argument("--owner", type=int, required=True, help="pid of the build's Make: exit when it ends")
     ap.add_argument("--interpreter", required=True, help="JSON list: the command that runs this zygote's Python")
+    ap.add_argument("--kernel-modules", default="[]",
+                    help="JSON list: modules a kernel imports as it boots, imported before the zygote is ready")
+    ap.add_argument("--command-modules", default="[]",
+                    help="JSON list: modules of the commands run in forked children, imported once idle")
     args = ap.parse_args(argv)
-    return serve(args.dir, args.owner, json.loads(args.interpreter))
+    return serve(args.dir, args.owner, json.loads(args.interpreter), kernel_modules=json.loads(args.kernel_modules),
+                 command_modules=json.loads(args.command_modules))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from typing import TYPE_CHECKING
 
-from csat.core import i18n, paths
+from csat.core import i18n, paths, procs
 from csat.core.diagnostics import Diagnostic, merge_diagnostics
 from csat.pipeline.graph import STAGES
 from csat.core import files as res
@@ -237,28 +237,20 @@ _WATCHING_PARENT = False
 
 def exit_with_parent() -> None:
     """In a Jupyter kernel (``JPY_PARENT_PID`` is its parent): end the kernel when the process that
-    started it ends (a daemon thread checks every second).
+    started it ends (:func:`csat.core.procs.exit_with_parent`: a daemon thread checks every second).
 
     Papermill starts the notebook's kernel in a session of its own, so a build killed by a signal
     can leave the kernel running; the kernel then ends too, and its bootstrap workers with it
-    (they die with their parent, see :func:`csat.sem.effects.die_with_parent`)."""
+    (they die with their parent, see :func:`csat.core.procs.die_with_parent`)."""
     global _WATCHING_PARENT
     if _WATCHING_PARENT:
         return
     import os
-    import threading
 
     parent = os.getppid()
     if os.environ.get("JPY_PARENT_PID") != str(parent):
         return                                    # not a kernel started by papermill / Jupyter
-
-    def watch():
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="csat-exit-with-parent", daemon=True).start()
+    procs.exit_with_parent(parent)
     _WATCHING_PARENT = True
 
 

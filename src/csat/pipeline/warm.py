@@ -42,11 +42,17 @@ import time
 from pathlib import Path
 
 from csat.core import paths
+from csat.core.procs import alive
 from csat.pipeline.graph import STAGE_READS, STAGES, prerequisites
 
 ENV_RECORD = "CSAT_WARM_RECORD"
 ENV_OWNER = "CSAT_WARM_OWNER"
 ENV_SWITCH = "CSAT_WARM_KERNELS"
+
+#: The module a stage's kernel imports as it boots (``--IPKernelApp.exec_lines``): the modules every stage
+#: imports, and in a warm kernel the watchdog (:func:`start_watchdog_from_env`).
+KERNEL_PRELOAD = "csat.pipeline.kernel_preload"
+PRELOAD_ARGUMENT = f"--IPKernelApp.exec_lines=import {KERNEL_PRELOAD}"
 
 
 def enabled() -> bool:
@@ -98,21 +104,6 @@ def first_wave(root: str | Path, study: str) -> list[str]:
     """The stages Make will start first: out of date (:func:`out_of_date`), reading no stage that is."""
     stale = out_of_date(root, study)
     return [s for s in stale if not any(p in stale for p in prerequisites(s))]
-
-
-def alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:                                   # a zombie (exited, not yet reaped) is not alive
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
-            return fh.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def _is_kernel_of(pid: int, record: Path) -> bool:
@@ -168,7 +159,7 @@ def spawn(root: str | Path, study: str, stage: str, owner: int, kernel: str = "p
     pid of the process whose end makes an unclaimed kernel exit (the Make running the study's build).
 
     The kernel is the command of its kernel spec (``python -m ipykernel_launcher -f <connection file>``
-    and the preload, :func:`csat.pipeline.build.preload_arguments`), forked by the study's fork server when one
+    and the preload, :data:`PRELOAD_ARGUMENT`), forked by the study's fork server when one
     is ready (:mod:`csat.pipeline.forkserver`; waiting up to ``wait_for_zygote`` seconds for one that is starting),
     otherwise started as a program.  Plain synchronous code (no event loop), so it may run in a thread.
     Never raises: a kernel that cannot be booted here is started by the stage itself later."""
@@ -188,7 +179,7 @@ def spawn(root: str | Path, study: str, stage: str, owner: int, kernel: str = "p
             record.unlink(missing_ok=True)
         record.parent.mkdir(parents=True, exist_ok=True)
         conn = _write_connection_file(record.with_name(f"{stage}.connection.json"), kernel)
-        args = ["-f", str(conn[0]), "--IPKernelApp.exec_lines=import csat.pipeline.kernel_preload"]
+        args = ["-f", str(conn[0]), PRELOAD_ARGUMENT]
         env = {**os.environ, **spec_env, ENV_RECORD: str(record), ENV_OWNER: str(int(owner))}
         log_path = record.with_name(f"{stage}.log")
         from csat.pipeline import forkserver as zygote
@@ -211,7 +202,7 @@ def spawn(root: str | Path, study: str, stage: str, owner: int, kernel: str = "p
 
 def _write_connection_file(path: Path, kernel: str) -> tuple[Path, dict]:
     """A kernel connection file (random free ports, a new HMAC key, and CurveZMQ keys when pyzmq has
-    them, as :func:`csat.pipeline.build.kernel_manager_class` gives started kernels); ``(path, info)``."""
+    them, as :func:`kernel_manager_class` gives started kernels); ``(path, info)``."""
     import uuid
 
     import zmq
@@ -233,9 +224,14 @@ def zygote_running(root: str | Path, study: str) -> bool:
     return zygote.available() and zygote.running(paths.warm_kernels_dir(Path(root).resolve(), study))
 
 
-def start_zygote(root: str | Path, study: str, owner: int, kernel: str = "python3") -> int | None:
+def start_zygote(root: str | Path, study: str, owner: int, kernel: str = "python3",
+                 commands: list[str] | tuple[str, ...] = ()) -> int | None:
     """Start the fork server of warm kernels for ``study`` (:mod:`csat.pipeline.forkserver`); its pid, or None where
-    there is none (off, not Linux, a kernel that is not an ipykernel one, one running already)."""
+    there is none (off, not Linux, a kernel that is not an ipykernel one, one running already).
+
+    The server imports what a stage's kernel imports as it boots (:data:`KERNEL_PRELOAD`) before it is
+    ready, and the modules ``commands`` once idle: those of the commands that will ask it to run them
+    (:func:`call_here_or_there`), e.g. ``csat.pipeline.build`` and the report's module."""
     if not enabled():
         return None
     from csat.pipeline import forkserver as zygote
@@ -244,10 +240,22 @@ def start_zygote(root: str | Path, study: str, owner: int, kernel: str = "python
         cmd = kernel_command(kernel)
         if cmd is None:
             return None
-        return zygote.start(paths.warm_kernels_dir(Path(root).resolve(), study), owner, root, cmd[0])
+        return zygote.start(paths.warm_kernels_dir(Path(root).resolve(), study), owner, root, cmd[0],
+                            kernel_modules=[KERNEL_PRELOAD], command_modules=list(commands))
     except Exception as err:                     # noqa: BLE001 - an optimisation never fails a build
         print(f"note: no kernel fork server ({type(err).__name__}: {err})", file=sys.stderr)
         return None
+
+
+def call_here_or_there(kernels_dir: str | Path, module: str, argv: list[str]) -> int | None:
+    """:func:`csat.pipeline.forkserver.call`, unless this process was itself forked by a fork server to run a
+    command, or warm kernels are off (``CSAT_WARM_KERNELS=0``), or there is no fork server: then None
+    (run the command here)."""
+    from csat.pipeline import forkserver as zygote
+
+    if os.environ.get(zygote.ENV_CHILD) or not enabled() or not zygote.available():
+        return None
+    return zygote.call(kernels_dir, module, argv)
 
 
 def _bytes(obj):
@@ -285,9 +293,29 @@ def claim(root: str | Path, study: str, stage: str, kernel: str = "python3"):
         return None
 
 
-def _warm_manager_class():
-    from csat.pipeline.build import kernel_manager_class
+def kernel_manager_class():
+    """A Jupyter kernel manager that provisions CurveZMQ keys for the kernel.
 
+    jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
+    started by papermill/nbclient talks plain TCP and ipykernel (≥ 7) prints "Kernel is running over
+    TCP without encryption" at every stage.  With ``"auto"`` the manager gives the kernel keys when its
+    kernelspec declares ``supported_encryption: curve`` (ipykernel's does), which removes the cause of
+    the warning; kernels that do not declare it run as before.
+    """
+    from jupyter_client.manager import KernelManager
+
+    class CsatKernelManager(KernelManager):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            try:
+                self.transport_encryption = "auto"
+            except Exception:               # traitlets' TraitError: pyzmq without CurveZMQ, plain TCP as before
+                pass
+
+    return CsatKernelManager
+
+
+def _warm_manager_class():
     base = kernel_manager_class()
 
     class WarmKernelManager(base):

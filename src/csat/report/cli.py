@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -80,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     ix.add_argument("--root", default=".", help="project root (default: current directory)")
     args = ap.parse_args(argv)
     if args.cmd == "study":          # in a process forked from the study's fork server, if one is ready
-        from csat.pipeline import forkserver as zygote
+        from csat.pipeline import warm
 
         root = Path(args.root) if args.root else project_root(Path(args.params))
-        rc = zygote.call_here_or_there(paths.warm_kernels_dir(root.resolve(), args.study), "csat.report.cli",
-                                       list(argv if argv is not None else sys.argv[1:]))
+        rc = warm.call_here_or_there(paths.warm_kernels_dir(root.resolve(), args.study), "csat.report.cli",
+                                     list(argv if argv is not None else sys.argv[1:]))
         if rc is not None:
             return rc
     exit_cleanly_on_sigterm()
@@ -97,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.finish:
                 from csat.pipeline.build import record_success
 
-                record_success(Path(args.root) if args.root else project_root(Path(args.params)), args.study)
+                root = Path(args.root) if args.root else project_root(Path(args.params))
+                if record_success(root, args.study):           # the state changed, or there is no index
+                    print(f"wrote {Path(os.path.relpath(build_index(root), root)).as_posix()}", flush=True)
         else:
             print(f"wrote {build_index(args.root)}")
     except (ReportError, ParamsError) as err:

@@ -58,9 +58,6 @@ def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
 def make_exporter():
     """The nbconvert exporter of the report's stages: the ``csat_report`` template, outputs only (no code,
     no prompts, no anchor links)."""
-    from csat.pipeline.build import skip_rfc3987_syntax
-
-    skip_rfc3987_syntax()
     from nbconvert import HTMLExporter
 
     ex = HTMLExporter(template_name="csat_report", extra_template_basedirs=[str(TEMPLATES)])
@@ -73,9 +70,6 @@ def make_exporter():
 
 def notebook_fragment(nb_path: str | Path, exporter=None) -> str:
     """The outputs and markdown of one executed notebook as an HTML fragment (no code, no page)."""
-    from csat.pipeline.build import skip_rfc3987_syntax
-
-    skip_rfc3987_syntax()
     import nbformat
 
     nb_path = Path(nb_path)

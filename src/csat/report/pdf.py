@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from csat.core.procs import die_with_parent
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_bytes
 from csat.report.pages import publish
@@ -74,7 +75,7 @@ class Chromium:
         os.close(from_w)
 
         def child() -> None:
-            _die_with_parent()
+            die_with_parent()                             # killed when this Python process dies (Linux)
             os.dup2(ends[0], 3)
             os.dup2(ends[1], 4)
 
@@ -186,17 +187,6 @@ class Chromium:
 
 
 _PROFILE_PREFIX = "csat-chromium-"
-
-
-def _die_with_parent() -> None:
-    """In the Chromium child before exec: killed when this Python process dies (Linux)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
