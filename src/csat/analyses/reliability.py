@@ -18,8 +18,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic, diagnostic
-from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
+from csat.core.diagnostics import Diagnostic, Listing, diagnostic
+from csat.core.i18n import LANGUAGES, is_chinese, tr, trc
 from csat.sem import measurement
 from csat.stats import reliability as rel
 from csat.stats.reliability import fmt, resolve_thresholds
@@ -98,10 +98,10 @@ def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
                                                            missing=params.sem_missing)
     out = MeasurementFit(syntax, cfa, error)
     if cfa is None:
-        out.diagnostics.append(diagnostic(            # N_: the message is extracted for the catalog
+        out.diagnostics.append(diagnostic(
             "cfa_failed", "error", "measurement model",
-            N_("The measurement model could not be fitted ({error}); omega, CR, AVE, loadings and the "
-               "Fornell–Larcker table are not reported."), error=error))
+            "The measurement model could not be fitted ({error}); omega, CR, AVE, loadings and the "
+            "Fornell–Larcker table are not reported.", error=error))
         out.files = dict.fromkeys(measurement.CFA_FILES)
     else:
         out.diagnostics = [Diagnostic(d.code, d.severity, f"CFA: {d.where}", d.message, message_zh=d.message_zh)
@@ -313,7 +313,7 @@ def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: A
         weak = verdict.loc[verdict["loadings"] == "weak", "construct"].tolist()
         if weak:
             parts.append(tr("Some standardized loadings were below {threshold} in: {constructs}.", language,
-                            threshold=fmt(t["loading"]), constructs=("、" if is_chinese(language) else ", ").join(weak)))
+                            threshold=fmt(t["loading"]), constructs=Listing(weak).text(language)))
         else:
             parts.append(tr("All standardized loadings were at least {threshold}.", language,
                             threshold=fmt(t["loading"])))
