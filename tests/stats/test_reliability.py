@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from csat.analyses import reliability as study_rel
 from csat.stats import reliability as rel
 from csat.config.params import ThresholdSpec
 
@@ -315,23 +314,6 @@ def test_verdict_ecsi_discriminant_validity(ecsi, extra):
     assert {d.where for d in diags if d.code == "fornell_larcker"} == fl_fail
     assert all(d.severity == "warning" for d in diags)
     assert verdict["fornell_larcker_ok"].dtype == "boolean"
-
-
-def test_summary_text(hs, hs_est):
-    tab = rel.reliability_table(hs, HS_CONS, hs_est)
-    fl = rel.fornell_larcker(tab.set_index("construct")["ave"], rel.latent_correlations(hs_est))
-    verdict, _ = rel.validity_verdict(tab, rel.loadings_table(hs_est), rel.htmt(hs, HS_CONS), fl)
-    en = study_rel.summary_text(verdict, tab, language="en")
-    zh = study_rel.summary_text(verdict, tab, language="zh")
-    assert "1 of 3 reached 0.70" in en and "n = 301" in en and "pairwise" in en
-    assert "does not prove" in en and "textual" in en
-    assert "3 个构念中有 1 个" in zh and "并不能证明" in zh
-    with pytest.raises(ValueError, match="lang"):
-        study_rel.summary_text(verdict, tab, language="fr")
-    # without a CFA the text says nothing about CR/AVE
-    tab0 = rel.reliability_table(hs, HS_CONS)
-    v0, _ = rel.validity_verdict(tab0)
-    assert "CR" not in study_rel.summary_text(v0, tab0)
 
 
 # ---------------------------------------------------------------- contract and bad input
