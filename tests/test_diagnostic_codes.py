@@ -33,7 +33,8 @@ def _const(node):
 
 
 def emitted_codes() -> dict[str, set[tuple[str, str]]]:
-    """``{code: {(where, severity)}}`` of every ``Diagnostic(code, severity, ...)`` in src/ and the notebooks.
+    """``{code: {(where, severity)}}`` of every ``Diagnostic(code, severity, ...)`` and ``diagnostic(code,
+    severity, ...)`` (:func:`csat.core.diagnostics.diagnostic`) in src/ and the notebooks.
 
     A code given as a string is read directly; a code passed through a helper's parameter (``block(code,
     …)`` in csat.config.checks) is read from the helper's calls; a code taken from a loop over literal tuples
@@ -45,7 +46,10 @@ def emitted_codes() -> dict[str, set[tuple[str, str]]]:
         tree = ast.parse(text)
         parents = {ch: node for node in ast.walk(tree) for ch in ast.iter_child_nodes(node)}
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Diagnostic"):
+            if not (isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in ("Diagnostic", "diagnostic")):
+                continue
+            if where == "src/csat/core/diagnostics.py":        # where Diagnostic and diagnostic() are defined
                 continue
             first = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "code"), None)
             sev_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "severity"), None)

@@ -3,7 +3,8 @@
 Every English markdown cell of a stage notebook is followed by its Chinese version (a markdown cell
 tagged ``zh``); ``csat.pipeline.build.localize_notebook`` keeps the one in the study's ``language``, so a
 ``language: zh`` study's executed notebooks and report carry no English explanation.  Every
-diagnostic the code raises has its Chinese sentence (``message_zh``), shown in a zh report.
+diagnostic the code raises has its Chinese sentence (``message_zh``), shown in a zh report: built by
+``csat.core.diagnostics.diagnostic`` from an English template the catalog translates.
 """
 from __future__ import annotations
 
@@ -159,13 +160,15 @@ def _diagnostic_calls(tree):
         if isinstance(node, ast.Call):
             f = node.func
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-            if name == "Diagnostic":
+            if name in ("Diagnostic", "diagnostic"):
                 yield node
 
 
 def test_every_diagnostic_the_code_raises_has_its_chinese_sentence():
-    """Each ``Diagnostic(...)`` in src/csat and in the notebooks passes ``message_zh`` (a Chinese
-    sentence, not a copy of the English)."""
+    """Each diagnostic in src/csat and in the notebooks has its Chinese sentence: it is made by
+    ``diagnostic(code, severity, where, "English template", ...)``, whose template the catalog translates
+    (tests/core/test_i18n.py checks that), or a ``Diagnostic(...)`` passes ``message_zh`` (a Chinese
+    sentence, not a copy of the English).  A bare ``Diagnostic(...)`` without ``message_zh`` is refused."""
     import ast
 
     missing, sources = [], []
@@ -182,6 +185,11 @@ def test_every_diagnostic_the_code_raises_has_its_chinese_sentence():
             if where.endswith("results.py") and not call.args:
                 continue
             n += 1
+            f = call.func
+            if (f.id if isinstance(f, ast.Name) else f.attr) == "diagnostic":
+                if len(call.args) < 4:
+                    missing.append(f"{where}:{call.lineno} (diagnostic() without its English template)")
+                continue
             kw = {k.arg: k.value for k in call.keywords}
             zh = kw.get("message_zh")
             if zh is None:
@@ -211,7 +219,7 @@ def test_intake_and_flow_tables_are_shown_in_the_study_language():
     assert all(CJK.search(w) for w in zh["what"] if w != "SHA-256")
     res = C.clean(raw, p)
     shown = flow_display(res.flow, p, "zh")
-    assert flow_display(res.flow, p, "en") is res.flow
+    assert flow_display(res.flow, p, "en").equals(res.flow)
     assert shown[["excluded", "remaining", "active"]].equals(res.flow[["excluded", "remaining", "active"]])
     assert shown["step"].tolist() == ["原始数据", "重复作答", "作答过快", "直线作答", "未通过注意力检测", "缺失题项过多", "纳入分析"]
     assert all(CJK.search(d) for d in shown["description"][:4]) and res.flow["step"].iloc[1] == "duplicates"

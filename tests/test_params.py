@@ -60,6 +60,18 @@ def test_language_picks_chinese_label(tmp_path):
     assert p.construct_label("LOY") == "Loyalty"      # no zh label: falls back
 
 
+def test_traditional_chinese_converts_the_chinese_labels(tmp_path):
+    text = GOOD.replace('title: "Mini study"', 'title: {en: "Mini study", zh: "满意度调查"}') + (
+        "item_labels:\n  sat1: {en: Quality, zh: 质量}\n  sat2: Price\n")
+    p = load_study(make_study(tmp_path, text), {"language": "zh-Hant"})
+    assert p.language == "zh-Hant"
+    assert p.construct_label("SAT") == "滿意度" and p.construct_label("LOY") == "Loyalty"
+    assert p.item_label("sat1") == "品質" and p.item_label("sat2") == "Price" and p.item_label("sat3") == "sat3"
+    assert p.title_text() == "滿意度調查" and p.title_text("en") == "Mini study"
+    zh = load_study(make_study(tmp_path, text), {"language": "zh"})
+    assert zh.item_label("sat1") == "质量" and zh.title_text() == "满意度调查"
+
+
 def test_overrides_apply_dotted_keys(tmp_path):
     p = load_study(make_study(tmp_path), parse_overrides("bootstrap=300 efa.n_factors=2 cleaning.straightlining=false"))
     assert p.bootstrap == 300 and p.efa.n_factors == 2 and p.cleaning.straightlining is False
@@ -88,7 +100,10 @@ def test_wrong_type_is_named(tmp_path):
 
 
 def test_bad_language(tmp_path):
-    assert "key 'language'" in _err(tmp_path, GOOD.replace("language: en", "language: fr"))
+    msg = _err(tmp_path, GOOD.replace("language: en", "language: fr"))
+    assert "key 'language'" in msg and "unknown language 'fr'" in msg
+    assert "en (English), zh (Simplified Chinese), zh-Hant (Traditional Chinese)" in msg
+    assert "did you mean 'zh-Hant'" in _err(tmp_path, GOOD.replace("language: en", "language: zh-hant"))
 
 
 def test_missing_required_key(tmp_path):

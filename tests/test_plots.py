@@ -127,7 +127,22 @@ def test_missing_glyphs_detects_a_latin_only_font(cjk):
         warnings.simplefilter("ignore")
         assert ("满意度", "满") in P.missing_glyphs(fig)
     assert not any(t == "cost $" for t, _ in P.missing_glyphs(fig))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        diags = P.glyph_diagnostics(fig)
+    d = next(d for d in diags if d.where == "满意度")
+    assert (d.code, d.severity) == ("missing_glyph", "warning")
+    assert d.message == "The character '满' has no glyph in the chart fonts."
+    assert d.message_zh == "字符 '满' 在图表字体中没有字形。"
     plt.close(fig)
+
+
+def test_likert_axis_label_in_the_study_language(cjk, data):
+    dist = D.item_distribution(data, list(IC), 1, 5)
+    for language, label in (("en", "Share of answers (%)"), ("zh", "回答比例（%）"), ("zh-Hant", "回答比例（%）")):
+        fig = P.likert_chart(dist, IC, language=language)
+        assert fig.axes[-1].get_xlabel() == label
+        plt.close(fig)
 
 
 def test_setup_fonts_error_names_the_package(monkeypatch):
@@ -144,6 +159,7 @@ def test_value_labels_and_dollar_escaping(cjk):
     both = {"Very poor": 1, "很差": 1, "Excellent": 5, "很好": 5}
     assert P.value_labels_from(both, "zh") == {1.0: "很差", 5.0: "很好"}
     assert P.value_labels_from(both, "en") == {1.0: "Very poor", 5.0: "Excellent"}
+    assert P.value_labels_from({"Very poor": 1, "满意": 5}, "zh-Hant") == {1.0: "Very poor", 5.0: "滿意"}
     dist = D.item_distribution(pd.DataFrame({"a": [1.0, 2, 5]}), ["a"], 1, 5)
     fig = P.likert_chart(dist, {"a": "C"}, item_labels={"a": "costs $5 and $6"})
     assert fig.axes[0].get_yticklabels()[0].get_text() == r"costs \$5 and \$6"

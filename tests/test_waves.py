@@ -3,6 +3,7 @@ of change, on the ECSI data cut into three pseudo-waves (``tests/reference/waves
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,12 @@ def test_text_and_chart(tables):
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["W1", "W2", "W3"]
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"Satisfaction", "Value"}
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Wave", "Index (0–100)")
+    with warnings.catch_warnings():                          # no CJK font set up here: only the texts count
+        warnings.simplefilter("ignore", UserWarning)
+        ax = trend_chart(idx, language="zh").axes[0]        # the axis labels in the study's language
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("期次", "指数（0–100）")
+        assert trend_chart(idx, language="zh-Hant").axes[0].get_ylabel() == "指數（0–100）"
 
 
 def test_stack_wave_files(tmp_path):

@@ -13,7 +13,8 @@ from csat.core import i18n
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "csat"
 #: what marks a message: tr(message, language, ...), trc(context, message, language, ...), N_(message), and in
-#: the notebooks stage.tr(message, ...) / stage.trc(context, message, ...)
+#: the notebooks stage.tr(message, ...) / stage.trc(context, message, ...); diagnostic(code, severity, where,
+#: message, context=...) is read from the syntax tree (_diagnostic_messages)
 KEYWORDS = {"tr": (1,), "trc": ((1, "c"), 2), "N_": None}
 
 
@@ -24,9 +25,25 @@ def _add(out: dict, message, context, where: str) -> None:
         out.setdefault(i18n.catalog_key(message, context), where)
 
 
+def _diagnostic_messages(source: str, where: str, out: dict) -> None:
+    """The English templates of ``diagnostic(code, severity, where, message, ..., context=...)`` calls
+    (csat.core.diagnostics.diagnostic; its context is a keyword, which Babel's keyword specs cannot read)."""
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "diagnostic"
+                and len(node.args) >= 4 and isinstance(node.args[3], ast.Constant)
+                and isinstance(node.args[3].value, str)):
+            ctx = next((k.value.value for k in node.keywords if k.arg == "context"
+                        and isinstance(k.value, ast.Constant)), None)
+            _add(out, node.args[3].value, ctx, f"{where}:{node.lineno}")
+
+
 def _messages() -> dict[str, str]:
     """Every message of the package and the stage notebooks, with where it is."""
     out: dict[str, str] = {}
+    for f in sorted(PACKAGE.rglob("*.py")):
+        _diagnostic_messages(f.read_text(encoding="utf-8"), str(f.relative_to(ROOT)), out)
     for filename, lineno, message, _comments, context in extract_from_dir(
             str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS, comment_tags=()):
         _add(out, message, context, f"{filename}:{lineno}")
@@ -35,7 +52,13 @@ def _messages() -> dict[str, str]:
         for i, cell in enumerate(cells):
             if cell["cell_type"] != "code":
                 continue
-            source = "".join(cell["source"]).encode("utf-8")
+            text = "".join(cell["source"])
+            try:
+                _diagnostic_messages("\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln
+                                               for ln in text.split("\n")), f"{nb.name} cell {i}", out)
+            except SyntaxError:
+                pass
+            source = text.encode("utf-8")
             for lineno, _func, message, _comments in extract_python(
                     __import__("io").BytesIO(source), KEYWORDS.keys(), (), {}):
                 context = None

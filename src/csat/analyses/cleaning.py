@@ -1,16 +1,22 @@
-"""The texts of the cleaning stage (01) in the study's language, and its diagnostics.
+"""The cleaning stage (01) for the reader: its tables, texts and diagnostics in the study's language.
 
 :mod:`csat.intake.readers` reads the raw file and :mod:`csat.intake.cleaning` applies the exclusion
-rules and tests the missing data; this module says what they found for the reader, in English or
-Chinese (``params.language``):
+rules and tests the missing data; this module turns what they found into what the notebook
+``01_cleaning`` shows and writes, in the study's language (``params.language``; every text is an English
+catalog message translated by :mod:`csat.core.i18n`):
 
-* the intake: :func:`intake_summary` (the table of what was read and changed) and :func:`intake_text`
-  (one paragraph), both from the :class:`csat.intake.readers.IntakeReport`;
-* the item types: :func:`types_text` (which items are continuous scores and why);
+* the intake: :func:`intake_summary` (the table of what was read and changed), :func:`intake_text`
+  (one paragraph) and :func:`intake_tables` (the values set missing and the answers mapped), all from
+  the :class:`csat.intake.readers.IntakeReport`;
+* the item types: :func:`continuous_table` and :func:`types_text` (which items are continuous scores
+  and why);
 * the exclusion flow: :func:`rule_texts` (each rule as applied), :func:`flow_display` (the flow table
-  in the study's language) and :func:`flow_text` (one sentence);
-* the missing data: :func:`interpret_mcar` (Little's test in words);
-* :func:`cleaning_diagnostics`: the stage's warnings and notes, each with a stable code.
+  in the study's language), :func:`flow_text` (one sentence), :func:`check_data_facts` (stops the
+  stage when the analysed data cannot be analysed) and :func:`straightlining_blocks` (respondents kept
+  with one answer for a whole construct);
+* the missing data: :func:`mcar_table` and :func:`interpret_mcar` (Little's test in numbers and words);
+* :func:`cleaning_record` (``results/cleaning.json``) and :func:`cleaning_diagnostics` (the stage's
+  warnings and notes, each with a stable code).
 
 The figures of the stage are in :mod:`csat.viz.cleaning`.
 """
@@ -19,92 +25,201 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
-from csat.intake.cleaning import MIN_STRAIGHTLINE_ITEMS, RULES, CleaningResult, missing_rates, rule_definitions
+from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.errors import DataFactError
+from csat.core.i18n import N_, is_chinese, localize, tr, trc
+from csat.intake.cleaning import MIN_STRAIGHTLINE_ITEMS, RULES, CleaningResult, missing_rates
+from csat.intake.preflight import data_facts
 from csat.intake.readers import IntakeReport
-from csat.viz.cleaning import RULE_TEXT
 
-__all__ = ["intake_summary", "intake_text", "types_text", "rule_texts", "flow_display", "flow_text",
-           "interpret_mcar", "cleaning_diagnostics"]
+__all__ = ["intake_summary", "intake_text", "intake_tables", "continuous_table", "types_text", "rule_texts",
+           "flow_display", "flow_text", "check_data_facts", "straightlining_blocks", "mcar_table",
+           "interpret_mcar", "cleaning_record", "cleaning_diagnostics"]
+
+#: The columns of Little's test shown in the report and written to ``cleaning.json`` (with ``rejected``).
+MCAR_COLUMNS = ("chisq", "df", "pvalue", "n_patterns", "n", "p")
+
+
+def _listing(items, language: str) -> str:
+    """Words of a list joined as ``language`` lists them (``a, b`` / ``a、b``)."""
+    return trc("list separator", ", ", language).join(items)
+
+
+def _clauses(items, language: str) -> str:
+    """Clauses of one sentence joined as ``language`` joins them (``a, b`` / ``a，b``)."""
+    return trc("clause separator", ", ", language).join(items)
+
+
+def _sentences(sentences, language: str) -> str:
+    """Sentences joined as ``language`` writes them: a space between them, none in Chinese."""
+    return ("" if is_chinese(language) else " ").join(sentences)
 
 
 # ----------------------------------------------------------------------------- intake
 def intake_summary(report: IntakeReport, language: str = "en") -> pd.DataFrame:
     """What the intake read and changed (:func:`csat.intake.readers.load_study_data`) as a two-column
-    table (``what, value``) for the report, its labels in ``language`` (en, zh)."""
+    table (``what, value``) for the report, its labels in ``language``.
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> from csat.intake.readers import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
+    >>> intake_summary(report, "zh").iloc[[0, 5, 12]]
+               what   value
+    0            文件  demo.csv
+    5      受访者（数据行）     600
+    12  缺失标记（(empty)）     156
+    """
     m = report.meta
-    zh = language == "zh"
     tokens = report.token_counts()
-    listed = ("、" if zh else ", ").join(tokens) or ("无" if zh else "none")
+    listed = _listing(tokens, language) or trc("intake report", "none", language)
     rows = [
-        (("file", "文件"), report.file_name),
-        (("format", "格式"), m.get("format")),
-        (("encoding", "编码"), m.get("encoding") or ""),
-        (("sheet", "工作表"), m.get("sheet") or ""),
-        (("SHA-256", "SHA-256"), m.get("sha256", "")[:16] + "…"),
-        (("respondents (data rows)", "受访者（数据行）"), report.n_rows),
-        (("columns in file", "文件中的列数"), m.get("n_columns")),
-        (("columns used", "使用的列数"), len(report.columns_used)),
-        (("columns ignored", "忽略的列数"), len(report.columns_ignored)),
-        (("text answers mapped", "映射为代码的文本答案"),
+        (trc("intake report", "file", language), report.file_name),
+        (trc("intake report", "format", language), m.get("format")),
+        (trc("intake report", "encoding", language), m.get("encoding") or ""),
+        (trc("intake report", "sheet", language), m.get("sheet") or ""),
+        ("SHA-256", m.get("sha256", "")[:16] + "…"),
+        (trc("intake report", "respondents (data rows)", language), report.n_rows),
+        (trc("intake report", "columns in file", language), m.get("n_columns")),
+        (trc("intake report", "columns used", language), len(report.columns_used)),
+        (trc("intake report", "columns ignored", language), len(report.columns_ignored)),
+        (trc("intake report", "text answers mapped", language),
          int(report.labels_applied["n"].sum()) if len(report.labels_applied) else 0),
-        (("missing codes found", "发现的缺失代码"),
+        (trc("intake report", "missing codes found", language),
          int(report.missing_codes_found["n"].sum()) if len(report.missing_codes_found) else 0),
-        (("out-of-range values set missing", "超出范围并设为缺失的值"), len(report.out_of_range)),
-        ((f"missing tokens ({listed})", f"缺失标记（{listed}）"), sum(tokens.values())),
-        (("negative durations set missing", "设为缺失的负答题时长"), len(report.negative_durations)),
-        (("headers longer than 200 characters", "超过 200 个字符的列标题"), len(report.long_headers)),
-        (("respondents with all items missing", "所有题项均缺失的受访者"), report.n_all_items_missing),
+        (trc("intake report", "out-of-range values set missing", language), len(report.out_of_range)),
+        (trc("intake report", "missing tokens ({tokens})", language, tokens=listed), sum(tokens.values())),
+        (trc("intake report", "negative durations set missing", language), len(report.negative_durations)),
+        (trc("intake report", "headers longer than 200 characters", language), len(report.long_headers)),
+        (trc("intake report", "respondents with all items missing", language), report.n_all_items_missing),
     ]
-    return pd.DataFrame([(w[1] if zh else w[0], v) for w, v in rows], columns=["what", "value"]).astype({"value": str})
+    return pd.DataFrame(rows, columns=["what", "value"]).astype({"value": str})
 
 
 def intake_text(report: IntakeReport, language: str = "en") -> str:
-    """One paragraph describing the intake of :func:`csat.intake.readers.load_study_data` (English
-    or Chinese)."""
+    """One paragraph describing the intake of :func:`csat.intake.readers.load_study_data` in ``language``.
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> from csat.intake.readers import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
+    >>> print(intake_text(report))
+    Read demo.csv (csv, utf-8): 600 respondents, 37 columns used. 0 text answers were mapped to codes ...
+    """
     m = report.meta
-    n_oor = len(report.out_of_range)
-    n_mc = int(report.missing_codes_found["n"].sum()) if len(report.missing_codes_found) else 0
-    n_lab = int(report.labels_applied["n"].sum()) if len(report.labels_applied) else 0
-    enc = f", {m['encoding']}" if m.get("encoding") else ""
-    sheet = f", sheet {m['sheet']!r}" if m.get("sheet") else ""
-    if language == "zh":
-        return (f"读取 {report.file_name}（{m.get('format')}{enc}{sheet}）：{report.n_rows} 名受访者，"
-                f"使用 {len(report.columns_used)} 列。按标签映射文本答案 {n_lab} 个；缺失代码 {n_mc} 个设为缺失；"
-                f"超出量表范围的值 {n_oor} 个已报告并设为缺失；{report.n_all_items_missing} 人所有题项均缺失。")
-    return (f"Read {report.file_name} ({m.get('format')}{enc}{sheet}): {report.n_rows} respondents, "
-            f"{len(report.columns_used)} columns used. {n_lab} text answers were mapped to codes through 'labels'; "
-            f"{n_mc} cells holding a missing code were set missing; {n_oor} values outside the scale were "
-            f"reported and set missing; {report.n_all_items_missing} respondents answered no item.")
+    source = str(m.get("format"))
+    if m.get("encoding"):
+        source += f", {m['encoding']}"
+    if m.get("sheet"):
+        source += tr(", sheet {sheet!r}", language, sheet=m["sheet"])
+    return tr("Read {file} ({source}): {n} respondents, {n_columns} columns used. {n_labels} text answers were "
+              "mapped to codes through 'labels'; {n_codes} cells holding a missing code were set missing; "
+              "{n_out_of_range} values outside the scale were reported and set missing; {n_no_item} respondents "
+              "answered no item.", language,
+              file=report.file_name, source=source, n=report.n_rows, n_columns=len(report.columns_used),
+              n_labels=int(report.labels_applied["n"].sum()) if len(report.labels_applied) else 0,
+              n_codes=int(report.missing_codes_found["n"].sum()) if len(report.missing_codes_found) else 0,
+              n_out_of_range=len(report.out_of_range), n_no_item=report.n_all_items_missing)
+
+
+def intake_tables(report: IntakeReport, language: str = "en") -> list[tuple[pd.DataFrame, str]]:
+    """The tables of what the intake changed, each with its caption in ``language``, leaving out the
+    empty ones: the values outside the allowed range, the missing codes found (cells per code), the
+    cells set missing by their text (cells per token) and the text answers mapped to codes.
+
+    Returns
+    -------
+    list of (DataFrame, str)
+        ``(table, caption)`` pairs, in this order.
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> from csat.intake.readers import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
+    >>> [caption for _, caption in intake_tables(report)]      # doctest: +NORMALIZE_WHITESPACE
+    ['Values outside the allowed range (set missing)', 'Missing codes found (set missing)',
+     'Cells set missing by their text (empty, NA, (跳过), …)']
+    >>> intake_tables(report)[1][0]
+       code   n
+    0  99.0  68
+    """
+    out = []
+    if len(report.out_of_range):
+        out.append((report.out_of_range, tr("Values outside the allowed range (set missing)", language)))
+    if len(report.missing_codes_found):
+        out.append((report.missing_codes_found.groupby("code", as_index=False)["n"].sum(),
+                    tr("Missing codes found (set missing)", language)))
+    if len(report.missing_tokens):
+        out.append((pd.DataFrame(list(report.token_counts().items()), columns=["token", "n"]),
+                    tr("Cells set missing by their text (empty, NA, (跳过), …)", language)))
+    if len(report.labels_applied):
+        out.append((report.labels_applied, tr("Text answers mapped to codes", language)))
+    return out
 
 
 # ----------------------------------------------------------------------------- item types
+def _reasons(types: pd.DataFrame, language: str) -> pd.Series:
+    """Why each item has its type (:func:`csat.intake.itemtypes.item_types` gives the reason in English
+    and in simplified Chinese), in ``language``."""
+    if is_chinese(language):
+        return types["reason_zh"].map(lambda r: localize(r, language))
+    return types["reason_en"]
+
+
+def continuous_table(types: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The items treated as continuous scores (``types``: the table of
+    :func:`csat.intake.itemtypes.item_types`): ``item, n, n_off_scale, reason``, the reason in
+    ``language``; empty when every item is a Likert item.
+
+    Examples
+    --------
+    >>> from csat.intake.itemtypes import item_types
+    >>> t = item_types(pd.DataFrame({"a": [1, 2, 5], "b": [1, 3.5, 4]}), ["a", "b"], 1, 5)
+    >>> continuous_table(t, "zh")
+      item  n  n_off_scale                      reason
+    1    b  3            1  3 个值中有 1 个不是 1–5 量表的刻度点（例如 3.5）
+    """
+    cont = types["type"] == "continuous"
+    return types.loc[cont, ["item", "n", "n_off_scale"]].assign(reason=_reasons(types[cont], language))
+
+
 def types_text(types: pd.DataFrame, language: str = "en") -> str:
     """One sentence saying which items are treated as continuous scores and why (``types``: the table
-    of :func:`csat.intake.itemtypes.item_types`)."""
+    of :func:`csat.intake.itemtypes.item_types`).
+
+    Examples
+    --------
+    >>> from csat.intake.itemtypes import item_types
+    >>> t = item_types(pd.DataFrame({"a": [1, 2, 5], "b": [1, 3.5, 4]}), ["a", "b"], 1, 5)
+    >>> print(types_text(t))
+    1 item(s) are treated as continuous scores: b (1 of 3 values are not points of the 1–5 scale (e.g. 3.5)). ...
+    """
     cont = types[types["type"] == "continuous"]
-    zh = language == "zh"
     if cont.empty:
-        return ("所有题项均为李克特量表题（取值均为量表刻度点）。" if zh else
-                "Every item is a Likert item (all its values are points of the scale).")
+        return tr("Every item is a Likert item (all its values are points of the scale).", language)
+    reasons = _reasons(cont, language)
     if len(cont) == len(types) and cont["reason_en"].nunique() == 1:
-        r = cont["reason_zh" if zh else "reason_en"].iloc[0]
-        return (f"所有 {len(types)} 个题项均按连续分数处理：{r}。不绘制李克特图，也不报告两端选项比例（top-2/bottom-2）。" if zh else
-                f"All {len(types)} items are treated as continuous scores: {r}. They get no Likert chart and no "
-                "top-2/bottom-2-box shares; every other statistic is computed as usual.")
-    parts = [f"{r.item}（{r.reason_zh}）" if zh else f"{r.item} ({r.reason_en})" for r in cont.itertuples()]
-    if zh:
-        return (f"{len(cont)} 个题项按连续分数处理：" + "；".join(parts) +
-                "。这些题项不绘制李克特图，也不报告两端选项比例；其余统计照常计算。")
-    return (f"{len(cont)} item(s) are treated as continuous scores: " + "; ".join(parts) +
-            ". They get no Likert chart and no top-2/bottom-2-box shares; every other statistic is computed as usual.")
+        return tr("All {n} items are treated as continuous scores: {reason}. They get no Likert chart and no "
+                  "top-2/bottom-2-box shares; every other statistic is computed as usual.", language,
+                  n=len(types), reason=reasons.iloc[0])
+    parts = [trc("item type", "{item} ({reason})", language, item=item, reason=reason)
+             for item, reason in zip(cont["item"], reasons)]
+    return tr("{n} item(s) are treated as continuous scores: {items}. They get no Likert chart and no "
+              "top-2/bottom-2-box shares; every other statistic is computed as usual.", language,
+              n=len(cont), items=trc("list separator", "; ", language).join(parts))
 
 
 # ----------------------------------------------------------------------------- exclusion flow
 def rule_texts(params, language: str = "en") -> dict:
-    """What each exclusion rule does with the study's settings, ``{rule: text}`` in ``language``:
-    the English definitions of :func:`csat.intake.cleaning.rule_definitions` (the flow table's
-    ``description``), or their Chinese translation (``未启用`` for a rule switched off).
+    """What each exclusion rule does with the study's settings, ``{rule: text}`` in ``language``; in
+    English the definitions of :func:`csat.intake.cleaning.rule_definitions` (the flow table's
+    ``description``), ``off`` for a rule switched off.
 
     Examples
     --------
@@ -113,29 +228,45 @@ def rule_texts(params, language: str = "en") -> dict:
     >>> rule_texts(p, "zh")["speeders"], rule_texts(p)["speeders"]
     ('答题时长 < 120 秒', 'duration < 120 s')
     """
-    if language != "zh":
-        return rule_definitions(params)
     c = params.cleaning
-    off = "未启用"
+    off = trc("cleaning rule", "off", language)
     sp = []
     if c.min_duration is not None:
-        sp.append(f"答题时长 < {c.min_duration:g} 秒")
+        sp.append(tr("duration < {seconds:g} s", language, seconds=c.min_duration))
     if c.speeder_median_ratio is not None:
-        sp.append(f"答题时长 < 中位时长的 {c.speeder_median_ratio:g} 倍")
-    dup = "编号相同或所有题项答案完全相同（保留第一份）" if params.data.id else "所有题项答案完全相同（保留第一份）"
+        sp.append(tr("duration < {ratio:g} x median duration", language, ratio=c.speeder_median_ratio))
+    if len(sp) == 2:
+        sp = [trc("cleaning rule", "{first} or {second}", language, first=sp[0], second=sp[1])]
+    dup = (tr("same id or identical answers on all items (first kept)", language) if params.data.id
+           else tr("identical answers on all items (first kept)", language))
     return {
         "duplicates": dup if c.drop_duplicates else off,
-        "speeders": "或".join(sp) if sp else off,
-        "straightlining": (f"所有题项答案无变化（至少回答 {MIN_STRAIGHTLINE_ITEMS} 题）" if c.straightlining else off),
-        "attention_checks": ("，".join(f"{k} = {v!r}" for k, v in c.attention_checks.items())
+        "speeders": sp[0] if sp else off,
+        "straightlining": (tr("zero variance across all items (>= {k} answered)", language, k=MIN_STRAIGHTLINE_ITEMS)
+                           if c.straightlining else off),
+        "attention_checks": (_clauses((f"{k} = {v!r}" for k, v in c.attention_checks.items()), language)
                              if c.attention_checks else off),
-        "max_missing_share": (f"缺失题项比例 > {c.max_missing_share:g}" if c.max_missing_share is not None else off),
+        "max_missing_share": (tr("share of items missing > {share:g}", language, share=c.max_missing_share)
+                              if c.max_missing_share is not None else off),
+    }
+
+
+def _flow_steps(language: str) -> dict:
+    """The flow table's steps (:attr:`csat.intake.cleaning.CleaningResult.flow`) as the report names them."""
+    return {
+        "raw": trc("flow step", "raw", language),
+        "duplicates": trc("flow step", "duplicates", language),
+        "speeders": trc("flow step", "speeders", language),
+        "straightlining": trc("flow step", "straightlining", language),
+        "attention_checks": trc("flow step", "attention_checks", language),
+        "max_missing_share": trc("flow step", "max_missing_share", language),
+        "analysed": trc("flow step", "analysed", language),
     }
 
 
 def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFrame:
-    """The exclusion flow (:attr:`csat.intake.cleaning.CleaningResult.flow`) as the report shows it:
-    in ``language: zh`` the steps and descriptions are in Chinese; ``results/cleaning_flow.csv``
+    """The exclusion flow (:attr:`csat.intake.cleaning.CleaningResult.flow`) as the report shows it, its
+    steps and descriptions in ``language`` (in English the table itself); ``results/cleaning_flow.csv``
     keeps the English table (stable names for scripts).
 
     Examples
@@ -151,24 +282,35 @@ def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFra
     1  重复作答         9  编号相同或所有题项答案完全相同（保留第一份）
     2  作答过快        12              答题时长 < 120 秒
     """
-    if language != "zh":
-        return flow
-    texts = rule_texts(params, "zh")
+    texts = rule_texts(params, language)
+    steps = _flow_steps(language)
+    ends = {"raw": tr("respondents in the raw file", language), "analysed": tr("respondents analysed", language)}
     out = flow.copy()
-    ends = {"raw": ("原始数据", "原始文件中的受访者"), "analysed": ("纳入分析", "纳入分析的受访者")}
-    out["description"] = [ends[s][1] if s in ends else texts.get(s, d) for s, d in zip(flow["step"], flow["description"])]
-    out["step"] = [ends[s][0] if s in ends else RULE_TEXT.get(s, (s, s))[1] for s in flow["step"]]
+    out["description"] = [ends[s] if s in ends else texts.get(s, d) for s, d in zip(flow["step"], flow["description"])]
+    out["step"] = [steps.get(s, s) for s in flow["step"]]
     return out
 
 
+def _rule_in_sentence(rule: str, language: str) -> str:
+    """An exclusion rule's name inside a sentence (``duplicates``, ``failed attention check``)."""
+    return {
+        "duplicates": trc("cleaning rule", "duplicates", language),
+        "speeders": trc("cleaning rule", "speeders", language),
+        "straightlining": trc("cleaning rule", "straightlining", language),
+        "attention_checks": trc("cleaning rule", "failed attention check", language),
+        "max_missing_share": trc("cleaning rule", "too many missing items", language),
+    }.get(rule, rule)
+
+
 def flow_text(result: CleaningResult, language: str = "en") -> str:
-    """One sentence summarising the exclusion flow (English or Chinese).
+    """One sentence summarising the exclusion flow in ``language``.
 
     Parameters
     ----------
     result : CleaningResult
         The result of :func:`csat.intake.cleaning.clean`.
-    language : {"en", "zh"}
+    language : str
+        The study's language (``params.language``).
 
     Returns
     -------
@@ -184,29 +326,72 @@ def flow_text(result: CleaningResult, language: str = "en") -> str:
     >>> print(flow_text(res))
     Of 600 respondents in the raw file, 54 (9.0%) were excluded (9 duplicates, 12 speeders, ...); 546 are analysed.
     """
-    zh = language == "zh"
     n0, n1 = result.n_raw, result.n_clean
-    k = n0 - n1
-    share = k / n0 if n0 else 0.0
-    parts = [(f"{RULE_TEXT[r][1]} {v} 人" if zh else f"{v} {RULE_TEXT[r][0].lower()}")
+    values = dict(n_raw=n0, n_excluded=n0 - n1, share=(n0 - n1) / n0 if n0 else 0.0, n_analysed=n1)
+    parts = [trc("cleaning rule", "{n} {rule}", language, n=v, rule=_rule_in_sentence(r, language))
              for r, v in result.exclusions.items() if v]
-    off = [RULE_TEXT[r][1 if zh else 0] for r in RULES if result.rules.get(r) == "off"]
-    if zh:
-        txt = f"原始数据共 {n0} 名受访者，排除 {k} 人（{share:.1%}）"
-        txt += f"：{'，'.join(parts)}" if parts else ""
-        txt += f"；纳入分析 {n1} 人。"
-        if off:
-            txt += f"未启用的规则：{'、'.join(off)}。"
-        return txt
-    txt = f"Of {n0} respondents in the raw file, {k} ({share:.1%}) were excluded"
-    txt += f" ({', '.join(parts)}; each counted by the first rule that applies)" if parts else ""
-    txt += f"; {n1} are analysed."
+    if parts:
+        txt = tr("Of {n_raw} respondents in the raw file, {n_excluded} ({share:.1%}) were excluded ({counts}; each "
+                 "counted by the first rule that applies); {n_analysed} are analysed.", language,
+                 counts=_clauses(parts, language), **values)
+    else:
+        txt = tr("Of {n_raw} respondents in the raw file, {n_excluded} ({share:.1%}) were excluded; {n_analysed} "
+                 "are analysed.", language, **values)
+    off = [_rule_in_sentence(r, language) for r in RULES if result.rules.get(r) == "off"]
     if off:
-        txt += f" Rules switched off: {', '.join(o.lower() for o in off)}."
+        txt = _sentences([txt, tr("Rules switched off: {rules}.", language, rules=_listing(off, language))], language)
     return txt
 
 
+def check_data_facts(data: pd.DataFrame, params) -> list[Diagnostic]:
+    """The facts of the analysed data that the later stages depend on
+    (:func:`csat.intake.preflight.data_facts`: constant items, items or a sample with too few answers,
+    collinear items), as diagnostics; raises :class:`csat.core.errors.DataFactError` naming the first
+    fact that stops the analysis.
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> p = load_params(project / "params" / "ecsi.yaml", root=project)
+    >>> check_data_facts(ecsi, p)
+    []
+    >>> check_data_facts(ecsi.assign(sat1=5), p)
+    Traceback (most recent call last):
+    ...
+    csat.core.errors.DataFactError: ...
+    """
+    facts, blocking = data_facts(data, params)
+    if blocking:
+        raise DataFactError(blocking[0])
+    return facts
+
+
+def straightlining_blocks(result: CleaningResult) -> pd.DataFrame:
+    """How many kept respondents gave one answer to every item of a construct, per construct
+    (``construct, respondents``; information only: the respondents are kept).
+
+    Examples
+    --------
+    >>> from csat.config.params import load_params
+    >>> from csat.intake.cleaning import clean
+    >>> from csat.intake.readers import load_study_data
+    >>> p = load_params(project / "params" / "demo.yaml", root=project)
+    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
+    >>> straightlining_blocks(res).head(2)
+      construct  respondents
+    0      COMP           52
+    1      EXPE           18
+    """
+    return result.block_straightlining.groupby("construct").size().rename("respondents").reset_index()
+
+
 # ----------------------------------------------------------------------------- missing data
+def mcar_table(mcar: dict) -> pd.DataFrame:
+    """Little's MCAR test (:func:`csat.intake.cleaning.little_mcar`) as a one-row table: ``chisq, df,
+    pvalue, n_patterns, n, p``."""
+    return pd.DataFrame([{k: mcar[k] for k in MCAR_COLUMNS}])
+
+
 def interpret_mcar(res: dict, language: str = "en") -> str:
     """One paragraph explaining a :func:`csat.intake.cleaning.little_mcar` result to a student.
 
@@ -214,28 +399,74 @@ def interpret_mcar(res: dict, language: str = "en") -> str:
     ----------
     res : dict
         The result of :func:`csat.intake.cleaning.little_mcar`.
-    language : {"en", "zh"}
+    language : str
+        The study's language (``params.language``).
 
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> print(interpret_mcar({"df": 4, "chisq": 3.1, "pvalue": 0.541}, "zh"))
+    Little 的 MCAR 检验：χ²(4) = 3.10, p = 0.541。没有证据表明缺失不是完全随机的（该检验不能证明 MCAR；...
     """
-    zh = language == "zh"
     if res.get("df", 0) == 0 or not np.isfinite(res.get("pvalue", float("nan"))):
-        return ("没有缺失值（或只有一种缺失模式），Little 的 MCAR 检验不适用。" if zh else
-                "There are no missing item values (or only one missingness pattern), so Little's MCAR test does not apply.")
-    stat = f"χ²({res['df']}) = {res['chisq']:.2f}, p = {res['pvalue']:.3f}"
+        return tr("There are no missing item values (or only one missingness pattern), so Little's MCAR test does "
+                  "not apply.", language)
+    values = dict(df=res["df"], chisq=res["chisq"], pvalue=res["pvalue"])
     if res["pvalue"] < res.get("alpha", 0.05):
-        return (f"Little 的 MCAR 检验：{stat}。拒绝“完全随机缺失”假设：缺失与作答内容有关。"
-                "删除含缺失的样本可能带来偏差；建议在结构方程模型中使用全信息最大似然（sem_missing: fiml），并说明缺失机制。"
-                if zh else
-                f"Little's MCAR test: {stat}. The hypothesis that the items are missing completely at random is "
-                "rejected: whether an answer is missing depends on the answers. Listwise deletion may bias the "
-                "results; prefer full-information maximum likelihood in the SEM (sem_missing: fiml) and report it.")
-    return (f"Little 的 MCAR 检验：{stat}。没有证据表明缺失不是完全随机的（该检验不能证明 MCAR；缺失较少时检验效能低）。"
-            if zh else
-            f"Little's MCAR test: {stat}. There is no evidence against missing completely at random (the test "
-            "cannot prove MCAR, and with few missing values it has little power).")
+        return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. The hypothesis that the items are "
+                  "missing completely at random is rejected: whether an answer is missing depends on the answers. "
+                  "Listwise deletion may bias the results; prefer full-information maximum likelihood in the SEM "
+                  "(sem_missing: fiml) and report it.", language, **values)
+    return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. There is no evidence against missing "
+              "completely at random (the test cannot prove MCAR, and with few missing values it has little power).",
+              language, **values)
+
+
+# ----------------------------------------------------------------------------- results
+def cleaning_record(result: CleaningResult, report: IntakeReport, mcar: dict, params) -> dict:
+    """What ``results/cleaning.json`` records of the stage: the counts of the exclusion flow and of the
+    intake, Little's test, and the raw file(s) with their SHA-256 fingerprints.
+
+    Parameters
+    ----------
+    result : CleaningResult
+        The result of :func:`csat.intake.cleaning.clean`.
+    report : IntakeReport
+        The intake report of :func:`csat.intake.readers.load_study_data`.
+    mcar : dict
+        The result of :func:`csat.intake.cleaning.little_mcar`.
+    params : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    dict
+    """
+    meta, files = report.meta, params.data.files
+    raw_file = {"path": " + ".join(files), "sha256": meta["sha256"], "format": meta["format"],
+                "encoding": meta.get("encoding"), "sheet": meta.get("sheet")}
+    if params.data.wave_files:
+        raw_file["files"] = [{"path": f, "wave": m["wave"], "sha256": m["sha256"], "n_rows": m["n_rows"]}
+                             for f, m in zip(files, meta["files"])]
+    intake = report.to_dict()
+    return {
+        "n_raw": result.n_raw,
+        "n_clean": result.n_clean,
+        "exclusions": result.exclusions,
+        "rules": result.rules,
+        "out_of_range": int(len(report.out_of_range)),
+        "missing_codes_found": intake["missing_codes_found"],
+        "labels_applied": intake["labels_applied"],
+        "missing_tokens": report.token_counts(),
+        "negative_durations": int(len(report.negative_durations)),
+        "all_items_missing": report.n_all_items_missing,
+        "straightlining_blocks": int(len(result.block_straightlining)),
+        "mcar": {k: mcar[k] for k in (*MCAR_COLUMNS, "rejected")},
+        "raw_file": raw_file,
+    }
 
 
 # ----------------------------------------------------------------------------- diagnostics
@@ -270,54 +501,45 @@ def cleaning_diagnostics(result: CleaningResult, params, report: IntakeReport | 
     if report is not None:
         oor = report.out_of_range
         for col, g in oor.groupby("column", sort=False):
-            vals = ", ".join(sorted({f"{v:g}" for v in g["value"]}))
-            rows = ", ".join(str(r) for r in g["row"].head(5))
-            more = " …" if len(g) > 5 else ""
-            d.append(Diagnostic("out_of_range", "warning", str(col),
-                                f"{len(g)} value(s) outside the allowed range ({vals}) in data row(s) {rows}{more} "
-                                "were set missing.",
-                                message_zh=f"第 {rows}{more} 行数据中有 {len(g)} 个值超出允许范围（{vals}），已设为缺失。"))
+            d.append(diagnostic("out_of_range", "warning", str(col),
+                                N_("{n} value(s) outside the allowed range ({values}) in data row(s) {rows}{more} "
+                                   "were set missing."),
+                                n=len(g), values=", ".join(sorted({f"{v:g}" for v in g["value"]})),
+                                rows=", ".join(str(r) for r in g["row"].head(5)), more=" …" if len(g) > 5 else ""))
         mc = report.missing_codes_found
         if len(mc):
-            d.append(Diagnostic("missing_codes_found", "info", "missing_codes",
-                                f"{int(mc['n'].sum())} cell(s) held a missing code "
-                                f"({', '.join(sorted({str(x) for x in mc['code']}))}) and were set missing.",
-                                message_zh=f"{int(mc['n'].sum())} 个单元格含缺失代码"
-                                f"（{', '.join(sorted({str(x) for x in mc['code']}))}），已设为缺失。"))
+            d.append(diagnostic("missing_codes_found", "info", "missing_codes",
+                                N_("{n} cell(s) held a missing code ({codes}) and were set missing."),
+                                n=int(mc["n"].sum()), codes=", ".join(sorted({str(x) for x in mc["code"]}))))
         if report.n_all_items_missing:
-            d.append(Diagnostic("all_items_missing", "info", "items",
-                                f"{report.n_all_items_missing} respondent(s) answered no item.",
-                                message_zh=f"{report.n_all_items_missing} 名受访者未回答任何题项。"))
+            d.append(diagnostic("all_items_missing", "info", "items", N_("{n} respondent(s) answered no item."),
+                                n=report.n_all_items_missing))
         if hasattr(report, "diagnostics"):
             d += [Diagnostic(x.code, x.severity, x.where, x.message, message_zh=x.message_zh)
                   for x in report.diagnostics()]
     if result.n_raw:
         share = 1 - result.n_clean / result.n_raw
         if share > high_exclusion:
-            d.append(Diagnostic("high_exclusion", "warning", "cleaning",
-                                f"{share:.0%} of the respondents were excluded ({result.n_raw - result.n_clean} of "
-                                f"{result.n_raw}); check the rules and the data collection.",
-                                message_zh=f"{share:.0%} 的受访者被剔除（{result.n_raw} 人中剔除 "
-                                f"{result.n_raw - result.n_clean} 人），请检查清洗规则和数据收集过程。"))
+            d.append(diagnostic("high_exclusion", "warning", "cleaning",
+                                N_("{share:.0%} of the respondents were excluded ({n_excluded} of {n_raw}); check "
+                                   "the rules and the data collection."),
+                                share=share, n_excluded=result.n_raw - result.n_clean, n_raw=result.n_raw))
     rates = missing_rates(result.data, list(params.items))
     for _, r in rates[rates["share"] > high_missing_item].iterrows():
-        d.append(Diagnostic("high_missing_item", "warning", str(r["item"]),
-                            f"{r['share']:.1%} of the analysed respondents did not answer this item.",
-                            message_zh=f"参与分析的受访者中有 {r['share']:.1%} 未回答此题项。"))
+        d.append(diagnostic("high_missing_item", "warning", str(r["item"]),
+                            N_("{share:.1%} of the analysed respondents did not answer this item."), share=r["share"]))
     if len(result.block_straightlining):
         for cname, g in result.block_straightlining.groupby("construct", sort=False):
-            d.append(Diagnostic("straightlining_block", "info", str(cname),
-                                f"{len(g)} kept respondent(s) gave the same answer to every item of this construct.",
-                                message_zh=f"{len(g)} 名保留的受访者在该构念的全部题项上给出了相同的答案。"))
+            d.append(diagnostic("straightlining_block", "info", str(cname),
+                                N_("{n} kept respondent(s) gave the same answer to every item of this construct."),
+                                n=len(g)))
     if mcar is not None and mcar.get("rejected"):
-        d.append(Diagnostic("mcar_rejected", "warning", "items",
-                            f"Little's MCAR test rejects MCAR (chi2({mcar['df']}) = {mcar['chisq']:.2f}, "
-                            f"p = {mcar['pvalue']:.4f}); missingness depends on the data.",
-                            message_zh=f"Little 的 MCAR 检验拒绝了完全随机缺失假设（chi2({mcar['df']}) = "
-                            f"{mcar['chisq']:.2f}, p = {mcar['pvalue']:.4f}）：缺失与数据有关。"))
+        d.append(diagnostic("mcar_rejected", "warning", "items",
+                            N_("Little's MCAR test rejects MCAR (chi2({df}) = {chisq:.2f}, p = {pvalue:.4f}); "
+                               "missingness depends on the data."),
+                            df=mcar["df"], chisq=mcar["chisq"], pvalue=mcar["pvalue"]))
     if result.n_clean < 100:
-        d.append(Diagnostic("small_sample", "warning", "sample",
-                            f"only {result.n_clean} respondents remain after cleaning; factor analysis and SEM "
-                            "estimates will be unstable.",
-                            message_zh=f"清洗后仅剩 {result.n_clean} 名受访者，因子分析和结构方程模型的估计值将不稳定。"))
+        d.append(diagnostic("small_sample", "warning", "sample",
+                            N_("only {n} respondents remain after cleaning; factor analysis and SEM estimates will "
+                               "be unstable."), n=result.n_clean))
     return d

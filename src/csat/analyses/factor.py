@@ -1,26 +1,57 @@
 """The reader's side of 04_factor_analysis: the study's EFA options, Kaiser's labels, the adequacy
-tables, the EFA paragraph, and the texts of the measurement-invariance section.
+tables, the EFA paragraph, the CFA read back from 03's results, and the measurement-invariance section.
 
 The statistics are :mod:`csat.stats.factor`'s (KMO, Bartlett, parallel analysis, EFA) and
 :mod:`csat.sem.multigroup`'s (configural, metric and scalar invariance); the scree plot is
 :func:`csat.viz.factor.scree_plot`.  Here the study's ``params.efa`` becomes the options of
-:func:`csat.stats.factor.exploratory_analysis` (:func:`efa_results`) and the results become text in the
-study's language (``en`` or ``zh``).
+:func:`csat.stats.factor.exploratory_analysis` (:func:`efa_results`), the study's ``invariance`` and
+``waves`` the invariance runs (:func:`invariance_runs`), and the results become tables and sentences in the
+study's language: every text is an English message translated by the catalog
+(``csat/locale/<language>/04_factor.po``, :mod:`csat.core.i18n`).  The notebook shows what these functions
+return; the files it writes are named here too (:func:`invariance_files`).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+import json
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
 from csat.core.text import format_p
 from csat.analyses import verdicts
-from csat.core.errors import FactorError
-from csat.sem import multigroup
+from csat.core.diagnostics import Diagnostic
+from csat.core.errors import FactorError, ModelError
+from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
+from csat.sem import RESULT_EST_COLUMNS, multigroup
 from csat.stats import factor
 
-#: Bartlett's verdict in Chinese
-SIGNIFICANCE_ZH = {"significant": "显著", "not significant": "不显著"}
+#: Kaiser's (1974) labels of :data:`csat.stats.factor.KMO_LABELS`, marked for the catalog (shown with ``tr``)
+KAISER_LABELS = (N_("marvelous"), N_("meritorious"), N_("middling"), N_("mediocre"), N_("miserable"),
+                 N_("unacceptable"))
+#: Bartlett's verdicts of :func:`csat.stats.factor.adequacy_table`, marked for the catalog
+SIGNIFICANCE = (N_("significant"), N_("not significant"))
+#: the steps of the invariance paragraph (:func:`invariance_text`)
+INVARIANCE_STEPS = {"metric": N_("Equal loadings (metric)"), "scalar": N_("Equal loadings and intercepts (scalar)")}
+#: the paragraph's conclusion for each level of :func:`csat.sem.multigroup.invariance_level`
+INVARIANCE_CONCLUSIONS = {
+    "none": N_("The measurement model already fits poorly in the separate groups (configural model), so the "
+               "groups cannot be compared on these constructs until the model is repaired."),
+    "configural": N_("The items relate to the constructs differently across groups (metric invariance fails): "
+                     "neither the strength of relations nor the construct means should be compared."),
+    "metric": N_("Loadings are equal but intercepts are not (scalar invariance fails): relations between "
+                 "constructs may be compared, but differences in construct means or indices may partly "
+                 "reflect items that work differently, not a real change."),
+    "scalar": N_("Loadings and intercepts are equal: the questionnaire measures the same constructs on the "
+                 "same scale in every group, so construct means and indices can be compared."),
+}
+#: the files of the invariance section, in the order they are written
+INVARIANCE_FILES = ("invariance.csv", "invariance_release.csv", "invariance_estimates.csv")
+
+
+def _check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise FactorError(f"language must be one of {', '.join(repr(x) for x in LANGUAGES)}, not {language!r}")
 
 
 def kmo_label(value: float, language: str = "en") -> str:
@@ -32,8 +63,7 @@ def kmo_label(value: float, language: str = "en") -> str:
     >>> kmo_label(0.75), kmo_label(0.3, "zh")
     ('middling', '不可接受')
     """
-    label = factor.kmo_label(value)
-    return factor.KMO_LABELS_ZH[label] if language == "zh" else label
+    return tr(factor.kmo_label(value), language)
 
 
 def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett: Mapping[str, Any],
@@ -52,8 +82,8 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
         ``chisq, df, pvalue`` of :func:`csat.stats.factor.bartlett_sphericity`.
     n : int, optional
         Not shown; accepted for the notebook's call.
-    language : {"en", "zh"}
-        Language of the verdicts.
+    language : str
+        Language of the verdicts (``en``, ``zh``, ``zh-Hant``).
 
     Returns
     -------
@@ -73,17 +103,29 @@ def adequacy_table(kmo_overall: float, kmo_items: Mapping[str, float], bartlett:
     >>> items["verdict"].tolist()
     ['不可接受', '极好']
     """
-    zh = language == "zh"
     b = bartlett
     overall, items = factor.adequacy_table(kmo_overall, kmo_items, bartlett)
     test = overall["measure"] == "Bartlett χ²"
     sig = overall.loc[test, "verdict"].iloc[0]
-    p = format_p(b["pvalue"], leading_zero=True)
-    overall.loc[test, "verdict"] = f"df = {b['df']}, p {p}" + (f"（{SIGNIFICANCE_ZH[sig]}）" if zh else f" ({sig})")
-    if zh:
-        overall.loc[~test, "verdict"] = overall.loc[~test, "verdict"].map(factor.KMO_LABELS_ZH)
-        items["verdict"] = items["verdict"].map(factor.KMO_LABELS_ZH)
+    overall.loc[test, "verdict"] = tr("df = {df}, p {p} ({significance})", language, df=b["df"],
+                                      p=format_p(b["pvalue"], leading_zero=True), significance=tr(sig, language))
+    overall.loc[~test, "verdict"] = [tr(v, language) for v in overall.loc[~test, "verdict"]]
+    items["verdict"] = [tr(v, language) for v in items["verdict"]]
     return overall, items
+
+
+def with_labels(table: pd.DataFrame, item_label: Callable[[str], str], column: str = "item") -> pd.DataFrame:
+    """``table`` with the items' labels (``params.item_label``) inserted after its ``column`` of item names.
+
+    Examples
+    --------
+    >>> with_labels(pd.DataFrame({"item": ["x1"], "MSA": [0.8]}), str.upper)
+      item label  MSA
+    0   x1    X1  0.8
+    """
+    out = table.copy()
+    out.insert(list(out.columns).index(column) + 1, "label", [item_label(i) for i in out[column]])
+    return out
 
 
 def _get(obj: Any, key: str, default: Any) -> Any:
@@ -137,8 +179,91 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         item_construct=item_construct)
 
 
+def n_factors_table(summary: Mapping[str, Any], n_constructs: int, chosen: int | str = "auto",
+                    language: str = "en") -> tuple[pd.DataFrame, str]:
+    """The number of factors by each rule, and how the one used was chosen.
+
+    Parameters
+    ----------
+    summary : mapping
+        ``summary`` of :func:`efa_results` (``n_factors_parallel``, ``n_factors_kaiser``, ``n_factors``).
+    n_constructs : int
+        The number of constructs in the params file.
+    chosen : int or "auto"
+        ``params.efa.n_factors``.
+    language : str
+        Language of the rules.
+
+    Returns
+    -------
+    table : DataFrame
+        ``rule, factors``: parallel analysis, Kaiser, the params file's constructs, used.
+    note : str
+        Whether ``efa.n_factors`` or parallel analysis chose the number used.
+
+    Examples
+    --------
+    >>> table, note = n_factors_table({"n_factors_parallel": 3, "n_factors_kaiser": 2, "n_factors": 3}, 3)
+    >>> table["factors"].tolist(), note
+    ([3, 2, 3, 3], 'chosen by parallel analysis')
+    """
+    s = summary
+    table = pd.DataFrame([
+        {"rule": tr("parallel analysis", language), "factors": s["n_factors_parallel"]},
+        {"rule": tr("Kaiser (eigenvalue > 1)", language), "factors": s["n_factors_kaiser"]},
+        {"rule": tr("constructs in the params file", language), "factors": n_constructs},
+        {"rule": trc("number of factors", "used", language), "factors": s["n_factors"]},
+    ])
+    note = tr("set by efa.n_factors", language) if chosen != "auto" else tr("chosen by parallel analysis", language)
+    return table, note
+
+
+def loadings_table(fa: Mapping[str, Any], item_label: Callable[[str], str]) -> pd.DataFrame:
+    """The display table of the rotated pattern loadings: ``item, label``, one column per factor (loadings
+    below |.30| blank, items sorted by their main factor, :func:`csat.stats.factor.loadings_display`),
+    communality ``h2`` and uniqueness ``u2``.
+
+    Parameters
+    ----------
+    fa : mapping
+        ``efa`` of :func:`efa_results` (:func:`csat.stats.factor.efa`).
+    item_label : callable
+        Item name → label (``params.item_label``).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "parallel_iter": 20})
+    >>> list(loadings_table(res["efa"], str.upper).columns)
+    ['item', 'label', 'MR1', 'MR2', 'MR3', 'h2', 'u2']
+    """
+    disp = factor.loadings_display(fa["loadings"])
+    disp.insert(0, "label", [item_label(i) for i in disp.index])
+    disp["h2"] = fa["communality"].reindex(disp.index)
+    disp["u2"] = fa["uniqueness"].reindex(disp.index)
+    return disp.reset_index(names="item")
+
+
+def factor_correlations(fa: Mapping[str, Any]) -> pd.DataFrame | None:
+    """The factors' correlations Φ (``factor`` and one column per factor) of an oblique rotation
+    (oblimin, promax) with more than one factor, else None (orthogonal factors do not correlate).
+
+    Examples
+    --------
+    >>> res = efa_results(holzinger, [f"x{i}" for i in range(1, 10)], {"n_factors": 3, "parallel_iter": 20})
+    >>> factor_correlations(res["efa"]).shape, factor_correlations({**res["efa"], "rotation": "varimax"})
+    ((3, 4), None)
+    """
+    if fa["loadings"].shape[1] > 1 and fa["rotation"] in ("oblimin", "promax"):
+        return fa["phi"].reset_index(names="factor")
+    return None
+
+
 def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
-    """A short paragraph (``language`` = ``en`` or ``zh``) on the EFA of :func:`efa_results`
+    """A short paragraph in ``language`` on the EFA of :func:`efa_results`
     (or :func:`csat.stats.factor.exploratory_analysis`): sampling adequacy, the number of factors
     by each rule, variance explained and the construct check.
 
@@ -146,7 +271,8 @@ def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     ----------
     results : mapping
         The result of :func:`efa_results`.
-    language : {"en", "zh"}
+    language : str
+        ``en``, ``zh`` or ``zh-Hant`` (:data:`csat.core.i18n.LANGUAGES`).
 
     Returns
     -------
@@ -158,45 +284,111 @@ def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
     >>> print(summary_text(res))
     KMO = 0.75 (middling) and Bartlett's test χ²(36) = 904.1, p < .001, so the data are suitable for factor analysis. ...
     """
-    if language not in ("en", "zh"):
-        raise FactorError(f"language must be 'en' or 'zh', not {language!r}")
+    _check_language(language)
     s, fa, check = results["summary"], results["efa"], results.get("check")
     b = s["bartlett"]
-    cum = float(fa["variance"]["Cumulative Var"].iloc[-1])
-    k = s["n_factors"]
-    zh = language == "zh"
-    pstr = format_p(b["pvalue"], leading_zero=True)
-    if zh:
-        parts = [f"KMO = {s['kmo']:.2f}（{kmo_label(s['kmo'], 'zh')}），Bartlett 球形检验 χ²({b['df']}) = {b['chisq']:.1f}，"
-                 f"p {pstr}{'，数据适合做因子分析' if s['kmo'] >= .6 and b['pvalue'] < .05 else '，数据做因子分析的适切性不足'}。",
-                 f"平行分析（{s['parallel']['n_iter']} 次模拟，第 {s['parallel']['percentile']:g} 百分位）建议 {s['n_factors_parallel']} 个因子，"
-                 f"Kaiser 准则（特征值 > 1）建议 {s['n_factors_kaiser']} 个；本分析提取 {k} 个因子"
-                 f"（{s['method']} 提取，{s['rotation']} 旋转），共解释 {cum:.1%} 的方差。"]
+    adequacy = dict(kmo=s["kmo"], label=kmo_label(s["kmo"], language), df=b["df"], chisq=b["chisq"],
+                    p=format_p(b["pvalue"], leading_zero=True))
+    if s["kmo"] >= .6 and b["pvalue"] < .05:
+        parts = [tr("KMO = {kmo:.2f} ({label}) and Bartlett's test χ²({df}) = {chisq:.1f}, p {p}, so the data are "
+                    "suitable for factor analysis.", language, **adequacy)]
     else:
-        parts = [f"KMO = {s['kmo']:.2f} ({kmo_label(s['kmo'])}) and Bartlett's test χ²({b['df']}) = {b['chisq']:.1f}, "
-                 f"p {pstr}, {'so the data are suitable for factor analysis' if s['kmo'] >= .6 and b['pvalue'] < .05 else 'so the data are poorly suited to factor analysis'}.",
-                 f"Parallel analysis ({s['parallel']['n_iter']} simulated data sets, {s['parallel']['percentile']:g}th percentile) "
-                 f"suggests {s['n_factors_parallel']} factor(s), the Kaiser rule (eigenvalue > 1) {s['n_factors_kaiser']}; "
-                 f"{k} factor(s) were extracted ({s['method']}, {s['rotation']} rotation), explaining {cum:.1%} of the variance."]
+        parts = [tr("KMO = {kmo:.2f} ({label}) and Bartlett's test χ²({df}) = {chisq:.1f}, p {p}, so the data are "
+                    "poorly suited to factor analysis.", language, **adequacy)]
+    parts.append(tr("Parallel analysis ({n_iter} simulated data sets, {percentile:g}th percentile) suggests "
+                    "{parallel} factor(s), the Kaiser rule (eigenvalue > 1) {kaiser}; {k} factor(s) were extracted "
+                    "({method}, {rotation} rotation), explaining {explained:.1%} of the variance.", language,
+                    n_iter=s["parallel"]["n_iter"], percentile=s["parallel"]["percentile"],
+                    parallel=s["n_factors_parallel"], kaiser=s["n_factors_kaiser"], k=s["n_factors"],
+                    method=s["method"], rotation=s["rotation"],
+                    explained=float(fa["variance"]["Cumulative Var"].iloc[-1])))
     if check is not None:
         mism = int((~check["match"]).sum())
         cross = int((check["cross_loading_on"] != "").sum())
         tot = len(check)
-        if zh:
-            parts.append(f"{tot} 个题项中有 {tot - mism} 个主要负载在其所属构念的因子上"
-                         + (f"，{mism} 个不是" if mism else "") + (f"；{cross} 个题项存在交叉负载（|λ| ≥ .30）" if cross else "")
-                         + ("（见诊断）。" if mism or cross else "，题项归属与问卷设计一致。"))
+        counts = dict(ok=tot - mism, total=tot, mismatched=mism, cross=cross)
+        if mism and cross:
+            parts.append(tr("{ok} of {total} items load mainly on the factor of their own construct, {mismatched} do "
+                            "not; {cross} item(s) cross-load (|loading| ≥ .30) on a second factor (see the "
+                            "diagnostics).", language, **counts))
+        elif mism:
+            parts.append(tr("{ok} of {total} items load mainly on the factor of their own construct, {mismatched} do "
+                            "not (see the diagnostics).", language, **counts))
+        elif cross:
+            parts.append(tr("{ok} of {total} items load mainly on the factor of their own construct; {cross} item(s) "
+                            "cross-load (|loading| ≥ .30) on a second factor (see the diagnostics).", language,
+                            **counts))
         else:
-            parts.append(f"{tot - mism} of {tot} items load mainly on the factor of their own construct"
-                         + (f", {mism} do not" if mism else "")
-                         + (f"; {cross} item(s) cross-load (|loading| ≥ .30) on a second factor" if cross else "")
-                         + (" (see the diagnostics)." if mism or cross else ", as the questionnaire intends."))
-    return ("" if zh else " ").join(parts)
+            parts.append(tr("{ok} of {total} items load mainly on the factor of their own construct, as the "
+                            "questionnaire intends.", language, **counts))
+    return ("" if is_chinese(language) else " ").join(parts)
+
+
+# ------------------------------------------------------------------------------ the CFA of 03
+def read_cfa(results: str | Path) -> dict | None:
+    """The study's measurement-model fit as 03_reliability_validity wrote it to ``results``: None when 03
+    could not fit it (no ``cfa.json``).
+
+    Parameters
+    ----------
+    results : path
+        The study's ``results/`` folder.
+
+    Returns
+    -------
+    dict or None
+        ``cfa.json``'s entries (``missing``, ``n``, ``converged``, ``errors``, ``modindices``: None, or why
+        there are none) with ``fit`` (``cfa_fit.json``), ``estimates`` (``cfa_estimates.csv``, the report's
+        columns :data:`csat.sem.RESULT_EST_COLUMNS`), ``modindices_table`` (``cfa_modindices.csv``, None where
+        there are none) and ``residuals`` (``cfa_residuals.csv``, the correlation residuals).
+    """
+    results = Path(results)
+    if not (results / "cfa.json").is_file():
+        return None
+
+    def csv(name, **kw):
+        return pd.read_csv(results / name, encoding="utf-8", keep_default_na=False, na_values=[""], **kw)
+
+    cfa = json.loads((results / "cfa.json").read_text(encoding="utf-8"))
+    cfa["fit"] = json.loads((results / "cfa_fit.json").read_text(encoding="utf-8"))
+    cfa["estimates"] = csv("cfa_estimates.csv")[RESULT_EST_COLUMNS]
+    cfa["modindices_table"] = csv("cfa_modindices.csv") if cfa["modindices"] is None else None
+    cfa["residuals"] = csv("cfa_residuals.csv", index_col=0)
+    return cfa
+
+
+def estimates_note(errors: Sequence[str], language: str = "en") -> str | None:
+    """The note under the CFA estimates when the fit's errors make them untrustworthy, else None.
+
+    Examples
+    --------
+    >>> estimates_note(["x1: negative variance"]), estimates_note([])
+    ('Estimates untrustworthy: x1: negative variance', None)
+    """
+    return tr("Estimates untrustworthy: {errors}", language, errors="; ".join(errors)) if errors else None
+
+
+def cfa_fit_text(fit: Mapping[str, float], language: str = "en") -> str:
+    """The CFA's fit in one sentence: χ² with df and p, CFI, TLI, RMSEA with its 90% interval, SRMR.
+
+    Examples
+    --------
+    >>> fit = {"chisq": 85.3, "df": 24, "pvalue": 1e-8, "cfi": 0.931, "tli": 0.896, "rmsea": 0.092,
+    ...        "rmsea.ci.lower": 0.071, "rmsea.ci.upper": 0.114, "srmr": 0.065}
+    >>> print(cfa_fit_text(fit))
+    The measurement model gives χ²(24) = 85.3, p = 1e-08, CFI = 0.931, TLI = 0.896,
+    RMSEA = 0.092 [0.071, 0.114], SRMR = 0.065.
+    """
+    fm = fit
+    return tr("The measurement model gives χ²({df:.0f}) = {chisq:.1f}, p = {pvalue:.3g}, CFI = {cfi:.3f}, "
+              "TLI = {tli:.3f}, RMSEA = {rmsea:.3f} [{rmsea_lower:.3f}, {rmsea_upper:.3f}], SRMR = {srmr:.3f}.",
+              language, df=fm["df"], chisq=fm["chisq"], pvalue=fm["pvalue"], cfi=fm["cfi"], tli=fm["tli"],
+              rmsea=fm["rmsea"], rmsea_lower=fm["rmsea.ci.lower"], rmsea_upper=fm["rmsea.ci.upper"], srmr=fm["srmr"])
 
 
 # ------------------------------------------------------------------------------ measurement invariance
 def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language: str = "en") -> str:
-    """A plain-words paragraph on the invariance table (en/zh).
+    """A plain-words paragraph on the invariance table in ``language``.
 
     Parameters
     ----------
@@ -206,12 +398,12 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
         The grouping column, as named in the text.
     labels : sequence
         The group levels, as named in the text.
-    language : {"en", "zh"}
+    language : str
+        ``en``, ``zh`` or ``zh-Hant``.
 
     Returns
     -------
     str
-        English or Chinese.
 
     Examples
     --------
@@ -223,47 +415,29 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
     """
     t = {r["model"]: r for _, r in table.iterrows()}
     c = t["configural"]
-    lv = multigroup.invariance_level(table)
-    labs = ", ".join(str(x) for x in labels)
-    def step(name, en, zh):
+
+    def step(name):
         r = t[name]
-        return (f"{en}: ΔCFI = {r['delta.cfi']:.3f}, ΔRMSEA = {r['delta.rmsea']:+.3f}, "
-                f"Δχ²({r['df.diff']:.0f}) = {r['chisq.diff']:.2f}, p = {r['pvalue.diff']:.3g} — "
-                f"{'holds' if r['verdict'] == 'holds' else 'does not hold'}",
-                f"{zh}：ΔCFI = {r['delta.cfi']:.3f}，ΔRMSEA = {r['delta.rmsea']:+.3f}，"
-                f"Δχ²({r['df.diff']:.0f}) = {r['chisq.diff']:.2f}，p = {r['pvalue.diff']:.3g}——"
-                f"{'成立' if r['verdict'] == 'holds' else '不成立'}")
-    m_en, m_zh = step("metric", "Equal loadings (metric)", "载荷等同（度量不变）")
-    s_en, s_zh = step("scalar", "Equal loadings and intercepts (scalar)", "载荷与截距等同（标量不变）")
-    concl_en = {
-        "none": "The measurement model already fits poorly in the separate groups (configural model), so the "
-                "groups cannot be compared on these constructs until the model is repaired.",
-        "configural": "The items relate to the constructs differently across groups (metric invariance fails): "
-                      "neither the strength of relations nor the construct means should be compared.",
-        "metric": "Loadings are equal but intercepts are not (scalar invariance fails): relations between "
-                  "constructs may be compared, but differences in construct means or indices may partly "
-                  "reflect items that work differently, not a real change.",
-        "scalar": "Loadings and intercepts are equal: the questionnaire measures the same constructs on the "
-                  "same scale in every group, so construct means and indices can be compared.",
-    }[lv]
-    concl_zh = {
-        "none": "测量模型在各组内（形态模型）即已拟合不佳，修正模型之前无法在这些构念上比较各组。",
-        "configural": "各组题项与构念的关系不同（度量不变不成立）：既不宜比较构念间关系的强弱，也不宜比较构念均值。",
-        "metric": "载荷等同而截距不等（标量不变不成立）：可以比较构念间的关系，但构念均值或指数的差异可能部分来自"
-                  "题项作用不同，而非真实变化。",
-        "scalar": "载荷与截距均等同：问卷在各组以相同的尺度测量相同的构念，可以比较构念均值和指数。",
-    }[lv]
-    en = (f"Measurement invariance across {group} ({labs}; Chen 2007 criteria: ΔCFI ≤ {multigroup.DELTA_CFI}, "
-          f"ΔRMSEA ≤ {multigroup.DELTA_RMSEA}). Configural model: CFI = {c['cfi']:.3f}, RMSEA = {c['rmsea']:.3f}, "
-          f"SRMR = {c['srmr']:.3f}. {m_en}. {s_en}. {concl_en}")
-    zh = (f"{group}（{labs}）间的测量不变性（Chen 2007 标准：ΔCFI ≤ {multigroup.DELTA_CFI}，ΔRMSEA ≤ {multigroup.DELTA_RMSEA}）。"
-          f"形态模型：CFI = {c['cfi']:.3f}，RMSEA = {c['rmsea']:.3f}，SRMR = {c['srmr']:.3f}。{m_zh}。{s_zh}。{concl_zh}")
-    return zh if language == "zh" else en
+        values = dict(step=tr(INVARIANCE_STEPS[name], language), delta_cfi=r["delta.cfi"],
+                      delta_rmsea=r["delta.rmsea"], df=r["df.diff"], chisq=r["chisq.diff"], p=r["pvalue.diff"])
+        if r["verdict"] == "holds":
+            return tr("{step}: ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}, Δχ²({df:.0f}) = {chisq:.2f}, "
+                      "p = {p:.3g} — holds", language, **values)
+        return tr("{step}: ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}, Δχ²({df:.0f}) = {chisq:.2f}, "
+                  "p = {p:.3g} — does not hold", language, **values)
+
+    return tr("Measurement invariance across {group} ({levels}; Chen 2007 criteria: ΔCFI ≤ {max_delta_cfi}, "
+              "ΔRMSEA ≤ {max_delta_rmsea}). Configural model: CFI = {cfi:.3f}, RMSEA = {rmsea:.3f}, "
+              "SRMR = {srmr:.3f}. {metric}. {scalar}. {conclusion}", language,
+              group=group, levels=", ".join(str(x) for x in labels), max_delta_cfi=multigroup.DELTA_CFI,
+              max_delta_rmsea=multigroup.DELTA_RMSEA, cfi=c["cfi"], rmsea=c["rmsea"], srmr=c["srmr"],
+              metric=step("metric"), scalar=step("scalar"),
+              conclusion=tr(INVARIANCE_CONCLUSIONS[multigroup.invariance_level(table)], language))
 
 
 def invariance_section_markdown(language: str = "en") -> str:
     """Heading and explanation of the invariance section of 04_factor_analysis
-    (``csat/data/section_invariance.<language>.md``, see :func:`csat.analyses.verdicts.section_markdown`).
+    (``csat/analyses/texts/section_invariance.<language>.md``, see :func:`csat.analyses.verdicts.section_markdown`).
 
     Examples
     --------
@@ -271,3 +445,124 @@ def invariance_section_markdown(language: str = "en") -> str:
     '## 测量不变性'
     """
     return verdicts.section_markdown("invariance", language)
+
+
+def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
+    """The invariance analyses the study asks for (``params.invariance.group``, ``params.waves``):
+    :func:`csat.sem.multigroup.study_invariance` with the study's options, ``[]`` when it asks for none.
+
+    A grouping whose models cannot be fitted is ``{"group", "error"}`` (as in
+    :func:`csat.sem.multigroup.study_invariance`); when the analyses cannot even be set up, the one run is
+    ``{"group": None, "error"}``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data.
+    model : str
+        The measurement model (lavaan syntax).
+    params : StudyParams
+        ``invariance``, ``waves``, ``wave_order`` and ``sem_missing`` are read.
+
+    Returns
+    -------
+    list of dict
+    """
+    if not (params.invariance or params.waves):
+        return []
+    try:
+        return multigroup.study_invariance(data, model, group=params.invariance.group if params.invariance else None,
+                                           waves=params.waves.column if params.waves else None,
+                                           waves_order=params.wave_order, missing=params.sem_missing)
+    except (ModelError, ValueError) as err:
+        return [{"group": None, "error": str(err)}]
+
+
+def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en") -> dict:
+    """What the report shows of one run of :func:`invariance_runs`, in ``language``.
+
+    Parameters
+    ----------
+    run : mapping
+        One run: ``group, levels, table, fits, release`` (``release`` the score tests of the first rejected
+        step, or None), or ``group, error``.
+    missing : str
+        ``params.sem_missing`` (named in the caption).
+    language : str
+        Language of the captions and sentences.
+
+    Returns
+    -------
+    dict
+        ``table`` and ``caption`` (the invariance table, None for a failed run), ``text`` (the paragraph of
+        :func:`invariance_text`, or why the models could not be fitted), ``release``, ``release_caption`` and
+        ``release_text`` (the ten largest score tests and a sentence on the largest; None when no step was
+        rejected), and ``diagnostics`` (:func:`csat.sem.multigroup.invariance_diagnostics`, or one
+        ``invariance_failed``).
+
+    Examples
+    --------
+    >>> shown = invariance_display({"group": "wave", "error": "too few respondents"}, "listwise")
+    >>> shown["text"], shown["table"], [d.code for d in shown["diagnostics"]]
+    ('The invariance models across wave could not be fitted: too few respondents', None, ['invariance_failed'])
+    """
+    out = dict(table=None, caption=None, release=None, release_caption=None, release_text=None)
+    group = run["group"]
+    if "error" in run:
+        if group is None:
+            message = N_("The invariance models could not be fitted: {error}")
+            where = "measurement invariance"
+        else:
+            message = N_("The invariance models across {group} could not be fitted: {error}")
+            where = f"invariance across {group}"
+        # the diagnostic's English is the error itself, its Chinese the sentence around it
+        out["diagnostics"] = [Diagnostic("invariance_failed", "error", where, run["error"],
+                                         message_zh=tr(message, "zh", group=group, error=run["error"]))]
+        out["text"] = tr(message, language, group=group, error=run["error"])
+        return out
+    tab, fits = run["table"], run["fits"]
+    out["table"] = tab
+    out["caption"] = tr("Measurement invariance across {group}: {levels} (ML, missing data: {missing})", language,
+                        group=group, missing=missing,
+                        levels=", ".join(f"{lv} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
+    out["text"] = invariance_text(tab, group, run["levels"], language)
+    out["diagnostics"] = multigroup.invariance_diagnostics(tab, group)
+    rel = run["release"]
+    if rel is not None and len(rel):
+        top = rel.iloc[0]
+        out["release"] = rel.head(10)
+        out["release_caption"] = tr(
+            "Which parameters differ across {group}: score tests of releasing each equality of the {model} model "
+            "(lavTestScore; largest first; Holm-adjusted)", language, group=group, model=rel["model"].iloc[0])
+        out["release_text"] = tr(
+            "Largest: {lhs} {op} {rhs} in {group} = {level} (X² = {x2:.1f}, p.holm = {p_holm:.3g}); freeing it would "
+            "improve the fit most.", language, lhs=top["lhs"], op=top["op"], rhs=top["rhs"], group=group,
+            level=top["group.label"], x2=top["X2"], p_holm=top["p.holm"])
+    return out
+
+
+def invariance_files(runs: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFrame | None]:
+    """The invariance section's results files (:data:`INVARIANCE_FILES`, in the order they are written), each
+    stacking the fitted runs with a first column ``by`` (the grouping): ``invariance.csv`` (the tables,
+    :data:`csat.sem.multigroup.INVARIANCE_COLUMNS`), ``invariance_release.csv`` (the score tests) and
+    ``invariance_estimates.csv`` (the three models' estimates).  None for a file with nothing to hold (no run
+    fitted, no step rejected), which the notebook removes, so that an older build's file does not linger.
+
+    Examples
+    --------
+    >>> invariance_files([{"group": "wave", "error": "too few respondents"}])
+    {'invariance.csv': None, 'invariance_release.csv': None, 'invariance_estimates.csv': None}
+    """
+    def first_by(d):
+        return d[["by"] + [c for c in d.columns if c != "by"]]
+
+    runs = [r for r in runs if "error" not in r]
+    if not runs:
+        return dict.fromkeys(INVARIANCE_FILES)
+    rels = [r["release"].assign(by=r["group"]) for r in runs if r["release"] is not None]
+    return {
+        "invariance.csv": pd.concat([r["table"].assign(by=r["group"]) for r in runs])[
+            ["by"] + multigroup.INVARIANCE_COLUMNS],
+        "invariance_release.csv": first_by(pd.concat(rels)) if rels else None,
+        "invariance_estimates.csv": first_by(pd.concat([r["estimates"].assign(by=r["group"]) for r in runs])),
+    }

@@ -20,7 +20,7 @@ answer scale) are part of the schema: :func:`csat.config.params.cross_check_role
 from __future__ import annotations
 
 from csat.config.params import RECOMMENDED_BOOTSTRAP, StudyParams
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.errors import ParamsError
 
 __all__ = ["check_model", "params_diagnostics"]
@@ -164,12 +164,11 @@ def params_diagnostics(p: StudyParams) -> list[Diagnostic]:
     """
     out = []
     if 0 < p.bootstrap < RECOMMENDED_BOOTSTRAP:
-        out.append(Diagnostic("bootstrap_few", "warning", "bootstrap",
-                              f"only {p.bootstrap} bootstrap resamples: the 95% interval limits rest on "
-                              f"{max(1, int(p.bootstrap * 0.025))} draws in each tail and vary from seed to seed; "
-                              f"use {RECOMMENDED_BOOTSTRAP} or more for reporting",
-                              message_zh=f"自助法重抽样仅 {p.bootstrap} 次：95% 区间的上下限在每一尾只依据 "
-                              f"{max(1, int(p.bootstrap * 0.025))} 次抽样，且随随机种子而变化；"
-                              f"报告时请使用 {RECOMMENDED_BOOTSTRAP} 次或更多。"))
+        out.append(diagnostic("bootstrap_few", "warning", "bootstrap",
+                              "only {bootstrap} bootstrap resamples: the 95% interval limits rest on "
+                              "{tail} draws in each tail and vary from seed to seed; "
+                              "use {recommended} or more for reporting",
+                              bootstrap=p.bootstrap, tail=max(1, int(p.bootstrap * 0.025)),
+                              recommended=RECOMMENDED_BOOTSTRAP))
     return out
 

@@ -20,6 +20,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       model_validator)
 
 
+from csat.core.i18n import LANGUAGES, is_chinese, localize
 from csat.core.text import suggest
 from csat.core.errors import ParamsError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
 from csat.core.paths import project_root  # noqa: F401  (defined in csat.core.paths; re-exported here)
@@ -318,17 +319,23 @@ class ItemLabel(_Strict):
 
 
 def local_text(value, language: str = "en") -> str | None:
-    """A text given as a plain string (both languages) or as ``{en: …, zh: …}`` (an :class:`ItemLabel`
-    or the raw mapping), in ``language``, falling back to the other language; None when absent.
+    """A text given as a plain string (every language) or as ``{en: …, zh: …}`` (an :class:`ItemLabel`
+    or the raw mapping), in ``language``, falling back to the other one; None when absent.  The ``zh``
+    text serves every Chinese language, converted to traditional characters for ``zh-Hant``
+    (:func:`csat.core.i18n.localize`).
 
     >>> local_text({"en": "Satisfaction survey", "zh": "满意度调查"}, "zh"), local_text("Survey", "zh")
     ('满意度调查', 'Survey')
+    >>> local_text({"en": "Satisfaction survey", "zh": "满意度调查"}, "zh-Hant")
+    '滿意度調查'
     """
     if value is None or isinstance(value, str):
         return value
     get = value.get if isinstance(value, dict) else (lambda k: getattr(value, k, None))
     en, zh = get("en"), get("zh")
-    return (zh or en) if language == "zh" else (en or zh)
+    if is_chinese(language):
+        return localize(zh, language) if zh else en
+    return en or zh
 
 
 class SurveySpec(_Strict):
@@ -344,7 +351,7 @@ class SurveySpec(_Strict):
     responded: Int | None = Field(None, ge=0, description="People who returned a questionnaire.")
 
     def text(self, key: str, language: str = "en") -> str | None:
-        """A text field in the report language (a plain string is used for both languages)."""
+        """A text field in the report language (a plain string is used for every language)."""
         return local_text(getattr(self, key), language)
 
     @model_validator(mode="after")
@@ -359,7 +366,7 @@ class SurveySpec(_Strict):
 class StudyParams(_Strict):
     study: str
     title: str | ItemLabel = ""
-    language: Literal["en", "zh"] = "en"
+    language: str = "en"
     data: DataSpec
     scale: ScaleSpec = Field(default_factory=ScaleSpec)
     missing_codes: list[Code] = Field(default_factory=list)
@@ -413,6 +420,15 @@ class StudyParams(_Strict):
     def _study_name(cls, v):
         if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", v):
             raise ValueError(f"study name {v!r} must be a plain folder name (letters, digits, _ . -)")
+        return v
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, v):
+        """One of the languages csat has catalogs for (:data:`csat.core.i18n.LANGUAGES`)."""
+        if v not in LANGUAGES:
+            allowed = ", ".join(f"{k} ({name})" for k, (name, _) in LANGUAGES.items())
+            raise ValueError(f"unknown language {v!r}{suggest(v, LANGUAGES)}; use one of {allowed}")
         return v
 
     @model_validator(mode="after")
@@ -508,19 +524,22 @@ class StudyParams(_Strict):
         return local_text(self.title, language or self.language) or self.study
 
     def construct_label(self, name: str) -> str:
+        """The construct's label in the study's language: ``label_zh`` for a Chinese language (converted for
+        ``zh-Hant``), else ``label``, else the name."""
         c = self.constructs[name]
-        if self.language == "zh" and c.label_zh:
-            return c.label_zh
+        if is_chinese(self.language) and c.label_zh:
+            return localize(c.label_zh, self.language)
         return c.label or name
 
     def item_label(self, item: str) -> str:
+        """The item's wording (``item_labels``) in the study's language, else the item's name."""
         lab = self.item_labels.get(item)
         if lab is None:
             return item
         if isinstance(lab, str):
             return lab
-        if self.language == "zh" and lab.zh:
-            return lab.zh
+        if is_chinese(self.language) and lab.zh:
+            return localize(lab.zh, self.language)
         return lab.en or lab.zh or item
 
     @property

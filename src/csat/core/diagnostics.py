@@ -1,9 +1,11 @@
 """The diagnostic record: one warning raised by an analysis, checked against the code registry.
 
 :class:`Diagnostic` is what every analysis returns for what a reader must know (a Heywood case, a poor
-fit, a thin group); :func:`merge_diagnostics` writes a stage's diagnostics into ``diagnostics.json``
-atomically (:mod:`csat.core.files`); :func:`check_code` refuses a code that :mod:`csat.core.codes` does
-not register when ``CSAT_STRICT_DIAGNOSTICS=1``.
+fit, a thin group), made by :func:`diagnostic` from an English message template and its values (the
+Chinese sentence comes from the catalog, :mod:`csat.core.i18n`; a :class:`csat.core.i18n.Msg` or a
+:class:`Listing` value is written in each language); :func:`merge_diagnostics` writes a stage's
+diagnostics into ``diagnostics.json`` atomically (:mod:`csat.core.files`); :func:`check_code` refuses a
+code that :mod:`csat.core.codes` does not register when ``CSAT_STRICT_DIAGNOSTICS=1``.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Literal
 
 from csat.core.files import write_json
-from csat.core.i18n import tr
+from csat.core.i18n import tr, trc
 
 Severity = Literal["info", "warning", "error"]
 
@@ -107,11 +109,47 @@ def merge_diagnostics(path: str | Path, stage: str, diags: Iterable[Diagnostic |
     return out
 
 
-def diagnostic(code: str, severity: Severity, where: str, message: str, /, **values) -> Diagnostic:
-    """A :class:`Diagnostic` from an English message template and its values: ``message`` is the English
-    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`), both formatted
-    with ``values``.  The statistics raise their warnings this way, knowing no language; a report in
-    another language shows the English template's translation of ``message_zh``'s source
-    (:func:`csat.core.i18n.localize` for the derived ``zh-Hant``).
+class Listing:
+    """Values a diagnostic's message lists, joined the way its language writes a list: ``a, b`` in English,
+    ``a、b`` in Chinese (the catalog's list separator).  Pass it as a value of :func:`diagnostic`.
+
+    >>> Listing(["q1", "q2"]).text("en"), Listing(["q1", "q2"]).text("zh")
+    ('q1, q2', 'q1、q2')
     """
-    return Diagnostic(code, severity, where, tr(message, "en", **values), message_zh=tr(message, "zh", **values))
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Iterable[str]):
+        self.items = tuple(str(x) for x in items)
+
+    def text(self, language: str) -> str:
+        """The items joined by ``language``'s list separator."""
+        return trc("list separator", ", ", language).join(self.items)
+
+    def __repr__(self) -> str:
+        return f"Listing({list(self.items)!r})"
+
+
+def _in(values: dict, language: str) -> dict:
+    return {k: v.text(language) if isinstance(v, Listing) else v for k, v in values.items()}
+
+
+def diagnostic(code: str, severity: Severity, where: str, message: str, /, *, context: str | None = None,
+               stage: str = "", **values) -> Diagnostic:
+    """A :class:`Diagnostic` from an English message template and its values: ``message`` is the English
+    text and ``message_zh`` its translation from the catalog (:mod:`csat.core.i18n`; with ``context``,
+    the catalog's entry of that ``msgctxt``), both formatted with ``values`` (a :class:`csat.core.i18n.Msg`
+    value is translated too, a :class:`Listing` joined as each language writes a list).  The statistics
+    raise their warnings this way, knowing no language; a report in a language derived from Chinese shows
+    ``message_zh`` converted (:func:`csat.core.i18n.localize`).  ``stage`` is the stage that raises it
+    (:class:`Diagnostic`'s field; so no template has a ``{stage}`` or ``{context}`` placeholder).
+
+    >>> d = diagnostic("kano_empty", "warning", "f1", "No valid answer pair.")
+    >>> d.message, d.message_zh
+    ('No valid answer pair.', '没有有效的答案对。')
+    """
+    if context is None:
+        en, zh = tr(message, "en", **_in(values, "en")), tr(message, "zh", **_in(values, "zh"))
+    else:
+        en, zh = trc(context, message, "en", **_in(values, "en")), trc(context, message, "zh", **_in(values, "zh"))
+    return Diagnostic(code, severity, where, en, stage=stage, message_zh=zh)

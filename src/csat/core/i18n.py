@@ -33,7 +33,7 @@ from importlib import resources
 from typing import Any
 
 __all__ = ["SOURCE", "LANGUAGES", "DERIVED", "MissingTranslation", "is_chinese", "html_lang", "catalog", "gettext",
-           "tr", "trc", "N_", "localize", "terms", "placeholders", "catalog_key"]
+           "tr", "trc", "N_", "Msg", "localize", "terms", "placeholders", "catalog_key"]
 
 #: The language the code is written in (message ids are English).
 SOURCE = "en"
@@ -166,14 +166,31 @@ def gettext(message: str, language: str, context: str | None = None) -> str:
     return message
 
 
+class Msg(str):
+    """A value that is itself a catalog message: :func:`tr` translates it into the target language before
+    it fills the template (a verdict word or a category name inside a sentence).
+
+    >>> tr("KMO = {kmo} ({label})", "en", kmo="0.75", label=Msg("middling"))
+    'KMO = 0.75 (middling)'
+    """
+
+    __slots__ = ()
+
+
+def _fill(text: str, language: str, values: dict[str, Any]) -> str:
+    if not values:
+        return text
+    return text.format(**{k: gettext(v, language) if isinstance(v, Msg) else v for k, v in values.items()})
+
+
 def tr(message: str, language: str, /, **values: Any) -> str:
-    """``message`` translated into ``language`` and formatted with ``values`` (``str.format`` fields).
+    """``message`` translated into ``language`` and formatted with ``values`` (``str.format`` fields; a
+    :class:`Msg` value is translated too).
 
     >>> tr("{n} items", "en", n=3)
     '3 items'
     """
-    text = gettext(message, language)
-    return text.format(**values) if values else text
+    return _fill(gettext(message, language), language, values)
 
 
 def trc(context: str, message: str, language: str, /, **values: Any) -> str:
@@ -183,8 +200,7 @@ def trc(context: str, message: str, language: str, /, **values: Any) -> str:
     >>> trc("verdict", "good", "en")
     'good'
     """
-    text = gettext(message, language, context)
-    return text.format(**values) if values else text
+    return _fill(gettext(message, language, context), language, values)
 
 
 def N_(message: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 
+from csat.core.i18n import is_chinese
+
 
 def suggest(name: str, choices) -> str:
     """`` (did you mean 'a', 'b'?)`` for the near matches of ``name`` among ``choices``, else ``""``."""
@@ -13,7 +15,7 @@ def suggest(name: str, choices) -> str:
 
 def format_p(p: float, language: str = "en", leading_zero: bool | None = None) -> str:
     """A p-value with its relation, three decimals, never ``= 0.000``: ``< .001`` / ``= .023`` in
-    English (APA), ``< 0.001`` / ``= 0.023`` in Chinese.
+    English (APA), ``< 0.001`` / ``= 0.023`` in Chinese (``zh``, ``zh-Hant``).
 
     ``leading_zero=True`` writes the zero before the point of a value (``= 0.023``) in English too,
     keeping the bound ``< .001`` (the factor analysis's Bartlett test).  A NaN is ``= nan``.
@@ -24,7 +26,7 @@ def format_p(p: float, language: str = "en", leading_zero: bool | None = None) -
     ('= 0.023', '< .001')
     """
     if p < 0.001:
-        return "< .001" if language == "en" else "< 0.001"
+        return "< 0.001" if is_chinese(language) else "< .001"
     s = f"{p:.3f}"
-    keep = language != "en" if leading_zero is None else leading_zero
+    keep = is_chinese(language) if leading_zero is None else leading_zero
     return "= " + (s if keep or not s.startswith("0.") else s[1:])

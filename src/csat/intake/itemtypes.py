@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from csat.core.i18n import N_, tr
 from csat.stats.descriptives import scale_points
 
 TYPE_COLUMNS = ["item", "type", "n", "n_off_scale", "example", "reason_en", "reason_zh"]
@@ -29,10 +30,15 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _reason(message: str, **values) -> tuple[str, str]:
+    """``(reason_en, reason_zh)``: a catalog message in English and in Chinese."""
+    return tr(message, "en", **values), tr(message, "zh", **values)
+
+
 def item_types(data: pd.DataFrame, items: Sequence[str], scale_min: float | None, scale_max: float | None,
                continuous: bool = False) -> pd.DataFrame:
     """One row per item: ``item, type ('likert' | 'continuous'), n, n_off_scale, example,
-    reason_en, reason_zh``.
+    reason_en, reason_zh`` (why, in English and, from the catalog, in Chinese).
 
     An item is ``continuous`` when the scale is declared continuous, when the scale has no
     whole-number points (no bounds, or bounds not a whole number apart), or when any of its
@@ -58,25 +64,23 @@ def item_types(data: pd.DataFrame, items: Sequence[str], scale_min: float | None
         n_off = int(off.sum())
         example = float(x[off][0]) if n_off else np.nan
         if continuous:
-            typ, en, zh = "continuous", "declared continuous (scale.continuous: true)", "声明为连续分数（scale.continuous: true）"
+            typ = "continuous"
+            en, zh = _reason(N_("declared continuous (scale.continuous: true)"))
         elif pts is None:
             typ = "continuous"
-            en = zh = ""
             if scale_min is None:
-                en, zh = "the scale has no bounds", "量表没有上下限"
+                en, zh = _reason(N_("the scale has no bounds"))
             else:
-                en = f"the scale {_fmt(scale_min)}–{_fmt(scale_max)} has no whole-number points"
-                zh = f"量表 {_fmt(scale_min)}–{_fmt(scale_max)} 没有整数刻度点"
+                en, zh = _reason(N_("the scale {min}–{max} has no whole-number points"),
+                                 min=_fmt(scale_min), max=_fmt(scale_max))
         elif n_off:
             typ = "continuous"
-            en = (f"{n_off} of {len(x)} values are not points of the {_fmt(scale_min)}–{_fmt(scale_max)} scale "
-                  f"(e.g. {_fmt(example)})")
-            zh = (f"{len(x)} 个值中有 {n_off} 个不是 {_fmt(scale_min)}–{_fmt(scale_max)} 量表的刻度点"
-                  f"（例如 {_fmt(example)}）")
+            en, zh = _reason(N_("{n_off} of {n} values are not points of the {min}–{max} scale (e.g. {example})"),
+                             n_off=n_off, n=len(x), min=_fmt(scale_min), max=_fmt(scale_max), example=_fmt(example))
         else:
             typ = "likert"
-            en = f"every value is a point of the {_fmt(scale_min)}–{_fmt(scale_max)} scale"
-            zh = f"所有值均为 {_fmt(scale_min)}–{_fmt(scale_max)} 量表的刻度点"
+            en, zh = _reason(N_("every value is a point of the {min}–{max} scale"),
+                             min=_fmt(scale_min), max=_fmt(scale_max))
         rows.append({"item": it, "type": typ, "n": int(len(x)), "n_off_scale": n_off, "example": example,
                      "reason_en": en, "reason_zh": zh})
     out = pd.DataFrame(rows, columns=TYPE_COLUMNS)

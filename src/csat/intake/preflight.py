@@ -28,7 +28,7 @@ import pandas as pd
 
 from csat.config.checks import check_model
 from csat.config.params import StudyParams, data_label, load_params, resolve_data_paths
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, Listing, diagnostic
 from csat.core.errors import DataFactError, ParamsError
 from csat.core.text import suggest
 from csat.intake.readers import apply_rename, load_study_data, read_columns, read_raw, same_columns
@@ -178,70 +178,62 @@ def data_facts(data: pd.DataFrame, p: StudyParams, *, stage: str = "01_cleaning"
     diags: list[Diagnostic] = []
     blocking: list[str] = []
 
-    def block(code: str, where: str, msg: str, msg_zh: str = ""):
-        blocking.append(msg)
-        diags.append(Diagnostic(code, "error", where, msg, stage, message_zh=msg_zh))
+    def block(d: Diagnostic):
+        """A blocking fact: its English message is also the error the intake check raises."""
+        blocking.append(d.message)
+        diags.append(d)
 
     need = len(items) + 1
     if n < need:
-        block("too_few_respondents", "sample",
-              f"only {n} respondent(s) remain after cleaning, but the analysis of {len(items)} items needs at least "
-              f"{need} (with fewer, the items' correlation matrix is singular and factor analysis and SEM cannot run)",
-              f"清洗后仅剩 {n} 名受访者，但分析 {len(items)} 个题项至少需要 {need} 名（少于此数时题项的相关矩阵奇异，"
-              "因子分析和结构方程模型无法运行）。")
+        block(diagnostic("too_few_respondents", "error", "sample",
+                         "only {n} respondent(s) remain after cleaning, but the analysis of {n_items} items needs at "
+                         "least {need} (with fewer, the items' correlation matrix is singular and factor analysis and "
+                         "SEM cannot run)", stage=stage, n=n, n_items=len(items), need=need))
         return diags, blocking
     if p.recommend and p.recommend in data.columns and not pd.to_numeric(data[p.recommend], errors="coerce").notna().any():
-        block("recommend_no_answers", p.recommend,
-              f"column {p.recommend!r} (key 'recommend') has no 0–10 answer from any analysed respondent, so no Net "
-              "Promoter Score can be computed; check the column or remove the 'recommend' key",
-              f"列 {p.recommend!r}（键 'recommend'）在参与分析的受访者中没有任何 0–10 的答案，无法计算净推荐值（NPS）；"
-              "请检查该列或删除 'recommend' 键。")
+        block(diagnostic("recommend_no_answers", "error", p.recommend,
+                         "column {column!r} (key 'recommend') has no 0–10 answer from any analysed respondent, so no "
+                         "Net Promoter Score can be computed; check the column or remove the 'recommend' key",
+                         stage=stage, column=p.recommend))
     for it in items:
         s = pd.to_numeric(data[it], errors="coerce")
         k = int(s.notna().sum())
         where = f"constructs.{ic[it]}.items"
         if k < MIN_ANSWERS:
-            block("item_too_few_answers", it,
-                  f"item {it!r} ({where}) is answered by only {k} of {n} analysed respondents (at least "
-                  f"{MIN_ANSWERS} needed); remove it from the construct or check the column",
-                  f"题项 {it!r}（{where}）在 {n} 名参与分析的受访者中仅有 {k} 人作答（至少需要 {MIN_ANSWERS} 人）；"
-                  "请将其从构念中移除或检查该列。")
+            block(diagnostic("item_too_few_answers", "error", it,
+                             "item {item!r} ({key}) is answered by only {k} of {n} analysed respondents (at least "
+                             "{min_answers} needed); remove it from the construct or check the column",
+                             stage=stage, item=it, key=where, k=k, n=n, min_answers=MIN_ANSWERS))
             continue
         if s.nunique(dropna=True) < 2:
             v = s.dropna().iloc[0]
-            block("item_zero_variance", it,
-                  f"item {it!r} ({where}) has the same answer ({v:g}) from every analysed respondent (zero "
-                  "variance): it carries no information and makes the correlation matrix singular; remove it from "
-                  "the construct",
-                  f"所有参与分析的受访者在题项 {it!r}（{where}）上的答案都相同（{v:g}，方差为零）：该题项不含任何信息，"
-                  "且会使相关矩阵奇异；请将其从构念中移除。")
+            block(diagnostic("item_zero_variance", "error", it,
+                             "item {item!r} ({key}) has the same answer ({value:g}) from every analysed respondent "
+                             "(zero variance): it carries no information and makes the correlation matrix singular; "
+                             "remove it from the construct", stage=stage, item=it, key=where, value=v))
             continue
         if k < LOW_ANSWER_SHARE * n:
-            diags.append(Diagnostic("item_few_answers", "warning", it,
-                                    f"item {it!r} is answered by only {k} of {n} analysed respondents ({k / n:.0%})",
-                                    stage,
-                                    message_zh=f"题项 {it!r} 在 {n} 名参与分析的受访者中仅有 {k} 人作答（{k / n:.0%}）。"))
+            diags.append(diagnostic("item_few_answers", "warning", it,
+                                    "item {item!r} is answered by only {k} of {n} analysed respondents ({share:.0%})",
+                                    stage=stage, item=it, k=k, n=n, share=k / n))
     if blocking:
         return diags, blocking
     X = data[items].apply(pd.to_numeric, errors="coerce")
     complete = X.dropna()
     if p.sem_missing == "listwise" and len(complete) < need:
-        block("too_few_complete", "sample",
-              f"only {len(complete)} analysed respondent(s) answer all {len(items)} items, but the listwise "
-              f"analysis (sem_missing: listwise) needs at least {need}; use sem_missing: fiml or check the items "
-              "with the most missing answers",
-              f"参与分析的受访者中仅 {len(complete)} 人回答了全部 {len(items)} 个题项，但列表删除分析"
-              f"（sem_missing: listwise）至少需要 {need} 人；请改用 sem_missing: fiml，或检查缺失最多的题项。")
+        block(diagnostic("too_few_complete", "error", "sample",
+                         "only {n_complete} analysed respondent(s) answer all {n_items} items, but the listwise "
+                         "analysis (sem_missing: listwise) needs at least {need}; use sem_missing: fiml or check the "
+                         "items with the most missing answers",
+                         stage=stage, n_complete=len(complete), n_items=len(items), need=need))
         return diags, blocking
     sets = _collinear_sets(complete.to_numpy(float), items) if len(complete) > len(items) else []
     if sets:
         s0 = sets[0]
-        block("items_collinear", s0[0],
-              f"item {s0[0]!r} is an exact linear function of {', '.join(repr(x) for x in s0[1:])} "
-              "(perfectly collinear items, e.g. a column copied twice): the correlation matrix is singular; "
-              "remove one of them",
-              f"题项 {s0[0]!r} 是 {'、'.join(repr(x) for x in s0[1:])} 的精确线性函数（完全共线的题项，"
-              "如同一列被复制了两次）：相关矩阵奇异；请删除其中之一。")
+        block(diagnostic("items_collinear", "error", s0[0],
+                         "item {item!r} is an exact linear function of {others} (perfectly collinear items, e.g. a "
+                         "column copied twice): the correlation matrix is singular; remove one of them",
+                         stage=stage, item=s0[0], others=Listing(repr(x) for x in s0[1:])))
     return diags, blocking
 
 

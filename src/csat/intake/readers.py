@@ -716,39 +716,33 @@ class IntakeReport:
     def diagnostics(self, stage: str = "01_cleaning") -> list:
         """Warnings and notes about what the intake changed: missing tokens (info), non-number text such
         as NaN/inf (warning), negative durations (warning), very long headers (warning)."""
-        from csat.core.diagnostics import Diagnostic
+        from csat.core.diagnostics import Listing, diagnostic
 
         out = []
         tc = self.token_counts()
         plain = {k: v for k, v in tc.items() if k not in ("NaN", "inf")}
         if plain:
-            out.append(Diagnostic("missing_tokens", "info", "items",
-                                  "cells set missing by their text: " + ", ".join(f"{k} × {v}" for k, v in plain.items()),
-                                  stage,
-                                  message_zh="因文本被设为缺失的单元格：" + "、".join(f"{k} × {v}" for k, v in plain.items())
-                                  + "。"))
+            out.append(diagnostic("missing_tokens", "info", "items", "cells set missing by their text: {tokens}",
+                                  stage=stage, tokens=Listing(f"{k} × {v}" for k, v in plain.items())))
         mt = self.missing_tokens
         for tok in ("NaN", "inf"):
             hit = mt[mt["token"] == tok] if len(mt) else mt
             if len(hit):
                 cols = ", ".join(repr(c) for c in dict.fromkeys(hit["column"]))
-                out.append(Diagnostic("nonnumber_text", "warning", str(hit["column"].iloc[0]),
-                                      f"{int(hit['n'].sum())} cell(s) hold the text {tok!r} (not an answer) in column(s) "
-                                      f"{cols}; they were set missing", stage,
-                                      message_zh=f"列 {cols} 中有 {int(hit['n'].sum())} 个单元格写有文本 {tok!r}"
-                                      "（不是答案），已设为缺失。"))
+                out.append(diagnostic("nonnumber_text", "warning", str(hit["column"].iloc[0]),
+                                      "{n} cell(s) hold the text {token!r} (not an answer) in column(s) "
+                                      "{columns}; they were set missing", stage=stage,
+                                      n=int(hit["n"].sum()), token=tok, columns=cols))
         nd = self.negative_durations
         if len(nd):
             rows = ", ".join(str(r) for r in nd["row"].head(5)) + (" …" if len(nd) > 5 else "")
-            out.append(Diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
-                                  f"{len(nd)} negative completion time(s) in data row(s) {rows} were set missing",
-                                  stage,
-                                  message_zh=f"第 {rows} 行数据中有 {len(nd)} 个负的答题时长，已设为缺失。"))
+            out.append(diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
+                                  "{n} negative completion time(s) in data row(s) {rows} were set missing",
+                                  stage=stage, n=len(nd), rows=rows))
         for _, r in self.long_headers.iterrows():
-            out.append(Diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
-                                  f"a header is {int(r['length'])} characters long; give the column a short name "
-                                  "with data.rename", stage,
-                                  message_zh=f"某列标题长达 {int(r['length'])} 个字符，请用 data.rename 为该列取一个短名。"))
+            out.append(diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
+                                  "a header is {length} characters long; give the column a short name "
+                                  "with data.rename", stage=stage, length=int(r["length"])))
         return out
 
     def to_dict(self) -> dict:

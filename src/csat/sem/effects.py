@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.procs import die_with_parent
 
 EFFECT_KINDS = ["direct", "indirect", "total", "std.direct", "std.indirect", "std.total"]
@@ -327,25 +327,26 @@ def bootstrap_diagnostics(draws: BootstrapDraws, where: str = "bootstrap") -> li
     if c["n_requested"] == 0:
         return out
     if c["n_failed"]:
-        ex = f" First: {draws.messages[0]}" if draws.messages else ""
-        ex_zh = f"（首个错误：{draws.messages[0]}）" if draws.messages else ""
-        out.append(Diagnostic("bootstrap_failed", "warning", where,
-                              f"{c['n_failed']} of {c['n_requested']} bootstrap resamples failed to converge or "
-                              f"raised an error; intervals use the {c['n_ok']} admissible resamples.{ex}",
-                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_failed']} 次"
-                              f"未收敛或出错{ex_zh}；区间基于 {c['n_ok']} 次可接受的重抽样计算。"))
+        if draws.messages:
+            out.append(diagnostic("bootstrap_failed", "warning", where,
+                                  "{n_failed} of {n_requested} bootstrap resamples failed to converge or raised an "
+                                  "error; intervals use the {n_ok} admissible resamples. First: {first}",
+                                  n_failed=c["n_failed"], n_requested=c["n_requested"], n_ok=c["n_ok"],
+                                  first=draws.messages[0]))
+        else:
+            out.append(diagnostic("bootstrap_failed", "warning", where,
+                                  "{n_failed} of {n_requested} bootstrap resamples failed to converge or raised an "
+                                  "error; intervals use the {n_ok} admissible resamples.",
+                                  n_failed=c["n_failed"], n_requested=c["n_requested"], n_ok=c["n_ok"]))
     if c["n_inadmissible"]:
-        out.append(Diagnostic("bootstrap_inadmissible", "warning", where,
-                              f"{c['n_inadmissible']} of {c['n_requested']} bootstrap resamples had a negative "
-                              f"variance (inadmissible); intervals use the {c['n_ok']} admissible resamples.",
-                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_inadmissible']} "
-                              f"次出现负方差（不可接受解）；区间基于 {c['n_ok']} 次可接受的重抽样计算。"))
+        out.append(diagnostic("bootstrap_inadmissible", "warning", where,
+                              "{n_inadmissible} of {n_requested} bootstrap resamples had a negative "
+                              "variance (inadmissible); intervals use the {n_ok} admissible resamples.",
+                              n_inadmissible=c["n_inadmissible"], n_requested=c["n_requested"], n_ok=c["n_ok"]))
     if c["n_ok"] < 0.5 * c["n_requested"]:
-        out.append(Diagnostic("bootstrap_too_few", "error", where,
-                              f"only {c['n_ok']} of {c['n_requested']} bootstrap resamples are usable; the "
-                              "bootstrap intervals are untrustworthy.",
-                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中仅 {c['n_ok']} 次可用，"
-                              "自助法区间不可信。"))
+        out.append(diagnostic("bootstrap_too_few", "error", where,
+                              "only {n_ok} of {n_requested} bootstrap resamples are usable; the "
+                              "bootstrap intervals are untrustworthy.", n_ok=c["n_ok"], n_requested=c["n_requested"]))
     return out
 
 

@@ -31,26 +31,25 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from csat.core.i18n import N_, tr
 from csat.sem.templates import canonical_name
 
 __all__ = ["QUADRANTS", "ACTIONS", "IPMA_COLUMNS", "default_target", "find_target", "performance_index", "ipma_table"]
 
+#: (high importance, high performance) -> (key, name); the names (and :data:`ACTIONS`) are catalog messages,
+#: shown in a study's language with ``csat.core.i18n.tr(name, language)``
 QUADRANTS = {
-    # (high importance, high performance): (key, en, zh)
-    (True, False): ("concentrate_here", "Concentrate here", "重点改进"),
-    (True, True): ("keep_up", "Keep up the good work", "继续保持"),
-    (False, False): ("low_priority", "Low priority", "低优先级"),
-    (False, True): ("possible_overkill", "Possible overkill", "可能过度投入"),
+    (True, False): ("concentrate_here", N_("Concentrate here")),
+    (True, True): ("keep_up", N_("Keep up the good work")),
+    (False, False): ("low_priority", N_("Low priority")),
+    (False, True): ("possible_overkill", N_("Possible overkill")),
 }
+#: quadrant key -> the action it implies
 ACTIONS = {
-    "concentrate_here": ("Important but performing below average: improve this first.",
-                         "重要但表现低于平均：应优先改进。"),
-    "keep_up": ("Important and performing above average: maintain the current level.",
-                "重要且表现高于平均：保持现有水平。"),
-    "low_priority": ("Less important and performing below average: no urgent action.",
-                     "重要性较低且表现低于平均：无需紧急处理。"),
-    "possible_overkill": ("Less important but performing above average: resources may be shifted elsewhere.",
-                          "重要性较低但表现高于平均：可考虑将资源转移到其他方面。"),
+    "concentrate_here": N_("Important but performing below average: improve this first."),
+    "keep_up": N_("Important and performing above average: maintain the current level."),
+    "low_priority": N_("Less important and performing below average: no urgent action."),
+    "possible_overkill": N_("Less important but performing above average: resources may be shifted elsewhere."),
 }
 IPMA_COLUMNS = ["construct", "label", "importance", "performance", "quadrant", "quadrant_en", "quadrant_zh",
                 "action_en", "action_zh"]
@@ -150,9 +149,10 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     ``effects`` is the table of :func:`csat.sem.effects.effects_table` (``from, to, std.total``);
     importance = ``std.total`` of each construct on ``target``; ``performance`` maps constructs to
     0–100 indices.  Quadrants split at the means (≥ mean is "high").  Columns ``construct, label,
-    importance, performance, quadrant, quadrant_en, quadrant_zh, action_en, action_zh``, sorted by
-    importance (largest first).  ``importance`` names the column of ``effects`` to use (PLS mode
-    passes the unstandardized total effects on rescaled scores, as SmartPLS; see :mod:`csat.sem.pls`).
+    importance, performance, quadrant, quadrant_en, quadrant_zh, action_en, action_zh`` (the quadrant's
+    name and action in English and, from the catalog, in Chinese), sorted by importance (largest first).
+    ``importance`` names the column of ``effects`` to use (PLS mode passes the unstandardized total
+    effects on rescaled scores, as SmartPLS; see :mod:`csat.sem.pls`).
 
     Parameters
     ----------
@@ -201,9 +201,9 @@ def ipma_table(effects: pd.DataFrame, performance: Mapping[str, float] | pd.Seri
     q = [QUADRANTS[(bool(i >= mi - 1e-12), bool(p >= mp - 1e-12))] for i, p in zip(t["importance"], t["performance"])]
     t["quadrant"] = [x[0] for x in q]
     t["quadrant_en"] = [x[1] for x in q]
-    t["quadrant_zh"] = [x[2] for x in q]
-    t["action_en"] = [ACTIONS[x[0]][0] for x in q]
-    t["action_zh"] = [ACTIONS[x[0]][1] for x in q]
+    t["quadrant_zh"] = [tr(x[1], "zh") for x in q]
+    t["action_en"] = [ACTIONS[x[0]] for x in q]
+    t["action_zh"] = [tr(ACTIONS[x[0]], "zh") for x in q]
     t = t.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
     t.attrs["importance_mean"] = float(mi)
     t.attrs["performance_mean"] = float(mp)

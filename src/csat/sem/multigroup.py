@@ -54,6 +54,7 @@ from scipy import stats
 
 from csat.stats.em import em_patterns, missing_patterns
 from csat.core.errors import ModelError
+from csat.core.i18n import N_
 from csat.sem.fiml import numeric_hessian, pattern_discrepancy
 from csat.sem.fitmeasures import fit_verdict, rmsea_ci
 from csat.sem.partable import CompiledModel, build_model
@@ -61,13 +62,27 @@ from csat.sem.result import standardize
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
-           "STEPS", "DELTA_CFI", "DELTA_RMSEA"]
+           "STEPS", "DELTA_CFI", "DELTA_RMSEA", "NOT_CONVERGED", "NOT_INVARIANT"]
 
 #: the invariance steps and their ``group.equal``
 STEPS = {"configural": (), "metric": ("loadings",), "scalar": ("loadings", "intercepts")}
 #: Chen (2007): a step holds when CFI drops by at most .01 and RMSEA rises by at most .015
 DELTA_CFI = 0.01
 DELTA_RMSEA = 0.015
+#: ``nonconvergence``'s message for each model of :data:`STEPS`
+NOT_CONVERGED = {
+    "configural": N_("The configural multi-group model across {group} did not converge."),
+    "metric": N_("The metric multi-group model across {group} did not converge."),
+    "scalar": N_("The scalar multi-group model across {group} did not converge."),
+}
+#: ``noninvariance``'s message for the step that fails
+NOT_INVARIANT = {
+    "metric": N_("Metric invariance across {group} fails (ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}): "
+                 "the loadings differ between groups, so neither relations nor means are comparable."),
+    "scalar": N_("Scalar invariance across {group} fails (ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}): "
+                 "the intercepts differ between groups, so construct means and indices are not comparable across "
+                 "them."),
+}
 INVARIANCE_COLUMNS = ["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic",
                       "chisq.diff", "df.diff", "pvalue.diff", "delta.cfi", "delta.rmsea", "verdict"]
 
@@ -650,36 +665,26 @@ def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     list of csat.core.diagnostics.Diagnostic
         See :func:`invariance` for an example.
     """
-    from csat.core.diagnostics import Diagnostic
+    from csat.core.diagnostics import diagnostic
 
     out = []
-    model_zh = {"configural": "形态", "metric": "度量", "scalar": "标量"}
     for _, r in table.iterrows():
         if r["verdict"] == "not converged":
-            out.append(Diagnostic("nonconvergence", "error", f"invariance across {group}: {r['model']}",
-                                  f"The {r['model']} multi-group model across {group} did not converge.",
-                                  message_zh=f"按 {group} 分组的{model_zh.get(r['model'], r['model'])}"
-                                  "不变性多组模型未收敛。"))
+            message = NOT_CONVERGED[r["model"]]
+            out.append(diagnostic("nonconvergence", "error", f"invariance across {group}: {r['model']}", message,
+                                  group=group))
     v = dict(zip(table["model"], table["verdict"]))
     if v.get("configural") == "poor":
         c = table.iloc[0]
-        out.append(Diagnostic("poor_fit", "warning", f"invariance across {group}: configural",
-                              f"The configural model across {group} fits poorly (CFI = {c['cfi']:.3f}, "
-                              f"RMSEA = {c['rmsea']:.3f}); the groups do not share one measurement model.",
-                              message_zh=f"按 {group} 分组的形态模型拟合不佳（CFI = {c['cfi']:.3f}，"
-                              f"RMSEA = {c['rmsea']:.3f}）：各组不共享同一个测量模型。"))
-    for step, what, step_zh, what_zh in (("metric", "loadings", "度量", "载荷"), ("scalar", "intercepts", "标量", "截距")):
+        out.append(diagnostic("poor_fit", "warning", f"invariance across {group}: configural",
+                              "The configural model across {group} fits poorly (CFI = {cfi:.3f}, "
+                              "RMSEA = {rmsea:.3f}); the groups do not share one measurement model.",
+                              group=group, cfi=c["cfi"], rmsea=c["rmsea"]))
+    for step in ("metric", "scalar"):
         if v.get(step) == "rejected":
             r = table[table["model"] == step].iloc[0]
-            out.append(Diagnostic("noninvariance", "warning", f"invariance across {group}: {step}",
-                                  f"{step.capitalize()} invariance across {group} fails (ΔCFI = {r['delta.cfi']:.3f}, "
-                                  f"ΔRMSEA = {r['delta.rmsea']:+.3f}): the {what} differ between groups, so "
-                                  + ("construct means and indices are not comparable across them."
-                                     if step == "scalar" else "neither relations nor means are comparable."),
-                                  message_zh=f"按 {group} 分组的{step_zh}不变性不成立（ΔCFI = {r['delta.cfi']:.3f}，"
-                                  f"ΔRMSEA = {r['delta.rmsea']:+.3f}）：各组的{what_zh}不同，因此"
-                                  + ("各组间的构念均值和指数不可比较。"
-                                     if step == "scalar" else "构念间的关系和均值都不可比较。")))
+            out.append(diagnostic("noninvariance", "warning", f"invariance across {group}: {step}", NOT_INVARIANT[step],
+                                  group=group, delta_cfi=r["delta.cfi"], delta_rmsea=r["delta.rmsea"]))
             break
     return out
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from csat.core.errors import ModelError
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.sem.fitmeasures import FIT_RULES, RESULT_FIT_MEASURES, fit_measures, fit_verdict
 from csat.sem.ml import check_identified, gradient_information
 
@@ -382,54 +382,48 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     out: list[Diagnostic] = []
     est = res.estimates
     if not res.converged:
-        out.append(Diagnostic("nonconvergence", "error", "model",
-                              f"The estimation did not converge after {res.iterations} iterations; "
-                              "estimates are not trustworthy.",
-                              message_zh=f"模型估计在 {res.iterations} 次迭代后仍未收敛，估计值不可信。"))
+        out.append(diagnostic("nonconvergence", "error", "model",
+                              "The estimation did not converge after {iterations} iterations; "
+                              "estimates are not trustworthy.", iterations=res.iterations))
     var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])]
     for _, r in var.iterrows():
         if r["est"] < 0:
-            out.append(Diagnostic("heywood", "error", f"{r['lhs']} ~~ {r['rhs']}",
-                                  f"Negative variance estimate for {r['lhs']} ({r['est']:.3f}): a Heywood case.",
-                                  message_zh=f"{r['lhs']} 的方差估计值为负（{r['est']:.3f}），出现 Heywood 个案。"))
+            out.append(diagnostic("heywood", "error", f"{r['lhs']} ~~ {r['rhs']}",
+                                  "Negative variance estimate for {variable} ({est:.3f}): a Heywood case.",
+                                  variable=r["lhs"], est=r["est"]))
     chk = est[est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"]))]
     for _, r in chk.iterrows():
         if np.isfinite(r["std.all"]) and abs(r["std.all"]) > 1:
-            out.append(Diagnostic("std_gt_1", "error", f"{r['lhs']} {r['op']} {r['rhs']}",
-                                  f"Standardized estimate {r['std.all']:.3f} exceeds 1 in absolute value.",
-                                  message_zh=f"标准化估计值 {r['std.all']:.3f} 的绝对值大于 1。"))
+            out.append(diagnostic("std_gt_1", "error", f"{r['lhs']} {r['op']} {r['rhs']}",
+                                  "Standardized estimate {std:.3f} exceeds 1 in absolute value.", std=r["std.all"]))
     if res.latent:
         C = res.latent_cov().to_numpy()
         ev = np.linalg.eigvalsh(C)
         if ev.min() <= 0:
-            out.append(Diagnostic("latent_not_pd", "error", "latent covariance matrix",
-                                  f"The latent covariance matrix is not positive definite (smallest eigenvalue "
-                                  f"{ev.min():.3g}).",
-                                  message_zh=f"潜变量协方差矩阵非正定（最小特征值 {ev.min():.3g}）。"))
+            out.append(diagnostic("latent_not_pd", "error", "latent covariance matrix",
+                                  "The latent covariance matrix is not positive definite (smallest eigenvalue "
+                                  "{eigenvalue:.3g}).", eigenvalue=ev.min()))
         Rl = res.latent_cor().to_numpy()
         if len(res.latent) > 1 and np.all(np.isfinite(Rl)):
             for a in range(len(res.latent)):
                 for b in range(a):
                     if abs(Rl[a, b]) > 0.95:
-                        out.append(Diagnostic("ill_conditioned", "warning", f"{res.latent[b]} ~~ {res.latent[a]}",
-                                              f"Latent correlation {Rl[a, b]:.3f} between {res.latent[b]} and "
-                                              f"{res.latent[a]} exceeds 0.95: the constructs are hardly distinct.",
-                                              message_zh=f"{res.latent[b]} 与 {res.latent[a]} 的潜变量相关为 "
-                                              f"{Rl[a, b]:.3f}，超过 0.95：这两个构念几乎无法区分。"))
+                        out.append(diagnostic("ill_conditioned", "warning", f"{res.latent[b]} ~~ {res.latent[a]}",
+                                              "Latent correlation {r:.3f} between {a} and "
+                                              "{b} exceeds 0.95: the constructs are hardly distinct.",
+                                              r=Rl[a, b], a=res.latent[b], b=res.latent[a]))
             evr = np.linalg.eigvalsh(Rl)
             if evr.min() > 0 and evr.max() / evr.min() > 1e3:
-                out.append(Diagnostic("ill_conditioned", "warning", "latent correlation matrix",
-                                      f"The latent correlation matrix is ill-conditioned (condition number "
-                                      f"{evr.max() / evr.min():.3g}).",
-                                      message_zh=f"潜变量相关矩阵病态（条件数 {evr.max() / evr.min():.3g}）。"))
+                out.append(diagnostic("ill_conditioned", "warning", "latent correlation matrix",
+                                      "The latent correlation matrix is ill-conditioned (condition number "
+                                      "{condition:.3g}).", condition=evr.max() / evr.min()))
     cm = res.model
     fixed_zero = {r.lhs for r in cm.rows.itertuples()
                   if r.op == "~~" and r.lhs == r.rhs and r.free < 0 and r.value == 0}
     for _, r in res.r2.iterrows():
         if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
-            out.append(Diagnostic("r2_near_1", "warning", str(r["variable"]),
-                                  f"R² of {r['variable']} is {r['r2']:.3f} (> 0.99).",
-                                  message_zh=f"{r['variable']} 的 R² 为 {r['r2']:.3f}（> 0.99）。"))
+            out.append(diagnostic("r2_near_1", "warning", str(r["variable"]),
+                                  "R² of {variable} is {r2:.3f} (> 0.99).", variable=r["variable"], r2=r["r2"]))
     fm = res.fit_measures
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))
@@ -437,17 +431,13 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
         if verdict in ("", "good"):
             continue
         if verdict == "acceptable":
-            out.append(Diagnostic("acceptable_fit", "info", m,
-                                  f"{m.upper()} = {v:.3f} is acceptable but not good "
-                                  f"({'≥' if hib else '≤'} {good} is good).",
-                                  message_zh=f"{m.upper()} = {v:.3f}，可接受但未达良好（{'≥' if hib else '≤'} {good} "
-                                  "为良好）。"))
+            out.append(diagnostic("acceptable_fit", "info", m,
+                                  "{measure} = {value:.3f} is acceptable but not good ({relation} {good} is good).",
+                                  measure=m.upper(), value=v, relation="≥" if hib else "≤", good=good))
         else:
-            out.append(Diagnostic("poor_fit", "warning", m,
-                                  f"{m.upper()} = {v:.3f} indicates poor fit ({'≥' if hib else '≤'} {acc} "
-                                  "is acceptable).",
-                                  message_zh=f"{m.upper()} = {v:.3f}，表明模型拟合差（{'≥' if hib else '≤'} {acc} "
-                                  "为可接受）。"))
+            out.append(diagnostic("poor_fit", "warning", m,
+                                  "{measure} = {value:.3f} indicates poor fit ({relation} {acceptable} is acceptable).",
+                                  measure=m.upper(), value=v, relation="≥" if hib else "≤", acceptable=acc))
     return out
 
 

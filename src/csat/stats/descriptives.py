@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, Listing, diagnostic
 
 ITEM_COLUMNS = ["item", "construct", "n", "missing", "mean", "sd", "median", "min", "max", "skew",
                 "kurtosis", "top2", "bottom2", "label"]
@@ -939,31 +939,32 @@ def group_diagnostics(scores: pd.DataFrame, groups: pd.DataFrame, min_n: int = 2
         counts = g.value_counts()
         usable = counts[counts >= min_n]
         if len(usable) < 2:
-            out.append(Diagnostic("group_single_level", "info", gname,
-                                  f"Grouping column {gname!r} has fewer than two levels with at least {min_n} "
-                                  f"respondents; no group comparison was made.",
-                                  message_zh=f"分组变量 {gname!r} 中至少有 {min_n} 名受访者的水平不足两个，"
-                                  "未做组间比较。"))
+            out.append(diagnostic("group_single_level", "info", gname,
+                                  "Grouping column {group!r} has fewer than two levels with at least {min_n} "
+                                  "respondents; no group comparison was made.", group=gname, min_n=min_n))
         small = counts[counts < small_cell]
         if len(small):
-            out.append(Diagnostic("group_small_level", "warning", gname,
-                                  f"Level(s) {', '.join(repr(str(x)) for x in small.index)} of {gname!r} have fewer "
-                                  f"than {small_cell} respondents; comparisons involving them are unstable"
-                                  + (f" and levels below {min_n} are left out." if (small < min_n).any() else "."),
-                                  message_zh=f"{gname!r} 中水平 {'、'.join(repr(str(x)) for x in small.index)} 的受访者"
-                                  f"少于 {small_cell} 名，涉及这些水平的比较不稳定"
-                                  + (f"，少于 {min_n} 名的水平不纳入比较。" if (small < min_n).any() else "。")))
+            levels = Listing(repr(str(x)) for x in small.index)
+            if (small < min_n).any():
+                out.append(diagnostic("group_small_level", "warning", gname,
+                                      "Level(s) {levels} of {group!r} have fewer than {small_cell} respondents; "
+                                      "comparisons involving them are unstable and levels below {min_n} are left out.",
+                                      levels=levels, group=gname, small_cell=small_cell, min_n=min_n))
+            else:
+                out.append(diagnostic("group_small_level", "warning", gname,
+                                      "Level(s) {levels} of {group!r} have fewer than {small_cell} respondents; "
+                                      "comparisons involving them are unstable.",
+                                      levels=levels, group=gname, small_cell=small_cell))
     for a, b in combinations(list(groups.columns), 2):
         ok = groups[a].notna() & groups[b].notna()
         if groups.loc[ok, a].nunique() < 2 or groups.loc[ok, b].nunique() < 2:
             continue
         r = chi_square(groups.loc[ok, a], groups.loc[ok, b])
         if r["min_expected"] < 5:
-            out.append(Diagnostic("chisq_small_expected", "warning", f"{a} x {b}",
-                                  f"The smallest expected count of the {a} x {b} table is {r['min_expected']:.2f} "
-                                  f"(< 5); the chi-square p-value is approximate.",
-                                  message_zh=f"{a} x {b} 列联表的最小期望频数为 {r['min_expected']:.2f}（< 5），"
-                                  "卡方检验的 p 值只是近似值。"))
+            out.append(diagnostic("chisq_small_expected", "warning", f"{a} x {b}",
+                                  "The smallest expected count of the {a} x {b} table is {min_expected:.2f} "
+                                  "(< 5); the chi-square p-value is approximate.",
+                                  a=a, b=b, min_expected=r["min_expected"]))
     return out
 
 
@@ -985,14 +986,16 @@ def test_diagnostics(tests: pd.DataFrame) -> list[Diagnostic]:
     out = []
     bad = tests[~np.isfinite(tests["statistic"].astype(float)) | ~np.isfinite(tests["pvalue"].astype(float))]
     for _, r in bad.iterrows():
-        where = f"{r['construct']} by {r['group']}" if isinstance(r["construct"], str) else str(r["group"])
-        where_zh = (f"{r['construct']} 按 {r['group']} 分组的" if isinstance(r["construct"], str)
-                    else f"{r['group']} 的")
-        out.append(Diagnostic("group_test_undefined", "warning", where,
-                              f"The {r['test']} test of {where} is undefined (scores without variation within "
-                              f"or across levels {r['levels']}); it is reported as missing.",
-                              message_zh=f"{where_zh} {r['test']} 检验无法计算（得分在水平 {r['levels']} 内部"
-                              "或之间没有变异），结果记为缺失。"))
+        if isinstance(r["construct"], str):
+            out.append(diagnostic("group_test_undefined", "warning", f"{r['construct']} by {r['group']}",
+                                  "The {test} test of {construct} by {group} is undefined (scores without variation "
+                                  "within or across levels {levels}); it is reported as missing.",
+                                  test=r["test"], construct=r["construct"], group=r["group"], levels=r["levels"]))
+        else:
+            out.append(diagnostic("group_test_undefined", "warning", str(r["group"]),
+                                  "The {test} test of {group} is undefined (scores without variation within or "
+                                  "across levels {levels}); it is reported as missing.",
+                                  test=r["test"], group=r["group"], levels=r["levels"]))
     return out
 
 
@@ -1104,9 +1107,8 @@ def score_diagnostics(scores: pd.DataFrame, constructs: Mapping[str, Sequence[st
     for c in scores.columns:
         k = int(scores[c].isna().sum())
         if k:
-            out.append(Diagnostic("construct_score_missing", "info", c,
-                                  f"{k} respondent(s) answered fewer than half of the {len(constructs[c])} items of "
-                                  f"{c} and have no {c} score.",
-                                  message_zh=f"{k} 名受访者在 {c} 的 {len(constructs[c])} 个题项中回答不足一半，"
-                                  f"没有 {c} 得分。"))
+            out.append(diagnostic("construct_score_missing", "info", c,
+                                  "{k} respondent(s) answered fewer than half of the {n_items} items of "
+                                  "{construct} and have no {construct} score.",
+                                  k=k, n_items=len(constructs[c]), construct=c))
     return out

@@ -36,7 +36,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 DRIVER_COLUMNS = ["predictor", "beta", "se", "pvalue", "vif", "r", "relative_weight", "lmg", "lmg.ci.lower",
                   "lmg.ci.upper", "lmg.share"]
@@ -243,56 +243,18 @@ def driver_diagnostics(table: pd.DataFrame, info: dict) -> list[Diagnostic]:
     out = []
     for _, r in table.iterrows():
         if r["vif"] > 5:
-            out.append(Diagnostic("driver_vif", "warning", str(r["predictor"]),
-                                  f"VIF {r['vif']:.1f} > 5: this driver overlaps strongly with the others; its beta "
-                                  "is unstable, read the LMG share and relative weight instead.",
-                                  message_zh=f"方差膨胀因子（VIF）为 {r['vif']:.1f} > 5：该驱动因素与其他驱动因素高度重叠，"
-                                  "其 beta 不稳定，请改看 LMG 份额和相对权重。"))
+            out.append(diagnostic("driver_vif", "warning", str(r["predictor"]),
+                                  "VIF {vif:.1f} > 5: this driver overlaps strongly with the others; its beta "
+                                  "is unstable, read the LMG share and relative weight instead.", vif=r["vif"]))
         if r["beta"] * r["r"] < 0 and abs(r["beta"]) > 0.05:
-            out.append(Diagnostic("driver_suppressor", "warning", str(r["predictor"]),
-                                  f"beta ({r['beta']:.2f}) and correlation ({r['r']:.2f}) have opposite signs: "
-                                  "a suppressor effect, not a negative driver.",
-                                  message_zh=f"beta（{r['beta']:.2f}）与相关系数（{r['r']:.2f}）符号相反："
-                                  "这是抑制效应，而不是负向驱动因素。"))
+            out.append(diagnostic("driver_suppressor", "warning", str(r["predictor"]),
+                                  "beta ({beta:.2f}) and correlation ({r:.2f}) have opposite signs: "
+                                  "a suppressor effect, not a negative driver.", beta=r["beta"], r=r["r"]))
     if info.get("boot_failed"):
-        out.append(Diagnostic("driver_bootstrap", "info", "drivers",
-                              f"{info['boot_failed']} of {info['n_boot']} bootstrap resamples could not be used.",
-                              message_zh=f"{info['n_boot']} 次自助法重抽样中有 {info['boot_failed']} 次无法使用。"))
+        out.append(diagnostic("driver_bootstrap", "info", "drivers",
+                              "{failed} of {n_boot} bootstrap resamples could not be used.",
+                              failed=info["boot_failed"], n_boot=info["n_boot"]))
     return out
-
-
-def plot_drivers(table: pd.DataFrame, labels: dict | None = None, xlabel: str = "share of R²"):
-    """Horizontal bars of LMG with bootstrap intervals, and the relative weights as dots.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`key_drivers`.
-    labels : dict, optional
-        ``{variable: label}``.
-    xlabel : str
-        Axis label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    labels = labels or {}
-    t = table.sort_values("lmg")
-    y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.5))
-    ax.barh(y, t["lmg"], color="#4c72b0", label="LMG")
-    err = np.vstack([t["lmg"] - t["lmg.ci.lower"], t["lmg.ci.upper"] - t["lmg"]])
-    ax.errorbar(t["lmg"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#222222", capsize=3)
-    ax.plot(t["relative_weight"], y, "D", color="#dd8452", label="relative weight")
-    ax.set_yticks(y, [labels.get(p, p) for p in t["predictor"]])
-    ax.set_xlabel(xlabel)
-    ax.legend(loc="lower right", frameon=False)
-    ax.set_xlim(left=0)
-    fig.tight_layout()
-    return fig
 
 
 def driver_frame(scores: pd.DataFrame, data: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:

@@ -60,15 +60,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, Listing, diagnostic
+from csat.core.i18n import N_, Msg
 from csat.stats.correlations import cov2cor, pairwise_corr, smc
 
-#: Kaiser's (1974) labels of a KMO/MSA value: ``(lower bound, label)``, best first
-KMO_LABELS = [(0.9, "marvelous"), (0.8, "meritorious"), (0.7, "middling"), (0.6, "mediocre"), (0.5, "miserable"),
-              (-math.inf, "unacceptable")]
-#: the labels' Chinese terms (for the diagnostics' ``message_zh`` and :mod:`csat.analyses.factor`)
-KMO_LABELS_ZH = {"marvelous": "极好", "meritorious": "良好", "middling": "中等", "mediocre": "一般",
-                 "miserable": "较差", "unacceptable": "不可接受"}
+#: Kaiser's (1974) labels of a KMO/MSA value: ``(lower bound, label)``, best first; each label is a catalog
+#: message, shown in a study's language with ``csat.core.i18n.tr(label, language)``
+KMO_LABELS = [(0.9, N_("marvelous")), (0.8, N_("meritorious")), (0.7, N_("middling")), (0.6, N_("mediocre")),
+              (0.5, N_("miserable")), (-math.inf, N_("unacceptable"))]
 METHODS = ("minres", "ml", "principal")
 ROTATIONS = ("oblimin", "promax", "varimax", "none")
 PREFIX = {"minres": "MR", "ml": "ML", "principal": "PA"}
@@ -188,8 +187,8 @@ def kmo_label(value: float) -> str:
     """Kaiser's (1974) verbal label for a KMO/MSA value (:data:`KMO_LABELS`).
 
     ≥ .90 marvelous, ≥ .80 meritorious, ≥ .70 middling, ≥ .60 mediocre, ≥ .50 miserable,
-    below .50 (or missing) unacceptable (Kaiser 1974, *Psychometrika* 39, 31–36).  The Chinese terms
-    are :data:`KMO_LABELS_ZH`; :func:`csat.analyses.factor.kmo_label` gives the label in a study's language.
+    below .50 (or missing) unacceptable (Kaiser 1974, *Psychometrika* 39, 31–36).  The label is a catalog
+    message: :func:`csat.analyses.factor.kmo_label` gives it in a study's language.
     """
     for cut, label in KMO_LABELS:
         if value >= cut:
@@ -272,17 +271,18 @@ def adequacy_diagnostics(kmo_overall: float, kmo_items: Mapping[str, float], bar
     unacceptable: consider dropping it), ``bartlett_ns`` (Bartlett's p ≥ ``alpha``)."""
     out = []
     if kmo_overall < 0.6:
-        out.append(Diagnostic("low_kmo", "warning", "KMO",
-                              f"Overall KMO = {kmo_overall:.3f} ({kmo_label(kmo_overall)}): the correlations are weakly suited to factor analysis.",
-                              message_zh=f"总体 KMO = {kmo_overall:.3f}（{KMO_LABELS_ZH[kmo_label(kmo_overall)]}）：相关矩阵不太适合做因子分析。"))
+        out.append(diagnostic("low_kmo", "warning", "KMO",
+                              "Overall KMO = {kmo:.3f} ({label}): the correlations are weakly suited to factor "
+                              "analysis.",
+                              kmo=kmo_overall, label=Msg(kmo_label(kmo_overall))))
     for i, v in kmo_items.items():
         if v < 0.5:
-            out.append(Diagnostic("low_msa", "warning", i, f"MSA of {i} = {v:.3f} < .50 (unacceptable).",
-                                  message_zh=f"{i} 的 MSA = {v:.3f} < .50（不可接受）。"))
+            out.append(diagnostic("low_msa", "warning", i, "MSA of {item} = {msa:.3f} < .50 (unacceptable).",
+                                  item=i, msa=v))
     if not bartlett["pvalue"] < alpha:
-        out.append(Diagnostic("bartlett_ns", "warning", "Bartlett",
-                              f"Bartlett's test is not significant (p = {bartlett['pvalue']:.3f}): the items may be uncorrelated.",
-                              message_zh=f"Bartlett 球形检验不显著（p = {bartlett['pvalue']:.3f}）：题项之间可能互不相关。"))
+        out.append(diagnostic("bartlett_ns", "warning", "Bartlett",
+                              "Bartlett's test is not significant (p = {p:.3f}): the items may be uncorrelated.",
+                              p=bartlett["pvalue"]))
     return out
 
 
@@ -690,33 +690,32 @@ def efa(R: np.ndarray, k: int, *, method: str = "minres", rotation: str = "oblim
                              "Cumulative Proportion": np.cumsum(ss) / ss.sum()})
     diags: list[Diagnostic] = []
     where = f"EFA ({method}, {k} factors)"
-    where_zh = f"探索性因子分析（{method}，{k} 个因子）"
     heywood = [items[i] for i in range(p) if h2[i] >= 1 - PSI_MIN - 1e-6]
     if heywood:
-        ultra = bool((h2 > 1).any())
-        diags.append(Diagnostic("efa_heywood", "warning", ", ".join(heywood),
-                                f"{where}: communality " + ("above 1 (ultra-Heywood case)" if ultra else
-                                                            f"at or above {1 - PSI_MIN:.3f} (Heywood case)")
-                                + f" for {', '.join(heywood)}: the uniqueness is at its bound; "
-                                "too many factors, too few items per factor or a redundant item.",
-                                message_zh=f"{where_zh}：{'、'.join(heywood)} 的共同度"
-                                + ("大于 1（超 Heywood 个案）" if ultra else
-                                   f"达到或超过 {1 - PSI_MIN:.3f}（Heywood 个案）")
-                                + "，唯一性（特殊方差）已达下限；可能是因子过多、每个因子的题项过少或存在冗余题项。"))
+        if (h2 > 1).any():
+            diags.append(diagnostic("efa_heywood", "warning", ", ".join(heywood),
+                                    "EFA ({method}, {k} factors): communality above 1 (ultra-Heywood case) for "
+                                    "{items}: the uniqueness is at its bound; too many factors, too few items per "
+                                    "factor or a redundant item.", method=method, k=k, items=Listing(heywood)))
+        else:
+            diags.append(diagnostic("efa_heywood", "warning", ", ".join(heywood),
+                                    "EFA ({method}, {k} factors): communality at or above {bound:.3f} (Heywood case) "
+                                    "for {items}: the uniqueness is at its bound; too many factors, too few items per "
+                                    "factor or a redundant item.",
+                                    method=method, k=k, bound=1 - PSI_MIN, items=Listing(heywood)))
     if not ext_ok:
-        diags.append(Diagnostic("efa_nonconvergence", "error", where,
-                                f"{where}: the {method} extraction did not converge; the loadings are not trustworthy.",
-                                message_zh=f"{where_zh}：{method} 因子提取未收敛，载荷不可信。"))
+        diags.append(diagnostic("efa_nonconvergence", "error", where,
+                                "EFA ({method}, {k} factors): the {method} extraction did not converge; the loadings "
+                                "are not trustworthy.", method=method, k=k))
     if not rot_ok:
-        diags.append(Diagnostic("efa_nonconvergence", "warning", where,
-                                f"{where}: the oblimin rotation did not converge in 1000 iterations.",
-                                message_zh=f"{where_zh}：oblimin 旋转在 1000 次迭代内未收敛。"))
+        diags.append(diagnostic("efa_nonconvergence", "warning", where,
+                                "EFA ({method}, {k} factors): the oblimin rotation did not converge in 1000 "
+                                "iterations.", method=method, k=k))
     if dof < 0:
-        diags.append(Diagnostic("efa_negative_df", "warning", where,
-                                f"{where}: {k} factors for {p} items leave {dof:g} degrees of freedom; "
-                                "the model has more parameters than the correlations identify.",
-                                message_zh=f"{where_zh}：{p} 个题项提取 {k} 个因子，自由度为 {dof:g}；"
-                                "模型的参数多于相关矩阵所能识别的数目。"))
+        diags.append(diagnostic("efa_negative_df", "warning", where,
+                                "EFA ({method}, {k} factors): {k} factors for {p} items leave {dof:g} degrees of "
+                                "freedom; the model has more parameters than the correlations identify.",
+                                method=method, k=k, p=p, dof=dof))
     return {"loadings": pd.DataFrame(L, index=items, columns=names),
             "structure": pd.DataFrame(L @ phi, index=items, columns=names),
             "communality": pd.Series(h2, index=items), "uniqueness": pd.Series(1 - h2, index=items),
@@ -837,28 +836,25 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
     single = {c for c in rank if size.get(c, 0) == 1}    # one item cannot form a common factor of its own
     for r in df.itertuples():
         if not r.match and r.construct in single:
-            diags.append(Diagnostic("efa_mismatch", "info", r.item,
-                                    f"{r.item}, the single item of construct {r.construct}, loads mainly on {r.factor}, "
-                                    f"the factor of construct {r.factor_construct} (a single item cannot form a "
-                                    "factor of its own in an EFA).",
-                                    message_zh=f"{r.item} 是构念 {r.construct} 的唯一题项，主要载荷在构念 "
-                                    f"{r.factor_construct} 的因子 {r.factor} 上（在探索性因子分析中，单个题项无法自成一个因子）。"))
+            diags.append(diagnostic("efa_mismatch", "info", r.item,
+                                    "{item}, the single item of construct {construct}, loads mainly on {factor}, "
+                                    "the factor of construct {factor_construct} (a single item cannot form a "
+                                    "factor of its own in an EFA).", item=r.item, construct=r.construct,
+                                    factor=r.factor, factor_construct=r.factor_construct))
         elif not r.match:
-            diags.append(Diagnostic("efa_mismatch", "warning", r.item,
-                                    f"{r.item} (construct {r.construct}) loads mainly on {r.factor}, "
-                                    f"the factor of construct {r.factor_construct}.",
-                                    message_zh=f"{r.item}（构念 {r.construct}）主要载荷在构念 {r.factor_construct} 的因子 {r.factor} 上。"))
+            diags.append(diagnostic("efa_mismatch", "warning", r.item,
+                                    "{item} (construct {construct}) loads mainly on {factor}, "
+                                    "the factor of construct {factor_construct}.", item=r.item, construct=r.construct,
+                                    factor=r.factor, factor_construct=r.factor_construct))
         if r.cross_loading_on:
-            diags.append(Diagnostic("cross_loading", "warning", r.item,
-                                    f"{r.item} also loads {loadings.loc[r.item, r.cross_loading_on]:.2f} on {r.cross_loading_on} "
-                                    f"(|loading| ≥ {cross:.2f}).",
-                                    message_zh=f"{r.item} 在 {r.cross_loading_on} 上还有 {loadings.loc[r.item, r.cross_loading_on]:.2f} 的交叉载荷"
-                                    f"（|载荷| ≥ {cross:.2f}）。"))
+            diags.append(diagnostic("cross_loading", "warning", r.item,
+                                    "{item} also loads {loading:.2f} on {factor} (|loading| ≥ {cross:.2f}).",
+                                    item=r.item, loading=loadings.loc[r.item, r.cross_loading_on],
+                                    factor=r.cross_loading_on, cross=cross))
     unclaimed = [c for c in rank if c not in set(fmap.values()) and c not in single]
     for c in unclaimed:
-        diags.append(Diagnostic("efa_mismatch", "warning", c,
-                                f"No factor is dominated by the items of construct {c}.",
-                                message_zh=f"没有任何因子以构念 {c} 的题项为主。"))
+        diags.append(diagnostic("efa_mismatch", "warning", c,
+                                "No factor is dominated by the items of construct {construct}.", construct=c))
     return df, diags
 
 
@@ -927,9 +923,8 @@ def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors:
     if n_factors == "auto":
         k = pa["n_factors"]
         if k < 1:
-            diags.append(Diagnostic("n_factors_zero", "warning", "parallel analysis",
-                                    "No observed eigenvalue exceeds random data; one factor is extracted anyway.",
-                                    message_zh="平行分析中没有观测特征值超过随机数据的特征值；仍提取 1 个因子。"))
+            diags.append(diagnostic("n_factors_zero", "warning", "parallel analysis",
+                                    "No observed eigenvalue exceeds random data; one factor is extracted anyway."))
             k = 1
         elif k > p - 1:
             k = p - 1
@@ -946,9 +941,9 @@ def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors:
         diags += cdiags
         n_cons = len(set(item_construct[i] for i in items if i in item_construct))
         if k != n_cons:
-            diags.append(Diagnostic("n_factors_differs", "info", "EFA",
-                                    f"{k} factor(s) were extracted but the items belong to {n_cons} constructs.",
-                                    message_zh=f"提取了 {k} 个因子，但这些题项属于 {n_cons} 个构念。"))
+            diags.append(diagnostic("n_factors_differs", "info", "EFA",
+                                    "{k} factor(s) were extracted but the items belong to {n_cons} constructs.",
+                                    k=k, n_cons=n_cons))
     summary = {"kmo": k_overall, "kmo_items": kmo_items, "bartlett": bart,
                "n_factors_parallel": pa["n_factors"], "n_factors_kaiser": pa["n_kaiser"], "n_factors": k,
                "method": method, "rotation": rotation, "n": n, "missing": missing,

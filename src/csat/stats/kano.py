@@ -35,7 +35,7 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 CATEGORIES = ["A", "O", "M", "I", "R", "Q"]
 TIE_ORDER = ["M", "O", "A", "I", "R", "Q"]
@@ -144,57 +144,15 @@ def kano_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     out = []
     for _, r in table.iterrows():
         if r["n"] == 0:
-            out.append(Diagnostic("kano_empty", "warning", str(r["feature"]), "No valid answer pair.",
-                                  message_zh="没有有效的答案对。"))
+            out.append(diagnostic("kano_empty", "warning", str(r["feature"]), "No valid answer pair."))
             continue
         if r["Q"] / r["n"] > 0.05:
-            out.append(Diagnostic("kano_questionable", "warning", str(r["feature"]),
-                                  f"{100 * r['Q'] / r['n']:.0f}% questionable answer pairs (like/like or dislike/dislike): "
-                                  "the question pair may have been misunderstood.",
-                                  message_zh=f"{100 * r['Q'] / r['n']:.0f}% 的答案对可疑（正向和反向问题都答“喜欢”或都答“不喜欢”）："
-                                  "受访者可能误解了这组问题。"))
+            out.append(diagnostic("kano_questionable", "warning", str(r["feature"]),
+                                  "{share:.0f}% questionable answer pairs (like/like or dislike/dislike): "
+                                  "the question pair may have been misunderstood.", share=100 * r["Q"] / r["n"]))
         top = sorted((r[k] for k in CATEGORIES), reverse=True)
         if top[0] - top[1] < 0.05 * r["n"]:
-            out.append(Diagnostic("kano_close", "info", str(r["feature"]),
-                                  f"The two most frequent categories differ by {int(top[0] - top[1])} answers "
-                                  "(< 5 %); the category is uncertain (see Better/Worse).",
-                                  message_zh=f"频数最高的两个类别仅相差 {int(top[0] - top[1])} 个回答（< 5%），"
-                                  "类别归属不确定（参见 Better/Worse 系数）。"))
+            out.append(diagnostic("kano_close", "info", str(r["feature"]),
+                                  "The two most frequent categories differ by {gap} answers "
+                                  "(< 5 %); the category is uncertain (see Better/Worse).", gap=int(top[0] - top[1])))
     return out
-
-
-def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = None,
-                      xlabel: str = "|Worse| (dissatisfaction if absent)", ylabel: str = "Better (satisfaction if present)"):
-    """The Better–Worse scatter: x = |Worse|, y = Better, quadrants split at 0.5.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`kano_table`.
-    labels : mapping, optional
-        ``{feature: label}``.
-    xlabel, ylabel : str
-        Axis labels.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    labels = labels or {}
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.axhline(0.5, color="#999999", lw=0.8, ls="--")
-    ax.axvline(0.5, color="#999999", lw=0.8, ls="--")
-    ax.scatter(-table["worse"], table["better"], s=40, color="#4c72b0", zorder=3)
-    for _, r in table.iterrows():
-        ax.annotate(f"{labels.get(r['feature'], r['feature'])} ({r['category']})", (-r["worse"], r["better"]),
-                    textcoords="offset points", xytext=(5, 4), fontsize=8)
-    for x, y, t in ((0.25, 0.97, "A"), (0.75, 0.97, "O"), (0.75, 0.03, "M"), (0.25, 0.03, "I")):
-        ax.text(x, y, t, ha="center", va="center", color="#999999", fontsize=14, transform=ax.transAxes)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
-    return fig

@@ -26,7 +26,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.i18n import N_
 from csat.stats.correlations import (check_missing, cov2cor, item_correlations, item_covariance, item_frame,
                                      pairwise_corr, smc)
 
@@ -838,27 +839,25 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
         f = rd["construct"]
         row: dict[str, Any] = {"construct": f, "n_items": rd["n_items"]}
         if rd["n_items"] < 2:
-            diags.append(Diagnostic("too_few_items", "info", f,
-                                    f"{f} has a single item: it is taken as measured without error (its residual "
-                                    "variance fixed at 0), and alpha, omega, CR and AVE do not apply to it.",
-                                    message_zh=f"{f} 只有一个题项：视为无误差测量（残差方差固定为 0），"
-                                    "alpha、omega、CR 和 AVE 均不适用。"))
+            diags.append(diagnostic("too_few_items", "info", f,
+                                    "{construct} has a single item: it is taken as measured without error (its "
+                                    "residual variance fixed at 0), and alpha, omega, CR and AVE do not apply to it.",
+                                    construct=f))
         if rd.get("dropped"):
-            diags.append(Diagnostic("zero_variance_item", "warning", f,
-                                    f"Item(s) {rd['dropped']} of {f} have no variance and were left out of its reliability.",
-                                    message_zh=f"{f} 的题项 {rd['dropped']} 没有方差，未计入其信度。"))
-        for key, col, code, name, name_zh in (("alpha", "alpha", "low_alpha", "Cronbach's alpha", " Cronbach's alpha "),
-                                              ("cr", "cr", "low_cr", "Composite reliability (CR)", "组合信度（CR）"),
-                                              ("ave", "ave", "low_ave", "Average variance extracted (AVE)",
-                                               "平均方差抽取量（AVE）")):
+            diags.append(diagnostic("zero_variance_item", "warning", f,
+                                    "Item(s) {dropped} of {construct} have no variance and were left out of its "
+                                    "reliability.", dropped=rd["dropped"], construct=f))
+        for key, col, code, message in (
+                ("alpha", "alpha", "low_alpha", N_("Cronbach's alpha of {construct} is {value}, below {threshold}.")),
+                ("cr", "cr", "low_cr", N_("Composite reliability (CR) of {construct} is {value}, below {threshold}.")),
+                ("ave", "ave", "low_ave",
+                 N_("Average variance extracted (AVE) of {construct} is {value}, below {threshold}."))):
             v = float(rd.get(col, math.nan))
             row[col] = v
             ok = bool(v >= t[key]) if np.isfinite(v) else pd.NA
             row[f"{col}_ok"] = ok
             if ok is False:
-                diags.append(Diagnostic(code, "warning", f,
-                                        f"{name} of {f} is {fmt(v)}, below {fmt(t[key])}.",
-                                        message_zh=f"{f} 的{name_zh}为 {fmt(v)}，低于 {fmt(t[key])}。"))
+                diags.append(diagnostic(code, "warning", f, message, construct=f, value=fmt(v), threshold=fmt(t[key])))
         # loadings
         row["min_loading"] = math.nan
         row["loadings"] = ""
@@ -870,11 +869,11 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 row["loadings"] = ("weak" if (a < t["loading"]).any() else
                                    "acceptable" if (a < t["loading_good"]).any() else "good")
                 for item, lam in zip(L.loc[a < t["loading"], "item"], L.loc[a < t["loading"], "std.all"]):
-                    diags.append(Diagnostic("weak_loading", "warning", f"{f} =~ {item}",
-                                            f"The standardized loading of {item} on {f} is "
-                                            f"{fmt(float(lam))}, below {fmt(t['loading'])}.",
-                                            message_zh=f"{item} 在 {f} 上的标准化载荷为 "
-                                            f"{fmt(float(lam))}，低于 {fmt(t['loading'])}。"))
+                    diags.append(diagnostic("weak_loading", "warning", f"{f} =~ {item}",
+                                            "The standardized loading of {item} on {construct} is "
+                                            "{loading}, below {threshold}.",
+                                            item=item, construct=f, loading=fmt(float(lam)),
+                                            threshold=fmt(t["loading"])))
         # HTMT
         row["htmt_max"] = math.nan
         row["htmt_ok"] = pd.NA
@@ -894,11 +893,10 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 row["fornell_larcker_ok"] = bad.empty
                 if not bad.empty:
                     worst = bad.idxmax()
-                    diags.append(Diagnostic("fornell_larcker", "warning", f,
-                                            f"√AVE of {f} ({fmt(d)}) is not above its correlation with "
-                                            f"{worst} ({fmt(float(FL.loc[f, worst]))}); Fornell–Larcker criterion not met.",
-                                            message_zh=f"{f} 的 √AVE（{fmt(d)}）不高于其与 {worst} 的相关"
-                                            f"（{fmt(float(FL.loc[f, worst]))}），不满足 Fornell–Larcker 准则。"))
+                    diags.append(diagnostic("fornell_larcker", "warning", f,
+                                            "√AVE of {construct} ({root_ave}) is not above its correlation with "
+                                            "{other} ({r}); Fornell–Larcker criterion not met.",
+                                            construct=f, root_ave=fmt(d), other=worst, r=fmt(float(FL.loc[f, worst]))))
         rows.append(row)
     # HTMT pairs (each once)
     if H is not None:
@@ -907,20 +905,18 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
             for b in range(a + 1, len(names)):
                 v = float(H.loc[names[a], names[b]])
                 if np.isfinite(v) and v >= t["htmt"]:
-                    diags.append(Diagnostic("htmt", "warning", f"{names[a]} – {names[b]}",
-                                            f"HTMT of {names[a]} and {names[b]} is {fmt(v)}, not below "
-                                            f"{fmt(t['htmt'])}: the two constructs may not be distinct.",
-                                            message_zh=f"{names[a]} 与 {names[b]} 的 HTMT 为 {fmt(v)}，未低于 "
-                                            f"{fmt(t['htmt'])}：这两个构念可能不可区分。"))
+                    diags.append(diagnostic("htmt", "warning", f"{names[a]} – {names[b]}",
+                                            "HTMT of {a} and {b} is {value}, not below "
+                                            "{threshold}: the two constructs may not be distinct.",
+                                            a=names[a], b=names[b], value=fmt(v), threshold=fmt(t["htmt"])))
     if item_totals is not None:
         for con, item, v in zip(item_totals["construct"], item_totals["item"], item_totals["r.drop"]):
             v = float(v)
             if np.isfinite(v) and v < 0:
-                diags.append(Diagnostic("negative_item_total", "warning", f"{con} =~ {item}",
-                                        f"{item} correlates negatively ({fmt(v)}) with the other items of "
-                                        f"{con}; is it reverse-keyed and not recoded?",
-                                        message_zh=f"{item} 与 {con} 的其余题项负相关（{fmt(v)}）；"
-                                        "请检查是否为反向题而未反向计分。"))
+                diags.append(diagnostic("negative_item_total", "warning", f"{con} =~ {item}",
+                                        "{item} correlates negatively ({r}) with the other items of "
+                                        "{construct}; is it reverse-keyed and not recoded?",
+                                        item=item, r=fmt(v), construct=con))
     out = pd.DataFrame(rows)
     for c in ("alpha_ok", "cr_ok", "ave_ok", "htmt_ok", "fornell_larcker_ok"):
         out[c] = out[c].astype("boolean")

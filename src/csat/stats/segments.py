@@ -24,12 +24,12 @@ to optimize an objective function. *JASA* 58, 236–244. Rousseeuw, P. J. (1987)
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 K_RANGE = (2, 8)
 PROFILE_COLUMNS = ["segment", "construct", "n", "share", "mean", "sd", "z", "index"]
@@ -280,49 +280,14 @@ def segment_diagnostics(info: dict, selection: pd.DataFrame, tests: pd.DataFrame
     if info["criterion"] == "silhouette" and len(selection):
         best = float(selection["silhouette"].max())
         if best < 0.25:
-            out.append(Diagnostic("segments_weak", "warning", "segments",
-                                  f"The best mean silhouette is {best:.2f} (< .25): the respondents do not fall into "
+            out.append(diagnostic("segments_weak", "warning", "segments",
+                                  "The best mean silhouette is {best:.2f} (< .25): the respondents do not fall into "
                                   "clearly separated groups; the segments are a convenient partition of a continuum.",
-                                  message_zh=f"最佳平均轮廓系数为 {best:.2f}（< .25）：受访者并未分成界限清晰的群体，"
-                                  "这些细分只是对一个连续分布的便利划分。"))
+                                  best=best))
     for _, r in tests.iterrows():
         if r["min_expected"] < 5:
-            out.append(Diagnostic("segments_small_expected", "info", str(r["group"]),
-                                  f"Smallest expected count {r['min_expected']:.1f} < 5 in the segment × {r['group']} "
+            out.append(diagnostic("segments_small_expected", "info", str(r["group"]),
+                                  "Smallest expected count {min_expected:.1f} < 5 in the segment × {group} "
                                   "table; the χ² p-value is approximate.",
-                                  message_zh=f"细分 × {r['group']} 列联表中的最小期望频数为 {r['min_expected']:.1f} < 5，"
-                                  "χ² 检验的 p 值只是近似值。"))
+                                  min_expected=r["min_expected"], group=r["group"]))
     return out
-
-
-def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None, ylabel: str = "mean (z)",
-                 legend: str = "segment"):
-    """One line per segment over the constructs (standardized means).
-
-    Parameters
-    ----------
-    profile : DataFrame
-        :func:`segment_profile`.
-    labels : mapping, optional
-        ``{construct: label}``.
-    ylabel, legend : str
-        Axis label and legend title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    labels = labels or {}
-    cons = list(dict.fromkeys(profile["construct"]))
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(cons)), 4))
-    for k, g in profile.groupby("segment"):
-        g = g.set_index("construct").loc[cons]
-        ax.plot(range(len(cons)), g["z"], marker="o", label=f"{legend} {k} ({100 * g['share'].iloc[0]:.0f}%)")
-    ax.axhline(0, color="#888888", lw=0.8)
-    ax.set_xticks(range(len(cons)), [labels.get(c, c) for c in cons], rotation=30, ha="right")
-    ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 GAP_COLUMNS = ["dimension", "level", "expectation", "perception", "n", "mean.e", "mean.p", "gap", "sd", "t", "df",
                "pvalue", "p.holm", "d_z", "ratio", "ci.lower", "ci.upper"]
@@ -132,39 +132,6 @@ def gap_diagnostics(table: pd.DataFrame) -> list[Diagnostic]:
     out = []
     for _, r in table[table["level"] == "dimension"].iterrows():
         if r["n"] < 30:
-            out.append(Diagnostic("servqual_small_n", "warning", str(r["dimension"]),
-                                  f"Only {r['n']} respondents answered every item of the dimension.",
-                                  message_zh=f"仅有 {r['n']} 名受访者回答了该维度的全部题项。"))
+            out.append(diagnostic("servqual_small_n", "warning", str(r["dimension"]),
+                                  "Only {n} respondents answered every item of the dimension.", n=r["n"]))
     return out
-
-
-def plot_gaps(table: pd.DataFrame, xlabel: str = "gap = perception − expectation"):
-    """Item gaps with 95% intervals, grouped by dimension.
-
-    Parameters
-    ----------
-    table : DataFrame
-        The table of :func:`gaps`.
-    xlabel : str
-        Axis label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    t = table[table["level"] == "item"].iloc[::-1]
-    y = np.arange(len(t))
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
-    dims = list(dict.fromkeys(table["dimension"]))
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    col = [colors[dims.index(d) % len(colors)] for d in t["dimension"]]
-    ax.barh(y, t["gap"], color=col)
-    err = np.vstack([t["gap"] - t["ci.lower"], t["ci.upper"] - t["gap"]])
-    ax.errorbar(t["gap"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#222222", capsize=2)
-    ax.axvline(0, color="#444444", lw=0.8)
-    ax.set_yticks(y, [f"{d}: {p}" for d, p in zip(t["dimension"], t["perception"])], fontsize=8)
-    ax.set_xlabel(xlabel)
-    fig.tight_layout()
-    return fig

@@ -40,7 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from csat.stats import descriptives as D
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 __all__ = ["WAVE_INDEX_COLUMNS", "WAVE_CHANGE_COLUMNS", "wave_levels", "wave_index", "wave_changes",
            "wave_tables", "wave_diagnostics"]
@@ -262,9 +262,8 @@ def wave_diagnostics(index: pd.DataFrame, min_n: int = 30) -> list[Diagnostic]:
     out = []
     d = index[index["measure"].isin(["index", "mean"])]
     for _, r in d[d["n"] < min_n].iterrows():
-        out.append(Diagnostic("small_wave", "warning", f"wave {r['wave']}: {r['construct']}",
-                              f"Only {r['n']} respondents have a {r['construct']} score in wave {r['wave']}; "
+        out.append(diagnostic("small_wave", "warning", f"wave {r['wave']}: {r['construct']}",
+                              "Only {n} respondents have a {construct} score in wave {wave}; "
                               "its index and changes are imprecise.",
-                              message_zh=f"期次 {r['wave']} 中仅有 {r['n']} 名受访者有 {r['construct']} 得分，"
-                              "其指数及变化不够精确。"))
+                              n=r["n"], construct=r["construct"], wave=r["wave"]))
     return out

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 
 MARGIN_COLUMNS = ["variable", "level", "n", "sample_share", "target", "achieved"]
 
@@ -368,21 +368,17 @@ def weight_diagnostics(summary: Mapping, margins: pd.DataFrame | None = None) ->
     """
     out = []
     if summary["deff"] > 2:
-        out.append(Diagnostic("weights_deff", "warning", "weights",
-                              f"Weighting halves the sample or worse: effective n {summary['kish_neff']:.0f} of "
-                              f"{summary['n']} (design effect {summary['deff']:.2f}).",
-                              message_zh=f"加权使样本量折损一半或更多：{summary['n']} 名受访者的有效样本量为 "
-                              f"{summary['kish_neff']:.0f}（设计效应为 {summary['deff']:.2f}）。"))
+        out.append(diagnostic("weights_deff", "warning", "weights",
+                              "Weighting halves the sample or worse: effective n {neff:.0f} of "
+                              "{n} (design effect {deff:.2f}).",
+                              neff=summary["kish_neff"], n=summary["n"], deff=summary["deff"]))
     if summary["min"] > 0 and summary["max"] / summary["min"] > 10:
-        out.append(Diagnostic("weights_extreme", "warning", "weights",
-                              f"The largest weight is {summary['max'] / summary['min']:.1f} times the smallest; "
-                              "a few respondents carry much of the estimate.",
-                              message_zh=f"最大权重是最小权重的 {summary['max'] / summary['min']:.1f} 倍；"
-                              "少数受访者在估计值中占了很大分量。"))
+        out.append(diagnostic("weights_extreme", "warning", "weights",
+                              "The largest weight is {ratio:.1f} times the smallest; "
+                              "a few respondents carry much of the estimate.", ratio=summary["max"] / summary["min"]))
     if margins is not None and len(margins):
         gap = (margins["achieved"] - margins["target"]).abs().max()
         if gap > 1e-6:
-            out.append(Diagnostic("weights_margins", "error", "weights.rake",
-                                  f"Raked margins miss their targets by up to {gap:.2g}.",
-                                  message_zh=f"迭代比例拟合（raking）后的边际分布与目标最多相差 {gap:.2g}。"))
+            out.append(diagnostic("weights_margins", "error", "weights.rake",
+                                  "Raked margins miss their targets by up to {gap:.2g}.", gap=gap))
     return out

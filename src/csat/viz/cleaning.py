@@ -1,27 +1,40 @@
 """The figures of the cleaning stage (01): the exclusion flow and the maps of missing answers.
 
 :func:`plot_flow` draws the CONSORT-style flow of :attr:`csat.intake.cleaning.CleaningResult.flow`
-(raw file → each exclusion rule → analysed sample) with the rules' names of :data:`RULE_TEXT` in the
-study's language; :func:`plot_missing_map` and :func:`plot_missing_rates` show which answers are
-missing (per respondent and per item, :func:`csat.intake.cleaning.missing_rates`).  Each returns a
-matplotlib figure; the notebook draws it in the house style of :mod:`csat.viz.plots`.
+(raw file → each exclusion rule → analysed sample) with the rules' names of :data:`RULE_NAMES` in the
+study's language (:func:`rule_name`, through the catalog of :mod:`csat.core.i18n`); :func:`plot_missing_map`
+and :func:`plot_missing_rates` show which answers are missing (per respondent and per item,
+:func:`csat.intake.cleaning.missing_rates`).  Each returns a matplotlib figure; the notebook draws it in
+the house style of :mod:`csat.viz.plots`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["RULE_TEXT", "plot_flow", "plot_missing_map", "plot_missing_rates"]
+from csat.core.i18n import N_, tr
 
-#: The exclusion rules' names (English, Chinese) as the flow diagram and the cleaning texts show them
-#: (the keys are :data:`csat.intake.cleaning.RULES`).
-RULE_TEXT = {
-    "duplicates": ("Duplicates", "重复作答"),
-    "speeders": ("Speeders", "作答过快"),
-    "straightlining": ("Straightlining", "直线作答"),
-    "attention_checks": ("Failed attention check", "未通过注意力检测"),
-    "max_missing_share": ("Too many missing items", "缺失题项过多"),
+__all__ = ["RULE_NAMES", "rule_name", "plot_flow", "plot_missing_map", "plot_missing_rates"]
+
+#: The exclusion rules' names (English catalog messages) as the flow diagram and the cleaning texts show
+#: them (the keys are :data:`csat.intake.cleaning.RULES`); :func:`rule_name` translates them.
+RULE_NAMES = {
+    "duplicates": N_("Duplicates"),
+    "speeders": N_("Speeders"),
+    "straightlining": N_("Straightlining"),
+    "attention_checks": N_("Failed attention check"),
+    "max_missing_share": N_("Too many missing items"),
 }
+
+
+def rule_name(rule: str, language: str = "en") -> str:
+    """The name of an exclusion rule (a key of :data:`RULE_NAMES`) in ``language``; an unknown rule is
+    shown as it is.
+
+    >>> rule_name("speeders"), rule_name("speeders", "zh"), rule_name("custom", "zh")
+    ('Speeders', '作答过快', 'custom')
+    """
+    return tr(RULE_NAMES[rule], language) if rule in RULE_NAMES else rule
 
 
 def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None = None, title: str | None = None,
@@ -100,7 +113,8 @@ def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
     ----------
     flow : DataFrame
         :attr:`csat.intake.cleaning.CleaningResult.flow`.
-    language : {"en", "zh"}
+    language : str
+        The language of the boxes' texts (``params.language``).
 
     Returns
     -------
@@ -109,7 +123,6 @@ def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
     import matplotlib.pyplot as plt
     from matplotlib.patches import FancyBboxPatch
 
-    zh = language == "zh"
     steps = flow[~flow["step"].isin(["raw", "analysed"])].reset_index(drop=True)
     n_raw = int(flow.loc[flow["step"] == "raw", "remaining"].iloc[0])
     n_an = int(flow.loc[flow["step"] == "analysed", "remaining"].iloc[0])
@@ -127,23 +140,22 @@ def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
 
     top, bottom = H - 0.6, 0.6
     xm = 2.6
-    box(xm, top, 4.2, 0.75, ("原始数据" if zh else "Raw data") + f"\nn = {n_raw}", color="#eef3f9")
-    box(xm, bottom, 4.2, 0.75, ("纳入分析" if zh else "Analysed") + f"\nn = {n_an}", color="#e6f2e6")
+    box(xm, top, 4.2, 0.75, tr("Raw data", language) + f"\nn = {n_raw}", color="#eef3f9")
+    box(xm, bottom, 4.2, 0.75, tr("Analysed", language) + f"\nn = {n_an}", color="#e6f2e6")
     ax.annotate("", xy=(xm, bottom + 0.4), xytext=(xm, top - 0.4),
                 arrowprops=dict(arrowstyle="-|>", color="#333333", lw=1.2))
     ys = np.linspace(top - 1.2, bottom + 1.2, k) if k > 1 else [H / 2]
     for y, (_, r) in zip(ys, steps.iterrows()):
-        name = RULE_TEXT.get(r["step"], (r["step"], r["step"]))[1 if zh else 0]
+        name = rule_name(r["step"], language)
         if bool(r["active"]):
             txt = f"{name}: n = {int(r['excluded'])}"
             box(7.2, y, 4.6, 0.62, txt, color="#fbeaea" if int(r["excluded"]) else "#ffffff")
         else:
-            box(7.2, y, 4.6, 0.62, f"{name}: " + ("未启用" if zh else "rule off"), edge="#aaaaaa",
-                tcolor="#888888")
+            box(7.2, y, 4.6, 0.62, f"{name}: " + tr("rule off", language), edge="#aaaaaa", tcolor="#888888")
         ax.annotate("", xy=(4.9, y), xytext=(xm, y), arrowprops=dict(arrowstyle="-|>", color="#666666", lw=1))
-        ax.text(xm - 0.12, y - 0.1, (f"剩余 {int(r['remaining'])}" if zh else f"{int(r['remaining'])} remain"),
+        ax.text(xm - 0.12, y - 0.1, tr("{n} remain", language, n=int(r["remaining"])),
                 ha="right", va="top", fontsize=7, color="#555555")
-    ax.text(7.2, H - 0.15, "排除（按首个适用规则计数）" if zh else "Excluded (counted by the first rule that applies)",
+    ax.text(7.2, H - 0.15, tr("Excluded (counted by the first rule that applies)", language),
             ha="center", va="top", fontsize=8, color="#555555")
     fig.tight_layout()
     return fig

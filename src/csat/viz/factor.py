@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from csat.core.i18n import is_chinese, tr, trc
 from csat.viz.plots import setup_fonts
 
 
@@ -28,8 +29,9 @@ def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
     ----------
     pa : mapping
         The result of :func:`csat.stats.factor.parallel_analysis` (``observed``, ``simulated``, …).
-    language : {"en", "zh"}
-        Language of the labels.
+    language : str
+        Language of the labels (``en``, ``zh``, ``zh-Hant``; the labels are the catalog's,
+        :mod:`csat.core.i18n`).
 
     Returns
     -------
@@ -37,28 +39,27 @@ def scree_plot(pa: Mapping[str, Any], *, language: str = "en"):
     """
     import matplotlib.pyplot as plt
 
-    zh = language == "zh"
-    if zh:
+    if is_chinese(language):
         try:
             setup_fonts()
         except Exception:  # no CJK font: the figure is still drawn, Chinese glyphs may be boxes
             pass
     obs, sim = np.asarray(pa["observed"]), np.asarray(pa["simulated"])
-    what = "成分" if zh else "Component"
     if pa.get("kind") == "fa":
-        what = "因子" if zh else "Factor"
+        what = trc("scree plot", "Factor", language)
+    else:
+        what = trc("scree plot", "Component", language)
     x = np.arange(1, len(obs) + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(x, obs, "o-", label="观测特征值" if zh else "Observed eigenvalues")
-    ax.plot(x, sim, "s--", label=(f"模拟数据第 {pa['percentile']:g} 百分位（{pa['n_iter']} 次）" if zh
-                                  else f"Simulated data, {pa['percentile']:g}th percentile ({pa['n_iter']} data sets)"))
+    ax.plot(x, obs, "o-", label=tr("Observed eigenvalues", language))
+    ax.plot(x, sim, "s--", label=tr("Simulated data, {percentile:g}th percentile ({n_iter} data sets)", language,
+                                    percentile=pa["percentile"], n_iter=pa["n_iter"]))
     ax.axhline(1.0, color="grey", lw=0.8, ls=":", label="Kaiser (λ = 1)")
     k = int(pa["n_factors"])
     if 0 < k <= len(obs):
-        ax.axvline(k + 0.5, color="tab:red", lw=0.8, ls="-.",
-                   label=(f"平行分析保留 {k} 个" if zh else f"Parallel analysis keeps {k}"))
+        ax.axvline(k + 0.5, color="tab:red", lw=0.8, ls="-.", label=tr("Parallel analysis keeps {k}", language, k=k))
     ax.set_xlabel(what)
-    ax.set_ylabel("特征值" if zh else "Eigenvalue")
+    ax.set_ylabel(tr("Eigenvalue", language))
     ax.set_xticks(x)
     ax.legend(frameon=False)
     fig.tight_layout()

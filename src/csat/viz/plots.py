@@ -7,8 +7,11 @@ and puts it first in ``font.family`` with DejaVu Sans as the Latin fallback. If 
 raises :class:`FontNotFoundError` telling how to install one.
 
 :func:`missing_glyphs` lists characters of a figure's texts that no font in the text's family
-list can draw (matplotlib would show them as empty boxes); the notebooks turn these into
-diagnostics and the tests require none.
+list can draw (matplotlib would show them as empty boxes); :func:`glyph_diagnostics` turns these into
+the ``missing_glyph`` diagnostics the notebooks record, and the tests require none.
+
+The few words the charts write themselves (an axis label) are English catalog messages translated
+into the chart's ``language`` (:func:`csat.core.i18n.tr`, ``csat/locale/zh/02_descriptives.po``).
 """
 from __future__ import annotations
 
@@ -17,6 +20,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.i18n import N_, is_chinese, localize, tr
 
 DEBIAN_CJK_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -160,6 +166,14 @@ def missing_glyphs(fig) -> list[tuple[str, str]]:
     return out
 
 
+def glyph_diagnostics(fig) -> list[Diagnostic]:
+    """One ``missing_glyph`` warning per character of :func:`missing_glyphs` (``where``: the text
+    that holds it), for the stage's diagnostics."""
+    return [diagnostic("missing_glyph", "warning", text, N_("The character {ch!r} has no glyph in the chart fonts."),
+                       ch=ch)
+            for text, ch in missing_glyphs(fig)]
+
+
 def _diverging_colors(k: int, neutral: bool):
     from matplotlib import colormaps
 
@@ -174,14 +188,15 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
                  item_labels: Mapping[str, str] | None = None,
                  construct_labels: Mapping[str, str] | None = None,
                  value_labels: Mapping[float, str] | None = None,
-                 xlabel: str = "Share of answers (%)", width: float = 9.0):
+                 xlabel: str | None = None, width: float = 9.0, language: str = "en"):
     """Diverging stacked bar chart of every item's answer distribution, one panel per construct.
 
     ``dist`` is :func:`csat.stats.descriptives.item_distribution` output (``item, value, share``). Per
     item the lower half of the scale points is stacked to the left of 0 and the upper half to
     the right; with an odd number of points the middle (neutral) category is split across 0 and
     drawn grey. Items keep their order inside a construct (first item on top); each construct is
-    a panel titled with its label. Returns the figure.
+    a panel titled with its label. The x axis is labelled ``xlabel``, by default "Share of answers (%)"
+    in ``language``. Returns the figure.
     """
     import matplotlib.pyplot as plt
 
@@ -223,7 +238,7 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
         ax.set_xlim(-lim, lim)
     ticks = np.arange(-100, 101, 25)
     axes[-1, 0].set_xticks(ticks, [f"{abs(t):g}" for t in ticks])
-    axes[-1, 0].set_xlabel(_escape(xlabel))
+    axes[-1, 0].set_xlabel(_escape(tr("Share of answers (%)", language) if xlabel is None else xlabel))
     leg = [_escape(value_labels.get(v, f"{v:g}")) for v in pts]
     fig.legend(handles, leg, loc="lower center", ncol=min(k, 11), bbox_to_anchor=(0.5, -0.01),
                handlelength=1.2, columnspacing=0.8, frameon=False)
@@ -271,19 +286,25 @@ def value_labels_from(labels: Mapping[str, float | int], language: str = "en") -
     """Invert a params ``labels`` mapping (answer text -> code) into code -> text for legends.
 
     When several texts share a code (e.g. an English and a Chinese wording), the one in the
-    study's language is preferred (Chinese = contains a CJK character), else the first.
+    study's language is preferred (Chinese = contains a CJK character), else the first; Chinese
+    texts are written as ``language`` writes them (:func:`csat.core.i18n.localize`: traditional
+    characters for ``zh-Hant``).
+
+    >>> value_labels_from({"Very poor": 1, "很差": 1, "Excellent": 5}, "zh")
+    {1.0: '很差', 5.0: 'Excellent'}
     """
     def is_zh(t: str) -> bool:
         return any("\u4e00" <= ch <= "\u9fff" for ch in t)
 
+    chinese = is_chinese(language)
     out: dict[float, str] = {}
     for text, v in labels.items():
         text = str(text)
         k = float(v)
-        if k not in out or (is_zh(text) == (language == "zh") and is_zh(out[k]) != (language == "zh")):
+        if k not in out or (is_zh(text) == chinese and is_zh(out[k]) != chinese):
             out[k] = text
-    return out
+    return {k: localize(t, language) if is_zh(t) else t for k, t in out.items()}
 
 
 __all__: Sequence[str] = ["FontNotFoundError", "find_cjk_font", "setup_fonts", "use_style", "missing_glyphs",
-                          "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from"]
+                          "glyph_diagnostics", "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csat.core.i18n import tr
 from csat.sem.ipma import QUADRANTS
 from csat.viz.plots import setup_fonts
 
@@ -77,9 +78,9 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     y0, y1 = ax.get_ylim()
     corner = {"concentrate_here": (x1, y0, "right", "bottom"), "keep_up": (x1, y1, "right", "top"),
               "low_priority": (x0, y0, "left", "bottom"), "possible_overkill": (x0, y1, "left", "top")}
-    for key, en, zhname in QUADRANTS.values():
+    for key, name in QUADRANTS.values():
         x, y, ha, va = corner[key]
-        ax.text(x, y, zhname if zh else en, ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
+        ax.text(x, y, tr(name, language), ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
     if zh:
         ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
         ax.set_ylabel("表现（0–100 指数）")

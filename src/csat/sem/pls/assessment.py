@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.sem.pls.estimate import PLSResult, fit_weights, solution
 from csat.sem.pls.model import PLSSpec
 
@@ -186,32 +186,27 @@ def quality_diagnostics(q: pd.DataFrame, ht: pd.DataFrame, ivif: pd.DataFrame, i
         if r.mode != "A" or r.n_items < 2:
             continue
         if np.isfinite(r.rhoC) and r.rhoC < th["cr"]:
-            out.append(Diagnostic("pls_reliability", "warning", r.construct,
-                                  f"composite reliability rhoC = {r.rhoC:.3f} is below {th['cr']:.2f}",
-                                  message_zh=f"组合信度 rhoC = {r.rhoC:.3f}，低于 {th['cr']:.2f}。"))
+            out.append(diagnostic("pls_reliability", "warning", r.construct,
+                                  "composite reliability rhoC = {rhoC:.3f} is below {threshold:.2f}",
+                                  rhoC=r.rhoC, threshold=th["cr"]))
         if np.isfinite(r.ave) and r.ave < th["ave"]:
-            out.append(Diagnostic("pls_convergent_validity", "warning", r.construct,
-                                  f"AVE = {r.ave:.3f} is below {th['ave']:.2f}",
-                                  message_zh=f"AVE = {r.ave:.3f}，低于 {th['ave']:.2f}。"))
+            out.append(diagnostic("pls_convergent_validity", "warning", r.construct,
+                                  "AVE = {ave:.3f} is below {threshold:.2f}", ave=r.ave, threshold=th["ave"]))
     H = ht.set_index("construct")
     names = list(H.index)
     for a in range(len(names)):
         for b in range(a + 1, len(names)):
             v = H.iloc[a, b]
             if np.isfinite(v) and v > th["htmt"]:
-                out.append(Diagnostic("pls_htmt", "warning", f"{names[a]} – {names[b]}",
-                                      f"HTMT = {v:.3f} exceeds {th['htmt']:.2f}: the two constructs may not be "
-                                      "distinct (discriminant validity)",
-                                      message_zh=f"HTMT = {v:.3f}，超过 {th['htmt']:.2f}：两个构念可能不可区分"
-                                      "（区分效度问题）。"))
+                out.append(diagnostic("pls_htmt", "warning", f"{names[a]} – {names[b]}",
+                                      "HTMT = {htmt:.3f} exceeds {threshold:.2f}: the two constructs may not be "
+                                      "distinct (discriminant validity)", htmt=v, threshold=th["htmt"]))
     for r in ivif.itertuples(index=False):
         if np.isfinite(r.vif) and r.vif >= 5:
-            out.append(Diagnostic("pls_collinearity", "warning", f"{r.construct}: {r.item}",
-                                  f"indicator VIF = {r.vif:.2f} ≥ 5 (collinearity)",
-                                  message_zh=f"题项的方差膨胀因子（VIF）为 {r.vif:.2f} ≥ 5（存在共线性）。"))
+            out.append(diagnostic("pls_collinearity", "warning", f"{r.construct}: {r.item}",
+                                  "indicator VIF = {vif:.2f} ≥ 5 (collinearity)", vif=r.vif))
     for r in inner.itertuples(index=False):
         if np.isfinite(r.vif) and r.vif >= 5:
-            out.append(Diagnostic("pls_collinearity", "warning", f"{r[0]} -> {r[1]}",
-                                  f"inner VIF = {r.vif:.2f} ≥ 5 (collinearity among predictors)",
-                                  message_zh=f"内模型的方差膨胀因子（VIF）为 {r.vif:.2f} ≥ 5（预测变量之间存在共线性）。"))
+            out.append(diagnostic("pls_collinearity", "warning", f"{r[0]} -> {r[1]}",
+                                  "inner VIF = {vif:.2f} ≥ 5 (collinearity among predictors)", vif=r.vif))
     return out

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.sem.pls.estimate import (ESTIMATE_COLUMNS, PLSResult, effects, fit_weights, mean_replace, moments,
                                    solution)
 from csat.sem.pls.index import csi_index, index_values, ipma_importance, rescaled_sd
@@ -225,13 +225,12 @@ def bootstrap_diagnostics(boot: PLSBootstrap) -> list[Diagnostic]:
     c = boot.counts()
     out = []
     if c["n_failed"]:
-        out.append(Diagnostic("pls_bootstrap_failed", "warning", "PLS bootstrap",
-                              f"{c['n_failed']} of {c['n_requested']} resamples failed (an item without variance "
-                              f"or no convergence); intervals use the other {c['n_ok']}.",
-                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中有 {c['n_failed']} 次失败"
-                              f"（某题项无方差或未收敛）；区间基于其余 {c['n_ok']} 次计算。"))
+        out.append(diagnostic("pls_bootstrap_failed", "warning", "PLS bootstrap",
+                              "{n_failed} of {n_requested} resamples failed (an item without variance "
+                              "or no convergence); intervals use the other {n_ok}.",
+                              n_failed=c["n_failed"], n_requested=c["n_requested"], n_ok=c["n_ok"]))
     if c["n_requested"] and c["n_ok"] < 0.5 * c["n_requested"]:
-        out.append(Diagnostic("pls_bootstrap_too_few", "error", "PLS bootstrap",
-                              f"only {c['n_ok']} of {c['n_requested']} resamples are usable",
-                              message_zh=f"{c['n_requested']} 次自助法（bootstrap）重抽样中仅 {c['n_ok']} 次可用。"))
+        out.append(diagnostic("pls_bootstrap_too_few", "error", "PLS bootstrap",
+                              "only {n_ok} of {n_requested} resamples are usable",
+                              n_ok=c["n_ok"], n_requested=c["n_requested"]))
     return out

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import diagnostic
 from csat.sem.pls.model import PLSSpec, pls_spec
 
 __all__ = ["PLSResult", "prepare_data", "mean_replace", "moments", "fit_weights", "solution", "pls_fit", "effects",
@@ -271,10 +271,9 @@ def pls_fit(model: str | PLSSpec, data: pd.DataFrame, missing: str = "mean", tol
     n = len(X)
     diags = []
     if not ok[0]:
-        diags.append(Diagnostic("pls_not_converged", "error", "PLS",
-                                f"the PLS algorithm did not converge in {max_iter} iterations; the estimates "
-                                "are untrustworthy",
-                                message_zh=f"PLS 算法在 {max_iter} 次迭代内未收敛，估计值不可信。"))
+        diags.append(diagnostic("pls_not_converged", "error", "PLS",
+                                "the PLS algorithm did not converge in {max_iter} iterations; the estimates "
+                                "are untrustworthy", max_iter=max_iter))
     r2rows = []
     for c in spec.endogenous:
         j = cons.index(c)

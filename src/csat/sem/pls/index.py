@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.sem.pls.estimate import PLSResult
 
 __all__ = ["csi_index", "index_values", "rescaled_sd", "index_diagnostics", "ipma_importance", "INDEX_COLUMNS"]
@@ -54,11 +54,10 @@ def index_diagnostics(res: PLSResult) -> list[Diagnostic]:
     for c in res.spec.constructs:
         w = res.weights.loc[list(res.spec.blocks[c]), c]
         if (w < 0).any():
-            out.append(Diagnostic("pls_negative_weight", "warning", c,
-                                  f"negative outer weight(s) {list(w[w < 0].index)}: the 0–100 index and the "
+            out.append(diagnostic("pls_negative_weight", "warning", c,
+                                  "negative outer weight(s) {items}: the 0–100 index and the "
                                   "IPMA performance of this construct are not a weighted mean of its items",
-                                  message_zh=f"题项 {list(w[w < 0].index)} 的外部权重为负：该构念的 0–100 指数和 "
-                                  "IPMA 表现值不是其题项的加权平均。"))
+                                  items=list(w[w < 0].index)))
     return out
 
 
