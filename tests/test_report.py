@@ -450,5 +450,5 @@ def test_the_codebook_and_the_diagnostics_list_in_traditional_chinese():
     except Exception as err:                            # noqa: BLE001  (pydantic's or csat's error)
         pytest.skip(f"the params schema does not take language zh-Hant yet: {err}")
     rows = report_html.codebook_rows(p, "zh-Hant")
-    assert rows[0] == {"construct": "A: 感知品質", "item": "a1", "wording": "整體品質", "reverse": "是"}
+    assert rows[0] == {"construct": "A: 感知品質", "item": "a1", "wording": "整體品質", "reverse": ""}
     assert rows[1]["wording"] == "plain" and rows[1]["reverse"] == "是"
