@@ -7,7 +7,7 @@ from csat.pipeline.build import STAGE_KEYS
 from csat.config.params import ParamsError
 from csat.intake.preflight import load_study
 
-from test_params import GOOD, make_study
+from config.test_params import GOOD, make_study
 
 HEADER = "rid,sat1,sat2,sat3,loy1,loy2,gender,wave"
 

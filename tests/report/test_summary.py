@@ -1,0 +1,297 @@
+"""The executive summary (csat.report.summary): generated from results files, numbers equal the files,
+en and zh carry the same numbers, parts only when the study has them.
+
+The results here are small tables written the way the notebooks write them (same columns as
+``results/*.csv``); the demo's own summary (built by make) is checked in tests/test_pipeline.py.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from csat.report import summary as S
+from csat.config.params import validate_params, load_params
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_params(**changes):
+    p = load_params(ROOT / "params" / "demo.yaml")
+    return p.model_copy(update=changes)
+
+
+def demo_like_results(ipma: bool = True, groups: bool = True) -> dict:
+    """Results of a demo-shaped study: seven constructs on a 1–10 scale."""
+    idx = {"IMAG": 59.3, "EXPE": 60.8, "QUAL": 55.2, "VAL": 51.9, "SAT": 59.4, "COMP": 52.5, "LOY": 57.7}
+    scores = pd.DataFrame([{"construct": c, "n": 546, "mean": 1 + 9 * v / 100, "sd": 1.5,
+                            "index": v, "index.ci.lower": v - 1.25, "index.ci.upper": v + 1.25, "label": c}
+                           for c, v in idx.items()])
+    items = pd.DataFrame([
+        {"item": "qual1", "construct": "QUAL", "mean": 6.4}, {"item": "qual2", "construct": "QUAL", "mean": 6.2},
+        {"item": "qual3", "construct": "QUAL", "mean": 5.65}, {"item": "qual4", "construct": "QUAL", "mean": 5.5},
+        {"item": "qual5", "construct": "QUAL", "mean": 6.0},
+        {"item": "imag1", "construct": "IMAG", "mean": 6.6}, {"item": "imag3", "construct": "IMAG", "mean": 5.8},
+        {"item": "expe3", "construct": "EXPE", "mean": 6.2}, {"item": "expe1", "construct": "EXPE", "mean": 6.8},
+        {"item": "val3", "construct": "VAL", "mean": 5.4}, {"item": "val2", "construct": "VAL", "mean": 5.5},
+        {"item": "sat3", "construct": "SAT", "mean": 5.9}, {"item": "sat1", "construct": "SAT", "mean": 6.5},
+    ])
+    res = {name: None for name in S.RESULT_FILES}
+    res.update({
+        "cleaning.json": {"n_raw": 600, "n_clean": 546,
+                          "exclusions": {"duplicates": 9, "speeders": 12, "straightlining": 9, "attention_checks": 15,
+                                         "max_missing_share": 9}},
+        "construct_scores.csv": scores, "items.csv": items,
+        "nps.json": {"nps": -14.65, "ci.lower": -21.3, "ci.upper": -8.04, "n": 546, "p_promoters": 0.2527,
+                     "p_detractors": 0.3993},
+        "diagnostics.json": [
+            {"code": "out_of_range", "severity": "warning", "where": "qual1", "message": "1 value(s) outside ...",
+             "stage": "01_cleaning"},
+            {"code": "out_of_range", "severity": "warning", "where": "sat2", "message": "1 value(s) outside ...",
+             "stage": "01_cleaning"},
+            {"code": "poor_fit", "severity": "warning", "where": "rmsea", "message": "RMSEA = 0.091 > .08.",
+             "stage": "05_sem"},
+            {"code": "heywood", "severity": "error", "where": "sat1 ~~ sat1", "message": "Negative variance.",
+             "stage": "05_sem"},
+            {"code": "straightlining_block", "severity": "info", "where": "IMAG", "message": "info only",
+             "stage": "01_cleaning"},
+        ],
+    })
+    if ipma:
+        res["ipma.csv"] = pd.DataFrame([
+            {"construct": "QUAL", "importance": 0.503, "performance": 55.2, "quadrant": "concentrate_here"},
+            {"construct": "EXPE", "importance": 0.434, "performance": 60.8, "quadrant": "keep_up"},
+            {"construct": "IMAG", "importance": 0.418, "performance": 59.3, "quadrant": "keep_up"},
+            {"construct": "VAL", "importance": 0.281, "performance": 51.9, "quadrant": "low_priority"},
+        ])
+        res["sem_effects.csv"] = pd.DataFrame([
+            {"from": c, "to": "SAT", "std.total": v, "std.total.ci.lower": v - 0.08, "std.total.ci.upper": v + 0.08}
+            for c, v in (("QUAL", 0.503), ("EXPE", 0.434), ("IMAG", 0.418), ("VAL", 0.281))])
+    if groups:
+        res["group_tests.csv"] = pd.DataFrame([
+            {"construct": "VAL", "group": "gender", "test": "welch_t", "statistic": 2.9, "df": 540.2,
+             "pvalue": 0.001, "p.holm": 0.029, "effect_size": 0.25, "levels": "male | female", "estimate": 0.306},
+            {"construct": "SAT", "group": "region", "test": "welch_anova", "statistic": 8.1, "df": 3, "df2": 290.1,
+             "pvalue": 0.00001, "p.holm": 0.0004, "effect_size": 0.031, "levels": "N | S | E | W", "estimate": None},
+            {"construct": "LOY", "group": "gender", "test": "welch_t", "statistic": 0.3, "df": 540.0,
+             "pvalue": 0.7, "p.holm": 1.0, "effect_size": 0.02, "levels": "male | female", "estimate": 0.02},
+            {"construct": "VAL", "group": "gender", "test": "mann_whitney", "statistic": 1.0, "df": None,
+             "pvalue": 0.0001, "p.holm": 0.0001, "effect_size": 0.3, "levels": "male | female", "estimate": None},
+        ])
+        res["posthoc.csv"] = pd.DataFrame([
+            {"construct": "SAT", "group": "region", "A": "N", "B": "S", "mean.A": 6.8, "mean.B": 6.1},
+            {"construct": "SAT", "group": "region", "A": "E", "B": "W", "mean.A": 6.3, "mean.B": 6.4},
+        ])
+    return res
+
+
+# --------------------------------------------------------------------------- formatting
+def test_p_values_per_language_never_zero():
+    assert S.fmt_number(0.0000001, kind="p", language="en") == "< .001"
+    assert S.fmt_number(0.0000001, kind="p", language="zh") == "< 0.001"
+    assert S.fmt_number(0.0234, kind="p", language="en") == "= .023"
+    assert S.fmt_number(0.0234, kind="p", language="zh") == "= 0.023"
+    assert S.fmt_number(0.0004, kind="p") != "= .000"
+    assert S.fmt_number(2400, kind="int") == "2,400"
+    assert S.fmt_number(0.25, 1, "pct") == "25.0%"
+    assert S.fmt_number(-14.65, 1) == "−14.7" and S.fmt_number(-0.01, 1) == "0.0"
+    assert S.fmt_date("2024-03-04", "en") == "4 March 2024" and S.fmt_date("2024-03-04", "zh") == "2024年3月4日"
+    assert S.fmt_date("2024-12-31", "en") == "31 December 2024" and S.fmt_date("2024-12-31", "zh-Hant") == "2024年12月31日"
+    assert S.fmt_number(0.0000001, kind="p", language="zh-Hant") == "< 0.001"
+    assert S.numbers_in("n = 2,400, p < .001, −14.7 and 25.0%") == [2400, 0.001, -14.7, 25.0]
+
+
+# ------------------------------------------------------------------------------ content
+def test_summary_states_the_results():
+    p = demo_params()
+    res = demo_like_results()
+    s = S.build_summary(res, p)
+    h = s["headline"]
+    assert h["construct"] == "SAT" and h["index"] == 59.4 and h["source"] == "construct_scores.csv"
+    assert h["margin_of_error"] == pytest.approx(1.25)
+    head = s["sections"]["headline"][0]
+    assert head["numbers"] == {"index": 59.4, "lo": 58.2, "hi": 60.6, "moe": 1.2, "n": 546} or \
+        head["numbers"] == {"index": 59.4, "lo": 58.1, "hi": 60.6, "moe": 1.2, "n": 546}
+    assert "59.4" in head["en"] and "59.4" in head["zh"] and "满意度" in head["zh"]
+    # drivers ranked by importance, quadrant names a manager reads
+    assert [d["construct"] for d in s["drivers"]] == ["QUAL", "EXPE", "IMAG", "VAL"]
+    assert [d["quadrant_en"] for d in s["drivers"]] == ["Improve first", "Keep up", "Keep up", "Low priority"]
+    assert s["drivers"][0]["ci_lower"] == pytest.approx(0.423)
+    # recommendations: 3-5, the improve-first construct first, named with its weakest items' wording
+    recs = s["recommendations"]
+    assert 3 <= len(recs) <= 5
+    assert recs[0]["key"] == "improve_first" and recs[0]["en"].startswith("Improve Perceived quality first")
+    assert "Helpfulness and friendliness of the staff" in recs[0]["en"]     # qual4, the lowest mean
+    assert "Range and availability of products" in recs[0]["en"]           # qual3, the second lowest
+    assert "员工热情、乐于助人" in recs[0]["zh"]
+    assert recs[0]["numbers"]["item0"] == round(100 * (5.5 - 1) / 9, 1)
+    assert any("Perceived value" in r["en"] for r in recs)
+    # nps
+    nps = s["sections"]["headline"][-1]
+    assert nps["key"] == "nps" and nps["numbers"]["nps"] == -14.7 and nps["numbers"]["pro"] == 25.3
+
+
+def test_group_differences_are_holm_adjusted_with_effect_sizes():
+    s = S.build_summary(demo_like_results(), demo_params())
+    g = s["groups"]
+    keys = [x["key"] for x in g]
+    assert keys == ["groups_count", "group_f", "group_t", "groups_note"]     # LOY (p.holm 1.0) and the rank test left out
+    assert g[0]["numbers"] == {"k": 2, "m": 3}
+    f = g[1]
+    assert "ω² = 0.031" in f["en"] and "p < .001" in f["en"] and "p < 0.001" in f["zh"]
+    assert "highest for N" in f["en"] and f["numbers"]["hm"] == round(100 * 5.8 / 9, 1)
+    t = g[2]
+    assert "Hedges' g = 0.25" in t["en"] and "p = .029" in t["en"] and "p = 0.029" in t["zh"]
+    assert t["numbers"]["d"] == round(0.306 * 100 / 9, 1)
+    assert "higher for male than for female" in t["en"]
+
+
+def test_caveats_hold_every_warning_and_error_but_no_info():
+    s = S.build_summary(demo_like_results(), demo_params())
+    q = s["sections"]["quality"]
+    diag = [x for x in q if x["key"] == "diagnostic"]
+    assert [d["code"] for d in diag] == ["heywood", "out_of_range", "poor_fit"]       # errors first
+    assert diag[1]["count"] == 2 and "qual1, sat2" in diag[1]["en"]
+    assert "不可接受解" in diag[0]["zh"] and "RMSEA = 0.091" in diag[2]["en"]
+    assert not any("straightlining_block" == d["code"] for d in diag)
+    intro = next(x for x in q if x["key"] == "diag_intro")
+    assert intro["numbers"] == {"k": 4, "j": 3}
+    sample = q[0]
+    assert sample["numbers"]["n"] == 546 and sample["numbers"]["x"] == 54
+    assert next(x for x in q if x["key"] == "response_rate")["numbers"]["rr"] == 25.0
+    assert next(x for x in q if x["key"] == "valid_rate")["numbers"]["vr"] == 91.0
+    assert s["survey"]["response_rate"] == 600 / 2400 and s["survey"]["valid_rate"] == 546 / 600
+
+
+def test_every_warning_code_raised_by_the_stages_has_plain_words():
+    import re
+
+    codes = set()
+    for f in (ROOT / "src" / "csat").rglob("*.py"):
+        codes |= set(re.findall(r'Diagnostic\(\s*"([a-z_0-9]+)",\s*"(?:warning|error)"', f.read_text(encoding="utf-8")))
+    assert codes and codes <= set(S.DIAG_FRAMES), sorted(codes - set(S.DIAG_FRAMES))
+
+
+def _check_numbers(sent: dict) -> None:
+    """Each stated number is printed in both languages, and en and zh carry the same numbers."""
+    for name, value in sent["numbers"].items():
+        assert value is not None, (sent["key"], name)
+    if sent["key"] in ("diagnostic", "fieldwork"):      # diagnostics' own messages are English; dates differ in form
+        return
+    assert Counter(S.numbers_in(sent["en"])) == Counter(S.numbers_in(sent["zh"])), (sent["en"], sent["zh"])
+    stated = Counter(S.numbers_in(sent["en"]))
+    for name, value in sent["numbers"].items():
+        assert stated[float(value)] >= 1, (sent["key"], name, value, sent["en"])
+
+
+@pytest.mark.parametrize("ipma,groups", [(True, True), (False, True), (True, False), (False, False)])
+def test_en_and_zh_carry_the_same_numbers(ipma, groups):
+    p = demo_params() if groups else demo_params(groups=[])
+    s = S.build_summary(demo_like_results(ipma, groups), p)
+    for sent in S.all_sentences(s) + S.methods_sentences(s, p, [{"name": "numpy", "installed": "2.4.6"}]):
+        _check_numbers(sent)
+    json.loads(S.summary_json(s))        # JSON-ready
+
+
+def test_study_without_structural_model():
+    """params/hs.yaml: a CFA (no structural paths, no satisfaction construct) on continuous scores."""
+    p = load_params(ROOT / "params" / "hs.yaml")
+    res = {name: None for name in S.RESULT_FILES}
+    res["cleaning.json"] = {"n_raw": 301, "n_clean": 301, "exclusions": {}}
+    res["construct_scores.csv"] = pd.DataFrame({"construct": ["visual", "textual", "speed"], "n": [301] * 3,
+                                                "mean": [4.94, 3.06, 4.19], "index": [float("nan")] * 3})
+    res["group_tests.csv"] = pd.DataFrame([{"construct": "visual", "group": "school", "test": "welch_t",
+                                            "statistic": 1.0, "df": 298.0, "pvalue": 0.3, "p.holm": 0.6,
+                                            "effect_size": 0.1, "levels": "Pasteur | Grant-White", "estimate": 0.1}])
+    s = S.build_summary(res, p)
+    assert s["drivers"] == [] and s["recommendations"] == [] and s["sections"]["drivers"] == []
+    assert s["headline"] is None and s["indices"] == []
+    means = s["sections"]["headline"][0]
+    assert means["key"] == "means" and means["numbers"] == {"m0": 4.94, "m1": 4.19, "m2": 3.06}
+    assert [x["key"] for x in s["groups"]] == ["groups_none"] and s["groups"][0]["numbers"] == {"k": 1}
+    m = S.methods_sentences(s, p)
+    assert any(x["key"] == "model" and "no driver ranking" in x["en"] for x in m)
+    assert any(x["key"] == "questionnaire" and "continuous scores" in x["en"] for x in m)
+    for sent in S.all_sentences(s) + m:
+        _check_numbers(sent)
+
+
+def test_study_without_groups():
+    p = demo_params(groups=[])
+    s = S.build_summary(demo_like_results(groups=False), p)
+    assert s["groups"] == [] and s["sections"]["groups"] == []
+    assert not any(x["key"] == "group_method" for x in S.methods_sentences(s, p))
+    assert s["recommendations"]                             # the rest is still there
+
+
+def test_pls_headline_comes_from_the_csi_index():
+    p = demo_params(estimator="pls")
+    res = demo_like_results()
+    res["csi_index.csv"] = pd.DataFrame({"construct": ["SAT", "QUAL"], "index": [61.23, 57.0],
+                                         "ci.lower": [59.0, 55.0], "ci.upper": [63.4, 59.1]})
+    res["pls_bootstrap.json"] = {"n": 540}
+    s = S.build_summary(res, p)
+    h = s["headline"]
+    assert h["source"] == "csi_index.csv" and h["index"] == 61.23 and h["n"] == 540
+    assert h["margin_of_error"] == pytest.approx(2.2)
+    assert "ACSI" in s["sections"]["headline"][0]["en"]
+
+
+def test_survey_metadata_is_validated():
+    raw = {"study": "x", "data": {"path": "x.csv"}, "constructs": {"A": {"items": ["a1"]}},
+           "survey": {"invited": 100, "responded": 120}}
+    with pytest.raises(Exception, match="responded .120. is larger than invited .100."):
+        validate_params(raw)
+    raw["survey"] = {"fieldwork_start": "2024-03-05", "fieldwork_end": "2024-03-01"}
+    with pytest.raises(Exception, match="fieldwork_end"):
+        validate_params(raw)
+    raw["survey"] = {"population": {"en": "Customers", "zh": "顾客"}, "invited": 10, "responded": 5}
+    p = validate_params(raw)
+    assert p.survey.text("population", "zh") == "顾客" and p.survey.text("population", "en") == "Customers"
+
+
+def test_an_outdated_build_removes_the_summary(tmp_path):
+    """summary.json belongs to the report: a stage that starts again (or fails) removes it with the report."""
+    from csat.pipeline.build import invalidate
+
+    d = tmp_path / "reports" / "x"
+    (d / "results").mkdir(parents=True)
+    for name in ("report.html", "report.pdf", "results/summary.json"):
+        (d / name).write_text("old")
+    invalidate(tmp_path, "x", ["05_sem"], report=True)
+    assert not any((d / name).exists() for name in ("report.html", "report.pdf", "results/summary.json"))
+
+
+def test_a_traditional_chinese_report_writes_the_sentences_from_their_templates():
+    """summary.json keeps en and zh (simplified) whatever the study's language; a zh-Hant report writes
+    each sentence from its template with the catalog's zh-Hant (derived from zh) and the labels
+    converted: the simplified sentence converted, here where no zh-Hant entry overrides one."""
+    from csat.core.i18n import localize
+
+    p = demo_params()
+    s = S.build_summary(demo_like_results(), p)
+    assert set(s["sections"]["headline"][0]) == {"key", "en", "zh", "numbers"}
+    sents = S.all_sentences(s) + S.methods_sentences(s, p, [{"name": "numpy", "installed": "2.4.6"}])
+    for sent in sents:
+        hant = S.in_language(sent, "zh-Hant")
+        assert hant == localize(sent["zh"], "zh-Hant"), (sent["key"], hant)
+        assert S.in_language(sent, "zh") == sent["zh"] and S.in_language(sent, "en") == sent["en"]
+    head = S.in_language(s["sections"]["headline"][0], "zh-Hant")
+    assert head.startswith("滿意度指數為 59.4（滿分 100；95% 信賴區間") or head.startswith("滿意度指數為 59.4（滿分 100；95% 置信區間"), head
+    fieldwork = next(x for x in sents if x["key"] == "fieldwork")
+    assert S.in_language(fieldwork, "zh-Hant") == "調查時間：2024年3月4日至2024年3月24日。"
+    diag = next(x for x in sents if x["key"] == "diagnostic" and x["code"] == "out_of_range")
+    assert S.in_language(diag, "zh-Hant").startswith("警告（資料清洗）：") and "（共 2 處）" in S.in_language(diag, "zh-Hant")
+    # a sentence read back from summary.json: its zh converted
+    back = json.loads(S.summary_json(s))["sections"]["headline"][0]
+    assert S.in_language(back, "zh-Hant") == head and S.in_language(back, "en") == back["en"]
+    # what the page shows: labels, quadrants and the drivers' caption in traditional characters
+    from csat.report.html import summary_context
+
+    ctx = summary_context(s, p, "zh-Hant")
+    assert ctx["headline"]["label"] == "滿意度" and ctx["drivers_table"][0]["quadrant_text"] == "優先改進"
+    assert ctx["drivers_table"][0]["label"] == "感知品質" and ctx["drivers_caption"].startswith("滿意度的驅動因素")
+    assert ctx["index"][0] == head and all(localize(x, "zh-Hant") == x for x in ctx["quality"])
