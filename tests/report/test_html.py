@@ -275,7 +275,7 @@ def test_every_notebook_heading_has_chinese():
                 text = m.group(1).strip()
                 if not re.search(r"[\u4e00-\u9fff]", text):
                     found.add(text)
-    assert "Interpretation and diagnostics" in found and "Fit" in found
+    assert "Interpretation and diagnostics" in found and "The model" in found
     assert found <= set(words.HEADINGS_ZH), sorted(found - set(words.HEADINGS_ZH))
     html, *_ = report_html.process_stage('<div class="jp-MarkdownCell"><h1>x</h1><h2>Interpretation and diagnostics'
                                          '</h2></div>', 5, "05_sem", "zh", report_html.Counters())
