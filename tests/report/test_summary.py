@@ -171,7 +171,7 @@ def test_every_warning_code_raised_by_the_stages_has_plain_words():
 
     codes = set()
     for f in (ROOT / "src" / "csat").rglob("*.py"):
-        codes |= set(re.findall(r'Diagnostic\(\s*"([a-z_0-9]+)",\s*"(?:warning|error)"', f.read_text(encoding="utf-8")))
+        codes |= set(re.findall(r'[Dd]iagnostic\(\s*"([a-z_0-9]+)",\s*"(?:warning|error)"', f.read_text(encoding="utf-8")))
     assert codes and codes <= set(S.DIAG_FRAMES), sorted(codes - set(S.DIAG_FRAMES))
 
 

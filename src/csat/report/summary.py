@@ -798,6 +798,19 @@ DIAG_FRAMES: dict[str, str] = {
     "kano_questionable": N_("many Kano answers are contradictory"),
     "kano_empty": N_("a Kano feature has no usable answers"),
     "servqual_small_n": N_("a service-gap comparison has few answers"),
+    # raised before or around the analyses
+    "cfa_failed": N_("the measurement model (CFA) could not be fitted"),
+    "invariance_failed": N_("the measurement invariance models could not be fitted"),
+    "item_too_few_answers": N_("an item has too few answers to be analysed"),
+    "item_zero_variance": N_("every respondent answered an item the same way"),
+    "items_collinear": N_("some items are perfectly collinear"),
+    "too_few_respondents": N_("there are too few respondents for the number of items"),
+    "too_few_complete": N_("too few respondents answered every item"),
+    "recommend_no_answers": N_("nobody answered the recommendation question"),
+    "nps_column_missing": N_("the recommendation question is missing from the data"),
+    "kano_invalid_answers": N_("some Kano answers are outside the answer scale"),
+    "servqual_invalid_answers": N_("some service-gap answers are outside the answer scale"),
+    "missing_glyph": N_("a chart lacks a font for some characters"),
 }
 
 #: The severity of a diagnostic as a summary sentence names it (English; translated where shown).
