@@ -79,7 +79,7 @@ def _code_spans(text: str) -> list[str]:
 
 def test_every_explanation_of_the_notebooks_has_its_chinese_version():
     """Each English markdown cell is directly followed by one ``zh`` cell that says the same in
-    Chinese: same headings (the report's HEADINGS_ZH, so the table of contents and the headings a
+    Chinese: same headings (the catalog's headings, csat.report.words.heading, so the table of contents and the headings a
     notebook writes in code agree), the same code spans (parameter names, files, columns) and
     Chinese prose."""
     assert TRANSLATION_TAGS == ("zh",)
@@ -99,7 +99,7 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
                 if lv == 1:                                  # the notebook's title: "01 · 数据读入与清洗"
                     assert z.split(" · ")[0] == e.split(" · ")[0] and CJK.search(z), where
                 else:
-                    assert words.HEADINGS_ZH.get(e) == z, (where, e, z)
+                    assert words.heading(e, "zh") == z, (where, e, z)
             assert _code_spans(en) == _code_spans(zh), where
         # localizing removes every English explanation and keeps every code cell
         loc = localize_notebook(nb, "zh", where=stage)
@@ -108,7 +108,7 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
         assert all(CJK.search(c.source) for c in loc.cells if c.cell_type == "markdown"), stage
         assert not [c for c in localize_notebook(nb, "en").cells
                     if c.cell_type == "markdown" and "zh" in c.metadata.get("tags", [])]
-        # zh-Hant: the zh cells converted, their headings the converted HEADINGS_ZH (what the report shows)
+        # zh-Hant: the zh cells converted, their headings the converted catalog headings (what the report shows)
         hant = localize_notebook(nb, "zh-Hant", where=stage)
         assert [c.source for c in hant.cells] == [localize(c.source, "zh-Hant") if c.cell_type == "markdown"
                                                   else c.source for c in loc.cells]
@@ -116,8 +116,9 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
         hant_md = [c.source for c in hant.cells if c.cell_type == "markdown"]
         for e, z in zip(en_md, hant_md):
             for (lv, eh), (_, zh) in zip(_headings(e), _headings(z)):
-                if lv > 1 and eh in words.HEADINGS_ZH:
-                    assert zh == localize(words.HEADINGS_ZH[eh], "zh-Hant"), (stage, eh, zh)
+                if lv > 1 and words.heading(eh, "zh") is not None:
+                    assert zh == words.heading(eh, "zh-Hant") == localize(words.heading(eh, "zh"), "zh-Hant"), \
+                        (stage, eh, zh)
 
 
 def test_markdown_written_by_code_is_translated_too():

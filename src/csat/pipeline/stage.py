@@ -92,10 +92,6 @@ class Stage:
         return pd.read_parquet(p)
 
     # -- language -----------------------------------------------------------------------
-    def t(self, en: str, zh: str | None = None) -> str:
-        """Pick the text in the study's language."""
-        return zh if (self.params.language == "zh" and zh) else en
-
     def tr(self, message: str, /, **values) -> str:
         """``message`` (English, a catalog message) in the study's language, formatted with ``values``
         (:func:`csat.core.i18n.tr`)."""

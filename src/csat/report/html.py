@@ -47,7 +47,7 @@ from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
 from csat.report.pages import TEMPLATES, css, csat_version, external_resources, jinja_env, publish, strip_external
 from csat.report.provenance import fmt_size, git_info, package_versions, read_json, read_runinfo, sha256_file
-from csat.report.words import HEADINGS_ZH, stage_title, words
+from csat.report.words import heading, stage_title, words
 
 
 def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
@@ -301,11 +301,10 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
     headings = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
     # the shallowest remaining notebook heading becomes h2 (the stage heading is the h1)
     shift = 2 - min((int(h.name[1]) for h in headings), default=2)
-    if is_chinese(language):
-        for h in headings:
-            zh = HEADINGS_ZH.get(h.get_text(" ", strip=True))
-            if zh is not None:
-                h.string = localize(zh, language)
+    for h in headings:
+        shown = heading(h.get_text(" ", strip=True), language)
+        if shown is not None:
+            h.string = shown
     for k, h in enumerate(headings, start=1):
         level = int(h.name[1])
         h.name = f"h{max(2, min(level + shift, 6))}"

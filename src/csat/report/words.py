@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from csat.core import i18n
 from csat.core.i18n import N_, tr
 
 
@@ -36,55 +37,18 @@ STAGE_NAMES: dict[str, StageName] = {
                                      N_("drivers and segments")),
 }
 
-#: Chinese for every fixed heading the stage notebooks write (markdown cells and ``stage.markdown``);
-#: a ``language: zh`` report shows these instead of the English ones (a test checks that every
-#: notebook heading has an entry).
-HEADINGS_ZH: dict[str, str] = {
-    "Intake": "数据读入",
-    "Values outside the scale, missing codes and text answers": "超出量表范围的值、缺失代码与文本答案",
-    "Likert items and continuous scores": "李克特题项与连续分数",
-    "Exclusion flow": "样本剔除流程",
-    "Missing data in the analysed sample": "分析样本中的缺失数据",
-    "Little's MCAR test": "Little 完全随机缺失（MCAR）检验",
-    "Codebook and processed data": "编码手册与处理后的数据",
-    "Results and diagnostics": "结果与诊断",
-    "Sample profile": "样本构成",
-    "Items": "题项",
-    "Answer distributions (Likert chart)": "答案分布（李克特图）",
-    "Construct scores and the 0–100 index": "构念得分与 0–100 指数",
-    "Net Promoter Score": "净推荐值（NPS）",
-    "Group comparisons": "组间比较",
-    "Correlations of construct scores": "构念得分的相关",
-    "Diagnostics": "诊断",
-    "Measurement model (CFA)": "测量模型（验证性因子分析）",
-    "Internal consistency": "内部一致性",
-    "Items: corrected item–total correlation and alpha if deleted": "题项：校正的题项–总分相关与删除该题项后的 alpha",
-    "Discriminant validity": "区分效度",
-    "Verdict": "评价结论",
-    "Sampling adequacy": "抽样适切性",
-    "Number of factors": "因子数量",
-    "Factor loadings": "因子载荷",
-    "Do the items group as the constructs say?": "题项是否按构念聚合？",
-    "Confirmatory factor analysis": "验证性因子分析",
-    "Estimates": "参数估计",
-    "Where does the model misfit?": "模型哪里拟合不佳？",
-    "The model": "模型设定",
-    "Fit": "拟合",
-    "Estimates and explained variance": "参数估计与解释方差",
-    "Direct, indirect and total effects": "直接、间接与总效应",
-    "Path diagram": "路径图",
-    "Importance–performance map (IPMA)": "重要性–表现矩阵（IPMA）",
-    "Interpretation and diagnostics": "解读与诊断",
-    "Survey weights": "调查权重",
-    "Key drivers of satisfaction": "满意度的关键驱动因素",
-    "Customer segments": "客户细分",
-    "Kano model": "Kano 模型",
-    "Service gaps (SERVQUAL)": "服务差距（SERVQUAL）",
-    "PLS path model": "PLS 路径模型",
-    "Measurement model: reliability and validity": "测量模型：信度与效度",
-    "Structural model: paths, explained variance and effects": "结构模型：路径、解释方差与效应",
-    "The 0–100 satisfaction indices": "0–100 满意度指数",
-}
+def heading(text: str, language: str) -> str | None:
+    """A fixed heading of the stage notebooks (an English markdown heading, or one a notebook writes in
+    code) in ``language``: the catalog's entry with ``msgctxt "heading"`` (``csat/locale/<language>/
+    headings.po``); None for English or a heading the catalog does not know.  The report shows these, so
+    that the table of contents and the headings agree whichever cell wrote them.
+
+    >>> heading("Sampling adequacy", "zh"), heading("Sampling adequacy", "en")
+    ('抽样适切性', None)
+    """
+    if language == i18n.SOURCE:
+        return None
+    return i18n.catalog(language).get(i18n.catalog_key(text, "heading"))
 
 WORDS: dict[str, str] = {
     "kicker": N_("Survey analysis report"),
