@@ -41,7 +41,7 @@ from pathlib import Path
 
 from csat.config.params import load_params, local_text, project_root, read_params_text, resolve_data_paths
 from csat.core import paths
-from csat.core.i18n import html_lang, is_chinese, localize
+from csat.core.i18n import html_lang
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
