@@ -85,3 +85,57 @@ def test_section_texts_per_language():
     assert invariance_section_markdown("zh") == inv
     assert tracking_section_markdown("en").startswith("## Tracking: change of the indices and the NPS between waves\n\n")
     assert "Holm" in tracking_section_markdown("zh")
+
+
+def test_verdict_texts_in_traditional_chinese_come_from_the_simplified_catalog():
+    from csat.analyses.verdicts import list_text, verdict_word
+    from csat.core.i18n import localize
+
+    assert [verdict_word(v, "zh") for v in ("good", "acceptable", "poor", "")] == ["良好", "可接受", "较差", ""]
+    assert verdict_word("poor", "zh-Hant") == localize("较差", "zh-Hant") and verdict_word("good") == "good"
+    assert fit_criterion("cfi", "zh-Hant") == localize("≥ .95 良好，≥ .90 可接受", "zh-Hant")
+    fit = {"cfi": 0.931, "tli": 0.896, "rmsea": 0.092, "srmr": 0.065}
+    hant = fit_table(fit, "zh-Hant")
+    assert list(hant["verdict"]) == [localize(v, "zh-Hant") for v in fit_table(fit, "zh")["verdict"]]
+    assert list_text(["a", "b"], "zh-Hant") == "a、b" and list_text(["a", "b"]) == "a, b"
+    d = [Diagnostic("heywood", "error", "x1 ~~ x1", "Negative variance", message_zh="方差为负")]
+    assert error_summary(d, "zh-Hant") == localize("警告：以下估计值不可信，原因：x1 ~~ x1：方差为负", "zh-Hant")
+    ipma = pd.DataFrame({"label": ["Image"], "quadrant": ["concentrate_here"]})
+    assert ipma_priority_text(ipma, "zh-Hant") == localize(ipma_priority_text(ipma, "zh"), "zh-Hant")
+    eff = pd.DataFrame(columns=["from", "to", "std.total"])
+    r2 = pd.DataFrame(columns=["variable", "r2"])
+    assert sem_text({"cfi": 0.99}, eff, r2, {}, None, d, "zh-Hant") == \
+        localize(sem_text({"cfi": 0.99}, eff, r2, {}, None, d, "zh"), "zh-Hant")
+    assert sem_text({}, eff, r2, {}, None, (), "zh").startswith("模型整体拟合无法判断（CFI = NA")
+
+
+def test_fit_diagnostics_and_carried_diagnostics_in_chinese(tmp_path):
+    from csat.analyses.verdicts import carried_diagnostics
+
+    (d,) = fit_diagnostics({"rmsea": 0.1}, where="SEM")
+    assert d.message_zh == "RMSEA = 0.100，显示拟合差（RMSEA > .08）。"
+    f = tmp_path / "diagnostics.json"
+    f.write_text('[{"stage": "03_reliability_validity", "code": "htmt", "severity": "warning", "where": "A–B", '
+                 '"message": "HTMT = 0.91", "message_zh": "HTMT 为 0.91"}, {"stage": "03_reliability_validity", '
+                 '"code": "fornell_larcker", "severity": "odd", "where": "A", "message": "m"}]', encoding="utf-8")
+    a, b = carried_diagnostics(f)
+    assert (a.code, a.message, a.message_zh) == ("discriminant_validity", "(from 03_reliability_validity, htmt) "
+                                                 "HTMT = 0.91", "（来自 03_reliability_validity，htmt）HTMT 为 0.91")
+    assert b.severity == "warning" and b.message_zh == ""
+    assert carried_diagnostics(tmp_path / "none.json") == []
+
+
+def test_section_texts_of_the_sem_stage():
+    from csat.core.i18n import localize
+
+    for name, heading in [("sem_fit", "## Fit"), ("sem_estimates", "## Estimates and explained variance"),
+                          ("sem_effects", "## Direct, indirect and total effects"), ("sem_path_diagram", "## Path diagram"),
+                          ("sem_ipma", "## Importance–performance map (IPMA)"), ("pls_model", "## PLS path model"),
+                          ("pls_measurement", "### Measurement model: reliability and validity"),
+                          ("pls_structural", "### Structural model: paths, explained variance and effects"),
+                          ("pls_index", "### The 0–100 satisfaction indices"),
+                          ("pls_ipma", "### Importance–performance map (IPMA)")]:
+        en, zh = section_markdown(name, "en"), section_markdown(name, "zh")
+        assert en.splitlines()[0] == heading and zh.startswith(heading.split(" ")[0] + " ") and zh != en
+        assert section_markdown(name, "zh-Hant") == localize(zh, "zh-Hant")
+    assert "`sem_missing`" in section_markdown("sem_fit", "zh") and "\\*\\*\\* p < .001" in section_markdown("sem_path_diagram")

@@ -66,3 +66,24 @@ def test_chart_draws_chinese_labels_without_missing_glyphs():
     texts = [x.get_text() for x in fig.axes[0].texts]
     assert "重点改进" in texts and "形象" in texts
     assert missing_glyphs(fig) == []
+
+
+def test_chart_texts_in_each_language():
+    import matplotlib.pyplot as plt
+
+    from csat.core.i18n import localize
+
+    perf = {"IMAG": 80.0, "EXPE": 70.0, "QUAL": 60.0, "VAL": 50.0}
+    t = ipma_table(_effects(), perf, "SAT")
+    for language, unstd, xlabel, title, corner in [
+            ("en", False, "Importance (standardized total effect on S)", "Importance–performance map: S",
+             "Concentrate here"),
+            ("en", True, "Importance (unstandardized total effect, 0–100 scores on S)", None, "Keep up the good work"),
+            ("zh", True, "重要性（对S的非标准化总效应）", "重要性–表现矩阵：S", "重点改进"),
+            ("zh-Hant", False, localize("重要性（对S的标准化总效应）", "zh-Hant"), localize("重要性–表现矩阵：S", "zh-Hant"),
+             localize("可能过度投入", "zh-Hant"))]:
+        fig = ipma_chart(t, "S", language=language, unstandardized=unstd)
+        ax = fig.axes[0]
+        assert ax.get_xlabel() == xlabel and (title is None or ax.get_title() == title)
+        assert corner in [x.get_text() for x in ax.texts]
+        plt.close(fig)

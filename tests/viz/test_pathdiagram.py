@@ -43,6 +43,13 @@ def test_renders_png_and_svg_with_chinese_text(pd_ref, tmp_path):
     text = svg.read_text(encoding="utf-8")
     assert "工业化 &lt;1960&gt; &amp; co" in text and "民主（1965）" in text
     assert "Noto Sans CJK SC" in text
+    import matplotlib.pyplot as plt
+
+    fig = pdg.diagram_figure(png)                 # shown in the notebook as a numbered figure
+    h, w = plt.imread(png).shape[:2]
+    assert fig.get_size_inches()[0] == 10 and fig.get_size_inches()[1] == pytest.approx(10 * h / w)
+    assert not fig.axes[0].axison
+    plt.close(fig)
 
 
 def test_missing_dot_names_the_debian_package(monkeypatch):

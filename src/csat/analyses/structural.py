@@ -1,20 +1,87 @@
-"""Study- and language-aware texts of the structural-model stage (05_sem): the study's model from its
-params, what the stage says about a model without a structural part, and the plain-words
-interpretation of a PLS model.
+"""Study- and language-aware steps of the structural-model stage (05_sem): the study's model from its
+params, and for each step of the notebook the tables, figures, sentences and diagnostics it shows, in
+the study's language.
 
-The engines below take plain arguments: :mod:`csat.sem.templates` (the model from constructs, model
-and template), :mod:`csat.sem.structure` (the model's shape), :mod:`csat.sem.pls` (PLS-SEM) and
+The notebook holds two branches (``%%estimator ml`` / ``%%estimator pls`` cells,
+:meth:`csat.pipeline.stage.Stage.estimator_cells`):
+
+* **ML** (``estimator: ml``): :func:`ml_estimate_tables` (paths, loadings, variances, R²),
+  :func:`ml_effects` (effects with their percentile bootstrap intervals), :func:`path_diagram_caption`,
+  :func:`ml_ipma` (the importance–performance map of the standardized total effects) and the
+  interpretation :func:`csat.analyses.verdicts.sem_text`;
+* **PLS** (``estimator: pls``): :func:`pls_target`, :func:`pls_run`, :func:`pls_measurement` and
+  :func:`pls_measurement_tables`, :func:`pls_structural_tables`, :func:`pls_index`, :func:`pls_ipma` and
+  the interpretation :func:`pls_text`.
+
+A step whose output depends on the data (a table, or a sentence saying why there is none) returns a
+:class:`Step`: what it shows, in order, and its diagnostics; the notebook writes the results files and
+calls :meth:`Step.show`.  The engines below take plain arguments: :mod:`csat.sem.templates` (the model
+from constructs, model and template), :mod:`csat.sem.structure` (the model's shape),
+:mod:`csat.sem.bootstrap` and :mod:`csat.sem.effects` (ML effects), :mod:`csat.sem.pls` (PLS-SEM) and
 :mod:`csat.sem.ipma` (importance–performance); the charts are in :mod:`csat.viz.structural`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
 import pandas as pd
 
-from csat.analyses.verdicts import error_summary, ipma_priority_text
-from csat.core.diagnostics import Diagnostic
+from csat.analyses.verdicts import error_summary, ipma_priority_text, list_text
+from csat.config import checks
+from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.i18n import N_, is_chinese, localize, tr
+from csat.sem import effects as eff
+from csat.sem import ipma, pls
+from csat.sem import structure as shape
+from csat.sem.bootstrap import bootstrap_sem
+from csat.sem.result import RESULT_EST_COLUMNS
 from csat.sem.templates import ModelSpec, model_spec
+from csat.viz import structural as charts
 
-__all__ = ["study_model", "no_structural_text", "no_structural_diagnostic", "pls_text"]
+__all__ = ["Step", "Effects", "IPMA", "Index", "PLSMeasurement", "PLS_MEASUREMENT_FILES", "study_model", "model_notes", "model_diagnostics",
+           "no_structural_text", "no_structural_diagnostic", "ml_estimate_tables", "ml_effects",
+           "path_diagram_caption", "ipma_display", "ml_ipma", "pls_target", "index_scale", "pls_run", "pls_run_table",
+           "pls_measurement", "pls_measurement_tables", "pls_measurement_reading", "pls_structural_tables",
+           "pls_structural_reading", "pls_index", "pls_ipma", "pls_text"]
+
+
+@dataclass
+class Step:
+    """What one step of the stage shows, in order, and the diagnostics it raised.
+
+    shown : list of tuple
+        The calls of the notebook's :class:`csat.pipeline.stage.Stage` that show the step:
+        ``("table", frame, caption)``, ``("say", sentence)``, ``("figure", fig, name, caption)``.
+    diagnostics : list of Diagnostic
+    """
+
+    shown: list[tuple] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def show(self, stage) -> None:
+        """Show the step on ``stage`` (``stage.table`` / ``stage.say`` / ``stage.figure``, in order)."""
+        for method, *args in self.shown:
+            getattr(stage, method)(*args)
+
+
+@dataclass
+class Effects(Step):
+    """The ML effects step (:func:`ml_effects`): ``effects`` (``sem_effects.csv``), the bootstrap's
+    ``counts`` (``sem_bootstrap.json``) and the bootstrap itself (``None`` when none was run)."""
+
+    effects: pd.DataFrame | None = None
+    counts: dict = field(default_factory=dict)
+    boot: Any = None
+
+
+@dataclass
+class IPMA(Step):
+    """An importance–performance step (:func:`ml_ipma`, :func:`pls_ipma`): ``table`` is ``ipma.csv``
+    (``None`` when the map does not apply; the shown sentence says why)."""
+
+    table: pd.DataFrame | None = None
 
 
 def study_model(params) -> ModelSpec:
@@ -25,65 +92,418 @@ def study_model(params) -> ModelSpec:
 
 def no_structural_text(language: str = "en") -> str:
     """What the SEM stage reports for a model without structural regressions."""
-    if language == "zh":
-        return ("该模型没有结构部分（没有 `~` 回归路径），是一个测量模型（验证性因子分析）。本阶段报告其拟合、因子载荷、方差与"
-                "因子间相关；没有构念间效应，因此不做效应的自助法估计，也不做重要性–表现分析（IPMA）。")
-    return ("The model has no structural part (no `~` regressions): it is a measurement model (a confirmatory factor "
-            "analysis). This stage reports its fit, loadings, variances and the correlations between the factors; "
-            "there are no effects between constructs, so no bootstrap of effects and no importance–performance map "
-            "(IPMA).")
+    return tr("The model has no structural part (no `~` regressions): it is a measurement model (a confirmatory "
+              "factor analysis). This stage reports its fit, loadings, variances and the correlations between the "
+              "factors; there are no effects between constructs, so no bootstrap of effects and no "
+              "importance–performance map (IPMA).", language)
 
 
 def no_structural_diagnostic() -> Diagnostic:
     """The ``no_structural_part`` note of a model without structural regressions."""
-    return Diagnostic("no_structural_part", "info", "model",
-                      "The model has no structural regressions (a measurement model): effects, their bootstrap and "
-                      "the importance–performance map do not apply and are not reported.",
-                      message_zh="模型没有结构回归路径（是一个测量模型）：效应、效应的自助法估计和重要性–表现图均不适用，"
-                      "不予报告。")
+    return diagnostic("no_structural_part", "info", "model",
+                      N_("The model has no structural regressions (a measurement model): effects, their bootstrap "
+                         "and the importance–performance map do not apply and are not reported."))
+
+
+def model_notes(params, spec: ModelSpec) -> list[str]:
+    """The sentences said under the model's syntax, in the study's language: the notes of the model's
+    expansion (:attr:`csat.sem.templates.ModelSpec.notes`), what the stage reports for a model without
+    structural part (:func:`no_structural_text`) and which constructs have a single item (measured
+    without error)."""
+    language = params.language
+    out = list(getattr(spec, "notes", []) or [])
+    if not shape.has_structural_part(spec.syntax):
+        out.append(no_structural_text(language))
+    single = shape.single_item_constructs(params.constructs)
+    if single:
+        out.append(tr("Single-item construct(s) {constructs} are measured without error: the item's residual "
+                      "variance is fixed at 0 (as lavaan does), so the construct is the item.", language,
+                      constructs=list_text([params.construct_label(c) for c in single], language)))
+    return out
+
+
+def model_diagnostics(spec: ModelSpec) -> list[Diagnostic]:
+    """The model's own diagnostics: :func:`no_structural_diagnostic` when it has no ``~`` regression."""
+    return [] if shape.has_structural_part(spec.syntax) else [no_structural_diagnostic()]
+
+
+def ml_estimate_tables(fit, est: pd.DataFrame, labels: Mapping[str, str], structural: bool,
+                       language: str = "en") -> list[tuple[pd.DataFrame, str]]:
+    """The estimate tables of an ML fit with their captions, in the order shown: structural paths and
+    defined parameters (with a structural part), loadings, variances and covariances, R² of the
+    latent endogenous constructs (when there are any) and, for a measurement model with several
+    factors, the factor correlations.
+
+    Parameters
+    ----------
+    fit : csat.sem.SEMResult
+    est : DataFrame
+        The estimates of :func:`csat.sem.result_tables` (``sem_estimates.csv``).
+    labels : mapping
+        ``{construct: label}``.
+    structural : bool
+        Whether the model has ``~`` regressions (:func:`csat.sem.structure.has_structural_part`).
+    language : str
+
+    Returns
+    -------
+    list of (DataFrame, str)
+    """
+    cols = RESULT_EST_COLUMNS
+    out = []
+    if structural:
+        out.append((est[est["op"].isin(["~", ":="])][cols], tr("Structural paths and defined parameters", language)))
+    out.append((est[est["op"] == "=~"][cols], tr("Measurement model (loadings)", language)))
+    out.append((est[est["op"] == "~~"][cols], tr("Variances and covariances", language)))
+    r2 = fit.r2.copy()
+    r2_lat = r2[r2["variable"].isin(fit.latent)].assign(label=lambda d: d["variable"].map(labels))
+    if len(r2_lat):
+        out.append((r2_lat, tr("Explained variance (R²) of the endogenous constructs", language)))
+    if not structural and len(fit.latent) > 1:
+        out.append((shape.factor_correlations(est, list(fit.latent), labels),
+                    tr("Correlations between the factors (std.all of the factor covariances)", language)))
+    return out
+
+
+def _no_draws() -> eff.BootstrapDraws:
+    return eff.BootstrapDraws([], np.empty((0, 0)), np.array([]))
+
+
+def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
+    """The direct, indirect and total effects of an ML fit with their percentile bootstrap intervals
+    (``params.bootstrap`` resamples seeded by ``params.seed``, :func:`csat.sem.bootstrap.bootstrap_sem`).
+
+    Without a structural part or with ``bootstrap: 0`` no bootstrap is run: the effects have no
+    intervals and a sentence says why.  The diagnostics are the params' notes on the bootstrap
+    (:func:`csat.config.checks.params_diagnostics`, with a structural part) and the failed or
+    inadmissible resamples.  Shown: the resample counts, the defined parameters' intervals, the
+    effects table.
+    """
+    language = params.language
+    step = Effects()
+    if structural:
+        step.diagnostics += checks.params_diagnostics(params)   # e.g. fewer than 1000 resamples
+    if not structural:
+        step.effects = eff.effects_with_ci(eff.sem_effects(fit), _no_draws())
+        step.counts = {"n_requested": 0}
+        step.shown.append(("say", tr("No structural part: there are no effects between constructs and no "
+                                     "bootstrap.", language)))
+    elif params.bootstrap > 0:
+        boot = bootstrap_sem(fit, data, n_boot=params.bootstrap, seed=params.seed)
+        step.boot, step.effects, step.counts = boot, boot.effects, boot.counts()
+        step.diagnostics += eff.bootstrap_diagnostics(boot.draws, "bootstrap")
+        step.shown.append(("table", pd.DataFrame([step.counts]), tr("Bootstrap resamples", language)))
+        if len(boot.defined):
+            step.shown.append(("table", boot.defined,
+                               tr("Defined parameters with percentile bootstrap intervals", language)))
+    else:
+        step.effects = eff.effects_with_ci(eff.sem_effects(fit), _no_draws())
+        step.counts = {"n_requested": 0}
+        step.shown.append(("say", tr("No bootstrap was run (bootstrap = 0); effects are shown without intervals.",
+                                     language)))
+    if structural:
+        show = step.effects[["from", "to", "direct", "indirect", "total", "std.direct", "std.indirect", "std.total",
+                             "std.total.ci.lower", "std.total.ci.upper"]]
+        step.shown.append(("table", show, tr("Effects between constructs (95% percentile bootstrap CI of the "
+                                             "standardized total effect, B = {n_boot})", language,
+                                             n_boot=params.bootstrap)))
+    return step
+
+
+def path_diagram_caption(structural: bool, language: str = "en") -> str:
+    """The caption of the ML path diagram (a measurement model's diagram shows the loadings and the
+    factor correlations instead of paths)."""
+    if structural:
+        return tr("Path diagram with standardized coefficients and R²", language)
+    return tr("Measurement model: factors with their items' standardized loadings and the factor correlations",
+              language)
+
+
+def ipma_display(table: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """The columns of an :func:`csat.sem.ipma.ipma_table` a reader sees, in ``language``: ``label,
+    importance, performance`` and the quadrant and action in the report's script (the bilingual
+    columns ``quadrant_en``/``quadrant_zh``, ``action_en``/``action_zh`` of ``ipma.csv``)."""
+    if not is_chinese(language):
+        return table[["label", "importance", "performance", "quadrant_en", "action_en"]]
+    out = table[["label", "importance", "performance", "quadrant_zh", "action_zh"]]
+    return out.assign(quadrant_zh=[localize(x, language) for x in out["quadrant_zh"]],
+                      action_zh=[localize(x, language) for x in out["action_zh"]])
+
+
+def _ipma_shown(step: IPMA, table: pd.DataFrame, target_label: str, language: str, unstandardized: bool) -> None:
+    step.shown.append(("table", ipma_display(table, language),
+                       tr("Importance–performance for {target}", language, target=target_label)))
+    step.shown.append(("figure", charts.ipma_chart(table, target_label, language, unstandardized=unstandardized),
+                       "ipma", tr("Importance–performance map for {target}", language, target=target_label)))
+
+
+def ml_ipma(params, data: pd.DataFrame, effects: pd.DataFrame, labels: Mapping[str, str],
+            structural: bool) -> IPMA:
+    """The importance–performance map of an ML model (:func:`csat.sem.ipma.ipma_table`): importance is
+    the standardized total effect on the target construct (``params.ipma.target``, else the one named
+    like satisfaction), performance the constructs' 0–100 index.
+
+    It does not apply (an ``ipma_unavailable`` note and a sentence, no table) without a structural
+    part, without a target, on a scale without bounds, or when :func:`csat.sem.ipma.ipma_table`
+    refuses the effects.  Shown: the table and the quadrant chart, or the sentence.
+    """
+    language = params.language
+    step = IPMA()
+    target = ipma.find_target(params.constructs, params.ipma.target)
+    if not structural:
+        step.shown.append(("say", tr("No importance–performance map: the model has no structural part.", language)))
+        return step
+    if target is None:
+        where, why = "ipma.target", N_("No importance–performance map: no construct is named like satisfaction and "
+                                      "ipma.target is not set (set ipma.target to the outcome construct to get one).")
+    elif not params.scale.bounded:
+        where, why = target, N_("No importance–performance map: the scale has no bounds (continuous scores without "
+                                "scale.min/max), so there is no 0–100 performance index.")
+    else:
+        constructs = {name: c.items for name, c in params.constructs.items()}
+        perf = ipma.performance_index(data, constructs, params.scale.min, params.scale.max, params.scores.min_share)
+        try:
+            step.table = ipma.ipma_table(effects, perf, target, labels)
+        except ValueError as err:
+            step.diagnostics.append(Diagnostic(
+                "ipma_unavailable", "info", target, str(err),
+                message_zh=tr("No importance–performance map: {reason}", "zh", reason=err)))
+            step.shown.append(("say", str(err)))
+            return step
+        _ipma_shown(step, step.table, labels[target], language, unstandardized=False)
+        return step
+    step.diagnostics.append(diagnostic("ipma_unavailable", "info", where, why))
+    step.shown.append(("say", tr(why, language)))
+    return step
+
+
+def pls_target(params, res) -> tuple[str | None, list[Diagnostic]]:
+    """The IPMA target of a PLS model (:func:`csat.sem.ipma.find_target`) and the ``ipma_unavailable``
+    note when the PLS model does not hold it (then the target is ``None``)."""
+    target = ipma.find_target(params.constructs, params.ipma.target)
+    if target is not None and target not in res.spec.constructs:
+        return None, [diagnostic("ipma_unavailable", "info", target,
+                                 N_("the IPMA target {target!r} is not in the PLS model"), target=target)]
+    return target, []
+
+
+def index_scale(params) -> tuple[float, float] | None:
+    """``(scale.min, scale.max)`` of the study, the bounds of the 0–100 index; ``None`` for a scale
+    without bounds (continuous scores), which has no index."""
+    return (params.scale.min, params.scale.max) if params.scale.bounded else None
+
+
+def pls_run(res, boot) -> dict:
+    """``pls_bootstrap.json``: the bootstrap's counts with the estimation's ``n, n_dropped, missing,
+    iterations, converged``."""
+    return {**boot.counts(), "n": res.n, "n_dropped": res.n_dropped, "missing": res.missing,
+            "iterations": res.iterations, "converged": res.converged}
+
+
+def pls_run_table(res, boot) -> pd.DataFrame:
+    """The one-row table of the PLS estimation shown to the reader: the bootstrap's counts, ``n``, the
+    iterations and whether the weights converged."""
+    return pd.DataFrame([{**boot.counts(), "n": res.n, "iterations": res.iterations, "converged": res.converged}])
+
+
+#: The results files of the PLS measurement assessment (:meth:`PLSMeasurement.files`), in the order written.
+PLS_MEASUREMENT_FILES = ["pls_quality.csv", "pls_htmt.csv", "pls_htmt_ci.csv", "pls_fornell_larcker.csv",
+                         "pls_item_vif.csv", "pls_inner.csv"]
+
+
+@dataclass
+class PLSMeasurement:
+    """The measurement-model assessment of a PLS fit (:func:`pls_measurement`)."""
+
+    quality: pd.DataFrame            #: construct quality: R², alpha, rhoA, rhoC, AVE (pls.quality)
+    htmt: pd.DataFrame               #: HTMT ratios (pls.htmt)
+    htmt_ci: pd.DataFrame | None     #: HTMT with bootstrap intervals (the bootstrap's ``htmt``)
+    fornell_larcker: pd.DataFrame    #: √AVE and construct correlations
+    item_vif: pd.DataFrame           #: indicator collinearity
+    inner: pd.DataFrame              #: inner-model VIF and f²
+
+    def files(self) -> dict[str, pd.DataFrame]:
+        """The results files of the assessment, ``{file name: table}`` (:data:`PLS_MEASUREMENT_FILES`)."""
+        tables = [self.quality, self.htmt, self.htmt_ci, self.fornell_larcker, self.item_vif, self.inner]
+        return dict(zip(PLS_MEASUREMENT_FILES, tables))
+
+
+def pls_measurement(res, boot) -> PLSMeasurement:
+    """Reliability, validity and collinearity of a PLS model (:mod:`csat.sem.pls.assessment`), with the
+    bootstrap's HTMT intervals."""
+    return PLSMeasurement(quality=pls.quality(res), htmt=pls.htmt(res), htmt_ci=boot.htmt,
+                          fornell_larcker=pls.fornell_larcker(res), item_vif=pls.item_vif(res),
+                          inner=pls.inner_vif(res).merge(pls.f_squared(res), on=["from", "to"]))
+
+
+def pls_measurement_tables(mm: PLSMeasurement, est: pd.DataFrame, labels: Mapping[str, str], n_boot: int,
+                           language: str = "en") -> list[tuple[pd.DataFrame, str]]:
+    """The measurement-model tables of a PLS model with their captions, in the order shown: construct
+    quality, outer loadings and weights with their bootstrap intervals and the indicator VIF, HTMT,
+    HTMT with intervals, Fornell–Larcker.
+
+    Parameters
+    ----------
+    mm : PLSMeasurement
+    est : DataFrame
+        The bootstrap's estimates (``pls_estimates.csv``).
+    labels : mapping
+        ``{construct: label}``.
+    n_boot : int
+        The bootstrap's resamples (in the captions).
+    language : str
+    """
+    mo = est[est["op"].isin(["=~", "<~"])]
+    outer = (mo[mo["op"] == "=~"][["lhs", "rhs", "mode", "est", "ci.lower", "ci.upper"]]
+             .rename(columns={"lhs": "construct", "rhs": "item", "est": "loading", "ci.lower": "loading.ci.lower",
+                              "ci.upper": "loading.ci.upper"})
+             .merge(mo[mo["op"] == "<~"][["lhs", "rhs", "est", "ci.lower", "ci.upper"]]
+                    .rename(columns={"lhs": "construct", "rhs": "item", "est": "weight", "ci.lower": "weight.ci.lower",
+                                     "ci.upper": "weight.ci.upper"}), on=["construct", "item"])
+             .merge(mm.item_vif, on=["construct", "item"]))
+    q = mm.quality
+    return [
+        (q.assign(label=q["construct"].map(labels)),
+         tr("Construct quality: R², Cronbach's alpha, rhoA, composite reliability rhoC, AVE", language)),
+        (outer, tr("Outer loadings and weights with 95% percentile bootstrap intervals (B = {n_boot}), indicator VIF",
+                   language, n_boot=n_boot)),
+        (mm.htmt, tr("HTMT (heterotrait–monotrait ratio; > .85 questions discriminant validity)", language)),
+        (mm.htmt_ci, tr("HTMT with 95% percentile bootstrap intervals (B = {n_boot}): an upper bound below 1 (or .85) "
+                        "supports discriminant validity", language, n_boot=n_boot)),
+        (mm.fornell_larcker, tr("Fornell–Larcker: √AVE on the diagonal, construct correlations off it", language)),
+    ]
+
+
+def pls_measurement_reading(language: str = "en") -> str:
+    """How to read the PLS measurement tables (one paragraph)."""
+    return tr("How to read this: a reflective construct is measured well when its items load strongly on it "
+              "(loadings ≥ .70), its items agree with each other (alpha, rhoA and rhoC ≥ .70) and it explains at least "
+              "half of its items' variance (AVE ≥ .50). Two constructs are distinct when HTMT stays below .85 and each "
+              "construct's √AVE exceeds its correlations with the others (Fornell–Larcker). A formative construct is "
+              "judged by its weights (each item's own contribution) and by collinearity (VIF below 5); alpha and AVE "
+              "do not apply to it.", language)
+
+
+def pls_structural_tables(est: pd.DataFrame, boot, inner: pd.DataFrame, labels: Mapping[str, str], n_boot: int,
+                          language: str = "en") -> list[tuple[pd.DataFrame, str]]:
+    """The structural-model tables of a PLS model with their captions, in the order shown: path
+    coefficients with bootstrap se, t, p and interval; R² with adjusted R² and interval; inner VIF
+    and f²; direct, indirect and total effects with intervals."""
+    paths = est[est["op"] == "~"][["lhs", "op", "rhs", "est", "se", "t", "pvalue", "ci.lower", "ci.upper"]]
+    return [
+        (paths, tr("Path coefficients with bootstrap se, t, p and 95% percentile interval (B = {n_boot})", language,
+                   n_boot=n_boot)),
+        (boot.r2.assign(label=lambda d: d["construct"].map(labels)),
+         tr("Explained variance (R², adjusted R², 95% bootstrap interval of R²)", language)),
+        (inner, tr("Inner-model collinearity (VIF) and effect sizes f²", language)),
+        (boot.effects[["from", "to", "direct", "indirect", "total", "total.ci.lower", "total.ci.upper",
+                       "indirect.ci.lower", "indirect.ci.upper"]],
+         tr("Direct, indirect and total effects (standardized) with 95% bootstrap intervals", language)),
+    ]
+
+
+def pls_structural_reading(language: str = "en") -> str:
+    """How to read the PLS structural tables (one paragraph)."""
+    return tr("How to read this: a path coefficient is the change in the outcome, in standard deviations, when the "
+              "predictor rises by one standard deviation and the other predictors stay fixed; it is significant when "
+              "its bootstrap interval excludes 0. R² is the share of the outcome's variance the model explains (.75 "
+              "substantial, .50 moderate, .25 weak in CSI models). f² tells how much R² drops without the path (.02 "
+              "small, .15 medium, .35 large). A total effect adds the direct path and every indirect route through "
+              "other constructs.", language)
+
+
+@dataclass
+class Index(Step):
+    """The 0–100 indices of a PLS model (:func:`pls_index`): ``table`` has the columns of
+    :data:`csat.sem.pls.INDEX_COLUMNS` (empty without scale bounds); ``written`` says whether it is a
+    results file (``csi_index.csv``)."""
+
+    table: pd.DataFrame | None = None
+    written: bool = False
+
+
+def pls_index(boot, labels: Mapping[str, str], params) -> Index:
+    """The PLS-weighted 0–100 indices (the ACSI method, :func:`csat.sem.pls.csi_index` through the
+    bootstrap) with their intervals: shown as a table, a chart and how they are computed, or a
+    sentence when the scale has no bounds."""
+    language = params.language
+    step = Index(table=boot.index if boot.index is not None else pd.DataFrame(columns=pls.INDEX_COLUMNS),
+                 written=boot.index is not None)
+    if not step.written:
+        step.shown.append(("say", tr("No 0–100 index: the scale has no bounds (continuous scores without "
+                                     "scale.min/max).", language)))
+        return step
+    t = step.table
+    lo, hi = params.scale.min, params.scale.max
+    step.shown += [
+        ("table", t.assign(label=t["construct"].map(labels)),
+         tr("0–100 indices with 95% percentile bootstrap intervals (B = {n_boot})", language, n_boot=params.bootstrap)),
+        ("figure", charts.index_chart(t, labels, language), "csi_index", tr("PLS-weighted 0–100 indices", language)),
+        ("say", tr("How the index is computed (the ACSI way): each item's PLS weight is divided by the item's standard "
+                   "deviation, the weights of a construct are scaled to sum to one, the weighted mean of the item means "
+                   "is taken and rescaled to 0–100 as 100 × (mean − {min:g}) / ({max:g} − {min:g}). An index of 75 "
+                   "means the customers' answers lie three quarters of the way from the worst to the best point of "
+                   "the scale. Items that carry more information about the construct count more than in a plain "
+                   "average.", language, min=lo, max=hi)),
+    ]
+    return step
+
+
+def pls_ipma(boot, index: pd.DataFrame, target: str | None, labels: Mapping[str, str], language: str = "en") -> IPMA:
+    """The importance–performance map of a PLS model (SmartPLS's IPMA): importance is the
+    unstandardized total effect on the target in index points (the bootstrap's ``ipma``),
+    performance the 0–100 index.  Without a target, effects on it or an index: a sentence saying what
+    it needs."""
+    step = IPMA()
+    if target is None or boot.ipma is None or not len(boot.ipma):
+        step.shown.append(("say", tr("No importance–performance map: it needs a target construct (ipma.target or one "
+                                     "named like satisfaction) that other constructs affect, and scale bounds for the "
+                                     "0–100 performance.", language)))
+        return step
+    perf = index.set_index("construct")["index"]
+    step.table = ipma.ipma_table(boot.ipma, perf, target, labels, importance="importance")
+    _ipma_shown(step, step.table, labels[target], language, unstandardized=True)
+    step.shown.append(("say", tr(
+        "How to read this (SmartPLS's IPMA): performance is the construct's 0–100 index; importance is its total "
+        "effect on {target} in index points: how many points {target}'s index would rise if this construct's index "
+        "rose by one point. Constructs to the right and below the dashed lines matter much but perform poorly: "
+        "improving them pays most.", language, target=labels[target])))
+    return step
 
 
 def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.DataFrame | None,
              labels: dict, diags=(), language: str = "en") -> str:
-    """A generated plain-words interpretation of a PLS model (English or Chinese): measurement
-    quality, significant paths (bootstrap interval excluding 0), explained variance, the indices
-    and the IPMA priorities."""
-    zh = language == "zh"
+    """A generated plain-words interpretation of a PLS model in ``language``: measurement quality,
+    significant paths (bootstrap interval excluding 0), explained variance, the indices and the IPMA
+    priorities."""
     lab = lambda c: labels.get(c, c)  # noqa: E731
     parts = []
     refl = q[(q["mode"] == "A") & (q["n_items"] > 1)]
     if len(refl):
-        lo_rc, hi_rc = refl["rhoC"].min(), refl["rhoC"].max()
-        lo_av = refl["ave"].min()
-        if zh:
-            parts.append(f"反映型构念的组合信度 rhoC 在 {lo_rc:.2f}–{hi_rc:.2f} 之间，最小 AVE 为 {lo_av:.2f}"
-                         f"（标准：rhoC ≥ .70，AVE ≥ .50）。")
-        else:
-            parts.append(f"The reflective constructs have composite reliability rhoC between {lo_rc:.2f} and "
-                         f"{hi_rc:.2f} and a smallest AVE of {lo_av:.2f} (criteria: rhoC ≥ .70, AVE ≥ .50).")
+        parts.append(tr("The reflective constructs have composite reliability rhoC between {low:.2f} and {high:.2f} "
+                        "and a smallest AVE of {ave:.2f} (criteria: rhoC ≥ .70, AVE ≥ .50).", language,
+                        low=refl["rhoC"].min(), high=refl["rhoC"].max(), ave=refl["ave"].min()))
     paths = est[est["op"] == "~"]
     sig = paths[(paths["ci.lower"] > 0) | (paths["ci.upper"] < 0)] if "ci.lower" in paths else paths.iloc[0:0]
     if len(sig):
         sig = sig.reindex(sig["est"].abs().sort_values(ascending=False).index)
         items = [f"{lab(r.rhs)} → {lab(r.lhs)} ({r.est:.2f})" for r in sig.itertuples()]
-        parts.append(("Bootstrap 区间不含 0 的路径（按大小排列）：" + "、".join(items) + "。") if zh else
-                     ("Paths whose bootstrap interval excludes 0, largest first: " + ", ".join(items) + "."))
+        parts.append(tr("Paths whose bootstrap interval excludes 0, largest first: {paths}.", language,
+                        paths=list_text(items, language)))
     r2 = q[q["r2"].notna()]
     if len(r2):
-        parts.append(("模型解释了" + "、".join(f"{lab(c)}方差的 {100 * v:.0f}%" for c, v in zip(r2["construct"], r2["r2"]))
-                      + "。") if zh else
-                     ("The model explains " + ", ".join(f"{100 * v:.0f}% of the variance of {lab(c)}"
-                                                        for c, v in zip(r2["construct"], r2["r2"])) + "."))
+        shares = [tr("{share:.0f}% of the variance of {construct}", language, share=100 * v, construct=lab(c))
+                  for c, v in zip(r2["construct"], r2["r2"])]
+        parts.append(tr("The model explains {shares}.", language, shares=list_text(shares, language)))
     if len(index):
         top = index.sort_values("index", ascending=False)
         items = [f"{lab(c)} {v:.1f}" for c, v in zip(top["construct"], top["index"])]
-        parts.append(("0–100 指数（按 PLS 权重加权的题项均值）从高到低：" + "、".join(items) + "。") if zh else
-                     ("The 0–100 indices (item means weighted by the PLS weights), highest first: "
-                      + ", ".join(items) + "."))
+        parts.append(tr("The 0–100 indices (item means weighted by the PLS weights), highest first: {indices}.",
+                        language, indices=list_text(items, language)))
     priority = ipma_priority_text(ipma, language)
     if priority:
         parts.append(priority)
     if error_summary(diags, language) is not None:
-        parts.append("注意：诊断中存在严重问题，解读前请先查看诊断信息。" if zh else
-                     "Caution: the diagnostics include errors; read them before interpreting these results.")
-    return ("" if zh else " ").join(parts)
+        parts.append(tr("Caution: the diagnostics include errors; read them before interpreting these results.",
+                        language))
+    return ("" if is_chinese(language) else " ").join(parts)

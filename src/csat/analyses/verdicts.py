@@ -23,19 +23,45 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from csat.core.diagnostics import Diagnostic
+from csat.core import i18n
+from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.sem.fitmeasures import FIT_RULES, fit_verdict
 
-__all__ = ["FIT_RULES", "FIT_RULE_ROWS", "VERDICT_ZH", "fit_criterion", "fit_verdict", "overall_fit_verdict",
+__all__ = ["FIT_RULES", "FIT_RULE_ROWS", "verdict_word", "fit_criterion", "fit_verdict", "overall_fit_verdict",
            "fit_table", "fit_diagnostics", "large_residuals", "carried_diagnostics", "error_summary",
-           "warning_box_html", "ipma_priority_text", "sem_text",
+           "warning_box_html", "list_text", "ipma_priority_text", "sem_text",
            "section_markdown"]
 
 
 #: The same rules as rows ``(measure, good, acceptable, "min"|"max")``, derived from :data:`FIT_RULES`.
 FIT_RULE_ROWS: list[tuple[str, float, float, str]] = [
     (m, good, ok, "min" if hib else "max") for m, (good, ok, hib) in FIT_RULES.items()]
-VERDICT_ZH = {"good": "良好", "acceptable": "可接受", "poor": "较差", "": ""}
+
+
+def verdict_word(verdict: str, language: str = "en") -> str:
+    """A :func:`fit_verdict` (``good``, ``acceptable``, ``poor``; ``""`` when there is no rule) as the
+    fit table prints it in ``language``.
+
+    >>> verdict_word("acceptable"), verdict_word("acceptable", "zh"), verdict_word("")
+    ('acceptable', '可接受', '')
+    """
+    if verdict == "good":
+        return trc("verdict", "good", language)
+    if verdict == "acceptable":
+        return trc("verdict", "acceptable", language)
+    if verdict == "poor":
+        return trc("verdict", "poor", language)
+    return verdict
+
+
+def list_text(items: Iterable[str], language: str = "en") -> str:
+    """``items`` as a list in a sentence: ``"a, b"`` in English, ``"a、b"`` in Chinese.
+
+    >>> list_text(["Image", "Value"]), list_text(["形象", "价值"], "zh")
+    ('Image, Value', '形象、价值')
+    """
+    return ("、" if is_chinese(language) else ", ").join(items)
 
 
 def _cut(x: float) -> str:
@@ -51,11 +77,9 @@ def fit_criterion(measure: str, language: str = "en") -> str:
         return ""
     good, ok, hib = rule
     sign = "≥" if hib else "≤"
-    words = ("良好", "可接受", "，") if language == "zh" else ("good", "acceptable", ", ")
-    text = f"{sign} {_cut(good)} {words[0]}"
-    if ok != good:
-        text += f"{words[2]}{sign} {_cut(ok)} {words[1]}"
-    return text
+    if ok == good:
+        return tr("{sign} {good} good", language, sign=sign, good=_cut(good))
+    return tr("{sign} {good} good, {sign} {ok} acceptable", language, sign=sign, good=_cut(good), ok=_cut(ok))
 
 
 
@@ -67,8 +91,8 @@ def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
     ----------
     fit : mapping
         lavaan-named fit measures (``SEMResult.fit_measures``); absent ones are left out.
-    language : {"en", "zh"}
-        Language of the criteria and verdicts.
+    language : str
+        Language of the criteria and verdicts (``en``, ``zh``, ``zh-Hant``).
 
     Returns
     -------
@@ -93,7 +117,6 @@ def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
     In R (``fit <- cfa(model, data = HolzingerSwineford1939)``): ``fitMeasures(fit, "tli")`` → 0.896
     and ``fitMeasures(fit, "srmr")`` → 0.065.
     """
-    zh = language == "zh"
     rows = []
     for m in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic",
               "bic", "ntotal"]:
@@ -103,7 +126,7 @@ def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
         verdict = fit_verdict(m, v)
         rows.append({"measure": m, "value": np.nan if v is None else float(v),
                      "criterion": fit_criterion(m, language),
-                     "verdict": VERDICT_ZH[verdict] if zh else verdict})
+                     "verdict": verdict_word(verdict, language)})
     return pd.DataFrame(rows, columns=["measure", "value", "criterion", "verdict"])
 
 
@@ -112,11 +135,9 @@ def fit_diagnostics(fit: Mapping[str, float], where: str = "model") -> list[Diag
     out = []
     for m, (_, ok, hib) in FIT_RULES.items():
         if fit_verdict(m, fit.get(m)) == "poor":
-            out.append(Diagnostic("poor_fit", "warning", f"{where}: {m}",
-                                  f"{m.upper()} = {float(fit[m]):.3f} indicates poor fit "
-                                  f"({m.upper()} {'<' if hib else '>'} {_cut(ok)}).",
-                                  message_zh=f"{m.upper()} = {float(fit[m]):.3f}，显示拟合差"
-                                  f"（{m.upper()} {'<' if hib else '>'} {_cut(ok)}）。"))
+            out.append(diagnostic("poor_fit", "warning", f"{where}: {m}",
+                                  N_("{measure} = {value:.3f} indicates poor fit ({measure} {relation} {cut})."),
+                                  measure=m.upper(), value=float(fit[m]), relation="<" if hib else ">", cut=_cut(ok)))
     return out
 
 
@@ -177,9 +198,11 @@ def carried_diagnostics(diagnostics_file, stage: str = "03_reliability_validity"
         if d.get("stage") == stage and d.get("code") in codes:
             sev = d.get("severity") if d.get("severity") in ("info", "warning", "error") else "warning"
             zh = str(d.get("message_zh") or "")
+            carried = N_("(from {stage}, {code}) {message}")
             out.append(Diagnostic("discriminant_validity", sev, str(d.get("where", "")),
-                                  f"(from {stage}, {d.get('code')}) {d.get('message', '')}",
-                                  message_zh=f"（来自 {stage}，{d.get('code')}）{zh}" if zh else ""))
+                                  tr(carried, "en", stage=stage, code=d.get("code"), message=d.get("message", "")),
+                                  message_zh=tr(carried, "zh", stage=stage, code=d.get("code"), message=zh)
+                                  if zh else ""))
     return out
 
 
@@ -190,7 +213,8 @@ def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -
     Parameters
     ----------
     diags : iterable of Diagnostic or dict
-    language : {"en", "zh"}
+    language : str
+        ``en``, ``zh`` or ``zh-Hant``.
 
     Returns
     -------
@@ -214,15 +238,14 @@ def error_summary(diags: Iterable[Diagnostic | Mapping], language: str = "en") -
     for d in diags:
         d = d.to_dict() if isinstance(d, Diagnostic) else dict(d)
         if d.get("severity") == "error":
-            if language == "zh":
-                errs.append(f"{d.get('where')}：{d.get('message_zh') or d.get('message')}")
-            else:
-                errs.append(f"{d.get('where')}: {d.get('message')}")
+            message = d.get("message")
+            if is_chinese(language):
+                message = localize(d.get("message_zh"), language) or message
+            errs.append(tr("{where}: {message}", language, where=d.get("where"), message=message))
     if not errs:
         return None
-    if language == "zh":
-        return "警告：以下估计值不可信，原因：" + "；".join(errs)
-    return "Warning: these estimates are untrustworthy because " + "; ".join(errs)
+    return tr("Warning: these estimates are untrustworthy because {reasons}", language,
+              reasons=("；" if is_chinese(language) else "; ").join(errs))
 
 
 def warning_box_html(text: str | None) -> str:
@@ -253,12 +276,18 @@ def section_markdown(name: str, language: str = "en") -> str:
     (English where there is no text in that language).
 
     The texts are the files ``csat/analyses/texts/section_<name>.<language>.md``; a new language is a new
-    file."""
+    file.  A language derived from another one (``zh-Hant``, :data:`csat.core.i18n.DERIVED`) reads the
+    other one's file, converted by :func:`csat.core.i18n.localize`.
+
+    >>> section_markdown("sem_path_diagram", "zh-Hant").splitlines()[0]
+    '## 路徑圖'
+    """
     data = resources.files("csat.analyses") / "texts"
-    f = data / f"section_{name}.{language}.md"
+    base = i18n.DERIVED[language][0] if language in i18n.DERIVED else language
+    f = data / f"section_{name}.{base}.md"
     if not f.is_file():
         f = data / f"section_{name}.en.md"
-    return f.read_text(encoding="utf-8").removesuffix("\n")
+    return localize(f.read_text(encoding="utf-8").removesuffix("\n"), language)
 
 
 def ipma_priority_text(ipma: pd.DataFrame | None, language: str = "en") -> str:
@@ -269,10 +298,9 @@ def ipma_priority_text(ipma: pd.DataFrame | None, language: str = "en") -> str:
     conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
     if not conc:
         return ""
-    if language == "zh":
-        return "重要性–表现分析显示应重点改进：" + "、".join(conc) + "（重要性高于平均而表现低于平均）。"
-    return ("The importance–performance map points to " + ", ".join(conc) +
-            " as the priority for improvement (above-average importance, below-average performance).")
+    return tr("The importance–performance map points to {constructs} as the priority for improvement "
+              "(above-average importance, below-average performance).", language,
+              constructs=list_text(conc, language))
 
 
 def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, labels: Mapping[str, str],
@@ -299,7 +327,8 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
     ipma : DataFrame, optional
         :func:`csat.sem.ipma.ipma_table` rows (``label``, ``quadrant``).
     diags : iterable of Diagnostic or dict
-    language : {"en", "zh"}
+    language : str
+        ``en``, ``zh`` or ``zh-Hant``.
 
     Returns
     -------
@@ -314,27 +343,31 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
     >>> verdicts.sem_text(res.fit_measures, effects.sem_effects(res), res.r2, {"dem60": "democracy 1960"})[:64]
     'The model fits the data poorly (CFI = 0.972, TLI = 0.955, RMSEA '
     """
-    zh = language == "zh"
     lab = lambda v: labels.get(v, v)  # noqa: E731
     parts = []
     verdict = overall_fit_verdict(fit)
     f = lambda m, d=3: ("NA" if fit.get(m) is None or not np.isfinite(float(fit.get(m))) else f"{float(fit[m]):.{d}f}")  # noqa: E731
     idx = f"CFI = {f('cfi')}, TLI = {f('tli')}, RMSEA = {f('rmsea')}, SRMR = {f('srmr')}"
-    if zh:
-        vz = {"good": "良好", "acceptable": "可接受", "poor": "较差", "": "无法判断"}[verdict]
-        parts.append(f"模型整体拟合{vz}（{idx}；χ² = {f('chisq', 2)}，df = {f('df', 0)}，p = {f('pvalue')}）。")
+    values = {"measures": idx, "chisq": f("chisq", 2), "df": f("df", 0), "p": f("pvalue")}
+    if verdict == "good":
+        parts.append(tr("The model fits the data well ({measures}; χ² = {chisq}, df = {df}, p = {p}).", language,
+                        **values))
+    elif verdict == "acceptable":
+        parts.append(tr("The model fits the data acceptably ({measures}; χ² = {chisq}, df = {df}, p = {p}).",
+                        language, **values))
+    elif verdict == "poor":
+        parts.append(tr("The model fits the data poorly ({measures}; χ² = {chisq}, df = {df}, p = {p}).", language,
+                        **values))
     else:
-        ve = {"good": "fits the data well", "acceptable": "fits the data acceptably", "poor": "fits the data poorly",
-              "": "has fit that cannot be judged"}[verdict]
-        parts.append(f"The model {ve} ({idx}; χ² = {f('chisq', 2)}, df = {f('df', 0)}, p = {f('pvalue')}).")
+        parts.append(tr("The model has fit that cannot be judged ({measures}; χ² = {chisq}, df = {df}, p = {p}).",
+                        language, **values))
     endo = [v for v in dict.fromkeys(effects["to"])] if len(effects) else []
     r2s = r2.set_index("variable")["r2"] if len(r2) else pd.Series(dtype=float)
     r2_txt = [(lab(v), float(r2s[v])) for v in endo if v in r2s.index and np.isfinite(r2s[v])]
     if r2_txt:
-        if zh:
-            parts.append("模型解释了" + "、".join(f"{n}方差的 {100 * x:.0f}%" for n, x in r2_txt) + "。")
-        else:
-            parts.append("The model explains " + ", ".join(f"{100 * x:.0f}% of the variance of {n}" for n, x in r2_txt) + ".")
+        shares = [tr("{share:.0f}% of the variance of {construct}", language, share=100 * x, construct=n)
+                  for n, x in r2_txt]
+        parts.append(tr("The model explains {shares}.", language, shares=list_text(shares, language)))
     has_ci = "std.total.ci.lower" in effects.columns
     for to in endo:
         e = effects[effects["to"] == to].copy()
@@ -344,23 +377,19 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
             continue
         e = e.reindex(e["std.total"].abs().sort_values(ascending=False).index)
         items = [f"{lab(r['from'])} ({r['std.total']:.2f})" for _, r in e.iterrows()]
-        if zh:
-            parts.append(f"对{lab(to)}有显著总效应（标准化，Bootstrap 区间不含 0）的依次为：" + "、".join(items) + "。")
-        else:
-            parts.append(f"Significant standardized total effects on {lab(to)} (bootstrap interval excluding 0), "
-                         f"largest first: " + ", ".join(items) + ".")
+        parts.append(tr("Significant standardized total effects on {construct} (bootstrap interval excluding 0), "
+                        "largest first: {effects}.", language, construct=lab(to), effects=list_text(items, language)))
     if has_ci and len(effects):
         ind = effects[[(_ci_excludes_zero(lo, hi) and abs(v) > 1e-12) for lo, hi, v in
                        zip(effects["indirect.ci.lower"], effects["indirect.ci.upper"], effects["indirect"])]]
         if len(ind):
             items = [f"{lab(r['from'])} → {lab(r['to'])} ({r['std.indirect']:.2f})" for _, r in ind.iterrows()]
-            parts.append(("存在显著的间接（中介）效应：" + "、".join(items) + "。") if zh else
-                         ("Indirect (mediated) effects with intervals excluding 0: " + ", ".join(items) + "."))
+            parts.append(tr("Indirect (mediated) effects with intervals excluding 0: {effects}.", language,
+                            effects=list_text(items, language)))
     priority = ipma_priority_text(ipma, language)
     if priority:
         parts.append(priority)
     if error_summary(diags, language) is not None:
-        parts.append("注意：诊断中存在严重问题，上述估计不可信，解读前请先查看诊断信息。" if zh else
-                     "Caution: the diagnostics include errors, so these estimates are untrustworthy; read the "
-                     "diagnostics before interpreting them.")
+        parts.append(tr("Caution: the diagnostics include errors, so these estimates are untrustworthy; read the "
+                        "diagnostics before interpreting them.", language))
     return " ".join(parts)

@@ -147,3 +147,15 @@ def path_diagram(estimates: pd.DataFrame, out_stem: str | Path, labels: Mapping[
     """Draw the path diagram to ``<out_stem>.png`` and ``<out_stem>.svg`` (see :func:`path_diagram_dot`)."""
     src = path_diagram_dot(estimates, labels, r2, latent=latent, measurement=measurement, covariances=covariances)
     return render_dot(src, out_stem, dpi=dpi)
+
+
+def diagram_figure(png: str | Path, width: float = 10):
+    """A matplotlib figure showing a rendered diagram (the PNG of :func:`path_diagram`) at ``width``
+    inches, without axes, so that a notebook shows and numbers it like its other figures."""
+    import matplotlib.pyplot as plt
+
+    img = plt.imread(png)
+    fig, ax = plt.subplots(figsize=(width, width * img.shape[0] / img.shape[1]))
+    ax.imshow(img)
+    ax.axis("off")
+    return fig

@@ -30,9 +30,8 @@ def index_chart(index: pd.DataFrame, labels: dict | None = None, language: str =
     for y, v in enumerate(t["index"]):
         ax.text(1, y, f"{v:.1f}", va="center", color="white", fontsize=9)
     ax.set_xlim(0, 100)
-    zh = language == "zh"
-    ax.set_xlabel("指数（0–100，95% 自助法区间）" if zh else "Index (0–100, 95% bootstrap interval)")
-    ax.set_title("PLS 加权的 0–100 指数（ACSI 方法）" if zh else "PLS-weighted 0–100 indices (ACSI method)")
+    ax.set_xlabel(tr("Index (0–100, 95% bootstrap interval)", language))
+    ax.set_title(tr("PLS-weighted 0–100 indices (ACSI method)", language))
     ax.grid(axis="x", alpha=0.2)
     fig.tight_layout()
     return fig
@@ -49,7 +48,8 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
         :func:`csat.sem.ipma.ipma_table`.
     target_label : str
         Name of the target shown in the axis label.
-    language : {"en", "zh"}
+    language : str
+        ``en``, ``zh`` or ``zh-Hant``.
     unstandardized : bool
         Label the x axis for unstandardized effects (PLS mode).
 
@@ -60,7 +60,6 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     import matplotlib.pyplot as plt
 
     setup_fonts()
-    zh = language == "zh"
     mi = table.attrs.get("importance_mean", float(table["importance"].mean()))
     mp = table.attrs.get("performance_mean", float(table["performance"].mean()))
     fig, ax = plt.subplots(figsize=(7, 5.2))
@@ -81,14 +80,13 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     for key, name in QUADRANTS.values():
         x, y, ha, va = corner[key]
         ax.text(x, y, tr(name, language), ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
-    if zh:
-        ax.set_xlabel(f"重要性（对{target_label}的{'非标准化' if unstandardized else '标准化'}总效应）")
-        ax.set_ylabel("表现（0–100 指数）")
-        ax.set_title(f"重要性–表现矩阵：{target_label}")
+    if unstandardized:
+        ax.set_xlabel(tr("Importance (unstandardized total effect, 0–100 scores on {target})", language,
+                         target=target_label))
     else:
-        ax.set_xlabel(f"Importance ({'unstandardized total effect, 0–100 scores' if unstandardized else 'standardized total effect'} on {target_label})")
-        ax.set_ylabel("Performance (0–100 index)")
-        ax.set_title(f"Importance–performance map: {target_label}")
+        ax.set_xlabel(tr("Importance (standardized total effect on {target})", language, target=target_label))
+    ax.set_ylabel(tr("Performance (0–100 index)", language))
+    ax.set_title(tr("Importance–performance map: {target}", language, target=target_label))
     ax.grid(alpha=0.2)
     fig.tight_layout()
     return fig
