@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from csat.config.params import ParamsError, parse_overrides
+from csat.config.params import ParamsError, parse_overrides, validate_params
 from csat.intake.preflight import load_study
+from csat.pipeline.build import STAGE_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,3 +185,30 @@ def test_lock_pins_every_dependency_exactly():
                                                    for d in extra]
     for d in deps:
         assert d.lower().replace("_", "-") in lock, f"{d} is not pinned in requirements.lock"
+
+
+# -- the estimator and the PLS block (moved from tests/sem/test_pls.py) ----------------------------
+BASE = {"study": "s", "data": {"path": "x.csv"}, "constructs": {"A": {"items": ["a1"]}}}
+
+
+def test_params_estimator_and_pls_block():
+    p = validate_params(BASE)
+    assert p.estimator == "ml" and p.pls.missing == "mean"
+    p = validate_params({**BASE, "estimator": "pls", "pls": {"missing": "listwise"}})
+    assert p.estimator == "pls" and p.pls.missing == "listwise"
+    with pytest.raises(ParamsError, match="estimator"):
+        validate_params({**BASE, "estimator": "wls"})
+    with pytest.raises(ParamsError, match="pls.missing"):
+        validate_params({**BASE, "pls": {"missing": "fiml"}})
+    assert {"estimator", "pls"} <= set(STAGE_KEYS["05_sem"])
+
+
+def test_params_check_the_model_against_the_estimator():
+    cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
+    base = {**BASE, "constructs": cons}
+    ok = validate_params({**base, "estimator": "pls", "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    assert ok.estimator == "pls"
+    with pytest.raises(ParamsError, match="estimator: pls"):
+        validate_params({**base, "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    with pytest.raises(ParamsError, match="no meaning in a PLS path model"):
+        validate_params({**base, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A\na1 ~~ a2"})

@@ -243,24 +243,6 @@ def test_provenance(en_study):
     assert "unknown" in prov                                                   # tmp tree is not a git repo
 
 
-def test_git_info_in_repo():
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parents[2]
-    info = provenance.git_info(here)
-    head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True)
-    if head.returncode == 0:
-        assert info["commit"] == head.stdout.strip() and info["dirty"] in (True, False)
-    else:
-        assert info["commit"] == "unknown"
-
-
-def test_read_lock_normalises_names(tmp_path):
-    lock = tmp_path / "requirements.lock"
-    lock.write_text("# pinned\nfactor_analyzer==0.5.1\nPyYAML==6.0.3\njupyter-core==5.9.1 ; python_version>'3'\n-e .\n")
-    assert provenance.read_lock(lock) == {"factor-analyzer": "0.5.1", "pyyaml": "6.0.3", "jupyter-core": "5.9.1"}
-
-
 def test_every_notebook_heading_has_chinese():
     """A language: zh report shows no English stage headings: every fixed heading of the notebooks
     (markdown cells and stage.markdown strings) has its Chinese in the catalog (words.heading)."""
@@ -306,33 +288,6 @@ def test_chinese_report_and_index(tmp_path):
     assert pages.external_resources(idx) == []
 
 
-def test_cli_errors_are_clear(tmp_path, capsys):
-    params, _ = make_fake_study(tmp_path, study="cli")
-    (tmp_path / "reports" / "cli" / "04_factor_analysis.ipynb").unlink()
-    rc = cli.main(["study", "--study", "cli", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
-    assert rc == 2
-    err = capsys.readouterr().err
-    assert "04_factor_analysis.ipynb" in err and "not found" in err
-    rc = cli.main(["study", "--study", "wrong", "--params", str(params), "--root", str(tmp_path), "--no-pdf"])
-    assert rc == 2 and "--study is 'wrong'" in capsys.readouterr().err
-
-
-def test_overrides_arguments(tmp_path):
-    assert cli.parse_overrides_arg('{"bootstrap": 200, "efa.n_factors": 3}') == {"bootstrap": 200,
-                                                                                "efa.n_factors": 3}
-    assert cli.parse_overrides_arg("bootstrap=200 language=zh") == {"bootstrap": 200, "language": "zh"}
-    pm = tmp_path / "papermill.yaml"
-    pm.write_text("overrides:\n  seed: 7\nparams_file: params/x.yaml\n")
-    assert provenance.read_overrides_file(pm) == {"seed": 7}
-
-
-def test_missing_chromium_message(monkeypatch):
-    monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
-        pdf.find_chromium()
-
-
 def test_pdf_has_chinese_and_every_stage(tmp_path):
     params, _ = make_fake_study(tmp_path, study="pdfz", language="zh", title="顾客满意度调查 " + XSS)
     rc = cli.main(["study", "--study", "pdfz", "--params", str(params), "--root", str(tmp_path),
@@ -350,32 +305,6 @@ def test_pdf_has_chinese_and_every_stage(tmp_path):
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
     assert n_pages >= 8                                  # title, contents, 5 stages, provenance: page breaks
-
-
-def test_without_chromium_the_html_is_still_written(tmp_path, monkeypatch):
-    """Chromium is started before report.html is built (its start-up overlaps that work); when it is
-    missing, report.html is written all the same and the error names the packages to install."""
-    params, _ = make_fake_study(tmp_path, study="nochrome")
-    monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(ReportError, match="apt-get install chromium"):
-        cli.build_study("nochrome", params, root=tmp_path)
-    out = tmp_path / "reports" / "nochrome"
-    assert (out / "report.html").is_file() and not (out / "report.pdf").exists()
-
-
-def test_a_chromium_that_dies_is_a_clear_error_and_leaves_nothing(tmp_path, monkeypatch):
-    fake = tmp_path / "chromium"
-    fake.write_text("#!/bin/sh\necho 'no display, giving up' >&2\nexit 3\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("CSAT_CHROMIUM", str(fake))
-    import tempfile
-
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))      # Chromium's profile goes here
-    (tmp_path / "r.html").write_text("<html><body>x</body></html>")
-    with pytest.raises(ReportError, match="Chromium ended before printing the PDF: no display, giving up"):
-        pdf.html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout=30)
-    assert not (tmp_path / "r.pdf").exists() and not list(tmp_path.glob("csat-chromium-*"))
 
 
 def test_the_stage_names_are_those_of_the_stage_graph():
