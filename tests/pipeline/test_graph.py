@@ -92,6 +92,36 @@ def reads(name: str) -> set[str]:
         out.add("processed/clean.parquet")
     if _calls(code, "load_study_data") or re.search(r"\braw_columns\(", code):
         out.add("data")
+    return out | _called_reads(code)
+
+
+def _called_reads(code: str) -> set[str]:
+    """What the csat functions a notebook calls read of other stages' files: a function that reads them
+    says so in its ``reads`` attribute (``csat.analyses.factor.read_cfa.reads``: 03's CFA files)."""
+    import importlib
+
+    tree = ast.parse(code)
+    alias = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("csat"):
+            for a in node.names:
+                alias[a.asname or a.name] = (node.module, a.name)
+    out = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        obj = None
+        if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in alias:
+            module, name = alias[f.value.id]
+            try:
+                obj = getattr(importlib.import_module(f"{module}.{name}"), f.attr, None)
+            except ImportError:
+                obj = None
+        elif isinstance(f, ast.Name) and f.id in alias:
+            module, name = alias[f.id]
+            obj = getattr(importlib.import_module(module), name, None)
+        out |= set(getattr(obj, "reads", ()))
     return out
 
 

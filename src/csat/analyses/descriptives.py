@@ -559,6 +559,10 @@ def study_weights(params, params_file, clean: pd.DataFrame, root=None) -> tuple[
     return w, margins, summary
 
 
+#: it reads the raw data file (tests/pipeline/test_graph.py checks csat.pipeline.graph.STAGE_READS)
+study_weights.reads = ("data",)
+
+
 def weights_section_markdown(language: str = "en") -> str:
     """Heading and explanation of the weighted estimates of 02_descriptives (shown only for a weighted study).
 

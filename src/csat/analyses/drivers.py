@@ -428,6 +428,10 @@ def servqual_answers(params, params_file: str | Path, data: pd.DataFrame,
     return out, diags
 
 
+#: they read the raw data file (tests/pipeline/test_graph.py checks csat.pipeline.graph.STAGE_READS)
+kano_answers.reads = servqual_answers.reads = ("data",)
+
+
 def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
     """One paragraph on the dimension gaps, largest shortfall first.
 

@@ -24,6 +24,7 @@ from csat.core.diagnostics import Diagnostic
 from csat.core.errors import FactorError, ModelError
 from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
 from csat.sem import RESULT_EST_COLUMNS, multigroup
+from csat.sem.measurement import CFA_FILES
 from csat.stats import factor
 
 #: Kaiser's (1974) labels of :data:`csat.stats.factor.KMO_LABELS`, marked for the catalog (shown with ``tr``)
@@ -347,6 +348,10 @@ def read_cfa(results: str | Path) -> dict | None:
     cfa["modindices_table"] = csv("cfa_modindices.csv") if cfa["modindices"] is None else None
     cfa["residuals"] = csv("cfa_residuals.csv", index_col=0)
     return cfa
+
+
+#: what 04 reads of 03's results through it (tests/pipeline/test_graph.py checks csat.pipeline.graph.STAGE_READS)
+read_cfa.reads = tuple(f"results/{f}" for f in CFA_FILES)
 
 
 def estimates_note(errors: Sequence[str], language: str = "en") -> str | None:

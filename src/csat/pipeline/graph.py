@@ -20,7 +20,8 @@ STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_facto
 #: each declared producer writes it.  A notebook that starts reading another file must declare it here.
 STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "01_cleaning": {"raw": ("data",)},
-    "02_descriptives": {"01_cleaning": ("processed/clean.parquet", "results/item_types.csv")},
+    "02_descriptives": {"raw": ("data",),                                # survey weights' raw columns
+                        "01_cleaning": ("processed/clean.parquet", "results/item_types.csv")},
     "03_reliability_validity": {"01_cleaning": ("processed/clean.parquet",)},
     "04_factor_analysis": {"01_cleaning": ("processed/clean.parquet",),
                            "03_reliability_validity": ("results/cfa.json", "results/cfa_fit.json",    # the study's
