@@ -15,6 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from csat.core.i18n import localize
 from csat.report import words
 from csat.pipeline.build import TRANSLATION_TAGS, localize_notebook
 from csat.pipeline.graph import STAGES
@@ -48,6 +49,10 @@ def test_localize_keeps_the_study_language_and_leaves_the_input_alone():
     assert len(nb.cells) == 7 and nb.cells[0].source == "# Title"
     # a language without translations (or an unknown one) reads the English text
     assert [c.source for c in localize_notebook(nb, "fr").cells] == [c.source for c in en.cells]
+    # traditional Chinese reads the zh cells, converted (Taiwan's characters and terms); the input stays
+    hant = localize_notebook(nb, "zh-Hant")
+    assert [c.source for c in hant.cells] == ["# 標題", "study = 'demo'", "## 適配\n\n文字", "x = 1", "untranslated"]
+    assert hant.cells[0].metadata["tags"] == ["zh"] and nb.cells[1].source == "# 标题"
 
 
 @pytest.mark.parametrize("cells, message", [
@@ -74,7 +79,7 @@ def _code_spans(text: str) -> list[str]:
 
 def test_every_explanation_of_the_notebooks_has_its_chinese_version():
     """Each English markdown cell is directly followed by one ``zh`` cell that says the same in
-    Chinese: same headings (the report's HEADINGS_ZH, so the table of contents and the headings a
+    Chinese: same headings (the catalog's headings, csat.report.words.heading, so the table of contents and the headings a
     notebook writes in code agree), the same code spans (parameter names, files, columns) and
     Chinese prose."""
     assert TRANSLATION_TAGS == ("zh",)
@@ -94,7 +99,7 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
                 if lv == 1:                                  # the notebook's title: "01 · 数据读入与清洗"
                     assert z.split(" · ")[0] == e.split(" · ")[0] and CJK.search(z), where
                 else:
-                    assert words.HEADINGS_ZH.get(e) == z, (where, e, z)
+                    assert words.heading(e, "zh") == z, (where, e, z)
             assert _code_spans(en) == _code_spans(zh), where
         # localizing removes every English explanation and keeps every code cell
         loc = localize_notebook(nb, "zh", where=stage)
@@ -103,6 +108,17 @@ def test_every_explanation_of_the_notebooks_has_its_chinese_version():
         assert all(CJK.search(c.source) for c in loc.cells if c.cell_type == "markdown"), stage
         assert not [c for c in localize_notebook(nb, "en").cells
                     if c.cell_type == "markdown" and "zh" in c.metadata.get("tags", [])]
+        # zh-Hant: the zh cells converted, their headings the converted catalog headings (what the report shows)
+        hant = localize_notebook(nb, "zh-Hant", where=stage)
+        assert [c.source for c in hant.cells] == [localize(c.source, "zh-Hant") if c.cell_type == "markdown"
+                                                  else c.source for c in loc.cells]
+        en_md = [c.source for c in localize_notebook(nb, "en").cells if c.cell_type == "markdown"]
+        hant_md = [c.source for c in hant.cells if c.cell_type == "markdown"]
+        for e, z in zip(en_md, hant_md):
+            for (lv, eh), (_, zh) in zip(_headings(e), _headings(z)):
+                if lv > 1 and words.heading(eh, "zh") is not None:
+                    assert zh == words.heading(eh, "zh-Hant") == localize(words.heading(eh, "zh"), "zh-Hant"), \
+                        (stage, eh, zh)
 
 
 def test_markdown_written_by_code_is_translated_too():
@@ -131,6 +147,11 @@ def test_a_diagnostic_is_shown_in_the_study_language():
     html = diagnostic_item(old, "zh")
     assert "<b>错误</b> [heywood] &lt;SAT&gt;：" in html and "负" in html and '<span lang="en">(theta &lt; 0)</span>' in html
     assert "message_zh" in d.to_dict()
+    # traditional Chinese: the same, converted
+    hant = diagnostic_item(d.to_dict(), "zh-Hant")
+    assert "<b>警告</b> [out_of_range] qual1：第 546 行資料中有 1 個" in hant and "outside" not in hant
+    hant = diagnostic_item(old, "zh-Hant")
+    assert "<b>錯誤</b> [heywood] &lt;SAT&gt;：" in hant and "負" in hant and "负" not in hant
 
 
 def _diagnostic_calls(tree):

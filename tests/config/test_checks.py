@@ -1,10 +1,31 @@
-"""Study checks beyond the schema (csat.config.checks): the model that 03–05 fit, built from the params and
-the data's header, refused by ``prepare`` with one line naming the key; warnings about weak settings."""
+"""csat.config.checks: the study's model checked against the data's columns and the estimator; the model
+that 03–05 fit, built from the params and the data's header, refused by ``prepare`` with one line naming the
+key; warnings about weak settings."""
 from __future__ import annotations
 
 import textwrap
 
+import pytest
+
+from csat.config.params import ParamsError, validate_params
+
+from config.test_params import BASE
 from studyfactory import PARAMS, edit, fails_with, prepare, project
+
+
+def test_intake_checks_the_pls_model():
+    from csat.config import checks
+
+    cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
+    cols = ["a1", "a2", "b1", "b2"]
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    checks.check_model(p, "params/s.yaml", cols)                       # fine
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls"})      # no model: one factor per construct
+    with pytest.raises(ParamsError, match="no structural paths"):
+        checks.check_model(p, "params/s.yaml", cols)
+    p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b9\nB ~ A"})
+    with pytest.raises(ParamsError, match="b9"):
+        checks.check_model(p, "params/s.yaml", cols)
 
 
 def test_too_few_bootstrap_resamples_are_refused_and_few_warned(tmp_path):

@@ -189,6 +189,33 @@ def test_lock_pins_every_dependency_exactly():
         assert d.lower().replace("_", "-") in lock, f"{d} is not pinned in requirements.lock"
 
 
+# -- the estimator and the PLS block (moved from tests/sem/test_pls.py) ----------------------------
+BASE = {"study": "s", "data": {"path": "x.csv"}, "constructs": {"A": {"items": ["a1"]}}}
+
+
+def test_params_estimator_and_pls_block():
+    p = validate_params(BASE)
+    assert p.estimator == "ml" and p.pls.missing == "mean"
+    p = validate_params({**BASE, "estimator": "pls", "pls": {"missing": "listwise"}})
+    assert p.estimator == "pls" and p.pls.missing == "listwise"
+    with pytest.raises(ParamsError, match="estimator"):
+        validate_params({**BASE, "estimator": "wls"})
+    with pytest.raises(ParamsError, match="pls.missing"):
+        validate_params({**BASE, "pls": {"missing": "fiml"}})
+    assert {"estimator", "pls"} <= set(STAGE_KEYS["05_sem"])
+
+
+def test_params_check_the_model_against_the_estimator():
+    cons = {"A": {"items": ["a1", "a2"]}, "B": {"items": ["b1", "b2"]}}
+    base = {**BASE, "constructs": cons}
+    ok = validate_params({**base, "estimator": "pls", "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    assert ok.estimator == "pls"
+    with pytest.raises(ParamsError, match="estimator: pls"):
+        validate_params({**base, "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
+    with pytest.raises(ParamsError, match="no meaning in a PLS path model"):
+        validate_params({**base, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A\na1 ~~ a2"})
+
+
 # --------------------------------------------------------------- params mistakes refused by prepare
 #: Mistakes in params/mini.yaml, each made by text edits of the file and refused by ``prepare`` with
 #: one line: steps of ``(old, new, expected error or None)`` (None: an edit without a check, e.g. undoing
@@ -310,12 +337,12 @@ def test_continuous_scale_params():
 
 
 # ---------------------------------------------------------------------- keys of 06_drivers_segments
-BASE = {"study": "s", "data": {"path": "x.csv"},
+DRIVERS_BASE = {"study": "s", "data": {"path": "x.csv"},
         "constructs": {"QUAL": {"items": ["q1", "q2"]}, "SAT": {"items": ["s1", "s2"]}}}
 
 
 def _v(**extra):
-    return validate_params({**BASE, **extra}, "params/s.yaml")
+    return validate_params({**DRIVERS_BASE, **extra}, "params/s.yaml")
 
 
 @pytest.mark.parametrize("extra, msg", [
@@ -345,7 +372,7 @@ def test_keys_are_optional_and_present_keys_get_defaults():
 def test_columns_named_by_the_new_keys_are_checked_in_the_data(tmp_path):
     (tmp_path / "params").mkdir()
     (tmp_path / "d.csv").write_text("q1,q2,s1,s2,kf,w\n1,2,3,4,1,1\n", encoding="utf-8")
-    raw = {**BASE, "data": {"path": "d.csv"}, "weights": {"column": "w"},
+    raw = {**DRIVERS_BASE, "data": {"path": "d.csv"}, "weights": {"column": "w"},
            "kano": {"app": {"functional": "kf", "dysfunctional": "kd"}}}
     f = tmp_path / "params" / "s.yaml"
     f.write_text(yaml.safe_dump(raw), encoding="utf-8")

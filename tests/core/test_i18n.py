@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import json
+import re
 
 import pytest
 from babel.messages.extract import extract_from_dir, extract_python
@@ -50,8 +51,15 @@ def _messages() -> dict[str, str]:
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
         for i, cell in enumerate(cells):
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and "zh" not in cell.get("metadata", {}).get("tags", []):
+                # the headings of the English explanations (csat.report.words.heading translates them)
+                for m in re.finditer(r"(?m)^#{2,6} (.+)$", text):
+                    _add(out, m.group(1).strip(), "heading", f"{nb.name} cell {i}")
             if cell["cell_type"] != "code":
                 continue
+            for m in re.finditer(r'(?m)(?:^|markdown\(r?"""|\.tr\(r?""")#{2,6} ([^\n"]+)', text):
+                _add(out, m.group(1).strip(), "heading", f"{nb.name} cell {i}")
             text = "".join(cell["source"])
             try:
                 _diagnostic_messages("\n".join("pass" if ln.lstrip().startswith(("%", "!")) else ln

@@ -265,7 +265,7 @@ def test_a_new_estimator(tmp_path):
     # 2. estimate_<name> and a fit in csat.sem.estimators, both registered
     _append(sem / "estimators.py", TOY_REGISTRATION)
     # 3. a test against the reference
-    (repo / "tests" / "test_toyml.py").write_text(textwrap.dedent(TOY_ESTIMATOR_TEST), encoding="utf-8")
+    (repo / "tests" / "sem" / "test_toyml.py").write_text(textwrap.dedent(TOY_ESTIMATOR_TEST), encoding="utf-8")
     # 4. the module named in the page's table of modules
     _add_table_row(repo / "docs" / "architecture.md", "| layer | module |",
                    "| | `csat.sem.toyml` | a toy estimator: ML under another name |", after="| sem |")
@@ -289,7 +289,7 @@ def test_a_new_estimator(tmp_path):
     assert got["known"] == sorted({"ml", "fiml", "pls", "toy"}) and got["type"] == "SEMResult"
     assert got["cfi"] == 0.931 and got["rows"] > 9                    # lavaan: fitMeasures(fit, "cfi")
     # the reference test and the architecture's rules (layers, no cycle, every module named) pass on it
-    _pytest(repo, "tests/test_toyml.py", "tests/test_architecture.py")
+    _pytest(repo, "tests/sem/test_toyml.py", "tests/test_architecture.py")
     # a study chooses it, and 05_sem's cells for it run
     got = _python(repo, """
         import json
@@ -357,9 +357,10 @@ def _add_toy_stage(repo: Path) -> None:
     _add_to_table(src / "pipeline" / "build.py", "STAGE_KEYS", f'"{TOY_STAGE}": ["study", "language", "constructs"]')
     # 4. its heading and its name in a sentence: csat.report.words.STAGE_NAMES
     _add_to_table(src / "report" / "words.py", "STAGE_NAMES",
-                  f'"{TOY_STAGE}": StageName(("Toy stage", "玩具阶段"), ("toy stage", "玩具阶段"))')
+                  f'"{TOY_STAGE}": StageName(N_("Toy stage"), N_("toy stage"))')
     # 5. its texts: English messages (stage.tr), translated in locale/zh/<NN>_<name>.po
-    _add_po(src / "locale" / "zh" / f"{TOY_STAGE}.po", {"Answers per item": "各题项的作答人数"})
+    _add_po(src / "locale" / "zh" / f"{TOY_STAGE}.po", {"Answers per item": "各题项的作答人数",
+                                                         "Toy stage": "玩具阶段", "toy stage": "玩具阶段"})
     # 6. the notebook named in docs/architecture.md (its stage table), its result file in README § Results
     _add_table_row(repo / "docs" / "architecture.md", "| stage | reads |",
                    f"| `{TOY_STAGE}` | `01_cleaning`: `processed/clean.parquet` | (one line in the notebook) |")
@@ -379,7 +380,7 @@ def test_a_new_stage(tmp_path):
         print(json.dumps({{"deps": graph.make_dependencies(), "stages": graph.STAGES,
                            "downstream_01": build.DOWNSTREAM["01_cleaning"], "downstream": build.DOWNSTREAM["{TOY_STAGE}"],
                            "title": [words.stage_title("{TOY_STAGE}"), words.stage_title("{TOY_STAGE}", "zh")],
-                           "phrase": list(words.stage_phrase("{TOY_STAGE}"))}}))
+                           "phrase": [words.stage_phrase("{TOY_STAGE}", "en"), words.stage_phrase("{TOY_STAGE}", "zh")]}}))
     """)
     assert got["stages"][-1] == TOY_STAGE
     deps = got["deps"].splitlines()
@@ -390,13 +391,13 @@ def test_a_new_stage(tmp_path):
     assert got["title"] == ["Toy stage", "玩具阶段"] and got["phrase"] == ["toy stage", "玩具阶段"]
     # the project's checks of stages, notebooks, catalogs, the report's names and this page hold for it
     _pytest(repo, "tests/test_architecture.py", "tests/core/test_i18n.py",
-            f"tests/test_stage_graph.py::test_each_notebook_reads_only_what_its_declared_prerequisites_produce[{TOY_STAGE}]",
-            "tests/test_stage_graph.py::test_the_known_edges_are_declared",
-            "tests/test_stage_graph.py::test_make_dependencies_follow_the_table",
-            "tests/test_stage_graph.py::test_deps_mk_defines_the_stages_and_their_schedule",
-            "tests/test_stage_graph.py::test_makefile_names_no_stage",
+            f"tests/pipeline/test_graph.py::test_each_notebook_reads_only_what_its_declared_prerequisites_produce[{TOY_STAGE}]",
+            "tests/pipeline/test_graph.py::test_the_known_edges_are_declared",
+            "tests/pipeline/test_graph.py::test_make_dependencies_follow_the_table",
+            "tests/pipeline/test_graph.py::test_deps_mk_defines_the_stages_and_their_schedule",
+            "tests/pipeline/test_graph.py::test_makefile_names_no_stage",
             "tests/test_language.py::test_every_explanation_of_the_notebooks_has_its_chinese_version",
-            "tests/test_report.py::test_the_stage_names_are_those_of_the_stage_graph",
+            "tests/report/test_html.py::test_the_stage_names_are_those_of_the_stage_graph",
             *(f"tests/notebooks/test_worked_examples.py::{t}[{TOY_STAGE}]" for t in (
                 "test_every_code_cell_is_a_few_lines", "test_every_result_follows_its_explanation",
                 "test_no_code_cell_writes_reader_text_in_a_language")),
@@ -598,7 +599,8 @@ def test_a_new_language(tmp_path):
                 cells.append(_cell("markdown", _pseudo("".join(english["source"])), 1000 + k, ("qps",)))
         nb["cells"] = cells
         _write_nb(nb_path, nb)
-    # 4. a study may choose it: StudyParams.language accepts it
+    # 4. a study may choose it: StudyParams.language accepts every key of LANGUAGES (checked below); a
+    #    Literal there would be extended
     _accept_in_literal(src / "config" / "params.py", "StudyParams", "language", "qps")
 
     got = _python(repo, """

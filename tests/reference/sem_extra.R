@@ -1,4 +1,4 @@
-# Extra lavaan reference values for tests/test_sem.py (beyond ../../../shared/reference):
+# Extra lavaan reference values for the csat.sem tests in tests/sem/ (beyond ../../../shared/reference):
 # std.lv, modification indices, correlation and standardized residuals, latent cov/cor,
 # defined parameters, equality constraints, observed covariates (fixed.x) with auto.cov.y,
 # the ECSI model and a Heywood case.

@@ -99,6 +99,8 @@ def test_p_values_per_language_never_zero():
     assert S.fmt_number(0.25, 1, "pct") == "25.0%"
     assert S.fmt_number(-14.65, 1) == "−14.7" and S.fmt_number(-0.01, 1) == "0.0"
     assert S.fmt_date("2024-03-04", "en") == "4 March 2024" and S.fmt_date("2024-03-04", "zh") == "2024年3月4日"
+    assert S.fmt_date("2024-12-31", "en") == "31 December 2024" and S.fmt_date("2024-12-31", "zh-Hant") == "2024年12月31日"
+    assert S.fmt_number(0.0000001, kind="p", language="zh-Hant") == "< 0.001"
     assert S.numbers_in("n = 2,400, p < .001, −14.7 and 25.0%") == [2400, 0.001, -14.7, 25.0]
 
 
@@ -169,7 +171,7 @@ def test_every_warning_code_raised_by_the_stages_has_plain_words():
 
     codes = set()
     for f in (ROOT / "src" / "csat").rglob("*.py"):
-        codes |= set(re.findall(r'Diagnostic\(\s*"([a-z_0-9]+)",\s*"(?:warning|error)"', f.read_text(encoding="utf-8")))
+        codes |= set(re.findall(r'[Dd]iagnostic\(\s*"([a-z_0-9]+)",\s*"(?:warning|error)"', f.read_text(encoding="utf-8")))
     assert codes and codes <= set(S.DIAG_FRAMES), sorted(codes - set(S.DIAG_FRAMES))
 
 
@@ -261,3 +263,35 @@ def test_an_outdated_build_removes_the_summary(tmp_path):
         (d / name).write_text("old")
     invalidate(tmp_path, "x", ["05_sem"], report=True)
     assert not any((d / name).exists() for name in ("report.html", "report.pdf", "results/summary.json"))
+
+
+def test_a_traditional_chinese_report_writes_the_sentences_from_their_templates():
+    """summary.json keeps en and zh (simplified) whatever the study's language; a zh-Hant report writes
+    each sentence from its template with the catalog's zh-Hant (derived from zh) and the labels
+    converted: the simplified sentence converted, here where no zh-Hant entry overrides one."""
+    from csat.core.i18n import localize
+
+    p = demo_params()
+    s = S.build_summary(demo_like_results(), p)
+    assert set(s["sections"]["headline"][0]) == {"key", "en", "zh", "numbers"}
+    sents = S.all_sentences(s) + S.methods_sentences(s, p, [{"name": "numpy", "installed": "2.4.6"}])
+    for sent in sents:
+        hant = S.in_language(sent, "zh-Hant")
+        assert hant == localize(sent["zh"], "zh-Hant"), (sent["key"], hant)
+        assert S.in_language(sent, "zh") == sent["zh"] and S.in_language(sent, "en") == sent["en"]
+    head = S.in_language(s["sections"]["headline"][0], "zh-Hant")
+    assert head.startswith("滿意度指數為 59.4（滿分 100；95% 信賴區間") or head.startswith("滿意度指數為 59.4（滿分 100；95% 置信區間"), head
+    fieldwork = next(x for x in sents if x["key"] == "fieldwork")
+    assert S.in_language(fieldwork, "zh-Hant") == "調查時間：2024年3月4日至2024年3月24日。"
+    diag = next(x for x in sents if x["key"] == "diagnostic" and x["code"] == "out_of_range")
+    assert S.in_language(diag, "zh-Hant").startswith("警告（資料清洗）：") and "（共 2 處）" in S.in_language(diag, "zh-Hant")
+    # a sentence read back from summary.json: its zh converted
+    back = json.loads(S.summary_json(s))["sections"]["headline"][0]
+    assert S.in_language(back, "zh-Hant") == head and S.in_language(back, "en") == back["en"]
+    # what the page shows: labels, quadrants and the drivers' caption in traditional characters
+    from csat.report.html import summary_context
+
+    ctx = summary_context(s, p, "zh-Hant")
+    assert ctx["headline"]["label"] == "滿意度" and ctx["drivers_table"][0]["quadrant_text"] == "優先改進"
+    assert ctx["drivers_table"][0]["label"] == "感知品質" and ctx["drivers_caption"].startswith("滿意度的驅動因素")
+    assert ctx["index"][0] == head and all(localize(x, "zh-Hant") == x for x in ctx["quality"])

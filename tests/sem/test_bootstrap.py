@@ -13,6 +13,8 @@ from csat.sem import effects as eff
 from csat import sem
 from csat.sem.bootstrap import bootstrap_sem
 
+from conftest import SHARED
+
 MODEL = """
 X =~ x1 + x2 + x3
 M =~ m1 + m2 + m3
@@ -150,7 +152,7 @@ def test_data_that_do_not_match_the_fit_are_refused():
 
 # -- listwise ML on a real survey: lavaan's own bootstrap, resample by resample ----------------------
 ECSI_REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "bootstrap_ecsi.json").read_text())
-ECSI_CSV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ecsi_satisfaction.csv"
+ECSI_CSV = SHARED / "datasets" / "ecsi_satisfaction.csv"
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ writes it; 04 reads the same solution.  Reference: lavaan 0.6-14 ``cfa(HS.model,
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,8 @@ import pytest
 from csat.core.files import write_csv, write_json
 from csat.sem import measurement
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from conftest import SHARED
+
 HS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
 
 

@@ -1,12 +1,16 @@
-"""Model templates (ACSI/ECSI): expansion, alias mapping, missing constructs, the model source."""
+"""Model templates (ACSI/ECSI): expansion, alias mapping, missing constructs, the model source; the templates with PLS."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from csat.analyses.structural import study_model
 from csat.config.params import validate_params
 from csat.sem.templates import (TEMPLATES, canonical_name, expand_template, map_constructs, measurement_part,
     model_spec, model_syntax, structural_paths)
+from csat.sem import pls
+
+from sem.pls.seminr_ref import HERE, REF, TOL
 
 
 def _params(constructs: dict, **extra):
@@ -115,3 +119,23 @@ def test_measurement_part_keeps_loadings_and_indicator_covariances():
                               "y1 ~~ y5", "y2 ~~ y4 + y6"]
     assert structural_paths(syntax) == [("ind60", "dem60"), ("ind60", "dem65"), ("dem60", "dem65")]
     assert measurement_part("y ~ x", {"F": ["a", "b"]}) == "F =~ a + b\n"
+
+
+# -- the templates with the PLS estimator ----------------------------------------------------------
+def test_templates_work_with_pls(shared_dir):
+    from csat.intake.preflight import load_study
+    from csat.analyses.structural import study_model
+
+    root = HERE.parent
+    p = load_study(root / "params" / "ecsi_pls.yaml", root=root)
+    assert p.estimator == "pls"
+    df = pd.read_csv(shared_dir / "datasets" / "ecsi_satisfaction.csv")
+    res = pls.pls_fit(study_model(p).syntax, df, missing=p.pls.missing)
+    ref = REF["ecsi"]
+    for q in ref["paths"]:
+        assert res.paths.loc[q["to"], q["from"]] == pytest.approx(q["est"], abs=TOL)
+    acsi = {k: v for k, v in p.constructs.items() if k != "IMAG"}
+    from csat.sem.templates import expand_template
+
+    spec = pls.pls_spec(expand_template("acsi", acsi).syntax)
+    assert ("SAT", "LOY") in spec.paths

@@ -62,11 +62,7 @@ def intake_summary(report: IntakeReport, language: str = "en") -> pd.DataFrame:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
-    >>> intake_summary(report, "zh").iloc[[0, 5, 12]]
+    >>> intake_summary(demo_intake, "zh").iloc[[0, 5, 12]]
                what   value
     0            文件  demo.csv
     5      受访者（数据行）     600
@@ -103,11 +99,7 @@ def intake_text(report: IntakeReport, language: str = "en") -> str:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
-    >>> print(intake_text(report))
+    >>> print(intake_text(demo_intake))
     Read demo.csv (csv, utf-8): 600 respondents, 37 columns used. 0 text answers were mapped to codes ...
     """
     m = report.meta
@@ -138,14 +130,10 @@ def intake_tables(report: IntakeReport, language: str = "en") -> list[tuple[pd.D
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> _, report = load_study_data(p, project / "params" / "demo.yaml", root=project)
-    >>> [caption for _, caption in intake_tables(report)]      # doctest: +NORMALIZE_WHITESPACE
+    >>> [caption for _, caption in intake_tables(demo_intake)]      # doctest: +NORMALIZE_WHITESPACE
     ['Values outside the allowed range (set missing)', 'Missing codes found (set missing)',
      'Cells set missing by their text (empty, NA, (跳过), …)']
-    >>> intake_tables(report)[1][0]
+    >>> intake_tables(demo_intake)[1][0]
        code   n
     0  99.0  68
     """
@@ -223,9 +211,7 @@ def rule_texts(params, language: str = "en") -> dict:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> rule_texts(p, "zh")["speeders"], rule_texts(p)["speeders"]
+    >>> rule_texts(demo_params, "zh")["speeders"], rule_texts(demo_params)["speeders"]
     ('答题时长 < 120 秒', 'duration < 120 s')
     """
     c = params.cleaning
@@ -271,12 +257,7 @@ def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFra
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.cleaning import clean
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> flow_display(res.flow, p, "zh")[["step", "excluded", "description"]].head(3)
+    >>> flow_display(demo_clean.flow, demo_params, "zh")[["step", "excluded", "description"]].head(3)
        step  excluded              description
     0  原始数据      <NA>                原始文件中的受访者
     1  重复作答         9  编号相同或所有题项答案完全相同（保留第一份）
@@ -318,12 +299,7 @@ def flow_text(result: CleaningResult, language: str = "en") -> str:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.cleaning import clean
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> print(flow_text(res))
+    >>> print(flow_text(demo_clean))
     Of 600 respondents in the raw file, 54 (9.0%) were excluded (9 duplicates, 12 speeders, ...); 546 are analysed.
     """
     n0, n1 = result.n_raw, result.n_clean
@@ -372,12 +348,7 @@ def straightlining_blocks(result: CleaningResult) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.cleaning import clean
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> straightlining_blocks(res).head(2)
+    >>> straightlining_blocks(demo_clean).head(2)
       construct  respondents
     0      COMP           52
     1      EXPE           18

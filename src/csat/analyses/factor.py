@@ -146,18 +146,10 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
     Parameters
     ----------
-    data : DataFrame
-        Respondents × items.
-    items : sequence of str
-        The items to factor.
+    data, items, seed, missing, item_construct
+        As in :func:`csat.stats.factor.exploratory_analysis`.
     params_efa : ``params.efa`` or mapping
         ``n_factors``, ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``.
-    seed : int
-        Seed of the parallel analysis.
-    missing : {"pairwise", "listwise"}
-        Missing-data handling of the correlations.
-    item_construct : mapping, optional
-        ``{item: construct}`` for the construct check.
 
     Returns
     -------

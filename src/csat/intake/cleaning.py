@@ -130,9 +130,7 @@ def rule_definitions(params) -> dict:
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> rule_definitions(p)["speeders"]
+    >>> rule_definitions(demo_params)["speeders"]
     'duration < 120 s'
     """
     c = params.cleaning
@@ -267,13 +265,10 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
 
     Examples
     --------
-    The demo study (``params/demo.yaml``, simulated 600 respondents):
+    The demo study (``params/demo.yaml``, simulated 600 respondents; ``demo_params`` its parameters,
+    ``demo_raw`` the data of :func:`csat.intake.readers.load_study_data`):
 
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> raw, intake = load_study_data(p, project / "params" / "demo.yaml", root=project)
-    >>> res = clean(raw, p)
+    >>> res = clean(demo_raw, demo_params)
     >>> res.flow[["step", "excluded", "remaining"]]
                     step  excluded  remaining
     0                raw      <NA>        600
@@ -423,11 +418,7 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
 
     Examples
     --------
-    >>> from csat.config.params import load_params
-    >>> from csat.intake.readers import load_study_data
-    >>> p = load_params(project / "params" / "demo.yaml", root=project)
-    >>> res = clean(load_study_data(p, project / "params" / "demo.yaml", root=project)[0], p)
-    >>> m = little_mcar(res.data, p.items)
+    >>> m = little_mcar(demo_clean.data, demo_params.items)
     >>> round(m["chisq"], 2), m["df"], round(m["pvalue"], 3), m["n_patterns"]
     (1443.23, 1378, 0.108, 51)
 

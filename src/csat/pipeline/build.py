@@ -59,6 +59,7 @@ import yaml
 
 from csat.core.files import atomic_write_text
 from csat.core.diagnostics import merge_diagnostics
+from csat.core.i18n import DERIVED, localize
 
 from csat.core import paths
 from csat.pipeline import warm
@@ -474,7 +475,9 @@ def _run_on_kernel(km, study: str, stage: str, root: Path, kernel: str, owner: i
 
 #: Languages the notebooks' explanations are translated into.  A markdown cell tagged with one of them
 #: (JupyterLab: Property Inspector, "Cell Tags") is that language's version of the untagged markdown
-#: cell it follows; the stage's notebook as run for a study keeps only the study's language.
+#: cell it follows; the stage's notebook as run for a study keeps only the study's language.  A
+#: language derived from one of them (:data:`csat.core.i18n.DERIVED`: ``zh-Hant`` from ``zh``) reads
+#: that one's cells, converted (:func:`csat.core.i18n.localize`).
 TRANSLATION_TAGS: tuple[str, ...] = ("zh",)
 
 
@@ -485,13 +488,17 @@ def localize_notebook(nb, language: str, where: str = "notebook"):
     that follows it, if there is one; the cells of other languages are dropped.  Code cells and
     untranslated markdown cells are kept as they are.  A translation that does not directly follow
     an English markdown cell (or another translation of it), or two translations of one cell into
-    the same language, raise ``ValueError`` naming the cell (``where``: the notebook's path).
+    the same language, raise ``ValueError`` naming the cell (``where``: the notebook's path).  For a
+    derived language (``zh-Hant``) the cells tagged with its base (``zh``) are taken and their text
+    converted (:func:`csat.core.i18n.localize`: traditional characters and the regional terms).
 
     Example: cells ``[md "## Fit …", md[zh] "## 拟合 …", code]`` become ``[md "## 拟合 …", code]`` for
-    ``language="zh"`` and ``[md "## Fit …", code]`` for ``"en"``.
+    ``language="zh"``, ``[md "## 適配 …", code]`` for ``"zh-Hant"`` (Taiwan's term) and
+    ``[md "## Fit …", code]`` for ``"en"``.
     """
     import copy
 
+    tag = DERIVED[language][0] if language in DERIVED else language
     out: list = []
     original: int | None = None          # index in ``out`` of the English cell being translated
     seen: set[str] = set()
@@ -508,7 +515,10 @@ def localize_notebook(nb, language: str, where: str = "notebook"):
         if len(tags) > 1 or tags[0] in seen:
             raise ValueError(f"{where}: cell {i + 1}: a second {tags[0]!r} translation of cell {original + 1}")
         seen.add(tags[0])
-        if tags[0] == language:
+        if tags[0] == tag:
+            if tag != language:
+                cell = copy.deepcopy(cell)
+                cell.source = localize(cell.source, language)
             out[original] = cell
     result = copy.copy(nb)
     result.cells = out

@@ -92,10 +92,6 @@ class Stage:
         return pd.read_parquet(p)
 
     # -- language -----------------------------------------------------------------------
-    def t(self, en: str, zh: str | None = None) -> str:
-        """Pick the text in the study's language."""
-        return zh if (self.params.language == "zh" and zh) else en
-
     def tr(self, message: str, /, **values) -> str:
         """``message`` (English, a catalog message) in the study's language, formatted with ``values``
         (:func:`csat.core.i18n.tr`)."""
@@ -194,14 +190,14 @@ class Stage:
         display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
 
     def show_diagnostics(self, diags: Iterable[Diagnostic | dict]):
-        """Show the stage's diagnostics plainly, most severe first, in the study's language (a
-        ``language: zh`` study shows each one's ``message_zh``, or the code's Chinese meaning from
-        :data:`csat.core.codes.CODES` where a message has no Chinese)."""
+        """Show the stage's diagnostics plainly, most severe first, in the study's language
+        (:func:`diagnostic_item`)."""
         from IPython.display import HTML, display
 
         rows = [d.to_dict() if isinstance(d, Diagnostic) else dict(d) for d in diags]
         if not rows:
-            display(HTML(f'<p class="csat-ok">{html.escape(self.t("No diagnostics were raised at this stage.", "本阶段未发现问题。"))}</p>'))
+            none = self.tr("No diagnostics were raised at this stage.")
+            display(HTML(f'<p class="csat-ok">{html.escape(none)}</p>'))
             return
         order = {"error": 0, "warning": 1, "info": 2}
         rows.sort(key=lambda d: order.get(d.get("severity"), 3))
@@ -288,31 +284,35 @@ def default_params_file() -> str:
     return f.relative_to(Path.cwd()).as_posix() if root == Path.cwd().resolve() else str(f)
 
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+#: A diagnostic's severity as the stage's list of diagnostics shows it (English; translated where shown).
+SEVERITY_LABELS = {"error": i18n.N_("ERROR"), "warning": i18n.N_("WARNING"), "info": i18n.N_("INFO")}
 
 
 def diagnostic_item(d: dict, language: str = "en") -> str:
     """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
-    ``language``.  In Chinese the message is ``message_zh``; where a diagnostic has none, the code's
-    Chinese meaning (:data:`csat.core.codes.CODES`) is shown, followed by the English message."""
+    ``language``.  In Chinese the message is ``message_zh`` (converted for ``zh-Hant``,
+    :func:`csat.core.i18n.localize`); where a diagnostic has none, the code's Chinese meaning
+    (:data:`csat.core.codes.CODES`) is shown, followed by the English message."""
     from csat.core.codes import CODES
 
     sev = str(d.get("severity"))
     code = str(d.get("code"))
     where = html.escape(str(d.get("where")))
     msg = str(d.get("message"))
-    if language == "zh":
-        label = SEVERITY_ZH.get(sev, sev)
+    if sev in SEVERITY_LABELS:
+        label = i18n.tr(SEVERITY_LABELS[sev], language)
+    else:
+        label = sev if i18n.is_chinese(language) else sev.upper()
+    if i18n.is_chinese(language):
         zh = str(d.get("message_zh") or "")
         if not zh:
-            meaning = CODES[code].zh if code in CODES else ""
+            meaning = i18n.localize(CODES[code].zh, language) if code in CODES else ""
             text = html.escape(meaning) + (f' <span lang="en">({html.escape(msg)})</span>' if msg else "")
         else:
-            text = html.escape(zh)
-        body = f"{where}：{text}"
+            text = html.escape(i18n.localize(zh, language))
     else:
-        label = sev.upper()
-        body = f"{where}: {html.escape(msg)}"
+        text = html.escape(msg)
+    body = i18n.trc("diagnostic item", "{where}: {message}", language, where=where, message=text)
     return (f'<li class="csat-diag csat-diag-{html.escape(sev)}"><b>{html.escape(label)}</b> '
             f'[{html.escape(code)}] {body}</li>')
 

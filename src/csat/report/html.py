@@ -7,7 +7,7 @@ papermill) and writes ``reports/<study>/report.html`` (and the summary, ``result
 * a table of contents (stages, their sections, the lists of tables and figures),
 * the executive summary and the methods (:mod:`csat.report.summary`), the questionnaire,
 * the stages in order, code hidden, tables and figures numbered across the report
-  ("Table 3", "Figure 2"; 表 3 / 图 2 when ``language: zh``),
+  ("Table 3", "Figure 2"; 表 3 / 图 2 in Chinese),
 * a provenance section (:mod:`csat.report.provenance`): pinned package versions
   (``requirements.lock``) next to the installed ones, the git commit and whether the tree was dirty,
   the SHA-256 of the raw data file, the params file verbatim, the run's overrides and when/how long
@@ -20,6 +20,11 @@ string — title, labels, file names, params — is escaped).  The HTML is self-
 is inlined, images are data URIs, ``<script>`` elements are removed, TeX in markdown is drawn
 by matplotlib's mathtext as inline SVG, and nothing is loaded from the network
 (:func:`csat.report.pages.external_resources` checks it).  Every file is written atomically.
+
+The page is in the study's ``language``: its words from the catalog (:mod:`csat.report.words`), the
+summary's sentences in that language (:func:`csat.report.summary.in_language`), the page's ``lang``
+(:func:`csat.core.i18n.html_lang`: ``zh-Hans``, ``zh-Hant``), by which the stylesheet picks the CJK
+font of the script.
 """
 from __future__ import annotations
 
@@ -34,14 +39,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from csat.config.params import load_params, project_root, read_params_text, resolve_data_paths
+from csat.config.params import load_params, local_text, project_root, read_params_text, resolve_data_paths
 from csat.core import paths
+from csat.core.i18n import html_lang
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
 from csat.report.pages import TEMPLATES, css, csat_version, external_resources, jinja_env, publish, strip_external
 from csat.report.provenance import fmt_size, git_info, package_versions, read_json, read_runinfo, sha256_file
-from csat.report.words import HEADINGS_ZH, stage_title, words
+from csat.report.words import heading, stage_title, words
 
 
 def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
@@ -271,7 +277,7 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
 
     Removes the notebook's own title (the report gives the stage heading), moves the other
     headings one level down and gives them unique ids, wraps bare images as figures, numbers
-    the captions across the report (``Table 3``/``表 3``, ``Figure 2``/``图 2``), renders TeX,
+    the captions across the report (``Table 3.``/``表 3``, ``Figure 2.``/``图 2``), renders TeX,
     inlines local images and removes scripts and network resources.
 
     Returns ``(html, toc_children, tables, figures)``.
@@ -295,11 +301,10 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
     headings = soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])
     # the shallowest remaining notebook heading becomes h2 (the stage heading is the h1)
     shift = 2 - min((int(h.name[1]) for h in headings), default=2)
-    if language == "zh":
-        for h in headings:
-            zh = HEADINGS_ZH.get(h.get_text(" ", strip=True))
-            if zh is not None:
-                h.string = zh
+    for h in headings:
+        shown = heading(h.get_text(" ", strip=True), language)
+        if shown is not None:
+            h.string = shown
     for k, h in enumerate(headings, start=1):
         level = int(h.name[1])
         h.name = f"h{max(2, min(level + shift, 6))}"
@@ -324,10 +329,10 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
         classes = cap.get("class", [])
         fig = cap.find_parent("figure")
         if "csat-table-caption" in classes or (fig is not None and "csat-table-wrap" in fig.get("class", [])):
-            n, word, kind, bucket = counters.next("table"), w["table"], "table", tables
+            n, template, kind, bucket = counters.next("table"), w["table_label"], "table", tables
         else:
-            n, word, kind, bucket = counters.next("figure"), w["figure"], "figure", figures
-        label = f"{word} {n}" if language == "zh" else f"{word} {n}."
+            n, template, kind, bucket = counters.next("figure"), w["figure_label"], "figure", figures
+        label = template.format(n=n)
         text = cap.get_text(" ", strip=True)
         span = soup.new_tag("span")
         span["class"] = ["csat-caption-label"]
@@ -356,20 +361,19 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
     each part in the report language, the drivers table, the index figure and the methods text."""
     from csat.report import summary as S
 
-    zh = language == "zh"
-    pick = lambda sents: [x["zh" if zh else "en"] for x in sents]   # noqa: E731
+    pick = lambda sents: [S.in_language(x, language) for x in sents]   # noqa: E731
     sec = summ["sections"]
     h = summ["headline"]
     target = None
     if h is not None:
-        target = h["label_zh"] if zh else h["label_en"]
+        target = S.label_in(h, language)
     w = words(language)
-    drivers = [{"label": d["label_zh"] if zh else d["label_en"],
+    drivers = [{"label": S.label_in(d, language),
                 "importance": S.fmt_number(d["importance"], 2, "num", language),
                 "ci": ("" if d["ci_lower"] is None else
                        f"[{S.fmt_number(d['ci_lower'], 2, 'num', language)}, {S.fmt_number(d['ci_upper'], 2, 'num', language)}]"),
                 "performance": S.fmt_number(d["performance"], 1, "num", language),
-                "quadrant": d["quadrant"], "quadrant_text": d["quadrant_zh"] if zh else d["quadrant_en"]}
+                "quadrant": d["quadrant"], "quadrant_text": S.quadrant_name(d["quadrant"], language)}
                for d in summ["drivers"]]
     software = [{"name": r["name"], "installed": r["installed"]} for r in (packages or [])
                 if r["name"] in ("Python", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "matplotlib")]
@@ -397,25 +401,21 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
         "groups": pick(sec["groups"]),
         "has_groups": bool(p.groups),
         "quality": pick(sec["quality"]),
-        "methods_survey": [x["zh" if zh else "en"] for x in methods if x["key"] in SURVEY_KEYS],
-        "methods_analysis": [x["zh" if zh else "en"] for x in methods if x["key"] not in SURVEY_KEYS],
+        "methods_survey": pick(x for x in methods if x["key"] in SURVEY_KEYS),
+        "methods_analysis": pick(x for x in methods if x["key"] not in SURVEY_KEYS),
     }
 
 
 def codebook_rows(p, language: str) -> list[dict]:
-    """Appendix A: every item with its construct (label), wording and whether it is reverse-keyed."""
+    """Appendix A: every item with its construct (label), wording and whether it is reverse-keyed, in
+    ``language`` (:func:`csat.config.params.local_text`: a label or wording given in one language only
+    is shown as it is)."""
     w = words(language)
     rows = []
     for c, spec in p.constructs.items():
-        clab = (spec.label_zh or spec.label) if language == "zh" else (spec.label or spec.label_zh)
+        clab = local_text({"en": spec.label, "zh": spec.label_zh}, language)
         for k, item in enumerate(spec.items):
-            lab = p.item_labels.get(item)
-            if lab is None:
-                text = ""
-            elif isinstance(lab, str):
-                text = lab
-            else:
-                text = (lab.zh or lab.en or "") if language == "zh" else (lab.en or lab.zh or "")
+            text = local_text(p.item_labels.get(item), language) or ""
             rows.append({"construct": (f"{c}: {clab}" if clab and clab != c else c) if k == 0 else "",
                          "item": item, "wording": text, "reverse": w["yes"] if item in p.reverse else ""})
     return rows
@@ -507,7 +507,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     data_display = " + ".join(shown)
 
     ctx = {
-        "lang_attr": "zh-CN" if language == "zh" else "en",
+        "lang_attr": html_lang(language),
         "language": language,
         "csat_version": csat_version(),
         "css": css(),

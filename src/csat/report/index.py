@@ -22,6 +22,7 @@ import yaml
 from csat.config.params import load_params, local_text
 from csat.core import paths
 from csat.core.errors import ParamsError, ReportError
+from csat.core.i18n import is_chinese
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
 from csat.report.pages import css, csat_version, jinja_env, publish
@@ -127,9 +128,8 @@ def study_summary(root: str | Path, study: str) -> dict:
     label = construct
     if construct is not None and p is not None and construct in p.constructs:
         c = p.constructs[construct]
-        lab = (c.label_zh if p.language == "zh" else None) or c.label
-        if lab:
-            label = f"{construct}: {lab}"
+        if c.label or (is_chinese(p.language) and c.label_zh):       # labelled in the study's language
+            label = f"{construct}: {p.construct_label(construct)}"
     fit = _fit_values(read_json(d / paths.RESULTS / "sem_fit.json", {}))
     links = []
     for name, text in [("report.html", "report (HTML)"), ("report.pdf", "report (PDF)")]:

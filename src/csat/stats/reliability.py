@@ -307,9 +307,7 @@ def omega(estimates: Any) -> pd.Series:
 
     Examples
     --------
-    >>> import csat.sem
-    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
-    >>> omega(fit.estimates).round(3).tolist()
+    >>> omega(hs_fit.estimates).round(3).tolist()
     [0.625, 0.885, 0.688]
 
     In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::reliability(fit)["omega", "textual"]`` → 0.885.
@@ -341,9 +339,7 @@ def ave(estimates: Any) -> pd.Series:
 
     Examples
     --------
-    >>> import csat.sem
-    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
-    >>> ave(fit.estimates).round(3).tolist()
+    >>> ave(hs_fit.estimates).round(3).tolist()
     [0.371, 0.721, 0.424]
 
     In R (``fit <- lavaan::cfa(HS.model, HS)``): ``semTools::AVE(fit)["speed"]`` → 0.424.
@@ -428,9 +424,7 @@ def loadings_table(estimates: Any, thresholds: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> import csat.sem
-    >>> fit = csat.sem.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", holzinger)
-    >>> loadings_table(fit.estimates).head(3).round(3)
+    >>> loadings_table(hs_fit.estimates).head(3).round(3)
       construct item    est  std.all       level
     0    visual   x1  1.000    0.772        good
     1    visual   x2  0.554    0.424        weak
@@ -490,8 +484,7 @@ def htmt(data: pd.DataFrame, constructs: Mapping[str, Any], missing: str = "list
 
     Examples
     --------
-    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-    >>> htmt(holzinger, cons).round(3)
+    >>> htmt(holzinger, hs_constructs).round(3)
       construct  visual  textual  speed
     0    visual   1.000    0.384  0.387
     1   textual   0.384    1.000  0.280
@@ -559,11 +552,7 @@ def fornell_larcker(ave_values: Mapping[str, float] | pd.Series, latent_cor: pd.
 
     Examples
     --------
-    >>> import csat.sem
-    >>> from csat.sem.measurement import measurement_model
-    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
-    >>> fornell_larcker(ave(fit.estimates), fit.latent_cor()).round(3)
+    >>> fornell_larcker(ave(hs_fit.estimates), hs_fit.latent_cor()).round(3)
       construct  visual  textual  speed
     0    visual   0.609    0.459  0.471
     1   textual   0.459    0.849  0.283
@@ -609,8 +598,7 @@ def cross_loadings(data: pd.DataFrame, constructs: Mapping[str, Any], missing: s
 
     Examples
     --------
-    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-    >>> cross_loadings(holzinger, cons).head(3).round(3)
+    >>> cross_loadings(holzinger, hs_constructs).head(3).round(3)
       item construct  visual  textual  speed
     0   x1    visual   0.767    0.376  0.284
     1   x2    visual   0.726    0.178  0.090
@@ -671,11 +659,7 @@ def reliability_table(data: pd.DataFrame, constructs: Mapping[str, Any], estimat
 
     Examples
     --------
-    >>> import csat.sem
-    >>> from csat.sem.measurement import measurement_model
-    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-    >>> fit = csat.sem.fit(measurement_model(cons), holzinger)
-    >>> reliability_table(holzinger, cons, fit.estimates)[["construct", "alpha", "omega", "ave"]].round(3)
+    >>> reliability_table(holzinger, hs_constructs, hs_fit.estimates)[["construct", "alpha", "omega", "ave"]].round(3)
       construct  alpha  omega    ave
     0    visual  0.626  0.625  0.371
     1   textual  0.883  0.885  0.721
@@ -819,8 +803,8 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
 
     Examples
     --------
-    >>> cons = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
-    >>> verdict, diags = validity_verdict(reliability_table(holzinger, cons), htmt_matrix=htmt(holzinger, cons))
+    >>> verdict, diags = validity_verdict(reliability_table(holzinger, hs_constructs),
+    ...                                   htmt_matrix=htmt(holzinger, hs_constructs))
     >>> verdict[["construct", "alpha_ok", "htmt_ok"]]
       construct  alpha_ok  htmt_ok
     0    visual     False     True
