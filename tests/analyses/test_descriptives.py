@@ -169,3 +169,16 @@ def test_traditional_chinese_is_the_simplified_text_converted(ecsi, scores):
     assert "；seg：" in hant and "樣本" in hant
     assert A.tracking_section_markdown("zh-Hant").startswith("## 各期追蹤")
     assert A.tracking_section_markdown("en").startswith("## Tracking")
+
+
+def test_scores_min_share_is_a_study_key_stated_in_words():
+    p = validate_params({"study": "s", "data": {"path": "x.csv"}, "constructs": {"F": {"items": ["a", "b"]}}})
+    assert p.scores.min_share == 0.5
+    p = validate_params({"study": "s", "data": {"path": "x.csv"}, "constructs": {"F": {"items": ["a", "b"]}},
+                         "scores": {"min_share": 1}})
+    assert p.scores.min_share == 1
+    with pytest.raises(ValueError, match="scores.min_share"):
+        validate_params({"study": "s", "data": {"path": "x.csv"}, "constructs": {"F": {"items": ["a"]}},
+                         "scores": {"min_share": 50}})
+    assert "at least half of its items" in A.score_rule_text(0.5)
+    assert "all of its items" in A.score_rule_text(1) and "至少一个题项" in A.score_rule_text(0, "zh")

@@ -1,11 +1,16 @@
-"""csat.config.checks: the study's model checked against the data's columns and the estimator."""
+"""csat.config.checks: the study's model checked against the data's columns and the estimator; the model
+that 03–05 fit, built from the params and the data's header, refused by ``prepare`` with one line naming the
+key; warnings about weak settings."""
 from __future__ import annotations
+
+import textwrap
 
 import pytest
 
 from csat.config.params import ParamsError, validate_params
 
 from config.test_params import BASE
+from studyfactory import PARAMS, edit, fails_with, prepare, project
 
 
 def test_intake_checks_the_pls_model():
@@ -21,3 +26,69 @@ def test_intake_checks_the_pls_model():
     p = validate_params({**BASE, "constructs": cons, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b9\nB ~ A"})
     with pytest.raises(ParamsError, match="b9"):
         checks.check_model(p, "params/s.yaml", cols)
+
+
+def test_too_few_bootstrap_resamples_are_refused_and_few_warned(tmp_path):
+    pf = project(tmp_path)
+    edit(pf, "bootstrap: 1000", "bootstrap: 1")
+    fails_with(tmp_path, "params/mini.yaml: key 'bootstrap': 1 resamples are too few for 95% percentile intervals; "
+                         "use 0 (no bootstrap) or at least 200 (1000 or more recommended)")
+    edit(pf, "bootstrap: 1", "bootstrap: 0")                 # 0 = no bootstrap, as before
+    assert prepare(tmp_path).returncode == 0
+    edit(pf, "bootstrap: 0", "bootstrap: 400")
+    r = prepare(tmp_path)
+    assert r.returncode == 0
+    assert r.stderr == ("warning: bootstrap: only 400 bootstrap resamples: the 95% interval limits rest on 10 draws "
+                        "in each tail and vary from seed to seed; use 1000 or more for reporting\n")
+
+
+def test_unidentified_two_item_construct(tmp_path):
+    pf = project(tmp_path)
+    edit(pf, "  LOY =~ loy1 + loy2 + loy3\n", "  LOY =~ loy1 + loy2\n")
+    edit(pf, "  LOY ~ SAT\n", "  LOY ~~ 0*VAL\n")
+    fails_with(tmp_path, "params/mini.yaml: key 'model': construct 'LOY' is measured by two items (loy1, loy2) and "
+                         "tied to nothing else, so the model is not identified; add a third item, a path to or from "
+                         "it, or fix its two loadings equal (a*x1 + a*x2)")
+    edit(pf, "  LOY ~~ 0*VAL\n", "  LOY ~ SAT\n")             # a path identifies it
+    assert prepare(tmp_path).returncode == 0
+
+
+def test_a_lone_two_item_construct_is_not_identified(tmp_path):
+    params = textwrap.dedent("""\
+        study: mini
+        data: {path: data/raw/mini.csv}
+        constructs:
+          SAT: {items: [sat1, sat2]}
+        bootstrap: 0
+        """)
+    project(tmp_path, params)
+    fails_with(tmp_path, "params/mini.yaml: key 'constructs': the model is not identified: it has 4 free parameters "
+                         "but only 3 sample moments (df = -1 < 0); fix or remove parameters")
+
+
+def test_more_factors_than_the_items_allow(tmp_path):
+    project(tmp_path, PARAMS + "efa: {n_factors: 12}\n")
+    fails_with(tmp_path, "params/mini.yaml: key 'efa.n_factors': 12 factors cannot be extracted from 9 items; use "
+                         "'auto' or an integer from 1 to 8")
+
+
+def test_template_that_cannot_be_formed(tmp_path):
+    params = PARAMS.split("model: |")[0] + "model_template: acsi\nbootstrap: 0\n"
+    params = params.replace("SAT: {label: \"Satisfaction\"", "S1: {label: \"Happy\"").replace(
+        "VAL: {label: \"Value\"", "V1: {label: \"Money\"").replace("LOY: {label: \"Loyalty\"", "L1: {label: \"Stay\"")
+    project(tmp_path, params)
+    fails_with(tmp_path, "params/mini.yaml: key 'model_template': acsi: none of the template's paths can be formed "
+                         "from the study's constructs ['S1', 'V1', 'L1'] (template constructs ['EXPE', 'QUAL', "
+                         "'VAL', 'SAT', 'COMP', 'LOY']; aliases: {'EXPE': ['EXPE', 'expectations', 'expectation', "
+                         "'EXP'], 'QUAL': ['QUAL', 'quality', 'PQ', 'perceived quality'], 'VAL': ['VAL', 'value', "
+                         "'PV', 'perceived value'], 'SAT': ['SAT', 'satisfaction', 'CSI', 'SATIS'], 'COMP': ['COMP', "
+                         "'complaints', 'complaint', 'CC'], 'LOY': ['LOY', 'loyalty', 'customer loyalty', "
+                         "'LOYAL']}); give params.model instead")
+
+
+def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
+    params = (PARAMS.replace("SAT", "HAPPY").replace('"Satisfaction"', '"Happiness"')
+              .replace("ipma: {target: HAPPY}\n", ""))
+    project(tmp_path, params)
+    fails_with(tmp_path, "params/mini.yaml: key 'ipma.target': no construct is named like satisfaction among "
+                         "['HAPPY', 'VAL', 'LOY']; set ipma.target in the params")

@@ -12,6 +12,8 @@ from csat.config.params import ParamsError, parse_overrides, validate_params
 from csat.intake.preflight import load_study
 from csat.pipeline.build import STAGE_KEYS
 
+from studyfactory import PARAMS, edit, fails_with, prepare, project
+
 ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
@@ -212,3 +214,227 @@ def test_params_check_the_model_against_the_estimator():
         validate_params({**base, "model": "A <~ a1 + a2\nB =~ b1 + b2\nB ~ A"})
     with pytest.raises(ParamsError, match="no meaning in a PLS path model"):
         validate_params({**base, "estimator": "pls", "model": "A =~ a1 + a2\nB =~ b1 + b2\nB ~ A\na1 ~~ a2"})
+
+
+# --------------------------------------------------------------- params mistakes refused by prepare
+#: Mistakes in params/mini.yaml, each made by text edits of the file and refused by ``prepare`` with
+#: one line: steps of ``(old, new, expected error or None)`` (None: an edit without a check, e.g. undoing
+#: the previous mistake).
+PARAMS_MISTAKES = {
+    "a_yaml_boolean_is_never_a_number": [
+        ("bootstrap: 1000", "bootstrap: yes",
+         "params/mini.yaml: key 'bootstrap': true is a yes/no value, not a number (YAML reads yes/no/true/false/on/off "
+         "as booleans); write a number"),
+        ("bootstrap: yes", "bootstrap: 1000", None),
+        ("min: 1, max: 5", "min: off, max: 5",
+         "params/mini.yaml: key 'scale.min': false is a yes/no value, not a number (YAML reads yes/no/true/false/on/"
+         "off as booleans); write a number")],
+    "a_key_written_twice_is_named_with_its_lines": [
+        ("seed: 1\n", "seed: 1\nseed: 2\n",
+         "params/mini.yaml: key 'seed' is written twice (lines 23 and 24); YAML would silently keep only the last "
+         "one: delete or merge one of them")],
+    "one_column_in_two_roles": [
+        ("groups: [gender]", "groups: [gender, sat2]",
+         "params/mini.yaml: groups: 'sat2' is an item of construct 'SAT'; a column cannot be both an item and a "
+         "group (list the group column, e.g. gender, instead)")],
+    "missing_codes_inside_the_scale_are_refused": [
+        ("missing_codes: [99]", "missing_codes: [99, 5]",
+         "params/mini.yaml: missing_codes: 5 lies inside the answer scale 1–5, so real answers 5 would be deleted; "
+         "use a code outside the scale (e.g. 99 or -1)")],
+    "speeder_rule_without_a_duration_column": [
+        ("  duration: secs\n", "",
+         "params/mini.yaml: cleaning.min_duration / cleaning.speeder_median_ratio is set but data.duration (the "
+         "completion-time column) is not; set data.duration or switch the speeder rule off")],
+    "model_variable_that_is_not_a_column_or_construct": [
+        ("LOY ~ SAT", "LOY ~ SAT + VALL",
+         "params/mini.yaml: key 'model': model variable 'VALL' is neither a column of the data nor a latent variable "
+         "(did you mean 'VAL'?)")],
+    "model_variable_the_analysis_data_do_not_hold": [
+        ("LOY ~ SAT", "LOY ~ SAT + gender",
+         "params/mini.yaml: key 'model': model variable 'gender' is a group column (categories, not numbers); code "
+         "it as numbers in a column of its own and make that an item of a construct to use it in the model"),
+        ("LOY ~ SAT + gender", "LOY ~ SAT + rid",
+         "params/mini.yaml: key 'model': model variable 'rid' is a column of the data but not an item of any "
+         "construct, so the analysis data do not hold it; add it to a construct's items (a single-item construct) "
+         "to use it in the model")],
+    "model_syntax_error_names_the_line": [
+        ("LOY ~ SAT", "LOY ~ SAT +",
+         "params/mini.yaml: key 'model': model syntax error on line 5: empty term (a '+' with nothing after it): "
+         "'LOY ~ SAT +'")],
+    "unknown_ipma_target": [
+        ("target: SAT", "target: SATS",
+         "params/mini.yaml: ipma.target: 'SATS' is not a construct (did you mean 'SAT'?)")],
+    "ipma_target_that_no_path_leads_to": [
+        ("target: SAT", "target: VAL",
+         "params/mini.yaml: key 'ipma.target': no path in the model leads to 'VAL', so it has no importance map; "
+         "choose a construct that paths lead to (SAT, LOY)")],
+}
+
+
+@pytest.mark.parametrize("case", list(PARAMS_MISTAKES))
+def test_a_params_mistake_is_one_line(tmp_path, case):
+    pf = project(tmp_path)
+    for old, new, expected in PARAMS_MISTAKES[case]:
+        edit(pf, old, new)
+        if expected is not None:
+            fails_with(tmp_path, expected)
+
+
+def test_gbk_params_file_is_read_and_a_foreign_encoding_named(tmp_path):
+    pf = project(tmp_path)
+    pf.write_bytes(PARAMS.replace('title: "Mini"', 'title: "迷你研究：满意度"').encode("gbk"))
+    assert prepare(tmp_path).returncode == 0
+    assert load_study(pf).title == "迷你研究：满意度"
+    pf.write_bytes(PARAMS.encode("utf-8") + "# \udcff".encode("utf-8", "surrogateescape") + b"\xff\xfe\xff\n")
+    fails_with(tmp_path, "params/mini.yaml: cannot read the file's text encoding (not UTF-8: byte "
+                         f"{len(PARAMS.encode()) + 2}, line 24; not GBK/GB18030 either); save it as UTF-8")
+
+
+def test_an_override_typo_is_blamed_on_the_override_not_the_file(tmp_path):
+    project(tmp_path)
+    fails_with(tmp_path, "override efa.n_factor=... (command line / SET=): unknown key 'efa.n_factor' (did you "
+                         "mean 'n_factors'?); the params file was not changed", overrides="efa.n_factor=3")
+    fails_with(tmp_path, "params/mini.yaml: override bootstrap='many' (command line / SET=): Input should be a "
+                         "valid integer, unable to parse string as an integer", overrides="bootstrap=many")
+
+
+def test_validate_params_refuses_booleans_everywhere():
+    base = {"study": "x", "data": {"path": "x.csv"}, "constructs": {"A": {"items": ["a1", "a2", "a3"]}}}
+    for key, val in [("seed", True), ("efa", {"n_factors": True}), ("missing_codes", [True]),
+                     ("labels", {"yes": True}), ("thresholds", {"alpha": False})]:
+        with pytest.raises(ParamsError, match="is a yes/no value, not a number|is not a number of factors"):
+            validate_params({**base, key: val})
+
+
+def test_thresholds_are_proportions(tmp_path):
+    project(tmp_path, PARAMS + "thresholds: {alpha: 70}\n")
+    fails_with(tmp_path, "params/mini.yaml: key 'thresholds.alpha': Input should be less than or equal to 1")
+
+
+# -------------------------------------------------------------------- names and scales of any study
+def test_params_reject_names_a_model_cannot_use():
+    base = {"study": "s", "data": {"path": "x.csv"}}
+    validate_params({**base, "constructs": {"服务": {"items": ["服务1", "服务2"]}}})
+    with pytest.raises(ParamsError, match=r"constructs\.服务\.items: item name '服务 1'"):
+        validate_params({**base, "constructs": {"服务": {"items": ["服务 1", "服务2"]}}})
+    with pytest.raises(ParamsError, match="construct name '服务质量（总）'"):
+        validate_params({**base, "constructs": {"服务质量（总）": {"items": ["a"]}}})
+
+
+def test_continuous_scale_params():
+    base = {"study": "s", "data": {"path": "x.csv"}, "constructs": {"f": {"items": ["a", "b"]}}}
+    p = validate_params({**base, "scale": {"continuous": True}})
+    assert p.scale.min is None and p.scale.max is None and not p.scale.bounded
+    p = validate_params({**base, "scale": {"continuous": True, "min": 0, "max": 100}})
+    assert (p.scale.min, p.scale.max) == (0, 100) and p.scale.bounded
+    assert validate_params(base).scale.continuous is False and validate_params(base).scale.max == 5
+    with pytest.raises(ParamsError, match="only with scale.continuous"):
+        validate_params({**base, "scale": {"min": None, "max": None}})
+    with pytest.raises(ParamsError, match="both scale.min and scale.max"):
+        validate_params({**base, "scale": {"continuous": True, "min": 0}})
+    with pytest.raises(ParamsError, match="reverse"):
+        validate_params({**base, "scale": {"continuous": True}, "reverse": ["a"]})
+
+
+# ---------------------------------------------------------------------- keys of 06_drivers_segments
+DRIVERS_BASE = {"study": "s", "data": {"path": "x.csv"},
+        "constructs": {"QUAL": {"items": ["q1", "q2"]}, "SAT": {"items": ["s1", "s2"]}}}
+
+
+def _v(**extra):
+    return validate_params({**DRIVERS_BASE, **extra}, "params/s.yaml")
+
+
+@pytest.mark.parametrize("extra, msg", [
+    ({"weights": {}}, "give weights.column, weights.rake or both"),
+    ({"weights": {"rake": {"sex": {"f": 0.6, "m": 0.6}}}}, "weights.rake.sex: the shares sum to 1.2"),
+    ({"segments": {"k": 1}}, "k must be auto or a whole number from 2 to 20"),
+    ({"segments": {"method": "dbscan"}}, "segments.method"),
+    ({"segments": {"on": ["QUALL"]}}, "segments.on: 'QUALL' is not a construct (did you mean 'QUAL'?)"),
+    ({"servqual": {"tang": {"expectation": ["a", "b"], "perception": ["c"]}}}, "2 expectation items but 1 perception"),
+    ({"kano": {"app": {"functional": "f"}}}, "kano.app.dysfunctional"),
+    ({"drivers": {"target": "SATT"}}, "drivers.target: 'SATT' is not a construct or item (did you mean 'SAT'?)"),
+])
+def test_bad_keys_fail_with_the_key_named(extra, msg):
+    with pytest.raises(ParamsError) as e:
+        _v(**extra)
+    assert msg in str(e.value)
+
+
+def test_keys_are_optional_and_present_keys_get_defaults():
+    p = _v()
+    assert p.weights is p.drivers is p.segments is p.kano is p.servqual is None
+    p = _v(drivers={}, segments={}, weights={"rake": {"sex": {"f": 0.5, "m": 0.5}, "age": {1: 0.3, 2: 0.7}}})
+    assert (p.drivers.bootstrap, p.segments.k, p.segments.method, p.segments.on) == (1000, "auto", "kmeans", None)
+    assert p.extra_columns == {"sex": "weights.rake.sex", "age": "weights.rake.age"}
+
+
+def test_columns_named_by_the_new_keys_are_checked_in_the_data(tmp_path):
+    (tmp_path / "params").mkdir()
+    (tmp_path / "d.csv").write_text("q1,q2,s1,s2,kf,w\n1,2,3,4,1,1\n", encoding="utf-8")
+    raw = {**DRIVERS_BASE, "data": {"path": "d.csv"}, "weights": {"column": "w"},
+           "kano": {"app": {"functional": "kf", "dysfunctional": "kd"}}}
+    f = tmp_path / "params" / "s.yaml"
+    f.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"column 'kd' \(key 'kano.app.dysfunctional'\) is not in d.csv"):
+        load_study(f)
+
+
+# ----------------------------------------------- keys of tracking studies (invariance.group, waves)
+HEADER = "rid,sat1,sat2,sat3,loy1,loy2,gender,wave"
+
+
+def _study(tmp_path, extra: str):
+    p = make_study(tmp_path, GOOD + extra, header=HEADER)
+    csv = tmp_path / "data" / "raw" / "mini.csv"
+    csv.write_text(HEADER + "\n1,1,2,3,4,5,f,2024\n2,2,3,4,5,1,m,2025\n3,2,3,4,5,2,m,2025\n")
+    return p
+
+
+def test_tracking_keys_load(tmp_path):
+    p = load_study(_study(tmp_path, "invariance: {group: gender}\nwaves: {column: wave, order: [2024, 2025]}\n"))
+    assert p.invariance.group == "gender"
+    assert p.waves.column == "wave" and p.waves.order == [2024, 2025]
+    assert "wave" in p.data_columns and "gender" in p.data_columns
+    assert "waves" in STAGE_KEYS["02_descriptives"] and "waves" in STAGE_KEYS["04_factor_analysis"]
+    assert "invariance" in STAGE_KEYS["04_factor_analysis"] and "waves" in STAGE_KEYS["01_cleaning"]
+
+
+def test_defaults_off(tmp_path):
+    p = load_study(_study(tmp_path, ""))
+    assert p.invariance is None and p.waves is None
+
+
+def test_group_column_must_exist(tmp_path):
+    with pytest.raises(ParamsError, match=r"column 'gendr' \(key 'invariance.group'\).*did you mean 'gender'"):
+        load_study(_study(tmp_path, "invariance: {group: gendr}\n"))
+    with pytest.raises(ParamsError, match=r"column 'wav' \(key 'waves.column'\)"):
+        load_study(_study(tmp_path, "waves: {column: wav}\n"))
+
+
+def test_wave_order_levels_must_exist(tmp_path):
+    with pytest.raises(ParamsError, match=r"key 'waves.order': wave\(s\) \['2026'\] do not occur in column 'wave'"):
+        load_study(_study(tmp_path, "waves: {column: wave, order: ['2024', '2026']}\n"))
+    with pytest.raises(ParamsError, match="at least 2 waves"):
+        load_study(_study(tmp_path, "waves: {column: wave, order: [2024]}\n"))
+    with pytest.raises(ParamsError, match="listed twice"):
+        load_study(_study(tmp_path, "waves: {column: wave, order: [2024, '2024']}\n"))
+
+
+def test_group_column_is_not_an_item(tmp_path):
+    with pytest.raises(ParamsError, match="waves.column: 'sat1' is an item"):
+        load_study(_study(tmp_path, "waves: {column: sat1}\n"))
+    with pytest.raises(ParamsError, match="unknown key 'waves.colum'"):
+        load_study(_study(tmp_path, "waves: {colum: wave}\n"))
+
+
+def test_wave_and_group_columns_reach_the_clean_data(tmp_path):
+    from csat.intake import cleaning, readers as io
+
+    path = _study(tmp_path, "invariance: {group: gender}\nwaves: {column: wave}\ngroups: []\n".replace("groups: []\n", ""))
+    p = load_study(path, {"groups": []})
+    assert p.grouping_columns == ["gender", "wave"]
+    raw, _ = io.load_study_data(p, path, root=tmp_path)
+    assert {"gender", "wave"} <= set(raw.columns)
+    res = cleaning.clean(raw, p.model_copy(update={"cleaning": p.cleaning.model_copy(update={"straightlining": False})}))
+    assert {"gender", "wave"} <= set(res.data.columns)

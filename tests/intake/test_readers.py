@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from csat.intake.readers import load_study_data, make_codebook, read_columns, re
 from csat.config.params import validate_params
 from csat.core.errors import DataError, ParamsError
 from csat.intake.preflight import load_study
+from csat.analyses.cleaning import intake_summary
+
+from studyfactory import ITEMS as MINI_ITEMS, edit, fails_with, prepare, project, survey
+from zhsurvey import FIX
 
 # ---------------------------------------------------------------- one small study, five file formats
 # id, s1 s2 s3 (SAT), l1 l2 l3 (LOY, l3 reverse-keyed), gender (1 = male, 2 = female), dur (seconds)
@@ -477,3 +482,194 @@ def test_write_processed_writes_three_files_and_never_into_raw(tmp_path):
     with pytest.raises(DataError, match="refusing to write into data/raw"):
         write_processed(res.data, cb, raw_dir)
     assert not raw_dir.exists()
+
+
+# ------------------------------------------------------------------------------- damaged data files
+@pytest.mark.parametrize("case", ["empty", "duplicate_header", "png", "xlsx_sheet", "unclosed_quote"])
+def test_damaged_data_file_is_one_line(tmp_path, case):
+    pf = project(tmp_path)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    if case == "empty":
+        raw.write_bytes(b"")
+        expected = f"{raw}: the file is empty (0 bytes)"
+    elif case == "duplicate_header":
+        raw.write_text(raw.read_text().replace("sat2", "sat1", 1))
+        expected = f"{raw}: column 'sat1' appears twice in the header (columns 2 and 3)"
+    elif case == "png":
+        raw.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+        expected = f"{raw}: is not a table: the file is a PNG image, not a CSV text file"
+    elif case == "unclosed_quote":
+        lines = raw.read_text().splitlines()
+        lines[4] = '"' + lines[4]
+        raw.write_text("\n".join(lines) + "\n")
+        expected = (f"{raw}: data row 4 (line 5): a quote (\") opened in this row is never closed, so the following "
+                    "rows are read as one text cell; remove the stray quote or close it")
+    else:
+        x = tmp_path / "data" / "raw" / "mini.xlsx"
+        df = survey()
+        with pd.ExcelWriter(x) as w:
+            df.to_excel(w, sheet_name="data", index=False)
+        edit(pf, "path: data/raw/mini.csv", "path: data/raw/mini.xlsx\n  sheet: Data")
+        expected = f"{x}: key 'data.sheet': no sheet named 'Data'; sheets are ['data'] (did you mean 'data'?)"
+    fails_with(tmp_path, expected)
+
+
+# ----------------------------------------------------- survey-platform exports and text in the data
+PLATFORM_HEADER = ["序号", "提交答卷时间", "所用时间", "来源", "1、您的性别：", "2、(服务1)", "2、(服务2)", "2、(服务3)",
+                   "3、(价格1)", "3、(价格2)", "3、(价格3)", "4、您向朋友推荐的可能性："]
+OPTIONS = {1: "非常不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
+PLATFORM_PARAMS = """\
+study: mini
+language: zh
+data:
+  path: {path}
+  id: 序号
+  duration: 用时
+  rename: {{"所用时间": 用时, "1、您的性别：": 性别, "2、(服务1)": svc1, "2、(服务2)": svc2, "2、(服务3)": svc3,
+           "3、(价格1)": price1, "3、(价格2)": price2, "3、(价格3)": price3, "4、您向朋友推荐的可能性：": 推荐}}
+scale: {{min: 1, max: 5}}
+labels: {{非常不满意: 1, 不满意: 2, 一般: 3, 满意: 4, 非常满意: 5}}
+constructs:
+  SVC: {{label: Service, label_zh: 服务, items: [svc1, svc2, svc3]}}
+  PRICE: {{label: Price, label_zh: 价格, items: [price1, price2, price3]}}
+groups: [性别]
+recommend: 推荐
+cleaning: {{min_duration: 60}}
+bootstrap: 0
+"""
+
+
+def platform_rows(n: int = 40) -> list[list]:
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(n):
+        f, g = rng.normal(), rng.normal()
+        ans = [int(np.clip(round(3 + x + 0.7 * rng.normal()), 1, 5)) for x in (f, f, f, g, g, g)]
+        cells = [OPTIONS[a] for a in ans]
+        if i % 7 == 3:
+            cells[1] = "(跳过)"                       # a skipped matrix row
+        secs = 100 + 11 * i
+        dur = f"{secs}秒" if i % 3 else f"{secs // 60}分{secs % 60}秒"
+        if i == 5:
+            dur = "1小时2分3秒"
+        rows.append([i + 1, f"2024/5/{1 + i % 28} 10:{i % 60:02d}:00", dur, "微信", "男" if i % 2 else "女",
+                     *cells, "(跳过)" if i == 9 else str(i % 11)])
+    return rows
+
+
+def write_platform_csv(path: Path, encoding: str = "gbk") -> Path:
+    lines = [",".join(PLATFORM_HEADER)] + [",".join(str(c) for c in r) for r in platform_rows()]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def write_platform_xlsx(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(PLATFORM_HEADER)
+    for r in platform_rows():
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["gbk_csv", "xlsx"])
+def test_survey_platform_export(tmp_path, fmt):
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "params").mkdir()
+    if fmt == "gbk_csv":
+        raw = write_platform_csv(tmp_path / "data" / "raw" / "问卷星导出.csv")
+    else:
+        raw = write_platform_xlsx(tmp_path / "data" / "raw" / "问卷星导出.xlsx")
+    before = sha(raw)
+    pf = tmp_path / "params" / "mini.yaml"
+    pf.write_text(PLATFORM_PARAMS.format(path=raw.relative_to(tmp_path)), encoding="utf-8")
+    r = prepare(tmp_path)
+    assert r.returncode == 0, r.stderr
+    p = load_study(pf)
+    df, intake = load_study_data(p, pf)
+    assert list(df.columns[:2]) == ["序号", "svc1"]
+    rows = platform_rows()
+    expected_secs = [(100 + 11 * i) if i != 5 else 3723 for i in range(40)]
+    assert df["用时"].tolist() == [float(s) for s in expected_secs]
+    skipped = sum(1 for r_ in rows if r_[6] == "(跳过)")
+    assert skipped == 6
+    assert intake.token_counts() == {"(跳过)": skipped + 1}
+    assert df["svc2"].isna().sum() == skipped and df["推荐"].isna().sum() == 1
+    assert df["svc1"].tolist() == [float(k) for r_ in rows for k, v in OPTIONS.items() if v == r_[5]]
+    assert intake.renamed["所用时间"] == "用时"
+    assert intake.to_dict()["missing_tokens"] == {"(跳过)": 7}
+    assert sha(raw) == before
+
+
+def test_rename_of_a_header_that_is_not_there(tmp_path):
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "params").mkdir()
+    raw = write_platform_csv(tmp_path / "data" / "raw" / "export.csv")
+    pf = tmp_path / "params" / "mini.yaml"
+    pf.write_text(PLATFORM_PARAMS.format(path="data/raw/export.csv").replace('"2、(服务3)"', '"2、(服务 3)"'),
+                  encoding="utf-8")
+    fails_with(tmp_path, f"{raw}: key 'data.rename': header '2、(服务 3)' is not in the file (did you mean "
+                         "'2、(服务3)', '2、(服务2)', '2、(服务1)'?)")
+
+
+def test_r_written_csv_with_na(tmp_path):
+    df = survey()
+    text = ['"rid","sat1","sat2","sat3","val1","val2","val3","loy1","loy2","loy3","gender","secs"']
+    for i, r in df.iterrows():
+        cells = [str(r[c]) for c in MINI_ITEMS]
+        if i % 10 == 0:
+            cells[4] = "NA"
+        text.append(",".join([str(r["rid"]), *cells, f'"{r["gender"]}"', "NA" if i == 3 else str(r["secs"])]))
+    project(tmp_path)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    raw.write_text("\n".join(text) + "\n")
+    assert prepare(tmp_path).returncode == 0
+    data, intake = load_study_data(load_study(tmp_path / "params" / "mini.yaml"), tmp_path / "params" / "mini.yaml")
+    assert intake.token_counts() == {"NA": 7}
+    assert data["val2"].isna().sum() == 6 and np.isnan(data.loc[4, "secs"])
+    assert data["gender"].iloc[0] in ("f", "m")
+
+
+def test_nan_inf_negative_durations_and_long_headers_are_reported(tmp_path):
+    df = survey().astype({"sat2": object, "secs": object})
+    df.loc[2, "sat2"] = "NaN"
+    df.loc[4, "sat2"] = "inf"
+    df.loc[7, "secs"] = -40
+    df["x" * 300] = 1
+    project(tmp_path, data=df)
+    p = load_study(tmp_path / "params" / "mini.yaml")
+    data, intake = load_study_data(p, tmp_path / "params" / "mini.yaml")
+    assert data["sat2"].isna().sum() == 2 and np.isnan(data.loc[8, "secs"])
+    assert intake.token_counts() == {"NaN": 1, "inf": 1}
+    d = {(x.code, x.message[:30]): x.message for x in intake.diagnostics()}
+    assert [m for (c, _), m in d.items() if c == "nonnumber_text"] == [
+        "1 cell(s) hold the text 'NaN' (not an answer) in column(s) 'sat2'; they were set missing",
+        "1 cell(s) hold the text 'inf' (not an answer) in column(s) 'sat2'; they were set missing"]
+    d = {x.code: x.message for x in intake.diagnostics()}
+    assert d["negative_duration"] == "1 negative completion time(s) in data row(s) 8 were set missing"
+    assert d["long_header"] == "a header is 300 characters long; give the column a short name with data.rename"
+    summary = dict(zip(intake_summary(intake)["what"], intake_summary(intake)["value"]))
+    assert summary["missing tokens (NaN, inf)"] == "2"
+    assert summary["negative durations set missing"] == "1"
+
+
+def test_duration_text_forms():
+    from csat.intake.readers import _parse_duration
+
+    assert [_parse_duration(x) for x in ["156秒", "2分30秒", "2分钟", "1小时", "1小时2分3秒", "90", "1.5分钟",
+                                         "02:30", "3 min 5 s"]] == [156, 150, 120, 3600, 3723, 90, 90, 150, 185]
+    assert _parse_duration("快") is None
+
+
+def test_gbk_export_with_chinese_names_reads(tmp_path):
+    (tmp_path / "params").mkdir()
+    shutil.copy(FIX / "zh_survey.yaml", tmp_path / "params" / "zh_survey.yaml")
+    (tmp_path / "tests" / "fixtures").mkdir(parents=True)
+    shutil.copy(FIX / "zh_survey.csv", tmp_path / "tests" / "fixtures" / "zh_survey.csv")
+    p = load_study(tmp_path / "params" / "zh_survey.yaml")
+    data, intake = load_study_data(p, tmp_path / "params" / "zh_survey.yaml")
+    assert intake.meta["encoding"].lower().replace("-", "") in ("gbk", "gb18030")
+    assert list(data.columns[:3]) == ["编号", "服务1", "服务2"] and len(data) == 240
+    assert data["价格3"].eq(3.5).any() and len(intake.out_of_range) == 0

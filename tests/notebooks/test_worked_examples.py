@@ -11,8 +11,10 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 MAX_LINES = 15
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -47,3 +49,28 @@ def test_no_code_cell_writes_reader_text_in_a_language(nb):
            and (CJK.search("".join(c["source"])) or re.search(r"language\s*[!=]=|stage\.t\(", "".join(c["source"])))]
     assert not bad, (f"{nb.name}: code cells with Chinese text, a language test or stage.t(en, zh) (cell index): "
                      f"{bad}; write the English message with stage.tr and its translation in csat/locale/")
+
+
+SHOWS_NOTHING = ("stage.say(", "stage.table(", "stage.figure(", "stage.show_diagnostics(", "stage.finish(", "print(",
+                 "display(", "stage.markdown(", "stage.estimator_cells(")
+
+
+def test_no_notebook_cell_ends_with_a_stray_value():
+    """A code cell whose last line is an expression prints its value (a path, a dict) into the stage HTML."""
+    import ast
+
+    bad = []
+    for nbp in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(nbp, as_version=4)
+        for i, c in enumerate(nb.cells):
+            if c.cell_type != "code" or "parameters" in c.metadata.get("tags", []):
+                continue
+            src = c.source
+            if src.lstrip().startswith("%%"):      # a cell magic runs its body with exec(): nothing is echoed
+                continue
+            body = ast.parse(src).body
+            if body and isinstance(body[-1], ast.Expr):
+                last = ast.get_source_segment(src, body[-1])
+                if not last.startswith(SHOWS_NOTHING):
+                    bad.append(f"{nbp.name} cell {i}: {last[:60]}")
+    assert bad == []

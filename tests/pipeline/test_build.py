@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
+import nbformat
+import pandas as pd
 import pytest
 import yaml
+from markupsafe import escape
 
-from csat.pipeline.build import STAGE_KEYS, prepare
+from csat.pipeline import build
+from csat.pipeline.build import STAGE_KEYS, prepare as prepare_study
 from csat.config.params import ParamsError, StudyParams
+from csat.report import cli as report_cli, index as report_index
 from config.test_params import make_study as _make_study
+from studyfactory import edit, no_half_output, prepare, project, sha
 
 
 def make_study(tmp_path, *args, **kw):
@@ -34,15 +42,15 @@ def test_every_schema_key_feeds_a_stage_or_the_report():
 
 def test_prepare_writes_stamps_and_only_changed_ones_change(tmp_path):
     pfile = make_study(tmp_path)
-    info = prepare(pfile, root=tmp_path)
+    info = prepare_study(pfile, root=tmp_path)
     build = tmp_path / "reports" / "mini" / ".build"
     assert set(info["changed"]) >= set(STAGE_KEYS) | {"papermill.yaml", "deps.mk", "raw.json"}
     assert (build / "deps.mk").read_text().splitlines()[0] == "RAW := reports/mini/.build/raw.json"
     assert json.loads((build / "raw.json").read_text())["path"] == "data/raw/mini.csv"
     before = _mtimes(build)
-    assert prepare(pfile, root=tmp_path)["changed"] == []          # nothing changed: nothing rewritten
+    assert prepare_study(pfile, root=tmp_path)["changed"] == []          # nothing changed: nothing rewritten
     assert _mtimes(build) == before
-    info = prepare(pfile, "bootstrap=300", root=tmp_path)              # SEM-only parameter
+    info = prepare_study(pfile, "bootstrap=300", root=tmp_path)              # SEM-only parameter
     assert info["changed"] == ["papermill.yaml", "05_sem"]
     pm = yaml.safe_load((build / "papermill.yaml").read_text())
     assert pm == {"params_file": str(pfile), "overrides": {"bootstrap": 300}}
@@ -53,7 +61,7 @@ def test_prepare_rejects_study_name_mismatch(tmp_path):
     pfile = make_study(tmp_path)
     pfile.write_text(pfile.read_text().replace("study: mini", "study: other"))
     with pytest.raises(ParamsError, match="file is named 'mini'"):
-        prepare(pfile, root=tmp_path)
+        prepare_study(pfile, root=tmp_path)
 
 
 def test_default_params_file_follows_csat_study(tmp_path, monkeypatch):
@@ -206,3 +214,166 @@ def test_the_makefile_writes_the_index_after_every_command_that_records_a_state(
             assert "$(REFRESH_INDEX)" in line, line
     assert all(found.values()), found
     assert any("--command-module csat.report.cli" in line for line in lines)    # the fork server preloads it
+
+
+def test_stage_06_stamp_reads_the_new_keys_and_not_the_sem_bootstrap():
+    keys = STAGE_KEYS["06_drivers_segments"]
+    assert {"weights", "drivers", "segments", "kano", "servqual", "seed"} <= set(keys)
+    assert "bootstrap" not in keys and "weights" in STAGE_KEYS["02_descriptives"]
+
+
+# ---------------------------------------------------------- prepare refuses a bad study in one line
+def test_the_fixture_study_passes(tmp_path):
+    project(tmp_path)
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stderr == "" and r.stdout == "", r.stderr
+    edit(tmp_path / "params" / "mini.yaml", "seed: 1", "seed: yes")
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "prepare", "params/mini.yaml"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stdout == "" and r.stderr == (
+        "error: params/mini.yaml: key 'seed': true is a yes/no value, not a number (YAML reads yes/no/true/false/"
+        "on/off as booleans); write a number\n")
+
+
+def test_any_character_in_the_data_file_name_is_safe_for_make(tmp_path):
+    pf = project(tmp_path)
+    odd = tmp_path / "data" / "raw" / "we$ird #name: 50% (v2).csv"
+    (tmp_path / "data" / "raw" / "mini.csv").rename(odd)
+    edit(pf, "path: data/raw/mini.csv", f"path: '{odd.relative_to(tmp_path)}'")
+    assert prepare(tmp_path).returncode == 0
+    b = tmp_path / "reports" / "mini" / ".build"
+    deps = (b / "deps.mk").read_text()
+    assert deps.splitlines()[0] == "RAW := reports/mini/.build/raw.json" and "we$ird" not in deps
+    assert json.loads((b / "raw.json").read_text()) == {"path": "data/raw/we$ird #name: 50% (v2).csv",
+                                                        "sha256": sha(odd)}
+    r = subprocess.run(["make", "-f", "-", "--no-print-directory", "show"], cwd=tmp_path, capture_output=True,
+                       text=True, input=f"include {b}/deps.mk\nshow: $(RAW)\n\t@echo ok $(RAW)\n")
+    assert r.returncode == 0 and r.stdout == "ok reports/mini/.build/raw.json\n", r.stderr
+
+
+# --------------------------------------------------------------------- build state: no stale report
+def _fake_stage_outputs(root: Path, study: str = "mini") -> None:
+    """Outputs of a complete build: per-stage results (recorded), notebooks, html, report."""
+    from csat.pipeline import stage as st
+
+    d = root / "reports" / study
+    for s in build.STAGE_ORDER:
+        stg = st.start(s, root / "params" / f"{study}.yaml", {}, root=root)
+        stg.write_csv(f"only_{s}.csv", pd.DataFrame({"a": [1]}))
+        stg.diagnostics([{"code": "too_few_items", "severity": "info", "where": s, "message": "m"}])  # a registered code
+        stg.finish()
+        for ext in ("ipynb", "html"):
+            (d / f"{s}.{ext}").write_text("{}")
+    for name in ("report.html", "report.pdf"):
+        (d / name).write_text("old")
+    build.record_success(root, study)
+
+
+def refresh_index(root: Path, study: str) -> bool:
+    """What the Makefile's REFRESH_INDEX does after a command that may record a failure: write
+    reports/index.html (csat.report.cli index) if there is one and it is not newer than the study's
+    status.json; whether it did."""
+    index, status = root / "reports" / "index.html", root / "reports" / study / ".build" / "status.json"
+    if not index.is_file() or (status.is_file() and index.stat().st_mtime_ns > status.stat().st_mtime_ns):
+        return False
+    assert report_cli.main(["index", "--root", str(root)]) == 0
+    return True
+
+
+def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
+    project(tmp_path)
+    assert prepare(tmp_path).returncode == 0
+    _fake_stage_outputs(tmp_path)
+    d = tmp_path / "reports" / "mini"
+    report_index.build_index(tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "error", ename="LinAlgError", evalue="Singular matrix", traceback=[])]))
+    nbformat.write(nb, d / "03_reliability_validity.ipynb")
+    r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "failed", "--study", "mini", "--stage",
+                        "03_reliability_validity"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.stderr == ("error: study 'mini' failed at 03_reliability_validity: LinAlgError: Singular matrix; its "
+                        "outputs from this stage on were removed (data/raw is untouched)\n")
+    refresh_index(tmp_path, "mini")
+    res = d / "results"
+    assert sorted(p.name for p in res.glob("only_*")) == ["only_01_cleaning.csv", "only_02_descriptives.csv",
+                                                          "only_06_drivers_segments.csv"]   # 06 reads 01, 02 only
+    for s in ("03_reliability_validity", "04_factor_analysis", "05_sem"):    # 04 reads 03's CFA
+        assert not (d / f"{s}.html").exists() and not (d / f"{s}.ipynb").exists()
+        assert not (d / "runinfo" / f"{s}.json").exists()
+    assert (d / "02_descriptives.html").exists() and (d / "06_drivers_segments.ipynb").exists()
+    assert not (d / "report.html").exists() and not (d / "report.pdf").exists()
+    diag = json.loads((res / "diagnostics.json").read_text())
+    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "06_drivers_segments"]
+    st = json.loads((d / ".build" / "status.json").read_text())
+    assert (st["state"], st["stage"], st["message"]) == ("failed", "03_reliability_validity",
+                                                         "LinAlgError: Singular matrix")
+    index = (tmp_path / "reports" / "index.html").read_text()
+    assert "FAILED at 03_reliability_validity: LinAlgError: Singular matrix" in index
+    assert 'href="mini/report.html"' not in index
+
+
+def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
+    pf = project(tmp_path)
+    assert prepare(tmp_path).returncode == 0
+    _fake_stage_outputs(tmp_path)
+    d = tmp_path / "reports" / "mini"
+    report_index.build_index(tmp_path)
+    # an override typo changes nothing: the built study stays as it is
+    r = prepare(tmp_path, "efa.n_factor=3")
+    assert r.returncode == 2 and (d / "report.html").exists()
+    assert json.loads((d / ".build" / "status.json").read_text())["state"] == "built"
+    assert not refresh_index(tmp_path, "mini")                            # nothing recorded: the index stays
+    edit(pf, "LOY ~ SAT", "LOY ~ SAT + PRICE")
+    r = prepare(tmp_path)
+    msg = ("params/mini.yaml: key 'model': model variable 'PRICE' is neither a column of the data nor a latent "
+           "variable")
+    assert r.returncode == 2 and r.stderr == f"error: {msg}\n"
+    assert refresh_index(tmp_path, "mini")
+    no_half_output(tmp_path)
+    st = json.loads((d / ".build" / "status.json").read_text())
+    assert (st["state"], st["stage"], st["message"]) == ("failed", "prepare", msg)
+    assert str(escape(f"FAILED at prepare: {msg}")) in (tmp_path / "reports" / "index.html").read_text()
+
+
+def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
+    from csat.pipeline import stage as st
+
+    project(tmp_path)
+    assert prepare(tmp_path).returncode == 0
+    _fake_stage_outputs(tmp_path)
+    d = tmp_path / "reports" / "mini"
+    st.start("03_reliability_validity", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
+    assert (d / "03_reliability_validity.ipynb").exists()          # papermill is writing it
+    assert not (d / "03_reliability_validity.html").exists() and not (d / "05_sem.ipynb").exists()
+    assert not (d / "results" / "only_05_sem.csv").exists() and not (d / "report.html").exists()
+    assert not (d / "results" / "only_04_factor_analysis.csv").exists()       # 04 reads 03's CFA
+    assert (d / "results" / "only_06_drivers_segments.csv").exists()          # 06 does not read 03
+    state = report_index.build_state(tmp_path, "mini")
+    assert state["state"] == "building" and not state["current"]
+    assert state["text"].startswith("INCOMPLETE: the build stopped or is running (last started: "
+                                    "03_reliability_validity)")
+
+
+def test_an_interrupted_stage_is_cleaned_up_by_the_next_build(tmp_path):
+    """A build killed during 05 (make gets SIGKILL: its half notebook and partial results stay) must not
+    be taken as done by the next make: prepare removes them and records the interruption."""
+    from csat.pipeline import stage as st
+
+    project(tmp_path)
+    assert prepare(tmp_path).returncode == 0
+    _fake_stage_outputs(tmp_path)
+    d = tmp_path / "reports" / "mini"
+    stg = st.start("05_sem", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
+    (d / "05_sem.ipynb").write_text("{half")
+    stg.write_json("sem_fit.json", {"chisq": 1})
+    (d / "figures").mkdir(exist_ok=True)
+    (d / "figures" / "path_diagram.svg").write_text("<svg/>")        # written by other means
+    assert prepare(tmp_path).returncode == 0
+    assert not (d / "05_sem.ipynb").exists() and not (d / "results" / "sem_fit.json").exists()
+    assert not (d / "figures" / "path_diagram.svg").exists()
+    assert (d / "04_factor_analysis.ipynb").exists() and (d / "results" / "only_04_factor_analysis.csv").exists()
+    status = json.loads((d / ".build" / "status.json").read_text())
+    assert (status["state"], status["stage"], status["message"]) == (
+        "failed", "05_sem", "the previous build was interrupted while this stage ran")

@@ -1,4 +1,4 @@
-# Reference for tests/test_shapes.py: lavaan on the Chinese fixture tests/fixtures/zh_survey.csv
+# Reference for tests/zhsurvey.py (REF): lavaan on the Chinese fixture tests/fixtures/zh_survey.csv
 # (GBK, Chinese variable names) -- a SEM with a single-item construct (满意 =~ 满意度, whose
 # residual variance lavaan fixes at 0: auto.fix.single) and the study's CFA (no structural part).
 # Made with R 4.2.2 and lavaan 0.6-14 (JSON written by hand: jsonlite is not installed here;

@@ -382,3 +382,14 @@ def test_the_codebook_and_the_diagnostics_list_in_traditional_chinese():
     rows = report_html.codebook_rows(p, "zh-Hant")
     assert rows[0] == {"construct": "A: 感知品質", "item": "a1", "wording": "整體品質", "reverse": ""}
     assert rows[1]["wording"] == "plain" and rows[1]["reverse"] == "是"
+
+
+def test_stray_python_values_are_not_shown_in_reports():
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("p", outputs=[
+        nbformat.v4.new_output("execute_result", data={"text/plain": "PosixPath('/x/y')"}, execution_count=1),
+        nbformat.v4.new_output("display_data", data={"text/html": "<table></table>", "text/plain": "t"})]))
+    nb.cells.append(nbformat.v4.new_code_cell("stage.finish()", outputs=[
+        nbformat.v4.new_output("execute_result", data={"text/plain": "{'stage': '01_cleaning'}"}, execution_count=2)]))
+    assert report_html.drop_stray_reprs(nb) == 2
+    assert [o["output_type"] for c in nb.cells for o in c["outputs"]] == ["display_data"]

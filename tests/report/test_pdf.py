@@ -1,10 +1,20 @@
-"""csat.report.pdf: Chromium missing or dying is a clear error that leaves no PDF behind."""
+"""csat.report.pdf: Chromium missing or dying is a clear error that leaves no PDF behind; an interrupted
+print leaves no Chromium process and no browser profile behind."""
 from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from csat.core.errors import ReportError
 from csat.report import pdf
+
+from procwatch import alive as _alive
 
 
 def test_missing_chromium_message(monkeypatch):
@@ -26,3 +36,49 @@ def test_a_chromium_that_dies_is_a_clear_error_and_leaves_nothing(tmp_path, monk
     with pytest.raises(ReportError, match="Chromium ended before printing the PDF: no display, giving up"):
         pdf.html_to_pdf(tmp_path / "r.html", tmp_path / "r.pdf", timeout=30)
     assert not (tmp_path / "r.pdf").exists() and not list(tmp_path.glob("csat-chromium-*"))
+
+
+FAKE_CHROMIUM = """#!/bin/sh
+sleep 300 &
+echo $! > "$CSAT_TEST_DIR/helper.pid"
+echo $$ > "$CSAT_TEST_DIR/chromium.pid"
+for a in "$@"; do case "$a" in --user-data-dir=*) echo "${a#--user-data-dir=}" > "$CSAT_TEST_DIR/profile";; esac; done
+sleep 300
+"""
+
+
+def test_an_interrupted_pdf_print_leaves_no_chromium_and_no_profile(tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text(FAKE_CHROMIUM)
+    fake.chmod(0o755)
+    (tmp_path / "r.html").write_text("<html></html>")
+    env = dict(os.environ, CSAT_CHROMIUM=str(fake), CSAT_TEST_DIR=str(tmp_path), TMPDIR=str(tmp_path))
+    code = ("from csat.report import pdf; pdf.exit_cleanly_on_sigterm(); "
+            f"pdf.html_to_pdf({str(tmp_path / 'r.html')!r}, {str(tmp_path / 'r.pdf')!r})")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        if (tmp_path / "profile").is_file() and (tmp_path / "helper.pid").is_file():
+            break
+        time.sleep(0.1)
+    profile = Path((tmp_path / "profile").read_text().strip()).parent
+    assert profile.is_dir() and profile.name.startswith(f"csat-chromium-{proc.pid}-")
+    chromium, helper = (int((tmp_path / f).read_text()) for f in ("chromium.pid", "helper.pid"))
+    proc.send_signal(signal.SIGTERM)                       # make is interrupted while the PDF prints
+    proc.wait(timeout=60)
+    alive = [p for p in (chromium, helper) if _alive(p)]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert alive == [] and not profile.exists() and not (tmp_path / "r.pdf").exists()
+
+
+def test_stale_chromium_profiles_are_removed(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"csat-chromium-{dead.pid}-abc"
+    live = tmp_path / f"csat-chromium-{os.getpid()}-def"
+    other = tmp_path / "someone-else"
+    for d in (stale, live, other):
+        (d / "profile").mkdir(parents=True)
+    assert pdf.remove_stale_profiles(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and other.exists()

@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from csat import sem
 from csat.sem import effects as fx
+
+from procwatch import alive as _alive, children as _children
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "effects_ecsi.json").read_text())
 
@@ -128,3 +136,52 @@ def test_failures_are_counted_and_results_do_not_depend_on_workers():
     assert (ci["ci.lower"], ci["ci.upper"]) == pytest.approx(fx.percentile_ci(ok))
     codes = {d.code for d in fx.bootstrap_diagnostics(one)}
     assert codes == {"bootstrap_failed", "bootstrap_inadmissible"}
+
+
+# -------------------------------------------------------------------------------- bootstrap workers
+WORKER_SCRIPT = """
+import os, sys, time
+import numpy as np
+from csat.sem import effects
+
+def slow(idx):
+    time.sleep(120)
+    return "ok", [1.0]
+
+if __name__ == "__main__":
+    effects.run_bootstrap(slow, np.zeros((4, 3), dtype=int), ["x"], workers=2, chunks_per_worker=1)
+"""
+
+
+def test_bootstrap_workers_die_with_their_parent(tmp_path):
+    script = tmp_path / "boot.py"
+    script.write_text(WORKER_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
+    workers: list[int] = []
+    for _ in range(300):                      # wait (up to 30 s) until both workers run
+        workers = _children(proc.pid)
+        if len(workers) >= 2:
+            break
+        time.sleep(0.1)
+    assert len(workers) >= 2, "the pool did not start"
+    os.kill(proc.pid, signal.SIGKILL)           # the kernel is killed mid-bootstrap
+    proc.wait()
+    for _ in range(300):
+        if not any(_alive(w) for w in workers):
+            break
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:                              # never leave them behind, even when the test fails
+        os.kill(w, signal.SIGKILL)
+    assert left == []
+
+
+# ------------------------------------------------------ an observed variable in the structural part
+def test_observed_variable_in_structural_part(zh):
+    """An observed item as a predictor in the structural part (no latent variable around it)."""
+    res = sem.fit("服务 =~ 服务1 + 服务2 + 服务3\n忠诚 =~ 忠诚1 + 忠诚2 + 忠诚3\n忠诚 ~ 服务 + 满意度", zh)
+    assert res.converged
+    from csat.sem import effects as eff
+
+    e = eff.sem_effects(res)
+    assert set(e["from"]) == {"服务", "满意度"} and set(e["to"]) == {"忠诚"}

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat.sem import ipma
 from csat.sem.ipma import default_target, ipma_table, performance_index
 from csat.viz.structural import ipma_chart
 from csat.config.params import validate_params
@@ -87,3 +88,11 @@ def test_chart_texts_in_each_language():
         assert ax.get_xlabel() == xlabel and (title is None or ax.get_title() == title)
         assert corner in [x.get_text() for x in ax.texts]
         plt.close(fig)
+
+
+def test_ipma_target_is_optional_for_studies_about_something_else():
+    assert ipma.find_target({"ind60": None, "dem60": None}) is None
+    assert ipma.find_target({"服务": None, "满意": None}) == "满意"
+    assert ipma.find_target({"a": None, "b": None}, "b") == "b"
+    with pytest.raises(ValueError, match="not a construct"):
+        ipma.find_target({"a": None}, "z")

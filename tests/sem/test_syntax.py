@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from csat.sem import syntax
 from csat.sem.syntax import ModelSyntaxError, latent_names, measurement_syntax, observed_names, parse_model
 
 
@@ -103,3 +104,17 @@ def test_measurement_syntax_roundtrip():
         measurement_syntax({"SAT": []})
     with pytest.raises(ModelSyntaxError, match="not a valid lavaan name"):
         measurement_syntax({"my construct": ["a"]})
+
+
+def test_chinese_names_parse_as_lavaan_does():
+    t = syntax.parse_model("服务 =~ 服务1 + a*服务2 + 服务3\n满意 =~ 满意度\n满意 ~ b*服务\n间接 := a*b")
+    assert list(t["lhs"]) == ["服务"] * 3 + ["满意", "满意", "间接"]
+    assert t.loc[1, "label"] == "a" and t.loc[4, "rhs"] == "服务"
+    assert syntax.latent_names(t) == ["服务", "满意"]
+    for good in ("服务1", "满意度", "x_1", "Q1.2", "_a", "Ｘ1"):
+        assert syntax.is_name(good), good
+    for bad in ("1服务", "满意 度", "满意度（1）", "a-b", ""):
+        assert not syntax.is_name(bad), bad
+    with pytest.raises(syntax.ModelSyntaxError, match="'满意 度' is not a valid variable name"):
+        syntax.parse_model("满意 =~ 满意 度")
+    assert syntax.measurement_syntax({"服务": ["服务1", "服务2"]}) == "服务 =~ 服务1 + 服务2\n"

@@ -13,6 +13,7 @@ from scipy import stats
 
 from csat.analyses import descriptives as A
 from csat.stats import descriptives as D
+from csat.intake import itemtypes
 from conftest import SHARED
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "descriptives_ecsi.json").read_text(encoding="utf-8"))
@@ -356,3 +357,39 @@ def test_scores_without_variation_give_missing_tests_and_a_diagnostic():
     assert {("group_test_undefined", "C by g"), ("group_test_undefined", "B by h")} <= {(d.code, d.where) for d in diags}
     ph = D.posthoc_tests(sc, g)
     assert ph.loc[(ph.construct == "B"), "pvalue"].isna().all()
+
+
+def test_the_score_rule_is_a_parameter():
+    d = pd.DataFrame({"a": [1, 2, np.nan, np.nan], "b": [3, np.nan, np.nan, 2], "c": [5, np.nan, 4, 4]})
+    cons = {"F": ["a", "b", "c"]}
+    anyitem = D.construct_scores(d, cons, min_share=0)["F"]
+    pd.testing.assert_series_equal(anyitem, d.mean(axis=1, skipna=True), check_names=False)
+    pd.testing.assert_series_equal(D.construct_scores(d, cons, min_share=1)["F"], d.mean(axis=1, skipna=False),
+                                   check_names=False)
+    half = D.construct_scores(d, cons)["F"]                    # default: at least 2 of 3 items
+    assert half.tolist()[0] == 3.0 and np.isnan(half.tolist()[1]) and half.tolist()[3] == 3.0
+    with pytest.raises(ValueError, match="min_share"):
+        D.construct_scores(d, cons, min_share=1.5)
+
+
+def test_descriptives_of_continuous_scores(shared_dir):
+    """Holzinger–Swineford scores (3.3333…) once crashed 02_descriptives; now they are described as
+    continuous scores: the usual statistics, no top-2/bottom-2 boxes, no 0–100 index without bounds."""
+    hs = pd.read_csv(shared_dir / "datasets" / "holzinger1939.csv")
+    ic = {f"x{i}": ("visual", "textual", "speed")[(i - 1) // 3] for i in range(1, 10)}
+    t = itemtypes.item_types(hs, list(ic), None, None, continuous=True)
+    items = D.item_table(hs, ic, None, None, continuous=itemtypes.continuous_items(t))
+    assert items["top2"].isna().all() and items["bottom2"].isna().all()
+    assert items.set_index("item").loc["x1", "mean"] == pytest.approx(hs["x1"].mean())
+    assert items.set_index("item").loc["x1", "sd"] == pytest.approx(hs["x1"].std())
+    assert "range from" in A.items_text(items, None, None)
+    scores = D.construct_scores(hs, {"visual": ["x1", "x2", "x3"]})
+    idx = D.construct_index(scores, None, None)
+    assert math.isnan(idx["index"].iloc[0]) and idx["mean"].iloc[0] == pytest.approx(scores["visual"].mean())
+    assert "no 0–100 index" in A.index_text(idx.assign(label="visual"))
+    # a Likert item and a continuous one in one study: boxes for the Likert item only
+    d = pd.DataFrame({"a": [1, 2, 5, 4], "b": [1.5, 2, 5, 4]})
+    mixed = D.item_table(d, {"a": "f", "b": "f"}, 1, 5, continuous=["b"]).set_index("item")
+    assert mixed.loc["a", "top2"] == 0.5 and math.isnan(mixed.loc["b", "top2"])
+    with pytest.raises(ValueError, match="not a point of the scale"):
+        D.item_distribution(d, ["b"], 1, 5)                   # charts are drawn for Likert items only

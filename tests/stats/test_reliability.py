@@ -5,6 +5,7 @@ References: ``shared/reference/holzinger1939.json`` (make_refs.R) and
 """
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
@@ -13,10 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from csat import sem
+from csat.analyses.reliability import reliability_display
+from csat.intake import cleaning
+from csat.stats import descriptives as D, factor
 from csat.stats import reliability as rel
 from csat.config.params import ThresholdSpec
 
 from conftest import SHARED
+from zhsurvey import REF, ZH_CONS
 
 HERE = Path(__file__).resolve().parents[1]            # tests/
 HS_CONS = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
@@ -340,3 +346,62 @@ def test_bad_input_messages(hs, hs_est):
         rel.reliability_table(hs, {"visual": []})
     with pytest.raises(ValueError, match="unknown key"):
         rel.validity_verdict(rel.reliability_table(hs, HS_CONS), thresholds={"hmtm": 0.9})
+
+
+# --------------------------------------------------------- one definition of each thing (issue #16)
+SRC = Path(__file__).resolve().parents[2] / "src" / "csat"
+
+
+def _definitions() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out.setdefault(node.name, []).append(f"{f.relative_to(SRC)}:{node.lineno}")
+    return out
+
+
+@pytest.mark.parametrize("names", [("construct_scores",), ("smc", "_smc"), ("reverse_items", "reverse_code")])
+def test_defined_once(names):
+    defs = _definitions()
+    where = [w for n in names for w in defs.get(n, [])]
+    assert len(where) == 1, f"{names} defined in {where}"
+
+
+def test_the_shared_definitions_are_the_ones_used():
+    assert factor.smc is rel.smc and cleaning.reverse_items is rel.reverse_items
+
+
+def test_cross_loadings_score_with_any_item_pairwise_and_every_item_listwise():
+    rng = np.random.default_rng(3)
+    d = pd.DataFrame(rng.integers(1, 6, size=(40, 4)).astype(float), columns=["a", "b", "c", "d"])
+    d.iloc[[1, 5, 9], 0] = np.nan
+    d.iloc[[2, 5], 1] = np.nan
+    cons = {"F": ["a", "b"], "G": ["c", "d"]}
+    xl = rel.cross_loadings(d, cons, missing="pairwise").set_index("item")
+    s = D.construct_scores(d, cons, min_share=0)
+    assert xl.loc["c", "F"] == pytest.approx(d["c"].corr(s["F"]))
+    xl = rel.cross_loadings(d, cons, missing="listwise").set_index("item")
+    c = d.dropna()
+    assert xl.loc["c", "F"] == pytest.approx(c["c"].corr(c[["a", "b"]].mean(axis=1)))
+
+
+def test_smc_as_psych():
+    """psych::smc of a correlation matrix: 1 − 1/diag(R⁻¹) (pseudo-inverse, clipped to [0, 1])."""
+    R = np.array([[1, .5, .3], [.5, 1, .4], [.3, .4, 1]])
+    np.testing.assert_allclose(rel.smc(R), 1 - 1 / np.diag(np.linalg.inv(R)))
+
+
+# --------------------------------------------------------------------------- single-item constructs
+def test_single_item_reliability_is_not_applicable(zh):
+    cfa = sem.fit(REF["cfa"]["model"], zh)
+    tab = rel.reliability_table(zh, ZH_CONS, cfa.estimates)
+    one = tab.set_index("construct").loc["满意"]
+    assert one["note"] == rel.SINGLE_ITEM_NOTE and math.isnan(one["omega"]) and math.isnan(one["alpha"])
+    assert (tab.set_index("construct").drop("满意")["note"] == "").all()
+    disp = reliability_display(tab, "zh").set_index("construct")
+    assert (disp.loc["满意", ["alpha", "omega", "cr", "ave"]] == "不适用").all()
+    assert disp.loc["服务", "alpha"] == f"{tab.set_index('construct').loc['服务', 'alpha']:.3f}"
+    _, diags = rel.validity_verdict(tab)
+    msg = [d for d in diags if d.where == "满意"]
+    assert [d.severity for d in msg] == ["info"] and "do not apply" in msg[0].message

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
+from csat import sem
 from csat.viz import pathdiagram as pdg
+
+from zhsurvey import FIX, REF
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +60,15 @@ def test_missing_dot_names_the_debian_package(monkeypatch):
     monkeypatch.setattr(pdg.shutil, "which", lambda name: None)
     with pytest.raises(pdg.GraphvizMissing, match="Debian package 'graphviz'"):
         pdg.render_dot("digraph {}", "/tmp/never")
+
+
+def test_path_diagram_quotes_unicode_names(tmp_path):
+    res = sem.fit(REF["cfa"]["model"], pd.read_csv(FIX / "zh_survey.csv", encoding="gbk"))
+    dot = pdg.path_diagram_dot(res.estimates, {"服务": "服务质量"}, measurement=True, covariances=True,
+                                       latent=res.latent)
+    assert '"服务" [label=<<B>服务质量</B>' in dot
+    assert '"服务" -> "价格" [label="0.47***", dir=both' in dot
+    if shutil.which("dot"):
+        files = pdg.path_diagram(res.estimates, tmp_path / "pd", latent=res.latent, measurement=True,
+                                         covariances=True)
+        assert files["png"].stat().st_size > 1000 and "服务" in files["svg"].read_text(encoding="utf-8")
