@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -377,3 +378,32 @@ def test_an_interrupted_stage_is_cleaned_up_by_the_next_build(tmp_path):
     status = json.loads((d / ".build" / "status.json").read_text())
     assert (status["state"], status["stage"], status["message"]) == (
         "failed", "05_sem", "the previous build was interrupted while this stage ran")
+
+
+def test_a_study_keeps_only_the_explanations_of_its_estimators_cells():
+    """05_sem holds the ML and the PLS cells (``%%estimator ml|pls``); the explanations of the branch that
+    does not run are dropped from the notebook a study runs, so that no report shows them with nothing under
+    them, and nothing else is."""
+    import nbformat
+
+    from csat.pipeline.build import drop_other_estimators, localize_notebook
+
+    v4 = nbformat.v4
+    nb = v4.new_notebook(cells=[v4.new_markdown_cell("# 05"), v4.new_code_cell("x = 1"),
+                                v4.new_markdown_cell("With ml: a"), v4.new_code_cell("%%estimator ml\nshow(a)"),
+                                v4.new_markdown_cell("With pls: b"), v4.new_markdown_cell("b, more"),
+                                v4.new_code_cell("%%estimator pls\nshow(b)"), v4.new_markdown_cell("## End")])
+    ml = [c.source for c in drop_other_estimators(nb, "ml").cells]
+    assert ml == ["# 05", "x = 1", "With ml: a", "%%estimator ml\nshow(a)", "%%estimator pls\nshow(b)", "## End"]
+    pls = [c.source for c in drop_other_estimators(nb, "pls").cells]
+    assert pls == ["# 05", "x = 1", "%%estimator ml\nshow(a)", "With pls: b", "b, more", "%%estimator pls\nshow(b)",
+                   "## End"]
+    assert len(nb.cells) == 8 and drop_other_estimators(nb, None) is nb
+    # the real 05_sem: every markdown cell before a cell of the other estimator goes, in every language
+    real = nbformat.read(str(Path(__file__).resolve().parents[2] / "notebooks" / "05_sem.ipynb"), as_version=4)
+    for language in ("en", "zh"):
+        shown = drop_other_estimators(localize_notebook(real, language), "ml")
+        text = "\n".join(c.source for c in shown.cells if c.cell_type == "markdown")
+        assert "estimator: pls`)" not in text and "`estimator: ml`" in text
+        codes = [c.source for c in shown.cells if c.cell_type == "code"]
+        assert codes == [c.source for c in real.cells if c.cell_type == "code"]

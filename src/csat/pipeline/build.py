@@ -525,6 +525,33 @@ def localize_notebook(nb, language: str, where: str = "notebook"):
     return result
 
 
+
+def drop_other_estimators(nb, estimator: str | None):
+    """The notebook without the explanations of the cells that do not run for ``estimator`` (a copy).
+
+    A code cell that starts with ``%%estimator <name>`` (:meth:`csat.pipeline.stage.Stage.estimator_cells`)
+    runs only for a study estimated by ``<name>``; the markdown cells directly before it explain it.  For
+    another estimator those explanations would stand in the report with nothing under them, so they are
+    dropped (the code cell stays: it shows nothing).  ``estimator=None`` keeps everything.
+
+    Example: ``[md "With estimator: pls: …", code "%%estimator pls …", md "## Interpretation"]`` becomes
+    ``[code "%%estimator pls …", md "## Interpretation"]`` for ``estimator="ml"``.
+    """
+    import copy
+
+    if not estimator:
+        return nb
+    out: list = []
+    for cell in nb.cells:
+        m = re.match(r"\s*%%estimator\s+(\S+)", cell.source) if cell.cell_type == "code" else None
+        if m and m.group(1) != estimator:
+            while out and out[-1].cell_type == "markdown":
+                out.pop()
+        out.append(cell)
+    result = copy.copy(nb)
+    result.cells = out
+    return result
+
 def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     import logging
 
@@ -538,11 +565,13 @@ def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     nb_out = paths.stage_notebook(root, study, stage)
     build = paths.build_dir(root, study)
     parameters = yaml.safe_load((build / "papermill.yaml").read_text(encoding="utf-8"))
-    language = json.loads((build / f"stage-{stage}.json").read_text(encoding="utf-8")).get("language", "en")
+    stamp = json.loads((build / f"stage-{stage}.json").read_text(encoding="utf-8"))
+    language = stamp.get("language", "en")
     print(f"[{study}] running {stage}", flush=True)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
         nb = localize_notebook(nbformat.read(str(nb_in), as_version=4), language, where=f"notebooks/{stage}.ipynb")
+        nb = drop_other_estimators(nb, stamp.get("estimator"))
         done = pm.execute_notebook(nb, str(nb_out), parameters=parameters, kernel_name=kernel,
                                    progress_bar=False, cwd=str(root), km=km)
         # papermill records its input, here the localized notebook object itself: name the file instead
