@@ -279,8 +279,8 @@ def section_markdown(name: str, language: str = "en") -> str:
     file.  A language derived from another one (``zh-Hant``, :data:`csat.core.i18n.DERIVED`) reads the
     other one's file, converted by :func:`csat.core.i18n.localize`.
 
-    >>> section_markdown("sem_path_diagram", "zh-Hant").splitlines()[0]
-    '## 路徑圖'
+    >>> section_markdown("invariance", "zh-Hant").splitlines()[0]
+    '## 測量不變性'
     """
     data = resources.files("csat.analyses") / "texts"
     base = i18n.DERIVED[language][0] if language in i18n.DERIVED else language
