@@ -11,7 +11,7 @@ from csat import sem
 from csat.core.diagnostics import Diagnostic
 from csat.analyses.descriptives import tracking_section_markdown
 from csat.analyses.factor import invariance_section_markdown
-from csat.analyses.verdicts import (FIT_RULE_ROWS, error_summary, fit_criterion, fit_diagnostics, fit_table,
+from csat.analyses.verdicts import (FIT_RULE_ROWS, error_summary, fit_criterion, fit_table,
     fit_verdict, ipma_priority_text, overall_fit_verdict, section_markdown, sem_text, warning_box_html)
 from csat.sem.fitmeasures import FIT_RULES
 
@@ -48,14 +48,6 @@ def test_fit_table_criteria_and_verdicts():
     assert fit_criterion("rmsea", "zh") == "≤ .06 良好，≤ .08 可接受"
     assert overall_fit_verdict(fit) == "poor" and overall_fit_verdict({"cfi": 0.99}) == "good"
     assert overall_fit_verdict({}) == ""
-
-
-def test_fit_diagnostics_messages():
-    d = fit_diagnostics({"cfi": 0.85, "tli": 0.97, "rmsea": 0.1, "srmr": 0.09}, where="CFA")
-    assert [x.where for x in d] == ["CFA: cfi", "CFA: rmsea", "CFA: srmr"]
-    assert d[0].message == "CFI = 0.850 indicates poor fit (CFI < .90)."
-    assert d[1].message == "RMSEA = 0.100 indicates poor fit (RMSEA > .08)."
-    assert d[2].message == "SRMR = 0.090 indicates poor fit (SRMR > .08)."
 
 
 def test_error_summary_and_box():
@@ -109,11 +101,9 @@ def test_verdict_texts_in_traditional_chinese_come_from_the_simplified_catalog()
     assert sem_text({}, eff, r2, {}, None, (), "zh").startswith("模型整体拟合无法判断（CFI = NA")
 
 
-def test_fit_diagnostics_and_carried_diagnostics_in_chinese(tmp_path):
+def test_carried_diagnostics_in_chinese(tmp_path):
     from csat.analyses.verdicts import carried_diagnostics
 
-    (d,) = fit_diagnostics({"rmsea": 0.1}, where="SEM")
-    assert d.message_zh == "RMSEA = 0.100，显示拟合差（RMSEA > .08）。"
     f = tmp_path / "diagnostics.json"
     f.write_text('[{"stage": "03_reliability_validity", "code": "htmt", "severity": "warning", "where": "A–B", '
                  '"message": "HTMT = 0.91", "message_zh": "HTMT 为 0.91"}, {"stage": "03_reliability_validity", '

@@ -29,7 +29,7 @@ from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.sem.fitmeasures import FIT_RULES, fit_verdict
 
 __all__ = ["FIT_RULES", "FIT_RULE_ROWS", "verdict_word", "fit_criterion", "fit_verdict", "overall_fit_verdict",
-           "fit_table", "fit_diagnostics", "large_residuals", "carried_diagnostics", "error_summary",
+           "fit_table", "large_residuals", "carried_diagnostics", "error_summary",
            "warning_box_html", "list_text", "ipma_priority_text", "sem_text",
            "section_markdown"]
 
@@ -128,17 +128,6 @@ def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
                      "criterion": fit_criterion(m, language),
                      "verdict": verdict_word(verdict, language)})
     return pd.DataFrame(rows, columns=["measure", "value", "criterion", "verdict"])
-
-
-def fit_diagnostics(fit: Mapping[str, float], where: str = "model") -> list[Diagnostic]:
-    """``poor_fit`` warnings for each of CFI, TLI, RMSEA, SRMR judged poor by :func:`fit_verdict`."""
-    out = []
-    for m, (_, ok, hib) in FIT_RULES.items():
-        if fit_verdict(m, fit.get(m)) == "poor":
-            out.append(diagnostic("poor_fit", "warning", f"{where}: {m}",
-                                  N_("{measure} = {value:.3f} indicates poor fit ({measure} {relation} {cut})."),
-                                  measure=m.upper(), value=float(fit[m]), relation="<" if hib else ">", cut=_cut(ok)))
-    return out
 
 
 def large_residuals(resid: pd.DataFrame, threshold: float = 0.1) -> pd.DataFrame:
