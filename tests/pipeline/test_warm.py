@@ -1,6 +1,6 @@
 """Warm kernels (csat.pipeline.warm): which stages get one, and that one is claimed once, used, and never
 outlives the build.  The end-to-end use (every stage of the demo on a warm kernel, byte-identical
-results without them) is in tests/test_pipeline.py."""
+results without them) is in tests/integration/test_pipeline.py."""
 from __future__ import annotations
 
 import json

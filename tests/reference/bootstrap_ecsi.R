@@ -1,4 +1,4 @@
-# lavaan reference for the listwise ML bootstrap of csat.sem.bootstrap (tests/test_bootstrap.py): lavaan's
+# lavaan reference for the listwise ML bootstrap of csat.sem.bootstrap (tests/sem/test_bootstrap.py): lavaan's
 # own bootstrap (bootstrapLavaan, which refits every resample warm-started from the full-sample
 # estimates and checks each solution with lavInspect(, "post.check")) of the ECSI model on the real
 # ECSI mobile-phone survey (../../../shared/datasets/ecsi_satisfaction.csv, 250 respondents), 200

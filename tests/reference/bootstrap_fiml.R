@@ -1,4 +1,4 @@
-# lavaan reference for the FIML bootstrap of csat.sem.bootstrap (tests/test_bootstrap.py): the
+# lavaan reference for the FIML bootstrap of csat.sem.bootstrap (tests/sem/test_bootstrap.py): the
 # political-democracy SEM with 8% of the values missing completely at random (the data of
 # sem_fiml.json), refitted with missing = "ml" on 60 fixed resamples of the respondents (drawn
 # here with set.seed(20261123); sample.int; stored 0-based), as lavaan's ordinary bootstrap does.

@@ -1,4 +1,4 @@
-# Reference values for tests/test_descriptives.py, computed with base R and psych on the ECSI data.
+# Reference values for tests/stats/test_descriptives.py, computed with base R and psych on the ECSI data.
 # Run from tests/reference/:  Rscript descriptives_ecsi.R   (writes descriptives_ecsi.json)
 # Needs Debian packages: r-base-core r-cran-psych r-cran-jsonlite
 suppressPackageStartupMessages({library(psych); library(jsonlite)})

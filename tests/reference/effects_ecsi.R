@@ -1,4 +1,4 @@
-# Reference values for tests/test_effects.py: direct, indirect and total effects (raw and
+# Reference values for tests/sem/test_effects.py: direct, indirect and total effects (raw and
 # standardized) of the ECSI model and the political-democracy model, computed with lavaan, and
 # lavaan's percentile bootstrap interval rule (boot:::norm.inter, used by parameterEstimates with
 # boot.ci.type = "perc") on deterministic vectors.

@@ -1,4 +1,4 @@
-# More EFA references (psych, GPArotation) for tests/test_factor.py.
+# More EFA references (psych, GPArotation) for tests/stats/test_factor.py.
 # Run from tests/reference:  Rscript factor_more.R   (needs r-cran-psych r-cran-gparotation r-cran-jsonlite)
 # Data: ../../../shared/datasets/{holzinger1939,ecsi_satisfaction}.csv
 suppressPackageStartupMessages({library(psych); library(GPArotation); library(jsonlite)})

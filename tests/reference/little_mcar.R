@@ -1,4 +1,4 @@
-# Reference values for Little's (1988) MCAR test (tests/test_cleaning.py).
+# Reference values for Little's (1988) MCAR test (tests/intake/test_cleaning.py).
 # No MCAR package (naniar, misty, BaylorEdPsych) is available from Debian, so the test is
 # computed here by hand from lavaan's ML estimates of the saturated mean and covariance with
 # missing data: (a) lavaan's EM routine for the unrestricted (h1) model, (b) a saturated model

@@ -1,5 +1,5 @@
 # Reference values of the studentized range distribution's upper tail, P(Q_{k,df} > q), from base
-# R's ptukey (the p-values of Games-Howell and Tukey HSD), for tests/test_descriptives.py
+# R's ptukey (the p-values of Games-Howell and Tukey HSD), for tests/stats/test_descriptives.py
 # (csat.stats.descriptives.studentized_range_sf).  Run from this folder:  Rscript ptukey.R
 # ptukey needs df >= 2. R uses the infinite-df distribution for df > 25000 (its own cut-off; csat does the same).
 grid <- expand.grid(q = c(0.05, 0.5, 1, 2, 3, 3.5, 4, 5, 6, 8, 12, 20),

@@ -1,4 +1,4 @@
-# Extra reference values for tests/test_reliability.py, computed with psych, lavaan and semTools.
+# Extra reference values for tests/stats/test_reliability.py, computed with psych, lavaan and semTools.
 # Run from tests/reference/:  Rscript reliability_extra.R   (writes reliability_extra.json)
 # Needs Debian packages: r-base-core r-cran-psych r-cran-lavaan r-cran-semtools r-cran-jsonlite
 suppressPackageStartupMessages({library(psych); library(lavaan); library(semTools); library(jsonlite)})

@@ -2,7 +2,7 @@
 en and zh carry the same numbers, parts only when the study has them.
 
 The results here are small tables written the way the notebooks write them (same columns as
-``results/*.csv``); the demo's own summary (built by make) is checked in tests/test_pipeline.py.
+``results/*.csv``); the demo's own summary (built by make) is checked in tests/integration/test_pipeline.py.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ of ``diagnostics.json`` (or of the report's diagnostics list) can look a code up
 or undocumented code cannot slip into the results: :func:`csat.core.diagnostics.merge_diagnostics`
 checks every code it writes against :data:`CODES` — an unknown code is an error when
 ``CSAT_STRICT_DIAGNOSTICS=1`` (the test suite sets it) and a warning otherwise.
-``tests/test_diagnostic_codes.py`` checks that every code the source emits is registered and that
+``tests/core/test_codes.py`` checks that every code the source emits is registered and that
 ``docs/diagnostics.md`` lists them all.
 
 ``level`` is the severity the code is raised with (``info`` < ``warning`` < ``error``; ``error`` means

@@ -423,7 +423,7 @@ def little_mcar(df: pd.DataFrame, items: list[str] | None = None, *, alpha: floa
     (1443.23, 1378, 0.108, 51)
 
     No R package on Debian offers Little's test (naniar, misty and BaylorEdPsych are not packaged);
-    ``tests/test_cleaning.py`` checks the statistic against d² computed from lavaan's EM estimates
+    ``tests/intake/test_cleaning.py`` checks the statistic against d² computed from lavaan's EM estimates
     (``tests/reference/little_mcar.R``).
     """
     items = list(df.columns) if items is None else list(items)

@@ -16,7 +16,7 @@ STAGES = ["01_cleaning", "02_descriptives", "03_reliability_validity", "04_facto
 #: ``results/<f>`` in ``reports/<study>/results/``.  This one table is the Make graph: ``csat.pipeline.build
 #: prepare`` writes each stage's prerequisites from it into ``reports/<study>/.build/deps.mk``, the
 #: invalidation of downstream stages (:data:`csat.pipeline.build.DOWNSTREAM`) follows it, and
-#: ``tests/test_stage_graph.py`` checks that every notebook reads only what is declared here and that
+#: ``tests/pipeline/test_graph.py`` checks that every notebook reads only what is declared here and that
 #: each declared producer writes it.  A notebook that starts reading another file must declare it here.
 STAGE_READS: dict[str, dict[str, tuple[str, ...]]] = {
     "01_cleaning": {"raw": ("data",)},

@@ -7,7 +7,7 @@ with :func:`~csat.core.i18n.N_` and :func:`words`, :func:`stage_title` and :func
 them in a report's language.
 
 :data:`STAGE_NAMES` is the one table of what the stages are called (keyed by the stage names of
-:data:`csat.pipeline.graph.STAGES`, which ``tests/test_report.py`` checks): the heading of its part
+:data:`csat.pipeline.graph.STAGES`, which ``tests/report/test_html.py`` checks): the heading of its part
 of the report (:func:`stage_title`) and how a sentence names it (:func:`stage_phrase`, in the
 summary's diagnostics).
 """
