@@ -6,7 +6,6 @@ import math
 import pandas as pd
 import pytest
 
-from csat.sem import effects
 from csat import sem
 from csat.core.diagnostics import Diagnostic
 from csat.analyses.descriptives import tracking_section_markdown

@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 from csat.intake import cleaning, readers as io
-from csat.stats import tracking as waves
 from csat.intake import waves as wave_files
 from csat.pipeline.build import prepare
 from csat.core.errors import DataError, ParamsError

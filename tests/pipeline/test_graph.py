@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from csat.pipeline import build, graph, stage
+from csat.pipeline import build, graph
 
 ROOT = Path(__file__).resolve().parents[2]
 NB = ROOT / "notebooks"

@@ -19,9 +19,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from csat.report import cli, pages, pdf, provenance, words
+from csat.report import cli, pages, provenance, words
 from csat.report import html as report_html, index as report_index
-from csat.core.errors import ParamsError, ReportError
 from csat.core.i18n import localize, tr
 from csat.pipeline.graph import STAGES
 

@@ -2,7 +2,6 @@
 multipletests), ratio, and recovery of the simulated SERVQUAL gaps."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest

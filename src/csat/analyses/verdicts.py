@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from csat.core import i18n
-from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.core.diagnostics import Diagnostic
 from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.sem.fitmeasures import FIT_RULES, fit_verdict
 

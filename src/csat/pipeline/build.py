@@ -63,7 +63,7 @@ from csat.core.i18n import DERIVED, localize
 
 from csat.core import paths
 from csat.pipeline import warm
-from csat.pipeline.graph import STAGE_READS, STAGES as STAGE_ORDER, downstream, make_dependencies
+from csat.pipeline.graph import STAGES as STAGE_ORDER, downstream, make_dependencies
 
 #: What ``python -m csat.pipeline.build run`` imports before its work: the kernel fork server of a build
 #: imports them once (:func:`csat.pipeline.warm.start_zygote`), so that a stage run forked from it starts at once.

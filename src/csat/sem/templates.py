@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Mapping
 
 #: Structural paths (from, to) of each template, in the order they are written.
 TEMPLATES: dict[str, list[tuple[str, str]]] = {

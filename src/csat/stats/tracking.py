@@ -32,7 +32,6 @@ Examples
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
