@@ -26,7 +26,7 @@ SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
-.PHONY: default help setup sysdeps study study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench
+.PHONY: default help setup sysdeps study study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
 
 ## default: set up (.venv from requirements.lock, kernel, system packages), build the demo study
 default: setup
@@ -130,6 +130,10 @@ $(OUT)/report.html $(OUT)/report.pdf &: $(STAGE_NBS) $(PARAMS) $(BUILD)/papermil
 study-build: $(STAGE_NBS) $(OUT)/report.html $(OUT)/report.pdf
 
 # ---------------------------------------------------------------- interactive
+## check-report: lint reports/STUDY/report.pdf and report.html (cut tables, tiny or overlapping text, blank pages, raw values, English in zh)
+check-report:
+	@$(PY) -m csat.report.lint $(OUT)
+
 ## lab: open JupyterLab with the project kernel; notebooks run study STUDY (CSAT_STUDY); LAB_ARGS=... for jupyter lab
 lab: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found"; exit 1; }
