@@ -219,57 +219,63 @@ def _cells(lines: list[tuple[str, tuple[float, float, float, float]]]) -> list[s
 def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding]:
     """Every header cell of every HTML table must be in the PDF's text (code ``table-cut``).
 
-    The table's header row is the row of a page where most of its header cells stand as lines of their
-    own; a cell counts as present when a cell of that row's band (lines overlapping horizontally joined,
-    so that a wrapped header matches, whitespace ignored) holds its text.  Text outside the page does
-    not count: it is not printed."""
-    page_lines = []
-    for p in pages:
-        lines = []
+    The table's header row is the row of a page where most of its header cells are found: as text
+    pieces (spans) of their own, or as runs of words in a piece that holds several cells.  A cell counts
+    as present when that row's band holds it: a cell of the band (pieces overlapping horizontally
+    joined, so that a wrapped header matches, whitespace ignored) or a run of words of a piece.  Text
+    outside the page does not count: it is not printed."""
+    page_lines = []                     # each page's text pieces: spans (a cell is one) and lines (a cell
+    for p in pages:                     # whose glyphs come from two fonts is one line of two spans)
+        items = [(s.text, s.bbox) for s in _visible(p)]
         for text, spans in lines_of(Page(p.number, p.width, p.height, _visible(p))):
-            b = (min(s.bbox[0] for s in spans), min(s.bbox[1] for s in spans),
-                 max(s.bbox[2] for s in spans), max(s.bbox[3] for s in spans))
-            lines.append((text, b, squash(text)))
-        page_lines.append(lines)
+            if len(spans) > 1:
+                items.append((text, (min(s.bbox[0] for s in spans), min(s.bbox[1] for s in spans),
+                                     max(s.bbox[2] for s in spans), max(s.bbox[3] for s in spans))))
+        page_lines.append([(text, b, squash(text), tuple(squash(w) for w in norm(text).split()))
+                           for text, b in items])
+    spans_of = [{(s.text, s.bbox) for s in _visible(p)} for p in pages]
     out = []
     for t in tables:
         heads = [h for h in (norm(h) for h in t.headers) if h]
-        keys = {squash(h) for h in heads}
         if not heads or not pages:
             continue
-        best = (0, None, None)                     # (cells found, page index, band)
+        keys = {squash(h): tuple(squash(w) for w in h.split()) for h in heads}
+        best = (0, 0, None, None)                  # (cells found, exact ones, page index, band)
         for i, lines in enumerate(page_lines):
-            rows: list[list] = []                  # [y0, y1, set of keys]
-            for text, b, k in lines:
-                if k not in keys:
+            rows: list[list] = []                  # [y0, y1, keys found, exact keys]
+            for text, b, k, words in lines:
+                exact = {k} if k in keys else set()
+                found = exact or {key for key, kw in keys.items() if _has_run(words, kw)}
+                if not found:
                     continue
                 for r in rows:
                     if b[1] < r[1] and b[3] > r[0]:
                         r[0], r[1] = min(r[0], b[1]), max(r[1], b[3])
-                        r[2].add(k)
+                        r[2] |= found
+                        r[3] |= exact
                         break
                 else:
-                    rows.append([b[1], b[3], {k}])
+                    rows.append([b[1], b[3], set(found), set(exact)])
             for r in rows:
-                if len(r[2]) > best[0]:
-                    best = (len(r[2]), i, (r[0], r[1]))
+                if (len(r[2]), len(r[3])) > best[:2]:
+                    best = (len(r[2]), len(r[3]), i, (r[0], r[1]))
         name = clip(t.caption, 60) if t.caption else "table with header " + _quote(heads, 3)
-        if best[1] is None:
+        if best[2] is None:
             if len(heads) >= 2:
                 out.append(Finding(locate(t.caption, pages) if t.caption else None, "table-cut",
                                    f"{name}: no header row found in the PDF (header {_quote(heads, 6)})"))
             continue
-        i, (y0, y1) = best[1], best[2]
+        i, (y0, y1) = best[2], best[3]
         h = max(y1 - y0, 6.0)
-        band = [(text, b) for text, b, _ in page_lines[i] if b[3] > y0 - 2.5 * h and b[1] < y1 + 2.5 * h]
-        cells = _cells(band)
-        squashed_band = squash("".join(text for text, _ in band))
+        band = [x for x in page_lines[i] if x[1][3] > y0 - 2.5 * h and x[1][1] < y1 + 2.5 * h]
+        cells = _cells([(text, b) for text, b, _, _ in band if (text, b) in spans_of[i]])
+        squashed_band = squash("".join(x[0] for x in band))
 
         def present(head: str) -> bool:
-            k = squash(head)
-            if len(k) <= 3 and k.isascii():
-                return any(c == k for c in cells) or k in {squash(w) for text, _ in band for w in text.split()}
-            return any(k in c for c in cells) or k in squashed_band
+            k, kw = squash(head), keys[squash(head)]
+            if any(c == k for c in cells) or any(_has_run(x[3], kw) for x in band):
+                return True
+            return not (len(k) <= 3 and k.isascii()) and (any(k in c for c in cells) or k in squashed_band)
 
         missing = [hd for hd in heads if not present(hd)]
         if missing:
@@ -277,6 +283,12 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
                                f"{name}: {len(missing)} of {len(heads)} header cells missing from the PDF: "
                                f"{_quote(missing, 8)}"))
     return out
+
+
+def _has_run(words: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """Whether ``run`` occurs in ``words`` as consecutive words."""
+    n = len(run)
+    return n > 0 and any(words[j:j + n] == run for j in range(len(words) - n + 1))
 
 
 # ---- 2. text outside the page, text over text ------------------------------------------------------------
@@ -448,7 +460,7 @@ def check_fonts(pages: list[Page]) -> list[Finding]:
 # ---- 6. forbidden reader text ------------------------------------------------------------------------------------------
 _RAW = re.compile(r"<NA>|<NaT>|(?<![\w.])(?:nan|NaN|NaT|True|False|null|inf|-inf|None(?! [a-z]))(?![\w(])")
 _NEGZERO = re.compile(r"(?<![\w.\d])[-\u2212\u2012\u2013]0(?:[.,]0+)?(?![.,]?\d)")
-_COUNT_TEXT = re.compile(r"(?<![\w.])(?:df|n|N)\s*[=:]\s*\d+[.,]0+(?![\d])|χ²\s*\(\s*\d+[.,]0+\s*\)")
+_COUNT_TEXT = re.compile(r"(?<![\w.])(?:df|n|N)\s*[=:]?\s*\d+[.,]0+(?![\d])|χ²\s*\(\s*\d+[.,]0+\s*\)")
 _STAGE = re.compile(r"\b0[1-9]_[a-z][a-z_]*[a-z]\b|\b[\w-]+\.ipynb\b")
 _ABS = re.compile(r"(?<![\w.~])(?:/(?:work|home|tmp|usr|Users|root|mnt|var|opt|srv|private|data)/[^\s,;)\]'\"]+"
                   r"|[A-Za-z]:\\[^\s,;)\]'\"]+|~/[^\s,;)\]'\"]+)")
@@ -594,7 +606,7 @@ def check_contents(entries: list[str], pages: list[Page]) -> list[Finding]:
         spans = _visible(p)
         hits = numbered = 0
         for text, ls in lines_of(Page(p.number, p.width, p.height, spans)):
-            k = squash(text)
+            k = squash(re.sub(r"^\s*\d{1,3}[.)]\s+", "", text))       # an ordered list's marker
             if not any(k.startswith(e) or (len(k) >= 4 and e.startswith(k)) for e in first):
                 continue
             hits += 1
