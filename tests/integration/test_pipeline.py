@@ -170,6 +170,16 @@ def test_results_follow_the_contract(built):
         assert {"code", "severity", "where", "message"} <= set(d)
 
 
+def test_report_lint_finds_nothing_in_the_english_demo(built):
+    """Issue #30: the report lint (csat.report.lint, `make check-report`) finds no defect in the demo's
+    report.pdf and report.html as built here (English)."""
+    from csat.report.lint import lint_report
+
+    proj, _ = built
+    found = lint_report(proj / "reports" / "demo")
+    assert not found, f"{len(found)} findings:\n" + "\n".join(map(str, found))
+
+
 def test_drivers_segments_chapter_has_all_five_parts(built):
     """06: every results file of the demo exists with its columns, the simulated truths show, and the
     report has the chapter with weights, drivers, segments, Kano and SERVQUAL sections."""
@@ -528,3 +538,15 @@ def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):
     idx = (proj / "reports" / "index.html").read_text(encoding="utf-8")
     table = idx[idx.index('id="comparison"'):].split("</table>")[0]
     assert 'data-study="demo"' in table and 'data-study="demo_waves"' in table and ">SAT<" in table
+
+
+def test_report_lint_finds_nothing_in_any_report_built_here(built):
+    """Issue #30: the report lint finds no defect in any study this module built (last: the Chinese demo,
+    ecsi, ecsi_pls, demo_waves)."""
+    from csat.report.lint import lint_report
+
+    proj, _ = built
+    reports = [d for d in sorted((proj / "reports").iterdir()) if (d / "report.pdf").is_file()]
+    assert {"demo", "ecsi", "ecsi_pls", "demo_waves"} <= {d.name for d in reports}
+    found = [f"{d.name}: {f}" for d in reports for f in lint_report(d)]
+    assert not found, f"{len(found)} findings:\n" + "\n".join(found)

@@ -163,3 +163,16 @@ def test_political_democracy_equals_lavaan(project):
     diags = json.loads((res / "diagnostics.json").read_text())
     assert any(d["code"] == "ipma_unavailable" and d["severity"] == "info" for d in diags)
     assert not (res / "ipma.csv").exists()
+
+
+def test_report_lint_finds_nothing_in_these_studies(project):
+    """Issue #30: the report lint (csat.report.lint) finds no defect in the reports built here (zh_survey
+    in Chinese, hs, political_democracy)."""
+    from csat.report.lint import lint_report
+
+    proj, built = project
+    found = []
+    for study in built:
+        _ok(project, study)
+        found += [f"{study}: {f}" for f in lint_report(proj / "reports" / study)]
+    assert not found, f"{len(found)} findings:\n" + "\n".join(found)

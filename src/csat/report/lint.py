@@ -441,19 +441,27 @@ _CJK_FONT = re.compile(r"CJK|SourceHan|Source Han|WenQuanYi|wqy|DroidSansFallbac
                        r"Song|Kai|PingFang|YaHei|Noto ?Sans ?(SC|TC|HK|JP|KR)|Noto ?Serif ?(SC|TC|HK|JP|KR)", re.I)
 
 
+def _latin_in_cjk(s: Span) -> bool:
+    return bool(re.search(r"[A-Za-z]{2,}", s.text)) and bool(_CJK_FONT.search(s.font) or s.font.startswith("Type3"))
+
+
 def check_fonts(pages: list[Page]) -> list[Finding]:
-    """Type 3 fonts (code ``font-type3``, one finding per page naming them) and Latin letters set in a CJK
-    font (code ``font-latin-cjk``, one per page): the Latin font the report asks for is missing."""
+    """Type 3 fonts (code ``font-type3``, one finding per page) and Latin words set in a CJK font (code
+    ``font-latin-cjk``, one per page): the Latin font the report asks for is missing.  Chromium's PDF
+    embeds the CFF-based Noto CJK font as unnamed Type 3 fonts (PyMuPDF calls them ``Type3 (<ref>)``),
+    so Latin words in a Type 3 font are Latin words in the CJK font."""
     out = []
     for p in pages:
         t3 = sorted({n for n, kind in p.fonts if kind.replace(" ", "").lower() == "type3"})
-        if t3:
-            out.append(Finding(p.number, "font-type3", f"{len(t3)} Type 3 fonts: {_quote(t3, 3)}"))
-        latin = [s.text for s in _visible(p) if _CJK_FONT.search(s.font) and re.search(r"[A-Za-z]{2,}", s.text)]
+        n3 = sum(kind.replace(" ", "").lower() == "type3" for _, kind in p.fonts)
+        if n3:
+            named = [n for n in t3 if n]
+            out.append(Finding(p.number, "font-type3", f"{n3} Type 3 fonts" + (f": {_quote(named, 3)}" if named else "")))
+        latin = [s for s in _visible(p) if _latin_in_cjk(s)]
         if latin:
-            fonts = sorted({s.font for s in _visible(p) if _CJK_FONT.search(s.font) and re.search(r"[A-Za-z]{2,}", s.text)})
-            out.append(Finding(p.number, "font-latin-cjk", f"{len(latin)} Latin text pieces in a CJK font "
-                                                           f"({', '.join(fonts[:2])}): {_quote(latin, 3)}"))
+            fonts = sorted({s.font for s in latin})
+            out.append(Finding(p.number, "font-latin-cjk", f"{len(latin)} Latin text pieces in a CJK or Type 3 font "
+                                                           f"({_quote(fonts, 2)}): {_quote((s.text for s in latin), 3)}"))
     return out
 
 
@@ -487,7 +495,8 @@ def check_forbidden_text(pages: list[Page], params_keys: Iterable[str] = ()) -> 
         hits: dict[str, list[tuple[str, str]]] = {}
         for text, spans in lines_of(Page(p.number, p.width, p.height, _visible(p))):
             t = unicodedata.normalize("NFKC", text).replace("\u00a0", " ")
-            prose = "" if all(s.mono for s in spans) else t       # a line of the params file: exempt
+            params_line = any(s.mono for s in spans) and all(s.mono or not re.search(r"\w", s.text, re.A) for s in spans)
+            prose = "" if params_line else t        # a line of the params file (its CJK glyphs from another font)
             for code, rx, src in (("raw-value", _RAW, prose), ("negative-zero", _NEGZERO, t),
                                   ("count-decimals", _COUNT_TEXT, t), ("abs-path", _ABS, t),
                                   ("python-repr", _PYREPR, t), ("stage-name", _STAGE, prose),
