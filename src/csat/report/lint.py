@@ -221,7 +221,8 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
 
     The table's header row is the row of a page where most of its header cells are found: as text
     pieces (spans) of their own, or as runs of words in a piece that holds several cells.  A cell counts
-    as present when that row's band holds it: a cell of the band (pieces overlapping horizontally
+    as present when that row's band, or the band of a row of the pages around it that repeats or continues
+    the header, holds it: a cell of the band (pieces overlapping horizontally
     joined, so that a wrapped header matches, whitespace ignored) or a run of words of a piece.  Text
     outside the page does not count: it is not printed."""
     page_lines = []                     # each page's text pieces: spans (a cell is one) and lines (a cell
@@ -240,7 +241,7 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
         if not heads or not pages:
             continue
         keys = {squash(h): tuple(squash(w) for w in h.split()) for h in heads}
-        best = (0, 0, None, None)                  # (cells found, exact ones, page index, band)
+        candidates = []                            # (cells found, exact ones, page index, band)
         for i, lines in enumerate(page_lines):
             rows: list[list] = []                  # [y0, y1, keys found, exact keys]
             for text, b, k, words in lines:
@@ -256,26 +257,32 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
                         break
                 else:
                     rows.append([b[1], b[3], set(found), set(exact)])
-            for r in rows:
-                if (len(r[2]), len(r[3])) > best[:2]:
-                    best = (len(r[2]), len(r[3]), i, (r[0], r[1]))
+            candidates += [(len(r[2]), len(r[3]), i, (r[0], r[1])) for r in rows]
         name = clip(t.caption, 60) if t.caption else "table with header " + _quote(heads, 3)
-        if best[2] is None:
+        if not candidates:
             if len(heads) >= 2:
                 out.append(Finding(locate(t.caption, pages) if t.caption else None, "table-cut",
                                    f"{name}: no header row found in the PDF (header {_quote(heads, 6)})"))
             continue
-        i, (y0, y1) = best[2], best[3]
-        h = max(y1 - y0, 6.0)
-        band = [x for x in page_lines[i] if x[1][3] > y0 - 2.5 * h and x[1][1] < y1 + 2.5 * h]
-        cells = _cells([(text, b) for text, b, _, _ in band if (text, b) in spans_of[i]])
-        squashed_band = squash("".join(x[0] for x in band))
+        best = max(candidates, key=lambda c: c[:2])
+        # the header row where most cells are, and its repetitions or continuations on the pages around it
+        bands = [c for c in candidates if abs(c[2] - best[2]) <= 1 and c[1] >= max(2, best[1] / 2)] or [best]
+        i = best[2]
+        checks = []
+        for _, _, j, (y0, y1) in bands:
+            h = max(y1 - y0, 6.0)
+            band = [x for x in page_lines[j] if x[1][3] > y0 - 2.5 * h and x[1][1] < y1 + 2.5 * h]
+            checks.append((_cells([(text, b) for text, b, _, _ in band if (text, b) in spans_of[j]]), band,
+                           squash("".join(x[0] for x in band))))
 
         def present(head: str) -> bool:
             k, kw = squash(head), keys[squash(head)]
-            if any(c == k for c in cells) or any(_has_run(x[3], kw) for x in band):
-                return True
-            return not (len(k) <= 3 and k.isascii()) and (any(k in c for c in cells) or k in squashed_band)
+            for cells, band, squashed_band in checks:
+                if any(c == k for c in cells) or any(_has_run(x[3], kw) for x in band):
+                    return True
+                if not (len(k) <= 3 and k.isascii()) and (any(k in c for c in cells) or k in squashed_band):
+                    return True
+            return False
 
         missing = [hd for hd in heads if not present(hd)]
         if missing:
@@ -693,19 +700,23 @@ def extract_html(path: str | Path) -> HtmlReport:
 
     soup = BeautifulSoup(Path(path).read_text(encoding="utf-8"), "html.parser")
     lang = (soup.html.get("lang") if soup.html else None) or "en"
+    hidden = set(PRINT_HIDDEN) | print_hidden_classes(" ".join(st.get_text() for st in soup.find_all("style")))
     tables = []
     for t in soup.find_all("table"):
-        if t.find_parent(class_="csat-sidebar") or t.find_parent(attrs={"hidden": True}):
+        if any(set(el.get("class") or []) & hidden or el.has_attr("hidden") for el in [t, *t.parents]
+               if getattr(el, "get", None) is not None and el.name not in (None, "[document]")):
             continue
         fig = t.find_parent("figure")
         cap = fig.find("figcaption") if fig else None
         cap = cap or t.find("caption")
-        heads = [th.get_text(" ", strip=True) for th in t.find_all("th") if th.find_parent("thead")] \
-            if t.find("thead") else [c.get_text(" ", strip=True) for c in (t.find("tr").find_all(["th", "td"]) if t.find("tr") else [])]
+        if t.find("thead"):
+            heads = [th.get_text(" ", strip=True) for th in t.find("thead").find_all(["th", "td"])]
+        else:
+            first = t.find("tr")
+            heads = [c.get_text(" ", strip=True) for c in first.find_all(["th", "td"])] if first else []
         rows = []
-        body = t.find("tbody") or t
-        for tr in body.find_all("tr"):
-            if tr.find_parent("thead"):
+        for tr in t.find_all("tr"):
+            if tr.find_parent("thead") or (not t.find("thead") and tr is t.find("tr")):
                 continue
             rows.append([c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])])
         tables.append(HtmlTable(cap.get_text(" ", strip=True) if cap else "", heads, rows))
@@ -713,8 +724,7 @@ def extract_html(path: str | Path) -> HtmlReport:
     toc = soup.find(class_="csat-print-toc")
     if toc is not None:
         for li in toc.find_all("li"):
-            own = "".join(x if isinstance(x, str) else x.get_text(" ") for x in li.children
-                          if getattr(x, "name", None) not in ("ol", "ul"))
+            own = "".join(x if isinstance(x, str) else x.get_text(" ") for x in _own_text(li))
             contents.append(norm(own))
     dpi = {}
     for img in soup.find_all("img"):
@@ -725,6 +735,38 @@ def extract_html(path: str | Path) -> HtmlReport:
             if size and d:
                 dpi[size] = d
     return HtmlReport(lang, tables, contents, dpi)
+
+
+#: Classes of report.html whose content is not printed (``display: none`` in print).
+PRINT_HIDDEN = ("csat-sidebar", "csat-screen-only")
+
+
+def print_hidden_classes(css: str) -> set[str]:
+    """Classes a stylesheet hides in print: ``.name { display: none }`` inside ``@media print``."""
+    out: set[str] = set()
+    for m in re.finditer(r"@media\s+print\s*\{", css):
+        depth, i = 1, m.end()
+        while i < len(css) and depth:
+            depth += {"{": 1, "}": -1}.get(css[i], 0)
+            i += 1
+        for rule in re.finditer(r"([^{}]+)\{([^{}]*)\}", css[m.end():i]):
+            if re.search(r"display\s*:\s*none", rule.group(2)):
+                sels = [x.strip() for x in rule.group(1).split(",")]
+                out |= {x[1:] for x in sels if re.fullmatch(r"\.[\w-]+", x)}
+    return out
+
+
+def _own_text(li):
+    """The pieces of a contents entry's own text: not its sub-list, not the page number a printing filled in."""
+    for x in li.children:
+        if getattr(x, "name", None) in ("ol", "ul"):
+            continue
+        if getattr(x, "name", None) is not None:
+            for page in x.find_all(class_="csat-toc-page"):
+                page.extract()
+            if "csat-toc-page" in (x.get("class") or []):
+                continue
+        yield x
 
 
 def params_keys() -> list[str]:
