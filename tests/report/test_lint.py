@@ -116,9 +116,11 @@ def test_png_dpi_and_size_are_read_from_the_file():
 def test_a_near_empty_page_is_flagged_but_not_the_last_page():
     full = Page(1, spans=[line(f"line {i}", 50, 60 + 14 * i) for i in range(50)])
     empty = Page(2, spans=[line("One lonely line.", 50, 60), line("2", 540, 800)])
-    short_last = Page(3, spans=[line("The end.", 50, 60)])
-    found = lint.check_blank_pages([full, empty, short_last])
-    assert codes(found) == ["page-blank"] and found[0].page == 2 and "One lonely line." in found[0].text
+    short_last = Page(4, spans=[line("The end.", 50, 60)])
+    a_fifth = Page(3, spans=[line(f"line {i}", 50, 60 + 14 * i) for i in range(10)])     # mostly blank
+    found = lint.check_blank_pages([full, empty, a_fifth, full, short_last])
+    assert codes(found) == ["page-blank", "page-blank"] and [f.page for f in found] == [2, 3]
+    assert "One lonely line." in found[0].text and "20% filled" in found[1].text
 
 
 # ---- 5. fonts ----------------------------------------------------------------------------------------------

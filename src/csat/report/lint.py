@@ -19,7 +19,7 @@ text-outside          text placed (partly) outside the page
 text-overlap          text printed over other text (labels over labels, also inside SVG figures)
 font-small            text below 7 pt on the page
 figure-shrunk         a raster figure printed so much smaller than drawn that 8-pt text falls below 7 pt
-page-blank            a page (not the last) whose content covers less than 15 % of the text area
+page-blank            a page (not the last) whose content covers less than a third of the text area
 font-type3            Type 3 fonts (bitmap-like glyph procedures journals and archives refuse)
 font-latin-cjk        Latin text set in a CJK font (no Latin font was found)
 raw-value             program values for the reader: <NA>, nan, NaN, None, True, False, NaT
@@ -60,8 +60,10 @@ MIN_SCRIPT_PT = 5.0
 FIGURE_TEXT_PT = 8.0
 #: The dpi a figure PNG is assumed drawn at when it does not say (``csat.pipeline.stage.Stage.figure``).
 DEFAULT_FIGURE_DPI = 150.0
-#: A page (not the last) whose content spans less than this share of the text area's height is near-empty.
-MIN_PAGE_FILL = 0.15
+#: A page (not the last) whose content spans less than this share of the text area's height is mostly
+#: blank: issue #30 counts the demo's pages 2 and 4 (20 % and 31 % filled, the rest white before a forced
+#: page break) as defects a reader sees, so the bar is a third, not only the near-empty pages (< 15 %).
+MIN_PAGE_FILL = 1 / 3
 
 #: Latin words a Chinese report may print: statistical abbreviations and symbols, the names of methods
 #: and their authors (as Chinese statistical writing keeps them: Cronbach α, Holm 校正, Likert 量表),
