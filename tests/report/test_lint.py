@@ -172,7 +172,8 @@ def test_counts_with_decimals_in_tables_are_flagged():
     assert "df 365.000" in found[0].text and found[0].page == 7 and "n 546.0" in found[1].text
     assert "3.000" not in found[1].text
     whole = HtmlTable("t", ["measure", "value"], [["df", "365"]])
-    assert lint.check_count_decimals([whole], []) == []
+    welch = HtmlTable("t", ["test", "df"], [["F", "4.000"], ["Welch t", "251.370"]])
+    assert lint.check_count_decimals([whole, welch], []) == []
 
 
 # ---- 7. English in a Chinese report ------------------------------------------------------------------------------
@@ -347,3 +348,31 @@ def test_a_printed_document_with_defects_is_flagged(printed):
 def test_a_clean_printed_document_is_not_flagged(printed):
     found = lint.lint_report(printed["clean"], only=[c for c in lint.CHECKS if c != "outline"])
     assert found == [], "\n".join(map(str, found))
+
+
+def test_extract_html_reads_the_printed_tables_contents_and_figure_dpi(tmp_path):
+    import base64
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(4, 2))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    (tmp_path / "report.html").write_text(f"""<html lang="zh"><head><style>
+    @media print {{ .csat-web-only {{ display: none; }} .x {{ color: red }} }}</style></head><body>
+    <nav class="csat-print-toc"><ol><li><a class="csat-toc-line"><span class="csat-toc-text">摘要</span>
+    <span class="csat-toc-page">1</span></a><ol><li>子节 <span class="csat-toc-page">2</span></li></ol></li></ol></nav>
+    <figure><table class="csat-screen-only"><thead><tr><th>a</th><th>b</th><th>c</th></tr></thead></table>
+    <div class="csat-print-split"><table><thead><tr><th>a</th><th>b</th></tr></thead>
+    <tbody><tr><td>1</td><td>2</td></tr></tbody></table></div><figcaption>表 1 分表</figcaption></figure>
+    <div class="csat-web-only"><table><tr><th>hidden</th></tr></table></div>
+    <img src="data:image/png;base64,{png}"></body></html>""", encoding="utf-8")
+    h = lint.extract_html(tmp_path / "report.html")
+    assert h.language == "zh"
+    assert h.tables == [HtmlTable("表 1 分表", ["a", "b"], [["1", "2"]])]
+    assert h.contents == ["摘要", "子节"]
+    assert h.png_dpi == {(480, 240): pytest.approx(120, abs=0.1)}

@@ -403,7 +403,7 @@ def check_raster_figures(pages: list[Page], dpi: dict[tuple[int, int], float] | 
                 continue
             d = dpi.get((im.width, im.height), DEFAULT_FIGURE_DPI)
             scale = d * w_pt / (72.0 * im.width)
-            if text_pt * scale < min_pt:
+            if text_pt * scale < min_pt - 0.1:             # 6.95 pt prints as 7 pt: not a finding
                 out.append(Finding(p.number, "figure-shrunk",
                                    f"figure of {im.width}×{im.height} px drawn at {d:.0f} dpi printed at "
                                    f"{scale:.0%} of its size ({w_pt / 72 * 25.4:.0f} mm wide): its {text_pt:g}-pt "
@@ -531,22 +531,30 @@ def _counted(found: list[tuple[str, str]]) -> str:
 
 def check_count_decimals(tables: list[HtmlTable], pages: list[Page]) -> list[Finding]:
     """Counts printed with decimals in the HTML tables (code ``count-decimals``): a column (or a row)
-    headed by a count (:data:`COUNT_HEADERS`) whose cells are whole numbers written with ``.0``, ``.000``."""
+    headed by a count (:data:`COUNT_HEADERS`) whose numbers are all whole but written with ``.0``,
+    ``.000``.  A column that also holds a fractional value (Welch's df 251.37 beside an F test's 4) is
+    printed at one precision on purpose and is not a finding."""
     out = []
     whole_dec = re.compile(r"[-\u2212]?\d+[.,]0+")
+    number = re.compile(r"[-\u2212]?\d+(?:[.,]\d+)?")
     for t in tables:
         heads = [norm(h) for h in t.headers]
-        bad = []
-        for row in t.rows:
+        series: dict[tuple[str, int], list[str]] = {}       # (header, column or -row) -> its cells
+        for r, row in enumerate(t.rows):
             cells = [norm(c) for c in row]
             # body rows may carry the index as a first cell the header row does not have
             offset = len(cells) - len(heads) if len(cells) > len(heads) else 0
             for j, c in enumerate(cells):
                 h = heads[j - offset] if 0 <= j - offset < len(heads) else ""
-                if h in COUNT_HEADERS and whole_dec.fullmatch(c):
-                    bad.append(f"{h} {c}")
+                if h in COUNT_HEADERS:
+                    series.setdefault((h, j), []).append(c)
             if cells and cells[0] in COUNT_HEADERS:
-                bad += [f"{cells[0]} {c}" for c in cells[1:] if whole_dec.fullmatch(c)]
+                series.setdefault((cells[0], -1 - r), []).extend(cells[1:])
+        bad = []
+        for (h, _), cells in series.items():
+            nums = [c for c in cells if number.fullmatch(c)]
+            if any(whole_dec.fullmatch(c) for c in nums) and all(whole_dec.fullmatch(c) or c.isdigit() for c in nums):
+                bad += [f"{h} {c}" for c in nums if whole_dec.fullmatch(c)]
         if bad:
             page = locate(t.caption or " ".join(heads), pages)
             name = clip(t.caption, 60) if t.caption else "table with header " + _quote(heads, 3)
