@@ -35,6 +35,15 @@ contents-no-pages     the contents page gives no page numbers
 outline-missing       the PDF has no outline (bookmarks), or outline entries without a page
 ====================  ==========================================================================
 
+How the figures reach the PDF decides what can be checked in them: the stages' figures are PNGs
+(:meth:`csat.pipeline.stage.Stage.figure`, 150 dpi, its ``pHYs`` chunk says so) and so is the summary's;
+only the formulas are SVG, with their text as paths.  The text inside a PNG is not PDF text, so its
+size and overlaps cannot be read from the PDF; ``figure-shrunk`` computes instead how much the image
+was scaled down from the size it was drawn at (pixels ÷ dpi) to the width it prints at, and flags the
+figures in which the house style's smallest text (8 pt) falls below 7 pt.  A figure embedded as SVG
+with text kept as text (``svg.fonttype: none``, :func:`csat.viz.plots.save_svg`) prints real PDF text,
+and every check above (sizes, overlaps, English) then covers its labels too.
+
 The params file the provenance section prints verbatim (a monospace block) is the one place where
 params keys, stage names and English comments belong: monospace text is exempt from those checks.
 """
@@ -901,8 +910,12 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        for f in found:
-            print(f"{d}: {f}" if len(args.report_dir) > 1 else str(f))
+        try:
+            for f in found:
+                print(f"{d}: {f}" if len(args.report_dir) > 1 else str(f), flush=True)
+        except BrokenPipeError:                       # `… | head`
+            sys.stderr.close()
+            return 1
         total += len(found)
         print(f"{d}: {len(found)} findings", file=sys.stderr)
     return 1 if total else 0
