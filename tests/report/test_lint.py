@@ -188,6 +188,12 @@ def test_english_words_in_a_chinese_page_are_flagged():
     assert "CFI" not in found[0].text and "sat1" not in found[0].text and "csv" not in found[0].text
     assert lint.check_english_in_zh([text_page(1, ["满意度 SAT 为 68.5(PLS,n = 250)。", "gender"])],
                                     codes={"SAT"}, strict_codes={"gender"}) == []
+    # a sentence whose Latin word comes from another font (touching spans) vs. a table row (cells apart)
+    sentence = Page(1, spans=[line("感知价值在", 50, 100, line_id=1, w=50), line("gender", 100, 100, line_id=1, w=30),
+                              line("为男性", 130, 100, line_id=1, w=30)])
+    row = Page(1, spans=[line("gender", 50, 100, line_id=1, w=30), line("性别", 100, 100, line_id=1, w=20)])
+    assert "'gender'" in lint.check_english_in_zh([sentence], strict_codes={"gender"})[0].text
+    assert lint.check_english_in_zh([row], strict_codes={"gender"}) == []
 
 
 def test_the_allowed_list_is_a_documented_constant():

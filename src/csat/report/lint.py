@@ -593,8 +593,8 @@ def check_english_in_zh(pages: list[Page], codes: Iterable[str] = (), strict_cod
     """English words in a Chinese report (code ``english-in-zh``), one finding per line: every Latin word
     of two letters or more that is not in :data:`ALLOWED_LATIN`, not one of the study's ``codes``
     (item and construct codes: always allowed) and not one of ``strict_codes`` (other columns the params
-    name, e.g. ``gender``) standing alone -- a code in a table cell or the questionnaire's code column
-    is allowed, the same word inside a Chinese sentence is not.  Numbers with units, paths, file names,
+    name, e.g. ``gender``) standing alone in its cell -- a code in a table cell or the questionnaire's
+    code column is allowed, the same word inside a Chinese sentence is not (:func:`_cells_of_line`).  Numbers with units, paths, file names,
     addresses and hashes are skipped; so is monospace text (the params file printed verbatim)."""
     codes, strict = set(codes), set(strict_codes)
     out = []
@@ -604,24 +604,38 @@ def check_english_in_zh(pages: list[Page], codes: Iterable[str] = (), strict_cod
             prose = norm("".join(s.text if not s.mono else " " for s in spans))
             if not prose:
                 continue
-            cleaned = _SKIP.sub(" ", prose)
-            alone = not _CJK.search(prose)
-            for m in _TOKEN.finditer(cleaned):
-                w = m.group(0)
-                if len(w) < 2 or w in ALLOWED_LATIN or w in codes or w in _RAW_WORDS:
-                    continue
-                if (w in strict and alone) or re.fullmatch(r"\d*[A-Za-z]?\d+[A-Za-z]?", w):
-                    continue
-                found.append((w, prose))
+            for cell in _cells_of_line(spans):
+                cleaned = _SKIP.sub(" ", cell)
+                for m in _TOKEN.finditer(cleaned):
+                    w = m.group(0)
+                    if len(w) < 2 or w in ALLOWED_LATIN or w in codes or w in _RAW_WORDS:
+                        continue
+                    if (w in strict and norm(cell) == w) or re.fullmatch(r"\d*[A-Za-z]?\d+[A-Za-z]?", w):
+                        continue
+                    found.append((w, prose))
         if found:
             n = len({w for w, _ in found})
             counts: dict[str, int] = {}
             for w, _ in found:
                 counts[w] = counts.get(w, 0) + 1
             words = ", ".join(f"'{w}'" + (f" ×{c}" if c > 1 else "") for w, c in counts.items())
-            out.append(Finding(p.number, "english-in-zh", f"{n} English words: {words} (first in "
+            out.append(Finding(p.number, "english-in-zh", f"{n} English word{'s' if n > 1 else ''}: {words} (first in "
                                                           f"'{clip(found[0][1], 70)}')"))
     return out
+
+
+def _cells_of_line(spans: list[Span]) -> list[str]:
+    """A line's text in cells: spans that touch make one cell (a sentence whose Latin words come from
+    another font than its Chinese), a gap of a third of an em or more (a table's cell padding) starts
+    the next; monospace spans (the params file) are left out."""
+    cells: list[list[Span]] = []
+    last = None
+    for sp in sorted((x for x in spans if x.text.strip() and not x.mono), key=lambda x: x.bbox[0]):
+        if last is None or sp.bbox[0] - last.bbox[2] >= 0.33 * max(sp.size, last.size):
+            cells.append([])
+        cells[-1].append(sp)
+        last = sp
+    return [norm("".join(x.text for x in c)) for c in cells]
 
 
 #: Raw values the ``raw-value`` check reports: not reported again as English words.
