@@ -212,9 +212,25 @@ def _write_connection_file(path: Path, kernel: str) -> tuple[Path, dict]:
     if zmq.has("curve"):
         pub, sec = zmq.curve_keypair()
         keys = {"curve_publickey": pub, "curve_secretkey": sec}
-    fname, info = write_connection_file(str(path), ip="127.0.0.1", key=str(uuid.uuid4()).encode(), transport="tcp",
+    fname, info = write_connection_file(str(path), ip=ipc_prefix(), key=str(uuid.uuid4()).encode(), transport="ipc",
                                         signature_scheme="hmac-sha256", kernel_name=kernel, **keys)
     return Path(fname), dict(info)
+
+
+def ipc_prefix() -> str:
+    """A new, unique path prefix for a kernel's five sockets (``<prefix>-1`` … ``<prefix>-5``).
+
+    Kernels talk over Unix domain sockets (ZeroMQ's ``ipc`` transport), not TCP: TCP ports are chosen by
+    binding port 0, closing, and handing the number to the kernel, and another kernel booting at the same
+    moment (four builds at once) could take the same port first ("ZMQError: Address already in use").  A
+    socket path under a fresh random name cannot clash.  The folder is ``$TMPDIR/csat-kernels-<uid>`` (mode
+    0700), short enough for a socket path."""
+    import tempfile
+    import uuid
+
+    d = Path(tempfile.gettempdir()) / f"csat-kernels-{os.getuid()}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    return str(d / uuid.uuid4().hex[:16])
 
 
 def zygote_running(root: str | Path, study: str) -> bool:
@@ -296,7 +312,8 @@ def claim(root: str | Path, study: str, stage: str, kernel: str = "python3"):
 def kernel_manager_class():
     """A Jupyter kernel manager that provisions CurveZMQ keys for the kernel.
 
-    jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
+    Its kernel listens on Unix domain sockets (:func:`ipc_prefix`), so that kernels booting at once never race
+    for TCP ports.  jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
     started by papermill/nbclient talks plain TCP and ipykernel (≥ 7) prints "Kernel is running over
     TCP without encryption" at every stage.  With ``"auto"`` the manager gives the kernel keys when its
     kernelspec declares ``supported_encryption: curve`` (ipykernel's does), which removes the cause of
@@ -311,6 +328,10 @@ def kernel_manager_class():
                 self.transport_encryption = "auto"
             except Exception:               # traitlets' TraitError: pyzmq without CurveZMQ, plain TCP as before
                 pass
+            # Unix domain sockets under a unique name instead of TCP ports that another kernel booting at the
+            # same moment could take first (:func:`ipc_prefix`)
+            self.transport = "ipc"
+            self.ip = ipc_prefix()
 
     return CsatKernelManager
 
