@@ -41,6 +41,10 @@ help:
 ## setup: create .venv from requirements.lock, install the project's kernel, check system packages
 setup: $(VENV)/.installed sysdeps
 
+# The makes `study` starts for the build itself (CSAT_INNER=1) never rebuild the environment: `study` depends on
+# setup, so it is current by then, or the caller chose to keep it (make -o .venv/.installed, which Make does not
+# pass on to them).
+ifndef CSAT_INNER
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { echo "error: $(PYTHON) is not Python 3.11"; exit 1; }
@@ -50,6 +54,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline]'
 	$(PY) -m csat.pipeline.build kernel
 	@touch $@
+endif
 
 # System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Graphviz (path diagram),
 # poppler-utils (PDF checks).  Installed from Debian's packages when run as root; otherwise we say what to install.
@@ -85,12 +90,12 @@ REFRESH_INDEX = if [ -f reports/index.html ] && [ ! reports/index.html -nt $(BUI
 # csat.pipeline.lock); a second `make study` of the same study stops at once, naming the process that builds it.
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
-	@$(PY) -m csat.pipeline.build lock --study $(STUDY) -- $(MAKE) --no-print-directory study-locked STUDY=$(STUDY)
+	@$(PY) -m csat.pipeline.build lock --study $(STUDY) -- $(MAKE) --no-print-directory study-locked STUDY=$(STUDY) CSAT_INNER=1
 
 study-locked:
 	@$(PY) -m csat.pipeline.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID --command-module csat.report.cli; \
 	  rc=$$?; $(REFRESH_INDEX); exit $$rc
-	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY) CSAT_INNER=1
 	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
 	@$(WRITE_INDEX)
 
