@@ -28,14 +28,18 @@ Make exactly what changed.
 Build state, so that no stale or half output survives a failed or interrupted build
 (``reports/<study>/.build/status.json``, shown by ``python -m csat.report.cli index``):
 
-* a stage that starts (:func:`csat.pipeline.stage.start`) removes its own previous outputs, those of
-  the stages that depend on it and the report (status ``building``);
-* ``python -m csat.pipeline.build failed --study S --stage X`` (run by Make when a notebook or the
-  report fails) removes what the failed stage and the later ones wrote and records
-  ``failed`` with the notebook's error;
+* a stage runs in its workspace (:mod:`csat.pipeline.workspace`): its outputs replace the previous ones, all
+  together, only when it succeeded; an output that cannot be replaced fails the stage with one line naming it;
+* ``python -m csat.pipeline.build failed --study S --stage X`` (run by Make when the report fails) and a failed
+  stage record ``failed``; a failed stage's previous outputs are kept, its half-run notebook goes to
+  ``.build/failed/<stage>.ipynb``;
 * a failed ``prepare`` records ``failed`` at ``prepare`` and removes every stage output and
   the report (they no longer match the params);
-* ``python -m csat.pipeline.build finished --study S`` (after a complete build) records ``built``.
+* ``prepare`` writes ``stale.mk``: the stages whose build stamps (:mod:`csat.pipeline.stamps`) are not current,
+  which Make re-runs;
+* ``python -m csat.pipeline.build finished --study S`` (after a complete build) records ``built``;
+* ``python -m csat.pipeline.build lock --study S -- make …`` runs the build holding the study's lock
+  (:mod:`csat.pipeline.lock`).
 
 ``reports/index.html`` shows these states; it is the report's (``python -m csat.report.cli index``, a
 layer above this one), so the Makefile writes it after each of these commands when it is older than

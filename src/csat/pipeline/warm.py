@@ -85,9 +85,13 @@ def out_of_date(root: str | Path, study: str) -> list[str]:
     common = [build / "deps.mk", Path(sys.prefix) / ".installed", *_source_files(root)]
     newest_common = max((f.stat().st_mtime for f in common if f.exists()), default=0.0)
     stale: list[str] = []
+    forced = set()                           # stages whose build stamp is not current (.build/stale.mk)
+    with contextlib.suppress(OSError):
+        forced = {line.split("/", 1)[1].split(".ipynb")[0]
+                  for line in (build / "stale.mk").read_text(encoding="utf-8").splitlines() if "/" in line}
     for s in STAGES:
         out = paths.stage_notebook(root, study, s)
-        if not out.exists() or any(p in stale for p in prerequisites(s)):
+        if not out.exists() or s in forced or any(p in stale for p in prerequisites(s)):
             stale.append(s)
             continue
         pre = [root / "notebooks" / f"{s}.ipynb", build / f"stage-{s}.json",
