@@ -583,11 +583,16 @@ def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     print(f"[{study}] running {stage}", flush=True)
     logging.getLogger("papermill").setLevel(logging.WARNING)
 
-    def fail(message: str | None, headline: str | None = None) -> int:
-        st = record_failure(root, study, stage, message)
+    def fail(message: str | None) -> int:
+        try:
+            st = record_failure(root, study, stage, message)
+        except OSError as err:               # not even the status can be written: still one line
+            what = paths.relative(err.filename, root) if err.filename else "the build status"
+            st = {"message": f"{message or 'see the messages above'}; {what} could not be written "
+                             f"({err.strerror or err})"}
         kept = paths.relative(failed_notebook(root, study, stage), root)
         where = f"; its notebook is kept in {kept}" if Path(root, kept).is_file() else ""
-        print(f"error: study {study!r} failed at {stage}: {headline or st['message']}; its previous outputs are "
+        print(f"error: study {study!r} failed at {stage}: {st['message']}; its previous outputs are "
               f"kept{where} (data/raw is untouched)", file=sys.stderr)
         return 1
 
