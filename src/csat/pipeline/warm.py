@@ -234,7 +234,32 @@ def ipc_prefix() -> str:
 
     d = Path(tempfile.gettempdir()) / f"csat-kernels-{os.getuid()}"
     d.mkdir(mode=0o700, exist_ok=True)
+    global _SWEPT
+    if not _SWEPT:
+        _SWEPT = True
+        _sweep_sockets(d)
     return str(d / uuid.uuid4().hex[:16])
+
+
+_SWEPT = False
+
+
+def _sweep_sockets(d: Path, age: float = 60.0) -> None:
+    """Remove the socket files of kernels that ended without closing them (a kernel stopped with SIGKILL):
+    those older than ``age`` seconds that no process listens on."""
+    import socket
+
+    now = time.time()
+    for f in d.iterdir():
+        with contextlib.suppress(OSError):
+            if now - f.lstat().st_mtime < age:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.2)
+                try:
+                    s.connect(str(f))
+                except ConnectionRefusedError:
+                    f.unlink()
 
 
 def zygote_running(root: str | Path, study: str) -> bool:
@@ -395,7 +420,13 @@ def release(km) -> str:
         log = mine.with_name(f"{stage}.log")
         with contextlib.suppress(OSError):
             log_text = log.read_text(encoding="utf-8", errors="replace")
-        for f in (mine, log, mine.with_name(f"{stage}.connection.json")):
+        conn = mine.with_name(f"{stage}.connection.json")
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            info = json.loads(conn.read_text(encoding="utf-8"))
+            if info.get("transport") == "ipc":       # the killed kernel's sockets
+                for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+                    Path(f"{info['ip']}-{info[k]}").unlink(missing_ok=True)
+        for f in (mine, log, conn):
             f.unlink(missing_ok=True)
         km.warm_record = None
     return log_text
