@@ -241,25 +241,6 @@ def record_output(report_dir: str | Path, stage: str, path: str | Path) -> None:
         fh.write(str(rel) + "\n")
 
 
-def files_written_since(root: str | Path, study: str, since: float, exclude_stage: str | None = None) -> list[Path]:
-    """Files in ``results/`` and ``figures/`` modified at or after ``since`` that no other stage's
-    manifest claims (``diagnostics.json``, shared by all stages, excepted)."""
-    d = _report_dir(Path(root), study)
-    claimed: set[Path] = set()
-    for s in STAGE_ORDER:
-        m = outputs_manifest(d, s)
-        if s != exclude_stage and m.is_file():
-            claimed |= {(Path(root) / x).resolve() for x in m.read_text(encoding="utf-8").splitlines() if x}
-    out = []
-    for sub in (d / paths.RESULTS, d / paths.FIGURES):
-        if sub.is_dir():
-            for f in sorted(sub.iterdir()):
-                if (f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= since
-                        and f.resolve() not in claimed):
-                    out.append(f)
-    return out
-
-
 def _remove(path: Path) -> bool:
     try:
         if path.is_dir() and not path.is_symlink():
