@@ -136,18 +136,19 @@ class Workspace:
         for k in KINDS:
             self.dir(k).mkdir(parents=True, exist_ok=True)
         links = {}
-        for producer, files in STAGE_READS[self.stage].items():
-            if producer == "raw":
-                continue
-            for f in files:
-                kind, name = f.split("/", 1)
-                src = final_dir(self.root, self.study, kind) / name
-                if src.is_file():
-                    dst = self.dir(kind) / name
-                    _link_or_copy(src, dst)
-                    links[f] = os.stat(dst).st_ino
-        info = {"driver": driver, "started": time.time(), "links": links,
-                "stamp": stamps.make(self.root, self.study, self.stage)}
+        with self._commit_lock():            # not while another stage replaces its outputs (diagnostics.json)
+            for producer, files in STAGE_READS[self.stage].items():
+                if producer == "raw":
+                    continue
+                for f in files:
+                    kind, name = f.split("/", 1)
+                    src = final_dir(self.root, self.study, kind) / name
+                    if src.is_file():
+                        dst = self.dir(kind) / name
+                        _link_or_copy(src, dst)
+                        links[f] = os.stat(dst).st_ino
+            stamp = stamps.make(self.root, self.study, self.stage)
+        info = {"driver": driver, "started": time.time(), "links": links, "stamp": stamp}
         atomic_write_text(self.info_file, json.dumps(info, indent=1) + "\n")
         return self
 
@@ -210,6 +211,7 @@ class Workspace:
     @contextlib.contextmanager
     def _commit_lock(self):
         lock = paths.build_dir(self.root, self.study) / "commit.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
