@@ -154,3 +154,32 @@ def test_four_builds_at_once_all_succeed_without_a_traceback(tmp_path):
         assert p.returncode == 0, f"mini{k}: " + out[-2000:] + err[-2000:]
         assert "Traceback" not in out + err and "ZMQError" not in out + err, f"mini{k}: {err[-3000:]}"
         assert json.loads((proj / "reports" / f"mini{k}" / ".build" / "status.json").read_text())["state"] == "built"
+
+
+def test_a_build_killed_mid_stage_leaves_the_previous_outputs_and_the_next_one_completes(tmp_path):
+    import signal
+
+    proj = tmp_path / "project"
+    _mini_project(proj)
+    r = _make(proj, "study", "STUDY=mini", "BOOTSTRAP=200")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    d = proj / "reports" / "mini"
+    before = _outputs_of(d, "05_sem")
+    build = subprocess.Popen(_make_cmd("study", "STUDY=mini", "BOOTSTRAP=300"), cwd=proj, env=_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    ws = d / ".build" / "work" / "05_sem"
+    for _ in range(1200):
+        if (ws / "workspace.json").is_file() or build.poll() is not None:
+            break
+        time.sleep(0.1)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+    assert _outputs_of(d, "05_sem") == before                     # killed mid-05: the previous 05 is intact
+    r = _make(proj, "study", "STUDY=mini", "BOOTSTRAP=300")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "[mini] running 05_sem" in r.stdout and "Traceback" not in r.stdout + r.stderr
+    assert json.loads((d / "results" / "sem_bootstrap.json").read_text())["n_requested"] == 300
+    from csat.pipeline import stamps
+
+    assert stamps.check(proj, "mini") == [] and not list((d / ".build").glob("running-*"))
+    assert json.loads((d / ".build" / "status.json").read_text())["state"] == "built"
