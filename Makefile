@@ -26,7 +26,7 @@ SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
-.PHONY: default help setup sysdeps study study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
+.PHONY: default help setup sysdeps study study-locked study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
 
 ## default: set up (.venv from requirements.lock, kernel, system packages), build the demo study
 default: setup
@@ -41,6 +41,10 @@ help:
 ## setup: create .venv from requirements.lock, install the project's kernel, check system packages
 setup: $(VENV)/.installed sysdeps
 
+# The makes `study` starts for the build itself (CSAT_INNER=1) never rebuild the environment: `study` depends on
+# setup, so it is current by then, or the caller chose to keep it (make -o .venv/.installed, which Make does not
+# pass on to them).
+ifndef CSAT_INNER
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv) or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || { echo "error: $(PYTHON) is not Python 3.11"; exit 1; }
@@ -50,6 +54,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline]'
 	$(PY) -m csat.pipeline.build kernel
 	@touch $@
+endif
 
 # System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Graphviz (path diagram),
 # poppler-utils (PDF checks).  Installed from Debian's packages when run as root; otherwise we say what to install.
@@ -81,11 +86,16 @@ REFRESH_INDEX = if [ -f reports/index.html ] && [ ! reports/index.html -nt $(BUI
 	  || echo "note: reports/index.html not refreshed ($$(echo "$$err" | tail -n 1))" >&2; fi
 
 ## study: build one study from params/STUDY.yaml (STUDY=demo by default): notebooks, report.html, report.pdf
+# One build per study at a time: study-locked runs under the study's lock (reports/<study>/.build/lock,
+# csat.pipeline.lock); a second `make study` of the same study stops at once, naming the process that builds it.
 study: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
+	@$(PY) -m csat.pipeline.build lock --study $(STUDY) -- $(MAKE) --no-print-directory study-locked STUDY=$(STUDY) CSAT_INNER=1
+
+study-locked:
 	@$(PY) -m csat.pipeline.build prepare $(PARAMS) --overrides "$(OVR)" --owner $$PPID --command-module csat.report.cli; \
 	  rc=$$?; $(REFRESH_INDEX); exit $$rc
-	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY)
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY) CSAT_INNER=1
 	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
 	@$(WRITE_INDEX)
 
@@ -97,11 +107,17 @@ $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 	@$(MAKE) --no-print-directory study STUDY=$*
 
 -include $(BUILD)/deps.mk
+# the stages whose outputs' build stamps differ from the current build (csat.pipeline.stamps), re-run whatever
+# their files' times say; written by prepare
+-include $(BUILD)/stale.mk
+.PHONY: FORCE
+FORCE:
 
-# One stage: `csat.pipeline.build run` executes notebooks/<stage>.ipynb with papermill into $(OUT)/<stage>.ipynb
-# and exports <stage>.html (nbconvert), in one process.  On failure it prints the failing cell, records
-# the notebook's error in .build/status.json and removes what this stage and the later ones wrote (and
-# the report); Make deletes a half-written notebook (.DELETE_ON_ERROR), also when the build is interrupted.
+# One stage: `csat.pipeline.build run` executes notebooks/<stage>.ipynb with papermill and exports its HTML
+# (nbconvert), in one process, in the stage's workspace (.build/work/<stage>/, csat.pipeline.workspace); its
+# outputs replace $(OUT)/<stage>.ipynb and the previous ones only when it succeeded.  On failure it prints the
+# failing cell, records the error in .build/status.json, keeps the previous outputs and the half-run notebook
+# in .build/failed/<stage>.ipynb.
 # --owner $$PPID (this Make): the stage boots the kernels of the stages that follow it while it runs, and
 # those kernels exit when this Make does if no stage claimed them (csat.pipeline.warm; CSAT_WARM_KERNELS=0: off).
 #
@@ -116,7 +132,7 @@ COMMON = $(SRC) $(VENV)/.installed
 
 define stage_rule
 $(OUT)/$(1).ipynb: notebooks/$(1).ipynb $(BUILD)/stage-$(1).json $(BUILD)/deps.mk $(COMMON)
-	@$(PY) -m csat.pipeline.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { rm -f $$@; $$(REFRESH_INDEX); exit 1; }
+	@$(PY) -m csat.pipeline.build run --study $(STUDY) --stage $(1) --owner $$$$PPID || { $$(REFRESH_INDEX); exit 1; }
 endef
 $(foreach s,$(STAGES),$(eval $(call stage_rule,$(s))))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -122,19 +123,25 @@ def test_diagnostics_written_concurrently_keep_every_stage(tmp_path):
 
 
 def test_interrupted_parallel_stages_are_all_recovered(tmp_path):
-    """With make -j, two stages can be half done when a build is killed: both are removed, not only the one
-    status.json names."""
+    """With make -j, two stages can be half done when a build is killed: both workspaces go (their half
+    notebooks kept in .build/failed/), not only the one status.json names; the previous outputs stay."""
     from csat.pipeline import build
+    from csat.pipeline.workspace import Workspace
 
     pfile = make_study(tmp_path)
     build.prepare(pfile, root=tmp_path, check_intake=False)
     d = tmp_path / "reports" / "mini"
     for s in ("02_descriptives", "03_reliability_validity"):
-        (d / f"{s}.ipynb").write_text("{}")
+        (d / f"{s}.ipynb").write_text("{}")                     # the previous build's
+        ws = Workspace(tmp_path, "mini", s).open()
+        ws.notebook.write_text("{half")
         build.running_marker(tmp_path, "mini", s).write_text('{"started": 0}\n')
     build.write_status(tmp_path, "mini", "building", "03_reliability_validity")
     build.recover_interrupted(tmp_path, "mini")
-    assert not (d / "02_descriptives.ipynb").exists() and not (d / "03_reliability_validity.ipynb").exists()
+    for s in ("02_descriptives", "03_reliability_validity"):
+        assert (d / f"{s}.ipynb").read_text() == "{}"
+        assert (d / ".build" / "failed" / f"{s}.ipynb").read_text() == "{half"
+    assert not (d / ".build" / "work").exists() or not any((d / ".build" / "work").iterdir())
     assert not list((d / ".build").glob("running-*"))
     assert build.read_status(tmp_path, "mini")["state"] == "failed"
 
@@ -282,37 +289,47 @@ def refresh_index(root: Path, study: str) -> bool:
     return True
 
 
-def test_a_failed_stage_removes_its_outputs_later_ones_and_the_report(tmp_path):
+def _snapshot(d: Path) -> dict:
+    return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*"))
+            if p.is_file() and ".build" not in p.parts}
+
+
+def test_a_failed_stage_keeps_the_previous_outputs_and_is_marked_failed(tmp_path):
+    """A stage writes into its workspace: when it fails, its half-run notebook goes to .build/failed/ and
+    nothing of the previous build changes; the study is FAILED in status.json and the index."""
+    from csat.pipeline.workspace import Workspace
+
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
     _fake_stage_outputs(tmp_path)
     d = tmp_path / "reports" / "mini"
     report_index.build_index(tmp_path)
+    before = _snapshot(d)
+    ws = Workspace(tmp_path, "mini", "03_reliability_validity").open()
+    (ws.dir("results") / "only_03_reliability_validity.csv").write_text("half\n")
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
         "error", ename="LinAlgError", evalue="Singular matrix", traceback=[])]))
-    nbformat.write(nb, d / "03_reliability_validity.ipynb")
+    nbformat.write(nb, ws.notebook)
     r = subprocess.run([sys.executable, "-m", "csat.pipeline.build", "failed", "--study", "mini", "--stage",
                         "03_reliability_validity"], cwd=tmp_path, capture_output=True, text=True)
     assert r.stderr == ("error: study 'mini' failed at 03_reliability_validity: LinAlgError: Singular matrix; its "
-                        "outputs from this stage on were removed (data/raw is untouched)\n")
+                        "previous outputs are kept (data/raw is untouched)\n")
     refresh_index(tmp_path, "mini")
-    res = d / "results"
-    assert sorted(p.name for p in res.glob("only_*")) == ["only_01_cleaning.csv", "only_02_descriptives.csv",
-                                                          "only_06_drivers_segments.csv"]   # 06 reads 01, 02 only
-    for s in ("03_reliability_validity", "04_factor_analysis", "05_sem"):    # 04 reads 03's CFA
-        assert not (d / f"{s}.html").exists() and not (d / f"{s}.ipynb").exists()
-        assert not (d / "runinfo" / f"{s}.json").exists()
-    assert (d / "02_descriptives.html").exists() and (d / "06_drivers_segments.ipynb").exists()
-    assert not (d / "report.html").exists() and not (d / "report.pdf").exists()
-    diag = json.loads((res / "diagnostics.json").read_text())
-    assert sorted({x["stage"] for x in diag}) == ["01_cleaning", "02_descriptives", "06_drivers_segments"]
+    after = _snapshot(d)
+    after.pop("index.html", None), before.pop("index.html", None)
+    assert after == before
+    assert notebook_has_error(d / ".build" / "failed" / "03_reliability_validity.ipynb")
+    assert not ws.path.exists()
     st = json.loads((d / ".build" / "status.json").read_text())
     assert (st["state"], st["stage"], st["message"]) == ("failed", "03_reliability_validity",
                                                          "LinAlgError: Singular matrix")
     index = (tmp_path / "reports" / "index.html").read_text()
     assert "FAILED at 03_reliability_validity: LinAlgError: Singular matrix" in index
-    assert 'href="mini/report.html"' not in index
+
+
+def notebook_has_error(path: Path) -> bool:
+    return build.notebook_error(path) == "LinAlgError: Singular matrix"
 
 
 def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
@@ -338,43 +355,51 @@ def test_a_failed_prepare_leaves_no_stale_report(tmp_path):
     assert str(escape(f"FAILED at prepare: {msg}")) in (tmp_path / "reports" / "index.html").read_text()
 
 
-def test_a_stage_that_starts_outdates_later_stages_and_the_report(tmp_path):
+def test_a_stage_that_starts_touches_no_output(tmp_path):
+    """A stage that starts writes into its workspace (.build/work/<stage>/), with the files it reads from other
+    stages linked in; the previous outputs stay until it has succeeded."""
     from csat.pipeline import stage as st
 
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
     _fake_stage_outputs(tmp_path)
     d = tmp_path / "reports" / "mini"
-    st.start("03_reliability_validity", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
-    assert (d / "03_reliability_validity.ipynb").exists()          # papermill is writing it
-    assert not (d / "03_reliability_validity.html").exists() and not (d / "05_sem.ipynb").exists()
-    assert not (d / "results" / "only_05_sem.csv").exists() and not (d / "report.html").exists()
-    assert not (d / "results" / "only_04_factor_analysis.csv").exists()       # 04 reads 03's CFA
-    assert (d / "results" / "only_06_drivers_segments.csv").exists()          # 06 does not read 03
+    before = _snapshot(d)
+    stg = st.start("04_factor_analysis", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
+    stg.write_csv("only_04_factor_analysis.csv", pd.DataFrame({"a": [2]}))
+    assert stg.results == d / ".build" / "work" / "04_factor_analysis" / "results"
+    assert (stg.processed / "clean.parquet").exists() is (tmp_path / "data/processed/mini/clean.parquet").exists()
+    assert _snapshot(d) == before
     state = report_index.build_state(tmp_path, "mini")
     assert state["state"] == "building" and not state["current"]
     assert state["text"].startswith("INCOMPLETE: the build stopped or is running (last started: "
-                                    "03_reliability_validity)")
+                                    "04_factor_analysis)")
+    stg.finish()                              # run by hand: finish() commits
+    assert (d / "results" / "only_04_factor_analysis.csv").read_text() == "a\n2\n"
+    assert not (d / "report.html").exists() and not (d / "report.pdf").exists()     # no longer matches
+    assert (d / "04_factor_analysis.ipynb").exists()         # the notebook is the driver's to replace
 
 
 def test_an_interrupted_stage_is_cleaned_up_by_the_next_build(tmp_path):
-    """A build killed during 05 (make gets SIGKILL: its half notebook and partial results stay) must not
-    be taken as done by the next make: prepare removes them and records the interruption."""
+    """A build killed during 05 (make gets SIGKILL) leaves the workspace with a half notebook and partial
+    results: the next prepare removes it (the half notebook kept in .build/failed/), the previous outputs are
+    intact and the interruption is recorded."""
     from csat.pipeline import stage as st
+    from csat.pipeline.workspace import Workspace
 
     project(tmp_path)
     assert prepare(tmp_path).returncode == 0
     _fake_stage_outputs(tmp_path)
     d = tmp_path / "reports" / "mini"
+    before = _snapshot(d)
+    ws = Workspace(tmp_path, "mini", "05_sem").open(driver=os.getpid() + 10 ** 6)     # a driver now gone
     stg = st.start("05_sem", tmp_path / "params" / "mini.yaml", {}, root=tmp_path)
-    (d / "05_sem.ipynb").write_text("{half")
+    ws.notebook.write_text("{half")
     stg.write_json("sem_fit.json", {"chisq": 1})
-    (d / "figures").mkdir(exist_ok=True)
-    (d / "figures" / "path_diagram.svg").write_text("<svg/>")        # written by other means
+    (stg.figures / "path_diagram.svg").write_text("<svg/>")
     assert prepare(tmp_path).returncode == 0
-    assert not (d / "05_sem.ipynb").exists() and not (d / "results" / "sem_fit.json").exists()
-    assert not (d / "figures" / "path_diagram.svg").exists()
-    assert (d / "04_factor_analysis.ipynb").exists() and (d / "results" / "only_04_factor_analysis.csv").exists()
+    assert _snapshot(d) == before
+    assert not ws.path.exists() and (d / ".build" / "failed" / "05_sem.ipynb").read_text() == "{half"
     status = json.loads((d / ".build" / "status.json").read_text())
     assert (status["state"], status["stage"], status["message"]) == (
         "failed", "05_sem", "the previous build was interrupted while this stage ran")

@@ -296,3 +296,15 @@ def test_the_zygote_preloads_the_command_modules_it_is_given(zygote_dir, tmp_pat
             break
         time.sleep(1.0)                  # the zygote imports them once it has had no request for a moment
     assert c.returncode == 0
+
+
+def test_kernels_listen_on_unix_sockets_not_tcp_ports(tmp_path):
+    """No TCP port is chosen for a kernel (bind to 0, close, hand over: another kernel booting at the same moment
+    could take it first, "ZMQError: Address already in use"): each kernel gets sockets under a new name."""
+    from csat.pipeline import warm as w
+
+    path, info = w._write_connection_file(tmp_path / "k.connection.json", "python3")
+    assert info["transport"] == "ipc" and len(str(info["ip"])) < 80
+    km = w.kernel_manager_class()(kernel_name="python3")
+    assert km.transport == "ipc" and km.ip != info["ip"]
+    assert len({w.ipc_prefix() for _ in range(100)}) == 100

@@ -28,14 +28,18 @@ Make exactly what changed.
 Build state, so that no stale or half output survives a failed or interrupted build
 (``reports/<study>/.build/status.json``, shown by ``python -m csat.report.cli index``):
 
-* a stage that starts (:func:`csat.pipeline.stage.start`) removes its own previous outputs, those of
-  the stages that depend on it and the report (status ``building``);
-* ``python -m csat.pipeline.build failed --study S --stage X`` (run by Make when a notebook or the
-  report fails) removes what the failed stage and the later ones wrote and records
-  ``failed`` with the notebook's error;
+* a stage runs in its workspace (:mod:`csat.pipeline.workspace`): its outputs replace the previous ones, all
+  together, only when it succeeded; an output that cannot be replaced fails the stage with one line naming it;
+* ``python -m csat.pipeline.build failed --study S --stage X`` (run by Make when the report fails) and a failed
+  stage record ``failed``; a failed stage's previous outputs are kept, its half-run notebook goes to
+  ``.build/failed/<stage>.ipynb``;
 * a failed ``prepare`` records ``failed`` at ``prepare`` and removes every stage output and
   the report (they no longer match the params);
-* ``python -m csat.pipeline.build finished --study S`` (after a complete build) records ``built``.
+* ``prepare`` writes ``stale.mk``: the stages whose build stamps (:mod:`csat.pipeline.stamps`) are not current,
+  which Make re-runs;
+* ``python -m csat.pipeline.build finished --study S`` (after a complete build) records ``built``;
+* ``python -m csat.pipeline.build lock --study S -- make …`` runs the build holding the study's lock
+  (:mod:`csat.pipeline.lock`).
 
 ``reports/index.html`` shows these states; it is the report's (``python -m csat.report.cli index``, a
 layer above this one), so the Makefile writes it after each of these commands when it is older than
@@ -62,7 +66,7 @@ from csat.core.diagnostics import merge_diagnostics
 from csat.core.i18n import DERIVED, localize
 
 from csat.core import paths
-from csat.pipeline import warm
+from csat.pipeline import stamps, warm
 from csat.pipeline.graph import STAGES as STAGE_ORDER, downstream, make_dependencies
 
 #: What ``python -m csat.pipeline.build run`` imports before its work: the kernel fork server of a build
@@ -148,6 +152,9 @@ def prepare(params_path: str | Path, overrides_text: str = "", root: str | Path 
     deps = f"RAW := {rel_build.as_posix()}/raw.json\n" + make_dependencies()
     if write_if_changed(build / "deps.mk", deps):
         changed.append("deps.mk")
+    # every stage whose outputs' stamp differs from the current build is re-run, not only those whose
+    # prerequisites' times changed (csat.pipeline.stamps); stale.mk is no prerequisite of anything
+    write_if_changed(build / "stale.mk", stamps.make_rules(stamps.stale_stages(root, p.study)))
     if owner and warm.enabled():            # kernels for the stages Make will run boot while the checks go on
         warm.remove_stale(root, p.study)
         stale = warm.out_of_date(root, p.study)
@@ -234,25 +241,6 @@ def record_output(report_dir: str | Path, stage: str, path: str | Path) -> None:
         fh.write(str(rel) + "\n")
 
 
-def files_written_since(root: str | Path, study: str, since: float, exclude_stage: str | None = None) -> list[Path]:
-    """Files in ``results/`` and ``figures/`` modified at or after ``since`` that no other stage's
-    manifest claims (``diagnostics.json``, shared by all stages, excepted)."""
-    d = _report_dir(Path(root), study)
-    claimed: set[Path] = set()
-    for s in STAGE_ORDER:
-        m = outputs_manifest(d, s)
-        if s != exclude_stage and m.is_file():
-            claimed |= {(Path(root) / x).resolve() for x in m.read_text(encoding="utf-8").splitlines() if x}
-    out = []
-    for sub in (d / paths.RESULTS, d / paths.FIGURES):
-        if sub.is_dir():
-            for f in sorted(sub.iterdir()):
-                if (f.is_file() and f.name != "diagnostics.json" and f.stat().st_mtime >= since
-                        and f.resolve() not in claimed):
-                    out.append(f)
-    return out
-
-
 def _remove(path: Path) -> bool:
     try:
         if path.is_dir() and not path.is_symlink():
@@ -329,30 +317,29 @@ def notebook_error(nb_path: str | Path) -> str | None:
 
 
 def record_failure(root: str | Path, study: str, stage: str, message: str | None = None) -> dict:
-    """A stage (or ``report``/``prepare``) failed: remove what it and the later stages wrote and record
-    ``failed``.  Returns the status."""
+    """A stage (or ``report``/``prepare``) failed: record ``failed``.  Returns the status.
+
+    A stage's previous outputs are untouched (it wrote into its workspace, :mod:`csat.pipeline.workspace`): the
+    workspace goes and its half-run notebook is kept as ``.build/failed/<stage>.ipynb``.  A failed report
+    removes ``report.html``/``report.pdf``; a failed ``prepare`` every stage output and the report (they no
+    longer match the params).  A file that cannot be removed is named in the message, never a traceback."""
+    from csat.pipeline.workspace import Workspace
+
     root = Path(root)
     d = _report_dir(root, study)
-    if message is None and stage in STAGE_ORDER:
-        message = notebook_error(d / f"{stage}.ipynb") or "the notebook failed (no error cell was saved)"
     if stage in STAGE_ORDER:
-        old = read_status(root, study)
-        started = old.get("started") if old.get("stage") == stage else None
-        marker = running_marker(root, study, stage)
-        if started is None and marker.is_file():
-            try:
-                started = json.loads(marker.read_text(encoding="utf-8")).get("started")
-            except (OSError, json.JSONDecodeError, AttributeError):
-                started = None
-        marker.unlink(missing_ok=True)
-        if isinstance(started, (int, float)):      # files the failed run wrote by other means
-            for f in files_written_since(root, study, started, exclude_stage=stage):
-                _remove(f)
-        invalidate(root, study, [stage] + DOWNSTREAM[stage], report=True)
-    elif stage == "prepare":
-        invalidate(root, study, STAGE_ORDER, report=True)
+        ws = Workspace(root, study, stage)
+        if message is None:
+            message = (notebook_error(ws.notebook) or notebook_error(d / f"{stage}.ipynb")
+                       or "the notebook failed (no error cell was saved)")
+        ws.abandon()
+        running_marker(root, study, stage).unlink(missing_ok=True)
     else:
-        invalidate(root, study, [], report=True)
+        try:
+            invalidate(root, study, STAGE_ORDER if stage == "prepare" else [], report=True)
+        except OSError as err:
+            what = paths.relative(err.filename, root) if err.filename else "an output"
+            message = f"{message or 'see the messages above'}; {what} could not be removed ({err.strerror or err})"
     return write_status(root, study, "failed", stage, message or "see the messages above")
 
 
@@ -364,12 +351,15 @@ def running_marker(root: str | Path, study: str, stage: str) -> Path:
 
 
 def recover_interrupted(root: str | Path, study: str) -> dict | None:
-    """A build killed while stages ran (status ``building``, or a stage's running marker left) can
-    leave their half-written notebooks, which Make would take as done: remove them and what those
-    stages and the later ones wrote, and record the interruption.  Returns the new status, or None if
-    there was nothing to do."""
+    """A build killed while stages ran (status ``building``, a stage's running marker or workspace left) left
+    their workspaces: remove them (a half-run notebook is kept in ``.build/failed/``) and record the
+    interruption; the stages' previous outputs were never touched.  Returns the new status, or None if there
+    was nothing to do."""
+    from csat.pipeline.workspace import leftover
+
     st = read_status(root, study)
     stages = [s for s in STAGE_ORDER if running_marker(root, study, s).is_file()]
+    stages += [s for s in leftover(root, study) if s in STAGE_ORDER and s not in stages]
     if st.get("state") == "building" and st.get("stage") in STAGE_ORDER and st["stage"] not in stages:
         stages.append(st["stage"])
     out = None
@@ -553,22 +543,49 @@ def drop_other_estimators(nb, estimator: str | None):
     return result
 
 def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
+    """Run the stage's notebook in its workspace (:mod:`csat.pipeline.workspace`), export its HTML there, and
+    only then let its outputs replace the previous ones.  On failure the previous outputs stay, the half-run
+    notebook is kept in ``.build/failed/<stage>.ipynb`` and the study is recorded ``failed``."""
     import logging
 
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
 
+    from csat.pipeline.workspace import CommitError, open_workspace
+
     out_dir = paths.report_dir(root, study)
     out_dir.mkdir(parents=True, exist_ok=True)
     nb_in = root / "notebooks" / f"{stage}.ipynb"
-    nb_out = paths.stage_notebook(root, study, stage)
     build = paths.build_dir(root, study)
     parameters = yaml.safe_load((build / "papermill.yaml").read_text(encoding="utf-8"))
     stamp = json.loads((build / f"stage-{stage}.json").read_text(encoding="utf-8"))
     language = stamp.get("language", "en")
     print(f"[{study}] running {stage}", flush=True)
     logging.getLogger("papermill").setLevel(logging.WARNING)
+
+    def fail(message: str | None) -> int:
+        try:
+            st = record_failure(root, study, stage, message)
+        except OSError as err:               # not even the status can be written: still one line
+            what = paths.relative(err.filename, root) if err.filename else "the build status"
+            st = {"message": f"{message or 'see the messages above'}; {what} could not be written "
+                             f"({err.strerror or err})"}
+        kept = paths.relative(failed_notebook(root, study, stage), root)
+        where = f"; its notebook is kept in {kept}" if Path(root, kept).is_file() else ""
+        print(f"error: study {study!r} failed at {stage}: {st['message']}; its previous outputs are "
+              f"kept{where} (data/raw is untouched)", file=sys.stderr)
+        return 1
+
+    from csat.pipeline.workspace import failed_notebook
+
+    try:
+        atomic_write_text(running_marker(root, study, stage), json.dumps({"started": _dt.datetime.now().timestamp()}) + "\n")
+        ws = open_workspace(root, study, stage, driver=os.getpid())
+    except OSError as err:
+        what = paths.relative(err.filename, root) if err.filename else "its workspace"
+        return fail(f"cannot write {what} ({err.strerror or err})")
+    nb_out = ws.notebook
     try:
         nb = localize_notebook(nbformat.read(str(nb_in), as_version=4), language, where=f"notebooks/{stage}.ipynb")
         nb = drop_other_estimators(nb, stamp.get("estimator"))
@@ -579,25 +596,25 @@ def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
         done.metadata.setdefault("csat", {})["language"] = language
         atomic_write_text(nb_out, nbformat.writes(done))
     except KeyboardInterrupt:
-        nb_out.unlink(missing_ok=True)
+        ws.abandon()
+        running_marker(root, study, stage).unlink(missing_ok=True)
         raise
     except Exception as err:
         print(str(err).rstrip(), file=sys.stderr)
         print(f"error: notebook notebooks/{stage}.ipynb failed for study {study} (the failing cell is shown above)",
               file=sys.stderr)
-        st = record_failure(root, study, stage)
-        nb_out.unlink(missing_ok=True)
-        print(f"error: study {study!r} failed at {stage}: {st['message']}; its outputs from this stage on were "
-              "removed (data/raw is untouched)", file=sys.stderr)
-        return 1
+        return fail(None)
     try:
         body, _ = HTMLExporter().from_filename(str(nb_out))
-        atomic_write_text(out_dir / f"{stage}.html", body)
+        atomic_write_text(ws.html, body)
     except Exception as err:
-        st = record_failure(root, study, stage, f"nbconvert could not write {stage}.html ({_one_line(err)})")
-        nb_out.unlink(missing_ok=True)
-        print(f"error: study {study!r} failed at {stage}: {st['message']}", file=sys.stderr)
-        return 1
+        return fail(f"nbconvert could not write {stage}.html ({_one_line(err)})")
+    try:
+        ws.commit()
+    except (CommitError, OSError) as err:
+        msg = _one_line(err) if isinstance(err, CommitError) else f"cannot replace its outputs ({_one_line(err)})"
+        return fail(msg)
+    running_marker(root, study, stage).unlink(missing_ok=True)
     return 0
 
 
@@ -649,6 +666,16 @@ def _stop_group(pid: int) -> None:
         pass
 
 
+def _has_outputs(root: Path, study: str) -> bool:
+    """Whether the study's report folder holds anything but the lock of the build that runs now."""
+    d = paths.report_dir(root, study)
+    if not d.is_dir():
+        return False
+    return any(p.name != paths.BUILD for p in d.iterdir()) or any(
+        p.name != "lock" for p in paths.build_dir(root, study).iterdir()) if paths.build_dir(root, study).is_dir() \
+        else any(True for _ in d.iterdir())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m csat.pipeline.build")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -674,15 +701,26 @@ def main(argv: list[str] | None = None) -> int:
     rn.add_argument("--kernel", default="python3")
     rn.add_argument("--owner", type=int, default=None,
                     help="pid of the Make running the build: boot the next stages' kernels in advance (csat.pipeline.warm)")
+    lk = sub.add_parser("lock", help="run a command (the build) holding the study's lock (csat.pipeline.lock)")
+    lk.add_argument("--study", required=True)
+    lk.add_argument("--root", default=".")
+    lk.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
     fi = sub.add_parser("finished", help="the whole build succeeded: record it (the index is the report's)")
     fi.add_argument("--study", required=True)
     fi.add_argument("--root", default=".")
     args = ap.parse_args(argv)
     if args.cmd == "failed":
         st = record_failure(Path(args.root), args.study, args.stage, args.message)
-        print(f"error: study {args.study!r} failed at {args.stage}: {st['message']}; its outputs from this stage "
-              "on were removed (data/raw is untouched)", file=sys.stderr)
+        kept = ("its previous outputs are kept" if args.stage in STAGE_ORDER else
+                "its outputs were removed" if args.stage == "prepare" else "the report was removed")
+        print(f"error: study {args.study!r} failed at {args.stage}: {st['message']}; {kept} (data/raw is untouched)",
+              file=sys.stderr)
         return 0
+    if args.cmd == "lock":
+        from csat.pipeline.lock import run_locked
+
+        command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        return run_locked(Path(args.root), args.study, command)
     if args.cmd == "kernel":
         install_kernel()
         return 0
@@ -699,7 +737,7 @@ def main(argv: list[str] | None = None) -> int:
     params_path = Path(args.params)
     study = params_path.stem
     root = paths.project_root(params_path)
-    had_reports = paths.report_dir(root, study).is_dir()
+    had_reports = _has_outputs(root, study)
     early = None
     plain_name = re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", study) is not None   # safe as a folder name
     if args.owner and params_path.is_file() and plain_name \
@@ -725,7 +763,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(paths.report_dir(root, study), ignore_errors=True)
         if "(command line / SET=)" in msg:
             return 2                               # the params file and the built study are unchanged
-        if plain_name and paths.report_dir(root, study).is_dir():
+        if plain_name and (had_reports or (paths.build_dir(root, study) / "papermill.yaml").is_file()):
             record_failure(root, study, "prepare", msg)
         return 2
     for w in info.get("warnings", []):

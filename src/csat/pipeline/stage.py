@@ -56,6 +56,7 @@ class Stage:
     _n_tables: int = 0
     _n_figures: int = 0
     info: dict = field(default_factory=dict)
+    workspace: Any = None                  # csat.pipeline.workspace.Workspace
 
     # -- paths --------------------------------------------------------------------------
     @property
@@ -66,17 +67,26 @@ class Stage:
     def report_dir(self) -> Path:
         return paths.report_dir(self.root, self.study)
 
+    # The stage reads and writes in its workspace (csat.pipeline.workspace): the files it reads from other
+    # stages are linked in, and what it writes replaces its previous outputs only when it succeeded.
+    def _dir(self, kind: str) -> Path:
+        if self.workspace is not None:
+            return self.workspace.dir(kind)
+        from csat.pipeline.workspace import final_dir
+
+        return final_dir(self.root, self.study, kind)
+
     @property
     def results(self) -> Path:
-        return paths.results_dir(self.root, self.study)
+        return self._dir("results")
 
     @property
     def figures(self) -> Path:
-        return paths.figures_dir(self.root, self.study)
+        return self._dir("figures")
 
     @property
     def processed(self) -> Path:
-        return paths.processed_dir(self.root, self.study)
+        return self._dir("processed")
 
     def result_path(self, name: str) -> Path:
         return self.results / name
@@ -103,7 +113,11 @@ class Stage:
 
     # -- results ------------------------------------------------------------------------
     def record(self, *paths: str | Path) -> None:
-        """Note files this stage wrote outside the writers below, so a failed or repeated build removes them."""
+        """Note files this stage wrote outside the writers below.  In the stage's workspace every file
+        written is an output of the stage, so there is nothing to note; outside one they are listed so that
+        a repeated build removes them."""
+        if self.workspace is not None:
+            return
         from csat.pipeline.build import record_output
 
         for path in paths:
@@ -205,12 +219,10 @@ class Stage:
 
     def finish(self) -> None:
         """Record when the stage ran and how long it took (for the report's provenance) in
-        ``runinfo/<stage>.json`` and :attr:`info`.  Returns nothing, so a notebook's last cell
-        shows no stray Python value."""
-        from csat.pipeline.build import files_written_since
-
-        for f in files_written_since(self.root, self.study, self.started, exclude_stage=self.name):
-            self.record(f)                                   # written by other means (the path diagram)
+        ``runinfo/<stage>.json`` and :attr:`info`.  Run by hand (no build driver), the stage's outputs then
+        replace its previous ones (:meth:`csat.pipeline.workspace.Workspace.commit`); under ``make`` the
+        driver does that once the notebook is saved.  Returns nothing, so a notebook's last cell shows no
+        stray Python value."""
         info = {
             "stage": self.name,
             "study": self.study,
@@ -221,11 +233,13 @@ class Stage:
             # booted in advance while the stages before it ran (csat.pipeline.warm), or started by this stage
             "warm_kernel": bool(os.environ.get("CSAT_WARM_RECORD")),
         }
-        res.write_json(paths.runinfo_dir(self.root, self.study) / f"{self.name}.json", info)
+        res.write_json(self._dir("runinfo") / f"{self.name}.json", info)
         self.info = info
-        from csat.pipeline.build import running_marker
+        if self.workspace is not None and not self.workspace.driven():
+            self.workspace.commit(with_notebook=False)
+            from csat.pipeline.build import running_marker
 
-        running_marker(self.root, self.study, self.name).unlink(missing_ok=True)
+            running_marker(self.root, self.study, self.name).unlink(missing_ok=True)
 
 
 _WATCHING_PARENT = False
@@ -340,13 +354,15 @@ def start(name: str, params_file: str | Path, overrides: dict | None = None,
     overrides = dict(overrides or {})
     p = load_study(params_file, overrides, root=root)
     st = Stage(name=name, params=p, params_file=params_file, overrides=overrides, root=root)
-    # this stage's previous outputs, those of the stages that read them and the report are now outdated
-    from csat.pipeline.build import DOWNSTREAM, invalidate, running_marker, write_status
+    # the stage writes into its workspace; its previous outputs stay until it has succeeded.  Under make the
+    # build driver opened the workspace (and commits it); run by hand, the stage opens it (finish() commits)
+    from csat.pipeline.build import running_marker, write_status
+    from csat.pipeline.workspace import Workspace
 
-    invalidate(root, p.study, [name] + DOWNSTREAM[name], report=True, keep_notebook=name)
+    ws = Workspace(root, p.study, name)
+    st.workspace = ws if ws.driven() else ws.open()
     res.atomic_write_text(running_marker(root, p.study, name), json.dumps({"started": st.started}) + "\n")
     write_status(root, p.study, "building", name, None, started=st.started)
-    st.results.mkdir(parents=True, exist_ok=True)
     return st
 
 

@@ -85,9 +85,13 @@ def out_of_date(root: str | Path, study: str) -> list[str]:
     common = [build / "deps.mk", Path(sys.prefix) / ".installed", *_source_files(root)]
     newest_common = max((f.stat().st_mtime for f in common if f.exists()), default=0.0)
     stale: list[str] = []
+    forced = set()                           # stages whose build stamp is not current (.build/stale.mk)
+    with contextlib.suppress(OSError):
+        forced = {line.split("/", 1)[1].split(".ipynb")[0]
+                  for line in (build / "stale.mk").read_text(encoding="utf-8").splitlines() if "/" in line}
     for s in STAGES:
         out = paths.stage_notebook(root, study, s)
-        if not out.exists() or any(p in stale for p in prerequisites(s)):
+        if not out.exists() or s in forced or any(p in stale for p in prerequisites(s)):
             stale.append(s)
             continue
         pre = [root / "notebooks" / f"{s}.ipynb", build / f"stage-{s}.json",
@@ -212,9 +216,50 @@ def _write_connection_file(path: Path, kernel: str) -> tuple[Path, dict]:
     if zmq.has("curve"):
         pub, sec = zmq.curve_keypair()
         keys = {"curve_publickey": pub, "curve_secretkey": sec}
-    fname, info = write_connection_file(str(path), ip="127.0.0.1", key=str(uuid.uuid4()).encode(), transport="tcp",
+    fname, info = write_connection_file(str(path), ip=ipc_prefix(), key=str(uuid.uuid4()).encode(), transport="ipc",
                                         signature_scheme="hmac-sha256", kernel_name=kernel, **keys)
     return Path(fname), dict(info)
+
+
+def ipc_prefix() -> str:
+    """A new, unique path prefix for a kernel's five sockets (``<prefix>-1`` … ``<prefix>-5``).
+
+    Kernels talk over Unix domain sockets (ZeroMQ's ``ipc`` transport), not TCP: TCP ports are chosen by
+    binding port 0, closing, and handing the number to the kernel, and another kernel booting at the same
+    moment (four builds at once) could take the same port first ("ZMQError: Address already in use").  A
+    socket path under a fresh random name cannot clash.  The folder is ``$TMPDIR/csat-kernels-<uid>`` (mode
+    0700), short enough for a socket path."""
+    import tempfile
+    import uuid
+
+    d = Path(tempfile.gettempdir()) / f"csat-kernels-{os.getuid()}"
+    d.mkdir(mode=0o700, exist_ok=True)
+    global _SWEPT
+    if not _SWEPT:
+        _SWEPT = True
+        _sweep_sockets(d)
+    return str(d / uuid.uuid4().hex[:16])
+
+
+_SWEPT = False
+
+
+def _sweep_sockets(d: Path, age: float = 60.0) -> None:
+    """Remove the socket files of kernels that ended without closing them (a kernel stopped with SIGKILL):
+    those older than ``age`` seconds that no process listens on."""
+    import socket
+
+    now = time.time()
+    for f in d.iterdir():
+        with contextlib.suppress(OSError):
+            if now - f.lstat().st_mtime < age:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.2)
+                try:
+                    s.connect(str(f))
+                except ConnectionRefusedError:
+                    f.unlink()
 
 
 def zygote_running(root: str | Path, study: str) -> bool:
@@ -296,7 +341,8 @@ def claim(root: str | Path, study: str, stage: str, kernel: str = "python3"):
 def kernel_manager_class():
     """A Jupyter kernel manager that provisions CurveZMQ keys for the kernel.
 
-    jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
+    Its kernel listens on Unix domain sockets (:func:`ipc_prefix`), so that kernels booting at once never race
+    for TCP ports.  jupyter_client's ``KernelManager.transport_encryption`` defaults to ``"disabled"``, so a kernel
     started by papermill/nbclient talks plain TCP and ipykernel (≥ 7) prints "Kernel is running over
     TCP without encryption" at every stage.  With ``"auto"`` the manager gives the kernel keys when its
     kernelspec declares ``supported_encryption: curve`` (ipykernel's does), which removes the cause of
@@ -311,6 +357,10 @@ def kernel_manager_class():
                 self.transport_encryption = "auto"
             except Exception:               # traitlets' TraitError: pyzmq without CurveZMQ, plain TCP as before
                 pass
+            # Unix domain sockets under a unique name instead of TCP ports that another kernel booting at the
+            # same moment could take first (:func:`ipc_prefix`)
+            self.transport = "ipc"
+            self.ip = ipc_prefix()
 
     return CsatKernelManager
 
@@ -370,7 +420,13 @@ def release(km) -> str:
         log = mine.with_name(f"{stage}.log")
         with contextlib.suppress(OSError):
             log_text = log.read_text(encoding="utf-8", errors="replace")
-        for f in (mine, log, mine.with_name(f"{stage}.connection.json")):
+        conn = mine.with_name(f"{stage}.connection.json")
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            info = json.loads(conn.read_text(encoding="utf-8"))
+            if info.get("transport") == "ipc":       # the killed kernel's sockets
+                for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"):
+                    Path(f"{info['ip']}-{info[k]}").unlink(missing_ok=True)
+        for f in (mine, log, conn):
             f.unlink(missing_ok=True)
         km.warm_record = None
     return log_text

@@ -61,6 +61,23 @@ def stage_notebooks(report_dir: str | Path) -> dict[str, Path]:
     return found
 
 
+def check_assembly(root: str | Path, study: str, notebooks: dict[str, Path]) -> None:
+    """Refuse to assemble a report from stage outputs of different builds (their build stamps disagree with
+    each other or with the current parameters, code and data: :func:`csat.pipeline.stamps.check`) or from a
+    notebook with an error in it; the message names the stage to re-run."""
+    from csat.pipeline import stamps
+    from csat.pipeline.build import notebook_error
+
+    problems = stamps.check(root, study)
+    if problems:
+        raise ReportError(f"reports/{study}: the stage outputs do not belong to one build: {problems[0]}"
+                          + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+    for s, nb in notebooks.items():
+        err = notebook_error(nb)
+        if err:
+            raise ReportError(f"{nb}: the notebook holds an error ({err}); re-run {s} (make study STUDY={study})")
+
+
 def make_exporter():
     """The nbconvert exporter of the report's stages: the ``csat_report`` template, outputs only (no code,
     no prompts, no anchor links)."""
@@ -434,6 +451,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     w = words(language)
     report_dir = paths.report_dir(root, study)
     notebooks = stage_notebooks(report_dir)
+    check_assembly(root, study, notebooks)
     now = now or _dt.datetime.now().astimezone()
 
     from markupsafe import Markup
