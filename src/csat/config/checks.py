@@ -120,9 +120,11 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
     target = None
     ipma_possible = p.scale.min is not None and p.scale.max is not None   # performance needs a bounded scale
     if len(reg) and (ipma_possible or p.ipma.target is not None):
-        # a structural model: 05 draws the importance map for its target
+        # a structural model: 05 draws the importance map for its target; a study whose constructs are not about
+        # satisfaction (technology acceptance, political democracy) has none unless ipma.target names its outcome
+        # (05 says so in a note)
         try:
-            target = ipma.default_target(p.constructs, p.ipma.target)
+            target = ipma.find_target(p.constructs, p.ipma.target)
         except ValueError as err:
             raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
     if p.ipma.target is not None and len(reg) and target not in set(reg["lhs"]):
