@@ -21,6 +21,7 @@ the model against a list of columns; the checks here open the raw export with th
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +58,13 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
     """Check that the data file exists and holds every column the params name.  With one file per wave
     every file must exist and have the same columns, none named like the wave column."""
     paths = resolve_data_paths(p, params_path, root)
-    for dp in paths:
+    for dp, given in zip(paths, p.data.files):
+        if dp.is_dir():
+            raise ParamsError(f"{params_path}: key 'data.path': {str(dp)!r} is a folder, not a data file; name the "
+                              "file in it (e.g. data/raw/survey.csv)")
         if not dp.is_file():
-            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
+            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found"
+                              + _comment_hint(params_path, given))
     if p.data.wave_files is None:
         dp = paths[0]
         columns = read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
@@ -86,16 +91,63 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "cleaning.attention_checks" if c in p.cleaning.attention_checks else
                    p.extra_columns.get(c, "cleaning.attention_checks"))
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        sheet_hint = _other_sheet(p, dp, missing) if p.data.wave_files is None else ""
         if len(missing) == len(p.data_columns) and len(missing) > 3:
             head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
-            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
-                              f"(key 'data.path': is it the right file? its header is {head})")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name}"
+                              + (sheet_hint or f" (key 'data.path': is it the right file? its header is {head})"))
+        if sheet_hint:
+            raise ParamsError(f"{params_path}: {len(missing)} of the {len(p.data_columns)} columns the params name "
+                              f"are not in {dp.name}{sheet_hint}")
         if len(where) > 5:
             where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
         raise ParamsError(f"{params_path}: " + "; ".join(where))
     check_model(p, params_path, columns)
     if p.waves is not None and p.waves.order is not None and p.data.wave_files is None:
         check_wave_levels(p, dp, params_path)
+
+
+def _comment_hint(params_path: str | Path, given: str) -> str:
+    """When the line of the params file that gives ``data.path`` goes on after it with `` #``, YAML read the
+    rest as a comment: say so (the path must be quoted)."""
+    try:
+        text = Path(params_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    for line in text.splitlines():
+        m = re.search(re.escape(given) + r"(\s+#.*)$", line)
+        if m and not line.lstrip().startswith("#"):
+            whole = (given + m.group(1)).rstrip()
+            return (f"; the line reads {whole!r}, but in YAML a '#' after a space starts a comment, so the path "
+                    f"ends before it: quote the path (path: \"{whole}\")")
+    return ""
+
+
+def _other_sheet(p: StudyParams, dp: Path, missing: list[str]) -> str:
+    """For a workbook, the sheets and the one that holds the missing columns (``data.sheet``), else ''."""
+    from csat.core.errors import DataError
+    from csat.intake.readers import EXCEL_SUFFIXES, workbook_sheets
+
+    if dp.suffix.lower() not in EXCEL_SUFFIXES:
+        return ""
+    try:
+        sheets = workbook_sheets(dp)
+    except DataError:
+        return ""
+    if len(sheets) < 2:
+        return ""
+    shown = p.data.sheet if p.data.sheet is not None else sheets[0]
+    for name in sheets:
+        if str(name) == str(shown):
+            continue
+        try:
+            cols = read_columns(dp, encoding=p.data.encoding, sheet=name, rename=p.data.rename)
+        except DataError:
+            continue
+        if all(c in cols for c in missing):
+            return (f" (sheet {shown!r} was read; the workbook's sheets are {sheets} and the columns are on sheet "
+                    f"{name!r}: set data.sheet: {name})")
+    return f" (sheet {shown!r} was read; the workbook's sheets are {sheets}: choose one with data.sheet)"
 
 
 def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:

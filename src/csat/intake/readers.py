@@ -46,7 +46,8 @@ from csat.core.files import write_csv, write_parquet
 from csat.core.text import suggest
 
 __all__ = ["IntakeReport", "read_columns", "read_raw", "apply_rename", "same_columns", "read_wave_files",
-           "read_study_raw", "load_study_data", "make_codebook", "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
+           "read_study_raw", "load_study_data", "workbook_sheets", "make_codebook", "write_processed", "CSV_SUFFIXES",
+           "EXCEL_SUFFIXES"]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -129,6 +130,8 @@ def _kind(path: Path) -> str:
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise DataError(f"{path}: data file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a data file; name the file in it (key 'data.path')")
     if not path.is_file():
         raise DataError(f"{path}: is not a file")
     if path.stat().st_size == 0:
@@ -371,6 +374,15 @@ def _open_workbook(path: Path):
         raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({err})") from None
 
 
+def workbook_sheets(path: str | Path) -> list[str]:
+    """The sheet names of an .xlsx workbook, in order (a :class:`DataError` if it is not one)."""
+    wb = _open_workbook(Path(path))
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def _pick_sheet(path: Path, wb, sheet):
     names = wb.sheetnames
     if sheet is None:
@@ -486,6 +498,8 @@ def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int |
     if rename:
         return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet), rename)
     path = Path(path)
+    if path.is_dir():
+        _check_file(path)
     kind = _kind(path)
     _check_file(path)
     if kind == "csv":
@@ -533,6 +547,8 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     superset of GBK/GB2312); UTF-16 with BOM.  Any Python codec name may be given instead.
     """
     path = Path(path)
+    if path.is_dir():
+        _check_file(path)
     kind = _kind(path)
     _check_file(path)
     if kind == "csv":
@@ -1070,6 +1086,8 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
                         + f"; check scale (min {_fmt_bound(params.scale.min)}, max {_fmt_bound(params.scale.max)}), "
                           "missing_codes and the item columns")
 
+    _all_outside_scale(dp, params, out, oor)
+
     used = list(out.columns)
     report = IntakeReport(
         path=str(dp), meta=meta, n_rows=int(len(out)), columns_used=used,
@@ -1091,6 +1109,29 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         renamed=rename,
     )
     return out, report
+
+
+def _all_outside_scale(dp: Path, params, out: pd.DataFrame, oor: list) -> None:
+    """An item (or ``recommend``) every answer of which lies outside its range cannot be analysed: one
+    error counting them as such (rather than "answered by only 0" after cleaning)."""
+    if not oor:
+        return
+    per_col: dict[str, list[float]] = {}
+    for col, _, v in oor:
+        per_col.setdefault(col, []).append(v)
+    for col, vals in per_col.items():
+        if out[col].notna().any():
+            continue
+        if col == params.recommend:
+            key, lo, hi = "recommend", RECOMMEND_RANGE[0], RECOMMEND_RANGE[1]
+            hint = "the likelihood to recommend is a 0–10 answer; check the column"
+        else:
+            key, lo, hi = (f"constructs.{params.item_construct[col]}.items", _bound(params.scale.min),
+                           _bound(params.scale.max))
+            hint = "check scale.min and scale.max or the column"
+        shown = ", ".join(f"{v:g}" for v in sorted(set(vals))[:5])
+        raise DataError(f"{dp}: column {col!r} (key {key!r}): all {len(vals)} answers are outside "
+                        f"{lo:g}–{hi:g} (values {shown}{', …' if len(set(vals)) > 5 else ''}); {hint}")
 
 
 # ----------------------------------------------------------------------------- outputs
