@@ -57,3 +57,73 @@ def test_an_item_whose_every_answer_is_outside_the_scale_says_so(tmp_path):
     raw = tmp_path / "data" / "raw" / "mini.csv"
     fails_with(tmp_path, f"{raw}: column 'sat2' (key 'constructs.SAT.items'): all 60 answers are outside 1–5 "
                          "(values 11, 12, 13, 14, 15); check scale.min and scale.max or the column")
+
+
+# ------------------------------------------------------------------------------------ 2. encodings
+CITIES = [("Köln", "NRW"), ("Zürich", "ZH"), ("München", "BY"), ("Genève", "GE"), ("São Paulo", "SP"),
+          ("Düsseldorf", "NRW"), ("Berlin", "BE"), ("Émile-Zola", "X")]
+
+
+def _regions(tmp_path, encoding):
+    df = survey()
+    df["region"] = [CITIES[i % len(CITIES)][0] for i in range(len(df))]
+    p = tmp_path / "regions.csv"
+    p.write_bytes(df.to_csv(index=False).encode(encoding))
+    return p, df
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8", "utf-8-sig"])
+def test_a_windows_1252_export_is_read_as_windows_1252(tmp_path, encoding):
+    """Today's GB18030 guess read 'Köln' as 'K鰈n': the detector and the mojibake check read it right."""
+    p, df = _regions(tmp_path, encoding)
+    before = sha(p)
+    raw, meta = read_raw(p)
+    assert meta["encoding"] == ("utf-8" if encoding == "utf-8" else encoding)
+    assert list(raw["region"]) == list(df["region"])
+    assert sha(p) == before
+
+
+def test_gbk_big5_and_utf8_chinese_exports_read_unchanged(tmp_path):
+    """Exports of Chinese platforms (GB18030/GBK, Big5, UTF-8 with and without BOM) read as before."""
+    from zhsurvey import FIX
+
+    import opencc
+
+    text = (FIX / "zh_survey.csv").read_bytes().decode("gb18030")
+    s2t = opencc.OpenCC("s2t").convert
+    hant = s2t(text)
+    expected, _ = read_raw(FIX / "zh_survey.csv")
+    for name, data, enc in [("gbk.csv", text.encode("gbk"), "gb18030"), ("gb.csv", text.encode("gb18030"), "gb18030"),
+                            ("u8.csv", text.encode("utf-8"), "utf-8"), ("bom.csv", b"\xef\xbb\xbf" + text.encode(), "utf-8-sig"),
+                            ("big5.csv", hant.encode("big5"), "big5")]:
+        p = tmp_path / name
+        p.write_bytes(data)
+        df, meta = read_raw(p)
+        assert meta["encoding"] == enc, name
+        if enc != "big5":
+            pd.testing.assert_frame_equal(df, expected)
+        else:
+            assert list(df.columns) == [s2t(c) for c in expected.columns]
+            assert list(df["性別"]) == [s2t(v) for v in expected["性别"]]
+
+
+def test_short_chinese_answers_in_gbk_are_told_from_big5(tmp_path):
+    p = tmp_path / "zh.csv"
+    p.write_bytes("编号,满意度,性别\n1,非常满意,男\n2,满意,女\n".encode("gbk"))
+    df, meta = read_raw(p)
+    assert meta["encoding"] == "gb18030" and list(df["满意度"]) == ["非常满意", "满意"]
+
+
+def test_an_ambiguous_encoding_asks_for_data_encoding_with_both_readings(tmp_path):
+    p = tmp_path / "tiny.csv"
+    p.write_bytes("id,sex\n1,男\n2,女\n".encode("gbk"))
+    before = sha(p)
+    with pytest.raises(DataError) as ei:
+        read_raw(p)
+    msg = str(ei.value)
+    assert msg.count("\n") == 0
+    assert msg.startswith(f"{p}: the text encoding is ambiguous: the file reads as ")
+    assert "'男' (gb18030)" in msg and "(big5)" in msg and "line 2" in msg and "set data.encoding" in msg
+    df, meta = read_raw(p, encoding="gbk")
+    assert list(df["sex"]) == ["男", "女"]
+    assert sha(p) == before

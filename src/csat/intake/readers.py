@@ -153,20 +153,168 @@ def _sniff_binary(path: Path, head: bytes) -> None:
                         f"first {len(head)}), not CSV text")
 
 
+#: The legacy encodings ``encoding: auto`` tells apart when a file is not UTF-8: the Chinese platforms' GB18030
+#: (a superset of GBK/GB2312) and Big5, and Windows-1252 (Western European exports from Excel).
+AUTO_LEGACY = ("gb18030", "big5", "cp1252")
+_ENC_NAMES = {"gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252", "windows-1252": "cp1252",
+              "cp950": "big5", "big5hkscs": "big5", "gbk": "gb18030", "gb2312": "gb18030"}
+_TOKEN_RE = re.compile(r"[^\s,;\t|\"']*[^\x00-\x7f][^\s,;\t|\"']*")
+_MAX_TOKENS = 5000
+
+
+def _is_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _odd_token(tok: str, enc: str) -> bool:
+    """Whether one decoded value (a run of text with a non-ASCII character) looks like mojibake.
+
+    Latin reading (cp1252) of CJK bytes: a non-letter symbol next to a non-ASCII letter (``Å®``, ``Ã©``) or
+    three non-ASCII letters in a row (``ÂúÒâ``).  CJK reading of Latin bytes: a CJK character with an ASCII
+    letter on both sides (``K鰈n``, ``Z黵ich``), for GB18030 a character outside GB2312 next to an ASCII letter
+    (``S鉶``: an accented letter and the next ASCII letter read as one rare character), or a private-use
+    character."""
+    import unicodedata
+
+    if any("\ue000" <= c <= "\uf8ff" or unicodedata.category(c) in ("Co", "Cn") for c in tok):
+        return True
+    if enc == "cp1252":
+        run = 0
+        for i, c in enumerate(tok):
+            if ord(c) < 128:
+                run = 0
+                continue
+            cat = unicodedata.category(c)
+            if cat.startswith("L"):
+                run += 1
+                if run >= 3:
+                    return True
+            else:
+                run = 0
+                near = [tok[j] for j in (i - 1, i + 1) if 0 <= j < len(tok)]
+                if any(ord(x) >= 128 and unicodedata.category(x).startswith("L") for x in near):
+                    return True
+        return False
+    for i, c in enumerate(tok):
+        if ord(c) < 128:
+            continue
+        left = tok[i - 1] if i > 0 else ""
+        right = tok[i + 1] if i + 1 < len(tok) else ""
+        l_ascii, r_ascii = left.isascii() and left.isalpha(), right.isascii() and right.isalpha()
+        if l_ascii and r_ascii:
+            return True
+        if enc == "gb18030" and (l_ascii or r_ascii) and not _is_gb2312(c):
+            return True
+    return False
+
+
+def _mojibake(text: str, enc: str) -> tuple[int, str | None]:
+    """``(line, value)`` of the first value of ``text`` that looks like mojibake when read as ``enc``
+    (:func:`_odd_token`), else ``(0, None)``; looks at the first :data:`_MAX_TOKENS` distinct values."""
+    seen: set[str] = set()
+    for m in _TOKEN_RE.finditer(text):
+        tok = m.group(0)
+        if tok in seen:
+            continue
+        seen.add(tok)
+        if _odd_token(tok, enc):
+            return text.count("\n", 0, m.start()) + 1, tok
+        if len(seen) >= _MAX_TOKENS:
+            break
+    return 0, None
+
+
+def _first_difference(readings: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """The line and the value of the first place where the readings of the same bytes differ."""
+    texts = list(readings.values())
+    lines = [t.splitlines() for t in texts]
+    for n, row in enumerate(zip(*lines), start=1):
+        if len(set(row)) > 1:
+            vals = [dict.fromkeys(_TOKEN_RE.findall(r)) for r in row]
+            for j, v in enumerate(vals[0]):
+                others = [list(x)[j] if j < len(x) else "" for x in vals[1:]]
+                if any(o != v for o in others):
+                    return n, dict(zip(readings, [v, *others]))
+            return n, dict(zip(readings, row))
+    return 1, {e: t[:40] for e, t in readings.items()}
+
+
+def _detect_legacy(path: Path, data: bytes) -> tuple[str, str]:
+    """Tell GB18030, Big5 and Windows-1252 apart for a file that is not UTF-8: each that decodes the bytes is read
+    and checked for mojibake (:func:`_mojibake`); charset-normalizer (a maintained detector) orders the readings
+    and decides when none looks clean.  Two clean readings that differ: one error asking for
+    ``data.encoding``, with the two readings of the first value where they differ side by side."""
+    import charset_normalizer
+
+    readings: dict[str, str] = {}
+    errors = []
+    for enc in AUTO_LEGACY:
+        try:
+            readings[enc] = data.decode(enc)
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.append(f"{enc} fails at byte {err.start} (line {line})")
+    if not readings:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.insert(0, f"utf-8 fails at byte {err.start} (line {line})")
+        raise DataError(f"{path}: cannot read the text encoding ({'; '.join(errors)}); set data.encoding to the "
+                        "file's encoding (e.g. latin-1, cp1252, big5)")
+    if len(readings) == 1:
+        enc = next(iter(readings))
+        line, odd = _mojibake(readings[enc], enc) if enc == "cp1252" else (0, None)
+        if odd is None:
+            return readings[enc], enc
+        errors.append(f"cp1252 reads line {line} as {odd!r}")
+        raise DataError(f"{path}: cannot read the text encoding ({'; '.join(errors)}); set data.encoding to the "
+                        "file's encoding (e.g. latin-1, cp1252, big5)")
+    chaos: dict[str, float] = {}            # the detector's readings, best first, with their "chaos" (0 = clean)
+    for m in charset_normalizer.from_bytes(data, cp_isolation=list(readings)):
+        e = _ENC_NAMES.get(str(m.encoding).replace("_", "-").lower())
+        if e in readings and e not in chaos:
+            chaos[e] = float(m.chaos)
+    ranked = list(chaos)
+    clean = [e for e in readings if _mojibake(readings[e], e)[1] is None]
+    if len(clean) == 1:
+        return readings[clean[0]], clean[0]
+    if not clean and ranked:
+        return readings[ranked[0]], ranked[0]
+    both = sorted((e for e in clean if e in chaos), key=lambda e: chaos[e])
+    if both and (len(both) == 1 or chaos[both[0]] + 0.01 < chaos[both[1]]):
+        return readings[both[0]], both[0]          # the detector tells the clean readings apart
+    pair = sorted(clean or readings, key=lambda e: ranked.index(e) if e in ranked else len(ranked))[:2]
+    line, vals = _first_difference({e: readings[e] for e in pair})
+    side = " or ".join(f"{v!r} ({e})" for e, v in vals.items())
+    raise DataError(f"{path}: the text encoding is ambiguous: the file reads as {pair[0]} and as {pair[1]}, which "
+                    f"differ (line {line}: {side}); set data.encoding to the file's encoding "
+                    f"(e.g. encoding: {pair[0]})")
+
+
 def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
-    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM),
-    else GB18030 (a superset of GBK/GB2312)."""
+    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM), else the
+    one of GB18030 (a superset of GBK/GB2312), Big5 and Windows-1252 that reads the bytes without mojibake
+    (:func:`_detect_legacy`)."""
     if encoding is None or str(encoding).lower() == "auto":
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             candidates = ["utf-16"]
         else:
-            candidates = ["utf-8-sig", "gb18030"]
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return _detect_legacy(path, data)
+            return text, ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     else:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise DataError(f"{path}: unknown text encoding {encoding!r} (key 'data.encoding'); "
-                            "use auto, utf-8, gbk, gb18030, latin-1, ...") from None
+                            "use auto, utf-8, gbk, gb18030, big5, cp1252, latin-1, ...") from None
         candidates = [encoding]
     errors = []
     for enc in candidates:
