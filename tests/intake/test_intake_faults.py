@@ -127,3 +127,62 @@ def test_an_ambiguous_encoding_asks_for_data_encoding_with_both_readings(tmp_pat
     df, meta = read_raw(p, encoding="gbk")
     assert list(df["sex"]) == ["男", "女"]
     assert sha(p) == before
+
+
+# ------------------------------------------------------------------------------------ 3. rules apply or are refused
+def test_a_duration_column_without_a_readable_value_is_refused(tmp_path):
+    """Today all-'n/a' durations silently switched the speeder rule off."""
+    df = survey()
+    df["secs"] = "n/a"
+    project(tmp_path, data=df)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'secs' (key 'data.duration') has no readable completion time in any of the "
+                         "60 rows (values 'n/a'), so the speeder rule (cleaning.min_duration) cannot apply; fix the "
+                         "column or remove data.duration and cleaning.min_duration")
+
+
+def test_mostly_unreadable_durations_are_refused_with_a_speeder_rule(tmp_path):
+    df = survey().astype({"secs": object})
+    df.loc[df.index[:40], "secs"] = ["NA", ""] * 20
+    project(tmp_path, data=df)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'secs' (key 'data.duration'): 40 of 60 rows have no readable completion time "
+                         "(values 'NA', ''), more than 50%, so the speeder rule (cleaning.min_duration) would judge "
+                         "only 20; fix the column or switch the rule off")
+    df.loc[df.index[:40], "secs"] = 300                    # a few missing durations are fine
+    df.loc[df.index[:5], "secs"] = "n/a"
+    project(tmp_path, data=df)
+    assert prepare(tmp_path).returncode == 0
+
+
+def test_an_empty_id_column_is_refused(tmp_path):
+    df = survey()
+    df["rid"] = ""
+    project(tmp_path, data=df)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'rid' (key 'data.id') is empty in all 60 rows (values ''); name the "
+                         "respondent id column or remove data.id")
+
+
+def test_a_weights_column_that_is_not_numeric_is_refused(tmp_path):
+    from studyfactory import PARAMS
+
+    df = survey()
+    df["wt"] = ["1.2", "0,8"] * 30                         # a decimal comma
+    project(tmp_path, PARAMS + "weights: {column: wt}\n", data=df)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'wt' (key 'weights.column') is not numeric: '0,8' in data row 2 is no "
+                         "number (values '0,8'); weights must be positive numbers")
+
+
+def test_an_attention_check_that_never_holds_the_expected_answer_is_refused(tmp_path):
+    df = survey()
+    df["check"] = ["agree"] * 60
+    pf = project(tmp_path, data=df)
+    edit(pf, "cleaning: {min_duration: 30}", "cleaning: {min_duration: 30, attention_checks: {check: 'disagree'}}")
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    fails_with(tmp_path, f"{raw}: column 'check' (key 'cleaning.attention_checks.check') never holds the expected "
+                         "answer 'disagree' (values 'agree'), so every respondent would fail the check; fix the "
+                         "expected answer or the column")
+    edit(pf, "check: 'disagree'", "check: 'Agree'")         # compared case-insensitively, as the cleaning does
+    assert prepare(tmp_path).returncode == 0

@@ -1220,6 +1220,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     for c in params.cleaning.attention_checks:
         if c not in out.columns:
             out[c] = df[c]
+    _check_rules(dp, params, df, out)
 
     items = params.items
     all_missing = out[items].isna().all(axis=1)
@@ -1257,6 +1258,83 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         renamed=rename,
     )
     return out, report
+
+
+#: A speeder rule (``cleaning.min_duration``, ``cleaning.speeder_median_ratio``) is refused when more than this
+#: share of the respondents have no readable completion time (empty, ``n/a``, negative): the rule would judge
+#: only the few with one and silently keep the others.  A ``data.duration`` column without any readable value is
+#: refused with or without a rule.
+MAX_UNREADABLE_DURATION = 0.5
+
+
+def _sample(values: pd.Series, limit: int = 3) -> str:
+    """A few distinct raw values of a column as they are in the file (``''`` for an empty cell)."""
+    seen = []
+    for v in values.tolist():
+        t = "" if v is None or (isinstance(v, float) and math.isnan(v)) else (
+            _fmt_value(v) if not isinstance(v, str) else v)
+        if t not in seen:
+            seen.append(t)
+        if len(seen) > limit:
+            break
+    shown = ", ".join(repr(t) for t in seen[:limit])
+    return shown + (", …" if len(seen) > limit else "")
+
+
+def _check_rules(dp: Path, params, raw: pd.DataFrame, out: pd.DataFrame) -> None:
+    """Every configured rule applies or is refused: a completion-time column with no (or too few) readable values,
+    an id column that is empty, a weights column that holds no numbers, an attention check whose column never
+    holds the expected answer -- each one :class:`DataError` naming the column, the key and a sample of its values."""
+    n = len(out)
+    if n == 0:
+        return
+    c = params.cleaning
+    col = params.data.duration
+    if col:
+        readable = out[col].notna()
+        k = int(readable.sum())
+        rule = ("cleaning.min_duration" if c.min_duration is not None else
+                "cleaning.speeder_median_ratio" if c.speeder_median_ratio is not None else None)
+        if k == 0:
+            raise DataError(f"{dp}: column {col!r} (key 'data.duration') has no readable completion time in any of "
+                            f"the {n} rows (values {_sample(raw[col])})"
+                            + (f", so the speeder rule ({rule}) cannot apply" if rule else "")
+                            + "; fix the column or remove data.duration" + (f" and {rule}" if rule else ""))
+        if rule and n - k > MAX_UNREADABLE_DURATION * n:
+            raise DataError(f"{dp}: column {col!r} (key 'data.duration'): {n - k} of {n} rows have no readable "
+                            f"completion time (values {_sample(raw.loc[~readable, col])}), more than "
+                            f"{MAX_UNREADABLE_DURATION:.0%}, so the speeder rule ({rule}) would judge only {k}; "
+                            f"fix the column or switch the rule off")
+    idc = params.data.id
+    if idc and out[idc].isna().all():
+        raise DataError(f"{dp}: column {idc!r} (key 'data.id') is empty in all {n} rows (values {_sample(raw[idc])}); "
+                        "name the respondent id column or remove data.id")
+    w = params.weights.column if params.weights is not None else None
+    if w and w in raw.columns:
+        s = raw[w]
+        if s.dtype.kind not in "biuf":
+            txt = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+            num = pd.to_numeric(txt, errors="coerce")
+            bad = txt.notna() & num.isna() & ~txt.map(lambda v: missing_token(v) is not None)
+            if bad.any():
+                first = bad.idxmax()
+                raise DataError(f"{dp}: column {w!r} (key 'weights.column') is not numeric: {raw.at[first, w]!r} in "
+                                f"data row {first} is no number (values {_sample(s[bad])}); weights must be "
+                                "positive numbers")
+        else:
+            num = s
+        if not pd.to_numeric(num, errors="coerce").notna().any():
+            raise DataError(f"{dp}: column {w!r} (key 'weights.column') holds no weight in any of the {n} rows "
+                            f"(values {_sample(s)}); weights must be positive numbers")
+    if c.attention_checks:
+        from csat.intake.cleaning import answer_matches
+
+        for col, expected in c.attention_checks.items():
+            vals = raw[col].dropna().unique()
+            if not any(answer_matches(v, expected, params.labels) for v in vals):
+                raise DataError(f"{dp}: column {col!r} (key 'cleaning.attention_checks.{col}') never holds the expected "
+                                f"answer {expected!r} (values {_sample(raw[col])}), so every respondent would fail "
+                                "the check; fix the expected answer or the column")
 
 
 def _all_outside_scale(dp: Path, params, out: pd.DataFrame, oor: list) -> None:
