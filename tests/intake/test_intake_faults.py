@@ -186,3 +186,95 @@ def test_an_attention_check_that_never_holds_the_expected_answer_is_refused(tmp_
                          "expected answer or the column")
     edit(pf, "check: 'disagree'", "check: 'Agree'")         # compared case-insensitively, as the cleaning does
     assert prepare(tmp_path).returncode == 0
+
+
+# ------------------------------------------------------------------------------------ 4. damaged files, fast
+SURVEY_PARAMS_RESPONDED = "survey: {responded: 60}\n"
+
+
+def _cut(raw, keep_rows: int) -> None:
+    """Cut the file in the middle of data row ``keep_rows`` (as a copy interrupted mid-write)."""
+    lines = raw.read_bytes().split(b"\n")
+    raw.write_bytes(b"\n".join(lines[:keep_rows]) + b"\n" + lines[keep_rows][:9])
+
+
+def test_a_file_cut_off_mid_line_is_refused_naming_the_line(tmp_path):
+    from studyfactory import PARAMS
+
+    project(tmp_path, PARAMS + SURVEY_PARAMS_RESPONDED)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    _cut(raw, 36)                                  # 35 whole rows and the start of data row 36
+    fails_with(tmp_path, f"{raw}: data row 36 (line 37) has 5 field(s) but the header has 12 columns: the row ends "
+                         "early (is the file cut off, or a line broken?); repair the file or set data.allow_ragged: "
+                         "true to read such rows with blanks")
+
+
+def test_allow_ragged_reads_the_cut_file_with_a_warning_and_notes_responded(tmp_path):
+    from studyfactory import PARAMS
+    from csat.analyses.cleaning import intake_text
+    from csat.intake.preflight import load_study
+
+    pf = project(tmp_path, PARAMS + SURVEY_PARAMS_RESPONDED)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    _cut(raw, 36)
+    edit(pf, "  duration: secs\n", "  duration: secs\n  allow_ragged: true\n")
+    before = sha(raw)
+    p = load_study(pf, root=tmp_path)
+    df, report = load_study_data(p, pf, root=tmp_path)
+    assert len(df) == 36 and report.file_rows == 36
+    assert df.loc[36, ["val1", "loy3"]].isna().all() and df.loc[36, "rid"] == 36
+    diags = {d.code: d.message for d in report.diagnostics()}
+    assert diags["ragged_rows"] == ("1 row(s) have fewer fields than the header (data row(s) 36); they were read "
+                                    "with blanks for the missing fields")
+    assert diags["fewer_rows_than_responded"].startswith("the data file holds 36 data rows but survey.responded "
+                                                          "says 60 questionnaires were returned")
+    assert intake_text(report).endswith("The file holds 36 data rows; 36 were read.")
+    assert "文件共有 36 行数据，读取 36 行。" in intake_text(report, "zh")
+    assert sha(raw) == before
+
+
+def test_a_stray_delimiter_is_refused_naming_the_line(tmp_path):
+    project(tmp_path)
+    raw = tmp_path / "data" / "raw" / "mini.csv"
+    lines = raw.read_text().splitlines()
+    lines[7] = lines[7] + ",extra"
+    raw.write_text("\n".join(lines) + "\n")
+    fails_with(tmp_path, f"{raw}: data row 7 (line 8) has 13 fields but the header has 12 columns; is the delimiter "
+                         "',' right, or is a quote missing? (data.allow_ragged: true reads such rows without their "
+                         "extra fields)")
+
+
+def test_trailing_delimiters_and_blank_lines_are_no_ragged_rows(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("\n\nid,a,b\n1,2,3,,\n\n   \n,,\n2,3,4\n3,\"x,y\",5\n")
+    df, meta = read_raw(p)
+    assert list(df.index) == [1, 5, 6] and list(df["a"]) == ["2", "3", "x,y"]
+    assert "ragged" not in meta and meta["n_file_rows"] == 3
+
+
+CSV_CASES = {
+    "numbers": "id,a,b\n1,2,3\n2,3.5,\n3,1e2,-4\n",
+    "codes": "id,a\n007,1\n008,2\n",
+    "text": "id,a,b\n1,非常满意, x \n2,NA,(跳过)\n3,,nan\n",
+    "quoted_newline": "id,a,b\n1,\"line\nbreak\",2\n2,x,3\n",
+    "semicolon": "id;a;b\n1;2,5;3\n2;3;4\n",
+    "tabs": "id\ta\n1\t 2 \n2\t3\n",
+    "crlf_blank": "id,a\r\n1,2\r\n\r\n2,3\r\n",
+    "short_ok_blank_extra": "id,a,b\n1,2,3,\n2,3,4, \n",
+    "one_column": "a\n1\n\n2\n",
+    "ints_blank": "id,a\n1,\n2,3\n",
+}
+
+
+@pytest.mark.parametrize("case", list(CSV_CASES))
+def test_the_c_reader_reads_as_the_python_reader_did(tmp_path, case, monkeypatch):
+    """Arrow's C reader gives the frame the former Python csv loop gave (same dtypes, values, row numbers)."""
+    from csat.intake import readers
+
+    p = tmp_path / "x.csv"
+    p.write_text(CSV_CASES[case], encoding="utf-8")
+    fast, meta = read_raw(p)
+    monkeypatch.setattr(readers, "_csv_arrow", lambda *a, **k: None)
+    slow, meta_slow = read_raw(p)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert meta == meta_slow

@@ -152,7 +152,7 @@ def _other_sheet(p: StudyParams, dp: Path, missing: list[str]) -> str:
 
 def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
     """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
-    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet, allow_ragged=p.data.allow_ragged)
     if p.data.rename:
         raw.columns = apply_rename(data_path, list(raw.columns), p.data.rename)
     present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})

@@ -398,32 +398,45 @@ def _infer_ascii_numbers(s: pd.Series) -> pd.Series | None:
     obj = s.astype(object)
     if pd.api.types.infer_dtype(obj, skipna=False) != "string":
         return None
-    a = pa.array(obj.to_numpy(), type=pa.string())
-    if not pc.all(pc.string_is_ascii(a)).as_py():
+    return _arrow_numbers(pa.array(obj.to_numpy(), type=pa.string()), s.index, s.name)
+
+
+def _arrow_numbers(a, index: pd.Index, name) -> pd.Series | None:
+    """:func:`_infer_ascii_numbers` of an Arrow string array without missing values (a column as the CSV reader
+    returns it): float64 or int64 when it is ASCII and holds only numbers and blanks, else ``None``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(a) == 0 or not pc.all(pc.string_is_ascii(a)).as_py():
         return None
-    t = pc.utf8_trim(a, characters=_PY_ASCII_SPACE)
-    filled = pc.not_equal(pc.utf8_length(t), 0)
+    t = pc.ascii_trim(a, characters=_PY_ASCII_SPACE)
+    filled = pc.not_equal(pc.binary_length(t), 0)
     vals = pc.filter(t, filled)
     if len(vals) == 0:
         return None
-    if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
-        return None
-    if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
-        return None
+    if pc.all(pc.ascii_is_decimal(vals)).as_py():          # digits only (codes, counts): no regex needed
+        if pc.any(pc.and_(pc.starts_with(vals, "0"), pc.greater(pc.binary_length(vals), 1))).as_py():
+            return None
+    else:
+        if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
+            return None
+        if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
+            return None
     # every filled cell matched the number pattern, which Arrow parses (correctly rounded, as float())
     parsed = pc.cast(pc.if_else(filled, t, pa.scalar(None, pa.string())), pa.float64())
-    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype="float64")
+    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=index, name=name, dtype="float64")
     if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
         return num.astype("int64")
     return num
 
 
-def _infer(s: pd.Series) -> pd.Series:
+def _infer(s: pd.Series, fast: bool = True) -> pd.Series:
     """Turn a column of text into numbers when *every* non-missing cell is a number
-    (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
-    fast = _infer_ascii_numbers(s)
-    if fast is not None:
-        return fast
+    (keeping codes with leading zeros such as respondent ids ``"007"`` as text); ``fast=False`` when
+    :func:`_infer_ascii_numbers` already said no."""
+    num = _infer_ascii_numbers(s) if fast else None
+    if num is not None:
+        return num
     s = _blank_to_nan(s)
     if s.dtype.kind in "biuf":
         return s
@@ -453,6 +466,10 @@ def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers:
     df.index = pd.Index(row_numbers, name="row")
     for c in df.columns:
         df[c] = _infer(df[c])
+    return _drop_empty(path, df)
+
+
+def _drop_empty(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     empty = df.isna().all(axis=1)
     df = df.loc[~empty]
     if df.empty:
@@ -461,19 +478,47 @@ def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers:
 
 
 # ----------------------------------------------------------------------------- readers
-def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
-    data = path.read_bytes()
-    _sniff_binary(path, data[:8192])
-    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
-        raise DataError(f"{path}: the file is empty (no header row)")
-    text, used = _decode(path, data, encoding)
-    if "\x00" in text:
-        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
-    header, delim = _header_from_text(path, text)
-    columns = _check_header(path, header)
-    # skip leading blank lines, then the header line
+def _header_skip(text: str) -> int:
+    """The records before the data: leading blank lines and the header line (lines end at \\r\\n, \\n or \\r)."""
+    pos, n = 0, 0
+    for m in re.finditer(r"\r\n|\n|\r", text):
+        n += 1
+        if text[pos:m.start()].strip():
+            return n
+        pos = m.end()
+    return n + 1
+
+
+def _ragged(path: Path, columns: list[str], delim: str, short: list[int], long: list[int],
+            allow_ragged: bool) -> dict:
+    """Rows with fewer or more fields than the header: an error naming the first (its line), or with
+    ``data.allow_ragged`` the rows read anyway (short rows padded with blanks, the extra fields of long rows
+    dropped), counted in the metadata (:meth:`IntakeReport.diagnostics` warns)."""
+    if not short and not long:
+        return {}
+    if not allow_ragged:
+        n, fields = min((r[0], r[1]) for r in short + long)
+        if fields < len(columns):
+            raise DataError(f"{path}: data row {n} (line {n + 1}) has {fields} field(s) but the header has "
+                            f"{len(columns)} columns: the row ends early (is the file cut off, or a line broken?); "
+                            "repair the file or set data.allow_ragged: true to read such rows with blanks")
+        raise DataError(f"{path}: data row {n} (line {n + 1}) has {fields} fields but the header has "
+                        f"{len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing? "
+                        "(data.allow_ragged: true reads such rows without their extra fields)")
+    return {"short": sorted(r[0] for r in short), "long": sorted(r[0] for r in long)}
+
+
+def _unclosed_quote(path: Path, n: int):
+    return DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") opened in this row is never closed, so the "
+                     "following rows are read as one text cell; remove the stray quote or close it")
+
+
+def _csv_python(path: Path, text: str, columns: list[str], delim: str,
+                allow_ragged: bool) -> tuple[list[list], list[int], dict, int]:
+    """The CSV records as lists of text, by Python's ``csv`` module: for files with line breaks inside quoted
+    cells (and to name an unclosed quote).  Returns ``(rows, row numbers, ragged, records)``."""
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delim)
-    rows, numbers_ = [], []
+    rows, numbers_, short, long = [], [], [], []
     seen_header = False
     n = 0
     for rec in reader:
@@ -487,23 +532,131 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
             continue
         for x in (rec if "\n" in joined else ()):
             if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
-                raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
-                                "opened in this row is never closed, so the following rows are read as one text "
-                                "cell; remove the stray quote or close it")
+                raise _unclosed_quote(path, n)
         if len(rec) > len(columns):
-            extra = rec[len(columns):]
-            if any(x.strip() for x in extra):
-                raise DataError(f"{path}: data row {n} (line {n + 1}) has {len(rec)} fields but the header "
-                                f"has {len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing?")
+            if any(x.strip() for x in rec[len(columns):]):
+                long.append((n, len(rec)))
             rec = rec[: len(columns)]
         elif len(rec) < len(columns):
+            short.append((n, len(rec)))
             rec = rec + [""] * (len(columns) - len(rec))
         rows.append(rec)
         numbers_.append(n)
-    df = _finish_frame(path, columns, rows, numbers_)
+    return rows, numbers_, _ragged(path, columns, delim, short, long, allow_ragged), n
+
+
+def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: str, allow_ragged: bool):
+    """The CSV records by Arrow's C reader (every cell as text), with ragged rows reported by its invalid-row
+    handler; ``None`` when a quoted cell holds a line break or Arrow cannot parse the file (the Python reader
+    then reads it and names the problem).  Returns ``(table of the non-blank records, their row numbers,
+    ragged, records)``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    k = len(columns)
+    names = [f"c{i}" for i in range(k)]
+    invalid: list = []
+
+    def handler(row):
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    try:
+        table = pcsv.read_csv(
+            _io.BytesIO(data),
+            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, use_threads=False,
+                                          block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
+                                            newlines_in_values=True, ignore_empty_lines=False,
+                                            invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    table = table.combine_chunks()
+    cols = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
+            for i in range(k)]
+    if b'"' in data:                              # only a quoted cell can hold a line break
+        for a in cols:
+            if len(a) and (pc.any(pc.match_substring(a, "\n")).as_py() or pc.any(pc.match_substring(a, "\r")).as_py()):
+                return None
+    n_valid = table.num_rows
+    bad = {int(num) - skip: (actual, text) for num, actual, text in invalid}
+    if any(num is None or "\n" in text or "\r" in text for num, _, text in invalid):
+        return None                               # e.g. a quote never closed: the Python reader names it
+    records = n_valid + len(bad)
+    if bad:
+        numbers_ = np.setdiff1d(np.arange(1, records + 1, dtype="int64"), np.fromiter(bad, dtype="int64"))
+    else:
+        numbers_ = np.arange(1, records + 1, dtype="int64")
+    # records whose every cell is blank are skipped (they keep their number)
+    blank = None
+    for a in cols:
+        b = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(a)), 0)
+        blank = b if blank is None else pc.and_(blank, b)
+    if blank is not None and len(blank) and pc.any(blank).as_py():
+        keep = pc.invert(blank)
+        cols = [pc.filter(a, keep) for a in cols]
+        numbers_ = numbers_[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+    short, long, patch = [], [], []
+    for n, (actual, text) in sorted(bad.items()):
+        rec = next(csv.reader([text], delimiter=delim), []) if text.strip() else []
+        if not "".join(rec).strip():
+            continue                              # a blank line (or only delimiters)
+        if len(rec) > k:
+            if any(x.strip() for x in rec[k:]):
+                long.append((n, len(rec)))
+            rec = rec[:k]
+        elif len(rec) < k:
+            short.append((n, len(rec)))
+            rec = rec + [""] * (k - len(rec))
+        patch.append((n, rec))
+    ragged = _ragged(path, columns, delim, short, long, allow_ragged)
+    if patch:                                     # rows read by the Python reader, put back in file order
+        nums = np.concatenate([numbers_, np.array([n for n, _ in patch], dtype="int64")])
+        order = np.argsort(nums, kind="stable")
+        cols = [pc.take(pa.concat_arrays([a, pa.array([r[i] for _, r in patch], pa.string())]), pa.array(order))
+                for i, a in enumerate(cols)]
+        numbers_ = nums[order]
+    return cols, numbers_, ragged, records
+
+
+def _read_csv(path: Path, encoding: str, allow_ragged: bool = False) -> tuple[pd.DataFrame, dict]:
+    data = path.read_bytes()
+    _sniff_binary(path, data[:8192])
+    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    text, used = _decode(path, data, encoding)
+    if "\x00" in text:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
+    header, delim = _header_from_text(path, text)
+    columns = _check_header(path, header)
+    utf8 = data[len(codecs.BOM_UTF8):] if used == "utf-8-sig" else data if used == "utf-8" else text.encode("utf-8")
+    fast = _csv_arrow(path, utf8, _header_skip(text), columns, delim, allow_ragged)
+    if fast is not None:
+        cols, numbers_, ragged, records = fast
+        index = pd.Index(numbers_, name="row")
+        df = pd.DataFrame({c: _infer_arrow(a, index, c) for c, a in zip(columns, cols)}, index=index)
+        n_file = len(index)
+        df = _drop_empty(path, df)
+    else:
+        rows, numbers_, ragged, records = _csv_python(path, text, columns, delim, allow_ragged)
+        n_file = len(rows)
+        df = _finish_frame(path, columns, rows, numbers_)
     meta = {"format": "csv", "encoding": used, "delimiter": delim, "sheet": None,
-            "row_note": "data row r is on line r + 1 of the file"}
+            "row_note": "data row r is on line r + 1 of the file", "n_file_rows": int(n_file),
+            **({"ragged": ragged} if ragged else {})}
     return df, meta
+
+
+def _infer_arrow(a, index: pd.Index, name: str) -> pd.Series:
+    """:func:`_infer` of a column as the Arrow CSV reader returns it (text, no missing values)."""
+    num = _arrow_numbers(a, index, name)
+    if num is not None:
+        return num
+    s = pd.Series(a.to_numpy(zero_copy_only=False), index=index, name=name, dtype=object)
+    return _infer(s, fast=False)
 
 
 def _open_workbook(path: Path):
@@ -679,7 +832,8 @@ def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int |
     return list(m.column_names)
 
 
-def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
+             allow_ragged: bool = False) -> tuple[pd.DataFrame, dict]:
     """Read a raw survey export without changing it.
 
     Returns ``(df, meta)``.  ``df`` has one row per data row of the file (completely blank rows
@@ -691,8 +845,16 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     sha256, row_note`` and, for ``.sav``/``.dta``, ``value_labels`` (column -> {code: label})
     and ``variable_labels`` (column -> label).
 
-    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), then GB18030 (a
-    superset of GBK/GB2312); UTF-16 with BOM.  Any Python codec name may be given instead.
+    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), UTF-16 with BOM, else the one of
+    GB18030 (a superset of GBK/GB2312), Big5 and Windows-1252 that reads the bytes without mojibake
+    (charset-normalizer and :func:`_mojibake`; two plausible readings are an error asking for
+    ``data.encoding``).  Any Python codec name may be given instead.
+
+    A CSV is read by Arrow's C reader.  A row with fewer or more fields than the header is an error naming
+    its line, unless ``allow_ragged`` (``data.allow_ragged``): then short rows are padded with blanks, long rows
+    lose their extra fields, and ``meta["ragged"]`` lists them (``{"short": rows, "long": rows}``).
+    ``meta["n_file_rows"]`` counts the data rows of a CSV file (blank lines left out) before rows without
+    any value are dropped.
     """
     path = Path(path)
     if path.is_dir():
@@ -700,7 +862,7 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     kind = _kind(path)
     _check_file(path)
     if kind == "csv":
-        df, meta = _read_csv(path, encoding)
+        df, meta = _read_csv(path, encoding, allow_ragged)
     elif kind == "xlsx":
         df, meta = _read_xlsx(path, sheet)
     else:
@@ -737,7 +899,7 @@ def same_columns(columns: Mapping, wave_column: str) -> list[str]:
 
 def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str = "auto",
                     sheet: str | int | None = None, rename: Mapping[str, str] | None = None,
-                    same: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+                    same: bool = True, allow_ragged: bool = False) -> tuple[pd.DataFrame, list[dict]]:
     """Read one raw export per wave (``{wave: path}``, in time order) and stack them with a wave column in
     front.  Each file is read by :func:`read_raw` (CSV in any supported encoding, XLSX, SPSS,
     Stata) with the same ``encoding``/``sheet``, and ``rename`` (``data.rename``) is applied to each.
@@ -755,7 +917,7 @@ def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str 
         raise ValueError("give at least two waves (wave=file)")
     frames, metas = [], []
     for wave, path in files.items():
-        df, meta = read_raw(path, encoding=encoding, sheet=sheet)
+        df, meta = read_raw(path, encoding=encoding, sheet=sheet, allow_ragged=allow_ragged)
         if rename:
             df.columns = apply_rename(Path(path), list(df.columns), dict(rename))
         if not same and wave_column in df.columns:
@@ -801,14 +963,15 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
     wf = params.data.wave_files if path is None else None
     if wf is None:
         dp = paths[0]
-        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet,
+                            allow_ragged=params.data.allow_ragged)
         if rename:
             df.columns = apply_rename(dp, list(df.columns), rename)
         return df, meta, dp
     files = dict(zip(wf, paths))
     try:
         df, metas = read_wave_files(files, params.waves.column, encoding=params.data.encoding,
-                                    sheet=params.data.sheet, rename=rename)
+                                    sheet=params.data.sheet, rename=rename, allow_ragged=params.data.allow_ragged)
     except DataError:
         raise
     except ValueError as err:
@@ -825,6 +988,10 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
     meta = {**{k: joined(k) for k in ("format", "encoding", "delimiter", "sheet")},
             "path": str(label), "n_rows": int(len(df)), "n_columns": int(df.shape[1]), "columns": list(df.columns),
             "sha256": hashlib.sha256("".join(m["sha256"] + "\n" for m in metas).encode()).hexdigest(),
+            **({"n_file_rows": sum(m["n_file_rows"] for m in metas)} if all("n_file_rows" in m for m in metas)
+               else {}),
+            **({"ragged": {k: [r for m in metas for r in m.get("ragged", {}).get(k, [])] for k in ("short", "long")}}
+               if any(m.get("ragged") for m in metas) else {}),
             "row_note": "data rows are numbered across the wave files in order: rows " + "; ".join(bounds),
             "value_labels": {k: v for m in reversed(metas) for k, v in m["value_labels"].items()},
             "variable_labels": {k: v for m in reversed(metas) for k, v in m["variable_labels"].items()},
@@ -863,6 +1030,11 @@ class IntakeReport:
     long_headers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "length"]))
     #: header in the file -> name used (``data.rename``).
     renamed: dict = field(default_factory=dict)
+    #: data rows in a CSV file (blank lines left out), else None; ``meta["ragged"]`` lists rows with fewer or
+    #: more fields than the header, read with ``data.allow_ragged``.
+    file_rows: int | None = None
+    #: ``survey.responded`` (questionnaires returned): more than the file holds suggests a file cut off.
+    responded: int | None = None
 
     @property
     def file_name(self) -> str:
@@ -903,6 +1075,26 @@ class IntakeReport:
             out.append(diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
                                   "{n} negative completion time(s) in data row(s) {rows} were set missing",
                                   stage=stage, n=len(nd), rows=rows))
+        rg = self.meta.get("ragged") or {}
+        for kind, rows in (("short", rg.get("short") or []), ("long", rg.get("long") or [])):
+            if not rows:
+                continue
+            shown = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+            if kind == "short":
+                out.append(diagnostic("ragged_rows", "warning", "data.allow_ragged",
+                                      "{n} row(s) have fewer fields than the header (data row(s) {rows}); they were "
+                                      "read with blanks for the missing fields", stage=stage, n=len(rows), rows=shown))
+            else:
+                out.append(diagnostic("ragged_rows", "warning", "data.allow_ragged",
+                                      "{n} row(s) have more fields than the header (data row(s) {rows}); their extra "
+                                      "fields were dropped", stage=stage, n=len(rows), rows=shown))
+        n_file = self.file_rows if self.file_rows is not None else self.n_rows
+        if self.responded is not None and n_file < self.responded:
+            out.append(diagnostic("fewer_rows_than_responded", "warning", "survey.responded",
+                                  "the data file holds {n_file} data rows but survey.responded says {responded} "
+                                  "questionnaires were returned: is the file complete (cut off, a wave missing)? "
+                                  "The valid rate is computed against {responded}", stage=stage, n_file=n_file,
+                                  responded=self.responded))
         for _, r in self.long_headers.iterrows():
             out.append(diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
                                   "a header is {length} characters long; give the column a short name "
@@ -1256,6 +1448,8 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         long_headers=pd.DataFrame(long_headers, columns=["column", "length"]).astype(
             {"column": object, "length": "int64"}),
         renamed=rename,
+        file_rows=meta.get("n_file_rows"),
+        responded=getattr(getattr(params, "survey", None), "responded", None),
     )
     return out, report
 
