@@ -1035,6 +1035,9 @@ class IntakeReport:
     file_rows: int | None = None
     #: ``survey.responded`` (questionnaires returned): more than the file holds suggests a file cut off.
     responded: int | None = None
+    #: the raw columns of ``params.extra_columns`` (weights, raking variables, Kano and SERVQUAL answers) as read,
+    #: indexed by data row, for the checks of :func:`csat.intake.preflight.study_facts`.
+    extra: pd.DataFrame | None = None
 
     @property
     def file_name(self) -> str:
@@ -1449,6 +1452,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
             {"column": object, "length": "int64"}),
         renamed=rename,
         file_rows=meta.get("n_file_rows"),
+        extra=df[[c for c in params.extra_columns if c in df.columns and c not in out.columns]],
         responded=getattr(getattr(params, "survey", None), "responded", None),
     )
     return out, report
