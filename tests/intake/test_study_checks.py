@@ -122,3 +122,18 @@ def test_the_demo_passes_the_study_checks(tmp_path):
     pf = demo(tmp_path)
     p = load_params(pf, root=tmp_path)
     intake_check(p, pf, root=tmp_path)            # no error
+
+
+def test_a_changed_raking_margin_is_checked_again_after_a_passed_prepare(tmp_path):
+    """The preflight's cache of the intake check is keyed on the optional parts' keys too."""
+    pf = demo(tmp_path)
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert build.main(["prepare", "params/demo.yaml"]) == 0
+    finally:
+        os.chdir(cwd)
+    edit(pf, "gender: {female: 0.50, male: 0.50}", "gender: {female: 0.50, male: 0.40, diverse: 0.10}")
+    refused(tmp_path, f"{tmp_path / 'data/raw/demo.csv'}: key 'weights.rake.gender': level(s) ['diverse'] have "
+                      "a population share but no respondent")
