@@ -214,9 +214,12 @@ def _odd_token(tok: str, enc: str) -> bool:
 
 def _mojibake(text: str, enc: str) -> tuple[int, str | None]:
     """``(line, value)`` of the first value of ``text`` that looks like mojibake when read as ``enc``
-    (:func:`_odd_token`), else ``(0, None)``; looks at the first :data:`_MAX_TOKENS` distinct values."""
+    (:func:`_odd_token`), else ``(0, None)``; looks at the first :data:`_MAX_TOKENS` distinct values (of at most
+    50 times as many)."""
     seen: set[str] = set()
-    for m in _TOKEN_RE.finditer(text):
+    for k, m in enumerate(_TOKEN_RE.finditer(text)):
+        if k >= 50 * _MAX_TOKENS:                  # a large file repeats its values: enough has been seen
+            break
         tok = m.group(0)
         if tok in seen:
             continue
@@ -437,7 +440,11 @@ def _infer(s: pd.Series, fast: bool = True) -> pd.Series:
     num = _infer_ascii_numbers(s) if fast else None
     if num is not None:
         return num
-    s = _blank_to_nan(s)
+    return _infer_text(_blank_to_nan(s))
+
+
+def _infer_text(s: pd.Series) -> pd.Series:
+    """The rest of :func:`_infer` once text cells are stripped and empty text is missing."""
     if s.dtype.kind in "biuf":
         return s
     vals = s.dropna()
@@ -562,21 +569,25 @@ def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: st
         invalid.append((row.number, row.actual_columns, row.text))
         return "skip"
 
-    try:
-        table = pcsv.read_csv(
+    def read(threads: bool):
+        return pcsv.read_csv(
             _io.BytesIO(data),
-            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, use_threads=False,
+            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, use_threads=threads,
                                           block_size=1 << 24),
             parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
                                             newlines_in_values=True, ignore_empty_lines=False,
                                             invalid_row_handler=handler),
             convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+    try:
+        table = read(True)
+        if invalid:                               # the row numbers are known only to a single-threaded read
+            invalid.clear()
+            table = read(False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    table = table.combine_chunks()
-    cols = [table.column(i).chunk(0) if table.column(i).num_chunks else pa.array([], pa.string())
-            for i in range(k)]
+    cols = [table.column(i) for i in range(k)]
     if b'"' in data:                              # only a quoted cell can hold a line break
         for a in cols:
             if len(a) and (pc.any(pc.match_substring(a, "\n")).as_py() or pc.any(pc.match_substring(a, "\r")).as_py()):
@@ -598,6 +609,7 @@ def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: st
     if blank is not None and len(blank) and pc.any(blank).as_py():
         keep = pc.invert(blank)
         cols = [pc.filter(a, keep) for a in cols]
+        keep = keep.combine_chunks() if isinstance(keep, pa.ChunkedArray) else keep
         numbers_ = numbers_[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
     short, long, patch = [], [], []
     for n, (actual, text) in sorted(bad.items()):
@@ -616,8 +628,8 @@ def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: st
     if patch:                                     # rows read by the Python reader, put back in file order
         nums = np.concatenate([numbers_, np.array([n for n, _ in patch], dtype="int64")])
         order = np.argsort(nums, kind="stable")
-        cols = [pc.take(pa.concat_arrays([a, pa.array([r[i] for _, r in patch], pa.string())]), pa.array(order))
-                for i, a in enumerate(cols)]
+        cols = [pc.take(pa.concat_arrays([*a.chunks, pa.array([r[i] for _, r in patch], pa.string())]),
+                        pa.array(order)) for i, a in enumerate(cols)]
         numbers_ = nums[order]
     return cols, numbers_, ragged, records
 
@@ -651,11 +663,37 @@ def _read_csv(path: Path, encoding: str, allow_ragged: bool = False) -> tuple[pd
 
 
 def _infer_arrow(a, index: pd.Index, name: str) -> pd.Series:
-    """:func:`_infer` of a column as the Arrow CSV reader returns it (text, no missing values)."""
-    num = _arrow_numbers(a, index, name)
+    """:func:`_infer` of a column as the Arrow CSV reader returns it (text, no missing values).  A column with
+    few distinct values (answer codes, groups) is decided on its distinct values once (Arrow's dictionary
+    encoding) and expanded by their codes, which gives the same values and types."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(a)
+    if n:
+        d = pc.dictionary_encode(a)
+        if isinstance(d, pa.ChunkedArray):
+            d = d.unify_dictionaries()
+            chunks = d.chunks
+        else:
+            chunks = [d]
+        dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+        if len(dictionary) <= max(1000, n // 20):
+            codes = np.concatenate([np.asarray(c.indices.to_numpy(zero_copy_only=False), dtype="int64")
+                                    for c in chunks]) if chunks else np.zeros(0, dtype="int64")
+            ent = _arrow_numbers(dictionary, pd.RangeIndex(len(dictionary)), name)
+            if ent is not None:
+                return pd.Series(ent.to_numpy()[codes], index=index, name=name, dtype=ent.dtype)
+            stripped = [t.strip() for t in dictionary.to_pylist()]
+            vals = np.empty(len(stripped), dtype=object)
+            vals[:] = [np.nan if t == "" else t for t in stripped]
+            s = pd.Series(vals[codes], index=index, name=name, dtype=object)
+            return _infer_text(s.infer_objects())     # as _blank_to_nan does
+    col = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    num = _arrow_numbers(col, index, name)
     if num is not None:
         return num
-    s = pd.Series(a.to_numpy(zero_copy_only=False), index=index, name=name, dtype=object)
+    s = pd.Series(col.to_numpy(zero_copy_only=False), index=index, name=name, dtype=object)
     return _infer(s, fast=False)
 
 
