@@ -344,10 +344,20 @@ def _delimiter(first_line: str) -> str:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
+    """The first non-blank line (looking at a growing head of the text, not splitting all of it)."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        cut = size < len(text)
+        for i, line in enumerate(lines):
+            if line.strip():
+                if cut and i == len(lines) - 1:   # the head may end inside this line
+                    break
+                return line
+        else:
+            if not cut:
+                return ""
+        size *= 4
 
 
 def _header_from_text(path: Path, text: str) -> tuple[list[str], str]:
