@@ -86,9 +86,24 @@ def test_template_that_cannot_be_formed(tmp_path):
                          "'LOYAL']}); give params.model instead")
 
 
-def test_no_satisfaction_construct_and_no_ipma_target(tmp_path):
-    params = (PARAMS.replace("SAT", "HAPPY").replace('"Satisfaction"', '"Happiness"')
-              .replace("ipma: {target: HAPPY}\n", ""))
+def test_no_satisfaction_construct_and_no_ipma_target_builds_without_an_importance_map(tmp_path):
+    """A structural model about something else (technology acceptance) needs no extra key: no importance map
+    (05 says so in a note naming ipma.target); naming the outcome in ipma.target gives one."""
+    params = (PARAMS.replace("SAT", "USE").replace('"Satisfaction"', '"Intention to use"')
+              .replace("VAL", "PU").replace('"Value"', '"Perceived usefulness"')
+              .replace("ipma: {target: USE}\n", ""))
     project(tmp_path, params)
-    fails_with(tmp_path, "params/mini.yaml: key 'ipma.target': no construct is named like satisfaction among "
-                         "['HAPPY', 'VAL', 'LOY']; set ipma.target in the params")
+    r = prepare(tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+
+
+def test_no_ipma_note_says_how_to_get_one():
+    from csat.analyses.structural import ml_ipma
+    from csat.config.params import validate_params
+
+    p = validate_params({**BASE, "constructs": {"PU": {"items": ["a1", "a2", "a3"]},
+                                                "USE": {"items": ["b1", "b2", "b3"]}}})
+    step = ml_ipma(p, None, None, {}, structural=True)
+    assert [d.code for d in step.diagnostics] == ["ipma_unavailable"]
+    assert "set ipma.target to the outcome construct to get one" in step.diagnostics[0].message

@@ -115,7 +115,10 @@ def intake_text(report: IntakeReport, language: str = "en") -> str:
               file=report.file_name, source=source, n=report.n_rows, n_columns=len(report.columns_used),
               n_labels=int(report.labels_applied["n"].sum()) if len(report.labels_applied) else 0,
               n_codes=int(report.missing_codes_found["n"].sum()) if len(report.missing_codes_found) else 0,
-              n_out_of_range=len(report.out_of_range), n_no_item=report.n_all_items_missing)
+              n_out_of_range=len(report.out_of_range), n_no_item=report.n_all_items_missing) + (
+        ("" if is_chinese(language) else " ")
+        + tr("The file holds {n_file} data rows; {n_read} were read.", language, n_file=report.file_rows,
+                 n_read=report.n_rows) if report.file_rows is not None else "")
 
 
 def intake_tables(report: IntakeReport, language: str = "en") -> list[tuple[pd.DataFrame, str]]:

@@ -26,6 +26,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from csat.config.checks import SATISFACTION_NAMES, driver_variables, satisfaction_construct  # noqa: F401
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.i18n import N_, is_chinese, tr, trc
 from csat.intake.extras import numeric_answers, raw_columns
@@ -40,41 +41,8 @@ __all__ = ["SATISFACTION_NAMES", "satisfaction_construct", "driver_variables", "
 
 
 # -- key drivers ----------------------------------------------------------------------------
-SATISFACTION_NAMES = ("sat", "satisfaction", "csi", "acsi", "满意", "满意度")
-
-
-def satisfaction_construct(params) -> str:
-    """The study's satisfaction construct: ``ipma.target`` if set, else the construct named
-    SAT/Satisfaction/CSI (name or label, any case; 满意/满意度 in the Chinese label)."""
-    if params.ipma.target:
-        return params.ipma.target
-    for name, c in params.constructs.items():
-        texts = [name, c.label or "", c.label_zh or ""]
-        if any(t.strip().lower() in SATISFACTION_NAMES for t in texts) or "满意" in (c.label_zh or "") \
-                or "satisf" in (c.label or "").lower():
-            return name
-    raise ValueError("drivers.target: no construct looks like satisfaction (SAT, Satisfaction, 满意度); "
-                     "set drivers.target (or ipma.target) in the params file")
-
-
-def driver_variables(params) -> tuple[str, list[str]]:
-    """``(target, predictors)`` from ``params.drivers`` with the defaults filled in: target = the
-    satisfaction construct, predictors = the other constructs.
-
-    Parameters
-    ----------
-    params : StudyParams
-        The study's parameters.
-
-    Returns
-    -------
-    target : str
-    predictors : list of str
-    """
-    spec = params.drivers
-    target = spec.target or satisfaction_construct(params)
-    predictors = list(spec.predictors) if spec.predictors else [c for c in params.constructs if c != target]
-    return target, predictors
+# satisfaction_construct and driver_variables (imported above) live in csat.config.checks, which checks the
+# target and the predictors before the first notebook (check_study_keys)
 
 
 # -- the parts of the stage -----------------------------------------------------------------

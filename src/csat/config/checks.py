@@ -23,7 +23,8 @@ from csat.config.params import RECOMMENDED_BOOTSTRAP, StudyParams
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.errors import ParamsError
 
-__all__ = ["check_model", "params_diagnostics"]
+__all__ = ["check_model", "check_study_keys", "params_diagnostics", "satisfaction_construct", "driver_variables",
+           "SATISFACTION_NAMES"]
 
 
 # ------------------------------------------------------------------------------ params and header
@@ -120,9 +121,11 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
     target = None
     ipma_possible = p.scale.min is not None and p.scale.max is not None   # performance needs a bounded scale
     if len(reg) and (ipma_possible or p.ipma.target is not None):
-        # a structural model: 05 draws the importance map for its target
+        # a structural model: 05 draws the importance map for its target; a study whose constructs are not about
+        # satisfaction (technology acceptance, political democracy) has none unless ipma.target names its outcome
+        # (05 says so in a note)
         try:
-            target = ipma.default_target(p.constructs, p.ipma.target)
+            target = ipma.find_target(p.constructs, p.ipma.target)
         except ValueError as err:
             raise _model_error(params_path, "ipma.target", str(err).removeprefix("ipma.target: ")) from None
     if p.ipma.target is not None and len(reg) and target not in set(reg["lhs"]):
@@ -140,6 +143,76 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         f = bad[0]
         raise ParamsError(f"{params_path}: key 'constructs': construct {f!r} is the only construct and has two "
                           "items, so its measurement model is not identified; it needs at least three items")
+
+
+# ------------------------------------------------------------------------------ the optional parts of 06
+SATISFACTION_NAMES = ("sat", "satisfaction", "csi", "acsi", "满意", "满意度")
+
+
+def satisfaction_construct(params) -> str:
+    """The study's satisfaction construct: ``ipma.target`` if set, else the construct named
+    SAT/Satisfaction/CSI (name or label, any case; 满意/满意度 in the Chinese label)."""
+    if params.ipma.target:
+        return params.ipma.target
+    for name, c in params.constructs.items():
+        texts = [name, c.label or "", c.label_zh or ""]
+        if any(t.strip().lower() in SATISFACTION_NAMES for t in texts) or "满意" in (c.label_zh or "") \
+                or "satisf" in (c.label or "").lower():
+            return name
+    raise ValueError("drivers.target: no construct looks like satisfaction (SAT, Satisfaction, 满意度); "
+                     "set drivers.target (or ipma.target) in the params file")
+
+
+def driver_variables(params) -> tuple[str, list[str]]:
+    """``(target, predictors)`` from ``params.drivers`` with the defaults filled in: target = the
+    satisfaction construct, predictors = the other constructs.
+
+    Parameters
+    ----------
+    params : StudyParams
+        The study's parameters.
+
+    Returns
+    -------
+    target : str
+    predictors : list of str
+    """
+    spec = params.drivers
+    target = spec.target or satisfaction_construct(params)
+    predictors = list(spec.predictors) if spec.predictors else [c for c in params.constructs if c != target]
+    return target, predictors
+
+
+def check_study_keys(p: StudyParams, params_path) -> None:
+    """The optional parts of 06 checked from the params alone (run by ``prepare`` before any notebook): the key
+    drivers' target (found, not also a predictor) and predictors (at least one, at most
+    :data:`csat.stats.drivers.MAX_PREDICTORS`); a Kano feature asked with the same column twice; a SERVQUAL
+    item used as expectation and perception.  One :class:`ParamsError` naming the key."""
+    from csat.stats.drivers import MAX_PREDICTORS
+
+    if p.drivers is not None:
+        try:
+            target, predictors = driver_variables(p)
+        except ValueError as err:
+            raise _model_error(params_path, "drivers.target", str(err).removeprefix("drivers.target: ")) from None
+        if target in predictors:
+            raise ParamsError(f"{params_path}: key 'drivers.predictors': the target {target!r} is also a predictor; "
+                              "remove it from drivers.predictors (or choose another drivers.target)")
+        if not predictors:
+            raise ParamsError(f"{params_path}: key 'drivers.predictors': no predictor is left besides the target "
+                              f"{target!r}; list the predictors")
+        if len(predictors) > MAX_PREDICTORS:
+            raise ParamsError(f"{params_path}: key 'drivers.predictors': {len(predictors)} predictors; the LMG share "
+                              f"averages over all 2^p subsets, so at most {MAX_PREDICTORS} are allowed")
+    for f, spec in (p.kano or {}).items():
+        if spec.functional == spec.dysfunctional:
+            raise ParamsError(f"{params_path}: key 'kano.{f}': the functional and the dysfunctional question are "
+                              f"the same column {spec.functional!r}; give the two questions")
+    for d, spec in (p.servqual or {}).items():
+        both = [c for c in spec.expectation if c in spec.perception]
+        if both:
+            raise ParamsError(f"{params_path}: key 'servqual.{d}': column {both[0]!r} is both an expectation and a "
+                              "perception item")
 
 
 def params_diagnostics(p: StudyParams) -> list[Diagnostic]:

@@ -64,10 +64,14 @@ class DataSpec(_Strict):
                     "list is the time order) or a mapping wave -> file (in time order).")
     id: str | None = Field(None, description="Respondent id column (optional).")
     duration: str | None = Field(None, description="Completion-time column in seconds (optional).")
-    encoding: str = Field("auto", description="Text encoding of a CSV: auto | utf-8 | gbk | gb18030 | ...")
+    encoding: str = Field("auto", description="Text encoding of a CSV: auto (UTF-8, else detected among GB18030, "
+                                              "Big5 and Windows-1252) | utf-8 | gbk | gb18030 | big5 | cp1252 | ...")
     sheet: str | int | None = Field(None, description="XLSX sheet name or index (optional).")
     rename: dict[str, str] = Field(default_factory=dict,
                                    description="Header in the file -> short column name used everywhere else.")
+    allow_ragged: bool = Field(False, description="Read CSV rows with fewer or more fields than the header (short "
+                                                  "rows padded with blanks, extra fields dropped) with a warning "
+                                                  "counting them, instead of refusing the file.")
 
     @field_validator("path")
     @classmethod

@@ -44,7 +44,7 @@ RULES = ["duplicates", "speeders", "straightlining", "attention_checks", "max_mi
 MIN_STRAIGHTLINE_ITEMS = 3
 
 __all__ = ["RULES", "MIN_STRAIGHTLINE_ITEMS", "CleaningResult", "clean", "rule_definitions", "repeated_rows",
-           "missing_rates", "little_mcar"]
+           "missing_rates", "little_mcar", "answer_matches"]
 
 
 @dataclass
@@ -101,7 +101,7 @@ def _num(v):
     return None
 
 
-def _answer_matches(v, expected, labels: dict) -> bool:
+def answer_matches(v, expected, labels: dict) -> bool:
     """Does answer ``v`` equal ``expected``?  Numbers compare as numbers, text case-insensitively;
     text answers and an expected text are also compared through the ``labels`` codes."""
     if _isnan(v):
@@ -238,7 +238,7 @@ def _zero_var(X: np.ndarray, min_answered: int = MIN_STRAIGHTLINE_ITEMS) -> np.n
 def _attention_mask(df: pd.DataFrame, params) -> np.ndarray:
     fail = np.zeros(len(df), dtype=bool)
     for col, expected in params.cleaning.attention_checks.items():
-        ok = np.array([_answer_matches(v, expected, params.labels) for v in df[col]], dtype=bool)
+        ok = np.array([answer_matches(v, expected, params.labels) for v in df[col]], dtype=bool)
         fail |= ~ok
     return fail
 

@@ -21,20 +21,21 @@ the model against a list of columns; the checks here open the raw export with th
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from csat.config.checks import check_model
+from csat.config.checks import check_model, check_study_keys, driver_variables
 from csat.config.params import StudyParams, data_label, load_params, resolve_data_paths
 from csat.core.diagnostics import Diagnostic, Listing, diagnostic
 from csat.core.errors import DataFactError, ParamsError
 from csat.core.text import suggest
 from csat.intake.readers import apply_rename, load_study_data, read_columns, read_raw, same_columns
 
-__all__ = ["load_study", "check_data_columns", "check_wave_levels", "data_facts", "intake_check", "MIN_ANSWERS",
-           "LOW_ANSWER_SHARE"]
+__all__ = ["load_study", "check_data_columns", "check_wave_levels", "data_facts", "study_facts", "intake_check",
+           "MIN_ANSWERS", "LOW_ANSWER_SHARE"]
 
 
 def load_study(path: str | Path, overrides: dict | None = None, *, root: str | Path | None = None,
@@ -57,9 +58,13 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
     """Check that the data file exists and holds every column the params name.  With one file per wave
     every file must exist and have the same columns, none named like the wave column."""
     paths = resolve_data_paths(p, params_path, root)
-    for dp in paths:
+    for dp, given in zip(paths, p.data.files):
+        if dp.is_dir():
+            raise ParamsError(f"{params_path}: key 'data.path': {str(dp)!r} is a folder, not a data file; name the "
+                              "file in it (e.g. data/raw/survey.csv)")
         if not dp.is_file():
-            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found")
+            raise ParamsError(f"{params_path}: key 'data.path': data file {str(dp)!r} not found"
+                              + _comment_hint(params_path, given))
     if p.data.wave_files is None:
         dp = paths[0]
         columns = read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
@@ -86,21 +91,69 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                    "cleaning.attention_checks" if c in p.cleaning.attention_checks else
                    p.extra_columns.get(c, "cleaning.attention_checks"))
             where.append(f"column {c!r} (key {key!r}) is not in {dp.name}{suggest(c, columns)}")
+        sheet_hint = _other_sheet(p, dp, missing) if p.data.wave_files is None else ""
         if len(missing) == len(p.data_columns) and len(missing) > 3:
             head = ", ".join(repr(str(c)[:40]) for c in columns[:6]) + (", ..." if len(columns) > 6 else "")
-            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name} "
-                              f"(key 'data.path': is it the right file? its header is {head})")
+            raise ParamsError(f"{params_path}: none of the {len(missing)} columns the params name is in {dp.name}"
+                              + (sheet_hint or f" (key 'data.path': is it the right file? its header is {head})"))
+        if sheet_hint:
+            raise ParamsError(f"{params_path}: {len(missing)} of the {len(p.data_columns)} columns the params name "
+                              f"are not in {dp.name}{sheet_hint}")
         if len(where) > 5:
             where = where[:5] + [f"and {len(where) - 5} more columns are not in {dp.name}"]
         raise ParamsError(f"{params_path}: " + "; ".join(where))
     check_model(p, params_path, columns)
+    check_study_keys(p, params_path)
     if p.waves is not None and p.waves.order is not None and p.data.wave_files is None:
         check_wave_levels(p, dp, params_path)
 
 
+def _comment_hint(params_path: str | Path, given: str) -> str:
+    """When the line of the params file that gives ``data.path`` goes on after it with `` #``, YAML read the
+    rest as a comment: say so (the path must be quoted)."""
+    try:
+        text = Path(params_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    for line in text.splitlines():
+        m = re.search(re.escape(given) + r"(\s+#.*)$", line)
+        if m and not line.lstrip().startswith("#"):
+            whole = (given + m.group(1)).rstrip()
+            return (f"; the line reads {whole!r}, but in YAML a '#' after a space starts a comment, so the path "
+                    f"ends before it: quote the path (path: \"{whole}\")")
+    return ""
+
+
+def _other_sheet(p: StudyParams, dp: Path, missing: list[str]) -> str:
+    """For a workbook, the sheets and the one that holds the missing columns (``data.sheet``), else ''."""
+    from csat.core.errors import DataError
+    from csat.intake.readers import EXCEL_SUFFIXES, workbook_sheets
+
+    if dp.suffix.lower() not in EXCEL_SUFFIXES:
+        return ""
+    try:
+        sheets = workbook_sheets(dp)
+    except DataError:
+        return ""
+    if len(sheets) < 2:
+        return ""
+    shown = p.data.sheet if p.data.sheet is not None else sheets[0]
+    for name in sheets:
+        if str(name) == str(shown):
+            continue
+        try:
+            cols = read_columns(dp, encoding=p.data.encoding, sheet=name, rename=p.data.rename)
+        except DataError:
+            continue
+        if all(c in cols for c in missing):
+            return (f" (sheet {shown!r} was read; the workbook's sheets are {sheets} and the columns are on sheet "
+                    f"{name!r}: set data.sheet: {name})")
+    return f" (sheet {shown!r} was read; the workbook's sheets are {sheets}: choose one with data.sheet)"
+
+
 def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
     """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
-    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet)
+    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet, allow_ragged=p.data.allow_ragged)
     if p.data.rename:
         raw.columns = apply_rename(data_path, list(raw.columns), p.data.rename)
     present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})
@@ -243,7 +296,7 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     problem.  Returns the non-blocking diagnostics."""
     from csat.intake import cleaning       # when needed: the cleaning engine imports the statistics
 
-    df, _ = load_study_data(p, params_path, root=root)
+    df, report = load_study_data(p, params_path, root=root)
     res = cleaning.clean(df, p)
     diags, blocking = data_facts(res.data, p)
     if blocking and blocking[0].startswith("only ") and res.n_raw > res.n_clean:
@@ -252,4 +305,97 @@ def intake_check(p: StudyParams, params_path, root=None) -> list[Diagnostic]:
     if blocking:
         raise DataFactError(f"{data_label(p, params_path, root)}: {blocking[0]}" + (f" (and {len(blocking) - 1} more problem(s))"
                                                                if len(blocking) > 1 else ""))
+    problem = study_facts(res.data, p, report.extra)
+    if problem:
+        raise DataFactError(f"{data_label(p, params_path, root)}: {problem}")
     return diags
+
+
+def study_facts(data: pd.DataFrame, p: StudyParams, extra: pd.DataFrame | None = None) -> str | None:
+    """The optional analyses of 02 and 06 checked on the cleaned data before any notebook runs them: the weights
+    (a given weights column positive for every analysed respondent; raking margins whose levels are missing from
+    the data or data levels without a margin), the key drivers (enough complete respondents, no constant
+    variable), the segments (enough respondents for ``segments.k``), Kano and SERVQUAL columns with no valid answer.
+
+    Returns the first problem as one line naming the key (``None`` when all is well).
+
+    Parameters
+    ----------
+    data : DataFrame
+        The cleaned data (index: the raw data row numbers).
+    p : StudyParams
+        The study's parameters.
+    extra : DataFrame, optional
+        The raw columns the study names besides the cleaned ones (``IntakeReport.extra``), indexed by raw row.
+    """
+    from csat.core.errors import WeightsError
+    from csat.intake.extras import numeric_answers
+    from csat.stats import descriptives, drivers as drv, segments as seg, weights as wts
+
+    def col(c: str) -> pd.Series:
+        if c in data.columns:
+            return data[c]
+        return extra.loc[data.index, c] if extra is not None and c in extra.columns else pd.Series(index=data.index)
+
+    n = len(data)
+    if p.weights is not None:
+        try:
+            base = wts.check_weights(col(p.weights.column), p.weights.column) if p.weights.column else None
+            if p.weights.rake:
+                groups = pd.DataFrame({c: col(c) for c in p.weights.rake}, index=data.index)
+                for c in groups.columns:              # the level text of csat.analyses.descriptives.study_weights
+                    groups[c] = groups[c].map(lambda v: v if pd.isna(v) else (
+                        str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)).strip())
+                wts.rake(groups, p.weights.rake, None if base is None else base.to_numpy())
+        except WeightsError as err:                  # "weights.rake.region: …", "weights.column 'wt': …"
+            m = re.match(r"(weights[\w.]*)(?: ('[^']*'))?: (.*)", str(err))
+            if not m:
+                return f"key 'weights': {err}"
+            return f"key {m.group(1)!r}: " + (f"column {m.group(2)}: " if m.group(2) else "") + m.group(3)
+    constructs = {name: c.items for name, c in p.constructs.items()}
+    if p.drivers is not None or p.segments is not None:
+        scores = descriptives.construct_scores(data, constructs, min_share=p.scores.min_share)
+    if p.drivers is not None:
+        target, predictors = driver_variables(p)
+        frame = drv.driver_frame(scores, data, [target, *predictors]).dropna()
+        if len(frame) < len(predictors) + 3:
+            return (f"key 'drivers': only {len(frame)} analysed respondents have the target {target!r} and all "
+                    f"{len(predictors)} predictors; the key-driver regression needs at least {len(predictors) + 3}")
+        const = [c for c in frame.columns if not frame[c].std(ddof=1) > 0]
+        if const:
+            return (f"key 'drivers': {', '.join(map(repr, const))} do(es) not vary among the {len(frame)} complete "
+                    "respondents, so it explains nothing; remove it from the drivers")
+    if p.segments is not None:
+        on = p.segments.on or list(constructs)
+        k = int(scores[on].notna().all(axis=1).sum())
+        lo = seg.K_RANGE[0]
+        if p.segments.k != "auto" and k < int(p.segments.k) + 1:
+            return (f"key 'segments.k': {k} analysed respondents with every construct in {on} cannot form "
+                    f"{p.segments.k} segments; choose a smaller k")
+        if k < 3 * lo:
+            return (f"key 'segments': only {k} analysed respondents have every construct in {on}; segments need at "
+                    f"least {3 * lo}")
+    for f, spec in (p.kano or {}).items():
+        for role in ("functional", "dysfunctional"):
+            c = getattr(spec, role)
+            vals, _ = numeric_answers(col(c), p.missing_codes, p.labels, 1, 5)
+            if not vals.notna().any():
+                return (f"key 'kano.{f}.{role}': column {c!r} has no Kano answer (a code 1–5 or a 'labels' text) "
+                        f"from any of the {n} analysed respondents (values {_values(col(c))})")
+    for d, spec in (p.servqual or {}).items():
+        for role in ("expectation", "perception"):
+            for c in getattr(spec, role):
+                vals, _ = numeric_answers(col(c), p.missing_codes, p.labels, p.scale.min, p.scale.max)
+                if not vals.notna().any():
+                    return (f"key 'servqual.{d}.{role}': column {c!r} has no answer on the scale from any of the "
+                            f"{n} analysed respondents (values {_values(col(c))})")
+    return None
+
+
+def _values(s: pd.Series, limit: int = 3) -> str:
+    def shown(v):
+        v = v.item() if isinstance(v, np.generic) else v
+        return repr(int(v) if isinstance(v, float) and v.is_integer() else v)
+
+    vals = [shown(v) for v in pd.unique(s.dropna())[:limit + 1]]
+    return (", ".join(vals[:limit]) + (", …" if len(vals) > limit else "")) if vals else "all empty"

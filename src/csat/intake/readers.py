@@ -46,7 +46,8 @@ from csat.core.files import write_csv, write_parquet
 from csat.core.text import suggest
 
 __all__ = ["IntakeReport", "read_columns", "read_raw", "apply_rename", "same_columns", "read_wave_files",
-           "read_study_raw", "load_study_data", "make_codebook", "write_processed", "CSV_SUFFIXES", "EXCEL_SUFFIXES"]
+           "read_study_raw", "load_study_data", "workbook_sheets", "make_codebook", "write_processed", "CSV_SUFFIXES",
+           "EXCEL_SUFFIXES"]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -129,6 +130,8 @@ def _kind(path: Path) -> str:
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise DataError(f"{path}: data file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a data file; name the file in it (key 'data.path')")
     if not path.is_file():
         raise DataError(f"{path}: is not a file")
     if path.stat().st_size == 0:
@@ -150,20 +153,171 @@ def _sniff_binary(path: Path, head: bytes) -> None:
                         f"first {len(head)}), not CSV text")
 
 
+#: The legacy encodings ``encoding: auto`` tells apart when a file is not UTF-8: the Chinese platforms' GB18030
+#: (a superset of GBK/GB2312) and Big5, and Windows-1252 (Western European exports from Excel).
+AUTO_LEGACY = ("gb18030", "big5", "cp1252")
+_ENC_NAMES = {"gb18030": "gb18030", "big5": "big5", "cp1252": "cp1252", "windows-1252": "cp1252",
+              "cp950": "big5", "big5hkscs": "big5", "gbk": "gb18030", "gb2312": "gb18030"}
+_TOKEN_RE = re.compile(r"[^\s,;\t|\"']*[^\x00-\x7f][^\s,;\t|\"']*")
+_MAX_TOKENS = 5000
+
+
+def _is_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _odd_token(tok: str, enc: str) -> bool:
+    """Whether one decoded value (a run of text with a non-ASCII character) looks like mojibake.
+
+    Latin reading (cp1252) of CJK bytes: a non-letter symbol next to a non-ASCII letter (``Å®``, ``Ã©``) or
+    three non-ASCII letters in a row (``ÂúÒâ``).  CJK reading of Latin bytes: a CJK character with an ASCII
+    letter on both sides (``K鰈n``, ``Z黵ich``), for GB18030 a character outside GB2312 next to an ASCII letter
+    (``S鉶``: an accented letter and the next ASCII letter read as one rare character), or a private-use
+    character."""
+    import unicodedata
+
+    if any("\ue000" <= c <= "\uf8ff" or unicodedata.category(c) in ("Co", "Cn") for c in tok):
+        return True
+    if enc == "cp1252":
+        run = 0
+        for i, c in enumerate(tok):
+            if ord(c) < 128:
+                run = 0
+                continue
+            cat = unicodedata.category(c)
+            if cat.startswith("L"):
+                run += 1
+                if run >= 3:
+                    return True
+            else:
+                run = 0
+                near = [tok[j] for j in (i - 1, i + 1) if 0 <= j < len(tok)]
+                if any(ord(x) >= 128 and unicodedata.category(x).startswith("L") for x in near):
+                    return True
+        return False
+    for i, c in enumerate(tok):
+        if ord(c) < 128:
+            continue
+        left = tok[i - 1] if i > 0 else ""
+        right = tok[i + 1] if i + 1 < len(tok) else ""
+        l_ascii, r_ascii = left.isascii() and left.isalpha(), right.isascii() and right.isalpha()
+        if l_ascii and r_ascii:
+            return True
+        if enc == "gb18030" and (l_ascii or r_ascii) and not _is_gb2312(c):
+            return True
+    return False
+
+
+def _mojibake(text: str, enc: str) -> tuple[int, str | None]:
+    """``(line, value)`` of the first value of ``text`` that looks like mojibake when read as ``enc``
+    (:func:`_odd_token`), else ``(0, None)``; looks at the first :data:`_MAX_TOKENS` distinct values (of at most
+    50 times as many)."""
+    seen: set[str] = set()
+    for k, m in enumerate(_TOKEN_RE.finditer(text)):
+        if k >= 50 * _MAX_TOKENS:                  # a large file repeats its values: enough has been seen
+            break
+        tok = m.group(0)
+        if tok in seen:
+            continue
+        seen.add(tok)
+        if _odd_token(tok, enc):
+            return text.count("\n", 0, m.start()) + 1, tok
+        if len(seen) >= _MAX_TOKENS:
+            break
+    return 0, None
+
+
+def _first_difference(readings: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """The line and the value of the first place where the readings of the same bytes differ."""
+    texts = list(readings.values())
+    lines = [t.splitlines() for t in texts]
+    for n, row in enumerate(zip(*lines), start=1):
+        if len(set(row)) > 1:
+            vals = [dict.fromkeys(_TOKEN_RE.findall(r)) for r in row]
+            for j, v in enumerate(vals[0]):
+                others = [list(x)[j] if j < len(x) else "" for x in vals[1:]]
+                if any(o != v for o in others):
+                    return n, dict(zip(readings, [v, *others]))
+            return n, dict(zip(readings, row))
+    return 1, {e: t[:40] for e, t in readings.items()}
+
+
+def _detect_legacy(path: Path, data: bytes) -> tuple[str, str]:
+    """Tell GB18030, Big5 and Windows-1252 apart for a file that is not UTF-8: each that decodes the bytes is read
+    and checked for mojibake (:func:`_mojibake`); charset-normalizer (a maintained detector) orders the readings
+    and decides when none looks clean.  Two clean readings that differ: one error asking for
+    ``data.encoding``, with the two readings of the first value where they differ side by side."""
+    import charset_normalizer
+
+    readings: dict[str, str] = {}
+    errors = []
+    for enc in AUTO_LEGACY:
+        try:
+            readings[enc] = data.decode(enc)
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.append(f"{enc} fails at byte {err.start} (line {line})")
+    if not readings:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            errors.insert(0, f"utf-8 fails at byte {err.start} (line {line})")
+        raise DataError(f"{path}: cannot read the text encoding ({'; '.join(errors)}); set data.encoding to the "
+                        "file's encoding (e.g. latin-1, cp1252, big5)")
+    if len(readings) == 1:
+        enc = next(iter(readings))
+        line, odd = _mojibake(readings[enc], enc) if enc == "cp1252" else (0, None)
+        if odd is None:
+            return readings[enc], enc
+        errors.append(f"cp1252 reads line {line} as {odd!r}")
+        raise DataError(f"{path}: cannot read the text encoding ({'; '.join(errors)}); set data.encoding to the "
+                        "file's encoding (e.g. latin-1, cp1252, big5)")
+    chaos: dict[str, float] = {}            # the detector's readings, best first, with their "chaos" (0 = clean)
+    for m in charset_normalizer.from_bytes(data, cp_isolation=list(readings)):
+        e = _ENC_NAMES.get(str(m.encoding).replace("_", "-").lower())
+        if e in readings and e not in chaos:
+            chaos[e] = float(m.chaos)
+    ranked = list(chaos)
+    clean = [e for e in readings if _mojibake(readings[e], e)[1] is None]
+    if len(clean) == 1:
+        return readings[clean[0]], clean[0]
+    if not clean and ranked:
+        return readings[ranked[0]], ranked[0]
+    both = sorted((e for e in clean if e in chaos), key=lambda e: chaos[e])
+    if both and (len(both) == 1 or chaos[both[0]] + 0.01 < chaos[both[1]]):
+        return readings[both[0]], both[0]          # the detector tells the clean readings apart
+    pair = sorted(clean or readings, key=lambda e: ranked.index(e) if e in ranked else len(ranked))[:2]
+    line, vals = _first_difference({e: readings[e] for e in pair})
+    side = " or ".join(f"{v!r} ({e})" for e, v in vals.items())
+    raise DataError(f"{path}: the text encoding is ambiguous: the file reads as {pair[0]} and as {pair[1]}, which "
+                    f"differ (line {line}: {side}); set data.encoding to the file's encoding "
+                    f"(e.g. encoding: {pair[0]})")
+
+
 def _decode(path: Path, data: bytes, encoding: str) -> tuple[str, str]:
-    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM),
-    else GB18030 (a superset of GBK/GB2312)."""
+    """Decode CSV bytes.  ``auto``: UTF-16 if it has a UTF-16 BOM, else UTF-8 (with or without BOM), else the
+    one of GB18030 (a superset of GBK/GB2312), Big5 and Windows-1252 that reads the bytes without mojibake
+    (:func:`_detect_legacy`)."""
     if encoding is None or str(encoding).lower() == "auto":
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             candidates = ["utf-16"]
         else:
-            candidates = ["utf-8-sig", "gb18030"]
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return _detect_legacy(path, data)
+            return text, ("utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     else:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise DataError(f"{path}: unknown text encoding {encoding!r} (key 'data.encoding'); "
-                            "use auto, utf-8, gbk, gb18030, latin-1, ...") from None
+                            "use auto, utf-8, gbk, gb18030, big5, cp1252, latin-1, ...") from None
         candidates = [encoding]
     errors = []
     for enc in candidates:
@@ -190,10 +344,20 @@ def _delimiter(first_line: str) -> str:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
+    """The first non-blank line (looking at a growing head of the text, not splitting all of it)."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        cut = size < len(text)
+        for i, line in enumerate(lines):
+            if line.strip():
+                if cut and i == len(lines) - 1:   # the head may end inside this line
+                    break
+                return line
+        else:
+            if not cut:
+                return ""
+        size *= 4
 
 
 def _header_from_text(path: Path, text: str) -> tuple[list[str], str]:
@@ -247,33 +411,50 @@ def _infer_ascii_numbers(s: pd.Series) -> pd.Series | None:
     obj = s.astype(object)
     if pd.api.types.infer_dtype(obj, skipna=False) != "string":
         return None
-    a = pa.array(obj.to_numpy(), type=pa.string())
-    if not pc.all(pc.string_is_ascii(a)).as_py():
+    return _arrow_numbers(pa.array(obj.to_numpy(), type=pa.string()), s.index, s.name)
+
+
+def _arrow_numbers(a, index: pd.Index, name) -> pd.Series | None:
+    """:func:`_infer_ascii_numbers` of an Arrow string array without missing values (a column as the CSV reader
+    returns it): float64 or int64 when it is ASCII and holds only numbers and blanks, else ``None``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(a) == 0 or not pc.all(pc.string_is_ascii(a)).as_py():
         return None
-    t = pc.utf8_trim(a, characters=_PY_ASCII_SPACE)
-    filled = pc.not_equal(pc.utf8_length(t), 0)
+    t = pc.ascii_trim(a, characters=_PY_ASCII_SPACE)
+    filled = pc.not_equal(pc.binary_length(t), 0)
     vals = pc.filter(t, filled)
     if len(vals) == 0:
         return None
-    if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
-        return None
-    if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
-        return None
+    if pc.all(pc.ascii_is_decimal(vals)).as_py():          # digits only (codes, counts): no regex needed
+        if pc.any(pc.and_(pc.starts_with(vals, "0"), pc.greater(pc.binary_length(vals), 1))).as_py():
+            return None
+    else:
+        if not pc.all(pc.match_substring_regex(vals, _NUM_RE.pattern)).as_py():
+            return None
+        if pc.any(pc.match_substring_regex(vals, _LEADING_ZERO_RE.pattern)).as_py():
+            return None
     # every filled cell matched the number pattern, which Arrow parses (correctly rounded, as float())
     parsed = pc.cast(pc.if_else(filled, t, pa.scalar(None, pa.string())), pa.float64())
-    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=s.index, name=s.name, dtype="float64")
+    num = pd.Series(parsed.to_numpy(zero_copy_only=False), index=index, name=name, dtype="float64")
     if num.notna().all() and np.all(np.mod(num.to_numpy(), 1) == 0) and np.abs(num).max() < 2**53:
         return num.astype("int64")
     return num
 
 
-def _infer(s: pd.Series) -> pd.Series:
+def _infer(s: pd.Series, fast: bool = True) -> pd.Series:
     """Turn a column of text into numbers when *every* non-missing cell is a number
-    (keeping codes with leading zeros such as respondent ids ``"007"`` as text)."""
-    fast = _infer_ascii_numbers(s)
-    if fast is not None:
-        return fast
-    s = _blank_to_nan(s)
+    (keeping codes with leading zeros such as respondent ids ``"007"`` as text); ``fast=False`` when
+    :func:`_infer_ascii_numbers` already said no."""
+    num = _infer_ascii_numbers(s) if fast else None
+    if num is not None:
+        return num
+    return _infer_text(_blank_to_nan(s))
+
+
+def _infer_text(s: pd.Series) -> pd.Series:
+    """The rest of :func:`_infer` once text cells are stripped and empty text is missing."""
     if s.dtype.kind in "biuf":
         return s
     vals = s.dropna()
@@ -302,6 +483,10 @@ def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers:
     df.index = pd.Index(row_numbers, name="row")
     for c in df.columns:
         df[c] = _infer(df[c])
+    return _drop_empty(path, df)
+
+
+def _drop_empty(path: Path, df: pd.DataFrame) -> pd.DataFrame:
     empty = df.isna().all(axis=1)
     df = df.loc[~empty]
     if df.empty:
@@ -310,19 +495,47 @@ def _finish_frame(path: Path, columns: list[str], rows: list[list], row_numbers:
 
 
 # ----------------------------------------------------------------------------- readers
-def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
-    data = path.read_bytes()
-    _sniff_binary(path, data[:8192])
-    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
-        raise DataError(f"{path}: the file is empty (no header row)")
-    text, used = _decode(path, data, encoding)
-    if "\x00" in text:
-        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
-    header, delim = _header_from_text(path, text)
-    columns = _check_header(path, header)
-    # skip leading blank lines, then the header line
+def _header_skip(text: str) -> int:
+    """The records before the data: leading blank lines and the header line (lines end at \\r\\n, \\n or \\r)."""
+    pos, n = 0, 0
+    for m in re.finditer(r"\r\n|\n|\r", text):
+        n += 1
+        if text[pos:m.start()].strip():
+            return n
+        pos = m.end()
+    return n + 1
+
+
+def _ragged(path: Path, columns: list[str], delim: str, short: list[int], long: list[int],
+            allow_ragged: bool) -> dict:
+    """Rows with fewer or more fields than the header: an error naming the first (its line), or with
+    ``data.allow_ragged`` the rows read anyway (short rows padded with blanks, the extra fields of long rows
+    dropped), counted in the metadata (:meth:`IntakeReport.diagnostics` warns)."""
+    if not short and not long:
+        return {}
+    if not allow_ragged:
+        n, fields = min((r[0], r[1]) for r in short + long)
+        if fields < len(columns):
+            raise DataError(f"{path}: data row {n} (line {n + 1}) has {fields} field(s) but the header has "
+                            f"{len(columns)} columns: the row ends early (is the file cut off, or a line broken?); "
+                            "repair the file or set data.allow_ragged: true to read such rows with blanks")
+        raise DataError(f"{path}: data row {n} (line {n + 1}) has {fields} fields but the header has "
+                        f"{len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing? "
+                        "(data.allow_ragged: true reads such rows without their extra fields)")
+    return {"short": sorted(r[0] for r in short), "long": sorted(r[0] for r in long)}
+
+
+def _unclosed_quote(path: Path, n: int):
+    return DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") opened in this row is never closed, so the "
+                     "following rows are read as one text cell; remove the stray quote or close it")
+
+
+def _csv_python(path: Path, text: str, columns: list[str], delim: str,
+                allow_ragged: bool) -> tuple[list[list], list[int], dict, int]:
+    """The CSV records as lists of text, by Python's ``csv`` module: for files with line breaks inside quoted
+    cells (and to name an unclosed quote).  Returns ``(rows, row numbers, ragged, records)``."""
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delim)
-    rows, numbers_ = [], []
+    rows, numbers_, short, long = [], [], [], []
     seen_header = False
     n = 0
     for rec in reader:
@@ -336,23 +549,162 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, dict]:
             continue
         for x in (rec if "\n" in joined else ()):
             if "\n" in x and any(line.count(delim) >= max(1, len(columns) - 1) for line in x.splitlines()[1:]):
-                raise DataError(f"{path}: data row {n} (line {n + 1}): a quote (\") "
-                                "opened in this row is never closed, so the following rows are read as one text "
-                                "cell; remove the stray quote or close it")
+                raise _unclosed_quote(path, n)
         if len(rec) > len(columns):
-            extra = rec[len(columns):]
-            if any(x.strip() for x in extra):
-                raise DataError(f"{path}: data row {n} (line {n + 1}) has {len(rec)} fields but the header "
-                                f"has {len(columns)} columns; is the delimiter {delim!r} right, or is a quote missing?")
+            if any(x.strip() for x in rec[len(columns):]):
+                long.append((n, len(rec)))
             rec = rec[: len(columns)]
         elif len(rec) < len(columns):
+            short.append((n, len(rec)))
             rec = rec + [""] * (len(columns) - len(rec))
         rows.append(rec)
         numbers_.append(n)
-    df = _finish_frame(path, columns, rows, numbers_)
+    return rows, numbers_, _ragged(path, columns, delim, short, long, allow_ragged), n
+
+
+def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: str, allow_ragged: bool):
+    """The CSV records by Arrow's C reader (every cell as text), with ragged rows reported by its invalid-row
+    handler; ``None`` when a quoted cell holds a line break or Arrow cannot parse the file (the Python reader
+    then reads it and names the problem).  Returns ``(table of the non-blank records, their row numbers,
+    ragged, records)``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    k = len(columns)
+    names = [f"c{i}" for i in range(k)]
+    invalid: list = []
+
+    def handler(row):
+        invalid.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    def read(threads: bool):
+        return pcsv.read_csv(
+            _io.BytesIO(data),
+            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, use_threads=threads,
+                                          block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
+                                            newlines_in_values=True, ignore_empty_lines=False,
+                                            invalid_row_handler=handler),
+            convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in names}, null_values=[],
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+    try:
+        table = read(True)
+        if invalid:                               # the row numbers are known only to a single-threaded read
+            invalid.clear()
+            table = read(False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    cols = [table.column(i) for i in range(k)]
+    if b'"' in data:                              # only a quoted cell can hold a line break
+        for a in cols:
+            if len(a) and (pc.any(pc.match_substring(a, "\n")).as_py() or pc.any(pc.match_substring(a, "\r")).as_py()):
+                return None
+    n_valid = table.num_rows
+    bad = {int(num) - skip: (actual, text) for num, actual, text in invalid}
+    if any(num is None or "\n" in text or "\r" in text for num, _, text in invalid):
+        return None                               # e.g. a quote never closed: the Python reader names it
+    records = n_valid + len(bad)
+    if bad:
+        numbers_ = np.setdiff1d(np.arange(1, records + 1, dtype="int64"), np.fromiter(bad, dtype="int64"))
+    else:
+        numbers_ = np.arange(1, records + 1, dtype="int64")
+    # records whose every cell is blank are skipped (they keep their number)
+    blank = None
+    for a in cols:
+        b = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(a)), 0)
+        blank = b if blank is None else pc.and_(blank, b)
+    if blank is not None and len(blank) and pc.any(blank).as_py():
+        keep = pc.invert(blank)
+        cols = [pc.filter(a, keep) for a in cols]
+        keep = keep.combine_chunks() if isinstance(keep, pa.ChunkedArray) else keep
+        numbers_ = numbers_[np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)]
+    short, long, patch = [], [], []
+    for n, (actual, text) in sorted(bad.items()):
+        rec = next(csv.reader([text], delimiter=delim), []) if text.strip() else []
+        if not "".join(rec).strip():
+            continue                              # a blank line (or only delimiters)
+        if len(rec) > k:
+            if any(x.strip() for x in rec[k:]):
+                long.append((n, len(rec)))
+            rec = rec[:k]
+        elif len(rec) < k:
+            short.append((n, len(rec)))
+            rec = rec + [""] * (k - len(rec))
+        patch.append((n, rec))
+    ragged = _ragged(path, columns, delim, short, long, allow_ragged)
+    if patch:                                     # rows read by the Python reader, put back in file order
+        nums = np.concatenate([numbers_, np.array([n for n, _ in patch], dtype="int64")])
+        order = np.argsort(nums, kind="stable")
+        cols = [pc.take(pa.concat_arrays([*a.chunks, pa.array([r[i] for _, r in patch], pa.string())]),
+                        pa.array(order)) for i, a in enumerate(cols)]
+        numbers_ = nums[order]
+    return cols, numbers_, ragged, records
+
+
+def _read_csv(path: Path, encoding: str, allow_ragged: bool = False) -> tuple[pd.DataFrame, dict]:
+    data = path.read_bytes()
+    _sniff_binary(path, data[:8192])
+    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise DataError(f"{path}: the file is empty (no header row)")
+    text, used = _decode(path, data, encoding)
+    if "\x00" in text:
+        raise DataError(f"{path}: is not a table: the file holds binary data (NUL characters), not CSV text")
+    header, delim = _header_from_text(path, text)
+    columns = _check_header(path, header)
+    utf8 = data[len(codecs.BOM_UTF8):] if used == "utf-8-sig" else data if used == "utf-8" else text.encode("utf-8")
+    fast = _csv_arrow(path, utf8, _header_skip(text), columns, delim, allow_ragged)
+    if fast is not None:
+        cols, numbers_, ragged, records = fast
+        index = pd.Index(numbers_, name="row")
+        df = pd.DataFrame({c: _infer_arrow(a, index, c) for c, a in zip(columns, cols)}, index=index)
+        n_file = len(index)
+        df = _drop_empty(path, df)
+    else:
+        rows, numbers_, ragged, records = _csv_python(path, text, columns, delim, allow_ragged)
+        n_file = len(rows)
+        df = _finish_frame(path, columns, rows, numbers_)
     meta = {"format": "csv", "encoding": used, "delimiter": delim, "sheet": None,
-            "row_note": "data row r is on line r + 1 of the file"}
+            "row_note": "data row r is on line r + 1 of the file", "n_file_rows": int(n_file),
+            **({"ragged": ragged} if ragged else {})}
     return df, meta
+
+
+def _infer_arrow(a, index: pd.Index, name: str) -> pd.Series:
+    """:func:`_infer` of a column as the Arrow CSV reader returns it (text, no missing values).  A column with
+    few distinct values (answer codes, groups) is decided on its distinct values once (Arrow's dictionary
+    encoding) and expanded by their codes, which gives the same values and types."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(a)
+    if n:
+        d = pc.dictionary_encode(a)
+        if isinstance(d, pa.ChunkedArray):
+            d = d.unify_dictionaries()
+            chunks = d.chunks
+        else:
+            chunks = [d]
+        dictionary = chunks[0].dictionary if chunks else pa.array([], pa.string())
+        if len(dictionary) <= max(1000, n // 20):
+            codes = np.concatenate([np.asarray(c.indices.to_numpy(zero_copy_only=False), dtype="int64")
+                                    for c in chunks]) if chunks else np.zeros(0, dtype="int64")
+            ent = _arrow_numbers(dictionary, pd.RangeIndex(len(dictionary)), name)
+            if ent is not None:
+                return pd.Series(ent.to_numpy()[codes], index=index, name=name, dtype=ent.dtype)
+            stripped = [t.strip() for t in dictionary.to_pylist()]
+            vals = np.empty(len(stripped), dtype=object)
+            vals[:] = [np.nan if t == "" else t for t in stripped]
+            s = pd.Series(vals[codes], index=index, name=name, dtype=object)
+            return _infer_text(s.infer_objects())     # as _blank_to_nan does
+    col = a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+    num = _arrow_numbers(col, index, name)
+    if num is not None:
+        return num
+    s = pd.Series(col.to_numpy(zero_copy_only=False), index=index, name=name, dtype=object)
+    return _infer(s, fast=False)
 
 
 def _open_workbook(path: Path):
@@ -369,6 +721,15 @@ def _open_workbook(path: Path):
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
         raise DataError(f"{path}: is not a table: not a valid .xlsx workbook ({err})") from None
+
+
+def workbook_sheets(path: str | Path) -> list[str]:
+    """The sheet names of an .xlsx workbook, in order (a :class:`DataError` if it is not one)."""
+    wb = _open_workbook(Path(path))
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
 
 
 def _pick_sheet(path: Path, wb, sheet):
@@ -486,6 +847,8 @@ def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int |
     if rename:
         return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet), rename)
     path = Path(path)
+    if path.is_dir():
+        _check_file(path)
     kind = _kind(path)
     _check_file(path)
     if kind == "csv":
@@ -517,7 +880,8 @@ def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int |
     return list(m.column_names)
 
 
-def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None) -> tuple[pd.DataFrame, dict]:
+def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
+             allow_ragged: bool = False) -> tuple[pd.DataFrame, dict]:
     """Read a raw survey export without changing it.
 
     Returns ``(df, meta)``.  ``df`` has one row per data row of the file (completely blank rows
@@ -529,14 +893,24 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     sha256, row_note`` and, for ``.sav``/``.dta``, ``value_labels`` (column -> {code: label})
     and ``variable_labels`` (column -> label).
 
-    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), then GB18030 (a
-    superset of GBK/GB2312); UTF-16 with BOM.  Any Python codec name may be given instead.
+    CSV encodings with ``encoding="auto"``: UTF-8 (with or without BOM), UTF-16 with BOM, else the one of
+    GB18030 (a superset of GBK/GB2312), Big5 and Windows-1252 that reads the bytes without mojibake
+    (charset-normalizer and :func:`_mojibake`; two plausible readings are an error asking for
+    ``data.encoding``).  Any Python codec name may be given instead.
+
+    A CSV is read by Arrow's C reader.  A row with fewer or more fields than the header is an error naming
+    its line, unless ``allow_ragged`` (``data.allow_ragged``): then short rows are padded with blanks, long rows
+    lose their extra fields, and ``meta["ragged"]`` lists them (``{"short": rows, "long": rows}``).
+    ``meta["n_file_rows"]`` counts the data rows of a CSV file (blank lines left out) before rows without
+    any value are dropped.
     """
     path = Path(path)
+    if path.is_dir():
+        _check_file(path)
     kind = _kind(path)
     _check_file(path)
     if kind == "csv":
-        df, meta = _read_csv(path, encoding)
+        df, meta = _read_csv(path, encoding, allow_ragged)
     elif kind == "xlsx":
         df, meta = _read_xlsx(path, sheet)
     else:
@@ -573,7 +947,7 @@ def same_columns(columns: Mapping, wave_column: str) -> list[str]:
 
 def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str = "auto",
                     sheet: str | int | None = None, rename: Mapping[str, str] | None = None,
-                    same: bool = True) -> tuple[pd.DataFrame, list[dict]]:
+                    same: bool = True, allow_ragged: bool = False) -> tuple[pd.DataFrame, list[dict]]:
     """Read one raw export per wave (``{wave: path}``, in time order) and stack them with a wave column in
     front.  Each file is read by :func:`read_raw` (CSV in any supported encoding, XLSX, SPSS,
     Stata) with the same ``encoding``/``sheet``, and ``rename`` (``data.rename``) is applied to each.
@@ -591,7 +965,7 @@ def read_wave_files(files: Mapping, wave_column: str = "wave", *, encoding: str 
         raise ValueError("give at least two waves (wave=file)")
     frames, metas = [], []
     for wave, path in files.items():
-        df, meta = read_raw(path, encoding=encoding, sheet=sheet)
+        df, meta = read_raw(path, encoding=encoding, sheet=sheet, allow_ragged=allow_ragged)
         if rename:
             df.columns = apply_rename(Path(path), list(df.columns), dict(rename))
         if not same and wave_column in df.columns:
@@ -637,14 +1011,15 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
     wf = params.data.wave_files if path is None else None
     if wf is None:
         dp = paths[0]
-        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet)
+        df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet,
+                            allow_ragged=params.data.allow_ragged)
         if rename:
             df.columns = apply_rename(dp, list(df.columns), rename)
         return df, meta, dp
     files = dict(zip(wf, paths))
     try:
         df, metas = read_wave_files(files, params.waves.column, encoding=params.data.encoding,
-                                    sheet=params.data.sheet, rename=rename)
+                                    sheet=params.data.sheet, rename=rename, allow_ragged=params.data.allow_ragged)
     except DataError:
         raise
     except ValueError as err:
@@ -661,6 +1036,10 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
     meta = {**{k: joined(k) for k in ("format", "encoding", "delimiter", "sheet")},
             "path": str(label), "n_rows": int(len(df)), "n_columns": int(df.shape[1]), "columns": list(df.columns),
             "sha256": hashlib.sha256("".join(m["sha256"] + "\n" for m in metas).encode()).hexdigest(),
+            **({"n_file_rows": sum(m["n_file_rows"] for m in metas)} if all("n_file_rows" in m for m in metas)
+               else {}),
+            **({"ragged": {k: [r for m in metas for r in m.get("ragged", {}).get(k, [])] for k in ("short", "long")}}
+               if any(m.get("ragged") for m in metas) else {}),
             "row_note": "data rows are numbered across the wave files in order: rows " + "; ".join(bounds),
             "value_labels": {k: v for m in reversed(metas) for k, v in m["value_labels"].items()},
             "variable_labels": {k: v for m in reversed(metas) for k, v in m["variable_labels"].items()},
@@ -699,6 +1078,14 @@ class IntakeReport:
     long_headers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["column", "length"]))
     #: header in the file -> name used (``data.rename``).
     renamed: dict = field(default_factory=dict)
+    #: data rows in a CSV file (blank lines left out), else None; ``meta["ragged"]`` lists rows with fewer or
+    #: more fields than the header, read with ``data.allow_ragged``.
+    file_rows: int | None = None
+    #: ``survey.responded`` (questionnaires returned): more than the file holds suggests a file cut off.
+    responded: int | None = None
+    #: the raw columns of ``params.extra_columns`` (weights, raking variables, Kano and SERVQUAL answers) as read,
+    #: indexed by data row, for the checks of :func:`csat.intake.preflight.study_facts`.
+    extra: pd.DataFrame | None = None
 
     @property
     def file_name(self) -> str:
@@ -739,6 +1126,26 @@ class IntakeReport:
             out.append(diagnostic("negative_duration", "warning", str(nd["column"].iloc[0]),
                                   "{n} negative completion time(s) in data row(s) {rows} were set missing",
                                   stage=stage, n=len(nd), rows=rows))
+        rg = self.meta.get("ragged") or {}
+        for kind, rows in (("short", rg.get("short") or []), ("long", rg.get("long") or [])):
+            if not rows:
+                continue
+            shown = ", ".join(str(r) for r in rows[:5]) + (" …" if len(rows) > 5 else "")
+            if kind == "short":
+                out.append(diagnostic("ragged_rows", "warning", "data.allow_ragged",
+                                      "{n} row(s) have fewer fields than the header (data row(s) {rows}); they were "
+                                      "read with blanks for the missing fields", stage=stage, n=len(rows), rows=shown))
+            else:
+                out.append(diagnostic("ragged_rows", "warning", "data.allow_ragged",
+                                      "{n} row(s) have more fields than the header (data row(s) {rows}); their extra "
+                                      "fields were dropped", stage=stage, n=len(rows), rows=shown))
+        n_file = self.file_rows if self.file_rows is not None else self.n_rows
+        if self.responded is not None and n_file < self.responded:
+            out.append(diagnostic("fewer_rows_than_responded", "warning", "survey.responded",
+                                  "the data file holds {n_file} data rows but survey.responded says {responded} "
+                                  "questionnaires were returned: is the file complete (cut off, a wave missing)? "
+                                  "The valid rate is computed against {responded}", stage=stage, n_file=n_file,
+                                  responded=self.responded))
         for _, r in self.long_headers.iterrows():
             out.append(diagnostic("long_header", "warning", str(r["column"])[:40] + "…",
                                   "a header is {length} characters long; give the column a short name "
@@ -1056,6 +1463,7 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
     for c in params.cleaning.attention_checks:
         if c not in out.columns:
             out[c] = df[c]
+    _check_rules(dp, params, df, out)
 
     items = params.items
     all_missing = out[items].isna().all(axis=1)
@@ -1069,6 +1477,8 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
                         + (f" ({'; '.join(why)})" if why else "")
                         + f"; check scale (min {_fmt_bound(params.scale.min)}, max {_fmt_bound(params.scale.max)}), "
                           "missing_codes and the item columns")
+
+    _all_outside_scale(dp, params, out, oor)
 
     used = list(out.columns)
     report = IntakeReport(
@@ -1089,8 +1499,111 @@ def load_study_data(params, params_path: str | Path | None = None, *, root: str 
         long_headers=pd.DataFrame(long_headers, columns=["column", "length"]).astype(
             {"column": object, "length": "int64"}),
         renamed=rename,
+        file_rows=meta.get("n_file_rows"),
+        extra=df[[c for c in params.extra_columns if c in df.columns and c not in out.columns]],
+        responded=getattr(getattr(params, "survey", None), "responded", None),
     )
     return out, report
+
+
+#: A speeder rule (``cleaning.min_duration``, ``cleaning.speeder_median_ratio``) is refused when more than this
+#: share of the respondents have no readable completion time (empty, ``n/a``, negative): the rule would judge
+#: only the few with one and silently keep the others.  A ``data.duration`` column without any readable value is
+#: refused with or without a rule.
+MAX_UNREADABLE_DURATION = 0.5
+
+
+def _sample(values: pd.Series, limit: int = 3) -> str:
+    """A few distinct raw values of a column as they are in the file (``''`` for an empty cell)."""
+    seen = []
+    for v in values.tolist():
+        t = "" if v is None or (isinstance(v, float) and math.isnan(v)) else (
+            _fmt_value(v) if not isinstance(v, str) else v)
+        if t not in seen:
+            seen.append(t)
+        if len(seen) > limit:
+            break
+    shown = ", ".join(repr(t) for t in seen[:limit])
+    return shown + (", …" if len(seen) > limit else "")
+
+
+def _check_rules(dp: Path, params, raw: pd.DataFrame, out: pd.DataFrame) -> None:
+    """Every configured rule applies or is refused: a completion-time column with no (or too few) readable values,
+    an id column that is empty, a weights column that holds no numbers, an attention check whose column never
+    holds the expected answer -- each one :class:`DataError` naming the column, the key and a sample of its values."""
+    n = len(out)
+    if n == 0:
+        return
+    c = params.cleaning
+    col = params.data.duration
+    if col:
+        readable = out[col].notna()
+        k = int(readable.sum())
+        rule = ("cleaning.min_duration" if c.min_duration is not None else
+                "cleaning.speeder_median_ratio" if c.speeder_median_ratio is not None else None)
+        if k == 0:
+            raise DataError(f"{dp}: column {col!r} (key 'data.duration') has no readable completion time in any of "
+                            f"the {n} rows (values {_sample(raw[col])})"
+                            + (f", so the speeder rule ({rule}) cannot apply" if rule else "")
+                            + "; fix the column or remove data.duration" + (f" and {rule}" if rule else ""))
+        if rule and n - k > MAX_UNREADABLE_DURATION * n:
+            raise DataError(f"{dp}: column {col!r} (key 'data.duration'): {n - k} of {n} rows have no readable "
+                            f"completion time (values {_sample(raw.loc[~readable, col])}), more than "
+                            f"{MAX_UNREADABLE_DURATION:.0%}, so the speeder rule ({rule}) would judge only {k}; "
+                            f"fix the column or switch the rule off")
+    idc = params.data.id
+    if idc and out[idc].isna().all():
+        raise DataError(f"{dp}: column {idc!r} (key 'data.id') is empty in all {n} rows (values {_sample(raw[idc])}); "
+                        "name the respondent id column or remove data.id")
+    w = params.weights.column if params.weights is not None else None
+    if w and w in raw.columns:
+        s = raw[w]
+        if s.dtype.kind not in "biuf":
+            txt = s.map(lambda v: v.strip() if isinstance(v, str) else v)
+            num = pd.to_numeric(txt, errors="coerce")
+            bad = txt.notna() & num.isna() & ~txt.map(lambda v: missing_token(v) is not None)
+            if bad.any():
+                first = bad.idxmax()
+                raise DataError(f"{dp}: column {w!r} (key 'weights.column') is not numeric: {raw.at[first, w]!r} in "
+                                f"data row {first} is no number (values {_sample(s[bad])}); weights must be "
+                                "positive numbers")
+        else:
+            num = s
+        if not pd.to_numeric(num, errors="coerce").notna().any():
+            raise DataError(f"{dp}: column {w!r} (key 'weights.column') holds no weight in any of the {n} rows "
+                            f"(values {_sample(s)}); weights must be positive numbers")
+    if c.attention_checks:
+        from csat.intake.cleaning import answer_matches
+
+        for col, expected in c.attention_checks.items():
+            vals = raw[col].dropna().unique()
+            if not any(answer_matches(v, expected, params.labels) for v in vals):
+                raise DataError(f"{dp}: column {col!r} (key 'cleaning.attention_checks.{col}') never holds the expected "
+                                f"answer {expected!r} (values {_sample(raw[col])}), so every respondent would fail "
+                                "the check; fix the expected answer or the column")
+
+
+def _all_outside_scale(dp: Path, params, out: pd.DataFrame, oor: list) -> None:
+    """An item (or ``recommend``) every answer of which lies outside its range cannot be analysed: one
+    error counting them as such (rather than "answered by only 0" after cleaning)."""
+    if not oor:
+        return
+    per_col: dict[str, list[float]] = {}
+    for col, _, v in oor:
+        per_col.setdefault(col, []).append(v)
+    for col, vals in per_col.items():
+        if out[col].notna().any():
+            continue
+        if col == params.recommend:
+            key, lo, hi = "recommend", RECOMMEND_RANGE[0], RECOMMEND_RANGE[1]
+            hint = "the likelihood to recommend is a 0–10 answer; check the column"
+        else:
+            key, lo, hi = (f"constructs.{params.item_construct[col]}.items", _bound(params.scale.min),
+                           _bound(params.scale.max))
+            hint = "check scale.min and scale.max or the column"
+        shown = ", ".join(f"{v:g}" for v in sorted(set(vals))[:5])
+        raise DataError(f"{dp}: column {col!r} (key {key!r}): all {len(vals)} answers are outside "
+                        f"{lo:g}–{hi:g} (values {shown}{', …' if len(set(vals)) > 5 else ''}); {hint}")
 
 
 # ----------------------------------------------------------------------------- outputs

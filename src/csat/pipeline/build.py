@@ -178,7 +178,11 @@ def _cached_intake_check(p, params_path: Path, root: Path, build: Path, sha: str
     from csat.intake.preflight import intake_check
 
     stamp = (build / "stage-01_cleaning.json").read_text(encoding="utf-8")
-    key = hashlib.sha256((sha + "\n" + stamp + "\n" + p.sem_missing).encode("utf-8")).hexdigest()
+    # and the keys of the checks of the optional parts (csat.intake.preflight.study_facts)
+    effective = p.model_dump(mode="json")
+    parts = json.dumps({k: effective.get(k) for k in ("weights", "drivers", "segments", "kano", "servqual", "scores",
+                                                      "ipma", "survey")}, sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256((sha + "\n" + stamp + "\n" + p.sem_missing + "\n" + parts).encode("utf-8")).hexdigest()
     cache = build / "intake.json"
     if cache.is_file():
         try:
