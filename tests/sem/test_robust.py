@@ -101,3 +101,29 @@ def test_scaled_difference():
     cd = (5 * 1.2 - 3 * 1.1) / 2
     assert (t, df) == (pytest.approx(6.0 / cd), 2) and 0 < p < 1
     assert math.isnan(scaled_difference(10.0, 5, 1.0, 4.0, 3, 2.0)[0])     # negative c_d
+
+
+@pytest.mark.parametrize("estimator", ["mlr", "mlm"])
+def test_multigroup_invariance_matches_lavaan(estimator):
+    """Configural, metric and scalar fits across HS's schools (estimates, robust SEs, scaled and robust fit
+    measures) and lavTestLRT's Satorra–Bentler (2001) scaled difference tests."""
+    from csat.sem.multigroup import ROBUST_INVARIANCE_COLUMNS, invariance
+
+    hs = dataset("holzinger1939")
+    table, fits = invariance(REF["hs_model"], hs, "school", estimator=estimator)
+    ref = REF[f"mg_{estimator}"]
+    for name, res in fits.items():
+        assert (res.estimator, res.test) == (estimator.upper(), ref[name]["options"]["test"])
+        r = pd.DataFrame(ref[name]["estimates"])
+        m = res.estimates.merge(r, on=["lhs", "op", "rhs", "group"], suffixes=("", "_r"))
+        assert len(m) == len(r) == len(res.estimates)
+        for c in ("est", "se"):
+            assert np.abs(m[c] - m[c + "_r"]).max() < TOL * 2, (name, c)
+        check_fit(res, ref[name]["fit"], names=list(ref[name]["fit"]))
+    lrt = ref["lrt"]
+    got = table[["chisq.diff", "df.diff", "pvalue.diff"]].to_numpy()
+    for k in (1, 2):
+        assert got[k, 0] == pytest.approx(lrt["chisq_diff"][k], rel=TOL)
+        assert got[k, 1] == lrt["df_diff"][k]
+        assert got[k, 2] == pytest.approx(lrt["pvalue"][k], rel=TOL, abs=1e-7)
+    assert list(table.columns[-len(ROBUST_INVARIANCE_COLUMNS):]) == ROBUST_INVARIANCE_COLUMNS

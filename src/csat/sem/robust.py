@@ -21,7 +21,7 @@ moments, or EM's under FIML, where A₁ is then the observed information of the 
 
 **MLM** (``se = "robust.sem"``, ``information = "expected"``, ``test = "satorra.bentler"``):
 ``Cov(θ̂) = E⁻¹ M E⁻¹ / N`` with ``M = Σ_g f_g Δ_gᵀ W_g Γ_g W_g Δ_g``, ``W_g = A₁(Σ̂_g)``;
-``c = [Σ_g f_g tr(W_g Γ_g) − tr(E⁻¹ M)] / df`` (Satorra & Bentler 1994).
+``c = [Σ_g tr(W_g Γ_g) − tr(E⁻¹ M)] / df`` (Satorra & Bentler 1994).
 
 In both, ``chisq.scaled = chisq / c``; the baseline (independence) model gets its own ``c_b`` the same
 way, for ``cfi.scaled`` and the robust CFI/TLI (:func:`csat.sem.fitmeasures.robust_fit_measures`).
@@ -240,12 +240,12 @@ def robust_ml(groups: Sequence[GroupMoments], estimator: str, *, df: int, baseli
     Einv = _inv(E, "expected information matrix")
     M = sum(fg * g.delta.T @ Wg @ Gg @ Wg @ g.delta for fg, g, Wg, Gg in zip(f, groups, W, Gam))
     vcov = Einv @ M @ Einv / N
-    trWG = sum(fg * float(np.sum(Wg * Gg.T)) for fg, Wg, Gg in zip(f, W, Gam))
+    trWG = sum(float(np.sum(Wg * Gg.T)) for Wg, Gg in zip(W, Gam))
     c = (trWG - float(np.sum(M * Einv.T))) / df if df > 0 else math.nan
     Wb = [h1_information(g.base_Sigma, meanstructure) for g in groups]
     Eb = sum(fg * g.base_delta.T @ Wg @ g.base_delta for fg, g, Wg in zip(f, groups, Wb))
     Mb = sum(fg * g.base_delta.T @ Wg @ Gg @ Wg @ g.base_delta for fg, g, Wg, Gg in zip(f, groups, Wb, Gam))
-    trWGb = sum(fg * float(np.sum(Wg * Gg.T)) for fg, Wg, Gg in zip(f, Wb, Gam))
+    trWGb = sum(float(np.sum(Wg * Gg.T)) for Wg, Gg in zip(Wb, Gam))
     cb = (trWGb - float(np.sum(Mb * _inv(Eb, "baseline information").T))) / baseline_df if baseline_df > 0 else math.nan
     return RobustTest(label, test, vcov, _positive(c), _positive(cb))
 
