@@ -11,7 +11,7 @@ if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
 
 __all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "ROBUST_FIT_MEASURES", "FIT_RULES", "fit_measures",
-           "fiml_fit_measures", "robust_fit_measures", "rmsea_ci", "fit_verdict"]
+           "fiml_fit_measures", "robust_fit_measures", "reported_fit", "REPORTED", "rmsea_ci", "fit_verdict"]
 
 FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea",
                 "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal",
@@ -225,6 +225,37 @@ def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robus
                 ("rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust") if robust else ()):
             out[k] = 0.0 if ok and df == 0 else nan
     return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
+
+
+#: The measures a report reads of a robust fit in place of the naive ones: plain name → its versions, the
+#: first present (and finite) wins — the robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei), else the scaled ones.
+REPORTED: dict[str, tuple[str, ...]] = {
+    "chisq": ("chisq.scaled",), "pvalue": ("pvalue.scaled",), "cfi": ("cfi.robust", "cfi.scaled"),
+    "tli": ("tli.robust", "tli.scaled"), "rmsea": ("rmsea.robust", "rmsea.scaled"),
+    "rmsea.ci.lower": ("rmsea.ci.lower.robust", "rmsea.ci.lower.scaled"),
+    "rmsea.ci.upper": ("rmsea.ci.upper.robust", "rmsea.ci.upper.scaled"),
+}
+
+
+def reported_fit(fm: dict) -> dict:
+    """The fit measures under their plain names as a report reads them: for a robust fit (one with
+    ``chisq.scaled``: MLR, MLM, WLSMV) the scaled χ² and its p and the robust CFI, TLI and RMSEA
+    (:data:`REPORTED`); a copy of ``fm`` otherwise.
+
+    >>> reported_fit({"chisq": 10.0, "chisq.scaled": 8.0, "cfi": 0.9, "cfi.robust": float("nan"), "cfi.scaled": 0.91})
+    ... # doctest: +ELLIPSIS
+    {'chisq': 8.0, 'chisq.scaled': 8.0, 'cfi': 0.91, ...}
+    """
+    out = dict(fm)
+    if "chisq.scaled" not in fm:
+        return out
+    for name, alts in REPORTED.items():
+        for a in alts:
+            v = fm.get(a)
+            if v is not None and np.isfinite(float(v)):
+                out[name] = v
+                break
+    return out
 
 
 #: The fit cut-offs of Hu & Bentler (1999) as the report applies them — the one definition:

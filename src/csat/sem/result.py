@@ -22,7 +22,7 @@ import pandas as pd
 from csat.core.errors import ModelError
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.sem.fitmeasures import (FIT_RULES, RESULT_FIT_MEASURES, ROBUST_FIT_MEASURES, fit_measures, fit_verdict,
-                                  robust_fit_measures)
+                                  reported_fit, robust_fit_measures)
 from csat.sem.ml import check_identified, gradient_information
 
 if TYPE_CHECKING:                      # pragma: no cover
@@ -432,7 +432,7 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
         if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
             out.append(diagnostic("r2_near_1", "warning", str(r["variable"]),
                                   "R² of {variable} is {r2:.3f} (> 0.99).", variable=r["variable"], r2=r["r2"]))
-    fm = res.fit_measures
+    fm = reported_fit(res.fit_measures)          # a robust fit is judged on its robust CFI, TLI, RMSEA
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))
         v = fm.get(m)
@@ -502,7 +502,7 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
     fm = fit_measures(cm, S, Sigma, n, cf.fmin) if fiml is None else fiml.fit_measures
     if robust is not None:
         fm = {**fm, **robust_fit_measures(fm, robust.scaling_factor, robust.baseline_scaling_factor,
-                                          robust=fiml is None)}
+                                          robust=fiml is None), "estimator": robust.estimator, "test": robust.test}
     tot = np.diag(E @ Sm @ E.T)
     endo = [k for k in range(cm.m) if np.any(A[k] != 0) or (k < p and names[k] in set(rows.loc[rows["op"] == "=~", "rhs"]))]
     r2v = np.array([1 - Sm[k, k] / tot[k] for k in endo])
