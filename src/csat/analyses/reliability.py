@@ -22,7 +22,6 @@ from csat.core.diagnostics import Diagnostic, Listing, diagnostic
 from csat.core.i18n import LANGUAGES, is_chinese, tr, trc
 from csat.analyses.verdicts import estimator_name, estimator_note
 from csat.sem import measurement
-from csat.sem.fitmeasures import reported_fit
 from csat.stats import reliability as rel
 from csat.stats.reliability import fmt, resolve_thresholds
 
@@ -85,7 +84,8 @@ def fit_measurement(data: pd.DataFrame, params, language: str | None = None) -> 
     params : StudyParams
         The study's parameters (``constructs``, ``model``, ``sem_missing``, ``estimator``, ``ordered``,
         ``thresholds``).  With a robust estimator the fit table shows the scaled χ² and p and the robust
-        CFI, TLI and RMSEA under the plain names (the caption names the estimator).
+        CFI, TLI and RMSEA under lavaan's names (``chisq.scaled``, ``cfi.robust``, …; the caption names the
+        estimator, ``note`` says what they are).
 
     Returns
     -------
@@ -117,14 +117,26 @@ def fit_measurement(data: pd.DataFrame, params, language: str | None = None) -> 
         out.files = measurement.cfa_result_files(syntax, cfa, params.sem_missing, out.diagnostics)
         if cfa.converged:
             out.estimates, out.latent_cor = cfa.estimates, cfa.latent_cor()
-        shown = reported_fit(cfa.fit_measures)     # a robust fit: scaled χ², robust CFI, TLI, RMSEA
-        out.estimator = estimator_name(cfa.fit_measures)
-        out.note = estimator_note(cfa.fit_measures, language or getattr(params, "language", "en"))
-        out.fit_table = pd.DataFrame([{k: shown.get(k) for k in FIT_SHOWN}])
+        fm = cfa.fit_measures
+        out.estimator = estimator_name(fm)
+        out.note = estimator_note(fm, language or getattr(params, "language", "en"))
+        out.fit_table = pd.DataFrame([{_shown_name(fm, k): fm.get(_shown_name(fm, k)) for k in FIT_SHOWN}])
     if out.estimates is not None:
         out.loadings = rel.loadings_table(out.estimates, params.thresholds)
     out.files["measurement_loadings.csv"] = out.loadings
     return out
+
+
+def _shown_name(fm: Mapping[str, Any], name: str) -> str:
+    """The measure shown for ``name``: for a robust fit its robust version (``cfi.robust``), else its scaled one
+    (``chisq.scaled``, ``pvalue.scaled``; FIML's ``cfi.scaled``), under lavaan's name."""
+    if "chisq.scaled" not in fm:
+        return name
+    for suffix in (".robust", ".scaled"):
+        v = fm.get(name + suffix)
+        if v is not None and np.isfinite(float(v)):
+            return name + suffix
+    return name
 
 
 def save_results(stage, files: Mapping[str, Any], names: Sequence[str]) -> None:
