@@ -178,7 +178,8 @@ def _tli(x2: float, df: float, x2b: float, dfb: float, c: float = 1.0, cb: float
     return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
 
 
-def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robust: bool = True) -> dict:
+def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robust: bool = True,
+                        corrected: dict | None = None) -> dict:
     """The scaled and robust fit measures of a fit with χ² scaling factor ``c`` (``chisq.scaled = chisq / c``)
     and baseline scaling factor ``cb``, from its naive measures ``fm`` (``chisq``, ``df``,
     ``baseline.chisq``, ``baseline.df``, ``ntotal``), as lavaan 0.6.14's ``fitMeasures``:
@@ -191,7 +192,8 @@ def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robus
       ``cfi.robust = 1 − max(χ² − c df, 0)/max(χ² − c df, χ²_b − c_b df_b, 0)``, ``tli.robust`` likewise.
 
     Multi-group fits (``groups`` = G) multiply the RMSEAs by √G.  ``robust=False`` leaves out the
-    ``.robust`` keys (lavaan's FIML robust measures need a correction not implemented here).
+    ``.robust`` keys.  Under FIML, ``corrected`` (:func:`csat.sem.robust.fiml_corrected`: ``XX3, c3,
+    XX3_null, c3_null``) replaces χ², c, χ²_b and c_b in the robust measures, as lavaan's FIML-C.
     """
     from scipy import stats
     x2, df, x2b, dfb, n = fm["chisq"], fm["df"], fm["baseline.chisq"], fm["baseline.df"], fm["ntotal"]
@@ -208,18 +210,21 @@ def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robus
     both = ok and okb
     out["cfi.scaled"] = _cfi(xs, df, xbs, dfb) if both else nan
     out["tli.scaled"] = _tli(xs, df, xbs, dfb) if both else nan
+    rx2, rc, rx2b, rcb = x2, c, x2b, cb
+    if corrected is not None:
+        rx2, rc, rx2b, rcb = corrected["XX3"], corrected["c3"], corrected["XX3_null"], corrected["c3_null"]
     if robust:
-        out["cfi.robust"] = _cfi(x2, df, x2b, dfb, c, cb) if both else nan
-        out["tli.robust"] = _tli(x2, df, x2b, dfb, c, cb) if both else nan
+        out["cfi.robust"] = _cfi(rx2, df, rx2b, dfb, rc, rcb) if both else nan
+        out["tli.robust"] = _tli(rx2, df, rx2b, dfb, rc, rcb) if both else nan
     if ok and df > 0:
         out["rmsea.scaled"] = math.sqrt(max(x2 / (n * c * df) - 1 / n, 0.0)) * sg
         lo, hi = rmsea_ci(x2, c * df, n)
         out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo * sg, hi * sg
         if robust:
-            out["rmsea.robust"] = math.sqrt(max(x2 / (n * df) - c / n, 0.0)) * sg
-            lo, hi = rmsea_ci(xs, df, n)
-            out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = (lo * math.sqrt(c) * sg,
-                                                                          hi * math.sqrt(c) * sg)
+            out["rmsea.robust"] = math.sqrt(max(rx2 / (n * df) - rc / n, 0.0)) * sg
+            lo, hi = rmsea_ci(rx2 / rc, df, n)
+            out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = (lo * math.sqrt(rc) * sg,
+                                                                          hi * math.sqrt(rc) * sg)
     else:
         for k in ("rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled") + (
                 ("rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust") if robust else ()):

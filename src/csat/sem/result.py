@@ -502,7 +502,9 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
     fm = fit_measures(cm, S, Sigma, n, cf.fmin) if fiml is None else fiml.fit_measures
     if robust is not None:
         fm = {**fm, **robust_fit_measures(fm, robust.scaling_factor, robust.baseline_scaling_factor,
-                                          robust=fiml is None), "estimator": robust.estimator, "test": robust.test}
+                                          robust=fiml is None or robust.corrected is not None,
+                                          corrected=robust.corrected),
+              "estimator": robust.estimator, "test": robust.test}
     tot = np.diag(E @ Sm @ E.T)
     endo = [k for k in range(cm.m) if np.any(A[k] != 0) or (k < p and names[k] in set(rows.loc[rows["op"] == "=~", "rhs"]))]
     r2v = np.array([1 - Sm[k, k] / tot[k] for k in endo])

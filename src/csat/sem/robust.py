@@ -42,7 +42,8 @@ import numpy as np
 from csat.core.errors import ModelError
 
 __all__ = ["ROBUST", "RobustTest", "GroupMoments", "casewise_scores", "h1_information", "nacov",
-           "numeric_jacobian", "robust_ml", "scaled_difference"]
+           "numeric_jacobian", "robust_ml", "robust_single", "fiml_corrected", "baseline_moments", "baseline_delta",
+           "scaled_difference"]
 
 #: estimator name → (lavaan's estimator label, lavaan's test name)
 ROBUST = {"mlr": ("MLR", "yuan.bentler.mplus"), "mlm": ("MLM", "satorra.bentler")}
@@ -61,6 +62,8 @@ class RobustTest:
     baseline_scaling_factor: float
     scaling_factor_h1: float = math.nan
     scaling_factor_h0: float = math.nan
+    #: FIML only: lavaan's FIML-corrected statistics of the robust CFI/TLI/RMSEA (:func:`fiml_corrected`)
+    corrected: dict | None = None
 
 
 @dataclass
@@ -330,5 +333,38 @@ def robust_single(cm, theta: np.ndarray, ss, estimator: str, *, fiml_mu: np.ndar
     delta[p:, :q] = ds
     bmu, bS = baseline_moments(ss.X, ss.mean, "fiml")
     g = GroupMoments(ss.X, fiml_mu, Sigma, ss.mean, ss.cov, delta, bmu, bS, baseline_delta(p, True, 0, 2 * p))
-    return robust_ml([g], estimator, df=cm.df, baseline_df=p * (p - 1) // 2, information=0.5 * fiml_hessian,
-                     meanstructure=True, missing="fiml")
+    rt = robust_ml([g], estimator, df=cm.df, baseline_df=p * (p - 1) // 2, information=0.5 * fiml_hessian,
+                   meanstructure=True, missing="fiml")
+    rt.corrected = fiml_corrected(g, df=cm.df, baseline_df=p * (p - 1) // 2)
+    return rt
+
+
+def _ml_discrepancy(mu: np.ndarray, Sigma: np.ndarray, m: np.ndarray, S: np.ndarray) -> float:
+    """Complete-data ML discrepancy with means, of the moments (μ, Σ) from the sample moments (m, S)."""
+    Om = np.linalg.inv(Sigma)
+    d = m - mu
+    return float(np.linalg.slogdet(Sigma)[1] + np.trace(S @ Om) + d @ Om @ d - np.linalg.slogdet(S)[1] - len(m))
+
+
+def fiml_corrected(g: GroupMoments, *, df: int, baseline_df: int) -> dict:
+    """lavaan's FIML-corrected statistics for the robust RMSEA and CFI under missing data (Zhang & Savalei's
+    FIML-C, lavaan ``lav_fit_fiml_corrected`` version "V3", used with a scaled test):
+    ``XX3 = N F_ML(μ̂, Σ̂; m̃, S̃)``, the complete-data discrepancy of the FIML estimates from the saturated
+    (EM) moments; ``c3 = tr(U W_m⁻¹ W_c W_m⁻¹ U Γ)/df`` with ``W_m`` the observed information of the
+    saturated model, ``W_c`` its complete-data information at (m̃, S̃), ``Γ = W_m⁻¹ J W_m⁻¹`` (J the
+    first-order information) and ``U = W_m − W_m Δ (Δᵀ W_m Δ)⁻¹ Δᵀ W_m``; the same for the baseline model.
+    Returns ``{XX3, c3, XX3_null, c3_null}``."""
+    N = len(g.X)
+    Wm = _h1_observed(g.X, g.h1_mu, g.h1_Sigma)
+    sc = casewise_scores(g.X, g.h1_mu, g.h1_Sigma, True)
+    Wmi = _inv(Wm, "h1 information")
+    Gam = Wmi @ (sc.T @ sc / N) @ Wmi
+    Wc = h1_information(g.h1_Sigma, True)
+
+    def trace(D):
+        WD = Wm @ D
+        U = Wm - WD @ np.linalg.solve(D.T @ WD, WD.T)
+        return float(np.sum((U @ Wmi @ Wc @ Wmi @ U) * Gam.T))
+    return {"XX3": N * _ml_discrepancy(g.mu, g.Sigma, g.h1_mu, g.h1_Sigma), "c3": trace(g.delta) / df,
+            "XX3_null": N * _ml_discrepancy(g.base_mu, g.base_Sigma, g.h1_mu, g.h1_Sigma),
+            "c3_null": trace(g.base_delta) / baseline_df}
