@@ -524,6 +524,12 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         return out
     tab, fits = run["table"], run["fits"]
     out["table"] = tab
+    if "estimator" in tab.columns:           # a robust estimator: its statistics in place of the naive ones
+        shown = {"chisq": "chisq.scaled", "pvalue": "pvalue.scaled", "cfi": "cfi.robust", "tli": "tli.robust",
+                 "rmsea": "rmsea.robust"}
+        if tab["cfi.robust"].isna().all():   # multi-group FIML: the scaled ones
+            shown.update(cfi="cfi.scaled", tli="tli.scaled", rmsea="rmsea.scaled")
+        out["table"] = tab[[shown.get(c, c) for c in multigroup.INVARIANCE_COLUMNS if shown.get(c, c) in tab.columns]]
     est = fits["configural"]
     out["caption"] = tr("Measurement invariance across {group}: {levels} ({estimator}, missing data: {missing})",
                         language, group=group, missing=missing, estimator=getattr(est, "estimator", "ML"),

@@ -89,7 +89,7 @@ INVARIANCE_COLUMNS = ["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "r
                       "chisq.diff", "df.diff", "pvalue.diff", "delta.cfi", "delta.rmsea", "verdict"]
 #: what a robust estimator's invariance table adds after :data:`INVARIANCE_COLUMNS`
 ROBUST_INVARIANCE_COLUMNS = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi.robust", "tli.robust",
-                             "rmsea.robust", "cfi.scaled", "rmsea.scaled", "estimator", "test"]
+                             "rmsea.robust", "cfi.scaled", "tli.scaled", "rmsea.scaled", "estimator", "test"]
 
 
 # --------------------------------------------------------------------------------------------
