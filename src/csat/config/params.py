@@ -668,6 +668,20 @@ def cross_check_roles(p: StudyParams) -> None:
                              f"{n:g} would be deleted; use a code outside the scale (e.g. 99 or -1)")
 
 
+#: the covariance-based estimators whose 05_sem cells are the ``%%estimator ml`` ones (same model, other statistics)
+ML_BRANCH = ("ml", "mlr", "mlm", "wlsmv")
+
+
+def estimator_branch(estimator: str) -> str:
+    """The ``%%estimator`` cells of 05_sem that run for ``estimator``: ``ml`` for every estimator of
+    :data:`ML_BRANCH`, else the estimator's own (``pls``).
+
+    >>> estimator_branch("mlr"), estimator_branch("pls")
+    ('ml', 'pls')
+    """
+    return "ml" if estimator in ML_BRANCH else estimator
+
+
 def _check_model_for_estimator(model: str, estimator: str) -> None:
     """``model`` must suit ``estimator``: formative blocks (``<~``) need PLS; PLS takes only blocks
     and paths (see :func:`csat.sem.pls.pls_spec`).  Syntax errors are left to the stages that parse it."""

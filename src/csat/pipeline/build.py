@@ -542,7 +542,9 @@ def drop_other_estimators(nb, estimator: str | None):
 
     if not estimator:
         return nb
-    estimator = "pls" if estimator == "pls" else "ml"     # every covariance-based estimator runs the ml cells
+    from csat.config.params import estimator_branch
+
+    estimator = estimator_branch(estimator)          # ml, mlr, mlm, wlsmv run the ml cells
     out: list = []
     for cell in nb.cells:
         m = re.match(r"\s*%%estimator\s+(\S+)", cell.source) if cell.cell_type == "code" else None
