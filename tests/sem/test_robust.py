@@ -116,7 +116,7 @@ def test_multigroup_invariance_matches_lavaan(estimator):
         m = res.estimates.merge(r, on=["lhs", "op", "rhs", "group"], suffixes=("", "_r"))
         assert len(m) == len(r) == len(res.estimates)
         for c in ("est", "se"):
-            assert np.abs(m[c] - m[c + "_r"]).max() < TOL * 2, (name, c)
+            assert np.abs(m[c] - m[c + "_r"]).max() < TOL, (name, c)
         check_fit(res, ref[name]["fit"], names=list(ref[name]["fit"]))
     lrt = ref["lrt"]
     got = table[["chisq.diff", "df.diff", "pvalue.diff"]].to_numpy()
