@@ -257,3 +257,28 @@ def test_scree_plot_words(efa, language, words):
     fig = scree_plot({**efa["parallel"], "kind": "fa"}, language=language)
     assert fig.axes[0].get_xlabel() == {"en": "Factor", "zh": "因子"}[language]
     plt.close(fig)
+
+
+def test_invariance_with_mlr_shows_the_robust_statistics():
+    """estimator: mlr — the invariance table shows the scaled χ² and the robust CFI/TLI/RMSEA in place of the
+    naive ones (as wide as ML's table), the CSV keeps both, and the text names the scaled difference test."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from conftest import SHARED
+    from csat.analyses import factor as study_factor
+    from csat.sem import multigroup
+
+    hs = pd.read_csv(SHARED / "datasets" / "holzinger1939.csv")
+    params = SimpleNamespace(invariance=SimpleNamespace(group="school"), waves=None, wave_order=None,
+                             sem_missing="listwise", sem_estimator="mlr", ordered_items=[])
+    (run,) = study_factor.invariance_runs(hs, "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; "
+                                               "speed =~ x7 + x8 + x9", params)
+    shown = study_factor.invariance_display(run, "listwise")
+    assert len(shown["table"].columns) == len(multigroup.INVARIANCE_COLUMNS)
+    assert {"chisq.scaled", "cfi.robust", "rmsea.robust"} <= set(shown["table"].columns)
+    assert "(MLR, missing data: listwise)" in shown["caption"] and "Satorra–Bentler (2001)" in shown["text"]
+    assert run["release"] is None
+    csv = study_factor.invariance_files([run])["invariance.csv"]
+    assert list(csv.columns) == ["by"] + multigroup.INVARIANCE_COLUMNS + multigroup.ROBUST_INVARIANCE_COLUMNS

@@ -197,3 +197,14 @@ def test_save_results(tmp_path):
     assert not (tmp_path / "old.csv").exists() and not (tmp_path / "gone.csv").exists()
     with pytest.raises(ValueError, match="not among the files named"):
         study_rel.save_results(Stage(), {"c.csv": pd.DataFrame()}, names)
+
+
+def test_fit_measurement_with_mlr_names_what_it_shows(hs):
+    p = _params(HS_CONS)
+    p.sem_estimator, p.ordered_items, p.language = "mlr", [], "en"
+    m = study_rel.fit_measurement(hs, p)
+    assert m.estimator == "MLR" and "Yuan–Bentler" in m.note
+    assert list(m.fit_table.columns) == ["ntotal", "chisq.scaled", "df.scaled", "pvalue.scaled", "cfi.robust", "tli.robust",
+                                         "rmsea.robust", "srmr"]
+    assert m.fit_table["chisq.scaled"].iloc[0] == pytest.approx(87.1316, abs=1e-3)     # lavaan MLR
+    assert m.files["cfa.json"]["estimator"] == "MLR" and m.files["cfa_fit.json"]["test"] == "yuan.bentler.mplus"

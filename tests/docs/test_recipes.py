@@ -286,7 +286,7 @@ def test_a_new_estimator(tmp_path):
         print(json.dumps({{"known": sorted(sem.ESTIMATORS), "type": type(res).__name__,
                            "cfi": round(res.fit_measures["cfi"], 3), "rows": len(res.estimates)}}))
     """)
-    assert got["known"] == sorted({"ml", "fiml", "pls", "toy"}) and got["type"] == "SEMResult"
+    assert got["known"] == sorted({"ml", "fiml", "mlr", "mlm", "pls", "toy"}) and got["type"] == "SEMResult"
     assert got["cfi"] == 0.931 and got["rows"] > 9                    # lavaan: fitMeasures(fit, "cfi")
     # the reference test and the architecture's rules (layers, no cycle, every module named) pass on it
     _pytest(repo, "tests/sem/test_toyml.py", "tests/test_architecture.py")

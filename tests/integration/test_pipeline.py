@@ -452,6 +452,11 @@ def test_ecsi_study_runs_end_to_end_and_states_its_problems(built):
     sem_codes = {d["code"] for d in diags if d["stage"] == "05_sem"}
     assert {"std_gt_1", "ill_conditioned", "poor_fit"} <= sem_codes
     assert any(d["code"] == "htmt" for d in diags if d["stage"] == "03_reliability_validity")
+    # estimator: mlr (params/ecsi.yaml): lavaan's MLR, labelled in the results (tests/reference/robust_ml.json)
+    fit = json.loads((res / "sem_fit.json").read_text())
+    assert (fit["estimator"], fit["test"]) == ("MLR", "yuan.bentler.mplus")
+    assert abs(fit["chisq.scaled"] - 903.0288) < 1e-2 and abs(fit["cfi.robust"] - 0.84057) < 1e-4
+    assert any(d["code"] == "estimator_advice" and "MLR" in d["message"] for d in diags)
     nb = nbformat.read(proj / "reports" / "ecsi" / "05_sem.ipynb", as_version=4)
     html = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells if c.cell_type == "code"
                    for o in c.get("outputs", []))

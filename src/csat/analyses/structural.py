@@ -130,7 +130,8 @@ def model_diagnostics(spec: ModelSpec) -> list[Diagnostic]:
 def ml_estimate_tables(fit, est: pd.DataFrame, labels: Mapping[str, str], structural: bool,
                        language: str = "en") -> list[tuple[pd.DataFrame, str]]:
     """The estimate tables of an ML fit with their captions, in the order shown: structural paths and
-    defined parameters (with a structural part), loadings, variances and covariances, R² of the
+    defined parameters (with a structural part), loadings, variances and covariances (their captions name
+    a robust estimator's standard errors: "(MLR, robust standard errors)"), R² of the
     latent endogenous constructs (when there are any) and, for a measurement model with several
     factors, the factor correlations.
 
@@ -151,10 +152,16 @@ def ml_estimate_tables(fit, est: pd.DataFrame, labels: Mapping[str, str], struct
     """
     cols = RESULT_EST_COLUMNS
     out = []
+    name = getattr(fit, "estimator", "ML")
+
+    def cap(caption: str) -> str:             # a robust estimator: its standard errors named
+        return caption if name == "ML" else tr("{caption} ({estimator}, robust standard errors)", language,
+                                               caption=caption, estimator=name)
     if structural:
-        out.append((est[est["op"].isin(["~", ":="])][cols], tr("Structural paths and defined parameters", language)))
-    out.append((est[est["op"] == "=~"][cols], tr("Measurement model (loadings)", language)))
-    out.append((est[est["op"] == "~~"][cols], tr("Variances and covariances", language)))
+        out.append((est[est["op"].isin(["~", ":="])][cols], cap(tr("Structural paths and defined parameters",
+                                                                   language))))
+    out.append((est[est["op"] == "=~"][cols], cap(tr("Measurement model (loadings)", language))))
+    out.append((est[est["op"] == "~~"][cols], cap(tr("Variances and covariances", language))))
     r2 = fit.r2.copy()
     r2_lat = r2[r2["variable"].isin(fit.latent)].assign(label=lambda d: d["variable"].map(labels))
     if len(r2_lat):
@@ -188,6 +195,11 @@ def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
         step.counts = {"n_requested": 0}
         step.shown.append(("say", tr("No structural part: there are no effects between constructs and no "
                                      "bootstrap.", language)))
+    elif params.bootstrap > 0 and getattr(fit, "estimator", "ML") == "WLSMV":
+        step.effects = eff.effects_with_ci(eff.sem_effects(fit), _no_draws())
+        step.counts = {"n_requested": 0}
+        step.shown.append(("say", tr("The bootstrap of effects is not available with estimator WLSMV; effects are "
+                                     "shown without intervals.", language)))
     elif params.bootstrap > 0:
         boot = bootstrap_sem(fit, data, n_boot=params.bootstrap, seed=params.seed)
         step.boot, step.effects, step.counts = boot, boot.effects, boot.counts()

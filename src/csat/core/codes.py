@@ -93,6 +93,8 @@ _ALL = [
     _c("weights_deff", "warning", N_("Weighting inflates the variance strongly (large design effect).")),
     _c("weights_extreme", "warning", N_("Some weights are extreme.")),
     _c("weights_margins", "error", N_("Raking did not reach the target margins.")),
+    _c("estimator_advice", "warning", N_("The items are ordinal or not multivariate normal: which estimator would be "
+                                         "the careful choice."), ("info", "warning")),
     # ------------------------------------------------------------------ 03 reliability and validity
     _c("cfa_failed", "error", N_("The measurement model (CFA) could not be fitted.")),
     _c("too_few_items", "info", N_("A single-item construct: reliability does not apply.")),
