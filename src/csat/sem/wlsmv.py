@@ -38,7 +38,7 @@ from csat.sem.result import SEMResult, result_diagnostics, standardize
 from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
-__all__ = ["fit_wlsmv", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate"]
+__all__ = ["fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures"]
 
 
 @dataclass
@@ -376,7 +376,8 @@ def wlsmv_fit_measures(cm: CompiledModel, pc: PolychoricResult, f: WLSMVFit) -> 
     gfi = 1 - float(e @ (w * e)) / float(s @ (w * s))
     out["gfi"] = gfi
     out["agfi"] = 1 - len(s) / df * (1 - gfi) if df > 0 else 1.0
-    out.update({"aic": math.nan, "bic": math.nan, "logl": math.nan, "ntotal": n})
+    out.update({"aic": math.nan, "bic": math.nan, "logl": math.nan, "ntotal": n,
+                "estimator": "WLSMV", "test": "scaled.shifted"})
     return out
 
 
@@ -427,9 +428,12 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     from scipy import stats
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    from threadpoolctl import threadpool_limits
+
     cm, cm_free, pc, ordd = wlsmv_prepare(model, data, ordered, std_lv=std_lv)
-    f = wlsmv_estimate(cm, cm_free, pc)
-    fm = wlsmv_fit_measures(cm, pc, f)
+    with threadpool_limits(limits=1, user_api="blas"):      # small matrices: BLAS threads only contend
+        f = wlsmv_estimate(cm, cm_free, pc)
+        fm = wlsmv_fit_measures(cm, pc, f)
     is_ord = np.array([v in set(ordd) for v in cm.observed])
     q = cm.npar
     p = cm.p
@@ -511,3 +515,9 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
         missing="listwise")
     res.diagnostics = result_diagnostics(res)
     return res
+
+
+def wlsmv_fit(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool = True,
+              std_lv: bool = False) -> SEMResult:
+    """The estimator dispatch's name for :func:`fit_wlsmv` (``csat.sem.estimators.fit(..., estimator="wlsmv")``)."""
+    return fit_wlsmv(model, data, ordered=ordered, std_lv=std_lv)

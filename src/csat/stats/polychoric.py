@@ -56,54 +56,65 @@ def _gl(n: int):
 _GL = {6: _gl(6), 12: _gl(12), 20: _gl(20)}
 
 
-def _bvnu(h: np.ndarray, k: np.ndarray, r: float) -> np.ndarray:
-    """``P(X > h, Y > k)`` for a standard bivariate normal with correlation ``r`` (scalar), finite h, k:
+def _bvnu(h: np.ndarray, k: np.ndarray, r) -> np.ndarray:
+    """``P(X > h, Y > k)`` for a standard bivariate normal with correlation ``r`` (a scalar, or an array
+    like ``h`` whose entries fall in one of Genz's regimes: see :func:`_regime`), finite h, k:
     Genz (2004), "Numerical computation of rectangular bivariate and trivariate normal and t
     probabilities", Statistics and Computing 14, 251–260 (the algorithm of his ``bvnu``)."""
-    if r == 0:
+    r = np.broadcast_to(np.asarray(r, dtype=float), h.shape)
+    if h.size == 0:
+        return np.zeros(h.shape)
+    ar = float(np.abs(r).max())
+    if ar == 0 and float(np.abs(r).min()) == 0:
         return _ncdf(-h) * _ncdf(-k)
     tp = 2 * np.pi
-    x, w = _GL[6 if abs(r) < 0.3 else 12 if abs(r) < 0.75 else 20]
+    x, w = _GL[6 if ar < 0.3 else 12 if ar < 0.75 else 20]
     hk = h * k
-    if abs(r) < 0.925:
+    if ar < 0.925:
         hs = (h * h + k * k) / 2
         asr = np.arcsin(r) / 2
-        sn = np.sin(asr * x)                                   # nodes
-        e = np.exp((sn[None, :] * hk[:, None] - hs[:, None]) / (1 - sn * sn)[None, :])
+        sn = np.sin(asr[:, None] * x[None, :])                 # nodes
+        e = np.exp((sn * hk[:, None] - hs[:, None]) / (1 - sn * sn))
         return e @ w * asr / tp + _ncdf(-h) * _ncdf(-k)
-    if r < 0:
-        k = -k
-        hk = -hk
+    neg = r < 0
+    k = np.where(neg, -k, k)
+    hk = np.where(neg, -hk, hk)
     bvn = np.zeros_like(h)
-    if abs(r) < 1:
+    inner = np.abs(r) < 1
+    if inner.any():
         as_ = (1 - r) * (1 + r)
-        a = np.sqrt(as_)
-        bs = (h - k) ** 2
-        asr = -(bs / as_ + hk) / 2
-        c = (4 - hk) / 8
-        d = (12 - hk) / 80
-        with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        with np.errstate(under="ignore", over="ignore", invalid="ignore", divide="ignore"):
+            a = np.sqrt(as_)
+            bs = (h - k) ** 2
+            asr = -(bs / as_ + hk) / 2
+            c = (4 - hk) / 8
+            d = (12 - hk) / 80
             bvn = np.where(asr > -100, a * np.exp(asr) * (1 - c * (bs - as_) * (1 - d * bs) / 3 + c * d * as_ * as_), 0.0)
             b = np.sqrt(bs)
             sp = _SQ2PI * _ncdf(-b / a)
             bvn = np.where(hk > -100, bvn - np.exp(-hk / 2) * sp * b * (1 - c * bs * (1 - d * bs) / 3), bvn)
             a2 = a / 2
-            xs = (a2 * x) ** 2                                          # nodes
-            asr2 = -(bs[:, None] / xs[None, :] + hk[:, None]) / 2
-            sp2 = 1 + c[:, None] * xs[None, :] * (1 + 5 * d[:, None] * xs[None, :])
+            xs = (a2[:, None] * x[None, :]) ** 2                            # nodes
+            asr2 = -(bs[:, None] / xs + hk[:, None]) / 2
+            sp2 = 1 + c[:, None] * xs * (1 + 5 * d[:, None] * xs)
             rs = np.sqrt(1 - xs)
-            ep = np.exp(-(hk[:, None] / 2) * (xs / (1 + rs) ** 2)[None, :]) / rs[None, :]
+            ep = np.exp(-(hk[:, None] / 2) * (xs / (1 + rs) ** 2)) / rs
             term = np.where(asr2 > -100, np.exp(asr2) * (sp2 - ep), 0.0)
-        bvn = (a2 * (term @ w) - bvn) / tp
-    if r > 0:
-        return bvn + _ncdf(-np.maximum(h, k))
+        bvn = np.where(inner, (a2 * (term @ w) - bvn) / tp, 0.0)
+    pos = r > 0
     L = np.where(h < 0, _ncdf(k) - _ncdf(h), _ncdf(-h) - _ncdf(-k))
-    return np.where(h >= k, -bvn, L - bvn)
+    return np.where(pos, bvn + _ncdf(-np.maximum(h, k)), np.where(h >= k, -bvn, L - bvn))
 
 
-def bvn_cdf(h, k, r: float) -> np.ndarray:
+def _regime(r: np.ndarray) -> np.ndarray:
+    """Genz's regime of each correlation: the quadrature size and the formula it takes."""
+    a = np.abs(r)
+    return np.where(a < 0.3, 0, np.where(a < 0.75, 1, np.where(a < 0.925, 2, 3)))
+
+
+def bvn_cdf(h, k, r) -> np.ndarray:
     """``Φ₂(h, k; r) = P(X ≤ h, Y ≤ k)`` of a standard bivariate normal with correlation ``r``,
-    element-wise over ``h`` and ``k`` (±inf allowed), accurate to about 1e-15 (Genz 2004).
+    element-wise over ``h``, ``k`` (±inf allowed) and ``r``, accurate to about 1e-15 (Genz 2004).
 
     Examples
     --------
@@ -114,16 +125,21 @@ def bvn_cdf(h, k, r: float) -> np.ndarray:
 
     In R, ``mnormt::pmnorm(c(0, 0), varcov = matrix(c(1, .5, .5, 1), 2))`` → 0.3333333.
     """
-    h, k = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float))
+    h, k, r = np.broadcast_arrays(np.asarray(h, dtype=float), np.asarray(k, dtype=float),
+                                  np.asarray(r, dtype=float))
     shape = h.shape
-    h, k = h.ravel(), k.ravel()
+    h, k, r = h.ravel(), k.ravel(), r.ravel()
     out = np.empty(h.shape)
     fin = np.isfinite(h) & np.isfinite(k)
     # infinite limits: Φ₂(−inf, ·) = 0, Φ₂(inf, k) = Φ(k)
     out[~fin] = np.where((h[~fin] == -np.inf) | (k[~fin] == -np.inf), 0.0,
                          np.where(h[~fin] == np.inf, _ncdf(k[~fin]), _ncdf(h[~fin])))
-    if fin.any():
-        out[fin] = _bvnu(-h[fin], -k[fin], float(r))
+    idx = np.flatnonzero(fin)
+    if idx.size:
+        reg = _regime(r[idx])
+        for g in np.unique(reg):
+            sub = idx[reg == g]
+            out[sub] = _bvnu(-h[sub], -k[sub], r[sub])
     return np.clip(out, 0.0, 1.0).reshape(shape)
 
 
@@ -255,6 +271,58 @@ def _fit_pair(tab: np.ndarray, gi: np.ndarray, gj: np.ndarray, start: float = 0.
     return r
 
 
+def _cells_all(GI: np.ndarray, GJ: np.ndarray, r: np.ndarray):
+    """Cell probabilities and ∂P/∂ρ of every pair at once (pairs × Kmax × Kmax)."""
+    H = GI[:, :, None]
+    K = GJ[:, None, :]
+    R = r[:, None, None]
+    F = bvn_cdf(H, K, R)
+    P = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]
+    f = _bvn_pdf(H, K, R)
+    dP = f[:, 1:, 1:] - f[:, :-1, 1:] - f[:, 1:, :-1] + f[:, :-1, :-1]
+    return P, dP
+
+
+def _fit_pairs(tabs: np.ndarray, GI: np.ndarray, GJ: np.ndarray) -> np.ndarray:
+    """Two-step ML polychoric correlations of many tables at once: Fisher scoring with step halving per
+    pair, bounded to ±0.999 as lavaan's optimiser."""
+    npairs = tabs.shape[0]
+    pos = tabs > 0
+    n = tabs.sum(axis=(1, 2))
+
+    def loglik(P):
+        return np.sum(np.where(pos, tabs * np.log(np.where(pos, np.maximum(P, 1e-300), 1.0)), 0.0), axis=(1, 2))
+
+    r = np.zeros(npairs)
+    P, dP = _cells_all(GI, GJ, r)
+    ll = loglik(P)
+    for _ in range(100):
+        Pp = np.where(pos, np.maximum(P, 1e-300), 1.0)
+        g = np.sum(np.where(pos, tabs * dP / Pp, 0.0), axis=(1, 2))
+        info = n * np.sum(np.where(pos, dP * dP / Pp, 0.0), axis=(1, 2))
+        active = (np.abs(g) >= 1e-10 * n) & (info > 0)
+        if not active.any():
+            break
+        step = np.where(active, g / np.where(info > 0, info, 1.0), 0.0)
+        t = np.ones(npairs)
+        for _h in range(40):
+            cand = np.clip(r + t * step, -0.999, 0.999)
+            Pc, dPc = _cells_all(GI, GJ, cand)
+            llc = loglik(Pc)
+            ok = (llc >= ll - 1e-12 * np.abs(ll)) | ~active
+            if ok.all():
+                break
+            t = np.where(ok, t, 0.5 * t)
+        moved = np.abs(cand - r).max()
+        keep = ok[:, None, None]
+        r = np.where(ok, cand, r)
+        ll = np.where(ok, llc, ll)
+        P, dP = np.where(keep, Pc, P), np.where(keep, dPc, dP)
+        if moved < 1e-14:
+            break
+    return r
+
+
 def polychoric(data: pd.DataFrame, ordered: Sequence[str] | bool | None = True, *, nacov: bool = False,
                items: Sequence[str] | None = None) -> PolychoricResult:
     """Thresholds and polychoric/polyserial/Pearson correlations of ``items`` (all columns by default)
@@ -340,9 +408,13 @@ def polychoric(data: pd.DataFrame, ordered: Sequence[str] | bool | None = True, 
     ords = [c for c in range(p) if is_ord[c]]
     Km = int(K.max()) if ords else 0
     pg = {c: np.concatenate([grids[c], np.full(Km + 1 - len(grids[c]), np.inf)]) for c in ords}
+    multi = []                                   # ordinal pairs fitted together (tables larger than 2 × 2)
     for j in range(p - 1):
         for i in range(j + 1, p):
             if is_ord[i] and is_ord[j]:
+                if K[i] > 2 or K[j] > 2:
+                    multi.append((i, j))
+                    continue
                 tab = np.zeros((Km, Km))
                 np.add.at(tab, (codes[:, j], codes[:, i]), 1.0)
                 R[i, j] = R[j, i] = _fit_pair(tab, pg[j], pg[i])
@@ -351,10 +423,22 @@ def polychoric(data: pd.DataFrame, ordered: Sequence[str] | bool | None = True, 
             else:
                 cy, cx = (i, j) if not is_ord[i] else (j, i)
                 R[i, j] = R[j, i] = _polyserial(Y[:, cy], mean[cy], var[cy], codes[:, cx], grids[cx])
+    if multi:
+        I = np.array([m[0] for m in multi])
+        J = np.array([m[1] for m in multi])
+        flat = (np.arange(len(multi))[None, :] * Km * Km + codes[:, J] * Km + codes[:, I]).ravel()
+        tabs = np.bincount(flat, minlength=len(multi) * Km * Km).reshape(len(multi), Km, Km).astype(float)
+        GI = np.stack([pg[j] for j in J])
+        GJ = np.stack([pg[i] for i in I])
+        r = _fit_pairs(tabs, GI, GJ)
+        R[I, J] = R[J, I] = r
     res = PolychoricResult(items=items, ordered=ordered, th=th, th_names=th_names, th_item=th_item,
                            cor=pd.DataFrame(R, index=items, columns=items), var=var, mean=mean, n=n, levels=levels)
     if nacov:
-        res.nacov = _nacov(res, codes, Y, is_ord, grids, K)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):   # tall n × k products: threads only contend
+            res.nacov = _nacov(res, codes, Y, is_ord, grids, K)
     return res
 
 
