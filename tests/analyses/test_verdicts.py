@@ -124,3 +124,24 @@ def test_section_texts_in_every_language():
         assert en.startswith("## ") and zh.startswith("## ") and zh != en
         assert section_markdown(name, "zh-Hant") == localize(zh, "zh-Hant") != zh
     assert section_markdown("invariance", "zh-Hant").splitlines()[0] == "## 測量不變性"
+
+
+def test_robust_fit_is_labelled_and_read_robustly():
+    """An MLR fit: the fit table shows the scaled χ² and the robust CFI/TLI/RMSEA with their verdicts; the
+    note names the estimator and the test; the SEM text reads the robust measures."""
+    import pandas as pd
+
+    from csat import sem
+    from csat.analyses import verdicts
+
+    from conftest import SHARED
+
+    hs = pd.read_csv(SHARED / "datasets" / "holzinger1939.csv")
+    res = sem.fit("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", hs, estimator="mlr")
+    tab = verdicts.fit_table(res.fit_measures).set_index("measure")
+    assert {"chisq.scaled", "pvalue.scaled", "chisq.scaling.factor", "cfi.robust", "rmsea.robust"} <= set(tab.index)
+    assert "cfi" not in tab.index and tab.loc["cfi.robust", "verdict"] == "acceptable"
+    assert verdicts.estimator_name(res.fit_measures) == "MLR" and verdicts.estimator_name({}) == "ML"
+    note = verdicts.estimator_note(res.fit_measures)
+    assert "MLR" in note and "Yuan–Bentler" in note and "87.13" in note
+    assert "MLR" in verdicts.estimator_note(res.fit_measures, "zh") and verdicts.estimator_note({"chisq": 1.0}) is None

@@ -438,3 +438,19 @@ def test_wave_and_group_columns_reach_the_clean_data(tmp_path):
     assert {"gender", "wave"} <= set(raw.columns)
     res = cleaning.clean(raw, p.model_copy(update={"cleaning": p.cleaning.model_copy(update={"straightlining": False})}))
     assert {"gender", "wave"} <= set(res.data.columns)
+
+
+def test_estimator_and_ordered(tmp_path):
+    """lavaan's estimator names; ordered with estimator unset means wlsmv; what does not go together is named."""
+    p = load_study(make_study(tmp_path), parse_overrides("estimator=mlr"))
+    assert (p.estimator, p.sem_estimator, p.ordered_items) == ("mlr", "mlr", [])
+    p = load_study(make_study(tmp_path), parse_overrides("ordered=true"))
+    assert p.estimator == "wlsmv" and p.ordered_items == p.items
+    p = load_study(make_study(tmp_path, GOOD + "ordered: [sat1, sat2]\n"))
+    assert p.estimator == "wlsmv" and p.ordered_items == ["sat1", "sat2"]
+    assert load_study(make_study(tmp_path), parse_overrides("estimator=pls")).sem_estimator == "ml"
+    assert "ordinal items are estimated by wlsmv" in _err(tmp_path, GOOD + "estimator: mlr\nordered: true\n")
+    assert "'sat9' is not an item" in _err(tmp_path, GOOD + "ordered: [sat9]\n")
+    assert "needs ordinal items" in _err(tmp_path, GOOD + "estimator: wlsmv\n")
+    assert "does not go with estimator: mlm" in _err(tmp_path, GOOD + "estimator: mlm\nsem_missing: fiml\n")
+    assert "estimator" in _err(tmp_path, GOOD + "estimator: wls\n")

@@ -24,6 +24,7 @@ from csat.core.diagnostics import Diagnostic
 from csat.core.errors import FactorError, ModelError
 from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
 from csat.sem import RESULT_EST_COLUMNS, multigroup
+from csat.sem.fitmeasures import reported_fit
 from csat.sem.measurement import CFA_FILES
 from csat.stats import factor
 
@@ -376,11 +377,13 @@ def cfa_fit_text(fit: Mapping[str, float], language: str = "en") -> str:
     The measurement model gives χ²(24) = 85.3, p = 1e-08, CFI = 0.931, TLI = 0.896,
     RMSEA = 0.092 [0.071, 0.114], SRMR = 0.065.
     """
-    fm = fit
-    return tr("The measurement model gives χ²({df:.0f}) = {chisq:.1f}, p = {pvalue:.3g}, CFI = {cfi:.3f}, "
+    note = verdicts.estimator_note(fit, language)
+    fm = reported_fit(fit)                   # a robust fit: scaled χ², robust CFI, TLI, RMSEA
+    text = tr("The measurement model gives χ²({df:.0f}) = {chisq:.1f}, p = {pvalue:.3g}, CFI = {cfi:.3f}, "
               "TLI = {tli:.3f}, RMSEA = {rmsea:.3f} [{rmsea_lower:.3f}, {rmsea_upper:.3f}], SRMR = {srmr:.3f}.",
               language, df=fm["df"], chisq=fm["chisq"], pvalue=fm["pvalue"], cfi=fm["cfi"], tli=fm["tli"],
               rmsea=fm["rmsea"], rmsea_lower=fm["rmsea.ci.lower"], rmsea_upper=fm["rmsea.ci.upper"], srmr=fm["srmr"])
+    return text if note is None else f"{text} {note}"
 
 
 # ------------------------------------------------------------------------------ measurement invariance
@@ -459,7 +462,7 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
     model : str
         The measurement model (lavaan syntax).
     params : StudyParams
-        ``invariance``, ``waves``, ``wave_order`` and ``sem_missing`` are read.
+        ``invariance``, ``waves``, ``wave_order``, ``sem_missing``, ``estimator`` and ``ordered`` are read.
 
     Returns
     -------
@@ -470,7 +473,9 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
     try:
         return multigroup.study_invariance(data, model, group=params.invariance.group if params.invariance else None,
                                            waves=params.waves.column if params.waves else None,
-                                           waves_order=params.wave_order, missing=params.sem_missing)
+                                           waves_order=params.wave_order, missing=params.sem_missing,
+                                           estimator=getattr(params, "sem_estimator", "ml"),
+                                           ordered=getattr(params, "ordered_items", []))
     except (ModelError, ValueError) as err:
         return [{"group": None, "error": str(err)}]
 
@@ -519,10 +524,15 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         return out
     tab, fits = run["table"], run["fits"]
     out["table"] = tab
-    out["caption"] = tr("Measurement invariance across {group}: {levels} (ML, missing data: {missing})", language,
-                        group=group, missing=missing,
+    est = fits["configural"]
+    out["caption"] = tr("Measurement invariance across {group}: {levels} ({estimator}, missing data: {missing})",
+                        language, group=group, missing=missing, estimator=getattr(est, "estimator", "ML"),
                         levels=", ".join(f"{lv} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
     out["text"] = invariance_text(tab, group, run["levels"], language)
+    if "estimator" in tab.columns:           # a robust estimator: say which tests were read
+        out["text"] += " " + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
+                                "lavTestLRT), and ΔCFI and ΔRMSEA compare the robust CFI and RMSEA.", language,
+                                estimator=tab["estimator"].iloc[0])
     out["diagnostics"] = multigroup.invariance_diagnostics(tab, group)
     rel = run["release"]
     if rel is not None and len(rel):
@@ -559,7 +569,8 @@ def invariance_files(runs: Sequence[Mapping[str, Any]]) -> dict[str, pd.DataFram
     rels = [r["release"].assign(by=r["group"]) for r in runs if r["release"] is not None]
     return {
         "invariance.csv": pd.concat([r["table"].assign(by=r["group"]) for r in runs])[
-            ["by"] + multigroup.INVARIANCE_COLUMNS],
+            ["by"] + multigroup.INVARIANCE_COLUMNS + [c for c in multigroup.ROBUST_INVARIANCE_COLUMNS
+                                                      if c in runs[0]["table"].columns]],
         "invariance_release.csv": first_by(pd.concat(rels)) if rels else None,
         "invariance_estimates.csv": first_by(pd.concat([r["estimates"].assign(by=r["group"]) for r in runs])),
     }

@@ -20,7 +20,9 @@ import pandas as pd
 
 from csat.core.diagnostics import Diagnostic, Listing, diagnostic
 from csat.core.i18n import LANGUAGES, is_chinese, tr, trc
+from csat.analyses.verdicts import estimator_name, estimator_note
 from csat.sem import measurement
+from csat.sem.fitmeasures import reported_fit
 from csat.stats import reliability as rel
 from csat.stats.reliability import fmt, resolve_thresholds
 
@@ -64,9 +66,11 @@ class MeasurementFit:
     estimates: pd.DataFrame | None = None
     latent_cor: pd.DataFrame | None = None
     loadings: pd.DataFrame | None = None
+    estimator: str = "ML"              #: lavaan's name of the estimator (the fit table's caption names it)
+    note: str | None = None            #: what a robust estimator's table shows (:func:`estimator_note`)
 
 
-def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
+def fit_measurement(data: pd.DataFrame, params, language: str | None = None) -> MeasurementFit:
     """The study's one CFA of the measurement model (:func:`csat.sem.measurement.fit_measurement_model`,
     with the study's constructs, ``model`` and ``sem_missing``), its results files and its diagnostics.
 
@@ -79,7 +83,9 @@ def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
     data : DataFrame
         The clean data.
     params : StudyParams
-        The study's parameters (``constructs``, ``model``, ``sem_missing``, ``thresholds``).
+        The study's parameters (``constructs``, ``model``, ``sem_missing``, ``estimator``, ``ordered``,
+        ``thresholds``).  With a robust estimator the fit table shows the scaled χ² and p and the robust
+        CFI, TLI and RMSEA under the plain names (the caption names the estimator).
 
     Returns
     -------
@@ -95,7 +101,9 @@ def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
     """
     constructs = {name: c.items for name, c in params.constructs.items()}
     syntax, cfa, error = measurement.fit_measurement_model(constructs=constructs, data=data, model=params.model,
-                                                           missing=params.sem_missing)
+                                                           missing=params.sem_missing,
+                                                           estimator=getattr(params, "sem_estimator", "ml"),
+                                                           ordered=getattr(params, "ordered_items", []))
     out = MeasurementFit(syntax, cfa, error)
     if cfa is None:
         out.diagnostics.append(diagnostic(
@@ -109,7 +117,10 @@ def fit_measurement(data: pd.DataFrame, params) -> MeasurementFit:
         out.files = measurement.cfa_result_files(syntax, cfa, params.sem_missing, out.diagnostics)
         if cfa.converged:
             out.estimates, out.latent_cor = cfa.estimates, cfa.latent_cor()
-        out.fit_table = pd.DataFrame([{k: cfa.fit_measures.get(k) for k in FIT_SHOWN}])
+        shown = reported_fit(cfa.fit_measures)     # a robust fit: scaled χ², robust CFI, TLI, RMSEA
+        out.estimator = estimator_name(cfa.fit_measures)
+        out.note = estimator_note(cfa.fit_measures, language or getattr(params, "language", "en"))
+        out.fit_table = pd.DataFrame([{k: shown.get(k) for k in FIT_SHOWN}])
     if out.estimates is not None:
         out.loadings = rel.loadings_table(out.estimates, params.thresholds)
     out.files["measurement_loadings.csv"] = out.loadings

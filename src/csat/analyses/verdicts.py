@@ -26,12 +26,12 @@ import pandas as pd
 from csat.core import i18n
 from csat.core.diagnostics import Diagnostic
 from csat.core.i18n import N_, is_chinese, localize, tr, trc
-from csat.sem.fitmeasures import FIT_RULES, fit_verdict
+from csat.sem.fitmeasures import FIT_RULES, fit_verdict, reported_fit
 
 __all__ = ["FIT_RULES", "FIT_RULE_ROWS", "verdict_word", "fit_criterion", "fit_verdict", "overall_fit_verdict",
            "fit_table", "large_residuals", "carried_diagnostics", "error_summary",
            "warning_box_html", "list_text", "ipma_priority_text", "sem_text",
-           "section_markdown"]
+           "section_markdown", "estimator_name", "estimator_note"]
 
 
 #: The same rules as rows ``(measure, good, acceptable, "min"|"max")``, derived from :data:`FIT_RULES`.
@@ -118,14 +118,20 @@ def fit_table(fit: Mapping[str, float], language: str = "en") -> pd.DataFrame:
     and ``fitMeasures(fit, "srmr")`` → 0.065.
     """
     rows = []
-    for m in ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic",
-              "bic", "ntotal"]:
+    names = ["chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic",
+             "bic", "ntotal"]
+    if "chisq.scaled" in fit:          # a robust fit: the naive χ², then what is read (lavaan's names)
+        names = ["chisq", "chisq.scaled", "df", "pvalue.scaled", "chisq.scaling.factor"] + [
+            _present(fit, m) for m in ("cfi", "tli", "rmsea", "rmsea.ci.lower", "rmsea.ci.upper")] + [
+            "srmr", "aic", "bic", "ntotal"]
+    for m in names:
         if m not in fit:
             continue
         v = fit[m]
-        verdict = fit_verdict(m, v)
+        base = m.removesuffix(".robust").removesuffix(".scaled")
+        verdict = fit_verdict(base, v)
         rows.append({"measure": m, "value": np.nan if v is None else float(v),
-                     "criterion": fit_criterion(m, language),
+                     "criterion": fit_criterion(base, language),
                      "verdict": verdict_word(verdict, language)})
     return pd.DataFrame(rows, columns=["measure", "value", "criterion", "verdict"])
 
@@ -333,7 +339,9 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
     'The model fits the data poorly (CFI = 0.972, TLI = 0.955, RMSEA '
     """
     lab = lambda v: labels.get(v, v)  # noqa: E731
-    parts = []
+    note = estimator_note(fit, language)
+    parts = [note] if note else []
+    fit = reported_fit(fit)                   # a robust fit: scaled χ², robust CFI, TLI, RMSEA
     verdict = overall_fit_verdict(fit)
     f = lambda m, d=3: ("NA" if fit.get(m) is None or not np.isfinite(float(fit.get(m))) else f"{float(fit[m]):.{d}f}")  # noqa: E731
     idx = f"CFI = {f('cfi')}, TLI = {f('tli')}, RMSEA = {f('rmsea')}, SRMR = {f('srmr')}"
@@ -382,3 +390,51 @@ def sem_text(fit: Mapping[str, float], effects: pd.DataFrame, r2: pd.DataFrame, 
         parts.append(tr("Caution: the diagnostics include errors, so these estimates are untrustworthy; read the "
                         "diagnostics before interpreting them.", language))
     return " ".join(parts)
+
+
+def _present(fit: Mapping, name: str) -> str:
+    """The robust version of ``name`` in ``fit`` (``.robust``, else ``.scaled``), as the report shows it."""
+    for suffix in (".robust", ".scaled"):
+        v = fit.get(name + suffix)
+        if v is not None and np.isfinite(float(v)):
+            return name + suffix
+    return name
+
+
+#: lavaan's scaled tests in words
+TEST_WORDS = {"yuan.bentler.mplus": N_("Yuan–Bentler"), "satorra.bentler": N_("Satorra–Bentler"),
+              "scaled.shifted": N_("mean- and variance-adjusted")}
+
+
+def estimator_name(fit: Mapping) -> str:
+    """The estimator of a fit as lavaan names it (``ML``, ``MLR``, ``MLM``, ``WLSMV``), from its fit measures
+    (``cfa_fit.json``, ``sem_fit.json`` or ``SEMResult.fit_measures``; ML when they do not say).
+
+    >>> estimator_name({"chisq": 85.3}), estimator_name({"estimator": "MLR"})
+    ('ML', 'MLR')
+    """
+    return str(fit.get("estimator") or "ML")
+
+
+def estimator_note(fit: Mapping, language: str = "en") -> str | None:
+    """One sentence saying how a robust fit (MLR, MLM, WLSMV) was estimated and which of its statistics the
+    report reads; None for an ML fit.
+
+    >>> print(estimator_note({"estimator": "MLR", "test": "yuan.bentler.mplus", "chisq": 85.306,
+    ...                       "chisq.scaled": 87.132, "chisq.scaling.factor": 0.979}))
+    Estimator MLR: maximum-likelihood estimates with robust (Huber–White) standard errors; χ² is the Yuan–Bentler scaled statistic (87.13; scaling factor 0.979, naive χ² 85.31), and CFI, TLI and RMSEA are their robust versions.
+    """
+    if "chisq.scaled" not in fit:
+        return None
+    est = estimator_name(fit)
+    if est == "WLSMV":
+        return tr("Estimator WLSMV: diagonally weighted least squares on the polychoric correlations of the ordered "
+                  "items with robust standard errors; χ² is the mean- and variance-adjusted statistic, and CFI, TLI "
+                  "and RMSEA are their robust versions.", language)
+    test = fit.get("test")
+    words = tr(TEST_WORDS[test], language) if test in TEST_WORDS else str(test)
+    return tr("Estimator {estimator}: maximum-likelihood estimates with robust (Huber–White) standard errors; χ² is "
+              "the {test} scaled statistic ({scaled:.2f}; scaling factor {c:.3f}, naive χ² {chisq:.2f}), and CFI, "
+              "TLI and RMSEA are their robust versions.", language, estimator=est, test=words,
+              scaled=float(fit["chisq.scaled"]), c=float(fit.get("chisq.scaling.factor", float("nan"))),
+              chisq=float(fit["chisq"]))

@@ -385,8 +385,13 @@ class StudyParams(_Strict):
     efa: EFASpec = Field(default_factory=EFASpec)
     model: str | None = None
     model_template: Literal["acsi", "ecsi"] | None = None
-    estimator: Literal["ml", "pls"] = Field(
-        "ml", description="05_sem: covariance-based maximum likelihood (ml) or PLS path modeling (pls).")
+    estimator: Literal["ml", "mlr", "mlm", "wlsmv", "pls"] = Field(
+        "ml", description="The CFA (03/04), invariance (04) and SEM (05) estimator, lavaan's names: ml, mlr (robust "
+                          "SEs, Yuan-Bentler scaled test), mlm (robust SEs, Satorra-Bentler test; complete data), "
+                          "wlsmv (ordered items: polychoric correlations, DWLS) or pls (05 by PLS path modeling; "
+                          "the CFA by ml). Default: wlsmv when ordered is given, else ml.")
+    ordered: bool | list[str] = Field(
+        False, description="Items analysed as ordinal (lavaan's ordered): true = every item, or a list of items.")
     pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: Int = Field(1000, ge=0)
@@ -413,6 +418,14 @@ class StudyParams(_Strict):
         if isinstance(v, dict) and isinstance(v.get("data"), dict) and isinstance(v["data"].get("path"), (list, dict)):
             if v.get("waves") is None:
                 v = {**v, "waves": {}}
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ordered_means_wlsmv(cls, v):
+        """``ordered`` given and ``estimator`` not: ``estimator`` is ``wlsmv``, as in lavaan."""
+        if isinstance(v, dict) and v.get("estimator") is None and v.get("ordered") not in (None, False, []):
+            v = {**v, "estimator": "wlsmv"}
         return v
 
     @field_validator("study")
@@ -456,6 +469,7 @@ class StudyParams(_Strict):
             raise ValueError("give either model or model_template, not both")
         if self.model is not None:
             _check_model_for_estimator(self.model, self.estimator)
+        self._check_estimator_options()
         for key, col in (("invariance.group", self.invariance and self.invariance.group),
                          ("waves.column", self.waves and self.waves.column)):
             if col and col in items:
@@ -509,7 +523,36 @@ class StudyParams(_Strict):
                 out.setdefault(c, f"servqual.{d}.perception")
         return out
 
+    def _check_estimator_options(self) -> None:
+        """``ordered`` names items and goes with ``wlsmv``; ``mlm`` and ``wlsmv`` take complete data."""
+        items = self.items
+        if isinstance(self.ordered, list):
+            for i in self.ordered:
+                if i not in items:
+                    raise ValueError(f"ordered: {i!r} is not an item of any construct{suggest(i, items)}")
+        if self.ordered_items and self.estimator != "wlsmv":
+            raise ValueError(f"ordered: ordinal items are estimated by wlsmv (as lavaan), not by {self.estimator}; "
+                             "set estimator: wlsmv or leave estimator out")
+        if self.estimator == "wlsmv" and not self.ordered_items:
+            raise ValueError("estimator: wlsmv needs ordinal items; give ordered: true (every item) or a list of items")
+        if self.sem_missing == "fiml" and self.estimator in ("mlm", "wlsmv"):
+            raise ValueError(f"sem_missing: fiml does not go with estimator: {self.estimator} (as in lavaan); "
+                             "use estimator: mlr for robust ML with missing values")
+
     # -- convenience -----------------------------------------------------------------
+    @property
+    def ordered_items(self) -> list[str]:
+        """The items analysed as ordinal: every item for ``ordered: true``, the list given, or none."""
+        if self.ordered is True:
+            return self.items
+        return list(self.ordered) if isinstance(self.ordered, list) else []
+
+    @property
+    def sem_estimator(self) -> str:
+        """The covariance-based estimator of the CFA (03/04) and invariance (04): ``estimator``, or ``ml``
+        for a PLS study (its CFA is ML's)."""
+        return "ml" if self.estimator == "pls" else self.estimator
+
     @property
     def items(self) -> list[str]:
         """All items, in construct order."""
@@ -634,7 +677,7 @@ def _check_model_for_estimator(model: str, estimator: str) -> None:
         table = parse_model(model)
     except ModelSyntaxError:
         return
-    if estimator == "ml" and (table["op"] == "<~").any():
+    if estimator != "pls" and (table["op"] == "<~").any():
         raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
     if estimator == "pls":
         from csat.sem.pls import pls_spec

@@ -78,13 +78,13 @@ STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                     "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "waves", "weights", "scores"],
+                        "recommend", "ipma", "waves", "weights", "scores", "estimator", "ordered"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
-                                "thresholds", "model", "model_template", "sem_missing"],
+                                "thresholds", "model", "model_template", "sem_missing", "estimator", "ordered"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
-                           "model_template", "thresholds", "seed", "invariance", "waves"],
+                           "model_template", "thresholds", "seed", "invariance", "waves", "estimator", "ordered"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
-               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores"],
+               "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores", "ordered"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
                             "seed", "scores"],
@@ -532,7 +532,8 @@ def drop_other_estimators(nb, estimator: str | None):
     A code cell that starts with ``%%estimator <name>`` (:meth:`csat.pipeline.stage.Stage.estimator_cells`)
     runs only for a study estimated by ``<name>``; the markdown cells directly before it explain it.  For
     another estimator those explanations would stand in the report with nothing under them, so they are
-    dropped (the code cell stays: it shows nothing).  ``estimator=None`` keeps everything.
+    dropped (the code cell stays: it shows nothing).  ``estimator=None`` keeps everything; the
+    covariance-based estimators (ml, mlr, mlm, wlsmv) run the ``ml`` cells.
 
     Example: ``[md "With estimator: pls: …", code "%%estimator pls …", md "## Interpretation"]`` becomes
     ``[code "%%estimator pls …", md "## Interpretation"]`` for ``estimator="ml"``.
@@ -541,6 +542,7 @@ def drop_other_estimators(nb, estimator: str | None):
 
     if not estimator:
         return nb
+    estimator = "pls" if estimator == "pls" else "ml"     # every covariance-based estimator runs the ml cells
     out: list = []
     for cell in nb.cells:
         m = re.match(r"\s*%%estimator\s+(\S+)", cell.source) if cell.cell_type == "code" else None

@@ -167,7 +167,8 @@ class Stage:
 
     def estimator_cells(self):
         """Register the cell magic ``%%estimator ml`` / ``%%estimator pls``: the cell runs only when
-        the study's ``estimator`` is the one named (05_sem holds both branches)."""
+        the study's ``estimator`` is the one named (05_sem holds both branches); ``ml`` stands for every
+        covariance-based estimator (ml, mlr, mlm, wlsmv)."""
         from IPython import get_ipython
 
         ip = get_ipython()
@@ -178,7 +179,7 @@ class Stage:
             want = line.strip()
             if want not in ("ml", "pls"):
                 raise ValueError(f"%%estimator needs 'ml' or 'pls', not {want!r}")
-            if self.params.estimator == want:
+            if ("pls" if self.params.estimator == "pls" else "ml") == want:
                 exec(compile(cell, f"<{self.name} cell>", "exec"), ip.user_ns)
 
         ip.register_magic_function(estimator, magic_kind="cell", magic_name="estimator")

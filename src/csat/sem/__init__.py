@@ -10,6 +10,7 @@ module                      step                                                
 :mod:`csat.sem.fitmeasures` lavaan's ``fitMeasures``                             ``dict``
 :mod:`csat.sem.ml`          ML discrepancy, derivatives, optimiser               :class:`CovFit`
 :mod:`csat.sem.fiml`        casewise ML for incomplete data (lavaan ``"ml"``)    :class:`CovFit`, ``FimlFit``
+:mod:`csat.sem.robust`      robust ML (MLR, MLM): sandwich SEs, scaled tests     :class:`RobustTest`
 :mod:`csat.sem.result`      estimates, standardized solution, R², diagnostics    :class:`SEMResult`
 :mod:`csat.sem.estimators`  the registry of estimators; :func:`fit`              :class:`Estimator`
 ==========================  ===================================================  ===========================
@@ -18,7 +19,7 @@ Each module imports only the modules above it in this table: ``fitmeasures`` nee
 (``fiml`` computes its fit measures with it), ``result`` takes the fits of ``ml`` and ``fiml``, and
 ``estimators`` joins each estimation step to the result.
 ``csat.sem.fit(model, data)`` runs the chain; ``csat.sem.ESTIMATORS[name].fit(model, data)``
-chooses an estimator by name (``"ml"``, ``"fiml"``, ``"pls"``).  This package exports the public
+chooses an estimator by name (``"ml"``, ``"fiml"``, ``"mlr"``, ``"mlm"``, ``"pls"``).  This package exports the public
 names listed in ``__all__``; the helpers that other modules share (``csat.sem.result.standardize``,
 ``csat.sem.fiml.pattern_discrepancy``, ``csat.sem.fitmeasures.rmsea_ci``, …) are imported from the
 module that owns them.
@@ -33,9 +34,10 @@ from csat.sem.fitmeasures import FIT_MEASURES, RESULT_FIT_MEASURES, fit_measures
 from csat.sem.ml import CovFit
 from csat.sem.fiml import fiml_refit
 from csat.sem.result import EST_COLUMNS, FIT_RULES, RESULT_EST_COLUMNS, SEMResult, result_tables
-from csat.sem.estimators import ESTIMATORS, Estimator, estimate_fiml, estimate_ml, fit, get_estimator, register
+from csat.sem.estimators import (CB_ESTIMATORS, ESTIMATORS, Estimator, estimate_fiml, estimate_ml, estimate_robust,
+                                 fit, get_estimator, register)
 
 __all__ = ["ModelError", "ModelSyntaxError", "CompiledModel", "build_model", "single_indicators", "SampleStats",
            "sample_stats", "CovFit", "fiml_refit", "FIT_MEASURES", "RESULT_FIT_MEASURES", "fit_measures",
            "EST_COLUMNS", "FIT_RULES", "RESULT_EST_COLUMNS", "SEMResult", "result_tables", "Estimator", "ESTIMATORS",
-           "register", "get_estimator", "estimate_ml", "estimate_fiml", "fit"]
+           "register", "get_estimator", "estimate_ml", "estimate_fiml", "estimate_robust", "fit", "CB_ESTIMATORS"]

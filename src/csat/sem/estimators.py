@@ -6,7 +6,12 @@ estimator's result object, so a stage can choose any estimator by name::
 
     res = ESTIMATORS["ml"].fit(syntax, data)            # lavaan sem(model, data)
     res = ESTIMATORS["fiml"].fit(syntax, data)          # lavaan sem(model, data, missing = "ml")
+    res = ESTIMATORS["mlr"].fit(syntax, data)           # lavaan sem(model, data, estimator = "MLR")
     res = ESTIMATORS["pls"].fit(syntax, data)           # seminr estimate_pls(...), see csat.sem.pls
+
+:func:`fit` is the one dispatch a stage calls: ``fit(model, data, estimator="mlr", missing="fiml")`` is
+lavaan's ``sem(model, data, estimator = "MLR", missing = "ml")``; ``estimator="wlsmv"`` with ``ordered``
+items hands over to :func:`csat.sem.wlsmv.wlsmv_fit` when that module is present.
 
 The covariance-based estimators follow lavaan's chain of steps, one object each:
 :func:`~csat.sem.partable.build_model` (parameter table, :class:`CompiledModel`) →
@@ -24,7 +29,7 @@ alone).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
@@ -34,9 +39,14 @@ from csat.sem.fiml import fiml_fit
 from csat.sem.ml import fit_cov
 from csat.sem.partable import CompiledModel, build_model
 from csat.sem.result import SEMResult, build_result
+from csat.sem.robust import robust_single
 from csat.sem.samplestats import SampleStats, sample_stats
 
-__all__ = ["Estimator", "ESTIMATORS", "register", "get_estimator", "fit", "estimate_ml", "estimate_fiml"]
+__all__ = ["Estimator", "ESTIMATORS", "CB_ESTIMATORS", "register", "get_estimator", "fit", "estimate_ml",
+           "estimate_fiml", "estimate_robust"]
+
+#: The covariance-based estimators a study's ``estimator`` key may name (lavaan's names, lower case).
+CB_ESTIMATORS = ("ml", "mlr", "mlm", "wlsmv")
 
 
 @dataclass(frozen=True)
@@ -72,7 +82,7 @@ def get_estimator(name: str) -> Estimator:
     --------
     >>> from csat.sem import ESTIMATORS, get_estimator
     >>> sorted(ESTIMATORS), get_estimator("fiml").missing
-    (['fiml', 'ml', 'pls'], 'fiml')
+    (['fiml', 'ml', 'mlm', 'mlr', 'pls'], 'fiml')
     """
     try:
         return ESTIMATORS[name]
@@ -81,11 +91,13 @@ def get_estimator(name: str) -> Estimator:
                          f"{suggest(name, list(ESTIMATORS))}") from None
 
 
-def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bool = False) -> SEMResult:
+def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bool = False,
+        estimator: str = "ml", ordered: Sequence[str] = ()) -> SEMResult:
     """Fit a lavaan-syntax model by ML as lavaan's ``sem()``/``cfa()`` with default options.
 
     The steps: :func:`build_model` → :func:`sample_stats` → the ``"ml"`` or ``"fiml"`` estimator
-    of :data:`ESTIMATORS` → :class:`SEMResult`.
+    of :data:`ESTIMATORS` → :class:`SEMResult`; with ``estimator="mlr"``/``"mlm"`` the ML fit then gets
+    robust standard errors and a scaled test (:func:`estimate_robust`).
 
     Parameters
     ----------
@@ -99,6 +111,14 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
         errors from the observed information, lavaan's default there).
     std_lv : bool
         Identify latent scales by fixing their variances to 1 instead of the first loading.
+    estimator : {"ml", "mlr", "mlm", "wlsmv"}
+        lavaan's ``estimator`` (lower case): ``"mlr"`` = ML estimates, Huber–White standard errors
+        (observed information) and the Yuan–Bentler scaled test (also with ``missing="fiml"``);
+        ``"mlm"`` = ML estimates, robust standard errors (expected information) and the
+        Satorra–Bentler scaled test (complete data); ``"wlsmv"`` = DWLS on polychoric correlations of the
+        ``ordered`` items (:mod:`csat.sem.wlsmv`).
+    ordered : sequence of str
+        The ordinal items (lavaan's ``ordered``), for ``estimator="wlsmv"``.
 
     Returns
     -------
@@ -140,9 +160,39 @@ def fit(model: str, data: pd.DataFrame, *, missing: str = "listwise", std_lv: bo
         raise ModelError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if estimator not in CB_ESTIMATORS:
+        raise ModelError(f"unknown estimator {estimator!r}; covariance-based ones: {', '.join(CB_ESTIMATORS)}"
+                         f"{suggest(estimator, list(CB_ESTIMATORS))}")
+    if estimator == "wlsmv":
+        return _fit_wlsmv(model, data, ordered=list(ordered), std_lv=std_lv)
     cm = build_model(model, list(data.columns), std_lv=std_lv)
+    if estimator in ("mlr", "mlm"):
+        if estimator == "mlm" and missing == "fiml":
+            raise ModelError("estimator mlm needs complete data (as lavaan); use estimator mlr with missing 'fiml'")
+        return estimate_robust(cm, sample_stats(cm, data, missing), estimator)
     est = ESTIMATORS["fiml" if missing == "fiml" else "ml"]
     return est.estimate(cm, sample_stats(cm, data, est.missing))
+
+
+def _fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: list, std_lv: bool = False):
+    try:
+        from csat.sem import wlsmv           # the ordinal engine (issue #32), when present
+    except ImportError:
+        raise ModelError("estimator wlsmv is not available in this version of csat") from None
+    return wlsmv.wlsmv_fit(model, data, ordered=ordered, std_lv=std_lv)
+
+
+def estimate_robust(cm: CompiledModel, ss: SampleStats, estimator: str) -> SEMResult:
+    """Robust ML of ``cm`` (``estimator`` ``"mlr"`` or ``"mlm"``, lavaan's MLR/MLM): the ML (complete data)
+    or FIML (``ss.missing == "fiml"``, MLR only) estimates, then :func:`csat.sem.robust.robust_single`
+    (sandwich standard errors, scaling factors) and :func:`csat.sem.result.build_result` with it."""
+    if ss.missing == "fiml":
+        cf, ff = fiml_fit(cm, ss)
+        rt = robust_single(cm, cf.theta, ss, estimator, fiml_mu=ff.mu, fiml_hessian=ff.hessian)
+        return build_result(cm, cf, ss.cov, ss.n, fiml=ff, robust=rt)
+    cf = fit_cov(cm, ss.cov, ss.n)
+    rt = robust_single(cm, cf.theta, ss, estimator)
+    return build_result(cm, cf, ss.cov, ss.n, robust=rt)
 
 
 def estimate_ml(cm: CompiledModel, ss: SampleStats) -> SEMResult:
@@ -170,6 +220,14 @@ def _fit_fiml(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMRes
     return fit(model, data, missing="fiml", std_lv=std_lv)
 
 
+def _fit_mlr(model: str, data: pd.DataFrame, *, std_lv: bool = False, missing: str = "listwise") -> SEMResult:
+    return fit(model, data, missing=missing, std_lv=std_lv, estimator="mlr")
+
+
+def _fit_mlm(model: str, data: pd.DataFrame, *, std_lv: bool = False) -> SEMResult:
+    return fit(model, data, std_lv=std_lv, estimator="mlm")
+
+
 def _fit_pls(model: str, data: pd.DataFrame, *, missing: str = "mean", **options):
     from csat.sem import pls                 # csat.sem.pls is its own model family (composites)
     return pls.pls_fit(model, data, missing=missing, **options)
@@ -179,5 +237,11 @@ register(Estimator("ml", "maximum likelihood on complete cases (lavaan sem(), es
                    fit=_fit_ml, estimate=estimate_ml, missing="listwise"))
 register(Estimator("fiml", "full-information ML for incomplete data (lavaan sem(), missing = \"ml\")",
                    fit=_fit_fiml, estimate=estimate_fiml, missing="fiml"))
+register(Estimator("mlr", "ML with Huber-White standard errors and the Yuan-Bentler scaled test (lavaan "
+                          "estimator = \"MLR\")", fit=_fit_mlr,
+                   estimate=lambda cm, ss: estimate_robust(cm, ss, "mlr"), missing="listwise"))
+register(Estimator("mlm", "ML with robust standard errors and the Satorra-Bentler scaled test (lavaan "
+                          "estimator = \"MLM\")", fit=_fit_mlm,
+                   estimate=lambda cm, ss: estimate_robust(cm, ss, "mlm"), missing="listwise"))
 register(Estimator("pls", "partial least squares path modelling (seminr estimate_pls(), SmartPLS); "
                           "returns a csat.sem.pls.PLSResult", fit=_fit_pls))

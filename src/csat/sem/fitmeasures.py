@@ -10,8 +10,8 @@ import pandas as pd
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.partable import CompiledModel
 
-__all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "FIT_RULES", "fit_measures", "fiml_fit_measures", "rmsea_ci",
-           "fit_verdict"]
+__all__ = ["FIT_MEASURES", "RESULT_FIT_MEASURES", "ROBUST_FIT_MEASURES", "FIT_RULES", "fit_measures",
+           "fiml_fit_measures", "robust_fit_measures", "reported_fit", "REPORTED", "rmsea_ci", "fit_verdict"]
 
 FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "agfi", "rmsea",
                 "rmsea.ci.lower", "rmsea.ci.upper", "srmr", "aic", "bic", "logl", "ntotal",
@@ -19,6 +19,12 @@ FIT_MEASURES = ["npar", "chisq", "df", "pvalue", "cfi", "tli", "nfi", "gfi", "ag
 #: The results contract: the fit measures written to cfa_fit.json / sem_fit.json, and the leading
 #: columns of cfa_estimates.csv / sem_estimates.csv (lavaan's names, in lavaan's order).
 RESULT_FIT_MEASURES = FIT_MEASURES[:17]
+#: What a robust estimator (MLR, MLM; WLSMV) adds, under lavaan's names (:func:`robust_fit_measures`),
+#: written after :data:`RESULT_FIT_MEASURES` in cfa_fit.json / sem_fit.json.
+ROBUST_FIT_MEASURES = ["chisq.scaled", "df.scaled", "pvalue.scaled", "chisq.scaling.factor", "baseline.chisq.scaled",
+                       "baseline.df.scaled", "baseline.pvalue.scaled", "baseline.chisq.scaling.factor", "cfi.scaled",
+                       "tli.scaled", "cfi.robust", "tli.robust", "rmsea.scaled", "rmsea.ci.lower.scaled",
+                       "rmsea.ci.upper.scaled", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust"]
 
 
 def _gfi_rmsea_srmr(chisq: float, df: int, n: int, gfi: float, nel: int, Rr: np.ndarray,
@@ -159,6 +165,97 @@ def fiml_fit_measures(cm, N, logl, logl_h1, logl_b, m, S, mu, Sigma, X, pat) -> 
             "aic": float(-2 * logl + 2 * npar), "bic": float(-2 * logl + npar * math.log(N)),
             "logl": float(logl), "unrestricted.logl": float(logl_h1), "ntotal": int(N),
             "baseline.chisq": float(chisq_b), "baseline.df": int(df_b)}
+
+
+def _cfi(x2: float, df: float, x2b: float, dfb: float, c: float = 1.0, cb: float = 1.0) -> float:
+    t1 = max(x2 - c * df, 0.0)
+    t2 = max(x2 - c * df, x2b - cb * dfb, 0.0)
+    return 1.0 if abs(t1) < 1e-12 and abs(t2) < 1e-12 else 1 - t1 / t2
+
+
+def _tli(x2: float, df: float, x2b: float, dfb: float, c: float = 1.0, cb: float = 1.0) -> float:
+    t1, t2 = (x2 - c * df) * dfb, (x2b - cb * dfb) * df
+    return 1 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
+
+
+def robust_fit_measures(fm: dict, c: float, cb: float, *, groups: int = 1, robust: bool = True) -> dict:
+    """The scaled and robust fit measures of a fit with χ² scaling factor ``c`` (``chisq.scaled = chisq / c``)
+    and baseline scaling factor ``cb``, from its naive measures ``fm`` (``chisq``, ``df``,
+    ``baseline.chisq``, ``baseline.df``, ``ntotal``), as lavaan 0.6.14's ``fitMeasures``:
+
+    * ``cfi.scaled``, ``tli.scaled``: CFI/TLI of the scaled statistics;
+    * ``rmsea.scaled = √max(χ²/(N c df) − 1/N, 0)`` (lavaan's df2 = tr(UΓ) = c·df) and its interval with
+      χ² on c·df degrees of freedom;
+    * the robust ones (Brosseau-Liard, Savalei & Li 2012; Brosseau-Liard & Savalei 2014):
+      ``rmsea.robust = √max(χ²/(N df) − c/N, 0)``, its interval from the scaled χ² rescaled by √c,
+      ``cfi.robust = 1 − max(χ² − c df, 0)/max(χ² − c df, χ²_b − c_b df_b, 0)``, ``tli.robust`` likewise.
+
+    Multi-group fits (``groups`` = G) multiply the RMSEAs by √G.  ``robust=False`` leaves out the
+    ``.robust`` keys (lavaan's FIML robust measures need a correction not implemented here).
+    """
+    from scipy import stats
+    x2, df, x2b, dfb, n = fm["chisq"], fm["df"], fm["baseline.chisq"], fm["baseline.df"], fm["ntotal"]
+    sg = math.sqrt(groups)
+    nan = math.nan
+    ok, okb = np.isfinite(c) and c > 0, np.isfinite(cb) and cb > 0
+    xs = x2 / c if ok else nan
+    xbs = x2b / cb if okb else nan
+    out = {"chisq.scaled": xs, "df.scaled": df,
+           "pvalue.scaled": float(stats.chi2.sf(xs, df)) if ok and df > 0 else nan,
+           "chisq.scaling.factor": c if ok else nan, "baseline.chisq.scaled": xbs, "baseline.df.scaled": dfb,
+           "baseline.pvalue.scaled": float(stats.chi2.sf(xbs, dfb)) if okb and dfb > 0 else nan,
+           "baseline.chisq.scaling.factor": cb if okb else nan}
+    both = ok and okb
+    out["cfi.scaled"] = _cfi(xs, df, xbs, dfb) if both else nan
+    out["tli.scaled"] = _tli(xs, df, xbs, dfb) if both else nan
+    if robust:
+        out["cfi.robust"] = _cfi(x2, df, x2b, dfb, c, cb) if both else nan
+        out["tli.robust"] = _tli(x2, df, x2b, dfb, c, cb) if both else nan
+    if ok and df > 0:
+        out["rmsea.scaled"] = math.sqrt(max(x2 / (n * c * df) - 1 / n, 0.0)) * sg
+        lo, hi = rmsea_ci(x2, c * df, n)
+        out["rmsea.ci.lower.scaled"], out["rmsea.ci.upper.scaled"] = lo * sg, hi * sg
+        if robust:
+            out["rmsea.robust"] = math.sqrt(max(x2 / (n * df) - c / n, 0.0)) * sg
+            lo, hi = rmsea_ci(xs, df, n)
+            out["rmsea.ci.lower.robust"], out["rmsea.ci.upper.robust"] = (lo * math.sqrt(c) * sg,
+                                                                          hi * math.sqrt(c) * sg)
+    else:
+        for k in ("rmsea.scaled", "rmsea.ci.lower.scaled", "rmsea.ci.upper.scaled") + (
+                ("rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust") if robust else ()):
+            out[k] = 0.0 if ok and df == 0 else nan
+    return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
+
+
+#: The measures a report reads of a robust fit in place of the naive ones: plain name → its versions, the
+#: first present (and finite) wins — the robust CFI/TLI/RMSEA (Brosseau-Liard & Savalei), else the scaled ones.
+REPORTED: dict[str, tuple[str, ...]] = {
+    "chisq": ("chisq.scaled",), "pvalue": ("pvalue.scaled",), "cfi": ("cfi.robust", "cfi.scaled"),
+    "tli": ("tli.robust", "tli.scaled"), "rmsea": ("rmsea.robust", "rmsea.scaled"),
+    "rmsea.ci.lower": ("rmsea.ci.lower.robust", "rmsea.ci.lower.scaled"),
+    "rmsea.ci.upper": ("rmsea.ci.upper.robust", "rmsea.ci.upper.scaled"),
+}
+
+
+def reported_fit(fm: dict) -> dict:
+    """The fit measures under their plain names as a report reads them: for a robust fit (one with
+    ``chisq.scaled``: MLR, MLM, WLSMV) the scaled χ² and its p and the robust CFI, TLI and RMSEA
+    (:data:`REPORTED`); a copy of ``fm`` otherwise.
+
+    >>> reported_fit({"chisq": 10.0, "chisq.scaled": 8.0, "cfi": 0.9, "cfi.robust": float("nan"), "cfi.scaled": 0.91})
+    ... # doctest: +ELLIPSIS
+    {'chisq': 8.0, 'chisq.scaled': 8.0, 'cfi': 0.91, ...}
+    """
+    out = dict(fm)
+    if "chisq.scaled" not in fm:
+        return out
+    for name, alts in REPORTED.items():
+        for a in alts:
+            v = fm.get(a)
+            if v is not None and np.isfinite(float(v)):
+                out[name] = v
+                break
+    return out
 
 
 #: The fit cut-offs of Hu & Bentler (1999) as the report applies them — the one definition:

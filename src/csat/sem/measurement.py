@@ -94,9 +94,11 @@ CFA_FILES = ("cfa.json", "cfa_fit.json", "cfa_estimates.csv", "cfa_modindices.cs
 
 
 def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], model: str | None = None,
-                          missing: str = "listwise"):
-    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted by ML with the
-    study's ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``), as lavaan's ``cfa()``.
+                          missing: str = "listwise", estimator: str = "ml", ordered: Sequence[str] = ()):
+    """The study's one CFA of the measurement model (:func:`measurement_model`), fitted with the study's
+    ``estimator`` (``ml``, ``mlr``, ``mlm``, ``wlsmv`` with the ``ordered`` items;
+    :func:`csat.sem.estimators.fit`) and ``sem_missing`` (``listwise`` or ``fiml``, lavaan ``missing = "ml"``),
+    as lavaan's ``cfa()``.
 
     Every number of the measurement model in a report (omega, CR, AVE, loadings and the Fornell–Larcker
     table in 03; the CFA fit, estimates, modification indices and residuals in 04) comes from this one
@@ -105,7 +107,7 @@ def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], mod
     """
     syntax = measurement_model(constructs, model)
     try:
-        return syntax, estimators.fit(syntax, data, missing=missing), None
+        return syntax, estimators.fit(syntax, data, missing=missing, estimator=estimator, ordered=ordered), None
     except (ValueError, np.linalg.LinAlgError) as err:
         return syntax, None, str(err)
 
@@ -113,8 +115,9 @@ def fit_measurement_model(data: pd.DataFrame, constructs: Mapping[str, Any], mod
 def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagnostic] = ()) -> dict:
     """The results files of the measurement-model fit, ``{name: dict or DataFrame}`` (:data:`CFA_FILES`):
 
-    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics) and
-      ``modindices`` (null, or why there are none: lavaan gives them for complete data only);
+    * ``cfa.json``: ``syntax, missing, n, converged, errors`` (messages of error diagnostics),
+      ``modindices`` (null, or why there are none: lavaan gives them for complete data only) and, for an
+      estimator other than ML, ``estimator`` (lavaan's name);
     * ``cfa_fit.json``, ``cfa_estimates.csv``: the fit measures and estimates (:func:`csat.sem.result_tables`);
     * ``cfa_modindices.csv``: every modification index, largest first (lavaan ``modindices()``), header
       only under FIML;
@@ -131,5 +134,7 @@ def cfa_result_files(syntax: str, fit, missing: str, diagnostics: Sequence[Diagn
     resid.insert(0, "variable", list(resid.index))
     info = {"syntax": syntax, "missing": missing, "n": int(fit.n), "converged": bool(fit.converged),
             "errors": [d.message for d in diagnostics if d.severity == "error"], "modindices": note}
+    if getattr(fit, "estimator", "ML") != "ML":        # ML studies keep their file as it was
+        info["estimator"] = fit.estimator
     return {"cfa.json": info, "cfa_fit.json": fit_measures, "cfa_estimates.csv": est,
             "cfa_modindices.csv": mi.reset_index(drop=True), "cfa_residuals.csv": resid.reset_index(drop=True)}

@@ -56,12 +56,14 @@ from csat.stats.em import em_patterns, missing_patterns
 from csat.core.errors import ModelError
 from csat.core.i18n import N_
 from csat.sem.fiml import numeric_hessian, pattern_discrepancy
-from csat.sem.fitmeasures import fit_verdict, rmsea_ci
+from csat.sem.fitmeasures import fit_verdict, rmsea_ci, robust_fit_measures
 from csat.sem.partable import CompiledModel, build_model
 from csat.sem.result import standardize
+from csat.sem.robust import (GroupMoments, baseline_delta, baseline_moments, numeric_jacobian, robust_ml,
+                             scaled_difference)
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level",
-           "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS",
+           "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS", "ROBUST_INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA", "NOT_CONVERGED", "NOT_INVARIANT"]
 
 #: the invariance steps and their ``group.equal``
@@ -85,6 +87,9 @@ NOT_INVARIANT = {
 }
 INVARIANCE_COLUMNS = ["model", "npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr", "aic", "bic",
                       "chisq.diff", "df.diff", "pvalue.diff", "delta.cfi", "delta.rmsea", "verdict"]
+#: what a robust estimator's invariance table adds after :data:`INVARIANCE_COLUMNS`
+ROBUST_INVARIANCE_COLUMNS = ["chisq.scaled", "chisq.scaling.factor", "pvalue.scaled", "cfi.robust", "tli.robust",
+                             "rmsea.robust", "cfi.scaled", "rmsea.scaled", "estimator", "test"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -350,10 +355,14 @@ class MultiGroupResult:
     theta: np.ndarray = field(repr=False)
     vcov: np.ndarray = field(repr=False)
     engine: object = field(repr=False, default=None)
+    #: lavaan's estimator and test names ("ML"/"standard", "MLR"/"yuan.bentler.mplus", "MLM"/"satorra.bentler")
+    estimator: str = "ML"
+    test: str = "standard"
 
 
 def fit_multigroup(model: str, data: pd.DataFrame, group: str, *, group_equal: Sequence[str] = (),
-                   missing: str = "listwise", group_order: Sequence | None = None) -> MultiGroupResult:
+                   missing: str = "listwise", group_order: Sequence | None = None,
+                   estimator: str = "ml") -> MultiGroupResult:
     """Fit a CFA in several groups with a mean structure, as lavaan ``cfa(model, data, group = group,
     group.equal = group_equal, missing = "listwise" | "ml")``.
 
@@ -365,16 +374,23 @@ def fit_multigroup(model: str, data: pd.DataFrame, group: str, *, group_equal: S
     missing : ``"listwise"`` or ``"fiml"`` (lavaan ``missing = "ml"``).
     group_order : the groups in order (the first is the reference group whose latent means are 0);
         default: order of first appearance in the data, as lavaan.
+    estimator : ``"ml"``, ``"mlr"`` or ``"mlm"`` (lavaan's ``estimator``): the robust ones keep ML's
+        estimates and give robust standard errors and the scaled test (:mod:`csat.sem.robust`, with the
+        per-group moments and the mean structure).
 
     Returns a :class:`MultiGroupResult`; raises :class:`csat.sem.ModelError` for unusable data.
     """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):     # small matrices: threads only contend
-        return _fit_multigroup(model, data, group, group_equal, missing, group_order)
+        return _fit_multigroup(model, data, group, group_equal, missing, group_order, estimator)
 
 
-def _fit_multigroup(model, data, group, group_equal, missing, group_order) -> MultiGroupResult:
+def _fit_multigroup(model, data, group, group_equal, missing, group_order, estimator="ml") -> MultiGroupResult:
+    if estimator not in ("ml", "mlr", "mlm"):
+        raise ModelError(f"estimator {estimator!r} is not supported by multi-group fits; use ml, mlr or mlm")
+    if estimator == "mlm" and missing != "listwise":
+        raise ModelError("estimator mlm needs complete data (as lavaan); use estimator mlr with missing 'fiml'")
     if missing not in ("listwise", "fiml"):
         raise ModelError(f"missing={missing!r} is not supported; use 'listwise' or 'fiml'")
     unknown = set(group_equal) - {"loadings", "intercepts"}
@@ -399,12 +415,41 @@ def _fit_multigroup(model, data, group, group_equal, missing, group_order) -> Mu
     if ev.min() <= 1e-10 * max(ev.max(), 1e-300):
         raise ModelError("the multi-group model is not identified: the information matrix is singular")
     vcov = np.linalg.inv(0.5 * N * H)
-    est = _estimates(mg, x, vcov)
     fm = _fit_measures(mg, x, Fv, npar)
+    labels = ("ML", "standard")
+    if estimator != "ml":
+        rt = _robust(mg, x, estimator, missing, fm, H if missing == "fiml" else None)
+        vcov, labels = rt.vcov, (rt.estimator, rt.test)
+        fm.update(robust_fit_measures(fm, rt.scaling_factor, rt.baseline_scaling_factor, groups=G,
+                                      robust=missing == "listwise"))
+    est = _estimates(mg, x, vcov)
     return MultiGroupResult(estimates=est, fit_measures=fm, converged=converged, iterations=it, group=group,
                             group_labels=[gr.label for gr in groups], n=[gr.n for gr in groups],
                             group_equal=tuple(group_equal), missing=missing, model=cm, theta=x, vcov=vcov,
-                            engine=mg)
+                            engine=mg, estimator=labels[0], test=labels[1])
+
+
+def _robust(mg: _MG, x: np.ndarray, estimator: str, missing: str, fm: dict, H: np.ndarray | None):
+    """:func:`csat.sem.robust.robust_ml` of a multi-group fit: Δ_g = ∂(μ_g, vech Σ_g)/∂x numerically, the
+    observed information ½H (numeric Hessian of Σ_g f_g F_g) for MLR, the baseline model's free means and
+    variances per group."""
+    cm = mg.cm
+    p, G = cm.p, len(mg.groups)
+    ii, jj = np.tril_indices(p)
+    groups = []
+    for g, gr in enumerate(mg.groups):
+        def mom(y, g=g):
+            Sigma, mu, *_ = mg.moments(mg.local(y, g))
+            return np.concatenate([mu, Sigma[ii, jj]])
+        Sigma, mu, *_ = mg.moments(mg.local(x, g))
+        bmu, bS = baseline_moments(gr.X, gr.h1_mean, missing)
+        groups.append(GroupMoments(gr.X, mu, Sigma, gr.h1_mean, gr.h1_cov, numeric_jacobian(mom, x), bmu, bS,
+                                   baseline_delta(p, True, 2 * p * g, 2 * p * G)))
+    info = None
+    if estimator == "mlr":
+        info = 0.5 * (H if H is not None else mg.numeric_hessian(x))
+    return robust_ml(groups, estimator, df=fm["df"], baseline_df=fm["baseline.df"], information=info,
+                     meanstructure=True, missing=missing)
 
 
 def _estimates(mg: _MG, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
@@ -541,7 +586,8 @@ def release_tests(res: MultiGroupResult) -> pd.DataFrame:
 # measurement invariance
 # --------------------------------------------------------------------------------------------
 def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "listwise",
-               group_order: Sequence | None = None) -> tuple[pd.DataFrame, dict[str, MultiGroupResult]]:
+               group_order: Sequence | None = None, estimator: str = "ml",
+               ordered: Sequence[str] = ()) -> tuple[pd.DataFrame, dict[str, MultiGroupResult]]:
     """Configural → metric → scalar invariance of a measurement model across the levels of ``group``
     (lavaan ``cfa(..., group =)`` with ``group.equal`` none, ``"loadings"``, ``c("loadings",
     "intercepts")``; the comparison as ``lavTestLRT`` and Chen 2007).
@@ -606,26 +652,46 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     ``fitMeasures(cfa(HS.model, HS, group = "school", group.equal = c("loadings", "intercepts")), "chisq")``
     → 164.103 and ``lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]`` → 0.224 (``conf``, ``metr`` the first two fits).
     """
+    if estimator == "wlsmv":
+        try:
+            from csat.sem import wlsmv           # the ordinal engine (issue #32), when present
+        except ImportError:
+            raise ModelError("estimator wlsmv is not available in this version of csat") from None
+        return wlsmv.wlsmv_invariance(model, data, group, ordered=list(ordered), group_order=group_order)
     fits: dict[str, MultiGroupResult] = {}
     rows = []
     prev = None
+    robust = estimator != "ml"
+    cfi_key, rmsea_key = ("cfi", "rmsea")
+    if robust:
+        cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if missing == "listwise" else ("cfi.scaled",
+                                                                                            "rmsea.scaled")
     for name, eq in STEPS.items():
-        res = fit_multigroup(model, data, group, group_equal=eq, missing=missing, group_order=group_order)
+        res = fit_multigroup(model, data, group, group_equal=eq, missing=missing, group_order=group_order,
+                             estimator=estimator)
         fits[name] = res
         fm = res.fit_measures
         row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
                                                    "srmr", "aic", "bic")}}
+        if robust:
+            row.update({k: fm.get(k, math.nan) for k in ROBUST_INVARIANCE_COLUMNS[:-2]})
+            row.update({"estimator": res.estimator, "test": res.test})
         if prev is None:
             row.update({"chisq.diff": math.nan, "df.diff": math.nan, "pvalue.diff": math.nan,
                         "delta.cfi": math.nan, "delta.rmsea": math.nan,
-                        "verdict": "acceptable" if all(fit_verdict(m, fm[m]) in ("good", "acceptable")
-                                                       for m in ("cfi", "rmsea")) else "poor"})
+                        "verdict": "acceptable" if all(fit_verdict(m, fm[k]) in ("good", "acceptable")
+                                                       for m, k in (("cfi", cfi_key), ("rmsea", rmsea_key)))
+                        else "poor"})
         else:
             pf = prev.fit_measures
             dchi, ddf = fm["chisq"] - pf["chisq"], fm["df"] - pf["df"]
-            dcfi, drmsea = pf["cfi"] - fm["cfi"], fm["rmsea"] - pf["rmsea"]
+            pdiff = float(stats.chi2.sf(max(dchi, 0.0), ddf)) if ddf > 0 else math.nan
+            if robust:
+                dchi, ddf, pdiff = scaled_difference(fm["chisq"], fm["df"], fm["chisq.scaling.factor"],
+                                                     pf["chisq"], pf["df"], pf["chisq.scaling.factor"])
+            dcfi, drmsea = pf[cfi_key] - fm[cfi_key], fm[rmsea_key] - pf[rmsea_key]
             row.update({"chisq.diff": dchi, "df.diff": ddf,
-                        "pvalue.diff": float(stats.chi2.sf(max(dchi, 0.0), ddf)) if ddf > 0 else math.nan,
+                        "pvalue.diff": pdiff,
                         "delta.cfi": dcfi, "delta.rmsea": drmsea,
                         "verdict": "holds" if dcfi <= DELTA_CFI + 1e-12 and drmsea <= DELTA_RMSEA + 1e-12
                         else "rejected"})
@@ -633,7 +699,7 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
             row["verdict"] = "not converged"
         rows.append(row)
         prev = res
-    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS), fits
+    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS + (ROBUST_INVARIANCE_COLUMNS if robust else [])), fits
 
 
 def invariance_level(table: pd.DataFrame) -> str:
@@ -690,7 +756,8 @@ def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
 
 
 def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None, waves: str | None = None,
-                     waves_order: Sequence | None = None, missing: str = "listwise") -> list[dict]:
+                     waves_order: Sequence | None = None, missing: str = "listwise", estimator: str = "ml",
+                     ordered: Sequence[str] = ()) -> list[dict]:
     """The invariance analyses a study asks for: across ``group`` (params ``invariance.group``) and
     across the waves (``waves.column`` in ``waves.order``), each once.  Returns a list of
     ``{"group", "levels", "table", "fits", "estimates", "release"}``; ``estimates`` stacks the three
@@ -712,6 +779,9 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         ``params.waves.column`` and ``params.waves.order``.
     missing : {"listwise", "fiml"}
         ``params.sem_missing``.
+    estimator, ordered : optional
+        ``params.estimator`` (``ml``, ``mlr``, ``mlm``, ``wlsmv``) and the ordered items, passed to
+        :func:`invariance`.
 
     Returns
     -------
@@ -746,7 +816,8 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         todo = [(waves, wave_levels(data[waves], waves_order))]
     for col, order in todo:
         try:
-            table, fits = invariance(model, data, col, missing=missing, group_order=order)
+            table, fits = invariance(model, data, col, missing=missing, group_order=order, estimator=estimator,
+                                     ordered=ordered)
         except ModelError as err:
             runs.append({"group": col, "error": str(err)})
             continue
@@ -754,7 +825,7 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         est = est[["model"] + [c for c in est.columns if c != "model"]]
         release = None
         failed = [m for m, v in zip(table["model"], table["verdict"]) if v == "rejected"]
-        if failed and missing == "listwise":
+        if failed and missing == "listwise" and estimator == "ml":
             kind = {"metric": "=~", "scalar": "~1"}[failed[0]]
             rt = release_tests(fits[failed[0]])
             rt = rt[rt["op"] == kind].reset_index(drop=True)

@@ -21,13 +21,15 @@ import pandas as pd
 
 from csat.core.errors import ModelError
 from csat.core.diagnostics import Diagnostic, diagnostic
-from csat.sem.fitmeasures import FIT_RULES, RESULT_FIT_MEASURES, fit_measures, fit_verdict
+from csat.sem.fitmeasures import (FIT_RULES, RESULT_FIT_MEASURES, ROBUST_FIT_MEASURES, fit_measures, fit_verdict,
+                                  reported_fit, robust_fit_measures)
 from csat.sem.ml import check_identified, gradient_information
 
 if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.fiml import FimlFit
     from csat.sem.ml import CovFit
     from csat.sem.partable import CompiledModel
+    from csat.sem.robust import RobustTest
 
 __all__ = ["SEMResult", "build_result", "result_tables", "RESULT_EST_COLUMNS", "EST_COLUMNS", "FIT_RULES",
            "standardize", "row_values", "label_env", "eval_expr"]
@@ -74,6 +76,9 @@ def result_tables(res: "SEMResult") -> tuple[dict, pd.DataFrame]:
     ``subset(standardizedSolution(fit), op == "~")$est.std`` → 0.460.
     """
     fit = {k: res.fit_measures.get(k) for k in RESULT_FIT_MEASURES}
+    if "chisq.scaled" in res.fit_measures:
+        fit.update({"estimator": res.estimator, "test": res.test,
+                    **{k: res.fit_measures.get(k) for k in ROBUST_FIT_MEASURES}})
     est = res.estimates
     return fit, est[RESULT_EST_COLUMNS + [c for c in est.columns if c not in RESULT_EST_COLUMNS]]
 
@@ -208,6 +213,9 @@ class SEMResult:
     missing: str = "listwise"
     sample_mean: pd.Series | None = None
     implied_mean: pd.Series | None = None
+    #: lavaan's estimator and test names: "ML"/"standard", "MLR"/"yuan.bentler.mplus", "MLM"/"satorra.bentler"
+    estimator: str = "ML"
+    test: str = "standard"
 
     # -- latent moments ---------------------------------------------------------------------
     def _E(self) -> np.ndarray:
@@ -424,7 +432,7 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
         if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
             out.append(diagnostic("r2_near_1", "warning", str(r["variable"]),
                                   "R² of {variable} is {r2:.3f} (> 0.99).", variable=r["variable"], r2=r["r2"]))
-    fm = res.fit_measures
+    fm = reported_fit(res.fit_measures)          # a robust fit is judged on its robust CFI, TLI, RMSEA
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))
         v = fm.get(m)
@@ -442,13 +450,15 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
 
 
 def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
-                 fiml: FimlFit | None = None) -> SEMResult:
+                 fiml: FimlFit | None = None, robust: "RobustTest | None" = None) -> SEMResult:
     """The :class:`SEMResult` of the fit ``cf`` of ``cm`` to the covariance matrix ``S`` of ``n`` cases.
 
     Standard errors from the expected information at ``cf.theta`` (:func:`csat.sem.ml.gradient_information`)
     or, for a FIML fit, from ``fiml`` (:func:`csat.sem.fiml.fiml_fit`: observed information, means and fit
     measures; ``S`` is then the saturated EM estimate).  Raises :class:`ModelError` when the information
-    is singular (:func:`csat.sem.ml.check_identified`).
+    is singular (:func:`csat.sem.ml.check_identified`).  With ``robust`` (:mod:`csat.sem.robust`: MLR,
+    MLM) the standard errors come from its covariance matrix and the fit measures gain the scaled and
+    robust ones (:func:`csat.sem.fitmeasures.robust_fit_measures`).
     """
     from scipy import stats
     theta = cf.theta
@@ -459,8 +469,13 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
         vcov = np.linalg.inv(0.5 * n * H)
     else:
         check_identified(cm, fiml.hessian[: cm.npar, : cm.npar])
+        if robust is not None:
+            from dataclasses import replace
+            fiml = replace(fiml, vcov=robust.vcov)
         vcov_all = fiml.vcov
         vcov = vcov_all[: cm.npar, : cm.npar]
+    if robust is not None and fiml is None:
+        vcov = robust.vcov
     rows = cm.rows
     est = row_values(cm, theta, S)
     se = np.zeros(len(rows))
@@ -485,6 +500,9 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
     Lam = A[:p, p:]
     Beta = A[p:, p:]
     fm = fit_measures(cm, S, Sigma, n, cf.fmin) if fiml is None else fiml.fit_measures
+    if robust is not None:
+        fm = {**fm, **robust_fit_measures(fm, robust.scaling_factor, robust.baseline_scaling_factor,
+                                          robust=fiml is None), "estimator": robust.estimator, "test": robust.test}
     tot = np.diag(E @ Sm @ E.T)
     endo = [k for k in range(cm.m) if np.any(A[k] != 0) or (k < p and names[k] in set(rows.loc[rows["op"] == "=~", "rhs"]))]
     r2v = np.array([1 - Sm[k, k] / tot[k] for k in endo])
@@ -500,7 +518,8 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
         Smat=pd.DataFrame(Sm, index=names, columns=names), model=cm, theta=theta, vcov=vcov,
         missing="listwise" if fiml is None else "fiml",
         sample_mean=None if fiml is None else pd.Series(fiml.h1_mean, index=ob),
-        implied_mean=None if fiml is None else pd.Series(fiml.mu, index=ob))
+        implied_mean=None if fiml is None else pd.Series(fiml.mu, index=ob),
+        estimator="ML" if robust is None else robust.estimator, test="standard" if robust is None else robust.test)
     res.diagnostics = _diagnostics(res)
     return res
 
