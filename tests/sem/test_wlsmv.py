@@ -6,19 +6,14 @@ Reference: ``tests/reference/ordinal_wlsmv.json`` (``ordinal_wlsmv.R``: ``sem(mo
 """
 from __future__ import annotations
 
-import math
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stats"))
-from test_polychoric import REF, ordinal_data  # noqa: E402
+from ordinal_data import REF, ordinal_data
 
-from csat.core.errors import ModelError  # noqa: E402
-from csat.sem.wlsmv import fit_wlsmv  # noqa: E402
+from csat.core.errors import ModelError
+from csat.sem.wlsmv import fit_wlsmv
 
 CASES = ["hs5", "ecsi", "mixed"]
 #: the fit measures the results files carry, with the robust ones lavaan gives for WLSMV

@@ -5,30 +5,12 @@ and correlations and ``lavInspect(fit, "gamma")`` for three data sets built from
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
-from conftest import SHARED
+from ordinal_data import REF, ordinal_data
 from csat.stats.polychoric import bvn_cdf, polychoric
-
-HERE = Path(__file__).resolve().parents[1]
-REF = json.loads((HERE / "reference" / "ordinal_wlsmv.json").read_text())
-
-
-def ordinal_data(name: str) -> tuple[pd.DataFrame, object]:
-    hs5 = pd.read_csv(HERE / "reference" / "ordinal_hs5.csv")
-    if name == "hs5":
-        return hs5, True
-    if name == "ecsi":
-        return pd.read_csv(HERE / "reference" / "ordinal_ecsi.csv"), True
-    hs = pd.read_csv(SHARED / "datasets" / "holzinger1939.csv")
-    six = [f"x{i}" for i in range(1, 7)]
-    return pd.concat([hs5[six], hs[["x7", "x8", "x9"]]], axis=1), six
 
 
 @pytest.mark.parametrize("name", ["hs5", "ecsi", "mixed"])
