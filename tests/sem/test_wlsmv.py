@@ -68,3 +68,21 @@ def test_continuous_only_is_refused():
     data, _ = ordinal_data("hs5")
     with pytest.raises(ModelError, match="ordered"):
         fit_wlsmv("f =~ x1 + x2 + x3", data, ordered=[])
+
+
+def test_result_is_labelled_wlsmv(fits):
+    from csat.sem.result import result_tables
+    fit, est = result_tables(fits["hs5"])
+    assert (fit["estimator"], fit["test"]) == ("WLSMV", "scaled.shifted")
+    assert fit["chisq.scaled"] == pytest.approx(REF["hs5"]["fit"]["chisq.scaled"], rel=1e-6)
+    assert (est["op"] == "|").sum() == 36
+
+
+def test_dispatch_and_invariance_stub():
+    from csat.sem.estimators import fit as sem_fit
+    from csat.sem.wlsmv import wlsmv_invariance
+    data, _ = ordinal_data("hs5")
+    res = sem_fit(REF["hs5"]["model"], data, estimator="wlsmv", ordered=list(data.columns))
+    assert res.fit_measures["chisq"] == pytest.approx(REF["hs5"]["fit"]["chisq"], rel=1e-6)
+    with pytest.raises(ModelError, match="not available"):
+        wlsmv_invariance(REF["hs5"]["model"], data.assign(g=[1, 2] * 150 + [1]), "g", ordered=True)

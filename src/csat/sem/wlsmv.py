@@ -38,7 +38,8 @@ from csat.sem.result import SEMResult, result_diagnostics, standardize
 from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
-__all__ = ["fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures"]
+__all__ = ["fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
+           "wlsmv_invariance"]
 
 
 @dataclass
@@ -512,7 +513,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
         Beta=pd.DataFrame(A[p:, p:], index=lt, columns=lt), Psi=pd.DataFrame(Sm[p:, p:], index=lt, columns=lt),
         Theta=pd.DataFrame(Sm[:p, :p], index=ob, columns=ob), A=pd.DataFrame(A, index=names, columns=names),
         Smat=pd.DataFrame(Sm, index=names, columns=names), model=cm, theta=f.theta, vcov=f.vcov[:q, :q],
-        missing="listwise")
+        missing="listwise", estimator="WLSMV", test="scaled.shifted")
     res.diagnostics = result_diagnostics(res)
     return res
 
@@ -521,3 +522,11 @@ def wlsmv_fit(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
               std_lv: bool = False) -> SEMResult:
     """The estimator dispatch's name for :func:`fit_wlsmv` (``csat.sem.estimators.fit(..., estimator="wlsmv")``)."""
     return fit_wlsmv(model, data, ordered=ordered, std_lv=std_lv)
+
+
+def wlsmv_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
+                     group_order=None):
+    """Measurement invariance with ordinal items (Wu & Estabrook 2016) — not available yet: raises
+    :class:`~csat.core.errors.ModelError` (the multi-group dispatch of :mod:`csat.sem.multigroup` reports it)."""
+    raise ModelError("measurement invariance with ordered items (WLSMV; Wu & Estabrook 2016) is not available "
+                     "yet; test invariance with the items treated as continuous (estimator mlr)")
