@@ -12,7 +12,7 @@
 #          (SAT ~ IMAG; LOY ~ SAT + IMAG), sem(ordered = TRUE)
 #   mixed  hs5's x1..x6 ordinal and x7..x9 continuous (polyserial and Pearson correlations)
 # For each: lavCor thresholds and correlations, lavInspect(fit, "gamma") (NACOV), parameterEstimates
-# with standardizedSolution's est.std, fitMeasures, R²; for hs5 also psych's polychoric (correct = 0),
+# with standardizedSolution's est.std, fitMeasures, R², modindices (sorted); for hs5 also psych's polychoric (correct = 0),
 # ordinal alpha per factor (psych::alpha on the polychoric matrix), semTools::compRelSEM and psych::fa
 # (cor = "poly") with KMO on the polychoric matrix.
 suppressPackageStartupMessages({library(lavaan); library(psych); library(semTools)})
@@ -65,7 +65,8 @@ one <- function(d, model, ordered) {
        gamma = unname(lavInspect(fit, "gamma")),
        estimates = pe[, c("lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci.lower", "ci.upper", "std.all")],
        fit = as.list(setNames(as.numeric(fm), names(fm))),
-       r2 = as.list(lavInspect(fit, "rsquare")))
+       r2 = as.list(lavInspect(fit, "rsquare")),
+       modindices = modindices(fit, sort. = TRUE)[, c("lhs", "op", "rhs", "mi", "epc", "sepc.all")])
 }
 
 set.seed(1)

@@ -86,3 +86,15 @@ def test_dispatch_and_invariance_stub():
     assert res.fit_measures["chisq"] == pytest.approx(REF["hs5"]["fit"]["chisq"], rel=1e-6)
     with pytest.raises(ModelError, match="not available"):
         wlsmv_invariance(REF["hs5"]["model"], data.assign(g=[1, 2] * 150 + [1]), "g", ordered=True)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_modindices_equal_lavaan(fits, name):
+    ref = pd.DataFrame(REF[name]["modindices"])
+    mine = fits[name].modindices(top=None)
+    m = ref.merge(mine, on=["lhs", "op", "rhs"], how="outer", suffixes=("_r", ""), indicator=True)
+    assert (m["_merge"] == "both").all()
+    for col in ["mi", "epc", "sepc.all"]:
+        np.testing.assert_allclose(m[col], m[col + "_r"], rtol=1e-4, atol=1e-4, err_msg=col)
+    with pytest.raises(ModelError, match="not available"):
+        fits[name].standardized_residuals()

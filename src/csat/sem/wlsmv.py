@@ -26,7 +26,7 @@ thresholds ``item | t1``, the scale factors ``item ~*~ item`` and the fixed inte
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -38,7 +38,7 @@ from csat.sem.result import SEMResult, result_diagnostics, standardize
 from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
-__all__ = ["fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
+__all__ = ["WLSMVResult", "fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
            "wlsmv_invariance"]
 
 
@@ -57,6 +57,99 @@ class WLSMVFit:
     test: dict
     baseline: dict
     resid: np.ndarray
+    Delta: np.ndarray = None
+    w: np.ndarray = None
+
+
+@dataclass
+class WLSMVResult(SEMResult):
+    """A WLSMV fit: :class:`~csat.sem.result.SEMResult` whose modification indices are lavaan's for DWLS
+    (:meth:`modindices`); ``wls`` keeps the sample statistics, weights, residuals and ``Δ`` of the fit."""
+
+    wls: dict = field(default=None, repr=False)
+
+    def standardized_residuals(self) -> pd.DataFrame:
+        raise ModelError("standardized residuals are not available for a WLSMV fit; use residuals() for the "
+                         "correlation residuals")
+
+    def modindices(self, top: int | None = 10) -> pd.DataFrame:
+        """Modification indices of a WLSMV fit, as lavaan's ``modindices(fit)``: with the expected
+        information ``I = ΔᵀWΔ`` of the model extended by the candidates (lavaan's is N/(N−1) times it,
+        from the weights of the Γ without that factor) and the DWLS gradient ``g = −ΔᵀW(s − σ̂)`` of each
+        candidate, ``mi = N g² / (I₁₁ − I₁₂ I₂₂⁻¹ I₂₁)`` and ``epc = −g / (I₁₁ −
+        I₁₂ I₂₂⁻¹ I₂₁)``; ``sepc.all`` the ``std.all`` rescaling of ``epc``.  Candidates as
+        :meth:`csat.sem.result.SEMResult.modindices` (cross-loadings, residual covariances of the items,
+        latent covariances and regressions among the variables of the structural part)."""
+        cm = self.model
+        names = cm.names
+        A = self.A.to_numpy()
+        Sm = self.Smat.to_numpy()
+        have = {(r.mat, r.i, r.j) for r in cm.rows.itertuples()}
+        reg = cm.rows[cm.rows["op"] == "~"]
+        eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
+        eqs_y_ov = set(reg["lhs"]) & set(cm.observed)
+        inds = set(cm.rows.loc[cm.rows["op"] == "=~", "rhs"])
+        ov = list(cm.observed)
+        other = {v for v in ov if v not in inds and v not in set(eqs)}
+        cand, seen = [], set()
+
+        def push(lhs, op, rhs, mat, i, j):
+            if (mat, i, j) in have or (mat, i, j) in seen:
+                return
+            seen.add((mat, i, j))
+            cand.append((lhs, op, rhs, mat, i, j))
+        for f in cm.latent:
+            for v in ov:
+                if v not in eqs_y_ov:
+                    push(f, "=~", v, "A", names.index(v), names.index(f))
+        for a_ in range(len(ov)):
+            for b_ in range(a_ + 1, len(ov)):
+                va, vb = ov[a_], ov[b_]
+                if va in other or vb in other:
+                    continue
+                i, j = names.index(va), names.index(vb)
+                push(va, "~~", vb, "S", max(i, j), min(i, j))
+        for a_ in range(len(cm.latent)):
+            for b_ in range(a_ + 1, len(cm.latent)):
+                i, j = names.index(cm.latent[a_]), names.index(cm.latent[b_])
+                push(cm.latent[a_], "~~", cm.latent[b_], "S", max(i, j), min(i, j))
+        for y in eqs:
+            for x in eqs:
+                if y == x or (y in inds and y in set(cm.observed) and x in set(cm.latent)):
+                    continue
+                push(y, "~", x, "A", names.index(y), names.index(x))
+        cols = ["lhs", "op", "rhs", "mi", "epc", "sepc.all"]
+        if not cand:
+            return pd.DataFrame(columns=cols)
+        w = self.wls
+        cmat = np.array([0 if c[3] == "A" else 1 for c in cand])
+        ci = np.array([c[4] for c in cand])
+        cj = np.array([c[5] for c in cand])
+        E = np.linalg.inv(np.eye(cm.m) - A)
+        U, V = cm._uv(E, Sm, cmat, ci, cj)
+        rr = np.concatenate([w["num"], w["ii"]])
+        cc = np.concatenate([w["num"], w["jj"]])
+        nth = w["nth"]
+        Dc = np.zeros((w["Delta"].shape[0], len(cand)))
+        Dc[nth:] = U[rr] * V[cc] + V[rr] * U[cc]
+        Wd, D, e = w["w"], w["Delta"], w["resid"]
+        I22 = D.T @ (Wd[:, None] * D)
+        I12 = Dc.T @ (Wd[:, None] * D)
+        I11 = np.einsum("se,s,se->e", Dc, Wd, Dc)
+        g = -Dc.T @ (Wd * e)
+        v = I11 - np.einsum("ek,kl,el->e", I12, np.linalg.inv(I22), I12)
+        v = v * self.n / (self.n - 1)         # lavaan 0.6.14's information has W from Γ without N/(N−1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
+            mi = self.n * g * g / v
+            epc = -g / v
+        crow = pd.DataFrame({"mat": [c[3] for c in cand], "i": ci, "j": cj})
+        sepc = standardize(cm, np.abs(epc), A, Sm, E, rows=crow, kind="all") * np.sign(epc)
+        out = pd.DataFrame({"lhs": [c[0] for c in cand], "op": [c[1] for c in cand],
+                            "rhs": [c[2] for c in cand], "mi": mi, "epc": epc, "sepc.all": sepc})
+        out = out[np.isfinite(out["mi"])]
+        out = out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
+        return out if top is None else out.head(top)
 
 
 def _ordered_list(ordered, observed: Sequence[str]) -> list[str]:
@@ -216,7 +309,7 @@ def wlsmv_estimate(cm: CompiledModel, cm_free: CompiledModel, pc: PolychoricResu
     df_b = ns - nth - nvar
     baseline = _scaled_shifted(chisq_b, df_b, float(np.trace(UGb)), float(np.sum(UGb * UGb.T)))
     return WLSMVFit(theta=theta, phi=phi, vcov=vcov, fmin=fmin, converged=converged, iterations=it,
-                    test=test, baseline=baseline, resid=e)
+                    test=test, baseline=baseline, resid=e, Delta=Delta, w=Wd)
 
 
 def _scaled_shifted(chisq: float, df: int, tr1: float, tr2: float) -> dict:
@@ -505,7 +598,10 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     r2 = pd.DataFrame({"variable": [names[k] for k in endo], "r2": r2v})
     Sigma = E @ Sm @ E.T
     ob, lt = cm.observed, cm.latent
-    res = SEMResult(
+    s_, _, num, ii, jj, _ = _stat_layout(cm, pc)
+    wls = {"s": s_, "w": f.w, "resid": f.resid, "Delta": f.Delta, "num": num, "ii": ii, "jj": jj,
+           "nth": len(pc.th)}
+    res = WLSMVResult(
         estimates=out, fit_measures=fm, r2=r2, converged=f.converged, iterations=f.iterations, diagnostics=[],
         sample_cov=pd.DataFrame(pc.cov, index=ob, columns=ob),
         implied_cov=pd.DataFrame(Sigma[:p, :p], index=ob, columns=ob), n=pc.n, observed=list(ob),
@@ -513,7 +609,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
         Beta=pd.DataFrame(A[p:, p:], index=lt, columns=lt), Psi=pd.DataFrame(Sm[p:, p:], index=lt, columns=lt),
         Theta=pd.DataFrame(Sm[:p, :p], index=ob, columns=ob), A=pd.DataFrame(A, index=names, columns=names),
         Smat=pd.DataFrame(Sm, index=names, columns=names), model=cm, theta=f.theta, vcov=f.vcov[:q, :q],
-        missing="listwise", estimator="WLSMV", test="scaled.shifted")
+        missing="listwise", estimator="WLSMV", test="scaled.shifted", wls=wls)
     res.diagnostics = result_diagnostics(res)
     return res
 
