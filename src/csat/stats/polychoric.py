@@ -511,21 +511,13 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
     a21 = np.zeros((pstar, a11_size))
     h21 = np.zeros((pstar, a11_size))
     h22 = np.eye(pstar)
+    oq = [q for q, (i, j) in enumerate(pairs) if is_ord[i] and is_ord[j]]
+    if oq:
+        _ordinal_pair_scores(np.array(oq), pairs, R, codes, grids, K, th_pos, sc_cor, a21)
     for q, (i, j) in enumerate(pairs):
         r = R[i, j]
         if is_ord[i] and is_ord[j]:
-            gi, gj = grids[i], grids[j]          # table rows: item i, columns: item j
-            P, dP, dGi, dGj = _cell_quantities(gi, gj, r, need_th=True)
-            xi, xj = codes[:, i], codes[:, j]
-            Pc = P[xi, xj]
-            s_r = dP[xi, xj] / Pc
-            sc_cor[:, q] = s_r
-            # ∂P_ab/∂τ_{i,k}: +dGi[k+1, b] if a == k, −dGi[k+1, b] if a == k + 1
-            for item, x_own, x_oth, dG, own_first in ((i, xi, xj, dGi, True), (j, xj, xi, dGj, False)):
-                for k in range(K[item] - 1):
-                    val = dG[k + 1, x_oth] if own_first else dG[x_oth, k + 1]
-                    d = np.where(x_own == k, val, np.where(x_own == k + 1, -val, 0.0)) / Pc
-                    a21[q, th_pos[item][k]] = s_r @ d
+            continue
         elif not is_ord[i] and not is_ord[j]:
             mi, mj, vi, vj = res.mean[i], res.mean[j], res.var[i], res.var[j]
             zi, zj = (Y[:, i] - mi) / np.sqrt(vi), (Y[:, j] - mj) / np.sqrt(vj)
@@ -571,6 +563,47 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
         W[num_th, :] *= -1
         W[:, num_th] *= -1
     return n * 0.5 * (W + W.T)
+
+
+def _ordinal_pair_scores(oq, pairs, R, codes, grids, K, th_pos, sc_cor, a21) -> None:
+    """The casewise scores of the polychoric correlations ``oq`` (indices into ``pairs``) into ``sc_cor`` and
+    their cross-products with the bivariate threshold scores into ``a21``, all pairs at once: with
+    ``Q_ab = n_ab (∂P_ab/∂ρ) / P_ab²``, ``A21[q, τ_ik] = Σ_b ∂_k(b) (Q_kb − Q_(k+1)b)`` where ``∂_k(b)`` is the
+    derivative of ``Φ₂(τ_ik, τ_jb; ρ) − Φ₂(τ_ik, τ_j(b−1); ρ)`` with respect to ``τ_ik``."""
+    n = codes.shape[0]
+    Km = int(max(K[pairs[q][0]] for q in oq) if len(oq) else 0)
+    Km = int(max(Km, max(K[pairs[q][1]] for q in oq)))
+    I = np.array([pairs[q][0] for q in oq])
+    J = np.array([pairs[q][1] for q in oq])
+
+    def padded(c):
+        g = grids[c]
+        return np.concatenate([g, np.full(Km + 1 - len(g), np.inf)])
+    GI = np.stack([padded(i) for i in I])
+    GJ = np.stack([padded(j) for j in J])
+    r = R[I, J]
+    P, dP = _cells_all(GI, GJ, r)
+    flat = (np.arange(len(oq))[None, :] * Km * Km + codes[:, I] * Km + codes[:, J]).ravel()
+    tabs = np.bincount(flat, minlength=len(oq) * Km * Km).reshape(len(oq), Km, Km).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        S = np.where(P > 0, dP / np.where(P > 0, P, 1.0), 0.0)          # ∂ log P / ∂ρ per cell
+        Q = np.where(tabs > 0, tabs * S / np.where(P > 0, P, 1.0), 0.0)
+    sc_cor[:, oq] = S.reshape(len(oq), -1)[np.arange(len(oq))[None, :], codes[:, I] * Km + codes[:, J]]
+    s = np.sqrt(1 - r * r)[:, None, None]
+    rr = r[:, None, None]
+    with np.errstate(invalid="ignore"):
+        Gi = _npdf(GI)[:, :, None] * _ncdf((GJ[:, None, :] - rr * GI[:, :, None]) / s)
+        Gj = _npdf(GJ)[:, None, :] * _ncdf((GI[:, :, None] - rr * GJ[:, None, :]) / s)
+    Gi = np.where(np.isfinite(GI)[:, :, None], np.nan_to_num(Gi), 0.0)
+    Gj = np.where(np.isfinite(GJ)[:, None, :], np.nan_to_num(Gj), 0.0)
+    dGi = Gi[:, :, 1:] - Gi[:, :, :-1]           # pairs × (Km+1) × Km
+    dGj = Gj[:, 1:, :] - Gj[:, :-1, :]           # pairs × Km × (Km+1)
+    Qp = np.concatenate([Q, np.zeros((len(oq), 1, Km))], axis=1)      # Q with a zero row Km
+    Qq = np.concatenate([Q, np.zeros((len(oq), Km, 1))], axis=2)
+    for t, (q, i, j) in enumerate(zip(oq, I, J)):
+        ki, kj = K[i] - 1, K[j] - 1
+        a21[q, th_pos[i][:ki]] = np.einsum("kb,kb->k", dGi[t, 1:ki + 1], Qp[t, :ki] - Qp[t, 1:ki + 1])
+        a21[q, th_pos[j][:kj]] = np.einsum("ak,ak->k", dGj[t, :, 1:kj + 1], Qq[t, :, :kj] - Qq[t, :, 1:kj + 1])
 
 
 def _bvreg_scores(z1, z2, r, v1, v2):
