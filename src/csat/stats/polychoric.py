@@ -271,8 +271,9 @@ def _fit_pair(tab: np.ndarray, gi: np.ndarray, gj: np.ndarray, start: float = 0.
     return r
 
 
-def _cells_all(GI: np.ndarray, GJ: np.ndarray, r: np.ndarray):
-    """Cell probabilities and ∂P/∂ρ of every pair at once (pairs × Kmax × Kmax)."""
+def _cells_all(GI: np.ndarray, GJ: np.ndarray, r: np.ndarray, second: bool = False):
+    """Cell probabilities and ∂P/∂ρ of every pair at once (pairs × Kmax × Kmax); with ``second`` also
+    ∂²P/∂ρ² (from ∂φ₂/∂ρ = φ₂ [ρ/(1−ρ²) + (hk(1−ρ²) − ρ(h² − 2ρhk + k²))/(1−ρ²)²])."""
     H = GI[:, :, None]
     K = GJ[:, None, :]
     R = r[:, None, None]
@@ -280,45 +281,71 @@ def _cells_all(GI: np.ndarray, GJ: np.ndarray, r: np.ndarray):
     P = F[:, 1:, 1:] - F[:, :-1, 1:] - F[:, 1:, :-1] + F[:, :-1, :-1]
     f = _bvn_pdf(H, K, R)
     dP = f[:, 1:, 1:] - f[:, :-1, 1:] - f[:, 1:, :-1] + f[:, :-1, :-1]
-    return P, dP
+    if not second:
+        return P, dP
+    s = 1 - R * R
+    with np.errstate(invalid="ignore"):
+        hk = np.where(np.isfinite(H) & np.isfinite(K), H * K, 0.0)
+        q = np.where(np.isfinite(H) & np.isfinite(K), H * H - 2 * R * hk + K * K, 0.0)
+        df = np.where(f > 0, f * (R / s + (hk * s - R * q) / (s * s)), 0.0)
+    d2P = df[:, 1:, 1:] - df[:, :-1, 1:] - df[:, 1:, :-1] + df[:, :-1, :-1]
+    return P, dP, d2P
 
 
 def _fit_pairs(tabs: np.ndarray, GI: np.ndarray, GJ: np.ndarray) -> np.ndarray:
-    """Two-step ML polychoric correlations of many tables at once: Fisher scoring with step halving per
-    pair, bounded to ±0.999 as lavaan's optimiser."""
+    """Two-step ML polychoric correlations of many tables at once: Newton steps (Fisher scoring where the
+    observed information is not positive) with step halving per pair, bounded to ±0.999 as lavaan's
+    optimiser; only the pairs still moving are evaluated."""
     npairs = tabs.shape[0]
     pos = tabs > 0
     n = tabs.sum(axis=(1, 2))
 
-    def loglik(P):
-        return np.sum(np.where(pos, tabs * np.log(np.where(pos, np.maximum(P, 1e-300), 1.0)), 0.0), axis=(1, 2))
+    def loglik(P, idx):
+        t, ps = tabs[idx], pos[idx]
+        return np.sum(np.where(ps, t * np.log(np.where(ps, np.maximum(P, 1e-300), 1.0)), 0.0), axis=(1, 2))
 
     r = np.zeros(npairs)
-    P, dP = _cells_all(GI, GJ, r)
-    ll = loglik(P)
-    for _ in range(100):
-        Pp = np.where(pos, np.maximum(P, 1e-300), 1.0)
-        g = np.sum(np.where(pos, tabs * dP / Pp, 0.0), axis=(1, 2))
-        info = n * np.sum(np.where(pos, dP * dP / Pp, 0.0), axis=(1, 2))
-        active = (np.abs(g) >= 1e-10 * n) & (info > 0)
-        if not active.any():
+    allidx = np.arange(npairs)
+    P, dP, d2P = _cells_all(GI, GJ, r, second=True)
+    ll = loglik(P, allidx)
+    act = allidx
+    for _ in range(200):
+        ps, t_ = pos[act], tabs[act]
+        Pp = np.where(ps, np.maximum(P, 1e-300), 1.0)
+        g = np.sum(np.where(ps, t_ * dP / Pp, 0.0), axis=(1, 2))
+        fisher = n[act] * np.sum(np.where(ps, dP * dP / Pp, 0.0), axis=(1, 2))
+        # Newton with the observed information where it is positive, Fisher scoring otherwise
+        obs = -np.sum(np.where(ps, t_ * (d2P / Pp - (dP / Pp) ** 2), 0.0), axis=(1, 2))
+        info = np.where(obs > 0, obs, fisher)
+        ra = r[act]
+        stuck = ((ra >= 0.999) & (g > 0)) | ((ra <= -0.999) & (g < 0))      # at a bound, pushing out
+        keep = (np.abs(g) >= 1e-10 * n[act]) & (info > 0) & ~stuck
+        act, g, info, P, dP, d2P = act[keep], g[keep], info[keep], P[keep], dP[keep], d2P[keep]
+        if not len(act):
             break
-        step = np.where(active, g / np.where(info > 0, info, 1.0), 0.0)
-        t = np.ones(npairs)
+        step = g / info
+        t = np.ones(len(act))
+        idx = act
+        cand_all = r[act].copy()
+        P_new, dP_new, d2P_new, ll_new = P.copy(), dP.copy(), d2P.copy(), ll[act].copy()
+        todo = np.arange(len(act))
         for _h in range(40):
-            cand = np.clip(r + t * step, -0.999, 0.999)
-            Pc, dPc = _cells_all(GI, GJ, cand)
-            llc = loglik(Pc)
-            ok = (llc >= ll - 1e-12 * np.abs(ll)) | ~active
-            if ok.all():
+            cand = np.clip(r[idx] + t[todo] * step[todo], -0.999, 0.999)
+            Pc, dPc, d2Pc = _cells_all(GI[idx], GJ[idx], cand, second=True)
+            llc = loglik(Pc, idx)
+            ok = llc >= ll[idx] - 1e-12 * np.abs(ll[idx])
+            k = todo[ok]
+            cand_all[k], P_new[k], dP_new[k], d2P_new[k], ll_new[k] = cand[ok], Pc[ok], dPc[ok], d2Pc[ok], llc[ok]
+            todo, idx = todo[~ok], idx[~ok]
+            if not len(todo):
                 break
-            t = np.where(ok, t, 0.5 * t)
-        moved = np.abs(cand - r).max()
-        keep = ok[:, None, None]
-        r = np.where(ok, cand, r)
-        ll = np.where(ok, llc, ll)
-        P, dP = np.where(keep, Pc, P), np.where(keep, dPc, dP)
-        if moved < 1e-14:
+            t[todo] *= 0.5
+        moved = np.abs(cand_all - r[act])
+        r[act], ll[act] = cand_all, ll_new
+        P, dP, d2P = P_new, dP_new, d2P_new
+        going = moved >= 1e-14
+        act, P, dP, d2P = act[going], P[going], dP[going], d2P[going]
+        if not len(act):
             break
     return r
 
