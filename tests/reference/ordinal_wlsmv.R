@@ -1,7 +1,7 @@
 # Reference values for csat.stats.polychoric and csat.sem.wlsmv (ordinal CFA/SEM, lavaan's WLSMV).
 # Made with R 4 and Debian's r-cran-lavaan 0.6.14-1, r-cran-psych 2.2.9-1, r-cran-semtools 0.5.6-1:
 #   Rscript tests/reference/ordinal_wlsmv.R   (run from the project root)
-# Writes tests/reference/ordinal_hs5.csv, ordinal_ecsi.csv (the ordinal data sets, built here from
+# Writes tests/reference/ordinal_hs5.csv, ordinal_ecsi.csv, ordinal_bin.csv (the ordinal data sets, built here from
 # public data with R's cut) and tests/reference/ordinal_wlsmv.json.
 #
 # Cases:
@@ -11,6 +11,7 @@
 #          categories: imag1..5 into 3, sat1..4 into 4, loy1..4 into 5; a structural model
 #          (SAT ~ IMAG; LOY ~ SAT + IMAG), sem(ordered = TRUE)
 #   mixed  hs5's x1..x6 ordinal and x7..x9 continuous (polyserial and Pearson correlations)
+#   bin    HS x1..x6 cut at their medians into two categories (2 x 2 tables; ordinal_bin.csv), one factor
 # For each: lavCor thresholds and correlations, lavInspect(fit, "gamma") (NACOV), parameterEstimates
 # with standardizedSolution's est.std, fitMeasures, R², modindices (sorted); for hs5 also psych's polychoric (correct = 0),
 # ordinal alpha per factor (psych::alpha on the polychoric matrix), semTools::compRelSEM and psych::fa
@@ -47,6 +48,8 @@ ec <- data.frame(
   lapply(ecsi[paste0("loy", 1:4)], function(v) cut(v, c(0, 4, 6, 7, 8, 10), labels = FALSE)))
 mixed <- data.frame(hs5[paste0("x", 1:6)], hs[paste0("x", 7:9)])
 write.csv(ec, "tests/reference/ordinal_ecsi.csv", row.names = FALSE)
+bin <- as.data.frame(lapply(hs[paste0("x", 1:6)], function(v) as.integer(v > median(v))))
+write.csv(bin, "tests/reference/ordinal_bin.csv", row.names = FALSE)
 
 hs_model <- "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 ec_model <- paste("IMAG =~ imag1 + imag2 + imag3 + imag4 + imag5", "SAT =~ sat1 + sat2 + sat3 + sat4",
@@ -76,6 +79,7 @@ out <- list(versions = list(R = R.version.string, lavaan = as.character(packageV
 out$hs5 <- one(hs5, hs_model, paste0("x", 1:9))
 out$ecsi <- one(ec, ec_model, names(ec))
 out$mixed <- one(mixed, hs_model, paste0("x", 1:6))
+out$bin <- one(bin, "f =~ x1 + x2 + x3 + x4 + x5 + x6", paste0("x", 1:6))
 
 # psych on hs5
 pc <- polychoric(hs5, correct = 0)

@@ -15,7 +15,7 @@ from ordinal_data import REF, ordinal_data
 from csat.core.errors import ModelError
 from csat.sem.wlsmv import fit_wlsmv
 
-CASES = ["hs5", "ecsi", "mixed"]
+CASES = ["hs5", "ecsi", "mixed", "bin"]
 #: the fit measures the results files carry, with the robust ones lavaan gives for WLSMV
 MEASURES = ["npar", "fmin", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pvalue.scaled",
             "chisq.scaling.factor", "baseline.chisq", "baseline.df", "baseline.chisq.scaled",

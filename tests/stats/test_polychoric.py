@@ -13,7 +13,7 @@ from ordinal_data import REF, ordinal_data
 from csat.stats.polychoric import bvn_cdf, polychoric
 
 
-@pytest.mark.parametrize("name", ["hs5", "ecsi", "mixed"])
+@pytest.mark.parametrize("name", ["hs5", "ecsi", "mixed", "bin"])
 def test_thresholds_correlations_nacov_equal_lavaan(name):
     ref = REF[name]
     data, ordered = ordinal_data(name)

@@ -201,27 +201,13 @@ class PolychoricResult:
         return pd.DataFrame(rows, columns=["item", "threshold", "value"])
 
 
-def _cell_quantities(gi: np.ndarray, gj: np.ndarray, r: float, need_th: bool = False):
-    """For one pair with padded threshold grids ``gi``, ``gj`` (Kmax+1): cell probabilities P (Kmax × Kmax),
-    ∂P/∂ρ and, with ``need_th``, ∂P/∂τ_i (a Kmax × Kmax × Kmax−1 array of the derivative with respect to
-    each threshold of item i) and ∂P/∂τ_j."""
+def _cell_quantities(gi: np.ndarray, gj: np.ndarray, r: float):
+    """For one pair with threshold grids ``gi``, ``gj``: the cell probabilities P and ∂P/∂ρ."""
     F = bvn_cdf(gi[:, None], gj[None, :], r)
     P = F[1:, 1:] - F[:-1, 1:] - F[1:, :-1] + F[:-1, :-1]
     f = _bvn_pdf(gi[:, None], gj[None, :], r)
     dP = f[1:, 1:] - f[:-1, 1:] - f[1:, :-1] + f[:-1, :-1]
-    if not need_th:
-        return P, dP
-    s = np.sqrt(1 - r * r)
-    with np.errstate(invalid="ignore"):
-        # ∂F(h, k)/∂h = φ(h) Φ((k − ρh)/s), 0 for infinite h
-        Gi = _npdf(gi)[:, None] * _ncdf((gj[None, :] - r * gi[:, None]) / s)
-        Gj = _npdf(gj)[None, :] * _ncdf((gi[:, None] - r * gj[None, :]) / s)
-    Gi = np.where(np.isfinite(gi)[:, None], np.nan_to_num(Gi), 0.0)
-    Gj = np.where(np.isfinite(gj)[None, :], np.nan_to_num(Gj), 0.0)
-    # ∂P_ab/∂h_a (upper limit a+1 in the grid) and ∂P_ab/∂h_{a-1}
-    dGi = Gi[:, 1:] - Gi[:, :-1]          # (Kmax+1) × Kmax: d/dh_row of [F(h, k_b) − F(h, k_{b−1})]
-    dGj = Gj[1:, :] - Gj[:-1, :]          # Kmax × (Kmax+1)
-    return P, dP, dGi, dGj
+    return P, dP
 
 
 def _fit_pair(tab: np.ndarray, gi: np.ndarray, gj: np.ndarray, start: float = 0.0) -> float:
