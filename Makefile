@@ -167,6 +167,6 @@ clean:
 test: setup
 	$(VENV)/bin/pytest -q
 
-## bench: benchmark (see README); ONLY="demo scale" runs only those groups (ecsi pls demo scale programme)
+## bench: benchmark (see README); ONLY="demo scale" runs only those groups (ecsi pls demo scale programme wlsmv)
 bench: setup
 	$(PY) -m csat.pipeline.bench $(if $(ONLY),--only $(ONLY))

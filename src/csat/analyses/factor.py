@@ -137,7 +137,8 @@ def _get(obj: Any, key: str, default: Any) -> Any:
 
 
 def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed: int = 2024, *,
-                missing: str = "pairwise", item_construct: Mapping[str, str] | None = None) -> dict:
+                missing: str = "pairwise", item_construct: Mapping[str, str] | None = None,
+                ordered: Sequence[str] = ()) -> dict:
     """The whole exploratory stage with the study's options (:func:`csat.stats.factor.exploratory_analysis`).
 
     ``params_efa`` is ``params.efa`` (or a mapping) with ``n_factors`` (int or ``"auto"`` = parallel
@@ -148,8 +149,9 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
 
     Parameters
     ----------
-    data, items, seed, missing, item_construct
-        As in :func:`csat.stats.factor.exploratory_analysis`.
+    data, items, seed, missing, item_construct, ordered
+        As in :func:`csat.stats.factor.exploratory_analysis` (``ordered``: ``params.ordered_items``, the
+        polychoric correlations are factored).
     params_efa : ``params.efa`` or mapping
         ``n_factors``, ``method``, ``rotation``, ``parallel_iter``, ``parallel_percentile``.
 
@@ -170,7 +172,7 @@ def efa_results(data: pd.DataFrame, items: Sequence[str], params_efa: Any, seed:
         data, items, n_factors=_get(params_efa, "n_factors", "auto"), method=_get(params_efa, "method", "minres"),
         rotation=_get(params_efa, "rotation", "oblimin"), parallel_iter=_get(params_efa, "parallel_iter", 100),
         parallel_percentile=_get(params_efa, "parallel_percentile", 95), seed=seed, missing=missing,
-        item_construct=item_construct)
+        item_construct=item_construct, ordered=ordered)
 
 
 def n_factors_table(summary: Mapping[str, Any], n_constructs: int, chosen: int | str = "auto",

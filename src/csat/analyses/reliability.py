@@ -29,7 +29,7 @@ __all__ = ["MEASUREMENT_FILES", "MeasurementFit", "fit_measurement", "save_resul
            "not_applicable_note", "reliability_shown", "labelled", "summary_text"]
 
 _STAT_COLUMNS = ["alpha", "alpha.ci.lower", "alpha.ci.upper", "omega", "cr", "ave", "std.alpha", "average_r",
-                 "lambda6", "split_half", "ave_classic"]
+                 "lambda6", "split_half", "ave_classic", "alpha.ordinal", "omega.ordinal"]
 #: the columns of the reliability table that stay in ``reliability.csv`` but are not shown
 _NOT_SHOWN = ["missing", "dropped", "note"]
 #: the fit measures shown for the measurement model
@@ -246,6 +246,39 @@ def labelled(table: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
     0  Satisfaction    0.9
     """
     return table.assign(construct=table["construct"].map(labels))
+
+
+def with_ordinal(reliability: pd.DataFrame, data: pd.DataFrame, params, estimates: Any = None) -> pd.DataFrame:
+    """The reliability table with ordinal alpha and categorical omega (``alpha.ordinal``, ``omega.ordinal``,
+    after ``ave``) when the study has ``ordered`` items: :func:`csat.stats.reliability.ordinal_reliability_table`
+    for every construct whose items are all ordinal (NaN for the others); unchanged without ``ordered``.
+
+    ``alpha.ordinal`` is alpha on the polychoric correlations (``psych::alpha`` of
+    ``psych::polychoric(x, correct = 0)$rho``); ``omega.ordinal`` is Green & Yang's (2009) omega of the sum
+    score from the WLSMV measurement model ``estimates`` (``semTools::compRelSEM``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> d = pd.read_csv("tests/reference/ordinal_hs5.csv")
+    >>> p = SimpleNamespace(ordered_items=list(d.columns),
+    ...                     constructs={"visual": SimpleNamespace(items=["x1", "x2", "x3"])})
+    >>> with_ordinal(rel.reliability_table(d, {"visual": ["x1", "x2", "x3"]}), d, p)[["alpha", "alpha.ordinal"]].round(3)
+       alpha  alpha.ordinal
+    0  0.625          0.695
+
+    In R: ``psych::alpha(d[, 1:3])$total$raw_alpha`` → 0.625 and
+    ``psych::alpha(psych::polychoric(d[, 1:3], correct = 0)$rho)$total$raw_alpha`` → 0.695.
+    """
+    ordered = set(getattr(params, "ordered_items", []) or [])
+    if not ordered:
+        return reliability
+    cons = {name: list(c.items) for name, c in params.constructs.items() if set(c.items) <= ordered}
+    ordinal = rel.ordinal_reliability_table(data, cons, estimates)
+    out = reliability.merge(ordinal, on="construct", how="left")
+    cols = list(reliability.columns)
+    at = cols.index("ave") + 1 if "ave" in cols else len(cols)
+    return out[cols[:at] + ["alpha.ordinal", "omega.ordinal"] + cols[at:]]
 
 
 def reliability_shown(reliability: pd.DataFrame, labels: Mapping[str, str], language: str = "en") -> pd.DataFrame:

@@ -18,6 +18,9 @@ is reported.  Cases:
 4. ``scale_n1000000`` (not with ``--quick``): the same at a million respondents (target ≤ 60 s and
    ≤ 4 GB); every scale row also gives the cost per 100,000 respondents, so a cost that grows faster
    than n shows.
+5. ``wlsmv_cfa_25x2500``: the WLSMV CFA (``csat.sem.wlsmv``: thresholds, polychoric matrix, NACOV, DWLS,
+   robust SEs, scaled-shifted test) of 25 five-point items in 5 factors on 2,500 simulated respondents,
+   beside lavaan's ``cfa(ordered = TRUE)`` on the same data (target ≥ 5× faster).
 
 Every figure is printed beside its target (:data:`TARGETS`) and, where the field's tools are
 present, beside theirs measured in the same run: lavaan (``Rscript`` with lavaan; the ML fit and
@@ -31,7 +34,7 @@ shared and noisy: the ratios to lavaan / seminr measured in the same run are the
 Usage: ``python -m csat.pipeline.bench [--runs 3] [--quick] [--only GROUP ...] [--out reports/bench.json]``;
 ``--quick`` runs the scale cases only up to N = 10,000, the bootstrap with B = 200 (lavaan with
 B = 20) and a programme of 6 studies; ``--only demo scale`` runs only those groups of :data:`GROUPS`
-(``ecsi``, ``pls``, ``demo``, ``scale``, ``programme``) and writes ``reports/bench-demo-scale.json``,
+(``ecsi``, ``pls``, ``demo``, ``scale``, ``programme``, ``wlsmv``) and writes ``reports/bench-demo-scale.json``,
 leaving the full run's ``bench.json`` as it is (``make bench ONLY="demo"``).
 
 Adding a case: a worker function returning a dict with ``seconds`` (``_child_main`` dispatches
@@ -66,6 +69,7 @@ TARGETS: dict[str, list[dict]] = {
     "demo_end_to_end": [{"kind": "max_s", "value": 30.0, "text": "<= 30 s"}],
     "scale_n1000000": [{"kind": "max_s", "value": 60.0, "text": "<= 60 s"},
                        {"kind": "max_mb", "value": 4096.0, "text": "<= 4 GB"}],
+    "wlsmv_cfa_25x2500": [{"kind": "min_ratio", "vs": "lavaan", "value": 5.0, "text": ">= 5x faster than lavaan"}],
 }
 
 
@@ -203,6 +207,72 @@ def worker_lavaan(n_boot: int) -> dict:
     return out
 
 
+def _ordinal_data_and_model():
+    """The WLSMV case's data: 2,500 simulated respondents, 25 five-point items in 5 correlated factors
+    (loadings .55–.83, factor correlations .4; seeded), and its CFA."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2024)
+    n, k, m = 2500, 5, 5
+    F = rng.multivariate_normal(np.zeros(k), 0.4 * np.ones((k, k)) + 0.6 * np.eye(k), size=n)
+    cols = {}
+    for f in range(k):
+        for j in range(m):
+            lam = 0.55 + 0.07 * j
+            y = lam * F[:, f] + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+            cols[f"f{f + 1}_{j + 1}"] = 1 + np.searchsorted(np.array([-1.6, -0.7, 0.1, 0.9]) + 0.1 * (j - 2), y)
+    model = "\n".join(f"F{f + 1} =~ " + " + ".join(f"f{f + 1}_{j + 1}" for j in range(m)) for f in range(k))
+    return pd.DataFrame(cols), model
+
+
+def worker_wlsmv() -> dict:
+    """The WLSMV CFA of :func:`_ordinal_data_and_model` (thresholds, polychoric matrix and its NACOV
+    included), the modules it imports loaded first."""
+    import scipy.optimize  # noqa: F401  (loaded before timing, as lavaan is)
+    import scipy.stats  # noqa: F401
+
+    from csat.sem.wlsmv import fit_wlsmv
+
+    data, model = _ordinal_data_and_model()
+    t0 = time.perf_counter()
+    res = fit_wlsmv(model, data)
+    return {"seconds": time.perf_counter() - t0, "items": data.shape[1], "respondents": len(data),
+            "chisq_scaled": res.fit_measures["chisq.scaled"]}
+
+
+_LAVAAN_WLSMV_R = r"""
+suppressPackageStartupMessages(library(lavaan))
+a <- commandArgs(trailingOnly = TRUE)
+model <- paste(readLines(a[1]), collapse = "\n")
+d <- read.csv(a[2])
+t <- system.time(fit <- cfa(model, data = d, ordered = TRUE))
+cat(sprintf('LAVAAN-RESULT {"seconds": %.6f, "cpu_s": %.6f, "chisq_scaled": %.6f, "version": "%s"}\n',
+            t[["elapsed"]], t[["user.self"]] + t[["sys.self"]], fitMeasures(fit, "chisq.scaled"),
+            as.character(packageVersion("lavaan"))))
+"""
+
+
+def worker_lavaan_wlsmv() -> dict:
+    """lavaan's ``cfa(model, data, ordered = TRUE)`` (WLSMV) on the same data, via Rscript."""
+    import shutil
+
+    if shutil.which("Rscript") is None:
+        return {"skipped": "Rscript not found: no lavaan comparison"}
+    data, model = _ordinal_data_and_model()
+    with tempfile.TemporaryDirectory() as tmp:
+        mf, df_, rf = Path(tmp) / "model.lav", Path(tmp) / "data.csv", Path(tmp) / "bench.R"
+        mf.write_text(model, encoding="utf-8")
+        data.to_csv(df_, index=False)
+        rf.write_text(_LAVAAN_WLSMV_R, encoding="utf-8")
+        r = subprocess.run(["Rscript", str(rf), str(mf), str(df_)], capture_output=True, text=True)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("LAVAAN-RESULT ")]
+    if r.returncode != 0 or not lines:
+        why = (r.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"skipped": f"lavaan could not be run ({why})"}
+    return json.loads(lines[-1].removeprefix("LAVAAN-RESULT "))
+
+
 def worker_seminr(n_boot: int) -> dict:
     """seminr's (Python port) PLS estimate and bootstrap on the ECSI blocks and paths, if installed."""
     try:
@@ -324,6 +394,10 @@ def _child_main(argv: list[str]) -> int:
         out = worker_lavaan(int(argv[1]))
     elif kind == "seminr":
         out = worker_seminr(int(argv[1]))
+    elif kind == "wlsmv":
+        out = worker_wlsmv()
+    elif kind == "lavaan_wlsmv":
+        out = worker_lavaan_wlsmv()
     else:
         raise SystemExit(f"unknown bench worker {kind!r}")
     out["peak_mb"] = _peak_mb()
@@ -610,7 +684,7 @@ def _show(row: dict) -> None:
 
 
 # groups of cases ``--only`` can pick; all of them by default
-GROUPS = ("ecsi", "pls", "demo", "scale", "programme")
+GROUPS = ("ecsi", "pls", "demo", "scale", "programme", "wlsmv")
 
 
 def run(runs: int = 3, quick: bool = False, out: Path | None = None,
@@ -658,6 +732,10 @@ def run(runs: int = 3, quick: bool = False, out: Path | None = None,
     if "programme" in only:
         for row in programme(6 if quick else 50):
             show(row)
+    if "wlsmv" in only:
+        row = _summary("wlsmv_cfa_25x2500", [_run_child(["wlsmv"]) for _ in range(runs)])
+        _compare(row, "lavaan", _run_child(["lavaan_wlsmv"]))
+        show(row)
 
     save(True)
     print(f"wrote {out}")

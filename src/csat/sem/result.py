@@ -576,3 +576,9 @@ def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
                     "std.lv": fstd(std_lv), "std.all": fstd(std_all)})
     return pd.DataFrame(out)
 
+
+
+def result_diagnostics(res: SEMResult) -> list[Diagnostic]:
+    """The admissibility and fit diagnostics of a fitted :class:`SEMResult` (those :func:`build_result`
+    attaches), for estimators that build their result themselves (:mod:`csat.sem.wlsmv`)."""
+    return _diagnostics(res)

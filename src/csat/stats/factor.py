@@ -862,7 +862,7 @@ def construct_check(loadings: pd.DataFrame, item_construct: Mapping[str, str], *
 def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors: int | str = "auto",
                          method: str = "minres", rotation: str = "oblimin", parallel_iter: int = 100,
                          parallel_percentile: float = 95, seed: int = 2024, missing: str = "pairwise",
-                         item_construct: Mapping[str, str] | None = None) -> dict:
+                         item_construct: Mapping[str, str] | None = None, ordered: Sequence[str] = ()) -> dict:
     """The whole exploratory stage: correlations, KMO, Bartlett, parallel analysis, EFA (+ check).
 
     ``n_factors`` is an int or ``"auto"`` (= parallel analysis, with ``parallel_iter`` data sets and
@@ -896,6 +896,10 @@ def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors:
         Missing-data handling of the correlations.
     item_construct : mapping, optional
         ``{item: construct}`` for the construct check.
+    ordered : sequence of str
+        Ordinal items: with any, every statistic starts from the polychoric (polyserial for a continuous
+        item) correlations of the complete cases (:func:`csat.stats.polychoric.polychoric`), as
+        ``psych::fa(x, cor = "poly")`` (``"mixed"``) with ``correct = 0``; ``summary["cor"]`` says so.
 
     Returns
     -------
@@ -914,6 +918,14 @@ def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors:
     ``psych::cortest.bartlett(cor(HS[, paste0("x", 1:9)]), n = 301)$chisq`` → 904.097.
     """
     R, n, items = correlation_matrix(data, items, missing=missing)
+    poly = [i for i in items if i in set(ordered)]
+    if poly:
+        from csat.stats.polychoric import polychoric
+        pc = polychoric(data, poly, items=items)
+        R, n = pc.cor.to_numpy(), pc.n
+        if np.linalg.eigvalsh(R).min() <= 1e-10:
+            raise FactorError("the polychoric correlation matrix of the items is not positive definite; "
+                              "factor the Pearson correlations instead (leave out ordered)")
     p = len(items)
     k_overall, k_items = kmo(R)
     kmo_items = dict(zip(items, map(float, k_items)))
@@ -949,5 +961,7 @@ def exploratory_analysis(data: pd.DataFrame, items: Sequence[str], *, n_factors:
                "method": method, "rotation": rotation, "n": n, "missing": missing,
                "parallel": {"n_iter": pa["n_iter"], "percentile": pa["percentile"], "seed": pa["seed"],
                             "eigenvalues": "pc"}}
+    if poly:
+        summary["cor"] = "polychoric" if len(poly) == len(items) else "mixed"
     return {"summary": summary, "R": R, "n": n, "items": items, "parallel": pa, "efa": fa,
             "check": check, "diagnostics": diags}
