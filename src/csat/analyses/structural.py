@@ -224,10 +224,12 @@ def ipma_display(table: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     importance, performance`` and the quadrant and action in the report's script (the bilingual
     columns ``quadrant_en``/``quadrant_zh``, ``action_en``/``action_zh`` of ``ipma.csv``)."""
     if not is_chinese(language):
-        return table[["label", "importance", "performance", "quadrant_en", "action_en"]]
+        return table[["label", "importance", "performance", "quadrant_en", "action_en"]].rename(
+            columns={"quadrant_en": "quadrant", "action_en": "action"})
     out = table[["label", "importance", "performance", "quadrant_zh", "action_zh"]]
-    return out.assign(quadrant_zh=[localize(x, language) for x in out["quadrant_zh"]],
-                      action_zh=[localize(x, language) for x in out["action_zh"]])
+    return pd.DataFrame({"label": out["label"], "importance": out["importance"], "performance": out["performance"],
+                         "quadrant": [localize(x, language) for x in out["quadrant_zh"]],
+                         "action": [localize(x, language) for x in out["action_zh"]]}, index=out.index)
 
 
 def _ipma_shown(step: IPMA, table: pd.DataFrame, target_label: str, language: str, unstandardized: bool) -> None:

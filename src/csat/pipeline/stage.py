@@ -126,12 +126,17 @@ class Stage:
     # -- display ------------------------------------------------------------------------
     def table(self, df: pd.DataFrame, caption: str, *, index: bool = False, digits: int = 3,
               note: str | None = None):
-        """Show a numbered table with an escaped caption (user text is never raw HTML)."""
+        """Show a numbered table with an escaped caption (user text is never raw HTML), its cells and headers
+        as the reader sees them in the study's language (:func:`csat.analyses.display.display_table`: labels,
+        no ``<NA>``/``True``/``-0.00``, whole numbers without decimals, empty columns left out)."""
         from IPython.display import HTML, display
 
+        from csat.analyses.display import display_table
+
         self._n_tables += 1
-        body = df.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
-                          na_rep="", border=0, classes="csat-table")
+        shown = display_table(df, self.params.language, digits=digits, names=self.params, index=index)
+        body = shown.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
+                             na_rep="", border=0, classes="csat-table")
         cap = html.escape(caption)
         note_html = f'<p class="csat-note">{html.escape(note)}</p>' if note else ""
         display(HTML(f'<figure class="csat-table-wrap" data-stage="{self.name}">'
