@@ -102,7 +102,18 @@ def score_rule_text(min_share: float, language: str = "en") -> str:
               language, min_share=min_share, rule=rule)
 
 
-def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> str:
+def _namers(names, language: str):
+    """``(column name, level name)`` functions: the labels of the study's params, or the codes without them;
+    ``a x b`` (two grouping columns crossed) as ``A × B``."""
+    if names is None:
+        return (lambda c: str(c).replace(" x ", " × ")), (lambda c, lv: lv)
+    from csat.analyses.labels import column_label, level_label
+
+    return ((lambda c: " × ".join(column_label(names, x, language) for x in str(c).split(" x "))),
+            (lambda c, lv: level_label(names, c, lv, language)))
+
+
+def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en", names=None) -> str:
     """One paragraph describing the sample by its grouping columns (largest level of each).
 
     Parameters
@@ -113,11 +124,14 @@ def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> s
         Respondents in the analysis sample.
     language : str
         A language of :data:`csat.core.i18n.LANGUAGES`.
+    names : StudyParams, optional
+        The study's params: group columns and levels by their labels (:mod:`csat.analyses.labels`).
 
     Returns
     -------
     str
     """
+    col, lev = _namers(names, language)
     if profile.empty:
         return tr("The analysis sample has {n} respondents; no grouping variables were given.", language, n=n_total)
     parts = []
@@ -127,7 +141,7 @@ def profile_text(profile: pd.DataFrame, n_total: int, language: str = "en") -> s
             continue
         t = top.iloc[0]
         part = tr("{variable}: {k} levels, the largest being {level} ({n}, {share:.1f}%)", language,
-                  variable=var, k=len(top), level=t["level"], n=t["n"], share=100 * t["share"])
+                  variable=col(var), k=len(top), level=lev(var, t["level"]), n=t["n"], share=100 * t["share"])
         miss = sub[sub["level"] == MISSING_LEVEL]
         if len(miss):
             part += tr(", {n} without an answer", language, n=int(miss["n"].iloc[0]))
@@ -316,7 +330,7 @@ def nps_diagnostics(data: pd.DataFrame, recommend: str | None) -> list[Diagnosti
 
 # -- group comparisons and correlations -----------------------------------------------------
 def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0.05,
-                     labels: Mapping[str, str] | None = None) -> str:
+                     labels: Mapping[str, str] | None = None, names=None) -> str:
     """One paragraph on the group comparisons; "differs significantly" only when p.holm < alpha.
 
     Only the parametric tests (Welch t, Welch ANOVA) and the chi-square tests are described;
@@ -332,12 +346,15 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
         Significance level applied to ``p.holm``.
     labels : mapping, optional
         ``{construct: label}``.
+    names : StudyParams, optional
+        The study's params: group columns and levels by their labels (:mod:`csat.analyses.labels`).
 
     Returns
     -------
     str
     """
     labels = labels or {}
+    col, lev = _namers(names, language)
     main = tests[tests["test"].isin(["welch_t", "welch_anova"])]
     chi = tests[tests["test"] == "chi_square"]
     if main.empty and chi.empty:
@@ -359,12 +376,13 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
                 lv = str(r["levels"]).split(" | ")
                 text.append(tr("{label} differs significantly by {group} ({first} − {second} = {estimate:.2f}, "
                                "t({df:.1f}) = {t:.2f}, p.holm {p}, g = {g:.2f}).", language,
-                               label=lab, group=r["group"], first=lv[0], second=lv[1], estimate=r["estimate"],
+                               label=lab, group=col(r["group"]), first=lev(r["group"], lv[0]),
+                               second=lev(r["group"], lv[1]), estimate=r["estimate"],
                                df=r["df"], t=r["statistic"], p=format_p(r["p.holm"]), g=r["effect_size"]))
             else:
                 text.append(tr("{label} differs significantly by {group} (F({df:.0f}, {df2:.1f}) = {f:.2f}, "
                                "p.holm {p}, ω² = {omega2:.3f}).", language,
-                               label=lab, group=r["group"], df=r["df"], df2=r["df2"], f=r["statistic"],
+                               label=lab, group=col(r["group"]), df=r["df"], df2=r["df2"], f=r["statistic"],
                                p=format_p(r["p.holm"]), omega2=r["effect_size"]))
         if 0 < len(sig) < len(main):
             text.append(tr("The other comparisons show no significant difference; this does not show that the groups "
@@ -373,7 +391,7 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
     for _, r in chi_sig.iterrows():
         text.append(tr("The grouping variables {groups} are significantly associated (χ²({df:.0f}) = {chi2:.2f}, "
                        "p.holm {p}, Cramér's V = {v:.2f}).", language,
-                       groups=r["group"], df=r["df"], chi2=r["statistic"], p=format_p(r["p.holm"]),
+                       groups=col(r["group"]), df=r["df"], chi2=r["statistic"], p=format_p(r["p.holm"]),
                        v=r["effect_size"]))
     n_ns = len(chi) - len(chi_sig)
     if n_ns:

@@ -240,11 +240,14 @@ def profile_table(profile: pd.DataFrame, on: Sequence[str], labels: Mapping[str,
     bounded : bool
         Whether the scale has a minimum and maximum (``params.scale.bounded``): indices, else means.
     """
+    from csat.analyses.display import percent
+
     labels = labels or {}
     wide = profile.pivot(index=["segment", "n", "share"], columns="construct",
                          values="index" if bounded else "mean")[list(on)].reset_index()
     wide.columns = [labels.get(c, c) for c in wide.columns]
-    return wide
+    # the share as the figure's legend and the text give it: one rounding, in per cent
+    return wide.assign(share=[percent(x) for x in wide["share"]])
 
 
 def profile_caption(bounded: bool = True, language: str = "en") -> str:
@@ -270,9 +273,26 @@ def group_shares(crosstab: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     language : str
         The study's language (the segment columns' names).
     """
+    from csat.analyses.display import percent
+
     shares = crosstab.pivot(index=["group", "level"], columns="segment", values="share").reset_index()
+    for c in shares.columns:
+        if not isinstance(c, str):
+            shares[c] = [percent(x) for x in shares[c]]
     shares.columns = [c if isinstance(c, str) else tr("segment {k}", language, k=c) for c in shares.columns]
     return shares
+
+
+def segment_method_name(method: str, language: str = "en") -> str:
+    """The clustering method as the reader reads it (``kmeans`` → k-means, K 均值).
+
+    >>> segment_method_name("kmeans"), segment_method_name("kmeans", "zh")
+    ('k-means', 'K 均值')
+    """
+    names = {"kmeans": trc("clustering method", "k-means", language),
+             "ward": trc("clustering method", "Ward hierarchical", language),
+             "gmm": trc("clustering method", "Gaussian-mixture", language)}
+    return names.get(method, method)
 
 
 #: How the number of segments was chosen with ``k: auto``, by the criterion of :func:`csat.stats.segments.segment`.
@@ -316,14 +336,26 @@ def segments_text(profile: pd.DataFrame, info: dict, labels: Mapping[str, str] |
     how = SEGMENT_CRITERIA[info["criterion"]]
     chosen = tr(how, language) if info["k_auto"] else tr("as set in the params", language)
     return tr("{method} clustering gives {k} segments ({chosen}; n = {n}): {segments}.", language,
-              method=info["method"], k=info["k"], chosen=chosen, n=info["n"], segments=_listing(parts, language))
+              method=segment_method_name(info["method"], language), k=info["k"], chosen=chosen, n=info["n"], segments=_listing(parts, language))
 
 
 # -- Kano -----------------------------------------------------------------------------------
 def kano_features(params) -> dict[str, dict[str, str]]:
     """``{feature: {"functional": column, "dysfunctional": column}}`` of ``params.kano`` (for
     :func:`csat.stats.kano.kano_table`)."""
-    return {f: s.model_dump() for f, s in params.kano.items()}
+    return {f: {"functional": s.functional, "dysfunctional": s.dysfunctional} for f, s in params.kano.items()}
+
+
+def kano_labels(params) -> dict[str, str]:
+    """``{feature: its name in the study's language}`` (``kano.<feature>.label``/``label_zh``, else the key)."""
+    from csat.analyses.labels import feature_label
+
+    return {f: feature_label(params, f) for f in params.kano or {}}
+
+
+def kano_category_names(language: str = "en") -> dict[str, str]:
+    """``{category letter: name}`` of the six Kano categories in ``language`` (:func:`kano_category_name`)."""
+    return {c: kano_category_name(c, language) for c in "AOMIRQ"}
 
 
 def kano_answers(params, params_file: str | Path, data: pd.DataFrame,
@@ -404,7 +436,22 @@ def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, st
 def servqual_dimensions(params) -> dict[str, dict[str, list[str]]]:
     """``{dimension: {"expectation": [...], "perception": [...]}}`` of ``params.servqual`` (for
     :func:`csat.stats.servqual.gaps`)."""
-    return {d: s.model_dump() for d, s in params.servqual.items()}
+    return {d: {"expectation": list(s.expectation), "perception": list(s.perception)}
+            for d, s in params.servqual.items()}
+
+
+def servqual_labels(params) -> dict[str, str]:
+    """``{dimension: its name in the study's language}`` (``servqual.<dimension>.label``/``label_zh``)."""
+    from csat.analyses.labels import dimension_label
+
+    return {d: dimension_label(params, d) for d in params.servqual or {}}
+
+
+def servqual_item_labels(params) -> dict[str, str]:
+    """``{perception item: its name}`` (``column_labels`` or ``item_labels``, else the column's code)."""
+    from csat.analyses.labels import column_label
+
+    return {c: column_label(params, c) for d in (params.servqual or {}).values() for c in d.perception}
 
 
 def servqual_answers(params, params_file: str | Path, data: pd.DataFrame,
@@ -432,7 +479,8 @@ def servqual_answers(params, params_file: str | Path, data: pd.DataFrame,
 kano_answers.reads = servqual_answers.reads = ("data",)
 
 
-def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
+def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05,
+              labels: Mapping[str, str] | None = None) -> str:
     """One paragraph on the dimension gaps, largest shortfall first.
 
     A gap is called significant when its Holm-adjusted p-value (``p.holm``) is below ``alpha``.
@@ -445,15 +493,18 @@ def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) ->
         The study's language.
     alpha : float
         Significance level.
+    labels : mapping, optional
+        ``{dimension: label}`` (:func:`csat.analyses.labels.dimension_label`).
 
     Returns
     -------
     str
     """
+    labels = labels or {}
     dims = table[table["level"] == "dimension"].sort_values("gap")
     parts = []
     for _, r in dims.iterrows():
-        values = dict(dimension=r["dimension"], gap=r["gap"], ratio=r["ratio"])
+        values = dict(dimension=labels.get(r["dimension"], r["dimension"]), gap=r["gap"], ratio=r["ratio"])
         if r["p.holm"] < alpha:
             parts.append(tr("{dimension} {gap:+.2f} (P/E = {ratio:.2f}; significant after Holm)", language, **values))
         else:
