@@ -120,7 +120,7 @@ def test_the_segment_tables():
     assert wide["Quality"].tolist() == [77.8, 44.4] and wide["share"].tolist() == ["60%", "40%"]
     assert A.profile_table(PROFILE, ["QUAL"], bounded=False)["QUAL"].tolist() == [8.0, 5.0]
     assert A.profile_caption(True) == "Segment sizes and 0–100 indices of each construct"
-    assert A.profile_caption(False, "zh") == "各细分的规模与构念均值"
+    assert A.profile_caption(False, "zh") == "各细分的规模与维度均值"
     assert A.weighted_note(True, "zh") == "占比为加权比例" and A.weighted_note(False) is None
     cross = pd.DataFrame({"group": ["gender"] * 4, "level": ["f", "f", "m", "m"], "segment": [1, 2, 1, 2],
                           "share": [0.5, 0.6, 0.5, 0.4]})

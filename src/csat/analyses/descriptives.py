@@ -370,18 +370,29 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
             text.append(tr("Of {n} comparisons of construct scores between groups (Welch tests, Holm-adjusted within "
                            "each family), {k} differ significantly at the {alpha:g} level.", language,
                            n=len(main), k=len(sig), alpha=alpha))
-        for _, r in sig.iterrows():
+        # a few sentence forms, taken in turn, so that several findings do not read as one pattern repeated
+        two = (N_("{label} differs significantly by {group} ({first} − {second} = {estimate:.2f}, t({df:.1f}) = "
+                  "{t:.2f}, Holm-adjusted p {p}, g = {g:.2f})."),
+               N_("{first} and {second} respondents also differ on {label} ({first} − {second} = {estimate:.2f}, "
+                  "t({df:.1f}) = {t:.2f}, Holm-adjusted p {p}, g = {g:.2f})."),
+               N_("For {label}, the difference by {group} is significant as well ({first} − {second} = "
+                  "{estimate:.2f}, t({df:.1f}) = {t:.2f}, Holm-adjusted p {p}, g = {g:.2f})."))
+        many = (N_("{label} differs significantly by {group} (F({df:.0f}, {df2:.1f}) = {f:.2f}, Holm-adjusted p {p}, "
+                   "ω² = {omega2:.3f})."),
+                N_("{label} also varies with {group} (F({df:.0f}, {df2:.1f}) = {f:.2f}, Holm-adjusted p {p}, "
+                   "ω² = {omega2:.3f})."),
+                N_("By {group}, {label} differs significantly as well (F({df:.0f}, {df2:.1f}) = {f:.2f}, "
+                   "Holm-adjusted p {p}, ω² = {omega2:.3f})."))
+        for k, (_, r) in enumerate(sig.iterrows()):
             lab = labels.get(r["construct"], r["construct"])
             if r["test"] == "welch_t":
                 lv = str(r["levels"]).split(" | ")
-                text.append(tr("{label} differs significantly by {group} ({first} − {second} = {estimate:.2f}, "
-                               "t({df:.1f}) = {t:.2f}, p.holm {p}, g = {g:.2f}).", language,
+                text.append(tr(two[k % 3], language,
                                label=lab, group=col(r["group"]), first=lev(r["group"], lv[0]),
                                second=lev(r["group"], lv[1]), estimate=r["estimate"],
                                df=r["df"], t=r["statistic"], p=format_p(r["p.holm"]), g=r["effect_size"]))
             else:
-                text.append(tr("{label} differs significantly by {group} (F({df:.0f}, {df2:.1f}) = {f:.2f}, "
-                               "p.holm {p}, ω² = {omega2:.3f}).", language,
+                text.append(tr(many[k % 3], language,
                                label=lab, group=col(r["group"]), df=r["df"], df2=r["df2"], f=r["statistic"],
                                p=format_p(r["p.holm"]), omega2=r["effect_size"]))
         if 0 < len(sig) < len(main):
@@ -390,7 +401,7 @@ def group_tests_text(tests: pd.DataFrame, language: str = "en", alpha: float = 0
     chi_sig = chi[chi["p.holm"] < alpha]
     for _, r in chi_sig.iterrows():
         text.append(tr("The grouping variables {groups} are significantly associated (χ²({df:.0f}) = {chi2:.2f}, "
-                       "p.holm {p}, Cramér's V = {v:.2f}).", language,
+                       "Holm-adjusted p {p}, Cramér's V = {v:.2f}).", language,
                        groups=col(r["group"]), df=r["df"], chi2=r["statistic"], p=format_p(r["p.holm"]),
                        v=r["effect_size"]))
     n_ns = len(chi) - len(chi_sig)

@@ -245,6 +245,15 @@ def _headers(language: str) -> dict[str, str]:
         "worse": trc("table header", "worse", language),
         "z": trc("table header", "z", language),
         "chisq": trc("table header", "chisq", language),
+        "cfi": trc("table header", "cfi", language),
+        "tli": trc("table header", "tli", language),
+        "rmsea": trc("table header", "rmsea", language),
+        "rmsea.ci.lower": trc("table header", "rmsea.ci.lower", language),
+        "rmsea.ci.upper": trc("table header", "rmsea.ci.upper", language),
+        "srmr": trc("table header", "srmr", language),
+        "aic": trc("table header", "aic", language),
+        "bic": trc("table header", "bic", language),
+        "nps": trc("table header", "nps", language),
     }
 
 
@@ -282,6 +291,8 @@ def _cells(language: str) -> dict[str, str]:
         "ward": trc("table cell", "ward", language),
         "gmm": trc("table cell", "gmm", language),
         "(empty)": trc("table cell", "(empty)", language),
+        "index": trc("table cell", "index", language),
+        "nps": trc("table cell", "nps", language),
     }
 
 
