@@ -46,9 +46,8 @@ GAPS = pd.DataFrame({"dimension": ["tangibles", "reliability", "tangibles"], "le
 
 # -- the parts of the stage ---------------------------------------------------------------------
 def test_a_part_not_in_the_params_says_so_and_leaves_no_results(tmp_path):
-    assert A.not_set_text("drivers") == ("The params file has no 'drivers' key, so key-driver analysis is not part "
-                                         "of this study.")
-    assert A.not_set_text("servqual", "zh") == "参数文件中没有 'servqual' 键，因此本研究不包括SERVQUAL 差距分析。"
+    assert A.not_set_text("drivers") == "Not part of this study: a key-driver analysis."
+    assert A.not_set_text("servqual", "zh") == "本研究不包括：SERVQUAL 差距分析。"
     (tmp_path / "kano.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "gaps.csv").write_text("x\n", encoding="utf-8")
     assert A.remove_results(tmp_path, "kano") == [tmp_path / "kano.csv"]

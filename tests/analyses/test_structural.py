@@ -248,7 +248,7 @@ def test_pls_index_and_ipma(ecsi_pls):
     assert "100 × (mean − 0) / (10 − 0)" in stage.calls[2][1]
     unbounded = S.pls_index(type(boot)(**{**boot.__dict__, "index": None}), {}, _study("ecsi_pls", language="zh"))
     assert not unbounded.written and unbounded.table.empty and list(unbounded.table.columns) == pls.INDEX_COLUMNS
-    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设 scale.min/max 的连续分数）。")]
+    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设最小值和最大值的连续分数）。")]
     step = S.pls_ipma(boot, index.table, target, _labels(_study("ecsi_pls", language="zh")), "zh")
     assert step.table is not None and len(step.table) == 4 and target not in set(step.table["construct"])
     assert [s[0] for s in step.shown] == ["table", "figure", "say"]

@@ -85,9 +85,9 @@ def score_rule_text(min_share: float, language: str = "en") -> str:
     Examples
     --------
     >>> print(score_rule_text(0.5))
-    Construct-score rule (scores.min_share = 0.5): a respondent's score on a construct is the mean of the answered items when at least half of its items are answered; otherwise the score is missing.
+    Construct-score rule: a respondent's score on a construct is the mean of the answered items when at least half of its items are answered; otherwise the score is missing.
     >>> print(score_rule_text(0.75, "zh"))
-    构念得分规则（scores.min_share = 0.75）：受访者回答了该构念至少 75% 的题项（向上取整）时，其得分为已答题项的均值，否则该构念得分缺失。
+    维度得分规则：受访者回答了该维度至少 75% 的题项（向上取整）时，其得分为已答题项的均值，否则该维度得分缺失。
     """
     if min_share <= 0:
         rule = tr("any of its items", language)
@@ -97,7 +97,7 @@ def score_rule_text(min_share: float, language: str = "en") -> str:
         rule = tr("at least half of its items", language)
     else:
         rule = tr("at least {share:.0%} of its items (rounded up)", language, share=min_share)
-    return tr("Construct-score rule (scores.min_share = {min_share:g}): a respondent's score on a construct is the "
+    return tr("Construct-score rule: a respondent's score on a construct is the "
               "mean of the answered items when {rule} are answered; otherwise the score is missing.",
               language, min_share=min_share, rule=rule)
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from csat.core.i18n import trc
 
-__all__ = ["display_table", "format_number", "header_name", "cell_name", "yes_no", "percent"]
+__all__ = ["display_table", "format_number", "header_name", "cell_name", "yes_no", "percent", "kano_category_name"]
 
 
 def format_number(x, digits: int = 3, *, whole: bool = False) -> str:
@@ -319,6 +319,18 @@ WHOLE_COLUMNS = frozenset({"df", "df2", "n", "ntotal", "n_items", "k", "missing"
 _KANO = ("A", "O", "M", "I", "R", "Q")
 
 
+def kano_category_name(category: str, language: str = "en") -> str:
+    """The name of a Kano category (a letter of :data:`csat.stats.kano.CATEGORIES`) in ``language``.
+
+    >>> kano_category_name("M")
+    'must-be'
+    """
+    names = {"A": trc("Kano category", "attractive", language), "O": trc("Kano category", "one-dimensional", language),
+             "M": trc("Kano category", "must-be", language), "I": trc("Kano category", "indifferent", language),
+             "R": trc("Kano category", "reverse", language), "Q": trc("Kano category", "questionable", language)}
+    return names[category]
+
+
 def _empty(col: pd.Series) -> bool:
     return bool(col.map(lambda v: v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
                         or (isinstance(v, str) and not v.strip())).all())
@@ -434,8 +446,6 @@ def display_table(df: pd.DataFrame, language: str = "en", *, digits: int = 3, na
     for c in out.columns:
         col = out[c]
         if kano and c == "category":
-            from csat.analyses.drivers import kano_category_name
-
             shown[c] = col.map(lambda v: kano_category_name(v, language) if isinstance(v, str) and v in _KANO else
                                ("" if not isinstance(v, str) else v))
         else:
@@ -453,8 +463,6 @@ def _header(c, language: str, kano: bool, cols: set) -> str:
     if not is_chinese(language) or not isinstance(c, str):
         return c
     if kano and c in _KANO:
-        from csat.analyses.drivers import kano_category_name
-
         return kano_category_name(c, language)
     if c == "A" and "mean.A" in cols:
         return trc("table header", "group A", language)

@@ -26,13 +26,14 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from csat.analyses.display import kano_category_name, percent
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.i18n import N_, is_chinese, tr, trc
 from csat.intake.extras import numeric_answers, raw_columns
 from csat.viz.plots import missing_glyphs
 
 __all__ = ["SATISFACTION_NAMES", "satisfaction_construct", "driver_variables", "PARTS", "remove_results",
-           "not_set_text", "glyph_diagnostics", "survey_weights", "read_weights_info", "weights_summary",
+           "not_set_text", "part_name", "absent_text", "glyph_diagnostics", "survey_weights", "read_weights_info", "weights_summary",
            "raking_margins", "weighted_indices", "weights_text", "with_labels", "drivers_caption", "drivers_text",
            "segment_membership", "profile_table", "profile_caption", "weighted_note", "group_shares",
            "SEGMENT_CRITERIA", "segments_text", "kano_answers", "kano_features", "kano_category_name", "kano_text", "servqual_answers",
@@ -81,8 +82,8 @@ def driver_variables(params) -> tuple[str, list[str]]:
 #: The optional parts of 06, by their params key: what the part is (a catalog message, shown in the
 #: sentence of :func:`not_set_text`) and the results files it writes.
 PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "drivers": (N_("key-driver analysis"), ("drivers.csv", "drivers.json")),
-    "segments": (N_("customer segmentation"), ("segments.csv", "segment_profile.csv", "segment_selection.csv",
+    "drivers": (N_("a key-driver analysis"), ("drivers.csv", "drivers.json")),
+    "segments": (N_("a customer segmentation"), ("segments.csv", "segment_profile.csv", "segment_selection.csv",
                                                "segment_groups.csv", "segment_crosstab.csv")),
     "kano": (N_("a Kano analysis"), ("kano.csv",)),
     "servqual": (N_("a SERVQUAL gap analysis"), ("gaps.csv",)),
@@ -99,13 +100,28 @@ def remove_results(results: str | Path, key: str) -> list[Path]:
 
 
 def not_set_text(key: str, language: str = "en") -> str:
-    """The sentence shown in place of a part whose key is not in the params file.
+    """The sentence shown in place of a part whose key is not in the params file (the report gathers these
+    into one sentence, :func:`absent_text`).
 
     >>> not_set_text("kano")
-    "The params file has no 'kano' key, so a Kano analysis is not part of this study."
+    'Not part of this study: a Kano analysis.'
     """
-    return tr("The params file has no '{key}' key, so {what} is not part of this study.", language,
-              key=key, what=tr(PARTS[key][0], language))
+    return absent_text([part_name(key, language)], language)
+
+
+def part_name(key: str, language: str = "en") -> str:
+    """What the part of ``key`` is, in ``language`` (``"kano"`` → a Kano analysis)."""
+    return tr(PARTS[key][0], language)
+
+
+def absent_text(whats: Sequence[str], language: str = "en") -> str:
+    """One sentence naming the parts that are not part of the study.
+
+    >>> absent_text(["a key-driver analysis", "a Kano analysis"])
+    'Not part of this study: a key-driver analysis, a Kano analysis.'
+    """
+    sep = "、" if is_chinese(language) else ", "
+    return tr("Not part of this study: {what}.", language, what=sep.join(whats))
 
 
 def glyph_diagnostics(fig) -> list[Diagnostic]:
@@ -240,8 +256,6 @@ def profile_table(profile: pd.DataFrame, on: Sequence[str], labels: Mapping[str,
     bounded : bool
         Whether the scale has a minimum and maximum (``params.scale.bounded``): indices, else means.
     """
-    from csat.analyses.display import percent
-
     labels = labels or {}
     wide = profile.pivot(index=["segment", "n", "share"], columns="construct",
                          values="index" if bounded else "mean")[list(on)].reset_index()
@@ -273,8 +287,6 @@ def group_shares(crosstab: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     language : str
         The study's language (the segment columns' names).
     """
-    from csat.analyses.display import percent
-
     shares = crosstab.pivot(index=["group", "level"], columns="segment", values="share").reset_index()
     for c in shares.columns:
         if not isinstance(c, str):
@@ -391,18 +403,6 @@ def kano_answers(params, params_file: str | Path, data: pd.DataFrame,
             diags.append(diagnostic("kano_invalid_answers", "warning", c, N_("{bad} answers are not one of the "
                                     "codes 1-5 (or a 'labels' text) and were set missing."), bad=bad))
     return out, diags
-
-
-def kano_category_name(category: str, language: str = "en") -> str:
-    """The name of a Kano category (a letter of :data:`csat.stats.kano.CATEGORIES`) in ``language``.
-
-    >>> kano_category_name("M")
-    'must-be'
-    """
-    names = {"A": trc("Kano category", "attractive", language), "O": trc("Kano category", "one-dimensional", language),
-             "M": trc("Kano category", "must-be", language), "I": trc("Kano category", "indifferent", language),
-             "R": trc("Kano category", "reverse", language), "Q": trc("Kano category", "questionable", language)}
-    return names[category]
 
 
 def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:

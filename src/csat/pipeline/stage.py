@@ -194,6 +194,14 @@ class Stage:
 
         display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
 
+    def absent(self, text: str, what: str | None = None):
+        """Say that a part of the stage is not part of this study (its params key is absent).  The report
+        leaves that part's section out and names all such parts in one sentence (``what``: the part's name)."""
+        from IPython.display import HTML, display
+
+        attr = f' data-what="{html.escape(what, quote=True)}"' if what else ""
+        display(HTML(f'<p class="csat-text csat-absent"{attr}>{html.escape(text)}</p>'))
+
     def show_diagnostics(self, diags: Iterable[Diagnostic | dict]):
         """Show the stage's diagnostics plainly, most severe first, in the study's language
         (:func:`diagnostic_item`)."""
