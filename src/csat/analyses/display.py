@@ -254,6 +254,8 @@ def _headers(language: str) -> dict[str, str]:
         "aic": trc("table header", "aic", language),
         "bic": trc("table header", "bic", language),
         "nps": trc("table header", "nps", language),
+        "vif": trc("table header", "vif", language),
+        "lmg": trc("table header", "lmg", language),
     }
 
 
@@ -293,6 +295,19 @@ def _cells(language: str) -> dict[str, str]:
         "(empty)": trc("table cell", "(empty)", language),
         "index": trc("table cell", "index", language),
         "nps": trc("table cell", "nps", language),
+        "rake": trc("table cell", "rake", language),
+        "chisq": trc("table cell", "chisq", language),
+        "df": trc("table cell", "df", language),
+        "pvalue": trc("table cell", "pvalue", language),
+        "ntotal": trc("table cell", "ntotal", language),
+        "cfi": trc("table cell", "cfi", language),
+        "tli": trc("table cell", "tli", language),
+        "rmsea": trc("table cell", "rmsea", language),
+        "rmsea.ci.lower": trc("table cell", "rmsea.ci.lower", language),
+        "rmsea.ci.upper": trc("table cell", "rmsea.ci.upper", language),
+        "srmr": trc("table cell", "srmr", language),
+        "aic": trc("table cell", "aic", language),
+        "bic": trc("table cell", "bic", language),
     }
 
 

@@ -550,8 +550,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     for data_path in data_paths:
         try:
             shown.append(str(data_path.resolve().relative_to(root.resolve())))
-        except ValueError:
-            shown.append(str(data_path))
+        except ValueError:                       # outside the project: the file's name, not a path of this machine
+            shown.append(data_path.name)
     data_display = " + ".join(shown)
 
     ctx = {
