@@ -30,7 +30,7 @@ def test_headers_and_cells_in_the_language():
     assert header_name("p.holm", "en") == "p.holm"         # English keeps the results' names
     assert header_name("df", "zh") == "自由度" and header_name("df", "zh-Hant") == "自由度"
     assert header_name("IMAG", "zh") == "IMAG"
-    assert cell_name("welch_t", "zh") == "Welch t 检验" and cell_name("welch_t", "en") == "welch_t"
+    assert cell_name("welch_t", "zh") == "Welch t 检验" and cell_name("welch_t", "en") == "Welch t test"
     assert cell_name("good", "zh") == "良好" and cell_name("kmeans", "zh") == "K 均值聚类"
 
 

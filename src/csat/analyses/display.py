@@ -273,41 +273,41 @@ def header_name(column, language: str = "en") -> str:
 @lru_cache(maxsize=None)
 def _cells(language: str) -> dict[str, str]:
     return {
-        "welch_t": trc("table cell", "welch_t", language),
-        "welch_anova": trc("table cell", "welch_anova", language),
-        "mann_whitney": trc("table cell", "mann_whitney", language),
-        "kruskal_wallis": trc("table cell", "kruskal_wallis", language),
-        "chi_square": trc("table cell", "chi_square", language),
-        "hedges_g": trc("table cell", "hedges_g", language),
-        "omega_sq": trc("table cell", "omega_sq", language),
-        "epsilon_sq": trc("table cell", "epsilon_sq", language),
-        "rank_biserial_r": trc("table cell", "rank_biserial_r", language),
-        "cramers_v": trc("table cell", "cramers_v", language),
+        "welch_t": trc("table cell", "Welch t test", language),
+        "welch_anova": trc("table cell", "Welch ANOVA", language),
+        "mann_whitney": trc("table cell", "Mann–Whitney test", language),
+        "kruskal_wallis": trc("table cell", "Kruskal–Wallis test", language),
+        "chi_square": trc("table cell", "chi-square test", language),
+        "hedges_g": trc("table cell", "Hedges' g", language),
+        "omega_sq": trc("table cell", "ω²", language),
+        "epsilon_sq": trc("table cell", "ε²", language),
+        "rank_biserial_r": trc("table cell", "rank-biserial r", language),
+        "cramers_v": trc("table cell", "Cramér's V", language),
         "good": trc("verdict", "good", language),
         "acceptable": trc("verdict", "acceptable", language),
         "poor": trc("verdict", "poor", language),
         "weak": trc("table cell", "weak", language),
-        "pearson": trc("table cell", "pearson", language),
-        "spearman": trc("table cell", "spearman", language),
-        "kmeans": trc("table cell", "kmeans", language),
-        "ward": trc("table cell", "ward", language),
-        "gmm": trc("table cell", "gmm", language),
+        "pearson": trc("table cell", "Pearson", language),
+        "spearman": trc("table cell", "Spearman", language),
+        "kmeans": trc("table cell", "k-means", language),
+        "ward": trc("table cell", "Ward", language),
+        "gmm": trc("table cell", "Gaussian mixture", language),
         "(empty)": trc("table cell", "(empty)", language),
-        "index": trc("table cell", "index", language),
-        "nps": trc("table cell", "nps", language),
-        "rake": trc("table cell", "rake", language),
-        "chisq": trc("table cell", "chisq", language),
+        "index": trc("table cell", "0–100 index", language),
+        "nps": trc("table cell", "NPS", language),
+        "rake": trc("table cell", "raking", language),
+        "chisq": trc("table cell", "χ²", language),
         "df": trc("table cell", "df", language),
-        "pvalue": trc("table cell", "pvalue", language),
-        "ntotal": trc("table cell", "ntotal", language),
-        "cfi": trc("table cell", "cfi", language),
-        "tli": trc("table cell", "tli", language),
-        "rmsea": trc("table cell", "rmsea", language),
-        "rmsea.ci.lower": trc("table cell", "rmsea.ci.lower", language),
-        "rmsea.ci.upper": trc("table cell", "rmsea.ci.upper", language),
-        "srmr": trc("table cell", "srmr", language),
-        "aic": trc("table cell", "aic", language),
-        "bic": trc("table cell", "bic", language),
+        "pvalue": trc("table cell", "p", language),
+        "ntotal": trc("table cell", "n", language),
+        "cfi": trc("table cell", "CFI", language),
+        "tli": trc("table cell", "TLI", language),
+        "rmsea": trc("table cell", "RMSEA", language),
+        "rmsea.ci.lower": trc("table cell", "RMSEA 90% CI lower", language),
+        "rmsea.ci.upper": trc("table cell", "RMSEA 90% CI upper", language),
+        "srmr": trc("table cell", "SRMR", language),
+        "aic": trc("table cell", "AIC", language),
+        "bic": trc("table cell", "BIC", language),
     }
 
 
@@ -315,8 +315,8 @@ def cell_name(value, language: str = "en"):
     """A categorical cell (a test, an effect size, a verdict, a method) by its name in ``language``;
     any other value unchanged.
 
-    >>> cell_name("welch_t", "zh"), cell_name("good", "zh"), cell_name("IMAG", "zh")
-    ('Welch t 检验', '良好', 'IMAG')
+    >>> cell_name("welch_t", "zh"), cell_name("welch_t"), cell_name("good", "zh"), cell_name("IMAG", "zh")
+    ('Welch t 检验', 'Welch t test', '良好', 'IMAG')
     """
     if not isinstance(value, str):
         return value
