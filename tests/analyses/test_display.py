@@ -96,3 +96,9 @@ def test_the_frame_itself_is_not_changed():
     before = t.copy()
     display_table(t, "zh", names=P)
     pd.testing.assert_frame_equal(t, before)
+
+
+def test_counts_in_a_long_fit_table_are_whole():
+    fit = pd.DataFrame({"measure": ["chisq", "df", "pvalue", "ntotal", "cfi"], "value": [401.25, 309.0, 0.0004, 250.0, 0.95]})
+    assert display_table(fit, "en")["value"].tolist() == ["401.250", "309", "0.000", "250", "0.950"]
+    assert display_table(fit, "zh").iloc[:, 0].tolist() == ["χ²", "自由度", "p 值", "样本量", "CFI"]

@@ -356,7 +356,19 @@ def _is_bool_column(col: pd.Series) -> bool:
     return bool(vals) and all(isinstance(v, (bool, np.bool_)) for v in vals)
 
 
-def _format_column(col: pd.Series, name, digits: int, language: str) -> pd.Series:
+#: Rows of a long table (``measure``/``value``: lavaan's fit measures) that hold counts: printed whole.
+WHOLE_ROWS = frozenset({"df", "ntotal", "npar", "nobs", "n", "baseline.df", "df.scaled", "n_items", "k"})
+
+
+def _whole_rows(df: pd.DataFrame) -> pd.Series:
+    """Rows naming a count in a text cell (``df``, ``ntotal`` …): their numbers are whole numbers."""
+    texts = [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
+    if not texts:
+        return pd.Series(False, index=df.index)
+    return df[texts].apply(lambda r: any(isinstance(v, str) and v in WHOLE_ROWS for v in r), axis=1)
+
+
+def _format_column(col: pd.Series, name, digits: int, language: str, whole_rows=None) -> pd.Series:
     if _is_bool_column(col):
         return col.map(lambda v: yes_no(v, language) if isinstance(v, (bool, np.bool_)) else "")
     nums = pd.to_numeric(col, errors="coerce") if col.dtype.kind in "iufb" or col.dtype == object else None
@@ -371,6 +383,9 @@ def _format_column(col: pd.Series, name, digits: int, language: str) -> pd.Serie
         whole_col = bool(len(finite)) and bool(np.all(np.mod(finite.to_numpy(), 1) == 0)) and (
             finite.abs().max() > 1 or str(col.dtype).lower().startswith("int"))
         per_cell = isinstance(name, str) and name in WHOLE_COLUMNS
+        if whole_rows is not None and bool(whole_rows.any()):
+            return pd.Series([format_number(v, digits, whole=whole_col or per_cell or bool(w))
+                              for v, w in zip(vals, whole_rows)], index=col.index)
         return vals.map(lambda v: format_number(v, digits, whole=whole_col or per_cell))
     return col.map(lambda v: _cell(v, digits, language))
 
@@ -456,6 +471,7 @@ def display_table(df: pd.DataFrame, language: str = "en", *, digits: int = 3, na
     out = _bilingual(df, language)
     out = out.loc[:, [c for c in out.columns if not (_empty(out[c]) and out.shape[1] > 1)]]
     kano = {"category", "better"} <= set(out.columns)
+    rows = _whole_rows(out)
     out = _relabel(out, names, language)
     shown = {}
     for c in out.columns:
@@ -464,7 +480,7 @@ def display_table(df: pd.DataFrame, language: str = "en", *, digits: int = 3, na
             shown[c] = col.map(lambda v: kano_category_name(v, language) if isinstance(v, str) and v in _KANO else
                                ("" if not isinstance(v, str) else v))
         else:
-            shown[c] = _format_column(col, c, digits, language)
+            shown[c] = _format_column(col, c, digits, language, rows)
     res = pd.DataFrame(shown, index=out.index)
     if index:
         res.index = res.index.map(lambda v: _cell(v, digits, language))

@@ -11,6 +11,7 @@ language, and how to show a numbered table or figure with escaped user text.
 from __future__ import annotations
 
 import html
+import re
 import json
 import os
 import time
@@ -301,6 +302,22 @@ def default_params_file() -> str:
 SEVERITY_LABELS = {"error": i18n.N_("ERROR"), "warning": i18n.N_("WARNING"), "info": i18n.N_("INFO")}
 
 
+_CARRIED = re.compile(r"^[(（](?:from|来自) \d\d_[a-z_]+[,，] ?[a-z_]+[)）] ?")
+
+
+def carried_prefix(message: str) -> str:
+    """A diagnostic's message without the ``(from 03_reliability_validity, htmt)`` prefix that
+    :func:`csat.analyses.verdicts.carried_diagnostics` keeps in ``diagnostics.json`` (a stage file name and a code are
+    no reader text; the list says the code).
+
+    >>> carried_prefix("(from 03_reliability_validity, htmt) HTMT of A and B is 0.96.")
+    'HTMT of A and B is 0.96.'
+    >>> carried_prefix("（来自 03_reliability_validity，fornell_larcker）√AVE 较小。")
+    '√AVE 较小。'
+    """
+    return _CARRIED.sub("", message)
+
+
 def diagnostic_item(d: dict, language: str = "en") -> str:
     """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
     ``language``.  In Chinese the message is ``message_zh`` (converted for ``zh-Hant``,
@@ -311,7 +328,7 @@ def diagnostic_item(d: dict, language: str = "en") -> str:
     sev = str(d.get("severity"))
     code = str(d.get("code"))
     where = html.escape(str(d.get("where")))
-    msg = str(d.get("message"))
+    msg = carried_prefix(str(d.get("message")))
     if sev in SEVERITY_LABELS:
         label = i18n.tr(SEVERITY_LABELS[sev], language)
     else:
@@ -322,7 +339,7 @@ def diagnostic_item(d: dict, language: str = "en") -> str:
             meaning = i18n.localize(CODES[code].zh, language) if code in CODES else ""
             text = html.escape(meaning) + (f' <span lang="en">({html.escape(msg)})</span>' if msg else "")
         else:
-            text = html.escape(i18n.localize(zh, language))
+            text = html.escape(i18n.localize(carried_prefix(zh), language))
     else:
         text = html.escape(msg)
     body = i18n.trc("diagnostic item", "{where}: {message}", language, where=where, message=text)
