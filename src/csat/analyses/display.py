@@ -24,7 +24,7 @@ import pandas as pd
 
 from csat.core.i18n import trc
 
-__all__ = ["display_table", "format_number", "header_name", "cell_name", "yes_no", "percent", "kano_category_name"]
+__all__ = ["display_table", "format_number", "header_name", "cell_name", "option_name", "yes_no", "percent", "kano_category_name"]
 
 
 def format_number(x, digits: int = 3, *, whole: bool = False) -> str:
@@ -309,6 +309,32 @@ def _cells(language: str) -> dict[str, str]:
         "aic": trc("table cell", "AIC", language),
         "bic": trc("table cell", "BIC", language),
     }
+
+
+@lru_cache(maxsize=None)
+def _options(language: str) -> dict[str, str]:
+    return {
+        "pairwise": trc("missing data", "pairwise", language),
+        "listwise": trc("missing data", "listwise", language),
+        "fiml": trc("option", "full-information ML", language),
+        "minres": trc("option", "minimum residual", language),
+        "principal": trc("option", "principal axis", language),
+        "oblimin": trc("option", "oblimin", language),
+        "promax": trc("option", "promax", language),
+        "varimax": trc("option", "varimax", language),
+    }
+
+
+def option_name(value, language: str = "en"):
+    """A params option named in a sentence or caption (missing-data handling, EFA extraction and rotation)
+    as the reader reads it; any other value unchanged.
+
+    >>> option_name("listwise", "zh"), option_name("fiml"), option_name("oblimin", "zh"), option_name("SAT", "zh")
+    ('列表删除', 'full-information ML', '斜交旋转（oblimin）', 'SAT')
+    """
+    if not isinstance(value, str):
+        return value
+    return _options(language).get(value, value)
 
 
 def cell_name(value, language: str = "en"):

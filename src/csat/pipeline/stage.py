@@ -96,11 +96,18 @@ class Stage:
     def tr(self, message: str, /, **values) -> str:
         """``message`` (English, a catalog message) in the study's language, formatted with ``values``
         (:func:`csat.core.i18n.tr`)."""
-        return i18n.tr(message, self.params.language, **values)
+        return i18n.tr(message, self.params.language, **self._options(values))
+
+    def _options(self, values: dict) -> dict:
+        """Params options among ``values`` (``listwise``, ``oblimin`` …) as the reader reads them
+        (:func:`csat.analyses.display.option_name`)."""
+        from csat.analyses.display import option_name
+
+        return {k: option_name(v, self.params.language) for k, v in values.items()}
 
     def trc(self, context: str, message: str, /, **values) -> str:
         """:meth:`tr` of a message the catalog holds with a context (:func:`csat.core.i18n.trc`)."""
-        return i18n.trc(context, message, self.params.language, **values)
+        return i18n.trc(context, message, self.params.language, **self._options(values))
 
     # -- results ------------------------------------------------------------------------
     def record(self, *paths: str | Path) -> None:
