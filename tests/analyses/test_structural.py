@@ -143,8 +143,8 @@ def test_ml_effects_with_and_without_a_bootstrap(poldem):
     none = S.ml_effects(fit, poldem, _study("political_democracy", bootstrap=0, language="zh"), True)
     assert none.counts == {"n_requested": 0} and none.boot is None and none.diagnostics == []
     assert none.effects["std.total.ci.lower"].isna().all()
-    assert none.shown[0] == ("say", "未进行自助法（bootstrap = 0）；效应不附区间。")
-    assert none.shown[1][2] == "构念间效应（标准化总效应的 95% 百分位自助法区间，B = 0）"
+    assert none.shown[0] == ("say", "未进行自助重抽样（重抽样次数为 0）；效应不附区间。")
+    assert none.shown[1][2] == "构念间效应（标准化总效应的 95% 百分位自助区间，B = 0）"
     flat = S.ml_effects(fit, poldem, p, False)
     assert [s[0] for s in flat.shown] == ["say"] and flat.diagnostics == [] and flat.counts == {"n_requested": 0}
 
@@ -230,7 +230,7 @@ def test_pls_measurement_and_structural_tables(ecsi_pls):
     assert len(outer) == 27 and {"loading", "loading.ci.lower", "weight", "vif"} <= set(outer.columns)
     assert tabs[0][0].set_index("construct").loc["SAT", "label"] == "Satisfaction"
     zh = [c for _, c in S.pls_measurement_tables(mm, boot.estimates, _labels(p), 30, "zh")]
-    assert zh[0] == "构念质量：R²、Cronbach's α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
+    assert zh[0] == "构念质量：R²、Cronbach α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
     st = S.pls_structural_tables(boot.estimates, boot, mm.inner, _labels(p), 30, "zh")
     assert [c for _, c in st][0] == "路径系数及自助法标准误、t、p 与 95% 百分位区间（B = 30）"
     assert set(st[0][0]["op"]) == {"~"} and "total.ci.lower" in st[3][0]
