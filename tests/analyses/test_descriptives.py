@@ -111,7 +111,7 @@ def test_weighted_tables_files_and_text(ecsi, scores, weights):
     assert A.weights_record(summary, None) == {**summary, "margins": None}
     assert A.weights_record(summary, margins)["margins"] == [{"variable": "sex", "level": "f", "n": 3,
                                                               "sample_share": 0.6, "target": 0.5, "achieved": 0.5}]
-    assert A.weights_text(summary, "zh") == (f"加权（rake）后的有效样本量为 {summary['kish_neff']:.0f}（共 250 人，"
+    assert A.weights_text(summary, "zh") == (f"加权（迭代比例加权）后的有效样本量为 {summary['kish_neff']:.0f}（共 250 人，"
                                              f"设计效应 {summary['deff']:.2f}）。")
     head = A.weights_section_markdown("zh").splitlines()[0]
     assert A.weights_section_markdown().startswith("## Weighted estimates\n\n") and head == "## 加权估计"

@@ -227,7 +227,7 @@ def test_the_figures_are_labelled_in_the_study_language():
     assert zh["y"] == "均值（标准分）" and zh["legend"] == ["细分 1 (60%)", "细分 2 (40%)"]
     assert _texts(V.plot_profile(PROFILE, LABELS))["legend"] == ["segment 1 (60%)", "segment 2 (40%)"]
     kano = _texts(V.plot_better_worse(KANO, language="zh"))
-    assert (kano["x"], kano["y"]) == ("|Worse|（缺失时的不满）", "Better（具备时的满意）")
+    assert (kano["x"], kano["y"]) == ("|不满意系数|（缺失时的不满）", "满意系数（具备时的满意）")
     assert _texts(V.plot_better_worse(KANO))["x"] == "|Worse| (dissatisfaction if absent)"
     gaps = _texts(V.plot_gaps(GAPS, "zh"))
     assert gaps["x"] == "差距 = 感知 − 期望" and gaps["yticks"] == ["tangibles：t1_p"]

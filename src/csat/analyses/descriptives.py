@@ -15,6 +15,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from csat.analyses.display import option_name
 from csat.analyses.verdicts import section_markdown
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.errors import WeightsError
@@ -717,7 +718,7 @@ def weights_text(summary: Mapping, language: str = "en") -> str:
     Examples
     --------
     >>> weights_text({"source": "rake", "kish_neff": 410.4, "n": 546, "deff": 1.33})
-    'Weighting (rake) leaves an effective sample size of 410 of 546 (design effect 1.33).'
+    'Weighting (raking) leaves an effective sample size of 410 of 546 (design effect 1.33).'
     """
     return tr("Weighting ({source}) leaves an effective sample size of {n_eff:.0f} of {n} (design effect {deff:.2f}).",
-              language, source=summary["source"], n_eff=summary["kish_neff"], n=summary["n"], deff=summary["deff"])
+              language, source=option_name(summary["source"], language), n_eff=summary["kish_neff"], n=summary["n"], deff=summary["deff"])

@@ -322,6 +322,9 @@ def _options(language: str) -> dict[str, str]:
         "oblimin": trc("option", "oblimin", language),
         "promax": trc("option", "promax", language),
         "varimax": trc("option", "varimax", language),
+        "rake": trc("option", "raking", language),
+        "column": trc("option", "given weights", language),
+        "column+rake": trc("option", "given weights, raked", language),
     }
 
 
@@ -330,7 +333,7 @@ def option_name(value, language: str = "en"):
     as the reader reads it; any other value unchanged.
 
     >>> option_name("listwise", "zh"), option_name("fiml"), option_name("oblimin", "zh"), option_name("SAT", "zh")
-    ('列表删除', 'full-information ML', '斜交旋转（oblimin）', 'SAT')
+    ('列表删除', 'full-information ML', '直接斜交', 'SAT')
     """
     if not isinstance(value, str):
         return value
