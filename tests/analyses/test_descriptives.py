@@ -56,7 +56,7 @@ def test_index_table_shows_means_only_without_scale_bounds(scores):
     table, caption = A.index_table(ix, True)
     assert table is ix and caption == "Construct scores and 0–100 indices (95% CI)"
     table, caption = A.index_table(D.construct_index(scores, None, None), False, "zh")
-    assert "index" not in table.columns and "mean" in table.columns and caption == "构念得分（95% 置信区间）"
+    assert "index" not in table.columns and "mean" in table.columns and caption == "维度得分（95% 置信区间）"
 
 
 # -- NPS ------------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_weighted_tables_files_and_text(ecsi, scores, weights):
     assert A.weights_record(summary, None) == {**summary, "margins": None}
     assert A.weights_record(summary, margins)["margins"] == [{"variable": "sex", "level": "f", "n": 3,
                                                               "sample_share": 0.6, "target": 0.5, "achieved": 0.5}]
-    assert A.weights_text(summary, "zh") == (f"加权（rake）后的有效样本量为 {summary['kish_neff']:.0f}（共 250 人，"
+    assert A.weights_text(summary, "zh") == (f"加权（迭代比例加权）后的有效样本量为 {summary['kish_neff']:.0f}（共 250 人，"
                                              f"设计效应 {summary['deff']:.2f}）。")
     head = A.weights_section_markdown("zh").splitlines()[0]
     assert A.weights_section_markdown().startswith("## Weighted estimates\n\n") and head == "## 加权估计"

@@ -75,7 +75,7 @@ def test_summary_text_in_both_languages(hs, hs_est):
         "conventions: meeting them is consistent with, but does not prove, reliable and valid measurement, and a "
         "construct that misses one deserves a closer look rather than automatic removal.")
     assert study_rel.summary_text(verdict, tab, language="zh") == (
-        "本阶段检验了 3 个构念的信度与效度（n = 301，缺失值按成对删除处理）。Cronbach's α 介于 0.63 (visual) 至 "
+        "本阶段检验了 3 个构念的信度与效度（n = 301，缺失值按成对删除处理）。Cronbach α 介于 0.63 (visual) 至 "
         "0.88 (textual)，3 个构念中有 1 个达到 0.70。组合信度（CR）介于 0.63 (visual) 至 0.89 (textual)，3 个中有 "
         "1 个达到 0.70。平均方差萃取量（AVE）有 1/3 个构念达到 0.50。以下构念存在低于 0.50 的标准化载荷：visual。"
         "HTMT 最大值为 0.39，全部低于 0.85。Fornell–Larcker 准则在 3 个构念中有 3 个成立。这些阈值是经验准则："
@@ -104,9 +104,9 @@ def test_summary_text_of_one_construct(hs):
     en = study_rel.summary_text(verdict, tab)
     assert en.startswith("Reliability and validity were checked for 1 construct (n = 301;")
     assert "Cronbach's alpha ranged from 0.63 (visual); 0 of 1 reached 0.70." in en
-    assert "Cronbach's α 介于 0.63 (visual)，1 个构念中有 0 个达到 0.70。" in study_rel.summary_text(verdict, tab, language="zh")
+    assert "Cronbach α 介于 0.63 (visual)，1 个构念中有 0 个达到 0.70。" in study_rel.summary_text(verdict, tab, language="zh")
     hant = study_rel.summary_text(verdict, tab, language="zh-Hant")
-    assert "信度與效度" in hant and "處理）。Cronbach's α 介於 0.63 (visual)，" in hant     # no space between sentences
+    assert "信度與效度" in hant and "處理）。Cronbach α 介於 0.63 (visual)，" in hant     # no space between sentences
 
 
 # ---------------------------------------------------------------------------------- tables shown
@@ -163,7 +163,7 @@ def test_a_measurement_model_that_cannot_be_fitted(hs):
     assert (d.code, d.severity, d.where) == ("cfa_failed", "error", "measurement model")
     assert d.message == (f"The measurement model could not be fitted ({m.error}); omega, CR, AVE, loadings and the "
                          "Fornell–Larcker table are not reported.")
-    assert d.message_zh == f"测量模型无法拟合（{m.error}），因此不报告 omega、CR、AVE、载荷和 Fornell–Larcker 表。"
+    assert d.message_zh == f"测量模型无法拟合（{m.error}），因此不报告 ω、CR、AVE、载荷和 Fornell–Larcker 表。"
 
 
 def test_a_measurement_model_that_did_not_converge(hs, monkeypatch):

@@ -143,8 +143,8 @@ def test_ml_effects_with_and_without_a_bootstrap(poldem):
     none = S.ml_effects(fit, poldem, _study("political_democracy", bootstrap=0, language="zh"), True)
     assert none.counts == {"n_requested": 0} and none.boot is None and none.diagnostics == []
     assert none.effects["std.total.ci.lower"].isna().all()
-    assert none.shown[0] == ("say", "未进行自助法（bootstrap = 0）；效应不附区间。")
-    assert none.shown[1][2] == "构念间效应（标准化总效应的 95% 百分位自助法区间，B = 0）"
+    assert none.shown[0] == ("say", "未进行自助重抽样（重抽样次数为 0）；效应不附区间。")
+    assert none.shown[1][2] == "构念间效应（标准化总效应的 95% 百分位自助区间，B = 0）"
     flat = S.ml_effects(fit, poldem, p, False)
     assert [s[0] for s in flat.shown] == ["say"] and flat.diagnostics == [] and flat.counts == {"n_requested": 0}
 
@@ -164,7 +164,7 @@ def test_ml_ipma_and_why_there_is_none(ecsi_ml, ecsi, poldem):
     assert step.table is not None and step.diagnostics == []
     assert {"quadrant_en", "quadrant_zh", "action_en", "action_zh"} <= set(step.table.columns)
     assert [s[0] for s in step.shown] == ["table", "figure"]
-    assert list(step.shown[0][1].columns) == ["label", "importance", "performance", "quadrant_en", "action_en"]
+    assert list(step.shown[0][1].columns) == ["label", "importance", "performance", "quadrant", "action"]
     assert step.shown[0][2] == "Importance–performance for Satisfaction" and step.shown[1][2] == "ipma"
     import matplotlib.pyplot as plt
 
@@ -189,10 +189,11 @@ def test_ipma_display_in_the_report_script():
     t = pd.DataFrame({"construct": ["A"], "label": ["质量"], "importance": [0.4], "performance": [60.0],
                       "quadrant": ["concentrate_here"], "quadrant_en": ["Concentrate here"], "quadrant_zh": ["重点改进"],
                       "action_en": ["Improve"], "action_zh": ["应优先改进质量"]})
-    assert list(S.ipma_display(t)["quadrant_en"]) == ["Concentrate here"]
-    assert S.ipma_display(t, "zh").equals(t[["label", "importance", "performance", "quadrant_zh", "action_zh"]])
+    assert list(S.ipma_display(t)["quadrant"]) == ["Concentrate here"]
+    assert S.ipma_display(t, "zh").equals(t[["label", "importance", "performance", "quadrant_zh", "action_zh"]].rename(
+        columns={"quadrant_zh": "quadrant", "action_zh": "action"}))
     hant = S.ipma_display(t, "zh-Hant")
-    assert hant.loc[0, "action_zh"] == localize("应优先改进质量", "zh-Hant") != "应优先改进质量"
+    assert hant.loc[0, "action"] == localize("应优先改进质量", "zh-Hant") != "应优先改进质量"
     assert hant.loc[0, "label"] == "质量"                 # the study's own label is shown as given
 
 
@@ -229,7 +230,7 @@ def test_pls_measurement_and_structural_tables(ecsi_pls):
     assert len(outer) == 27 and {"loading", "loading.ci.lower", "weight", "vif"} <= set(outer.columns)
     assert tabs[0][0].set_index("construct").loc["SAT", "label"] == "Satisfaction"
     zh = [c for _, c in S.pls_measurement_tables(mm, boot.estimates, _labels(p), 30, "zh")]
-    assert zh[0] == "构念质量：R²、Cronbach's α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
+    assert zh[0] == "构念质量：R²、Cronbach α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
     st = S.pls_structural_tables(boot.estimates, boot, mm.inner, _labels(p), 30, "zh")
     assert [c for _, c in st][0] == "路径系数及自助法标准误、t、p 与 95% 百分位区间（B = 30）"
     assert set(st[0][0]["op"]) == {"~"} and "total.ci.lower" in st[3][0]
@@ -247,7 +248,7 @@ def test_pls_index_and_ipma(ecsi_pls):
     assert "100 × (mean − 0) / (10 − 0)" in stage.calls[2][1]
     unbounded = S.pls_index(type(boot)(**{**boot.__dict__, "index": None}), {}, _study("ecsi_pls", language="zh"))
     assert not unbounded.written and unbounded.table.empty and list(unbounded.table.columns) == pls.INDEX_COLUMNS
-    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设 scale.min/max 的连续分数）。")]
+    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设最小值和最大值的连续分数）。")]
     step = S.pls_ipma(boot, index.table, target, _labels(_study("ecsi_pls", language="zh")), "zh")
     assert step.table is not None and len(step.table) == 4 and target not in set(step.table["construct"])
     assert [s[0] for s in step.shown] == ["table", "figure", "say"]

@@ -20,6 +20,7 @@ import pandas as pd
 
 from csat.core.text import format_p
 from csat.analyses import verdicts
+from csat.analyses.display import option_name
 from csat.core.diagnostics import Diagnostic
 from csat.core.errors import FactorError, ModelError
 from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
@@ -296,7 +297,7 @@ def summary_text(results: Mapping[str, Any], language: str = "en") -> str:
                     "({method}, {rotation} rotation), explaining {explained:.1%} of the variance.", language,
                     n_iter=s["parallel"]["n_iter"], percentile=s["parallel"]["percentile"],
                     parallel=s["n_factors_parallel"], kaiser=s["n_factors_kaiser"], k=s["n_factors"],
-                    method=s["method"], rotation=s["rotation"],
+                    method=option_name(s["method"], language), rotation=option_name(s["rotation"], language),
                     explained=float(fa["variance"]["Cumulative Var"].iloc[-1])))
     if check is not None:
         mism = int((~check["match"]).sum())
