@@ -51,10 +51,11 @@ def _svg_texts(path):
 
 
 def _assert_font_has_glyphs(text_artist, label):
-    """The first font of the label's fallback chain that matplotlib uses must map every CJK character."""
+    """The first CJK font of the label's fallback chain (after the Latin font, Noto Sans, when installed)
+    must map every CJK character."""
     fonts = P.fonts_for(text_artist.get_fontproperties())
     assert fonts, label
-    cjk_font = fonts[0]
+    cjk_font = next(f for f in fonts if "NotoSans-" not in str(f))
     ft = FT2Font(str(cjk_font), face_index=getattr(cjk_font, "face_index", 0))
     for ch in label:
         if "\u4e00" <= ch <= "\u9fff":
@@ -85,7 +86,9 @@ def _render_and_check(fig, tmp_path, name, labels):
 def test_setup_fonts_registers_a_cjk_font(cjk):
     assert any(h in cjk for h in ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han"))
     fam = matplotlib.rcParams["font.family"]
-    assert fam[0] == cjk and "DejaVu Sans" in fam
+    # the Latin font first when installed (English set like the report's text), then the CJK font
+    assert fam[fam.index(cjk) - 1:fam.index(cjk)] in ([], [P.LATIN_FONT]) and "DejaVu Sans" in fam
+    assert (fam[0] == P.LATIN_FONT) == (P.latin_font() is not None)
     path = fm.findfont(fm.FontProperties(family=[cjk]), fallback_to_default=False)
     ft = FT2Font(str(path), face_index=getattr(path, "face_index", 0))
     assert all(ft.get_char_index(ord(ch)) != 0 for ch in "满意度忠诚感知价值")

@@ -22,8 +22,9 @@ from csat.core.errors import ReportError
 from csat.core.files import atomic_write_bytes
 from csat.report.pages import publish
 
-#: Debian packages the PDF needs (Chromium prints, Noto CJK draws Chinese, poppler checks).
-PDF_PACKAGES = ("chromium", "fonts-noto-cjk", "poppler-utils")
+#: Debian packages the PDF needs (Chromium prints, Noto Sans/Serif set Latin text, WenQuanYi Micro Hei and
+#: Noto CJK draw Chinese, poppler checks).
+PDF_PACKAGES = ("chromium", "fonts-noto-core", "fonts-wqy-microhei", "fonts-noto-cjk", "poppler-utils")
 
 
 def find_chromium() -> str:

@@ -38,6 +38,11 @@ CJK_PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Sour
                  "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK TC", "Noto Sans CJK JP")
 CJK_NAME_HINTS = ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han")
 LATIN_FALLBACK = "DejaVu Sans"
+#: The Latin font of the report (Debian ``fonts-noto-core``), first in the figures' font list when installed,
+#: so that figures are set like the text around them; Chinese glyphs fall back to the CJK font.
+LATIN_FONT = "Noto Sans"
+DEBIAN_LATIN_FONTS = tuple(f"/usr/share/fonts/truetype/noto/NotoSans-{w}.ttf"
+                           for w in ("Regular", "Bold", "Italic", "BoldItalic"))
 INSTALL_HINT = "apt-get install fonts-noto-cjk"
 
 
@@ -86,20 +91,32 @@ def find_cjk_font() -> tuple[str, str]:
     return best.name, str(best.fname)
 
 
+def latin_font() -> str | None:
+    """The report's Latin font (:data:`LATIN_FONT`, Debian ``fonts-noto-core``) registered with matplotlib,
+    or None when it is not installed (the figures then use the CJK font's Latin glyphs)."""
+    from matplotlib import font_manager as fm
+
+    known = {f.fname for f in fm.fontManager.ttflist}
+    for path in DEBIAN_LATIN_FONTS:
+        if os.path.isfile(path) and path not in known:
+            fm.fontManager.addfont(path)
+    return LATIN_FONT if any(f.name == LATIN_FONT for f in fm.fontManager.ttflist) else None
+
+
 def setup_fonts() -> str:
     """Make matplotlib draw Chinese and Latin text; return the CJK family name used.
 
-    Sets ``font.family`` to ``[<CJK family>, "DejaVu Sans"]`` (matplotlib falls back glyph by
-    glyph along the list) and ``axes.unicode_minus`` so the minus sign renders in either font.
+    Sets ``font.family`` to ``["Noto Sans", <CJK family>, "DejaVu Sans"]`` (matplotlib falls back glyph by
+    glyph along the list; Noto Sans only when installed, :func:`latin_font`) and ``axes.unicode_minus`` so the minus sign renders in either font.
     Raises :class:`FontNotFoundError` (message: ``apt-get install fonts-noto-cjk``) if no CJK
     font is installed.
     """
     import matplotlib as mpl
 
     name, _ = find_cjk_font()
-    mpl.rcParams["font.family"] = [name, LATIN_FALLBACK]
-    mpl.rcParams["font.sans-serif"] = [name, LATIN_FALLBACK] + [
-        f for f in mpl.rcParams["font.sans-serif"] if f not in (name, LATIN_FALLBACK)]
+    families = [f for f in (latin_font(), name, LATIN_FALLBACK) if f]
+    mpl.rcParams["font.family"] = families
+    mpl.rcParams["font.sans-serif"] = families + [f for f in mpl.rcParams["font.sans-serif"] if f not in families]
     mpl.rcParams["axes.unicode_minus"] = True
     mpl.rcParams["svg.fonttype"] = "none"
     return name
