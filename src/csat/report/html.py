@@ -237,6 +237,45 @@ def _inline_local_image(img, base_dirs: list[Path]) -> None:
             return
 
 
+def png_size_inches(data: bytes) -> tuple[float, float] | None:
+    """A PNG's size in inches: its pixels over the resolution of its ``pHYs`` chunk (matplotlib writes the
+    figure's dpi there), None when it is not a PNG or states no resolution in pixels per metre."""
+    import struct
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    w, h = struct.unpack(">II", data[16:24])
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"pHYs" and length >= 9:
+            px, py, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
+            if unit == 1 and px > 0 and py > 0:
+                return w / (px * 0.0254), h / (py * 0.0254)
+            return None
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        pos += 12 + length
+    return None
+
+
+def set_printed_size(img) -> None:
+    """Show a figure's PNG at the size it was drawn for (its inches, :func:`png_size_inches`), not at one
+    CSS pixel per image pixel: a figure drawn at the text width with 8-pt labels prints with 8-pt labels.
+    The stylesheet still caps it at the text width and the page height (then every text shrinks alike)."""
+    src = img.get("src", "")
+    if not src.startswith("data:image/png;base64,"):
+        return
+    try:
+        size = png_size_inches(base64.b64decode(src.split(",", 1)[1]))
+    except ValueError:
+        return
+    if size is None:
+        return
+    img["style"] = f"width: {size[0]:.2f}in"
+    img["class"] = list(img.get("class", [])) + ["csat-sized"]
+
+
 @dataclass
 class Counters:
     """The table and figure numbers so far.  With ``placeholders`` (a stage prepared in a worker process,
@@ -313,6 +352,8 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
             toc.append({"id": h["id"], "text": h.get_text(" ", strip=True)})
     for img in soup.find_all("img"):
         _inline_local_image(img, list(base_dirs or []))
+        if img.find_parent("figure") is not None or img.find_parent(class_="jp-RenderedImage") is not None:
+            set_printed_size(img)
     # bare images (plt.show(), display(Image)) become numbered figures too
     for div in soup.select("div.jp-RenderedImage, div.jp-RenderedSVG"):
         if div.find_parent("figure") is not None:

@@ -44,6 +44,11 @@ LATIN_FONT = "Noto Sans"
 DEBIAN_LATIN_FONTS = tuple(f"/usr/share/fonts/truetype/noto/NotoSans-{w}.ttf"
                            for w in ("Regular", "Bold", "Italic", "BoldItalic"))
 INSTALL_HINT = "apt-get install fonts-noto-cjk"
+#: The report's text width (A4 less 16-mm margins, 178 mm) and the tallest figure a page holds beside its caption
+#: (215 mm), in inches: figures are drawn at most this size, so that they print at their own size and their
+#: 8–9-pt labels stay 8–9 pt on paper (the report shows a figure at the size it was drawn for).
+PRINT_WIDTH = 7.0
+PRINT_HEIGHT = 8.4
 
 
 from csat.core.errors import FontNotFoundError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
@@ -205,7 +210,7 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
                  item_labels: Mapping[str, str] | None = None,
                  construct_labels: Mapping[str, str] | None = None,
                  value_labels: Mapping[float, str] | None = None,
-                 xlabel: str | None = None, width: float = 9.0, language: str = "en"):
+                 xlabel: str | None = None, width: float = PRINT_WIDTH, language: str = "en"):
     """Diverging stacked bar chart of every item's answer distribution, one panel per construct.
 
     ``dist`` is :func:`csat.stats.descriptives.item_distribution` output (``item, value, share``). Per
@@ -231,7 +236,8 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
     wide = dist.pivot_table(index="item", columns="value", values="share", aggfunc="sum").reindex(columns=pts).fillna(0.0)
     constructs = list(dict.fromkeys(item_construct[i] for i in items))
     heights = [sum(item_construct[i] == c for i in items) for c in constructs]
-    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.9 + 0.32 * sum(heights) + 0.45 * len(constructs)),
+    # rows as tight as 8-pt labels allow, so that the chart, its legend and caption fit one page
+    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.8 + 0.2 * sum(heights) + 0.38 * len(constructs)),
                              sharex=True, squeeze=False, gridspec_kw={"height_ratios": [h + 0.6 for h in heights]})
     handles = None
     for ax, c in zip(axes[:, 0], constructs):
@@ -246,8 +252,8 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
             start = start + sh[:, j]
         handles = bars
         ax.axvline(0, color="#444444", linewidth=0.8)
-        ax.set_yticks(y, [_escape(item_labels.get(i, i)) for i in its])
-        ax.set_title(_escape(construct_labels.get(c, c)), loc="left", fontweight="bold")
+        ax.set_yticks(y, [_escape(item_labels.get(i, i)) for i in its], fontsize=8)
+        ax.set_title(_escape(construct_labels.get(c, c)), loc="left", fontweight="bold", fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_ylim(-0.6, len(its) - 0.4)
     lim = 100
@@ -264,29 +270,37 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
 
 
 def correlation_heatmap(matrices: Mapping[str, pd.DataFrame], labels: Mapping[str, str] | None = None,
-                        *, digits: int = 2, size: float = 4.6):
+                        *, digits: int = 2, width: float = PRINT_WIDTH):
     """Heatmaps of square correlation matrices side by side (e.g. ``{"Pearson": R, "Spearman": S}``).
 
     Colour scale RdBu from −1 to 1, each cell annotated with its value; tick labels are the
-    construct labels. Drawn with ``seaborn.heatmap`` (one shared colour bar). Returns the figure.
+    construct labels, the row labels on the first panel only (the panels share their rows, so that no
+    panel's labels reach into its neighbour).  Drawn with ``seaborn.heatmap`` (one shared colour bar)
+    ``width`` inches wide (the text width) with a constrained layout.  Returns the figure.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     labels = labels or {}
     m = len(matrices)
-    fig, axes = plt.subplots(1, m, figsize=(size * m + 0.8, size), squeeze=False)
-    for ax, (title, R) in zip(axes[0], matrices.items()):
+    k = max((len(R.columns) for R in matrices.values()), default=1)
+    # the cells carry 7–8-pt numbers: smaller type for many constructs, never below 7 pt
+    annot = 8 if k * m <= 16 else 7
+    side = max(2.0, (width - 1.8) / max(m, 1))                 # one square panel's side
+    fig, axes = plt.subplots(1, m, figsize=(width, side + 1.6), squeeze=False, layout="constrained")
+    for j, (ax, (title, R)) in enumerate(zip(axes[0], matrices.items())):
         names = [_escape(labels.get(c, c)) for c in R.columns]
         sns.heatmap(R.astype(float), ax=ax, cmap="RdBu_r", vmin=-1, vmax=1, cbar=False, square=True,
-                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": 8},
-                    xticklabels=names, yticklabels=names)
-        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
-        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": annot},
+                    xticklabels=names, yticklabels=names if j == 0 else False)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right", fontsize=8)
+        if j == 0:
+            ax.set_yticklabels(ax.get_yticklabels(), rotation=0, fontsize=8)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_title(_escape(title))
-    fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
+    cb = fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
+    cb.ax.tick_params(labelsize=8)
     return fig
 
 
