@@ -20,7 +20,7 @@ from procwatch import alive as _alive
 def test_missing_chromium_message(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
+    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-core fonts-wqy-microhei fonts-noto-cjk poppler-utils"):
         pdf.find_chromium()
 
 

@@ -304,6 +304,82 @@ def correlation_heatmap(matrices: Mapping[str, pd.DataFrame], labels: Mapping[st
     return fig
 
 
+def _overlap(a, b) -> float:
+    """Area shared by two display-space boxes ``(x0, y0, x1, y1)``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+#: Where a point's label may go, in points from the point (dx, dy, ha, va), nearest first.
+_LABEL_SPOTS = tuple((f * dx, f * dy, ha, va) for f in (1.0, 1.8, 2.8) for dx, dy, ha, va in (
+    (5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"), (-5, -4, "right", "top"),
+    (0, 7, "center", "bottom"), (0, -7, "center", "top"), (7, 0, "left", "center"), (-7, 0, "right", "center")))
+
+
+def place_labels(ax, xs, ys, texts, *, fontsize: float = 8, marker_pt: float = 8.0, avoid=(), pad_pt: float = 2.0,
+                 **text_kw) -> list:
+    """Label the points ``(xs, ys)`` of ``ax`` with ``texts`` where no label covers a point, another label,
+    a box of ``avoid`` (display-space ``(x0, y0, x1, y1)``, e.g. the quadrant names) or the axes frame.
+
+    A small deterministic placer: each label, in the order given, tries the spots of :data:`_LABEL_SPOTS`
+    (beside its point, then farther off) and takes the first without any conflict, else the one with the
+    least overlap; the axes limits and the figure size must be final (call after the layout).  Points are
+    ``marker_pt`` points across.  Returns the :class:`matplotlib.text.Text` objects."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    to_px = fig.dpi / 72.0
+    frame = ax.get_window_extent(renderer)
+    pad = pad_pt * to_px
+    inner = (frame.x0 + pad, frame.y0 + pad, frame.x1 - pad, frame.y1 - pad)
+    pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
+    r = marker_pt / 2 * to_px + 1
+    dots = [(x - r, y - r, x + r, y + r) for x, y in pts]
+    taken = [tuple(b) for b in avoid]
+    out = []
+    for (px, py), (x, y), text in zip(pts, zip(xs, ys), texts):
+        best = None
+        for dx, dy, ha, va in _LABEL_SPOTS:
+            t = ax.annotate(_escape(text), (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, va=va,
+                            fontsize=fontsize, **text_kw)
+            bb = t.get_window_extent(renderer)
+            box = (bb.x0 - 1, bb.y0 - 1, bb.x1 + 1, bb.y1 + 1)
+            outside = (max(0, inner[0] - box[0]) + max(0, box[2] - inner[2])) * (box[3] - box[1]) + \
+                      (max(0, inner[1] - box[1]) + max(0, box[3] - inner[3])) * (box[2] - box[0])
+            cost = 10 * outside + sum(_overlap(box, d) for d in dots) * 5 + sum(_overlap(box, o) for o in taken)
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, t, box)
+            else:
+                t.remove()
+            if cost == 0:
+                break
+        taken.append(best[2])
+        out.append(best[1])
+    return out
+
+
+def corner_labels(ax, names: Mapping[str, str], *, fontsize: float = 8, pad_pt: float = 4.0, **text_kw) -> dict:
+    """Write ``names`` (``{"upper left"|"upper right"|"lower left"|"lower right": text}``) inside the
+    corners of ``ax``, ``pad_pt`` points in from the frame (never on it or clipped by it).  Returns
+    ``{corner: display-space box}`` for :func:`place_labels`' ``avoid``."""
+    from matplotlib.transforms import offset_copy
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    boxes = {}
+    for corner, text in names.items():
+        v, h = corner.split()
+        x, dx, ha = (0, pad_pt, "left") if h == "left" else (1, -pad_pt, "right")
+        y, dy, va = (1, -pad_pt, "top") if v == "upper" else (0, pad_pt, "bottom")
+        tr_ = offset_copy(ax.transAxes, fig=fig, x=dx, y=dy, units="points")
+        t = ax.text(x, y, _escape(text), transform=tr_, ha=ha, va=va, fontsize=fontsize, **text_kw)
+        bb = t.get_window_extent(renderer)
+        boxes[corner] = (bb.x0 - 2, bb.y0 - 2, bb.x1 + 2, bb.y1 + 2)
+    return boxes
+
+
 def save_svg(fig, path: str | os.PathLike) -> str:
     """Save a figure as SVG with text kept as text (``svg.fonttype = 'none'``); return the path."""
     import matplotlib as mpl
@@ -338,4 +414,5 @@ def value_labels_from(labels: Mapping[str, float | int], language: str = "en") -
 
 
 __all__: Sequence[str] = ["FontNotFoundError", "find_cjk_font", "setup_fonts", "use_style", "missing_glyphs",
-                          "glyph_diagnostics", "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from"]
+                          "glyph_diagnostics", "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from",
+                          "place_labels", "corner_labels", "PRINT_WIDTH", "PRINT_HEIGHT"]
