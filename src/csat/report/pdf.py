@@ -85,7 +85,8 @@ class Chromium:
                "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
                "--mute-audio", "--hide-scrollbars", "--disable-crash-reporter",
                f"--user-data-dir={self.tmp}/profile", "--remote-debugging-pipe", "about:blank"]
-        env = dict(os.environ, HOME=self.tmp, XDG_CONFIG_HOME=f"{self.tmp}/config", XDG_CACHE_HOME=f"{self.tmp}/cache")
+        env = dict(os.environ, HOME=self.tmp, XDG_CONFIG_HOME=f"{self.tmp}/config", XDG_CACHE_HOME=f"{self.tmp}/cache",
+                   FONTCONFIG_FILE=write_fontconfig(self.tmp))
         try:
             with open(os.path.join(self.tmp, "chromium.log"), "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -209,6 +210,21 @@ class Chromium:
 
 
 _PROFILE_PREFIX = "csat-chromium-"
+
+
+def write_fontconfig(folder: str | Path) -> str:
+    """Write the fontconfig file Chromium prints with (``<folder>/fonts.conf``) and return its path: the
+    system's configuration without the fonts with CFF outlines (Noto Sans CJK, OpenType/CFF fonts), which
+    Chromium would embed as Type 3 fonts; their text falls back to the next font of the stylesheet's stacks
+    (WenQuanYi Micro Hei for Chinese, with TrueType outlines)."""
+    base = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    path = Path(folder) / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f'  <include ignore_missing="yes">{base}</include>\n'
+        '  <selectfont><rejectfont><pattern><patelt name="fontformat"><string>CFF</string></patelt></pattern>'
+        "</rejectfont></selectfont>\n</fontconfig>\n", encoding="utf-8")
+    return str(path)
 
 #: The entries of the printed contents: ``[[level, title, target id], ...]`` (level 2: a stage's section).
 _TOC_ENTRIES_JS = """JSON.stringify(Array.from(document.querySelectorAll('.csat-print-toc a.csat-toc-line')).map(
