@@ -375,7 +375,7 @@ def fit_table_to_page(soup, table) -> str:
     texts = [[c.get_text(" ", strip=True) for c in r] for r in grid]
     em = column_min_em(texts)
     for k, (size, pad) in enumerate(TABLE_TYPES):
-        if sum(w * size + pad for w in em) <= 0.95 * TEXT_WIDTH_PT:
+        if sum(w * size + pad for w in em) <= 0.98 * TEXT_WIDTH_PT:
             if k:
                 table["class"] = list(table.get("class", [])) + ["csat-table-compact"]
             return "fits" if k == 0 else "compact"
@@ -384,9 +384,9 @@ def fit_table_to_page(soup, table) -> str:
     body_rows = [r for r in grid if r and any(c.name == "td" for c in r)]
     keys = key_columns([[c.get_text(" ", strip=True) for c in r] for r in body_rows],
                        [sum(c.name == "th" for c in r[:next((i for i, c in enumerate(r) if c.name != "th"), len(r))])
-                        for r in body_rows], widths, 0.45 * 0.95 * TEXT_WIDTH_PT)
+                        for r in body_rows], widths, 0.45 * 0.98 * TEXT_WIDTH_PT)
     numbered = len({tuple(r[j].get_text(" ", strip=True) for j in range(keys)) for r in body_rows}) < len(body_rows)
-    groups = column_groups(widths, keys, 0.95 * TEXT_WIDTH_PT - (size * 2 + pad if numbered else 0))
+    groups = column_groups(widths, keys, 0.98 * TEXT_WIDTH_PT - (size * 2 + pad if numbered else 0))
     import copy
 
     wrap = soup.new_tag("div")
