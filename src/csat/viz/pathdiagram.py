@@ -115,7 +115,11 @@ def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None =
         for lhs, rhs, std, p in zip(cov["lhs"], cov["rhs"], cov["std.all"], cov.get("pvalue", [None] * len(cov))):
             ok = std is not None and math.isfinite(float(std))
             lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
-            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={_q(lab)}, dir=both, color=\"#888888\", "
+            # a covariance between factors of one rank runs along the rank, and dot sets its label on the line:
+            # the label gets a white ground, so that the dashed line never runs through its text
+            box = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>{_h(lab)}</TD></TR>'
+                   "</TABLE>>") if lab else '""'
+            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={box}, dir=both, color=\"#888888\", "
                          f"fontcolor=\"#555555\", constraint=false, style=dashed];")
     lines.append("}")
     return "\n".join(lines) + "\n"
