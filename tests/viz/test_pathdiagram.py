@@ -100,7 +100,7 @@ def test_path_diagram_quotes_unicode_names(tmp_path):
     dot = pdg.path_diagram_dot(res.estimates, {"服务": "服务质量"}, measurement=True, covariances=True,
                                        latent=res.latent)
     assert '"服务" [label=<<B>服务质量</B>' in dot
-    assert '"服务" -> "价格" [label="0.47***", dir=both' in dot
+    assert '"服务" -> "价格" [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>0.47***</TD>' in dot
     if shutil.which("dot"):
         files = pdg.path_diagram(res.estimates, tmp_path / "pd", latent=res.latent, measurement=True,
                                          covariances=True)
