@@ -22,7 +22,7 @@ OUT    := reports/$(STUDY)
 BUILD  := $(OUT)/.build
 OVR    := $(strip $(if $(BOOTSTRAP),bootstrap=$(BOOTSTRAP)) $(if $(SEED),seed=$(SEED)) $(SET))
 SRC    := $(shell find src/csat -type f ! -name '*.pyc' ! -path '*/__pycache__/*' 2>/dev/null)
-SYSPKGS := chromium fonts-noto-cjk graphviz poppler-utils
+SYSPKGS := chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei graphviz poppler-utils
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
@@ -56,12 +56,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@touch $@
 endif
 
-# System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Graphviz (path diagram),
+# System packages: Chromium (PDF), Noto CJK fonts (Chinese in figures/PDF), Noto Sans/Serif (Latin text),
+# WenQuanYi Micro Hei (Chinese in the PDF with TrueType outlines: Chromium turns CFF fonts into Type 3), Graphviz (path diagram),
 # poppler-utils (PDF checks).  Installed from Debian's packages when run as root; otherwise we say what to install.
 sysdeps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
+	test -f /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf || missing="$$missing fonts-noto-core"; \
+	test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	command -v dot >/dev/null || missing="$$missing graphviz"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \

@@ -304,6 +304,22 @@ def test_pdf_has_chinese_and_every_stage(tmp_path):
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
     assert n_pages >= 8                                  # title, contents, 5 stages, provenance: page breaks
+    # fonts: every font embedded as TrueType/OpenType, no Type 3 (Chromium's fallback for CFF fonts)
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Type 3" not in fonts and "TrueType" in fonts
+    # the outline (bookmarks) carries the sections with their pages, and the contents print the same pages
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        toc = doc.get_toc()
+        by_title = {t: pg for _, t, pg in toc}
+        assert toc[0][0] == 1 and all(1 <= pg <= doc.page_count for _, _, pg in toc)
+        assert [lvl for lvl, _, _ in toc].count(1) >= 8
+        stage_page = by_title[f"{words.words('zh')['appendix']} B · {words.stage_title(STAGES[0], 'zh')}"]
+        assert words.stage_title(STAGES[0], "zh") in doc[stage_page - 1].get_text()
+        contents = next(pg for pg in doc if "目录" in pg.get_text())
+        line = next(ln for ln in contents.get_text().splitlines() if ln.strip() == str(stage_page)) 
+        assert line
 
 
 def test_the_stage_names_are_those_of_the_stage_graph():
@@ -386,3 +402,84 @@ def test_stray_python_values_are_not_shown_in_reports():
         nbformat.v4.new_output("execute_result", data={"text/plain": "{'stage': '01_cleaning'}"}, execution_count=2)]))
     assert report_html.drop_stray_reprs(nb) == 2
     assert [o["output_type"] for c in nb.cells for o in c["outputs"]] == ["display_data"]
+
+
+# ---- every column of a wide table reaches the printed page ----------------------------------------------
+def _table(n_cols: int, n_rows: int = 3, cell: str = "12.345", head: str = "column") -> str:
+    th = "".join(f"<th>{head}{j}</th>" for j in range(n_cols))
+    rows = "".join("<tr>" + f"<td>row{i}</td>" + "".join(f"<td>{cell}</td>" for _ in range(n_cols - 1)) + "</tr>"
+                   for i in range(n_rows))
+    return f'<figure class="csat-table-wrap"><table class="csat-table"><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></figure>'
+
+
+def test_column_groups_repeat_the_keys_and_fit():
+    widths = [50, 100, 100, 100, 100, 100]
+    groups = report_html.column_groups(widths, 1, 260)
+    assert groups == [[0, 1, 2], [0, 3, 4], [0, 5]]
+    assert all(sum(widths[j] for j in g) <= 260 for g in groups)
+    assert sorted({j for g in groups for j in g}) == list(range(6))
+    assert report_html.column_groups([10, 20], 1, 100) == [[0, 1]]
+    assert report_html.column_groups([10, 300, 20], 1, 100) == [[0, 1], [0, 2]]   # too wide alone: own group
+
+
+def test_a_narrow_table_is_left_alone_a_wider_one_set_smaller_a_wide_one_split():
+    from bs4 import BeautifulSoup
+
+    narrow = BeautifulSoup(_table(4), "html.parser")
+    assert report_html.fit_table_to_page(narrow, narrow.find("table")) == "fits"
+    mid = BeautifulSoup(_table(14, head="c"), "html.parser")
+    assert report_html.fit_table_to_page(mid, mid.find("table")) == "compact"
+    assert "csat-table-compact" in mid.find("table")["class"]
+    wide = BeautifulSoup(_table(17, cell="sq_responsiveness1_e+sq_responsiveness2_e"), "html.parser")
+    table = wide.find("table")
+    assert report_html.fit_table_to_page(wide, table) == "split"
+    assert "csat-screen-only" in table["class"]                        # the whole table on screen
+    parts = wide.select(".csat-print-split table")
+    assert len(parts) >= 2
+    heads = [[th.get_text() for th in p.find("thead").find_all("th")] for p in parts]
+    assert all(h[0] in ("column0", "#") for h in heads)               # the key column repeated (or row numbers)
+    shown = {x for h in heads for x in h}
+    assert {f"column{j}" for j in range(17)} <= shown                  # every column reaches the print
+    for p in parts:                                                    # and each part fits the text width
+        grid = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in p.find_all("tr")]
+        em = report_html.column_min_em(grid)
+        size, pad = report_html.TABLE_TYPES[-1]
+        assert sum(w * size + pad for w in em) <= report_html.TEXT_WIDTH_PT
+        assert len({len(r) for r in grid}) == 1
+
+
+def test_split_table_numbers_rows_its_keys_do_not_tell_apart():
+    from bs4 import BeautifulSoup
+
+    long = "x" * 40
+    rows = "".join(f"<tr><td>tangibles</td><td>item</td>{''.join(f'<td>{long}</td>' for _ in range(4))}</tr>"
+                   for _ in range(2))
+    soup = BeautifulSoup('<table><thead><tr><th>dimension</th><th>level</th><th>a</th><th>b</th><th>c</th><th>d</th>'
+                         f"</tr></thead><tbody>{rows}</tbody></table>", "html.parser")
+    assert report_html.fit_table_to_page(soup, soup.find("table")) == "split"
+    for part in soup.select(".csat-print-split table"):
+        assert part.find("thead").find("th").get_text() == "#"
+        assert [tr.find("td").get_text() for tr in part.find("tbody").find_all("tr")] == ["1", "2"]
+
+
+def test_figures_are_shown_at_the_size_they_were_drawn_for():
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from bs4 import BeautifulSoup
+
+    fig = plt.figure(figsize=(5, 2))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    plt.close(fig)
+    w, h = report_html.png_size_inches(buf.getvalue())
+    assert w == pytest.approx(5, abs=0.02) and h == pytest.approx(2, abs=0.02)
+    assert report_html.png_size_inches(b"GIF89a") is None
+    soup = BeautifulSoup('<figure class="csat-figure"><img src="data:image/png;base64,'
+                         + base64.b64encode(buf.getvalue()).decode() + '"></figure>', "html.parser")
+    img = soup.find("img")
+    report_html.set_printed_size(img)
+    assert img["style"] == "width: 5.00in" and "csat-sized" in img["class"]

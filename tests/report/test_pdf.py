@@ -20,7 +20,7 @@ from procwatch import alive as _alive
 def test_missing_chromium_message(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.delenv("CSAT_CHROMIUM", raising=False)
-    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-cjk poppler-utils"):
+    with pytest.raises(ReportError, match="apt-get install chromium fonts-noto-core fonts-wqy-microhei fonts-noto-cjk poppler-utils"):
         pdf.find_chromium()
 
 
@@ -82,3 +82,37 @@ def test_stale_chromium_profiles_are_removed(tmp_path):
         (d / "profile").mkdir(parents=True)
     assert pdf.remove_stale_profiles(tmp_path) == [stale]
     assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_with_outline_writes_the_entries_that_have_a_page():
+    import pymupdf
+
+    doc = pymupdf.open()
+    for _ in range(3):
+        doc.new_page()
+    data = doc.tobytes()
+    out = pdf.with_outline(data, [(1, "Summary", 1), (1, "Appendix B", 2), (2, "Intake", 2),
+                                  (1, "Lost", None), (2, "child of lost", 3), (1, "Provenance", 3),
+                                  (1, "beyond the end", 9)])
+    with pymupdf.open(stream=out, filetype="pdf") as d:
+        assert d.get_toc() == [[1, "Summary", 1], [1, "Appendix B", 2], [2, "Intake", 2], [1, "Provenance", 3]]
+    assert pdf.with_outline(data, []) == data
+
+
+def test_fill_toc_js_names_every_page():
+    js = pdf.fill_toc_js({"stage-1": 5, "s1-2": 7})
+    assert '"stage-1": 5' in js and '"s1-2": 7' in js and "csat-toc-page" in js
+
+
+def test_fontconfig_leaves_out_cff_fonts(tmp_path, monkeypatch):
+    monkeypatch.delenv("FONTCONFIG_FILE", raising=False)
+    path = pdf.write_fontconfig(tmp_path)
+    text = open(path, encoding="utf-8").read()
+    assert "/etc/fonts/fonts.conf" in text and "<string>CFF</string>" in text and "rejectfont" in text
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-list"):
+        listed = subprocess.run(["fc-list", ":", "fontformat"], env=dict(os.environ, FONTCONFIG_FILE=path),
+                                capture_output=True, text=True).stdout
+        assert "CFF" not in listed

@@ -51,10 +51,11 @@ def _svg_texts(path):
 
 
 def _assert_font_has_glyphs(text_artist, label):
-    """The first font of the label's fallback chain that matplotlib uses must map every CJK character."""
+    """The first CJK font of the label's fallback chain (after the Latin font, Noto Sans, when installed)
+    must map every CJK character."""
     fonts = P.fonts_for(text_artist.get_fontproperties())
     assert fonts, label
-    cjk_font = fonts[0]
+    cjk_font = next(f for f in fonts if "NotoSans-" not in str(f))
     ft = FT2Font(str(cjk_font), face_index=getattr(cjk_font, "face_index", 0))
     for ch in label:
         if "\u4e00" <= ch <= "\u9fff":
@@ -85,7 +86,9 @@ def _render_and_check(fig, tmp_path, name, labels):
 def test_setup_fonts_registers_a_cjk_font(cjk):
     assert any(h in cjk for h in ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han"))
     fam = matplotlib.rcParams["font.family"]
-    assert fam[0] == cjk and "DejaVu Sans" in fam
+    # the Latin font first when installed (English set like the report's text), then the CJK font
+    assert fam[fam.index(cjk) - 1:fam.index(cjk)] in ([], [P.LATIN_FONT]) and "DejaVu Sans" in fam
+    assert (fam[0] == P.LATIN_FONT) == (P.latin_font() is not None)
     path = fm.findfont(fm.FontProperties(family=[cjk]), fallback_to_default=False)
     ft = FT2Font(str(path), face_index=getattr(path, "face_index", 0))
     assert all(ft.get_char_index(ord(ch)) != 0 for ch in "满意度忠诚感知价值")
@@ -163,4 +166,62 @@ def test_value_labels_and_dollar_escaping(cjk):
     dist = D.item_distribution(pd.DataFrame({"a": [1.0, 2, 5]}), ["a"], 1, 5)
     fig = P.likert_chart(dist, {"a": "C"}, item_labels={"a": "costs $5 and $6"})
     assert fig.axes[0].get_yticklabels()[0].get_text() == r"costs \$5 and \$6"
+    plt.close(fig)
+
+
+# ---- figures drawn for the printed page: labels placed without collisions -------------------------------
+def _boxes_overlap(a, b) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5 and min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5
+
+
+def test_place_labels_keeps_labels_inside_the_frame_and_off_dots_and_each_other(cjk):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 4))
+    # a crowded cluster, a point at the right edge and one at the top edge
+    xs = [0.50, 0.52, 0.55, 0.53, 0.99, 0.20, 0.51]
+    ys = [0.50, 0.52, 0.49, 0.47, 0.50, 0.99, 0.54]
+    texts = ["Perceived quality", "Expectations", "Image", "Loyalty", "Right edge label", "Top", "Value"]
+    ax.scatter(xs, ys, s=50)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    fig.tight_layout()
+    corners = P.corner_labels(ax, {"upper left": "Possible overkill", "lower right": "Concentrate here"})
+    labels = P.place_labels(ax, xs, ys, texts, fontsize=8, avoid=corners.values())
+    r = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(r)
+    boxes = [t.get_window_extent(r) for t in labels]
+    dots = ax.transData.transform(list(zip(xs, ys)))
+    rad = 4 * fig.dpi / 72
+    for b in boxes:
+        assert frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not _boxes_overlap(a, b)
+        for x, y in dots:
+            assert not (a.x0 < x + rad and x - rad < a.x1 and a.y0 < y + rad and y - rad < a.y1)
+        for c in corners.values():
+            assert min(a.x1, c[2]) - max(a.x0, c[0]) <= 0.5 or min(a.y1, c[3]) - max(a.y0, c[1]) <= 0.5
+    # the corner names sit inside the frame, off its lines
+    for c in corners.values():
+        assert frame.x0 < c[0] and c[2] < frame.x1 and frame.y0 < c[1] and c[3] < frame.y1
+    plt.close(fig)
+
+
+def test_heatmap_panels_do_not_overlap_and_print_at_the_text_width(cjk):
+    import matplotlib.pyplot as plt
+
+    names = ["Image", "Expectations", "Perceived quality", "Perceived value", "Satisfaction", "Complaints", "Loyalty"]
+    R = pd.DataFrame(np.eye(7), index=names, columns=names)
+    fig = P.correlation_heatmap({"Pearson": R, "Spearman": R}, {})
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    first, second = fig.axes[0], fig.axes[1]
+    # the second panel has no row labels; nothing of the first panel's labels reaches into the second
+    assert not [t for t in second.get_yticklabels() if t.get_text()]
+    right = max(t.get_window_extent(r).x1 for t in first.get_xticklabels() + first.get_yticklabels())
+    assert right <= second.get_window_extent(r).x0 + 40 * fig.dpi / 72    # rotated x labels may lean a little
+    assert fig.get_size_inches()[0] <= P.PRINT_WIDTH + 1e-9
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text() and t.get_visible()]
+    assert min(t.get_fontsize() for t in texts) >= 7
     plt.close(fig)

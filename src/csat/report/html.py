@@ -254,6 +254,183 @@ def _inline_local_image(img, base_dirs: list[Path]) -> None:
             return
 
 
+def png_size_inches(data: bytes) -> tuple[float, float] | None:
+    """A PNG's size in inches: its pixels over the resolution of its ``pHYs`` chunk (matplotlib writes the
+    figure's dpi there), None when it is not a PNG or states no resolution in pixels per metre."""
+    import struct
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    w, h = struct.unpack(">II", data[16:24])
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"pHYs" and length >= 9:
+            px, py, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
+            if unit == 1 and px > 0 and py > 0:
+                return w / (px * 0.0254), h / (py * 0.0254)
+            return None
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        pos += 12 + length
+    return None
+
+
+def set_printed_size(img) -> None:
+    """Show a figure's PNG at the size it was drawn for (its inches, :func:`png_size_inches`), not at one
+    CSS pixel per image pixel: a figure drawn at the text width with 8-pt labels prints with 8-pt labels.
+    The stylesheet still caps it at the text width and the page height (then every text shrinks alike)."""
+    src = img.get("src", "")
+    if not src.startswith("data:image/png;base64,"):
+        return
+    try:
+        size = png_size_inches(base64.b64decode(src.split(",", 1)[1]))
+    except ValueError:
+        return
+    if size is None:
+        return
+    img["style"] = f"width: {size[0]:.2f}in"
+    img["class"] = list(img.get("class", [])) + ["csat-sized"]
+
+
+#: The printed text width (A4 less two 16-mm margins) and the type sizes a table may use, in points: the normal
+#: table type (0.88 rem of 10 pt) and the smallest the report allows (7.5 pt), with each cell's side padding.
+TEXT_WIDTH_PT = 178 / 25.4 * 72
+TABLE_TYPES = ((8.8, 2 * 0.6 * 10), (7.5, 2 * 0.3 * 10))
+
+
+def text_em(text: str) -> float:
+    """A rough printed width of ``text`` in em of its type: CJK characters a full em, digits, lower-case
+    letters and punctuation about 0.56 em, capitals 0.66 em (Noto Sans)."""
+    w = 0.0
+    for ch in text:
+        o = ord(ch)
+        if 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x3000 <= o <= 0x303F:
+            w += 1.0
+        elif ch.isupper():
+            w += 0.66
+        elif ch in " .,:;'|!il":
+            w += 0.3
+        else:
+            w += 0.56
+    return w
+
+
+def column_min_em(rows: list[list[str]]) -> list[float]:
+    """The narrowest each column of a table can be, in em: its longest unbreakable word (a table cell
+    breaks its text at spaces; numbers, codes and CJK runs of three or more characters do not break here)."""
+    n = max((len(r) for r in rows), default=0)
+    out = [0.0] * n
+    for r in rows:
+        for j, cell in enumerate(r):
+            words = re.split(r"\s+", cell.strip()) if cell.strip() else [""]
+            out[j] = max(out[j], max(text_em(w) for w in words))
+    return out
+
+
+def column_groups(widths: list[float], keys: int, available: float) -> list[list[int]]:
+    """Split the columns ``0 .. len(widths)-1`` into groups that fit ``available`` (widths in the same
+    unit), each group starting with the ``keys`` key columns (repeated); columns keep their order.  A
+    column wider than the room left beside the keys goes in a group of its own."""
+    key = list(range(min(keys, len(widths))))
+    rest = list(range(len(key), len(widths)))
+    if sum(widths) <= available or not rest:
+        return [list(range(len(widths)))]
+    room = available - sum(widths[k] for k in key)
+    groups, cur, used = [], [], 0.0
+    for j in rest:
+        if cur and used + widths[j] > room:
+            groups.append(key + cur)
+            cur, used = [], 0.0
+        cur.append(j)
+        used += widths[j]
+    if cur:
+        groups.append(key + cur)
+    return groups
+
+
+def key_columns(rows: list[list[str]], header_cells: list[int], widths: list[float], room: float) -> int:
+    """How many leading columns a split table repeats in each part: the row headers (``th`` cells leading the
+    body rows), else the leading columns whose cells are text rather than numbers, as many as fit ``room``;
+    at least one."""
+    lead = max(header_cells, default=0)
+    if lead:
+        return lead
+    num = re.compile(r"^[−+-]?[\d.,]+(?:e[−+-]?\d+)?%?$|^$", re.I)
+    keys, used = 0, 0.0
+    for j in range(len(widths)):
+        if all(num.match(r[j].strip()) for r in rows if j < len(r)) or used + widths[j] > room:
+            break
+        keys, used = keys + 1, used + widths[j]
+    return max(keys, 1)
+
+
+def _grid(table) -> list[list]:
+    """The cells of a table row by row (header rows first), or [] when a cell spans rows or columns."""
+    rows = []
+    for tr in table.find_all("tr"):
+        cells = tr.find_all(["th", "td"], recursive=False)
+        if any(int(c.get("colspan", 1) or 1) > 1 or int(c.get("rowspan", 1) or 1) > 1 for c in cells):
+            return []
+        rows.append(cells)
+    return rows
+
+
+def fit_table_to_page(soup, table) -> str:
+    """Make every column of a wide table reach the printed page (the PDF cuts what is wider than the text).
+
+    The table's narrowest printed width (:func:`column_min_em`, cell padding included) is measured at the
+    normal table type; if it does not fit the text width, at the smallest allowed type (7.5 pt: class
+    ``csat-table-compact`` in print); if it still does not fit, the printed copy is split into several
+    tables (:func:`column_groups`), each repeating the key column (the row labels: the leading header cells of
+    the body rows, else the first column), shown in print only, the whole table on screen.  Returns what
+    was done: ``"fits"``, ``"compact"``, ``"split"`` (or ``"skipped"`` for a table with spanning cells).
+    """
+    grid = _grid(table)
+    if not grid or table.find_parent(class_="csat-print-split") is not None:
+        return "skipped" if not grid else "fits"
+    texts = [[c.get_text(" ", strip=True) for c in r] for r in grid]
+    em = column_min_em(texts)
+    for k, (size, pad) in enumerate(TABLE_TYPES):
+        if sum(w * size + pad for w in em) <= 0.98 * TEXT_WIDTH_PT:
+            if k:
+                table["class"] = list(table.get("class", [])) + ["csat-table-compact"]
+            return "fits" if k == 0 else "compact"
+    size, pad = TABLE_TYPES[-1]
+    widths = [w * size + pad for w in em]
+    body_rows = [r for r in grid if r and any(c.name == "td" for c in r)]
+    keys = key_columns([[c.get_text(" ", strip=True) for c in r] for r in body_rows],
+                       [sum(c.name == "th" for c in r[:next((i for i, c in enumerate(r) if c.name != "th"), len(r))])
+                        for r in body_rows], widths, 0.45 * 0.98 * TEXT_WIDTH_PT)
+    numbered = len({tuple(r[j].get_text(" ", strip=True) for j in range(keys)) for r in body_rows}) < len(body_rows)
+    groups = column_groups(widths, keys, 0.98 * TEXT_WIDTH_PT - (size * 2 + pad if numbered else 0))
+    import copy
+
+    wrap = soup.new_tag("div")
+    wrap["class"] = ["csat-print-split"]
+    for g in groups:
+        part = copy.copy(table)
+        part["class"] = [c for c in table.get("class", []) if c != "csat-screen-only"] + ["csat-table-compact", "csat-table-part"]
+        if part.get("id"):
+            del part["id"]
+        k = 0
+        for tr in part.find_all("tr"):
+            cells = tr.find_all(["th", "td"], recursive=False)
+            for j, c in enumerate(cells):
+                if j not in g:
+                    c.decompose()
+            if numbered:       # the key columns do not tell the rows apart: every part numbers them
+                head = tr.find_parent("thead") is not None or not any(c.name == "td" for c in cells)
+                k += 0 if head else 1
+                num = soup.new_tag("th" if head else "td")
+                num.string = "#" if head else str(k)
+                tr.insert(0, num)
+        wrap.append(part)
+    table["class"] = list(table.get("class", [])) + ["csat-screen-only"]
+    table.insert_after(wrap)
+    return "split"
+
+
 @dataclass
 class Counters:
     """The table and figure numbers so far.  With ``placeholders`` (a stage prepared in a worker process,
@@ -378,6 +555,8 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
             toc.append({"id": h["id"], "text": h.get_text(" ", strip=True)})
     for img in soup.find_all("img"):
         _inline_local_image(img, list(base_dirs or []))
+        if img.find_parent("figure") is not None or img.find_parent(class_="jp-RenderedImage") is not None:
+            set_printed_size(img)
     # bare images (plt.show(), display(Image)) become numbered figures too
     for div in soup.select("div.jp-RenderedImage, div.jp-RenderedSVG"):
         if div.find_parent("figure") is not None:
@@ -389,6 +568,8 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
         cap = soup.new_tag("figcaption")
         cap["class"] = ["csat-caption", "csat-figure-caption"]
         fig.append(cap)
+    for table in soup.find_all("table"):
+        fit_table_to_page(soup, table)
     tables, figures = [], []
     for cap in soup.select("figcaption.csat-caption"):
         classes = cap.get("class", [])

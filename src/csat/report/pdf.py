@@ -22,8 +22,9 @@ from csat.core.errors import ReportError
 from csat.core.files import atomic_write_bytes
 from csat.report.pages import publish
 
-#: Debian packages the PDF needs (Chromium prints, Noto CJK draws Chinese, poppler checks).
-PDF_PACKAGES = ("chromium", "fonts-noto-cjk", "poppler-utils")
+#: Debian packages the PDF needs (Chromium prints, Noto Sans/Serif set Latin text, WenQuanYi Micro Hei and
+#: Noto CJK draw Chinese, poppler checks).
+PDF_PACKAGES = ("chromium", "fonts-noto-core", "fonts-wqy-microhei", "fonts-noto-cjk", "poppler-utils")
 
 
 def find_chromium() -> str:
@@ -84,7 +85,8 @@ class Chromium:
                "--disable-default-apps", "--disable-extensions", "--disable-dev-shm-usage",
                "--mute-audio", "--hide-scrollbars", "--disable-crash-reporter",
                f"--user-data-dir={self.tmp}/profile", "--remote-debugging-pipe", "about:blank"]
-        env = dict(os.environ, HOME=self.tmp, XDG_CONFIG_HOME=f"{self.tmp}/config", XDG_CACHE_HOME=f"{self.tmp}/cache")
+        env = dict(os.environ, HOME=self.tmp, XDG_CONFIG_HOME=f"{self.tmp}/config", XDG_CACHE_HOME=f"{self.tmp}/cache",
+                   FONTCONFIG_FILE=write_fontconfig(self.tmp))
         try:
             with open(os.path.join(self.tmp, "chromium.log"), "wb") as log:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -162,11 +164,32 @@ class Chromium:
         if nav.get("errorText"):
             raise ReportError(f"Chromium could not open {html_path}: {nav['errorText']}")
         self._receive(lambda m: m.get("method") == "Page.loadEventFired" and m.get("sessionId") == session, deadline)
-        # the page size of the print CSS (A4), as --print-to-pdf; the other options are its defaults
-        data = base64.b64decode(self._call("Page.printToPDF", {"preferCSSPageSize": True}, session=session,
-                                           deadline=deadline)["data"])
-        if not data.startswith(b"%PDF-"):
-            raise ReportError(f"Chromium failed to print {html_path} to PDF{self._log_tail()}")
+
+        def printed() -> bytes:
+            # the page size of the print CSS (A4), as --print-to-pdf; the other options are its defaults
+            out = base64.b64decode(self._call("Page.printToPDF", {"preferCSSPageSize": True}, session=session,
+                                              deadline=deadline)["data"])
+            if not out.startswith(b"%PDF-"):
+                raise ReportError(f"Chromium failed to print {html_path} to PDF{self._log_tail()}")
+            return out
+
+        data = printed()
+        # the printed contents (nav.csat-print-toc): its page numbers need a second printing, as Chromium
+        # knows a heading's page only once it has printed it; the numbers take a fixed width, so filling
+        # them in moves nothing.  A third printing only if a number still changed.
+        entries = json.loads(self._call("Runtime.evaluate", {"expression": _TOC_ENTRIES_JS, "returnByValue": True},
+                                        session=session, deadline=deadline)["result"].get("value") or "[]")
+        if entries:
+            pages: dict[str, int] = {}
+            for _ in range(3):
+                found = named_pages(data)
+                if found == pages:
+                    break
+                pages = found
+                self._call("Runtime.evaluate", {"expression": fill_toc_js(pages)}, session=session,
+                           deadline=deadline)
+                data = printed()
+            data = with_outline(data, [(level, title, pages.get(target)) for level, title, target in entries])
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         publish(atomic_write_bytes(pdf_path, data))
         return pdf_path
@@ -187,6 +210,68 @@ class Chromium:
 
 
 _PROFILE_PREFIX = "csat-chromium-"
+
+
+def write_fontconfig(folder: str | Path) -> str:
+    """Write the fontconfig file Chromium prints with (``<folder>/fonts.conf``) and return its path: the
+    system's configuration without the fonts with CFF outlines (Noto Sans CJK, OpenType/CFF fonts), which
+    Chromium would embed as Type 3 fonts; their text falls back to the next font of the stylesheet's stacks
+    (WenQuanYi Micro Hei for Chinese, with TrueType outlines)."""
+    base = os.environ.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf"
+    path = Path(folder) / "fonts.conf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f'  <include ignore_missing="yes">{base}</include>\n'
+        '  <selectfont><rejectfont><pattern><patelt name="fontformat"><string>CFF</string></patelt></pattern>'
+        "</rejectfont></selectfont>\n</fontconfig>\n", encoding="utf-8")
+    return str(path)
+
+#: The entries of the printed contents: ``[[level, title, target id], ...]`` (level 2: a stage's section).
+_TOC_ENTRIES_JS = """JSON.stringify(Array.from(document.querySelectorAll('.csat-print-toc a.csat-toc-line')).map(
+  a => [a.closest('.csat-toc-sub') ? 2 : 1, a.querySelector('.csat-toc-text').textContent.replace(/\\s+/g, ' ').trim(),
+        decodeURIComponent(a.getAttribute('href').slice(1))]))"""
+
+
+def named_pages(pdf: bytes) -> dict[str, int]:
+    """The page (1-based) of each named destination of a printed PDF: Chromium names the target of
+    every ``<a href="#id">`` by its id."""
+    import pymupdf
+
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return {str(name): int(d["page"]) + 1 for name, d in doc.resolve_names().items()
+                if isinstance(d, dict) and d.get("page", -1) >= 0}
+
+
+def fill_toc_js(pages: dict[str, int]) -> str:
+    """JavaScript that writes each target's page number into its contents line (``span.csat-toc-page``)."""
+    return ("(() => { const pages = " + json.dumps(pages) + ";"
+            " for (const a of document.querySelectorAll('.csat-print-toc a.csat-toc-line')) {"
+            " const n = pages[decodeURIComponent(a.getAttribute('href').slice(1))];"
+            " const span = a.querySelector('.csat-toc-page'); if (span) span.textContent = n ? String(n) : ''; }"
+            " return true; })()")
+
+
+def with_outline(pdf: bytes, entries: list[tuple[int, str, int | None]]) -> bytes:
+    """The PDF with an outline (bookmarks) of ``entries``: ``(level, title, page)``, pages 1-based.  An
+    entry without a page is left out, with its sub-entries; a level never jumps by more than one."""
+    import pymupdf
+
+    toc, last, skip = [], 0, None
+    for level, title, page in entries:
+        if skip is not None and level > skip:
+            continue
+        skip = None
+        if not page or level > last + 1:
+            skip = level
+            continue
+        toc.append([level, title, page])
+        last = level
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        toc = [e for e in toc if e[2] <= doc.page_count]
+        if not toc:
+            return pdf
+        doc.set_toc(toc)
+        return doc.tobytes(garbage=1, deflate=True)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -60,7 +60,11 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
 
     M = df[items].isna().to_numpy().T.astype(float)
     n = M.shape[1]
-    fig, ax = plt.subplots(figsize=(min(12, 4 + n / 60), 0.28 * len(items) + 1.4))
+    # drawn for the printed page: the text width, rows as tall as 8-pt labels need, at most a page
+    from csat.viz.plots import PRINT_HEIGHT, PRINT_WIDTH
+
+    row = max(0.16, min(0.28, (PRINT_HEIGHT - 1.4) / max(len(items), 1)))
+    fig, ax = plt.subplots(figsize=(min(PRINT_WIDTH, 4 + n / 60), row * len(items) + 1.4))
     ax.imshow(M, aspect="auto", interpolation="nearest", cmap=ListedColormap(["#e8eef5", "#b22222"]),
               vmin=0, vmax=1)
     ax.set_yticks(range(len(items)))
@@ -128,7 +132,7 @@ def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
     n_an = int(flow.loc[flow["step"] == "analysed", "remaining"].iloc[0])
     k = len(steps)
     H = 1.2 * (k + 2)
-    fig, ax = plt.subplots(figsize=(8, 0.75 * (k + 2) + 0.5))
+    fig, ax = plt.subplots(figsize=(7.0, 0.7 * (k + 2) + 0.5))      # the printed text width (7 in)
     ax.set_xlim(0, 10)
     ax.set_ylim(0, H)
     ax.axis("off")
@@ -154,7 +158,7 @@ def plot_flow(flow: pd.DataFrame, *, language: str = "en"):
             box(7.2, y, 4.6, 0.62, f"{name}: " + tr("rule off", language), edge="#aaaaaa", tcolor="#888888")
         ax.annotate("", xy=(4.9, y), xytext=(xm, y), arrowprops=dict(arrowstyle="-|>", color="#666666", lw=1))
         ax.text(xm - 0.12, y - 0.1, tr("{n} remain", language, n=int(r["remaining"])),
-                ha="right", va="top", fontsize=7, color="#555555")
+                ha="right", va="top", fontsize=7.5, color="#555555")
     ax.text(7.2, H - 0.15, tr("Excluded (counted by the first rule that applies)", language),
             ha="center", va="top", fontsize=8, color="#555555")
     fig.tight_layout()

@@ -37,7 +37,7 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str | 
     d = index[index["measure"].isin(["index", "mean"])]
     waves = list(dict.fromkeys(d["wave"]))
     x = np.arange(len(waves))
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = plt.subplots(figsize=(7.0, 4.4))          # the printed text width
     cons = list(dict.fromkeys(d["construct"]))
     off = (np.arange(len(cons)) - (len(cons) - 1) / 2) * min(0.04, 0.25 / max(len(cons), 1))
     for k, c in enumerate(cons):

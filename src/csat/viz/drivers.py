@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from csat.core.i18n import tr
+from csat.viz.plots import place_labels
 
 __all__ = ["plot_drivers", "plot_profile", "plot_better_worse", "plot_gaps"]
 
@@ -84,7 +85,7 @@ def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None,
 
     labels = labels or {}
     cons = list(dict.fromkeys(profile["construct"]))
-    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(cons)), 4))
+    fig, ax = plt.subplots(figsize=(min(7.0, max(6, 1.1 * len(cons))), 4))   # at most the printed text width
     for k, g in profile.groupby("segment"):
         g = g.set_index("construct").loc[cons]
         ax.plot(range(len(cons)), g["z"], marker="o",
@@ -124,17 +125,20 @@ def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = No
     ax.axhline(0.5, color="#999999", lw=0.8, ls="--")
     ax.axvline(0.5, color="#999999", lw=0.8, ls="--")
     ax.scatter(-table["worse"], table["better"], s=40, color="#4c72b0", zorder=3)
-    for _, r in table.iterrows():
-        ax.annotate(f"{labels.get(r['feature'], r['feature'])} ({categories.get(r['category'], r['category'])})",
-                    (-r["worse"], r["better"]),
-                    textcoords="offset points", xytext=(5, 4), fontsize=8)
-    for x, y, t in ((0.25, 0.97, "A"), (0.75, 0.97, "O"), (0.75, 0.03, "M"), (0.25, 0.03, "I")):
+    for x, y, t in ((0.25, 0.95, "A"), (0.75, 0.95, "O"), (0.75, 0.05, "M"), (0.25, 0.05, "I")):
         ax.text(x, y, t, ha="center", va="center", color="#999999", fontsize=14, transform=ax.transAxes)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel(tr("|Worse| (dissatisfaction if absent)", language))
     ax.set_ylabel(tr("Better (satisfaction if present)", language))
     fig.tight_layout()
+    # each feature's label where it covers no dot, no other label, no quadrant letter and stays inside the frame
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    letters = [tuple(t.get_window_extent(r).extents) for t in ax.texts]
+    place_labels(ax, list(-table["worse"]), list(table["better"]),
+                 [f"{labels.get(f, f)} ({categories.get(c, c)})" for f, c in zip(table["feature"], table["category"])],
+                 fontsize=8, marker_pt=7.0, avoid=letters)
     return fig
 
 

@@ -38,7 +38,17 @@ CJK_PREFERRED = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Sour
                  "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Noto Sans CJK TC", "Noto Sans CJK JP")
 CJK_NAME_HINTS = ("CJK", "Noto Sans SC", "WenQuanYi", "Source Han")
 LATIN_FALLBACK = "DejaVu Sans"
+#: The Latin font of the report (Debian ``fonts-noto-core``), first in the figures' font list when installed,
+#: so that figures are set like the text around them; Chinese glyphs fall back to the CJK font.
+LATIN_FONT = "Noto Sans"
+DEBIAN_LATIN_FONTS = tuple(f"/usr/share/fonts/truetype/noto/NotoSans-{w}.ttf"
+                           for w in ("Regular", "Bold", "Italic", "BoldItalic"))
 INSTALL_HINT = "apt-get install fonts-noto-cjk"
+#: The report's text width (A4 less 16-mm margins, 178 mm) and the tallest figure a page holds beside its caption
+#: (215 mm), in inches: figures are drawn at most this size, so that they print at their own size and their
+#: 8–9-pt labels stay 8–9 pt on paper (the report shows a figure at the size it was drawn for).
+PRINT_WIDTH = 7.0
+PRINT_HEIGHT = 8.4
 
 
 from csat.core.errors import FontNotFoundError  # noqa: E402,F401  (defined in csat.core.errors; re-exported here)
@@ -86,20 +96,32 @@ def find_cjk_font() -> tuple[str, str]:
     return best.name, str(best.fname)
 
 
+def latin_font() -> str | None:
+    """The report's Latin font (:data:`LATIN_FONT`, Debian ``fonts-noto-core``) registered with matplotlib,
+    or None when it is not installed (the figures then use the CJK font's Latin glyphs)."""
+    from matplotlib import font_manager as fm
+
+    known = {f.fname for f in fm.fontManager.ttflist}
+    for path in DEBIAN_LATIN_FONTS:
+        if os.path.isfile(path) and path not in known:
+            fm.fontManager.addfont(path)
+    return LATIN_FONT if any(f.name == LATIN_FONT for f in fm.fontManager.ttflist) else None
+
+
 def setup_fonts() -> str:
     """Make matplotlib draw Chinese and Latin text; return the CJK family name used.
 
-    Sets ``font.family`` to ``[<CJK family>, "DejaVu Sans"]`` (matplotlib falls back glyph by
-    glyph along the list) and ``axes.unicode_minus`` so the minus sign renders in either font.
+    Sets ``font.family`` to ``["Noto Sans", <CJK family>, "DejaVu Sans"]`` (matplotlib falls back glyph by
+    glyph along the list; Noto Sans only when installed, :func:`latin_font`) and ``axes.unicode_minus`` so the minus sign renders in either font.
     Raises :class:`FontNotFoundError` (message: ``apt-get install fonts-noto-cjk``) if no CJK
     font is installed.
     """
     import matplotlib as mpl
 
     name, _ = find_cjk_font()
-    mpl.rcParams["font.family"] = [name, LATIN_FALLBACK]
-    mpl.rcParams["font.sans-serif"] = [name, LATIN_FALLBACK] + [
-        f for f in mpl.rcParams["font.sans-serif"] if f not in (name, LATIN_FALLBACK)]
+    families = [f for f in (latin_font(), name, LATIN_FALLBACK) if f]
+    mpl.rcParams["font.family"] = families
+    mpl.rcParams["font.sans-serif"] = families + [f for f in mpl.rcParams["font.sans-serif"] if f not in families]
     mpl.rcParams["axes.unicode_minus"] = True
     mpl.rcParams["svg.fonttype"] = "none"
     return name
@@ -188,7 +210,7 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
                  item_labels: Mapping[str, str] | None = None,
                  construct_labels: Mapping[str, str] | None = None,
                  value_labels: Mapping[float, str] | None = None,
-                 xlabel: str | None = None, width: float = 9.0, language: str = "en"):
+                 xlabel: str | None = None, width: float = PRINT_WIDTH, language: str = "en"):
     """Diverging stacked bar chart of every item's answer distribution, one panel per construct.
 
     ``dist`` is :func:`csat.stats.descriptives.item_distribution` output (``item, value, share``). Per
@@ -214,7 +236,8 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
     wide = dist.pivot_table(index="item", columns="value", values="share", aggfunc="sum").reindex(columns=pts).fillna(0.0)
     constructs = list(dict.fromkeys(item_construct[i] for i in items))
     heights = [sum(item_construct[i] == c for i in items) for c in constructs]
-    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.9 + 0.32 * sum(heights) + 0.45 * len(constructs)),
+    # rows as tight as 8-pt labels allow, so that the chart, its legend and caption fit one page
+    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.8 + 0.2 * sum(heights) + 0.38 * len(constructs)),
                              sharex=True, squeeze=False, gridspec_kw={"height_ratios": [h + 0.6 for h in heights]})
     handles = None
     for ax, c in zip(axes[:, 0], constructs):
@@ -229,8 +252,8 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
             start = start + sh[:, j]
         handles = bars
         ax.axvline(0, color="#444444", linewidth=0.8)
-        ax.set_yticks(y, [_escape(item_labels.get(i, i)) for i in its])
-        ax.set_title(_escape(construct_labels.get(c, c)), loc="left", fontweight="bold")
+        ax.set_yticks(y, [_escape(item_labels.get(i, i)) for i in its], fontsize=8)
+        ax.set_title(_escape(construct_labels.get(c, c)), loc="left", fontweight="bold", fontsize=9)
         ax.grid(axis="y", visible=False)
         ax.set_ylim(-0.6, len(its) - 0.4)
     lim = 100
@@ -247,30 +270,114 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
 
 
 def correlation_heatmap(matrices: Mapping[str, pd.DataFrame], labels: Mapping[str, str] | None = None,
-                        *, digits: int = 2, size: float = 4.6):
+                        *, digits: int = 2, width: float = PRINT_WIDTH):
     """Heatmaps of square correlation matrices side by side (e.g. ``{"Pearson": R, "Spearman": S}``).
 
     Colour scale RdBu from −1 to 1, each cell annotated with its value; tick labels are the
-    construct labels. Drawn with ``seaborn.heatmap`` (one shared colour bar). Returns the figure.
+    construct labels, the row labels on the first panel only (the panels share their rows, so that no
+    panel's labels reach into its neighbour).  Drawn with ``seaborn.heatmap`` (one shared colour bar)
+    ``width`` inches wide (the text width) with a constrained layout.  Returns the figure.
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     labels = labels or {}
     m = len(matrices)
-    fig, axes = plt.subplots(1, m, figsize=(size * m + 0.8, size), squeeze=False)
-    for ax, (title, R) in zip(axes[0], matrices.items()):
+    k = max((len(R.columns) for R in matrices.values()), default=1)
+    # the cells carry 7–8-pt numbers: smaller type for many constructs, never below 7 pt
+    annot = 8 if k * m <= 16 else 7
+    side = max(2.0, (width - 1.8) / max(m, 1))                 # one square panel's side
+    fig, axes = plt.subplots(1, m, figsize=(width, side + 1.6), squeeze=False, layout="constrained")
+    for j, (ax, (title, R)) in enumerate(zip(axes[0], matrices.items())):
         names = [_escape(labels.get(c, c)) for c in R.columns]
         sns.heatmap(R.astype(float), ax=ax, cmap="RdBu_r", vmin=-1, vmax=1, cbar=False, square=True,
-                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": 8},
-                    xticklabels=names, yticklabels=names)
-        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right")
-        ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+                    annot=True, fmt=f".{digits}f", annot_kws={"fontsize": annot},
+                    xticklabels=names, yticklabels=names if j == 0 else False)
+        ax.set_xticklabels(ax.get_xticklabels(), rotation=45, ha="right", fontsize=8)
+        if j == 0:
+            ax.set_yticklabels(ax.get_yticklabels(), rotation=0, fontsize=8)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.set_title(_escape(title))
-    fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
+    cb = fig.colorbar(axes[0][0].collections[0], ax=list(axes[0]), shrink=0.8)
+    cb.ax.tick_params(labelsize=8)
     return fig
+
+
+def _overlap(a, b) -> float:
+    """Area shared by two display-space boxes ``(x0, y0, x1, y1)``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+#: Where a point's label may go, in points from the point (dx, dy, ha, va), nearest first.
+_LABEL_SPOTS = tuple((f * dx, f * dy, ha, va) for f in (1.0, 1.8, 2.8) for dx, dy, ha, va in (
+    (5, 4, "left", "bottom"), (5, -4, "left", "top"), (-5, 4, "right", "bottom"), (-5, -4, "right", "top"),
+    (0, 7, "center", "bottom"), (0, -7, "center", "top"), (7, 0, "left", "center"), (-7, 0, "right", "center")))
+
+
+def place_labels(ax, xs, ys, texts, *, fontsize: float = 8, marker_pt: float = 8.0, avoid=(), pad_pt: float = 2.0,
+                 **text_kw) -> list:
+    """Label the points ``(xs, ys)`` of ``ax`` with ``texts`` where no label covers a point, another label,
+    a box of ``avoid`` (display-space ``(x0, y0, x1, y1)``, e.g. the quadrant names) or the axes frame.
+
+    A small deterministic placer: each label, in the order given, tries the spots of :data:`_LABEL_SPOTS`
+    (beside its point, then farther off) and takes the first without any conflict, else the one with the
+    least overlap; the axes limits and the figure size must be final (call after the layout).  Points are
+    ``marker_pt`` points across.  Returns the :class:`matplotlib.text.Text` objects."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    to_px = fig.dpi / 72.0
+    frame = ax.get_window_extent(renderer)
+    pad = pad_pt * to_px
+    inner = (frame.x0 + pad, frame.y0 + pad, frame.x1 - pad, frame.y1 - pad)
+    pts = ax.transData.transform(np.column_stack([np.asarray(xs, float), np.asarray(ys, float)]))
+    r = marker_pt / 2 * to_px + 1
+    dots = [(x - r, y - r, x + r, y + r) for x, y in pts]
+    taken = [tuple(b) for b in avoid]
+    out = []
+    for (px, py), (x, y), text in zip(pts, zip(xs, ys), texts):
+        best = None
+        for dx, dy, ha, va in _LABEL_SPOTS:
+            t = ax.annotate(_escape(text), (x, y), textcoords="offset points", xytext=(dx, dy), ha=ha, va=va,
+                            fontsize=fontsize, **text_kw)
+            bb = t.get_window_extent(renderer)
+            box = (bb.x0 - 1, bb.y0 - 1, bb.x1 + 1, bb.y1 + 1)
+            outside = (max(0, inner[0] - box[0]) + max(0, box[2] - inner[2])) * (box[3] - box[1]) + \
+                      (max(0, inner[1] - box[1]) + max(0, box[3] - inner[3])) * (box[2] - box[0])
+            cost = 10 * outside + sum(_overlap(box, d) for d in dots) * 5 + sum(_overlap(box, o) for o in taken)
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, t, box)
+            else:
+                t.remove()
+            if cost == 0:
+                break
+        taken.append(best[2])
+        out.append(best[1])
+    return out
+
+
+def corner_labels(ax, names: Mapping[str, str], *, fontsize: float = 8, pad_pt: float = 4.0, **text_kw) -> dict:
+    """Write ``names`` (``{"upper left"|"upper right"|"lower left"|"lower right": text}``) inside the
+    corners of ``ax``, ``pad_pt`` points in from the frame (never on it or clipped by it).  Returns
+    ``{corner: display-space box}`` for :func:`place_labels`' ``avoid``."""
+    from matplotlib.transforms import offset_copy
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    boxes = {}
+    for corner, text in names.items():
+        v, h = corner.split()
+        x, dx, ha = (0, pad_pt, "left") if h == "left" else (1, -pad_pt, "right")
+        y, dy, va = (1, -pad_pt, "top") if v == "upper" else (0, pad_pt, "bottom")
+        tr_ = offset_copy(ax.transAxes, fig=fig, x=dx, y=dy, units="points")
+        t = ax.text(x, y, _escape(text), transform=tr_, ha=ha, va=va, fontsize=fontsize, **text_kw)
+        bb = t.get_window_extent(renderer)
+        boxes[corner] = (bb.x0 - 2, bb.y0 - 2, bb.x1 + 2, bb.y1 + 2)
+    return boxes
 
 
 def save_svg(fig, path: str | os.PathLike) -> str:
@@ -307,4 +414,5 @@ def value_labels_from(labels: Mapping[str, float | int], language: str = "en") -
 
 
 __all__: Sequence[str] = ["FontNotFoundError", "find_cjk_font", "setup_fonts", "use_style", "missing_glyphs",
-                          "glyph_diagnostics", "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from"]
+                          "glyph_diagnostics", "fonts_for", "likert_chart", "correlation_heatmap", "save_svg", "value_labels_from",
+                          "place_labels", "corner_labels", "PRINT_WIDTH", "PRINT_HEIGHT"]

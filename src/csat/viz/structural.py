@@ -9,7 +9,7 @@ import pandas as pd
 
 from csat.core.i18n import tr
 from csat.sem.ipma import QUADRANTS
-from csat.viz.plots import setup_fonts
+from csat.viz.plots import corner_labels, place_labels, setup_fonts
 
 __all__ = ["index_chart", "ipma_chart"]
 
@@ -62,24 +62,16 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     setup_fonts()
     mi = table.attrs.get("importance_mean", float(table["importance"].mean()))
     mp = table.attrs.get("performance_mean", float(table["performance"].mean()))
-    fig, ax = plt.subplots(figsize=(7, 5.2))
-    ax.scatter(table["importance"], table["performance"], s=60, color="#1f4e79", zorder=3)
-    for lab, x, y in zip(table["label"], table["importance"], table["performance"]):
-        ax.annotate(str(lab), (x, y), textcoords="offset points", xytext=(6, 5), fontsize=10)
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    ax.scatter(table["importance"], table["performance"], s=50, color="#1f4e79", zorder=3)
     ax.axvline(mi, color="grey", ls="--", lw=1)
     ax.axhline(mp, color="grey", ls="--", lw=1)
-    xs, ys = table["importance"].to_numpy(), table["performance"].to_numpy()
-    xpad = max(0.05, 0.15 * (xs.max() - xs.min()))
-    ypad = max(2.0, 0.15 * (ys.max() - ys.min()))
+    xs, ys = table["importance"].to_numpy(float), table["performance"].to_numpy(float)
+    # room around the points for their labels and the quadrant names in the corners
+    xpad = max(0.05, 0.25 * (xs.max() - xs.min()))
+    ypad = max(2.0, 0.25 * (ys.max() - ys.min()))
     ax.set_xlim(min(xs.min(), mi) - xpad, max(xs.max(), mi) + xpad)
     ax.set_ylim(min(ys.min(), mp) - ypad, max(ys.max(), mp) + ypad)
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    corner = {"concentrate_here": (x1, y0, "right", "bottom"), "keep_up": (x1, y1, "right", "top"),
-              "low_priority": (x0, y0, "left", "bottom"), "possible_overkill": (x0, y1, "left", "top")}
-    for key, name in QUADRANTS.values():
-        x, y, ha, va = corner[key]
-        ax.text(x, y, tr(name, language), ha=ha, va=va, fontsize=9, color="#7f7f7f", style="italic")
     if unstandardized:
         ax.set_xlabel(tr("Importance (unstandardized total effect, 0–100 scores on {target})", language,
                          target=target_label))
@@ -89,4 +81,11 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     ax.set_title(tr("Importance–performance map: {target}", language, target=target_label))
     ax.grid(alpha=0.2)
     fig.tight_layout()
+    # the quadrant names inside the corners, then each construct's label where it covers no dot, no other
+    # label and no quadrant name and stays inside the frame (the layout is final here)
+    corner = {"concentrate_here": "lower right", "keep_up": "upper right", "low_priority": "lower left",
+              "possible_overkill": "upper left"}
+    boxes = corner_labels(ax, {corner[key]: tr(name, language) for key, name in QUADRANTS.values()},
+                          fontsize=8, color="#7f7f7f", style="italic")
+    place_labels(ax, xs, ys, [str(x) for x in table["label"]], fontsize=9, marker_pt=8.0, avoid=boxes.values())
     return fig
