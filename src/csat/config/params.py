@@ -294,14 +294,25 @@ class SegmentsSpec(_Strict):
         return v
 
 
+class ItemLabel(_Strict):
+    en: str | None = None
+    zh: str | None = None
+
+
 class KanoFeature(_Strict):
     functional: str
     dysfunctional: str
+    label: str | ItemLabel | None = Field(None, description="The feature's name shown to the reader: one text "
+                                                            "or {en: …, zh: …} [the feature's key].")
+    label_zh: str | None = Field(None, description="Chinese name (as a construct's label_zh).")
 
 
 class ServqualDimension(_Strict):
     expectation: list[str]
     perception: list[str]
+    label: str | ItemLabel | None = Field(None, description="The dimension's name shown to the reader: one text "
+                                                            "or {en: …, zh: …} [the dimension's key].")
+    label_zh: str | None = Field(None, description="Chinese name (as a construct's label_zh).")
 
     @model_validator(mode="after")
     def _pairs(self):
@@ -311,11 +322,6 @@ class ServqualDimension(_Strict):
             raise ValueError(f"{len(self.expectation)} expectation items but {len(self.perception)} perception items; "
                              "they are paired by position")
         return self
-
-
-class ItemLabel(_Strict):
-    en: str | None = None
-    zh: str | None = None
 
 
 def local_text(value, language: str = "en") -> str | None:
@@ -374,6 +380,12 @@ class StudyParams(_Strict):
     missing_codes: list[Code] = Field(default_factory=list)
     labels: dict[str, Num] = Field(default_factory=dict)
     item_labels: dict[str, ItemLabel | str] = Field(default_factory=dict)
+    column_labels: dict[str, ItemLabel | str] = Field(
+        default_factory=dict, description="Column -> its name shown to the reader (one text or {en: …, zh: …}): "
+                                          "group columns, invariance.group, waves.column, weights, recommend.")
+    value_labels: dict[str, dict[str | int | float, ItemLabel | str]] = Field(
+        default_factory=dict, description="Column -> {code or text in the data: label (one text or {en, zh})}: "
+                                          "how the levels of a categorical column are shown.")
     constructs: dict[str, ConstructSpec]
     reverse: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
@@ -415,6 +427,20 @@ class StudyParams(_Strict):
         if isinstance(v, dict) and isinstance(v.get("data"), dict) and isinstance(v["data"].get("path"), (list, dict)):
             if v.get("waves") is None:
                 v = {**v, "waves": {}}
+        return v
+
+    @field_validator("value_labels", mode="before")
+    @classmethod
+    def _level_keys(cls, v):
+        """A level written yes/no/true/false/on/off is read by YAML as a boolean: ask for quotes."""
+        if isinstance(v, dict):
+            for col, labs in v.items():
+                if not isinstance(labs, dict):
+                    raise ValueError(f"{col}: give a mapping {{level: label}}, e.g. {{1: {{en: Male, zh: 男}}}}")
+                for k in labs:
+                    if isinstance(k, bool):
+                        raise ValueError(f"{col}: the level {str(k).lower()} is read by YAML as a yes/no value; "
+                                         f"quote it ('{str(k).lower()}')")
         return v
 
     @field_validator("study")
@@ -467,7 +493,17 @@ class StudyParams(_Strict):
             raise ValueError(f"ipma.target: {self.ipma.target!r} is not a construct{suggest(self.ipma.target, list(self.constructs))}")
         cross_check_roles(self)
         self._check_drivers_segments()
+        self._check_label_columns()
         return self
+
+    def _check_label_columns(self) -> None:
+        """``column_labels`` and ``value_labels`` name columns the study uses (a typo would silently show the
+        code)."""
+        known = self.data_columns
+        for key, cols in (("column_labels", self.column_labels), ("value_labels", self.value_labels)):
+            for col in cols:
+                if col not in known:
+                    raise ValueError(f"{key}: {col!r} is not a column the study uses{suggest(col, known)}")
 
     def _check_wave_files(self) -> None:
         """With one file per wave the waves are known before reading: ``waves.order`` must name exactly them."""

@@ -76,18 +76,20 @@ DOWNSTREAM: dict[str, list[str]] = {s: downstream(s) for s in STAGE_ORDER}
 # Which top-level parameters each stage reads.  Keys not listed (title) only feed the reports.
 STAGE_KEYS: dict[str, list[str]] = {
     "01_cleaning": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
-                    "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves"],
+                    "item_labels", "reverse", "groups", "recommend", "cleaning", "invariance", "waves",
+                    "column_labels", "value_labels"],
     "02_descriptives": ["study", "language", "scale", "constructs", "item_labels", "reverse", "groups",
-                        "recommend", "ipma", "waves", "weights", "scores"],
+                        "recommend", "ipma", "waves", "weights", "scores", "column_labels", "value_labels"],
     "03_reliability_validity": ["study", "language", "scale", "constructs", "item_labels", "missing",
                                 "thresholds", "model", "model_template", "sem_missing"],
     "04_factor_analysis": ["study", "language", "constructs", "item_labels", "efa", "model", "sem_missing",
-                           "model_template", "thresholds", "seed", "invariance", "waves"],
+                           "model_template", "thresholds", "seed", "invariance", "waves", "column_labels",
+                           "value_labels"],
     "05_sem": ["study", "language", "scale", "constructs", "item_labels", "model", "model_template",
                "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
-                            "seed", "scores"],
+                            "seed", "scores", "column_labels", "value_labels"],
 }
 
 
