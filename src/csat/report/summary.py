@@ -333,6 +333,11 @@ INDEX_METHODS = {
 }
 
 
+def method_name(method: str, language: str) -> str:
+    """How an index was computed (a key of :data:`INDEX_METHODS`), in ``language``."""
+    return tr(INDEX_METHODS[method], language)
+
+
 def construct_indices(results: Mapping[str, Any], params) -> tuple[list[dict], str]:
     """Every construct's 0–100 index as the summary states it, and the file it is from: the PLS/ACSI
     index of ``csi_index.csv`` with ``estimator: pls`` (its interval from the bootstrap), otherwise
@@ -578,10 +583,25 @@ def regression_drivers(results: Mapping[str, Any], target: str | None) -> list[d
 
 
 def _feature_label(params, kind: str, name: str) -> tuple[str, str]:
-    """A Kano feature's or SERVQUAL dimension's label (``label``/``label_zh`` of its spec when given), else its name."""
-    spec = (getattr(params, kind, None) or {}).get(name)
-    en = getattr(spec, "label", None) or name
-    return en, getattr(spec, "label_zh", None) or en
+    """A Kano feature's or SERVQUAL dimension's label in English and Chinese (:mod:`csat.analyses.labels`)."""
+    from csat.analyses.labels import dimension_label, feature_label
+
+    f = feature_label if kind == "kano" else dimension_label
+    return f(params, name, "en"), f(params, name, "zh")
+
+
+def _column(params, column: str) -> tuple[str, str]:
+    """A group column as the reader knows it, in English and Chinese (``column_labels``)."""
+    from csat.analyses.labels import column_label
+
+    return column_label(params, column, "en"), column_label(params, column, "zh")
+
+
+def _level(params, column: str, level) -> tuple[str, str]:
+    """A group level as the reader knows it, in English and Chinese (``value_labels``)."""
+    from csat.analyses.labels import level_label
+
+    return level_label(params, column, level, "en"), level_label(params, column, level, "zh")
 
 
 def service_gaps(results: Mapping[str, Any], params) -> list[dict]:
@@ -732,7 +752,7 @@ def _driver_sentences(s: dict, target_lab, params) -> list[dict]:
     weak = [r for r in d if r["ci_lower"] is not None and r["ci_lower"] <= 0 <= r["ci_upper"]]
     if weak:
         out.append(sentence("driver_uncertain",
-                            N_("The 95% bootstrap intervals of the effect of {drivers} include zero: its importance "
+                            N_("The 95% bootstrap interval of the effect of {drivers} includes zero: its importance "
                                "is uncertain."),
                             drivers=Join([_lab(r) for r in weak])))
     h, m = s["headline"], s.get("model_n")
@@ -933,7 +953,8 @@ def _group_sentences(results, labels, params, bounded: bool) -> list[dict]:
         out.append(sentence("groups_none",
                             N_("None of the {k} comparisons of construct scores between groups ({groups}) is "
                                "significant after Holm's adjustment; this does not show that the groups are equal."),
-                            k=Num(len(main), kind="int"), groups=", ".join(params.groups)))
+                            k=Num(len(main), kind="int"),
+                            groups=Join([_column(params, g) for g in params.groups], sep=_clause_sep, numbered=False)))
         return out
     sig["abs_es"] = pd.to_numeric(sig["effect_size"], errors="coerce").abs()
     sig = sig.sort_values(["p.holm", "abs_es"], ascending=[True, False], kind="stable")
@@ -956,20 +977,22 @@ def _group_sentences(results, labels, params, bounded: bool) -> list[dict]:
                 out.append(sentence("group_t",
                                     N_("{label} is higher for {hi} than for {lo} ({g}) by {d} index points "
                                        "(Hedges' g = {es}, p {p})."),
-                                    label=label, g=g, hi=hi, lo=lo, d=Num(abs(diff) * 100 / span, 1),
+                                    label=label, g=_column(params, g), hi=_level(params, g, hi), lo=_level(params, g, lo),
+                                    d=Num(abs(diff) * 100 / span, 1),
                                     es=Num(abs(_f(r["effect_size"])), 2), p=Num(_f(r["p.holm"]), kind="p")))
             else:
                 out.append(sentence("group_t",
                                     N_("{label} is higher for {hi} than for {lo} ({g}) by {d} points "
                                        "(Hedges' g = {es}, p {p})."),
-                                    label=label, g=g, hi=hi, lo=lo, d=Num(abs(diff), 2),
+                                    label=label, g=_column(params, g), hi=_level(params, g, hi), lo=_level(params, g, lo),
+                                    d=Num(abs(diff), 2),
                                     es=Num(abs(_f(r["effect_size"])), 2), p=Num(_f(r["p.holm"]), kind="p")))
         else:
             ext = _extremes(post, c, g)
-            vals = dict(label=label, g=g, es=Num(_f(r["effect_size"]), 3), p=Num(_f(r["p.holm"]), kind="p"))
+            vals = dict(label=label, g=_column(params, g), es=Num(_f(r["effect_size"]), 3), p=Num(_f(r["p.holm"]), kind="p"))
             if ext and span:
                 (hl, hm), (ll, lm) = ext
-                vals.update(hl=hl, ll=ll, hm=Num(100 * (hm - params.scale.min) / span, 1),
+                vals.update(hl=_level(params, g, hl), ll=_level(params, g, ll), hm=Num(100 * (hm - params.scale.min) / span, 1),
                             lm=Num(100 * (lm - params.scale.min) / span, 1))
                 out.append(sentence("group_f",
                                     N_("{label} differs by {g} (ω² = {es}, p {p}): highest for {hl} (index {hm}), "
@@ -1306,7 +1329,7 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
     if params.groups:
         out.append(sentence("group_method", N_("Groups ({groups}) are compared with Welch's t-test or Welch's ANOVA; "
                                                "p-values are Holm-adjusted over all comparisons of the same kind."),
-                            groups=", ".join(params.groups)))
+                            groups=Join([_column(params, g) for g in params.groups], sep=_clause_sep, numbered=False)))
     if software:
         sw = ", ".join(f"{r['name']} {r['installed']}" for r in software)
         out.append(sentence("software", N_("Software: csat (this report's pipeline) with {software}; the provenance "
