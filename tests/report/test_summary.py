@@ -146,7 +146,7 @@ def test_group_differences_are_holm_adjusted_with_effect_sizes():
     t = g[2]
     assert "Hedges' g = 0.25" in t["en"] and "p = .029" in t["en"] and "p = 0.029" in t["zh"]
     assert t["numbers"]["d"] == round(0.306 * 100 / 9, 1)
-    assert "higher for male than for female" in t["en"]
+    assert "higher for Male than for Female (Gender)" in t["en"]        # value_labels, column_labels
 
 
 def test_caveats_hold_every_warning_and_error_but_no_info():

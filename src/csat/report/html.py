@@ -401,11 +401,11 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
                     "ci": ("" if h["margin_of_error"] is None else
                            f"{S.fmt_number(h['ci_lower'], 1, 'num', language)}–{S.fmt_number(h['ci_upper'], 1, 'num', language)}"),
                     "moe": None if h["margin_of_error"] is None else S.fmt_number(h["margin_of_error"], 1, "num", language),
-                    "n": None if h.get("n") is None else S.fmt_number(h["n"], 0, "int", language)}
+                    "n": None if h.get("n") is None else S.fmt_number(h["n"], 0, "int", language), "note": None}
     methods = S.methods_sentences(summ, p, software)
     nps = None
     if summ["nps"] is not None:
-        nps = {"value": S.fmt_number(summ["nps"]["nps"], 1, "num", language)}
+        nps = {"value": S.fmt_number(summ["nps"]["nps"], 1, "num", language), "note": None}
         if summ["nps"].get("weighted"):
             nps["note"] = tr("weighted; unweighted {u}", language,
                              u=S.fmt_number(summ["nps"]["unweighted"]["nps"], 1, "num", language))
@@ -426,6 +426,8 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
         "groups": pick(sec["groups"]),
         "has_groups": bool(p.groups) or bool(summ.get("segments")),
         "methods_table": methods_table,
+        "col_performance": (w["col_performance"] + " · " + S.method_name("unweighted", language)
+                            if h is not None and h.get("method") == "weighted" else w["col_performance"]),
         "objectives": local_text(p.survey.objectives, language) if p.survey is not None else None,
         "quality": pick(sec["quality"]),
         "methods_survey": pick(x for x in methods if x["key"] in SURVEY_KEYS),
@@ -499,8 +501,8 @@ def codebook_rows(p, language: str, data=None) -> list[dict]:
             levels = trc("clause separator", ", ", language).join(level_label(p, g, v, language)
                                                                  for v in group_levels(data[g]))
         lab = column_label(p, g, language)
-        rows.append({"construct": tr("Respondent profile", language) if g == p.groups[0] else "", "item": g,
-                     "wording": wording(g) or (lab if lab != g else ""), "scale": levels, "reverse": ""})
+        rows.append({"construct": tr("Respondent profile", language) + (f": {lab}" if lab != g else ""), "item": g,
+                     "wording": wording(g), "scale": levels, "reverse": ""})
     return rows
 
 

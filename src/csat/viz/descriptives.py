@@ -72,9 +72,12 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
     groups = list(dict.fromkeys(table["group"]))
     clab = construct_labels or {}
     k = len(constructs)
-    fig, axes = plt.subplots(1, len(groups), figsize=(min(3.2 * len(groups), 9.6), 0.32 * k * 1.6 + 1.4),
-                             sharey=True, squeeze=False)
-    for ax, g in zip(axes[0], groups):
+    ncols = min(len(groups), 2)
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4, nrows * (0.28 * k + 1.5)), sharey=True, squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, g in zip(axes.flat, groups):
         sub = table[table["group"] == g]
         m = len(sub)
         height = 0.8 / max(m, 1)
@@ -92,7 +95,7 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
         ax.set_title((group_labels or {}).get(g, g), fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.set_xlabel(xlabel, fontsize=7)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, frameon=False)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
         ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
