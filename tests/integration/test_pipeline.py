@@ -339,6 +339,10 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     for part in ("headline", "drivers", "recommendations"):
         for x in summ["sections"][part]:
             assert re.sub(r"\s+", "", x["en"]) in text, x["en"]
+    # one value per quantity: page 1's headline is the appendix's and reports/index.html's (tests/keyfigures.py)
+    from keyfigures import page_one_problems
+
+    assert not page_one_problems(proj, "demo")
     shutil.copy(res / "summary.json", proj / "summary_en.json")      # compared with the zh build below
 
 
@@ -490,6 +494,9 @@ def test_ecsi_pls_study_builds_the_pls_report(built):
     csi = {row["construct"]: float(row["index"]) for row in csv.DictReader(open(res / "csi_index.csv", encoding="utf-8"))}
     assert summ["headline"]["source"] == "csi_index.csv"
     assert summ["headline"]["index"] == pytest.approx(csi[summ["headline"]["construct"]], abs=1e-12)
+    from keyfigures import page_one_problems
+
+    assert not page_one_problems(proj, "ecsi_pls")       # page 1 = appendix F = reports/index.html
 
 
 def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):

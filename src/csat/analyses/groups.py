@@ -14,7 +14,7 @@ bounded scale), and the significance of each construct × group comparison that 
 >>> d = pd.DataFrame({"s1": [1, 5, 3, 5], "s2": [1, 5, 3, 3], "g": ["a", "a", "b", "b"]})
 >>> t = group_index_table(d, p)
 >>> t[["group", "level", "n", "SAT"]].values.tolist()
-[['g', 'a', 2, 50.0], ['g', 'b', 2, 75.0]]
+[['g', 'a', 2, 50.0], ['g', 'b', 2, 62.5]]
 """
 from __future__ import annotations
 
