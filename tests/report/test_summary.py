@@ -455,3 +455,19 @@ def test_service_gaps_kano_and_nps_reach_the_recommendations():
     assert nps["numbers"]["nps"] == -14.7 and nps["numbers"]["lo"] == -21.3
     for r in s["recommendations"]:
         _check_numbers(r)
+
+
+def test_reliability_a_pls_study_computes_twice_is_shown_side_by_side():
+    res = demo_like_results()
+    res["reliability.csv"] = pd.DataFrame([{"construct": "SAT", "alpha": 0.894, "cr": 0.894, "ave": 0.687},
+                                           {"construct": "QUAL", "alpha": 0.869, "cr": 0.873, "ave": 0.579}])
+    res["pls_quality.csv"] = pd.DataFrame([{"construct": "SAT", "alpha": 0.894, "rhoC": 0.927, "ave": 0.760},
+                                           {"construct": "QUAL", "alpha": 0.871, "rhoC": 0.907, "ave": 0.661}])
+    s = S.build_summary(res, demo_params(estimator="pls"))
+    assert s["measurement_methods"][0] == {"construct": "SAT", "alpha": 0.894, "alpha_pls": 0.894, "cr": 0.894,
+                                           "rhoc": 0.927, "ave": 0.687, "ave_pls": 0.760}
+    from csat.report.html import summary_context
+
+    t = summary_context(s, demo_params(estimator="pls"), "en")["measurement_table"]
+    assert t["columns"][5:] == ["AVE (CFA, D)", "AVE (PLS, F)"] and t["rows"][0][5:] == ["0.687", "0.760"]
+    assert S.build_summary(res, demo_params())["measurement_methods"] is None      # ML: one method, one value

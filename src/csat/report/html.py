@@ -430,16 +430,40 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
                             if h is not None and h.get("method") == "weighted" else w["col_performance"]),
         "objectives": local_text(p.survey.objectives, language) if p.survey is not None else None,
         "quality": pick(sec["quality"]),
+        "measurement_table": _measurement_table(summ, language),
         "methods_survey": pick(x for x in methods if x["key"] in SURVEY_KEYS),
         "methods_analysis": pick(x for x in methods if x["key"] not in SURVEY_KEYS),
     }
+
+
+def _measurement_table(summ: dict, language: str) -> dict | None:
+    """The reliability and validity that two methods give twice (a PLS study: 03's CFA-based and 05's PLS-based),
+    side by side, each column named with its method and appendix."""
+    from csat.report import summary as S
+
+    rows = summ.get("measurement_methods")
+    if not rows:
+        return None
+    labels = {i["construct"]: S.label_in(i, language) for i in summ["indices"]}
+    f = lambda x: S.fmt_number(x, 3, "num", language)   # noqa: E731
+    return {"caption": tr("Reliability and validity by method: Appendix D from the raw scores and the measurement "
+                          "model (CFA), Appendix F from PLS (standardized items, PLS loadings)", language),
+            "columns": [tr("Construct", language), tr("alpha (raw, D)", language), tr("alpha (standardized, F)", language),
+                        tr("CR (CFA, D)", language), tr("rhoC (PLS, F)", language), tr("AVE (CFA, D)", language),
+                        tr("AVE (PLS, F)", language)],
+            "rows": [[labels.get(r["construct"], r["construct"]), f(r["alpha"]), f(r["alpha_pls"]), f(r["cr"]),
+                      f(r["rhoc"]), f(r["ave"]), f(r["ave_pls"])] for r in rows]}
 
 
 def extra_words(language: str) -> dict:
     """The words of the main body's sections that :func:`csat.report.words.words` does not hold."""
     return {"objectives": tr("Background and objectives", language), "groups": tr("Groups", language),
             "ipma": tr("Importance–performance map", language), "col_scale": tr("Answer scale", language),
-            "index_methods": tr("The index by method", language)}
+            "index_methods": tr("The index by method", language),
+            "codebook_intro": tr("Every question the study used, with its code: the items of each construct with their "
+                                 "answer scale, the recommendation question, the Kano and service-quality pairs and the "
+                                 "respondent profile. Reverse-keyed items were recoded so that a high value is always "
+                                 "favourable.", language)}
 
 
 def codebook_rows(p, language: str, data=None) -> list[dict]:

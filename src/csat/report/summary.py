@@ -80,7 +80,8 @@ RESULT_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "nps.j
                 "sem_effects.csv", "pls_effects.csv", "group_tests.csv", "posthoc.csv", "diagnostics.json",
                 "sem_fit.json", "pls_bootstrap.json", "sem_bootstrap.json", "reliability.csv",
                 "weighted_estimates.csv", "drivers.csv", "drivers.json", "gaps.csv", "kano.csv",
-                "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json")
+                "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json",
+                "pls_quality.csv")
 
 #: The months as :func:`fmt_date` writes them (English; translated where shown).
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
@@ -488,7 +489,8 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                "weakest_items": weakest, "index_methods": index_methods(indices, source),
                "model_n": model_n(results, params), "regression": regression_drivers(results, target),
                "gaps": service_gaps(results, params), "kano": kano_features(results, params),
-               "segments": segment_story(results, params)}
+               "segments": segment_story(results, params),
+               "measurement_methods": measurement_methods(results) if params.estimator == "pls" else None}
     target_lab = lab(target) if target else None
     summary["sections"] = {
         "headline": _headline_sentences(summary, target_lab),
@@ -559,6 +561,24 @@ def index_methods(indices: list[dict], source: str) -> dict | None:
     return {"method": rows[0]["method"], "alt_method": rows[0]["alt_method"], "source": source,
             "rows": [{k: i.get(k) for k in ("construct", "label_en", "label_zh", "index", "ci_lower", "ci_upper",
                                             "alt_index", "alt_ci_lower", "alt_ci_upper")} for i in rows]}
+
+
+def measurement_methods(results: Mapping[str, Any]) -> list[dict] | None:
+    """The reliability and validity a PLS study computes twice, side by side per construct: Cronbach's alpha
+    of the raw scores (03, Appendix D) and of the standardized items (PLS, Appendix F), composite reliability
+    from the CFA's loadings (CR, 03) and from PLS's (rhoC, 05), and the AVE from each.  None without both."""
+    rel, q = results.get("reliability.csv"), results.get("pls_quality.csv")
+    if not isinstance(rel, pd.DataFrame) or not isinstance(q, pd.DataFrame) or rel.empty or q.empty:
+        return None
+    q = q.set_index("construct")
+    out = []
+    for _, r in rel.iterrows():
+        c = str(r["construct"])
+        if c not in q.index or not np.isfinite(_f(q.loc[c, "ave"])):
+            continue
+        out.append({"construct": c, "alpha": _f(r["alpha"]), "alpha_pls": _f(q.loc[c, "alpha"]),
+                    "cr": _f(r["cr"]), "rhoc": _f(q.loc[c, "rhoC"]), "ave": _f(r["ave"]), "ave_pls": _f(q.loc[c, "ave"])})
+    return out or None
 
 
 def model_n(results: Mapping[str, Any], params) -> int | None:

@@ -89,7 +89,6 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
                     color=colors[j], label=f"{lab} (n = {int(r['n'])})")
         ax.set_yticks(ys)
         ax.set_yticklabels([clab.get(c, c) for c in constructs], fontsize=8)
-        ax.invert_yaxis()
         lo = float(np.nanmin(sub[constructs].to_numpy(dtype=float)))
         ax.set_xlim(max(0.0, 10 * np.floor(lo / 10) - 10), 100 if lo >= 0 else None)
         ax.set_title((group_labels or {}).get(g, g), fontsize=9)
@@ -97,5 +96,6 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
         ax.set_xlabel(xlabel, fontsize=7)
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
         ax.grid(axis="x", alpha=0.3)
+    axes.flat[0].invert_yaxis()            # the first construct on top (the y axis is shared: invert it once)
     fig.tight_layout()
     return fig
