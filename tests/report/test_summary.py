@@ -471,3 +471,15 @@ def test_reliability_a_pls_study_computes_twice_is_shown_side_by_side():
     t = summary_context(s, demo_params(estimator="pls"), "en")["measurement_table"]
     assert t["columns"][5:] == ["AVE (CFA, D)", "AVE (PLS, F)"] and t["rows"][0][5:] == ["0.687", "0.760"]
     assert S.build_summary(res, demo_params())["measurement_methods"] is None      # ML: one method, one value
+
+
+def test_a_study_without_a_structural_model_still_gets_its_gap_and_kano_recommendations():
+    res = demo_like_results(ipma=False)
+    res["kano.csv"] = pd.DataFrame([{"feature": "cleanliness", "n": 532, "category": "M", "better": 0.27,
+                                     "worse": -0.75}])
+    s = S.build_summary(res, demo_params(model=None, model_template=None))
+    assert s["drivers"] == [] and [r["key"] for r in s["recommendations"]][:2] == ["kano", "nps_negative"]
+    from csat.report.html import summary_context
+
+    ctx = summary_context(s, demo_params(), "en")
+    assert ctx["no_drivers"] and len(ctx["recommendations"]) >= 2
