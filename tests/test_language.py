@@ -235,5 +235,5 @@ def test_a_title_per_language():
     assert en.title_text() == "Retail chain customer satisfaction (simulated demo)"
     assert zh.title_text() == "零售连锁店顾客满意度调查（模拟演示）" and zh.title_text("en") == en.title_text()
     assert local_text({"en": "Survey"}, "zh") == "Survey" and local_text(None) is None
-    plain = load_study(ROOT / "params" / "ecsi.yaml", {"language": "zh"}, root=ROOT)
-    assert plain.title_text() == "ECSI mobile-phone provider survey"
+    plain = load_study(ROOT / "params" / "hs.yaml", {"language": "zh"}, root=ROOT)
+    assert plain.title_text() == "Holzinger–Swineford (1939): three-factor CFA of mental-ability tests"

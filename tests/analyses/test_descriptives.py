@@ -56,7 +56,7 @@ def test_index_table_shows_means_only_without_scale_bounds(scores):
     table, caption = A.index_table(ix, True)
     assert table is ix and caption == "Construct scores and 0–100 indices (95% CI)"
     table, caption = A.index_table(D.construct_index(scores, None, None), False, "zh")
-    assert "index" not in table.columns and "mean" in table.columns and caption == "构念得分（95% 置信区间）"
+    assert "index" not in table.columns and "mean" in table.columns and caption == "维度得分（95% 置信区间）"
 
 
 # -- NPS ------------------------------------------------------------------------------------

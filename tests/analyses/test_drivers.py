@@ -46,9 +46,8 @@ GAPS = pd.DataFrame({"dimension": ["tangibles", "reliability", "tangibles"], "le
 
 # -- the parts of the stage ---------------------------------------------------------------------
 def test_a_part_not_in_the_params_says_so_and_leaves_no_results(tmp_path):
-    assert A.not_set_text("drivers") == ("The params file has no 'drivers' key, so key-driver analysis is not part "
-                                         "of this study.")
-    assert A.not_set_text("servqual", "zh") == "参数文件中没有 'servqual' 键，因此本研究不包括SERVQUAL 差距分析。"
+    assert A.not_set_text("drivers") == "Not part of this study: a key-driver analysis."
+    assert A.not_set_text("servqual", "zh") == "本研究不包括：SERVQUAL 差距分析。"
     (tmp_path / "kano.csv").write_text("x\n", encoding="utf-8")
     (tmp_path / "gaps.csv").write_text("x\n", encoding="utf-8")
     assert A.remove_results(tmp_path, "kano") == [tmp_path / "kano.csv"]
@@ -117,30 +116,30 @@ def test_the_segment_tables():
     assert member["row"].tolist() == [4, 5, 6] and member["segment"].isna().tolist() == [False, True, False]
     wide = A.profile_table(PROFILE, ["SAT", "QUAL"], LABELS, bounded=True)
     assert wide.columns.tolist() == ["segment", "n", "share", "Satisfaction", "Quality"]
-    assert wide["Quality"].tolist() == [77.8, 44.4]
+    assert wide["Quality"].tolist() == [77.8, 44.4] and wide["share"].tolist() == ["60%", "40%"]
     assert A.profile_table(PROFILE, ["QUAL"], bounded=False)["QUAL"].tolist() == [8.0, 5.0]
     assert A.profile_caption(True) == "Segment sizes and 0–100 indices of each construct"
-    assert A.profile_caption(False, "zh") == "各细分的规模与构念均值"
-    assert A.weighted_note(True, "zh") == "share 为加权比例" and A.weighted_note(False) is None
+    assert A.profile_caption(False, "zh") == "各细分的规模与维度均值"
+    assert A.weighted_note(True, "zh") == "占比为加权比例" and A.weighted_note(False) is None
     cross = pd.DataFrame({"group": ["gender"] * 4, "level": ["f", "f", "m", "m"], "segment": [1, 2, 1, 2],
                           "share": [0.5, 0.6, 0.5, 0.4]})
     shares = A.group_shares(cross, "zh")
     assert shares.columns.tolist() == ["group", "level", "细分 1", "细分 2"]
-    assert shares["细分 2"].tolist() == [0.6, 0.4]
+    assert shares["细分 2"].tolist() == ["60%", "40%"]                 # one rounding, as the legend and the text
     assert A.group_shares(cross).columns.tolist()[2:] == ["segment 1", "segment 2"]
 
 
 @pytest.mark.parametrize("language, criterion, auto, expected", [
     ("en", "silhouette", True,
-     "kmeans clustering gives 2 segments (by the largest mean silhouette over k = 2–8; n = 100): segment 1 (60%) is "
+     "k-means clustering gives 2 segments (by the largest mean silhouette over k = 2–8; n = 100): segment 1 (60%) is "
      "highest on Quality (z = 0.50) and lowest on Satisfaction (z = 0.30); segment 2 (40%) is highest on Satisfaction "
      "(z = -0.40) and lowest on Quality (z = -0.70)."),
     ("en", "bic", False,
-     "kmeans clustering gives 2 segments (as set in the params; n = 100): segment 1 (60%) is highest on Quality "
+     "k-means clustering gives 2 segments (as set in the params; n = 100): segment 1 (60%) is highest on Quality "
      "(z = 0.50) and lowest on Satisfaction (z = 0.30); segment 2 (40%) is highest on Satisfaction (z = -0.40) and "
      "lowest on Quality (z = -0.70)."),
     ("zh", "bic", True,
-     "kmeans 聚类得到 2 个细分（按 k = 2–8 中 BIC 最小选取，n = 100）：细分 1（60%）Quality最高（z = 0.50），"
+     "K 均值聚类得到 2 个细分群体（按 k = 2–8 中 BIC 最小选取，n = 100）：细分 1（60%）Quality最高（z = 0.50），"
      "Satisfaction最低（z = 0.30）；细分 2（40%）Satisfaction最高（z = -0.40），Quality最低（z = -0.70）。"),
 ])
 def test_the_segments_paragraph(language, criterion, auto, expected):
@@ -152,9 +151,9 @@ def test_the_segments_paragraph(language, criterion, auto, expected):
 def test_the_kano_paragraph_names_the_categories_in_the_study_language():
     assert A.kano_text(KANO) == "app: attractive (Better 0.60, Worse -0.10); delivery: must-be (Better 0.20, Worse -0.70)."
     assert A.kano_text(KANO, "zh", {"app": "应用"}) == \
-        "应用：魅力属性（Better 0.60，Worse -0.10）；delivery：必备属性（Better 0.20，Worse -0.70）。"
+        "应用：魅力属性（满意系数 0.60，不满意系数 -0.10）；delivery：必备属性（满意系数 0.20，不满意系数 -0.70）。"
     assert A.kano_text(KANO, "zh-Hant") == \
-        "app：魅力屬性（Better 0.60，Worse -0.10）；delivery：必備屬性（Better 0.20，Worse -0.70）。"
+        "app：魅力屬性（滿意係數 0.60，不滿意係數 -0.10）；delivery：必備屬性（滿意係數 0.20，不滿意係數 -0.70）。"
     assert [A.kano_category_name(c, "zh") for c in "AOMIRQ"] == \
         ["魅力属性", "期望属性", "必备属性", "无差异属性", "反向属性", "可疑结果"]
     assert A.kano_text(KANO.iloc[:0]) == "."
@@ -231,5 +230,5 @@ def test_the_figures_are_labelled_in_the_study_language():
     assert (kano["x"], kano["y"]) == ("|Worse|（缺失时的不满）", "Better（具备时的满意）")
     assert _texts(V.plot_better_worse(KANO))["x"] == "|Worse| (dissatisfaction if absent)"
     gaps = _texts(V.plot_gaps(GAPS, "zh"))
-    assert gaps["x"] == "差距 = 感知 − 期望" and gaps["yticks"] == ["tangibles: t1_p"]
+    assert gaps["x"] == "差距 = 感知 − 期望" and gaps["yticks"] == ["tangibles：t1_p"]
     assert _texts(V.plot_gaps(GAPS))["x"] == "gap = perception − expectation"

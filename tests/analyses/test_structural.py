@@ -164,7 +164,7 @@ def test_ml_ipma_and_why_there_is_none(ecsi_ml, ecsi, poldem):
     assert step.table is not None and step.diagnostics == []
     assert {"quadrant_en", "quadrant_zh", "action_en", "action_zh"} <= set(step.table.columns)
     assert [s[0] for s in step.shown] == ["table", "figure"]
-    assert list(step.shown[0][1].columns) == ["label", "importance", "performance", "quadrant_en", "action_en"]
+    assert list(step.shown[0][1].columns) == ["label", "importance", "performance", "quadrant", "action"]
     assert step.shown[0][2] == "Importance–performance for Satisfaction" and step.shown[1][2] == "ipma"
     import matplotlib.pyplot as plt
 
@@ -189,10 +189,11 @@ def test_ipma_display_in_the_report_script():
     t = pd.DataFrame({"construct": ["A"], "label": ["质量"], "importance": [0.4], "performance": [60.0],
                       "quadrant": ["concentrate_here"], "quadrant_en": ["Concentrate here"], "quadrant_zh": ["重点改进"],
                       "action_en": ["Improve"], "action_zh": ["应优先改进质量"]})
-    assert list(S.ipma_display(t)["quadrant_en"]) == ["Concentrate here"]
-    assert S.ipma_display(t, "zh").equals(t[["label", "importance", "performance", "quadrant_zh", "action_zh"]])
+    assert list(S.ipma_display(t)["quadrant"]) == ["Concentrate here"]
+    assert S.ipma_display(t, "zh").equals(t[["label", "importance", "performance", "quadrant_zh", "action_zh"]].rename(
+        columns={"quadrant_zh": "quadrant", "action_zh": "action"}))
     hant = S.ipma_display(t, "zh-Hant")
-    assert hant.loc[0, "action_zh"] == localize("应优先改进质量", "zh-Hant") != "应优先改进质量"
+    assert hant.loc[0, "action"] == localize("应优先改进质量", "zh-Hant") != "应优先改进质量"
     assert hant.loc[0, "label"] == "质量"                 # the study's own label is shown as given
 
 
@@ -247,7 +248,7 @@ def test_pls_index_and_ipma(ecsi_pls):
     assert "100 × (mean − 0) / (10 − 0)" in stage.calls[2][1]
     unbounded = S.pls_index(type(boot)(**{**boot.__dict__, "index": None}), {}, _study("ecsi_pls", language="zh"))
     assert not unbounded.written and unbounded.table.empty and list(unbounded.table.columns) == pls.INDEX_COLUMNS
-    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设 scale.min/max 的连续分数）。")]
+    assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设最小值和最大值的连续分数）。")]
     step = S.pls_ipma(boot, index.table, target, _labels(_study("ecsi_pls", language="zh")), "zh")
     assert step.table is not None and len(step.table) == 4 and target not in set(step.table["construct"])
     # ECSI's drivers cannot be ranked apart (overlapping bootstrap intervals): the step says so after the map

@@ -26,13 +26,14 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
+from csat.analyses.display import kano_category_name, percent
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.i18n import N_, is_chinese, tr, trc
 from csat.intake.extras import numeric_answers, raw_columns
 from csat.viz.plots import missing_glyphs
 
 __all__ = ["SATISFACTION_NAMES", "satisfaction_construct", "driver_variables", "PARTS", "remove_results",
-           "not_set_text", "glyph_diagnostics", "survey_weights", "read_weights_info", "weights_summary",
+           "not_set_text", "part_name", "absent_text", "glyph_diagnostics", "survey_weights", "read_weights_info", "weights_summary",
            "raking_margins", "weighted_indices", "weights_text", "with_labels", "drivers_caption", "drivers_text",
            "segment_membership", "profile_table", "profile_caption", "weighted_note", "group_shares",
            "SEGMENT_CRITERIA", "segments_text", "kano_answers", "kano_features", "kano_category_name", "kano_text", "servqual_answers",
@@ -81,8 +82,8 @@ def driver_variables(params) -> tuple[str, list[str]]:
 #: The optional parts of 06, by their params key: what the part is (a catalog message, shown in the
 #: sentence of :func:`not_set_text`) and the results files it writes.
 PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "drivers": (N_("key-driver analysis"), ("drivers.csv", "drivers.json")),
-    "segments": (N_("customer segmentation"), ("segments.csv", "segment_profile.csv", "segment_selection.csv",
+    "drivers": (N_("a key-driver analysis"), ("drivers.csv", "drivers.json")),
+    "segments": (N_("a customer segmentation"), ("segments.csv", "segment_profile.csv", "segment_selection.csv",
                                                "segment_groups.csv", "segment_crosstab.csv")),
     "kano": (N_("a Kano analysis"), ("kano.csv",)),
     "servqual": (N_("a SERVQUAL gap analysis"), ("gaps.csv",)),
@@ -99,13 +100,28 @@ def remove_results(results: str | Path, key: str) -> list[Path]:
 
 
 def not_set_text(key: str, language: str = "en") -> str:
-    """The sentence shown in place of a part whose key is not in the params file.
+    """The sentence shown in place of a part whose key is not in the params file (the report gathers these
+    into one sentence, :func:`absent_text`).
 
     >>> not_set_text("kano")
-    "The params file has no 'kano' key, so a Kano analysis is not part of this study."
+    'Not part of this study: a Kano analysis.'
     """
-    return tr("The params file has no '{key}' key, so {what} is not part of this study.", language,
-              key=key, what=tr(PARTS[key][0], language))
+    return absent_text([part_name(key, language)], language)
+
+
+def part_name(key: str, language: str = "en") -> str:
+    """What the part of ``key`` is, in ``language`` (``"kano"`` → a Kano analysis)."""
+    return tr(PARTS[key][0], language)
+
+
+def absent_text(whats: Sequence[str], language: str = "en") -> str:
+    """One sentence naming the parts that are not part of the study.
+
+    >>> absent_text(["a key-driver analysis", "a Kano analysis"])
+    'Not part of this study: a key-driver analysis, a Kano analysis.'
+    """
+    sep = "、" if is_chinese(language) else ", "
+    return tr("Not part of this study: {what}.", language, what=sep.join(whats))
 
 
 def glyph_diagnostics(fig) -> list[Diagnostic]:
@@ -244,7 +260,8 @@ def profile_table(profile: pd.DataFrame, on: Sequence[str], labels: Mapping[str,
     wide = profile.pivot(index=["segment", "n", "share"], columns="construct",
                          values="index" if bounded else "mean")[list(on)].reset_index()
     wide.columns = [labels.get(c, c) for c in wide.columns]
-    return wide
+    # the share as the figure's legend and the text give it: one rounding, in per cent
+    return wide.assign(share=[percent(x) for x in wide["share"]])
 
 
 def profile_caption(bounded: bool = True, language: str = "en") -> str:
@@ -271,8 +288,23 @@ def group_shares(crosstab: pd.DataFrame, language: str = "en") -> pd.DataFrame:
         The study's language (the segment columns' names).
     """
     shares = crosstab.pivot(index=["group", "level"], columns="segment", values="share").reset_index()
+    for c in shares.columns:
+        if not isinstance(c, str):
+            shares[c] = [percent(x) for x in shares[c]]
     shares.columns = [c if isinstance(c, str) else tr("segment {k}", language, k=c) for c in shares.columns]
     return shares
+
+
+def segment_method_name(method: str, language: str = "en") -> str:
+    """The clustering method as the reader reads it (``kmeans`` → k-means, K 均值).
+
+    >>> segment_method_name("kmeans"), segment_method_name("kmeans", "zh")
+    ('k-means', 'K 均值')
+    """
+    names = {"kmeans": trc("clustering method", "k-means", language),
+             "ward": trc("clustering method", "Ward hierarchical", language),
+             "gmm": trc("clustering method", "Gaussian-mixture", language)}
+    return names.get(method, method)
 
 
 #: How the number of segments was chosen with ``k: auto``, by the criterion of :func:`csat.stats.segments.segment`.
@@ -316,14 +348,26 @@ def segments_text(profile: pd.DataFrame, info: dict, labels: Mapping[str, str] |
     how = SEGMENT_CRITERIA[info["criterion"]]
     chosen = tr(how, language) if info["k_auto"] else tr("as set in the params", language)
     return tr("{method} clustering gives {k} segments ({chosen}; n = {n}): {segments}.", language,
-              method=info["method"], k=info["k"], chosen=chosen, n=info["n"], segments=_listing(parts, language))
+              method=segment_method_name(info["method"], language), k=info["k"], chosen=chosen, n=info["n"], segments=_listing(parts, language))
 
 
 # -- Kano -----------------------------------------------------------------------------------
 def kano_features(params) -> dict[str, dict[str, str]]:
     """``{feature: {"functional": column, "dysfunctional": column}}`` of ``params.kano`` (for
     :func:`csat.stats.kano.kano_table`)."""
-    return {f: s.model_dump() for f, s in params.kano.items()}
+    return {f: {"functional": s.functional, "dysfunctional": s.dysfunctional} for f, s in params.kano.items()}
+
+
+def kano_labels(params) -> dict[str, str]:
+    """``{feature: its name in the study's language}`` (``kano.<feature>.label``/``label_zh``, else the key)."""
+    from csat.analyses.labels import feature_label
+
+    return {f: feature_label(params, f) for f in params.kano or {}}
+
+
+def kano_category_names(language: str = "en") -> dict[str, str]:
+    """``{category letter: name}`` of the six Kano categories in ``language`` (:func:`kano_category_name`)."""
+    return {c: kano_category_name(c, language) for c in "AOMIRQ"}
 
 
 def kano_answers(params, params_file: str | Path, data: pd.DataFrame,
@@ -361,18 +405,6 @@ def kano_answers(params, params_file: str | Path, data: pd.DataFrame,
     return out, diags
 
 
-def kano_category_name(category: str, language: str = "en") -> str:
-    """The name of a Kano category (a letter of :data:`csat.stats.kano.CATEGORIES`) in ``language``.
-
-    >>> kano_category_name("M")
-    'must-be'
-    """
-    names = {"A": trc("Kano category", "attractive", language), "O": trc("Kano category", "one-dimensional", language),
-             "M": trc("Kano category", "must-be", language), "I": trc("Kano category", "indifferent", language),
-             "R": trc("Kano category", "reverse", language), "Q": trc("Kano category", "questionable", language)}
-    return names[category]
-
-
 def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None) -> str:
     """One clause per feature: its category, Better and Worse.
 
@@ -404,7 +436,22 @@ def kano_text(table: pd.DataFrame, language: str = "en", labels: Mapping[str, st
 def servqual_dimensions(params) -> dict[str, dict[str, list[str]]]:
     """``{dimension: {"expectation": [...], "perception": [...]}}`` of ``params.servqual`` (for
     :func:`csat.stats.servqual.gaps`)."""
-    return {d: s.model_dump() for d, s in params.servqual.items()}
+    return {d: {"expectation": list(s.expectation), "perception": list(s.perception)}
+            for d, s in params.servqual.items()}
+
+
+def servqual_labels(params) -> dict[str, str]:
+    """``{dimension: its name in the study's language}`` (``servqual.<dimension>.label``/``label_zh``)."""
+    from csat.analyses.labels import dimension_label
+
+    return {d: dimension_label(params, d) for d in params.servqual or {}}
+
+
+def servqual_item_labels(params) -> dict[str, str]:
+    """``{perception item: its name}`` (``column_labels`` or ``item_labels``, else the column's code)."""
+    from csat.analyses.labels import column_label
+
+    return {c: column_label(params, c) for d in (params.servqual or {}).values() for c in d.perception}
 
 
 def servqual_answers(params, params_file: str | Path, data: pd.DataFrame,
@@ -432,7 +479,8 @@ def servqual_answers(params, params_file: str | Path, data: pd.DataFrame,
 kano_answers.reads = servqual_answers.reads = ("data",)
 
 
-def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) -> str:
+def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05,
+              labels: Mapping[str, str] | None = None) -> str:
     """One paragraph on the dimension gaps, largest shortfall first.
 
     A gap is called significant when its Holm-adjusted p-value (``p.holm``) is below ``alpha``.
@@ -445,15 +493,18 @@ def gaps_text(table: pd.DataFrame, language: str = "en", alpha: float = 0.05) ->
         The study's language.
     alpha : float
         Significance level.
+    labels : mapping, optional
+        ``{dimension: label}`` (:func:`csat.analyses.labels.dimension_label`).
 
     Returns
     -------
     str
     """
+    labels = labels or {}
     dims = table[table["level"] == "dimension"].sort_values("gap")
     parts = []
     for _, r in dims.iterrows():
-        values = dict(dimension=r["dimension"], gap=r["gap"], ratio=r["ratio"])
+        values = dict(dimension=labels.get(r["dimension"], r["dimension"]), gap=r["gap"], ratio=r["ratio"])
         if r["p.holm"] < alpha:
             parts.append(tr("{dimension} {gap:+.2f} (P/E = {ratio:.2f}; significant after Holm)", language, **values))
         else:

@@ -224,10 +224,12 @@ def ipma_display(table: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     importance, performance`` and the quadrant and action in the report's script (the bilingual
     columns ``quadrant_en``/``quadrant_zh``, ``action_en``/``action_zh`` of ``ipma.csv``)."""
     if not is_chinese(language):
-        return table[["label", "importance", "performance", "quadrant_en", "action_en"]]
+        return table[["label", "importance", "performance", "quadrant_en", "action_en"]].rename(
+            columns={"quadrant_en": "quadrant", "action_en": "action"})
     out = table[["label", "importance", "performance", "quadrant_zh", "action_zh"]]
-    return out.assign(quadrant_zh=[localize(x, language) for x in out["quadrant_zh"]],
-                      action_zh=[localize(x, language) for x in out["action_zh"]])
+    return pd.DataFrame({"label": out["label"], "importance": out["importance"], "performance": out["performance"],
+                         "quadrant": [localize(x, language) for x in out["quadrant_zh"]],
+                         "action": [localize(x, language) for x in out["action_zh"]]}, index=out.index)
 
 
 def _ipma_shown(step: IPMA, table: pd.DataFrame, target_label: str, language: str, unstandardized: bool) -> None:
@@ -267,10 +269,11 @@ def ml_ipma(params, data: pd.DataFrame, effects: pd.DataFrame, labels: Mapping[s
         return step
     if target is None:
         where, why = "ipma.target", N_("No importance–performance map: no construct is named like satisfaction and "
-                                      "ipma.target is not set (set ipma.target to the outcome construct to get one).")
+                                      "no target construct is chosen for the map (name the outcome construct as the "
+                                      "map's target in the params file to get one).")
     elif not params.scale.bounded:
         where, why = target, N_("No importance–performance map: the scale has no bounds (continuous scores without "
-                                "scale.min/max), so there is no 0–100 performance index.")
+                                "a minimum and maximum), so there is no 0–100 performance index.")
     else:
         constructs = {name: c.items for name, c in params.constructs.items()}
         perf = ipma.performance_index(data, constructs, params.scale.min, params.scale.max, params.scores.min_share)
@@ -444,7 +447,7 @@ def pls_index(boot, labels: Mapping[str, str], params) -> Index:
                  written=boot.index is not None)
     if not step.written:
         step.shown.append(("say", tr("No 0–100 index: the scale has no bounds (continuous scores without "
-                                     "scale.min/max).", language)))
+                                     "a minimum and maximum).", language)))
         return step
     t = step.table
     lo, hi = params.scale.min, params.scale.max
@@ -469,8 +472,8 @@ def pls_ipma(boot, index: pd.DataFrame, target: str | None, labels: Mapping[str,
     it needs."""
     step = IPMA()
     if target is None or boot.ipma is None or not len(boot.ipma):
-        step.shown.append(("say", tr("No importance–performance map: it needs a target construct (ipma.target or one "
-                                     "named like satisfaction) that other constructs affect, and scale bounds for the "
+        step.shown.append(("say", tr("No importance–performance map: it needs a target construct (chosen in the params "
+                                     "file, or one named like satisfaction) that other constructs affect, and scale bounds for the "
                                      "0–100 performance.", language)))
         return step
     perf = index.set_index("construct")["index"]

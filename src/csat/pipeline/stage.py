@@ -11,6 +11,7 @@ language, and how to show a numbered table or figure with escaped user text.
 from __future__ import annotations
 
 import html
+import re
 import json
 import os
 import time
@@ -95,11 +96,18 @@ class Stage:
     def tr(self, message: str, /, **values) -> str:
         """``message`` (English, a catalog message) in the study's language, formatted with ``values``
         (:func:`csat.core.i18n.tr`)."""
-        return i18n.tr(message, self.params.language, **values)
+        return i18n.tr(message, self.params.language, **self._options(values))
+
+    def _options(self, values: dict) -> dict:
+        """Params options among ``values`` (``listwise``, ``oblimin`` …) as the reader reads them
+        (:func:`csat.analyses.display.option_name`)."""
+        from csat.analyses.display import option_name
+
+        return {k: option_name(v, self.params.language) for k, v in values.items()}
 
     def trc(self, context: str, message: str, /, **values) -> str:
         """:meth:`tr` of a message the catalog holds with a context (:func:`csat.core.i18n.trc`)."""
-        return i18n.trc(context, message, self.params.language, **values)
+        return i18n.trc(context, message, self.params.language, **self._options(values))
 
     # -- results ------------------------------------------------------------------------
     def record(self, *paths: str | Path) -> None:
@@ -126,12 +134,17 @@ class Stage:
     # -- display ------------------------------------------------------------------------
     def table(self, df: pd.DataFrame, caption: str, *, index: bool = False, digits: int = 3,
               note: str | None = None):
-        """Show a numbered table with an escaped caption (user text is never raw HTML)."""
+        """Show a numbered table with an escaped caption (user text is never raw HTML), its cells and headers
+        as the reader sees them in the study's language (:func:`csat.analyses.display.display_table`: labels,
+        no ``<NA>``/``True``/``-0.00``, whole numbers without decimals, empty columns left out)."""
         from IPython.display import HTML, display
 
+        from csat.analyses.display import display_table
+
         self._n_tables += 1
-        body = df.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
-                          na_rep="", border=0, classes="csat-table")
+        shown = display_table(df, self.params.language, digits=digits, names=self.params, index=index)
+        body = shown.to_html(index=index, escape=True, float_format=lambda x: f"{x:.{digits}f}",
+                             na_rep="", border=0, classes="csat-table")
         cap = html.escape(caption)
         note_html = f'<p class="csat-note">{html.escape(note)}</p>' if note else ""
         display(HTML(f'<figure class="csat-table-wrap" data-stage="{self.name}">'
@@ -188,6 +201,14 @@ class Stage:
         from IPython.display import HTML, display
 
         display(HTML(f'<p class="csat-text">{html.escape(text)}</p>'))
+
+    def absent(self, text: str, what: str | None = None):
+        """Say that a part of the stage is not part of this study (its params key is absent).  The report
+        leaves that part's section out and names all such parts in one sentence (``what``: the part's name)."""
+        from IPython.display import HTML, display
+
+        attr = f' data-what="{html.escape(what, quote=True)}"' if what else ""
+        display(HTML(f'<p class="csat-text csat-absent"{attr}>{html.escape(text)}</p>'))
 
     def show_diagnostics(self, diags: Iterable[Diagnostic | dict]):
         """Show the stage's diagnostics plainly, most severe first, in the study's language
@@ -288,6 +309,22 @@ def default_params_file() -> str:
 SEVERITY_LABELS = {"error": i18n.N_("ERROR"), "warning": i18n.N_("WARNING"), "info": i18n.N_("INFO")}
 
 
+_CARRIED = re.compile(r"^[(（](?:from|来自) \d\d_[a-z_]+[,，] ?[a-z_]+[)）] ?")
+
+
+def carried_prefix(message: str) -> str:
+    """A diagnostic's message without the ``(from 03_reliability_validity, htmt)`` prefix that
+    :func:`csat.analyses.verdicts.carried_diagnostics` keeps in ``diagnostics.json`` (a stage file name and a code are
+    no reader text; the list says the code).
+
+    >>> carried_prefix("(from 03_reliability_validity, htmt) HTMT of A and B is 0.96.")
+    'HTMT of A and B is 0.96.'
+    >>> carried_prefix("（来自 03_reliability_validity，fornell_larcker）√AVE 较小。")
+    '√AVE 较小。'
+    """
+    return _CARRIED.sub("", message)
+
+
 def diagnostic_item(d: dict, language: str = "en") -> str:
     """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
     ``language``.  In Chinese the message is ``message_zh`` (converted for ``zh-Hant``,
@@ -298,7 +335,7 @@ def diagnostic_item(d: dict, language: str = "en") -> str:
     sev = str(d.get("severity"))
     code = str(d.get("code"))
     where = html.escape(str(d.get("where")))
-    msg = str(d.get("message"))
+    msg = carried_prefix(str(d.get("message")))
     if sev in SEVERITY_LABELS:
         label = i18n.tr(SEVERITY_LABELS[sev], language)
     else:
@@ -309,7 +346,7 @@ def diagnostic_item(d: dict, language: str = "en") -> str:
             meaning = i18n.localize(CODES[code].zh, language) if code in CODES else ""
             text = html.escape(meaning) + (f' <span lang="en">({html.escape(msg)})</span>' if msg else "")
         else:
-            text = html.escape(i18n.localize(zh, language))
+            text = html.escape(i18n.localize(carried_prefix(zh), language))
     else:
         text = html.escape(msg)
     body = i18n.trc("diagnostic item", "{where}: {message}", language, where=where, message=text)

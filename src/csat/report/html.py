@@ -271,6 +271,53 @@ def renumber(obj, tables_before: int, figures_before: int):
     return [{k: sub(v) if isinstance(v, str) else v for k, v in d.items()} for d in obj]
 
 
+def _heading_level(cell) -> int | None:
+    """The level of the first heading of a markdown cell (None: no heading, or not a markdown cell)."""
+    if "jp-MarkdownCell" not in (cell.get("class") or []):
+        return None
+    h = cell.find(["h1", "h2", "h3", "h4", "h5", "h6"])
+    return int(h.name[1]) if h is not None else None
+
+
+def drop_absent_sections(soup, language: str) -> int:
+    """Leave out the sections of the parts a study does not have (a ``p.csat-absent`` that
+    :meth:`csat.pipeline.stage.Stage.absent` wrote: the section from its heading to the next heading of the same
+    level), and name them all in one sentence where the first was.  Returns how many were left out."""
+    from csat.analyses.drivers import absent_text
+
+    cells = soup.select("div.jp-Cell")
+    levels = [_heading_level(c) for c in cells]
+    # a section: from a heading of the stage's section level (the shallowest below the title) to the next one
+    top = min((lv for lv in levels if lv is not None and lv > 1), default=2)
+
+    def opens(k: int) -> bool:
+        return levels[k] is not None and levels[k] <= top
+
+    drop, whats, first = set(), [], None
+    for i, cell in enumerate(cells):
+        marker = cell.select_one(".csat-absent")
+        if marker is None:
+            continue
+        start = i
+        while start > 0 and not opens(start):
+            start -= 1
+        end = i + 1
+        while end < len(cells) and not opens(end):
+            end += 1
+        drop.update(range(start, end))
+        whats.append(marker.get("data-what") or marker.get_text(" ", strip=True))
+        first = start if first is None else min(first, start)
+    if first is None:
+        return 0
+    p = soup.new_tag("p")
+    p["class"] = ["csat-text", "csat-absent-parts"]
+    p.string = absent_text(whats, language)
+    cells[first].insert_before(p)
+    for k in sorted(drop):
+        cells[k].decompose()
+    return len(whats)
+
+
 def process_stage(fragment: str, number: int, stage: str, language: str, counters: Counters,
                   base_dirs: list[Path] | None = None) -> tuple[str, list[dict], list[dict], list[dict]]:
     """Prepare one stage's fragment for the report.
@@ -295,6 +342,7 @@ def process_stage(fragment: str, number: int, stage: str, language: str, counter
         h1 = first_md.find("h1")
         if h1 is not None:
             h1.decompose()
+    drop_absent_sections(soup, language)
     for md in soup.select("div.jp-MarkdownCell"):
         _render_math(soup, md)
     toc: list[dict] = []
@@ -686,8 +734,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     for data_path in data_paths:
         try:
             shown.append(str(data_path.resolve().relative_to(root.resolve())))
-        except ValueError:
-            shown.append(str(data_path))
+        except ValueError:                       # outside the project: the file's name, not a path of this machine
+            shown.append(data_path.name)
     data_display = " + ".join(shown)
 
     ctx = {

@@ -55,7 +55,7 @@ def plot_drivers(table: pd.DataFrame, labels: Mapping[str, str] | None = None, l
     ax.barh(y, t["lmg"], color="#4c72b0", label="LMG")
     err = np.vstack([t["lmg"] - t["lmg.ci.lower"], t["lmg.ci.upper"] - t["lmg"]])
     ax.errorbar(t["lmg"], y, xerr=np.clip(err, 0, None), fmt="none", ecolor="#222222", capsize=3)
-    ax.plot(t["relative_weight"], y, "D", color="#dd8452", label="relative weight")
+    ax.plot(t["relative_weight"], y, "D", color="#dd8452", label=tr("relative weight", language))
     ax.set_yticks(y, [labels.get(p, p) for p in t["predictor"]])
     ax.set_xlabel(tr("share of R²", language))
     ax.legend(loc="lower right", frameon=False)
@@ -97,7 +97,8 @@ def plot_profile(profile: pd.DataFrame, labels: Mapping[str, str] | None = None,
     return fig
 
 
-def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = None, language: str = "en"):
+def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = None, language: str = "en",
+                      categories: Mapping[str, str] | None = None):
     """The Better–Worse scatter: x = |Worse|, y = Better, quadrants split at 0.5.
 
     Parameters
@@ -108,6 +109,8 @@ def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = No
         ``{feature: label}``.
     language : str
         The study's language (axis labels).
+    categories : mapping, optional
+        ``{category letter: name}`` shown beside each feature (default: the letter).
 
     Returns
     -------
@@ -116,12 +119,14 @@ def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = No
     import matplotlib.pyplot as plt
 
     labels = labels or {}
+    categories = categories or {}
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.axhline(0.5, color="#999999", lw=0.8, ls="--")
     ax.axvline(0.5, color="#999999", lw=0.8, ls="--")
     ax.scatter(-table["worse"], table["better"], s=40, color="#4c72b0", zorder=3)
     for _, r in table.iterrows():
-        ax.annotate(f"{labels.get(r['feature'], r['feature'])} ({r['category']})", (-r["worse"], r["better"]),
+        ax.annotate(f"{labels.get(r['feature'], r['feature'])} ({categories.get(r['category'], r['category'])})",
+                    (-r["worse"], r["better"]),
                     textcoords="offset points", xytext=(5, 4), fontsize=8)
     for x, y, t in ((0.25, 0.97, "A"), (0.75, 0.97, "O"), (0.75, 0.03, "M"), (0.25, 0.03, "I")):
         ax.text(x, y, t, ha="center", va="center", color="#999999", fontsize=14, transform=ax.transAxes)
@@ -133,7 +138,8 @@ def plot_better_worse(table: pd.DataFrame, labels: Mapping[str, str] | None = No
     return fig
 
 
-def plot_gaps(table: pd.DataFrame, language: str = "en"):
+def plot_gaps(table: pd.DataFrame, language: str = "en", labels: Mapping[str, str] | None = None,
+              item_labels: Mapping[str, str] | None = None):
     """Item gaps with 95% intervals, grouped by dimension.
 
     Parameters
@@ -142,6 +148,10 @@ def plot_gaps(table: pd.DataFrame, language: str = "en"):
         The table of :func:`csat.stats.servqual.gaps`.
     language : str
         The study's language (axis label).
+    labels : mapping, optional
+        ``{dimension: label}``.
+    item_labels : mapping, optional
+        ``{perception item: label}`` (default: the item's code).
 
     Returns
     -------
@@ -149,6 +159,8 @@ def plot_gaps(table: pd.DataFrame, language: str = "en"):
     """
     import matplotlib.pyplot as plt
 
+    labels = labels or {}
+    item_labels = item_labels or {}
     t = table[table["level"] == "item"].iloc[::-1]
     y = np.arange(len(t))
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.5))
@@ -159,7 +171,8 @@ def plot_gaps(table: pd.DataFrame, language: str = "en"):
     err = np.vstack([t["gap"] - t["ci.lower"], t["ci.upper"] - t["gap"]])
     ax.errorbar(t["gap"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="#222222", capsize=2)
     ax.axvline(0, color="#444444", lw=0.8)
-    ax.set_yticks(y, [f"{d}: {p}" for d, p in zip(t["dimension"], t["perception"])], fontsize=8)
+    ax.set_yticks(y, [tr("{dimension}: {item}", language, dimension=labels.get(d, d), item=item_labels.get(p, p))
+                      for d, p in zip(t["dimension"], t["perception"])], fontsize=8)
     ax.set_xlabel(tr("gap = perception − expectation", language))
     fig.tight_layout()
     return fig
