@@ -483,3 +483,17 @@ def test_a_study_without_a_structural_model_still_gets_its_gap_and_kano_recommen
 
     ctx = summary_context(s, demo_params(), "en")
     assert ctx["no_drivers"] and len(ctx["recommendations"]) >= 2
+
+
+def test_a_diagnostics_where_is_shown_only_when_it_names_the_studys_own_codes():
+    res = demo_like_results()
+    res["diagnostics.json"] = [
+        {"code": "bootstrap_failed", "severity": "warning", "where": "bootstrap", "stage": "05_sem", "message": "1 failed"},
+        {"code": "segments_weak", "severity": "warning", "where": "segments", "stage": "06_drivers_segments",
+         "message": "silhouette 0.24"},
+        {"code": "ill_conditioned", "severity": "warning", "where": "CFA: EXPE ~~ QUAL", "stage": "03_reliability_validity",
+         "message": "Latent correlation 0.980"}]
+    q = [x for x in S.build_summary(res, demo_params())["sections"]["quality"] if x["key"] == "diagnostic"]
+    zh = " ".join(x["zh"] for x in q)
+    assert "bootstrap。" not in zh and "segments" not in zh and "CFA" not in zh
+    assert any("EXPE – QUAL" in x["en"] and "EXPE – QUAL" in x["zh"] for x in q)

@@ -497,7 +497,7 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
         "drivers": _driver_sentences(summary, target_lab, params),
         "recommendations": _recommendations(summary, target_lab, params),
         "groups": _group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab),
-        "quality": _quality_sentences(summary, results),
+        "quality": _quality_sentences(summary, results, params),
     }
     summary["recommendations"] = summary["sections"]["recommendations"]
     summary["groups"] = summary["sections"]["groups"]
@@ -1051,7 +1051,7 @@ EXCLUSION_NAMES = {"duplicates": N_("duplicate submissions"), "speeders": N_("sp
                    "max_missing_share": N_("too many unanswered items")}
 
 
-def _quality_sentences(s: dict, results) -> list[dict]:
+def _quality_sentences(s: dict, results, params=None) -> list[dict]:
     out = []
     smp = s["sample"]
     if smp["n_clean"] is not None and smp["n_raw"] is not None:
@@ -1082,7 +1082,8 @@ def _quality_sentences(s: dict, results) -> list[dict]:
     diags = results.get("diagnostics.json") or []
     serious = [d for d in diags if isinstance(d, dict) and d.get("severity") in ("warning", "error")]
     if serious:
-        kinds = merged_diagnostic_sentences(serious, results, {i["construct"]: _lab(i) for i in s["indices"]})
+        kinds = merged_diagnostic_sentences(serious, results, {i["construct"]: _lab(i) for i in s["indices"]},
+                                            study_names(params) if params is not None else None)
         if len(serious) == 1:
             out.append(sentence("diag_intro", N_("Read the results with this warning of the analysis in mind:")))
         elif len(kinds) > 1:
@@ -1189,7 +1190,44 @@ DIAG_FRAMES: dict[str, str] = {
 SEVERITY_NAMES = {"warning": N_("Warning"), "error": N_("Error")}
 
 
-def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
+_WORD = re.compile(r"[^\s,;:–~()=<>+*/|-]+")
+
+
+def study_names(params) -> set[str]:
+    """The study's own codes a reader may meet in a diagnostic's ``where``: constructs, items, group columns,
+    Kano features, SERVQUAL dimensions and their items."""
+    names = set(params.constructs) | {i for c in params.constructs.values() for i in c.items} | set(params.groups)
+    for f, spec in (params.kano or {}).items():
+        names |= {f, spec.functional, spec.dysfunctional}
+    for d, spec in (params.servqual or {}).items():
+        names |= {d, *spec.expectation, *spec.perception}
+    return names
+
+
+def _where_text(where: str) -> str:
+    """A diagnostic's ``where`` as a reader reads it: without the model's prefix (``CFA: ``), a covariance
+    ``EXPE ~~ QUAL`` as the pair ``EXPE – QUAL`` and a variance ``sat1 ~~ sat1`` as ``sat1``.
+
+    >>> _where_text("CFA: EXPE ~~ QUAL"), _where_text("sat1 ~~ sat1"), _where_text("qual1")
+    ('EXPE – QUAL', 'sat1', 'qual1')
+    """
+    where = re.sub(r"^(?:CFA|SEM|EFA|PLS):\s*", "", where.strip())
+    m = re.fullmatch(r"(\S+)\s*~~\s*(\S+)", where)
+    if m:
+        return m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} – {m.group(2)}"
+    return where
+
+
+def _reader_where(where: str, names: set[str] | None) -> bool:
+    """Whether a diagnostic's ``where`` names only the study's own codes (``qual1``, ``EXPE – QUAL``), and so is
+    shown; a program's word (``bootstrap``, ``segments``, ``CFA: cfi``) is not."""
+    if names is None:
+        return True
+    words = _WORD.findall(where)
+    return bool(words) and all(w in names for w in words)
+
+
+def diagnostic_sentences(diags: list[Mapping], names: set[str] | None = None) -> list[dict]:
     """Every ``warning``/``error`` diagnostic in plain words, one sentence per code and stage (errors
     first): the framing of :data:`DIAG_FRAMES`, where it applies and, in English, the diagnostic's own
     message (for several of one kind: the first, with the count).  In Chinese the framing alone says it
@@ -1202,7 +1240,8 @@ def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
     for (_, stage, code), ds in sorted(groups.items(), key=lambda kv: kv[0][0]):
         frame = DIAG_FRAMES.get(code)
         severity = Msg(SEVERITY_NAMES["warning" if ds[0].get("severity") != "error" else "error"])
-        wheres = [str(d.get("where") or "") for d in ds if d.get("where")]
+        wheres = [_where_text(str(d["where"])) for d in ds
+                  if d.get("where") and _reader_where(_where_text(str(d["where"])), names)]
         where = ", ".join(dict.fromkeys(wheres))
         msg = str(ds[0].get("message", "")).strip()
         # the diagnostic's own message is English: the Chinese sentence leaves it to the framing
@@ -1238,7 +1277,8 @@ def _matrix_value(m, a: str, b: str) -> float:
 
 
 def merged_diagnostic_sentences(serious: list[Mapping], results: Mapping[str, Any],
-                                labels: Mapping[str, tuple[str, str]] | None = None) -> list[dict]:
+                                labels: Mapping[str, tuple[str, str]] | None = None,
+                                names: set[str] | None = None) -> list[dict]:
     """:func:`diagnostic_sentences`, with every quantity stated once: a warning a later stage repeats from an
     earlier one (``(from 03_reliability_validity, htmt)``) is counted with the original, and the HTMT of a
     pair of constructs, which 03 computes as semTools' HTMT2 (geometric means) and PLS as the original HTMT
@@ -1255,7 +1295,7 @@ def merged_diagnostic_sentences(serious: list[Mapping], results: Mapping[str, An
             htmt.setdefault((a, b), []).append(d)
             continue
         rest.append(d)
-    kinds = diagnostic_sentences(rest)
+    kinds = diagnostic_sentences(rest, names)
     if htmt:
         labels = labels or {}
         pairs = []
