@@ -37,3 +37,49 @@ def key_figures(results: Path) -> dict:
 
 if __name__ == "__main__":
     print(json.dumps(key_figures(Path(sys.argv[1])), indent=1, sort_keys=True))
+
+
+def _pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    import subprocess
+
+    args = ["pdftotext", "-layout"] + (["-f", str(first), "-l", str(last)] if first else []) + [str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+def _printed(x: float, digits: int) -> str:
+    return f"{x:.{digits}f}".replace("-", "−")
+
+
+def page_one_problems(root: Path, study: str) -> list[str]:
+    """One value per quantity: the headline index page 1 of the report states (``summary.json``) is the number the
+    appendix shows (its source file's value, as the appendix table prints it, 1 to 3 decimals, rounding to the
+    same 0.1) and the number ``reports/index.html`` shows for the study — in the study row and in the comparison
+    table, where every construct's index is the one page 1 states.  Returns the problems found (empty: none)."""
+    root = Path(root)
+    d = root / "reports" / study
+    summ = json.loads((d / "results" / "summary.json").read_text(encoding="utf-8"))
+    h = summ.get("headline")
+    problems = []
+    if h is None:
+        return problems
+    shown = _printed(h["index"], 1)
+    page1 = _pdf_text(d / "report.pdf", 1, 1)
+    if shown not in page1:
+        problems.append(f"{study}: page 1 does not state the headline {shown}")
+    text = _pdf_text(d / "report.pdf")
+    appendix = text[text.find("\f", text.find("Appendix B") if "Appendix B" in text else text.find("附录 B")):]
+    if not any(_printed(h["index"], k) in appendix for k in (1, 2, 3)):
+        problems.append(f"{study}: no appendix table shows the headline {h['index']:.3f} ({h['source']})")
+    idx = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    row = idx[idx.find(f'{study}/report.html') - 2000:idx.find(f'{study}/report.html')]
+    if f">{shown}<" not in row.replace(" ", "") and shown not in row:
+        problems.append(f"{study}: reports/index.html does not show the headline {shown}")
+    if 'id="comparison"' in idx:
+        table = idx[idx.index('id="comparison"'):].split("</table>")[0]
+        if f'data-study="{study}"' in table:
+            line = table[table.index(f'data-study="{study}"'):].split("</tr>")[0]
+            head = table.split("</thead>")[0]
+            for i in summ.get("indices") or []:
+                if f">{i['construct']}<" in head and _printed(i["index"], 1).replace("−", "-") not in line:
+                    problems.append(f"{study}: the comparison table does not show {i['construct']} {i['index']:.1f}")
+    return problems

@@ -251,8 +251,15 @@ def test_pls_index_and_ipma(ecsi_pls):
     assert unbounded.shown == [("say", "没有 0–100 指数：量表没有上下限（未设最小值和最大值的连续分数）。")]
     step = S.pls_ipma(boot, index.table, target, _labels(_study("ecsi_pls", language="zh")), "zh")
     assert step.table is not None and len(step.table) == 4 and target not in set(step.table["construct"])
-    assert [s[0] for s in step.shown] == ["table", "figure", "say"]
-    assert step.shown[0][2] == "满意度的重要性–表现分析" and step.shown[2][1].startswith("解读（SmartPLS 的 IPMA）")
+    # ECSI's drivers cannot be ranked apart (overlapping bootstrap intervals): the step says so after the map
+    assert step.table.attrs["not_separable"] == list(step.table["construct"])
+    assert [s[0] for s in step.shown] == ["table", "figure", "say", "say"]
+    assert step.shown[2][1].startswith("在目前的样本量下") and "仅由表现决定" in step.shown[2][1]
+    assert step.shown[0][2] == "满意度的重要性–表现分析" and step.shown[3][1].startswith("解读（SmartPLS 的 IPMA）")
+    from csat.analyses.verdicts import ipma_priority_text
+
+    if (step.table["quadrant"] == "concentrate_here").any():
+        assert "无法区分" in ipma_priority_text(step.table, "zh")
     import matplotlib.pyplot as plt
 
     plt.close(step.shown[1][1])

@@ -312,10 +312,15 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     # numbers equal the results files
     cs = pd.read_csv(res / "construct_scores.csv").set_index("construct")
     h = summ["headline"]
-    assert h["construct"] == "SAT" and h["index"] == pytest.approx(cs.loc["SAT", "index"], abs=1e-9)
-    assert h["margin_of_error"] == pytest.approx((cs.loc["SAT", "index.ci.upper"] - cs.loc["SAT", "index.ci.lower"]) / 2)
+    # the demo has weights: the headline is the weighted index (02's weighted estimates), the unweighted beside it
+    we = pd.read_csv(res / "weighted_estimates.csv")
+    we = we[we["what"] == "index"].set_index("name")
+    assert h["construct"] == "SAT" and h["source"] == "weighted_estimates.csv"
+    assert h["index"] == pytest.approx(we.loc["SAT", "weighted"], abs=1e-9)
+    assert h["alt_index"] == pytest.approx(cs.loc["SAT", "index"], abs=1e-9)
+    assert h["margin_of_error"] == pytest.approx((we.loc["SAT", "ci.upper.w"] - we.loc["SAT", "ci.lower.w"]) / 2)
     head = summ["sections"]["headline"][0]["numbers"]
-    assert head["index"] == round(cs.loc["SAT", "index"], 1) and head["n"] == int(cs.loc["SAT", "n"])
+    assert head["index"] == round(we.loc["SAT", "weighted"], 1) and head["n"] == int(cs.loc["SAT", "n"])
     ipma = pd.read_csv(res / "ipma.csv").set_index("construct")
     for x in summ["drivers"]:
         assert x["importance"] == pytest.approx(ipma.loc[x["construct"], "importance"], abs=1e-12)
@@ -326,7 +331,7 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     for c, perf in ipma["performance"].items():
         assert perf == pytest.approx(cs.loc[c, "index"], abs=1e-9), c
     nps = json.loads((res / "nps.json").read_text())
-    assert summ["nps"]["nps"] == pytest.approx(nps["nps"])
+    assert summ["nps"]["unweighted"]["nps"] == pytest.approx(nps["nps"])
     gt = pd.read_csv(res / "group_tests.csv")
     sig = gt[gt["test"].isin(["welch_t", "welch_anova"]) & (gt["p.holm"] < 0.05)]
     groups = [x for x in summ["groups"] if x["key"] in ("group_t", "group_f")]
@@ -344,6 +349,10 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     for part in ("headline", "drivers", "recommendations"):
         for x in summ["sections"][part]:
             assert re.sub(r"\s+", "", x["en"]) in text, x["en"]
+    # one value per quantity: page 1's headline is the appendix's and reports/index.html's (tests/keyfigures.py)
+    from keyfigures import page_one_problems
+
+    assert not page_one_problems(proj, "demo")
     shutil.copy(res / "summary.json", proj / "summary_en.json")      # compared with the zh build below
 
 
@@ -500,6 +509,9 @@ def test_ecsi_pls_study_builds_the_pls_report(built):
     csi = {row["construct"]: float(row["index"]) for row in csv.DictReader(open(res / "csi_index.csv", encoding="utf-8"))}
     assert summ["headline"]["source"] == "csi_index.csv"
     assert summ["headline"]["index"] == pytest.approx(csi[summ["headline"]["construct"]], abs=1e-12)
+    from keyfigures import page_one_problems
+
+    assert not page_one_problems(proj, "ecsi_pls")       # page 1 = appendix F = reports/index.html
 
 
 def test_two_wave_tracking_demo_shows_trend_change_and_invariance(built):

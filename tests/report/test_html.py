@@ -389,7 +389,7 @@ def test_the_codebook_and_the_diagnostics_list_in_traditional_chinese():
            "item_labels": {"a1": {"en": "Overall quality", "zh": "整体质量"}, "a2": "plain"}}
     p = validate_params(raw)
     rows = report_html.codebook_rows(p, "zh-Hant")
-    assert rows[0] == {"construct": "A: 感知品質", "item": "a1", "wording": "整體品質", "reverse": ""}
+    assert rows[0] == {"construct": "A: 感知品質", "item": "a1", "wording": "整體品質", "scale": "1–5", "reverse": ""}
     assert rows[1]["wording"] == "plain" and rows[1]["reverse"] == "是"
 
 
@@ -483,3 +483,26 @@ def test_figures_are_shown_at_the_size_they_were_drawn_for():
     img = soup.find("img")
     report_html.set_printed_size(img)
     assert img["style"] == "width: 5.00in" and "csat-sized" in img["class"]
+def test_the_questionnaire_lists_every_question_with_its_code():
+    """Appendix A: construct items with the answer scale and its anchors, the recommend question, the Kano and
+    SERVQUAL pairs and the group columns with their levels, each with its code; without item_labels the wording
+    is the file's own header (data.rename), else empty (and the page leaves the column out)."""
+    import pandas as pd
+
+    from csat.config.params import validate_params
+
+    raw = {"study": "q", "data": {"path": "x.csv", "rename": {"Q1. How good is it?": "a1"}}, "language": "en",
+           "scale": {"min": 1, "max": 5}, "labels": {"very poor": 1, "excellent": 5},
+           "constructs": {"A": {"items": ["a1", "a2"], "label": "Quality"}}, "groups": ["g"], "recommend": "nps",
+           "kano": {"app": {"functional": "k_f", "dysfunctional": "k_d", "label": "Mobile app"}},
+           "servqual": {"rel": {"expectation": ["e1"], "perception": ["p1"], "label": "Reliability"}}}
+    p = validate_params(raw)
+    rows = report_html.codebook_rows(p, "en", pd.DataFrame({"g": ["b", "a", "b"]}))
+    codes = [r["item"] for r in rows]
+    assert codes == ["a1", "a2", "nps", "k_f", "k_d", "e1", "p1", "g"]
+    assert rows[0]["wording"] == "Q1. How good is it?" and rows[1]["wording"] == ""
+    assert rows[0]["scale"] == "1 = very poor … 5 = excellent"
+    assert "recommend" in rows[2]["wording"] and rows[2]["scale"].startswith("0 = ")
+    assert "Mobile app" in rows[3]["construct"] and "Mobile app is offered" in rows[3]["wording"]
+    assert "Reliability" in rows[5]["construct"] and rows[6]["wording"] == "Perception 1 of Reliability"
+    assert rows[7]["scale"] == "a, b"

@@ -101,3 +101,21 @@ def test_the_index_reads_the_params_the_build_used(tmp_path):
     (tmp_path / "params" / "ovr.yaml").write_text("study: ovr\nscale: nonsense\n")
     assert report_index.study_params(tmp_path, "ovr") is None
     assert report_index.study_summary(tmp_path, "ovr")["title"] == ""
+
+
+def test_the_comparison_shows_the_values_page_one_states(tmp_path):
+    """A current report's summary (results/summary.json) states the PLS or weighted index: the comparison shows that
+    number, not the equal-weight index of construct_scores.csv (one value per quantity)."""
+    import json
+
+    make_fake_study(tmp_path, study="branch_a")
+    make_fake_study(tmp_path, study="branch_b")
+    res = tmp_path / "reports" / "branch_b" / "results"
+    (res / "construct_scores.csv").write_text("construct,n,index,index.ci.lower,index.ci.upper\nSAT,150,68.33,66.2,70.5\n")
+    (res / "summary.json").write_text(json.dumps({"headline": {"construct": "SAT", "index": 68.502},
+                                                  "indices": [{"construct": "SAT", "index": 68.502, "ci_lower": 66.33,
+                                                               "ci_upper": 70.61, "n": 150}]}))
+    (tmp_path / "reports" / "branch_b" / "report.html").write_text("<html></html>")
+    cmp = report_index.study_comparison(tmp_path, report_index.built_studies(tmp_path))
+    b = next(r for r in cmp["rows"] if r["study"] == "branch_b")
+    assert b["cells"][0]["text"] == "68.5" and b["cells"][0]["ci"].startswith("95% CI [66.3, 70.6]")

@@ -146,7 +146,7 @@ def test_group_differences_are_holm_adjusted_with_effect_sizes():
     t = g[2]
     assert "Hedges' g = 0.25" in t["en"] and "p = .029" in t["en"] and "p = 0.029" in t["zh"]
     assert t["numbers"]["d"] == round(0.306 * 100 / 9, 1)
-    assert "higher for male than for female" in t["en"]
+    assert "higher for Male than for Female (Gender)" in t["en"]        # value_labels, column_labels
 
 
 def test_caveats_hold_every_warning_and_error_but_no_info():
@@ -295,3 +295,205 @@ def test_a_traditional_chinese_report_writes_the_sentences_from_their_templates(
     assert ctx["headline"]["label"] == "滿意度" and ctx["drivers_table"][0]["quadrant_text"] == "優先改進"
     assert ctx["drivers_table"][0]["label"] == "感知品質" and ctx["drivers_caption"].startswith("滿意度的驅動因素")
     assert ctx["index"][0] == head and all(localize(x, "zh-Hant") == x for x in ctx["quality"])
+
+
+# ------------------------------------------------------------- hedged where the data are thin (issue 30)
+def _overlapping(res):
+    """ecsi_pls-like importances: 0.52-0.58 whose bootstrap intervals all overlap."""
+    res["ipma.csv"] = pd.DataFrame([
+        {"construct": "VAL", "importance": 0.584, "performance": 71.0, "quadrant": "concentrate_here"},
+        {"construct": "IMAG", "importance": 0.568, "performance": 75.8, "quadrant": "keep_up"},
+        {"construct": "EXPE", "importance": 0.551, "performance": 75.4, "quadrant": "possible_overkill"},
+        {"construct": "QUAL", "importance": 0.517, "performance": 70.0, "quadrant": "low_priority"}])
+    res["sem_effects.csv"] = pd.DataFrame([
+        {"from": c, "to": "SAT", "std.total": v, "std.total.ci.lower": v - 0.15, "std.total.ci.upper": v + 0.15}
+        for c, v in (("VAL", 0.58), ("IMAG", 0.47), ("EXPE", 0.52), ("QUAL", 0.52))])
+    return res
+
+
+def test_priorities_are_hedged_when_the_intervals_overlap():
+    s = S.build_summary(_overlapping(demo_like_results()), demo_params())
+    assert all(d["hedged"] for d in s["drivers"])
+    assert [d["priority"] for d in s["drivers"]] == ["below_unranked", "above_unranked", "above_unranked",
+                                                     "below_unranked"]
+    keys = [x["key"] for x in s["sections"]["drivers"]]
+    assert "driver_unranked" in keys
+    unranked = next(x for x in s["sections"]["drivers"] if x["key"] == "driver_unranked")
+    assert "cannot be ranked apart" in unranked["en"] and "无法区分先后" in unranked["zh"]
+    recs = s["recommendations"]
+    assert not any(r["key"] in ("improve_first", "low_priority", "largest_lever") for r in recs)
+    assert recs[0]["key"] == "tier_first" and "cannot be ranked apart" in recs[0]["en"]
+    assert not any("Improve Perceived value first" in r["en"] or "lower priority" in r["en"] for r in recs)
+    from csat.report.html import summary_context
+
+    ctx = summary_context(s, demo_params(), "en")
+    assert {d["quadrant_text"] for d in ctx["drivers_table"]} == {"Below average; importance not separable",
+                                                                  "Above average; importance not separable"}
+
+
+def test_priorities_stand_where_the_intervals_separate_them():
+    res = demo_like_results()
+    res["sem_effects.csv"]["std.total.ci.lower"] = res["sem_effects.csv"]["std.total"] - 0.005
+    res["sem_effects.csv"]["std.total.ci.upper"] = res["sem_effects.csv"]["std.total"] + 0.005
+    s = S.build_summary(res, demo_params())
+    assert not any(d["hedged"] for d in s["drivers"])
+    assert [d["priority"] for d in s["drivers"]] == [d["quadrant"] for d in s["drivers"]]
+    assert "driver_all_separated" in [x["key"] for x in s["sections"]["drivers"]]
+    assert s["recommendations"][0]["key"] == "improve_first"
+
+
+def test_the_models_n_and_the_headline_n_are_both_stated_when_they_differ():
+    res = demo_like_results()
+    res["sem_fit.json"] = {"ntotal": 463, "cfi": 0.99}
+    s = S.build_summary(res, demo_params())
+    n = next(x for x in s["sections"]["drivers"] if x["key"] == "driver_n")
+    assert n["numbers"] == {"m": 463, "n": 546} and "463" in n["zh"] and "546" in n["zh"]
+    res["sem_fit.json"] = {"ntotal": 546}
+    assert "driver_n" not in [x["key"] for x in S.build_summary(res, demo_params())["sections"]["drivers"]]
+
+
+def test_the_regression_and_the_model_are_reconciled_when_they_disagree():
+    res = demo_like_results()
+    res["drivers.json"] = {"target": "SAT", "r2": 0.44}
+    res["drivers.csv"] = pd.DataFrame([
+        {"predictor": "QUAL", "beta": 0.34, "lmg": 0.17, "lmg.share": 0.39},
+        {"predictor": "VAL", "beta": 0.27, "lmg": 0.14, "lmg.share": 0.31},
+        {"predictor": "EXPE", "beta": 0.09, "lmg": 0.07, "lmg.share": 0.16},
+        {"predictor": "IMAG", "beta": 0.19, "lmg": 0.06, "lmg.share": 0.14}])
+    s = S.build_summary(res, demo_params())
+    r = [x for x in s["sections"]["drivers"] if x["key"] == "driver_regression"]
+    assert len(r) == 1 and "Perceived value" in r[0]["en"] and "感知价值" in r[0]["zh"]
+    assert r[0]["numbers"] == {"rr": 2, "k": 4, "share": 31.0, "rs": 4}
+    # the same order in both: nothing to reconcile
+    res["drivers.csv"] = pd.DataFrame([{"predictor": c, "beta": 0.1, "lmg": v, "lmg.share": v}
+                                       for c, v in (("QUAL", .4), ("EXPE", .3), ("IMAG", .2), ("VAL", .1))])
+    assert "driver_regression" not in [x["key"] for x in S.build_summary(res, demo_params())["sections"]["drivers"]]
+
+
+def test_recommendations_cite_wording_never_bare_codes():
+    import re
+
+    s = S.build_summary(demo_like_results(), demo_params(item_labels={}))
+    for r in s["recommendations"]:
+        for code in ("qual4", "qual3", "sat3", "val3"):
+            assert not re.search(rf"(?<![(（]){code}(?![)）])", r["en"]), r["en"]
+    rec = s["recommendations"][0]["en"]
+    assert "Perceived quality (qual4)" in rec and "感知质量（qual4）" in s["recommendations"][0]["zh"]
+
+
+def test_one_value_per_quantity_pls_and_equal_weights_side_by_side():
+    p = demo_params(estimator="pls")
+    res = demo_like_results()
+    res["csi_index.csv"] = pd.DataFrame({"construct": ["SAT", "QUAL"], "index": [61.23, 57.0],
+                                         "ci.lower": [59.0, 55.0], "ci.upper": [63.4, 59.1]})
+    s = S.build_summary(res, p)
+    im = s["index_methods"]
+    assert im["method"] == "pls" and im["alt_method"] == "equal"
+    sat = next(r for r in im["rows"] if r["construct"] == "SAT")
+    assert sat["index"] == 61.23 and sat["alt_index"] == 59.4
+    note = next(x for x in s["sections"]["headline"] if x["key"] == "index_methods")
+    assert note["numbers"] == {"alt": 59.4} and "equal item weights" in note["en"]
+    # the headline and every index page 1 states is the estimator's
+    assert s["headline"]["index"] == 61.23 and {i["construct"]: i["index"] for i in s["indices"]}["QUAL"] == 57.0
+
+
+def test_weighted_headline_with_the_unweighted_beside_it():
+    res = demo_like_results()
+    res["weighted_estimates.csv"] = pd.DataFrame(
+        [{"what": "index", "name": c, "unweighted": v, "weighted": v + 0.3, "ci.lower.w": v - 1, "ci.upper.w": v + 1.6,
+          "n": 546, "n_eff": 501.6} for c, v in (("IMAG", 59.3), ("EXPE", 60.8), ("QUAL", 55.2), ("VAL", 51.9),
+                                                 ("SAT", 59.4), ("COMP", 52.5), ("LOY", 57.7))]
+        + [{"what": "nps", "name": "nps", "unweighted": -14.65, "weighted": -13.65, "ci.lower.w": -20.6,
+            "ci.upper.w": -6.7, "n": 546, "n_eff": 501.6}])
+    s = S.build_summary(res, demo_params())
+    h = s["headline"]
+    assert h["source"] == "weighted_estimates.csv" and h["index"] == pytest.approx(59.7) and h["alt_index"] == 59.4
+    assert s["nps"]["nps"] == -13.65 and s["nps"]["unweighted"]["nps"] == -14.65
+    nps = next(x for x in s["sections"]["headline"] if x["key"] == "nps")
+    assert nps["numbers"]["nps"] == -13.7 and nps["numbers"]["u"] == -14.7
+    for sent in S.all_sentences(s):
+        _check_numbers(sent)
+
+
+def test_htmt_of_a_pair_is_stated_once_with_both_methods():
+    res = demo_like_results()
+    m = lambda v: pd.DataFrame({"construct": ["EXPE", "QUAL"], "EXPE": [1, v], "QUAL": [v, 1]})  # noqa: E731
+    res["htmt.csv"], res["pls_htmt.csv"] = m(0.9648), m(0.9819)
+    res["diagnostics.json"] = [
+        {"code": "htmt", "severity": "warning", "where": "EXPE – QUAL", "stage": "03_reliability_validity",
+         "message": "HTMT of EXPE and QUAL is 0.96, not below 0.85"},
+        {"code": "discriminant_validity", "severity": "warning", "where": "EXPE – QUAL", "stage": "05_sem",
+         "message": "(from 03_reliability_validity, htmt) HTMT of EXPE and QUAL is 0.96, not below 0.85"},
+        {"code": "pls_htmt", "severity": "warning", "where": "EXPE – QUAL", "stage": "05_sem",
+         "message": "HTMT = 0.982 exceeds 0.85"}]
+    q = S.build_summary(res, demo_params())["sections"]["quality"]
+    diag = [x for x in q if x["key"] == "diagnostic"]
+    assert len(diag) == 1 and diag[0]["count"] == 3
+    assert "0.96 as HTMT2" in diag[0]["en"] and "0.982 as the original HTMT" in diag[0]["en"]
+    assert diag[0]["numbers"] == {"htmt20": 0.96, "htmt0": 0.982}
+    _check_numbers(diag[0])
+
+
+def test_service_gaps_kano_and_nps_reach_the_recommendations():
+    res = demo_like_results()
+    res["gaps.csv"] = pd.DataFrame([
+        {"dimension": "reliability", "level": "dimension", "gap": -0.93, "ci.lower": -1.05, "ci.upper": -0.81,
+         "p.holm": 1e-40, "mean.e": 7.47, "mean.p": 6.54},
+        {"dimension": "tangibles", "level": "dimension", "gap": 0.14, "ci.lower": 0.02, "ci.upper": 0.26,
+         "p.holm": 0.02, "mean.e": 7.5, "mean.p": 7.6}])
+    res["kano.csv"] = pd.DataFrame([
+        {"feature": "cleanliness", "n": 532, "category": "M", "better": 0.27, "worse": -0.75},
+        {"feature": "app", "n": 525, "category": "I", "better": 0.31, "worse": -0.30}])
+    s = S.build_summary(res, demo_params())
+    keys = [r["key"] for r in s["recommendations"]]
+    assert {"service_gap", "kano", "nps_negative"} <= set(keys) and len(keys) <= 5
+    gap = next(r for r in s["recommendations"] if r["key"] == "service_gap")
+    assert gap["numbers"]["gap"] == -0.93 and "Reliability" in gap["en"]
+    kano = next(r for r in s["recommendations"] if r["key"] == "kano")
+    assert "Store cleanliness" in kano["en"] and kano["numbers"]["w0"] == -0.75 and "app" not in kano["en"].lower()
+    nps = next(r for r in s["recommendations"] if r["key"] == "nps_negative")
+    assert nps["numbers"]["nps"] == -14.7 and nps["numbers"]["lo"] == -21.3
+    for r in s["recommendations"]:
+        _check_numbers(r)
+
+
+def test_reliability_a_pls_study_computes_twice_is_shown_side_by_side():
+    res = demo_like_results()
+    res["reliability.csv"] = pd.DataFrame([{"construct": "SAT", "alpha": 0.894, "cr": 0.894, "ave": 0.687},
+                                           {"construct": "QUAL", "alpha": 0.869, "cr": 0.873, "ave": 0.579}])
+    res["pls_quality.csv"] = pd.DataFrame([{"construct": "SAT", "alpha": 0.894, "rhoC": 0.927, "ave": 0.760},
+                                           {"construct": "QUAL", "alpha": 0.871, "rhoC": 0.907, "ave": 0.661}])
+    s = S.build_summary(res, demo_params(estimator="pls"))
+    assert s["measurement_methods"][0] == {"construct": "SAT", "alpha": 0.894, "alpha_pls": 0.894, "cr": 0.894,
+                                           "rhoc": 0.927, "ave": 0.687, "ave_pls": 0.760}
+    from csat.report.html import summary_context
+
+    t = summary_context(s, demo_params(estimator="pls"), "en")["measurement_table"]
+    assert t["columns"][5:] == ["AVE (CFA, D)", "AVE (PLS, F)"] and t["rows"][0][5:] == ["0.687", "0.760"]
+    assert S.build_summary(res, demo_params())["measurement_methods"] is None      # ML: one method, one value
+
+
+def test_a_study_without_a_structural_model_still_gets_its_gap_and_kano_recommendations():
+    res = demo_like_results(ipma=False)
+    res["kano.csv"] = pd.DataFrame([{"feature": "cleanliness", "n": 532, "category": "M", "better": 0.27,
+                                     "worse": -0.75}])
+    s = S.build_summary(res, demo_params(model=None, model_template=None))
+    assert s["drivers"] == [] and [r["key"] for r in s["recommendations"]][:2] == ["kano", "nps_negative"]
+    from csat.report.html import summary_context
+
+    ctx = summary_context(s, demo_params(), "en")
+    assert ctx["no_drivers"] and len(ctx["recommendations"]) >= 2
+
+
+def test_a_diagnostics_where_is_shown_only_when_it_names_the_studys_own_codes():
+    res = demo_like_results()
+    res["diagnostics.json"] = [
+        {"code": "bootstrap_failed", "severity": "warning", "where": "bootstrap", "stage": "05_sem", "message": "1 failed"},
+        {"code": "segments_weak", "severity": "warning", "where": "segments", "stage": "06_drivers_segments",
+         "message": "silhouette 0.24"},
+        {"code": "ill_conditioned", "severity": "warning", "where": "CFA: EXPE ~~ QUAL", "stage": "03_reliability_validity",
+         "message": "Latent correlation 0.980"}]
+    q = [x for x in S.build_summary(res, demo_params())["sections"]["quality"] if x["key"] == "diagnostic"]
+    zh = " ".join(x["zh"] for x in q)
+    assert "bootstrap。" not in zh and "segments" not in zh and "CFA" not in zh
+    assert any("EXPE – QUAL" in x["en"] and "EXPE – QUAL" in x["zh"] for x in q)

@@ -251,6 +251,18 @@ def _ipma_shown(step: IPMA, table: pd.DataFrame, target_label: str, language: st
                        "ipma", tr("Importance–performance map for {target}", language, target=target_label)))
 
 
+def _ipma_hedge(step: IPMA, effects: pd.DataFrame | None, target: str, labels: Mapping[str, str],
+                language: str) -> None:
+    """Say which drivers' importance the bootstrap intervals do not separate (:func:`ipma_not_separable`), and
+    mark them on the table (``attrs["not_separable"]``, not written to ``ipma.csv``) for the stage's summary."""
+    from csat.analyses.verdicts import ipma_hedge_text, ipma_not_separable
+
+    hedged = ipma_not_separable(step.table, effects, target)
+    step.table.attrs["not_separable"] = hedged
+    if hedged:
+        step.shown.append(("say", ipma_hedge_text(hedged, labels, language)))
+
+
 def ml_ipma(params, data: pd.DataFrame, effects: pd.DataFrame, labels: Mapping[str, str],
             structural: bool) -> IPMA:
     """The importance–performance map of an ML model (:func:`csat.sem.ipma.ipma_table`): importance is
@@ -286,6 +298,7 @@ def ml_ipma(params, data: pd.DataFrame, effects: pd.DataFrame, labels: Mapping[s
             step.shown.append(("say", str(err)))
             return step
         _ipma_shown(step, step.table, labels[target], language, unstandardized=False)
+        _ipma_hedge(step, effects, target, labels, language)
         return step
     step.diagnostics.append(diagnostic("ipma_unavailable", "info", where, why))
     step.shown.append(("say", tr(why, language)))
@@ -478,6 +491,7 @@ def pls_ipma(boot, index: pd.DataFrame, target: str | None, labels: Mapping[str,
     perf = index.set_index("construct")["index"]
     step.table = ipma.ipma_table(boot.ipma, perf, target, labels, importance="importance")
     _ipma_shown(step, step.table, labels[target], language, unstandardized=True)
+    _ipma_hedge(step, boot.effects, target, labels, language)
     step.shown.append(("say", tr(
         "How to read this (SmartPLS's IPMA): performance is the construct's 0–100 index; importance is its total "
         "effect on {target} in index points: how many points {target}'s index would rise if this construct's index "

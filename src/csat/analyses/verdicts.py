@@ -30,7 +30,7 @@ from csat.sem.fitmeasures import FIT_RULES, fit_verdict, reported_fit
 
 __all__ = ["FIT_RULES", "FIT_RULE_ROWS", "verdict_word", "fit_criterion", "fit_verdict", "overall_fit_verdict",
            "fit_table", "large_residuals", "carried_diagnostics", "error_summary",
-           "warning_box_html", "list_text", "ipma_priority_text", "sem_text",
+           "warning_box_html", "list_text", "ipma_priority_text", "ipma_not_separable", "ipma_hedge_text", "sem_text",
            "section_markdown", "estimator_name", "estimator_note"]
 
 
@@ -285,14 +285,58 @@ def section_markdown(name: str, language: str = "en") -> str:
     return localize(f.read_text(encoding="utf-8").removesuffix("\n"), language)
 
 
+def ipma_not_separable(ipma: pd.DataFrame | None, effects: pd.DataFrame | None, target: str | None) -> list[str]:
+    """The IPMA's constructs whose side of the mean importance the data do not establish: the 95% bootstrap
+    interval of the standardized total effect on ``target`` (``effects``: ``sem_effects.csv``/``pls_effects.csv``)
+    overlaps the interval of a construct on the other side of the mean.  Empty without intervals.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"construct": ["A", "B", "C"], "importance": [.6, .5, .2]})
+    >>> e = pd.DataFrame({"from": ["A", "B", "C"], "to": "Y", "std.total.ci.lower": [.5, .3, .1],
+    ...                   "std.total.ci.upper": [.7, .6, .35]})
+    >>> ipma_not_separable(t, e, "Y")
+    ['B', 'C']
+    """
+    if ipma is None or not len(ipma) or effects is None or "std.total.ci.lower" not in effects.columns or not target:
+        return []
+    e = effects[effects["to"] == target].set_index("from")
+    ci = {c: (float(e.loc[c, "std.total.ci.lower"]), float(e.loc[c, "std.total.ci.upper"]))
+          for c in ipma["construct"] if c in e.index}
+    if len(ci) < len(ipma) or not all(np.isfinite(v).all() for v in map(np.array, ci.values())):
+        return []
+    mean = float(ipma["importance"].mean())
+    high = {c: i >= mean for c, i in zip(ipma["construct"], ipma["importance"])}
+    apart = lambda a, b: ci[a][0] > ci[b][1] or ci[b][0] > ci[a][1]   # noqa: E731
+    return [c for c in ipma["construct"] if any(high[o] != high[c] and not apart(c, o) for o in ci)]
+
+
+def ipma_hedge_text(not_separable: list[str], labels: Mapping[str, str], language: str = "en") -> str:
+    """What the IPMA's quadrants can claim when the bootstrap intervals do not separate some drivers' importance
+    (:func:`ipma_not_separable`); ``""`` when they all are separated."""
+    if not not_separable:
+        return ""
+    return tr("At this sample size the importance of {constructs} cannot be ranked apart from that of the drivers on the "
+              "other side of the mean (their bootstrap intervals of the standardized total effect overlap): their "
+              "quadrant rests on their performance alone.", language,
+              constructs=list_text([labels.get(c, c) for c in not_separable], language))
+
+
 def ipma_priority_text(ipma: pd.DataFrame | None, language: str = "en") -> str:
     """The sentence naming the IPMA's "concentrate here" constructs (column ``label`` of the rows
-    whose ``quadrant`` is ``concentrate_here``), or ``""`` when there are none."""
+    whose ``quadrant`` is ``concentrate_here``), or ``""`` when there are none.  When the map's step found
+    their importance not separable (``ipma.attrs["not_separable"]``, :func:`ipma_not_separable`), the sentence
+    says that only their below-average performance is established."""
     if ipma is None or not len(ipma):
         return ""
-    conc = list(ipma.loc[ipma["quadrant"] == "concentrate_here", "label"])
+    rows = ipma[ipma["quadrant"] == "concentrate_here"]
+    conc = list(rows["label"])
     if not conc:
         return ""
+    hedged = set(ipma.attrs.get("not_separable", ()))
+    if hedged and set(rows["construct"]) <= hedged:
+        return tr("The importance–performance map places {constructs} in its improve-first quadrant, but at this "
+                  "sample size their importance cannot be ranked apart from the other drivers': only their "
+                  "below-average performance is established.", language, constructs=list_text(conc, language))
     return tr("The importance–performance map points to {constructs} as the priority for improvement "
               "(above-average importance, below-average performance).", language,
               constructs=list_text(conc, language))

@@ -351,6 +351,8 @@ def local_text(value, language: str = "en") -> str | None:
 class SurveySpec(_Strict):
     """How the survey was done (all optional): shown in the report's summary and methods section;
     ``invited``/``responded`` give the response rate, ``responded`` and the cleaned n the valid rate."""
+    objectives: str | ItemLabel | None = Field(None, description="Why the study was done: its background and "
+                                               "objectives, shown first in the report.")
     client: str | ItemLabel | None = Field(None, description="Who commissioned the study.")
     population: str | ItemLabel | None = Field(None, description="The population the sample is meant to represent.")
     sampling: str | ItemLabel | None = Field(None, description="How respondents were selected.")

@@ -297,7 +297,7 @@ def invalidate(root: str | Path, study: str, stages: list[str], *, report: bool 
                 if _remove(f):
                     removed.append(str(f))
     if report:                                  # results/summary.json is the report's (csat.report.summary)
-        for name in ("report.html", "report.pdf", "results/summary.json"):
+        for name in ("report.html", "report.pdf", "results/summary.json", "results/group_means.csv"):
             if _remove(d / name):
                 removed.append(str(d / name))
     return removed

@@ -41,7 +41,7 @@ from pathlib import Path
 
 from csat.config.params import load_params, local_text, project_root, read_params_text, resolve_data_paths
 from csat.core import paths
-from csat.core.i18n import html_lang
+from csat.core.i18n import html_lang, tr, trc
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
@@ -614,13 +614,31 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
     if h is not None:
         target = S.label_in(h, language)
     w = words(language)
+    # the interval beside the importance only when it is of the same quantity (ML: standardized total effect)
+    same = summ.get("estimator") != "pls"
     drivers = [{"label": S.label_in(d, language),
                 "importance": S.fmt_number(d["importance"], 2, "num", language),
-                "ci": ("" if d["ci_lower"] is None else
+                "ci": ("" if d["ci_lower"] is None or not same else
                        f"[{S.fmt_number(d['ci_lower'], 2, 'num', language)}, {S.fmt_number(d['ci_upper'], 2, 'num', language)}]"),
                 "performance": S.fmt_number(d["performance"], 1, "num", language),
-                "quadrant": d["quadrant"], "quadrant_text": S.quadrant_name(d["quadrant"], language)}
+                "quadrant": d.get("priority", d["quadrant"]),
+                "quadrant_text": S.priority_name(d.get("priority", d["quadrant"]), language)}
                for d in summ["drivers"]]
+    methods_table = None
+    im = summ.get("index_methods")
+    if im:
+        fmt = lambda x: S.fmt_number(x, 1, "num", language)   # noqa: E731
+        methods_table = {
+            "caption": tr("Two methods, two values of each index: the one this report states, and the other "
+                          "beside it", language),
+            "col_construct": tr("Construct", language),
+            "col_method": S.method_name(im["method"], language) + " · " + tr("this report", language),
+            "col_alt": S.method_name(im["alt_method"], language),
+            "rows": [{"label": S.label_in(r, language), "index": fmt(r["index"]), "alt": fmt(r["alt_index"]),
+                      "ci": (f"[{fmt(r['ci_lower'])}, {fmt(r['ci_upper'])}]" if r["ci_lower"] == r["ci_lower"] else ""),
+                      "alt_ci": (f"[{fmt(r['alt_ci_lower'])}, {fmt(r['alt_ci_upper'])}]"
+                                 if r["alt_ci_lower"] == r["alt_ci_lower"] else "")}
+                     for r in sorted(im["rows"], key=lambda r: -r["index"])]}
     software = [{"name": r["name"], "installed": r["installed"]} for r in (packages or [])
                 if r["name"] in ("Python", "numpy", "pandas", "scipy", "statsmodels", "pingouin", "matplotlib")]
     headline = None
@@ -629,11 +647,18 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
                     "ci": ("" if h["margin_of_error"] is None else
                            f"{S.fmt_number(h['ci_lower'], 1, 'num', language)}–{S.fmt_number(h['ci_upper'], 1, 'num', language)}"),
                     "moe": None if h["margin_of_error"] is None else S.fmt_number(h["margin_of_error"], 1, "num", language),
-                    "n": None if h.get("n") is None else S.fmt_number(h["n"], 0, "int", language)}
+                    "n": None if h.get("n") is None else S.fmt_number(h["n"], 0, "int", language), "note": None}
     methods = S.methods_sentences(summ, p, software)
     nps = None
     if summ["nps"] is not None:
-        nps = {"value": S.fmt_number(summ["nps"]["nps"], 1, "num", language)}
+        nps = {"value": S.fmt_number(summ["nps"]["nps"], 1, "num", language), "note": None}
+        if summ["nps"].get("weighted"):
+            nps["note"] = tr("weighted; unweighted {u}", language,
+                             u=S.fmt_number(summ["nps"]["unweighted"]["nps"], 1, "num", language))
+    if headline is not None and h.get("method") == "weighted" and h.get("alt_index") is not None:
+        headline["note"] = tr("weighted; unweighted {u}", language, u=S.fmt_number(h["alt_index"], 1, "num", language))
+    elif headline is not None and h.get("method") == "pls":
+        headline["note"] = S.method_name(h["method"], language)
     return {
         "headline": headline,
         "nps": nps,
@@ -645,26 +670,182 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
         "no_drivers": not summ["drivers"],
         "recommendations": pick(sec["recommendations"]),
         "groups": pick(sec["groups"]),
-        "has_groups": bool(p.groups),
+        "has_groups": bool(p.groups) or bool(summ.get("segments")),
+        "methods_table": methods_table,
+        "col_performance": (w["col_performance"] + " · " + S.method_name("unweighted", language)
+                            if h is not None and h.get("method") == "weighted" else w["col_performance"]),
+        "objectives": local_text(p.survey.objectives, language) if p.survey is not None else None,
         "quality": pick(sec["quality"]),
+        "measurement_table": _measurement_table(summ, language),
         "methods_survey": pick(x for x in methods if x["key"] in SURVEY_KEYS),
         "methods_analysis": pick(x for x in methods if x["key"] not in SURVEY_KEYS),
     }
 
 
-def codebook_rows(p, language: str) -> list[dict]:
-    """Appendix A: every item with its construct (label), wording and whether it is reverse-keyed, in
-    ``language`` (:func:`csat.config.params.local_text`: a label or wording given in one language only
-    is shown as it is)."""
+def _measurement_table(summ: dict, language: str) -> dict | None:
+    """The reliability and validity that two methods give twice (a PLS study: 03's CFA-based and 05's PLS-based),
+    side by side, each column named with its method and appendix."""
+    from csat.report import summary as S
+
+    rows = summ.get("measurement_methods")
+    if not rows:
+        return None
+    labels = {i["construct"]: S.label_in(i, language) for i in summ["indices"]}
+    f = lambda x: S.fmt_number(x, 3, "num", language)   # noqa: E731
+    return {"caption": tr("Reliability and validity by method: Appendix D from the raw scores and the measurement "
+                          "model (CFA), Appendix F from PLS (standardized items, PLS loadings)", language),
+            "columns": [tr("Construct", language), tr("alpha (raw, D)", language), tr("alpha (standardized, F)", language),
+                        tr("CR (CFA, D)", language), tr("rhoC (PLS, F)", language), tr("AVE (CFA, D)", language),
+                        tr("AVE (PLS, F)", language)],
+            "rows": [[labels.get(r["construct"], r["construct"]), f(r["alpha"]), f(r["alpha_pls"]), f(r["cr"]),
+                      f(r["rhoc"]), f(r["ave"]), f(r["ave_pls"])] for r in rows]}
+
+
+def extra_words(language: str) -> dict:
+    """The words of the main body's sections that :func:`csat.report.words.words` does not hold."""
+    return {"objectives": tr("Background and objectives", language), "groups": tr("Groups", language),
+            "ipma": tr("Importance–performance map", language), "col_scale": tr("Answer scale", language),
+            "index_methods": tr("The index by method", language),
+            "codebook_intro": tr("Every question the study used, with its code: the items of each construct with their "
+                                 "answer scale, the recommendation question, the Kano and service-quality pairs and the "
+                                 "respondent profile. Reverse-keyed items were recoded so that a high value is always "
+                                 "favourable.", language)}
+
+
+def codebook_rows(p, language: str, data=None) -> list[dict]:
+    """Appendix A, the questionnaire: every question the study used, each with its code — the construct
+    items (wording, answer scale with its anchors, reverse-keyed), the recommend question, the Kano pairs,
+    the SERVQUAL pairs and the group columns (with their levels) — in ``language``.  The wording is the
+    ``item_labels`` text, else the file's own header when ``data.rename`` gave the column a short name,
+    else empty (the template leaves out a Wording column that would be empty throughout).  ``data`` (the
+    analysed data, optional) gives the group columns' levels."""
+    from csat.analyses.labels import column_label, dimension_label, feature_label, level_label
+
     w = words(language)
+    raw = {short: header for header, short in (p.data.rename or {}).items()}
+    scale = _scale_text(p, language)
+
+    def wording(code):
+        return local_text(p.item_labels.get(code), language) or raw.get(code) or ""
+
     rows = []
     for c, spec in p.constructs.items():
         clab = local_text({"en": spec.label, "zh": spec.label_zh}, language)
         for k, item in enumerate(spec.items):
-            text = local_text(p.item_labels.get(item), language) or ""
             rows.append({"construct": (f"{c}: {clab}" if clab and clab != c else c) if k == 0 else "",
-                         "item": item, "wording": text, "reverse": w["yes"] if item in p.reverse else ""})
+                         "item": item, "wording": wording(item), "scale": scale,
+                         "reverse": w["yes"] if item in p.reverse else ""})
+    if p.recommend:
+        rows.append({"construct": tr("Recommendation (Net Promoter Score)", language), "item": p.recommend,
+                     "wording": wording(p.recommend) or tr("How likely are you to recommend us to a friend or "
+                                                           "colleague?", language),
+                     "scale": tr("0 = not at all likely … 10 = extremely likely", language), "reverse": ""})
+    kano_scale = tr("1 = I like it, 2 = I expect it, 3 = I am neutral, 4 = I can live with it, 5 = I dislike it",
+                    language)
+    for k, (f, spec) in enumerate((p.kano or {}).items()):
+        lab = feature_label(p, f, language)
+        head = tr("Kano: {feature}", language, feature=lab) if k == 0 or True else ""
+        rows.append({"construct": head, "item": spec.functional,
+                     "wording": wording(spec.functional) or tr("If {feature} is offered, how do you feel?", language,
+                                                              feature=lab),
+                     "scale": kano_scale, "reverse": ""})
+        rows.append({"construct": "", "item": spec.dysfunctional,
+                     "wording": wording(spec.dysfunctional) or tr("If {feature} is not offered, how do you feel?",
+                                                                 language, feature=lab),
+                     "scale": kano_scale, "reverse": ""})
+    for d, spec in (p.servqual or {}).items():
+        lab = dimension_label(p, d, language)
+        for k, (e, q) in enumerate(zip(spec.expectation, spec.perception)):
+            head = tr("Service quality: {dimension}", language, dimension=lab) if k == 0 else ""
+            rows.append({"construct": head, "item": e,
+                         "wording": wording(e) or tr("Expectation {k} of {dimension}", language, k=k + 1,
+                                                     dimension=lab), "scale": scale, "reverse": ""})
+            rows.append({"construct": "", "item": q,
+                         "wording": wording(q) or tr("Perception {k} of {dimension}", language, k=k + 1,
+                                                     dimension=lab), "scale": scale, "reverse": ""})
+    for g in p.groups:
+        levels = ""
+        if data is not None and g in data.columns:
+            from csat.stats.descriptives import group_levels
+
+            levels = trc("clause separator", ", ", language).join(level_label(p, g, v, language)
+                                                                 for v in group_levels(data[g]))
+        lab = column_label(p, g, language)
+        rows.append({"construct": tr("Respondent profile", language) + (f": {lab}" if lab != g else ""), "item": g,
+                     "wording": wording(g), "scale": levels, "reverse": ""})
     return rows
+
+
+def _scale_text(p, language: str) -> str:
+    """The construct items' answer scale with its anchors: ``1–10``, with the texts ``labels`` maps to the ends."""
+    if p.scale.continuous or p.scale.min is None or p.scale.max is None:
+        return tr("continuous score", language)
+    lo, hi = p.scale.min, p.scale.max
+    ends = {v: t for t, v in (p.labels or {}).items()}
+    a, b = ends.get(lo), ends.get(hi)
+    if a and b:
+        return f"{lo:g} = {a} … {hi:g} = {b}"
+    return f"{lo:g}–{hi:g}"
+
+
+def group_section(p, report_dir: Path, language: str, tests=None) -> dict | None:
+    """The Groups section of the main body: the index of every construct per group level (n, and the
+    significance marks of 02's tests), as a table and a chart; the table is also written to
+    ``results/group_means.csv``.  None without groups or analysed data."""
+    import pandas as pd
+
+    from csat.analyses.groups import group_index_table, group_marks
+    from csat.analyses.labels import column_label, level_label
+    from csat.core.files import write_csv
+    from csat.report import summary as S
+    from csat.viz.descriptives import group_index_chart
+
+    clean = paths.processed_dir(report_dir.parents[1], p.study) / "clean.parquet"
+    if not p.groups or not clean.is_file():
+        return None
+    data = pd.read_parquet(clean)
+    table = group_index_table(data, p)
+    if table.empty:
+        return None
+    publish(write_csv(report_dir / paths.RESULTS / "group_means.csv", table))
+    marks = group_marks(tests)
+    cons = list(p.constructs)
+    clabels = {c: p.construct_label(c) if language == p.language else
+               (local_text({"en": p.constructs[c].label, "zh": p.constructs[c].label_zh}, language) or c) for c in cons}
+    bounded = p.scale.min is not None and p.scale.max is not None and not p.scale.continuous
+    blocks = []
+    for g in dict.fromkeys(table["group"]):
+        sub = table[table["group"] == g]
+        blocks.append({"label": column_label(p, g, language),
+                       "marks": [marks.get((g, c), "") for c in cons],
+                       "rows": [{"level": level_label(p, g, r["level"], language),
+                                 "n": S.fmt_number(r["n"], 0, "int", language),
+                                 "cells": [S.fmt_number(r[c], 1 if bounded else 2, "num", language) for c in cons]}
+                                for _, r in sub.iterrows()]})
+    fig = group_index_chart(table, cons, clabels, {g: column_label(p, g, language) for g in p.groups},
+                            {(r["group"], r["level"]): level_label(p, r["group"], r["level"], language)
+                             for _, r in table.iterrows()},
+                            xlabel=tr("Index (0–100)", language) if bounded else tr("Mean score", language))
+    return {"constructs": [clabels[c] for c in cons], "blocks": blocks, "figure": _png_uri(fig),
+            "caption": tr("Index of every construct by group (0–100; unweighted). Marks: Holm-adjusted p of "
+                          "Welch's test between the group's levels, * p < .05, ** p < .01, *** p < .001.", language)
+                       if bounded else
+                       tr("Mean score of every construct by group (unweighted). Marks: Holm-adjusted p of Welch's "
+                          "test between the group's levels, * p < .05, ** p < .01, *** p < .001.", language),
+            "figure_caption": tr("The indices of the table above, by group", language),
+            "col_group": tr("Group", language), "col_n": "n",
+            "data": data}
+
+
+def ipma_section(report_dir: Path, summ: dict, language: str) -> dict | None:
+    """The importance–performance map (the figure 05 drew) for the main body, with what its quadrants mean."""
+    f = report_dir / "figures" / "ipma.png"
+    if not f.is_file() or not summ.get("drivers"):
+        return None
+    return {"figure": "data:image/png;base64," + base64.b64encode(f.read_bytes()).decode("ascii"),
+            "caption": tr("Importance–performance map of the drivers (Appendix F): importance is the total effect "
+                          "on the headline construct, performance the 0–100 index; the lines are the means.",
+                          language)}
 
 
 def build_report_html(study: str, params_file: str | Path, overrides: dict | None = None,
@@ -695,6 +876,9 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     summ = S.build_summary(S.load_results(report_dir / paths.RESULTS), p)
     publish(atomic_write_text(report_dir / paths.RESULTS / "summary.json", S.summary_json(summ)))
     summary_ctx = summary_context(summ, p, language, packages)
+    groups_ctx = group_section(p, report_dir, language, S.load_results(report_dir / paths.RESULTS,
+                                                                       ("group_tests.csv",))["group_tests.csv"])
+    ipma_ctx = ipma_section(report_dir, summ, language)
 
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, (s, (body, children, tables, figures)) in enumerate(zip(STAGES, prepared()), start=1):
@@ -775,7 +959,11 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "stages": stages,
         "packages": packages,
         "summary": summary_ctx,
-        "codebook": codebook_rows(p, language),
+        "codebook": codebook_rows(p, language, groups_ctx.pop("data") if groups_ctx else None),
+        "has_wording": None,
+        "groups_section": groups_ctx,
+        "ipma_section": ipma_ctx,
+        "xw": extra_words(language),
         "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
         "data_sha256": data_sha,
         "data_size": data_size,
@@ -784,6 +972,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "platform": platform.platform(),
         "params_text": read_params_text(params_file),
     }
+    ctx["has_wording"] = any(r["wording"] for r in ctx["codebook"])
     page = jinja_env().get_template("page.html.j2").render(**ctx)
     bad = external_resources(page)
     if bad:

@@ -179,7 +179,9 @@ def build_state(root: str | Path, study: str) -> dict:
 def study_comparison(root: str | Path, studies: list[str]) -> dict:
     """The comparison table of the index page: every built study that shares construct names with
     another built study, with its n, the date its descriptives were built and the 0–100 index of
-    every shared construct (from ``results/construct_scores.csv``).
+    every shared construct: the value the study's report states on page 1 (``results/summary.json``: the
+    PLS/ACSI index with ``estimator: pls``, the weighted index with ``weights``) when the report is current,
+    else the index of ``results/construct_scores.csv``.
 
     Returns ``{"constructs": [{"name", "label"}], "rows": [{"study", "title", "n", "date", "cells":
     [{"text", "sort", "ci"}]}]}``; constructs in order of first appearance, a study without a
@@ -205,6 +207,13 @@ def study_comparison(root: str | Path, studies: list[str]) -> dict:
         cons = p.constructs if p is not None else {}
         for c in df["construct"].astype(str):
             labels.setdefault(c, str((cons[c].label if c in cons else None) or c))
+        # the values page 1 of the report states (summary.json: the PLS index with estimator: pls, the weighted
+        # index with weights), when the report is current; else the construct scores' index
+        summ = (read_json(d / paths.RESULTS / "summary.json", {}) or {}) if build_state(root, s)["current"] else {}
+        if isinstance(summ.get("indices"), list) and summ["indices"]:
+            df = pd.DataFrame([{"construct": i["construct"], "index": i.get("index"),
+                                "index.ci.lower": i.get("ci_lower"), "index.ci.upper": i.get("ci_upper"),
+                                "n": i.get("n")} for i in summ["indices"] if i.get("construct")])
         info = read_runinfo(d).get("02_descriptives", {})
         date = str(info.get("finished") or "")[:10] or _dt.date.fromtimestamp(f.stat().st_mtime).isoformat()
         n = (read_json(d / paths.RESULTS / "cleaning.json", {}) or {}).get("n_clean")

@@ -78,7 +78,10 @@ def quadrant_name(quadrant: str, language: str) -> str:
 #: Results files read by :func:`load_results` (missing files are ``None``).
 RESULT_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "nps.json", "items.csv", "ipma.csv",
                 "sem_effects.csv", "pls_effects.csv", "group_tests.csv", "posthoc.csv", "diagnostics.json",
-                "sem_fit.json", "pls_bootstrap.json", "sem_bootstrap.json", "reliability.csv")
+                "sem_fit.json", "pls_bootstrap.json", "sem_bootstrap.json", "reliability.csv",
+                "weighted_estimates.csv", "drivers.csv", "drivers.json", "gaps.csv", "kano.csv",
+                "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json",
+                "pls_quality.csv")
 
 #: The months as :func:`fmt_date` writes them (English; translated where shown).
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
@@ -241,6 +244,11 @@ def _join(parts: list[str], language: str) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _list_sep(language: str) -> str:
+    """The semicolon between the entries of a list whose entries have commas (``; `` / ``；``)."""
+    return trc("list separator", "; ", language)
+
+
 def _clause_sep(language: str) -> str:
     """The comma between the clauses of an enumeration (``, `` / ``，``)."""
     return trc("clause separator", ", ", language)
@@ -278,8 +286,14 @@ def _labels(params) -> dict[str, tuple[str, str]]:
 
 
 def _wording(params, item: str) -> tuple[str, str]:
+    """An item as a reader knows it: its wording (``item_labels``), or, without one, its construct's
+    name with the code in parentheses (``Perceived value (val4)``) — never the bare code."""
     lab = params.item_labels.get(item)
-    if lab is None:
+    if lab is None or (not isinstance(lab, str) and not (lab.en or lab.zh)):
+        for name, spec in params.constructs.items():
+            if item in spec.items:
+                en = spec.label or name
+                return f"{en} ({item})", f"{spec.label_zh or en}（{item}）"
         return item, item
     if isinstance(lab, str):
         return lab, lab
@@ -308,7 +322,21 @@ def headline_construct(params, available: list[str]) -> str | None:
 
 
 #: The results files :func:`construct_indices` reads.
-INDEX_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "pls_bootstrap.json")
+INDEX_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "pls_bootstrap.json", "weighted_estimates.csv")
+
+#: How an index was computed (``method`` of :func:`construct_indices`), as a reader names it (English;
+#: translated where shown) and where the report shows it.
+INDEX_METHODS = {
+    "pls": N_("PLS-weighted (ACSI) index"),
+    "equal": N_("equal item weights"),
+    "weighted": N_("weighted to the population"),
+    "unweighted": N_("unweighted sample"),
+}
+
+
+def method_name(method: str, language: str) -> str:
+    """How an index was computed (a key of :data:`INDEX_METHODS`), in ``language``."""
+    return tr(INDEX_METHODS[method], language)
 
 
 def construct_indices(results: Mapping[str, Any], params) -> tuple[list[dict], str]:
@@ -333,15 +361,32 @@ def construct_indices(results: Mapping[str, Any], params) -> tuple[list[dict], s
             indices.append({"construct": c, "label_en": lab(c)[0], "label_zh": lab(c)[1], "index": _f(r["index"]),
                             "ci_lower": _f(r.get("index.ci.lower")), "ci_upper": _f(r.get("index.ci.upper")),
                             "n": int(r["n"]) if "n" in r and np.isfinite(_f(r["n"])) else None})
+    for i in indices:
+        i["method"] = "equal"
     source = "construct_scores.csv"
     csi = results.get("csi_index.csv")
+    weighted = results.get("weighted_estimates.csv")
     if params.estimator == "pls" and isinstance(csi, pd.DataFrame) and not csi.empty:
         source = "csi_index.csv"
         nboot = (results.get("pls_bootstrap.json") or {}).get("n")
+        equal = {i["construct"]: i for i in indices}
         indices = [{"construct": str(r["construct"]), "label_en": lab(str(r["construct"]))[0],
                     "label_zh": lab(str(r["construct"]))[1], "index": _f(r["index"]),
                     "ci_lower": _f(r.get("ci.lower")), "ci_upper": _f(r.get("ci.upper")),
-                    "n": nboot if nboot is not None else n_clean} for _, r in csi.iterrows()]
+                    "n": nboot if nboot is not None else n_clean, "method": "pls"} for _, r in csi.iterrows()]
+        for i in indices:
+            e = equal.get(i["construct"])
+            if e is not None:
+                i.update(alt_index=e["index"], alt_ci_lower=e["ci_lower"], alt_ci_upper=e["ci_upper"], alt_method="equal")
+    elif isinstance(weighted, pd.DataFrame) and {"what", "name", "weighted"} <= set(weighted.columns):
+        w = {str(r["name"]): r for _, r in weighted[weighted["what"] == "index"].iterrows()}
+        if w and all(i["construct"] in w for i in indices):
+            source = "weighted_estimates.csv"
+            for i in indices:
+                r = w[i["construct"]]
+                i.update(alt_index=i["index"], alt_ci_lower=i["ci_lower"], alt_ci_upper=i["ci_upper"],
+                         alt_method="unweighted", index=_f(r["weighted"]), ci_lower=_f(r.get("ci.lower.w")),
+                         ci_upper=_f(r.get("ci.upper.w")), n_eff=_f(r.get("n_eff")), method="weighted")
     return indices, source
 
 
@@ -380,6 +425,14 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
     nps = None
     if isinstance(nps_raw, dict) and nps_raw.get("nps") is not None:
         nps = {k: nps_raw.get(k) for k in ("nps", "ci.lower", "ci.upper", "n", "p_promoters", "p_detractors")}
+        west = results.get("weighted_estimates.csv")
+        if source == "weighted_estimates.csv" and isinstance(west, pd.DataFrame):
+            wn = west[west["what"] == "nps"]
+            if not wn.empty:
+                r = wn.iloc[0]
+                nps["unweighted"] = {"nps": nps["nps"], "ci.lower": nps["ci.lower"], "ci.upper": nps["ci.upper"]}
+                nps.update({"nps": _f(r["weighted"]), "ci.lower": _f(r["ci.lower.w"]), "ci.upper": _f(r["ci.upper.w"]),
+                            "n_eff": _f(r["n_eff"]), "weighted": True})
 
     # -- survey ---------------------------------------------------------------------------
     sv = params.survey
@@ -407,14 +460,15 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                  "importance": _f(r["importance"]), "performance": _f(r["performance"]),
                  "quadrant": str(r["quadrant"]), "quadrant_en": quadrant_name(str(r["quadrant"]), "en"),
                  "quadrant_zh": quadrant_name(str(r["quadrant"]), "zh"), "ci_lower": None, "ci_upper": None}
-            if isinstance(effects, pd.DataFrame) and "std.total.ci.lower" in effects.columns \
-                    and params.estimator != "pls":
+            if isinstance(effects, pd.DataFrame) and "std.total.ci.lower" in effects.columns:
                 e = effects[(effects["from"] == c) & (effects["to"] == target)]
                 if not e.empty and np.isfinite(_f(e["std.total.ci.lower"].iloc[0])):
                     d["ci_lower"], d["ci_upper"] = _f(e["std.total.ci.lower"].iloc[0]), _f(e["std.total.ci.upper"].iloc[0])
+                    d["std_total"] = _f(e["std.total"].iloc[0]) if "std.total" in e.columns else d["importance"]
             drivers.append(d)
     imp_mean = float(np.mean([d["importance"] for d in drivers])) if drivers else None
     perf_mean = float(np.mean([d["performance"] for d in drivers])) if drivers else None
+    hedge_priorities(drivers, imp_mean, perf_mean)
 
     # -- weakest items ----------------------------------------------------------------------
     items = results.get("items.csv")
@@ -432,20 +486,191 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                "sample": {"n_raw": n_raw, "n_clean": n_clean, "exclusions": cleaning.get("exclusions") or {}},
                "survey": survey or None, "headline": headline, "indices": indices, "means": means, "nps": nps,
                "drivers": drivers, "importance_mean": imp_mean, "performance_mean": perf_mean,
-               "weakest_items": weakest}
+               "weakest_items": weakest, "index_methods": index_methods(indices, source),
+               "model_n": model_n(results, params), "regression": regression_drivers(results, target),
+               "gaps": service_gaps(results, params), "kano": kano_features(results, params),
+               "segments": segment_story(results, params),
+               "measurement_methods": measurement_methods(results) if params.estimator == "pls" else None}
     target_lab = lab(target) if target else None
     summary["sections"] = {
         "headline": _headline_sentences(summary, target_lab),
         "drivers": _driver_sentences(summary, target_lab, params),
         "recommendations": _recommendations(summary, target_lab, params),
-        "groups": _group_sentences(results, labels, params, bounded),
-        "quality": _quality_sentences(summary, results),
+        "groups": _group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab),
+        "quality": _quality_sentences(summary, results, params),
     }
     summary["recommendations"] = summary["sections"]["recommendations"]
     summary["groups"] = summary["sections"]["groups"]
     return summary
 
 
+
+
+#: Priorities when the bootstrap intervals do not separate a driver's importance from the drivers' on the
+#: other side of the mean: the performance side alone is stated (English; translated where shown).
+HEDGED_PRIORITIES = {
+    "below_unranked": N_("Below average; importance not separable"),
+    "above_unranked": N_("Above average; importance not separable"),
+}
+
+
+def priority_name(priority: str, language: str) -> str:
+    """A driver's priority (an IPMA quadrant, or a hedged one of :data:`HEDGED_PRIORITIES`) in ``language``."""
+    return tr(HEDGED_PRIORITIES[priority], language) if priority in HEDGED_PRIORITIES else quadrant_name(priority, language)
+
+
+def separable(a: Mapping, b: Mapping) -> bool:
+    """Whether two drivers' 95% bootstrap intervals do not overlap (so the data rank them apart).
+
+    >>> separable({"ci_lower": .4, "ci_upper": .6}, {"ci_lower": .1, "ci_upper": .39})
+    True
+    >>> separable({"ci_lower": .4, "ci_upper": .6}, {"ci_lower": .1, "ci_upper": .45})
+    False
+    """
+    return a["ci_lower"] > b["ci_upper"] or b["ci_lower"] > a["ci_upper"]
+
+
+def hedge_priorities(drivers: list[dict], imp_mean: float | None, perf_mean: float | None) -> None:
+    """Give each driver its ``priority``: its IPMA quadrant when its importance is ranked apart (:func:`separable`)
+    from every driver on the other side of the mean importance, else only the side of its performance
+    (``below_unranked``/``above_unranked``).  Without intervals (no bootstrap) the quadrant stands, with
+    ``hedged`` false; ``separated`` lists the constructs each driver is ranked apart from."""
+    known = bool(drivers) and all(d["ci_lower"] is not None for d in drivers)
+    for d in drivers:
+        d["priority"], d["hedged"], d["separated"] = d["quadrant"], False, []
+        if not known:
+            continue
+        d["separated"] = [o["construct"] for o in drivers if o is not d and separable(d, o)]
+        high = d["importance"] >= imp_mean
+        other = [o for o in drivers if (o["importance"] >= imp_mean) != high]
+        if other and all(o["construct"] in d["separated"] for o in other):
+            continue
+        d["hedged"] = True
+        d["priority"] = "below_unranked" if d["performance"] < perf_mean else "above_unranked"
+    for d in drivers:
+        d["priority_en"], d["priority_zh"] = priority_name(d["priority"], "en"), priority_name(d["priority"], "zh")
+
+
+def index_methods(indices: list[dict], source: str) -> dict | None:
+    """The two values of each index when two methods give two (PLS-weighted and equal item weights; weighted
+    and unweighted), side by side: ``{"method", "alt_method", "rows": [{construct, label_en, label_zh, index,
+    alt_index}]}``; None when the study has one method only."""
+    rows = [i for i in indices if i.get("alt_index") is not None]
+    if not rows:
+        return None
+    return {"method": rows[0]["method"], "alt_method": rows[0]["alt_method"], "source": source,
+            "rows": [{k: i.get(k) for k in ("construct", "label_en", "label_zh", "index", "ci_lower", "ci_upper",
+                                            "alt_index", "alt_ci_lower", "alt_ci_upper")} for i in rows]}
+
+
+def measurement_methods(results: Mapping[str, Any]) -> list[dict] | None:
+    """The reliability and validity a PLS study computes twice, side by side per construct: Cronbach's alpha
+    of the raw scores (03, Appendix D) and of the standardized items (PLS, Appendix F), composite reliability
+    from the CFA's loadings (CR, 03) and from PLS's (rhoC, 05), and the AVE from each.  None without both."""
+    rel, q = results.get("reliability.csv"), results.get("pls_quality.csv")
+    if not isinstance(rel, pd.DataFrame) or not isinstance(q, pd.DataFrame) or rel.empty or q.empty:
+        return None
+    q = q.set_index("construct")
+    out = []
+    for _, r in rel.iterrows():
+        c = str(r["construct"])
+        if c not in q.index or not np.isfinite(_f(q.loc[c, "ave"])):
+            continue
+        out.append({"construct": c, "alpha": _f(r["alpha"]), "alpha_pls": _f(q.loc[c, "alpha"]),
+                    "cr": _f(r["cr"]), "rhoc": _f(q.loc[c, "rhoC"]), "ave": _f(r["ave"]), "ave_pls": _f(q.loc[c, "ave"])})
+    return out or None
+
+
+def model_n(results: Mapping[str, Any], params) -> int | None:
+    """The respondents the structural model is estimated on: ``ntotal`` of ``sem_fit.json`` (ML, listwise or
+    FIML), ``n`` of ``pls_bootstrap.json`` (PLS); None without a model."""
+    if params.estimator == "pls":
+        n = (results.get("pls_bootstrap.json") or {}).get("n")
+    else:
+        n = (results.get("sem_fit.json") or {}).get("ntotal")
+    return int(n) if n is not None and np.isfinite(_f(n)) else None
+
+
+def regression_drivers(results: Mapping[str, Any], target: str | None) -> list[dict] | None:
+    """06's key-driver regression of the headline construct (``drivers.csv``): predictors ranked by their
+    LMG share of R², with beta and the LMG interval; None when 06 has none or explains another target."""
+    reg, meta = results.get("drivers.csv"), results.get("drivers.json") or {}
+    if not isinstance(reg, pd.DataFrame) or reg.empty or "lmg" not in reg.columns or meta.get("target") != target:
+        return None
+    reg = reg.sort_values("lmg", ascending=False, kind="stable")
+    return [{"rank": k, "construct": str(r["predictor"]), "lmg": _f(r["lmg"]), "share": _f(r.get("lmg.share")),
+             "beta": _f(r["beta"]), "r2": _f(meta.get("r2"))} for k, (_, r) in enumerate(reg.iterrows(), start=1)]
+
+
+def _feature_label(params, kind: str, name: str) -> tuple[str, str]:
+    """A Kano feature's or SERVQUAL dimension's label in English and Chinese (:mod:`csat.analyses.labels`)."""
+    from csat.analyses.labels import dimension_label, feature_label
+
+    f = feature_label if kind == "kano" else dimension_label
+    return f(params, name, "en"), f(params, name, "zh")
+
+
+def _column(params, column: str) -> tuple[str, str]:
+    """A group column as the reader knows it, in English and Chinese (``column_labels``)."""
+    from csat.analyses.labels import column_label
+
+    return column_label(params, column, "en"), column_label(params, column, "zh")
+
+
+def _level(params, column: str, level) -> tuple[str, str]:
+    """A group level as the reader knows it, in English and Chinese (``value_labels``)."""
+    from csat.analyses.labels import level_label
+
+    return level_label(params, column, level, "en"), level_label(params, column, level, "zh")
+
+
+def service_gaps(results: Mapping[str, Any], params) -> list[dict]:
+    """The SERVQUAL dimensions whose perception falls significantly short of expectation (``gaps.csv``,
+    dimension level, Holm p < .05, gap < 0), largest gap first."""
+    g = results.get("gaps.csv")
+    if not isinstance(g, pd.DataFrame) or g.empty:
+        return []
+    g = g[(g["level"] == "dimension") & (pd.to_numeric(g["p.holm"], errors="coerce") < ALPHA) & (g["gap"] < 0)]
+    out = []
+    for _, r in g.sort_values("gap", kind="stable").iterrows():
+        en, zh = _feature_label(params, "servqual", str(r["dimension"]))
+        out.append({"dimension": str(r["dimension"]), "label_en": en, "label_zh": zh, "gap": _f(r["gap"]),
+                    "ci_lower": _f(r["ci.lower"]), "ci_upper": _f(r["ci.upper"]), "p_holm": _f(r["p.holm"]),
+                    "mean_e": _f(r["mean.e"]), "mean_p": _f(r["mean.p"])})
+    return out
+
+
+def kano_features(results: Mapping[str, Any], params) -> list[dict]:
+    """The Kano features customers take for granted (must-be, ``M``) or reward in proportion (one-dimensional,
+    ``O``), must-be first, then by how much their absence dissatisfies (Worse)."""
+    k = results.get("kano.csv")
+    if not isinstance(k, pd.DataFrame) or k.empty:
+        return []
+    k = k[k["category"].isin(["M", "O"])].copy()
+    k["order"] = (k["category"] != "M").astype(int)
+    out = []
+    for _, r in k.sort_values(["order", "worse"], kind="stable").iterrows():
+        en, zh = _feature_label(params, "kano", str(r["feature"]))
+        out.append({"feature": str(r["feature"]), "label_en": en, "label_zh": zh, "category": str(r["category"]),
+                    "better": _f(r["better"]), "worse": _f(r["worse"]), "n": int(r["n"])})
+    return out
+
+
+def segment_story(results: Mapping[str, Any], params) -> dict | None:
+    """The customer segments (06) as the summary tells them: each segment's share and its index of the headline
+    construct (or of the first construct), and the best silhouette."""
+    prof = results.get("segment_profile.csv")
+    if not isinstance(prof, pd.DataFrame) or prof.empty:
+        return None
+    sel = results.get("segment_selection.csv")
+    sil = None
+    if isinstance(sel, pd.DataFrame) and "silhouette" in sel.columns and sel["silhouette"].notna().any():
+        sil = float(pd.to_numeric(sel["silhouette"], errors="coerce").max())
+    segs = []
+    for seg, sub in prof.groupby("segment", sort=True):
+        segs.append({"segment": int(seg), "share": _f(sub["share"].iloc[0]), "n": int(sub["n"].iloc[0]),
+                     "index": {str(r["construct"]): _f(r["index"]) for _, r in sub.iterrows()}})
+    return {"segments": segs, "silhouette": sil}
 
 
 def _item_list(its: list[dict]) -> Join:
@@ -464,9 +689,21 @@ def _headline_sentences(s: dict, target_lab) -> list[dict]:
                            lo=Num(h["ci_lower"], 1), hi=Num(h["ci_upper"], 1), moe=Num(h["margin_of_error"], 1), n=n)
         else:
             interval = Msg(N_(" (no interval: the bootstrap was off{n})"), n=n)
-        kind = Msg(N_(" (ACSI-weighted PLS index)")) if h["source"] == "csi_index.csv" else ""
+        kind = {"csi_index.csv": Msg(N_(" (ACSI-weighted PLS index)")),
+                "weighted_estimates.csv": Msg(N_(" (weighted to the population's shares)"))}.get(h["source"], "")
         out.append(sentence("headline", N_("The {label} index is {index} out of 100{kind}{interval}."),
                             label=target_lab, index=Num(h["index"], 1), kind=kind, interval=interval))
+        if h.get("alt_index") is not None and h.get("method") == "weighted":
+            out.append(sentence("index_methods", N_("Every index on this page is weighted to the population's shares "
+                                                    "(Appendix C, weighted estimates); the unweighted sample gives "
+                                                    "{label} {alt}. The table below shows both values of every index."),
+                                label=target_lab, alt=Num(h["alt_index"], 1)))
+        elif h.get("alt_index") is not None and h.get("method") == "pls":
+            out.append(sentence("index_methods", N_("Every index on this page is the PLS-weighted (ACSI) index of the "
+                                                    "study's estimator (Appendix F); with equal item weights (Appendix "
+                                                    "C) {label} would be {alt}. The table below shows both values of "
+                                                    "every index."),
+                                label=target_lab, alt=Num(h["alt_index"], 1)))
     if not s["indices"] and s.get("means"):
         means = Join([Msg(N_("{label} {m}"), label=(m["label_en"], m["label_zh"]), m=Num(m["mean"], 2))
                       for m in sorted(s["means"], key=lambda m: -m["mean"])])
@@ -485,7 +722,14 @@ def _headline_sentences(s: dict, target_lab) -> list[dict]:
             out.append(sentence("indices", N_("The other constructs' indices, from highest to lowest: {indices}."),
                                 indices=indices))
     n = s["nps"]
-    if n is not None:
+    if n is not None and n.get("weighted"):
+        out.append(sentence("nps", N_("The Net Promoter Score, weighted, is {nps} (95% confidence interval {lo} to {hi}; "
+                                      "unweighted {u}): in the sample {pro} of customers are promoters and {det} "
+                                      "detractors."),
+                            nps=Num(n["nps"], 1), lo=Num(n["ci.lower"], 1), hi=Num(n["ci.upper"], 1),
+                            u=Num(n["unweighted"]["nps"], 1),
+                            pro=Num(n["p_promoters"], 1, "pct"), det=Num(n["p_detractors"], 1, "pct")))
+    elif n is not None:
         out.append(sentence("nps", N_("The Net Promoter Score is {nps} (95% confidence interval {lo} to {hi}): "
                                       "{pro} of customers are promoters and {det} detractors."),
                             nps=Num(n["nps"], 1), lo=Num(n["ci.lower"], 1), hi=Num(n["ci.upper"], 1),
@@ -493,32 +737,76 @@ def _headline_sentences(s: dict, target_lab) -> list[dict]:
     return out
 
 
+def _lab(r: Mapping) -> tuple[str, str]:
+    return r["label_en"], r["label_zh"]
+
+
 def _driver_sentences(s: dict, target_lab, params) -> list[dict]:
     d = s["drivers"]
     if not d:
         return []
-    drivers = Join([Msg(N_("{label} ({e})"), label=(r["label_en"], r["label_zh"]), e=Num(r["importance"], 2))
-                    for r in d])
+    drivers = Join([Msg(N_("{label} ({e})"), label=_lab(r), e=Num(r["importance"], 2)) for r in d])
     what = Msg(N_("unstandardized total effect on the 0–100 scores")) if params.estimator == "pls" \
         else Msg(N_("standardized total effect"))
     out = [sentence("driver_ranking", N_("Ranked by their {what} on {target}, the drivers are {drivers}."),
                     what=what, target=target_lab, drivers=drivers)]
+    if all(r["ci_lower"] is not None for r in d) and len(d) > 1:
+        pairs = [(a, b) for k, a in enumerate(d) for b in d[k + 1:] if separable(a, b)]
+        kind = Msg(N_("standardized total effects")) if params.estimator == "pls" else Msg(N_("total effects"))
+        if not pairs:
+            out.append(sentence("driver_unranked",
+                                N_("At this sample size the drivers cannot be ranked apart: the 95% bootstrap intervals "
+                                   "of their {kind} overlap (together they span {lo} to {hi}), so no driver can be called "
+                                   "more important than another."),
+                                kind=kind, lo=Num(min(r["ci_lower"] for r in d), 2),
+                                hi=Num(max(r["ci_upper"] for r in d), 2)))
+        elif len(pairs) < len(d) * (len(d) - 1) // 2:
+            out.append(sentence("driver_separated",
+                                N_("The 95% bootstrap intervals of their {kind} rank apart only {pairs}; the other "
+                                   "drivers cannot be ranked apart at this sample size."),
+                                kind=kind, pairs=Join([Msg(N_("{a} above {b}"), a=_lab(a), b=_lab(b)) for a, b in pairs])))
+        else:
+            out.append(sentence("driver_all_separated",
+                                N_("The 95% bootstrap intervals of their {kind} do not overlap: the ranking holds at this "
+                                   "sample size."), kind=kind))
     weak = [r for r in d if r["ci_lower"] is not None and r["ci_lower"] <= 0 <= r["ci_upper"]]
     if weak:
         out.append(sentence("driver_uncertain",
                             N_("The 95% bootstrap interval of the effect of {drivers} includes zero: its importance "
                                "is uncertain."),
-                            drivers=Join([(r["label_en"], r["label_zh"]) for r in weak])))
+                            drivers=Join([_lab(r) for r in weak])))
+    h, m = s["headline"], s.get("model_n")
+    if h is not None and m is not None and h.get("n") is not None and m != h["n"]:
+        out.append(sentence("driver_n",
+                            N_("The model is estimated on the {m} respondents who answered every item it uses "
+                               "(listwise); the indices use all {n} analysed respondents."),
+                            m=Num(m, kind="int"), n=Num(h["n"], kind="int")))
+    reg = s.get("regression")
+    if reg:
+        sem_rank = {r["construct"]: k for k, r in enumerate(d, start=1)}
+        common = [r for r in reg if r["construct"] in sem_rank]
+        moved = sorted(common, key=lambda r: -abs(r["rank"] - sem_rank[r["construct"]]))
+        if moved and moved[0]["rank"] != sem_rank[moved[0]["construct"]]:
+            r = moved[0]
+            lab = next(_lab(x) for x in d if x["construct"] == r["construct"])
+            out.append(sentence("driver_regression",
+                                N_("The key-driver regression (Appendix G) puts {label} in place {rr} of {k} ({share} of "
+                                   "the explained variance of {target}, LMG), the model in place {rs}: the regression "
+                                   "credits each driver only with its own share beside the others, the model's total "
+                                   "effect also with its influence through the other constructs, so the two rankings "
+                                   "answer different questions."),
+                                label=lab, rr=Num(r["rank"], kind="int"), k=Num(len(common), kind="int"),
+                                share=Num(r["share"], 0, "pct"), target=target_lab,
+                                rs=Num(sem_rank[r["construct"]], kind="int")))
     return out
 
 
 def _recommendations(s: dict, target_lab, params) -> list[dict]:
     d = s["drivers"]
-    if not d:
-        return []
     weakest = s["weakest_items"]
     imp_m, perf_m = s["importance_mean"], s["performance_mean"]
     recs: list[dict] = []
+    later: list[dict] = []
 
     def items_part(c, watch=False):
         its = weakest.get(c) or []
@@ -531,56 +819,137 @@ def _recommendations(s: dict, target_lab, params) -> list[dict]:
         return Msg(N_(" Start with its weakest-rated item: {items}.") if len(its) == 1
                    else N_(" Start with its weakest-rated items: {items}."), items=items)
 
-    first = [r for r in d if r["quadrant"] == "concentrate_here"]
-    for r in first[:2]:
-        recs.append(sentence("improve_first",
-                             N_("Improve {label} first: it drives {target} strongly (total effect {imp}, above the mean "
-                                "of {imp_m}) but performs below the average of the drivers (index {perf} against "
-                                "{perf_m}).{items}"),
-                             label=(r["label_en"], r["label_zh"]), target=target_lab, imp=Num(r["importance"], 2),
-                             imp_m=Num(imp_m, 2), perf=Num(r["performance"], 1), perf_m=Num(perf_m, 1),
-                             items=items_part(r["construct"])))
-    if not first:
-        r = d[0]
-        recs.append(sentence("largest_lever",
-                             N_("Work on {label} first: no driver is both important and below average, and {label} has "
-                                "the largest effect on {target} (total effect {imp}; index {perf}), so raising it moves "
-                                "{target} most.{items}"),
-                             label=(r["label_en"], r["label_zh"]), target=target_lab, imp=Num(r["importance"], 2),
-                             perf=Num(r["performance"], 1), items=items_part(r["construct"])))
-    done = {rec_c for rec_c in ([r["construct"] for r in first[:2]] if first else [d[0]["construct"]])}
-    for r in [r for r in d if r["quadrant"] == "keep_up" and r["construct"] not in done][:2]:
-        recs.append(sentence("keep_up",
-                             N_("Keep up {label}: it matters for {target} (total effect {imp}) and already performs "
-                                "above the average of the drivers (index {perf} against {perf_m}); hold this level."
-                                "{items}"),
-                             label=(r["label_en"], r["label_zh"]), target=target_lab, imp=Num(r["importance"], 2),
-                             perf=Num(r["performance"], 1), perf_m=Num(perf_m, 1),
-                             items=items_part(r["construct"], watch=True)))
-        done.add(r["construct"])
-    over = [r for r in d if r["quadrant"] == "possible_overkill" and r["construct"] not in done]
-    if over:
-        recs.append(sentence("possible_overkill",
-                             N_("Review the effort spent on {drivers}: performance is above average but the effect on "
-                                "{target} is below average; resources may do more elsewhere."),
-                             target=target_lab, drivers=_driver_list(over)))
-    low = [r for r in d if r["quadrant"] == "low_priority" and r["construct"] not in done]
-    if low:
-        recs.append(sentence("low_priority",
-                             N_("Give {drivers} a lower priority: performance is below average, but so is the effect "
-                                "on {target}; monitor it in the next survey."),
-                             target=target_lab, drivers=_driver_list(low)))
+    done: set[str] = set()
+    if d:
+        first = [r for r in d if r["priority"] == "concentrate_here"]
+        for r in first[:2]:
+            recs.append(sentence("improve_first",
+                                 N_("Improve {label} first: it drives {target} strongly (total effect {imp}, above the "
+                                    "mean of {imp_m}) but performs below the average of the drivers (index {perf} "
+                                    "against {perf_m}).{items}"),
+                                 label=_lab(r), target=target_lab, imp=Num(r["importance"], 2),
+                                 imp_m=Num(imp_m, 2), perf=Num(r["performance"], 1), perf_m=Num(perf_m, 1),
+                                 items=items_part(r["construct"])))
+            done.add(r["construct"])
+        top = d[0]
+        tier = [top] + [r for r in d[1:] if r["construct"] not in top["separated"]]
+        if not first and (len(tier) == 1 or top["ci_lower"] is None):
+            recs.append(sentence("largest_lever",
+                                 N_("Work on {label} first: no driver is both important and below average, and {label} "
+                                    "has the largest effect on {target} (total effect {imp}; index {perf}), so raising it "
+                                    "moves {target} most.{items}"),
+                                 label=_lab(top), target=target_lab, imp=Num(top["importance"], 2),
+                                 perf=Num(top["performance"], 1), items=items_part(top["construct"])))
+            done.add(top["construct"])
+        elif not first:
+            low = min(tier, key=lambda r: r["performance"])
+            recs.append(sentence("tier_first",
+                                 N_("{drivers} have the largest effects on {target}, and at this sample size they cannot "
+                                    "be ranked apart; of them, {low} performs lowest (index {perf}), so it offers the most "
+                                    "room: start there.{items}"),
+                                 drivers=Join([Msg(N_("{label} ({e})"), label=_lab(r), e=Num(r["importance"], 2))
+                                               for r in tier]),
+                                 target=target_lab, low=_lab(low), perf=Num(low["performance"], 1),
+                                 items=items_part(low["construct"])))
+            done |= {r["construct"] for r in tier}
+        for r in [r for r in d if r["priority"] == "keep_up" and r["construct"] not in done][:1]:
+            later.append(sentence("keep_up",
+                                  N_("Keep up {label}: it matters for {target} (total effect {imp}) and already performs "
+                                     "above the average of the drivers (index {perf} against {perf_m}); hold this level."
+                                     "{items}"),
+                                  label=_lab(r), target=target_lab, imp=Num(r["importance"], 2),
+                                  perf=Num(r["performance"], 1), perf_m=Num(perf_m, 1),
+                                  items=items_part(r["construct"], watch=True)))
+            done.add(r["construct"])
+        over = [r for r in d if r["priority"] == "possible_overkill" and r["construct"] not in done]
+        if over:
+            later.append(sentence("possible_overkill",
+                                  N_("Review the effort spent on {drivers}: performance is above average but the effect "
+                                     "on {target} is below average; resources may do more elsewhere."),
+                                  target=target_lab, drivers=_driver_list(over)))
+        low = [r for r in d if r["priority"] == "low_priority" and r["construct"] not in done]
+        if low:
+            later.append(sentence("low_priority",
+                                  N_("Give {drivers} a lower priority: performance is below average, but so is the effect "
+                                     "on {target}; monitor it in the next survey."),
+                                  target=target_lab, drivers=_driver_list(low)))
+        rest = [r for r in d if r["hedged"] and r["construct"] not in done]
+        if rest:
+            later.append(sentence("unranked_rest",
+                                  N_("The effects of {drivers} on {target} cannot be ranked apart from the other drivers' "
+                                     "at this sample size: watch their performance in the next survey rather than "
+                                     "ranking them now."),
+                                  target=target_lab, drivers=_driver_list(rest)))
+    gaps = s.get("gaps") or []
+    if gaps:
+        g = gaps[0]
+        more = Msg(N_(" Next: {dims}."), dims=Join([Msg(N_("{label} ({g})"), label=_lab(x), g=Num(x["gap"], 2))
+                                                    for x in gaps[1:3]])) if len(gaps) > 1 else ""
+        recs.append(sentence("service_gap",
+                             N_("Close the largest service gap: {label}, where perception minus expectation is {gap} "
+                                "points (95% confidence interval {lo} to {hi}; Holm p {p}).{more}"),
+                             label=_lab(g), gap=Num(g["gap"], 2), lo=Num(g["ci_lower"], 2), hi=Num(g["ci_upper"], 2),
+                             p=Num(g["p_holm"], kind="p"), more=more))
+    kano = s.get("kano") or []
+    must = [k for k in kano if k["category"] == "M"]
+    one = [k for k in kano if k["category"] == "O"]
+    if must or one:
+        one_part = Msg(N_(" One-dimensional, so every improvement counts: {features}."),
+                       features=Join([Msg(N_("{label} (Better {b})"), label=_lab(k), b=Num(k["better"], 2))
+                                      for k in one])) if one else ""
+        if must:
+            recs.append(sentence("kano",
+                                 N_("Secure the basics: customers take {features} for granted (Kano must-be): they earn "
+                                    "no praise, but any failure there dissatisfies.{one}"),
+                                 features=Join([Msg(N_("{label} (Worse {w})"), label=_lab(k), w=Num(k["worse"], 2))
+                                                for k in must]), one=one_part))
+        else:
+            recs.append(sentence("kano", N_("In the Kano survey:{one}"), one=one_part))
+    n = s.get("nps")
+    if n is not None and n["ci.upper"] is not None and np.isfinite(_f(n["ci.upper"])) and n["ci.upper"] < 0:
+        recs.append(sentence("nps_negative",
+                             N_("Win back detractors: the Net Promoter Score is {nps} (95% confidence interval {lo} to "
+                                "{hi}), so more customers would advise against recommending than for it ({det} "
+                                "detractors, {pro} promoters)."),
+                             nps=Num(n["nps"], 1), lo=Num(n["ci.lower"], 1), hi=Num(n["ci.upper"], 1),
+                             det=Num(n["p_detractors"], 1, "pct"), pro=Num(n["p_promoters"], 1, "pct")))
+    recs += later
+    if not d and not recs:
+        return []
     tgt = s["headline"]["construct"] if s["headline"] else None
     if len(recs) < 3 and tgt and weakest.get(tgt):
         recs.append(sentence("target_items",
                              N_("Within {target} itself, the lowest-rated questions are {items}; they show where "
                                 "customers feel least well served."),
                              target=target_lab, items=_item_list(weakest[tgt])))
-    if len(recs) < 3:
+    if len(recs) < 3 and target_lab is not None:
         recs.append(sentence("remeasure",
                              N_("Repeat the survey with the same questionnaire after the changes, so that the effect "
                                 "on {target} can be measured."), target=target_lab))
     return recs[:5]
+
+
+def _segment_sentences(s: dict, target_lab) -> list[dict]:
+    """The segment story: each segment's share and its index of the headline construct, and whether the
+    segments are clearly separated (silhouette)."""
+    seg = s.get("segments")
+    if not seg:
+        return []
+    h = s["headline"]
+    c = h["construct"] if h else next(iter(seg["segments"][0]["index"]), None)
+    if c is None:
+        return []
+    lab = target_lab if h else (c, c)
+    weak = Msg(N_(" The best silhouette is {sil} (below .25): the segments divide a continuum rather than separate "
+                  "distinct types of customer.")) if seg["silhouette"] is not None and seg["silhouette"] < 0.25 else ""
+    if weak:
+        weak.values["sil"] = Num(seg["silhouette"], 2)
+    return [sentence("segments",
+                     N_("Customer segments (Appendix G), by their {label} index: {segs}.{weak}"),
+                     label=lab,
+                     segs=Join([Msg(N_("{share} of customers at {i}"), share=Num(x["share"], 0, "pct"),
+                                    i=Num(x["index"].get(c, float("nan")), 1)) for x in seg["segments"]]),
+                     weak=weak)]
 
 
 def _driver_list(drivers: list[dict]) -> Join:
@@ -604,7 +973,8 @@ def _group_sentences(results, labels, params, bounded: bool) -> list[dict]:
         out.append(sentence("groups_none",
                             N_("None of the {k} comparisons of construct scores between groups ({groups}) is "
                                "significant after Holm's adjustment; this does not show that the groups are equal."),
-                            k=Num(len(main), kind="int"), groups=", ".join(params.groups)))
+                            k=Num(len(main), kind="int"),
+                            groups=Join([_column(params, g) for g in params.groups], sep=_clause_sep, numbered=False)))
         return out
     sig["abs_es"] = pd.to_numeric(sig["effect_size"], errors="coerce").abs()
     sig = sig.sort_values(["p.holm", "abs_es"], ascending=[True, False], kind="stable")
@@ -627,20 +997,22 @@ def _group_sentences(results, labels, params, bounded: bool) -> list[dict]:
                 out.append(sentence("group_t",
                                     N_("{label} is higher for {hi} than for {lo} ({g}) by {d} index points "
                                        "(Hedges' g = {es}, p {p})."),
-                                    label=label, g=g, hi=hi, lo=lo, d=Num(abs(diff) * 100 / span, 1),
+                                    label=label, g=_column(params, g), hi=_level(params, g, hi), lo=_level(params, g, lo),
+                                    d=Num(abs(diff) * 100 / span, 1),
                                     es=Num(abs(_f(r["effect_size"])), 2), p=Num(_f(r["p.holm"]), kind="p")))
             else:
                 out.append(sentence("group_t",
                                     N_("{label} is higher for {hi} than for {lo} ({g}) by {d} points "
                                        "(Hedges' g = {es}, p {p})."),
-                                    label=label, g=g, hi=hi, lo=lo, d=Num(abs(diff), 2),
+                                    label=label, g=_column(params, g), hi=_level(params, g, hi), lo=_level(params, g, lo),
+                                    d=Num(abs(diff), 2),
                                     es=Num(abs(_f(r["effect_size"])), 2), p=Num(_f(r["p.holm"]), kind="p")))
         else:
             ext = _extremes(post, c, g)
-            vals = dict(label=label, g=g, es=Num(_f(r["effect_size"]), 3), p=Num(_f(r["p.holm"]), kind="p"))
+            vals = dict(label=label, g=_column(params, g), es=Num(_f(r["effect_size"]), 3), p=Num(_f(r["p.holm"]), kind="p"))
             if ext and span:
                 (hl, hm), (ll, lm) = ext
-                vals.update(hl=hl, ll=ll, hm=Num(100 * (hm - params.scale.min) / span, 1),
+                vals.update(hl=_level(params, g, hl), ll=_level(params, g, ll), hm=Num(100 * (hm - params.scale.min) / span, 1),
                             lm=Num(100 * (lm - params.scale.min) / span, 1))
                 out.append(sentence("group_f",
                                     N_("{label} differs by {g} (ω² = {es}, p {p}): highest for {hl} (index {hm}), "
@@ -679,7 +1051,7 @@ EXCLUSION_NAMES = {"duplicates": N_("duplicate submissions"), "speeders": N_("sp
                    "max_missing_share": N_("too many unanswered items")}
 
 
-def _quality_sentences(s: dict, results) -> list[dict]:
+def _quality_sentences(s: dict, results, params=None) -> list[dict]:
     out = []
     smp = s["sample"]
     if smp["n_clean"] is not None and smp["n_raw"] is not None:
@@ -710,7 +1082,8 @@ def _quality_sentences(s: dict, results) -> list[dict]:
     diags = results.get("diagnostics.json") or []
     serious = [d for d in diags if isinstance(d, dict) and d.get("severity") in ("warning", "error")]
     if serious:
-        kinds = diagnostic_sentences(serious)
+        kinds = merged_diagnostic_sentences(serious, results, {i["construct"]: _lab(i) for i in s["indices"]},
+                                            study_names(params) if params is not None else None)
         if len(serious) == 1:
             out.append(sentence("diag_intro", N_("Read the results with this warning of the analysis in mind:")))
         elif len(kinds) > 1:
@@ -817,7 +1190,44 @@ DIAG_FRAMES: dict[str, str] = {
 SEVERITY_NAMES = {"warning": N_("Warning"), "error": N_("Error")}
 
 
-def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
+_WORD = re.compile(r"[^\s,;:–~()=<>+*/|-]+")
+
+
+def study_names(params) -> set[str]:
+    """The study's own codes a reader may meet in a diagnostic's ``where``: constructs, items, group columns,
+    Kano features, SERVQUAL dimensions and their items."""
+    names = set(params.constructs) | {i for c in params.constructs.values() for i in c.items} | set(params.groups)
+    for f, spec in (params.kano or {}).items():
+        names |= {f, spec.functional, spec.dysfunctional}
+    for d, spec in (params.servqual or {}).items():
+        names |= {d, *spec.expectation, *spec.perception}
+    return names
+
+
+def _where_text(where: str) -> str:
+    """A diagnostic's ``where`` as a reader reads it: without the model's prefix (``CFA: ``), a covariance
+    ``EXPE ~~ QUAL`` as the pair ``EXPE – QUAL`` and a variance ``sat1 ~~ sat1`` as ``sat1``.
+
+    >>> _where_text("CFA: EXPE ~~ QUAL"), _where_text("sat1 ~~ sat1"), _where_text("qual1")
+    ('EXPE – QUAL', 'sat1', 'qual1')
+    """
+    where = re.sub(r"^(?:CFA|SEM|EFA|PLS):\s*", "", where.strip())
+    m = re.fullmatch(r"(\S+)\s*~~\s*(\S+)", where)
+    if m:
+        return m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} – {m.group(2)}"
+    return where
+
+
+def _reader_where(where: str, names: set[str] | None) -> bool:
+    """Whether a diagnostic's ``where`` names only the study's own codes (``qual1``, ``EXPE – QUAL``), and so is
+    shown; a program's word (``bootstrap``, ``segments``, ``CFA: cfi``) is not."""
+    if names is None:
+        return True
+    words = _WORD.findall(where)
+    return bool(words) and all(w in names for w in words)
+
+
+def diagnostic_sentences(diags: list[Mapping], names: set[str] | None = None) -> list[dict]:
     """Every ``warning``/``error`` diagnostic in plain words, one sentence per code and stage (errors
     first): the framing of :data:`DIAG_FRAMES`, where it applies and, in English, the diagnostic's own
     message (for several of one kind: the first, with the count).  In Chinese the framing alone says it
@@ -830,7 +1240,8 @@ def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
     for (_, stage, code), ds in sorted(groups.items(), key=lambda kv: kv[0][0]):
         frame = DIAG_FRAMES.get(code)
         severity = Msg(SEVERITY_NAMES["warning" if ds[0].get("severity") != "error" else "error"])
-        wheres = [str(d.get("where") or "") for d in ds if d.get("where")]
+        wheres = [_where_text(str(d["where"])) for d in ds
+                  if d.get("where") and _reader_where(_where_text(str(d["where"])), names)]
         where = ", ".join(dict.fromkeys(wheres))
         msg = str(ds[0].get("message", "")).strip()
         # the diagnostic's own message is English: the Chinese sentence leaves it to the framing
@@ -848,6 +1259,67 @@ def diagnostic_sentences(diags: list[Mapping]) -> list[dict]:
                                                      details=details),
                             code=code, severity=ds[0].get("severity"), count=len(ds)))
     return out
+
+
+_COPIED = re.compile(r"\(from (\d\d_[a-z_]+), ([a-z_0-9]+)\)")
+_PAIR = re.compile(r"^\s*(\S+)\s+[–-]\s+(\S+)\s*$")
+
+
+def _matrix_value(m, a: str, b: str) -> float:
+    """The ``a``–``b`` cell of a square matrix results file (first column ``construct``), NaN when absent."""
+    if not isinstance(m, pd.DataFrame) or "construct" not in m.columns:
+        return float("nan")
+    m = m.set_index("construct")
+    try:
+        return _f(m.loc[a, b])
+    except KeyError:
+        return float("nan")
+
+
+def merged_diagnostic_sentences(serious: list[Mapping], results: Mapping[str, Any],
+                                labels: Mapping[str, tuple[str, str]] | None = None,
+                                names: set[str] | None = None) -> list[dict]:
+    """:func:`diagnostic_sentences`, with every quantity stated once: a warning a later stage repeats from an
+    earlier one (``(from 03_reliability_validity, htmt)``) is counted with the original, and the HTMT of a
+    pair of constructs, which 03 computes as semTools' HTMT2 (geometric means) and PLS as the original HTMT
+    (arithmetic means), is one sentence with both values side by side, each with its method."""
+    copies: dict[str, int] = {}
+    rest, htmt = [], {}
+    for d in serious:
+        m = _COPIED.search(str(d.get("message", "")))
+        if m:
+            copies[m.group(2)] = copies.get(m.group(2), 0) + 1
+            continue
+        if d.get("code") in ("htmt", "pls_htmt") and _PAIR.match(str(d.get("where") or "")):
+            a, b = _PAIR.match(str(d["where"])).groups()
+            htmt.setdefault((a, b), []).append(d)
+            continue
+        rest.append(d)
+    kinds = diagnostic_sentences(rest, names)
+    if htmt:
+        labels = labels or {}
+        pairs = []
+        for (a, b), ds in htmt.items():
+            h2, h1 = _matrix_value(results.get("htmt.csv"), a, b), _matrix_value(results.get("pls_htmt.csv"), a, b)
+            codes = {x["code"] for x in ds}
+            parts = []
+            if "htmt" in codes and np.isfinite(h2):
+                parts.append(Msg(N_("{htmt2} as HTMT2 (geometric means, Appendix D)"), htmt2=Num(h2, 2)))
+            if "pls_htmt" in codes and np.isfinite(h1):
+                parts.append(Msg(N_("{htmt} as the original HTMT (arithmetic means, PLS, Appendix F)"), htmt=Num(h1, 3)))
+            pairs.append(Msg(N_("{a}–{b}: {values}"), a=labels.get(a, a), b=labels.get(b, b),
+                             values=Join(parts, sep=_clause_sep, numbered=False)))
+        n = sum(len(ds) for ds in htmt.values()) + copies.pop("htmt", 0)
+        kinds.append(Sentence("diagnostic", N_("Warning (reliability and validity): two constructs are hard to tell "
+                                               "apart (HTMT, discriminant validity, threshold .85) — {pairs}."),
+                              dict(pairs=Join(pairs, sep=_list_sep)),
+                              code="htmt", severity="warning", count=n))
+    for k in kinds:
+        if k.get("code") in copies:
+            k["count"] += copies.pop(k["code"])
+    if copies and kinds:                        # a repeated warning whose original is not there
+        kinds[-1]["count"] += sum(copies.values())
+    return kinds
 
 
 # -------------------------------------------------------------------------------- methods
@@ -917,7 +1389,7 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
     if params.groups:
         out.append(sentence("group_method", N_("Groups ({groups}) are compared with Welch's t-test or Welch's ANOVA; "
                                                "p-values are Holm-adjusted over all comparisons of the same kind."),
-                            groups=", ".join(params.groups)))
+                            groups=Join([_column(params, g) for g in params.groups], sep=_clause_sep, numbered=False)))
     if software:
         sw = ", ".join(f"{r['name']} {r['installed']}" for r in software)
         out.append(sentence("software", N_("Software: csat (this report's pipeline) with {software}; the provenance "

@@ -53,3 +53,49 @@ def trend_chart(index: pd.DataFrame, *, title: str | None = None, ylabel: str | 
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     fig.tight_layout()
     return fig
+
+
+def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labels: dict | None = None,
+                      group_labels: dict | None = None, level_labels: dict | None = None, *,
+                      xlabel: str = "Index (0–100)"):
+    """The Groups section's chart: for each group column a panel of horizontal bars, one bar per construct and
+    level (levels side by side, a colour each, labelled in the legend), from a table of
+    :func:`csat.analyses.groups.group_index_table`.  Labels arrive translated: ``construct_labels``
+    ``{construct: label}``, ``group_labels`` ``{group: label}``, ``level_labels`` ``{(group, level): label}``.
+    Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    from csat.viz.plots import setup_fonts, use_style
+
+    setup_fonts()
+    use_style()
+    groups = list(dict.fromkeys(table["group"]))
+    clab = construct_labels or {}
+    k = len(constructs)
+    ncols = min(len(groups), 2)
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4, nrows * (0.28 * k + 1.5)), sharey=True, squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, g in zip(axes.flat, groups):
+        sub = table[table["group"] == g]
+        m = len(sub)
+        height = 0.8 / max(m, 1)
+        ys = np.arange(k)
+        colors = plt.cm.Blues(np.linspace(0.35, 0.9, m))
+        for j, (_, r) in enumerate(sub.iterrows()):
+            lab = (level_labels or {}).get((g, r["level"]), str(r["level"]))
+            ax.barh(ys + (j - (m - 1) / 2) * height, [r[c] for c in constructs], height=height * 0.95,
+                    color=colors[j], label=f"{lab} (n = {int(r['n'])})")
+        ax.set_yticks(ys)
+        ax.set_yticklabels([clab.get(c, c) for c in constructs], fontsize=8)
+        lo = float(np.nanmin(sub[constructs].to_numpy(dtype=float)))
+        ax.set_xlim(max(0.0, 10 * np.floor(lo / 10) - 10), 100 if lo >= 0 else None)
+        ax.set_title((group_labels or {}).get(g, g), fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_xlabel(xlabel, fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+        ax.grid(axis="x", alpha=0.3)
+    axes.flat[0].invert_yaxis()            # the first construct on top (the y axis is shared: invert it once)
+    fig.tight_layout()
+    return fig
