@@ -106,4 +106,5 @@ def test_no_ipma_note_says_how_to_get_one():
                                                 "USE": {"items": ["b1", "b2", "b3"]}}})
     step = ml_ipma(p, None, None, {}, structural=True)
     assert [d.code for d in step.diagnostics] == ["ipma_unavailable"]
-    assert "set ipma.target to the outcome construct to get one" in step.diagnostics[0].message
+    assert "name the outcome construct as the map's target in the params file" in step.diagnostics[0].message
+    assert step.diagnostics[0].where == "ipma.target"
