@@ -80,6 +80,11 @@ out$hs5 <- one(hs5, hs_model, paste0("x", 1:9))
 out$ecsi <- one(ec, ec_model, names(ec))
 out$mixed <- one(mixed, hs_model, paste0("x", 1:6))
 out$bin <- one(bin, "f =~ x1 + x2 + x3 + x4 + x5 + x6", paste0("x", 1:6))
+# a defined parameter (indirect effect) on the ecsi case: est, se (delta method) and std.all
+def_model <- paste(sub("SAT ~ IMAG", "SAT ~ a*IMAG", sub("LOY ~ SAT", "LOY ~ b*SAT", ec_model)), "ind := a*b", sep = "\n")
+pe_def <- parameterEstimates(sem(def_model, data = ec, ordered = TRUE), standardized = TRUE)
+pe_def <- pe_def[pe_def$op == ":=", ]
+out$ecsi_defined <- list(model = def_model, est = pe_def$est, se = pe_def$se, std.all = pe_def$std.all)
 
 # psych on hs5
 pc <- polychoric(hs5, correct = 0)

@@ -98,3 +98,13 @@ def test_modindices_equal_lavaan(fits, name):
         np.testing.assert_allclose(m[col], m[col + "_r"], rtol=1e-4, atol=1e-4, err_msg=col)
     with pytest.raises(ModelError, match="not available"):
         fits[name].standardized_residuals()
+
+
+def test_defined_parameter_equals_lavaan():
+    ref = REF["ecsi_defined"]
+    data, _ = ordinal_data("ecsi")
+    row = fit_wlsmv(ref["model"], data).estimates.query("op == ':='").iloc[0]
+    assert row["lhs"] == "ind"
+    assert row["est"] == pytest.approx(ref["est"], abs=1e-5)
+    assert row["se"] == pytest.approx(ref["se"], abs=1e-5)
+    assert row["std.all"] == pytest.approx(ref["std.all"], abs=1e-5)

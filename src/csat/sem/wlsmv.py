@@ -34,7 +34,7 @@ import pandas as pd
 
 from csat.core.errors import ModelError
 from csat.sem.partable import CompiledModel, build_model
-from csat.sem.result import SEMResult, result_diagnostics, standardize
+from csat.sem.result import SEMResult, eval_expr, label_env, result_diagnostics, row_values, standardize
 from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
@@ -588,7 +588,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     out.insert(8, "ci.lower", out["est"] - qn * out["se"])
     out.insert(9, "ci.upper", out["est"] + qn * out["se"])
     if cm.defined:
-        raise ModelError("defined parameters (:=) are not supported with WLSMV yet")
+        out = pd.concat([out, _defined_rows(cm, f.theta, f.vcov[:q, :q], std_all, std_lv)], ignore_index=True)
     names = cm.names
     tot = np.diag(E @ Sm @ E.T)
     inds = set(rows.loc[rows["op"] == "=~", "rhs"])
@@ -626,3 +626,39 @@ def wlsmv_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: Seq
     :class:`~csat.core.errors.ModelError` (the multi-group dispatch of :mod:`csat.sem.multigroup` reports it)."""
     raise ModelError("measurement invariance with ordered items (WLSMV; Wu & Estabrook 2016) is not available "
                      "yet; test invariance with the items treated as continuous (estimator mlr)")
+
+
+def _defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, std_all: np.ndarray,
+                  std_lv: np.ndarray) -> pd.DataFrame:
+    """``:=`` rows of a WLSMV fit: the expression at the estimates, its delta-method standard error from
+    the robust covariance matrix (central-difference gradient), and the expression at the standardized
+    estimates (as lavaan's ``parameterEstimates`` / ``standardizedSolution``)."""
+    from scipy import stats
+    qn = stats.norm.ppf(0.975)
+    rows = []
+    for name, expr in cm.defined:
+        def value(vals):
+            env = label_env(cm, vals)
+            for nm, ex in cm.defined:                 # earlier defined parameters may be used
+                if nm == name:
+                    break
+                env[nm] = eval_expr(ex, env)
+            return eval_expr(expr, env)
+
+        def f(th):
+            return value(row_values(cm, th, None))
+        val = f(theta)
+        grad = np.empty(cm.npar)
+        for k in range(cm.npar):
+            h = 1e-6 * max(1.0, abs(theta[k]))
+            tp, tm = theta.copy(), theta.copy()
+            tp[k] += h
+            tm[k] -= h
+            grad[k] = (f(tp) - f(tm)) / (2 * h)
+        se = math.sqrt(max(float(grad @ vcov @ grad), 0.0))
+        z = val / se if se > 0 else math.nan
+        rows.append({"lhs": name, "op": ":=", "rhs": expr, "label": name, "est": val, "se": se, "z": z,
+                     "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
+                     "ci.lower": val - qn * se, "ci.upper": val + qn * se,
+                     "std.lv": value(std_lv), "std.all": value(std_all)})
+    return pd.DataFrame(rows)
