@@ -382,3 +382,30 @@ def test_extract_html_reads_the_printed_tables_contents_and_figure_dpi(tmp_path)
     assert h.tables == [HtmlTable("表 1 分表", ["a", "b"], [["1", "2"]])]
     assert h.contents == ["摘要", "子节"]
     assert h.png_dpi == {(480, 240): pytest.approx(120, abs=0.1)}
+
+
+@pytest.mark.parametrize("size", [6, 10])
+def test_the_text_size_of_a_raster_figure_is_measured_from_its_letters(size):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig = plt.figure(figsize=(6, 3), dpi=100)
+    for i in range(6):
+        fig.text(0.05, 0.1 + 0.14 * i, f"Overall Satisfaction {i} Quality HTMT 0.93 Loyalty", fontsize=size)
+    fig.canvas.draw()
+    gray = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].mean(axis=2)
+    plt.close(fig)
+    em = lint.text_size_px(gray)
+    assert em == pytest.approx(size * 100 / 72, rel=0.15)
+    assert lint.text_size_px(np.full((200, 200), 255)) is None             # no letters
+
+
+def test_a_figure_drawn_with_small_text_inside_is_flagged_by_its_measured_letters():
+    # a path diagram pasted into a figure: printed at full size, yet its letters measure 4 pt
+    diagram = Page(35, images=[Image((50, 100, 50 + 7 * 72, 200), 1050, 280, text_px=4.0 * 1050 / (7 * 72))])
+    found = lint.check_raster_figures([diagram], {(1050, 280): 150.0})
+    assert codes(found) == ["figure-shrunk"] and "measure 4.0 pt" in found[0].text
+    ok = Page(1, images=[Image((50, 100, 50 + 7 * 72, 200), 1050, 280, text_px=9.0 * 1050 / (7 * 72))])
+    assert lint.check_raster_figures([ok], {(1050, 280): 150.0}) == []

@@ -18,7 +18,8 @@ table-cut             a table header cell of report.html that the PDF's text doe
 text-outside          text placed (partly) outside the page
 text-overlap          text printed over other text (labels over labels, also inside SVG figures)
 font-small            text below 7 pt on the page
-figure-shrunk         a raster figure printed so much smaller than drawn that 8-pt text falls below 7 pt
+figure-shrunk         a raster figure printed so small that 8-pt text falls below 7 pt, or whose letters
+                      measure below 6.5 pt on the page
 page-blank            a page (not the last) whose content covers less than a third of the text area
 font-type3            Type 3 fonts (bitmap-like glyph procedures journals and archives refuse)
 font-latin-cjk        Latin text set in a CJK font (no Latin font was found)
@@ -40,7 +41,11 @@ How the figures reach the PDF decides what can be checked in them: the stages' f
 only the formulas are SVG, with their text as paths.  The text inside a PNG is not PDF text, so its
 size and overlaps cannot be read from the PDF; ``figure-shrunk`` computes instead how much the image
 was scaled down from the size it was drawn at (pixels ÷ dpi) to the width it prints at, and flags the
-figures in which the house style's smallest text (8 pt) falls below 7 pt.  A figure embedded as SVG
+figures in which the house style's smallest text (8 pt) falls below 7 pt.  That misses a picture
+pasted into a figure (the Graphviz path diagram shown by ``csat.viz.pathdiagram.diagram_figure``
+carries text far smaller than the figure's own), so the letters in the image are also measured
+(:func:`text_size_px`: the upper quartile of the heights of letter-shaped dark components, ≈ 0.7 em)
+and a figure whose letters print below 6.5 pt is flagged too.  A figure embedded as SVG
 with text kept as text (``svg.fonttype: none``, :func:`csat.viz.plots.save_svg`) prints real PDF text,
 and every check above (sizes, overlaps, English) then covers its labels too.
 
@@ -118,10 +123,12 @@ class Span:
 
 @dataclass(frozen=True)
 class Image:
-    """A raster image placed on a page: its box in points and its size in pixels."""
+    """A raster image placed on a page: its box in points, its size in pixels and, when it holds text,
+    the size of that text in pixels as measured from its letters (:func:`text_size_px`)."""
     bbox: tuple[float, float, float, float]
     width: int
     height: int
+    text_px: float | None = None
 
 
 @dataclass
@@ -246,6 +253,18 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
         page_lines.append([(text, b, squash(text), tuple(squash(w) for w in norm(text).split()))
                            for text, b in items])
     spans_of = [{(s.text, s.bbox) for s in _visible(p)} for p in pages]
+    # where each whole piece and each word stands: page -> text -> indices of its pieces
+    by_text: list[dict[str, list[int]]] = []
+    by_word: list[dict[str, list[int]]] = []
+    for lines in page_lines:
+        bt: dict[str, list[int]] = {}
+        bw: dict[str, list[int]] = {}
+        for n, (_, _, k, words) in enumerate(lines):
+            bt.setdefault(k, []).append(n)
+            for w in set(words):
+                bw.setdefault(w, []).append(n)
+        by_text.append(bt)
+        by_word.append(bw)
     out = []
     for t in tables:
         heads = [h for h in (norm(h) for h in t.headers) if h]
@@ -255,11 +274,17 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
         candidates = []                            # (cells found, exact ones, page index, band)
         for i, lines in enumerate(page_lines):
             rows: list[list] = []                  # [y0, y1, keys found, exact keys]
-            for text, b, k, words in lines:
-                exact = {k} if k in keys else set()
-                found = exact or {key for key, kw in keys.items() if _has_run(words, kw)}
-                if not found:
-                    continue
+            hits: dict[int, tuple[set, set]] = {}  # piece -> (keys found, exact keys)
+            for key, kw in keys.items():
+                for n in by_text[i].get(key, ()):
+                    hits.setdefault(n, (set(), set()))[1].add(key)
+                for n in by_word[i].get(kw[0], ()) if kw else ():
+                    if _has_run(lines[n][3], kw):
+                        hits.setdefault(n, (set(), set()))[0].add(key)
+            for n in sorted(hits):
+                text, b, k, words = lines[n]
+                exact = hits[n][1]
+                found = exact or hits[n][0]
                 for r in rows:
                     if b[1] < r[1] and b[3] > r[0]:
                         r[0], r[1] = min(r[0], b[1]), max(r[1], b[3])
@@ -397,6 +422,38 @@ def png_size(data: bytes) -> tuple[int, int] | None:
     return struct.unpack(">II", data[16:24])
 
 
+#: A letter's height over the font size: capitals, digits and ascenders (which the measure's upper
+#: quartile picks) are about 0.7 em in the sans-serif fonts the figures use (DejaVu Sans, Noto Sans).
+LETTER_EM = 0.70
+#: A figure whose measured text prints below this size is flagged: the measure is good to about ±10 %,
+#: so this is MIN_FONT_PT less that margin.
+MIN_MEASURED_PT = 6.5
+
+
+def text_size_px(gray) -> float | None:
+    """The size (em, in pixels) of the text in a raster image, measured from its letters: the dark
+    connected components shaped like letters (4–60 px high, no wider than 1.2 heights, 12–75 % inked:
+    not lines, bars, dots or cells) and the upper quartile of their heights (capitals, digits and
+    ascenders, :data:`LETTER_EM`).  None when fewer than 12 letters are found.  ``gray``: a 2-d array
+    of 0–255."""
+    import numpy as np
+    from scipy import ndimage
+
+    dark = np.asarray(gray) < 110
+    lab, n = ndimage.label(dark, structure=np.ones((3, 3)))
+    if n == 0:
+        return None
+    boxes = ndimage.find_objects(lab)
+    h = np.array([b[0].stop - b[0].start for b in boxes])
+    w = np.array([b[1].stop - b[1].start for b in boxes])
+    ink = ndimage.sum_labels(dark, lab, index=np.arange(1, n + 1))
+    fill = ink / (h * w)
+    heights = h[(h >= 4) & (h <= 60) & (w <= 1.2 * h) & (fill > 0.12) & (fill < 0.75)]
+    if len(heights) < 12:
+        return None
+    return float(np.percentile(heights, 75)) / LETTER_EM
+
+
 def check_raster_figures(pages: list[Page], dpi: dict[tuple[int, int], float] | None = None,
                          text_pt: float = FIGURE_TEXT_PT, min_pt: float = MIN_FONT_PT) -> list[Finding]:
     """Raster figures printed smaller than drawn (code ``figure-shrunk``).  A figure drawn at ``d`` dpi
@@ -412,11 +469,15 @@ def check_raster_figures(pages: list[Page], dpi: dict[tuple[int, int], float] | 
                 continue
             d = dpi.get((im.width, im.height), DEFAULT_FIGURE_DPI)
             scale = d * w_pt / (72.0 * im.width)
-            if text_pt * scale < min_pt - 0.1:             # 6.95 pt prints as 7 pt: not a finding
+            measured = im.text_px * w_pt / im.width if im.text_px else None       # printed pt
+            shrunk = text_pt * scale < min_pt - 0.1             # 6.95 pt prints as 7 pt: not a finding
+            if shrunk or (measured is not None and measured < MIN_MEASURED_PT):
+                what = (f"its {text_pt:g}-pt text prints at {text_pt * scale:.1f} pt" if shrunk else
+                        "drawn with smaller text inside")
+                seen = f"; its letters measure {measured:.1f} pt" if measured is not None else ""
                 out.append(Finding(p.number, "figure-shrunk",
                                    f"figure of {im.width}×{im.height} px drawn at {d:.0f} dpi printed at "
-                                   f"{scale:.0%} of its size ({w_pt / 72 * 25.4:.0f} mm wide): its {text_pt:g}-pt "
-                                   f"text prints at {text_pt * scale:.1f} pt"))
+                                   f"{scale:.0%} of its size ({w_pt / 72 * 25.4:.0f} mm wide): {what}{seen}"))
     return out
 
 
@@ -716,14 +777,34 @@ def extract_pdf(path: str | Path) -> PdfDocument:
                     for s in ln["spans"]:
                         spans.append(Span(s["text"], tuple(s["bbox"]), float(s["size"]), s["font"], line_id,
                                           bool(s["flags"] & 1)))
-            images = [Image(tuple(info["bbox"]), int(info["width"]), int(info["height"]))
-                      for info in pg.get_image_info()]
+            images = [Image(tuple(info["bbox"]), int(info["width"]), int(info["height"]),
+                            _measure(doc, info.get("xref", 0)))
+                      for info in pg.get_image_info(xrefs=True)]
             marks = [tuple(r) for kind, r in pg.get_bboxlog() if "path" in kind]
             fonts = [(f[3], f[2]) for f in pg.get_fonts(full=False)]
             r = pg.rect
             pages.append(Page(i + 1, r.width, r.height, spans, images, marks, fonts))
         outline = [(lvl, title, page) for lvl, title, page, *_ in doc.get_toc(simple=False)]
     return PdfDocument(pages, outline)
+
+
+def _measure(doc, xref: int) -> float | None:
+    """:func:`text_size_px` of the image ``xref`` of a PyMuPDF document (None for icons and failures)."""
+    import numpy as np
+    import pymupdf
+
+    if not xref:
+        return None
+    try:
+        pix = pymupdf.Pixmap(doc, xref)
+        if pix.width < 50 or pix.height < 50:
+            return None
+        if pix.n - pix.alpha != 1 or pix.alpha:
+            pix = pymupdf.Pixmap(pymupdf.csGRAY, pix)
+        a = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, 0]
+    except (RuntimeError, ValueError):
+        return None
+    return text_size_px(a)
 
 
 def extract_html(path: str | Path) -> HtmlReport:
