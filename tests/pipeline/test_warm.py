@@ -174,13 +174,24 @@ def _wait_ready(rec: Path) -> None:
     """Wait until the kernel of an unclaimed record answers (without claiming it)."""
     from jupyter_client import BlockingKernelClient
 
-    kc = BlockingKernelClient()
-    kc.load_connection_info(json.loads(rec.read_text())["connection"])
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-    finally:
-        kc.stop_channels()
+    # a client with no manager judges the kernel by its heartbeat, which a kernel still booting on a loaded
+    # machine may not answer within a second ("Kernel died before replying to kernel_info"): ask again
+    import time
+
+    end = time.monotonic() + 60
+    while True:
+        kc = BlockingKernelClient()
+        kc.load_connection_info(json.loads(rec.read_text())["connection"])
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            return
+        except RuntimeError:
+            if time.monotonic() > end:
+                raise
+        finally:
+            kc.stop_channels()
+        time.sleep(0.5)
 
 
 # ---------------------------------------------------------------- the fork server (csat.pipeline.forkserver)

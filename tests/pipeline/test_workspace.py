@@ -129,3 +129,23 @@ def test_inputs_are_linked_and_not_taken_for_outputs(tmp_path):
     (ws.dir("results") / "efa.json").write_text("{}")
     assert list(ws.outputs()) == ["results/efa.json"]
     assert (d / "results" / "cfa.json").read_text() == "{}\n"
+
+
+def test_an_old_output_that_cannot_be_put_back_is_kept_not_deleted(tmp_path, monkeypatch):
+    d = _previous_build(tmp_path)
+    ws = _new_run(tmp_path)
+    real = os.replace
+
+    def refuse(src, dst, *a, **kw):
+        if Path(dst) == d / "05_sem.html":               # neither the new one nor, afterwards, the old one
+            raise OSError(30, "Read-only file system", str(dst))
+        return real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(workspace.os, "replace", refuse)
+    with pytest.raises(CommitError) as e:
+        ws.commit()
+    assert str(e.value) == ("cannot replace reports/s/05_sem.html (Read-only file system); reports/s/05_sem.html "
+                            "could not be put back either: the previous version is in "
+                            "reports/s/.build/failed/05_sem.old")
+    ws.abandon()
+    assert (d / ".build" / "failed" / "05_sem.old" / "05_sem.html").read_text() == "html 05_sem old"

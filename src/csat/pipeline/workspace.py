@@ -264,11 +264,24 @@ class Workspace:
                 for f in placed:
                     with contextlib.suppress(OSError):
                         f.unlink()
+                lost = []
                 for f, t in reversed(moved):
-                    with contextlib.suppress(OSError):
+                    try:
                         _move(t, f)
+                    except OSError:
+                        lost.append((f, t))
                 what = paths.relative(current, self.root) if current is not None else "?"
-                raise CommitError(f"cannot replace {what} ({err.strerror or err})") from None
+                msg = f"cannot replace {what} ({err.strerror or err})"
+                if lost:                     # never deleted with the workspace: kept beside the failed notebook
+                    keep = failed_notebook(self.root, self.study, self.stage).with_suffix(".old")
+                    shutil.rmtree(keep, ignore_errors=True)
+                    keep.mkdir(parents=True, exist_ok=True)
+                    for f, t in lost:
+                        with contextlib.suppress(OSError):
+                            _move(t, keep / f.name)
+                    msg += (f"; {paths.relative(lost[0][0], self.root)} could not be put back either: the previous "
+                            f"version is in {paths.relative(keep, self.root)}")
+                raise CommitError(msg) from None
             committed = sorted(paths.relative(f, self.root) for f in new
                                if f.parent != rep)         # notebook, HTML: known by name
             committed = [c for c in committed if not c.endswith("results/diagnostics.json")]
