@@ -613,9 +613,11 @@ def _csv_arrow(path: Path, data: bytes, skip: int, columns: list[str], delim: st
         numbers_ = np.arange(1, records + 1, dtype="int64")
     # records whose every cell is blank are skipped (they keep their number)
     blank = None
-    for a in cols:
+    for a in cols:                                # (a row is blank only if its first cell is: mostly one pass)
         b = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(a)), 0)
         blank = b if blank is None else pc.and_(blank, b)
+        if not pc.any(blank).as_py():
+            break
     if blank is not None and len(blank) and pc.any(blank).as_py():
         keep = pc.invert(blank)
         cols = [pc.filter(a, keep) for a in cols]
@@ -659,7 +661,9 @@ def _read_csv(path: Path, encoding: str, allow_ragged: bool = False) -> tuple[pd
     if fast is not None:
         cols, numbers_, ragged, records = fast
         index = pd.Index(numbers_, name="row")
-        df = pd.DataFrame({c: _infer_arrow(a, index, c) for c, a in zip(columns, cols)}, index=index)
+        df = pd.DataFrame(index=index)
+        for c, a in zip(columns, cols):           # one block per column: no copy into a consolidated block
+            df[c] = _infer_arrow(a, index, c)
         n_file = len(index)
         df = _drop_empty(path, df)
     else:
