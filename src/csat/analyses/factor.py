@@ -358,7 +358,7 @@ def read_cfa(results: str | Path) -> dict | None:
 read_cfa.reads = tuple(f"results/{f}" for f in CFA_FILES)
 
 
-def estimates_note(errors: Sequence[str], language: str = "en") -> str | None:
+def estimates_note(errors: Sequence[str], language: str = "en", diagnostics_file=None) -> str | None:
     """The note under the CFA estimates when the fit's errors make them untrustworthy, else None.
 
     Examples
@@ -366,7 +366,29 @@ def estimates_note(errors: Sequence[str], language: str = "en") -> str | None:
     >>> estimates_note(["x1: negative variance"]), estimates_note([])
     ('Estimates untrustworthy: x1: negative variance', None)
     """
-    return tr("Estimates untrustworthy: {errors}", language, errors="; ".join(errors)) if errors else None
+    sep = "; "
+    if errors and is_chinese(language) and diagnostics_file is not None:
+        errors, sep = [_chinese_error(e, diagnostics_file, language) for e in errors], "；"
+    return tr("Estimates untrustworthy: {errors}", language, errors=sep.join(errors)) if errors else None
+
+
+def _chinese_error(error: str, diagnostics_file, language: str) -> str:
+    """``where: message`` (English, as ``cfa.json`` keeps it) in Chinese, from the diagnostic of ``diagnostics.json``
+    with that place and message (its ``message_zh``); unchanged when there is none."""
+    import json
+    from pathlib import Path
+
+    from csat.core.i18n import localize
+
+    p = Path(diagnostics_file)
+    try:
+        entries = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else []
+    except (OSError, ValueError):
+        return error
+    for d in entries if isinstance(entries, list) else []:
+        if isinstance(d, dict) and d.get("message_zh") and f"{d.get('where')}: {d.get('message')}" == error:
+            return tr("{where}: {message}", language, where=d.get("where"), message=localize(d["message_zh"], language))
+    return error
 
 
 def cfa_fit_text(fit: Mapping[str, float], language: str = "en") -> str:

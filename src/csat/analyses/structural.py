@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -105,13 +107,42 @@ def no_structural_diagnostic() -> Diagnostic:
                          "and the importance–performance map do not apply and are not reported."))
 
 
+_TEMPLATE_NOTES = (
+    (re.compile(r"^The study has no construct for (?P<missing>.+) of the (?P<template>\w+) template; dropped with its "
+                r"paths: (?P<paths>.+)\.$"),
+     N_("The study has no construct for {missing} of the {template} template; dropped with its paths: {paths}.")),
+    (re.compile(r"^(?P<constructs>.+) lost all its template paths and is left out\.$"),
+     N_("{constructs} lost all its template paths and is left out.")),
+    (re.compile(r"^Construct\(s\) (?P<constructs>.+) are not part of the (?P<template>\w+) template and are left out of "
+                r"the structural model \(give params\.model to include them\)\.$"),
+     N_("Construct(s) {constructs} are not part of the {template} template and are left out of the structural model "
+        "(write the model in the params file to include them).")),
+    (re.compile(r"^Template constructs mapped by name: (?P<pairs>.+)\.$"),
+     N_("Template constructs mapped by name: {pairs}.")),
+)
+
+
+def template_note(note: str, language: str = "en") -> str:
+    """A note of :func:`csat.sem.templates.expand_template` (English, the engine knows no language) in
+    ``language``; a note of another form unchanged.
+
+    >>> template_note("The study has no construct for COMP of the ECSI template; dropped with its paths: SAT -> COMP.", "zh")
+    '本研究没有与 ECSI 模板中 COMP 对应的维度；已删除它及其路径：SAT -> COMP。'
+    """
+    for pattern, message in _TEMPLATE_NOTES:
+        m = pattern.match(note)
+        if m:
+            return tr(message, language, **m.groupdict())
+    return note
+
+
 def model_notes(params, spec: ModelSpec) -> list[str]:
     """The sentences said under the model's syntax, in the study's language: the notes of the model's
     expansion (:attr:`csat.sem.templates.ModelSpec.notes`), what the stage reports for a model without
     structural part (:func:`no_structural_text`) and which constructs have a single item (measured
     without error)."""
     language = params.language
-    out = list(getattr(spec, "notes", []) or [])
+    out = [template_note(n, language) for n in getattr(spec, "notes", []) or []]
     if not shape.has_structural_part(spec.syntax):
         out.append(no_structural_text(language))
     single = shape.single_item_constructs(params.constructs)
