@@ -303,7 +303,7 @@ def test_pdf_has_chinese_and_every_stage(tmp_path):
     assert "<script>alert(1)</script>" in text        # shown as text, never run
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     n_pages = int(re.search(r"Pages:\s+(\d+)", pages).group(1))
-    assert n_pages >= 8                                  # title, contents, 5 stages, provenance: page breaks
+    assert n_pages >= 8                                  # title, contents, 5 stages, provenance
     # fonts: every font embedded as TrueType/OpenType, no Type 3 (Chromium's fallback for CFF fonts)
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "Type 3" not in fonts and "TrueType" in fonts

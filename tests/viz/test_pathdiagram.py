@@ -63,7 +63,7 @@ def test_renders_png_and_svg_with_chinese_text(pd_ref, tmp_path):
 
 
 def test_printed_scale():
-    assert pdg.printed_scale(14, 2) == 0.5 and pdg.printed_scale(3, 12) == pytest.approx(0.7)
+    assert pdg.printed_scale(14, 2) == 0.5 and pdg.printed_scale(3, 12, 7.0, 8.4) == pytest.approx(0.7)
     assert pdg.printed_scale(5, 4) == 1.0
 
 

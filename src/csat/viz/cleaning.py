@@ -60,10 +60,10 @@ def plot_missing_map(df: pd.DataFrame, items: list[str], *, labels: dict | None 
 
     M = df[items].isna().to_numpy().T.astype(float)
     n = M.shape[1]
-    # drawn for the printed page: the text width, rows as tall as 8-pt labels need, at most a page
+    # drawn for the printed page: the text width, rows as low as 8-pt labels allow (a short map fits below text)
     from csat.viz.plots import PRINT_HEIGHT, PRINT_WIDTH
 
-    row = max(0.16, min(0.28, (PRINT_HEIGHT - 1.4) / max(len(items), 1)))
+    row = max(0.15, min(0.2, (PRINT_HEIGHT - 1.4) / max(len(items), 1)))
     fig, ax = plt.subplots(figsize=(min(PRINT_WIDTH, 4 + n / 60), row * len(items) + 1.4))
     ax.imshow(M, aspect="auto", interpolation="nearest", cmap=ListedColormap(["#e8eef5", "#b22222"]),
               vmin=0, vmax=1)

@@ -26,8 +26,9 @@ from typing import Mapping
 import pandas as pd
 
 FONT = "Noto Sans,Noto Sans CJK SC"
-#: The largest printed size of a diagram, in inches: the text width and the tallest figure of a page.
-MAX_WIDTH, MAX_HEIGHT = 7.0, 8.4
+#: The largest printed size of a diagram, in inches: the text width, and a height that leaves room on its page for
+#: the text before or after it (a tall diagram scales down, its 12-pt names stay above 9 pt for our models).
+MAX_WIDTH, MAX_HEIGHT = 7.0, 7.0
 #: The resolution :func:`path_diagram` renders the PNG at (sharp when the report scales it down).
 DIAGRAM_DPI = 200
 
@@ -161,8 +162,8 @@ def printed_scale(width: float, height: float, max_width: float = MAX_WIDTH, max
     """The factor by which a ``width`` × ``height`` (inches) drawing prints inside ``max_width`` ×
     ``max_height``: 1 when it fits, never more.
 
-    >>> printed_scale(14, 2), printed_scale(3, 12), printed_scale(5, 4)
-    (0.5, 0.7, 1.0)
+    >>> printed_scale(14, 2), printed_scale(3, 14), printed_scale(5, 4)
+    (0.5, 0.5, 1.0)
     """
     return min(1.0, max_width / width, max_height / height)
 

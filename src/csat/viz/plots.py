@@ -237,7 +237,7 @@ def likert_chart(dist: pd.DataFrame, item_construct: Mapping[str, str], *,
     constructs = list(dict.fromkeys(item_construct[i] for i in items))
     heights = [sum(item_construct[i] == c for i in items) for c in constructs]
     # rows as tight as 8-pt labels allow, so that the chart, its legend and caption fit one page
-    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.8 + 0.2 * sum(heights) + 0.38 * len(constructs)),
+    fig, axes = plt.subplots(len(constructs), 1, figsize=(width, 0.8 + 0.18 * sum(heights) + 0.34 * len(constructs)),
                              sharex=True, squeeze=False, gridspec_kw={"height_ratios": [h + 0.6 for h in heights]})
     handles = None
     for ax, c in zip(axes[:, 0], constructs):
