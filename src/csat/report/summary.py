@@ -1359,7 +1359,8 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
     h = summary.get("headline")
     if h is not None and h["margin_of_error"] is not None:
         how = Msg(N_("bootstrap percentile interval of the PLS index")) if h["source"] == "csi_index.csv" \
-            else Msg(N_("t-interval of the mean score"))
+            else Msg(N_("t-interval of the weighted mean score, with Kish's effective sample size")) \
+            if h["source"] == "weighted_estimates.csv" else Msg(N_("t-interval of the mean score"))
         out.append(sentence("moe_method", N_("Margin of error of the headline index at 95% confidence: ±{moe} points "
                                              "(half the width of the {how})."),
                             moe=Num(h["margin_of_error"], 1), how=how))
