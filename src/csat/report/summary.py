@@ -853,7 +853,7 @@ def _recommendations(s: dict, target_lab, params) -> list[dict]:
             recs.append(sentence("tier_first",
                                  N_("{drivers} have the largest effects on {target}, and at this sample size they cannot "
                                     "be ranked apart; of them, {low} performs lowest (index {perf}), so it offers the most "
-                                    "room: start there.{items}"),
+                                    "room for improvement.{items}"),
                                  drivers=Join([Msg(N_("{label} ({e})"), label=_lab(r), e=Num(r["importance"], 2))
                                                for r in tier]),
                                  target=target_lab, low=_lab(low), perf=Num(low["performance"], 1),
