@@ -378,7 +378,8 @@ def test_recommendations_cite_wording_never_bare_codes():
         for code in ("qual4", "qual3", "sat3", "val3"):
             assert not re.search(rf"(?<![(（]){code}(?![)）])", r["en"]), r["en"]
     rec = s["recommendations"][0]["en"]
-    assert "Perceived quality (qual4)" in rec and "感知质量（qual4）" in s["recommendations"][0]["zh"]
+    assert "Perceived quality (qual4) (index" in rec and "感知质量（qual4）（指数" in s["recommendations"][0]["zh"]
+    assert "“Perceived quality (qual4)”" not in rec
 
 
 def test_one_value_per_quantity_pls_and_equal_weights_side_by_side():

@@ -706,6 +706,8 @@ def extra_words(language: str) -> dict:
     return {"objectives": tr("Background and objectives", language), "groups": tr("Groups", language),
             "ipma": tr("Importance–performance map", language), "col_scale": tr("Answer scale", language),
             "index_methods": tr("The index by method", language),
+            "kano_note": tr("Kano answers: 1 = I like it, 2 = I expect it, 3 = I am neutral, 4 = I can live with it, "
+                            "5 = I dislike it.", language),
             "codebook_intro": tr("Every question the study used, with its code: the items of each construct with their "
                                  "answer scale, the recommendation question, the Kano and service-quality pairs and the "
                                  "respondent profile. Reverse-keyed items were recoded so that a high value is always "
@@ -740,8 +742,7 @@ def codebook_rows(p, language: str, data=None) -> list[dict]:
                      "wording": wording(p.recommend) or tr("How likely are you to recommend us to a friend or "
                                                            "colleague?", language),
                      "scale": tr("0 = not at all likely … 10 = extremely likely", language), "reverse": ""})
-    kano_scale = tr("1 = I like it, 2 = I expect it, 3 = I am neutral, 4 = I can live with it, 5 = I dislike it",
-                    language)
+    kano_scale = tr("Kano answers 1–5 (see the note below the table)", language)
     for k, (f, spec) in enumerate((p.kano or {}).items()):
         lab = feature_label(p, f, language)
         head = tr("Kano: {feature}", language, feature=lab) if k == 0 or True else ""
@@ -963,6 +964,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "has_wording": None,
         "groups_section": groups_ctx,
         "ipma_section": ipma_ctx,
+        "has_kano": bool(p.kano),
         "xw": extra_words(language),
         "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
         "data_sha256": data_sha,

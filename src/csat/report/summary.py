@@ -285,6 +285,11 @@ def _labels(params) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _has_wording(params, item: str) -> bool:
+    lab = params.item_labels.get(item)
+    return lab is not None and (isinstance(lab, str) or bool(lab.en or lab.zh))
+
+
 def _wording(params, item: str) -> tuple[str, str]:
     """An item as a reader knows it: its wording (``item_labels``), or, without one, its construct's
     name with the code in parentheses (``Perceived value (val4)``) — never the bare code."""
@@ -478,6 +483,7 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
             sub = sub.sort_values("mean", kind="stable")
             weakest[str(c)] = [{"item": str(r["item"]), "wording_en": _wording(params, str(r["item"]))[0],
                                 "wording_zh": _wording(params, str(r["item"]))[1], "mean": _f(r["mean"]),
+                                "worded": _has_wording(params, str(r["item"])),
                                 "index": 100 * (_f(r["mean"]) - smin) / (smax - smin)}
                                for _, r in sub.head(2).iterrows()]
 
@@ -674,9 +680,10 @@ def segment_story(results: Mapping[str, Any], params) -> dict | None:
 
 
 def _item_list(its: list[dict]) -> Join:
-    """“wording” (index 58.2) and “wording” (index 56.7), with the numbers (``item0``, ``item1``)."""
-    return Join([Msg(N_("“{wording}” (index {item})"), wording=(it["wording_en"], it["wording_zh"]),
-                     item=Num(it["index"], 1)) for it in its])
+    """“wording” (index 58.2) and “wording” (index 56.7), with the numbers (``item0``, ``item1``); an item without
+    wording is named by its construct and code, without quotes: Perceived value (val4) (index 64.7)."""
+    return Join([Msg(N_("“{wording}” (index {item})") if it.get("worded", True) else N_("{wording} (index {item})"),
+                     wording=(it["wording_en"], it["wording_zh"]), item=Num(it["index"], 1)) for it in its])
 
 
 def _headline_sentences(s: dict, target_lab) -> list[dict]:
@@ -846,7 +853,7 @@ def _recommendations(s: dict, target_lab, params) -> list[dict]:
             recs.append(sentence("tier_first",
                                  N_("{drivers} have the largest effects on {target}, and at this sample size they cannot "
                                     "be ranked apart; of them, {low} performs lowest (index {perf}), so it offers the most "
-                                    "room: start there.{items}"),
+                                    "room for improvement.{items}"),
                                  drivers=Join([Msg(N_("{label} ({e})"), label=_lab(r), e=Num(r["importance"], 2))
                                                for r in tier]),
                                  target=target_lab, low=_lab(low), perf=Num(low["performance"], 1),
@@ -1359,7 +1366,8 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
     h = summary.get("headline")
     if h is not None and h["margin_of_error"] is not None:
         how = Msg(N_("bootstrap percentile interval of the PLS index")) if h["source"] == "csi_index.csv" \
-            else Msg(N_("t-interval of the mean score"))
+            else Msg(N_("t-interval of the weighted mean score, with Kish's effective sample size")) \
+            if h["source"] == "weighted_estimates.csv" else Msg(N_("t-interval of the mean score"))
         out.append(sentence("moe_method", N_("Margin of error of the headline index at 95% confidence: ±{moe} points "
                                              "(half the width of the {how})."),
                             moe=Num(h["margin_of_error"], 1), how=how))
