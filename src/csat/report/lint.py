@@ -22,7 +22,8 @@ figure-shrunk         a raster figure printed so small that 8-pt text falls belo
                       measure below 6.5 pt on the page
 page-blank            a page (not the last) whose content covers less than a third of the text area
 font-type3            Type 3 fonts (bitmap-like glyph procedures journals and archives refuse)
-font-latin-cjk        Latin text set in a CJK font (no Latin font was found)
+font-latin-cjk        Latin words set in a CJK font, or in a Type 3 font (Chromium embeds the CFF-outlined
+                      Noto CJK as Type 3): the Latin font is missing
 raw-value             program values for the reader: <NA>, nan, NaN, None, True, False, NaT
 negative-zero         a negative zero: -0.00, −0.0, -0
 count-decimals        a count printed with decimals: df 365.000, n = 546.0
@@ -52,7 +53,9 @@ with text kept as text (``svg.fonttype: none``, :func:`csat.viz.plots.save_svg`)
 and every check above (sizes, overlaps, English) then covers its labels too.
 
 The params file the provenance section prints verbatim (a monospace block) is the one place where
-params keys, stage names and English comments belong: monospace text is exempt from those checks.
+params keys, stage names, nulls and English comments belong: lines wholly in a monospace font are exempt
+from ``raw-value``, ``params-key``, ``stage-name`` and ``program-text``, and ``english-in-zh`` skips
+monospace text; code set inline in a sentence is reader text and is checked.
 """
 from __future__ import annotations
 
