@@ -143,6 +143,8 @@ def test_type3_fonts_and_latin_text_in_a_cjk_font_are_flagged():
     ("Traceback (most recent call last):", "python-repr"), ("ValueError: bad", "python-repr"),
     ("(from 03_reliability_validity, htmt)", "stage-name"), ("see 05_sem.ipynb", "stage-name"),
     ("the target (ipma.target) is SAT", "params-key"), ("set item_labels", "params-key"),
+    ("computed by csat.stats.descriptives", "program-text"), ("this notebook only calls it", "program-text"),
+    ("本笔记本仅调用该模块", "program-text"), ("written to reports/<study>/results/", "program-text"),
 ])
 def test_program_speak_is_flagged(text, code):
     found = lint.check_forbidden_text([text_page(1, [text])], ["ipma.target", "item_labels"])
@@ -409,3 +411,11 @@ def test_a_figure_drawn_with_small_text_inside_is_flagged_by_its_measured_letter
     assert codes(found) == ["figure-shrunk"] and "measure 4.0 pt" in found[0].text
     ok = Page(1, images=[Image((50, 100, 50 + 7 * 72, 200), 1050, 280, text_px=9.0 * 1050 / (7 * 72))])
     assert lint.check_raster_figures([ok], {(1050, 280): 150.0}) == []
+
+
+def test_a_column_without_any_value_is_flagged():
+    seg = HtmlTable("Table 49. Choice of the number of segments", ["k", "silhouette", "bic"],
+                    [["2", "0.31", ""], ["3", "0.28", ""], ["4", "0.22", ""]])
+    notes = HtmlTable("Table 22. Items", ["item", "r.drop", "note"], [["sat1", "0.71", ""], ["sat2", "0.65", "low"]])
+    found = lint.check_empty_columns([seg, notes], [text_page(38, ["Table 49. Choice of the number of segments"])])
+    assert codes(found) == ["empty-column"] and "'bic'" in found[0].text and found[0].page == 38

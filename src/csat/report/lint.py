@@ -22,7 +22,8 @@ figure-shrunk         a raster figure printed so small that 8-pt text falls belo
                       measure below 6.5 pt on the page
 page-blank            a page (not the last) whose content covers less than a third of the text area
 font-type3            Type 3 fonts (bitmap-like glyph procedures journals and archives refuse)
-font-latin-cjk        Latin text set in a CJK font (no Latin font was found)
+font-latin-cjk        Latin words set in a CJK font, or in a Type 3 font (Chromium embeds the CFF-outlined
+                      Noto CJK as Type 3): the Latin font is missing
 raw-value             program values for the reader: <NA>, nan, NaN, None, True, False, NaT
 negative-zero         a negative zero: -0.00, −0.0, -0
 count-decimals        a count printed with decimals: df 365.000, n = 546.0
@@ -30,6 +31,8 @@ params-key            a key of the params file in reader text (ipma.target, item
 stage-name            a stage's file name (03_reliability_validity, .ipynb) in reader text
 abs-path              an absolute file path (/work/…, /home/…, C:\\…)
 python-repr           a traceback, an exception's class name, a Python object's repr
+program-text          the program speaking: module names (csat.stats.…), "this notebook", <study>, %%magics
+empty-column          a table column with a header and no value in any row
 english-in-zh         an English word in a Chinese report, outside :data:`ALLOWED_LATIN` and the
                       study's own codes
 contents-no-pages     the contents page gives no page numbers
@@ -50,7 +53,9 @@ with text kept as text (``svg.fonttype: none``, :func:`csat.viz.plots.save_svg`)
 and every check above (sizes, overlaps, English) then covers its labels too.
 
 The params file the provenance section prints verbatim (a monospace block) is the one place where
-params keys, stage names and English comments belong: monospace text is exempt from those checks.
+params keys, stage names, nulls and English comments belong: lines wholly in a monospace font are exempt
+from ``raw-value``, ``params-key``, ``stage-name`` and ``program-text``, and ``english-in-zh`` skips
+monospace text; code set inline in a sentence is reader text and is checked.
 """
 from __future__ import annotations
 
@@ -551,6 +556,7 @@ _COUNT_TEXT = re.compile(r"(?<![\w.])(?:df|n|N)\s*[=:]?\s*\d+[.,]0+(?![\d])|χ²
 _STAGE = re.compile(r"\b0[1-9]_[a-z][a-z_]*[a-z]\b|\b[\w-]+\.ipynb\b")
 _ABS = re.compile(r"(?<![\w.~])(?:/(?:work|home|tmp|usr|Users|root|mnt|var|opt|srv|private|data)/[^\s,;)\]'\"]+"
                   r"|[A-Za-z]:\\[^\s,;)\]'\"]+|~/[^\s,;)\]'\"]+)")
+_PROGRAM = re.compile(r"\bcsat(?:\.[a-z_]+)+\b|\b[Nn]otebooks?\b|笔记本|筆記本|<study>|%%\w+")
 _PYREPR = re.compile(r"Traceback \(most recent call last\)|\b[A-Z][a-z]+(?:[A-Z][a-z]*)*(?:Error|Exception|Warning)\b"
                      r"|<[\w.]+ object at 0x[0-9a-f]+>|\bdtype\s*[:=]\s*\w+|\bName: \w+, dtype"
                      r"|\bFile \"[^\"]+\", line \d+")
@@ -563,8 +569,9 @@ COUNT_HEADERS = frozenset("""df n N n_obs nobs npar n_eff_int count Count counts
 def check_forbidden_text(pages: list[Page], params_keys: Iterable[str] = ()) -> list[Finding]:
     """Program-speak in the reader's text: raw values (``raw-value``), negative zeros
     (``negative-zero``), counts with decimals in the text (``count-decimals``), params keys
-    (``params-key``), stage file names (``stage-name``), absolute paths (``abs-path``) and Python
-    reprs and tracebacks (``python-repr``).  One finding per page and kind.  Lines wholly in a monospace
+    (``params-key``), stage file names (``stage-name``), absolute paths (``abs-path``), Python
+    reprs and tracebacks (``python-repr``) and the program speaking of itself (``program-text``: module
+    names, "this notebook", ``<study>`` placeholders, cell magics).  One finding per page and kind.  Lines wholly in a monospace
     font (the params file the provenance prints) are exempt from ``raw-value``, ``params-key`` and
     ``stage-name``; code inline in a sentence is not."""
     keys = sorted({k for k in params_keys if k}, key=len, reverse=True)
@@ -579,6 +586,7 @@ def check_forbidden_text(pages: list[Page], params_keys: Iterable[str] = ()) -> 
             for code, rx, src in (("raw-value", _RAW, prose), ("negative-zero", _NEGZERO, t),
                                   ("count-decimals", _COUNT_TEXT, t), ("abs-path", _ABS, t),
                                   ("python-repr", _PYREPR, t), ("stage-name", _STAGE, prose),
+                                  ("program-text", _PROGRAM, prose),
                                   ("params-key", key_re, prose)):
                 if rx is not None:
                     hits.setdefault(code, []).extend((m.group(0), t) for m in rx.finditer(src))
@@ -629,6 +637,34 @@ def check_count_decimals(tables: list[HtmlTable], pages: list[Page]) -> list[Fin
             page = locate(t.caption or " ".join(heads), pages)
             name = clip(t.caption, 60) if t.caption else "table with header " + _quote(heads, 3)
             out.append(Finding(page, "count-decimals", f"{name}: counts with decimals: {_quote(bad, 4)}"))
+    return out
+
+
+def check_empty_columns(tables: list[HtmlTable], pages: list[Page]) -> list[Finding]:
+    """Columns of an HTML table that have a header but no value in any of its (two or more) rows (code
+    ``empty-column``): the reader gets a heading over nothing (the demo's empty ``bic`` and ``note``)."""
+    out = []
+    blank = {"", "-", "–", "—", "nan", "NaN", "<NA>", "None"}
+    for t in tables:
+        heads = [norm(h) for h in t.headers]
+        rows = [[norm(c) for c in r] for r in t.rows if any(norm(c) for c in r)]
+        if len(rows) < 2 or not heads:
+            continue
+        empty = []
+        for j, h in enumerate(heads):
+            if not h:
+                continue
+            col = []
+            for r in rows:
+                offset = len(r) - len(heads) if len(r) > len(heads) else 0
+                if 0 <= j + offset < len(r):
+                    col.append(r[j + offset])
+            if col and len(col) == len(rows) and all(c in blank for c in col):
+                empty.append(h)
+        if empty:
+            name = clip(t.caption, 60) if t.caption else "table with header " + _quote(heads, 3)
+            out.append(Finding(locate(t.caption or " ".join(heads), pages), "empty-column",
+                               f"{name}: no value in column {_quote(empty, 6)}"))
     return out
 
 
@@ -945,7 +981,8 @@ CHECKS: dict[str, tuple[tuple[str, ...], str]] = {
     "blank_pages": (("page-blank",), "no near-empty page but the last"),
     "fonts": (("font-type3", "font-latin-cjk"), "no Type 3 font, no Latin text in a CJK font"),
     "forbidden_text": (("raw-value", "negative-zero", "count-decimals", "params-key", "stage-name", "abs-path",
-                        "python-repr"), "no program values, keys, file names, paths or reprs"),
+                        "python-repr", "program-text"), "no program values, keys, file names, paths or reprs"),
+    "empty_columns": (("empty-column",), "no table column without a value"),
     "count_decimals": (("count-decimals",), "no count with decimals in a table"),
     "english_in_zh": (("english-in-zh",), "a Chinese report has no English word outside the allowed list"),
     "contents": (("contents-no-pages",), "the contents give page numbers"),
@@ -967,6 +1004,7 @@ def lint(pdf: PdfDocument, html: HtmlReport, keys: Iterable[str] = (), codes: It
         "fonts": lambda: check_fonts(pages),
         "forbidden_text": lambda: check_forbidden_text(pages, keys),
         "count_decimals": lambda: check_count_decimals(html.tables, pages),
+        "empty_columns": lambda: check_empty_columns(html.tables, pages),
         "english_in_zh": lambda: (check_english_in_zh(pages, codes, strict_codes)
                                   if html.language.lower().startswith("zh") else []),
         "contents": lambda: check_contents(html.contents, pages),
