@@ -192,7 +192,9 @@ def test_rule_texts_in_chinese():
 
 def test_flow_display_keeps_the_numbers_and_translates_steps_and_descriptions(all_on):
     res, p = all_on
-    assert AC.flow_display(res.flow, p).equals(res.flow)
+    en = AC.flow_display(res.flow, p)          # the numbers as they are, the steps in words (no params keys)
+    assert en.drop(columns=["step"]).equals(res.flow.drop(columns=["step"]))
+    assert "failed attention check" in en["step"].tolist() and "attention_checks" not in en["step"].tolist()
     zh = AC.flow_display(res.flow, p, "zh")
     assert zh[["excluded", "remaining", "active"]].equals(res.flow[["excluded", "remaining", "active"]])
     assert zh["step"].tolist() == ["原始数据", "重复作答", "作答过快", "直线作答", "未通过注意力检测", "缺失题项过多", "纳入分析"]

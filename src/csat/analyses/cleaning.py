@@ -247,16 +247,16 @@ def _flow_steps(language: str) -> dict:
         "duplicates": trc("flow step", "duplicates", language),
         "speeders": trc("flow step", "speeders", language),
         "straightlining": trc("flow step", "straightlining", language),
-        "attention_checks": trc("flow step", "attention_checks", language),
-        "max_missing_share": trc("flow step", "max_missing_share", language),
+        "attention_checks": trc("flow step", "failed attention check", language),
+        "max_missing_share": trc("flow step", "too many missing items", language),
         "analysed": trc("flow step", "analysed", language),
     }
 
 
 def flow_display(flow: pd.DataFrame, params, language: str = "en") -> pd.DataFrame:
     """The exclusion flow (:attr:`csat.intake.cleaning.CleaningResult.flow`) as the report shows it, its
-    steps and descriptions in ``language`` (in English the table itself); ``results/cleaning_flow.csv``
-    keeps the English table (stable names for scripts).
+    steps and descriptions in ``language`` (steps in words, not the params keys); ``results/cleaning_flow.csv``
+    keeps the table with its stable names for scripts.
 
     Examples
     --------
