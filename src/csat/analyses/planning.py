@@ -26,7 +26,7 @@ from csat.sem.syntax import observed_names, parse_model
 from csat.sem.templates import model_spec
 from csat.stats import planning as pl
 
-__all__ = ["model_size", "compute_plan", "plan_sections", "ALLOCATION_NAMES", "RULE_MIN_N", "RULE_PER_PARAM"]
+__all__ = ["model_size", "compute_plan", "plan_sections", "planned_vs_achieved", "ALLOCATION_NAMES", "RULE_MIN_N", "RULE_PER_PARAM"]
 
 #: the rules of thumb shown beside the power analysis
 RULE_PER_PARAM = 10
@@ -200,8 +200,8 @@ def plan_sections(plan: dict, language: str = "en") -> list[dict]:
                                      pd.DataFrame(rows))]})
     # 3. fieldwork
     rows = [(tr("Completed valid interviews", language), str(plan["n"])),
-            (tr("Expected response rate", language), f"{100 * plan['response_rate']:.0f} %"),
-            (tr("Expected valid rate (after cleaning)", language), f"{100 * plan['valid_rate']:.0f} %"),
+            (tr("Expected response rate", language), f"{100 * plan['response_rate']:.0f}%"),
+            (tr("Expected valid rate (after cleaning)", language), f"{100 * plan['valid_rate']:.0f}%"),
             (tr("People to invite", language), str(plan["invite"])),
             (tr("Margin, proportion", language), _pts(100 * plan["achieved_margin"])),
             (tr("Margin, index", language), _pts(plan["achieved_margin_index"]))]
@@ -209,8 +209,8 @@ def plan_sections(plan: dict, language: str = "en") -> list[dict]:
         rows.append((tr("Cost ({price} per interview)", language, price=f"{plan['cost_per_interview']:g}"),
                      _money(plan["cost"])))
     paras = [tr("To obtain {n} valid interviews at a response rate of {rr} and a valid rate of {vr}, invite {inv} "
-                "people.", language, n=plan["n"], rr=f"{100 * plan['response_rate']:.0f} %",
-                vr=f"{100 * plan['valid_rate']:.0f} %", inv=plan["invite"])]
+                "people.", language, n=plan["n"], rr=f"{100 * plan['response_rate']:.0f}%",
+                vr=f"{100 * plan['valid_rate']:.0f}%", inv=plan["invite"])]
     sections.append({"id": "fieldwork", "heading": tr("Fieldwork", language), "paragraphs": paras,
                      "tables": [(tr("Fieldwork and cost", language),
                                  pd.DataFrame(rows, columns=[tr("Item", language), tr("Value", language)]))]})
@@ -238,3 +238,38 @@ def plan_sections(plan: dict, language: str = "en") -> list[dict]:
     sections.append({"id": "sem-power", "heading": tr("Statistical power of the structural model", language),
                      "paragraphs": paras, "tables": tables})
     return sections
+
+
+def planned_vs_achieved(params, profile: pd.DataFrame, language: str = "en") -> tuple[str, pd.DataFrame] | None:
+    """The methods' table of a built study with a stratified plan: per stratum of ``design.strata``, the
+    planned n and margin (:func:`compute_plan`) beside the achieved n (``profile``: the 02 stage's
+    ``sample_profile.csv``, columns ``variable, level, n``) and the margin it gives (a proportion at
+    ``design.p``, the stratum's population, ``design.deff``); the last row the stratified total.
+    None when the study has no strata or the profile lacks the stratum column."""
+    if params.design is None or not params.design.strata:
+        return None
+    plan = compute_plan(params)
+    d = params.design
+    col = d.stratum_column
+    got = profile[profile["variable"].astype(str) == col]
+    if got.empty:
+        return None
+    achieved = {str(k): int(v) for k, v in zip(got["level"], got["n"])}
+    cols = [tr("Stratum", language), tr("Planned n", language), tr("Achieved n", language),
+            tr("Planned margin", language), tr("Achieved margin", language)]
+    rows, ns, Ns = [], [], []
+    for r in plan["strata"]:
+        n = achieved.get(str(r["stratum"]), 0)
+        ns.append(max(n, 1))
+        Ns.append(float(r["population"]))
+        m = pl.margin_proportion(n, d.p, population=r["population"], deff=d.deff) if n > 1 else None
+        rows.append([str(r["stratum"]), str(r["n"]), str(n), _pts(100 * r["margin_proportion"]),
+                     "–" if m is None else _pts(100 * m)])
+    N = pd.Series(Ns)
+    sp = (d.p * (1 - d.p) * N / (N - 1)) ** 0.5
+    total = pl.stratified_margin(ns, Ns, sp, deff=d.deff)
+    rows.append([tr("Total", language), str(plan["n"]), str(sum(achieved.get(str(r["stratum"]), 0)
+                                                                   for r in plan["strata"])),
+                 _pts(100 * plan["achieved_margin"]), _pts(100 * total)])
+    caption = tr("Planned and achieved sample by {column} (margin of a proportion, points)", language, column=col)
+    return caption, pd.DataFrame(rows, columns=cols)

@@ -406,6 +406,25 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
     }
 
 
+def planned_context(p, root: Path, language: str) -> dict | None:
+    """The methods' planned-against-achieved table of a stratified plan (``design.strata``;
+    :func:`csat.analyses.planning.planned_vs_achieved` on 02's ``sample_profile.csv``), or None."""
+    f = paths.result_file(root, p.study, "sample_profile.csv")
+    if getattr(p, "design", None) is None or not p.design.strata or not f.is_file():
+        return None
+    import pandas as pd
+    from markupsafe import Markup
+
+    from csat.analyses.planning import planned_vs_achieved
+
+    out = planned_vs_achieved(p, pd.read_csv(f, dtype={"level": str}), language)
+    if out is None:
+        return None
+    caption, df = out
+    html = df.to_html(index=False, classes="csat-table csat-planned", border=0, escape=True)
+    return {"caption": caption, "table": Markup(html.replace(' style="text-align: right;"', ""))}
+
+
 def codebook_rows(p, language: str) -> list[dict]:
     """Appendix A: every item with its construct (label), wording and whether it is reverse-keyed, in
     ``language`` (:func:`csat.config.params.local_text`: a label or wording given in one language only
@@ -528,6 +547,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "stages": stages,
         "packages": packages,
         "summary": summary_ctx,
+        "planned": planned_context(p, root, language),
         "codebook": codebook_rows(p, language),
         "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
         "data_sha256": data_sha,
