@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from csat.report.pages import external_resources
 from csat.report.plan import main, write_plan
 from csat.stats import planning as pl
 
@@ -38,6 +39,7 @@ def test_the_demo_plan_writes_html_json_and_the_questionnaire(tmp_path):
     assert plan["sem"]["n_for_power"] == pl.rmsea_sample_size(365) and plan["sem"]["n_per_param"] == 700
     html = (tmp_path / "reports/demo/plan.html").read_text(encoding="utf-8")
     assert "Neyman allocation" in html and "MacCallum" in html and "24,290" in html
+    assert not external_resources(html)
     q = pd.read_csv(tmp_path / "reports/demo/questionnaire.csv")
     assert q.columns.tolist() == ["section", "code", "question", "answers"]
     assert q["code"].iloc[0] == "imag1" and q["question"].iloc[0] == "The chain can be trusted in what it says and does"

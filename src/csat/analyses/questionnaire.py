@@ -109,7 +109,8 @@ def questionnaire_sections(params, language: str = "en") -> list[dict]:
     sections = [intro]
     scale = _scale_answers(params, language)
     for i, (section, block) in enumerate(rows.groupby("section", sort=False)):
-        questions = [{"code": r.code, "text": r.question, "answers": "" if r.answers == scale else r.answers}
+        questions = [{"code": "" if r.code == r.question else r.code, "text": r.question,
+                      "answers": "" if r.answers == scale else r.answers}
                      for r in block.itertuples()]
         sections.append({"id": f"q{i + 1}", "heading": section, "paragraphs": [], "tables": [],
                          "questions": questions})
