@@ -26,7 +26,7 @@ SYSPKGS := chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei graphviz p
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
-.PHONY: default help setup sysdeps study study-locked study-build all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
+.PHONY: default help setup sysdeps study study-locked study-build plan all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
 
 ## default: set up (.venv from requirements.lock, kernel, system packages), build the demo study
 default: setup
@@ -101,6 +101,11 @@ study-locked:
 	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(JOBS)) study-build STUDY=$(STUDY) CSAT_INNER=1
 	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
 	@$(WRITE_INDEX)
+
+## plan: before fieldwork: sample size, allocation, power (plan.html/.pdf) and the questionnaire of params/STUDY.yaml
+plan: setup
+	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
+	@$(PY) -m csat.report.plan --study $(STUDY) --params $(PARAMS) --overrides "$(OVR)"
 
 ## all: build every study in params/ (with -j N, studies and their stages run in parallel)
 all: $(addprefix all-,$(ALL_STUDIES))

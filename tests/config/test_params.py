@@ -454,3 +454,30 @@ def test_estimator_and_ordered(tmp_path):
     assert "needs ordinal items" in _err(tmp_path, GOOD + "estimator: wlsmv\n")
     assert "does not go with estimator: mlm" in _err(tmp_path, GOOD + "estimator: mlm\nsem_missing: fiml\n")
     assert "estimator" in _err(tmp_path, GOOD + "estimator: wls\n")
+
+
+@pytest.mark.parametrize("design, msg", [
+    ({"margin": 0}, "key 'design.margin': Input should be greater than 0"),
+    ({"margin": 1}, "key 'design.margin': Input should be less than 1"),
+    ({"margin_group": 1.5}, "key 'design.margin_group'"),
+    ({"power": 1}, "key 'design.power'"),
+    ({"power": 0}, "key 'design.power'"),
+    ({"response_rate": 0}, "key 'design.response_rate'"),
+    ({"valid_rate": 1.2}, "key 'design.valid_rate'"),
+    ({"strata": {"region": {"north": 0, "south": 10}}}, "region.north: a stratum needs a population size above 0"),
+    ({"strata": {"region": {"north": None, "south": 10}}}, "design.strata"),
+    ({"allocation": "neyman", "strata": {"region": {"n": 5, "s": 9}}, "strata_sd": {"n": 10}},
+     "design.strata_sd: Neyman allocation needs the SD of every stratum; missing ['s']"),
+    ({"population": 100, "strata": {"region": {"n": 5, "s": 9}}}, "design.population (100) differs"),
+    ({"allocation": "optimal"}, "design.allocation"),
+])
+def test_impossible_plans_fail_in_one_line_naming_the_key(design, msg):
+    with pytest.raises(ParamsError) as e:
+        _v(design=design)
+    assert msg in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_demo_design_is_valid():
+    from csat.config.params import load_params
+    d = load_params(Path(__file__).parents[2] / "params" / "demo.yaml").design
+    assert d.stratum_column == "region" and d.allocation == "neyman" and d.power == 0.8

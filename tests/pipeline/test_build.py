@@ -39,7 +39,7 @@ def _mtimes(build):
 
 def test_every_schema_key_feeds_a_stage_or_the_report():
     used = {k for keys in STAGE_KEYS.values() for k in keys}
-    assert set(StudyParams.model_fields) - used == {"title", "survey"}      # survey: the report only
+    assert set(StudyParams.model_fields) - used == {"title", "survey", "design"}      # survey: the report only; design: make plan
 
 
 def test_prepare_writes_stamps_and_only_changed_ones_change(tmp_path):

@@ -375,6 +375,73 @@ class SurveySpec(_Strict):
         return self
 
 
+
+Rate = Annotated[float, BeforeValidator(_not_bool), Field(gt=0, le=1)]
+
+
+class DesignSpec(_Strict):
+    """The survey plan (``make plan``, :mod:`csat.analyses.planning`): target margins, population, strata and
+    their allocation, expected rates and cost. Margins are half-widths of the 95 % interval of a proportion
+    (0.05 = ±5 points); the 0–100 index gets the same half-width in index points (0.05 → ±5)."""
+    margin: Num = Field(0.05, gt=0, lt=1, description="Target half-width of the 95 % interval of a proportion.")
+    p: Num = Field(0.5, gt=0, lt=1, description="Expected proportion (0.5 = the worst case).")
+    index_sd: Num = Field(20.0, gt=0, description="Standard deviation of the 0-100 index.")
+    population: Num | None = Field(None, gt=1, description="Population size (finite-population correction).")
+    deff: Num = Field(1.0, ge=1, description="Design effect of unequal weights or clustering.")
+    strata: dict[str, dict[str, Num]] | None = Field(None, description="{column: {level: population size}}.")
+    allocation: Literal["proportional", "neyman", "equal"] = "proportional"
+    strata_sd: dict[str, Num] | None = Field(None, description="Per-stratum SD of the index (Neyman).")
+    margin_group: Num | None = Field(None, gt=0, lt=1, description="Target half-width in every stratum.")
+    cost_per_interview: Num | None = Field(None, ge=0)
+    power: Num = Field(0.8, gt=0, lt=1, description="Power wanted for the RMSEA test of close fit.")
+    response_rate: Rate = 1.0
+    valid_rate: Rate = 1.0
+
+    @field_validator("strata")
+    @classmethod
+    def _strata(cls, v):
+        if v is None:
+            return v
+        if len(v) != 1:
+            raise ValueError(f"give one stratification column, not {len(v)} ({sorted(v)})")
+        for col, levels in v.items():
+            if len(levels) < 2:
+                raise ValueError(f"{col}: give at least two levels with their population sizes")
+            for level, n in levels.items():
+                if not n or n <= 0:
+                    raise ValueError(f"{col}.{level}: a stratum needs a population size above 0, not {n}")
+        return v
+
+    @field_validator("strata_sd")
+    @classmethod
+    def _sds(cls, v):
+        for level, sd in (v or {}).items():
+            if sd <= 0:
+                raise ValueError(f"{level}: a standard deviation must be above 0, not {sd}")
+        return v
+
+    @model_validator(mode="after")
+    def _neyman(self):
+        if self.allocation == "neyman" and self.strata:
+            levels = set(next(iter(self.strata.values())))
+            missing = sorted(levels - set(self.strata_sd or {}))
+            if missing:
+                raise ValueError(f"design.strata_sd: Neyman allocation needs the SD of every stratum; missing {missing}")
+            extra = sorted(set(self.strata_sd or {}) - levels)
+            if extra:
+                raise ValueError(f"design.strata_sd: {extra} are no level of design.strata")
+        if self.population is not None and self.strata:
+            total = sum(next(iter(self.strata.values())).values())
+            if abs(total - self.population) > 0.5:
+                raise ValueError(f"design.population ({self.population:g}) differs from the sum of design.strata "
+                                 f"({total:g}); leave population out or make them agree")
+        return self
+
+    @property
+    def stratum_column(self) -> str | None:
+        return next(iter(self.strata)) if self.strata else None
+
+
 class StudyParams(_Strict):
     study: str
     title: str | ItemLabel = ""
@@ -427,6 +494,7 @@ class StudyParams(_Strict):
     kano: dict[str, KanoFeature] | None = None
     servqual: dict[str, ServqualDimension] | None = None
     survey: SurveySpec | None = None
+    design: DesignSpec | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -714,6 +714,25 @@ def extra_words(language: str) -> dict:
                                  "favourable.", language)}
 
 
+def planned_context(p, root: Path, language: str) -> dict | None:
+    """The methods' planned-against-achieved table of a stratified plan (``design.strata``;
+    :func:`csat.analyses.planning.planned_vs_achieved` on 02's ``sample_profile.csv``), or None."""
+    f = paths.result_file(root, p.study, "sample_profile.csv")
+    if getattr(p, "design", None) is None or not p.design.strata or not f.is_file():
+        return None
+    import pandas as pd
+    from markupsafe import Markup
+
+    from csat.analyses.planning import planned_vs_achieved
+
+    out = planned_vs_achieved(p, pd.read_csv(f, dtype={"level": str}), language)
+    if out is None:
+        return None
+    caption, df = out
+    html = df.to_html(index=False, classes="csat-table csat-planned", border=0, escape=True)
+    return {"caption": caption, "table": Markup(html.replace(' style="text-align: right;"', ""))}
+
+
 def codebook_rows(p, language: str, data=None) -> list[dict]:
     """Appendix A, the questionnaire: every question the study used, each with its code — the construct
     items (wording, answer scale with its anchors, reverse-keyed), the recommend question, the Kano pairs,
@@ -966,6 +985,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "ipma_section": ipma_ctx,
         "has_kano": bool(p.kano),
         "xw": extra_words(language),
+        "planned": planned_context(p, root, language),
         "lock_file": "requirements.lock" if lock_file.is_file() else f"requirements.lock ({w['not_found']})",
         "data_sha256": data_sha,
         "data_size": data_size,
