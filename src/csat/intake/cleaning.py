@@ -327,19 +327,19 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
 
     # within-construct zero variance among the kept respondents (information only)
     blocks = []
-    block_names = [[] for _ in range(n)]
+    block_names: dict[int, list[str]] = {}         # only the few straightlining rows (not a list per row)
     id_values = df[id_col].to_numpy() if id_col else None       # one conversion, not one lookup per hit
     for cname, cs in params.constructs.items():
         if len(cs.items) < MIN_STRAIGHTLINE_ITEMS:
             continue
         zb = _zero_var(df[cs.items].to_numpy(dtype="float64")) & alive
         for i in np.flatnonzero(zb):
-            block_names[i].append(cname)
+            block_names.setdefault(int(i), []).append(cname)
             blocks.append({"row": int(rows[i]), "id": id_values[i] if id_col else int(rows[i]),
                            "construct": cname})
     ids = df[id_col].to_numpy() if id_col else rows
     flags = pd.DataFrame({"row": rows, "id": ids, "excluded_by": excluded_by,
-                          "straightline_blocks": [",".join(b) for b in block_names]})
+                          "straightline_blocks": _joined_blocks(block_names, n)})
 
     keep_cols = ([id_col] if id_col else []) + items + [g for g in params.grouping_columns if g not in items]
     for extra in (params.recommend, params.data.duration):
@@ -353,6 +353,14 @@ def clean(df: pd.DataFrame, params) -> CleaningResult:
         data=data, flags=flags, flow=flow_df, exclusions=counts,
         block_straightlining=pd.DataFrame(blocks, columns=["row", "id", "construct"]),
         rules=texts)
+
+
+def _joined_blocks(block_names: dict[int, list[str]], n: int) -> list[str]:
+    """Per row, the constructs answered identically joined by commas ('' for most rows)."""
+    out = np.full(n, "", dtype=object)
+    for i, names in block_names.items():
+        out[i] = ",".join(names)
+    return out.tolist()
 
 
 # ----------------------------------------------------------------------------- missing data
