@@ -28,7 +28,7 @@ import pandas as pd
 FONT = "Noto Sans,Noto Sans CJK SC"
 #: The largest printed size of a diagram, in inches: the text width, and a height that leaves room on its page for
 #: the text before or after it (a tall diagram scales down, its 12-pt names stay above 9 pt for our models).
-MAX_WIDTH, MAX_HEIGHT = 7.0, 7.0
+MAX_WIDTH, MAX_HEIGHT = 7.0, 6.5
 #: The resolution :func:`path_diagram` renders the PNG at (sharp when the report scales it down).
 DIAGRAM_DPI = 200
 

@@ -87,5 +87,9 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
               "possible_overkill": "upper left"}
     boxes = corner_labels(ax, {corner[key]: tr(name, language) for key, name in QUADRANTS.values()},
                           fontsize=8, color="#7f7f7f", style="italic")
-    place_labels(ax, xs, ys, [str(x) for x in table["label"]], fontsize=9, marker_pt=8.0, avoid=boxes.values())
+    frame = ax.get_window_extent(fig.canvas.get_renderer())
+    (px, py), = ax.transData.transform([(mi, mp)])
+    lines = [(px - 1.5, frame.y0, px + 1.5, frame.y1), (frame.x0, py - 1.5, frame.x1, py + 1.5)]   # the mean lines
+    place_labels(ax, xs, ys, [str(x) for x in table["label"]], fontsize=9, marker_pt=8.0,
+                 avoid=list(boxes.values()) + lines)
     return fig
