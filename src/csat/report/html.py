@@ -762,9 +762,9 @@ def codebook_rows(p, language: str, data=None) -> list[dict]:
                                                            "colleague?", language),
                      "scale": tr("0 = not at all likely … 10 = extremely likely", language), "reverse": ""})
     kano_scale = tr("Kano answers 1–5 (see the note below the table)", language)
-    for k, (f, spec) in enumerate((p.kano or {}).items()):
+    for f, spec in (p.kano or {}).items():
         lab = feature_label(p, f, language)
-        head = tr("Kano: {feature}", language, feature=lab) if k == 0 or True else ""
+        head = tr("Kano: {feature}", language, feature=lab)
         rows.append({"construct": head, "item": spec.functional,
                      "wording": wording(spec.functional) or tr("If {feature} is offered, how do you feel?", language,
                                                               feature=lab),
