@@ -89,6 +89,14 @@ class Stage:
     def processed(self) -> Path:
         return self._dir("processed")
 
+    @property
+    def processed_destination(self) -> Path:
+        """Where the processed data are published when the stage succeeds (the reader's folder, not the
+        workspace the stage writes in)."""
+        from csat.pipeline.workspace import final_dir
+
+        return final_dir(self.root, self.study, "processed")
+
     def result_path(self, name: str) -> Path:
         return self.results / name
 
