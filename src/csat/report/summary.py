@@ -1124,6 +1124,9 @@ DIAG_FRAMES: dict[str, str] = {
     "bootstrap_inadmissible": N_("some bootstrap resamples gave inadmissible solutions"),
     "bootstrap_too_few": N_("too few bootstrap resamples succeeded for intervals"),
     "bootstrap_few": N_("the bootstrap has fewer resamples than recommended"),
+    # the data file
+    "ragged_rows": N_("some rows of the data file have more or fewer fields than its header"),
+    "fewer_rows_than_responded": N_("the data file holds fewer rows than the questionnaires returned"),
     # reliability and validity
     "discriminant_validity": N_("two constructs are hard to tell apart (discriminant validity)"),
     "htmt": N_("two constructs are hard to tell apart (HTMT, discriminant validity)"),
@@ -1237,8 +1240,8 @@ def _reader_where(where: str, names: set[str] | None) -> bool:
 def diagnostic_sentences(diags: list[Mapping], names: set[str] | None = None) -> list[dict]:
     """Every ``warning``/``error`` diagnostic in plain words, one sentence per code and stage (errors
     first): the framing of :data:`DIAG_FRAMES`, where it applies and, in English, the diagnostic's own
-    message (for several of one kind: the first, with the count).  In Chinese the framing alone says it
-    (with the count); a code without plain words is shown with its message."""
+    message (for several of one kind: the first, with the count), in the study's language (``message_zh``
+    for Chinese); a code without plain words is shown with its message."""
     serious = [d for d in diags if isinstance(d, Mapping) and d.get("severity") in ("warning", "error")]
     groups: dict[tuple, list[Mapping]] = {}
     for d in serious:
@@ -1251,15 +1254,16 @@ def diagnostic_sentences(diags: list[Mapping], names: set[str] | None = None) ->
                   if d.get("where") and _reader_where(_where_text(str(d["where"])), names)]
         where = ", ".join(dict.fromkeys(wheres))
         msg = str(ds[0].get("message", "")).strip()
-        # the diagnostic's own message is English: the Chinese sentence leaves it to the framing
+        # the diagnostic's own message in both languages (diagnostic() stores the catalog's Chinese as message_zh)
+        msg_zh = str(ds[0].get("message_zh") or "").strip() or msg
         if frame:
-            details = Msg(N_(" ({count} of this kind; the first: {message})"), count=len(ds), message=(msg, "")) \
-                if len(ds) > 1 else (f" {msg}", "")
+            details = Msg(N_(" ({count} of this kind; the first: {message})"), count=len(ds),
+                          message=(msg, msg_zh)) if len(ds) > 1 else (f" {msg}", msg_zh)
             text = N_("{severity} ({stage}): {frame}{where}.{details}")
             values = dict(frame=Msg(frame), where=Msg(N_(" — {where}"), where=where) if where else "")
         else:
-            details = (Msg(N_(" ({count} of this kind; the first: {message})"), count=len(ds), message=msg)
-                       if len(ds) > 1 else f" {msg}", msg)
+            details = (Msg(N_(" ({count} of this kind; the first: {message})"), count=len(ds), message=(msg, msg_zh))
+                       if len(ds) > 1 else (f" {msg}", msg_zh))
             text = N_("{severity} ({stage}{where}):{details}")
             values = dict(where=Msg(N_(", {where}"), where=where) if where else "")
         out.append(Sentence("diagnostic", text, dict(severity=severity, stage=partial(stage_phrase, stage), **values,
