@@ -278,3 +278,17 @@ def test_the_c_reader_reads_as_the_python_reader_did(tmp_path, case, monkeypatch
     slow, meta_slow = read_raw(p)
     pd.testing.assert_frame_equal(fast, slow, check_exact=True)
     assert meta == meta_slow
+
+
+def test_a_short_gb18030_file_that_big5_also_decodes_is_read_as_gb18030(tmp_path):
+    """'备注' in GB18030 is valid Big5 too ('掘蛁'): only the GB18030 reading is made of everyday characters,
+    so it is taken; the same text saved as Big5 is read as Big5 ('備註')."""
+    from csat.intake.readers import common_hanzi_share, read_raw
+
+    assert common_hanzi_share("备注", "gb18030") == 1.0 and common_hanzi_share("掘蛁", "big5") < 0.9
+    f = tmp_path / "gb.csv"
+    f.write_bytes("id,备注\n1,3\n2,4\n".encode("gb18030"))
+    assert list(read_raw(f)[0].columns) == ["id", "备注"]
+    g = tmp_path / "big5.csv"
+    g.write_bytes("id,備註,滿意度\n1,3,4\n2,4,5\n".encode("big5"))
+    assert list(read_raw(g)[0].columns) == ["id", "備註", "滿意度"]

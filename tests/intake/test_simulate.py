@@ -359,7 +359,7 @@ def test_demo_params_file_is_valid_and_complete(pop):
     assert {n: c.items for n, c in p.constructs.items()} == pop.constructs
     assert {n: c.label_zh for n, c in p.constructs.items()} == {
         "IMAG": "形象", "EXPE": "期望", "QUAL": "感知质量", "VAL": "感知价值", "SAT": "满意度",
-        "COMP": "抱怨", "LOY": "忠诚"}
+        "COMP": "投诉", "LOY": "忠诚"}
     assert all(c.label for c in p.constructs.values())
     for item in p.items:
         lab = p.item_labels[item]

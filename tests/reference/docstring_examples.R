@@ -32,6 +32,9 @@ ss <- standardizedSolution(fit)
 add("stats.reliability.loadings_table", 'subset(standardizedSolution(fit), op == "=~" & rhs == "x2")$est.std', ss$est.std[ss$op == "=~" & ss$rhs == "x2"])
 add("stats.reliability.cross_loadings", 'cor(HS$x1, rowMeans(HS[, c("x4","x5","x6")]))', cor(HS$x1, rowMeans(HS[, c("x4", "x5", "x6")])))
 
+O5 <- read.csv("ordinal_hs5.csv")   # written by ordinal_wlsmv.R
+add("stats.reliability.ordinal_reliability_table", 'psych::alpha(psych::polychoric(d[, c("x1", "x2", "x3")], correct = 0)$rho)$total$raw_alpha', psych::alpha(psych::polychoric(O5[, c("x1", "x2", "x3")], correct = 0)$rho)$total$raw_alpha)
+
 # --- factor ----------------------------------------------------------------------------------------
 X <- HS[, paste0("x", 1:9)]
 add("stats.factor.exploratory_analysis", 'psych::KMO(HS[, paste0("x", 1:9)])$MSA', psych::KMO(X)$MSA)

@@ -65,6 +65,8 @@ _ALL = [
     _c("nonnumber_text", "warning", N_("Cells holding the text NaN or inf in an answer column were set missing.")),
     _c("negative_duration", "warning", N_("Negative completion times were set missing.")),
     _c("long_header", "warning", N_("A column header is very long; give it a short name with data.rename.")),
+    _c("ragged_rows", "warning", N_("Rows of the data file with more or fewer fields than its header.")),
+    _c("fewer_rows_than_responded", "warning", N_("The data file holds fewer rows than the questionnaires returned.")),
     _c("out_of_range", "warning", N_("Answers outside the scale were set missing.")),
     _c("missing_codes_found", "info", N_("Cells holding a missing code (missing_codes) were set missing.")),
     _c("all_items_missing", "info", N_("Respondents who answered no item.")),

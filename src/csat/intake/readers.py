@@ -246,6 +246,28 @@ def _first_difference(readings: dict[str, str]) -> tuple[int, dict[str, str]]:
     return 1, {e: t[:40] for e, t in readings.items()}
 
 
+def common_hanzi_share(text: str, enc: str) -> float:
+    """The share of the distinct Chinese characters of ``text`` that are everyday characters of ``enc``'s
+    script: GB2312's first level (the 3,755 most used simplified characters, lead bytes 0xB0–0xD7) for GB18030,
+    Big5's first level (the 5,401 most used traditional characters, 0xA440–0xC67E) for Big5; 1.0 without
+    Chinese characters.  The same bytes read in the wrong one of the two give rare characters (GB18030
+    '备注' read as Big5 is '掘蛁'), so a reading made of everyday characters against one that is not
+    tells them apart where a detector cannot (short texts)."""
+    chars = {c for c in text if "\u4e00" <= c <= "\u9fff"}
+    if not chars:
+        return 1.0
+    def everyday(c: str) -> bool:
+        try:
+            if enc == "gb18030":
+                b = c.encode("gb2312")
+                return 0xB0 <= b[0] <= 0xD7
+            b = c.encode("big5")
+            return 0xA440 <= int.from_bytes(b[:2], "big") <= 0xC67E
+        except UnicodeEncodeError:
+            return False
+    return sum(everyday(c) for c in chars) / len(chars)
+
+
 def _detect_legacy(path: Path, data: bytes) -> tuple[str, str]:
     """Tell GB18030, Big5 and Windows-1252 apart for a file that is not UTF-8: each that decodes the bytes is read
     and checked for mojibake (:func:`_mojibake`); charset-normalizer (a maintained detector) orders the readings
@@ -291,6 +313,10 @@ def _detect_legacy(path: Path, data: bytes) -> tuple[str, str]:
     both = sorted((e for e in clean if e in chaos), key=lambda e: chaos[e])
     if both and (len(both) == 1 or chaos[both[0]] + 0.01 < chaos[both[1]]):
         return readings[both[0]], both[0]          # the detector tells the clean readings apart
+    common = {e: common_hanzi_share(readings[e], e) for e in clean if e in ("gb18030", "big5")}
+    plain = [e for e, share in common.items() if share >= 0.98]
+    if len(common) == 2 and len(plain) == 1 and min(common.values()) <= 0.9:
+        return readings[plain[0]], plain[0]        # only one reading is made of everyday characters
     pair = sorted(clean or readings, key=lambda e: ranked.index(e) if e in ranked else len(ranked))[:2]
     line, vals = _first_difference({e: readings[e] for e in pair})
     side = " or ".join(f"{v!r} ({e})" for e, v in vals.items())

@@ -857,9 +857,10 @@ def group_section(p, report_dir: Path, language: str, tests=None) -> dict | None
             "data": data}
 
 
-def ipma_section(report_dir: Path, summ: dict, language: str) -> dict | None:
-    """The importance–performance map (the figure 05 drew) for the main body, with what its quadrants mean."""
-    f = report_dir / "figures" / "ipma.png"
+def ipma_section(figure: Path, summ: dict, language: str) -> dict | None:
+    """The importance–performance map (``figure``: the one 05 drew) for the main body, with what its quadrants
+    mean."""
+    f = figure
     if not f.is_file() or not summ.get("drivers"):
         return None
     return {"figure": "data:image/png;base64," + base64.b64encode(f.read_bytes()).decode("ascii"),
@@ -898,7 +899,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     summary_ctx = summary_context(summ, p, language, packages)
     groups_ctx = group_section(p, report_dir, language, S.load_results(report_dir / paths.RESULTS,
                                                                        ("group_tests.csv",))["group_tests.csv"])
-    ipma_ctx = ipma_section(report_dir, summ, language)
+    ipma_ctx = ipma_section(paths.figures_dir(root, study) / "ipma.png", summ, language)
 
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, (s, (body, children, tables, figures)) in enumerate(zip(STAGES, prepared()), start=1):

@@ -961,7 +961,9 @@ def study_codes(report_dir: str | Path) -> tuple[set[str], set[str]]:
         from csat.config.params import load_params
         from csat.report.provenance import read_overrides_file
 
-        ovr_file = report_dir / ".build" / "papermill.yaml"
+        from csat.core import paths
+
+        ovr_file = paths.build_dir(root, study) / "papermill.yaml"
         ovr = read_overrides_file(ovr_file) if ovr_file.is_file() else {}
         p = load_params(root / "params" / f"{study}.yaml", ovr, root=root)
     except Exception:                                 # noqa: BLE001 - a lint without codes still lints
