@@ -386,21 +386,31 @@ def test_extract_html_reads_the_printed_tables_contents_and_figure_dpi(tmp_path)
     assert h.png_dpi == {(480, 240): pytest.approx(120, abs=0.1)}
 
 
+@pytest.mark.parametrize("house_fonts", [False, True])
 @pytest.mark.parametrize("size", [6, 10])
-def test_the_text_size_of_a_raster_figure_is_measured_from_its_letters(size):
+def test_the_text_size_of_a_raster_figure_is_measured_from_its_letters(size, house_fonts):
+    """Measured in matplotlib's default font and in the report's own (csat.viz.plots.setup_fonts: Noto Sans
+    first), whichever the rest of the session left set; the measurement is within 25 % (Noto Sans at 6 pt
+    measures about 20 % large)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig = plt.figure(figsize=(6, 3), dpi=100)
-    for i in range(6):
-        fig.text(0.05, 0.1 + 0.14 * i, f"Overall Satisfaction {i} Quality HTMT 0.93 Loyalty", fontsize=size)
-    fig.canvas.draw()
+    with matplotlib.rc_context():
+        if house_fonts:
+            from csat.viz.plots import setup_fonts
+            setup_fonts()
+        else:
+            matplotlib.rcParams["font.family"] = ["DejaVu Sans"]
+        fig = plt.figure(figsize=(6, 3), dpi=100)
+        for i in range(6):
+            fig.text(0.05, 0.1 + 0.14 * i, f"Overall Satisfaction {i} Quality HTMT 0.93 Loyalty", fontsize=size)
+        fig.canvas.draw()
     gray = np.asarray(fig.canvas.buffer_rgba())[:, :, :3].mean(axis=2)
     plt.close(fig)
     em = lint.text_size_px(gray)
-    assert em == pytest.approx(size * 100 / 72, rel=0.15)
+    assert em == pytest.approx(size * 100 / 72, rel=0.25)
     assert lint.text_size_px(np.full((200, 200), 255)) is None             # no letters
 
 
