@@ -36,7 +36,7 @@ def test_planned_against_achieved_per_stratum():
     profile = pd.DataFrame({"variable": ["gender", "region", "region", "region", "region"],
                             "level": ["f", "North", "South", "East", "West"], "n": [9, 100, 150, 120, 130]})
     caption, table = planned_vs_achieved(DEMO, profile, "en")
-    assert "region" in caption and table.iloc[:, 0].tolist() == ["North", "South", "East", "West", "Total"]
+    assert "Region" in caption and table.iloc[:, 0].tolist() == ["North", "South", "East", "West", "Total"]
     assert table.iloc[0, 2] == "100" and table.iloc[-1, 2] == "500"
     m = pl.margin_proportion(100, 0.5, population=42000, deff=1.1)
     assert table.iloc[0, 4] == f"±{100 * m:.1f}"

@@ -20,6 +20,7 @@ import math
 import pandas as pd
 
 from csat.core.errors import CsatError
+from csat.analyses.labels import column_label, level_label
 from csat.core.i18n import N_, tr
 from csat.sem import build_model
 from csat.sem.syntax import observed_names, parse_model
@@ -263,7 +264,7 @@ def planned_vs_achieved(params, profile: pd.DataFrame, language: str = "en") -> 
         ns.append(max(n, 1))
         Ns.append(float(r["population"]))
         m = pl.margin_proportion(n, d.p, population=r["population"], deff=d.deff) if n > 1 else None
-        rows.append([str(r["stratum"]), str(r["n"]), str(n), _pts(100 * r["margin_proportion"]),
+        rows.append([level_label(params, col, r["stratum"], language), str(r["n"]), str(n), _pts(100 * r["margin_proportion"]),
                      "–" if m is None else _pts(100 * m)])
     N = pd.Series(Ns)
     sp = (d.p * (1 - d.p) * N / (N - 1)) ** 0.5
@@ -271,5 +272,6 @@ def planned_vs_achieved(params, profile: pd.DataFrame, language: str = "en") -> 
     rows.append([tr("Total", language), str(plan["n"]), str(sum(achieved.get(str(r["stratum"]), 0)
                                                                    for r in plan["strata"])),
                  _pts(100 * plan["achieved_margin"]), _pts(100 * total)])
-    caption = tr("Planned and achieved sample by {column} (margin of a proportion, points)", language, column=col)
+    caption = tr("Planned and achieved sample by {column} (margin of a proportion, points)", language,
+                 column=column_label(params, col, language))
     return caption, pd.DataFrame(rows, columns=cols)
