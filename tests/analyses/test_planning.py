@@ -41,3 +41,15 @@ def test_planned_against_achieved_per_stratum():
     m = pl.margin_proportion(100, 0.5, population=42000, deff=1.1)
     assert table.iloc[0, 4] == f"±{100 * m:.1f}"
     assert planned_vs_achieved(DEMO, profile[profile["variable"] == "gender"], "en") is None
+
+
+def test_the_questionnaire_names_features_groups_and_levels_by_their_labels():
+    from csat.analyses.questionnaire import questionnaire_rows
+
+    zh = questionnaire_rows(DEMO, "zh")
+    kano = zh[zh["code"] == "kano_selfcheckout_f"].iloc[0]
+    assert "selfcheckout" not in kano["section"] and "selfcheckout" not in kano["question"]
+    gender = zh[zh["code"] == "gender"].iloc[0]
+    assert gender["question"] == "性别" and gender["answers"] == "女性; 男性"
+    region = zh[zh["code"] == "region"].iloc[0]
+    assert region["answers"] == "北区; 南区; 东区; 西区"

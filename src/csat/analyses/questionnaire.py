@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from csat.analyses.labels import column_label, dimension_label, feature_label, level_label, level_labels
 from csat.core.i18n import N_, localize, tr
 
 __all__ = ["questionnaire_rows", "questionnaire_sections", "KANO_ANSWERS"]
@@ -76,14 +77,16 @@ def questionnaire_rows(params, language: str = "en") -> pd.DataFrame:
             or tr("How likely are you to recommend us to a friend or colleague?", language),
             tr("0 = not at all likely … 10 = extremely likely", language))
     kano_answers = "; ".join(f"{k} = {tr(v, language)}" for k, v in KANO_ANSWERS.items())
-    for feature, pair in (params.kano or {}).items():
+    for code, pair in (params.kano or {}).items():
+        feature = feature_label(params, code, language)
         add(tr("Kano: {feature}", language, feature=feature), pair.functional,
             _wording(params, pair.functional, language)
             or tr("If {feature} is offered, how do you feel?", language, feature=feature), kano_answers)
         add(tr("Kano: {feature}", language, feature=feature), pair.dysfunctional,
             _wording(params, pair.dysfunctional, language)
             or tr("If {feature} is not offered, how do you feel?", language, feature=feature), kano_answers)
-    for dim, sq in (params.servqual or {}).items():
+    for code, sq in (params.servqual or {}).items():
+        dim = dimension_label(params, code, language)
         for e, p in zip(sq.expectation, sq.perception):
             add(tr("SERVQUAL: {dimension}", language, dimension=dim), e,
                 _wording(params, e, language) or tr("Expectation ({code})", language, code=e), scale)
@@ -95,8 +98,10 @@ def questionnaire_rows(params, language: str = "en") -> pd.DataFrame:
     if params.design is not None and params.design.strata:
         levels.update({col: list(pops) for col, pops in params.design.strata.items()})
     for col in params.groups:
-        add(tr("About you", language), col, _wording(params, col, language) or col,
-            "; ".join(str(v) for v in levels.get(col, [])) or tr("(answer options of the survey)", language))
+        add(tr("About you", language), col, _wording(params, col, language) or column_label(params, col, language),
+            "; ".join(level_labels(params, col, levels.get(col, []), language))
+            or "; ".join(level_label(params, col, v, language) for v in (params.value_labels or {}).get(col, {}))
+            or tr("(answer options of the survey)", language))
     return pd.DataFrame(rows, columns=["section", "code", "question", "answers"])
 
 
