@@ -18,7 +18,7 @@ DATA = pd.read_csv(HERE / "ordinal_hs4g.csv")
 
 @pytest.fixture(scope="module")
 def inv():
-    return wlsmv.wlsmv_invariance(REF["model"], DATA, REF["group"], ordered=True, group_order=REF["groups"])
+    return multigroup.ordinal_invariance(REF["model"], DATA, REF["group"], ordered=True, group_order=REF["groups"])
 
 
 @pytest.mark.parametrize("step", list(wlsmv.ORDINAL_STEPS))

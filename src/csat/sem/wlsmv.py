@@ -39,7 +39,7 @@ from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
 __all__ = ["WLSMVResult", "fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
-           "wlsmv_invariance", "fit_wlsmv_groups", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
+           "fit_wlsmv_groups", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
 
 
 @dataclass
@@ -618,66 +618,6 @@ def wlsmv_fit(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
               std_lv: bool = False) -> SEMResult:
     """The estimator dispatch's name for :func:`fit_wlsmv` (``csat.sem.estimators.fit(..., estimator="wlsmv")``)."""
     return fit_wlsmv(model, data, ordered=ordered, std_lv=std_lv)
-
-
-def wlsmv_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
-                     group_order=None):
-    """Measurement invariance with ordinal items (Wu & Estabrook 2016): configural → thresholds → metric →
-    scalar, each as ``semTools::measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
-    parameterization = "delta", group.equal = ...)`` fitted by lavaan's WLSMV (:func:`fit_wlsmv_groups`),
-    each step compared with the one before by lavaan's ``lavTestLRT`` default for WLSMV
-    (:func:`satorra2000_difference`).
-
-    Returns ``(table, fits)``: the table has the columns of
-    :data:`csat.sem.multigroup.INVARIANCE_COLUMNS` + ``ROBUST_INVARIANCE_COLUMNS`` (``estimator`` =
-    ``"WLSMV"``); ``delta.cfi``/``delta.rmsea`` and the verdicts (as :func:`csat.sem.multigroup.invariance`)
-    read the scaled CFI and RMSEA (lavaan gives no robust ones under equality constraints); ``aic``/``bic``
-    are NaN.  ``fits``: ``{step: WLSMVGroupsResult}``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.read_csv("tests/reference/ordinal_hs4g.csv")
-    >>> tab, fits = wlsmv_invariance("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9",
-    ...                              d, "school", group_order=["Pasteur", "Grant-White"])
-    >>> tab[["model", "df", "chisq.scaled", "chisq.diff", "pvalue.diff"]].round(3)
-            model  df  chisq.scaled  chisq.diff  pvalue.diff
-    0  configural  48       110.128         NaN          NaN
-    1  thresholds  57       123.748      11.841        0.222
-    2      metric  63       119.090       3.076        0.799
-    3      scalar  69       170.178      42.214        0.000
-
-    In R (tests/reference/ordinal_invariance.R): ``lavTestLRT(conf, thr)`` → Chisq diff 11.841, Pr 0.222.
-    """
-    from csat.sem.fitmeasures import fit_verdict
-    from csat.sem.multigroup import DELTA_CFI, DELTA_RMSEA, INVARIANCE_COLUMNS, ROBUST_INVARIANCE_COLUMNS
-    fits, rows, prev = {}, [], None
-    for name, eq in ORDINAL_STEPS.items():
-        res = fit_wlsmv_groups(model, data, group, ordered=ordered, group_equal=eq, group_order=group_order)
-        fits[name] = res
-        fm = res.fit_measures
-        row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
-                                                   "srmr", "aic", "bic")}}
-        row.update({k: fm.get(k, math.nan) for k in ROBUST_INVARIANCE_COLUMNS[:-2]})
-        row.update({"estimator": "WLSMV", "test": "scaled.shifted"})
-        if prev is None:
-            ok = all(fit_verdict(m, fm[k]) in ("good", "acceptable")
-                     for m, k in (("cfi", "cfi.scaled"), ("rmsea", "rmsea.scaled")))
-            row.update({"chisq.diff": math.nan, "df.diff": math.nan, "pvalue.diff": math.nan,
-                        "delta.cfi": math.nan, "delta.rmsea": math.nan, "verdict": "acceptable" if ok else "poor"})
-        else:
-            pf = prev.fit_measures
-            dchi, ddf, pdiff = satorra2000_difference(prev, res)
-            dcfi, drmsea = pf["cfi.scaled"] - fm["cfi.scaled"], fm["rmsea.scaled"] - pf["rmsea.scaled"]
-            row.update({"chisq.diff": dchi, "df.diff": ddf, "pvalue.diff": pdiff, "delta.cfi": dcfi,
-                        "delta.rmsea": drmsea,
-                        "verdict": "holds" if dcfi <= DELTA_CFI + 1e-12 and drmsea <= DELTA_RMSEA + 1e-12
-                        else "rejected"})
-        if not res.converged:
-            row["verdict"] = "not converged"
-        rows.append(row)
-        prev = res
-    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS + ROBUST_INVARIANCE_COLUMNS), fits
 
 
 def _defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, std_all: np.ndarray,
