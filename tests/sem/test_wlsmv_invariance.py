@@ -75,3 +75,13 @@ def test_empty_category_in_a_group_is_an_error():
     d.loc[(d["school"] == "Pasteur") & (d["x1"] == 4), "x1"] = 3
     with pytest.raises(ModelError, match="categories differ"):
         wlsmv.fit_wlsmv_groups(REF["model"], d, "school", ordered=True)
+
+
+def test_invariance_merges_a_category_empty_in_a_group():
+    d = DATA.copy()
+    d.loc[(d["school"] == "Pasteur") & (d["x1"] == 4), "x1"] = 3
+    tab, fits = multigroup.ordinal_invariance(REF["model"], d, "school", ordered=True)
+    assert fits["scalar"].merged == {"x1": [(4, 3)]}
+    same = wlsmv.fit_wlsmv_groups(REF["model"], d.assign(x1=d["x1"].clip(upper=3)), "school", ordered=True,
+                                  group_equal=wlsmv.ORDINAL_STEPS["metric"])
+    assert fits["metric"].fit_measures["chisq"] == pytest.approx(same.fit_measures["chisq"], rel=1e-10)

@@ -556,6 +556,12 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         out["text"] += " " + tr("With WLSMV, Δχ² is Satorra's (2000) mean-and-variance adjusted difference test "
                                 "(lavaan's lavTestLRT), and ΔCFI and ΔRMSEA compare the scaled CFI and RMSEA.",
                                 language)
+        merged = getattr(est, "merged", None)
+        if merged:
+            out["text"] += " " + tr("Answer categories empty in a group were merged with the neighbouring one before "
+                                    "the ordinal models were fitted: {merged}.", language,
+                                    merged="; ".join(f"{item} " + ", ".join(f"{a}→{b}" for a, b in pairs)
+                                                     for item, pairs in merged.items()))
     elif "estimator" in tab.columns:         # a robust estimator: say which tests were read
         out["text"] += " " + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
                                 "lavTestLRT), and ΔCFI and ΔRMSEA compare the robust CFI and RMSEA.", language,

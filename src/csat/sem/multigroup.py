@@ -715,7 +715,9 @@ def ordinal_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: S
     :data:`INVARIANCE_COLUMNS` + :data:`ROBUST_INVARIANCE_COLUMNS` (``estimator`` =
     ``"WLSMV"``); ``delta.cfi``/``delta.rmsea`` and the verdicts (as :func:`invariance`)
     read the scaled CFI and RMSEA (lavaan gives no robust ones under equality constraints); ``aic``/``bic``
-    are NaN.  ``fits``: ``{step: WLSMVGroupsResult}``.
+    are NaN.  ``fits``: ``{step: WLSMVGroupsResult}``.  An answer category empty in a group is first merged
+    with its neighbour (:func:`csat.sem.wlsmv.merge_empty_categories`; lavaan would stop); each fit's
+    ``merged`` lists what was merged.
 
     Examples
     --------
@@ -733,10 +735,17 @@ def ordinal_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: S
 
     In R (tests/reference/ordinal_invariance.R): ``lavTestLRT(conf, thr)`` → Chisq diff 11.841, Pr 0.222.
     """
-    from csat.sem.wlsmv import ORDINAL_STEPS, fit_wlsmv_groups, satorra2000_difference
+    from csat.sem.syntax import parse_model
+    from csat.sem.wlsmv import ORDINAL_STEPS, fit_wlsmv_groups, merge_empty_categories, satorra2000_difference
+    if group not in data.columns:
+        raise ModelError(f"group column {group!r} is not a column of the data")
+    observed = build_model(parse_model(model), [c for c in data.columns if c != group]).observed
+    items = observed if ordered is True else [v for v in observed if v in set(ordered or ())]
+    data, merged = merge_empty_categories(data, items, group, group_order)
     fits, rows, prev = {}, [], None
     for name, eq in ORDINAL_STEPS.items():
         res = fit_wlsmv_groups(model, data, group, ordered=ordered, group_equal=eq, group_order=group_order)
+        res.merged = merged
         fits[name] = res
         fm = res.fit_measures
         row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",

@@ -39,7 +39,7 @@ from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
 __all__ = ["WLSMVResult", "fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
-           "fit_wlsmv_groups", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
+           "fit_wlsmv_groups", "merge_empty_categories", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
 
 
 @dataclass
@@ -681,6 +681,7 @@ class WLSMVGroupsResult:
     estimator: str = "WLSMV"
     test: str = "scaled.shifted"
     diagnostics: list = field(default_factory=list)
+    merged: dict = field(default_factory=dict)
 
 
 class _OrdMG:
@@ -865,6 +866,43 @@ def _group_frames(data: pd.DataFrame, group: str, group_order) -> tuple[list, li
     if len(levels) < 2:
         raise ModelError(f"group column {group!r} has {len(levels)} level(s); invariance needs at least 2")
     return levels, [data.loc[g == lv] for lv in levels]
+
+
+def merge_empty_categories(data: pd.DataFrame, items: Sequence[str], group: str,
+                           levels: Sequence | None = None) -> tuple[pd.DataFrame, dict]:
+    """Merge each item's answer categories that are empty in some group with the next higher one (the
+    highest with the one below), until every group uses every category — what a multi-group ordinal model
+    needs (lavaan stops with "some categories of variable … are empty in group …").
+
+    Returns ``(data, merged)``: the data with the merged answers recoded to the higher category's value,
+    and ``{item: [(value, into), …]}`` for the items changed.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": [1, 1, 1, 2, 2, 2, 2], "x": [1, 2, 3, 2, 3, 3, 4]})
+    >>> out, merged = merge_empty_categories(d, ["x"], "g")
+    >>> out["x"].tolist(), merged
+    ([2, 2, 3, 2, 3, 3, 3], {'x': [(1, 2), (4, 3)]})
+    """
+    out = data.copy()
+    merged: dict = {}
+    rows = out[group].isin(levels) if levels is not None else out[group].notna()
+    for item in items:
+        while True:
+            tab = pd.crosstab(out.loc[rows, item], out.loc[rows, group])
+            if levels is not None:
+                tab = tab.reindex(columns=list(levels), fill_value=0)
+            empty = [v for v in tab.index if (tab.loc[v] == 0).any()]
+            if not empty or len(tab.index) < 2:
+                break
+            vals = list(tab.index)
+            v = empty[0]
+            k = vals.index(v)
+            into = vals[k + 1] if k + 1 < len(vals) else vals[k - 1]
+            out.loc[out[item] == v, item] = into
+            merged.setdefault(item, []).append((v.item() if hasattr(v, "item") else v,
+                                                into.item() if hasattr(into, "item") else into))
+    return out, merged
 
 
 def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
