@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from csat.core.text import format_p
@@ -497,6 +498,34 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
         return [{"group": None, "error": str(err)}]
 
 
+def merged_categories_text(merged: Mapping[str, Any]) -> str:
+    """The answer categories :func:`csat.sem.wlsmv.merge_empty_categories` merged, item by item, each merged
+    set joined by ``+``.
+
+    Examples
+    --------
+    >>> merged_categories_text({"imag2": [(2.0, 3.0), (3.0, 4.0)], "val2": [(1, 2), (10, 9)]})
+    'imag2 2+3+4; val2 1+2, 9+10'
+    """
+    def show(v):
+        return str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer() else str(v)
+
+    parts = []
+    for item, pairs in merged.items():
+        into = dict(pairs)
+
+        def final(v):
+            while v in into:
+                v = into[v]
+            return v
+        sets: dict = {}
+        for v in list(into) + list(into.values()):
+            sets.setdefault(final(v), set()).add(v)
+        parts.append(f"{item} " + ", ".join("+".join(show(v) for v in sorted(members))
+                                           for _, members in sorted(sets.items(), key=lambda kv: min(kv[1]))))
+    return "; ".join(parts)
+
+
 def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en") -> dict:
     """What the report shows of one run of :func:`invariance_runs`, in ``language``.
 
@@ -560,8 +589,7 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         if merged:
             out["text"] += " " + tr("Answer categories empty in a group were merged with the neighbouring one before "
                                     "the ordinal models were fitted: {merged}.", language,
-                                    merged="; ".join(f"{item} " + ", ".join(f"{a}→{b}" for a, b in pairs)
-                                                     for item, pairs in merged.items()))
+                                    merged=merged_categories_text(merged))
     elif "estimator" in tab.columns:         # a robust estimator: say which tests were read
         out["text"] += " " + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
                                 "lavTestLRT), and ΔCFI and ΔRMSEA compare the robust CFI and RMSEA.", language,
