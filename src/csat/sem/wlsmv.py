@@ -777,8 +777,13 @@ class _OrdMG:
 
     def jac_local(self, loc: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Central-difference Jacobian of :meth:`implied_local` in the local parameters ``cols``."""
-        out = np.empty((len(self.s[0]), len(cols)))
+        out = np.zeros((len(self.s[0]), len(cols)))
+        t0 = self.q + 2 * self.m_lat + 2 * self.cm.p
+        delta = loc[self.q + self.m_lat + self.cm.p:t0]
         for c, l in enumerate(cols):
+            if l >= t0:                        # a threshold: ∂(δ_j (τ − …))/∂τ = δ_j, its own row only
+                out[l - t0, c] = delta[self.th_item[l - t0]]
+                continue
             h = 1e-6 * max(1.0, abs(loc[l]))
             lp, lm = loc.copy(), loc.copy()
             lp[l] += h
@@ -995,7 +1000,6 @@ def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Seq
 def _groups_parts(mg: _OrdMG, x: np.ndarray) -> dict:
     """``Δ_g`` at ``x``, the information ``Σ f_g Δ_gᵀ W_g Δ_g``, the robust covariance and the traces
     of ``UΓ`` of the scaled-shifted test."""
-    from scipy.linalg import block_diag
     N = mg.N
     D = [mg.delta(x, g) for g in range(len(mg.pcs))]
     P = sum(f * (d.T @ (w[:, None] * d)) for f, d, w in zip(mg.fg, D, mg.w))
@@ -1005,14 +1009,22 @@ def _groups_parts(mg: _OrdMG, x: np.ndarray) -> dict:
         raise ModelError("the multi-group model is not identified: the WLS information matrix is singular") from None
     B = sum(f * ((w[:, None] * d).T @ Gm @ (w[:, None] * d)) for f, d, w, Gm in zip(mg.fg, D, mg.w, mg.G))
     vcov = Pinv @ B @ Pinv / N
-    Dall = np.vstack(D)
-    Wt = np.concatenate([f * w for f, w in zip(mg.fg, mg.w)])
-    Gt = block_diag(*[Gm / f for f, Gm in zip(mg.fg, mg.G)])
-    WD = Wt[:, None] * Dall
-    UG = (np.diag(Wt) - WD @ Pinv @ WD.T) @ Gt
+    # U Γ with U = W − WΔP⁻¹ΔᵀW, W = ⊕ f_g W_g, Γ = ⊕ Γ_g/f_g, through (parameters × parameters) matrices:
+    # tr(UΓ) = Σ tr(W_gΓ_g) − tr(P⁻¹B), tr((UΓ)²) = Σ tr((W_gΓ_g)²) − 2 tr(P⁻¹L) + tr((P⁻¹B)²),
+    # B = Σ f_g (W_gΔ_g)ᵀΓ_g(W_gΔ_g), L = Σ f_g (W_gΔ_g)ᵀΓ_gW_gΓ_g(W_gΔ_g)
+    t1 = t2 = 0.0
+    L = np.zeros_like(P)
+    for f, d, w, Gm in zip(mg.fg, D, mg.w, mg.G):
+        WG = w[:, None] * Gm
+        t1 += float(np.trace(WG))
+        t2 += float(np.sum(WG * WG.T))
+        GWD = Gm @ (w[:, None] * d)
+        L += f * (GWD.T @ (w[:, None] * GWD))
+    PB = Pinv @ B
+    tr1 = t1 - float(np.trace(PB))
+    tr2 = t2 - 2 * float(np.sum(Pinv * L.T)) + float(np.sum(PB * PB.T))
     df = int(sum(len(s) for s in mg.s) - mg.npar)
-    return {"Delta": D, "info": P, "info_inv": Pinv, "vcov": vcov, "tr1": float(np.trace(UG)),
-            "tr2": float(np.sum(UG * UG.T)), "df": df, "w": mg.w, "gamma": mg.G, "fg": mg.fg}
+    return {"Delta": D, "info": P, "info_inv": Pinv, "vcov": vcov, "tr1": tr1, "tr2": tr2, "df": df, "w": mg.w, "gamma": mg.G, "fg": mg.fg}
 
 
 def _groups_estimates(mg: _OrdMG, x: np.ndarray, vcov: np.ndarray, levels) -> pd.DataFrame:
@@ -1070,29 +1082,27 @@ def satorra2000_difference(m1: WLSMVGroupsResult, m0: WLSMVGroupsResult) -> tupl
     ``Γ = ⊕ f_g Γ_g``; ``T = a (χ²₀ − χ²₁) + b`` with ``a = √(m/tr((UΓ)²))``, ``b = m − a·tr(UΓ)`` on
     ``m = df₀ − df₁`` degrees of freedom."""
     from scipy import stats
-    from scipy.linalg import block_diag, null_space
     f1, f0 = m1.fit_measures, m0.fit_measures
     mdf = int(f0["df"] - f1["df"])
     if mdf <= 0:
         return float(f0["chisq"] - f1["chisq"]), mdf, math.nan
+    from threadpoolctl import threadpool_limits
     D1 = np.vstack(m1.parts["Delta"])
     D0 = np.vstack(m0.parts["Delta"])
-    H = np.linalg.pinv(D1) @ D0
-    A = null_space(H.T).T
-    Pinv = m1.parts["info_inv"]
-    APA = A @ Pinv @ A.T
-    keep = ~((np.abs(APA.sum(0)) < np.sqrt(np.finfo(float).eps)) & (np.abs(APA.sum(1)) < np.sqrt(np.finfo(float).eps)))
-    A = A[keep]
-    M = Pinv @ A.T @ np.linalg.pinv(A @ Pinv @ A.T) @ A @ Pinv
+    with threadpool_limits(limits=1, user_api="blas"):
+        H = np.linalg.lstsq(D1, D0, rcond=None)[0]          # Δ₁⁺Δ₀
+        Pinv = m1.parts["info_inv"]
+        P = m1.parts["info"]
+        # P⁻¹Aᵀ(AP⁻¹Aᵀ)⁻¹AP⁻¹ with null(A) = col(H) equals P⁻¹ − H(HᵀPH)⁻¹Hᵀ
+        M = Pinv - H @ np.linalg.pinv(H.T @ P @ H) @ H.T
     ws, Gs, fg = m1.parts["w"], m1.parts["gamma"], m1.parts["fg"]
-    tr1 = 0.0
-    for f, d, w, Gm in zip(fg, m1.parts["Delta"], ws, Gs):
-        WD = w[:, None] * d
-        tr1 += f * float(np.sum((Gm @ WD @ M) * WD))
-    V = np.concatenate(ws)
-    U = (V[:, None] * D1) @ M @ (V[:, None] * D1).T
-    UG = U @ block_diag(*[f * Gm for f, Gm in zip(fg, Gs)])
-    tr2 = float(np.sum(UG * UG.T))
+    with threadpool_limits(limits=1, user_api="blas"):
+        # U Γ = (WΔ₁) M (WΔ₁)ᵀ Γf: traces through the small matrix (WΔ₁)ᵀ Γf (WΔ₁) (Γf block diagonal)
+        WD = [w[:, None] * d for w, d in zip(ws, m1.parts["Delta"])]
+        K = sum(f * (wd.T @ Gm @ wd) for f, wd, Gm in zip(fg, WD, Gs))
+        tr1 = float(np.sum(M * K.T))
+        MK = M @ K
+        tr2 = float(np.sum(MK * MK.T))
     a = math.sqrt(mdf / tr2)
     b = mdf - a * tr1
     T = (f0["chisq"] - f1["chisq"]) * a + b
