@@ -302,6 +302,8 @@ def test_invariance_with_ordered_items_shows_four_steps():
     assert "(WLSMV, missing data: listwise)" in shown["caption"]
     assert "Equal thresholds (Wu & Estabrook 2016): ΔCFI = " in shown["text"] and "Satorra's (2000)" in shown["text"]
     assert "CFI = 0.956, RMSEA = 0.093" in shown["text"]                 # the scaled ones
+    tab = run["table"].assign(**{"delta.rmsea": [np.nan, -0.0004, 0.0, 0.0]})
+    assert "-0.000" not in F.invariance_text(tab, "school", run["levels"])
     assert [d_.code for d_ in shown["diagnostics"]] == ["poor_fit", "noninvariance"]
     zh = F.invariance_display(run, "listwise", "zh")
     assert "阈值等同（Wu & Estabrook 2016）" in zh["text"] and "Satorra（2000）" in zh["text"]

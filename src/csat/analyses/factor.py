@@ -428,8 +428,9 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
 
     def step(name):
         r = t[name]
-        values = dict(step=tr(INVARIANCE_STEPS[name], language), delta_cfi=r["delta.cfi"],
-                      delta_rmsea=r["delta.rmsea"], df=r["df.diff"], chisq=r["chisq.diff"], p=r["pvalue.diff"])
+        values = dict(step=tr(INVARIANCE_STEPS[name], language), delta_cfi=round(r["delta.cfi"], 3) + 0.0,
+                      delta_rmsea=round(r["delta.rmsea"], 3) + 0.0, df=r["df.diff"], chisq=r["chisq.diff"],
+                      p=r["pvalue.diff"])          # (rounded first: no "-0.000")
         if r["verdict"] == "holds":
             return tr("{step}: ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}, Δχ²({df:.0f}) = {chisq:.2f}, "
                       "p = {p:.3g} — holds", language, **values)
