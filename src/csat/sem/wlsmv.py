@@ -600,7 +600,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     ob, lt = cm.observed, cm.latent
     s_, _, num, ii, jj, _ = _stat_layout(cm, pc)
     wls = {"s": s_, "w": f.w, "resid": f.resid, "Delta": f.Delta, "num": num, "ii": ii, "jj": jj,
-           "nth": len(pc.th)}
+           "nth": len(pc.th), "model": model, "ordered": list(ordd), "std_lv": bool(cm.std_lv)}
     res = WLSMVResult(
         estimates=out, fit_measures=fm, r2=r2, converged=f.converged, iterations=f.iterations, diagnostics=[],
         sample_cov=pd.DataFrame(pc.cov, index=ob, columns=ob),
