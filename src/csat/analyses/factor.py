@@ -499,15 +499,18 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
         return [{"group": None, "error": str(err)}]
 
 
-def merged_categories_text(merged: Mapping[str, Any]) -> str:
+def merged_categories_text(merged: Mapping[str, Any], language: str = "en") -> str:
     """The answer categories :func:`csat.sem.wlsmv.merge_empty_categories` merged, item by item, each merged
-    set joined by ``+``.
+    set joined by ``+`` (separators in the script of ``language``).
 
     Examples
     --------
     >>> merged_categories_text({"imag2": [(2.0, 3.0), (3.0, 4.0)], "val2": [(1, 2), (10, 9)]})
     'imag2 2+3+4; val2 1+2, 9+10'
+    >>> merged_categories_text({"val2": [(1, 2), (10, 9)], "sat1": [(1, 2)]}, "zh")
+    'val2 1+2，9+10；sat1 1+2'
     """
+    semi, comma = ("；", "，") if is_chinese(language) else ("; ", ", ")
     def show(v):
         return str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer() else str(v)
 
@@ -522,9 +525,9 @@ def merged_categories_text(merged: Mapping[str, Any]) -> str:
         sets: dict = {}
         for v in list(into) + list(into.values()):
             sets.setdefault(final(v), set()).add(v)
-        parts.append(f"{item} " + ", ".join("+".join(show(v) for v in sorted(members))
-                                           for _, members in sorted(sets.items(), key=lambda kv: min(kv[1]))))
-    return "; ".join(parts)
+        parts.append(f"{item} " + comma.join("+".join(show(v) for v in sorted(members))
+                                             for _, members in sorted(sets.items(), key=lambda kv: min(kv[1]))))
+    return semi.join(parts)
 
 
 def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en") -> dict:
@@ -582,17 +585,18 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
                         language, group=group, missing=missing, estimator=getattr(est, "estimator", "ML"),
                         levels=", ".join(f"{lv} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
     out["text"] = invariance_text(tab, group, run["levels"], language)
+    sep = "" if is_chinese(language) else " "
     if "estimator" in tab.columns and tab["estimator"].iloc[0] == "WLSMV":
-        out["text"] += " " + tr("With WLSMV, Δχ² is Satorra's (2000) mean-and-variance adjusted difference test "
+        out["text"] += sep + tr("With WLSMV, Δχ² is Satorra's (2000) mean-and-variance adjusted difference test "
                                 "(lavaan's lavTestLRT), and ΔCFI and ΔRMSEA compare the scaled CFI and RMSEA.",
                                 language)
         merged = getattr(est, "merged", None)
         if merged:
-            out["text"] += " " + tr("Answer categories empty in a group were merged with the neighbouring one before "
+            out["text"] += sep + tr("Answer categories empty in a group were merged with the neighbouring one before "
                                     "the ordinal models were fitted: {merged}.", language,
-                                    merged=merged_categories_text(merged))
+                                    merged=merged_categories_text(merged, language))
     elif "estimator" in tab.columns:         # a robust estimator: say which tests were read
-        out["text"] += " " + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
+        out["text"] += sep + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
                                 "lavTestLRT), and ΔCFI and ΔRMSEA compare the robust CFI and RMSEA.", language,
                                 estimator=tab["estimator"].iloc[0])
     out["diagnostics"] = multigroup.invariance_diagnostics(tab, group)
