@@ -282,3 +282,37 @@ def test_invariance_with_mlr_shows_the_robust_statistics():
     assert run["release"] is None
     csv = study_factor.invariance_files([run])["invariance.csv"]
     assert list(csv.columns) == ["by"] + multigroup.INVARIANCE_COLUMNS + multigroup.ROBUST_INVARIANCE_COLUMNS
+
+
+def test_invariance_with_ordered_items_shows_four_steps():
+    """estimator: wlsmv — configural, thresholds, metric, scalar (Wu & Estabrook 2016); the table shows the
+    scaled χ², CFI and RMSEA; the text has the thresholds step and names Satorra's (2000) test, in en and zh."""
+    from pathlib import Path
+
+    d = pd.read_csv(Path(__file__).resolve().parents[1] / "reference" / "ordinal_hs4g.csv")
+    items = [f"x{i}" for i in range(1, 10)]
+    params = SimpleNamespace(invariance=SimpleNamespace(group="school"), waves=None, wave_order=None,
+                             sem_missing="listwise", sem_estimator="wlsmv", ordered_items=items)
+    (run,) = F.invariance_runs(d, "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9", params)
+    assert list(run["table"]["model"]) == ["configural", "thresholds", "metric", "scalar"]
+    assert multigroup.invariance_level(run["table"]) == "none"          # configural RMSEA (scaled) .093
+    shown = F.invariance_display(run, "listwise")
+    assert {"chisq.scaled", "cfi.scaled", "rmsea.scaled"} <= set(shown["table"].columns)
+    assert len(shown["table"].columns) == len(multigroup.INVARIANCE_COLUMNS)
+    assert "(WLSMV, missing data: listwise)" in shown["caption"]
+    assert "Equal thresholds (Wu & Estabrook 2016): ΔCFI = " in shown["text"] and "Satorra's (2000)" in shown["text"]
+    assert "CFI = 0.956, RMSEA = 0.093" in shown["text"]                 # the scaled ones
+    tab = run["table"].assign(**{"delta.rmsea": [np.nan, -0.0004, 0.0, 0.0]})
+    assert "-0.000" not in F.invariance_text(tab, "school", run["levels"])
+    assert [d_.code for d_ in shown["diagnostics"]] == ["poor_fit", "noninvariance"]
+    zh = F.invariance_display(run, "listwise", "zh")
+    assert "阈值等同（Wu & Estabrook 2016）" in zh["text"] and "Satorra（2000）" in zh["text"]
+    # a table whose configural model fits, thresholds rejected: the threshold conclusion
+    tab = run["table"].assign(verdict=["acceptable", "rejected", "holds", "holds"])
+    assert multigroup.invariance_level(tab) == "configural"
+    assert "threshold invariance fails" in F.invariance_text(tab, "school", run["levels"])
+    tab = run["table"].assign(verdict=["acceptable", "holds", "rejected", "holds"])
+    assert multigroup.invariance_level(tab) == "thresholds"
+    assert "metric invariance fails" in F.invariance_text(tab, "school", run["levels"])
+    files = F.invariance_files([run])
+    assert set(files["invariance_estimates.csv"]["op"]) >= {"|", "~*~", "=~"}

@@ -567,3 +567,24 @@ def test_report_lint_finds_nothing_in_any_report_built_here(built):
     assert {"demo", "ecsi", "ecsi_pls", "demo_waves"} <= {d.name for d in reports}
     found = [f"{d.name}: {f}" for d in reports for f in lint_report(d)]
     assert not found, f"{len(found)} findings:\n" + "\n".join(found)
+
+
+def test_ordered_demo_waves_fits_wlsmv_and_tests_ordinal_invariance(built):
+    """ordered: true on the two-wave demo (after the lint test, which reads the ML demo_waves): 03's CFA is WLSMV
+    with threshold rows, and 04's invariance has the four ordinal steps (Wu & Estabrook 2016) with their text."""
+    from csat.sem.multigroup import INVARIANCE_COLUMNS, ROBUST_INVARIANCE_COLUMNS
+
+    proj, _ = built
+    r = _make(proj, "study", "STUDY=demo_waves", "BOOTSTRAP=0", "SET=ordered=true")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    res = proj / "reports" / "demo_waves" / "results"
+    fit = json.loads((res / "cfa_fit.json").read_text())
+    assert (fit["estimator"], fit["test"]) == ("WLSMV", "scaled.shifted")
+    est = list(csv.DictReader(open(res / "cfa_estimates.csv", encoding="utf-8")))
+    assert any(row["op"] == "|" and row["lhs"] == "sat1" and row["rhs"] == "t1" for row in est)
+    assert _header(res / "invariance.csv") == ["by"] + INVARIANCE_COLUMNS + ROBUST_INVARIANCE_COLUMNS
+    inv = [row for row in csv.DictReader(open(res / "invariance.csv", encoding="utf-8")) if row["by"] == "wave"]
+    assert [row["model"] for row in inv] == ["configural", "thresholds", "metric", "scalar"]
+    assert {row["estimator"] for row in inv} == {"WLSMV"}
+    page = (proj / "reports" / "demo_waves" / "report.html").read_text(encoding="utf-8")
+    assert "Equal thresholds (Wu &amp; Estabrook 2016)" in page or "Equal thresholds (Wu & Estabrook 2016)" in page

@@ -326,6 +326,14 @@ def _cells(language: str) -> dict[str, str]:
         "srmr": trc("table cell", "SRMR", language),
         "aic": trc("table cell", "AIC", language),
         "bic": trc("table cell", "BIC", language),
+        # measurement invariance (04): the models and the verdicts of their steps
+        "configural": trc("table cell", "configural", language),
+        "thresholds": trc("table cell", "thresholds", language),
+        "metric": trc("table cell", "metric", language),
+        "scalar": trc("table cell", "scalar", language),
+        "holds": trc("table cell", "holds", language),
+        "rejected": trc("table cell", "rejected", language),
+        "not converged": trc("table cell", "not converged", language),
     }
 
 

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from csat.core.text import format_p
@@ -35,7 +36,8 @@ KAISER_LABELS = (N_("marvelous"), N_("meritorious"), N_("middling"), N_("mediocr
 #: Bartlett's verdicts of :func:`csat.stats.factor.adequacy_table`, marked for the catalog
 SIGNIFICANCE = (N_("significant"), N_("not significant"))
 #: the steps of the invariance paragraph (:func:`invariance_text`)
-INVARIANCE_STEPS = {"metric": N_("Equal loadings (metric)"), "scalar": N_("Equal loadings and intercepts (scalar)")}
+INVARIANCE_STEPS = {"metric": N_("Equal loadings (metric)"), "scalar": N_("Equal loadings and intercepts (scalar)"),
+                    "thresholds": N_("Equal thresholds (Wu & Estabrook 2016)")}
 #: the paragraph's conclusion for each level of :func:`csat.sem.multigroup.invariance_level`
 INVARIANCE_CONCLUSIONS = {
     "none": N_("The measurement model already fits poorly in the separate groups (configural model), so the "
@@ -47,7 +49,11 @@ INVARIANCE_CONCLUSIONS = {
                  "reflect items that work differently, not a real change."),
     "scalar": N_("Loadings and intercepts are equal: the questionnaire measures the same constructs on the "
                  "same scale in every group, so construct means and indices can be compared."),
+    "configural_thresholds": N_("The answer thresholds differ across groups (threshold invariance fails): the same "
+                                "answer marks a different level of the construct in different groups, so neither "
+                                "relations nor construct means should be compared."),
 }
+INVARIANCE_CONCLUSIONS["thresholds"] = INVARIANCE_CONCLUSIONS["configural"]   # ordinal: metric fails
 #: the files of the invariance section, in the order they are written
 INVARIANCE_FILES = ("invariance.csv", "invariance_release.csv", "invariance_estimates.csv")
 
@@ -440,24 +446,34 @@ def invariance_text(table: pd.DataFrame, group: str, labels: Sequence, language:
     """
     t = {r["model"]: r for _, r in table.iterrows()}
     c = t["configural"]
+    cfi_key, _, rmsea_key = multigroup.fit_columns(table)
 
     def step(name):
         r = t[name]
-        values = dict(step=tr(INVARIANCE_STEPS[name], language), delta_cfi=r["delta.cfi"],
-                      delta_rmsea=r["delta.rmsea"], df=r["df.diff"], chisq=r["chisq.diff"], p=r["pvalue.diff"])
+        values = dict(step=tr(INVARIANCE_STEPS[name], language), delta_cfi=round(r["delta.cfi"], 3) + 0.0,
+                      delta_rmsea=round(r["delta.rmsea"], 3) + 0.0, df=r["df.diff"], chisq=r["chisq.diff"],
+                      p=r["pvalue.diff"])          # (rounded first: no "-0.000")
         if r["verdict"] == "holds":
             return tr("{step}: ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}, Δχ²({df:.0f}) = {chisq:.2f}, "
                       "p = {p:.3g} — holds", language, **values)
         return tr("{step}: ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}, Δχ²({df:.0f}) = {chisq:.2f}, "
                   "p = {p:.3g} — does not hold", language, **values)
 
+    level = multigroup.invariance_level(table)
+    if "thresholds" in t and level == "configural":
+        level = "configural_thresholds"
+    values = dict(group=group, levels=", ".join(str(x) for x in labels), max_delta_cfi=multigroup.DELTA_CFI,
+                  max_delta_rmsea=multigroup.DELTA_RMSEA, cfi=c[cfi_key], rmsea=c[rmsea_key], srmr=c["srmr"],
+                  metric=step("metric"), scalar=step("scalar"),
+                  conclusion=tr(INVARIANCE_CONCLUSIONS[level], language))
+    if "thresholds" in t:
+        return tr("Measurement invariance across {group} ({levels}; Chen 2007 criteria: ΔCFI ≤ {max_delta_cfi}, "
+                  "ΔRMSEA ≤ {max_delta_rmsea}). Configural model: CFI = {cfi:.3f}, RMSEA = {rmsea:.3f}, "
+                  "SRMR = {srmr:.3f}. {thresholds}. {metric}. {scalar}. {conclusion}", language,
+                  thresholds=step("thresholds"), **values)
     return tr("Measurement invariance across {group} ({levels}; Chen 2007 criteria: ΔCFI ≤ {max_delta_cfi}, "
               "ΔRMSEA ≤ {max_delta_rmsea}). Configural model: CFI = {cfi:.3f}, RMSEA = {rmsea:.3f}, "
-              "SRMR = {srmr:.3f}. {metric}. {scalar}. {conclusion}", language,
-              group=group, levels=", ".join(str(x) for x in labels), max_delta_cfi=multigroup.DELTA_CFI,
-              max_delta_rmsea=multigroup.DELTA_RMSEA, cfi=c["cfi"], rmsea=c["rmsea"], srmr=c["srmr"],
-              metric=step("metric"), scalar=step("scalar"),
-              conclusion=tr(INVARIANCE_CONCLUSIONS[multigroup.invariance_level(table)], language))
+              "SRMR = {srmr:.3f}. {metric}. {scalar}. {conclusion}", language, **values)
 
 
 def invariance_section_markdown(language: str = "en") -> str:
@@ -503,6 +519,37 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
                                            ordered=getattr(params, "ordered_items", []))
     except (ModelError, ValueError) as err:
         return [{"group": None, "error": str(err)}]
+
+
+def merged_categories_text(merged: Mapping[str, Any], language: str = "en") -> str:
+    """The answer categories :func:`csat.sem.wlsmv.merge_empty_categories` merged, item by item, each merged
+    set joined by ``+`` (separators in the script of ``language``).
+
+    Examples
+    --------
+    >>> merged_categories_text({"imag2": [(2.0, 3.0), (3.0, 4.0)], "val2": [(1, 2), (10, 9)]})
+    'imag2 2+3+4; val2 1+2, 9+10'
+    >>> merged_categories_text({"val2": [(1, 2), (10, 9)], "sat1": [(1, 2)]}, "zh")
+    'val2 1+2，9+10；sat1 1+2'
+    """
+    semi, comma = ("；", "，") if is_chinese(language) else ("; ", ", ")
+    def show(v):
+        return str(int(v)) if isinstance(v, (int, float, np.integer, np.floating)) and float(v).is_integer() else str(v)
+
+    parts = []
+    for item, pairs in merged.items():
+        into = dict(pairs)
+
+        def final(v):
+            while v in into:
+                v = into[v]
+            return v
+        sets: dict = {}
+        for v in list(into) + list(into.values()):
+            sets.setdefault(final(v), set()).add(v)
+        parts.append(f"{item} " + comma.join("+".join(show(v) for v in sorted(members))
+                                             for _, members in sorted(sets.items(), key=lambda kv: min(kv[1]))))
+    return semi.join(parts)
 
 
 def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en") -> dict:
@@ -560,8 +607,18 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
                         language, group=group, missing=missing, estimator=getattr(est, "estimator", "ML"),
                         levels=", ".join(f"{lv} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
     out["text"] = invariance_text(tab, group, run["levels"], language)
-    if "estimator" in tab.columns:           # a robust estimator: say which tests were read
-        out["text"] += " " + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
+    sep = "" if is_chinese(language) else " "
+    if "estimator" in tab.columns and tab["estimator"].iloc[0] == "WLSMV":
+        out["text"] += sep + tr("With WLSMV, Δχ² is Satorra's (2000) mean-and-variance adjusted difference test "
+                                "(lavaan's lavTestLRT), and ΔCFI and ΔRMSEA compare the scaled CFI and RMSEA.",
+                                language)
+        merged = getattr(est, "merged", None)
+        if merged:
+            out["text"] += sep + tr("Answer categories empty in a group were merged with the neighbouring one before "
+                                    "the ordinal models were fitted: {merged}.", language,
+                                    merged=merged_categories_text(merged, language))
+    elif "estimator" in tab.columns:         # a robust estimator: say which tests were read
+        out["text"] += sep + tr("With {estimator}, Δχ² is the Satorra–Bentler (2001) scaled difference test (lavaan's "
                                 "lavTestLRT), and ΔCFI and ΔRMSEA compare the robust CFI and RMSEA.", language,
                                 estimator=tab["estimator"].iloc[0])
     out["diagnostics"] = multigroup.invariance_diagnostics(tab, group)

@@ -226,11 +226,6 @@ def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
         step.counts = {"n_requested": 0}
         step.shown.append(("say", tr("No structural part: there are no effects between constructs and no "
                                      "bootstrap.", language)))
-    elif params.bootstrap > 0 and getattr(fit, "estimator", "ML") == "WLSMV":
-        step.effects = eff.effects_with_ci(eff.sem_effects(fit), _no_draws())
-        step.counts = {"n_requested": 0}
-        step.shown.append(("say", tr("The bootstrap of effects is not available with estimator WLSMV; effects are "
-                                     "shown without intervals.", language)))
     elif params.bootstrap > 0:
         boot = bootstrap_sem(fit, data, n_boot=params.bootstrap, seed=params.seed)
         step.boot, step.effects, step.counts = boot, boot.effects, boot.counts()

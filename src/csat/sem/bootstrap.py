@@ -9,7 +9,10 @@ converge are counted as ``failed``, those with a negative variance as ``inadmiss
 reported, and the percentile intervals (lavaan's ``boot.ci.type = "perc"``) use the admissible
 resamples only.  A FIML fit (``missing="fiml"``) is bootstrapped the same way, as lavaan does:
 respondents are resampled with their missing answers and every resample is refitted by FIML
-(:func:`csat.sem.fiml.fiml_refit`, warm-started from the full-sample estimates and means).  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
+(:func:`csat.sem.fiml.fiml_refit`, warm-started from the full-sample estimates and means).  A WLSMV fit
+(ordered items) refits every resample from scratch with :func:`csat.sem.wlsmv.wlsmv_fit` (its own
+thresholds, polychoric correlations and weights; a resample in which an answer category is missing has
+fewer thresholds); a resample with a negative (residual) variance counts as inadmissible.  All resample indices are drawn up front from ``numpy.random.default_rng(seed)``,
 so the results do not depend on the number of workers.
 
 How a listwise resample is refitted (lavaan's bootstrap does the same: ``bootstrapLavaan`` starts
@@ -113,6 +116,40 @@ class _FIMLStat(_SEMStat):
         return "ok", self.values_at(cf.theta, None)
 
 
+class _WLSMVStat(_SEMStat):
+    """Picklable statistic for a WLSMV fit: refit one resample (its rows of the ordered items) from scratch
+    with :func:`csat.sem.wlsmv.wlsmv_fit` (thresholds, polychoric correlations and their weights of the
+    resample), as lavaan's bootstrap of a WLSMV fit."""
+
+    def __init__(self, cm, X, start, nodes, pairs, defined, *, model, columns, ordered, std_lv):
+        super().__init__(cm, X, start, nodes, pairs, defined)
+        self.model, self.columns, self.ordered, self.std_lv = model, list(columns), list(ordered), std_lv
+
+    def __call__(self, idx: np.ndarray):
+        from csat.sem.wlsmv import wlsmv_fit
+        res = wlsmv_fit(self.model, pd.DataFrame(self.X[idx], columns=self.columns), ordered=self.ordered,
+                        std_lv=self.std_lv)
+        if not res.converged:
+            return "failed", None
+        A, Sm = res.A.to_numpy(), res.Smat.to_numpy()
+        status = "inadmissible" if (Sm.diagonal() < 0).any() else "ok"
+        return status, self._values(res.model, res.theta, A, Sm)
+
+    def _values(self, cm, theta, A, Sm) -> np.ndarray:
+        names = list(cm.names)
+        ix = [names.index(v) for v in self.nodes]
+        E = np.linalg.inv(np.eye(cm.m) - A)
+        C = E @ Sm @ E.T
+        sd = np.sqrt(np.clip(np.diag(C)[ix], 0, None))
+        vals = list(eff.effect_stat_values(A[np.ix_(ix, ix)], sd, self.pairs))
+        if self.defined:
+            env = label_env(cm, row_values(cm, theta, None))
+            for name, expr in cm.defined:
+                env[name] = eval_expr(expr, env)
+            vals += [env[nm] for nm in self.defined]
+        return np.asarray(vals, float)
+
+
 @dataclass
 class SEMBootstrap:
     effects: pd.DataFrame          # sem_effects(fit) with percentile CI columns
@@ -168,7 +205,11 @@ def bootstrap_sem(fit: SEMResult, data: pd.DataFrame, n_boot: int = 1000, seed: 
     nodes = eff.regression_nodes(est, list(fit.latent))
     pairs = [(nodes.index(t), nodes.index(f)) for f, t in zip(effects["from"], effects["to"])]
     defined = list(est.loc[est["op"] == ":=", "lhs"])
-    if missing == "listwise":
+    wls = getattr(fit, "wls", None)
+    if getattr(fit, "estimator", "ML") == "WLSMV" and wls is not None and "model" in wls:
+        stat = _WLSMVStat(fit.model, X, np.asarray(fit.theta, float), nodes, pairs, defined, model=wls["model"],
+                          columns=columns, ordered=wls["ordered"], std_lv=wls["std_lv"])
+    elif missing == "listwise":
         stat = _SEMStat(fit.model, X, np.asarray(fit.theta, float), nodes, pairs, defined)
     else:
         start = np.concatenate([np.asarray(fit.theta, float), fit.implied_mean.to_numpy(float)])

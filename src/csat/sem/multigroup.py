@@ -62,7 +62,8 @@ from csat.sem.result import standardize
 from csat.sem.robust import (GroupMoments, baseline_delta, baseline_moments, numeric_jacobian, robust_ml,
                              scaled_difference)
 
-__all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "invariance_level",
+__all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "ordinal_invariance", "invariance_level",
+           "fit_columns",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS", "ROBUST_INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA", "NOT_CONVERGED", "NOT_INVARIANT"]
 
@@ -74,11 +75,15 @@ DELTA_RMSEA = 0.015
 #: ``nonconvergence``'s message for each model of :data:`STEPS`
 NOT_CONVERGED = {
     "configural": N_("The configural multi-group model across {group} did not converge."),
+    "thresholds": N_("The thresholds multi-group model across {group} did not converge."),
     "metric": N_("The metric multi-group model across {group} did not converge."),
     "scalar": N_("The scalar multi-group model across {group} did not converge."),
 }
 #: ``noninvariance``'s message for the step that fails
 NOT_INVARIANT = {
+    "thresholds": N_("Threshold invariance across {group} fails (ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}): "
+                     "the same answer marks a different level of the latent response in different groups, so "
+                     "neither relations nor means are comparable."),
     "metric": N_("Metric invariance across {group} fails (ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}): "
                  "the loadings differ between groups, so neither relations nor means are comparable."),
     "scalar": N_("Scalar invariance across {group} fails (ΔCFI = {delta_cfi:.3f}, ΔRMSEA = {delta_rmsea:+.3f}): "
@@ -653,11 +658,7 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     → 164.103 and ``lavTestLRT(conf, metr)[2, "Pr(>Chisq)"]`` → 0.224 (``conf``, ``metr`` the first two fits).
     """
     if estimator == "wlsmv":
-        try:
-            from csat.sem import wlsmv           # the ordinal engine (issue #32), when present
-        except ImportError:
-            raise ModelError("estimator wlsmv is not available in this version of csat") from None
-        return wlsmv.wlsmv_invariance(model, data, group, ordered=list(ordered), group_order=group_order)
+        return ordinal_invariance(model, data, group, ordered=list(ordered), group_order=group_order)
     fits: dict[str, MultiGroupResult] = {}
     rows = []
     prev = None
@@ -702,17 +703,100 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS + (ROBUST_INVARIANCE_COLUMNS if robust else [])), fits
 
 
+def ordinal_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
+                       group_order: Sequence | None = None):
+    """Measurement invariance with ordinal items (Wu & Estabrook 2016): configural → thresholds → metric →
+    scalar, each as ``semTools::measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016",
+    parameterization = "delta", group.equal = ...)`` fitted by lavaan's WLSMV
+    (:func:`csat.sem.wlsmv.fit_wlsmv_groups`), each step compared with the one before by lavaan's
+    ``lavTestLRT`` default for WLSMV (:func:`csat.sem.wlsmv.satorra2000_difference`).
+
+    Returns ``(table, fits)``: the table has the columns of
+    :data:`INVARIANCE_COLUMNS` + :data:`ROBUST_INVARIANCE_COLUMNS` (``estimator`` =
+    ``"WLSMV"``); ``delta.cfi``/``delta.rmsea`` and the verdicts (as :func:`invariance`)
+    read the scaled CFI and RMSEA (lavaan gives no robust ones under equality constraints); ``aic``/``bic``
+    are NaN.  ``fits``: ``{step: WLSMVGroupsResult}``.  An answer category empty in a group is first merged
+    with its neighbour (:func:`csat.sem.wlsmv.merge_empty_categories`; lavaan would stop); each fit's
+    ``merged`` lists what was merged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from csat.sem.multigroup import ordinal_invariance
+    >>> d = pd.read_csv("tests/reference/ordinal_hs4g.csv")
+    >>> tab, fits = ordinal_invariance("visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9",
+    ...                                d, "school", group_order=["Pasteur", "Grant-White"])
+    >>> tab[["model", "df", "chisq.scaled", "chisq.diff", "pvalue.diff"]].round(3)
+            model  df  chisq.scaled  chisq.diff  pvalue.diff
+    0  configural  48       110.128         NaN          NaN
+    1  thresholds  57       123.748      11.841        0.222
+    2      metric  63       119.090       3.076        0.799
+    3      scalar  69       170.178      42.214        0.000
+
+    In R (tests/reference/ordinal_invariance.R): ``lavTestLRT(conf, thr)`` → Chisq diff 11.841, Pr 0.222.
+    """
+    from csat.sem.syntax import parse_model
+    from csat.sem.wlsmv import ORDINAL_STEPS, fit_wlsmv_groups, merge_empty_categories, satorra2000_difference
+    if group not in data.columns:
+        raise ModelError(f"group column {group!r} is not a column of the data")
+    observed = build_model(parse_model(model), [c for c in data.columns if c != group]).observed
+    items = observed if ordered is True else [v for v in observed if v in set(ordered or ())]
+    data, merged = merge_empty_categories(data, items, group, group_order)
+    fits, rows, prev = {}, [], None
+    for name, eq in ORDINAL_STEPS.items():
+        res = fit_wlsmv_groups(model, data, group, ordered=ordered, group_equal=eq, group_order=group_order)
+        res.merged = merged
+        fits[name] = res
+        fm = res.fit_measures
+        row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
+                                                   "srmr", "aic", "bic")}}
+        row.update({k: fm.get(k, math.nan) for k in ROBUST_INVARIANCE_COLUMNS[:-2]})
+        row.update({"estimator": "WLSMV", "test": "scaled.shifted"})
+        if prev is None:
+            ok = all(fit_verdict(m, fm[k]) in ("good", "acceptable")
+                     for m, k in (("cfi", "cfi.scaled"), ("rmsea", "rmsea.scaled")))
+            row.update({"chisq.diff": math.nan, "df.diff": math.nan, "pvalue.diff": math.nan,
+                        "delta.cfi": math.nan, "delta.rmsea": math.nan, "verdict": "acceptable" if ok else "poor"})
+        else:
+            pf = prev.fit_measures
+            dchi, ddf, pdiff = satorra2000_difference(prev, res)
+            dcfi, drmsea = pf["cfi.scaled"] - fm["cfi.scaled"], fm["rmsea.scaled"] - pf["rmsea.scaled"]
+            row.update({"chisq.diff": dchi, "df.diff": ddf, "pvalue.diff": pdiff, "delta.cfi": dcfi,
+                        "delta.rmsea": drmsea,
+                        "verdict": "holds" if dcfi <= DELTA_CFI + 1e-12 and drmsea <= DELTA_RMSEA + 1e-12
+                        else "rejected"})
+        if not res.converged:
+            row["verdict"] = "not converged"
+        rows.append(row)
+        prev = res
+    return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS + ROBUST_INVARIANCE_COLUMNS), fits
+
+
 def invariance_level(table: pd.DataFrame) -> str:
-    """The highest level reached: ``"none"`` (configural fit poor), ``"configural"``, ``"metric"``
-    or ``"scalar"`` (a step counts only if every step before it holds)."""
+    """The highest level reached: ``"none"`` (configural fit poor), ``"configural"``, ``"thresholds"``
+    (ordinal items: equal thresholds, :func:`ordinal_invariance`), ``"metric"`` or ``"scalar"`` (a step
+    counts only if every step before it holds)."""
     v = dict(zip(table["model"], table["verdict"]))
     if v.get("configural") != "acceptable":
         return "none"
-    if v.get("metric") != "holds":
+    if "thresholds" in v and v["thresholds"] != "holds":
         return "configural"
+    if v.get("metric") != "holds":
+        return "thresholds" if "thresholds" in v else "configural"
     if v.get("scalar") != "holds":
         return "metric"
     return "scalar"
+
+
+def fit_columns(table: pd.DataFrame) -> tuple[str, str, str]:
+    """The CFI, TLI and RMSEA columns an invariance table's verdicts read: the plain ones (ML), the
+    robust ones (MLR/MLM, complete data) or the scaled ones (robust FIML; WLSMV, whose robust CFI/RMSEA
+    lavaan does not give under equality constraints)."""
+    if "estimator" not in table.columns:
+        return "cfi", "tli", "rmsea"
+    if table["cfi.robust"].isna().all():
+        return "cfi.scaled", "tli.scaled", "rmsea.scaled"
+    return "cfi.robust", "tli.robust", "rmsea.robust"
 
 
 def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
@@ -742,11 +826,12 @@ def invariance_diagnostics(table: pd.DataFrame, group: str) -> list:
     v = dict(zip(table["model"], table["verdict"]))
     if v.get("configural") == "poor":
         c = table.iloc[0]
+        cfi_key, _, rmsea_key = fit_columns(table)
         out.append(diagnostic("poor_fit", "warning", f"invariance across {group}: configural",
                               "The configural model across {group} fits poorly (CFI = {cfi:.3f}, "
                               "RMSEA = {rmsea:.3f}); the groups do not share one measurement model.",
-                              group=group, cfi=c["cfi"], rmsea=c["rmsea"]))
-    for step in ("metric", "scalar"):
+                              group=group, cfi=c[cfi_key], rmsea=c[rmsea_key]))
+    for step in ("thresholds", "metric", "scalar"):
         if v.get(step) == "rejected":
             r = table[table["model"] == step].iloc[0]
             out.append(diagnostic("noninvariance", "warning", f"invariance across {group}: {step}", NOT_INVARIANT[step],

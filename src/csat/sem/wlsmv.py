@@ -39,7 +39,7 @@ from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
 __all__ = ["WLSMVResult", "fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
-           "wlsmv_invariance"]
+           "fit_wlsmv_groups", "merge_empty_categories", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
 
 
 @dataclass
@@ -600,7 +600,7 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     ob, lt = cm.observed, cm.latent
     s_, _, num, ii, jj, _ = _stat_layout(cm, pc)
     wls = {"s": s_, "w": f.w, "resid": f.resid, "Delta": f.Delta, "num": num, "ii": ii, "jj": jj,
-           "nth": len(pc.th)}
+           "nth": len(pc.th), "model": model, "ordered": list(ordd), "std_lv": bool(cm.std_lv)}
     res = WLSMVResult(
         estimates=out, fit_measures=fm, r2=r2, converged=f.converged, iterations=f.iterations, diagnostics=[],
         sample_cov=pd.DataFrame(pc.cov, index=ob, columns=ob),
@@ -618,14 +618,6 @@ def wlsmv_fit(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
               std_lv: bool = False) -> SEMResult:
     """The estimator dispatch's name for :func:`fit_wlsmv` (``csat.sem.estimators.fit(..., estimator="wlsmv")``)."""
     return fit_wlsmv(model, data, ordered=ordered, std_lv=std_lv)
-
-
-def wlsmv_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
-                     group_order=None):
-    """Measurement invariance with ordinal items (Wu & Estabrook 2016) — not available yet: raises
-    :class:`~csat.core.errors.ModelError` (the multi-group dispatch of :mod:`csat.sem.multigroup` reports it)."""
-    raise ModelError("measurement invariance with ordered items (WLSMV; Wu & Estabrook 2016) is not available "
-                     "yet; test invariance with the items treated as continuous (estimator mlr)")
 
 
 def _defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, std_all: np.ndarray,
@@ -662,3 +654,456 @@ def _defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, std_al
                      "ci.lower": val - qn * se, "ci.upper": val + qn * se,
                      "std.lv": value(std_lv), "std.all": value(std_all)})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# multi-group WLSMV and measurement invariance with ordinal items (Wu & Estabrook 2016)
+# --------------------------------------------------------------------------------------------
+#: the ordinal invariance steps and their ``group.equal`` (semTools' measEq.syntax)
+ORDINAL_STEPS = {"configural": (), "thresholds": ("thresholds",), "metric": ("thresholds", "loadings"),
+                 "scalar": ("thresholds", "loadings", "intercepts")}
+
+
+@dataclass
+class WLSMVGroupsResult:
+    """A multi-group WLSMV fit (:func:`fit_wlsmv_groups`): ``estimates`` (lhs, op, rhs, group, est, se),
+    ``fit_measures`` (lavaan's names), ``group_labels``, ``n`` (per group); ``x``, ``vcov`` the free
+    parameters and their robust covariance; ``Delta``, ``w``, ``gamma`` per group at the estimates."""
+
+    estimates: pd.DataFrame
+    fit_measures: dict
+    group_labels: list
+    n: list
+    converged: bool
+    x: np.ndarray = field(repr=False, default=None)
+    vcov: np.ndarray = field(repr=False, default=None)
+    parts: dict = field(repr=False, default=None)
+    estimator: str = "WLSMV"
+    test: str = "scaled.shifted"
+    diagnostics: list = field(default_factory=list)
+    merged: dict = field(default_factory=dict)
+
+
+class _OrdMG:
+    """The multi-group delta-parameterization model: per group the local parameters
+    ``[θ (q) | ψ_kk (m) | ν (p) | δ (p) | α (m) | τ (nth)]`` and their map to the free parameters."""
+
+    def __init__(self, cm: CompiledModel, pcs: list, group_equal: Sequence[str]):
+        self.cm, self.pcs = cm, pcs
+        p, q, m = cm.p, cm.npar, len(cm.latent)
+        self.q, self.m_lat = q, m
+        pc0 = pcs[0]
+        self.th_item = np.asarray(pc0.th_item, int)
+        self.nth = len(pc0.th)
+        nth_item = np.bincount(self.th_item, minlength=p)
+        fr = cm.rows[cm.rows["free"] >= 0]
+        loading = np.zeros(q, bool)
+        loading[fr.loc[fr["op"] == "=~", "free"].to_numpy(int)] = True
+        lv = cm.rows[(cm.rows["op"] == "~~") & (cm.rows["lhs"] == cm.rows["rhs"]) & cm.rows["lhs"].isin(cm.latent)]
+        self.lv_var = {cm.latent.index(r.lhs): int(r.i) for r in lv.itertuples() if r.free < 0}
+        eq_th, eq_load, eq_int = ("thresholds" in group_equal, "loadings" in group_equal,
+                                  "intercepts" in group_equal)
+        self.nloc = q + m + p + p + m + self.nth
+        G = len(pcs)
+        idx = np.full((G, self.nloc), -1, dtype=int)
+        fixed = np.zeros(self.nloc)
+        fixed[q:q + m] = 1.0                                   # ψ_kk (when not freed: the model's value)
+        fixed[q + m + p:q + m + 2 * p] = 1.0                   # δ
+        nxt, shared = 0, {}
+
+        def new(key=None):
+            nonlocal nxt
+            if key is not None and key in shared:
+                return shared[key]
+            nxt += 1
+            if key is not None:
+                shared[key] = nxt - 1
+            return nxt - 1
+        for g in range(G):
+            for l in range(q):
+                idx[g, l] = new(("theta", l)) if eq_load and loading[l] else new()
+            for k in range(m):
+                if g > 0 and eq_load and k in self.lv_var:
+                    idx[g, q + k] = new()
+            for j in range(p):
+                if g > 0 and eq_th and not eq_int:
+                    idx[g, q + m + j] = new()
+                if g > 0 and eq_th and (nth_item[j] >= 2 or eq_int):
+                    idx[g, q + m + p + j] = new()
+            for k in range(m):
+                if g > 0 and eq_int:
+                    idx[g, q + 2 * p + m + k] = new()
+            for t in range(self.nth):
+                idx[g, q + 2 * m + 2 * p + t] = new(("tau", t)) if eq_th else new()
+        self.idx, self.fixed, self.npar = idx, fixed, nxt
+        self.N = sum(pc.n for pc in pcs)
+        self.fg = np.array([pc.n / self.N for pc in pcs])
+        lay = _stat_layout(cm, pc0)
+        self.ii, self.jj = lay[3], lay[4]
+        self.s, self.G, self.w = [], [], []
+        for pc in pcs:
+            s, *_ = _stat_layout(cm, pc)
+            Gm = pc.nacov * (pc.n / (pc.n - 1))
+            self.s.append(s)
+            self.G.append(Gm)
+            self.w.append(1.0 / np.diag(Gm))
+
+    def local(self, x: np.ndarray, g: int) -> np.ndarray:
+        ix = self.idx[g]
+        loc = self.fixed.copy()
+        loc[ix >= 0] = x[ix[ix >= 0]]
+        return loc
+
+    def implied_local(self, loc: np.ndarray) -> np.ndarray:
+        """Implied statistics of one group: thresholds ``δ_j (τ_jk − ν_j − (E b)_j)`` and correlations
+        ``δ_i δ_j Σ₀_ij``."""
+        cm, q, m, p = self.cm, self.q, self.m_lat, self.cm.p
+        A, Sm = cm.matrices(loc[:q])
+        for k, i in self.lv_var.items():
+            Sm[i, i] = loc[q + k]
+        E = np.linalg.inv(np.eye(cm.m) - A)
+        Sig = (E @ Sm @ E.T)[:p, :p]
+        nu = loc[q + m:q + m + p]
+        delta = loc[q + m + p:q + m + 2 * p]
+        alpha = loc[q + m + 2 * p:q + 2 * m + 2 * p]
+        tau = loc[q + 2 * m + 2 * p:]
+        mall = E @ np.concatenate([nu, alpha])
+        th = delta[self.th_item] * (tau - mall[self.th_item])
+        cor = delta[self.ii] * delta[self.jj] * Sig[self.ii, self.jj]
+        return np.concatenate([th, cor])
+
+    def implied(self, x: np.ndarray, g: int) -> np.ndarray:
+        return self.implied_local(self.local(x, g))
+
+    def jac_local(self, loc: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Central-difference Jacobian of :meth:`implied_local` in the local parameters ``cols``."""
+        out = np.zeros((len(self.s[0]), len(cols)))
+        t0 = self.q + 2 * self.m_lat + 2 * self.cm.p
+        delta = loc[self.q + self.m_lat + self.cm.p:t0]
+        for c, l in enumerate(cols):
+            if l >= t0:                        # a threshold: ∂(δ_j (τ − …))/∂τ = δ_j, its own row only
+                out[l - t0, c] = delta[self.th_item[l - t0]]
+                continue
+            h = 1e-6 * max(1.0, abs(loc[l]))
+            lp, lm = loc.copy(), loc.copy()
+            lp[l] += h
+            lm[l] -= h
+            out[:, c] = (self.implied_local(lp) - self.implied_local(lm)) / (2 * h)
+        return out
+
+    def delta(self, x: np.ndarray, g: int) -> np.ndarray:
+        """∂σ_g/∂x (statistics of group g × free parameters)."""
+        ix = self.idx[g]
+        sel = np.flatnonzero(ix >= 0)
+        Jl = self.jac_local(self.local(x, g), sel)
+        D = np.zeros((Jl.shape[0], self.npar))
+        np.add.at(D.T, ix[sel], Jl.T)
+        return D
+
+    def value(self, x: np.ndarray) -> float:
+        tot = 0.0
+        for g in range(len(self.pcs)):
+            try:
+                e = self.s[g] - self.implied(x, g)
+            except np.linalg.LinAlgError:
+                return math.inf
+            tot += self.fg[g] * float(e @ (self.w[g] * e))
+        return tot
+
+    def start(self) -> np.ndarray:
+        cm, q, m, p = self.cm, self.q, self.m_lat, self.cm.p
+        acc, cnt = np.zeros(self.npar), np.zeros(self.npar)
+        for g, pc in enumerate(self.pcs):
+            loc = self.fixed.copy()
+            loc[:q] = self._theta_start[g]
+            loc[q + 2 * m + 2 * p:] = pc.th
+            ix = self.idx[g]
+            np.add.at(acc, ix[ix >= 0], loc[ix >= 0])
+            np.add.at(cnt, ix[ix >= 0], 1.0)
+        return acc / np.maximum(cnt, 1)
+
+    def optimize(self, x: np.ndarray, max_iter: int = 300, tol: float = 1e-10):
+        f0 = self.value(x)
+        converged, it = False, 0
+        for it in range(1, max_iter + 1):
+            g_ = np.zeros(self.npar)
+            H = np.zeros((self.npar, self.npar))
+            for g in range(len(self.pcs)):
+                e = self.s[g] - self.implied(x, g)
+                D = self.delta(x, g)
+                WD = self.w[g][:, None] * D
+                g_ += self.fg[g] * (WD.T @ e)
+                H += self.fg[g] * (D.T @ WD)
+            if np.abs(g_).max() < tol:
+                converged = True
+                break
+            try:
+                step = np.linalg.solve(H, g_)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(H, g_, rcond=None)[0]
+            t = 1.0
+            while t > 1e-10:
+                cand = x + t * step
+                fc = self.value(cand)
+                if fc <= f0 + 1e-15 * max(1.0, f0):
+                    break
+                t *= 0.5
+            else:
+                converged = bool(np.abs(g_).max() < 1e-7)
+                break
+            small = np.abs(cand - x).max() < 1e-12
+            x, f0 = cand, fc
+            if small:
+                converged = True
+                break
+        return x, converged, it
+
+
+
+def _group_frames(data: pd.DataFrame, group: str, group_order) -> tuple[list, list]:
+    if group not in data.columns:
+        raise ModelError(f"group column {group!r} is not a column of the data")
+    g = data[group]
+    levels = list(pd.unique(g.dropna())) if group_order is None else list(group_order)
+    absent = [lv for lv in levels if not (g == lv).any()]
+    if absent:
+        raise ModelError(f"group column {group!r} has no rows with level(s) {absent}")
+    if len(levels) < 2:
+        raise ModelError(f"group column {group!r} has {len(levels)} level(s); invariance needs at least 2")
+    return levels, [data.loc[g == lv] for lv in levels]
+
+
+def merge_empty_categories(data: pd.DataFrame, items: Sequence[str], group: str,
+                           levels: Sequence | None = None) -> tuple[pd.DataFrame, dict]:
+    """Merge each item's answer categories that are empty in some group with the next higher one (the
+    highest with the one below), until every group uses every category — what a multi-group ordinal model
+    needs (lavaan stops with "some categories of variable … are empty in group …").
+
+    Returns ``(data, merged)``: the data with the merged answers recoded to the higher category's value,
+    and ``{item: [(value, into), …]}`` for the items changed.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"g": [1, 1, 1, 2, 2, 2, 2], "x": [1, 2, 3, 2, 3, 3, 4]})
+    >>> out, merged = merge_empty_categories(d, ["x"], "g")
+    >>> out["x"].tolist(), merged
+    ([2, 2, 3, 2, 3, 3, 3], {'x': [(1, 2), (4, 3)]})
+    """
+    out = data.copy()
+    merged: dict = {}
+    rows = out[group].isin(levels) if levels is not None else out[group].notna()
+    for item in items:
+        while True:
+            tab = pd.crosstab(out.loc[rows, item], out.loc[rows, group])
+            if levels is not None:
+                tab = tab.reindex(columns=list(levels), fill_value=0)
+            empty = [v for v in tab.index if (tab.loc[v] == 0).any()]
+            if not empty or len(tab.index) < 2:
+                break
+            vals = list(tab.index)
+            v = empty[0]
+            k = vals.index(v)
+            into = vals[k + 1] if k + 1 < len(vals) else vals[k - 1]
+            out.loc[out[item] == v, item] = into
+            merged.setdefault(item, []).append((v.item() if hasattr(v, "item") else v,
+                                                into.item() if hasattr(into, "item") else into))
+    return out, merged
+
+
+def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Sequence[str] | bool = True,
+                     group_equal: Sequence[str] = (), group_order=None) -> WLSMVGroupsResult:
+    """A multi-group WLSMV CFA of ordinal items (delta parameterization, listwise), identified as
+    ``semTools::measEq.syntax(ID.fac = "std.lv", ID.cat = "Wu.Estabrook.2016")`` with ``group.equal``
+    ``group_equal`` (a subset of ``"thresholds", "loadings", "intercepts"``) and fitted as lavaan's
+    ``cfa(syntax, data, ordered =, group =)``.
+
+    Per group g: latent responses ``y* = ν + Λη + ε`` with ``Var(η) = Ψ``, ``E(η) = α`` and scale factors
+    ``δ`` (``Var(y*_j) = 1/δ_j²``); the implied thresholds are ``δ_j (τ_jk − ν_j − Λ_j α)`` and the implied
+    polychoric correlations ``δ_i δ_j (ΛΨΛᵀ + Θ)_ij``.  Factor variances 1, ``ν = 0``, ``α = 0``, ``δ = 1``
+    in the first group; in the others, with equal thresholds: ``ν`` and ``δ`` free (``δ`` of a binary
+    item only with equal intercepts), with equal loadings the factor variances free, with equal
+    intercepts ``ν = 0`` and ``α`` free.  Estimation: DWLS with the block-diagonal weights
+    ``n_g/N · diag(Γ_g)⁻¹`` (Gauss–Newton), robust standard errors, the scaled-shifted test on the
+    stacked ``Δ``, ``W`` and ``Γ_g N/n_g``; fit measures as lavaan 0.6.14 (RMSEA on ``N − G`` times
+    ``√G``, SRMR the ``n_g/N`` weighted mean of the groups' correlation SRMR; the robust CFI/TLI/RMSEA,
+    which lavaan gives only without equality constraints, are NaN)."""
+    from scipy import stats
+    if not isinstance(data, pd.DataFrame):
+        raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    levels, frames = _group_frames(data, group, group_order)
+    table = parse_model(model) if isinstance(model, str) else model.copy()
+    cols = [c for c in data.columns if c != group]
+    cm_all = build_model(table, cols, std_lv=True)
+    ordd = _ordered_list(ordered, cm_all.observed)
+    if set(ordd) != set(cm_all.observed):
+        raise ModelError("invariance with ordered items needs every model item ordered")
+    frames = [f[cm_all.observed].dropna() for f in frames]
+    cm, cm_free, pc0, _ = wlsmv_prepare(table, frames[0], ordd, std_lv=True)
+    if len(cm.rows.loc[cm.rows["op"] == "~"]) or cm.defined:
+        raise ModelError("invariance with ordered items takes a measurement model (factors and indicators)")
+    pcs = [pc0] + [polychoric(f, ordd, nacov=True, items=cm.observed) for f in frames[1:]]
+    for lv, pc in zip(levels[1:], pcs[1:]):
+        if list(pc.th_names) != list(pc0.th_names):
+            raise ModelError(f"the items' answer categories differ between group {levels[0]!r} and group {lv!r} "
+                             f"of {group!r} (an answer category is empty in a group); merge rare categories")
+    mg = _OrdMG(cm, pcs, group_equal)
+    mg._theta_start = [_start(cm, cm_free, pc.cov) for pc in pcs]
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        x, converged, it = mg.optimize(mg.start())
+        parts = _groups_parts(mg, x)
+    N, G = mg.N, len(pcs)
+    X2, df = N * mg.value(x), parts["df"]
+    test = _scaled_shifted(X2, df, parts["tr1"], parts["tr2"])
+    ncor = len(mg.ii)
+    X2b = float(sum(pc.n * np.sum(w[mg.nth:] * s[mg.nth:] ** 2) for pc, w, s in zip(pcs, mg.w, mg.s)))
+    tb1 = tb2 = 0.0
+    for w, Gm in zip(mg.w, mg.G):
+        UG = w[mg.nth:, None] * Gm[mg.nth:, mg.nth:]
+        tb1 += float(np.trace(UG))
+        tb2 += float(np.sum(UG * UG.T))
+    base = _scaled_shifted(X2b, G * ncor, tb1, tb2)
+    dfb = G * ncor
+    X2s, X2bs = test["chisq.scaled"], base["chisq.scaled"]
+    nr = N - G
+    fm = {"npar": mg.npar, "fmin": 0.5 * mg.value(x), "chisq": X2, "df": df, "pvalue": test["pvalue"],
+          "chisq.scaled": X2s, "df.scaled": df, "pvalue.scaled": test["pvalue.scaled"],
+          "chisq.scaling.factor": test["chisq.scaling.factor"], "chisq.shift.parameter": test["shift.parameter"],
+          "baseline.chisq": X2b, "baseline.df": dfb, "baseline.pvalue": base["pvalue"],
+          "baseline.chisq.scaled": X2bs, "baseline.df.scaled": dfb,
+          "baseline.pvalue.scaled": base["pvalue.scaled"],
+          "baseline.chisq.scaling.factor": base["chisq.scaling.factor"],
+          "cfi": _cfi(X2, df, X2b, dfb), "tli": _tli(X2, df, X2b, dfb),
+          "cfi.scaled": _cfi(X2s, df, X2bs, dfb), "tli.scaled": _tli(X2s, df, X2bs, dfb),
+          "cfi.robust": math.nan, "tli.robust": math.nan}
+    fm["rmsea"] = _rmsea(X2, df, nr) * math.sqrt(G)
+    lo, hi = _rmsea_ci(X2, df, nr)
+    fm["rmsea.ci.lower"], fm["rmsea.ci.upper"] = lo * math.sqrt(G), hi * math.sqrt(G)
+    fm["rmsea.pvalue"] = float(stats.ncx2.sf(X2, df, nr * df * 0.05 ** 2 / G)) if df > 0 else math.nan
+    fm["rmsea.scaled"] = _rmsea(X2s, df, nr) * math.sqrt(G)
+    lo, hi = _rmsea_ci(X2s, df, nr)
+    fm["rmsea.ci.lower.scaled"], fm["rmsea.ci.upper.scaled"] = lo * math.sqrt(G), hi * math.sqrt(G)
+    fm["rmsea.robust"] = fm["rmsea.ci.lower.robust"] = fm["rmsea.ci.upper.robust"] = math.nan
+    p = cm.p
+    srmr = 0.0
+    for g, pc in enumerate(pcs):
+        e = mg.s[g][mg.nth:] - mg.implied(x, g)[mg.nth:]
+        srmr += mg.fg[g] * math.sqrt(float(np.sum(e ** 2)) / (p * (p + 1) / 2))
+    fm["srmr"] = srmr
+    fm.update({"aic": math.nan, "bic": math.nan, "logl": math.nan, "ntotal": N, "ngroups": G,
+               "estimator": "WLSMV", "test": "scaled.shifted"})
+    est = _groups_estimates(mg, x, parts["vcov"], levels)
+    return WLSMVGroupsResult(estimates=est, fit_measures=fm, group_labels=[str(v) for v in levels],
+                             n=[pc.n for pc in pcs], converged=converged, x=x, vcov=parts["vcov"], parts=parts)
+
+
+def _groups_parts(mg: _OrdMG, x: np.ndarray) -> dict:
+    """``Δ_g`` at ``x``, the information ``Σ f_g Δ_gᵀ W_g Δ_g``, the robust covariance and the traces
+    of ``UΓ`` of the scaled-shifted test."""
+    N = mg.N
+    D = [mg.delta(x, g) for g in range(len(mg.pcs))]
+    P = sum(f * (d.T @ (w[:, None] * d)) for f, d, w in zip(mg.fg, D, mg.w))
+    try:
+        Pinv = np.linalg.inv(P)
+    except np.linalg.LinAlgError:
+        raise ModelError("the multi-group model is not identified: the WLS information matrix is singular") from None
+    B = sum(f * ((w[:, None] * d).T @ Gm @ (w[:, None] * d)) for f, d, w, Gm in zip(mg.fg, D, mg.w, mg.G))
+    vcov = Pinv @ B @ Pinv / N
+    # U Γ with U = W − WΔP⁻¹ΔᵀW, W = ⊕ f_g W_g, Γ = ⊕ Γ_g/f_g, through (parameters × parameters) matrices:
+    # tr(UΓ) = Σ tr(W_gΓ_g) − tr(P⁻¹B), tr((UΓ)²) = Σ tr((W_gΓ_g)²) − 2 tr(P⁻¹L) + tr((P⁻¹B)²),
+    # B = Σ f_g (W_gΔ_g)ᵀΓ_g(W_gΔ_g), L = Σ f_g (W_gΔ_g)ᵀΓ_gW_gΓ_g(W_gΔ_g)
+    t1 = t2 = 0.0
+    L = np.zeros_like(P)
+    for f, d, w, Gm in zip(mg.fg, D, mg.w, mg.G):
+        WG = w[:, None] * Gm
+        t1 += float(np.trace(WG))
+        t2 += float(np.sum(WG * WG.T))
+        GWD = Gm @ (w[:, None] * d)
+        L += f * (GWD.T @ (w[:, None] * GWD))
+    PB = Pinv @ B
+    tr1 = t1 - float(np.trace(PB))
+    tr2 = t2 - 2 * float(np.sum(Pinv * L.T)) + float(np.sum(PB * PB.T))
+    df = int(sum(len(s) for s in mg.s) - mg.npar)
+    return {"Delta": D, "info": P, "info_inv": Pinv, "vcov": vcov, "tr1": tr1, "tr2": tr2, "df": df, "w": mg.w, "gamma": mg.G, "fg": mg.fg}
+
+
+def _groups_estimates(mg: _OrdMG, x: np.ndarray, vcov: np.ndarray, levels) -> pd.DataFrame:
+    """One row per parameter and group: the model's rows, thresholds, intercepts, scale factors, latent
+    means (``se`` 0 when fixed)."""
+    cm, q, m, p = mg.cm, mg.q, mg.m_lat, mg.cm.p
+    se_all = np.sqrt(np.maximum(np.diag(vcov), 0.0))
+    rows = []
+    added = getattr(cm, "_wlsmv_added", set())
+    for g, lv in enumerate(levels):
+        loc = mg.local(x, g)
+        ix = mg.idx[g]
+        A, Sm = cm.matrices(loc[:q])
+        for k, i in mg.lv_var.items():
+            Sm[i, i] = loc[q + k]
+        E = np.linalg.inv(np.eye(cm.m) - A)
+        Sig0 = (E @ Sm @ E.T)[:p, :p]
+        delta = loc[q + m + p:q + m + 2 * p]
+
+        def se_of(l):
+            return float(se_all[ix[l]]) if ix[l] >= 0 else 0.0
+        for r in cm.rows.itertuples():
+            if r.op == "~~" and r.lhs == r.rhs and r.lhs in added:
+                k = cm.observed.index(r.lhs)
+                est, se = 1.0 / delta[k] ** 2 - Sig0[k, k], 0.0
+            elif r.op == "~~" and r.lhs == r.rhs and r.lhs in cm.latent and cm.latent.index(r.lhs) in mg.lv_var:
+                kk = cm.latent.index(r.lhs)
+                est, se = float(loc[q + kk]), se_of(q + kk)
+            else:
+                est = float(A[r.i, r.j] if r.mat == "A" else Sm[r.i, r.j])
+                se = se_of(int(r.free)) if r.free >= 0 else 0.0
+            rows.append((r.lhs, r.op, r.rhs, g + 1, str(lv), est, se))
+        for t, nm in enumerate(mg.pcs[0].th_names):
+            item, tn = nm.split("|")
+            l = q + 2 * m + 2 * p + t
+            rows.append((item, "|", tn, g + 1, str(lv), float(loc[l]), se_of(l)))
+        for j, v in enumerate(cm.observed):
+            rows.append((v, "~1", "", g + 1, str(lv), float(loc[q + m + j]), se_of(q + m + j)))
+        for j, v in enumerate(cm.observed):
+            rows.append((v, "~*~", v, g + 1, str(lv), float(delta[j]), se_of(q + m + p + j)))
+        for k, f_ in enumerate(cm.latent):
+            rows.append((f_, "~1", "", g + 1, str(lv), float(loc[q + m + 2 * p + k]), se_of(q + m + 2 * p + k)))
+    out = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "group.label", "est", "se"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["z"] = np.where(out["se"] > 0, out["est"] / out["se"], np.nan)
+    return out
+
+
+def satorra2000_difference(m1: WLSMVGroupsResult, m0: WLSMVGroupsResult) -> tuple[float, int, float]:
+    """``(chisq.diff, df.diff, pvalue.diff)`` of the nested models ``m0`` ⊂ ``m1`` as lavaan 0.6.14's
+    ``lavTestLRT(m1, m0)`` for WLSMV (method ``"satorra.2000"``, ``scaled.shifted = TRUE``, ``A.method =
+    "delta"``): ``A`` spans the orthogonal complement of ``H = Δ₁⁺ Δ₀`` (``Δ`` of each model at its
+    estimates, stacked over groups), ``M = P₁⁻¹Aᵀ(AP₁⁻¹Aᵀ)⁺AP₁⁻¹`` with ``P₁`` the information of
+    ``m1``; ``tr(UΓ) = Σ_g f_g tr(W_gΓ_gW_gΔ₁gMΔ₁gᵀ)``, ``tr((UΓ)²)`` from ``U = WΔ₁MΔ₁ᵀW`` and
+    ``Γ = ⊕ f_g Γ_g``; ``T = a (χ²₀ − χ²₁) + b`` with ``a = √(m/tr((UΓ)²))``, ``b = m − a·tr(UΓ)`` on
+    ``m = df₀ − df₁`` degrees of freedom."""
+    from scipy import stats
+    f1, f0 = m1.fit_measures, m0.fit_measures
+    mdf = int(f0["df"] - f1["df"])
+    if mdf <= 0:
+        return float(f0["chisq"] - f1["chisq"]), mdf, math.nan
+    from threadpoolctl import threadpool_limits
+    D1 = np.vstack(m1.parts["Delta"])
+    D0 = np.vstack(m0.parts["Delta"])
+    with threadpool_limits(limits=1, user_api="blas"):
+        H = np.linalg.lstsq(D1, D0, rcond=None)[0]          # Δ₁⁺Δ₀
+        Pinv = m1.parts["info_inv"]
+        P = m1.parts["info"]
+        # P⁻¹Aᵀ(AP⁻¹Aᵀ)⁻¹AP⁻¹ with null(A) = col(H) equals P⁻¹ − H(HᵀPH)⁻¹Hᵀ
+        M = Pinv - H @ np.linalg.pinv(H.T @ P @ H) @ H.T
+    ws, Gs, fg = m1.parts["w"], m1.parts["gamma"], m1.parts["fg"]
+    with threadpool_limits(limits=1, user_api="blas"):
+        # U Γ = (WΔ₁) M (WΔ₁)ᵀ Γf: traces through the small matrix (WΔ₁)ᵀ Γf (WΔ₁) (Γf block diagonal)
+        WD = [w[:, None] * d for w, d in zip(ws, m1.parts["Delta"])]
+        K = sum(f * (wd.T @ Gm @ wd) for f, wd, Gm in zip(fg, WD, Gs))
+        tr1 = float(np.sum(M * K.T))
+        MK = M @ K
+        tr2 = float(np.sum(MK * MK.T))
+    a = math.sqrt(mdf / tr2)
+    b = mdf - a * tr1
+    T = (f0["chisq"] - f1["chisq"]) * a + b
+    return float(T), mdf, float(stats.chi2.sf(T, mdf))
