@@ -99,7 +99,7 @@ def test_intake_text_in_english_and_chinese():
     r = report()
     assert AC.intake_text(r) == (
         "Read x.xlsx (Excel, sheet 'data'): 9 respondents, 9 columns used. 4 text answers were mapped to codes "
-        "through 'labels'; 4 cells holding a missing code were set missing; 3 values outside the scale were "
+        "through the study's answer labels; 4 cells holding a missing code were set missing; 3 values outside the scale were "
         "reported and set missing; 1 respondents answered no item.")
     assert AC.intake_text(r, "zh") == (
         "读取 x.xlsx（Excel，工作表 'data'）：9 名受访者，使用 9 列。按标签映射文本答案 4 个；缺失代码 4 个设为缺失；"

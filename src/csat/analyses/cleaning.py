@@ -131,7 +131,7 @@ def intake_text(report: IntakeReport, language: str = "en") -> str:
     if m.get("sheet"):
         source += tr(", sheet {sheet!r}", language, sheet=m["sheet"])
     return tr("Read {file} ({source}): {n} respondents, {n_columns} columns used. {n_labels} text answers were "
-              "mapped to codes through 'labels'; {n_codes} cells holding a missing code were set missing; "
+              "mapped to codes through the study's answer labels; {n_codes} cells holding a missing code were set missing; "
               "{n_out_of_range} values outside the scale were reported and set missing; {n_no_item} respondents "
               "answered no item.", language,
               file=report.file_name, source=source, n=report.n_rows, n_columns=len(report.columns_used),
