@@ -155,10 +155,10 @@ def test_continuous_table_and_types_text():
     assert "；" in AC.types_text(both, "zh") and "; b (" in AC.types_text(both)
     declared = _types(continuous=True)
     assert AC.types_text(declared) == ("All 2 items are treated as continuous scores: declared continuous "
-                                       "(scale.continuous: true). They get no Likert chart and no top-2/bottom-2-box "
+                                       "by the study. They get no Likert chart and no top-2/bottom-2-box "
                                        "shares; every other statistic is computed as usual.")
-    assert AC.types_text(declared, "zh") == ("所有 2 个题项均按连续分数处理：声明为连续分数（scale.continuous: true）。"
-                                             "不绘制李克特图，也不报告两端选项比例（top-2/bottom-2）。")
+    assert AC.types_text(declared, "zh") == ("所有 2 个题项均按连续分数处理：本研究声明为连续分数。"
+                                             "不绘制李克特图，也不报告两端选项比例。")
     hant = AC.continuous_table(_types(bounds=(None, None)), "zh-Hant")["reason"].tolist()
     assert hant == ["量表沒有上下限"] * 2                        # the Chinese reason, in traditional characters
 

@@ -415,7 +415,7 @@ def interpret_mcar(res: dict, language: str = "en") -> str:
         return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. The hypothesis that the items are "
                   "missing completely at random is rejected: whether an answer is missing depends on the answers. "
                   "Listwise deletion may bias the results; prefer full-information maximum likelihood in the SEM "
-                  "(sem_missing: fiml) and report it.", language, **values)
+                  "(FIML) and report it.", language, **values)
     return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. There is no evidence against missing "
               "completely at random (the test cannot prove MCAR, and with few missing values it has little power).",
               language, **values)

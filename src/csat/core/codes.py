@@ -66,7 +66,7 @@ _ALL = [
     _c("negative_duration", "warning", N_("Negative completion times were set missing.")),
     _c("long_header", "warning", N_("A column header is very long; give it a short name with data.rename.")),
     _c("out_of_range", "warning", N_("Answers outside the scale were set missing.")),
-    _c("missing_codes_found", "info", N_("Cells holding a missing code (missing_codes) were set missing.")),
+    _c("missing_codes_found", "info", N_("Cells holding one of the study's missing-value codes were set missing.")),
     _c("all_items_missing", "info", N_("Respondents who answered no item.")),
     _c("high_exclusion", "warning", N_("Cleaning excluded a large share of the respondents.")),
     _c("high_missing_item", "warning", N_("An item is missing for many respondents.")),
