@@ -139,19 +139,27 @@ def test_a_diagnostic_is_shown_in_the_study_language():
     d = Diagnostic("out_of_range", "warning", "qual1", "1 value(s) outside the allowed range (12) in data row(s) "
                    "546 were set missing.", message_zh="第 546 行数据中有 1 个超出允许范围的值（12），已设为缺失。")
     en, zh = diagnostic_item(d.to_dict(), "en"), diagnostic_item(d.to_dict(), "zh")
-    assert "<b>WARNING</b> [out_of_range] qual1: 1 value(s) outside" in en and "第 546 行" not in en
-    assert "<b>警告</b> [out_of_range] qual1：第 546 行数据中有 1 个" in zh and "outside" not in zh
+    assert "<b>WARNING</b> qual1: 1 value(s) outside" in en and "第 546 行" not in en
+    assert "<b>警告</b> qual1：第 546 行数据中有 1 个" in zh and "outside" not in zh
+    # the code is no reader text (only the item's title); where is shown when it names the study's codes
+    assert "[out_of_range]" not in en + zh and 'title="out_of_range"' in zh
+    assert "<b>警告</b> qual1：" in diagnostic_item(d.to_dict(), "zh", {"qual1"})
+    m = Diagnostic("missing_codes_found", "info", "missing_codes", "68 cells held a missing code.",
+                   message_zh="68 个单元格含缺失代码（99.0），已设为缺失。")
+    shown = diagnostic_item(m.to_dict(), "zh", {"qual1"})
+    assert "<b>提示</b> 68 个单元格" in shown and "missing_codes" not in shown.replace('title="missing_codes_found"', "")
+    assert "<b>INFO</b> 68 cells held" in diagnostic_item(m.to_dict(), "en", {"qual1"})
     # no Chinese sentence (an old diagnostics.json, a dict from elsewhere): the code's Chinese meaning
     # from the registry, then the English detail; user text is escaped
     old = {"code": "heywood", "severity": "error", "where": "<SAT>", "message": "theta < 0"}
     html = diagnostic_item(old, "zh")
-    assert "<b>错误</b> [heywood] &lt;SAT&gt;：" in html and "负" in html and '<span lang="en">(theta &lt; 0)</span>' in html
+    assert "<b>错误</b> &lt;SAT&gt;：" in html and "负" in html and '<span lang="en">(theta &lt; 0)</span>' in html
     assert "message_zh" in d.to_dict()
     # traditional Chinese: the same, converted
     hant = diagnostic_item(d.to_dict(), "zh-Hant")
-    assert "<b>警告</b> [out_of_range] qual1：第 546 行資料中有 1 個" in hant and "outside" not in hant
+    assert "<b>警告</b> qual1：第 546 行資料中有 1 個" in hant and "outside" not in hant
     hant = diagnostic_item(old, "zh-Hant")
-    assert "<b>錯誤</b> [heywood] &lt;SAT&gt;：" in hant and "負" in hant and "负" not in hant
+    assert "<b>錯誤</b> &lt;SAT&gt;：" in hant and "負" in hant and "负" not in hant
 
 
 def _diagnostic_calls(tree):

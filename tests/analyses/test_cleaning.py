@@ -98,15 +98,15 @@ def test_intake_summary_has_the_same_values_in_every_language():
 def test_intake_text_in_english_and_chinese():
     r = report()
     assert AC.intake_text(r) == (
-        "Read x.xlsx (xlsx, sheet 'data'): 9 respondents, 9 columns used. 4 text answers were mapped to codes "
-        "through 'labels'; 4 cells holding a missing code were set missing; 3 values outside the scale were "
+        "Read x.xlsx (Excel, sheet 'data'): 9 respondents, 9 columns used. 4 text answers were mapped to codes "
+        "through the study's answer labels; 4 cells holding a missing code were set missing; 3 values outside the scale were "
         "reported and set missing; 1 respondents answered no item.")
     assert AC.intake_text(r, "zh") == (
-        "读取 x.xlsx（xlsx, sheet 'data'）：9 名受访者，使用 9 列。按标签映射文本答案 4 个；缺失代码 4 个设为缺失；"
+        "读取 x.xlsx（Excel，工作表 'data'）：9 名受访者，使用 9 列。按标签映射文本答案 4 个；缺失代码 4 个设为缺失；"
         "超出量表范围的值 3 个已报告并设为缺失；1 人所有题项均缺失。")
     csv = report(meta={"format": "csv", "encoding": "gbk", "sha256": "0" * 64})
-    assert AC.intake_text(csv).startswith("Read x.xlsx (csv, gbk): ")
-    assert AC.intake_text(csv, "zh-Hant").startswith("讀取 x.xlsx（csv, gbk）：")
+    assert AC.intake_text(csv).startswith("Read x.xlsx (CSV, GBK): ")
+    assert AC.intake_text(csv, "zh-Hant").startswith("讀取 x.xlsx（CSV、GBK）：")
 
 
 def test_intake_tables_show_what_was_changed_in_order_and_leave_out_the_empty_ones():
@@ -155,10 +155,10 @@ def test_continuous_table_and_types_text():
     assert "；" in AC.types_text(both, "zh") and "; b (" in AC.types_text(both)
     declared = _types(continuous=True)
     assert AC.types_text(declared) == ("All 2 items are treated as continuous scores: declared continuous "
-                                       "(scale.continuous: true). They get no Likert chart and no top-2/bottom-2-box "
+                                       "by the study. They get no Likert chart and no top-2/bottom-2-box "
                                        "shares; every other statistic is computed as usual.")
-    assert AC.types_text(declared, "zh") == ("所有 2 个题项均按连续分数处理：声明为连续分数（scale.continuous: true）。"
-                                             "不绘制李克特图，也不报告两端选项比例（top-2/bottom-2）。")
+    assert AC.types_text(declared, "zh") == ("所有 2 个题项均按连续分数处理：本研究声明为连续分数。"
+                                             "不绘制李克特图，也不报告两端选项比例。")
     hant = AC.continuous_table(_types(bounds=(None, None)), "zh-Hant")["reason"].tolist()
     assert hant == ["量表沒有上下限"] * 2                        # the Chinese reason, in traditional characters
 

@@ -98,7 +98,7 @@ def test_weighted_tables_files_and_text(ecsi, scores, weights):
     margins = pd.DataFrame({"variable": ["sex"], "level": ["f"], "n": [3], "sample_share": [0.6], "target": [0.5],
                             "achieved": [0.5]})
     tables = A.weighted_tables(est, margins, "zh")
-    assert [(c, d) for _, c, d in tables] == [("Raking：样本比例、总体目标与加权比例", 3),
+    assert [(c, d) for _, c, d in tables] == [("迭代比例加权：样本比例、总体目标与加权比例", 3),
                                               ("未加权与加权的 0–100 指数及 NPS（加权 95% 置信区间，Kish 有效样本量）", 2),
                                               ("未加权与加权题项均值", 2)]
     assert tables[0][0] is margins and set(tables[1][0]["what"]) == {"index"} and "what" not in tables[2][0]

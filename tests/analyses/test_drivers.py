@@ -93,7 +93,7 @@ def test_the_weights_tables_and_sentence(tmp_path):
     pd.DataFrame({"what": ["item", "index", "nps"], "name": ["q1", "SAT", "nps"]}).to_csv(
         tmp_path / "weighted_estimates.csv", index=False)
     assert A.weighted_indices(tmp_path / "weighted_estimates.csv")["name"].tolist() == ["SAT", "nps"]
-    assert A.weights_text(info, "zh") == "权重（rake）使有效样本量为 502（共 546 人，设计效应 1.09）。"
+    assert A.weights_text(info, "zh") == "权重（迭代比例加权）使有效样本量为 502（共 546 人，设计效应 1.09）。"
 
 
 # -- key drivers --------------------------------------------------------------------------------

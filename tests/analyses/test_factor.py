@@ -75,7 +75,7 @@ def test_n_factors_table_and_note():
     table, note = F.n_factors_table(s, 5, 4)
     assert table.to_dict("list") == {"rule": ["parallel analysis", "Kaiser (eigenvalue > 1)",
                                               "constructs in the params file", "used"], "factors": [3, 2, 5, 4]}
-    assert note == "set by efa.n_factors"
+    assert note == "set by the study"
     table, note = F.n_factors_table(s, 5, "auto", "zh")
     assert list(table["rule"]) == ["平行分析", "Kaiser 准则（特征值 > 1）", "参数文件中的构念", "采用"]
     assert note == "由平行分析确定"

@@ -39,3 +39,22 @@ def test_a_kernel_ends_when_papermill_is_killed(tmp_path):
     if alive:
         os.kill(kernel, signal.SIGKILL)
     assert not alive
+
+
+def test_a_diagnostic_names_only_the_study_codes_where_it_applies():
+    """The reader's list of diagnostics shows ``where`` only when it is the study's own item, construct or
+    column (a program word such as ``missing_codes`` or ``segments`` is left out) and never the code."""
+    from types import SimpleNamespace
+
+    from csat.pipeline.stage import diagnostic_item, reader_names, where_text
+
+    params = SimpleNamespace(items=["qual1", "sat1"], constructs={"QUAL": None, "SAT": None},
+                             data_columns=["qual1", "sat1", "region"], kano=None, servqual=None)
+    names = reader_names(params)
+    assert names == {"qual1", "sat1", "QUAL", "SAT", "region"}
+    assert where_text("CFA: SAT ~~ QUAL", names) == "SAT – QUAL"
+    assert where_text("segments", names) == where_text("estimator", names) == ""
+    d = {"code": "segments_weak", "severity": "warning", "where": "segments", "message": "Weak clusters."}
+    assert diagnostic_item(d, "en", names) == ('<li class="csat-diag csat-diag-warning" title="segments_weak">'
+                                               '<b>WARNING</b> Weak clusters.</li>')
+    assert "<b>WARNING</b> region: Weak" in diagnostic_item({**d, "where": "region"}, "en", names)

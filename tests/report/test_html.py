@@ -381,9 +381,9 @@ def test_the_codebook_and_the_diagnostics_list_in_traditional_chinese():
     d = {"code": "out_of_range", "severity": "warning", "where": "qual1", "message": "1 value outside the scale.",
          "message_zh": "第 546 行数据中有 1 个超出允许范围的值，已设为缺失。"}
     item = diagnostic_item(d, "zh-Hant")
-    assert "<b>警告</b> [out_of_range] qual1：第 546 行資料中有 1 個超出允許範圍的值，已設為遺漏。" in item
-    assert diagnostic_item({**d, "severity": "info"}, "zh-Hant").startswith('<li class="csat-diag csat-diag-info"><b>提示</b>')
-    assert "<b>WARNING</b> [out_of_range] qual1: 1 value outside" in diagnostic_item(d, "en")
+    assert "<b>警告</b> qual1：第 546 行資料中有 1 個超出允許範圍的值，已設為遺漏。" in item
+    assert diagnostic_item({**d, "severity": "info"}, "zh-Hant").startswith('<li class="csat-diag csat-diag-info" title="out_of_range"><b>提示</b>')
+    assert "<b>WARNING</b> qual1: 1 value outside" in diagnostic_item(d, "en")
     raw = {"study": "x", "data": {"path": "x.csv"}, "language": "zh-Hant", "reverse": ["a2"],
            "constructs": {"A": {"items": ["a1", "a2"], "label": "Quality", "label_zh": "感知质量"}},
            "item_labels": {"a1": {"en": "Overall quality", "zh": "整体质量"}, "a2": "plain"}}

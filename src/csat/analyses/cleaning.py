@@ -27,6 +27,7 @@ import pandas as pd
 
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.errors import DataFactError
+from csat.analyses.display import cell_name
 from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.intake.cleaning import MIN_STRAIGHTLINE_ITEMS, RULES, CleaningResult, missing_rates
 from csat.intake.preflight import data_facts
@@ -56,6 +57,27 @@ def _sentences(sentences, language: str) -> str:
 
 
 # ----------------------------------------------------------------------------- intake
+_FORMATS = {"csv": "CSV", "xlsx": "Excel", "xls": "Excel", "sav": "SPSS", "spss": "SPSS", "dta": "Stata",
+            "stata": "Stata", "parquet": "Parquet"}
+
+
+def file_kind(fmt, encoding=None) -> str:
+    """A data file's format and encoding as a reader names them (``CSV``, ``UTF-8``, ``Excel``), not as the
+    program stores them (``csv``, ``utf-8-sig``); several files (one per wave) keep their `` + ``.
+
+    >>> file_kind("csv"), file_kind("xlsx"), file_kind(None, "utf-8-sig"), file_kind("csv + csv")
+    ('CSV', 'Excel', 'UTF-8 (BOM)', 'CSV + CSV')
+    >>> file_kind(None, "gbk + utf-8")
+    'GBK + UTF-8'
+    """
+    import re
+
+    if encoding is not None:
+        return re.sub(r"[^\s+]+", lambda m: "UTF-8 (BOM)" if m.group(0).lower() in ("utf-8-sig", "utf_8_sig")
+                      else m.group(0).upper(), str(encoding))
+    return re.sub(r"[A-Za-z]+", lambda m: _FORMATS.get(m.group(0).lower(), m.group(0)), str(fmt))
+
+
 def intake_summary(report: IntakeReport, language: str = "en") -> pd.DataFrame:
     """What the intake read and changed (:func:`csat.intake.readers.load_study_data`) as a two-column
     table (``what, value``) for the report, its labels in ``language``.
@@ -66,15 +88,15 @@ def intake_summary(report: IntakeReport, language: str = "en") -> pd.DataFrame:
                what   value
     0            文件  demo.csv
     5      受访者（数据行）     600
-    12  缺失标记（(empty)）     156
+    12  缺失标记（空白单元格）     156
     """
     m = report.meta
     tokens = report.token_counts()
-    listed = _listing(tokens, language) or trc("intake report", "none", language)
+    listed = _listing([cell_name(t, language) for t in tokens], language) or trc("intake report", "none", language)
     rows = [
         (trc("intake report", "file", language), report.file_name),
-        (trc("intake report", "format", language), m.get("format")),
-        (trc("intake report", "encoding", language), m.get("encoding") or ""),
+        (trc("intake report", "format", language), file_kind(m.get("format"))),
+        (trc("intake report", "encoding", language), file_kind(None, m["encoding"]) if m.get("encoding") else ""),
         (trc("intake report", "sheet", language), m.get("sheet") or ""),
         ("SHA-256", m.get("sha256", "")[:16] + "…"),
         (trc("intake report", "respondents (data rows)", language), report.n_rows),
@@ -100,16 +122,16 @@ def intake_text(report: IntakeReport, language: str = "en") -> str:
     Examples
     --------
     >>> print(intake_text(demo_intake))
-    Read demo.csv (csv, utf-8): 600 respondents, 37 columns used. 0 text answers were mapped to codes ...
+    Read demo.csv (CSV, UTF-8): 600 respondents, 37 columns used. 0 text answers were mapped to codes ...
     """
     m = report.meta
-    source = str(m.get("format"))
+    source = file_kind(m.get("format"))
     if m.get("encoding"):
-        source += f", {m['encoding']}"
+        source += trc("list separator", ", ", language) + file_kind(None, m["encoding"])
     if m.get("sheet"):
         source += tr(", sheet {sheet!r}", language, sheet=m["sheet"])
     return tr("Read {file} ({source}): {n} respondents, {n_columns} columns used. {n_labels} text answers were "
-              "mapped to codes through 'labels'; {n_codes} cells holding a missing code were set missing; "
+              "mapped to codes through the study's answer labels; {n_codes} cells holding a missing code were set missing; "
               "{n_out_of_range} values outside the scale were reported and set missing; {n_no_item} respondents "
               "answered no item.", language,
               file=report.file_name, source=source, n=report.n_rows, n_columns=len(report.columns_used),
@@ -393,7 +415,7 @@ def interpret_mcar(res: dict, language: str = "en") -> str:
         return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. The hypothesis that the items are "
                   "missing completely at random is rejected: whether an answer is missing depends on the answers. "
                   "Listwise deletion may bias the results; prefer full-information maximum likelihood in the SEM "
-                  "(sem_missing: fiml) and report it.", language, **values)
+                  "(FIML) and report it.", language, **values)
     return tr("Little's MCAR test: χ²({df}) = {chisq:.2f}, p = {pvalue:.3f}. There is no evidence against missing "
               "completely at random (the test cannot prove MCAR, and with few missing values it has little power).",
               language, **values)

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 import pandas as pd
 
 from csat.config.checks import SATISFACTION_NAMES, driver_variables, satisfaction_construct  # noqa: F401
-from csat.analyses.display import kano_category_name, percent
+from csat.analyses.display import kano_category_name, option_name, percent
 from csat.core.diagnostics import Diagnostic, diagnostic
 from csat.core.i18n import N_, is_chinese, tr, trc
 from csat.intake.extras import numeric_answers, raw_columns
@@ -150,11 +150,11 @@ def weights_text(info: Mapping, language: str = "en") -> str:
     """The weights' effective sample size and design effect, in a sentence.
 
     >>> weights_text({"source": "rake", "kish_neff": 502.4, "n": 546, "deff": 1.087})
-    'The weights (rake) give an effective sample size of 502 of 546 respondents (design effect 1.09).'
+    'The weights (raking) give an effective sample size of 502 of 546 respondents (design effect 1.09).'
     """
     return tr("The weights ({source}) give an effective sample size of {neff:.0f} of {n} respondents "
               "(design effect {deff:.2f}).", language,
-              source=info["source"], neff=info["kish_neff"], n=info["n"], deff=info["deff"])
+              source=option_name(info["source"], language), neff=info["kish_neff"], n=info["n"], deff=info["deff"])
 
 
 # -- key drivers (tables and texts) ---------------------------------------------------------

@@ -217,7 +217,7 @@ def n_factors_table(summary: Mapping[str, Any], n_constructs: int, chosen: int |
         {"rule": tr("constructs in the params file", language), "factors": n_constructs},
         {"rule": trc("number of factors", "used", language), "factors": s["n_factors"]},
     ])
-    note = tr("set by efa.n_factors", language) if chosen != "auto" else tr("chosen by parallel analysis", language)
+    note = tr("set by the study", language) if chosen != "auto" else tr("chosen by parallel analysis", language)
     return table, note
 
 

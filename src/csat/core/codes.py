@@ -68,7 +68,7 @@ _ALL = [
     _c("ragged_rows", "warning", N_("Rows of the data file with more or fewer fields than its header.")),
     _c("fewer_rows_than_responded", "warning", N_("The data file holds fewer rows than the questionnaires returned.")),
     _c("out_of_range", "warning", N_("Answers outside the scale were set missing.")),
-    _c("missing_codes_found", "info", N_("Cells holding a missing code (missing_codes) were set missing.")),
+    _c("missing_codes_found", "info", N_("Cells holding one of the study's missing-value codes were set missing.")),
     _c("all_items_missing", "info", N_("Respondents who answered no item.")),
     _c("high_exclusion", "warning", N_("Cleaning excluded a large share of the respondents.")),
     _c("high_missing_item", "warning", N_("An item is missing for many respondents.")),

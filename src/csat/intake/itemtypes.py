@@ -65,7 +65,7 @@ def item_types(data: pd.DataFrame, items: Sequence[str], scale_min: float | None
         example = float(x[off][0]) if n_off else np.nan
         if continuous:
             typ = "continuous"
-            en, zh = _reason(N_("declared continuous (scale.continuous: true)"))
+            en, zh = _reason(N_("declared continuous by the study"))
         elif pts is None:
             typ = "continuous"
             if scale_min is None:

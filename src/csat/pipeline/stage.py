@@ -237,7 +237,8 @@ class Stage:
 
     def show_diagnostics(self, diags: Iterable[Diagnostic | dict]):
         """Show the stage's diagnostics plainly, most severe first, in the study's language
-        (:func:`diagnostic_item`)."""
+        (:func:`diagnostic_item`; a diagnostic's ``where`` only when it names the study's own codes,
+        :func:`reader_names`)."""
         from IPython.display import HTML, display
 
         rows = [d.to_dict() if isinstance(d, Diagnostic) else dict(d) for d in diags]
@@ -247,7 +248,9 @@ class Stage:
             return
         order = {"error": 0, "warning": 1, "info": 2}
         rows.sort(key=lambda d: order.get(d.get("severity"), 3))
-        display(HTML(f'<ul class="csat-diagnostics">{"".join(diagnostic_item(d, self.params.language) for d in rows)}</ul>'))
+        names = reader_names(self.params)
+        items = "".join(diagnostic_item(d, self.params.language, names) for d in rows)
+        display(HTML(f'<ul class="csat-diagnostics">{items}</ul>'))
 
     def finish(self) -> None:
         """Record when the stage ran and how long it took (for the report's provenance) in
@@ -340,7 +343,7 @@ _CARRIED = re.compile(r"^[(（](?:from|来自) \d\d_[a-z_]+[,，] ?[a-z_]+[)）]
 def carried_prefix(message: str) -> str:
     """A diagnostic's message without the ``(from 03_reliability_validity, htmt)`` prefix that
     :func:`csat.analyses.verdicts.carried_diagnostics` keeps in ``diagnostics.json`` (a stage file name and a code are
-    no reader text; the list says the code).
+    no reader text; the code stays in ``diagnostics.json``).
 
     >>> carried_prefix("(from 03_reliability_validity, htmt) HTMT of A and B is 0.96.")
     'HTMT of A and B is 0.96.'
@@ -350,16 +353,53 @@ def carried_prefix(message: str) -> str:
     return _CARRIED.sub("", message)
 
 
-def diagnostic_item(d: dict, language: str = "en") -> str:
-    """One diagnostic as an HTML list item: severity, code, where and message (escaped), in
-    ``language``.  In Chinese the message is ``message_zh`` (converted for ``zh-Hant``,
+_WHERE_WORD = re.compile(r"[^\s,;:–~()=<>+*/|-]+")
+
+
+def reader_names(params) -> set[str]:
+    """The study's own codes a reader may meet in a diagnostic's ``where``: its items, constructs and the
+    columns it names (groups, ids, …), its Kano features and SERVQUAL dimensions with their items."""
+    names = set(params.items) | set(params.constructs) | set(params.data_columns)
+    for f, spec in (params.kano or {}).items():
+        names |= {f, spec.functional, spec.dysfunctional}
+    for dim, spec in (params.servqual or {}).items():
+        names |= {dim, *spec.expectation, *spec.perception}
+    return {str(n) for n in names if n}
+
+
+def where_text(where: str, names: set[str] | None = None) -> str:
+    """A diagnostic's ``where`` as the reader sees it: without the model's prefix (``CFA: ``), a covariance
+    ``EXPE ~~ QUAL`` as the pair ``EXPE – QUAL``, a variance ``sat1 ~~ sat1`` as ``sat1``; empty when it
+    does not name only the study's own codes ``names`` (a program's word: ``missing_codes``, ``estimator``,
+    ``segments``).  ``names=None`` keeps every ``where``.
+
+    >>> where_text("CFA: EXPE ~~ QUAL", {"EXPE", "QUAL"}), where_text("sat1 ~~ sat1", {"sat1"})
+    ('EXPE – QUAL', 'sat1')
+    >>> where_text("missing_codes", {"sat1"}), where_text("qual1", None)
+    ('', 'qual1')
+    """
+    where = re.sub(r"^(?:CFA|SEM|EFA|PLS):\s*", "", str(where).strip())
+    m = re.fullmatch(r"(\S+)\s*~~\s*(\S+)", where)
+    if m:
+        where = m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} – {m.group(2)}"
+    if names is None:
+        return where
+    words = _WHERE_WORD.findall(where)
+    return where if words and all(w in names for w in words) else ""
+
+
+def diagnostic_item(d: dict, language: str = "en", names: set[str] | None = None) -> str:
+    """One diagnostic as an HTML list item: severity, where and message (escaped), in ``language``.  The
+    code is no reader text: it stays in ``diagnostics.json`` and in the item's ``title``; ``where`` is
+    shown only when it names the study's own codes ``names`` (:func:`where_text`; ``None``: always).
+    In Chinese the message is ``message_zh`` (converted for ``zh-Hant``,
     :func:`csat.core.i18n.localize`); where a diagnostic has none, the code's Chinese meaning
     (:data:`csat.core.codes.CODES`) is shown, followed by the English message."""
     from csat.core.codes import CODES
 
     sev = str(d.get("severity"))
     code = str(d.get("code"))
-    where = html.escape(str(d.get("where")))
+    where = where_text(str(d.get("where") or ""), names)
     msg = carried_prefix(str(d.get("message")))
     if sev in SEVERITY_LABELS:
         label = i18n.tr(SEVERITY_LABELS[sev], language)
@@ -374,9 +414,10 @@ def diagnostic_item(d: dict, language: str = "en") -> str:
             text = html.escape(i18n.localize(carried_prefix(zh), language))
     else:
         text = html.escape(msg)
-    body = i18n.trc("diagnostic item", "{where}: {message}", language, where=where, message=text)
-    return (f'<li class="csat-diag csat-diag-{html.escape(sev)}"><b>{html.escape(label)}</b> '
-            f'[{html.escape(code)}] {body}</li>')
+    body = (i18n.trc("diagnostic item", "{where}: {message}", language, where=html.escape(where), message=text)
+            if where else text)
+    return (f'<li class="csat-diag csat-diag-{html.escape(sev)}" title="{html.escape(code, quote=True)}">'
+            f'<b>{html.escape(label)}</b> {body}</li>')
 
 
 def start(name: str, params_file: str | Path, overrides: dict | None = None,
