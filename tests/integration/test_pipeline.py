@@ -442,7 +442,7 @@ def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
     assert "解读与诊断" in text and "Interpretation and diagnostics" not in text
     # the explanations, from markdown cells and from code (05's ML sections), are Chinese too
     flat = re.sub(r"\s+", "", text)
-    for zh in ("受访者的构念得分是该构念中已作答题项的均值", "估计方法：采用lavaan默认设置的极大似然估计"):
+    for zh in ("受访者的维度得分是该维度中已作答题项的均值", "估计方法：采用lavaan默认设置的极大似然估计"):
         assert zh in flat, zh
     for en in ("construct score is the mean", "Estimation: maximum likelihood", "Promoters answer 9–10"):
         assert en not in text, en

@@ -105,7 +105,7 @@ def test_chinese_single_item_cfa_only_study(project):
         assert s in text, s
     # the notebooks' explanations are in the study's language (their zh cells), in the executed
     # notebooks and in the report: "A respondent's construct score is the mean …" is gone
-    assert "受访者的构念得分是该构念中已作答题项的均值" in re.sub(r"\s+", "", text)
+    assert "受访者的维度得分是该维度中已作答题项的均值" in re.sub(r"\s+", "", text)
     assert "construct score is the mean" not in text and "Little's (1988) test asks" not in text
     for stage in STAGES:
         nb = nbformat.read(str(proj / "reports" / "zh_survey" / f"{stage}.ipynb"), as_version=4)
