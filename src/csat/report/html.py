@@ -996,6 +996,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "params_text": read_params_text(params_file),
     }
     ctx["has_wording"] = any(r["wording"] for r in ctx["codebook"])
+    ctx["has_reverse"] = any(r["reverse"] for r in ctx["codebook"])      # no empty column
     page = jinja_env().get_template("page.html.j2").render(**ctx)
     bad = external_resources(page)
     if bad:

@@ -305,7 +305,15 @@ def check_cut_tables(tables: list[HtmlTable], pages: list[Page]) -> list[Finding
                 out.append(Finding(locate(t.caption, pages) if t.caption else None, "table-cut",
                                    f"{name}: no header row found in the PDF (header {_quote(heads, 6)})"))
             continue
+        # most cells found, then most exact; but a table prints under its caption: a header row on the caption's
+        # page or the next that finds nearly as many cells (a wrapped header cell may not be matched) is the
+        # table's, not one of a table pages away with the same columns (the group means and the segment profile)
         best = max(candidates, key=lambda c: c[:2])
+        cap = locate(t.caption, pages) if t.caption else None
+        under = [c for c in candidates if cap is not None and 0 <= pages[c[2]].number - cap <= 1]
+        far = cap is not None and abs(pages[best[2]].number - cap) > 5
+        if far and under and max(under, key=lambda c: c[:2])[0] >= best[0] - 2:
+            best = max(under, key=lambda c: c[:2])
         # the header row where most cells are, and its repetitions or continuations on the pages around it
         bands = [c for c in candidates if abs(c[2] - best[2]) <= 1 and c[1] >= max(2, best[1] / 2)] or [best]
         i = best[2]
