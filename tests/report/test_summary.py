@@ -470,7 +470,9 @@ def test_reliability_a_pls_study_computes_twice_is_shown_side_by_side():
     from csat.report.html import summary_context
 
     t = summary_context(s, demo_params(estimator="pls"), "en")["measurement_table"]
-    assert t["columns"][5:] == ["AVE (CFA, D)", "AVE (PLS, F)"] and t["rows"][0][5:] == ["0.687", "0.760"]
+    assert t["columns"] == ["Construct", "Method", "alpha", "Composite reliability", "AVE"]
+    assert t["rows"][0][1:] == ["CFA, raw scores (D)", "0.894", "0.894", "0.687"]          # each method a row
+    assert t["rows"][1][1:] == ["PLS, standardized (F)", "0.894", "0.927", "0.760"]
     assert S.build_summary(res, demo_params())["measurement_methods"] is None      # ML: one method, one value
 
 

@@ -694,11 +694,13 @@ def _measurement_table(summ: dict, language: str) -> dict | None:
     f = lambda x: S.fmt_number(x, 3, "num", language)   # noqa: E731
     return {"caption": tr("Reliability and validity by method: Appendix D from the raw scores and the measurement "
                           "model (CFA), Appendix F from PLS (standardized items, PLS loadings)", language),
-            "columns": [tr("Construct", language), tr("alpha (raw, D)", language), tr("alpha (standardized, F)", language),
-                        tr("CR (CFA, D)", language), tr("rhoC (PLS, F)", language), tr("AVE (CFA, D)", language),
-                        tr("AVE (PLS, F)", language)],
-            "rows": [[labels.get(r["construct"], r["construct"]), f(r["alpha"]), f(r["alpha_pls"]), f(r["cr"]),
-                      f(r["rhoc"]), f(r["ave"]), f(r["ave_pls"])] for r in rows]}
+            "columns": [tr("Construct", language), tr("Method", language), tr("alpha", language),
+                        tr("Composite reliability", language), tr("AVE", language)],
+            # one row per method (short headers that do not wrap in print); CR is the CFA's, rhoC PLS's
+            "rows": [row for r in rows for row in (
+                [labels.get(r["construct"], r["construct"]), tr("CFA, raw scores (D)", language), f(r["alpha"]),
+                 f(r["cr"]), f(r["ave"])],
+                ["", tr("PLS, standardized (F)", language), f(r["alpha_pls"]), f(r["rhoc"]), f(r["ave_pls"])])]}
 
 
 def extra_words(language: str) -> dict:
