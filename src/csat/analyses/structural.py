@@ -119,6 +119,9 @@ _TEMPLATE_NOTES = (
         "(write the model in the params file to include them).")),
     (re.compile(r"^Template constructs mapped by name: (?P<pairs>.+)\.$"),
      N_("Template constructs mapped by name: {pairs}.")),
+    (re.compile(r"^No model or model_template is given: .*$"),
+     N_("The study states no structural model: the model has one factor per construct and no structural paths "
+        "(the factors correlate freely).")),
 )
 
 
