@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable, Literal
 
 from csat.core.files import write_json
-from csat.core.i18n import tr, trc
+from csat.core.i18n import is_chinese, tr, trc
 
 Severity = Literal["info", "warning", "error"]
 
@@ -115,16 +115,19 @@ class Listing:
 
     >>> Listing(["q1", "q2"]).text("en"), Listing(["q1", "q2"]).text("zh")
     ('q1, q2', 'q1、q2')
+
+    An item may be a pair ``(English, Chinese)`` for a value that is itself a word (``(empty)`` / ``（空白）``).
     """
 
     __slots__ = ("items",)
 
-    def __init__(self, items: Iterable[str]):
-        self.items = tuple(str(x) for x in items)
+    def __init__(self, items: Iterable[str | tuple[str, str]]):
+        self.items = tuple(x if isinstance(x, tuple) else str(x) for x in items)
 
     def text(self, language: str) -> str:
         """The items joined by ``language``'s list separator."""
-        return trc("list separator", ", ", language).join(self.items)
+        words = [(x[1] if is_chinese(language) else x[0]) if isinstance(x, tuple) else x for x in self.items]
+        return trc("list separator", ", ", language).join(words)
 
     def __repr__(self) -> str:
         return f"Listing({list(self.items)!r})"

@@ -1134,13 +1134,16 @@ class IntakeReport:
         """Warnings and notes about what the intake changed: missing tokens (info), non-number text such
         as NaN/inf (warning), negative durations (warning), very long headers (warning)."""
         from csat.core.diagnostics import Listing, diagnostic
+        from csat.core.i18n import trc
 
         out = []
         tc = self.token_counts()
         plain = {k: v for k, v in tc.items() if k not in ("NaN", "inf")}
         if plain:
             out.append(diagnostic("missing_tokens", "info", "items", "cells set missing by their text: {tokens}",
-                                  stage=stage, tokens=Listing(f"{k} × {v}" for k, v in plain.items())))
+                                  stage=stage, tokens=Listing((f"{k} × {v}", f"{trc('table cell', '(empty)', 'zh')} × {v}")
+                                                              if k == "(empty)" else f"{k} × {v}"
+                                                              for k, v in plain.items())))
         mt = self.missing_tokens
         for tok in ("NaN", "inf"):
             hit = mt[mt["token"] == tok] if len(mt) else mt

@@ -101,6 +101,7 @@ ALLOWED_LATIN = frozenset("""
     Ringle Sarstedt Hair Hu Bentler Browne Cudeck Steiger MacCallum Chen Kano Parasuraman Zeithaml Berry
     Joanes Gill Feldt Brown Meyer Olkin Games Howell Johnson Shapley Bollen Berger Lindeman Merenda Gold
     Kendall Efron Tibshirani Rousseeuw Lloyd MacQueen Hartigan Wong Kish Deming Stephan Rubin Enders
+    Mardia White Green Yang Muthén Wu Estabrook Sugawara Cochran Neyman Lohmöller Tenenhaus Dijkstra Better Worse
     Python lavaan seminr psych semTools SmartPLS relaimpo Linux UTC KiB MiB semopy numpy pandas scipy pingouin statsmodels scikit learn
     matplotlib seaborn papermill nbconvert Chromium csat Graphviz SPSS Stata Excel CSV JSON HTML YAML
     PDF PNG SVG SHA UTF GBK BOM Noto Jupyter GitHub git R
@@ -715,7 +716,8 @@ def check_english_in_zh(pages: list[Page], codes: Iterable[str] = (), strict_cod
                     w = m.group(0)
                     if len(w) < 2 or w in ALLOWED_LATIN or w in codes or w in _RAW_WORDS:
                         continue
-                    if (w in strict and norm(cell) == w) or re.fullmatch(r"\d*[A-Za-z]?\d+[A-Za-z]?", w):
+                    if ((w in strict and norm(cell) == w) or re.fullmatch(r"\d*[A-Za-z]?\d+[A-Za-z]?", w)
+                            or re.fullmatch(r"[A-Z]{1,3}\d+", w)):     # factor codes (MR1, PA2), like item codes
                         continue
                     found.append((w, prose))
         if found:
@@ -976,7 +978,12 @@ def study_codes(report_dir: str | Path) -> tuple[set[str], set[str]]:
         p = load_params(root / "params" / f"{study}.yaml", ovr, root=root)
     except Exception:                                 # noqa: BLE001 - a lint without codes still lints
         return set(), set()
-    codes = set(p.items) | set(p.constructs) | {study}
+    # item-like codes: the construct items and every other answer column the study declares (Kano and
+    # SERVQUAL pairs, attention checks, the recommend question), as the codebook and the tables show them
+    answers = {c for pair in (p.kano or {}).values() for c in (pair.functional, pair.dysfunctional)}
+    answers |= {c for sq in (p.servqual or {}).values() for c in (*sq.expectation, *sq.perception)}
+    answers |= set(p.cleaning.attention_checks or {}) | ({p.recommend} if p.recommend else set())
+    codes = set(p.items) | set(p.constructs) | answers | {study}
     return codes, set(p.data_columns) - codes
 
 
