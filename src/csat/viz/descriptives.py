@@ -74,7 +74,7 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
     k = len(constructs)
     ncols = min(len(groups), 2)
     nrows = -(-len(groups) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4, nrows * (0.28 * k + 1.5)), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.4, nrows * (0.24 * k + 1.35)), sharey=True, squeeze=False)
     for ax in axes.flat[len(groups):]:
         ax.set_visible(False)
     for ax, g in zip(axes.flat, groups):
@@ -94,7 +94,9 @@ def group_index_chart(table: pd.DataFrame, constructs: list[str], construct_labe
         ax.set_title((group_labels or {}).get(g, g), fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
         ax.set_xlabel(xlabel, fontsize=7)
-        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+        # below the tick labels and the axis label at any figure height: the gap in font sizes, not axes units
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), borderaxespad=4.2, ncol=2,
+                  frameon=False)
         ax.grid(axis="x", alpha=0.3)
     axes.flat[0].invert_yaxis()            # the first construct on top (the y axis is shared: invert it once)
     fig.tight_layout()
