@@ -83,3 +83,10 @@ def page_one_problems(root: Path, study: str) -> list[str]:
                 if f">{i['construct']}<" in head and _printed(i["index"], 1).replace("−", "-") not in line:
                     problems.append(f"{study}: the comparison table does not show {i['construct']} {i['index']:.1f}")
     return problems
+
+
+#: Report-lint finding codes that issue #30 still leaves open, so the integration tests do not assert them:
+#: a mostly blank page before a figure or table too tall for the rest of the page (the Likert chart, the
+#: Mardia table) needs figures that split or reflow, which the print layout cannot do yet.  Every other
+#: code is asserted absent from every report the integration tests build.
+OPEN_LINT_CODES = frozenset({"page-blank"})
