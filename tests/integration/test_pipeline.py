@@ -342,8 +342,9 @@ def test_demo_summary_names_the_populations_drivers_and_states_the_results(built
     diags = json.loads((res / "diagnostics.json").read_text())
     n_warn = sum(x["severity"] in ("warning", "error") for x in diags)
     assert sum(x["count"] for x in summ["sections"]["quality"] if x["key"] == "diagnostic") == n_warn
-    # pages 1-2 of the PDF are the summary, and say what summary.json says
-    text = _pdf_text(d / "report.pdf", 1, 2)
+    # the pages before the contents are the summary (now 1-4: objectives, findings, recommendations, caveats),
+    # and say what summary.json says
+    text = _pdf_text(d / "report.pdf", 1, 4)
     for heading in ("Executivesummary", "Keyfigures", "Whatdrivesit", "Recommendations", "Differencesbetweengroups",
                     "Dataqualityandcaveats"):
         assert heading in text, heading
@@ -413,7 +414,7 @@ def test_fiml_rebuild_bootstraps_with_every_respondent(built):
         assert lo < est < hi, name
         assert abs(est - pop) < 0.06, f"{name}: estimate {est:.3f} vs population {pop}"
     html = (proj / "reports" / "demo" / "05_sem.html").read_text(encoding="utf-8")
-    assert "missing data: fiml, n = 546" in html
+    assert "missing data: full-information ML, n = 546" in html       # the option in words (display.option_name)
 
 
 def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):

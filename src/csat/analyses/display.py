@@ -178,6 +178,10 @@ def _headers(language: str) -> dict[str, str]:
         "n_requested": trc("table header", "n_requested", language),
         "name": trc("table header", "name", language),
         "note": trc("table header", "note", language),
+        "n_off_scale": trc("table header", "n_off_scale", language),
+        "reason": trc("table header", "reason", language),
+        "label.lhs": trc("table header", "label.lhs", language),
+        "label.rhs": trc("table header", "label.rhs", language),
         "ntotal": trc("table header", "ntotal", language),
         "omega": trc("table header", "omega", language),
         "op": trc("table header", "op", language),
@@ -292,6 +296,7 @@ def header_name(column, language: str = "en") -> str:
 def _cells(language: str) -> dict[str, str]:
     return {
         "welch_t": trc("table cell", "Welch t test", language),
+        "single-item construct: undefined": trc("table cell", "single-item construct: undefined", language),
         "welch_anova": trc("table cell", "Welch ANOVA", language),
         "mann_whitney": trc("table cell", "Mann–Whitney test", language),
         "kruskal_wallis": trc("table cell", "Kruskal–Wallis test", language),
