@@ -124,7 +124,7 @@ def test_ml_estimate_tables_of_a_structural_and_a_measurement_model(poldem, shar
     _, est = sem.result_tables(cfa)
     tabs = S.ml_estimate_tables(cfa, est, {}, False, "zh-Hant")
     assert [c for _, c in tabs] == [localize(c, "zh-Hant") for c in ["测量模型（载荷）", "方差与协方差",
-                                                                      "因子间相关（因子协方差的 std.all）"]]
+                                                                      "因子间相关（因子协方差的完全标准化估计）"]]
     assert len(tabs[-1][0]) == 3
 
 
