@@ -435,13 +435,13 @@ def test_report_pdf_in_chinese_has_labels_and_stage_headings(built):
         assert heading in text, heading
     html = (proj / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
     assert "满意度" in html and "<script" not in html.lower()
-    # the zh summary carries the same numbers as the en one, and pages 1-2 are that summary
+    # the zh summary carries the same numbers as the en one, and pages 1-4 are that summary
     zh = json.loads((proj / "reports" / "demo" / "results" / "summary.json").read_text(encoding="utf-8"))
     en = json.loads((proj / "summary_en.json").read_text(encoding="utf-8"))
     assert zh["language"] == "zh" and en["language"] == "en"
     for part, sents in en["sections"].items():
         assert [x["numbers"] for x in zh["sections"][part]] == [x["numbers"] for x in sents], part
-    first = _pdf_text(proj / "reports" / "demo" / "report.pdf", 1, 2)
+    first = _pdf_text(proj / "reports" / "demo" / "report.pdf", 1, 4)        # the summary: pages 1-4
     for heading in ("摘要", "驱动因素", "建议", "数据质量与注意事项"):
         assert heading in first, heading
     for x in zh["sections"]["recommendations"]:
