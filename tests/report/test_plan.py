@@ -1,6 +1,5 @@
 """make plan: python -m csat.report.plan on the demo params, into a temporary project."""
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +72,6 @@ def test_a_study_without_design_gets_the_defaults(tmp_path):
     assert plan["required"] == 385 and plan["strata"] is None and plan["invite"] == 385
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium prints the PDF")
 def test_the_plan_prints_to_pdf(tmp_path):
     params = _project(tmp_path)
     out = write_plan("demo", params, root=tmp_path, pdf=True)
