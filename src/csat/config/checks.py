@@ -81,7 +81,7 @@ def check_model(p: StudyParams, params_path, columns: list[str]) -> None:
         from csat.sem import pls           # PLS: blocks and paths only, every indicator a column of the data
 
         try:
-            ps = pls.pls_spec(spec.syntax)
+            ps = pls.pls_model(spec.syntax)
         except syntax.ModelSyntaxError as err:
             raise _model_error(params_path, key, f"(estimator: pls) {err}") from None
         absent = [i for i in ps.items if i not in cols]

@@ -231,6 +231,16 @@ class IPMASpec(_Strict):
 class PLSOptions(_Strict):
     missing: Literal["mean", "listwise"] = Field(
         "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
+    interaction: Literal["two_stage", "product_indicator", "orthogonal"] = Field(
+        "two_stage", description="How a product term x:z of the model (moderation) is measured: the two-stage "
+                                 "approach (product of the first-stage construct scores; Hair et al.'s default), "
+                                 "the products of the standardized items, or those orthogonalized on the items.")
+    higher_order: Literal["disjoint", "embedded", "repeated"] = Field(
+        "disjoint", description="How a construct measured by constructs (REP =~ COMP + LIKE) is estimated: the "
+                                "disjoint two-stage approach (seminr's higher_composite), the embedded two-stage "
+                                "approach, or repeated indicators.")
+    consistent: bool = Field(False, description="Consistent PLS (PLSc, Dijkstra & Henseler 2015): correct the "
+                                                "reflective (=~) constructs' correlations, paths and loadings by rhoA.")
 
 
 class InvarianceSpec(_Strict):
@@ -803,11 +813,13 @@ def _check_model_for_estimator(model: str, estimator: str) -> None:
         return
     if estimator != "pls" and (table["op"] == "<~").any():
         raise ValueError("model: formative blocks (<~) are estimated by PLS only; set estimator: pls or use =~")
+    if estimator != "pls" and ((table["op"] == "~") & table["rhs"].str.contains(":", regex=False)).any():
+        raise ValueError("model: product terms (x:z, moderation) are estimated by PLS only; set estimator: pls")
     if estimator == "pls":
-        from csat.sem.pls import pls_spec
+        from csat.sem.pls import pls_model
 
         try:
-            pls_spec(table)
+            pls_model(table)
         except ModelSyntaxError as err:
             raise ValueError(f"model (estimator: pls): {err}") from None
 

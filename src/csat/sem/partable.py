@@ -286,6 +286,11 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     if len(form):
         raise ModelError(f"line {form['line'].iloc[0]}: '{form['lhs'].iloc[0]} <~ ...' is a formative (composite) "
                          "block, which maximum likelihood does not estimate; use estimator: pls (PLS-SEM) or =~")
+    prod = table[(table["op"] == "~") & table["rhs"].str.contains(":", regex=False)]
+    if len(prod):
+        raise ModelError(f"line {prod['line'].iloc[0]}: '{prod['lhs'].iloc[0]} ~ {prod['rhs'].iloc[0]}' is a product "
+                         "term (moderation), which the covariance-based estimators do not estimate; use estimator: "
+                         "pls (PLS-SEM, two-stage interaction)")
     lat = latent_names(table)
     ov = observed_names(table)
     avail = [str(c) for c in observed_names_available]

@@ -111,12 +111,19 @@ def _check_expression(lineno: int, stmt: str, expr: str) -> None:
 
 
 def _term(lineno: int, stmt: str, term: str) -> tuple[str, str, float, object]:
-    """``a*x`` / ``1*x`` / ``NA*x`` / ``x`` -> (name, label, fixed, free)."""
+    """``a*x`` / ``1*x`` / ``NA*x`` / ``x`` -> (name, label, fixed, free); ``x:z`` (a product term of a
+    regression, lavaan's interaction) is the name ``"x:z"``."""
     parts = [p.strip() for p in term.split("*")]
     if any(p == "" for p in parts):
         _fail(lineno, stmt, f"empty term or modifier in {term.strip()!r}")
     name = parts[-1]
-    if not _NAME.match(name):
+    if ":" in name:
+        factors = [f.strip() for f in name.split(":")]
+        for f in factors:
+            if not _NAME.match(f):
+                _fail(lineno, stmt, f"{f!r} is not a valid variable name in the product term {name!r}")
+        name = ":".join(factors)
+    elif not _NAME.match(name):
         _fail(lineno, stmt, f"{name!r} is not a valid variable name")
     label, fixed, free = "", math.nan, math.nan
     for mod in parts[:-1]:
@@ -155,7 +162,7 @@ def parse_model(text: str) -> pd.DataFrame:
             rows.append(dict(lhs=lhs_txt, op=op, rhs=rhs_txt, label=lhs_txt, fixed=math.nan, free=math.nan,
                              line=lineno))
             continue
-        if any(ch in rhs_txt for ch in "~=:"):
+        if any(ch in rhs_txt for ch in "~=") or (op != "~" and ":" in rhs_txt):
             _fail(lineno, stmt, "more than one operator in one statement")
         lhs_names = [t.strip() for t in lhs_txt.split("+")]
         for nm in lhs_names:

@@ -23,12 +23,17 @@ from __future__ import annotations
 from csat.sem.pls.assessment import (QUALITY_COLUMNS, f_squared, fornell_larcker, htmt, inner_vif, item_vif,
                                      quality, quality_diagnostics)
 from csat.sem.pls.bootstrap import PLSBootstrap, bootstrap_diagnostics, bootstrap_pls, percentile_interval
-from csat.sem.pls.estimate import ESTIMATE_COLUMNS, MISSING, PLSResult, effects, fit_weights, pls_fit, prepare_data
+from csat.sem.pls.estimate import ESTIMATE_COLUMNS, MISSING, PLSResult, effects, fit_weights, prepare_data
 from csat.sem.pls.index import INDEX_COLUMNS, csi_index, index_diagnostics, ipma_importance
 from csat.sem.pls.model import PLSSpec, pls_spec
+from csat.sem.pls.model import PLSModel, pls_model
+from csat.sem.pls.extended import pls_fit
+from csat.sem.pls.interaction import SLOPE_COLUMNS, simple_slopes
+from csat.sem.pls.higher_order import first_stage_rows, level_quality
 
 __all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "prepare_data", "fit_weights", "pls_fit",
            "quality", "htmt", "fornell_larcker", "item_vif", "inner_vif", "f_squared", "csi_index",
            "index_diagnostics", "ipma_importance", "effects", "bootstrap_pls", "percentile_interval",
            "bootstrap_diagnostics", "quality_diagnostics", "ESTIMATE_COLUMNS", "QUALITY_COLUMNS", "INDEX_COLUMNS",
            "MISSING"]
+__all__ += ["PLSModel", "pls_model", "simple_slopes", "SLOPE_COLUMNS", "first_stage_rows", "level_quality"]

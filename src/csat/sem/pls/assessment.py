@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from csat.core.diagnostics import Diagnostic, diagnostic
+from csat.sem.pls.consistent import plsc
 from csat.sem.pls.estimate import PLSResult, fit_weights, solution
 from csat.sem.pls.model import PLSSpec
 
@@ -151,10 +152,14 @@ def inner_vif(res: PLSResult) -> pd.DataFrame:
 def f_squared(res: PLSResult) -> pd.DataFrame:
     """Cohen's f² of every path: ``(R²_incl − R²_excl) / (1 − R²_incl)`` with R²_excl from the model
     re-estimated without the path (as seminr and SmartPLS; a construct left without any path drops
-    out of that model).  Columns ``from, to, f2``."""
+    out of that model; with PLSc, corrected R²s).  The main effects of a product term get NaN (seminr).  Columns ``from, to, f2``."""
     rows = []
     r2 = res.r2.set_index("construct")["r2"]
+    parts = {(f, b) for a, b in res.spec.paths if a in res.exempt for f in a.split(":")}
     for a, b in res.spec.paths:
+        if (a, b) in parts:            # a main effect of a product term: no f² (as seminr's model_fsquares)
+            rows.append({"from": a, "to": b, "f2": math.nan})
+            continue
         inc = float(r2[b])
         others = tuple(p for p in res.spec.paths if p != (a, b))
         if not any(t == b for _, t in others):
@@ -168,6 +173,8 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
             Rs = res.R[np.ix_(ix, ix)][None]
             W, _, _ = fit_weights(Rs, sub, tol=res.tol, max_iter=res.max_iter)
             sol = solution(Rs, W, sub)
+            if res.consistent:
+                sol = plsc(Rs, W, sub, sol, tuple(c for c in res.exempt if c in keep))
             exc = float(sol["r2"][0, list(sub.constructs).index(b)])
         rows.append({"from": a, "to": b, "f2": (inc - exc) / (1 - inc)})
     return pd.DataFrame(rows, columns=["from", "to", "f2"])

@@ -15,6 +15,8 @@ from csat.sem.pls.estimate import (ESTIMATE_COLUMNS, PLSResult, effects, fit_wei
                                    solution)
 from csat.sem.pls.index import csi_index, index_values, ipma_importance, rescaled_sd
 from csat.sem.pls.assessment import htmt_pairs
+from csat.sem.pls.consistent import plsc
+from csat.sem.pls.interaction import adjust_paths
 
 __all__ = ["PLSBootstrap", "bootstrap_pls", "percentile_interval", "bootstrap_diagnostics"]
 
@@ -27,13 +29,23 @@ class _PLSStat:
         self.spec, self.X, self.W0 = res.spec, res.raw, res.weights.to_numpy()
         self.lo, self.hi, self.target, self.pairs = scale_min, scale_max, target, pairs
         self.tol, self.max_iter, self.chunk = res.tol, res.max_iter, chunk
+        # the extensions (csat.sem.pls.extended): generated columns re-built in each resample, PLSc, product terms
+        self.augment, self.consistent, self.exempt = res.augment, res.consistent, res.exempt
+        self.keep = res.options.get("keep_loadings", ())
 
     def _block(self, ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        m, sd, R = moments(mean_replace(self.X[ix]))
+        X = mean_replace(self.X[ix])
+        if self.augment is not None:
+            X = self.augment(X)
+        m, sd, R = moments(X)
         good = np.isfinite(R).all(axis=(1, 2))
         Rg = np.where(good[:, None, None], R, np.eye(R.shape[-1])[None])
         W, iters, ok = fit_weights(Rg, self.spec, self.W0, self.tol, self.max_iter)
         sol = solution(Rg, W, self.spec)
+        if self.consistent:
+            sol = plsc(Rg, W, self.spec, sol, self.exempt, self.keep)
+        if self.exempt:
+            sol = adjust_paths(sol, sd, self.spec, self.exempt)
         return self._vector(W, sol, m, sd, Rg), np.where(good & ok, "ok", "failed")
 
     def values(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

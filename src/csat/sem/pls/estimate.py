@@ -36,7 +36,8 @@ import pandas as pd
 from csat.core.diagnostics import diagnostic
 from csat.sem.pls.model import PLSSpec, pls_spec
 
-__all__ = ["PLSResult", "prepare_data", "mean_replace", "moments", "fit_weights", "solution", "pls_fit", "effects",
+__all__ = ["PLSResult", "prepare_data", "mean_replace", "moments", "fit_weights", "solution", "pls_fit", "fit_prepared",
+           "effects", "regress_paths",
            "ESTIMATE_COLUMNS", "MISSING"]
 
 ESTIMATE_COLUMNS = ["lhs", "op", "rhs", "est", "se", "t", "pvalue", "ci.lower", "ci.upper"]
@@ -118,6 +119,9 @@ def _regress(C: np.ndarray, spec: PLSSpec) -> np.ndarray:
         beta = np.linalg.solve(C[:, P][:, :, P], C[:, P, j][..., None])[..., 0]
         Bm[:, j, P] = beta
     return Bm
+
+
+regress_paths = _regress   # public: PLSc (csat.sem.pls.consistent) re-estimates the paths on corrected correlations
 
 
 def _inner_weights(C: np.ndarray, spec: PLSSpec, follow: np.ndarray) -> np.ndarray:
@@ -228,6 +232,16 @@ class PLSResult:
     tol: float = 1e-7
     max_iter: int = 300
     diagnostics: list = field(default_factory=list)
+    #: the extensions (:mod:`csat.sem.pls.extended`): ``augment`` makes the generated columns (higher-order
+    #: dimension scores, product terms) from a stack of mean-replaced item data ``(b, n, p)``, so that the bootstrap
+    #: re-builds them in each resample; ``consistent`` PLSc; ``exempt`` the constructs PLSc leaves as they are
+    #: (product terms), ``first_stage`` the first-order model of a higher-order one; ``model`` the declared model
+    augment: object = None
+    consistent: bool = False
+    exempt: tuple = ()
+    first_stage: "PLSResult | None" = None
+    model: object = None
+    options: dict = field(default_factory=dict)
 
     def estimates(self) -> pd.DataFrame:
         """lavaan-style rows: paths ``to ~ from``, loadings ``construct =~ item`` and weights
@@ -264,6 +278,13 @@ def pls_fit(model: str | PLSSpec, data: pd.DataFrame, missing: str = "mean", tol
     """
     spec = model if isinstance(model, PLSSpec) else pls_spec(model)
     X, raw, dropped = prepare_data(data, spec, missing)
+    return fit_prepared(spec, X, raw, dropped, missing, tol, max_iter)
+
+
+def fit_prepared(spec: PLSSpec, X: np.ndarray, raw: np.ndarray, dropped: int, missing: str = "mean",
+                 tol: float = 1e-7, max_iter: int = 300) -> PLSResult:
+    """:func:`pls_fit` on prepared data: ``X`` the columns of ``spec.items`` the model is estimated on, ``raw``
+    the rows the bootstrap resamples (for an extended model the items before the generated columns)."""
     m, sd, R = moments(X)
     W, iters, ok = fit_weights(R[None], spec, tol=tol, max_iter=max_iter)
     sol = solution(R[None], W, spec)

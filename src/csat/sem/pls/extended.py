@@ -1,0 +1,170 @@
+"""The PLS estimation of any model csat reads (:func:`pls_fit`): a first-order model as
+:func:`csat.sem.pls.estimate.pls_fit`, and the extensions — higher-order constructs
+(:mod:`csat.sem.pls.higher_order`), product terms (:mod:`csat.sem.pls.interaction`) and consistent PLS
+(:mod:`csat.sem.pls.consistent`).
+
+An extended model is estimated as seminr's ``estimate_pls`` does: the items are prepared (missing answers),
+the higher-order stage appends the dimensions' scores, the product terms append their columns, and the
+model of the second stage is estimated on them; PLSc corrects the result last.  The generated columns are
+made by an :class:`csat.sem.pls.interaction.Augment` kept in the result, which the bootstrap runs on each
+resample.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from csat.sem.pls.consistent import plsc
+from csat.sem.pls.estimate import PLSResult, fit_prepared, prepare_data, solution
+from csat.sem.pls.higher_order import APPROACHES, copy_name, disjoint_spec, repeated_spec
+from csat.sem.pls.interaction import METHODS, Augment, Columns, FirstStageScores, ProductTerm, adjust_paths
+from csat.sem.pls.model import PLSModel, PLSSpec, pls_model
+
+__all__ = ["pls_fit", "make_consistent"]
+
+
+def make_consistent(res: PLSResult, keep_loadings=()) -> PLSResult:
+    """``res`` with PLSc's paths, total effects, R² and reflective loadings (:func:`csat.sem.pls.consistent.plsc`)."""
+    spec = res.spec
+    W = res.weights.to_numpy()[None]
+    sol = plsc(res.R[None], W, spec, solution(res.R[None], W, spec), res.exempt, keep_loadings)
+    cons = list(spec.constructs)
+    r2 = res.r2.copy()
+    for i, c in enumerate(r2["construct"]):
+        q = len(spec.predecessors(c))
+        v = float(sol["r2"][0, cons.index(c)])
+        r2.loc[i, "r2"], r2.loc[i, "r2.adj"] = v, 1 - (1 - v) * (res.n - 1) / (res.n - q - 1)
+    res.paths = pd.DataFrame(sol["B"][0], index=cons, columns=cons)
+    res.total = pd.DataFrame(sol["total"][0], index=cons, columns=cons)
+    res.loadings = pd.DataFrame(sol["L"][0], index=spec.items, columns=cons)
+    res.r2 = r2
+    res.consistent = True
+    res.options = {**res.options, "keep_loadings": tuple(keep_loadings)}
+    return res
+
+
+def _finite(X: np.ndarray, what: str) -> None:
+    if not np.isfinite(X).all():
+        raise ValueError(f"PLS: the {what} could not be computed (a first stage did not converge or a column has no "
+                         "variance)")
+
+
+def pls_fit(model: str | PLSModel | PLSSpec, data: pd.DataFrame, missing: str = "mean", tol: float = 1e-7,
+            max_iter: int = 300, *, interaction: str = "two_stage", higher_order: str = "disjoint",
+            consistent: bool = False) -> PLSResult:
+    """Estimate a PLS path model, with its higher-order constructs and product terms (module docstring).
+
+    ``interaction``: ``two_stage`` | ``product_indicator`` | ``orthogonal`` (:mod:`csat.sem.pls.interaction`);
+    ``higher_order``: ``disjoint`` | ``embedded`` | ``repeated`` (:mod:`csat.sem.pls.higher_order`);
+    ``consistent``: PLSc for the ``=~`` blocks (:mod:`csat.sem.pls.consistent`).  A product term ``X:Z`` is the
+    construct of that name, its path the row ``Y ~ X:Z`` of :meth:`PLSResult.estimates`.
+
+    >>> import pandas as pd
+    >>> corp = pd.read_csv("tests/reference/pls_corp_rep_full.csv").replace(-99, float("nan"))
+    >>> m = ("QUAL <~ qual_1 + qual_2 + qual_3 + qual_4 + qual_5 + qual_6 + qual_7 + qual_8;"
+    ...      "PERF <~ perf_1 + perf_2 + perf_3 + perf_4 + perf_5; CSOR <~ csor_1 + csor_2 + csor_3 + csor_4 + csor_5;"
+    ...      "ATTR <~ attr_1 + attr_2 + attr_3; COMP =~ comp_1 + comp_2 + comp_3; LIKE =~ like_1 + like_2 + like_3;"
+    ...      "CUSA =~ cusa; CUSL =~ cusl_1 + cusl_2 + cusl_3; SC =~ switch_1 + switch_2 + switch_3 + switch_4;"
+    ...      "COMP ~ QUAL + PERF + CSOR + ATTR; LIKE ~ QUAL + PERF + CSOR + ATTR; CUSA ~ COMP + LIKE;"
+    ...      "CUSL ~ COMP + LIKE + CUSA + SC + CUSA:SC")
+    >>> round(float(pls_fit(m, corp).paths.loc["CUSL", "CUSA:SC"]), 3)     # the Primer (3rd ed.), ch. 7
+    -0.071
+    """
+    if isinstance(model, PLSSpec):
+        decl = PLSModel(model.constructs, dict(model.blocks), dict(model.modes), {}, {}, model.paths)
+    else:
+        decl = model if isinstance(model, PLSModel) else pls_model(model)
+    if interaction not in METHODS:
+        raise ValueError(f"pls interaction must be one of {METHODS}, not {interaction!r}")
+    if higher_order not in APPROACHES:
+        raise ValueError(f"pls higher_order must be one of {APPROACHES}, not {higher_order!r}")
+    opts = {"interaction": interaction, "higher_order": higher_order, "consistent": bool(consistent)}
+    if decl.plain:
+        spec = decl.spec()
+        X, raw, dropped = prepare_data(data, spec, missing)
+        res = fit_prepared(spec, X, raw, dropped, missing, tol, max_iter)
+        res.model, res.options = decl, opts
+        return make_consistent(res) if consistent else res
+    items = decl.items
+    X0, raw, dropped = prepare_data(data, PLSSpec(("items",), {"items": tuple(items)}, {"items": "A"}, ()), missing)
+    cols = list(items)
+    steps: list = []
+    X = X0[None]
+    first = None
+    dims = [d for v in decl.hocs.values() for d in v]
+    hocs = dict(decl.hocs)
+
+    def add(step, names):
+        nonlocal X
+        new = step(X)
+        X = np.concatenate([X, new], axis=-1)
+        steps.append(step)
+        cols.extend(names)
+
+    def stage_fit(spec):
+        Xs = X[0][:, [cols.index(i) for i in spec.items]]
+        _finite(Xs, "first-stage data")
+        r = fit_prepared(spec, Xs, Xs, dropped, missing, tol, max_iter)
+        if not r.converged:
+            raise ValueError(f"PLS: the first stage did not converge in {max_iter} iterations")
+        return r
+
+    if hocs and higher_order in ("embedded", "repeated"):
+        rep = [(i, h) for h, ds in hocs.items() for d in ds for i in decl.blocks[d]]
+        add(Columns([cols.index(i) for i, _ in rep]), [copy_name(i, h) for i, h in rep])
+    if hocs and higher_order in ("disjoint", "embedded"):
+        spec1 = disjoint_spec(decl) if higher_order == "disjoint" else repeated_spec(decl)
+        first = stage_fit(spec1)
+        if consistent:
+            first.exempt = ()
+            make_consistent(first)
+        scores = FirstStageScores(spec1, [cols.index(i) for i in spec1.items], dims, first.weights.to_numpy(),
+                                  tol, max_iter)
+        add(scores, dims)
+        blocks = {c: decl.blocks[c] for c in decl.blocks if c not in dims}
+        blocks.update({h: tuple(v) for h, v in hocs.items()})
+        modes = {c: decl.modes[c] for c in blocks}
+        base_paths = [p for p in decl.paths if p[0] not in decl.interactions]
+    elif hocs:                                   # repeated indicators: one stage
+        spec_r = repeated_spec(decl)
+        blocks, modes, base_paths = dict(spec_r.blocks), dict(spec_r.modes), list(spec_r.paths)
+    else:
+        blocks = dict(decl.blocks)
+        modes = {c: decl.modes[c] for c in blocks}
+        base_paths = [p for p in decl.paths if p[0] not in decl.interactions]
+    order = [c for c in decl.constructs if c in blocks] + [c for c in blocks if c not in decl.constructs]
+    main = PLSSpec(tuple(order), {c: tuple(blocks[c]) for c in order}, {c: modes[c] for c in order},
+                   tuple(base_paths))
+    if decl.interactions:
+        start = None
+        if interaction == "two_stage":
+            start = stage_fit(main).weights.to_numpy()
+        for name, (x, z) in decl.interactions.items():
+            ix, iz = [cols.index(i) for i in main.blocks[x]], [cols.index(i) for i in main.blocks[z]]
+            if interaction == "two_stage":
+                sc = FirstStageScores(main, [cols.index(i) for i in main.items], [x, z], start, tol, max_iter)
+                names, step = [name], ProductTerm(interaction, ix, iz, sc)
+            else:
+                names = [f"{a}:{b}" for a in main.blocks[x] for b in main.blocks[z]]
+                step = ProductTerm(interaction, ix, iz)
+            add(step, names)
+            blocks[name], modes[name] = tuple(names), "A"
+            order.append(name)
+    paths = list(base_paths) + [p for p in decl.paths if p[0] in decl.interactions]
+    spec = PLSSpec(tuple(order), {c: tuple(blocks[c]) for c in order}, {c: modes[c] for c in order}, tuple(paths))
+    select = [cols.index(i) for i in spec.items]
+    Xf = X[0][:, select]
+    _finite(Xf, "generated columns (higher-order scores, product terms)")
+    res = fit_prepared(spec, Xf, raw, dropped, missing, tol, max_iter)
+    res.augment = Augment(steps, select)
+    res.exempt = tuple(decl.interactions)
+    res.first_stage, res.model, res.options = first, decl, opts
+    if consistent:
+        make_consistent(res, keep_loadings=tuple(hocs) if higher_order != "repeated" else ())
+    if decl.interactions:
+        cons = list(spec.constructs)
+        sol = adjust_paths({"B": res.paths.to_numpy()[None], "L": res.loadings.to_numpy()[None]},
+                           res.sds.to_numpy()[None], spec, res.exempt)
+        res.paths = pd.DataFrame(sol["B"][0], index=cons, columns=cons)
+        res.total = pd.DataFrame(sol["total"][0], index=cons, columns=cons)
+    return res
