@@ -33,7 +33,7 @@ import pandas as pd
 from csat.analyses.verdicts import error_summary, ipma_priority_text, list_text
 from csat.config import checks
 from csat.core.diagnostics import Diagnostic, diagnostic
-from csat.core.i18n import N_, is_chinese, localize, tr
+from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.sem import effects as eff
 from csat.sem import ipma, pls
 from csat.sem import structure as shape
@@ -46,7 +46,8 @@ __all__ = ["Step", "Effects", "IPMA", "Index", "PLSMeasurement", "PLS_MEASUREMEN
            "no_structural_text", "no_structural_diagnostic", "ml_estimate_tables", "ml_effects",
            "path_diagram_caption", "ipma_display", "ml_ipma", "pls_target", "index_scale", "pls_run", "pls_run_table",
            "pls_measurement", "pls_measurement_tables", "pls_measurement_reading", "pls_structural_tables",
-           "pls_structural_reading", "pls_index", "pls_ipma", "pls_text"]
+           "pls_structural_reading", "pls_index", "pls_ipma", "pls_text", "pls_options", "pls_labels",
+           "pls_estimates", "Moderation", "pls_moderation", "moderation_sentence"]
 
 
 @dataclass
@@ -350,6 +351,99 @@ def index_scale(params) -> tuple[float, float] | None:
     return (params.scale.min, params.scale.max) if params.scale.bounded else None
 
 
+def pls_options(params) -> dict:
+    """The keyword options of :func:`csat.sem.pls.pls_fit` from the study's ``pls:`` block (missing data,
+    product terms, higher-order constructs, PLSc)."""
+    o = params.pls
+    return {"missing": o.missing, "interaction": o.interaction, "higher_order": o.higher_order,
+            "consistent": o.consistent}
+
+
+def pls_labels(res, labels: Mapping[str, str]) -> dict[str, str]:
+    """``labels`` with the constructs a PLS model adds: a product term ``X:Z`` is "X × Z" (the constructs'
+    labels), a higher-order construct that has no label of its own keeps its name."""
+    out = dict(labels)
+    model = getattr(res, "model", None)
+    for c in res.spec.constructs:
+        out.setdefault(c, c)
+    if model is not None:
+        for name, (x, z) in model.interactions.items():
+            out[name] = f"{out.get(x, x)} × {out.get(z, z)}"
+    return out
+
+
+def pls_estimates(res, boot) -> pd.DataFrame:
+    """``pls_estimates.csv``: the bootstrap's estimates and, for a two-stage higher-order model, the blocks of its
+    dimensions from the first stage (``dimension =~ item`` / ``<~``; no bootstrap columns)."""
+    est = boot.estimates
+    rows = pls.first_stage_rows(res)
+    if not len(rows):
+        return est
+    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
+
+
+@dataclass
+class Moderation(Step):
+    """The moderation step (:func:`pls_moderation`): ``slopes`` is ``pls_simple_slopes.csv``
+    (:data:`csat.sem.pls.SLOPE_COLUMNS`), ``summary`` one row per product term (``lhs, rhs, est, ci.lower,
+    ci.upper, f2``)."""
+
+    slopes: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+
+
+def moderation_sentence(row, slopes: pd.DataFrame, labels: Mapping[str, str], language: str = "en") -> str:
+    """One sentence on a moderation: the product term's path with its interval and f², and the simple slopes."""
+    lab = lambda c: labels.get(c, c)  # noqa: E731
+    x, z = row["rhs"].split(":")
+    s = slopes[(slopes["lhs"] == row["lhs"]) & (slopes["rhs"] == x)].set_index("level")["slope"]
+    sig = np.isfinite(row["ci.lower"]) and (row["ci.lower"] > 0 or row["ci.upper"] < 0)
+    msg = (N_("{moderator} moderates the effect of {x} on {y}: the interaction path is {b:.3f} (95% bootstrap interval "
+              "{lo:.3f} to {hi:.3f}, f² = {f2:.3f}); the effect of {x} is {low:.2f} when {moderator} is one standard "
+              "deviation below its mean, {mid:.2f} at its mean and {high:.2f} one standard deviation above.")
+           if sig else
+           N_("{moderator} does not measurably moderate the effect of {x} on {y}: the interaction path is {b:.3f} and its "
+              "95% bootstrap interval ({lo:.3f} to {hi:.3f}) includes 0 (f² = {f2:.3f}); the effect of {x} is {low:.2f}, "
+              "{mid:.2f} and {high:.2f} with {moderator} one standard deviation below its mean, at it and above."))
+    return tr(msg, language, moderator=lab(z), x=lab(x), y=lab(row["lhs"]), b=row["est"], lo=row["ci.lower"],
+              hi=row["ci.upper"], f2=row["f2"], low=s.get("-1 SD", np.nan), mid=s.get("mean", np.nan),
+              high=s.get("+1 SD", np.nan))
+
+
+def pls_moderation(res, boot, inner: pd.DataFrame, labels: Mapping[str, str], language: str = "en") -> Moderation:
+    """The moderations of a PLS model (product terms ``X:Z``): the simple slopes of each (the effect of X with the
+    moderator at −1 SD, its mean, +1 SD; :func:`csat.sem.pls.simple_slopes`, intervals from the bootstrap) as a
+    table, their plot (:func:`csat.viz.structural.simple_slopes_chart`) and a sentence each.  A model without
+    product terms shows nothing (``slopes`` is None)."""
+    model = getattr(res, "model", None)
+    step = Moderation()
+    if model is None or not model.interactions:
+        return step
+    step.slopes = pls.simple_slopes(res.paths, model.interactions, boot)
+    est = boot.estimates
+    rows = est[(est["op"] == "~") & est["rhs"].isin(list(model.interactions))][["lhs", "rhs", "est", "ci.lower",
+                                                                                 "ci.upper"]]
+    f2 = inner.rename(columns={"from": "rhs", "to": "lhs"})[["lhs", "rhs", "f2"]]
+    step.summary = rows.merge(f2, on=["lhs", "rhs"], how="left").reset_index(drop=True)
+    lab = lambda c: labels.get(c, c)  # noqa: E731
+    levels = {"-1 SD": trc("table cell", "−1 SD", language), "mean": trc("table cell", "mean", language),
+              "+1 SD": trc("table cell", "+1 SD", language)}
+    sl = step.slopes
+    shown = pd.DataFrame({"lhs": sl["lhs"].map(lab), "rhs": sl["rhs"].map(lab),
+                          trc("table header", "moderator", language): sl["moderator"].map(lab),
+                          "level": sl["level"].map(levels), trc("table header", "slope", language): sl["slope"],
+                          "ci.lower": sl["ci.lower"], "ci.upper": sl["ci.upper"]})
+    step.shown += [
+        ("table", shown, tr("Simple slopes: the effect of the predictor with the moderator one standard deviation below "
+                            "its mean, at its mean and one above (95% percentile bootstrap intervals)", language)),
+        ("figure", charts.simple_slopes_chart(step.slopes, dict(labels), language), "pls_simple_slopes",
+         tr("Simple slopes of the moderation", language)),
+    ]
+    for _, r in step.summary.iterrows():
+        step.shown.append(("say", moderation_sentence(r, step.slopes, labels, language)))
+    return step
+
+
 def pls_run(res, boot) -> dict:
     """``pls_bootstrap.json``: the bootstrap's counts with the estimation's ``n, n_dropped, missing,
     iterations, converged``."""
@@ -387,8 +481,10 @@ class PLSMeasurement:
 
 def pls_measurement(res, boot) -> PLSMeasurement:
     """Reliability, validity and collinearity of a PLS model (:mod:`csat.sem.pls.assessment`), with the
-    bootstrap's HTMT intervals."""
-    return PLSMeasurement(quality=pls.quality(res), htmt=pls.htmt(res), htmt_ci=boot.htmt,
+    bootstrap's HTMT intervals; a two-stage higher-order model's quality has both levels (the dimensions from its
+    first stage, :func:`csat.sem.pls.level_quality`)."""
+    quality = pls.level_quality(res).drop(columns="level") if res.first_stage is not None else pls.quality(res)
+    return PLSMeasurement(quality=quality, htmt=pls.htmt(res), htmt_ci=boot.htmt,
                           fornell_larcker=pls.fornell_larcker(res), item_vif=pls.item_vif(res),
                           inner=pls.inner_vif(res).merge(pls.f_squared(res), on=["from", "to"]))
 

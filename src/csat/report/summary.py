@@ -81,7 +81,7 @@ RESULT_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "nps.j
                 "sem_fit.json", "pls_bootstrap.json", "sem_bootstrap.json", "reliability.csv",
                 "weighted_estimates.csv", "drivers.csv", "drivers.json", "gaps.csv", "kano.csv",
                 "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json",
-                "pls_quality.csv")
+                "pls_quality.csv", "pls_simple_slopes.csv", "pls_estimates.csv")
 
 #: The months as :func:`fmt_date` writes them (English; translated where shown).
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
@@ -497,10 +497,13 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                "gaps": service_gaps(results, params), "kano": kano_features(results, params),
                "segments": segment_story(results, params),
                "measurement_methods": measurement_methods(results) if params.estimator == "pls" else None}
+    moderations = pls_moderations(results, labels)
+    if moderations:                                  # only a PLS model with product terms X:Z has the key
+        summary["moderations"] = moderations
     target_lab = lab(target) if target else None
     summary["sections"] = {
         "headline": _headline_sentences(summary, target_lab),
-        "drivers": _driver_sentences(summary, target_lab, params),
+        "drivers": _driver_sentences(summary, target_lab, params) + _moderation_sentences(moderations),
         "recommendations": _recommendations(summary, target_lab, params),
         "groups": _group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab),
         "quality": _quality_sentences(summary, results, params),
@@ -746,6 +749,47 @@ def _headline_sentences(s: dict, target_lab) -> list[dict]:
 
 def _lab(r: Mapping) -> tuple[str, str]:
     return r["label_en"], r["label_zh"]
+
+
+def pls_moderations(results: Mapping[str, Any], labels: Mapping[str, tuple[str, str]]) -> list[dict]:
+    """The moderations of a PLS model (``pls_simple_slopes.csv`` with the product terms' paths of
+    ``pls_estimates.csv``): one dict per product term, its path, interval and the simple slopes at −1 SD and
+    +1 SD of the moderator; empty without product terms."""
+    sl, est = results.get("pls_simple_slopes.csv"), results.get("pls_estimates.csv")
+    if not isinstance(sl, pd.DataFrame) or sl.empty or not isinstance(est, pd.DataFrame):
+        return []
+    lab = lambda c: labels.get(c, (c, c))   # noqa: E731
+    out = []
+    for (y, x, z), g in sl.groupby(["lhs", "rhs", "moderator"], sort=False):
+        row = est[(est["lhs"] == y) & (est["op"] == "~") & (est["rhs"] == f"{x}:{z}")]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        s = g.set_index("level")["slope"]
+        lo, hi = _f(r["ci.lower"]), _f(r["ci.upper"])
+        out.append({"outcome": str(y), "predictor": str(x), "moderator": str(z), "label_y": lab(str(y)),
+                    "label_x": lab(str(x)), "label_z": lab(str(z)), "est": _f(r["est"]), "ci_lower": lo,
+                    "ci_upper": hi, "significant": bool(np.isfinite(lo) and (lo > 0 or hi < 0)),
+                    "slope_low": _f(s.get("-1 SD")), "slope_high": _f(s.get("+1 SD"))})
+    return out
+
+
+def _moderation_sentences(moderations: list[dict]) -> list[dict]:
+    out = []
+    for m in moderations:
+        values = dict(moderator=m["label_z"], x=m["label_x"], y=m["label_y"], b=Num(m["est"], 3),
+                      lo=Num(m["ci_lower"], 3), hi=Num(m["ci_upper"], 3), low=Num(m["slope_low"], 2),
+                      high=Num(m["slope_high"], 2))
+        if m["significant"]:
+            out.append(sentence("moderation", N_("{moderator} moderates the effect of {x} on {y}: the effect is {low} when "
+                                                 "{moderator} is one standard deviation below its mean and {high} one "
+                                                 "above (interaction path {b}, 95% bootstrap interval {lo} to {hi})."),
+                                **values))
+        else:
+            out.append(sentence("moderation_none", N_("{moderator} does not measurably moderate the effect of {x} on {y}: "
+                                                      "the interaction path ({b}) has a 95% bootstrap interval from {lo} "
+                                                      "to {hi}, which includes zero."), **values))
+    return out
 
 
 def _driver_sentences(s: dict, target_lab, params) -> list[dict]:

@@ -1,17 +1,17 @@
 """Charts of the structural-model stage (05_sem): the PLS-weighted 0–100 indices with their bootstrap
-intervals (:func:`index_chart`) and the importance–performance map (:func:`ipma_chart`), in the
-study's language.  The numbers come from :mod:`csat.sem.pls` and :mod:`csat.sem.ipma`.
+intervals (:func:`index_chart`), the importance–performance map (:func:`ipma_chart`) and the simple slopes of
+a moderation (:func:`simple_slopes_chart`), in the study's language.  The numbers come from :mod:`csat.sem.pls` and :mod:`csat.sem.ipma`.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from csat.core.i18n import tr
+from csat.core.i18n import N_, tr
 from csat.sem.ipma import QUADRANTS
 from csat.viz.plots import corner_labels, place_labels, setup_fonts
 
-__all__ = ["index_chart", "ipma_chart"]
+__all__ = ["index_chart", "ipma_chart", "simple_slopes_chart"]
 
 
 def index_chart(index: pd.DataFrame, labels: dict | None = None, language: str = "en"):
@@ -92,4 +92,33 @@ def ipma_chart(table: pd.DataFrame, target_label: str, language: str = "en", uns
     lines = [(px - 1.5, frame.y0, px + 1.5, frame.y1), (frame.x0, py - 1.5, frame.x1, py + 1.5)]   # the mean lines
     place_labels(ax, xs, ys, [str(x) for x in table["label"]], fontsize=9, marker_pt=8.0,
                  avoid=list(boxes.values()) + lines)
+    return fig
+
+
+def simple_slopes_chart(slopes: pd.DataFrame, labels: dict | None = None, language: str = "en"):
+    """The simple-slopes plot of each moderation (:func:`csat.sem.pls.simple_slopes`, ``pls_simple_slopes.csv``):
+    the outcome against the predictor (both in standard deviations, −1 to 1) with the moderator one standard
+    deviation below its mean (dashed), at its mean (solid) and one above (dotted); one panel per moderation."""
+    import matplotlib.pyplot as plt
+
+    setup_fonts()
+    labels = dict(labels or {})
+    groups = list(slopes.groupby(["lhs", "rhs", "moderator"], sort=False))
+    fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(min(7, 3.6 * max(1, len(groups))) + 0.4, 3.4),
+                             squeeze=False)
+    styles = {"-1 SD": ("--", "#c55a11"), "mean": ("-", "#1f4e79"), "+1 SD": (":", "#548235")}
+    names = {"-1 SD": N_("{moderator} at −1 SD"), "mean": N_("{moderator} at its mean"),
+             "+1 SD": N_("{moderator} at +1 SD")}
+    x = np.array([-1.0, 1.0])
+    for ax, ((y, xv, z), g) in zip(axes[0], groups):
+        for r in g.itertuples(index=False):
+            ls, color = styles[r.level]
+            ax.plot(x, r.intercept + r.slope * x, linestyle=ls, color=color, linewidth=1.8,
+                    label=tr(names[r.level], language, moderator=labels.get(z, z)) + f" ({r.slope:.2f})")
+        ax.set_xlim(-1, 1)
+        ax.set_xlabel(tr("{construct} (standard deviations)", language, construct=labels.get(xv, xv)))
+        ax.set_ylabel(tr("{construct} (standard deviations)", language, construct=labels.get(y, y)))
+        ax.grid(alpha=0.2)
+        ax.legend(fontsize=8, loc="upper left", frameon=False)
+    fig.tight_layout()
     return fig
