@@ -48,6 +48,7 @@ __all__ = ["Step", "Effects", "IPMA", "Index", "PLSMeasurement", "PLS_MEASUREMEN
            "pls_measurement", "pls_measurement_tables", "pls_measurement_reading", "pls_structural_tables",
            "pls_structural_reading", "pls_index", "pls_ipma", "pls_text", "pls_options", "pls_labels",
            "pls_estimates", "Moderation", "pls_moderation", "moderation_sentence"]
+__all__ += ["PLSGroups", "mga_surviving", "pls_mga_step", "Prediction", "pls_predict_step", "PREDICTIVE_POWER"]
 
 
 @dataclass
@@ -661,3 +662,166 @@ def pls_text(q: pd.DataFrame, est: pd.DataFrame, index: pd.DataFrame, ipma: pd.D
         parts.append(tr("Caution: the diagnostics include errors; read them before interpreting these results.",
                         language))
     return ("" if is_chinese(language) else " ").join(parts)
+
+
+# ------------------------------------------------------------------------------------ PLS-MGA and PLSpredict
+#: p-value below which a group difference or a MICOM test counts (Henseler et al. 2016; Sarstedt et al. 2011).
+MGA_ALPHA = 0.05
+
+
+@dataclass
+class PLSGroups(Step):
+    """The PLS multi-group step (:func:`pls_mga_step`): ``comparisons`` (``pls_mga.csv``), ``micom``
+    (``pls_micom.csv``) and ``estimates`` (``pls_mga_groups.csv``: each group's paths with intervals);
+    all ``None`` when it did not run (``pls.mga`` not set)."""
+
+    comparisons: pd.DataFrame | None = None
+    micom: pd.DataFrame | None = None
+    estimates: pd.DataFrame | None = None
+
+    def files(self) -> dict[str, pd.DataFrame | None]:
+        """``{file name: table or None}``: the notebook writes a table and removes the file of a ``None``."""
+        return {"pls_mga.csv": self.comparisons, "pls_micom.csv": self.micom, "pls_mga_groups.csv": self.estimates}
+
+
+def mga_surviving(comparisons: pd.DataFrame, micom: pd.DataFrame, alpha: float = MGA_ALPHA) -> pd.DataFrame:
+    """The group differences that survive: both tests (Henseler's two-sided and the permutation p) below
+    ``alpha`` and compositional invariance (MICOM step 2) for both constructs of the path in that pair."""
+    if comparisons is None or not len(comparisons):
+        return pd.DataFrame(columns=list(pls.MGA_COLUMNS))
+    ok = {(r.group1, r.group2, r.construct) for r in micom.itertuples() if bool(r.compositional)}
+    sig = (comparisons["pvalue.henseler"] < alpha) & (comparisons["pvalue.permutation"] < alpha)
+    inv = [((r["group1"], r["group2"], r["lhs"]) in ok) and ((r["group1"], r["group2"], r["rhs"]) in ok)
+           for _, r in comparisons.iterrows()]
+    return comparisons[sig & np.array(inv, dtype=bool)]
+
+
+def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) -> PLSGroups:
+    """PLS-MGA with MICOM over ``params.pls.mga.group`` (:func:`csat.sem.pls.pls_mga`; B =
+    ``params.bootstrap`` per group, ``pls.mga.permutations`` permutations, default B): the tables,
+    how to read them and the differences that survive.  Nothing when ``pls.mga`` is not set."""
+    from csat.analyses.labels import column_label, level_label
+
+    step = PLSGroups()
+    opts = params.pls.mga
+    if opts is None:
+        return step
+    language = params.language
+    col = opts.group
+    if col not in data.columns:
+        step.diagnostics.append(diagnostic("pls_mga_group_skipped", "warning", "PLS-MGA",
+                                           N_("the group column {group} of pls.mga is not in the data"), group=col))
+        step.shown.append(("say", tr("No multi-group analysis: the group column {group} is not in the data.", language,
+                                     group=col)))
+        return step
+    n_perm = opts.permutations or params.bootstrap
+    m = pls.pls_mga(spec, data, col, n_boot=params.bootstrap, n_perm=n_perm, seed=params.seed,
+                    missing=params.pls.missing)
+    step.diagnostics += m.diagnostics
+    step.comparisons, step.micom, step.estimates = m.comparisons, m.micom, m.estimates
+    gname = column_label(params, col, language)
+    lev = lambda g: level_label(params, col, g, language)  # noqa: E731
+    lab = lambda c: labels.get(c, c)  # noqa: E731
+    if len(m.groups) < 2:
+        step.shown.append(("say", tr("No multi-group analysis by {group}: fewer than two groups can be estimated.",
+                                     language, group=gname)))
+        return step
+    show = m.comparisons.assign(group1=m.comparisons["group1"].map(lev), group2=m.comparisons["group2"].map(lev))
+    step.shown += [
+        ("table", m.estimates.assign(group=m.estimates["group"].map(lev)),
+         tr("Path coefficients per group of {group} with 95% percentile bootstrap intervals (B = {n_boot})", language,
+            group=gname, n_boot=params.bootstrap)),
+        ("table", m.micom.assign(group1=m.micom["group1"].map(lev), group2=m.micom["group2"].map(lev)),
+         tr("Measurement invariance of the composites (MICOM, {n_perm} permutations): compositional invariance "
+            "(c not below its 5% permutation quantile), equal means and equal variances", language, n_perm=n_perm)),
+        ("table", show, tr("Group differences of the paths: Henseler's PLS-MGA (two-sided) and permutation p-values "
+                           "({n_perm} permutations)", language, n_perm=n_perm)),
+    ]
+    parts = []
+    for (g1, g2), mi in m.micom.groupby(["group1", "group2"], sort=False):
+        full = [lab(c) for c in mi.loc[mi["invariance"] == "full", "construct"]]
+        part = [lab(c) for c in mi.loc[mi["invariance"] == "partial", "construct"]]
+        none = [lab(c) for c in mi.loc[mi["invariance"] == "none", "construct"]]
+        text = tr("MICOM for {g1} and {g2}:", language, g1=lev(g1), g2=lev(g2))
+        if full:
+            text += " " + tr("full measurement invariance for {constructs};", language, constructs=list_text(full, language))
+        if part:
+            text += " " + tr("partial invariance (equal composition, different means or variances) for {constructs};",
+                             language, constructs=list_text(part, language))
+        if none:
+            text += " " + tr("no compositional invariance for {constructs}: their paths are not compared.", language,
+                             constructs=list_text(none, language))
+        parts.append(text.rstrip(";") + ("" if text.endswith(".") else "."))
+    surv = mga_surviving(m.comparisons, m.micom)
+    if len(surv):
+        items = [tr("{frm} → {to} ({g1} {e1:.2f}, {g2} {e2:.2f})", language, frm=lab(r.rhs), to=lab(r.lhs),
+                    g1=lev(r["group1"]), g2=lev(r["group2"]), e1=r["est.group1"], e2=r["est.group2"])
+                 for _, r in surv.iterrows()]
+        parts.append(tr("Paths that differ between the groups of {group} (both tests p < .05, compositional invariance "
+                        "established): {paths}.", language, group=gname, paths=list_text(items, language)))
+    else:
+        parts.append(tr("No path differs between the groups of {group} by both tests (p < .05) where the composites "
+                        "are invariant.", language, group=gname))
+    step.shown.append(("say", ("" if is_chinese(language) else " ").join(parts)))
+    step.shown.append(("say", tr(
+        "How to read this: MICOM (Henseler, Ringle & Sarstedt 2016) checks first that every construct is formed the "
+        "same way in each group (the correlation c of the scores from the two groups' weights close to 1); only then "
+        "may its paths be compared. Equal means and variances as well (full invariance) would allow pooling the "
+        "groups. A path differs between two groups when Henseler's PLS-MGA and the permutation test both give p < .05.",
+        language)))
+    return step
+
+
+@dataclass
+class Prediction(Step):
+    """The PLSpredict step (:func:`pls_predict_step`): ``table`` (``pls_predict.csv``, ``None`` when it did
+    not run) and ``verdict`` (none / low / medium / high)."""
+
+    table: pd.DataFrame | None = None
+    verdict: str | None = None
+
+    def files(self) -> dict[str, pd.DataFrame | None]:
+        """``{"pls_predict.csv": table or None}``."""
+        return {"pls_predict.csv": self.table}
+
+
+#: Shmueli et al.'s (2019) verdicts as the reader reads them (translated where shown).
+PREDICTIVE_POWER = {"none": N_("no predictive power"), "low": N_("low predictive power"),
+                    "medium": N_("medium predictive power"), "high": N_("high predictive power")}
+
+
+def pls_predict_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str], target: str | None = None) -> Prediction:
+    """PLSpredict (:func:`csat.sem.pls.pls_predict`; ``pls.predict``: folds and repetitions, seeded by
+    ``params.seed``) on the IPMA target's indicators when it is endogenous, else on the final
+    constructs': the table, the verdict and how to read it.  Nothing when ``pls.predict`` is null."""
+    step = Prediction()
+    opts = params.pls.predict
+    if opts is None:
+        return step
+    language = params.language
+    targets = [target] if target is not None and target in spec.endogenous else None
+    r = pls.pls_predict(spec, data, folds=opts.folds, repetitions=opts.repetitions, seed=params.seed,
+                        missing=params.pls.missing, targets=targets)
+    step.diagnostics += r.diagnostics
+    step.table, step.verdict = r.table, r.verdict
+    c = r.counts()
+    how = (tr("leave-one-out cross-validation", language) if r.loo else
+           tr("{k}-fold cross-validation repeated {reps} times", language, k=r.folds, reps=r.repetitions))
+    shown = r.table[r.table["technique"] == r.verdict_technique].drop(columns=["technique"])
+    step.shown += [
+        ("table", shown.assign(construct=shown["construct"].map(lambda x: labels.get(x, x))),
+         tr("PLSpredict ({how}): out-of-sample RMSE and MAE of PLS and of the linear-model benchmark, Q²predict, and "
+            "the in-sample figures", language, how=how)),
+        ("say", tr("Predictive power (Shmueli et al. 2019) for {targets}: Q²predict is positive for {q2} of {n} "
+                   "indicators and PLS predicts {better} of them more accurately than the linear model ({metric}): "
+                   "{power}.", language,
+                   targets=list_text([labels.get(t, t) for t in r.targets], language), q2=c["n_q2_positive"],
+                   n=c["n_indicators"], better=c["n_pls_better"], metric=r.metric.upper(),
+                   power=tr(PREDICTIVE_POWER[r.verdict], language))),
+        ("say", tr("How to read this: PLSpredict estimates the model on part of the respondents and predicts the "
+                   "answers of the others. Q²predict above 0 means the model predicts better than the item mean; "
+                   "the model has high predictive power when it beats a plain linear regression on the same "
+                   "predictors for every indicator of the key outcome, medium for most, low for a minority.",
+                   language)),
+    ]
+    return step

@@ -228,6 +228,24 @@ class IPMASpec(_Strict):
     target: str | None = None
 
 
+class PLSMGAOptions(_Strict):
+    group: str = Field(description="Grouping column of the PLS multi-group analysis (PLS-MGA with MICOM).")
+    permutations: int | None = Field(None, ge=100, description="Permutations of the permutation test and MICOM "
+                                                                "(default: the study's bootstrap count).")
+
+
+class PLSPredictOptions(_Strict):
+    folds: int | Literal["loo"] = Field(10, description="PLSpredict folds (k-fold cross-validation) or 'loo'.")
+    repetitions: int = Field(10, ge=1, description="Repetitions of the k-fold cross-validation on new shuffles.")
+
+    @field_validator("folds")
+    @classmethod
+    def _folds(cls, v):
+        if isinstance(v, int) and v < 2:
+            raise ValueError("pls.predict.folds must be at least 2 (or 'loo')")
+        return v
+
+
 class PLSOptions(_Strict):
     missing: Literal["mean", "listwise"] = Field(
         "mean", description="Missing answers in PLS-SEM: item-mean replacement (SmartPLS/seminr default) or listwise.")
@@ -241,6 +259,9 @@ class PLSOptions(_Strict):
                                 "approach, or repeated indicators.")
     consistent: bool = Field(False, description="Consistent PLS (PLSc, Dijkstra & Henseler 2015): correct the "
                                                 "reflective (=~) constructs' correlations, paths and loadings by rhoA.")
+    mga: PLSMGAOptions | None = Field(None, description="Multi-group analysis (PLS-MGA, MICOM) over a group column.")
+    predict: PLSPredictOptions | None = Field(default_factory=PLSPredictOptions,
+                                              description="PLSpredict (on by default; null switches it off).")
 
 
 class InvarianceSpec(_Strict):

@@ -148,6 +148,9 @@ _ALL = [
     _c("pls_htmt", "warning", N_("PLS HTMT at or above the threshold.")),
     _c("pls_negative_weight", "warning", N_("A negative outer weight in a formative block.")),
     _c("pls_reliability", "warning", N_("PLS reliability (alpha, rhoA or rhoC) below the threshold.")),
+    _c("pls_mga_group_skipped", "warning", N_("A group is left out of the PLS multi-group analysis.")),
+    _c("pls_mga_permutations_failed", "warning", N_("Many PLS-MGA permutations could not be estimated.")),
+    _c("pls_predict_not_converged", "warning", N_("Some PLSpredict training samples did not converge.")),
     # ------------------------------------------------------------------ 06 drivers, segments, Kano, SERVQUAL
     _c("driver_bootstrap", "info", N_("Note on the LMG bootstrap of the driver analysis.")),
     _c("driver_suppressor", "warning", N_("A driver's beta and correlation have opposite signs (suppression).")),

@@ -13,7 +13,10 @@ The engine equal to seminr (Wold 1982; Lohmöller 1989; Tenenhaus, Esposito Vinz
   :func:`item_vif`, :func:`inner_vif`, :func:`f_squared` and :func:`quality_diagnostics`;
 * :mod:`csat.sem.pls.index` — the 0–100 index (:func:`csi_index`, Fornell et al. 1996) and
   SmartPLS's IPMA importance (:func:`ipma_importance`);
-* :mod:`csat.sem.pls.bootstrap` — the percentile bootstrap of all of them (:func:`bootstrap_pls`).
+* :mod:`csat.sem.pls.bootstrap` — the percentile bootstrap of all of them (:func:`bootstrap_pls`);
+* :mod:`csat.sem.pls.mga` — multi-group analysis (:func:`pls_mga`: group estimates, Henseler's
+  PLS-MGA and permutation tests, MICOM);
+* :mod:`csat.sem.pls.predict` — PLSpredict (:func:`pls_predict`, Shmueli et al. 2019).
 
 The reader's text about a PLS model is :func:`csat.analyses.structural.pls_text`, the index chart
 :func:`csat.viz.structural.index_chart`.
@@ -30,6 +33,8 @@ from csat.sem.pls.model import PLSModel, pls_model
 from csat.sem.pls.extended import f_squared, pls_fit
 from csat.sem.pls.interaction import SLOPE_COLUMNS, simple_slopes
 from csat.sem.pls.higher_order import first_stage_rows, level_quality
+from csat.sem.pls.mga import MGA_COLUMNS, MICOM_COLUMNS, PLSMGA, pls_mga
+from csat.sem.pls.predict import PREDICT_COLUMNS, PLSPredict, pls_predict
 
 __all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "prepare_data", "fit_weights", "pls_fit",
            "quality", "htmt", "fornell_larcker", "item_vif", "inner_vif", "f_squared", "csi_index",
@@ -37,3 +42,4 @@ __all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "prepare_data", "
            "bootstrap_diagnostics", "quality_diagnostics", "ESTIMATE_COLUMNS", "QUALITY_COLUMNS", "INDEX_COLUMNS",
            "MISSING"]
 __all__ += ["PLSModel", "pls_model", "simple_slopes", "SLOPE_COLUMNS", "first_stage_rows", "level_quality"]
+__all__ += ["PLSMGA", "pls_mga", "MGA_COLUMNS", "MICOM_COLUMNS", "PLSPredict", "pls_predict", "PREDICT_COLUMNS"]
