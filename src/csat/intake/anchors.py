@@ -17,6 +17,8 @@ a text written with its code in front (``1 = 非常不满意``, ``5.非常满意
 {'Strongly agree': 5.0, 'disagree': 2.0}
 >>> standard_codes(["1 = 非常不满意", "5 = 非常满意"], 1, 5)
 {'1 = 非常不满意': 1.0, '5 = 非常满意': 5.0}
+>>> standard_codes(["1分", "5分"], 1, 5)
+{'1分': 1.0, '5分': 5.0}
 >>> standard_codes(["很好吃", "一般"], 1, 5) is None
 True
 """
@@ -88,6 +90,7 @@ SCALES: dict[str, list[list[str]]] = {
 }
 
 _PREFIX = re.compile(r"^\s*[(（]?\s*(\d{1,2})\s*[)）]?\s*(?:=|＝|、|\.|:|：|-|–|—|\s)\s*(\S.*)$")
+_POINTS = re.compile(r"^\s*(\d{1,2})\s*分\s*$")
 _SPACE = re.compile(r"[\s_]+")
 
 
@@ -99,7 +102,10 @@ def norm_text(s: str) -> str:
 def prefixed_code(text: str) -> tuple[int, str] | None:
     """``(code, text)`` of an answer written with its code in front (``1 = 非常不满意``, ``5.Very satisfied``)."""
     m = _PREFIX.match(str(text))
-    return (int(m.group(1)), m.group(2).strip()) if m else None
+    if m:
+        return int(m.group(1)), m.group(2).strip()
+    m = _POINTS.match(str(text))                       # 问卷星 scoring options: 1分 … 5分
+    return (int(m.group(1)), "") if m else None
 
 
 _INDEX = {name: {norm_text(v): i for i, point in enumerate(points) for v in point} for name, points in SCALES.items()}

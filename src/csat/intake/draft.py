@@ -262,6 +262,7 @@ def _classify(c: Column, s: pd.Series, vlabels: dict | None) -> None:
             return
         if whole and 2 <= c.levels <= 12:
             c.role, c.why = "group", f"{c.levels} codes"
+            c.check = "codes without their texts: value_labels names the levels"
             return
         c.role, c.why = "other", "numbers that are no answer scale"
         return
@@ -469,6 +470,7 @@ def draft_study(data: str | Path, study: str, *, root: str | Path = ".") -> Draf
             c.role, c.why = "item", f"{c.why}, and the question asks for a rating"
         elif 2 <= c.levels <= 12:
             c.role, c.why = "group", f"{c.levels} codes ({c.why}) of a question that is no rating"
+            c.check = "codes without their texts: value_labels names the levels"
         else:
             c.role = "other"
     items = [c for c in cols if c.role == "item"]
@@ -541,6 +543,7 @@ def draft_study(data: str | Path, study: str, *, root: str | Path = ".") -> Draf
                 continue
         leftover.append(c)
     for c in leftover:
+        c.role, c.name = "other", c.header
         c.check = "an item-like column that belongs to no construct: add it to one, or leave it out"
     for name, spec in constructs.items():
         if _CJK.search(name):
@@ -644,10 +647,17 @@ def render(d: Draft) -> str:
         a("")
         a("groups: [" + ", ".join(_q(c.name) for c in groups) + "]")
         for c in groups:
-            a(f"#   {c.name}: {c.why}" + ("" if c.header == c.name else f"  ({c.header})"))
+            a(f"#   {c.name}: {c.why}" + ("" if c.header == c.name else f"  ({c.header})")
+              + (f"  # check: {c.check}" if c.check else ""))
     rec = next(iter(d.role("recommend")), None)
     if rec is not None:
         a(f"recommend: {_q(rec.name)}     # {rec.why}: the NPS")
+    named = [c for c in groups + ([rec] if rec is not None else []) if c.name != c.header]
+    if named:
+        a("column_labels:                    # how the report names them: the question's words")
+        for c in named:
+            text = re.sub(r"^\s*(?:第\s*)?\d{1,3}\s*(?:题)?\s*[、.．:：]\s*", "", c.wording).strip().rstrip(":：?？ ")
+            a(f"  {_q(c.name)}: {_q(text or c.header)}")
     a("")
     if d.template:
         a(f"# Model: {d.model_why}.")
@@ -663,7 +673,7 @@ def render(d: Draft) -> str:
     a("")
     a("# Left out (listed so that nothing is lost silently):")
     for c in d.columns:
-        if c.role in ("time", "drop", "text", "other") or c.check:
+        if c.role in ("time", "drop", "text", "other"):
             what = {"time": "submission time (used for the fieldwork dates)", "drop": "platform column",
                     "text": "open answers (for reading, not analysed)", "other": "not used"}.get(c.role, c.role)
             a(f"#   {c.header[:60]}: {what}" + (f" — {c.why}" if c.why and c.role != "drop" else "")
