@@ -102,6 +102,12 @@ study-locked:
 	@$(PY) -m csat.pipeline.build finished --study $(STUDY)
 	@$(WRITE_INDEX)
 
+## new: draft params/STUDY.yaml from a raw export, every choice commented (make new STUDY=x DATA=data/raw/x.csv)
+.PHONY: new
+new: setup
+	@test -n "$(DATA)" || { echo "error: give the raw export: make new STUDY=<name> DATA=data/raw/<file>"; exit 1; }
+	@$(PY) -m csat.new --study $(STUDY) --data "$(DATA)"
+
 ## plan: before fieldwork: sample size, allocation, power (plan.html/.pdf) and the questionnaire of params/STUDY.yaml
 plan: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }

@@ -58,7 +58,13 @@ def _owner(name: str) -> str | None:
     return None
 
 
+#: Commands directly under ``csat`` (``python -m csat.new``): thin modules that belong to the top layer.
+COMMANDS = {"csat.new": "report"}
+
+
 def _layer(module: str) -> str | None:
+    if module in COMMANDS:
+        return COMMANDS[module]
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else None
 

@@ -293,13 +293,13 @@ def test_unknown_column_suggests_near_match(tmp_path):
 
 
 def test_unmapped_text_answer_names_column_value_and_rows(tmp_path):
-    text = GOOD_CSV + "5,2,Very satisfied,3\n6,3,3,3\n7,4,Very satisfied,2\n"
+    text = GOOD_CSV + "5,2,Quite nice,3\n6,3,3,3\n7,4,Quite nice,2\n"
     p, par = csv_study(tmp_path, text)
     before = sha(p)
     with pytest.raises(DataError) as ei:
         load_study_data(par, path=p)
     msg = str(ei.value)
-    assert "bad.csv" in msg and "column 'sat_2'" in msg and "'Very satisfied'" in msg and "rows 5, 7" in msg
+    assert "bad.csv" in msg and "column 'sat_2'" in msg and "'Quite nice'" in msg and "rows 5, 7" in msg
     assert "labels" in msg
     assert sha(p) == before
 

@@ -69,6 +69,9 @@ class DataSpec(_Strict):
     sheet: str | int | None = Field(None, description="XLSX sheet name or index (optional).")
     rename: dict[str, str] = Field(default_factory=dict,
                                    description="Header in the file -> short column name used everywhere else.")
+    header_rows: int = Field(1, ge=1, le=5, description="Header rows at the top of the file: 2 or 3 for Qualtrics "
+                                                        "and SurveyMonkey exports (question texts, import ids below "
+                                                        "the names).")
     allow_ragged: bool = Field(False, description="Read CSV rows with fewer or more fields than the header (short "
                                                   "rows padded with blanks, extra fields dropped) with a warning "
                                                   "counting them, instead of refusing the file.")

@@ -67,9 +67,11 @@ def check_data_columns(p: StudyParams, params_path: str | Path, root: str | Path
                               + _comment_hint(params_path, given))
     if p.data.wave_files is None:
         dp = paths[0]
-        columns = read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+        columns = read_columns(dp, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename,
+                               header_rows=p.data.header_rows)
     else:
-        per_file = [read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename)
+        per_file = [read_columns(f, encoding=p.data.encoding, sheet=p.data.sheet, rename=p.data.rename,
+                               header_rows=p.data.header_rows)
                     for f in paths]
         try:
             columns = same_columns(dict(zip(paths, per_file)), p.waves.column)
@@ -142,7 +144,8 @@ def _other_sheet(p: StudyParams, dp: Path, missing: list[str]) -> str:
         if str(name) == str(shown):
             continue
         try:
-            cols = read_columns(dp, encoding=p.data.encoding, sheet=name, rename=p.data.rename)
+            cols = read_columns(dp, encoding=p.data.encoding, sheet=name, rename=p.data.rename,
+                                    header_rows=p.data.header_rows)
         except DataError:
             continue
         if all(c in cols for c in missing):
@@ -153,7 +156,8 @@ def _other_sheet(p: StudyParams, dp: Path, missing: list[str]) -> str:
 
 def check_wave_levels(p: StudyParams, data_path: Path, params_path: str | Path) -> None:
     """Every level in ``waves.order`` must occur in the wave column of the raw data (compared as text)."""
-    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet, allow_ragged=p.data.allow_ragged)
+    raw, _ = read_raw(data_path, encoding=p.data.encoding, sheet=p.data.sheet, allow_ragged=p.data.allow_ragged,
+                      header_rows=p.data.header_rows)
     if p.data.rename:
         raw.columns = apply_rename(data_path, list(raw.columns), p.data.rename)
     present = sorted({str(v) for v in raw[p.waves.column].dropna().unique()})

@@ -44,10 +44,11 @@ import pandas as pd
 from csat.core.errors import DataError
 from csat.core.files import write_csv, write_parquet
 from csat.core.text import suggest
+from csat.intake.anchors import standard_codes
 
 __all__ = ["IntakeReport", "read_columns", "read_raw", "apply_rename", "same_columns", "read_wave_files",
            "read_study_raw", "load_study_data", "workbook_sheets", "make_codebook", "write_processed", "CSV_SUFFIXES",
-           "EXCEL_SUFFIXES"]
+           "EXCEL_SUFFIXES", "combine_header_rows"]
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
@@ -869,13 +870,16 @@ def apply_rename(path: Path, columns: list[str], rename: dict | None) -> list[st
 
 
 def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
-                 rename: dict | None = None) -> list[str]:
+                 rename: dict | None = None, header_rows: int = 1) -> list[str]:
     """The column names of a raw data file (header only; cheap), after ``rename``.
 
     Raises :class:`DataError` for a missing, empty, unreadable or non-table file.
     """
     if rename:
-        return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet), rename)
+        return apply_rename(Path(path), read_columns(path, encoding=encoding, sheet=sheet,
+                                                     header_rows=header_rows), rename)
+    if header_rows > 1:
+        return list(read_raw(path, encoding=encoding, sheet=sheet, header_rows=header_rows, allow_ragged=True)[0].columns)
     path = Path(path)
     if path.is_dir():
         _check_file(path)
@@ -911,7 +915,7 @@ def read_columns(path: str | Path, *, encoding: str = "auto", sheet: str | int |
 
 
 def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
-             allow_ragged: bool = False) -> tuple[pd.DataFrame, dict]:
+             allow_ragged: bool = False, header_rows: int = 1) -> tuple[pd.DataFrame, dict]:
     """Read a raw survey export without changing it.
 
     Returns ``(df, meta)``.  ``df`` has one row per data row of the file (completely blank rows
@@ -933,6 +937,10 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
     lose their extra fields, and ``meta["ragged"]`` lists them (``{"short": rows, "long": rows}``).
     ``meta["n_file_rows"]`` counts the data rows of a CSV file (blank lines left out) before rows without
     any value are dropped.
+
+    ``header_rows`` > 1 (``data.header_rows``): the export has more header rows (Qualtrics: names, question
+    texts, import ids; SurveyMonkey: questions, then the sub-question or option of each column); see
+    :func:`combine_header_rows`.  Data rows keep their numbers in the file.
     """
     path = Path(path)
     if path.is_dir():
@@ -947,9 +955,57 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
         df, meta = _read_sav_dta(path, kind)
     meta.setdefault("value_labels", {})
     meta.setdefault("variable_labels", {})
+    if header_rows > 1:
+        df = combine_header_rows(path, df, meta, header_rows)
     meta.update(path=str(path), n_rows=int(len(df)), n_columns=int(df.shape[1]), columns=list(df.columns),
                 sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     return df, meta
+
+
+#: Second-row texts of SurveyMonkey that name no sub-question (the column holds the question's answer).
+_PLAIN_ANSWER = {"response", "open-ended response", "回答", "答案"}
+
+
+def combine_header_rows(path: Path, df: pd.DataFrame, meta: dict, header_rows: int) -> pd.DataFrame:
+    """Take the first ``header_rows - 1`` data rows of ``df`` as more header rows.
+
+    When the first header row names every column once (Qualtrics: ``Q5_1``; then the question texts and
+    import ids), the names stay and the second row's texts become ``meta["variable_labels"]``.  Otherwise
+    (SurveyMonkey: a question's text above its first column only, the sub-question or option below each
+    column) a column is named ``question - sub-question`` (the question carried over blank cells; the
+    second row's ``Response`` adds nothing).  The columns are typed again without the header rows.
+    """
+    extra = df.iloc[:header_rows - 1]
+    if len(df) <= header_rows - 1:
+        raise DataError(f"{path}: key 'data.header_rows': the file has {header_rows} header rows but no data rows")
+    second = ["" if pd.isna(v) else str(v).strip() for v in extra.iloc[0]]
+    first = list(df.columns)
+    blank = [str(c).startswith("Unnamed: ") for c in first]
+    if not any(blank):
+        names = first
+        meta["variable_labels"] = {**{c: t for c, t in zip(first, second) if t and t != c},
+                                   **meta.get("variable_labels", {})}
+    else:
+        names, stem = [], ""
+        spans: dict[str, int] = {}
+        for c, b in zip(first, blank):
+            stem = stem if b else str(c)
+            spans[stem] = spans.get(stem, 0) + 1
+        stem = ""
+        for c, b, sub in zip(first, blank, second):
+            stem = stem if b else str(c)
+            useful = sub and sub.casefold() not in _PLAIN_ANSWER and sub != stem
+            names.append(f"{stem} - {sub}" if useful and (b or spans[stem] > 1) else stem if stem else str(c))
+    names = _check_header(path, names)
+    out = df.iloc[header_rows - 1:].copy()
+    out.columns = names
+    for c in names:
+        out[c] = _infer(out[c].astype(object))
+    if "n_file_rows" in meta:
+        meta["n_file_rows"] = int(meta["n_file_rows"]) - (header_rows - 1)
+    meta.update(columns=list(names), n_columns=len(names), header_rows=int(header_rows),
+                row_note=str(meta.get("row_note", "")) + f"; the first {header_rows - 1} data row(s) are header rows")
+    return out
 
 
 # ----------------------------------------------------------------------------- one file per wave
@@ -1042,7 +1098,7 @@ def read_study_raw(params, params_path: str | Path | None = None, *, root: str |
     if wf is None:
         dp = paths[0]
         df, meta = read_raw(dp, encoding=params.data.encoding, sheet=params.data.sheet,
-                            allow_ragged=params.data.allow_ragged)
+                            allow_ragged=params.data.allow_ragged, header_rows=params.data.header_rows)
         if rename:
             df.columns = apply_rename(dp, list(df.columns), rename)
         return df, meta, dp
@@ -1263,6 +1319,7 @@ def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_n
     labels_cf = {str(k).strip().casefold(): v for k, v in labels.items()} if use_labels else {}
     labels_ex = {str(k).strip(): v for k, v in labels.items()} if use_labels else {}
     mapping: dict[Any, float] = {}
+    pending: list = []
     for v in s.dropna().unique():
         key = v.strip() if isinstance(v, str) else v
         if isinstance(key, str):
@@ -1280,10 +1337,17 @@ def _convert_answers(path: Path, col: str, s: pd.Series, *, labels: dict, miss_n
                 continue
         num = _as_number(key)
         if num is None:
-            rows = list(s.index[s == v])
-            unmapped.append((col, key, rows))
+            pending.append((v, key))
             continue
         mapping[v] = num
+    if pending:             # answers no label maps: a standard answer scale (csat.intake.anchors), else an error
+        std = standard_codes([key for _, key in pending], lo, hi) if use_labels else None
+        for v, key in pending:
+            if std is not None:
+                mapping[v] = std[key]
+                labels_found.append((col, key, std[key], int((s == v).sum())))
+            else:
+                unmapped.append((col, key, list(s.index[s == v])))
     out = s.map(lambda v: mapping.get(v, np.nan) if not (v is None or (isinstance(v, float) and math.isnan(v))) else np.nan)
     out = pd.to_numeric(out, errors="coerce").astype("float64")
     return _codes_and_range(col, out, miss_num=miss_num, lo=lo, hi=hi, out_of_range=out_of_range,
