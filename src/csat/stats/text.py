@@ -349,7 +349,7 @@ def theme_crosstab(mentions: pd.DataFrame, by: pd.Series) -> tuple[pd.DataFrame,
 def select_quotes(answers: pd.Series, hits: pd.Series, k: int = 3) -> pd.Series:
     """The ``k`` answers that represent a theme, chosen deterministically: the answers holding the most of
     the theme's keywords (``hits``), then those whose length is nearest the median length of the theme's
-    answers, then the earliest in the data. Returns the chosen answers, verbatim, in that order.
+    answers, then the earliest in the data; an answer written word for word by several respondents is taken once. Returns the chosen answers, verbatim, in that order.
 
     >>> a = pd.Series(["价格贵", "价格太贵了，很贵", "价格高，太贵", "价格贵贵贵贵贵贵贵"])
     >>> select_quotes(a, pd.Series([1, 2, 2, 1]), k=3).tolist()
@@ -363,8 +363,8 @@ def select_quotes(answers: pd.Series, hits: pd.Series, k: int = 3) -> pd.Series:
     med = float(np.median(lengths.to_numpy(float)))
     order = pd.DataFrame({"hits": -hits[sel].to_numpy(), "dist": (lengths - med).abs().to_numpy(),
                           "pos": np.arange(len(a))})
-    idx = order.sort_values(["hits", "dist", "pos"], kind="stable").index[:k]
-    return a.iloc[list(idx)]
+    ranked = a.iloc[list(order.sort_values(["hits", "dist", "pos"], kind="stable").index)]
+    return ranked[~ranked.map(lambda s: str(s).strip()).duplicated()].iloc[:k]      # the same answer once
 
 
 def feedback_side(index: pd.Series, low: float = 40.0, high: float = 60.0) -> pd.Series:
