@@ -97,7 +97,10 @@ independent of the answers.  The last 20 columns (:func:`simulate_extras`, their
 feature pairs ``kano_<f>_f``/``kano_<f>_d`` (answers 1-5; true categories selfcheckout A,
 delivery O, cleanliness M, app I) and three SERVQUAL dimensions of two expectation/perception
 pairs ``sq_<d><i>_e``/``_p`` (1-10; true gaps before rounding tangibles 0, reliability -1,
-responsiveness -0.5), 2 % blank.  :func:`simulate_segments` draws samples made of k segments
+responsiveness -0.5), 2 % blank.  After them come the answers to an open question (:func:`simulate_open_ended`, their
+own stream ``default_rng([seed, 8])``): ``comment`` in Chinese and ``comment_en`` the same answers in English,
+25 % empty, 10 % non-answers, the rest mentioning seven themes with probabilities tied to the true SAT score
+(queues and prices go with dissatisfaction; :data:`OPEN_ENDED_THEMES`).  :func:`simulate_segments` draws samples made of k segments
 with known membership (for the clustering tests; the demo's constructs have no segments).
 
 Injected defects (counts ``round(rate * n)``; each defective respondent violates exactly one
