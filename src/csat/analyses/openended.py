@@ -346,7 +346,9 @@ def column_text(res: OpenEnded, names: Mapping[str, str], language: str) -> str:
             sep = "、" if is_chinese(language) else ", "
             parts.append(tr("Respondents who mention {themes} are significantly less satisfied than those who do not "
                             "(Holm-adjusted).", language,
-                            themes=sep.join(f"{names.get(r['theme'], r['theme'])} ({r['diff']:+.1f})"
+                            themes=sep.join((f"{names.get(r['theme'], r['theme'])}（{r['diff']:+.1f}）"
+                                             if is_chinese(language) else
+                                             f"{names.get(r['theme'], r['theme'])} ({r['diff']:+.1f})")
                                             for _, r in neg.iterrows())))
         else:
             parts.append(tr("No theme goes with a significantly lower satisfaction index (Holm-adjusted).", language))

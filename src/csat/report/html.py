@@ -41,7 +41,7 @@ from pathlib import Path
 
 from csat.config.params import load_params, local_text, project_root, read_params_text, resolve_data_paths
 from csat.core import paths
-from csat.core.i18n import html_lang, tr, trc
+from csat.core.i18n import html_lang, is_chinese, tr, trc
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
@@ -787,6 +787,12 @@ def codebook_rows(p, language: str, data=None) -> list[dict]:
             rows.append({"construct": "", "item": q,
                          "wording": wording(q) or tr("Perception {k} of {dimension}", language, k=k + 1,
                                                      dimension=lab), "scale": scale, "reverse": ""})
+    for col in p.open_ended or {}:
+        from csat.analyses.openended import column_name
+
+        rows.append({"construct": tr("Open question", language), "item": col,
+                     "wording": wording(col) or column_name(p, col, language), "scale": tr("free text", language),
+                     "reverse": ""})
     for g in p.groups:
         levels = ""
         if data is not None and g in data.columns:
@@ -901,7 +907,7 @@ def open_ended_section(p, report_dir: Path, language: str) -> dict | None:
         first = dict(zip(q["theme"], q["text"]))
         cloud = report_dir / "figures" / f"open_ended_{col}_cloud.png"
         blocks.append({
-            "title": column_name(p, col, language),
+            "title": column_name(p, col, language) + ("：" if is_chinese(language) else ": "),
             "rows": [{"theme": theme_name(p, col, r["theme"], language),
                       "share": f"{percent(r['share'], 0)}",
                       "with": f1(r["index.with"]), "without": f1(r["index.without"]),
