@@ -53,7 +53,7 @@ def test_a_part_not_in_the_params_says_so_and_leaves_no_results(tmp_path):
     assert A.remove_results(tmp_path, "kano") == [tmp_path / "kano.csv"]
     assert not (tmp_path / "kano.csv").exists() and (tmp_path / "gaps.csv").exists()
     A.remove_results(tmp_path, "segments")                       # files that are not there: nothing to do
-    assert set(A.PARTS) == {"drivers", "segments", "kano", "servqual"}
+    assert set(A.PARTS) == {"drivers", "segments", "kano", "servqual", "open_ended"}
 
 
 def test_a_character_the_fonts_cannot_draw_is_a_diagnostic_in_both_languages():

@@ -224,7 +224,8 @@ def test_study_columns_and_values():
     assert list(raw.columns[:6]) == ["respondent_id", "gender", "age_band", "region", "channel", "duration"]
     n_survey = list(raw.columns).index("nps") + 1                # Kano/SERVQUAL extras come last
     assert set(_items()) | {"attn", "nps"} == set(raw.columns[6:n_survey])
-    assert all(c.startswith(("kano_", "sq_")) for c in raw.columns[n_survey:])
+    assert all(c.startswith(("kano_", "sq_")) for c in raw.columns[n_survey:-2])
+    assert list(raw.columns[-2:]) == ["comment", "comment_en"]       # the open question comes last
     assert set(raw.gender) == {"female", "male"}
     assert set(raw.age_band) == {"18-24", "25-34", "35-44", "45-54", "55+"}
     assert set(raw.region) == {"North", "South", "East", "West"}

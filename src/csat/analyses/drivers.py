@@ -55,6 +55,8 @@ PARTS: dict[str, tuple[str, tuple[str, ...]]] = {
                                                "segment_groups.csv", "segment_crosstab.csv")),
     "kano": (N_("a Kano analysis"), ("kano.csv",)),
     "servqual": (N_("a SERVQUAL gap analysis"), ("gaps.csv",)),
+    "open_ended": (N_("an analysis of open-ended answers"), ("open_ended_words.csv", "open_ended_themes.csv",
+                   "open_ended_quotes.csv", "open_ended_groups.csv", "open_ended_tests.csv", "open_ended.json")),
 }
 
 

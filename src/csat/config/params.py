@@ -362,6 +362,37 @@ class ServqualDimension(_Strict):
         return self
 
 
+class OpenEndedColumn(_Strict):
+    """An open question's column (``open_ended.<column>``): its name, the themes its answers are coded into
+    (each a list of keywords; an entry ``/…/`` is a regular expression) with their names, and stop words
+    added to the built-in lists."""
+    label: str | ItemLabel | None = Field(None, description="The question's name shown to the reader: one text "
+                                                            "or {en: …, zh: …} [the column's name].")
+    themes: dict[str, list[str]] = Field(default_factory=dict, description="{theme: [keyword, …]}.")
+    theme_labels: dict[str, ItemLabel | str] = Field(default_factory=dict, description="{theme: name shown "
+                                                     "(one text or {en: …, zh: …})} [the theme's key].")
+    stopwords: list[str] = Field(default_factory=list, description="Words left out of the word counts besides "
+                                                                   "the built-in Chinese and English stop words.")
+
+    @model_validator(mode="after")
+    def _keywords(self):
+        for theme, kws in self.themes.items():
+            if not kws:
+                raise ValueError(f"themes.{theme}: give at least one keyword")
+            for k in kws:
+                if not isinstance(k, str) or not k.strip():
+                    raise ValueError(f"themes.{theme}: {k!r} is not a keyword (give text)")
+                if len(k) > 2 and k.startswith("/") and k.endswith("/"):
+                    try:
+                        re.compile(k[1:-1])
+                    except re.error as e:
+                        raise ValueError(f"themes.{theme}: {k!r} is not a valid regular expression ({e})") from None
+        extra = [t for t in self.theme_labels if t not in self.themes]
+        if extra:
+            raise ValueError(f"theme_labels: {extra[0]!r} is not a theme{suggest(extra[0], list(self.themes))}")
+        return self
+
+
 def local_text(value, language: str = "en") -> str | None:
     """A text given as a plain string (every language) or as ``{en: …, zh: …}`` (an :class:`ItemLabel`
     or the raw mapping), in ``language``, falling back to the other one; None when absent.  The ``zh``
@@ -527,6 +558,7 @@ class StudyParams(_Strict):
     segments: SegmentsSpec | None = None
     kano: dict[str, KanoFeature] | None = None
     servqual: dict[str, ServqualDimension] | None = None
+    open_ended: dict[str, OpenEndedColumn] | None = None
     survey: SurveySpec | None = None
     design: DesignSpec | None = None
 
@@ -665,6 +697,8 @@ class StudyParams(_Strict):
                 out.setdefault(c, f"servqual.{d}.expectation")
             for c in spec.perception:
                 out.setdefault(c, f"servqual.{d}.perception")
+        for c in self.open_ended or {}:
+            out.setdefault(c, f"open_ended.{c}")
         return out
 
     def _check_estimator_options(self) -> None:

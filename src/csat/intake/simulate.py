@@ -97,7 +97,10 @@ independent of the answers.  The last 20 columns (:func:`simulate_extras`, their
 feature pairs ``kano_<f>_f``/``kano_<f>_d`` (answers 1-5; true categories selfcheckout A,
 delivery O, cleanliness M, app I) and three SERVQUAL dimensions of two expectation/perception
 pairs ``sq_<d><i>_e``/``_p`` (1-10; true gaps before rounding tangibles 0, reliability -1,
-responsiveness -0.5), 2 % blank.  :func:`simulate_segments` draws samples made of k segments
+responsiveness -0.5), 2 % blank.  After them come the answers to an open question (:func:`simulate_open_ended`, their
+own stream ``default_rng([seed, 8])``): ``comment`` in Chinese and ``comment_en`` the same answers in English,
+25 % empty, 10 % non-answers, the rest mentioning seven themes with probabilities tied to the true SAT score
+(queues and prices go with dissatisfaction; :data:`OPEN_ENDED_THEMES`).  :func:`simulate_segments` draws samples made of k segments
 with known membership (for the clustering tests; the demo's constructs have no segments).
 
 Injected defects (counts ``round(rate * n)``; each defective respondent violates exactly one
@@ -198,6 +201,46 @@ SERVQUAL_DIMENSIONS: tuple[tuple[str, float, int], ...] = (
 )
 SERVQUAL_E_CENTRE, SERVQUAL_SD = 7.5, 1.4
 EXTRA_BLANK_SHARE = 0.02
+
+# The open question (its own random stream, seed [seed, 8], drawn after everything else and appended as the
+# last two columns, so every column above stays byte-identical): "Any comments or suggestions?" in Chinese
+# (``comment``) and the same answers in English (``comment_en``). Each respondent who answers mentions theme t
+# with probability logistic(a_t + b_t * SAT), SAT the true standardized satisfaction: b < 0 are what the
+# dissatisfied talk about. (theme, a, b, Chinese phrases, English phrases); each phrase holds a keyword of its
+# theme (OPEN_ENDED_KEYWORDS) and none of another theme's.
+OPEN_ENDED_THEMES: tuple[tuple[str, float, float, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("queue", -1.7, -1.1, ("结账排队时间太长", "收银台太少，排队很久", "高峰期排队结账慢", "排队的人太多了"),
+     ("the checkout queues are too long", "too few tills open, long queue", "checkout is slow at peak times",
+      "always a queue at the tills")),
+    ("price", -1.5, -0.8, ("价格偏贵", "东西太贵了", "价格比别家高", "希望价格再便宜一点"),
+     ("prices are a bit high", "things are too expensive", "prices higher than other shops", "wish prices were lower")),
+    ("stock", -2.2, -0.4, ("经常缺货", "想买的东西断货", "品种不够多", "热门商品老是缺货"),
+     ("items often out of stock", "what I want is out of stock", "the range is too small",
+      "popular products are often out of stock")),
+    ("staff", -1.8, 0.7, ("店员服务态度很好", "员工热情周到", "服务态度好", "店员很耐心"),
+     ("the staff are very friendly", "friendly and helpful staff", "staff always help", "very friendly service")),
+    ("quality", -1.6, 0.6, ("商品质量不错", "蔬菜水果很新鲜", "质量有保证", "肉类新鲜"),
+     ("good product quality", "fruit and vegetables are fresh", "quality is reliable", "the meat is fresh")),
+    ("environment", -2.0, 0.5, ("店里干净整洁", "购物环境好", "环境舒适", "货架整洁"),
+     ("the store is clean and tidy", "a pleasant shopping environment", "clean store", "tidy shelves")),
+    ("parking", -2.4, 0.0, ("停车不方便", "停车位太少", "希望增加停车位", "停车难"),
+     ("parking is difficult", "too few parking spaces", "more parking please", "hard to find parking")),
+)
+#: the keywords of each theme (Chinese and English), as params/demo.yaml lists them
+OPEN_ENDED_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "queue": ("排队", "收银", "结账慢", "queue", "checkout", "till"),
+    "price": ("价格", "太贵", "偏贵", "price", "expensive"),
+    "stock": ("缺货", "断货", "品种", "out of stock", "range"),
+    "staff": ("服务态度", "店员", "员工", "staff", "friendly"),
+    "quality": ("质量", "新鲜", "quality", "fresh"),
+    "environment": ("干净", "整洁", "环境", "clean", "tidy", "environment"),
+    "parking": ("停车", "parking"),
+}
+#: answers without any theme (Chinese, English) and non-answers; shares of empty, non-answer and answer
+OPEN_ENDED_OTHER = (("希望越来越好", "继续加油", "总体还行", "还可以吧", "会继续来的"),
+                    ("hope you keep getting better", "keep it up", "overall okay", "it's alright", "will come back"))
+OPEN_ENDED_NON_ANSWERS = (("无", "没有", "暂无", "。", "无。", "没有意见"), ("no", "none", "n/a", ".", "Nothing.", "no comment"))
+OPEN_ENDED_KINDS = (("empty", 0.25), ("non_answer", 0.10), ("answer", 0.65))
 
 
 def _items() -> list[str]:
@@ -634,6 +677,10 @@ def simulate_study(n: int = 600, seed: int = 2024, defects: bool = True,
         ex, extra_truth = simulate_extras(n_base, seed)
         for c in ex.columns:
             raw[c] = pd.array(ex[c].to_numpy()[src], dtype="Int64")
+        oe, oe_truth = simulate_open_ended(eta[:, _latent_names().index("SAT")], seed)
+        for c in oe.columns:
+            raw[c] = oe[c].to_numpy(object)[src]
+        extra_truth["open_ended"] = oe_truth
 
     row_kind = np.where(is_dup, "duplicates", kinds[src])
     excluded_rows = {rule: [int(r) for r in np.nonzero(row_kind == rule)[0]] for rule, _ in DEFECT_RATES}
@@ -741,6 +788,56 @@ def simulate_extras(n: int, seed: int) -> tuple[pd.DataFrame, dict]:
     frame = frame.mask(blank)
     truth = {"kano": {f: c for f, c, _ in KANO_FEATURES}, "servqual": servqual_truth()}
     return frame, truth
+
+
+def open_ended_truth() -> dict[str, float]:
+    """The population share of the answers (non-answers and empty ones left out) that mention each theme:
+    E[logistic(a + b Z)], Z standard normal, by Gauss–Hermite quadrature (exact to 1e-10)."""
+    x, w = np.polynomial.hermite_e.hermegauss(80)
+    w = w / w.sum()
+    return {t: float(np.sum(w / (1 + np.exp(-(a + b * x))))) for t, a, b, _, _ in OPEN_ENDED_THEMES}
+
+
+def simulate_open_ended(sat: np.ndarray, seed: int) -> tuple[pd.DataFrame, dict]:
+    """The answers to the open question of respondents whose true standardized satisfaction is ``sat``.
+
+    Drawn from their own stream (``default_rng([seed, 8])``), after and independent of everything else.
+    Each respondent gives no answer (25 %), a non-answer (10 %: 无, 没有, none, n/a, 。 …) or an answer
+    (65 %); one who answers mentions theme t with probability ``logistic(a_t + b_t · sat)``
+    (:data:`OPEN_ENDED_THEMES`), each mentioned theme in one of its phrases, joined by commas; an answer
+    mentioning no theme is a general remark that no keyword catches. ``comment`` holds the Chinese answers,
+    ``comment_en`` the same answers in English. Returns ``(frame, truth)``, truth ``{"themes": {theme:
+    (a, b)}, "shares": open_ended_truth(), "dissatisfaction": the two themes with the most negative b,
+    "mentions": {theme: [row positions]}}``.
+    """
+    rng = np.random.default_rng([int(seed), 8])
+    n = len(sat)
+    kinds = np.array([k for k, _ in OPEN_ENDED_KINDS])
+    kind = kinds[rng.choice(len(kinds), size=n, p=[p for _, p in OPEN_ENDED_KINDS])]
+    u = rng.random((n, len(OPEN_ENDED_THEMES)))
+    pick = rng.integers(0, 4, size=(n, len(OPEN_ENDED_THEMES)))
+    other = rng.integers(0, len(OPEN_ENDED_OTHER[0]), size=n)
+    non = rng.integers(0, len(OPEN_ENDED_NON_ANSWERS[0]), size=n)
+    a = np.array([x[1] for x in OPEN_ENDED_THEMES])
+    b = np.array([x[2] for x in OPEN_ENDED_THEMES])
+    mention = (u < 1 / (1 + np.exp(-(a + np.outer(sat, b))))) & (kind == "answer")[:, None]
+    zh, en = np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    for i in range(n):
+        if kind[i] == "non_answer":
+            zh[i], en[i] = OPEN_ENDED_NON_ANSWERS[0][non[i]], OPEN_ENDED_NON_ANSWERS[1][non[i]]
+        elif kind[i] == "answer":
+            js = np.flatnonzero(mention[i])
+            if js.size:
+                zh[i] = "，".join(OPEN_ENDED_THEMES[j][3][pick[i, j]] for j in js) + "。"
+                en[i] = "; ".join(OPEN_ENDED_THEMES[j][4][pick[i, j]] for j in js)
+                en[i] = en[i][0].upper() + en[i][1:] + "."
+            else:
+                zh[i], en[i] = OPEN_ENDED_OTHER[0][other[i]] + "。", OPEN_ENDED_OTHER[1][other[i]].capitalize() + "."
+    order = sorted(OPEN_ENDED_THEMES, key=lambda x: x[2])
+    truth = {"themes": {x[0]: (x[1], x[2]) for x in OPEN_ENDED_THEMES}, "shares": open_ended_truth(),
+             "dissatisfaction": [x[0] for x in order[:2]],
+             "mentions": {x[0]: [int(r) for r in np.flatnonzero(mention[:, j])] for j, x in enumerate(OPEN_ENDED_THEMES)}}
+    return pd.DataFrame({"comment": zh, "comment_en": en}), truth
 
 
 def segment_centres(k: int, separation: float) -> np.ndarray:

@@ -94,7 +94,7 @@ STAGE_KEYS: dict[str, list[str]] = {
                "sem_missing", "ipma", "bootstrap", "seed", "thresholds", "estimator", "pls", "scores", "ordered"],
     "06_drivers_segments": ["study", "language", "data", "scale", "missing_codes", "labels", "constructs",
                             "item_labels", "groups", "ipma", "weights", "drivers", "segments", "kano", "servqual",
-                            "seed", "scores", "column_labels", "value_labels"],
+                            "seed", "scores", "column_labels", "value_labels", "open_ended", "recommend"],
 }
 
 

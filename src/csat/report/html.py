@@ -41,7 +41,7 @@ from pathlib import Path
 
 from csat.config.params import load_params, local_text, project_root, read_params_text, resolve_data_paths
 from csat.core import paths
-from csat.core.i18n import html_lang, tr, trc
+from csat.core.i18n import html_lang, is_chinese, tr, trc
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
@@ -670,6 +670,7 @@ def summary_context(summ: dict, p, language: str, packages: list[dict] | None = 
         "no_drivers": not summ["drivers"],
         "recommendations": pick(sec["recommendations"]),
         "groups": pick(sec["groups"]),
+        "open_ended": pick(sec.get("open_ended", [])),
         "has_groups": bool(p.groups) or bool(summ.get("segments")),
         "methods_table": methods_table,
         "col_performance": (w["col_performance"] + " · " + S.method_name("unweighted", language)
@@ -707,6 +708,7 @@ def extra_words(language: str) -> dict:
     """The words of the main body's sections that :func:`csat.report.words.words` does not hold."""
     return {"objectives": tr("Background and objectives", language), "groups": tr("Groups", language),
             "ipma": tr("Importance–performance map", language), "col_scale": tr("Answer scale", language),
+            "open_ended": tr("In the customers' own words", language),
             "index_methods": tr("The index by method", language),
             "kano_note": tr("Kano answers: 1 = I like it, 2 = I expect it, 3 = I am neutral, 4 = I can live with it, "
                             "5 = I dislike it.", language),
@@ -785,6 +787,12 @@ def codebook_rows(p, language: str, data=None) -> list[dict]:
             rows.append({"construct": "", "item": q,
                          "wording": wording(q) or tr("Perception {k} of {dimension}", language, k=k + 1,
                                                      dimension=lab), "scale": scale, "reverse": ""})
+    for col in p.open_ended or {}:
+        from csat.analyses.openended import column_name
+
+        rows.append({"construct": tr("Open question", language), "item": col,
+                     "wording": wording(col) or column_name(p, col, language), "scale": tr("free text", language),
+                     "reverse": ""})
     for g in p.groups:
         levels = ""
         if data is not None and g in data.columns:
@@ -871,6 +879,56 @@ def ipma_section(figure: Path, summ: dict, language: str) -> dict | None:
                           language)}
 
 
+def open_ended_section(p, report_dir: Path, language: str) -> dict | None:
+    """The main body's section on the open-ended answers (06's ``open_ended_themes.csv``,
+    ``open_ended_quotes.csv`` and word cloud): per open question, the themes with their share and the
+    satisfaction index of those who mention them against those who do not, the first quote of each theme
+    (verbatim; the template escapes it) and the word cloud.  None without ``open_ended`` or its results."""
+    import pandas as pd
+
+    from csat.analyses.openended import column_name, theme_name
+    from csat.analyses.display import percent
+    from csat.report import summary as S
+
+    res = report_dir / paths.RESULTS
+    if not p.open_ended or not (res / "open_ended_themes.csv").is_file():
+        return None
+    themes = pd.read_csv(res / "open_ended_themes.csv", dtype={"column": str, "theme": str})
+    quotes = (pd.read_csv(res / "open_ended_quotes.csv", dtype={"column": str, "theme": str, "text": str},
+                          keep_default_na=False)
+              if (res / "open_ended_quotes.csv").is_file() else pd.DataFrame(columns=["column", "kind", "theme", "rank", "text"]))
+    f1 = lambda x: S.fmt_number(x, 1, "num", language)   # noqa: E731
+    blocks = []
+    for col in p.open_ended:
+        t = themes[themes["column"] == str(col)].sort_values("diff", kind="stable")
+        if t.empty:
+            continue
+        q = quotes[(quotes["column"] == str(col)) & (quotes["kind"] == "theme") & (quotes["rank"].astype(int) == 1)]
+        first = dict(zip(q["theme"], q["text"]))
+        cloud = report_dir / "figures" / f"open_ended_{col}_cloud.png"
+        blocks.append({
+            "title": column_name(p, col, language) + ("：" if is_chinese(language) else ": "),
+            "rows": [{"theme": theme_name(p, col, r["theme"], language),
+                      "share": f"{percent(r['share'], 0)}",
+                      "with": f1(r["index.with"]), "without": f1(r["index.without"]),
+                      "diff": S.fmt_number(r["diff"], 1, "num", language, sign=True),
+                      "p": S.fmt_number(r["pvalue.holm"], kind="p", language=language).replace("= ", ""),
+                      "quote": first.get(r["theme"], "")} for _, r in t.iterrows()],
+            "figure": ("data:image/png;base64," + base64.b64encode(cloud.read_bytes()).decode("ascii")
+                       if cloud.is_file() else None)})
+    if not blocks:
+        return None
+    return {"blocks": blocks,
+            "caption": tr("Themes of the answers, the most associated with dissatisfaction first: share of the answers, "
+                          "satisfaction index (0–100) of those who mention the theme and of those who do not, the "
+                          "difference with its Holm-adjusted p (Welch's test), and one answer, word for word "
+                          "(Appendix G has three per theme)", language),
+            "figure_caption": tr("Word cloud of the answers (Appendix G)", language),
+            "cols": [tr("Theme", language), tr("Share", language), tr("Index, mentioning", language),
+                     tr("Index, not mentioning", language), tr("Difference", language), tr("p (Holm)", language),
+                     tr("Answer (verbatim)", language)]}
+
+
 def build_report_html(study: str, params_file: str | Path, overrides: dict | None = None,
                       root: str | Path | None = None, now: _dt.datetime | None = None) -> Path:
     """Write ``reports/<study>/report.html`` from the five executed notebooks; return its path."""
@@ -902,6 +960,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     groups_ctx = group_section(p, report_dir, language, S.load_results(report_dir / paths.RESULTS,
                                                                        ("group_tests.csv",))["group_tests.csv"])
     ipma_ctx = ipma_section(paths.figures_dir(root, study) / "ipma.png", summ, language)
+    open_ctx = open_ended_section(p, report_dir, language)
 
     stages, toc, all_tables, all_figures = [], [], [], []
     for i, (s, (body, children, tables, figures)) in enumerate(zip(STAGES, prepared()), start=1):
@@ -986,6 +1045,7 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         "has_wording": None,
         "groups_section": groups_ctx,
         "ipma_section": ipma_ctx,
+        "open_ended_section": open_ctx,
         "has_kano": bool(p.kano),
         "xw": extra_words(language),
         "planned": planned_context(p, root, language),

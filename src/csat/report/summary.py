@@ -81,7 +81,8 @@ RESULT_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "nps.j
                 "sem_fit.json", "pls_bootstrap.json", "sem_bootstrap.json", "reliability.csv",
                 "weighted_estimates.csv", "drivers.csv", "drivers.json", "gaps.csv", "kano.csv",
                 "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json",
-                "pls_quality.csv", "pls_simple_slopes.csv", "pls_estimates.csv")
+                "pls_quality.csv", "pls_simple_slopes.csv", "pls_estimates.csv", "open_ended_themes.csv",
+                "open_ended_quotes.csv")
 
 #: The months as :func:`fmt_date` writes them (English; translated where shown).
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
@@ -495,7 +496,7 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
                "weakest_items": weakest, "index_methods": index_methods(indices, source),
                "model_n": model_n(results, params), "regression": regression_drivers(results, target),
                "gaps": service_gaps(results, params), "kano": kano_features(results, params),
-               "segments": segment_story(results, params),
+               "segments": segment_story(results, params), "open_ended": open_ended_story(results, params),
                "measurement_methods": measurement_methods(results) if params.estimator == "pls" else None}
     moderations = pls_moderations(results, labels)
     if moderations:                                  # only a PLS model with product terms X:Z has the key
@@ -507,6 +508,7 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
         "recommendations": _recommendations(summary, target_lab, params),
         "groups": _group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab),
         "quality": _quality_sentences(summary, results, params),
+        "open_ended": _open_ended_sentences(summary),
     }
     summary["recommendations"] = summary["sections"]["recommendations"]
     summary["groups"] = summary["sections"]["groups"]
@@ -978,6 +980,51 @@ def _recommendations(s: dict, target_lab, params) -> list[dict]:
                              N_("Repeat the survey with the same questionnaire after the changes, so that the effect "
                                 "on {target} can be measured."), target=target_lab))
     return recs[:5]
+
+
+def open_ended_story(results: Mapping[str, Any], params) -> list[dict]:
+    """Per open question (``open_ended``): the two themes most associated with dissatisfaction — the most
+    negative differences of the satisfaction index between those who mention the theme and those who do not
+    (06's ``open_ended_themes.csv``) — each with its share, difference, Holm-adjusted p and its first quote
+    (``open_ended_quotes.csv``, rank 1)."""
+    themes, quotes = results.get("open_ended_themes.csv"), results.get("open_ended_quotes.csv")
+    if not params.open_ended or not isinstance(themes, pd.DataFrame) or themes.empty:
+        return []
+    from csat.analyses.openended import column_name, theme_name
+
+    out = []
+    for col in params.open_ended:
+        t = themes[(themes["column"].astype(str) == str(col)) & (themes["diff"] < 0)].sort_values("diff", kind="stable")
+        rows = []
+        for _, r in t.head(2).iterrows():
+            q = None
+            if isinstance(quotes, pd.DataFrame):
+                qq = quotes[(quotes["column"].astype(str) == str(col)) & (quotes["kind"] == "theme")
+                            & (quotes["theme"].astype(str) == str(r["theme"]))].sort_values("rank")
+                q = str(qq["text"].iloc[0]) if len(qq) else None
+            th = str(r["theme"])
+            rows.append({"theme": th, "label_en": theme_name(params, col, th, "en"),
+                         "label_zh": theme_name(params, col, th, "zh"), "share": _f(r["share"]), "diff": _f(r["diff"]),
+                         "pvalue_holm": _f(r["pvalue.holm"]), "quote": q})
+        if rows:
+            out.append({"column": str(col), "label_en": column_name(params, col, "en"),
+                        "label_zh": column_name(params, col, "zh"), "themes": rows})
+    return out
+
+
+def _open_ended_sentences(s: dict) -> list[dict]:
+    """One sentence per open question: the two themes most associated with dissatisfaction, with a quote each."""
+    out = []
+    for c in s.get("open_ended") or []:
+        parts = [Msg(N_("{theme} ({share} of the answers; satisfaction index {diff} points against those who do not "
+                        "mention it, p {p}), as one customer put it: “{quote}”"),
+                     theme=(r["label_en"], r["label_zh"]), share=Num(r["share"], 0, "pct"), diff=Num(r["diff"], 1, sign=True),
+                     p=Num(r["pvalue_holm"], kind="p"), quote=r["quote"] or "")
+                 for r in c["themes"]]
+        out.append(sentence("open_ended", N_("In the open question “{question}” (Appendix G), the themes most associated "
+                                             "with dissatisfaction are {themes}."),
+                            question=(c["label_en"], c["label_zh"]), themes=Join(parts, sep=_list_sep)))
+    return out
 
 
 def _segment_sentences(s: dict, target_lab) -> list[dict]:
