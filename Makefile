@@ -51,7 +51,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
-	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline]'
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline,cluster]'
 	$(PY) -m csat.pipeline.build kernel
 	@touch $@
 endif
