@@ -319,7 +319,7 @@ def build_programme(client, root: str | Path, names: list[str] | None = None, ve
     keys = {f.key: s for s, f in futures.items()}
     results: dict[str, dict] = {}
     bar = _bar(len(names), progress)
-    failed = 0
+    failed, shown = 0, None
     try:
         while len(results) < len(names):
             for s, f in futures.items():
@@ -336,14 +336,15 @@ def build_programme(client, root: str | Path, names: list[str] | None = None, ve
                     write_status(root, s, "failed", "cluster", res["message"])
                 results[s] = res
                 failed += res["state"] != "built"
-                _report(res, bar)
-            running = sum(k in keys for ks in client.processing().values() for k in ks) if len(results) < len(names) else 0
-            if bar is not None:
-                bar.n = len(results)
-                bar.set_postfix_str(f"running {running}, failed {failed}")
+                _report(res, bar, f"{len(results)} of {len(names)} done, {failed} failed")
+            now = (len(results), _running(client, keys) if len(results) < len(names) else 0, failed)
+            if bar is not None and now != shown:
+                bar.n = now[0]
+                bar.set_postfix_str(f"running {now[1]}, failed {now[2]}")
                 bar.refresh()
+                shown = now
             if len(results) < len(names):
-                time.sleep(0.3)
+                time.sleep(0.5)
     finally:
         if bar is not None:
             bar.close()
@@ -356,19 +357,29 @@ def build_programme(client, root: str | Path, names: list[str] | None = None, ve
     return [results[s] for s in names]
 
 
+def _running(client, keys: dict) -> int:
+    """How many of the programme's tasks run now: those the scheduler has on a worker, at most its threads each."""
+    threads = {w: i.get("nthreads", 1) for w, i in client.scheduler_info(n_workers=-1)["workers"].items()}
+    return sum(min(threads.get(w, 1), sum(k in keys for k in ks)) for w, ks in client.processing().items())
+
+
 def _bar(total: int, enabled: bool):
-    if not enabled:
+    """A tqdm bar of the studies done, with those running and failed, on a terminal; None elsewhere (a log gets
+    one line per study)."""
+    if not enabled or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
     return tqdm(total=total, unit="study", desc="studies", file=sys.stderr, dynamic_ncols=True)
 
 
-def _report(res: dict, bar) -> None:
+def _report(res: dict, bar, counts: str = "") -> None:
     if res["state"] == "built":
         line = f"[{res['study']}] built ({res.get('seconds', 0):.0f} s on {res.get('worker')})"
     else:
         line = f"error: study {res['study']!r} FAILED at {res['stage']}: {res['message']}"
+    if bar is None and counts:
+        line += f"  [{counts}]"
     if bar is not None:
         bar.write(line, file=sys.stderr)
     else:
