@@ -13,7 +13,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -151,6 +150,10 @@ def serial(tmp_path_factory):
     r = subprocess.run(["make", "--no-print-directory", "-k", "-j1", f"VENV={VENV}", "CSAT_INNER=1", "all"],
                        cwd=proj, capture_output=True, text=True, env=env)
     assert r.returncode != 0 and "bad" in r.stderr           # the bad study fails; -k builds the others
+    from csat.pipeline.build import read_status
+
+    states = {s: read_status(proj, s).get("state") for s in GOOD}
+    assert set(states.values()) == {"built"}, (states, r.stderr[-3000:])
     digest = _digest(proj)
     assert {k.split("/")[1] for k in digest} == set(GOOD)
     return digest

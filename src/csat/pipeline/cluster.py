@@ -36,7 +36,6 @@ Every error is one line, ``error: …``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -45,7 +44,6 @@ import sys
 import time
 from pathlib import Path
 
-from csat.core import paths
 from csat.core.procs import alive, die_with_parent
 
 #: The environment variable that names the scheduler (``make … SCHEDULER=`` sets it).
