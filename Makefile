@@ -26,6 +26,13 @@ SYSPKGS := chromium fonts-noto-cjk fonts-noto-core fonts-wqy-microhei graphviz p
 
 ALL_STUDIES := $(patsubst params/%.yaml,%,$(wildcard params/*.yaml))
 
+# A Dask scheduler (csat.pipeline.cluster): make all SCHEDULER=tcp://host:8786 (or local, or CSAT_SCHEDULER=…) builds
+# the studies as tasks on that cluster; with it set, a study's `bootstrap_scheduler: cluster` sends its resamples there.
+SCHEDULER ?= $(CSAT_SCHEDULER)
+ifneq ($(strip $(SCHEDULER)),)
+export CSAT_SCHEDULER := $(strip $(SCHEDULER))
+endif
+
 .PHONY: default help setup sysdeps study study-locked study-build plan all $(addprefix all-,$(ALL_STUDIES)) lab clean test bench check-report
 
 ## default: set up (.venv from requirements.lock, kernel, system packages), build the demo study
@@ -51,7 +58,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --no-deps -r requirements.lock
-	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline]'
+	$(VENV)/bin/pip install --quiet --no-deps -e '.[pipeline,cluster]'
 	$(PY) -m csat.pipeline.build kernel
 	@touch $@
 endif
@@ -113,9 +120,14 @@ plan: setup
 	@test -f $(PARAMS) || { echo "error: $(PARAMS) not found (studies: $$(ls params/*.yaml | xargs -n1 basename | sed 's/\.yaml//' | tr '\n' ' '))"; exit 1; }
 	@$(PY) -m csat.report.plan --study $(STUDY) --params $(PARAMS) --overrides "$(OVR)"
 
-## all: build every study in params/ (with -j N, studies and their stages run in parallel)
+## all: build every study in params/ (with -j N, studies and their stages run in parallel; SCHEDULER=<address>|local: on a Dask cluster)
+ifneq ($(strip $(SCHEDULER)),)
+all: setup
+	@$(PY) -m csat.pipeline.cluster all --scheduler "$(CSAT_SCHEDULER)" --venv "$(VENV)"
+else
 all: $(addprefix all-,$(ALL_STUDIES))
 	@$(PY) -m csat.report index
+endif
 
 $(addprefix all-,$(ALL_STUDIES)): all-%: setup
 	@$(MAKE) --no-print-directory study STUDY=$*

@@ -89,3 +89,13 @@ def test_programme_rows_show_unmeasured_memory_and_the_reference_build(capsys):
     assert out[0].endswith("peak     n/a") and "MB" not in out[0]
     assert out[1].endswith("(288 results files, the reference for the other builds)")
     assert out[3].endswith("(288 results files, identical to the -j1 build)")
+
+
+def test_programme_dask_rows_show_the_overhead_beside_make(capsys):
+    row = _row("programme_6_dask2", 110.0, peak=None) | {"dask_workers": 2, "first_jobs": 1, "studies_per_minute": 3.27,
+                                                          "results_files": 288, "overhead_per_study_s": 1.5,
+                                                          "share_of_make_jobs": 0.92}
+    bench._show(row)
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].endswith("on a Dask LocalCluster of 2 worker(s) (288 results files, identical to the -j1 build)")
+    assert out[2] == "    beside make -j2 all: +1.50 s per study, 92% of its studies per minute"

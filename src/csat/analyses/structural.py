@@ -212,7 +212,7 @@ def _no_draws() -> eff.BootstrapDraws:
     return eff.BootstrapDraws([], np.empty((0, 0)), np.array([]))
 
 
-def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
+def ml_effects(fit, data: pd.DataFrame, params, structural: bool, map_chunks=None, workers: int | None = None) -> Effects:
     """The direct, indirect and total effects of an ML fit with their percentile bootstrap intervals
     (``params.bootstrap`` resamples seeded by ``params.seed``, :func:`csat.sem.bootstrap.bootstrap_sem`).
 
@@ -220,7 +220,8 @@ def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
     intervals and a sentence says why.  The diagnostics are the params' notes on the bootstrap
     (:func:`csat.config.checks.params_diagnostics`, with a structural part) and the failed or
     inadmissible resamples.  Shown: the resample counts, the defined parameters' intervals, the
-    effects table.
+    effects table.  ``map_chunks`` and ``workers`` run the resamples elsewhere (a cluster,
+    :func:`csat.pipeline.cluster.bootstrap_options`), with the same draws.
     """
     language = params.language
     step = Effects()
@@ -232,7 +233,7 @@ def ml_effects(fit, data: pd.DataFrame, params, structural: bool) -> Effects:
         step.shown.append(("say", tr("No structural part: there are no effects between constructs and no "
                                      "bootstrap.", language)))
     elif params.bootstrap > 0:
-        boot = bootstrap_sem(fit, data, n_boot=params.bootstrap, seed=params.seed)
+        boot = bootstrap_sem(fit, data, n_boot=params.bootstrap, seed=params.seed, workers=workers, map_chunks=map_chunks)
         step.boot, step.effects, step.counts = boot, boot.effects, boot.counts()
         step.diagnostics += eff.bootstrap_diagnostics(boot.draws, "bootstrap")
         step.shown.append(("table", pd.DataFrame([step.counts]), tr("Bootstrap resamples", language)))

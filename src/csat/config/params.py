@@ -545,6 +545,10 @@ class StudyParams(_Strict):
     pls: PLSOptions = Field(default_factory=PLSOptions)
     ipma: IPMASpec = Field(default_factory=IPMASpec)
     bootstrap: Int = Field(1000, ge=0)
+    bootstrap_scheduler: Literal["local", "cluster"] = Field(
+        "local", description="Where 05's bootstrap resamples run: local (this machine's cores) or cluster (in "
+                             "chunks on the Dask cluster of SCHEDULER / CSAT_SCHEDULER, when one is set; the draws "
+                             "and intervals are identical).")
     seed: Int = 2024
     invariance: InvarianceSpec | None = None
     waves: WavesSpec | None = None

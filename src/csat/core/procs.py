@@ -53,8 +53,8 @@ def _prctl(option: int, arg: int) -> bool:
         return False
 
 
-def die_with_parent(parent_pid: int | None = None) -> None:
-    """Have this process killed (``SIGKILL``) when the process that forked it ends.
+def die_with_parent(parent_pid: int | None = None, sig: int | None = None) -> None:
+    """Have this process killed (``SIGKILL``, or the signal ``sig``) when the process that forked it ends.
 
     Called in the child: a bootstrap worker (as the pool's initializer), Chromium before ``exec``.
     On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to do it; elsewhere nothing is
@@ -62,7 +62,7 @@ def die_with_parent(parent_pid: int | None = None) -> None:
     ends this process at once, since its death signal would never come."""
     import signal
 
-    _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    _prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL if sig is None else sig))
     if parent_pid is not None and os.getppid() != parent_pid:
         os._exit(1)
 

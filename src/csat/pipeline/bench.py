@@ -18,7 +18,11 @@ is reported.  Cases:
 4. ``scale_n1000000`` (not with ``--quick``): the same at a million respondents (target ≤ 60 s and
    ≤ 4 GB); every scale row also gives the cost per 100,000 respondents, so a cost that grows faster
    than n shows.
-5. ``wlsmv_cfa_25x2500``: the WLSMV CFA (``csat.sem.wlsmv``: thresholds, polychoric matrix, NACOV, DWLS,
+5. ``programme_<n>_j1`` / ``_j2`` / ``_dask1`` / ``_dask2``: a programme of n copies of the demo study (50; 6 with
+   ``--quick``) built by ``make -j1 all``, ``make -j2 all`` and on a Dask ``LocalCluster`` of 1 and 2 workers
+   (:mod:`csat.pipeline.cluster`): studies per minute, results identical to the first build, and each Dask run's
+   overhead per study and share of ``make -jW``'s studies per minute (target: at least 90 % with 2 workers).
+6. ``wlsmv_cfa_25x2500``: the WLSMV CFA (``csat.sem.wlsmv``: thresholds, polychoric matrix, NACOV, DWLS,
    robust SEs, scaled-shifted test) of 25 five-point items in 5 factors on 2,500 simulated respondents,
    beside lavaan's ``cfa(ordered = TRUE)`` on the same data (target ≥ 5× faster).
 
@@ -597,23 +601,51 @@ def _results_digest(proj: Path) -> dict[str, str]:
             for f in sorted(paths.reports_root(proj).glob("*/results/*")) if f.is_file()}
 
 
-def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]:
-    """Build a programme of ``n_studies`` studies with ``make -j N all`` for each N in ``jobs`` (from clean
-    reports each time) and report studies per minute; every build's results must equal the first's
-    byte for byte (a :class:`RuntimeError` otherwise)."""
+def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2), dask_workers: tuple[int, ...] = (1, 2)) -> list[dict]:
+    """Build a programme of ``n_studies`` studies with ``make -j N all`` for each N in ``jobs`` and on a Dask
+    ``LocalCluster`` of W worker processes for each W in ``dask_workers`` (``python -m csat.pipeline.cluster all
+    --scheduler local``, :mod:`csat.pipeline.cluster`), from clean reports each time, and report studies per
+    minute; every build's results must equal the first's byte for byte (a :class:`RuntimeError` otherwise).  A
+    Dask row also gives its overhead per study beside ``make -jW`` (the difference of their wall times over the
+    studies) and its studies per minute as a share of ``make -jW``'s (issue 37's target: at least 90 % with 2)."""
     import shutil
 
     proj = _programme_project(n_studies)
     rows, first = [], None
+    by_jobs: dict[int, float] = {}
+    runs = [("make", j) for j in jobs] + [("dask", w) for w in dask_workers]
     try:
-        for j in jobs:
+        for kind, j in runs:
             for d in (paths.reports_root(proj), paths.processed_root(proj)):
                 for sub in d.iterdir():
                     if sub.name != ".gitkeep":
                         shutil.rmtree(sub) if sub.is_dir() else sub.unlink()
             t = time.perf_counter()
+            if kind == "dask":
+                r = _run_reaping([sys.executable, "-m", "csat.pipeline.cluster", "all", "--scheduler", "local",
+                                  "--workers", str(j), "--venv", str(ROOT / ".venv"), "--no-progress"], cwd=proj,
+                                 env={k: v for k, v in os.environ.items()
+                                      if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CSAT_SCHEDULER")})
+                wall = time.perf_counter() - t
+                _reap_orphans()
+                if r.returncode != 0:
+                    raise RuntimeError(f"the Dask programme ({j} workers) failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
+                digest = _results_digest(proj)
+                if first is not None and digest != first:
+                    bad = sorted(k for k in set(first) | set(digest) if first.get(k) != digest.get(k))
+                    raise RuntimeError(f"the Dask programme ({j} workers): results differ from make -j{jobs[0]}: {bad[:10]}")
+                first = first or digest
+                row = {"case": f"programme_{n_studies}_dask{j}", "runs": 1, "wall_median_s": wall, "wall_min_s": wall,
+                       "wall_max_s": wall, "peak_mb": None, "dask_workers": j, "studies": n_studies,
+                       "studies_per_minute": 60.0 * n_studies / wall, "results_files": len(digest),
+                       "results_identical_to_first": True, "first_jobs": jobs[0]}
+                if j in by_jobs:
+                    row["overhead_per_study_s"] = (wall - by_jobs[j]) / n_studies
+                    row["share_of_make_jobs"] = by_jobs[j] / wall
+                rows.append(row)
+                continue
             r = _run_reaping(["make", "--no-print-directory", f"-j{j}", f"VENV={ROOT / '.venv'}", "all"], cwd=proj,
-                             env=dict(os.environ, MAKEFLAGS=""))
+                             env={**{k: v for k, v in os.environ.items() if k != "CSAT_SCHEDULER"}, "MAKEFLAGS": ""})
             _reap_orphans()
             wall = time.perf_counter() - t
             if r.returncode != 0:
@@ -624,6 +656,7 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2)) -> list[dict]
             elif digest != first:
                 bad = sorted(k for k in set(first) | set(digest) if first.get(k) != digest.get(k))
                 raise RuntimeError(f"make -j{j} all: results differ from the -j{jobs[0]} build: {bad[:10]}")
+            by_jobs[j] = wall
             rows.append({"case": f"programme_{n_studies}_j{j}", "runs": 1, "wall_median_s": wall, "wall_min_s": wall,
                          "wall_max_s": wall, "peak_mb": None, "jobs": j, "studies": n_studies,
                          "studies_per_minute": 60.0 * n_studies / wall, "results_files": len(digest),
@@ -637,7 +670,13 @@ def _show(row: dict) -> None:
     print(f"{row['case']:<28} {row['wall_median_s']:>9.2f} s (min {row['wall_min_s']:.2f}, max "
           f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak "
           + ("    n/a" if row["peak_mb"] is None else f"{row['peak_mb']:>7.0f} MB"), flush=True)
-    if "studies_per_minute" in row:
+    if "studies_per_minute" in row and "dask_workers" in row:
+        print(f"    {row['studies_per_minute']:.2f} studies per minute on a Dask LocalCluster of {row['dask_workers']} "
+              f"worker(s) ({row['results_files']} results files, identical to the -j{row['first_jobs']} build)", flush=True)
+        if "overhead_per_study_s" in row:
+            print(f"    beside make -j{row['dask_workers']} all: {row['overhead_per_study_s']:+.2f} s per study, "
+                  f"{100 * row['share_of_make_jobs']:.0f}% of its studies per minute", flush=True)
+    elif "studies_per_minute" in row:
         same = ("the reference for the other builds" if row["jobs"] == row["first_jobs"]
                 else f"identical to the -j{row['first_jobs']} build")
         print(f"    {row['studies_per_minute']:.2f} studies per minute with make -j{row['jobs']} all "

@@ -200,6 +200,13 @@ class Stage:
 
         display(Markdown(text))
 
+    def bootstrap_options(self) -> dict:
+        """The bootstrap engines' ``map_chunks``/``workers`` for this study: ``{}`` (this machine) unless its
+        ``bootstrap_scheduler`` is ``cluster`` and a Dask scheduler is set (:func:`csat.pipeline.cluster.bootstrap_options`)."""
+        from csat.pipeline.cluster import bootstrap_options
+
+        return bootstrap_options(self.params)
+
     def estimator_cells(self):
         """Register the cell magic ``%%estimator ml`` / ``%%estimator pls``: the cell runs only when
         the study's ``estimator`` is the one named (05_sem holds both branches); ``ml`` stands for every

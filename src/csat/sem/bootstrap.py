@@ -40,7 +40,7 @@ products).  ``make bench`` reports the cost per resample and where it goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -176,7 +176,7 @@ class SEMBootstrap:
 
 def bootstrap_sem(fit: SEMResult, data: pd.DataFrame, n_boot: int = 1000, seed: int = 2024,
                   workers: int | None = None, level: float = 0.95,
-                  indices: np.ndarray | None = None) -> SEMBootstrap:
+                  indices: np.ndarray | None = None, map_chunks: Callable | None = None) -> SEMBootstrap:
     """Percentile bootstrap intervals for the effects and ``:=`` parameters of ``fit``.
 
     ``data`` is the data the model was fitted on.  For a listwise fit, rows with a missing observed
@@ -185,7 +185,9 @@ def bootstrap_sem(fit: SEMResult, data: pd.DataFrame, n_boot: int = 1000, seed: 
     fit) and each resample is refitted by FIML.  ``indices`` (``n_boot × n`` row positions into
     those rows) replaces the seeded draw, e.g. to repeat a reference computation.  Returns a
     :class:`SEMBootstrap` with the effects table (``from, to, direct, indirect, total, std.*`` and
-    ``*.ci.lower/upper``), the defined parameters and the resample counts.
+    ``*.ci.lower/upper``), the defined parameters and the resample counts.  ``map_chunks`` (map-like,
+    :func:`csat.sem.effects.run_bootstrap`) runs the chunks of resamples elsewhere, e.g. on a cluster, over
+    ``workers`` workers; the draws, and so the intervals, are those of a local run.
     """
     missing = getattr(fit, "missing", "listwise")
     if missing not in ("listwise", "fiml"):
@@ -222,7 +224,7 @@ def bootstrap_sem(fit: SEMResult, data: pd.DataFrame, n_boot: int = 1000, seed: 
         if idx.ndim != 2 or idx.shape[1] != len(X) or idx.min() < 0 or idx.max() >= len(X):
             raise ValueError(f"indices must be an (n_boot × {len(X)}) array of row positions")
     w = eff.default_workers() if workers is None else max(1, int(workers))
-    draws = eff.run_bootstrap(stat, idx, names, workers=w)
+    draws = eff.run_bootstrap(stat, idx, names, workers=w, map_chunks=map_chunks)
     table = eff.effects_with_ci(effects, draws, level)
     ci = draws.ci(level).set_index("name")
     drows = []

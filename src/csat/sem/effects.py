@@ -265,13 +265,19 @@ def default_workers() -> int:
 
 
 def run_bootstrap(stat: Callable[[np.ndarray], tuple[str, Sequence[float] | None]], indices: np.ndarray,
-                  names: Sequence[str], workers: int | None = None, chunks_per_worker: int = 4) -> BootstrapDraws:
+                  names: Sequence[str], workers: int | None = None, chunks_per_worker: int = 4,
+                  map_chunks: Callable | None = None) -> BootstrapDraws:
     """Apply ``stat(row_indices) -> (status, values)`` to every resample in ``indices``.
 
     ``stat`` must be picklable when ``workers > 1`` (it is sent to worker processes with each
     chunk).  Resamples are split into contiguous chunks and run on a ``ProcessPoolExecutor``;
     results are put back in resample order, so they do not depend on the number of workers.
     A resample whose statistic raises is counted as ``failed`` with its message kept.
+
+    ``map_chunks`` (a map-like callable, ``map_chunks(fn, *iterables)`` returning ``fn``'s results in order,
+    as ``Executor.map`` or a Dask client's map, :func:`csat.pipeline.cluster.bootstrap_options`) runs the
+    chunks instead of the process pool, e.g. on a cluster; ``workers`` is then the number of workers it
+    spreads them over.  The resamples are the same, so are the results.
     """
     indices = np.asarray(indices)
     n_boot = indices.shape[0]
@@ -283,7 +289,10 @@ def run_bootstrap(stat: Callable[[np.ndarray], tuple[str, Sequence[float] | None
     if n_boot == 0:
         return BootstrapDraws(list(names), values, status.astype(str), messages)
     rows = np.arange(n_boot)
-    if workers == 1 or n_boot < 2:
+    if map_chunks is not None:
+        splits = np.array_split(rows, min(n_boot, workers * chunks_per_worker))
+        parts = list(map_chunks(_run_chunk, [stat] * len(splits), splits, [indices[s] for s in splits]))
+    elif workers == 1 or n_boot < 2:
         parts = [_run_chunk(stat, rows, indices)]
     else:
         n_chunks = min(n_boot, workers * chunks_per_worker)

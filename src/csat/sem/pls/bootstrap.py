@@ -5,6 +5,7 @@ weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,7 @@ def percentile_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndar
 
 def bootstrap_pls(res: PLSResult, n_boot: int = 1000, seed: int = 2024, workers: int | None = None,
                   level: float = 0.95, scale: tuple[float, float] | None = None, target: str | None = None,
-                  indices: np.ndarray | None = None) -> PLSBootstrap:
+                  indices: np.ndarray | None = None, map_chunks: Callable | None = None) -> PLSBootstrap:
     """Percentile bootstrap of a PLS model (as seminr's ``bootstrap_model``; SmartPLS's default
     percentile intervals).
 
@@ -153,7 +154,10 @@ def bootstrap_pls(res: PLSResult, n_boot: int = 1000, seed: int = 2024, workers:
     counted as failed and left out.  ``se`` is the sd of the draws (n − 1), ``t = est / se``,
     ``pvalue`` two-sided from the t distribution with ``n_ok − 1`` degrees of freedom, the
     interval R's type-7 quantiles.  ``scale = (min, max)`` adds the 0–100 indices and, with
-    ``target``, the IPMA importances.  ``indices`` (``n_boot × n``) replaces the seeded draw.
+    ``target``, the IPMA importances.  ``indices`` (``n_boot × n``) replaces the seeded draw.  ``map_chunks``
+    (map-like: ``map_chunks(fn, *iterables)`` returns the results in order, e.g. a Dask client's map,
+    :func:`csat.pipeline.cluster.bootstrap_options`) runs blocks of resamples elsewhere, e.g. on a cluster, over
+    ``workers`` workers; the draws, and so the intervals, are those of a local run.
     """
     from csat.sem import effects as eff
 
@@ -169,7 +173,12 @@ def bootstrap_pls(res: PLSResult, n_boot: int = 1000, seed: int = 2024, workers:
         if idx.ndim != 2 or idx.shape[1] != res.n or idx.min() < 0 or idx.max() >= res.n:
             raise ValueError(f"indices must be an (n_boot × {res.n}) array of row positions")
     w = eff.default_workers() if workers is None else max(1, int(workers))
-    if w == 1 or len(idx) < 2:
+    if map_chunks is not None and len(idx) >= 2:
+        splits = np.array_split(np.arange(len(idx)), min(len(idx), 4 * w))
+        parts = list(map_chunks(_run_block, [stat] * len(splits), [idx[s] for s in splits]))
+        vals = np.concatenate([p[0] for p in parts])
+        status = np.concatenate([p[1] for p in parts])
+    elif w == 1 or len(idx) < 2:
         vals, status = _run_block(stat, idx)
     else:
         from concurrent.futures import ProcessPoolExecutor
