@@ -199,8 +199,9 @@ def observed_names(table: pd.DataFrame) -> list[str]:
     body = table[table["op"] != ":="]
     ind = list(dict.fromkeys(body.loc[body["op"] == "=~", "rhs"]))
     other = []
-    for _, r in body[body["op"] != "=~"].iterrows():
-        other.extend([r["lhs"], r["rhs"]])
+    nm = body[body["op"] != "=~"]
+    for lhs, rhs in zip(nm["lhs"], nm["rhs"]):
+        other.extend([lhs, rhs])
     rest = [v for v in dict.fromkeys(other) if v not in lat and v not in set(ind)]
     return [v for v in ind if v not in lat] + rest
 
