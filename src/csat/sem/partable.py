@@ -40,7 +40,7 @@ from csat.core.errors import ModelError
 from csat.core.text import suggest
 from csat.sem.syntax import latent_names, observed_names, parse_model
 
-__all__ = ["CompiledModel", "build_model", "single_indicators"]
+__all__ = ["CompiledModel", "build_model", "single_indicators", "ParameterNumbers"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,6 +226,29 @@ class CompiledModel:
              "pd_fix": ks[sdiag]}
         self._start_cache = c
         return c
+
+
+class ParameterNumbers:
+    """Numbers of free parameters handed out in order, as a model with groups or constraints needs them:
+    ``new()`` a fresh number, ``new(key)`` the number of the first call with that key (a parameter
+    shared, i.e. constrained equal, wherever the key recurs); ``count`` the numbers handed out.
+
+    >>> new = ParameterNumbers()
+    >>> [new(("theta", 0)), new(), new(("theta", 0)), new()], new.count
+    ([0, 1, 0, 2], 3)
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._shared: dict = {}
+
+    def __call__(self, key=None) -> int:
+        if key is not None and key in self._shared:
+            return self._shared[key]
+        self.count += 1
+        if key is not None:
+            self._shared[key] = self.count - 1
+        return self.count - 1
 
 
 def single_indicators(table: pd.DataFrame) -> set[str]:
