@@ -276,7 +276,10 @@ class SEMResult:
 
     def latent_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the latent variables (lavaan ``lavInspect(fit, "cov.lv")``)."""
-        return self.all_cov().loc[self.latent, self.latent]
+        E = self._E()
+        C = E @ self.Smat.to_numpy() @ E.T
+        k = [self.model.names.index(v) for v in self.latent]
+        return pd.DataFrame(C[np.ix_(k, k)], index=self.latent, columns=self.latent)
 
     def latent_cor(self) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent variables (``lavInspect(fit, "cor.lv")``)."""
@@ -399,16 +402,16 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                               "The estimation did not converge after {iterations} iterations; "
                               "estimates are not trustworthy.", iterations=res.iterations))
     var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])]
-    for _, r in var.iterrows():
-        if r["est"] < 0:
-            out.append(diagnostic("heywood", "error", f"{r['lhs']} ~~ {r['rhs']}",
+    for lhs, rhs, e in zip(var["lhs"], var["rhs"], var["est"]):
+        if e < 0:
+            out.append(diagnostic("heywood", "error", f"{lhs} ~~ {rhs}",
                                   "Negative variance estimate for {variable} ({est:.3f}): a Heywood case.",
-                                  variable=r["lhs"], est=r["est"]))
+                                  variable=lhs, est=e))
     chk = est[est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"]))]
-    for _, r in chk.iterrows():
-        if np.isfinite(r["std.all"]) and abs(r["std.all"]) > 1:
-            out.append(diagnostic("std_gt_1", "error", f"{r['lhs']} {r['op']} {r['rhs']}",
-                                  "Standardized estimate {std:.3f} exceeds 1 in absolute value.", std=r["std.all"]))
+    for lhs, op, rhs, std in zip(chk["lhs"], chk["op"], chk["rhs"], chk["std.all"]):
+        if np.isfinite(std) and abs(std) > 1:
+            out.append(diagnostic("std_gt_1", "error", f"{lhs} {op} {rhs}",
+                                  "Standardized estimate {std:.3f} exceeds 1 in absolute value.", std=std))
     if res.latent:
         C = res.latent_cov().to_numpy()
         ev = np.linalg.eigvalsh(C)
@@ -433,10 +436,10 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     cm = res.model
     fixed_zero = {r.lhs for r in cm.rows.itertuples()
                   if r.op == "~~" and r.lhs == r.rhs and r.free < 0 and r.value == 0}
-    for _, r in res.r2.iterrows():
-        if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
-            out.append(diagnostic("r2_near_1", "warning", str(r["variable"]),
-                                  "R² of {variable} is {r2:.3f} (> 0.99).", variable=r["variable"], r2=r["r2"]))
+    for variable, r2 in zip(res.r2["variable"], res.r2["r2"]):
+        if r2 > 0.99 and variable not in fixed_zero:    # R² = 1 by design: no error term
+            out.append(diagnostic("r2_near_1", "warning", str(variable),
+                                  "R² of {variable} is {r2:.3f} (> 0.99).", variable=variable, r2=r2))
     fm = reported_fit(res.fit_measures)          # a robust fit is judged on its robust CFI, TLI, RMSEA
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from csat.core.errors import ModelError
+from csat.core.threads import one_blas_thread
 from csat.sem.partable import CompiledModel, ParameterNumbers, build_model
 from csat.sem.result import SEMResult, defined_rows, modindex_candidates, result_diagnostics, standardize
 from csat.sem.syntax import parse_model
@@ -264,14 +265,19 @@ def wlsmv_estimate(cm: CompiledModel, cm_free: CompiledModel, pc: PolychoricResu
     except np.linalg.LinAlgError:
         raise ModelError("the model is not identified: the WLS information matrix is singular") from None
     WD = Wd[:, None] * Delta
-    vcov = Einv @ (WD.T @ G @ WD) @ Einv / n
+    GWD = G @ WD
+    B = WD.T @ GWD
+    vcov = Einv @ B @ Einv / n
     fmin = 0.5 * float(e @ (Wd * e))
     chisq = 2 * n * fmin
     df = ns - (q + nth)
-    U = np.diag(Wd) - WD @ Einv @ WD.T
-    UG = U @ G
-    tr1 = float(np.trace(UG))
-    tr2 = float(np.sum(UG * UG.T))
+    # U Γ with U = W − WΔE⁻¹ΔᵀW through (parameters × parameters) matrices: tr(UΓ) = tr(WΓ) − tr(E⁻¹B),
+    # tr((UΓ)²) = tr((WΓ)²) − 2 tr(E⁻¹L) + tr((E⁻¹B)²), B = (WΔ)ᵀΓ(WΔ), L = (WΔ)ᵀΓWΓ(WΔ)
+    WG = Wd[:, None] * G
+    L = GWD.T @ (Wd[:, None] * GWD)
+    PB = Einv @ B
+    tr1 = float(np.trace(WG)) - float(np.trace(PB))
+    tr2 = float(np.sum(WG * WG.T)) - 2 * float(np.sum(Einv * L.T)) + float(np.sum(PB * PB.T))
     test = _scaled_shifted(chisq, df, tr1, tr2)
     # baseline: correlations (covariances among different items) 0, everything else saturated
     nvar = len(num)
@@ -330,13 +336,14 @@ def _rmsea(X2, df, n, c=1.0):
 
 def _rmsea_ci(X2, df, n, c=1.0, level=0.90):
     """lavaan 0.6.14's ``lav_fit_rmsea_ci`` (noncentral χ² inversion; bounds × √c)."""
-    from scipy import optimize, stats
+    from scipy import optimize, special
     if not np.isfinite(X2) or df < 1:
         return (0.0, 0.0) if np.isfinite(X2) else (math.nan, math.nan)
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam):
-        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
+        # scipy.stats' ncx2.cdf and chi2.cdf without their argument checks (the same functions)
+        return special.chndtr(X2, df, lam) if lam > 0 else special.chdtr(df, X2)
     if cdf(0.0) - up < 0:
         low = 0.0
     else:
@@ -493,13 +500,11 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     In R: ``fit <- cfa(model, d, ordered = TRUE)``, ``fitMeasures(fit, c("chisq.scaled",
     "chisq.scaling.factor", "cfi.scaled"))`` → 75.288, 0.712, 0.967.
     """
-    from scipy import stats
+    from scipy import special
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    from threadpoolctl import threadpool_limits
-
     cm, cm_free, pc, ordd = wlsmv_prepare(model, data, ordered, std_lv=std_lv)
-    with threadpool_limits(limits=1, user_api="blas"):      # small matrices: BLAS threads only contend
+    with one_blas_thread():                                 # small matrices: BLAS threads only contend
         f = wlsmv_estimate(cm, cm_free, pc)
         fm = wlsmv_fit_measures(cm, pc, f)
     is_ord = np.array([v in set(ordd) for v in cm.observed])
@@ -556,9 +561,9 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
                     ignore_index=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(out["se"] > 0, out["est"] / out["se"], np.nan)
-    qn = stats.norm.ppf(0.975)
+    qn = special.ndtri(0.975)                  # stats.norm.ppf(0.975); ndtr(−|z|) = stats.norm.sf(|z|)
     out.insert(6, "z", z)
-    out.insert(7, "pvalue", 2 * stats.norm.sf(np.abs(z)))
+    out.insert(7, "pvalue", 2 * special.ndtr(-np.abs(z)))
     out.insert(8, "ci.lower", out["est"] - qn * out["se"])
     out.insert(9, "ci.upper", out["est"] + qn * out["se"])
     if cm.defined:
@@ -854,8 +859,7 @@ def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Seq
                              f"of {group!r} (an answer category is empty in a group); merge rare categories")
     mg = _OrdMG(cm, pcs, group_equal)
     mg._theta_start = [_start(cm, cm_free, pc.cov) for pc in pcs]
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         x, converged, it = mg.optimize(mg.start())
         parts = _groups_parts(mg, x)
     N, G = mg.N, len(pcs)
@@ -992,17 +996,16 @@ def satorra2000_difference(m1: WLSMVGroupsResult, m0: WLSMVGroupsResult) -> tupl
     mdf = int(f0["df"] - f1["df"])
     if mdf <= 0:
         return float(f0["chisq"] - f1["chisq"]), mdf, math.nan
-    from threadpoolctl import threadpool_limits
     D1 = np.vstack(m1.parts["Delta"])
     D0 = np.vstack(m0.parts["Delta"])
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         H = np.linalg.lstsq(D1, D0, rcond=None)[0]          # Δ₁⁺Δ₀
         Pinv = m1.parts["info_inv"]
         P = m1.parts["info"]
         # P⁻¹Aᵀ(AP⁻¹Aᵀ)⁻¹AP⁻¹ with null(A) = col(H) equals P⁻¹ − H(HᵀPH)⁻¹Hᵀ
         M = Pinv - H @ np.linalg.pinv(H.T @ P @ H) @ H.T
     ws, Gs, fg = m1.parts["w"], m1.parts["gamma"], m1.parts["fg"]
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         # U Γ = (WΔ₁) M (WΔ₁)ᵀ Γf: traces through the small matrix (WΔ₁)ᵀ Γf (WΔ₁) (Γf block diagonal)
         WD = [w[:, None] * d for w, d in zip(ws, m1.parts["Delta"])]
         K = sum(f * (wd.T @ Gm @ wd) for f, wd, Gm in zip(fg, WD, Gs))
