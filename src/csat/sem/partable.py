@@ -259,11 +259,11 @@ def single_indicators(table: pd.DataFrame) -> set[str]:
     at 0 (as ``cusa ~~ 0*cusa``), which identifies the latent variance as the indicator's variance.
     As lavaan, an indicator that also measures another latent variable is not counted.
     """
-    load = table[table["op"] == "=~"]
-    counts = load["lhs"].value_counts()
-    ind_counts = load["rhs"].value_counts()
-    return {r for f, r in zip(load["lhs"], load["rhs"])
-            if counts[f] == 1 and r != f and ind_counts[r] == 1}
+    load = [(f, r) for f, op, r in zip(table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist())
+            if op == "=~"]
+    counts = Counter(f for f, _ in load)
+    ind_counts = Counter(r for _, r in load)
+    return {r for f, r in load if counts[f] == 1 and r != f and ind_counts[r] == 1}
 
 
 def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[str], *,
@@ -432,7 +432,8 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
             else:
                 S0[r["i"], r["j"]] = S0[r["j"], r["i"]] = val
     fr = R[R["free"] >= 0]
-    defined = [(r["lhs"], r["rhs"]) for _, r in table[table["op"] == ":="].iterrows()]
+    defined = [(lhs, rhs) for lhs, op, rhs in zip(table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist())
+               if op == ":="]
     known = labels_used | {d[0] for d in defined}
     for name, expr in defined:
         for nd in ast.walk(ast.parse(expr.replace("^", "**"), mode="eval")):

@@ -537,15 +537,18 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K, cache) -> np.ndarr
     if len(oc):
         Gm = np.stack([pg[c] for c in oc])                     # items × (Km + 1), padded with +inf
         NG, PH = _ncdf(Gm), _npdf(Gm)
+        Pc = NG[:, 1:] - NG[:, :-1]                             # items × categories
+        cat = np.arange(Km)[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            UP = np.where(cat < (K[oc] - 1)[:, None], PH[:, 1:] / Pc, 0.0)     # the category's upper τ
+            DN = np.where(cat >= 1, -PH[:, :-1] / Pc, 0.0)                    # and its lower τ
         X = codes[:, oc]
         it = np.arange(len(oc))[None, :]
-        P = NG[it, X + 1] - NG[it, X]
-        start = np.array([th_pos[c][0] for c in oc])[None, :]
-        rows = np.broadcast_to(np.arange(n)[:, None], X.shape)
+        flat = np.arange(n)[:, None] * sc.shape[1] + np.array([th_pos[c][0] for c in oc])[None, :] + X
         up = X < K[oc][None, :] - 1
-        sc[rows[up], (start + X)[up]] = (PH[it, X + 1] / P)[up]
+        np.put(sc, flat[up], UP[it, X][up])
         dn = X >= 1
-        sc[rows[dn], (start + X - 1)[dn]] = -(PH[it, X] / P)[dn]
+        np.put(sc, flat[dn] - 1, DN[it, X][dn])
     for c in num:
         mu, v = res.mean[c], res.var[c]
         e = Y[:, c] - mu
