@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -39,7 +40,7 @@ from csat.core.errors import ModelError
 from csat.core.text import suggest
 from csat.sem.syntax import latent_names, observed_names, parse_model
 
-__all__ = ["CompiledModel", "build_model", "single_indicators"]
+__all__ = ["CompiledModel", "build_model", "single_indicators", "ParameterNumbers"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,6 +228,29 @@ class CompiledModel:
         return c
 
 
+class ParameterNumbers:
+    """Numbers of free parameters handed out in order, as a model with groups or constraints needs them:
+    ``new()`` a fresh number, ``new(key)`` the number of the first call with that key (a parameter
+    shared, i.e. constrained equal, wherever the key recurs); ``count`` the numbers handed out.
+
+    >>> new = ParameterNumbers()
+    >>> [new(("theta", 0)), new(), new(("theta", 0)), new()], new.count
+    ([0, 1, 0, 2], 3)
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._shared: dict = {}
+
+    def __call__(self, key=None) -> int:
+        if key is not None and key in self._shared:
+            return self._shared[key]
+        self.count += 1
+        if key is not None:
+            self._shared[key] = self.count - 1
+        return self.count - 1
+
+
 def single_indicators(table: pd.DataFrame) -> set[str]:
     """The sole indicators of single-indicator latent variables (lavaan's ``auto.fix.single``).
 
@@ -235,11 +259,11 @@ def single_indicators(table: pd.DataFrame) -> set[str]:
     at 0 (as ``cusa ~~ 0*cusa``), which identifies the latent variance as the indicator's variance.
     As lavaan, an indicator that also measures another latent variable is not counted.
     """
-    load = table[table["op"] == "=~"]
-    counts = load["lhs"].value_counts()
-    ind_counts = load["rhs"].value_counts()
-    return {r for f, r in zip(load["lhs"], load["rhs"])
-            if counts[f] == 1 and r != f and ind_counts[r] == 1}
+    load = [(f, r) for f, op, r in zip(table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist())
+            if op == "=~"]
+    counts = Counter(f for f, _ in load)
+    ind_counts = Counter(r for _, r in load)
+    return {r for f, r in load if counts[f] == 1 and r != f and ind_counts[r] == 1}
 
 
 def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[str], *,
@@ -301,7 +325,8 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
                          f"{suggest(v, avail + lat)}" + (f"; also missing: {missing[1:]}" if len(missing) > 1 else ""))
     body = table[table["op"] != ":="]
     labels_used = set(body["label"]) - {""}
-    for _, r in body.iterrows():
+    recs = body.to_dict("records")
+    for r in recs:
         if r["op"] == "=~" and r["lhs"] == r["rhs"]:
             raise ModelError(f"line {r['line']}: latent variable {r['lhs']!r} cannot measure itself")
         if r["op"] == "~" and r["lhs"] == r["rhs"]:
@@ -330,10 +355,11 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
                          user=user, exo=exo))
 
     order = {"=~": 0, "~": 1, "~~": 2}
-    for _, r in sorted(body.iterrows(), key=lambda t: (order[t[1]["op"]], t[0])):
+    for _, r in sorted(zip(body.index, recs), key=lambda t: (order[t[1]["op"]], t[0])):
         add(r["lhs"], r["op"], r["rhs"], r["label"], r["fixed"], r["free"])
     have = {(r["mat"], r["i"], r["j"]) for r in rows}
-    dup = [r for r in rows if sum(1 for q in rows if (q["mat"], q["i"], q["j"]) == (r["mat"], r["i"], r["j"])) > 1]
+    cnt = Counter((r["mat"], r["i"], r["j"]) for r in rows)
+    dup = [r for r in rows if cnt[(r["mat"], r["i"], r["j"])] > 1]
     if dup:
         r = dup[-1]
         raise ModelError(f"parameter '{r['lhs']} {r['op']} {r['rhs']}' is specified twice")
@@ -363,10 +389,14 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
 
     R = pd.DataFrame(rows)
     # free / fixed status
-    first_ind = {f: R[(R["op"] == "=~") & (R["lhs"] == f)].index[0] for f in lat}
+    first_ind: dict[str, int] = {}
+    for k, r in enumerate(rows):
+        if r["op"] == "=~":
+            first_ind.setdefault(r["lhs"], k)
     single = single_indicators(body)
     free_flag, value = [], []
-    for k, r in R.iterrows():
+    lat_set = set(lat)
+    for k, r in enumerate(rows):
         if r["exo"]:
             free_flag.append(False); value.append(0.0); continue
         if r["user"] == 0 and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in single:
@@ -377,7 +407,7 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
             free_flag.append(True); value.append(0.0); continue
         if r["op"] == "=~" and first_ind.get(r["lhs"]) == k and not std_lv:
             free_flag.append(False); value.append(1.0); continue
-        if std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in set(lat):
+        if std_lv and r["op"] == "~~" and r["lhs"] == r["rhs"] and r["lhs"] in lat_set:
             free_flag.append(False); value.append(1.0); continue
         free_flag.append(True); value.append(0.0)
     R["value"] = value
@@ -385,7 +415,7 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     par = []
     lab_par: dict[str, int] = {}
     q = 0
-    for k, r in R.iterrows():
+    for k, r in enumerate(rows):
         if not free_flag[k]:
             par.append(-1); continue
         if r["label"]:
@@ -400,14 +430,15 @@ def build_model(model: str | pd.DataFrame, observed_names_available: Sequence[st
     m = len(names)
     A0 = np.zeros((m, m))
     S0 = np.zeros((m, m))
-    for _, r in R.iterrows():
-        if r["free"] < 0:
+    for r, fr_, val in zip(rows, par, value):
+        if fr_ < 0:
             if r["mat"] == "A":
-                A0[r["i"], r["j"]] = r["value"]
+                A0[r["i"], r["j"]] = val
             else:
-                S0[r["i"], r["j"]] = S0[r["j"], r["i"]] = r["value"]
+                S0[r["i"], r["j"]] = S0[r["j"], r["i"]] = val
     fr = R[R["free"] >= 0]
-    defined = [(r["lhs"], r["rhs"]) for _, r in table[table["op"] == ":="].iterrows()]
+    defined = [(lhs, rhs) for lhs, op, rhs in zip(table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist())
+               if op == ":="]
     known = labels_used | {d[0] for d in defined}
     for name, expr in defined:
         for nd in ast.walk(ast.parse(expr.replace("^", "**"), mode="eval")):

@@ -32,7 +32,7 @@ if TYPE_CHECKING:                      # pragma: no cover
     from csat.sem.robust import RobustTest
 
 __all__ = ["SEMResult", "build_result", "result_tables", "RESULT_EST_COLUMNS", "EST_COLUMNS", "FIT_RULES",
-           "standardize", "row_values", "label_env", "eval_expr"]
+           "standardize", "row_values", "label_env", "eval_expr", "modindex_candidates", "defined_rows"]
 
 #: The results contract: the leading columns of cfa_estimates.csv / sem_estimates.csv (lavaan's
 #: names, in lavaan's order; the fit measures are :data:`~csat.sem.fitmeasures.RESULT_FIT_MEASURES`).
@@ -158,6 +158,53 @@ def standardize(cm: CompiledModel, est: np.ndarray, A: np.ndarray, Sm: np.ndarra
     return out
 
 
+def modindex_candidates(cm: CompiledModel) -> pd.DataFrame:
+    """The parameters a score test may free, as lavaan's ``lav_partable_full`` for ``modindices()``:
+    rows ``lhs, op, rhs, mat, i, j`` for the loadings of every latent variable on every observed variable
+    that is not a fixed.x covariate or a regression outcome, the covariances among those observed
+    variables and among the latent variables, and the regressions among the variables of the structural
+    part; parameters already in the model are left out."""
+    names = cm.names
+    have = {(r.mat, r.i, r.j) for r in cm.rows.itertuples()}
+    reg = cm.rows[cm.rows["op"] == "~"]
+    eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
+    eqs_y_ov = set(reg["lhs"]) & set(cm.observed)
+    inds = set(cm.rows.loc[cm.rows["op"] == "=~", "rhs"])
+    ov_nox = [v for v in cm.observed if v not in set(cm.ov_x)]
+    other = {v for v in ov_nox if v not in inds and v not in set(eqs)}
+    cand = []
+    seen = set()
+
+    def push(lhs, op, rhs, mat, i, j):
+        if (mat, i, j) in have or (mat, i, j) in seen:
+            return
+        seen.add((mat, i, j))
+        cand.append((lhs, op, rhs, mat, i, j))
+    for f in cm.latent:                               # loadings: every latent x every indicator
+        for v in ov_nox:
+            if v not in eqs_y_ov:
+                push(f, "=~", v, "A", names.index(v), names.index(f))
+    for a_ in range(len(ov_nox)):                     # (residual) covariances of observed variables
+        for b_ in range(a_ + 1, len(ov_nox)):
+            va, vb = ov_nox[a_], ov_nox[b_]
+            if va in other or vb in other:
+                continue
+            i, j = names.index(va), names.index(vb)
+            push(va, "~~", vb, "S", max(i, j), min(i, j))
+    for a_ in range(len(cm.latent)):                  # latent (residual) covariances
+        for b_ in range(a_ + 1, len(cm.latent)):
+            i, j = names.index(cm.latent[a_]), names.index(cm.latent[b_])
+            push(cm.latent[a_], "~~", cm.latent[b_], "S", max(i, j), min(i, j))
+    for y in eqs:                                     # regressions among variables of the structural part
+        for x in eqs:
+            if y == x or (y in inds and y in set(cm.observed) and x in set(cm.latent)):
+                continue
+            if y in set(cm.ov_x):
+                continue
+            push(y, "~", x, "A", names.index(y), names.index(x))
+    return pd.DataFrame(cand, columns=["lhs", "op", "rhs", "mat", "i", "j"])
+
+
 @dataclass
 class SEMResult:
     """A fitted SEM (see :func:`csat.sem.fit`), lavaan's fitted ``lavaan`` object.
@@ -229,7 +276,10 @@ class SEMResult:
 
     def latent_cov(self) -> pd.DataFrame:
         """Model-implied covariance matrix of the latent variables (lavaan ``lavInspect(fit, "cov.lv")``)."""
-        return self.all_cov().loc[self.latent, self.latent]
+        E = self._E()
+        C = E @ self.Smat.to_numpy() @ E.T
+        k = [self.model.names.index(v) for v in self.latent]
+        return pd.DataFrame(C[np.ix_(k, k)], index=self.latent, columns=self.latent)
 
     def latent_cor(self) -> pd.DataFrame:
         """Model-implied correlation matrix of the latent variables (``lavInspect(fit, "cor.lv")``)."""
@@ -302,53 +352,13 @@ class SEMResult:
         if self.missing != "listwise":
             raise ModelError("modification indices are only available for complete data (missing='listwise')")
         cm = self.model
-        names = cm.names
-        p = cm.p
         A = self.A.to_numpy()
         Sm = self.Smat.to_numpy()
-        have = {(r.mat, r.i, r.j) for r in cm.rows.itertuples()}
-        reg = cm.rows[cm.rows["op"] == "~"]
-        eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
-        eqs_y_ov = set(reg["lhs"]) & set(cm.observed)
-        inds = set(cm.rows.loc[cm.rows["op"] == "=~", "rhs"])
-        ov_nox = [v for v in cm.observed if v not in set(cm.ov_x)]
-        other = {v for v in ov_nox if v not in inds and v not in set(eqs)}
-        cand = []
-        seen = set()
-
-        def push(lhs, op, rhs, mat, i, j):
-            if (mat, i, j) in have or (mat, i, j) in seen:
-                return
-            seen.add((mat, i, j))
-            cand.append((lhs, op, rhs, mat, i, j))
-        for f in cm.latent:                               # loadings: every latent x every indicator
-            for v in ov_nox:
-                if v not in eqs_y_ov:
-                    push(f, "=~", v, "A", names.index(v), names.index(f))
-        for a_ in range(len(ov_nox)):                     # (residual) covariances of observed variables
-            for b_ in range(a_ + 1, len(ov_nox)):
-                va, vb = ov_nox[a_], ov_nox[b_]
-                if va in other or vb in other:
-                    continue
-                i, j = names.index(va), names.index(vb)
-                push(va, "~~", vb, "S", max(i, j), min(i, j))
-        for a_ in range(len(cm.latent)):                  # latent (residual) covariances
-            for b_ in range(a_ + 1, len(cm.latent)):
-                i, j = names.index(cm.latent[a_]), names.index(cm.latent[b_])
-                push(cm.latent[a_], "~~", cm.latent[b_], "S", max(i, j), min(i, j))
-        for y in eqs:                                     # regressions among variables of the structural part
-            for x in eqs:
-                if y == x or (y in inds and y in set(cm.observed) and x in set(cm.latent)):
-                    continue
-                if y in set(cm.ov_x):
-                    continue
-                push(y, "~", x, "A", names.index(y), names.index(x))
+        cand = modindex_candidates(cm)
         cols = ["lhs", "op", "rhs", "mi", "epc", "sepc.all"]
-        if not cand:
+        if not len(cand):
             return pd.DataFrame(columns=cols)
-        cmat = np.array([0 if c[3] == "A" else 1 for c in cand])
-        ci = np.array([c[4] for c in cand])
-        cj = np.array([c[5] for c in cand])
+        cmat, ci, cj = (cand["mat"] == "S").to_numpy(int), cand["i"].to_numpy(), cand["j"].to_numpy()
         E = self._E()
         S = self.sample_cov.to_numpy()
         Sig = self.implied_cov.to_numpy()
@@ -372,10 +382,8 @@ class SEMResult:
             v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
             mi = self.n * score ** 2 / v
             epc = -score / v
-        crow = pd.DataFrame({"mat": [c[3] for c in cand], "i": ci, "j": cj})
-        sepc = standardize(cm, epc, A, Sm, E, rows=crow, kind="all")
-        out = pd.DataFrame({"lhs": [c[0] for c in cand], "op": [c[1] for c in cand],
-                            "rhs": [c[2] for c in cand], "mi": mi, "epc": epc, "sepc.all": sepc})
+        sepc = standardize(cm, epc, A, Sm, E, rows=cand, kind="all")
+        out = cand[["lhs", "op", "rhs"]].assign(mi=mi, epc=epc, **{"sepc.all": sepc})
         out = out[np.isfinite(out["mi"])]
         out = out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
         return out if top is None else out.head(top)
@@ -394,16 +402,16 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
                               "The estimation did not converge after {iterations} iterations; "
                               "estimates are not trustworthy.", iterations=res.iterations))
     var = est[(est["op"] == "~~") & (est["lhs"] == est["rhs"])]
-    for _, r in var.iterrows():
-        if r["est"] < 0:
-            out.append(diagnostic("heywood", "error", f"{r['lhs']} ~~ {r['rhs']}",
+    for lhs, rhs, e in zip(var["lhs"], var["rhs"], var["est"]):
+        if e < 0:
+            out.append(diagnostic("heywood", "error", f"{lhs} ~~ {rhs}",
                                   "Negative variance estimate for {variable} ({est:.3f}): a Heywood case.",
-                                  variable=r["lhs"], est=r["est"]))
+                                  variable=lhs, est=e))
     chk = est[est["op"].isin(["=~", "~"]) | ((est["op"] == "~~") & (est["lhs"] != est["rhs"]))]
-    for _, r in chk.iterrows():
-        if np.isfinite(r["std.all"]) and abs(r["std.all"]) > 1:
-            out.append(diagnostic("std_gt_1", "error", f"{r['lhs']} {r['op']} {r['rhs']}",
-                                  "Standardized estimate {std:.3f} exceeds 1 in absolute value.", std=r["std.all"]))
+    for lhs, op, rhs, std in zip(chk["lhs"], chk["op"], chk["rhs"], chk["std.all"]):
+        if np.isfinite(std) and abs(std) > 1:
+            out.append(diagnostic("std_gt_1", "error", f"{lhs} {op} {rhs}",
+                                  "Standardized estimate {std:.3f} exceeds 1 in absolute value.", std=std))
     if res.latent:
         C = res.latent_cov().to_numpy()
         ev = np.linalg.eigvalsh(C)
@@ -428,10 +436,10 @@ def _diagnostics(res: "SEMResult") -> list[Diagnostic]:
     cm = res.model
     fixed_zero = {r.lhs for r in cm.rows.itertuples()
                   if r.op == "~~" and r.lhs == r.rhs and r.free < 0 and r.value == 0}
-    for _, r in res.r2.iterrows():
-        if r["r2"] > 0.99 and r["variable"] not in fixed_zero:    # R² = 1 by design: no error term
-            out.append(diagnostic("r2_near_1", "warning", str(r["variable"]),
-                                  "R² of {variable} is {r2:.3f} (> 0.99).", variable=r["variable"], r2=r["r2"]))
+    for variable, r2 in zip(res.r2["variable"], res.r2["r2"]):
+        if r2 > 0.99 and variable not in fixed_zero:    # R² = 1 by design: no error term
+            out.append(diagnostic("r2_near_1", "warning", str(variable),
+                                  "R² of {variable} is {r2:.3f} (> 0.99).", variable=variable, r2=r2))
     fm = reported_fit(res.fit_measures)          # a robust fit is judged on its robust CFI, TLI, RMSEA
     for m, (good, acc, hib) in FIT_RULES.items():
         verdict = fit_verdict(m, fm.get(m))
@@ -494,7 +502,7 @@ def build_result(cm: CompiledModel, cf: CovFit, S: np.ndarray, n: int, *,
     if fiml is not None:
         tab = pd.concat([tab, fiml.intercept_rows(cm, Sigma, E @ Sm @ E.T)], ignore_index=True)
     if cm.defined:
-        tab = pd.concat([tab, _defined_rows(cm, theta, vcov, S, est, std_all, std_lv)], ignore_index=True)
+        tab = pd.concat([tab, defined_rows(cm, theta, vcov, S, std_all, std_lv)], ignore_index=True)
     p = cm.p
     names = cm.names
     Lam = A[:p, p:]
@@ -537,9 +545,12 @@ def label_env(cm: CompiledModel, rowvals: np.ndarray) -> dict[str, float]:
     return env
 
 
-def _defined_rows(cm, theta, vcov, S, est, std_all, std_lv) -> pd.DataFrame:
+def defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, S: np.ndarray | None,
+                 std_all: np.ndarray, std_lv: np.ndarray) -> pd.DataFrame:
     """``:=`` rows: value of the expression, delta-method SE ``√(∇f Cov(θ̂) ∇fᵀ)`` with a central-
-    difference gradient, and the expression evaluated at the standardized estimates."""
+    difference gradient (``vcov`` the covariance of the free parameters, ML's or WLSMV's robust one; ``S``
+    the sample covariance for fixed.x rows, or None), and the expression evaluated at the standardized
+    estimates."""
     from scipy import stats
     out = []
     q = stats.norm.ppf(0.975)

@@ -191,7 +191,7 @@ def parse_model(text: str) -> pd.DataFrame:
 
 def latent_names(table: pd.DataFrame) -> list[str]:
     """Latent variables: left-hand sides of ``=~``, in order of appearance."""
-    return list(dict.fromkeys(table.loc[table["op"] == "=~", "lhs"]))
+    return list(dict.fromkeys(lhs for lhs, op in zip(table["lhs"].tolist(), table["op"].tolist()) if op == "=~"))
 
 
 def defined_names(table: pd.DataFrame) -> list[str]:
@@ -203,11 +203,12 @@ def observed_names(table: pd.DataFrame) -> list[str]:
     """Observed variables in lavaan's order: indicators (in order of appearance in ``=~``), then the
     other variables of ``~`` and ``~~`` statements that are not latent."""
     lat = set(latent_names(table))
-    body = table[table["op"] != ":="]
-    ind = list(dict.fromkeys(body.loc[body["op"] == "=~", "rhs"]))
+    rows = list(zip(table["lhs"].tolist(), table["op"].tolist(), table["rhs"].tolist()))
+    ind = list(dict.fromkeys(rhs for _, op, rhs in rows if op == "=~"))
     other = []
-    for _, r in body[body["op"] != "=~"].iterrows():
-        other.extend([r["lhs"], r["rhs"]])
+    for lhs, op, rhs in rows:
+        if op not in ("=~", ":="):
+            other.extend([lhs, rhs])
     rest = [v for v in dict.fromkeys(other) if v not in lat and v not in set(ind)]
     return [v for v in ind if v not in lat] + rest
 

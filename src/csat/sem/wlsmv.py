@@ -33,13 +33,15 @@ import numpy as np
 import pandas as pd
 
 from csat.core.errors import ModelError
-from csat.sem.partable import CompiledModel, build_model
-from csat.sem.result import SEMResult, eval_expr, label_env, result_diagnostics, row_values, standardize
+from csat.core.threads import one_blas_thread
+from csat.sem.partable import CompiledModel, ParameterNumbers, build_model
+from csat.sem.result import SEMResult, defined_rows, modindex_candidates, result_diagnostics, standardize
 from csat.sem.syntax import parse_model
 from csat.stats.polychoric import PolychoricResult, polychoric
 
 __all__ = ["WLSMVResult", "fit_wlsmv", "wlsmv_fit", "WLSMVFit", "wlsmv_prepare", "wlsmv_estimate", "wlsmv_fit_measures",
-           "fit_wlsmv_groups", "merge_empty_categories", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS"]
+           "fit_wlsmv_groups", "merge_empty_categories", "WLSMVGroupsResult", "satorra2000_difference", "ORDINAL_STEPS",
+           "gauss_newton"]
 
 
 @dataclass
@@ -78,53 +80,17 @@ class WLSMVResult(SEMResult):
         from the weights of the Γ without that factor) and the DWLS gradient ``g = −ΔᵀW(s − σ̂)`` of each
         candidate, ``mi = N g² / (I₁₁ − I₁₂ I₂₂⁻¹ I₂₁)`` and ``epc = −g / (I₁₁ −
         I₁₂ I₂₂⁻¹ I₂₁)``; ``sepc.all`` the ``std.all`` rescaling of ``epc``.  Candidates as
-        :meth:`csat.sem.result.SEMResult.modindices` (cross-loadings, residual covariances of the items,
+        :func:`csat.sem.result.modindex_candidates` (cross-loadings, residual covariances of the items,
         latent covariances and regressions among the variables of the structural part)."""
         cm = self.model
-        names = cm.names
         A = self.A.to_numpy()
         Sm = self.Smat.to_numpy()
-        have = {(r.mat, r.i, r.j) for r in cm.rows.itertuples()}
-        reg = cm.rows[cm.rows["op"] == "~"]
-        eqs = list(dict.fromkeys(list(reg["lhs"]) + list(reg["rhs"])))
-        eqs_y_ov = set(reg["lhs"]) & set(cm.observed)
-        inds = set(cm.rows.loc[cm.rows["op"] == "=~", "rhs"])
-        ov = list(cm.observed)
-        other = {v for v in ov if v not in inds and v not in set(eqs)}
-        cand, seen = [], set()
-
-        def push(lhs, op, rhs, mat, i, j):
-            if (mat, i, j) in have or (mat, i, j) in seen:
-                return
-            seen.add((mat, i, j))
-            cand.append((lhs, op, rhs, mat, i, j))
-        for f in cm.latent:
-            for v in ov:
-                if v not in eqs_y_ov:
-                    push(f, "=~", v, "A", names.index(v), names.index(f))
-        for a_ in range(len(ov)):
-            for b_ in range(a_ + 1, len(ov)):
-                va, vb = ov[a_], ov[b_]
-                if va in other or vb in other:
-                    continue
-                i, j = names.index(va), names.index(vb)
-                push(va, "~~", vb, "S", max(i, j), min(i, j))
-        for a_ in range(len(cm.latent)):
-            for b_ in range(a_ + 1, len(cm.latent)):
-                i, j = names.index(cm.latent[a_]), names.index(cm.latent[b_])
-                push(cm.latent[a_], "~~", cm.latent[b_], "S", max(i, j), min(i, j))
-        for y in eqs:
-            for x in eqs:
-                if y == x or (y in inds and y in set(cm.observed) and x in set(cm.latent)):
-                    continue
-                push(y, "~", x, "A", names.index(y), names.index(x))
+        cand = modindex_candidates(cm)
         cols = ["lhs", "op", "rhs", "mi", "epc", "sepc.all"]
-        if not cand:
+        if not len(cand):
             return pd.DataFrame(columns=cols)
         w = self.wls
-        cmat = np.array([0 if c[3] == "A" else 1 for c in cand])
-        ci = np.array([c[4] for c in cand])
-        cj = np.array([c[5] for c in cand])
+        cmat, ci, cj = (cand["mat"] == "S").to_numpy(int), cand["i"].to_numpy(), cand["j"].to_numpy()
         E = np.linalg.inv(np.eye(cm.m) - A)
         U, V = cm._uv(E, Sm, cmat, ci, cj)
         rr = np.concatenate([w["num"], w["ii"]])
@@ -143,10 +109,8 @@ class WLSMVResult(SEMResult):
             v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
             mi = self.n * g * g / v
             epc = -g / v
-        crow = pd.DataFrame({"mat": [c[3] for c in cand], "i": ci, "j": cj})
-        sepc = standardize(cm, np.abs(epc), A, Sm, E, rows=crow, kind="all") * np.sign(epc)
-        out = pd.DataFrame({"lhs": [c[0] for c in cand], "op": [c[1] for c in cand],
-                            "rhs": [c[2] for c in cand], "mi": mi, "epc": epc, "sepc.all": sepc})
+        sepc = standardize(cm, np.abs(epc), A, Sm, E, rows=cand, kind="all") * np.sign(epc)
+        out = cand[["lhs", "op", "rhs"]].assign(mi=mi, epc=epc, **{"sepc.all": sepc})
         out = out[np.isfinite(out["mi"])]
         out = out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)
         return out if top is None else out.head(top)
@@ -225,6 +189,41 @@ def _implied(cm: CompiledModel, theta: np.ndarray, num, ii, jj, need_jac: bool =
     return sig, Je @ cm._P, (Sigma, E, Sm, A)
 
 
+def gauss_newton(x: np.ndarray, value, derivs, *, max_iter: int, tol: float, stall_tol: float,
+                 small: float) -> tuple[np.ndarray, bool, int]:
+    """Minimise a least-squares discrepancy ``value(x)`` by Gauss–Newton steps ``H⁻¹g`` (``g, H =
+    derivs(x)``: the descent gradient ``ΔᵀW(s − σ)`` and ``ΔᵀWΔ``) with step halving; converged when
+    ``max|g| < tol``, when a step moves no parameter by ``small`` or more, or when no step lowers the
+    discrepancy and ``max|g| < stall_tol``.  Returns ``(x, converged, iterations)``."""
+    f0 = value(x)
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):
+        g, H = derivs(x)
+        if np.abs(g).max() < tol:
+            converged = True
+            break
+        try:
+            step = np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        t = 1.0
+        while t > 1e-10:
+            cand = x + t * step
+            fc = value(cand)
+            if fc <= f0 + 1e-15 * max(1.0, f0):
+                break
+            t *= 0.5
+        else:
+            converged = bool(np.abs(g).max() < stall_tol)
+            break
+        moved = np.abs(cand - x).max() >= small
+        x, f0 = cand, fc
+        if not moved:
+            converged = True
+            break
+    return x, converged, it
+
+
 def wlsmv_estimate(cm: CompiledModel, cm_free: CompiledModel, pc: PolychoricResult, *, max_iter: int = 500,
                    tol: float = 1e-12) -> WLSMVFit:
     """DWLS estimates, robust covariance matrix and test statistics of ``cm`` (see the module text)."""
@@ -245,36 +244,12 @@ def wlsmv_estimate(cm: CompiledModel, cm_free: CompiledModel, pc: PolychoricResu
         e = s_c - sig
         return float(e @ (w_c * e))
 
-    f0 = fval(theta)
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):
-        sig, J, _ = _implied(cm, theta, num, ii, jj)
-        e = s_c - sig
-        g = J.T @ (w_c * e)
-        H = J.T @ (w_c[:, None] * J)
-        if np.abs(g).max() < tol:
-            converged = True
-            break
-        try:
-            step = np.linalg.solve(H, g)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(H, g, rcond=None)[0]
-        t = 1.0
-        while t > 1e-10:
-            cand = theta + t * step
-            fc = fval(cand)
-            if fc <= f0 + 1e-15 * max(1.0, f0):
-                break
-            t *= 0.5
-        else:
-            converged = bool(np.abs(g).max() < 1e-8)
-            break
-        small = np.abs(cand - theta).max() < 1e-13
-        theta, f0 = cand, fc
-        if small:
-            converged = True
-            break
+    def derivs(th):
+        sig, J, _ = _implied(cm, th, num, ii, jj)
+        return J.T @ (w_c * (s_c - sig)), J.T @ (w_c[:, None] * J)
+
+    theta, converged, it = gauss_newton(theta, fval, derivs, max_iter=max_iter, tol=tol, stall_tol=1e-8,
+                                        small=1e-13)
     # derivatives at the estimate, all parameters: [structural θ (q) | th slots (nth)]
     sig, J, _ = _implied(cm, theta, num, ii, jj)
     ns = len(s)
@@ -290,14 +265,19 @@ def wlsmv_estimate(cm: CompiledModel, cm_free: CompiledModel, pc: PolychoricResu
     except np.linalg.LinAlgError:
         raise ModelError("the model is not identified: the WLS information matrix is singular") from None
     WD = Wd[:, None] * Delta
-    vcov = Einv @ (WD.T @ G @ WD) @ Einv / n
+    GWD = G @ WD
+    B = WD.T @ GWD
+    vcov = Einv @ B @ Einv / n
     fmin = 0.5 * float(e @ (Wd * e))
     chisq = 2 * n * fmin
     df = ns - (q + nth)
-    U = np.diag(Wd) - WD @ Einv @ WD.T
-    UG = U @ G
-    tr1 = float(np.trace(UG))
-    tr2 = float(np.sum(UG * UG.T))
+    # U Γ with U = W − WΔE⁻¹ΔᵀW through (parameters × parameters) matrices: tr(UΓ) = tr(WΓ) − tr(E⁻¹B),
+    # tr((UΓ)²) = tr((WΓ)²) − 2 tr(E⁻¹L) + tr((E⁻¹B)²), B = (WΔ)ᵀΓ(WΔ), L = (WΔ)ᵀΓWΓ(WΔ)
+    WG = Wd[:, None] * G
+    L = GWD.T @ (Wd[:, None] * GWD)
+    PB = Einv @ B
+    tr1 = float(np.trace(WG)) - float(np.trace(PB))
+    tr2 = float(np.sum(WG * WG.T)) - 2 * float(np.sum(Einv * L.T)) + float(np.sum(PB * PB.T))
     test = _scaled_shifted(chisq, df, tr1, tr2)
     # baseline: correlations (covariances among different items) 0, everything else saturated
     nvar = len(num)
@@ -356,13 +336,14 @@ def _rmsea(X2, df, n, c=1.0):
 
 def _rmsea_ci(X2, df, n, c=1.0, level=0.90):
     """lavaan 0.6.14's ``lav_fit_rmsea_ci`` (noncentral χ² inversion; bounds × √c)."""
-    from scipy import optimize, stats
+    from scipy import optimize, special
     if not np.isfinite(X2) or df < 1:
         return (0.0, 0.0) if np.isfinite(X2) else (math.nan, math.nan)
     up, lo = 1 - (1 - level) / 2, (1 - level) / 2
 
     def cdf(lam):
-        return stats.ncx2.cdf(X2, df, lam) if lam > 0 else stats.chi2.cdf(X2, df)
+        # scipy.stats' ncx2.cdf and chi2.cdf without their argument checks (the same functions)
+        return special.chndtr(X2, df, lam) if lam > 0 else special.chdtr(df, X2)
     if cdf(0.0) - up < 0:
         low = 0.0
     else:
@@ -519,13 +500,11 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
     In R: ``fit <- cfa(model, d, ordered = TRUE)``, ``fitMeasures(fit, c("chisq.scaled",
     "chisq.scaling.factor", "cfi.scaled"))`` → 75.288, 0.712, 0.967.
     """
-    from scipy import stats
+    from scipy import special
     if not isinstance(data, pd.DataFrame):
         raise ModelError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    from threadpoolctl import threadpool_limits
-
     cm, cm_free, pc, ordd = wlsmv_prepare(model, data, ordered, std_lv=std_lv)
-    with threadpool_limits(limits=1, user_api="blas"):      # small matrices: BLAS threads only contend
+    with one_blas_thread():                                 # small matrices: BLAS threads only contend
         f = wlsmv_estimate(cm, cm_free, pc)
         fm = wlsmv_fit_measures(cm, pc, f)
     is_ord = np.array([v in set(ordd) for v in cm.observed])
@@ -582,13 +561,13 @@ def fit_wlsmv(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
                     ignore_index=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(out["se"] > 0, out["est"] / out["se"], np.nan)
-    qn = stats.norm.ppf(0.975)
+    qn = special.ndtri(0.975)                  # stats.norm.ppf(0.975); ndtr(−|z|) = stats.norm.sf(|z|)
     out.insert(6, "z", z)
-    out.insert(7, "pvalue", 2 * stats.norm.sf(np.abs(z)))
+    out.insert(7, "pvalue", 2 * special.ndtr(-np.abs(z)))
     out.insert(8, "ci.lower", out["est"] - qn * out["se"])
     out.insert(9, "ci.upper", out["est"] + qn * out["se"])
     if cm.defined:
-        out = pd.concat([out, _defined_rows(cm, f.theta, f.vcov[:q, :q], std_all, std_lv)], ignore_index=True)
+        out = pd.concat([out, defined_rows(cm, f.theta, f.vcov[:q, :q], None, std_all, std_lv)], ignore_index=True)
     names = cm.names
     tot = np.diag(E @ Sm @ E.T)
     inds = set(rows.loc[rows["op"] == "=~", "rhs"])
@@ -618,42 +597,6 @@ def wlsmv_fit(model: str, data: pd.DataFrame, *, ordered: Sequence[str] | bool =
               std_lv: bool = False) -> SEMResult:
     """The estimator dispatch's name for :func:`fit_wlsmv` (``csat.sem.estimators.fit(..., estimator="wlsmv")``)."""
     return fit_wlsmv(model, data, ordered=ordered, std_lv=std_lv)
-
-
-def _defined_rows(cm: CompiledModel, theta: np.ndarray, vcov: np.ndarray, std_all: np.ndarray,
-                  std_lv: np.ndarray) -> pd.DataFrame:
-    """``:=`` rows of a WLSMV fit: the expression at the estimates, its delta-method standard error from
-    the robust covariance matrix (central-difference gradient), and the expression at the standardized
-    estimates (as lavaan's ``parameterEstimates`` / ``standardizedSolution``)."""
-    from scipy import stats
-    qn = stats.norm.ppf(0.975)
-    rows = []
-    for name, expr in cm.defined:
-        def value(vals):
-            env = label_env(cm, vals)
-            for nm, ex in cm.defined:                 # earlier defined parameters may be used
-                if nm == name:
-                    break
-                env[nm] = eval_expr(ex, env)
-            return eval_expr(expr, env)
-
-        def f(th):
-            return value(row_values(cm, th, None))
-        val = f(theta)
-        grad = np.empty(cm.npar)
-        for k in range(cm.npar):
-            h = 1e-6 * max(1.0, abs(theta[k]))
-            tp, tm = theta.copy(), theta.copy()
-            tp[k] += h
-            tm[k] -= h
-            grad[k] = (f(tp) - f(tm)) / (2 * h)
-        se = math.sqrt(max(float(grad @ vcov @ grad), 0.0))
-        z = val / se if se > 0 else math.nan
-        rows.append({"lhs": name, "op": ":=", "rhs": expr, "label": name, "est": val, "se": se, "z": z,
-                     "pvalue": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
-                     "ci.lower": val - qn * se, "ci.upper": val + qn * se,
-                     "std.lv": value(std_lv), "std.all": value(std_all)})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -709,16 +652,7 @@ class _OrdMG:
         fixed = np.zeros(self.nloc)
         fixed[q:q + m] = 1.0                                   # ψ_kk (when not freed: the model's value)
         fixed[q + m + p:q + m + 2 * p] = 1.0                   # δ
-        nxt, shared = 0, {}
-
-        def new(key=None):
-            nonlocal nxt
-            if key is not None and key in shared:
-                return shared[key]
-            nxt += 1
-            if key is not None:
-                shared[key] = nxt - 1
-            return nxt - 1
+        new = ParameterNumbers()
         for g in range(G):
             for l in range(q):
                 idx[g, l] = new(("theta", l)) if eq_load and loading[l] else new()
@@ -735,7 +669,7 @@ class _OrdMG:
                     idx[g, q + 2 * p + m + k] = new()
             for t in range(self.nth):
                 idx[g, q + 2 * m + 2 * p + t] = new(("tau", t)) if eq_th else new()
-        self.idx, self.fixed, self.npar = idx, fixed, nxt
+        self.idx, self.fixed, self.npar = idx, fixed, new.count
         self.N = sum(pc.n for pc in pcs)
         self.fg = np.array([pc.n / self.N for pc in pcs])
         lay = _stat_layout(cm, pc0)
@@ -823,9 +757,7 @@ class _OrdMG:
         return acc / np.maximum(cnt, 1)
 
     def optimize(self, x: np.ndarray, max_iter: int = 300, tol: float = 1e-10):
-        f0 = self.value(x)
-        converged, it = False, 0
-        for it in range(1, max_iter + 1):
+        def derivs(x):
             g_ = np.zeros(self.npar)
             H = np.zeros((self.npar, self.npar))
             for g in range(len(self.pcs)):
@@ -834,29 +766,8 @@ class _OrdMG:
                 WD = self.w[g][:, None] * D
                 g_ += self.fg[g] * (WD.T @ e)
                 H += self.fg[g] * (D.T @ WD)
-            if np.abs(g_).max() < tol:
-                converged = True
-                break
-            try:
-                step = np.linalg.solve(H, g_)
-            except np.linalg.LinAlgError:
-                step = np.linalg.lstsq(H, g_, rcond=None)[0]
-            t = 1.0
-            while t > 1e-10:
-                cand = x + t * step
-                fc = self.value(cand)
-                if fc <= f0 + 1e-15 * max(1.0, f0):
-                    break
-                t *= 0.5
-            else:
-                converged = bool(np.abs(g_).max() < 1e-7)
-                break
-            small = np.abs(cand - x).max() < 1e-12
-            x, f0 = cand, fc
-            if small:
-                converged = True
-                break
-        return x, converged, it
+            return g_, H
+        return gauss_newton(x, self.value, derivs, max_iter=max_iter, tol=tol, stall_tol=1e-7, small=1e-12)
 
 
 
@@ -948,8 +859,7 @@ def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Seq
                              f"of {group!r} (an answer category is empty in a group); merge rare categories")
     mg = _OrdMG(cm, pcs, group_equal)
     mg._theta_start = [_start(cm, cm_free, pc.cov) for pc in pcs]
-    from threadpoolctl import threadpool_limits
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         x, converged, it = mg.optimize(mg.start())
         parts = _groups_parts(mg, x)
     N, G = mg.N, len(pcs)
@@ -1086,17 +996,16 @@ def satorra2000_difference(m1: WLSMVGroupsResult, m0: WLSMVGroupsResult) -> tupl
     mdf = int(f0["df"] - f1["df"])
     if mdf <= 0:
         return float(f0["chisq"] - f1["chisq"]), mdf, math.nan
-    from threadpoolctl import threadpool_limits
     D1 = np.vstack(m1.parts["Delta"])
     D0 = np.vstack(m0.parts["Delta"])
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         H = np.linalg.lstsq(D1, D0, rcond=None)[0]          # Δ₁⁺Δ₀
         Pinv = m1.parts["info_inv"]
         P = m1.parts["info"]
         # P⁻¹Aᵀ(AP⁻¹Aᵀ)⁻¹AP⁻¹ with null(A) = col(H) equals P⁻¹ − H(HᵀPH)⁻¹Hᵀ
         M = Pinv - H @ np.linalg.pinv(H.T @ P @ H) @ H.T
     ws, Gs, fg = m1.parts["w"], m1.parts["gamma"], m1.parts["fg"]
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         # U Γ = (WΔ₁) M (WΔ₁)ᵀ Γf: traces through the small matrix (WΔ₁)ᵀ Γf (WΔ₁) (Γf block diagonal)
         WD = [w[:, None] * d for w, d in zip(ws, m1.parts["Delta"])]
         K = sum(f * (wd.T @ Gm @ wd) for f, wd, Gm in zip(fg, WD, Gs))

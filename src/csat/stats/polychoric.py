@@ -31,6 +31,7 @@ import pandas as pd
 from scipy import special
 
 from csat.core.errors import ModelError
+from csat.core.threads import one_blas_thread
 
 __all__ = ["bvn_cdf", "PolychoricResult", "polychoric", "ordinal_codes"]
 
@@ -156,6 +157,14 @@ def ordinal_codes(x: pd.Series) -> tuple[np.ndarray, list]:
     levels = sorted(pd.unique(x.dropna()))
     codes = pd.Categorical(x, categories=levels).codes.astype(int)
     return codes, levels
+
+
+def _complete_codes(x: pd.Series) -> tuple[np.ndarray, list]:
+    """:func:`ordinal_codes` of an item without missing answers (numeric: one ``np.unique``)."""
+    if isinstance(x.dtype, np.dtype) and x.dtype.kind in "biuf":
+        levels, codes = np.unique(x.to_numpy(), return_inverse=True)
+        return codes.astype(int).ravel(), list(levels)
+    return ordinal_codes(x)
 
 
 def _grid(tau: np.ndarray, K: int) -> np.ndarray:
@@ -388,7 +397,7 @@ def polychoric(data: pd.DataFrame, ordered: Sequence[str] | bool | None = True, 
     Y = np.zeros((n, p))
     for c, v in enumerate(items):
         if is_ord[c]:
-            codes[:, c], levels[v] = ordinal_codes(D[v])
+            codes[:, c], levels[v] = _complete_codes(D[v])
             K[c] = len(levels[v])
             if K[c] < 2:
                 raise ModelError(f"ordinal item {v!r} has only one category in the complete cases")
@@ -421,38 +430,54 @@ def polychoric(data: pd.DataFrame, ordered: Sequence[str] | bool | None = True, 
     ords = [c for c in range(p) if is_ord[c]]
     Km = int(K.max()) if ords else 0
     pg = {c: np.concatenate([grids[c], np.full(Km + 1 - len(grids[c]), np.inf)]) for c in ords}
-    multi = []                                   # ordinal pairs fitted together (tables larger than 2 × 2)
-    for j in range(p - 1):
-        for i in range(j + 1, p):
+    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
+    oq = np.array([q for q, (i, j) in enumerate(pairs) if is_ord[i] and is_ord[j]], int)
+    with one_blas_thread():                      # tall n × k products: threads only contend
+        tabs = _pair_tables(codes, np.array(ords, int), Km, pairs, oq)
+        multi = []                               # ordinal pairs fitted together (tables larger than 2 × 2)
+        for t, q in enumerate(oq):
+            i, j = pairs[q]
+            if K[i] > 2 or K[j] > 2:
+                multi.append(t)
+            else:
+                R[i, j] = R[j, i] = _fit_pair(tabs[t].T, pg[j], pg[i])
+        for i, j in pairs:
             if is_ord[i] and is_ord[j]:
-                if K[i] > 2 or K[j] > 2:
-                    multi.append((i, j))
-                    continue
-                tab = np.zeros((Km, Km))
-                np.add.at(tab, (codes[:, j], codes[:, i]), 1.0)
-                R[i, j] = R[j, i] = _fit_pair(tab, pg[j], pg[i])
-            elif not is_ord[i] and not is_ord[j]:
+                continue
+            if not is_ord[i] and not is_ord[j]:
                 R[i, j] = R[j, i] = np.corrcoef(Y[:, i], Y[:, j])[0, 1]
             else:
                 cy, cx = (i, j) if not is_ord[i] else (j, i)
                 R[i, j] = R[j, i] = _polyserial(Y[:, cy], mean[cy], var[cy], codes[:, cx], grids[cx])
-    if multi:
-        I = np.array([m[0] for m in multi])
-        J = np.array([m[1] for m in multi])
-        flat = (np.arange(len(multi))[None, :] * Km * Km + codes[:, J] * Km + codes[:, I]).ravel()
-        tabs = np.bincount(flat, minlength=len(multi) * Km * Km).reshape(len(multi), Km, Km).astype(float)
-        GI = np.stack([pg[j] for j in J])
-        GJ = np.stack([pg[i] for i in I])
-        r = _fit_pairs(tabs, GI, GJ)
-        R[I, J] = R[J, I] = r
-    res = PolychoricResult(items=items, ordered=ordered, th=th, th_names=th_names, th_item=th_item,
-                           cor=pd.DataFrame(R, index=items, columns=items), var=var, mean=mean, n=n, levels=levels)
-    if nacov:
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(limits=1, user_api="blas"):   # tall n × k products: threads only contend
-            res.nacov = _nacov(res, codes, Y, is_ord, grids, K)
+        if multi:
+            I = np.array([pairs[oq[t]][0] for t in multi])
+            J = np.array([pairs[oq[t]][1] for t in multi])
+            GI = np.stack([pg[j] for j in J])
+            GJ = np.stack([pg[i] for i in I])
+            r = _fit_pairs(np.ascontiguousarray(tabs[multi].transpose(0, 2, 1)), GI, GJ)
+            R[I, J] = R[J, I] = r
+        res = PolychoricResult(items=items, ordered=ordered, th=th, th_names=th_names, th_item=th_item,
+                               cor=pd.DataFrame(R, index=items, columns=items), var=var, mean=mean, n=n,
+                               levels=levels)
+        if nacov:
+            res.nacov = _nacov(res, codes, Y, is_ord, grids, K, (pairs, oq, tabs, pg, Km))
     return res
+
+
+def _pair_tables(codes: np.ndarray, ords: np.ndarray, Km: int, pairs: list, oq: np.ndarray) -> np.ndarray:
+    """The contingency tables of the ordinal pairs ``oq`` (indices into ``pairs``; rows: the categories
+    of the pair's first item), all from one product of the one-hot coded answers."""
+    if not len(oq):
+        return np.zeros((0, Km, Km))
+    n = codes.shape[0]
+    pos = np.full(codes.shape[1], -1)
+    pos[ords] = np.arange(len(ords))
+    X = np.zeros((n, len(ords) * Km))
+    X[np.arange(n)[:, None], pos[ords][None, :] * Km + codes[:, ords]] = 1.0
+    T = (X.T @ X).reshape(len(ords), Km, len(ords), Km)
+    I = pos[np.array([pairs[q][0] for q in oq])]
+    J = pos[np.array([pairs[q][1] for q in oq])]
+    return np.round(T[I, :, J, :])
 
 
 def _polyserial_parts(y, mu, v, codes, g, r):
@@ -486,10 +511,15 @@ def _polyserial(y, mu, v, codes, g) -> float:
     return float(optimize.brentq(score, lo_, hi_, xtol=1e-14, rtol=1e-14))
 
 
-def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
+def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K, cache) -> np.ndarray:
     """N × the asymptotic covariance of (thresholds/means, variances of continuous items, correlations
     or covariances): Muthén (1984)'s sandwich ``B⁻¹ (Σ s sᵀ) B⁻ᵀ`` of the casewise scores, with lavaan's
-    ordering and its delta rule from correlations to covariances for continuous items."""
+    ordering and its delta rule from correlations to covariances for continuous items.
+
+    ``B`` is block triangular (``A11`` block diagonal by item, ``A22`` diagonal, ``A21`` with the two
+    items' thresholds of each pair), so ``Z = S B⁻ᵀ`` costs little and the sandwich is the one
+    product ``N ZᵀZ``.  ``cache``: the pairs, the ordinal ones and their tables from :func:`polychoric`."""
+    pairs, oq, tabs, pg, Km = cache
     n, p = codes.shape
     R = res.cor.to_numpy()
     th_item = res.th_item
@@ -499,34 +529,36 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
     a11_size = nth + nvar_sc
     th_pos = {c: np.flatnonzero(th_item == c) for c in range(p)}
     var_pos = {c: nth + k for k, c in enumerate(num)}
-    # univariate scores
-    sc_th = np.zeros((n, nth))
-    sc_var = np.zeros((n, nvar_sc))
-    for c in range(p):
-        if is_ord[c]:
-            g = grids[c]
-            x = codes[:, c]
-            P = _ncdf(g[x + 1]) - _ncdf(g[x])
-            Kc = K[c]
-            for k in range(Kc - 1):
-                # d log P_c / d τ_k: φ(τ_k)/P if c == k, −φ(τ_k)/P if c == k + 1
-                col = th_pos[c][k]
-                ph = _npdf(g[k + 1])
-                sc_th[:, col] = np.where(x == k, ph / P, np.where(x == k + 1, -ph / P, 0.0))
-        else:
-            mu, v = res.mean[c], res.var[c]
-            e = Y[:, c] - mu
-            sc_th[:, th_pos[c][0]] = e / v
-            sc_var[:, var_pos[c] - nth] = -0.5 / v + 0.5 * e * e / (v * v)
-    pairs = [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
     pstar = len(pairs)
-    sc_cor = np.zeros((n, pstar))
+    sc = np.zeros((n, a11_size + pstar))          # casewise scores: [th slots | variances | correlations]
+    sc_cor = sc[:, a11_size:]
+    # univariate scores of the thresholds: d log P_c / d τ_k = φ(τ_k)/P if c == k, −φ(τ_k)/P if c == k + 1
+    oc = np.flatnonzero(is_ord)
+    if len(oc):
+        Gm = np.stack([pg[c] for c in oc])                     # items × (Km + 1), padded with +inf
+        NG, PH = _ncdf(Gm), _npdf(Gm)
+        Pc = NG[:, 1:] - NG[:, :-1]                             # items × categories
+        cat = np.arange(Km)[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            UP = np.where(cat < (K[oc] - 1)[:, None], PH[:, 1:] / Pc, 0.0)     # the category's upper τ
+            DN = np.where(cat >= 1, -PH[:, :-1] / Pc, 0.0)                    # and its lower τ
+        X = codes[:, oc]
+        it = np.arange(len(oc))[None, :]
+        flat = np.arange(n)[:, None] * sc.shape[1] + np.array([th_pos[c][0] for c in oc])[None, :] + X
+        up = X < K[oc][None, :] - 1
+        np.put(sc, flat[up], UP[it, X][up])
+        dn = X >= 1
+        np.put(sc, flat[dn] - 1, DN[it, X][dn])
+    for c in num:
+        mu, v = res.mean[c], res.var[c]
+        e = Y[:, c] - mu
+        sc[:, th_pos[c][0]] = e / v
+        sc[:, var_pos[c]] = -0.5 / v + 0.5 * e * e / (v * v)
     a21 = np.zeros((pstar, a11_size))
     h21 = np.zeros((pstar, a11_size))
     h22 = np.eye(pstar)
-    oq = [q for q, (i, j) in enumerate(pairs) if is_ord[i] and is_ord[j]]
-    if oq:
-        _ordinal_pair_scores(np.array(oq), pairs, R, codes, grids, K, th_pos, sc_cor, a21)
+    if len(oq):
+        _ordinal_pair_scores(oq, pairs, R, codes, tabs, pg, Km, K, th_pos, sc_cor, a21)
     for q, (i, j) in enumerate(pairs):
         r = R[i, j]
         if is_ord[i] and is_ord[j]:
@@ -553,19 +585,17 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
                 a21[q, th_pos[cx][k]] = s_r @ d_th[k]
             h21[q, var_pos[cy]] = r / (2 * np.sqrt(res.var[cy]))
             h22[q, q] = np.sqrt(res.var[cy])
-    sc = np.concatenate([sc_th, sc_var, sc_cor], axis=1)
-    inner = sc.T @ sc
     a11 = np.zeros((a11_size, a11_size))
     for c in range(p):
         idx = list(th_pos[c]) + ([var_pos[c]] if c in var_pos else [])
-        a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
-    a22 = np.sum(sc_cor * sc_cor, axis=0)
+        blk = sc[:, idx]
+        a11[np.ix_(idx, idx)] = blk.T @ blk
+    a22 = np.einsum("ij,ij->j", sc_cor, sc_cor)
     a11_inv = np.linalg.inv(a11)
-    B_inv = np.zeros((a11_size + pstar, a11_size + pstar))
-    B_inv[:a11_size, :a11_size] = a11_inv
-    B_inv[a11_size:, a11_size:] = np.diag(1 / a22)
-    B_inv[a11_size:, :a11_size] = -(a21 / a22[:, None]) @ a11_inv
-    W = B_inv @ inner @ B_inv.T
+    Z = np.empty_like(sc)                          # Z = S B⁻ᵀ
+    Z[:, :a11_size] = sc[:, :a11_size] @ a11_inv.T
+    Z[:, a11_size:] = (sc_cor - Z[:, :a11_size] @ a21.T) / a22
+    W = Z.T @ Z
     if num:
         H = np.eye(a11_size + pstar)
         H[a11_size:, :a11_size] = h21
@@ -578,30 +608,23 @@ def _nacov(res: PolychoricResult, codes, Y, is_ord, grids, K) -> np.ndarray:
     return n * 0.5 * (W + W.T)
 
 
-def _ordinal_pair_scores(oq, pairs, R, codes, grids, K, th_pos, sc_cor, a21) -> None:
-    """The casewise scores of the polychoric correlations ``oq`` (indices into ``pairs``) into ``sc_cor`` and
-    their cross-products with the bivariate threshold scores into ``a21``, all pairs at once: with
-    ``Q_ab = n_ab (∂P_ab/∂ρ) / P_ab²``, ``A21[q, τ_ik] = Σ_b ∂_k(b) (Q_kb − Q_(k+1)b)`` where ``∂_k(b)`` is the
-    derivative of ``Φ₂(τ_ik, τ_jb; ρ) − Φ₂(τ_ik, τ_j(b−1); ρ)`` with respect to ``τ_ik``."""
-    n = codes.shape[0]
-    Km = int(max(K[pairs[q][0]] for q in oq) if len(oq) else 0)
-    Km = int(max(Km, max(K[pairs[q][1]] for q in oq)))
+def _ordinal_pair_scores(oq, pairs, R, codes, tabs, pg, Km, K, th_pos, sc_cor, a21) -> None:
+    """The casewise scores of the polychoric correlations ``oq`` (indices into ``pairs``; ``tabs`` their
+    tables) into ``sc_cor`` and their cross-products with the bivariate threshold scores into ``a21``, all
+    pairs at once: with ``Q_ab = n_ab (∂P_ab/∂ρ) / P_ab²``, ``A21[q, τ_ik] = Σ_b ∂_k(b) (Q_kb − Q_(k+1)b)``
+    where ``∂_k(b)`` is the derivative of ``Φ₂(τ_ik, τ_jb; ρ) − Φ₂(τ_ik, τ_j(b−1); ρ)`` with respect to
+    ``τ_ik``."""
     I = np.array([pairs[q][0] for q in oq])
     J = np.array([pairs[q][1] for q in oq])
-
-    def padded(c):
-        g = grids[c]
-        return np.concatenate([g, np.full(Km + 1 - len(g), np.inf)])
-    GI = np.stack([padded(i) for i in I])
-    GJ = np.stack([padded(j) for j in J])
+    GI = np.stack([pg[i] for i in I])
+    GJ = np.stack([pg[j] for j in J])
     r = R[I, J]
+    npq = len(oq)
     P, dP = _cells_all(GI, GJ, r)
-    flat = (np.arange(len(oq))[None, :] * Km * Km + codes[:, I] * Km + codes[:, J]).ravel()
-    tabs = np.bincount(flat, minlength=len(oq) * Km * Km).reshape(len(oq), Km, Km).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         S = np.where(P > 0, dP / np.where(P > 0, P, 1.0), 0.0)          # ∂ log P / ∂ρ per cell
         Q = np.where(tabs > 0, tabs * S / np.where(P > 0, P, 1.0), 0.0)
-    sc_cor[:, oq] = S.reshape(len(oq), -1)[np.arange(len(oq))[None, :], codes[:, I] * Km + codes[:, J]]
+    sc_cor[:, oq] = S.reshape(npq, -1)[np.arange(npq)[None, :], codes[:, I] * Km + codes[:, J]]
     s = np.sqrt(1 - r * r)[:, None, None]
     rr = r[:, None, None]
     with np.errstate(invalid="ignore"):
@@ -611,12 +634,16 @@ def _ordinal_pair_scores(oq, pairs, R, codes, grids, K, th_pos, sc_cor, a21) -> 
     Gj = np.where(np.isfinite(GJ)[:, None, :], np.nan_to_num(Gj), 0.0)
     dGi = Gi[:, :, 1:] - Gi[:, :, :-1]           # pairs × (Km+1) × Km
     dGj = Gj[:, 1:, :] - Gj[:, :-1, :]           # pairs × Km × (Km+1)
-    Qp = np.concatenate([Q, np.zeros((len(oq), 1, Km))], axis=1)      # Q with a zero row Km
-    Qq = np.concatenate([Q, np.zeros((len(oq), Km, 1))], axis=2)
-    for t, (q, i, j) in enumerate(zip(oq, I, J)):
-        ki, kj = K[i] - 1, K[j] - 1
-        a21[q, th_pos[i][:ki]] = np.einsum("kb,kb->k", dGi[t, 1:ki + 1], Qp[t, :ki] - Qp[t, 1:ki + 1])
-        a21[q, th_pos[j][:kj]] = np.einsum("ak,ak->k", dGj[t, :, 1:kj + 1], Qq[t, :, :kj] - Qq[t, :, 1:kj + 1])
+    Qp = np.concatenate([Q, np.zeros((npq, 1, Km))], axis=1)      # Q with a zero row Km
+    Qq = np.concatenate([Q, np.zeros((npq, Km, 1))], axis=2)
+    vi = np.einsum("tkb,tkb->tk", dGi[:, 1:Km], Qp[:, :Km - 1] - Qp[:, 1:Km])      # pairs × (Km − 1)
+    vj = np.einsum("tak,tak->tk", dGj[:, :, 1:Km], Qq[:, :, :Km - 1] - Qq[:, :, 1:Km])
+    k = np.arange(Km - 1)[None, :]
+    for items, v in ((I, vi), (J, vj)):
+        start = np.array([th_pos[c][0] for c in items])[:, None]
+        ok = k < (K[items] - 1)[:, None]
+        rows = np.broadcast_to(oq[:, None], ok.shape)
+        a21[rows[ok], (start + k)[ok]] = v[ok]
 
 
 def _bvreg_scores(z1, z2, r, v1, v2):
