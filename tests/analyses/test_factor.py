@@ -279,7 +279,9 @@ def test_invariance_with_mlr_shows_the_robust_statistics():
     assert len(shown["table"].columns) == len(multigroup.INVARIANCE_COLUMNS)
     assert {"chisq.scaled", "cfi.robust", "rmsea.robust"} <= set(shown["table"].columns)
     assert "(MLR, missing data: listwise)" in shown["caption"] and "Satorra–Bentler (2001)" in shown["text"]
-    assert run["release"] is None
+    # the score tests of the rejected scalar step: lavaan's lavTestScore, which has no robust variant (said so)
+    assert list(run["release"].head(2)["lhs"]) == ["x3", "x7"]
+    assert "not corrected for non-normality" in shown["release_text"] and "MLR" in shown["release_text"]
     csv = study_factor.invariance_files([run])["invariance.csv"]
     assert list(csv.columns) == ["by"] + multigroup.INVARIANCE_COLUMNS + multigroup.ROBUST_INVARIANCE_COLUMNS
 

@@ -4,6 +4,7 @@
   names, a single-item construct, an averaged (continuous) item and no structural part;
 * ``hs`` -- params/hs.yaml, Holzinger–Swineford's three-factor CFA of continuous test scores;
 * ``political_democracy`` -- params/political_democracy.yaml, Bollen's SEM with correlated residuals.
+* ``demo_ordinal`` -- params/demo_ordinal.yaml, the demo with ordered items (WLSMV) and ordinal invariance, en and zh.
 
 Each builds a full report with ``make study STUDY=…``; the results files equal lavaan's numbers
 (../shared/reference/holzinger1939.json, political_democracy.json and
@@ -177,3 +178,51 @@ def test_report_lint_finds_nothing_in_these_studies(project):
         _ok(project, study)
         found += [f"{study}: {f}" for f in lint_report(proj / "reports" / study) if f.code not in OPEN_LINT_CODES]
     assert not found, f"{len(found)} findings:\n" + "\n".join(found)
+
+
+@pytest.fixture(scope="module")
+def ordinal_study(tmp_path_factory):
+    """params/demo_ordinal.yaml built in English, then in Chinese (SET="language=zh"); the English report is kept
+    aside before the Chinese build replaces it."""
+    proj = tmp_path_factory.mktemp("ordinal")
+    _copy_project(proj)
+    en = _make(proj, "study", "STUDY=demo_ordinal")
+    kept = tmp_path_factory.mktemp("ordinal_en") / "demo_ordinal"
+    if (proj / "reports" / "demo_ordinal").is_dir():
+        shutil.copytree(proj / "reports" / "demo_ordinal", kept)
+    zh = _make(proj, "study", "STUDY=demo_ordinal", "SET=language=zh")
+    return proj, en, kept, zh
+
+
+def test_ordinal_multigroup_study_builds_in_english_and_chinese(ordinal_study):
+    """params/demo_ordinal.yaml (ordered: true, invariance across gender): the CFA and SEM are WLSMV with thresholds,
+    the invariance has the four ordinal steps with the configural model's robust CFI (lavaan's catML) and the
+    scaled ones read by the verdicts, the reports name the estimator and its test and show the thresholds table,
+    and the report lint finds nothing in either language."""
+    from csat.report.lint import lint_report
+    from keyfigures import OPEN_LINT_CODES
+
+    proj, en, kept, zh = ordinal_study
+    for r in (en, zh):
+        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    out = proj / "reports" / "demo_ordinal"
+    for d in (kept, out):
+        for s in STAGES:
+            nb = nbformat.read(d / f"{s}.ipynb", as_version=4)
+            assert not [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                        if o.get("output_type") == "error"], (d, s)
+        found = [f for f in lint_report(d) if f.code not in OPEN_LINT_CODES]
+        assert not found, found
+    res = kept / "results"
+    for stage in ("cfa", "sem"):
+        fit = json.loads((res / f"{stage}_fit.json").read_text())
+        assert (fit["estimator"], fit["test"]) == ("WLSMV", "scaled.shifted") and fit["cfi.robust"] > 0.9
+    inv = pd.read_csv(res / "invariance.csv")
+    assert list(inv["model"]) == ["configural", "thresholds", "metric", "scalar"]
+    assert inv["cfi.robust"].notna().tolist() == [True, False, False, False]
+    assert not [d for d in json.loads((res / "diagnostics.json").read_text()) if d["code"] == "invariance_failed"]
+    html = (kept / "report.html").read_text(encoding="utf-8")
+    assert "Thresholds of the ordered items (WLSMV)" in html and "mean-and-variance adjusted" in html
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "有序题项的阈值" in text and "WLSMV" in text and "Thresholds of the ordered items" not in text

@@ -597,10 +597,9 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
     tab, fits = run["table"], run["fits"]
     out["table"] = tab
     if "estimator" in tab.columns:           # a robust estimator: its statistics in place of the naive ones
-        shown = {"chisq": "chisq.scaled", "pvalue": "pvalue.scaled", "cfi": "cfi.robust", "tli": "tli.robust",
-                 "rmsea": "rmsea.robust"}
-        if tab["cfi.robust"].isna().all():   # multi-group FIML: the scaled ones
-            shown.update(cfi="cfi.scaled", tli="tli.scaled", rmsea="rmsea.scaled")
+        cfi_key, tli_key, rmsea_key = multigroup.fit_columns(tab)      # robust, or scaled (WLSMV)
+        shown = {"chisq": "chisq.scaled", "pvalue": "pvalue.scaled", "cfi": cfi_key, "tli": tli_key,
+                 "rmsea": rmsea_key}
         out["table"] = tab[[shown.get(c, c) for c in multigroup.INVARIANCE_COLUMNS if shown.get(c, c) in tab.columns]]
     est = fits["configural"]
     out["caption"] = tr("Measurement invariance across {group}: {levels} ({estimator}, missing data: {missing})",
@@ -633,6 +632,14 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
             "Largest: {lhs} {op} {rhs} in {group} = {level} (X² = {x2:.1f}, p.holm = {p_holm:.3g}); freeing it would "
             "improve the fit most.", language, lhs=top["lhs"], op=top["op"], rhs=top["rhs"], group=group,
             level=top["group.label"], x2=top["X2"], p_holm=top["p.holm"])
+        if "estimator" in tab.columns:       # MLR/MLM: lavaan 0.6.14's lavTestScore has no robust variant
+            out["release_text"] += sep + tr(
+                "As lavaan's lavTestScore, these are the ordinary score tests (expected information of the ML "
+                "estimates, which {estimator} shares); they are not corrected for non-normality.", language,
+                estimator=tab["estimator"].iloc[0])
+    elif "estimator" in tab.columns and tab["estimator"].iloc[0] == "WLSMV" and (tab["verdict"] == "rejected").any():
+        out["text"] += sep + tr("Score tests of which thresholds, loadings or intercepts differ are not computed for "
+                                "WLSMV fits.", language)
     return out
 
 

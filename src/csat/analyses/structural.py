@@ -43,7 +43,7 @@ from csat.sem.templates import ModelSpec, model_spec
 from csat.viz import structural as charts
 
 __all__ = ["Step", "Effects", "IPMA", "Index", "PLSMeasurement", "PLS_MEASUREMENT_FILES", "study_model", "model_notes", "model_diagnostics",
-           "no_structural_text", "no_structural_diagnostic", "ml_estimate_tables", "ml_effects",
+           "no_structural_text", "no_structural_diagnostic", "ml_estimate_tables", "threshold_table", "ml_effects",
            "path_diagram_caption", "ipma_display", "ml_ipma", "pls_target", "index_scale", "pls_run", "pls_run_table",
            "pls_measurement", "pls_measurement_tables", "pls_measurement_reading", "pls_structural_tables",
            "pls_structural_reading", "pls_index", "pls_ipma", "pls_text", "pls_options", "pls_labels",
@@ -163,11 +163,32 @@ def model_diagnostics(spec: ModelSpec) -> list[Diagnostic]:
     return [] if shape.has_structural_part(spec.syntax) else [no_structural_diagnostic()]
 
 
+def threshold_table(est: pd.DataFrame) -> pd.DataFrame | None:
+    """The thresholds (rows ``item | t1`` … of an ordinal fit's estimates) as one row per item with the columns
+    ``item, t1, t2, …`` (blank where an item has fewer categories); None without thresholds.
+
+    >>> est = pd.DataFrame({"lhs": ["y1", "y1", "y2"], "op": "|", "rhs": ["t1", "t2", "t1"], "est": [-1.0, 0.5, 0.2]})
+    >>> threshold_table(est)
+      item   t1   t2
+    0   y1 -1.0  0.5
+    1   y2  0.2  NaN
+    """
+    th = est[est["op"] == "|"]
+    if th.empty:
+        return None
+    items = list(dict.fromkeys(th["lhs"]))
+    cols = sorted(dict.fromkeys(th["rhs"]), key=lambda t: int(str(t)[1:]) if str(t)[1:].isdigit() else 0)
+    wide = th.pivot(index="lhs", columns="rhs", values="est").reindex(index=items, columns=cols)
+    wide.columns.name = None
+    return wide.rename_axis("item").reset_index()
+
+
 def ml_estimate_tables(fit, est: pd.DataFrame, labels: Mapping[str, str], structural: bool,
                        language: str = "en") -> list[tuple[pd.DataFrame, str]]:
     """The estimate tables of an ML fit with their captions, in the order shown: structural paths and
     defined parameters (with a structural part), loadings, variances and covariances (their captions name
-    a robust estimator's standard errors: "(MLR, robust standard errors)"), R² of the
+    a robust estimator's standard errors: "(MLR, robust standard errors)"), the thresholds of ordered items
+    (:func:`threshold_table`, WLSMV), R² of the
     latent endogenous constructs (when there are any) and, for a measurement model with several
     factors, the factor correlations.
 
@@ -198,6 +219,11 @@ def ml_estimate_tables(fit, est: pd.DataFrame, labels: Mapping[str, str], struct
                                                                    language))))
     out.append((est[est["op"] == "=~"][cols], cap(tr("Measurement model (loadings)", language))))
     out.append((est[est["op"] == "~~"][cols], cap(tr("Variances and covariances", language))))
+    th = threshold_table(est)
+    if th is not None:                         # WLSMV: the thresholds, one row per ordered item
+        out.append((th, tr("Thresholds of the ordered items ({estimator}): the latent response, in standard "
+                           "deviations, above which the answer is the next category up (t1 = between the lowest two)",
+                           language, estimator=name)))
     r2 = fit.r2.copy()
     r2_lat = r2[r2["variable"].isin(fit.latent)].assign(label=lambda d: d["variable"].map(labels))
     if len(r2_lat):

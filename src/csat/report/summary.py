@@ -803,6 +803,13 @@ def _driver_sentences(s: dict, target_lab, params) -> list[dict]:
         else Msg(N_("standardized total effect"))
     out = [sentence("driver_ranking", N_("Ranked by their {what} on {target}, the drivers are {drivers}."),
                     what=what, target=target_lab, drivers=drivers)]
+    test = {"mlr": N_("MLR: robust standard errors and the Yuan–Bentler scaled χ²"),
+            "mlm": N_("MLM: robust standard errors and the Satorra–Bentler scaled χ²"),
+            "wlsmv": N_("WLSMV: the items as ordered categories, robust standard errors and the mean-and-variance "
+                        "adjusted χ²")}.get(params.estimator)
+    if test:                                   # a robust or ordinal estimator: named with its test
+        out.append(sentence("driver_estimator", N_("The effects come from the structural equation model estimated by "
+                                                   "{test}."), test=Msg(test)))
     if all(r["ci_lower"] is not None for r in d) and len(d) > 1:
         pairs = [(a, b) for k, a in enumerate(d) for b in d[k + 1:] if separable(a, b)]
         kind = Msg(N_("standardized total effects")) if params.estimator == "pls" else Msg(N_("total effects"))
@@ -1477,9 +1484,16 @@ def methods_sentences(summary: dict, params, software: list[dict] | None = None)
                            "construct's mean score."),
                         k=Num(len(params.constructs), kind="int"), m=Num(n_items, kind="int"), scale=scale))
     if params.model or params.model_template:
-        est = Msg(N_("partial least squares path modeling (PLS-SEM, as SmartPLS and seminr)")) \
-            if params.estimator == "pls" else Msg(N_("a structural equation model estimated by maximum likelihood "
-                                                      "(as lavaan)"))
+        est = Msg({"pls": N_("partial least squares path modeling (PLS-SEM, as SmartPLS and seminr)"),
+                   "mlr": N_("a structural equation model estimated by maximum likelihood with robust standard errors "
+                             "and the Yuan–Bentler scaled test (MLR, as lavaan)"),
+                   "mlm": N_("a structural equation model estimated by maximum likelihood with robust standard errors "
+                             "and the Satorra–Bentler scaled test (MLM, as lavaan)"),
+                   "wlsmv": N_("a structural equation model of the items as ordered categories: polychoric "
+                               "correlations, diagonally weighted least squares, robust standard errors and the "
+                               "mean-and-variance adjusted test (WLSMV, as lavaan)"),
+                   }.get(params.estimator, N_("a structural equation model estimated by maximum likelihood "
+                                              "(as lavaan)")))
         boot = Msg(N_("{b} bootstrap resamples"), b=Num(params.bootstrap, kind="int")) if params.bootstrap \
             else Msg(N_("no bootstrap (intervals of effects not computed)"))
         out.append(sentence("model", N_("Model: {est}; {bootstrap}. The drivers' importance is their total effect on "

@@ -59,10 +59,11 @@ from csat.sem.fiml import numeric_hessian, pattern_discrepancy
 from csat.sem.fitmeasures import fit_verdict, rmsea_ci, robust_fit_measures
 from csat.sem.partable import CompiledModel, build_model
 from csat.sem.result import standardize
-from csat.sem.robust import (GroupMoments, baseline_delta, baseline_moments, numeric_jacobian, robust_ml,
-                             scaled_difference)
+from csat.sem.robust import (GroupMoments, baseline_delta, baseline_moments, fiml_corrected, numeric_jacobian,
+                             robust_ml, scaled_difference)
 
 __all__ = ["MultiGroupResult", "fit_multigroup", "release_tests", "invariance", "ordinal_invariance", "invariance_level",
+           "ordinal_robust_measures",
            "fit_columns",
            "invariance_diagnostics", "study_invariance", "INVARIANCE_COLUMNS", "ROBUST_INVARIANCE_COLUMNS",
            "STEPS", "DELTA_CFI", "DELTA_RMSEA", "NOT_CONVERGED", "NOT_INVARIANT"]
@@ -426,7 +427,7 @@ def _fit_multigroup(model, data, group, group_equal, missing, group_order, estim
         rt = _robust(mg, x, estimator, missing, fm, H if missing == "fiml" else None)
         vcov, labels = rt.vcov, (rt.estimator, rt.test)
         fm.update(robust_fit_measures(fm, rt.scaling_factor, rt.baseline_scaling_factor, groups=G,
-                                      robust=missing == "listwise"))
+                                      corrected=rt.corrected))
     est = _estimates(mg, x, vcov)
     return MultiGroupResult(estimates=est, fit_measures=fm, converged=converged, iterations=it, group=group,
                             group_labels=[gr.label for gr in groups], n=[gr.n for gr in groups],
@@ -453,8 +454,11 @@ def _robust(mg: _MG, x: np.ndarray, estimator: str, missing: str, fm: dict, H: n
     info = None
     if estimator == "mlr":
         info = 0.5 * (H if H is not None else mg.numeric_hessian(x))
-    return robust_ml(groups, estimator, df=fm["df"], baseline_df=fm["baseline.df"], information=info,
-                     meanstructure=True, missing=missing)
+    rt = robust_ml(groups, estimator, df=fm["df"], baseline_df=fm["baseline.df"], information=info,
+                   meanstructure=True, missing=missing)
+    if missing == "fiml":
+        rt.corrected = fiml_corrected(groups, df=fm["df"], baseline_df=fm["baseline.df"])
+    return rt
 
 
 def _estimates(mg: _MG, x: np.ndarray, vcov: np.ndarray) -> pd.DataFrame:
@@ -549,12 +553,13 @@ def release_tests(res: MultiGroupResult) -> pd.DataFrame:
     zero in two places: the new copy and the parameter it split from) — the expected drop in χ² when
     the constraint is released (Bentler 1990), equal to lavaan's bordered-matrix form
     ``N scoreᵀ J₁ score``.
-    Columns ``lhs, op, rhs, group, group.label, X2, df, pvalue``, largest X2 first.  Complete data
-    only (``missing="listwise"``).
+    Columns ``lhs, op, rhs, group, group.label, X2, df, pvalue``, largest X2 first.  Complete data and
+    FIML (``ℋ`` then the expected information over the missing-data patterns, lavaan's
+    ``information = "expected"``).  MLR and MLM fits give the same tests as ML: lavaan 0.6.14's
+    ``lavTestScore`` has no robust variant (it warns and falls back to this ordinary score test at the ML
+    estimates, which the robust estimators share); tests/reference/robust_multigroup.R has the references.
     """
     mg = res.engine
-    if res.missing != "listwise":
-        raise ModelError("score tests of equality constraints are only available for complete data (listwise)")
     cm = mg.cm
     q, p = cm.npar, cm.p
     first = cm.rows[cm.rows["free"] >= 0].drop_duplicates("free").set_index("free")
@@ -663,14 +668,15 @@ def invariance(model: str, data: pd.DataFrame, group: str, *, missing: str = "li
     rows = []
     prev = None
     robust = estimator != "ml"
+    for name, eq in STEPS.items():
+        fits[name] = fit_multigroup(model, data, group, group_equal=eq, missing=missing, group_order=group_order,
+                                    estimator=estimator)
     cfi_key, rmsea_key = ("cfi", "rmsea")
     if robust:
-        cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if missing == "listwise" else ("cfi.scaled",
-                                                                                            "rmsea.scaled")
-    for name, eq in STEPS.items():
-        res = fit_multigroup(model, data, group, group_equal=eq, missing=missing, group_order=group_order,
-                             estimator=estimator)
-        fits[name] = res
+        fin = all(np.isfinite(f.fit_measures.get(k, math.nan)) for f in fits.values()
+                  for k in ("cfi.robust", "rmsea.robust"))
+        cfi_key, rmsea_key = ("cfi.robust", "rmsea.robust") if fin else ("cfi.scaled", "rmsea.scaled")
+    for name, res in fits.items():
         fm = res.fit_measures
         row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
                                                    "srmr", "aic", "bic")}}
@@ -741,11 +747,14 @@ def ordinal_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: S
         raise ModelError(f"group column {group!r} is not a column of the data")
     observed = build_model(parse_model(model), [c for c in data.columns if c != group]).observed
     items = observed if ordered is True else [v for v in observed if v in set(ordered or ())]
+    # listwise first (as the fits): a category used only by a row with a missing answer elsewhere is empty
+    data = data.dropna(subset=list(observed))
     data, merged = merge_empty_categories(data, items, group, group_order)
     fits, rows, prev = {}, [], None
     for name, eq in ORDINAL_STEPS.items():
         res = fit_wlsmv_groups(model, data, group, ordered=ordered, group_equal=eq, group_order=group_order)
         res.merged = merged
+        res.fit_measures.update(ordinal_robust_measures(res, constrained=bool(eq)))
         fits[name] = res
         fm = res.fit_measures
         row = {"model": name, **{k: fm[k] for k in ("npar", "chisq", "df", "pvalue", "cfi", "tli", "rmsea",
@@ -772,6 +781,69 @@ def ordinal_invariance(model: str, data: pd.DataFrame, group: str, *, ordered: S
     return pd.DataFrame(rows, columns=INVARIANCE_COLUMNS + ROBUST_INVARIANCE_COLUMNS), fits
 
 
+def ordinal_robust_measures(res, constrained: bool) -> dict:
+    """The robust CFI/TLI/RMSEA (with its 90% interval) of a multi-group WLSMV fit
+    (:func:`csat.sem.wlsmv.fit_wlsmv_groups`), as lavaan 0.6.14's ``lav_fit_catml_dwls`` (Savalei 2021):
+    ``XX3 = Σ_g n_g F_ML(R̂_g; R_g)`` (the ML discrepancy of the implied from the polychoric correlations at
+    the DWLS estimates), ``c3 = tr(Uᵀ V U Γ)/df`` with ``U = I − Δ P⁻¹ Δᵀ W`` over the stacked correlation
+    rows (``W = ⊕ f_g W_g``, ``V = ⊕ f_g ½Dᵀ(R̂_g⁻¹⊗R̂_g⁻¹)D`` on the correlations, ``Γ = ⊕ Γ_g/f_g``, ``P`` the
+    fit's information), the baseline's ``XX3₀ = −Σ_g n_g log|R_g|`` and ``c3₀ = tr(Γ)/df₀``; then
+    ``cfi.robust = 1 − max(XX3 − c3 df, 0)/max(XX3 − c3 df, XX3₀ − c3₀ df₀, 0)``, ``tli.robust`` likewise,
+    ``rmsea.robust = √max(XX3/(N' df) − c3/N', 0)·√G`` (``N' = N − G``) and its interval from ``XX3/c3``
+    (:func:`csat.sem.fitmeasures.robust_fit_measures`).
+
+    lavaan refits the model as "catML" without its threshold and intercept rows; with equality constraints on
+    the thresholds (every Wu & Estabrook step after the configural one, ``constrained=True``) that refit fails
+    and lavaan 0.6.14 reports NA — and so do we.  NA too when a group's polychoric matrix is not positive
+    definite (as lavaan)."""
+    keys = ("cfi.robust", "tli.robust", "rmsea.robust", "rmsea.ci.lower.robust", "rmsea.ci.upper.robust")
+    nan = {k: math.nan for k in keys}
+    parts, fm = res.parts, res.fit_measures
+    if constrained or parts is None or "implied" not in parts:
+        return nan
+    G, N, df = len(res.n), int(fm["ntotal"]), int(fm["df"])
+    est = res.estimates
+    p = int(((est["op"] == "~*~") & (est["group"] == 1)).sum())
+    ii = np.array([i for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
+    jj = np.array([j for j in range(p - 1) for i in range(j + 1, p)], dtype=int)
+    pstar = len(ii)
+    fg = np.asarray(parts["fg"], float)
+    XX3 = XX3n = 0.0
+    Wl, Vl, Gl, Dl = [], [], [], []
+    for g in range(G):
+        n_g = res.n[g]
+
+        def full(v):
+            R = np.eye(p)
+            R[ii, jj] = R[jj, ii] = v[-pstar:]
+            return R
+        S, R = full(np.asarray(parts["s"][g], float)), full(np.asarray(parts["implied"][g], float))
+        if np.linalg.eigvalsh(S).min() < math.sqrt(np.finfo(float).eps):
+            return nan
+        ld_S, ld_R = np.linalg.slogdet(S)[1], np.linalg.slogdet(R)[1]
+        Om = np.linalg.inv(R)
+        XX3 += n_g * (ld_R + float(np.sum(Om * S)) - ld_S - p)
+        XX3n += -n_g * ld_S
+        V = (Om[ii[:, None], ii[None, :]] * Om[jj[:, None], jj[None, :]]
+             + Om[ii[:, None], jj[None, :]] * Om[jj[:, None], ii[None, :]])
+        Vl.append(fg[g] * V)
+        Wl.append(fg[g] * np.asarray(parts["w"][g], float)[-pstar:])
+        Gl.append(np.asarray(parts["nacov"][g], float)[-pstar:, -pstar:] / fg[g])
+        Dl.append(np.asarray(parts["Delta"][g], float)[-pstar:])
+    from scipy.linalg import block_diag
+    D = np.vstack(Dl)
+    w = np.concatenate(Wl)
+    V, Gam = block_diag(*Vl), block_diag(*Gl)
+    WiU = np.eye(len(w)) - (D @ parts["info_inv"] @ D.T) * w[None, :]
+    c3 = float(np.sum((WiU.T @ V @ WiU) * Gam.T)) / df if df > 0 else math.nan
+    dfb = G * pstar
+    c3n = float(np.trace(Gam)) / dfb
+    out = robust_fit_measures({"chisq": XX3, "df": df, "baseline.chisq": XX3n, "baseline.df": dfb,
+                               "ntotal": N - G}, c3, c3n, groups=G,
+                              corrected={"XX3": XX3, "c3": c3, "XX3_null": XX3n, "c3_null": c3n})
+    return {k: out.get(k, math.nan) for k in keys}
+
+
 def invariance_level(table: pd.DataFrame) -> str:
     """The highest level reached: ``"none"`` (configural fit poor), ``"configural"``, ``"thresholds"``
     (ordinal items: equal thresholds, :func:`ordinal_invariance`), ``"metric"`` or ``"scalar"`` (a step
@@ -790,11 +862,12 @@ def invariance_level(table: pd.DataFrame) -> str:
 
 def fit_columns(table: pd.DataFrame) -> tuple[str, str, str]:
     """The CFI, TLI and RMSEA columns an invariance table's verdicts read: the plain ones (ML), the
-    robust ones (MLR/MLM, complete data) or the scaled ones (robust FIML; WLSMV, whose robust CFI/RMSEA
-    lavaan does not give under equality constraints)."""
+    robust ones (MLR/MLM, complete data or FIML) when every step has them, else the scaled ones (WLSMV, whose
+    robust CFI/RMSEA lavaan 0.6.14 gives for the configural model only, not under equality constraints:
+    :func:`ordinal_robust_measures`)."""
     if "estimator" not in table.columns:
         return "cfi", "tli", "rmsea"
-    if table["cfi.robust"].isna().all():
+    if table[["cfi.robust", "rmsea.robust"]].isna().any().any():
         return "cfi.scaled", "tli.scaled", "rmsea.scaled"
     return "cfi.robust", "tli.robust", "rmsea.robust"
 
@@ -846,8 +919,8 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
     """The invariance analyses a study asks for: across ``group`` (params ``invariance.group``) and
     across the waves (``waves.column`` in ``waves.order``), each once.  Returns a list of
     ``{"group", "levels", "table", "fits", "estimates", "release"}``; ``estimates`` stacks the three
-    models' estimates with a ``model`` column; ``release`` (complete data, when a step is rejected):
-    the :func:`release_tests` of the first rejected model for the parameters that step constrains
+    models' estimates with a ``model`` column; ``release`` (ML, MLR, MLM, when a step is rejected; none
+    for WLSMV): the :func:`release_tests` of the first rejected model for the parameters that step constrains
     (loadings for metric, intercepts for scalar), with Holm-adjusted ``p.holm`` — which items
     differ.  A grouping whose models cannot be fitted (e.g. a group with fewer respondents than
     items) gives ``{"group", "error"}`` instead, and the others still run.
@@ -910,7 +983,7 @@ def study_invariance(data: pd.DataFrame, model: str, *, group: str | None = None
         est = est[["model"] + [c for c in est.columns if c != "model"]]
         release = None
         failed = [m for m, v in zip(table["model"], table["verdict"]) if v == "rejected"]
-        if failed and missing == "listwise" and estimator == "ml":
+        if failed and estimator != "wlsmv":
             kind = {"metric": "=~", "scalar": "~1"}[failed[0]]
             rt = release_tests(fits[failed[0]])
             rt = rt[rt["op"] == kind].reset_index(drop=True)

@@ -346,25 +346,39 @@ def _ml_discrepancy(mu: np.ndarray, Sigma: np.ndarray, m: np.ndarray, S: np.ndar
     return float(np.linalg.slogdet(Sigma)[1] + np.trace(S @ Om) + d @ Om @ d - np.linalg.slogdet(S)[1] - len(m))
 
 
-def fiml_corrected(g: GroupMoments, *, df: int, baseline_df: int) -> dict:
+def fiml_corrected(g: GroupMoments | Sequence[GroupMoments], *, df: int, baseline_df: int) -> dict:
     """lavaan's FIML-corrected statistics for the robust RMSEA and CFI under missing data (Zhang & Savalei's
     FIML-C, lavaan ``lav_fit_fiml_corrected`` version "V3", used with a scaled test):
-    ``XX3 = N F_ML(μ̂, Σ̂; m̃, S̃)``, the complete-data discrepancy of the FIML estimates from the saturated
-    (EM) moments; ``c3 = tr(U W_m⁻¹ W_c W_m⁻¹ U Γ)/df`` with ``W_m`` the observed information of the
-    saturated model, ``W_c`` its complete-data information at (m̃, S̃), ``Γ = W_m⁻¹ J W_m⁻¹`` (J the
-    first-order information) and ``U = W_m − W_m Δ (Δᵀ W_m Δ)⁻¹ Δᵀ W_m``; the same for the baseline model.
-    Returns ``{XX3, c3, XX3_null, c3_null}``."""
-    N = len(g.X)
-    Wm = _h1_observed(g.X, g.h1_mu, g.h1_Sigma)
-    sc = casewise_scores(g.X, g.h1_mu, g.h1_Sigma, True)
-    Wmi = _inv(Wm, "h1 information")
-    Gam = Wmi @ (sc.T @ sc / N) @ Wmi
-    Wc = h1_information(g.h1_Sigma, True)
+    ``XX3 = Σ_g n_g F_ML(μ̂_g, Σ̂_g; m̃_g, S̃_g)``, the complete-data discrepancy of the FIML estimates from the
+    saturated (EM) moments; ``c3 = tr(U W_m⁻¹ W_c W_m⁻¹ U Γ)/df`` with ``W_m = ⊕ f_g W_m,g`` the observed
+    information of the saturated model, ``W_c = ⊕ f_g W_c,g`` its complete-data information at (m̃, S̃),
+    ``Γ = ⊕ W_m,g⁻¹ J_g W_m,g⁻¹ / f_g`` (J the first-order information), ``U = W_m − W_m Δ (Δᵀ W_m Δ)⁻¹ Δᵀ W_m``
+    (Δ stacked over the groups) and ``W_m⁻¹`` the inverse of ``W_m``; the same for the baseline model.
+    ``g``: one group's moments or the list of a multi-group fit's.  Returns ``{XX3, c3, XX3_null, c3_null}``."""
+    from scipy.linalg import block_diag
+    groups = [g] if isinstance(g, GroupMoments) else list(g)
+    N = sum(len(gr.X) for gr in groups)
+    Wm_l, Wc_l, Wmi_l, Gam_l = [], [], [], []
+    XX3 = XX3n = 0.0
+    for gr in groups:
+        n_g = len(gr.X)
+        f = n_g / N
+        Wm = _h1_observed(gr.X, gr.h1_mu, gr.h1_Sigma)
+        sc = casewise_scores(gr.X, gr.h1_mu, gr.h1_Sigma, True)
+        Wmi = _inv(Wm, "h1 information")
+        Gam_l.append(Wmi @ (sc.T @ sc / n_g) @ Wmi / f)
+        Wm_l.append(f * Wm)
+        Wmi_l.append(Wmi / f)
+        Wc_l.append(f * h1_information(gr.h1_Sigma, True))
+        XX3 += n_g * _ml_discrepancy(gr.mu, gr.Sigma, gr.h1_mu, gr.h1_Sigma)
+        XX3n += n_g * _ml_discrepancy(gr.base_mu, gr.base_Sigma, gr.h1_mu, gr.h1_Sigma)
+    Wm, Wc, Wmi, Gam = block_diag(*Wm_l), block_diag(*Wc_l), block_diag(*Wmi_l), block_diag(*Gam_l)
+    M = Wmi @ Wc @ Wmi
 
     def trace(D):
         WD = Wm @ D
         U = Wm - WD @ np.linalg.solve(D.T @ WD, WD.T)
-        return float(np.sum((U @ Wmi @ Wc @ Wmi @ U) * Gam.T))
-    return {"XX3": N * _ml_discrepancy(g.mu, g.Sigma, g.h1_mu, g.h1_Sigma), "c3": trace(g.delta) / df,
-            "XX3_null": N * _ml_discrepancy(g.base_mu, g.base_Sigma, g.h1_mu, g.h1_Sigma),
-            "c3_null": trace(g.base_delta) / baseline_df}
+        return float(np.sum((U @ M @ U) * Gam.T))
+    D = np.vstack([gr.delta for gr in groups])
+    Db = np.vstack([gr.base_delta for gr in groups])
+    return {"XX3": XX3, "c3": trace(D) / df, "XX3_null": XX3n, "c3_null": trace(Db) / baseline_df}

@@ -862,6 +862,7 @@ def fit_wlsmv_groups(model: str, data: pd.DataFrame, group: str, *, ordered: Seq
     with one_blas_thread():
         x, converged, it = mg.optimize(mg.start())
         parts = _groups_parts(mg, x)
+        parts.update(s=mg.s, implied=[mg.implied(x, g) for g in range(len(pcs))], nacov=[pc.nacov for pc in pcs])
     N, G = mg.N, len(pcs)
     X2, df = N * mg.value(x), parts["df"]
     test = _scaled_shifted(X2, df, parts["tr1"], parts["tr2"])
