@@ -199,3 +199,40 @@ def test_a_printed_report_leaves_no_near_empty_page_before_a_tall_figure(tmp_pat
     assert lint.check_raster_figures(pages, lint.extract_html(tmp_path / "report.html").png_dpi) == []
     first = [p for p in pages if p.images][0]
     assert first.number == 1 and first.images[0].bbox[2] - first.images[0].bbox[0] < 6.5 * 72 - 10
+
+
+# ---- bold Chinese without Type 3 fonts --------------------------------------------------------------------
+def test_the_bold_cjk_font_is_a_truetype_subset_of_the_page_characters():
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from csat.report.pages import cjk_bold_font
+
+    data = cjk_bold_font("满意度 Summary，驱动因素")
+    font = TTFont(io.BytesIO(data))
+    assert "glyf" in font and "CFF " not in font and font.sfntVersion == "\x00\x01\x00\x00"
+    assert {ord(c) for c in "满意度，驱动因素"} <= set(font.getBestCmap()) and ord("S") not in font.getBestCmap()
+    assert "Bold" in font["name"].getDebugName(4) and "SC" in font["name"].getDebugName(4)
+    assert "TC" in TTFont(io.BytesIO(cjk_bold_font("滿意度", traditional=True)))["name"].getDebugName(4)
+    assert cjk_bold_font("no Chinese here") is None
+
+
+def test_a_chinese_heading_prints_bold_with_no_type3_font(tmp_path):
+    from csat.report import lint
+    from csat.report.pages import css, cjk_print_fonts
+
+    body = "<h1>满意度调查 Summary</h1><p>满意度调查的正文。</p><table><thead><tr><th>维度</th></tr></thead></table>"
+    html = (f'<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><style>{css()}</style></head>'
+            f'<body class="csat-report"><main class="csat-main">{body}</main></body></html>')
+    html = html.replace("</head>", cjk_print_fonts(html) + "</head>")
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    with pdf.Chromium(timeout=120) as chromium:
+        chromium.print_pdf(tmp_path / "report.html", tmp_path / "report.pdf")
+    pages = lint.extract_pdf(tmp_path / "report.pdf").pages
+    assert lint.check_fonts(pages) == []
+    fonts = {name.split("+")[-1]: kind for name, kind in pages[0].fonts}
+    assert "Type3" not in fonts.values() and fonts.get("NotoSansCJKsc-Bold") in ("Type0", "TrueType")
+    bold = {s.text.strip() for s in pages[0].spans if "CJK" in s.font and "Bold" in s.font}
+    regular = {s.text.strip() for s in pages[0].spans if "WenQuanYi" in s.font}
+    assert "满意度调查" in "".join(bold) and "维度" in "".join(bold) and "正文" in "".join(regular)
