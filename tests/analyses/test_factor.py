@@ -161,6 +161,18 @@ def test_cfa_sentences():
                                           "RMSEA = 0.092 [0.071, 0.114]，SRMR = 0.065。")
 
 
+def test_estimates_note_in_chinese_from_the_diagnostics(tmp_path):
+    """An error kept with its place, or without it (the fit's own checks), is shown in Chinese."""
+    import json
+    diag = tmp_path / "diagnostics.json"
+    diag.write_text(json.dumps([
+        {"code": "heywood", "where": "x1", "message": "negative variance", "message_zh": "方差为负"},
+        {"code": "latent_not_pd", "where": "CFA: latent covariance matrix", "message": "not positive definite",
+         "message_zh": "潜变量协方差矩阵非正定"}]), encoding="utf-8")
+    note = F.estimates_note(["x1: negative variance", "not positive definite"], "zh", diag)
+    assert note == "估计值不可信：x1：方差为负；潜变量协方差矩阵非正定"
+
+
 # ------------------------------------------------------------------------------ measurement invariance
 @pytest.mark.parametrize("verdicts, level", [
     (["poor", "holds", "holds"], "already fits poorly in the separate groups"),

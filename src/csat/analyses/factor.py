@@ -379,8 +379,8 @@ def estimates_note(errors: Sequence[str], language: str = "en", diagnostics_file
 
 
 def _chinese_error(error: str, diagnostics_file, language: str) -> str:
-    """``where: message`` (English, as ``cfa.json`` keeps it) in Chinese, from the diagnostic of ``diagnostics.json``
-    with that place and message (its ``message_zh``); unchanged when there is none."""
+    """``where: message`` or ``message`` (English, as ``cfa.json`` keeps it) in Chinese, from the diagnostic of
+    ``diagnostics.json`` with that place and message (its ``message_zh``); unchanged when there is none."""
     import json
     from pathlib import Path
 
@@ -391,9 +391,13 @@ def _chinese_error(error: str, diagnostics_file, language: str) -> str:
         entries = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else []
     except (OSError, ValueError):
         return error
-    for d in entries if isinstance(entries, list) else []:
-        if isinstance(d, dict) and d.get("message_zh") and f"{d.get('where')}: {d.get('message')}" == error:
+    entries = [d for d in (entries if isinstance(entries, list) else []) if isinstance(d, dict) and d.get("message_zh")]
+    for d in entries:
+        if f"{d.get('where')}: {d.get('message')}" == error:
             return tr("{where}: {message}", language, where=d.get("where"), message=localize(d["message_zh"], language))
+    for d in entries:                       # an error kept without its place (the fit's own checks)
+        if d.get("message") == error:
+            return localize(d["message_zh"], language)
     return error
 
 

@@ -45,7 +45,8 @@ from csat.core.i18n import html_lang, is_chinese, tr, trc
 from csat.core.errors import ReportError
 from csat.core.files import atomic_write_text
 from csat.pipeline.graph import STAGES
-from csat.report.pages import TEMPLATES, css, csat_version, external_resources, jinja_env, publish, strip_external
+from csat.report.pages import (TEMPLATES, cjk_print_fonts, css, csat_version, external_resources, jinja_env, publish,
+                               strip_external)
 from csat.report.provenance import fmt_size, git_info, package_versions, read_json, read_runinfo, sha256_file
 from csat.report.words import heading, stage_title, words
 
@@ -1060,6 +1061,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
     ctx["has_wording"] = any(r["wording"] for r in ctx["codebook"])
     ctx["has_reverse"] = any(r["reverse"] for r in ctx["codebook"])      # no empty column
     page = jinja_env().get_template("page.html.j2").render(**ctx)
+    if is_chinese(language):            # bold Chinese in print (report.css: the "csat CJK" family)
+        page = page.replace("</head>", cjk_print_fonts(page, traditional=ctx["lang_attr"] == "zh-Hant") + "</head>", 1)
     bad = external_resources(page)
     if bad:
         raise ReportError(f"report for {study!r} would load from the network: {bad[:3]}")

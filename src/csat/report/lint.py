@@ -93,7 +93,7 @@ ALLOWED_LATIN = frozenset("""
     CFI TLI RMSEA SRMR AVE CR HTMT KMO NPS SEM PLS CFA EFA IPMA SERVQUAL Kano df SD SE ML MLR WLSMV CSI
     ACSI ECSI GFI AGFI NFI IFI RFI PNFI PGFI AIC BIC SABIC MSA VIF LMG OLS CI ID FIML EM MCAR MAR MNAR
     GoF RMR WRMR ULS DWLS GLS WLS MI EPC SEPC MIMIC HTMT2 CV MAD IQR Q1 Q3 ANOVA MANOVA Bootstrap BCa
-    rho rhoA rho_A d_z d_av SMD RMSE MAE NA
+    rho rhoA rho_A rhoC d_z d_av SMD RMSE MAE NA PM
     Cronbach McDonald Holm Bonferroni Welch Kruskal Wallis Mann Whitney Spearman Pearson Likert Bartlett
     Kaiser Varimax Oblimin Promax Geomin Fornell Larcker Henseler Little Satorra Bentler Yuan Heywood Kish
     Tukey Cohen Hedges Shapiro Wilk Levene Huber HC3 Sobel Hotelling Mahalanobis Harman Benjamini
@@ -509,20 +509,31 @@ def _content_boxes(p: Page) -> list[tuple[float, float, float, float]]:
     return [b for b in boxes if _in_page(b, p, 2.0)]
 
 
+def content_extent(page: Page) -> tuple[float, float] | None:
+    """The top and bottom (points from the page's top) of the page's content, its page number left out;
+    None for an empty page."""
+    bs = _content_boxes(page)
+    return (min(b[1] for b in bs), max(b[3] for b in bs)) if bs else None
+
+
+def text_area(pages: list[Page]) -> tuple[float, float] | None:
+    """The top and bottom of the text area: where the document's content lies on any page (the page numbers
+    in the margin left out); None for a document without content."""
+    ext = [e for e in map(content_extent, pages) if e is not None]
+    return (min(e[0] for e in ext), max(e[1] for e in ext)) if ext else None
+
+
 def check_blank_pages(pages: list[Page], min_fill: float = MIN_PAGE_FILL) -> list[Finding]:
     """Pages other than the last whose content spans less than ``min_fill`` of the text area's height
-    (code ``page-blank``).  The text area is where the document's content lies on any page (the page
-    numbers in the margin left out)."""
-    boxes = {p.number: _content_boxes(p) for p in pages}
-    every = [b for bs in boxes.values() for b in bs]
-    if not every:
+    (code ``page-blank``), :func:`text_area`."""
+    area = text_area(pages)
+    if area is None:
         return []
-    top, bottom = min(b[1] for b in every), max(b[3] for b in every)
-    height = max(bottom - top, 1.0)
+    height = max(area[1] - area[0], 1.0)
     out = []
     for p in pages[:-1]:
-        bs = boxes[p.number]
-        used = (max(b[3] for b in bs) - min(b[1] for b in bs)) / height if bs else 0.0
+        ext = content_extent(p)
+        used = (ext[1] - ext[0]) / height if ext else 0.0
         if used < min_fill:
             first = next((t for t, _ in lines_of(p) if t.strip() and not re.fullmatch(r"\s*\d+\s*", t)), "")
             out.append(Finding(p.number, "page-blank", f"page {used:.0%} filled" + (f": '{clip(first, 50)}'" if first else
@@ -807,14 +818,16 @@ class PdfDocument:
     outline: list[tuple[int, str, int]]
 
 
-def extract_pdf(path: str | Path) -> PdfDocument:
-    """Read a PDF with PyMuPDF: every page's text spans (also those outside the page), images, marks
-    and fonts, and the outline."""
+def extract_pdf(path: str | Path | bytes, measure: bool = True) -> PdfDocument:
+    """Read a PDF (a file, or its bytes) with PyMuPDF: every page's text spans (also those outside the page),
+    images (with the size of their letters, :func:`text_size_px`, unless ``measure`` is false), marks and
+    fonts, and the outline."""
     import pymupdf
 
     flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_PRESERVE_LIGATURES   # no clipping to the page
     pages = []
-    with pymupdf.open(str(path)) as doc:
+    opened = pymupdf.open(stream=path, filetype="pdf") if isinstance(path, bytes) else pymupdf.open(str(path))
+    with opened as doc:
         line_id = 0
         for i, pg in enumerate(doc):
             spans = []
@@ -825,7 +838,7 @@ def extract_pdf(path: str | Path) -> PdfDocument:
                         spans.append(Span(s["text"], tuple(s["bbox"]), float(s["size"]), s["font"], line_id,
                                           bool(s["flags"] & 1)))
             images = [Image(tuple(info["bbox"]), int(info["width"]), int(info["height"]),
-                            _measure(doc, info.get("xref", 0)))
+                            _measure(doc, info.get("xref", 0)) if measure else None)
                       for info in pg.get_image_info(xrefs=True)]
             marks = [tuple(r) for kind, r in pg.get_bboxlog() if "path" in kind]
             fonts = [(f[3], f[2]) for f in pg.get_fonts(full=False)]
@@ -985,6 +998,10 @@ def study_codes(report_dir: str | Path) -> tuple[set[str], set[str]]:
     answers |= {c for sq in (p.servqual or {}).values() for c in (*sq.expectation, *sq.perception)}
     answers |= set(p.cleaning.attention_checks or {}) | ({p.recommend} if p.recommend else set())
     codes = set(p.items) | set(p.constructs) | answers | {study}
+    if getattr(p, "model_template", None):            # the template's constructs (COMP), named when left out
+        from csat.sem.templates import TEMPLATES
+
+        codes |= {c for path in TEMPLATES.get(str(p.model_template).lower(), []) for c in path}
     return codes, set(p.data_columns) - codes
 
 

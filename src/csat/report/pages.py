@@ -87,3 +87,86 @@ def strip_external(soup) -> None:
     for tag in soup.find_all(style=True):
         if external_resources(tag["style"]):
             del tag["style"]
+
+
+#: Noto Sans CJK Bold (Debian fonts-noto-cjk) and its faces for Simplified and Traditional Chinese.
+CJK_BOLD_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+CJK_BOLD_FACES = {False: "Noto Sans CJK SC Bold", True: "Noto Sans CJK TC Bold"}
+#: The CSS family of the printed Chinese text (report.css): WenQuanYi Micro Hei in the regular weights, the bold
+#: face of :func:`cjk_bold_font` in the bold ones.
+CJK_PRINT_FAMILY = "csat CJK"
+
+
+def _is_cjk(ch: str) -> bool:
+    return ord(ch) >= 0x2E80 and not 0xD800 <= ord(ch) <= 0xDFFF
+
+
+def cjk_bold_font(chars: str, traditional: bool = False, font: str | Path = CJK_BOLD_FONT) -> bytes | None:
+    """Noto Sans CJK Bold cut down to the CJK characters of ``chars``, with TrueType outlines; None when the
+    font is not installed or ``chars`` holds no CJK character.
+
+    The only bold CJK face Debian ships with a sans (黑体) design is Noto Sans CJK's, whose outlines are CFF;
+    Chromium prints CFF fonts as Type 3 fonts (which journals and archival PDF refuse), so the print CSS sets
+    Chinese in WenQuanYi Micro Hei (TrueType), which has no bold, and Chinese headings printed in the regular
+    weight.  The subset's outlines are converted to quadratic TrueType curves (fontTools' cu2qu, within 1
+    font unit), which Chromium embeds as a CID TrueType font like the others."""
+    from fontTools import subset
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTCollection, TTFont, newTable
+
+    wanted = sorted({ord(c) for c in chars if _is_cjk(c)})
+    if not wanted or not Path(font).is_file():
+        return None
+    names = [f["name"].getDebugName(4) for f in TTCollection(str(font), lazy=True).fonts]
+    face = CJK_BOLD_FACES[traditional]
+    f = TTFont(str(font), fontNumber=names.index(face) if face in names else 0)
+    opts = subset.Options()
+    opts.hinting, opts.desubroutinize, opts.name_IDs = False, True, ["*"]
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=wanted)
+    sub.subset(f)
+    if "CFF " in f:                                        # CFF outlines -> TrueType (glyf) outlines
+        order, glyphs = f.getGlyphOrder(), f.getGlyphSet()
+        glyf = newTable("glyf")
+        glyf.glyphOrder, glyf.glyphs = order, {}
+        for g in order:
+            pen = TTGlyphPen(glyphs)
+            glyphs[g].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+            glyf.glyphs[g] = pen.glyph()
+        f["glyf"], f["loca"] = glyf, newTable("loca")
+        for tag in ("CFF ", "VORG"):
+            if tag in f:
+                del f[tag]
+        maxp = f["maxp"]
+        maxp.tableVersion = 0x00010000
+        for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                     "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+            setattr(maxp, attr, 0)
+        maxp.maxZones = 1
+        f["head"].indexToLocFormat, f["head"].glyphDataFormat = 0, 0
+        post = f["post"]
+        post.formatType, post.extraNames, post.mapping = 2.0, [], {}
+        post.glyphOrder = order
+        f.sfntVersion = "\x00\x01\x00\x00"
+    import io
+
+    buf = io.BytesIO()
+    f.save(buf)
+    return buf.getvalue()
+
+
+def cjk_print_fonts(page: str, traditional: bool = False) -> str:
+    """The ``<style>`` that defines :data:`CJK_PRINT_FAMILY` for a Chinese page: WenQuanYi Micro Hei for the
+    regular weights, the page's characters of Noto Sans CJK Bold (:func:`cjk_bold_font`, embedded) for the
+    bold ones; '' when the bold font is not installed (Chinese then prints in the regular weight only)."""
+    import base64
+
+    data = cjk_bold_font(page, traditional)
+    if data is None:
+        return ""
+    uri = "data:font/ttf;base64," + base64.b64encode(data).decode("ascii")
+    return (f'<style>@font-face {{ font-family: "{CJK_PRINT_FAMILY}"; src: local("WenQuanYi Micro Hei"); '
+            f'font-weight: 100 500; }}\n'
+            f'@font-face {{ font-family: "{CJK_PRINT_FAMILY}"; src: url({uri}) format("truetype"); '
+            f'font-weight: 600 900; }}</style>\n')

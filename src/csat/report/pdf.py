@@ -174,6 +174,7 @@ class Chromium:
             return out
 
         data = printed()
+        data = self._fit_figures(data, printed, session, deadline)
         # the printed contents (nav.csat-print-toc): its page numbers need a second printing, as Chromium
         # knows a heading's page only once it has printed it; the numbers take a fixed width, so filling
         # them in moves nothing.  A third printing only if a number still changed.
@@ -193,6 +194,31 @@ class Chromium:
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         publish(atomic_write_bytes(pdf_path, data))
         return pdf_path
+
+    def _fit_figures(self, data: bytes, printed, session: str, deadline: float) -> bytes:
+        """Print again with each figure that a near-empty page left for the next page set smaller, so that it
+        fits beneath the text before it (:func:`figure_fits`); up to three times, as a figure moved up moves
+        what follows it."""
+        def call(method: str, params: dict | None = None):
+            return self._call(method, params, session=session, deadline=deadline)
+
+        # the printed raster figures in their order, measured in the print layout (print CSS, text width)
+        call("Emulation.setEmulatedMedia", {"media": "print"})
+        call("Emulation.setDeviceMetricsOverride", {"width": round(TEXT_WIDTH_PX), "height": 1000,
+                                                    "deviceScaleFactor": 1, "mobile": False})
+        try:
+            figures = json.loads(call("Runtime.evaluate", {"expression": _FIGURES_JS, "returnByValue": True})
+                                 ["result"].get("value") or "[]")
+        finally:
+            call("Emulation.clearDeviceMetricsOverride")
+            call("Emulation.setEmulatedMedia", {"media": ""})
+        for _ in range(3):
+            fits = figure_fits(data, figures)
+            if not fits:
+                break
+            call("Runtime.evaluate", {"expression": fit_figures_js(fits)})
+            data = printed()
+        return data
 
     def close(self) -> None:
         """End Chromium and its helpers and remove the profile (safe to call twice)."""
@@ -230,6 +256,70 @@ def write_fontconfig(folder: str | Path) -> str:
 _TOC_ENTRIES_JS = """JSON.stringify(Array.from(document.querySelectorAll('.csat-print-toc a.csat-toc-line')).map(
   a => [a.closest('.csat-toc-sub') ? 2 : 1, a.querySelector('.csat-toc-text').textContent.replace(/\\s+/g, ' ').trim(),
         decodeURIComponent(a.getAttribute('href').slice(1))]))"""
+
+
+#: The printed text width in CSS pixels: A4 less the two 16-mm margins of the print CSS.
+TEXT_WIDTH_PX = (210 - 2 * 16) / 25.4 * 96
+#: Space kept free below a figure set smaller to fit a page, in points.
+FIT_SLACK_PT = 10.0
+
+#: Marks each printed raster figure (``data-csat-printed``: its order among the PDF's images) and returns, in
+#: points, what its figure holds besides the picture (caption, margins) and the width it was drawn for (None
+#: when not known: csat.report.html.set_printed_size writes it as the style's width in inches).
+_FIGURES_JS = r"""JSON.stringify(Array.from(document.images).filter(
+  i => /^data:image\/(png|jpe?g)/i.test(i.getAttribute('src') || '') && i.getClientRects().length).map((i, k) => {
+  i.dataset.csatPrinted = String(k);
+  const fig = i.closest('figure') || i.parentElement, cs = getComputedStyle(fig);
+  const rest = fig.getBoundingClientRect().height + parseFloat(cs.marginTop) + parseFloat(cs.marginBottom)
+               - i.getBoundingClientRect().height;
+  const w = i.style.width || '';
+  return {rest: rest * 0.75, drawn: w.endsWith('in') ? parseFloat(w) * 72 : null};
+}))"""
+
+
+def figure_fits(pdf: bytes, figures: list[dict]) -> dict[int, float]:
+    """The figures to print smaller, ``{k: width in points}``, k their order among the PDF's images.
+
+    A figure too tall for the room a page has left goes whole to the next page (figure, legend and caption
+    stay together), which leaves that page near empty (the report lint's ``page-blank``: less than a third
+    filled).  Such a figure -- the first thing on the page after a near-empty one -- is set smaller to fit
+    the room left, when that keeps it at ``MIN_FONT_PT / FIGURE_TEXT_PT`` of the size it was drawn for or
+    more (its smallest, 8-pt, text then prints at 7 pt or more, as :mod:`csat.report.lint` asks).
+    ``figures`` holds, for each image in order, ``rest``: the points its figure takes besides the picture
+    (caption, margins), and ``drawn``: the width in points it was drawn for (None: as printed).  Nothing
+    when the PDF's images are not these figures."""
+    from csat.report.lint import FIGURE_TEXT_PT, MIN_FONT_PT, MIN_PAGE_FILL, content_extent, extract_pdf, text_area
+
+    pages = extract_pdf(pdf, measure=False).pages
+    placed = [(n, im) for n, p in enumerate(pages) for im in p.images]
+    area = text_area(pages)
+    if area is None or len(placed) != len(figures):
+        return {}
+    height = max(area[1] - area[0], 1.0)
+    out: dict[int, float] = {}
+    for n, page in enumerate(pages[:-1]):
+        ext, nxt = content_extent(page), content_extent(pages[n + 1])
+        if nxt is None or (ext is not None and (ext[1] - ext[0]) / height >= MIN_PAGE_FILL):
+            continue
+        firsts = [(k, im) for k, (m, im) in enumerate(placed) if m == n + 1 and im.bbox[1] <= nxt[0] + 2]
+        if not firsts:
+            continue
+        k, im = firsts[0]
+        room = area[1] - (ext[1] if ext else area[0]) - figures[k]["rest"] - FIT_SLACK_PT
+        width, tall = im.bbox[2] - im.bbox[0], im.bbox[3] - im.bbox[1]
+        scale = room / tall if tall > 0 else 0.0
+        drawn = figures[k].get("drawn") or width
+        if scale < 1 and scale * width / drawn >= MIN_FONT_PT / FIGURE_TEXT_PT:
+            out[k] = round(width * scale, 1)
+    return out
+
+
+def fit_figures_js(fits: dict[int, float]) -> str:
+    """JavaScript that sets each marked figure (``_FIGURES_JS``) to its width in points, its height following."""
+    return ("(() => { const fits = " + json.dumps({str(k): v for k, v in fits.items()}) + ";"
+            " for (const [k, w] of Object.entries(fits)) {"
+            " const i = document.querySelector('img[data-csat-printed=\"' + k + '\"]');"
+            " if (i) { i.style.width = w + 'pt'; i.style.height = 'auto'; } } })()")
 
 
 def named_pages(pdf: bytes) -> dict[str, int]:
