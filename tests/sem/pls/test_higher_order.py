@@ -44,6 +44,8 @@ def test_higher_order_with_moderation_and_plsc_runs():
     assert "CUSA:SC" in res.paths.columns
     boot = pls.bootstrap_pls(res, 20, seed=1, workers=1)
     assert boot.counts()["n_ok"] == 20
+    f2 = pls.f_squared(res).set_index(["from", "to"])["f2"]
+    assert f2[("REP", "CUSA")] > 0 and f2[("CUSA:SC", "CUSL")] >= 0
 
 
 def test_higher_order_syntax():
@@ -55,3 +57,16 @@ def test_higher_order_syntax():
         pls.pls_model("A =~ a1 + a2; B =~ b1 + b2; H =~ A + B + x; Y =~ y1 + y2; Y ~ H")
     with pytest.raises(ModelSyntaxError, match="pls_fit"):
         pls.pls_spec("A =~ a1 + a2; B =~ b1 + b2; H =~ A + B; Y =~ y1 + y2; Y ~ H")
+
+
+def test_higher_order_index_lies_between_its_dimensions():
+    """The 0–100 index of a higher-order construct is the ACSI-weighted mean of its dimensions' (SmartPLS's IPMA
+    performance of a HOC); a product term has no index."""
+    r = EXT["hoc_reputation"]
+    res = pls.pls_fit(r["syntax"].replace("CUSL ~ REP + CUSA", "SC =~ switch_1 + switch_2 + switch_3 + switch_4\n"
+                                          "CUSL ~ REP + CUSA + SC + CUSA:SC"), corp())
+    boot = pls.bootstrap_pls(res, 20, seed=1, workers=1, scale=(1, 7), target="CUSL")
+    idx = boot.index.set_index("construct")["index"]
+    dims = pls.csi_index(res.first_stage, 1, 7)
+    assert min(dims["COMP"], dims["LIKE"]) < idx["REP"] < max(dims["COMP"], dims["LIKE"])
+    assert "CUSA:SC" not in idx.index and "CUSA:SC" not in set(boot.ipma["from"])

@@ -231,6 +231,10 @@ def bootstrap_pls(res: PLSResult, n_boot: int = 1000, seed: int = 2024, workers:
             ci = dict(zip([cons[j] for j in drivers], zip(lo_ci[pos:pos + m], hi_ci[pos:pos + m])))
             ipma_tab["ci.lower"] = [ci[f][0] for f in ipma_tab["from"]]
             ipma_tab["ci.upper"] = [ci[f][1] for f in ipma_tab["from"]]
+            if res.exempt:                     # a product term has no performance (csat.sem.pls.interaction)
+                ipma_tab = ipma_tab[~ipma_tab["from"].isin(res.exempt)].reset_index(drop=True)
+        if res.exempt:
+            index = index[~index["construct"].isin(res.exempt)].reset_index(drop=True)
     hp = [(cons[a], cons[b]) for a in range(k) for b in range(a + 1, k)]
     nh = len(hp)
     hv = htmt_pairs(res.R[None], res.spec)[0]

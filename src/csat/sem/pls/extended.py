@@ -120,7 +120,7 @@ def pls_fit(model: str | PLSModel | PLSSpec, data: pd.DataFrame, missing: str = 
             first.exempt = ()
             make_consistent(first)
         scores = FirstStageScores(spec1, [cols.index(i) for i in spec1.items], dims, first.weights.to_numpy(),
-                                  tol, max_iter)
+                                  tol, max_iter, raw_units=True)
         add(scores, dims)
         blocks = {c: decl.blocks[c] for c in decl.blocks if c not in dims}
         blocks.update({h: tuple(v) for h, v in hocs.items()})
@@ -200,7 +200,8 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
             cons = tuple(c for c in decl.constructs if c in blocks or c in hocs or c in inter)
             sub = PLSModel(cons, blocks, {c: decl.modes[c] for c in cons}, hocs, inter, others)
             try:
-                fit = pls_fit(sub, data, res.missing, res.tol, res.max_iter, **res.options)
+                opts = {k: res.options[k] for k in ("interaction", "higher_order", "consistent") if k in res.options}
+                fit = pls_fit(sub, data, res.missing, res.tol, res.max_iter, **opts)
                 exc = float(fit.r2.set_index("construct").loc[b, "r2"])
             except (ValueError, np.linalg.LinAlgError):
                 exc = np.nan

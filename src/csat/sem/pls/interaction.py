@@ -50,11 +50,16 @@ def adjust_paths(sol: dict, sd: np.ndarray, spec: PLSSpec, names) -> dict:
 class FirstStageScores:
     """Standardized construct scores of the first-stage model ``spec`` estimated on the columns ``cols``,
     for the constructs ``take``: ``(b, n, p) -> (b, n, len(take))`` (NaN for a resample that fails).
-    ``W0`` warm-starts the iteration (the full-sample weights)."""
+    ``W0`` warm-starts the iteration (the full-sample weights).  ``raw_units``: the scores on the items' scale
+    instead, ``Σ ŵ_i x_i`` with the ACSI weights ``ŵ ∝ w_i/sd_i`` summing to one (:mod:`csat.sem.pls.index`):
+    the same composite up to a linear map, so every PLS estimate of a higher-order construct measured by them is
+    unchanged, and its 0–100 index and IPMA performance are those of its dimensions (as SmartPLS's)."""
 
-    def __init__(self, spec: PLSSpec, cols, take, W0=None, tol: float = 1e-7, max_iter: int = 300):
+    def __init__(self, spec: PLSSpec, cols, take, W0=None, tol: float = 1e-7, max_iter: int = 300,
+                 raw_units: bool = False):
         self.spec, self.cols, self.W0, self.tol, self.max_iter = spec, np.asarray(cols), W0, tol, max_iter
         self.take = [list(spec.constructs).index(c) for c in take]
+        self.raw_units = raw_units
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         Xs = X[..., self.cols]
@@ -63,7 +68,11 @@ class FirstStageScores:
         Rg = np.where(good[:, None, None], R, np.eye(R.shape[-1])[None])
         W, _, ok = fit_weights(Rg, self.spec, self.W0, self.tol, self.max_iter)
         with np.errstate(invalid="ignore", divide="ignore"):
-            S = ((Xs - m[:, None, :]) / sd[:, None, :]) @ W[:, :, self.take]
+            if self.raw_units:
+                U = W[:, :, self.take] / sd[:, :, None]
+                S = Xs @ (U / U.sum(axis=1, keepdims=True))
+            else:
+                S = ((Xs - m[:, None, :]) / sd[:, None, :]) @ W[:, :, self.take]
         S[~(good & ok)] = np.nan
         return S
 
