@@ -380,9 +380,13 @@ def _catml(cm, theta, pc, G, Einv_struct, w_c, ii, jj, n):
     V = (Om[ii[:, None], ii[None, :]] * Om[jj[:, None], jj[None, :]]
          + Om[ii[:, None], jj[None, :]] * Om[jj[:, None], ii[None, :]])
     _, J, _ = _implied(cm, theta, np.array([], int), ii, jj)
-    WiU = np.eye(pstar) - J @ Einv_struct @ J.T * w_c[None, :]
     Gc = G[-pstar:, -pstar:]
-    ks = float(np.sum((WiU.T @ V @ WiU) * Gc.T))
+    # ks = tr(Uᵀ V U Γc) with U = I − J M, M = E⁻¹JᵀW (p* × p* products avoided):
+    # tr(VΓc) − 2 tr((VJ)ᵀ ΓcMᵀ) + tr((JᵀVJ)(MΓcMᵀ))
+    M = Einv_struct @ (J.T * w_c[None, :])
+    VJ = V @ J
+    GM = Gc @ M.T
+    ks = float(np.sum(V * Gc) - 2 * np.sum(VJ * GM) + np.sum((J.T @ VJ) * (M @ GM).T))
     c3 = ks / df3
     XX3n = -n * ld_R
     c3n = float(np.trace(Gc)) / pstar
