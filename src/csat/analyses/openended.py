@@ -31,7 +31,7 @@ from csat.stats import text as T
 __all__ = ["RESULT_FILES", "read_answers", "satisfaction_index", "nps_category", "column_name", "theme_name",
            "OpenEnded", "analyse_column", "result_tables", "counts_table", "themes_display", "crosstab_display",
            "feedback_display", "quotes_display", "unmatched_display", "words_display", "column_text",
-           "theme_names", "variable_names", "NPS_NAMES", "SIDE_NAMES"]
+           "heading", "theme_names", "variable_names", "NPS_NAMES", "SIDE_NAMES"]
 
 #: the results files of the open-ended part
 RESULT_FILES = ("open_ended_words.csv", "open_ended_themes.csv", "open_ended_quotes.csv", "open_ended_groups.csv",
@@ -94,6 +94,11 @@ def column_name(params, column: str, language: str | None = None) -> str:
     lab = params.open_ended[column].label
     text = local_text(lab, lang) if lab is not None else None
     return localize(text, lang) if text else column_label(params, column, lang)
+
+
+def heading(params, column: str, language: str | None = None) -> str:
+    """The markdown heading of an open question's part in the notebook (its name, :func:`column_name`)."""
+    return "### " + column_name(params, column, language).replace("#", "\\#")
 
 
 def theme_name(params, column: str, theme: str, language: str | None = None) -> str:
