@@ -68,6 +68,9 @@ _ROLE_INDEX = {re.sub(r"\s+", "", h).casefold(): role for role, hs in ROLE_HEADE
 RATING_WORDS = ["满意", "评价", "同意", "认同", "打分", "评分", "推荐", "符合", "重要", "可能", "感知", "体验",
                 "satisf", "agree", "rate", "rating", "likely", "recommend", "important", "quality", "experience"]
 RECOMMEND_WORDS = ["推荐", "recommend", "nps"]
+#: Numbers that mean no answer beside 0–10 answers: 问卷星 writes -3 for a skipped question (-2 for one not shown),
+#: and 98/99/999 are the usual "don't know" / "no answer" codes.
+MISSING_CODES = [-3, -2, -1, 98, 99, 999, 9999]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QNUM = re.compile(r"^\s*(?:第\s*)?(\d{1,3})\s*(?:题)?\s*[、.．:：]\s*(.*)$", re.S)
 _INDEXED = (re.compile(r"^(.*?[^_.\s])[_.](\d{1,3})$"), re.compile(r"^(.*?[^\d_.\s])(\d{1,3})$"))
@@ -92,6 +95,7 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     levels: int = 0
+    missing: tuple = ()           # codes that mean no answer (问卷星 -3, 99 …)
 
 
 @dataclass
@@ -116,6 +120,10 @@ class Draft:
     fieldwork: tuple[str, str] | None = None
     efa_note: str = ""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing_codes(self) -> list[int]:
+        return sorted({int(v) for c in self.columns if c.role in ("item", "recommend") for v in c.missing})
 
     def role(self, role: str) -> list[Column]:
         return [c for c in self.columns if c.role == role]
@@ -244,6 +252,11 @@ def _classify(c: Column, s: pd.Series, vlabels: dict | None) -> None:
         return
     if s.dtype.kind in "biuf":
         x = vals.astype(float)
+        codes = x.isin(MISSING_CODES)
+        if codes.any() and not codes.all() and x[~codes].between(0, 10).all():
+            c.missing = tuple(sorted(set(x[codes].astype(int))))
+            x = x[~codes]
+            c.levels = int(x.nunique())
         whole = bool(np.all(np.mod(x, 1) == 0))
         c.lo, c.hi = float(x.min()), float(x.max())
         if vlabels:
@@ -623,6 +636,9 @@ def render(d: Draft) -> str:
     a("")
     lo, hi = d.scale
     a(f"scale: {{min: {_num(lo)}, max: {_num(hi)}}}            # {d.scale_why}")
+    if d.missing_codes:
+        a(f"missing_codes: [{', '.join(map(str, d.missing_codes))}]          # beside the answers: no answer "
+          "(问卷星 writes -3 for a skipped question; 98/99 are don't-know codes)")
     if d.scale_check:
         a(f"# check: {d.scale_check}")
     a("")
