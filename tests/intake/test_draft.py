@@ -193,3 +193,19 @@ def test_wjx_code_exports_skip_code_is_a_missing_code(tmp_path):
     d = draft_study(path, "w", root=tmp_path)
     assert d.missing_codes == [-3] and d.scale == (1.0, 5.0)
     assert "missing_codes: [-3]" in render(d)
+
+
+def test_the_projects_own_data_are_drafted_as_their_params_say(tmp_path):
+    """The demo's export (1–10 items with 99 and stray 11/12) and the zh fixture (a half-point item, a single
+    satisfaction item): the drafted constructs are those of params/demo.yaml and tests/zhsurvey.py."""
+    from csat.config.params import load_params
+    from zhsurvey import ZH_CONS
+
+    demo = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
+    d = draft_study(ROOT / "data" / "raw" / "demo.csv", "demo2", root=ROOT)
+    assert {k.upper(): v["items"] for k, v in d.constructs.items()} == {k: s.items for k, s in demo.constructs.items()}
+    assert d.template == "ecsi" and d.scale == (1.0, 10.0) and d.missing_codes == [99]
+    assert [c.name for c in d.role("recommend")] == ["nps"] and d.groups[:4] == ["gender", "age_band", "region", "channel"]
+    d = draft_study(ROOT / "tests" / "fixtures" / "zh_survey.csv", "zh2", root=ROOT)
+    assert {k: v["items"] for k, v in d.constructs.items()} == ZH_CONS
+    assert d.groups == ["性别"] and d.scale == (1.0, 5.0) and "满意 ~ 服务 + 价格" in d.model
