@@ -681,12 +681,15 @@ def render(d: Draft) -> str:
     rec = next(iter(d.role("recommend")), None)
     if rec is not None:
         a(f"recommend: {_q(rec.name)}     # {rec.why}: the NPS")
-    named = [c for c in groups + ([rec] if rec is not None else []) if c.name != c.header]
+    named = {}
+    for c in groups + ([rec] if rec is not None else []):
+        text = re.sub(r"^\s*(?:第\s*)?\d{1,3}\s*(?:题)?\s*[、.．:：]\s*", "", c.wording).strip().rstrip(":：?？ ")
+        if text and text != c.name:
+            named[c.name] = text
     if named:
         a("column_labels:                    # how the report names them: the question's words")
-        for c in named:
-            text = re.sub(r"^\s*(?:第\s*)?\d{1,3}\s*(?:题)?\s*[、.．:：]\s*", "", c.wording).strip().rstrip(":：?？ ")
-            a(f"  {_q(c.name)}: {_q(text or c.header)}")
+        for name, text in named.items():
+            a(f"  {_q(name)}: {_q(text)}")
     a("")
     if d.template:
         a(f"# Model: {d.model_why}.")
