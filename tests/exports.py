@@ -9,7 +9,7 @@ clearly one factor and the model is identified.
 * ``wjx_text``  — 问卷星 按选项文本下载, CSV in GBK: ``序号, 提交答卷时间, 所用时间 (156秒), 来源, 来自IP``,
   ``1、您的性别``, matrix questions ``3、(服务1)``, answers 非常不满意 … 非常满意 and 非常不同意 … 非常同意,
   ``(跳过)``, a 0–10 recommend question and an open question;
-* ``wjx_code``  — the same questionnaire 按选项序号下载 (codes), as XLSX;
+* ``wjx_code``  — the same questionnaire 按选项序号下载 (codes, -3 for a skipped question), as XLSX;
 * ``tencent``   — 腾讯问卷, CSV UTF-8: ``编号, 开始答题时间, 结束答题时间, 答题时长, IP``, ``3.请评价以下方面:服务态度``,
   7-point answers (非常不满意 … 比较满意 … 非常满意);
 * ``qualtrics`` — three header rows (names ``Quality_1``, question texts ``… - Speed``, ``{"ImportId": …}``),
@@ -103,9 +103,8 @@ def _wjx(folder: Path, n: int, rng, text: bool) -> tuple[Path, Truth]:
             k += 1
             labels = AGR5_ZH if stem == "忠诚" else SAT5_ZH
             vals = [labels[v - 1] for v in a] if text else a.tolist()
-            if text:
-                for r in rng.choice(n, size=3, replace=False):
-                    vals[r] = "(跳过)"
+            for r in rng.choice(n, size=3, replace=False):
+                vals[r] = "(跳过)" if text else -3          # a skipped question, as 问卷星 writes it
             cols[f"{q}、({stem}{i})"] = vals
             truth[stem].append(f"{stem}{i}")
     cols["7、您向朋友推荐我们的可能性有多大？"] = np.clip(np.rint(7 + 2 * rng.standard_normal(n)), 0, 10).astype(int).tolist()

@@ -171,3 +171,41 @@ def test_two_header_rows_are_read_as_the_study_reads_them(tmp_path):
     assert list(df.columns[-4:]) == ["Loyalty_2", "Loyalty_3", "Q10", "Q11"]
     assert meta["variable_labels"]["Quality_1"] == "Please rate the following: quality - Speed"
     assert str(df["Quality_1"].dtype) == "int64" and len(df) == 160
+
+
+def test_a_stata_file_with_value_labels_is_drafted_as_the_spss_one(tmp_path):
+    import pyreadstat
+
+    sav, truth = make_export("spss", tmp_path / "s")
+    df, meta = pyreadstat.read_sav(str(sav))
+    dta = tmp_path / "data" / "raw" / "survey.dta"
+    dta.parent.mkdir(parents=True)
+    labels = {c: {int(k): v for k, v in labs.items()} for c, labs in meta.variable_value_labels.items()}
+    pyreadstat.write_dta(df.astype({c: "int64" for c in df.columns}), str(dta), column_labels=meta.column_labels,
+                         variable_value_labels=labels)
+    d = draft_study(dta, "dta", root=tmp_path)
+    assert {k: v["items"] for k, v in d.constructs.items()} == truth.constructs
+    assert d.groups == truth.groups and d.scale == (1.0, 5.0) and d.language == "zh"
+
+
+def test_wjx_code_exports_skip_code_is_a_missing_code(tmp_path):
+    path, _ = make_export("wjx_code", tmp_path / "data" / "raw")
+    d = draft_study(path, "w", root=tmp_path)
+    assert d.missing_codes == [-3] and d.scale == (1.0, 5.0)
+    assert "missing_codes: [-3]" in render(d)
+
+
+def test_the_projects_own_data_are_drafted_as_their_params_say(tmp_path):
+    """The demo's export (1–10 items with 99 and stray 11/12) and the zh fixture (a half-point item, a single
+    satisfaction item): the drafted constructs are those of params/demo.yaml and tests/zhsurvey.py."""
+    from csat.config.params import load_params
+    from zhsurvey import ZH_CONS
+
+    demo = load_params(ROOT / "params" / "demo.yaml", root=ROOT)
+    d = draft_study(ROOT / "data" / "raw" / "demo.csv", "demo2", root=ROOT)
+    assert {k.upper(): v["items"] for k, v in d.constructs.items()} == {k: s.items for k, s in demo.constructs.items()}
+    assert d.template == "ecsi" and d.scale == (1.0, 10.0) and d.missing_codes == [99]
+    assert [c.name for c in d.role("recommend")] == ["nps"] and d.groups[:4] == ["gender", "age_band", "region", "channel"]
+    d = draft_study(ROOT / "tests" / "fixtures" / "zh_survey.csv", "zh2", root=ROOT)
+    assert {k: v["items"] for k, v in d.constructs.items()} == ZH_CONS
+    assert d.groups == ["性别"] and d.scale == (1.0, 5.0) and "满意 ~ 服务 + 价格" in d.model

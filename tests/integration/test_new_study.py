@@ -45,5 +45,7 @@ def test_make_new_then_make_study_builds_the_report(project, kind):
     for items in truth.constructs.values():
         for it in items:
             assert it in codebook
-    for g in truth.groups:
-        assert g in codebook
+    clean = (project / "data" / "processed" / study / "clean.csv").read_text(encoding="utf-8").splitlines()
+    assert len(clean) - 1 == cleaning["n_clean"] > 0.9 * truth.n
+    header = clean[0].split(",")
+    assert all(g in header for g in truth.groups) and (truth.recommend is None or truth.recommend in header)

@@ -68,6 +68,9 @@ _ROLE_INDEX = {re.sub(r"\s+", "", h).casefold(): role for role, hs in ROLE_HEADE
 RATING_WORDS = ["满意", "评价", "同意", "认同", "打分", "评分", "推荐", "符合", "重要", "可能", "感知", "体验",
                 "satisf", "agree", "rate", "rating", "likely", "recommend", "important", "quality", "experience"]
 RECOMMEND_WORDS = ["推荐", "recommend", "nps"]
+#: Numbers that mean no answer beside 0–10 answers: 问卷星 writes -3 for a skipped question (-2 for one not shown),
+#: and 98/99/999 are the usual "don't know" / "no answer" codes.
+MISSING_CODES = [-3, -2, -1, 98, 99, 999, 9999]
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _QNUM = re.compile(r"^\s*(?:第\s*)?(\d{1,3})\s*(?:题)?\s*[、.．:：]\s*(.*)$", re.S)
 _INDEXED = (re.compile(r"^(.*?[^_.\s])[_.](\d{1,3})$"), re.compile(r"^(.*?[^\d_.\s])(\d{1,3})$"))
@@ -92,6 +95,8 @@ class Column:
     lo: float | None = None
     hi: float | None = None
     levels: int = 0
+    whole: bool = True
+    missing: tuple = ()           # codes that mean no answer (问卷星 -3, 99 …)
 
 
 @dataclass
@@ -116,6 +121,10 @@ class Draft:
     fieldwork: tuple[str, str] | None = None
     efa_note: str = ""
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def missing_codes(self) -> list[int]:
+        return sorted({int(v) for c in self.columns if c.role in ("item", "recommend") for v in c.missing})
 
     def role(self, role: str) -> list[Column]:
         return [c for c in self.columns if c.role == role]
@@ -244,8 +253,22 @@ def _classify(c: Column, s: pd.Series, vlabels: dict | None) -> None:
         return
     if s.dtype.kind in "biuf":
         x = vals.astype(float)
+        codes = x.isin(MISSING_CODES)
+        if codes.any() and not codes.all() and x[~codes].between(0, 10).mean() >= 0.98:
+            c.missing = tuple(sorted(set(x[codes].astype(int))))
+            x = x[~codes]
+            c.levels = int(x.nunique())
         whole = bool(np.all(np.mod(x, 1) == 0))
+        c.whole = whole
         c.lo, c.hi = float(x.min()), float(x.max())
+        inside = x.between(0, 10)
+        if 0.98 <= inside.mean() < 1 and not vlabels:     # a few typing errors (11, 12) beside 0–10 answers
+            stray = sorted(set(x[~inside]))
+            n_stray = int((~inside).sum())
+            x = x[inside]
+            c.lo, c.hi, c.levels = float(x.min()), float(x.max()), int(x.nunique())
+            c.check = f"{n_stray} stray value(s) {', '.join(f'{v:g}' for v in stray[:3])}: outside the scale, set " \
+                "missing by the intake"
         if vlabels:
             labs = [str(vlabels[v]) for v in sorted(vlabels) if isinstance(v, (int, float))]
             scales = match_scales(labs)
@@ -257,8 +280,8 @@ def _classify(c: Column, s: pd.Series, vlabels: dict | None) -> None:
             if 2 <= c.levels <= 12:
                 c.role, c.why = "group", f"{c.levels} levels with value labels ({', '.join(labs[:4])} …)"
                 return
-        if whole and c.lo >= 0 and c.hi <= 10 and c.levels >= 2:
-            c.role, c.why = "rating?", f"whole numbers {c.lo:g}–{c.hi:g}"
+        if c.lo >= 0 and c.hi <= 10 and c.levels >= 2:
+            c.role, c.why = "rating?", f"{'whole numbers' if whole else 'numbers'} {c.lo:g}–{c.hi:g}"
             return
         if whole and 2 <= c.levels <= 12:
             c.role, c.why = "group", f"{c.levels} codes"
@@ -466,13 +489,14 @@ def draft_study(data: str | Path, study: str, *, root: str | Path = ".") -> Draf
             found.add("recommend")
         elif c.key and keys.get(c.key, 0) >= 2:
             c.role, c.why = "item", f"{c.why} in a question of {keys[c.key]} columns"
-        elif _rating_words(text) and c.levels >= 3:
+        elif _rating_words(text) and c.levels >= 3 and c.whole:
             c.role, c.why = "item", f"{c.why}, and the question asks for a rating"
-        elif 2 <= c.levels <= 12:
+        elif 2 <= c.levels <= 6 and c.whole:
             c.role, c.why = "group", f"{c.levels} codes ({c.why}) of a question that is no rating"
             c.check = "codes without their texts: value_labels names the levels"
         else:
-            c.role = "other"
+            c.role, c.why = "other", f"{c.why} of a single question that names no rating"
+            c.check = "an answer scale? then add it to a construct"
     items = [c for c in cols if c.role == "item"]
     if not items:
         raise DataError(f"{full}: no column looks like answers on a rating scale (numbers 1–5, 1–7, 0–10 or standard "
@@ -487,18 +511,19 @@ def draft_study(data: str | Path, study: str, *, root: str | Path = ".") -> Draf
             else "value labels"
         scale_why = f"the items' {texts_or_labels} are a {n_pts}-point scale"
     else:
-        lo = min(c.lo for c in items)
-        hi = max(c.hi for c in items)
-        scale_why = f"the items' answers range from {lo:g} to {hi:g}"
+        lo = float(pd.Series([c.lo for c in items]).mode().min())
+        hi = float(pd.Series([c.hi for c in items]).mode().max())
+        scale_why = f"most items' answers range from {lo:g} to {hi:g}"
         if lo > 1:
             lo = 1.0
-            scale_check = f"no answer below {min(c.lo for c in items):g} was seen; the scale is taken to start at 1"
-        hi_mode = pd.Series([c.hi for c in items]).mode().iloc[0]
-        if hi_mode != hi:
+            scale_check = f"no answer below {lo:g} was seen; the scale is taken to start at 1"
+        wide = [c.header for c in items if c.lo < lo or c.hi > hi]
+        if wide:
             scale_check = (scale_check + "; " if scale_check else "") + \
-                f"most items end at {hi_mode:g}, some at {hi:g}"
+                f"{len(wide)} item(s) have answers outside {lo:g}–{hi:g} ({', '.join(h[:20] for h in wide[:3])} …): " \
+                "the intake sets them missing and 01 reports them"
     for c in items:
-        if (c.points and c.points != hi - lo + 1) or (c.lo is not None and (c.lo < lo or c.hi > hi)):
+        if c.points and c.points != hi - lo + 1:
             c.role, c.why = "other", f"{c.why}, but not on the study's scale {lo:g}–{hi:g}"
             c.check = "an item on another scale: left out"
     items = [c for c in cols if c.role == "item"]
@@ -537,8 +562,9 @@ def draft_study(data: str | Path, study: str, *, root: str | Path = ".") -> Draf
             (k for k, ws in _KEYWORDS.items() if any(w in c.wording.casefold() for w in ws)), None)
         if canon:
             en, zh = _CANON_LABEL[canon]
-            name = _clean_name(zh if lang_zh else en.split()[-1])
-            if name and name not in names_taken and name not in constructs:
+            opts = [zh, zh.rstrip("度"), en.split()[-1], canon] if lang_zh else [en.split()[-1], canon, f"{canon}_c"]
+            name = next((n for n in map(_clean_name, opts) if n and n not in names_taken and n not in constructs), None)
+            if name:
                 constructs[name] = {"items": [c.name], "why": f"a single question about {en.lower()} ({c.header!r})"}
                 continue
         leftover.append(c)
@@ -623,6 +649,9 @@ def render(d: Draft) -> str:
     a("")
     lo, hi = d.scale
     a(f"scale: {{min: {_num(lo)}, max: {_num(hi)}}}            # {d.scale_why}")
+    if d.missing_codes:
+        a(f"missing_codes: [{', '.join(map(str, d.missing_codes))}]          # beside the answers: no answer "
+          "(问卷星 writes -3 for a skipped question; 98/99 are don't-know codes)")
     if d.scale_check:
         a(f"# check: {d.scale_check}")
     a("")
@@ -641,7 +670,7 @@ def render(d: Draft) -> str:
     a("item_labels:                      # each item's question, as in the export")
     for c in items:
         text = c.wording if c.wording != c.header else f"{c.stem}: {c.sub}" if c.stem and c.sub else c.sub or c.header
-        a(f"  {_q(c.name)}: {_q(text)}     # {c.why}")
+        a(f"  {_q(c.name)}: {_q(text)}     # {c.why}" + (f"  # check: {c.check}" if c.check else ""))
     groups = d.role("group")
     if groups:
         a("")
@@ -652,12 +681,15 @@ def render(d: Draft) -> str:
     rec = next(iter(d.role("recommend")), None)
     if rec is not None:
         a(f"recommend: {_q(rec.name)}     # {rec.why}: the NPS")
-    named = [c for c in groups + ([rec] if rec is not None else []) if c.name != c.header]
+    named = {}
+    for c in groups + ([rec] if rec is not None else []):
+        text = re.sub(r"^\s*(?:第\s*)?\d{1,3}\s*(?:题)?\s*[、.．:：]\s*", "", c.wording).strip().rstrip(":：?？ ")
+        if text and text != c.name:
+            named[c.name] = text
     if named:
         a("column_labels:                    # how the report names them: the question's words")
-        for c in named:
-            text = re.sub(r"^\s*(?:第\s*)?\d{1,3}\s*(?:题)?\s*[、.．:：]\s*", "", c.wording).strip().rstrip(":：?？ ")
-            a(f"  {_q(c.name)}: {_q(text or c.header)}")
+        for name, text in named.items():
+            a(f"  {_q(name)}: {_q(text)}")
     a("")
     if d.template:
         a(f"# Model: {d.model_why}.")
