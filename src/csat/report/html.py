@@ -906,7 +906,7 @@ def open_ended_section(p, report_dir: Path, language: str) -> dict | None:
             continue
         q = quotes[(quotes["column"] == str(col)) & (quotes["kind"] == "theme") & (quotes["rank"].astype(int) == 1)]
         first = dict(zip(q["theme"], q["text"]))
-        cloud = report_dir / "figures" / f"open_ended_{col}_cloud.png"
+        cloud = report_dir / paths.FIGURES / f"open_ended_{col}_cloud.png"
         blocks.append({
             "title": column_name(p, col, language) + ("：" if is_chinese(language) else ": "),
             "rows": [{"theme": theme_name(p, col, r["theme"], language),

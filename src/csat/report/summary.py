@@ -1255,6 +1255,9 @@ DIAG_FRAMES: dict[str, str] = {
     "pls_negative_weight": N_("an item has a negative weight in the index"),
     "pls_bootstrap_too_few": N_("too few bootstrap resamples succeeded for intervals"),
     "pls_bootstrap_failed": N_("some bootstrap resamples failed"),
+    "pls_mga_group_skipped": N_("a group is too small for the PLS multi-group analysis and was left out"),
+    "pls_mga_permutations_failed": N_("many permutations of the PLS multi-group analysis could not be estimated"),
+    "pls_predict_not_converged": N_("some PLSpredict training samples did not converge"),
     # data
     "out_of_range": N_("answers outside the scale were set missing"),
     "nonnumber_text": N_("text such as NaN or inf in an item was set missing"),
