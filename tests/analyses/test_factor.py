@@ -153,7 +153,10 @@ def test_read_cfa(tmp_path):
 
 def test_cfa_sentences():
     assert F.estimates_note(["x1: negative variance", "not positive definite"], "zh") == \
-        "估计值不可信：x1: negative variance; not positive definite"
+        "估计值不可信：x1: negative variance；not positive definite"
+    # an engine's message as cfa.json keeps it, read back from the catalog message it was formatted from
+    assert F.estimates_note(["The latent covariance matrix is not positive definite (smallest eigenvalue -0.00168)."],
+                            "zh") == "估计值不可信：潜变量协方差矩阵非正定（最小特征值 -0.00168）。"
     assert F.estimates_note([], "zh") is None
     fit = {"chisq": 85.31, "df": 24.0, "pvalue": 0.0123, "cfi": 0.9312, "tli": 0.8964, "rmsea": 0.0921,
            "rmsea.ci.lower": 0.0714, "rmsea.ci.upper": 0.1138, "srmr": 0.0652}

@@ -238,6 +238,7 @@ def test_provenance(en_study):
     assert "<td>Python</td>" in prov
     assert "2026-01-02T03:04:04+00:00" in prov and ">5.5</td>" in prov    # 05_sem run info
     assert "&#34;bootstrap&#34;: 300" in prov
+    assert "<code>bootstrap=300</code>" in prov and "<code>{}</code>" not in prov      # a stage run's overrides
     assert "ipma:\n  target: SAT" in prov                                      # params verbatim
     assert "unknown" in prov                                                   # tmp tree is not a git repo
 

@@ -500,3 +500,14 @@ def test_a_diagnostics_where_is_shown_only_when_it_names_the_studys_own_codes():
     zh = " ".join(x["zh"] for x in q)
     assert "bootstrap。" not in zh and "segments" not in zh and "CFA" not in zh
     assert any("EXPE – QUAL" in x["en"] and "EXPE – QUAL" in x["zh"] for x in q)
+
+
+def test_a_chinese_diagnostic_sentence_ends_with_one_full_stop():
+    res = demo_like_results()
+    res["diagnostics.json"] = [
+        {"code": "ill_conditioned", "severity": "warning", "where": "CFA: EXPE ~~ QUAL", "stage": "03_reliability_validity",
+         "message": "Latent correlation 0.980", "message_zh": "潜变量相关为 0.980。"},
+        {"code": "ill_conditioned", "severity": "warning", "where": "CFA: VAL ~~ SAT", "stage": "03_reliability_validity",
+         "message": "Latent correlation 0.956", "message_zh": "潜变量相关为 0.956。"}]
+    q = [x for x in S.build_summary(res, demo_params())["sections"]["quality"] if x["key"] == "diagnostic"]
+    assert q and all(x["zh"].endswith("。") and "。。" not in x["zh"] for x in q), [x["zh"] for x in q]

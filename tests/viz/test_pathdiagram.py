@@ -27,9 +27,9 @@ def test_dot_source_has_standardized_paths_stars_and_r2(pd_ref):
     src = pdg.path_diagram_dot(est, {"ind60": "工业化", "dem60": "民主 1960", "dem65": "民主 1965"},
                                pd_ref["sem"]["r2"])
     # lavaan std.all of the three regressions (0.447***, 0.182**, 0.885***) and R² (0.20, 0.96)
-    assert '"ind60" -> "dem60" [label="0.45***"' in src
-    assert '"ind60" -> "dem65" [label="0.18**"' in src
-    assert '"dem60" -> "dem65" [label="0.89***"' in src
+    assert '"ind60" -> "dem60" [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>0.45***</TD>' in src
+    assert '"ind60" -> "dem65" [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>0.18**</TD>' in src
+    assert '"dem60" -> "dem65" [label=<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>0.89***</TD>' in src
     assert "R² = 0.20" in src and "R² = 0.96" in src and "工业化" in src
     assert 'fontname="Noto Sans,Noto Sans CJK SC"' in src
     assert "x1" not in src                                  # measurement part off by default

@@ -347,7 +347,7 @@ def _options(language: str) -> dict[str, str]:
     return {
         "pairwise": trc("missing data", "pairwise", language),
         "listwise": trc("missing data", "listwise", language),
-        "mean": trc("missing data", "mean", language),           # PLS: missing answers replaced by the item mean
+        "mean": trc("missing data", "mean replacement", language),   # PLS: missing answers replaced by the item mean
         "fiml": trc("option", "full-information ML", language),
         "minres": trc("option", "minimum residual", language),
         "principal": trc("option", "principal axis", language),

@@ -13,6 +13,7 @@ return; the files it writes are named here too (:func:`invariance_files`).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -373,24 +374,25 @@ def estimates_note(errors: Sequence[str], language: str = "en", diagnostics_file
     ('Estimates untrustworthy: x1: negative variance', None)
     """
     sep = "; "
-    if errors and is_chinese(language) and diagnostics_file is not None:
+    if errors and is_chinese(language):
         errors, sep = [_chinese_error(e, diagnostics_file, language) for e in errors], "；"
     return tr("Estimates untrustworthy: {errors}", language, errors=sep.join(errors)) if errors else None
 
 
 def _chinese_error(error: str, diagnostics_file, language: str) -> str:
     """``where: message`` or ``message`` (English, as ``cfa.json`` keeps it) in Chinese, from the diagnostic of
-    ``diagnostics.json`` with that place and message (its ``message_zh``); unchanged when there is none."""
+    ``diagnostics.json`` with that place and message (its ``message_zh``), else from the catalog message it was
+    formatted from (:func:`_from_catalog`); unchanged when there is neither."""
     import json
     from pathlib import Path
 
     from csat.core.i18n import localize
 
-    p = Path(diagnostics_file)
+    p = Path(diagnostics_file) if diagnostics_file is not None else None
     try:
-        entries = json.loads(p.read_text(encoding="utf-8")) if p.is_file() else []
+        entries = json.loads(p.read_text(encoding="utf-8")) if p is not None and p.is_file() else []
     except (OSError, ValueError):
-        return error
+        entries = []
     entries = [d for d in (entries if isinstance(entries, list) else []) if isinstance(d, dict) and d.get("message_zh")]
     for d in entries:
         if f"{d.get('where')}: {d.get('message')}" == error:
@@ -398,7 +400,37 @@ def _chinese_error(error: str, diagnostics_file, language: str) -> str:
     for d in entries:                       # an error kept without its place (the fit's own checks)
         if d.get("message") == error:
             return localize(d["message_zh"], language)
-    return error
+    return _from_catalog(error, language) or error
+
+
+_FIELD = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def _from_catalog(error: str, language: str) -> str | None:
+    """A formatted English message (an engine's, as a results file keeps it) in ``language``: the catalog
+    message it was formatted from, filled with the values read back from it as printed; None when none fits
+    (a message whose fixed words are less than half of it is not taken as a pattern)."""
+    from csat.core.i18n import catalog
+
+    messages = catalog(language)
+    if error in messages:
+        return messages[error]
+    for msgid, msgstr in messages.items():
+        literal = _FIELD.sub("", msgid)
+        if "{" not in msgid or "{{" in msgid or "\x04" in msgid or len(literal.strip()) < max(12, len(error) / 2):
+            continue
+        parts, seen, pos = [], set(), 0
+        for m in _FIELD.finditer(msgid):
+            parts.append(re.escape(msgid[pos:m.start()]))
+            name = m.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+            pos = m.end()
+        parts.append(re.escape(msgid[pos:]))
+        found = re.fullmatch("".join(parts), error)
+        if found:
+            return _FIELD.sub(lambda m: found.group(m.group(1)) if m.group(1) in seen else m.group(0), msgstr)
+    return None
 
 
 def cfa_fit_text(fit: Mapping[str, float], language: str = "en") -> str:

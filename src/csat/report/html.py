@@ -1006,7 +1006,8 @@ def build_report_html(study: str, params_file: str | Path, overrides: dict | Non
         sec = r.get("seconds")
         runs.append({"title": stage_title(s, language), "finished": str(r.get("finished", "")),
                      "seconds": f"{sec:.1f}" if isinstance(sec, (int, float)) else str(sec or ""),
-                     "overrides": json.dumps(r.get("overrides") or {}, ensure_ascii=False, sort_keys=True)})
+                     "overrides": " ".join(f"{k}={json.dumps(v, ensure_ascii=False)}"
+                                           for k, v in sorted((r.get("overrides") or {}).items())) or w["none"]})
 
     try:
         params_display = str(params_file.resolve().relative_to(root.resolve()))

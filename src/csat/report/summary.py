@@ -1358,6 +1358,7 @@ def diagnostic_sentences(diags: list[Mapping], names: set[str] | None = None) ->
         # the diagnostic's own message in both languages (diagnostic() stores the catalog's Chinese as message_zh)
         msg_zh = str(ds[0].get("message_zh") or "").strip() or msg
         if frame:
+            msg_zh = msg_zh.rstrip("。")                 # the sentence's own full stop ends it (no 。。)
             details = Msg(N_(" ({count} of this kind; the first: {message})"), count=len(ds),
                           message=(msg, msg_zh)) if len(ds) > 1 else (f" {msg}", msg_zh)
             text = N_("{severity} ({stage}): {frame}{where}.{details}")

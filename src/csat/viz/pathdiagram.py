@@ -109,21 +109,25 @@ def path_diagram_dot(estimates: pd.DataFrame, labels: Mapping[str, str] | None =
         ok = std is not None and math.isfinite(float(std))
         lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
         style = ", style=dashed" if ok and float(std) < 0 else ""
-        lines.append(f"  {_q(rhs)} -> {_q(lhs)} [label={_q(lab)}, penwidth=1.4{style}];")
+        lines.append(f"  {_q(rhs)} -> {_q(lhs)} [label={_white_label(lab)}, penwidth=1.4{style}];")
     if covariances:
         lat = set(latent)
         cov = est[(est["op"] == "~~") & (est["lhs"] != est["rhs"]) & est["lhs"].isin(lat) & est["rhs"].isin(lat)]
         for lhs, rhs, std, p in zip(cov["lhs"], cov["rhs"], cov["std.all"], cov.get("pvalue", [None] * len(cov))):
             ok = std is not None and math.isfinite(float(std))
             lab = f"{float(std):.{digits}f}{stars(p)}" if ok else ""
-            # a covariance between factors of one rank runs along the rank, and dot sets its label on the line:
-            # the label gets a white ground, so that the dashed line never runs through its text
-            box = (f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>{_h(lab)}</TD></TR>'
-                   "</TABLE>>") if lab else '""'
-            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={box}, dir=both, color=\"#888888\", "
+            # a covariance between factors of one rank runs along the rank, and dot sets its label on the line
+            lines.append(f"  {_q(lhs)} -> {_q(rhs)} [label={_white_label(lab)}, dir=both, color=\"#888888\", "
                          f"fontcolor=\"#555555\", constraint=false, style=dashed];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _white_label(lab: str) -> str:
+    """An edge label on a white ground: dot may set a label on a line (a long edge that bends past it, a
+    covariance along a rank), which then never runs through its text."""
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLPADDING="1" BGCOLOR="white"><TR><TD>{_h(lab)}</TD></TR>'
+            "</TABLE>>") if lab else '""'
 
 
 def dot_executable() -> str:
