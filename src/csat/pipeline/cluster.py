@@ -126,7 +126,7 @@ def bootstrap_options(params, scheduler: str | None = None) -> dict:
               "the bootstrap runs on this machine", file=sys.__stderr__)
         return {}
     if address not in _CLIENTS:
-        _CLIENTS[address] = connect(address, dashboard_address=None)
+        _CLIENTS[address] = connect(address, dashboard_address=":0")
     m = ClusterMap(_CLIENTS[address])
     return {"map_chunks": m, "workers": m.workers}
 
