@@ -82,6 +82,15 @@ def test_a_study_asking_for_the_cluster_gets_a_map_over_the_scheduler_set(client
             c.close()
 
 
+def test_the_builds_get_the_blas_threads_of_the_driver_not_those_the_nanny_sets(client, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    env = cluster.driver_environ()
+    assert env["OMP_NUM_THREADS"] is None and env["MKL_NUM_THREADS"] == "2"
+    # the workers run with one BLAS thread (a build under it could differ in the last bits): build_study undoes it
+    assert set(client.run(os.getenv, "OMP_NUM_THREADS").values()) == {"1"}
+
+
 def test_the_workers_check_their_environment(client):
     assert cluster.check_workers(client, ROOT, VENV) == {}
     bad = cluster.check_workers(client, ROOT / "nowhere", VENV)
