@@ -29,7 +29,7 @@ VENV = (ROOT / ".venv").resolve()
 
 @pytest.fixture(scope="module")
 def client():
-    c = cluster.connect("local", n_workers=2, dashboard_address=None)
+    c = cluster.connect("local", n_workers=2, dashboard_address=":0")
     yield c
     cluster.close(c)
 
@@ -65,6 +65,30 @@ def test_the_bootstrap_options_are_local_unless_asked_and_a_scheduler_is_set(mon
     monkeypatch.delenv(cluster.ENV, raising=False)
     assert cluster.bootstrap_options(SimpleNamespace(bootstrap_scheduler="local", bootstrap=100), "local") == {}
     assert cluster.bootstrap_options(SimpleNamespace(bootstrap_scheduler="cluster", bootstrap=100)) == {}
+
+
+def test_a_study_asking_for_the_cluster_gets_a_map_over_the_scheduler_set(client, monkeypatch):
+    from types import SimpleNamespace
+
+    address = client.scheduler.address
+    monkeypatch.setenv(cluster.ENV, address)
+    try:
+        opts = cluster.bootstrap_options(SimpleNamespace(bootstrap_scheduler="cluster", bootstrap=100))
+        assert set(opts) == {"map_chunks", "workers"} and opts["workers"] == 2
+        assert opts["map_chunks"](pow, [2, 3], [3, 2]) == [8, 9]         # in order, computed on the workers
+    finally:
+        c = cluster._CLIENTS.pop(address, None)
+        if c is not None:
+            c.close()
+
+
+def test_the_builds_get_the_blas_threads_of_the_driver_not_those_the_nanny_sets(client, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    env = cluster.driver_environ()
+    assert env["OMP_NUM_THREADS"] is None and env["MKL_NUM_THREADS"] == "2"
+    # the workers run with one BLAS thread (a build under it could differ in the last bits): build_study undoes it
+    assert set(client.run(os.getenv, "OMP_NUM_THREADS").values()) == {"1"}
 
 
 def test_the_workers_check_their_environment(client):
@@ -176,7 +200,7 @@ def test_a_programme_on_the_cluster_is_identical_to_serial_make_and_reports_the_
 @pytest.mark.integration
 def test_a_worker_killed_mid_study_is_retried_elsewhere_with_identical_results(serial, tmp_path):
     proj = _programme(tmp_path)
-    c = cluster.connect("local", n_workers=2, dashboard_address=None)
+    c = cluster.connect("local", n_workers=2, dashboard_address=":0")
     try:
         pids = c.run(os.getpid)
         out: dict = {}

@@ -126,7 +126,7 @@ def bootstrap_options(params, scheduler: str | None = None) -> dict:
               "the bootstrap runs on this machine", file=sys.__stderr__)
         return {}
     if address not in _CLIENTS:
-        _CLIENTS[address] = connect(address, dashboard_address=None)
+        _CLIENTS[address] = connect(address, dashboard_address=":0")
     m = ClusterMap(_CLIENTS[address])
     return {"map_chunks": m, "workers": m.workers}
 
@@ -209,12 +209,30 @@ def _last_error(text: str) -> str | None:
     return lines[-1].removeprefix("error:").strip() if lines else None
 
 
+#: Variables a Dask nanny sets for its worker (``distributed.nanny.pre-spawn-environ``: one BLAS/OpenMP thread,
+#: malloc trimming).  A study's build must not inherit them: the number of BLAS threads changes the order of
+#: floating-point sums, and so the last bits of some results (e.g. ``cfa_modindices.csv``); the build gets the
+#: values of the shell that started the programme instead (:func:`driver_environ`).
+NANNY_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                   "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def driver_environ() -> dict[str, str | None]:
+    """The values (None: unset) of :data:`NANNY_VARIABLES` and of the nanny's configured ones here, in the process
+    that starts the programme, for the studies' builds on the workers (:func:`build_study`)."""
+    import dask
+
+    keys = set(NANNY_VARIABLES) | set(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+    return {k: os.environ.get(k) for k in sorted(keys)}
+
+
 def build_study(root: str, study: str, venv: str = ".venv", jobs: dict | int | None = None,
-                lock_wait: float = 120.0) -> dict:
+                lock_wait: float = 120.0, environ: dict[str, str | None] | None = None) -> dict:
     """One study as a task: ``make study STUDY=<study>`` in ``root`` (the shared project folder), its bootstrap run
     locally.  Returns ``{"study", "state": "built" | "failed", "stage", "message", "seconds", "worker"}`` — a failed
     study is a result, never an exception (so Dask does not retry it).  ``jobs``: make's ``JOBS`` (the stages of
-    the study run at once), or ``{worker address: JOBS}``."""
+    the study run at once), or ``{worker address: JOBS}``; ``environ``: variables to set (None: unset) for the
+    build, e.g. :func:`driver_environ` of the process that started the programme."""
     from csat.pipeline.build import read_status, write_status
 
     t0 = time.perf_counter()
@@ -231,6 +249,11 @@ def build_study(root: str, study: str, venv: str = ".venv", jobs: dict | int | N
     jobs = int(jobs or 1)
     _wait_for_lock(root_p, study, lock_wait)
     env = {k: v for k, v in os.environ.items() if k not in (ENV, "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    for k, v in (environ or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     cmd = ["make", "--no-print-directory", "study", f"STUDY={study}", f"VENV={venv}", f"JOBS={jobs}", "CSAT_INNER=1"]
     r = subprocess.run([sys.executable, "-m", "csat.pipeline.cluster", "guard", "--", *cmd], cwd=root_p, env=env,
                        capture_output=True, text=True)
@@ -312,8 +335,9 @@ def build_programme(client, root: str | Path, names: list[str] | None = None, ve
     root = Path(root).resolve()
     names = studies(root) if names is None else list(names)
     job_map = jobs if jobs else jobs_per_worker(client)
-    futures = {s: client.submit(build_study, str(root), s, venv, job_map, key=f"csat-study-{s}-{time.time_ns()}",
-                                pure=False, retries=retries) for s in names}
+    environ = driver_environ()
+    futures = {s: client.submit(build_study, str(root), s, venv, job_map, environ=environ,
+                                key=f"csat-study-{s}-{time.time_ns()}", pure=False, retries=retries) for s in names}
     keys = {f.key: s for s, f in futures.items()}
     results: dict[str, dict] = {}
     bar = _bar(len(names), progress)
