@@ -205,7 +205,7 @@ def test_invariance_display(school_run):
     top = school_run["release"].iloc[0]
     assert shown["release_text"].startswith(f"Largest: {top['lhs']} ~1  in school = {top['group.label']} (X² = ")
     zh = F.invariance_display(school_run, "listwise", "zh")
-    assert zh["caption"] == "school 间的测量不变性：Pasteur (n = 156), Grant-White (n = 145)（ML，缺失值：listwise）"
+    assert zh["caption"] == "school 间的测量不变性：Pasteur (n = 156), Grant-White (n = 145)（ML，缺失值：列表删除）"
     assert zh["release_caption"].startswith("school 间哪些参数不等：逐一释放scalar模型等同约束的计分检验")
     assert zh["release_text"].startswith("最大者：school = ") and zh["diagnostics"] == shown["diagnostics"]
     held = dict(school_run, release=None)
