@@ -318,3 +318,23 @@ def test_invariance_with_ordered_items_shows_four_steps():
     assert "metric invariance fails" in F.invariance_text(tab, "school", run["levels"])
     files = F.invariance_files([run])
     assert set(files["invariance_estimates.csv"]["op"]) >= {"|", "~*~", "=~"}
+
+
+def test_invariance_runs_carry_the_labels_of_the_grouping(monkeypatch):
+    """The report names the grouping and its levels by their labels (column_labels, value_labels), in the study's
+    language; the results keep the codes."""
+    from types import SimpleNamespace
+
+    from csat.analyses import factor as study_factor
+    from csat.sem import multigroup
+
+    monkeypatch.setattr(multigroup, "study_invariance",
+                        lambda *a, **k: [{"group": "gender", "levels": ["male", "female"]}, {"group": "x", "error": "e"}])
+    params = SimpleNamespace(invariance=SimpleNamespace(group="gender"), waves=None, wave_order=None,
+                             sem_missing="listwise", sem_estimator="wlsmv", ordered_items=[], language="zh",
+                             column_labels={"gender": {"en": "Gender", "zh": "性别"}}, item_labels={}, constructs={},
+                             value_labels={"gender": {"male": {"en": "Male", "zh": "男性"},
+                                                      "female": {"en": "Female", "zh": "女性"}}})
+    run, failed = study_factor.invariance_runs(None, "f =~ a + b + c", params)
+    assert run["labels"] == {"group": "性别", "levels": {"male": "男性", "female": "女性"}}
+    assert "labels" not in failed
