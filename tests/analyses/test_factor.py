@@ -220,7 +220,7 @@ def test_invariance_display(school_run):
     top = school_run["release"].iloc[0]
     assert shown["release_text"].startswith(f"Largest: {top['lhs']} ~1  in school = {top['group.label']} (X² = ")
     zh = F.invariance_display(school_run, "listwise", "zh")
-    assert zh["caption"] == "school 间的测量不变性：Pasteur (n = 156), Grant-White (n = 145)（ML，缺失值：listwise）"
+    assert zh["caption"] == "school 间的测量不变性：Pasteur (n = 156), Grant-White (n = 145)（ML，缺失值：列表删除）"
     assert zh["release_caption"].startswith("school 间哪些参数不等：逐一释放scalar模型等同约束的计分检验")
     assert zh["release_text"].startswith("最大者：school = ") and zh["diagnostics"] == shown["diagnostics"]
     held = dict(school_run, release=None)
@@ -333,3 +333,23 @@ def test_invariance_with_ordered_items_shows_four_steps():
     assert "metric invariance fails" in F.invariance_text(tab, "school", run["levels"])
     files = F.invariance_files([run])
     assert set(files["invariance_estimates.csv"]["op"]) >= {"|", "~*~", "=~"}
+
+
+def test_invariance_runs_carry_the_labels_of_the_grouping(monkeypatch):
+    """The report names the grouping and its levels by their labels (column_labels, value_labels), in the study's
+    language; the results keep the codes."""
+    from types import SimpleNamespace
+
+    from csat.analyses import factor as study_factor
+    from csat.sem import multigroup
+
+    monkeypatch.setattr(multigroup, "study_invariance",
+                        lambda *a, **k: [{"group": "gender", "levels": ["male", "female"]}, {"group": "x", "error": "e"}])
+    params = SimpleNamespace(invariance=SimpleNamespace(group="gender"), waves=None, wave_order=None,
+                             sem_missing="listwise", sem_estimator="wlsmv", ordered_items=[], language="zh",
+                             column_labels={"gender": {"en": "Gender", "zh": "性别"}}, item_labels={}, constructs={},
+                             value_labels={"gender": {"male": {"en": "Male", "zh": "男性"},
+                                                      "female": {"en": "Female", "zh": "女性"}}})
+    run, failed = study_factor.invariance_runs(None, "f =~ a + b + c", params)
+    assert run["labels"] == {"group": "性别", "levels": {"male": "男性", "female": "女性"}}
+    assert "labels" not in failed

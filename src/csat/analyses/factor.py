@@ -23,6 +23,7 @@ import pandas as pd
 from csat.core.text import format_p
 from csat.analyses import verdicts
 from csat.analyses.display import option_name
+from csat.analyses.labels import column_label, level_label
 from csat.core.diagnostics import Diagnostic
 from csat.core.errors import FactorError, ModelError
 from csat.core.i18n import LANGUAGES, N_, is_chinese, tr, trc
@@ -548,13 +549,19 @@ def invariance_runs(data: pd.DataFrame, model: str, params: Any) -> list[dict]:
     if not (params.invariance or params.waves):
         return []
     try:
-        return multigroup.study_invariance(data, model, group=params.invariance.group if params.invariance else None,
+        runs = multigroup.study_invariance(data, model, group=params.invariance.group if params.invariance else None,
                                            waves=params.waves.column if params.waves else None,
                                            waves_order=params.wave_order, missing=params.sem_missing,
                                            estimator=getattr(params, "sem_estimator", "ml"),
                                            ordered=getattr(params, "ordered_items", []))
     except (ModelError, ValueError) as err:
         return [{"group": None, "error": str(err)}]
+    if hasattr(params, "column_labels"):             # names for the report (invariance_display)
+        for run in runs:
+            if run.get("group") is not None and "levels" in run:
+                run["labels"] = {"group": column_label(params, run["group"]),
+                                 "levels": {str(lv): level_label(params, run["group"], lv) for lv in run["levels"]}}
+    return runs
 
 
 def merged_categories_text(merged: Mapping[str, Any], language: str = "en") -> str:
@@ -631,6 +638,11 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         out["text"] = tr(message, language, group=group, error=run["error"])
         return out
     tab, fits = run["table"], run["fits"]
+    labels = run.get("labels") or {}                 # the grouping and its levels as the reader knows them
+    gname = labels.get("group", group)
+
+    def level_of(lv):
+        return labels.get("levels", {}).get(str(lv), lv)
     out["table"] = tab
     if "estimator" in tab.columns:           # a robust estimator: its statistics in place of the naive ones
         cfi_key, tli_key, rmsea_key = multigroup.fit_columns(tab)      # robust, or scaled (WLSMV)
@@ -639,9 +651,10 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
         out["table"] = tab[[shown.get(c, c) for c in multigroup.INVARIANCE_COLUMNS if shown.get(c, c) in tab.columns]]
     est = fits["configural"]
     out["caption"] = tr("Measurement invariance across {group}: {levels} ({estimator}, missing data: {missing})",
-                        language, group=group, missing=missing, estimator=getattr(est, "estimator", "ML"),
-                        levels=", ".join(f"{lv} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
-    out["text"] = invariance_text(tab, group, run["levels"], language)
+                        language, group=gname, missing=option_name(missing, language),
+                        estimator=getattr(est, "estimator", "ML"),
+                        levels=", ".join(f"{level_of(lv)} (n = {n})" for lv, n in zip(run["levels"], fits["configural"].n)))
+    out["text"] = invariance_text(tab, gname, [level_of(lv) for lv in run["levels"]], language)
     sep = "" if is_chinese(language) else " "
     if "estimator" in tab.columns and tab["estimator"].iloc[0] == "WLSMV":
         out["text"] += sep + tr("With WLSMV, Δχ² is Satorra's (2000) mean-and-variance adjusted difference test "
@@ -666,8 +679,8 @@ def invariance_display(run: Mapping[str, Any], missing: str, language: str = "en
             "(lavTestScore; largest first; Holm-adjusted)", language, group=group, model=rel["model"].iloc[0])
         out["release_text"] = tr(
             "Largest: {lhs} {op} {rhs} in {group} = {level} (X² = {x2:.1f}, p.holm = {p_holm:.3g}); freeing it would "
-            "improve the fit most.", language, lhs=top["lhs"], op=top["op"], rhs=top["rhs"], group=group,
-            level=top["group.label"], x2=top["X2"], p_holm=top["p.holm"])
+            "improve the fit most.", language, lhs=top["lhs"], op=top["op"], rhs=top["rhs"], group=gname,
+            level=level_of(top["group.label"]), x2=top["X2"], p_holm=top["p.holm"])
         if "estimator" in tab.columns:       # MLR/MLM: lavaan 0.6.14's lavTestScore has no robust variant
             out["release_text"] += sep + tr(
                 "As lavaan's lavTestScore, these are the ordinary score tests (expected information of the ML "

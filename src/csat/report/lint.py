@@ -90,7 +90,8 @@ MIN_PAGE_FILL = 1 / 3
 #: and so are the study's own item and construct codes and the columns its params name
 #: (:func:`study_codes`).  An English word outside this list is a translation the report is missing.
 ALLOWED_LATIN = frozenset("""
-    CFI TLI RMSEA SRMR AVE CR HTMT KMO NPS SEM PLS CFA EFA IPMA SERVQUAL Kano df SD SE ML MLR WLSMV CSI
+    CFI TLI RMSEA SRMR AVE CR HTMT KMO NPS SEM PLS CFA EFA IPMA SERVQUAL Kano df SD SE ML MLR WLSMV CSI MLM
+    lavTestLRT lavTestScore
     ACSI ECSI GFI AGFI NFI IFI RFI PNFI PGFI AIC BIC SABIC MSA VIF LMG OLS CI ID FIML EM MCAR MAR MNAR
     GoF RMR WRMR ULS DWLS GLS WLS MI EPC SEPC MIMIC HTMT2 CV MAD IQR Q1 Q3 ANOVA MANOVA Bootstrap BCa
     rho rhoA rho_A rhoC d_z d_av SMD RMSE MAE NA PM
