@@ -77,7 +77,7 @@ def test_n_factors_table_and_note():
                                               "constructs in the params file", "used"], "factors": [3, 2, 5, 4]}
     assert note == "set by the study"
     table, note = F.n_factors_table(s, 5, "auto", "zh")
-    assert list(table["rule"]) == ["平行分析", "Kaiser 准则（特征值 > 1）", "参数文件中的构念", "采用"]
+    assert list(table["rule"]) == ["平行分析", "Kaiser 准则（特征值 > 1）", "参数文件中的维度", "采用"]
     assert note == "由平行分析确定"
 
 
@@ -99,9 +99,9 @@ def test_loadings_table_and_factor_correlations(efa, hs):
 @pytest.mark.parametrize("constructs, en, zh", [
     (HS_CONSTRUCTS, "9 of 9 items load mainly on the factor of their own construct; 1 item(s) cross-load "
                     "(|loading| ≥ .30) on a second factor (see the diagnostics).",
-     "9 个题项中有 9 个主要负载在其所属构念的因子上；1 个题项存在交叉负载（|λ| ≥ .30）（见诊断）。"),
+     "9 个题项中有 9 个主要负载在其所属维度的因子上；1 个题项存在交叉负载（|λ| ≥ .30）（见诊断）。"),
     (dict(HS_CONSTRUCTS, x4="visual"), "8 of 9 items load mainly on the factor of their own construct, 1 do not; "
-                                       "1 item(s) cross-load", "9 个题项中有 8 个主要负载在其所属构念的因子上，1 个不是；"),
+                                       "1 item(s) cross-load", "9 个题项中有 8 个主要负载在其所属维度的因子上，1 个不是；"),
 ])
 def test_summary_text_names_the_construct_check(hs, constructs, en, zh):
     res = F.efa_results(hs, ITEMS, {"n_factors": 3, "parallel_iter": 20}, seed=1, item_construct=constructs)

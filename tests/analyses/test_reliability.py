@@ -54,7 +54,7 @@ def test_summary_text(hs, hs_est):
     zh = study_rel.summary_text(verdict, tab, language="zh")
     assert "1 of 3 reached 0.70" in en and "n = 301" in en and "pairwise" in en
     assert "does not prove" in en and "textual" in en
-    assert "3 个构念中有 1 个" in zh and "并不能证明" in zh
+    assert "3 个维度中有 1 个" in zh and "并不能证明" in zh
     with pytest.raises(ValueError, match="lang"):
         study_rel.summary_text(verdict, tab, language="fr")
     # without a CFA the text says nothing about CR/AVE
@@ -75,11 +75,11 @@ def test_summary_text_in_both_languages(hs, hs_est):
         "conventions: meeting them is consistent with, but does not prove, reliable and valid measurement, and a "
         "construct that misses one deserves a closer look rather than automatic removal.")
     assert study_rel.summary_text(verdict, tab, language="zh") == (
-        "本阶段检验了 3 个构念的信度与效度（n = 301，缺失值按成对删除处理）。Cronbach α 介于 0.63 (visual) 至 "
-        "0.88 (textual)，3 个构念中有 1 个达到 0.70。组合信度（CR）介于 0.63 (visual) 至 0.89 (textual)，3 个中有 "
-        "1 个达到 0.70。平均方差萃取量（AVE）有 1/3 个构念达到 0.50。以下构念存在低于 0.50 的标准化载荷：visual。"
-        "HTMT 最大值为 0.39，全部低于 0.85。Fornell–Larcker 准则在 3 个构念中有 3 个成立。这些阈值是经验准则："
-        "达到阈值与可靠、有效的测量相一致，但并不能证明之；未达到阈值的构念值得进一步检查，而不一定需要删除。")
+        "本阶段检验了 3 个维度的信度与效度（n = 301，缺失值按成对删除处理）。Cronbach α 介于 0.63 (visual) 至 "
+        "0.88 (textual)，3 个维度中有 1 个达到 0.70。组合信度（CR）介于 0.63 (visual) 至 0.89 (textual)，3 个中有 "
+        "1 个达到 0.70。平均方差萃取量（AVE）有 1/3 个维度达到 0.50。以下维度存在低于 0.50 的标准化载荷：visual。"
+        "HTMT 最大值为 0.39，全部低于 0.85。Fornell–Larcker 准则在 3 个维度中有 3 个成立。这些阈值是经验准则："
+        "达到阈值与可靠、有效的测量相一致，但并不能证明之；未达到阈值的维度值得进一步检查，而不一定需要删除。")
 
 
 def test_summary_text_failures_lists_and_listwise():
@@ -93,8 +93,8 @@ def test_summary_text_failures_lists_and_listwise():
     assert "(n = 250; missing answers handled listwise)" in en and "（n = 250，缺失值按列表删除处理）" in zh
     assert "below 0.80 in: IMAG, EXPE, QUAL, VAL, SAT, LOY." in en and "：IMAG、EXPE、QUAL、VAL、SAT、LOY。" in zh
     assert "; 6 construct(s) had an HTMT of 0.50 or more with another construct." in en
-    assert "，有 6 个构念与其他构念的 HTMT 不低于 0.50。" in zh
-    assert "The Fornell–Larcker criterion held for 0 of 6 constructs." in en and "Fornell–Larcker 准则在 6 个构念中有 0 个成立。" in zh
+    assert "，有 6 个维度与其他维度的 HTMT 不低于 0.50。" in zh
+    assert "The Fornell–Larcker criterion held for 0 of 6 constructs." in en and "Fornell–Larcker 准则在 6 个维度中有 0 个成立。" in zh
     assert ". " in en and "。 " not in zh
 
 
@@ -104,7 +104,7 @@ def test_summary_text_of_one_construct(hs):
     en = study_rel.summary_text(verdict, tab)
     assert en.startswith("Reliability and validity were checked for 1 construct (n = 301;")
     assert "Cronbach's alpha ranged from 0.63 (visual); 0 of 1 reached 0.70." in en
-    assert "Cronbach α 介于 0.63 (visual)，1 个构念中有 0 个达到 0.70。" in study_rel.summary_text(verdict, tab, language="zh")
+    assert "Cronbach α 介于 0.63 (visual)，1 个维度中有 0 个达到 0.70。" in study_rel.summary_text(verdict, tab, language="zh")
     hant = study_rel.summary_text(verdict, tab, language="zh-Hant")
     assert "信度與效度" in hant and "處理）。Cronbach α 介於 0.63 (visual)，" in hant     # no space between sentences
 
@@ -116,7 +116,7 @@ def test_single_item_constructs_are_not_applicable(hs):
     assert en.loc[1, "alpha"] == "n/a" and zh.loc[1, "alpha"] == "不适用" and zh.loc[0, "alpha"] == "0.626"
     assert study_rel.reliability_display(tab, digits=2).loc[0, "alpha"] == "0.63"
     assert study_rel.not_applicable_note(tab, "en").startswith("n/a: a single-item construct has no internal consistency")
-    assert study_rel.not_applicable_note(tab, "zh").startswith("不适用：单题项构念没有内部一致性")
+    assert study_rel.not_applicable_note(tab, "zh").startswith("不适用：单题项维度没有内部一致性")
     assert study_rel.not_applicable_note(tab.iloc[:1]) is None
 
 

@@ -103,7 +103,7 @@ def test_single_item_constructs_are_named_in_the_study_language():
         "Single-item construct(s) Alpha, Gamma are measured without error: the item's residual variance is fixed "
         "at 0 (as lavaan does), so the construct is the item."]
     zh = validate_params({**raw, "language": "zh"})
-    assert S.model_notes(zh, spec) == ["单题项构念 甲、丙 视为无测量误差：题项残差方差固定为 0（与 lavaan 相同），构念即该题项。"]
+    assert S.model_notes(zh, spec) == ["单题项维度 甲、丙 视为无测量误差：题项残差方差固定为 0（与 lavaan 相同），维度即该题项。"]
     assert S.model_diagnostics(spec) == []
 
 
@@ -118,7 +118,7 @@ def test_ml_estimate_tables_of_a_structural_and_a_measurement_model(poldem, shar
     assert set(tabs[0][0]["op"]) == {"~"} and list(tabs[0][0].columns) == sem.RESULT_EST_COLUMNS
     assert tabs[3][0].set_index("variable").loc["dem65", "label"] == "Democracy 1965"
     zh = [c for _, c in S.ml_estimate_tables(fit, est, _labels(p), True, "zh")]
-    assert zh == ["结构路径与定义参数", "测量模型（载荷）", "方差与协方差", "内生构念的解释方差（R²）"]
+    assert zh == ["结构路径与定义参数", "测量模型（载荷）", "方差与协方差", "内生维度的解释方差（R²）"]
     hs = pd.read_csv(shared_dir / "datasets" / "holzinger1939.csv")
     cfa = sem.fit(S.study_model(_study("hs")).syntax, hs)
     _, est = sem.result_tables(cfa)
@@ -144,7 +144,7 @@ def test_ml_effects_with_and_without_a_bootstrap(poldem):
     assert none.counts == {"n_requested": 0} and none.boot is None and none.diagnostics == []
     assert none.effects["std.total.ci.lower"].isna().all()
     assert none.shown[0] == ("say", "未进行自助重抽样（重抽样次数为 0）；效应不附区间。")
-    assert none.shown[1][2] == "构念间效应（标准化总效应的 95% 百分位自助区间，B = 0）"
+    assert none.shown[1][2] == "维度间效应（标准化总效应的 95% 百分位自助区间，B = 0）"
     flat = S.ml_effects(fit, poldem, p, False)
     assert [s[0] for s in flat.shown] == ["say"] and flat.diagnostics == [] and flat.counts == {"n_requested": 0}
 
@@ -204,7 +204,7 @@ def test_pls_target_and_run(ecsi_pls):
     assert S.index_scale(_study("political_democracy")) is None
     missing, diags = S.pls_target(_study("ecsi_pls", ipma={"target": "IMAG"}), _NoConstructs())
     assert missing is None and diags[0].message == "the IPMA target 'IMAG' is not in the PLS model"
-    assert diags[0].message_zh == "IPMA 目标构念 'IMAG' 不在 PLS 模型中。"
+    assert diags[0].message_zh == "IPMA 目标维度 'IMAG' 不在 PLS 模型中。"
     run = S.pls_run(res, boot)
     assert run["n_requested"] == 30 and run["n"] == 250 and run["missing"] == "mean" and run["converged"]
     assert list(S.pls_run_table(res, boot).columns) == ["n_requested", "n_ok", "n_failed", "seed", "workers", "n",
@@ -230,7 +230,7 @@ def test_pls_measurement_and_structural_tables(ecsi_pls):
     assert len(outer) == 27 and {"loading", "loading.ci.lower", "weight", "vif"} <= set(outer.columns)
     assert tabs[0][0].set_index("construct").loc["SAT", "label"] == "Satisfaction"
     zh = [c for _, c in S.pls_measurement_tables(mm, boot.estimates, _labels(p), 30, "zh")]
-    assert zh[0] == "构念质量：R²、Cronbach α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
+    assert zh[0] == "维度质量：R²、Cronbach α、rhoA、组合信度 rhoC、AVE" and zh[3].startswith("HTMT 及其 95% 百分位")
     st = S.pls_structural_tables(boot.estimates, boot, mm.inner, _labels(p), 30, "zh")
     assert [c for _, c in st][0] == "路径系数及自助法标准误、t、p 与 95% 百分位区间（B = 30）"
     assert set(st[0][0]["op"]) == {"~"} and "total.ci.lower" in st[3][0]
@@ -276,7 +276,7 @@ def test_pls_text_in_each_language(ecsi_pls):
     assert en.startswith("The reflective constructs have composite reliability rhoC between ")
     assert "The model explains " in en and "% of the variance of Satisfaction" in en and ". The 0–100 indices" in en
     zh = S.pls_text(q, boot.estimates, index, None, labels, (), "zh")
-    assert zh.startswith("反映型构念的组合信度 rhoC 在 ") and "。模型解释了" in zh and " " not in zh.split("。")[1][:3]
+    assert zh.startswith("反映型维度的组合信度 rhoC 在 ") and "。模型解释了" in zh and " " not in zh.split("。")[1][:3]
     assert "满意度方差的 " in zh and "、" in zh
     codes = S.pls_text(q, boot.estimates, index, None, {}, (), "zh")        # construct codes, no Chinese labels
     assert S.pls_text(q, boot.estimates, index, None, {}, (), "zh-Hant") == localize(codes, "zh-Hant") != codes

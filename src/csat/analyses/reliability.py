@@ -226,7 +226,7 @@ def not_applicable_note(reliability: pd.DataFrame, language: str = "en") -> str 
     --------
     >>> from csat.stats.reliability import reliability_table
     >>> not_applicable_note(reliability_table(holzinger, {"age": ["ageyr"]}), "zh")[:16]
-    '不适用：单题项构念没有内部一致性'
+    '不适用：单题项维度没有内部一致性'
     >>> not_applicable_note(reliability_table(holzinger, {"visual": ["x1", "x2", "x3"]})) is None
     True
     """
@@ -335,7 +335,7 @@ def summary_text(verdict: pd.DataFrame, reliability: pd.DataFrame, thresholds: A
     >>> from csat.stats.reliability import reliability_table, validity_verdict
     >>> tab = reliability_table(holzinger, {"visual": ["x1", "x2", "x3"]})
     >>> print(summary_text(validity_verdict(tab)[0], tab, language="zh").split("。")[0])
-    本阶段检验了 1 个构念的信度与效度（n = 301，缺失值按成对删除处理）
+    本阶段检验了 1 个维度的信度与效度（n = 301，缺失值按成对删除处理）
     >>> print(summary_text(validity_verdict(tab)[0], tab).split(". ")[1])
     Cronbach's alpha ranged from 0.63 (visual); 0 of 1 reached 0.70
     """

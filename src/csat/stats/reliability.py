@@ -890,8 +890,9 @@ def validity_verdict(reliability: pd.DataFrame, loadings: pd.DataFrame | None = 
                 v = float(H.loc[names[a], names[b]])
                 if np.isfinite(v) and v >= t["htmt"]:
                     diags.append(diagnostic("htmt", "warning", f"{names[a]} – {names[b]}",
-                                            "HTMT of {a} and {b} is {value}, not below "
-                                            "{threshold}: the two constructs may not be distinct.",
+                                            "HTMT2 of {a} and {b} (geometric means of the item "
+                                            "correlations, as semTools) is {value}, not below {threshold}: "
+                                            "the two constructs may not be distinct.",
                                             a=names[a], b=names[b], value=fmt(v), threshold=fmt(t["htmt"])))
     if item_totals is not None:
         for con, item, v in zip(item_totals["construct"], item_totals["item"], item_totals["r.drop"]):

@@ -206,8 +206,10 @@ def quality_diagnostics(q: pd.DataFrame, ht: pd.DataFrame, ivif: pd.DataFrame, i
             v = H.iloc[a, b]
             if np.isfinite(v) and v > th["htmt"]:
                 out.append(diagnostic("pls_htmt", "warning", f"{names[a]} – {names[b]}",
-                                      "HTMT = {htmt:.3f} exceeds {threshold:.2f}: the two constructs may not be "
-                                      "distinct (discriminant validity)", htmt=v, threshold=th["htmt"]))
+                                      "HTMT of {a} and {b} in the PLS model (arithmetic means of the item "
+                                      "correlations, as seminr) is {htmt:.3f}, above {threshold:.2f}: the two "
+                                      "constructs may not be distinct (discriminant validity)",
+                                      a=names[a], b=names[b], htmt=v, threshold=th["htmt"]))
     for r in ivif.itertuples(index=False):
         if np.isfinite(r.vif) and r.vif >= 5:
             out.append(diagnostic("pls_collinearity", "warning", f"{r.construct}: {r.item}",
