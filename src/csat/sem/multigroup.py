@@ -57,7 +57,7 @@ from csat.core.errors import ModelError
 from csat.core.i18n import N_
 from csat.sem.fiml import numeric_hessian, pattern_discrepancy
 from csat.sem.fitmeasures import fit_verdict, rmsea_ci, robust_fit_measures
-from csat.sem.partable import CompiledModel, build_model
+from csat.sem.partable import CompiledModel, ParameterNumbers, build_model
 from csat.sem.result import standardize
 from csat.sem.robust import (GroupMoments, baseline_delta, baseline_moments, fiml_corrected, numeric_jacobian,
                              robust_ml, scaled_difference)
@@ -168,18 +168,7 @@ def _param_map(cm: CompiledModel, G: int, group_equal: Sequence[str]) -> tuple[n
     loading[fr.loc[fr["op"] == "=~", "free"].to_numpy(int)] = True
     eq_load, eq_int = "loadings" in group_equal, "intercepts" in group_equal
     idx = np.full((G, q + p + k), -1, dtype=int)
-    nxt = 0
-    shared: dict[tuple, int] = {}
-
-    def new(key=None):
-        nonlocal nxt
-        if key is not None and key in shared:
-            return shared[key]
-        nxt += 1
-        if key is not None:
-            shared[key] = nxt - 1
-        return nxt - 1
-
+    new = ParameterNumbers()
     for g in range(G):
         for l in range(q):
             idx[g, l] = new(("theta", l)) if eq_load and loading[l] else new()
@@ -187,7 +176,7 @@ def _param_map(cm: CompiledModel, G: int, group_equal: Sequence[str]) -> tuple[n
             idx[g, q + j] = new(("nu", j)) if eq_int else new()
         for f in range(k):
             idx[g, q + p + f] = new() if (eq_int and g > 0) else -1
-    return idx, nxt
+    return idx, new.count
 
 
 # --------------------------------------------------------------------------------------------
