@@ -33,7 +33,7 @@ import pandas as pd
 from csat.analyses.verdicts import error_summary, ipma_priority_text, list_text
 from csat.config import checks
 from csat.core.diagnostics import Diagnostic, diagnostic
-from csat.core.i18n import N_, is_chinese, localize, tr
+from csat.core.i18n import N_, is_chinese, localize, tr, trc
 from csat.sem import effects as eff
 from csat.sem import ipma, pls
 from csat.sem import structure as shape
@@ -646,16 +646,18 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
         full = [lab(c) for c in mi.loc[mi["invariance"] == "full", "construct"]]
         part = [lab(c) for c in mi.loc[mi["invariance"] == "partial", "construct"]]
         none = [lab(c) for c in mi.loc[mi["invariance"] == "none", "construct"]]
-        text = tr("MICOM for {g1} and {g2}:", language, g1=lev(g1), g2=lev(g2))
+        clauses = []
         if full:
-            text += " " + tr("full measurement invariance for {constructs};", language, constructs=list_text(full, language))
+            clauses.append(tr("full measurement invariance for {constructs}", language,
+                              constructs=list_text(full, language)))
         if part:
-            text += " " + tr("partial invariance (equal composition, different means or variances) for {constructs};",
-                             language, constructs=list_text(part, language))
+            clauses.append(tr("partial invariance (equal composition, different means or variances) for {constructs}",
+                              language, constructs=list_text(part, language)))
         if none:
-            text += " " + tr("no compositional invariance for {constructs}: their paths are not compared.", language,
-                             constructs=list_text(none, language))
-        parts.append(text.rstrip(";") + ("" if text.endswith(".") else "."))
+            clauses.append(tr("no compositional invariance for {constructs}, whose paths are not compared", language,
+                              constructs=list_text(none, language)))
+        parts.append(tr("MICOM for {g1} and {g2}: {findings}.", language, g1=lev(g1), g2=lev(g2),
+                        findings=trc("list separator", "; ", language).join(clauses)))
     surv = mga_surviving(m.comparisons, m.micom)
     if len(surv):
         items = [tr("{frm} → {to} ({g1} {e1:.2f}, {g2} {e2:.2f})", language, frm=lab(r.rhs), to=lab(r.lhs),
