@@ -769,16 +769,18 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
         full = [lab(c) for c in mi.loc[mi["invariance"] == "full", "construct"]]
         part = [lab(c) for c in mi.loc[mi["invariance"] == "partial", "construct"]]
         none = [lab(c) for c in mi.loc[mi["invariance"] == "none", "construct"]]
-        text = tr("MICOM for {g1} and {g2}:", language, g1=lev(g1), g2=lev(g2))
+        clauses = []
         if full:
-            text += " " + tr("full measurement invariance for {constructs};", language, constructs=list_text(full, language))
+            clauses.append(tr("full measurement invariance for {constructs}", language,
+                              constructs=list_text(full, language)))
         if part:
-            text += " " + tr("partial invariance (equal composition, different means or variances) for {constructs};",
-                             language, constructs=list_text(part, language))
+            clauses.append(tr("partial invariance (equal composition, different means or variances) for {constructs}",
+                              language, constructs=list_text(part, language)))
         if none:
-            text += " " + tr("no compositional invariance for {constructs}: their paths are not compared.", language,
-                             constructs=list_text(none, language))
-        parts.append(text.rstrip(";") + ("" if text.endswith(".") else "."))
+            clauses.append(tr("no compositional invariance for {constructs}, whose paths are not compared", language,
+                              constructs=list_text(none, language)))
+        parts.append(tr("MICOM for {g1} and {g2}: {findings}.", language, g1=lev(g1), g2=lev(g2),
+                        findings=trc("list separator", "; ", language).join(clauses)))
     surv = mga_surviving(m.comparisons, m.micom)
     if len(surv):
         items = [tr("{frm} → {to} ({g1} {e1:.2f}, {g2} {e2:.2f})", language, frm=lab(r.rhs), to=lab(r.lhs),
