@@ -765,11 +765,15 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
                                      language, group=gname)))
         return step
     show = m.comparisons.assign(group1=m.comparisons["group1"].map(lev), group2=m.comparisons["group2"].map(lev))
+    invariance = {"full": trc("MICOM invariance", "full", language),
+                  "partial": trc("MICOM invariance", "partial", language),
+                  "none": trc("MICOM invariance", "none", language)}
     step.shown += [
         ("table", m.estimates.assign(group=m.estimates["group"].map(lev)),
          tr("Path coefficients per group of {group} with 95% percentile bootstrap intervals (B = {n_boot})", language,
             group=gname, n_boot=params.bootstrap)),
-        ("table", m.micom.assign(group1=m.micom["group1"].map(lev), group2=m.micom["group2"].map(lev)),
+        ("table", m.micom.assign(group1=m.micom["group1"].map(lev), group2=m.micom["group2"].map(lev),
+                                 invariance=m.micom["invariance"].map(lambda v: invariance.get(v, v))),
          tr("Measurement invariance of the composites (MICOM, {n_perm} permutations): compositional invariance "
             "(c not below its 5% permutation quantile), equal means and equal variances", language, n_perm=n_perm)),
         ("table", show, tr("Group differences of the paths: Henseler's PLS-MGA (two-sided) and permutation p-values "

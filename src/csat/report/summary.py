@@ -284,6 +284,9 @@ def _labels(params) -> dict[str, tuple[str, str]]:
     for name, spec in params.constructs.items():
         en = spec.label or name
         out[name] = (en, spec.label_zh or en)
+    for name, lab in params.pls.labels.items():      # constructs the PLS model adds (higher-order)
+        en = lab if isinstance(lab, str) else (lab.en or lab.zh or name)
+        out.setdefault(name, (en, en if isinstance(lab, str) else (lab.zh or en)))
     return out
 
 
