@@ -998,7 +998,7 @@ def study_codes(report_dir: str | Path) -> tuple[set[str], set[str]]:
     answers = {c for pair in (p.kano or {}).values() for c in (pair.functional, pair.dysfunctional)}
     answers |= {c for sq in (p.servqual or {}).values() for c in (*sq.expectation, *sq.perception)}
     answers |= set(p.cleaning.attention_checks or {}) | ({p.recommend} if p.recommend else set())
-    codes = set(p.items) | set(p.constructs) | answers | {study}
+    codes = set(p.items) | set(p.constructs) | set(p.pls.labels) | answers | {study}
     if getattr(p, "model_template", None):            # the template's constructs (COMP), named when left out
         from csat.sem.templates import TEMPLATES
 
