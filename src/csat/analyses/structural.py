@@ -726,7 +726,12 @@ def mga_surviving(comparisons: pd.DataFrame, micom: pd.DataFrame, alpha: float =
 def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) -> PLSGroups:
     """PLS-MGA with MICOM over ``params.pls.mga.group`` (:func:`csat.sem.pls.pls_mga`; B =
     ``params.bootstrap`` per group, ``pls.mga.permutations`` permutations, default B): the tables,
-    how to read them and the differences that survive.  Nothing when ``pls.mga`` is not set."""
+    how to read them and the differences that survive.  Nothing when ``pls.mga`` is not set.
+
+    ``spec`` is the model's :class:`csat.sem.pls.PLSSpec` or its fitted :class:`csat.sem.pls.PLSResult`; for an
+    extended model (higher-order construct, product term) the groups are compared on the second stage, its
+    generated columns made once from the whole sample (:func:`csat.sem.pls.stage_two_frame`), and with PLSc the
+    group paths are the composite estimates (the correction is not bootstrapped or permuted per group)."""
     from csat.analyses.labels import column_label, level_label
 
     step = PLSGroups()
@@ -741,6 +746,12 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
         step.shown.append(("say", tr("No multi-group analysis: the group column {group} is not in the data.", language,
                                      group=col)))
         return step
+    res = spec if hasattr(spec, "augment") else None
+    staged = res is not None and (res.augment is not None or bool(res.consistent))
+    if res is not None:
+        spec = res.spec
+        if res.augment is not None:
+            data = pls.stage_two_frame(res, data, keep=(col,))
     n_perm = opts.permutations or params.bootstrap
     m = pls.pls_mga(spec, data, col, n_boot=params.bootstrap, n_perm=n_perm, seed=params.seed,
                     missing=params.pls.missing)
@@ -754,11 +765,15 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
                                      language, group=gname)))
         return step
     show = m.comparisons.assign(group1=m.comparisons["group1"].map(lev), group2=m.comparisons["group2"].map(lev))
+    invariance = {"full": trc("MICOM invariance", "full", language),
+                  "partial": trc("MICOM invariance", "partial", language),
+                  "none": trc("MICOM invariance", "none", language)}
     step.shown += [
         ("table", m.estimates.assign(group=m.estimates["group"].map(lev)),
          tr("Path coefficients per group of {group} with 95% percentile bootstrap intervals (B = {n_boot})", language,
             group=gname, n_boot=params.bootstrap)),
-        ("table", m.micom.assign(group1=m.micom["group1"].map(lev), group2=m.micom["group2"].map(lev)),
+        ("table", m.micom.assign(group1=m.micom["group1"].map(lev), group2=m.micom["group2"].map(lev),
+                                 invariance=m.micom["invariance"].map(lambda v: invariance.get(v, v))),
          tr("Measurement invariance of the composites (MICOM, {n_perm} permutations): compositional invariance "
             "(c not below its 5% permutation quantile), equal means and equal variances", language, n_perm=n_perm)),
         ("table", show, tr("Group differences of the paths: Henseler's PLS-MGA (two-sided) and permutation p-values "
@@ -769,16 +784,18 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
         full = [lab(c) for c in mi.loc[mi["invariance"] == "full", "construct"]]
         part = [lab(c) for c in mi.loc[mi["invariance"] == "partial", "construct"]]
         none = [lab(c) for c in mi.loc[mi["invariance"] == "none", "construct"]]
-        text = tr("MICOM for {g1} and {g2}:", language, g1=lev(g1), g2=lev(g2))
+        clauses = []
         if full:
-            text += " " + tr("full measurement invariance for {constructs};", language, constructs=list_text(full, language))
+            clauses.append(tr("full measurement invariance for {constructs}", language,
+                              constructs=list_text(full, language)))
         if part:
-            text += " " + tr("partial invariance (equal composition, different means or variances) for {constructs};",
-                             language, constructs=list_text(part, language))
+            clauses.append(tr("partial invariance (equal composition, different means or variances) for {constructs}",
+                              language, constructs=list_text(part, language)))
         if none:
-            text += " " + tr("no compositional invariance for {constructs}: their paths are not compared.", language,
-                             constructs=list_text(none, language))
-        parts.append(text.rstrip(";") + ("" if text.endswith(".") else "."))
+            clauses.append(tr("no compositional invariance for {constructs}, whose paths are not compared", language,
+                              constructs=list_text(none, language)))
+        parts.append(tr("MICOM for {g1} and {g2}: {findings}.", language, g1=lev(g1), g2=lev(g2),
+                        findings=trc("list separator", "; ", language).join(clauses)))
     surv = mga_surviving(m.comparisons, m.micom)
     if len(surv):
         items = [tr("{frm} → {to} ({g1} {e1:.2f}, {g2} {e2:.2f})", language, frm=lab(r.rhs), to=lab(r.lhs),
@@ -789,6 +806,10 @@ def pls_mga_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]) ->
     else:
         parts.append(tr("No path differs between the groups of {group} by both tests (p < .05) where the composites "
                         "are invariant.", language, group=gname))
+    if staged:
+        parts.append(tr("The groups are compared on the model's second stage, as SmartPLS compares a two-stage model: "
+                        "the higher-order scores and product terms are made once from the whole sample, and the group "
+                        "paths are composite PLS estimates without the PLSc correction.", language))
     step.shown.append(("say", ("" if is_chinese(language) else " ").join(parts)))
     step.shown.append(("say", tr(
         "How to read this: MICOM (Henseler, Ringle & Sarstedt 2016) checks first that every construct is formed the "
@@ -826,6 +847,18 @@ def pls_predict_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]
     if opts is None:
         return step
     language = params.language
+    res = spec if hasattr(spec, "augment") else None
+    if res is not None:
+        spec = res.spec
+        if res.augment is not None:
+            step.diagnostics.append(diagnostic(
+                "pls_predict_skipped", "info", "PLSpredict",
+                N_("PLSpredict is not run on a model with a higher-order construct or a product term")))
+            step.shown.append(("say", tr(
+                "PLSpredict is not run: the model has a higher-order construct or a product term, whose scores for "
+                "the held-out respondents would have to come from first stages estimated without them; judge this "
+                "model's predictive power on its main-effects, first-order version.", language)))
+            return step
     targets = [target] if target is not None and target in spec.endogenous else None
     r = pls.pls_predict(spec, data, folds=opts.folds, repetitions=opts.repetitions, seed=params.seed,
                         missing=params.pls.missing, targets=targets)
@@ -851,4 +884,7 @@ def pls_predict_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str]
                    "predictors for every indicator of the key outcome, medium for most, low for a minority.",
                    language)),
     ]
+    if res is not None and res.consistent:
+        step.shown.append(("say", tr("The predictions use the composite (PLS) weights and paths; the PLSc correction "
+                                     "is not applied to them.", language)))
     return step

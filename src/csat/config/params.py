@@ -265,6 +265,9 @@ class PLSOptions(_Strict):
     mga: PLSMGAOptions | None = Field(None, description="Multi-group analysis (PLS-MGA, MICOM) over a group column.")
     predict: PLSPredictOptions | None = Field(default_factory=PLSPredictOptions,
                                               description="PLSpredict (on by default; null switches it off).")
+    labels: dict[str, ItemLabel | str] = Field(
+        default_factory=dict, description="Names of the constructs the model adds (a higher-order construct such as "
+                                          "PERF =~ QUAL + VAL): {name: text or {en, zh}}.")
 
 
 class InvarianceSpec(_Strict):
@@ -751,6 +754,13 @@ class StudyParams(_Strict):
     def construct_label(self, name: str) -> str:
         """The construct's label in the study's language: ``label_zh`` for a Chinese language (converted for
         ``zh-Hant``), else ``label``, else the name."""
+        if name not in self.constructs and name in self.pls.labels:     # a higher-order construct of the PLS model
+            lab = self.pls.labels[name]
+            if isinstance(lab, str):
+                return lab
+            if is_chinese(self.language) and lab.zh:
+                return localize(lab.zh, self.language)
+            return lab.en or name
         c = self.constructs[name]
         if is_chinese(self.language) and c.label_zh:
             return localize(c.label_zh, self.language)

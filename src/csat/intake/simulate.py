@@ -1012,6 +1012,65 @@ def write_study_csv(raw: pd.DataFrame, path: str | Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------
+# The PLS demo (params/demo_pls.yaml): a moderator and a group difference
+# --------------------------------------------------------------------------------------
+#: constructs of the PLS demo and their items (all loadings PLS_LOADING)
+PLS_CONSTRUCTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("IMAG", ("imag1", "imag2", "imag3", "imag4")),
+    ("QUAL", ("qual1", "qual2", "qual3", "qual4")),
+    ("VAL", ("val1", "val2", "val3")),
+    ("SAT", ("sat1", "sat2", "sat3")),
+    ("SC", ("sc1", "sc2", "sc3")),
+    ("LOY", ("loy1", "loy2", "loy3")),
+)
+PLS_LOADING = 0.82
+#: the true model: PERF (perceived performance) is formed by QUAL and VAL (0.85, 0.80); SAT depends on PERF with a
+#: path that differs between the channels, LOY on SAT moderated by switching costs SC (negative interaction:
+#: with high switching costs loyalty depends less on satisfaction)
+PLS_TRUTH = {"QUAL~PERF": 0.85, "VAL~PERF": 0.80, "PERF~IMAG": 0.40, "SAT~IMAG": 0.25,
+             "SAT~PERF": {"store": 0.65, "online": 0.25}, "LOY~SAT": 0.45, "LOY~SC": 0.25, "LOY~SAT:SC": -0.20,
+             "channel": {"store": 0.5, "online": 0.5}}
+
+
+def simulate_pls_study(n: int = 500, seed: int = 2024) -> tuple[pd.DataFrame, dict]:
+    """The raw file of the PLS demo (``data/raw/demo_pls.csv``; its own random stream ``default_rng([seed, 9])``,
+    independent of the demo's), drawn from :data:`PLS_TRUTH`: standardized latent scores (IMAG, SC standard normal,
+    independent); ``PERF = 0.4 IMAG + e``; QUAL and VAL its dimensions; ``SAT = 0.25 IMAG + b_g PERF + e`` with
+    ``b_g`` 0.65 in store, 0.25 online; ``LOY = 0.45 SAT + 0.25 SC − 0.20 SAT·SC + e`` (every ``e`` scaled so
+    the construct has variance 1 without the group and product terms); items ``λ η + √(1 − λ²) ε`` with
+    λ = 0.82 on the 1..10 scale as the demo's (``round(6.5 + 1.5 y*)``), 1 % of answers blank.  Columns
+    ``respondent_id``, ``channel``, the items.  Returns the frame and the truth (:data:`PLS_TRUTH`)."""
+    rng = np.random.default_rng([seed, 9])
+    t = PLS_TRUTH
+    levels = list(t["channel"])
+    channel = rng.choice(levels, size=n, p=[t["channel"][g] for g in levels])
+    imag, sc = rng.standard_normal(n), rng.standard_normal(n)
+    perf = t["PERF~IMAG"] * imag + math.sqrt(1 - t["PERF~IMAG"] ** 2) * rng.standard_normal(n)
+
+    def dim(lam):
+        return lam * perf + math.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+
+    qual, val = dim(t["QUAL~PERF"]), dim(t["VAL~PERF"])
+    b = np.array([t["SAT~PERF"][g] for g in channel])
+    sat = t["SAT~IMAG"] * imag + b * perf
+    sat = sat + np.sqrt(np.clip(1 - b ** 2 - t["SAT~IMAG"] ** 2 - 2 * b * t["SAT~IMAG"] * t["PERF~IMAG"], 0.05, 1)) \
+        * rng.standard_normal(n)
+    sat = (sat - sat.mean()) / sat.std()
+    loy = t["LOY~SAT"] * sat + t["LOY~SC"] * sc + t["LOY~SAT:SC"] * sat * sc
+    loy = loy + math.sqrt(1 - t["LOY~SAT"] ** 2 - t["LOY~SC"] ** 2 - t["LOY~SAT:SC"] ** 2) * rng.standard_normal(n)
+    eta = {"IMAG": imag, "QUAL": qual, "VAL": val, "SAT": sat, "SC": sc, "LOY": loy}
+    out = {"respondent_id": [f"P{i + 1:05d}" for i in range(n)], "channel": channel}
+    lam = PLS_LOADING
+    for c, items in PLS_CONSTRUCTS:
+        for it in items:
+            ystar = lam * eta[c] + math.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+            x = np.clip(np.round(6.5 + SCALE_SD * ystar), SCALE_MIN, SCALE_MAX)
+            x[rng.random(n) < 0.01] = np.nan
+            out[it] = pd.array(x, dtype="Int64")
+    return pd.DataFrame(out), {k: v for k, v in t.items()}
+
+
+# --------------------------------------------------------------------------------------
 # Benchmark data
 # --------------------------------------------------------------------------------------
 def _scale_layout(n_items: int, n_constructs: int) -> list[list[str]]:
@@ -1056,7 +1115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m csat.intake.simulate", description=__doc__.splitlines()[0])
     ap.add_argument("--out", help="CSV file to write")
     ap.add_argument("--population-doc", help="write the population as Markdown to this file")
-    ap.add_argument("--n", type=int, default=600, help="raw rows (duplicates included)")
+    ap.add_argument("--n", type=int, default=None, help="raw rows (duplicates included; default 600, --pls 500)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--no-defects", action="store_true", help="no injected defects")
     ap.add_argument("--design-check", type=int, metavar="SAMPLES",
@@ -1064,10 +1123,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-extras", action="store_true", help="without the Kano and SERVQUAL columns")
     ap.add_argument("--random-moments", action="store_true",
                     help="an ordinary random sample (default: exact latent moments for the valid respondents)")
+    ap.add_argument("--pls", action="store_true",
+                    help="the PLS demo's file (simulate_pls_study: moderator SC, a channel difference; --n rows, "
+                         "default 500) instead of the demo")
     ap.add_argument("--waves", type=int, metavar="K",
                     help="a tracking study of K waves of --n respondents each (simulate_waves: known shift "
                          "of SAT, non-invariant item qual3), instead of the single-wave demo")
     a = ap.parse_args(argv)
+    if a.n is None:
+        a.n = 500 if a.pls else 600
+    if a.pls:
+        if not a.out:
+            ap.error("--pls needs --out")
+        raw, _ = simulate_pls_study(a.n, a.seed)
+        path = write_study_csv(raw, a.out)
+        print(f"wrote {path}: {len(raw)} rows")
+        return 0
     if a.waves:
         if not a.out:
             ap.error("--waves needs --out")

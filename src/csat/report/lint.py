@@ -104,6 +104,7 @@ ALLOWED_LATIN = frozenset("""
     Kendall Efron Tibshirani Rousseeuw Lloyd MacQueen Hartigan Wong Kish Deming Stephan Rubin Enders
     Mardia White Green Yang Muthén Wu Estabrook Sugawara Cochran Neyman Lohmöller Tenenhaus Dijkstra Better Worse
     Wilson jieba
+    PLSc MGA MICOM PLSpredict Shmueli MLM delta
     Python lavaan seminr psych semTools SmartPLS relaimpo Linux UTC KiB MiB semopy numpy pandas scipy pingouin statsmodels scikit learn
     matplotlib seaborn papermill nbconvert Chromium csat Graphviz SPSS Stata Excel CSV JSON HTML YAML
     PDF PNG SVG SHA UTF GBK BOM Noto Jupyter GitHub git R
@@ -998,7 +999,7 @@ def study_codes(report_dir: str | Path) -> tuple[set[str], set[str]]:
     answers = {c for pair in (p.kano or {}).values() for c in (pair.functional, pair.dysfunctional)}
     answers |= {c for sq in (p.servqual or {}).values() for c in (*sq.expectation, *sq.perception)}
     answers |= set(p.cleaning.attention_checks or {}) | ({p.recommend} if p.recommend else set())
-    codes = set(p.items) | set(p.constructs) | answers | {study}
+    codes = set(p.items) | set(p.constructs) | set(p.pls.labels) | answers | {study}
     if getattr(p, "model_template", None):            # the template's constructs (COMP), named when left out
         from csat.sem.templates import TEMPLATES
 

@@ -82,7 +82,8 @@ RESULT_FILES = ("cleaning.json", "construct_scores.csv", "csi_index.csv", "nps.j
                 "weighted_estimates.csv", "drivers.csv", "drivers.json", "gaps.csv", "kano.csv",
                 "segment_profile.csv", "segment_selection.csv", "htmt.csv", "pls_htmt.csv", "cfa.json",
                 "pls_quality.csv", "pls_simple_slopes.csv", "pls_estimates.csv", "open_ended_themes.csv",
-                "open_ended_quotes.csv")
+                "open_ended_quotes.csv",
+                "pls_mga.csv", "pls_micom.csv", "pls_predict.csv")
 
 #: The months as :func:`fmt_date` writes them (English; translated where shown).
 MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
@@ -283,6 +284,9 @@ def _labels(params) -> dict[str, tuple[str, str]]:
     for name, spec in params.constructs.items():
         en = spec.label or name
         out[name] = (en, spec.label_zh or en)
+    for name, lab in params.pls.labels.items():      # constructs the PLS model adds (higher-order)
+        en = lab if isinstance(lab, str) else (lab.en or lab.zh or name)
+        out.setdefault(name, (en, en if isinstance(lab, str) else (lab.zh or en)))
     return out
 
 
@@ -504,9 +508,11 @@ def build_summary(results: Mapping[str, Any], params) -> dict:
     target_lab = lab(target) if target else None
     summary["sections"] = {
         "headline": _headline_sentences(summary, target_lab),
-        "drivers": _driver_sentences(summary, target_lab, params) + _moderation_sentences(moderations),
+        "drivers": _driver_sentences(summary, target_lab, params) + _moderation_sentences(moderations)
+                   + _pls_predict_sentences(results, labels),
         "recommendations": _recommendations(summary, target_lab, params),
-        "groups": _group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab),
+        "groups": (_group_sentences(results, labels, params, bounded) + _segment_sentences(summary, target_lab)
+                   + _pls_mga_sentences(results, labels, params)),
         "quality": _quality_sentences(summary, results, params),
         "open_ended": _open_ended_sentences(summary),
     }
@@ -1130,6 +1136,50 @@ def _group_sentences(results, labels, params, bounded: bool) -> list[dict]:
     out.append(sentence("groups_note", N_("p-values are Holm-adjusted; these are differences in this sample, not "
                                           "effects of belonging to a group.")))
     return out
+
+
+def _pls_mga_sentences(results, labels, params) -> list[dict]:
+    """The PLS multi-group analysis (``pls_mga.csv``, ``pls_micom.csv``): the path differences that survive
+    (both tests p < .05, compositional invariance; :func:`csat.analyses.structural.mga_surviving`)."""
+    from csat.analyses.structural import mga_surviving
+
+    cmp_, mic = results.get("pls_mga.csv"), results.get("pls_micom.csv")
+    opts = getattr(params.pls, "mga", None)
+    if opts is None or not isinstance(cmp_, pd.DataFrame) or cmp_.empty or not isinstance(mic, pd.DataFrame):
+        return []
+    g = opts.group
+    surv = mga_surviving(cmp_, mic)
+    lab = lambda c: labels.get(c, (c, c))  # noqa: E731
+    if surv.empty:
+        return [sentence("pls_mga_none", N_("No path of the PLS model differs between the groups of {g} (PLS-MGA: "
+                                            "Henseler's and the permutation test, p < .05, on invariant composites)."),
+                         g=_column(params, g))]
+    paths = Join([Msg(N_("{frm} → {to} ({g1} {e1}, {g2} {e2})"), frm=lab(str(r["rhs"])), to=lab(str(r["lhs"])),
+                      g1=_level(params, g, r["group1"]), g2=_level(params, g, r["group2"]),
+                      e1=Num(_f(r["est.group1"]), 2), e2=Num(_f(r["est.group2"]), 2)) for _, r in surv.iterrows()],
+                 sep=_list_sep)
+    return [sentence("pls_mga", N_("Paths of the PLS model that differ between the groups of {g} (PLS-MGA: both "
+                                   "tests p < .05, composites invariant): {paths}."), g=_column(params, g), paths=paths)]
+
+
+def _pls_predict_sentences(results, labels) -> list[dict]:
+    """PLSpredict's verdict (``pls_predict.csv``; Shmueli et al. 2019, earliest-antecedent predictions, RMSE)."""
+    from csat.analyses.structural import PREDICTIVE_POWER
+    from csat.sem.pls.predict import predictive_power
+
+    t = results.get("pls_predict.csv")
+    if not isinstance(t, pd.DataFrame) or t.empty or "target" not in t.columns:
+        return []
+    t = t[(t["technique"] == "EA") & t["target"].astype(bool)]
+    if t.empty:
+        return []
+    verdict = predictive_power(t["q2.predict"].to_numpy(), t["rmse.pls"].to_numpy(), t["rmse.lm"].to_numpy())
+    targets = Join([labels.get(c, (c, c)) for c in dict.fromkeys(t["construct"].astype(str))], numbered=False)
+    return [sentence("pls_predict", N_("Out of sample (PLSpredict, Shmueli et al. 2019) the model has {power} for "
+                                       "{targets}: it predicts {k} of {n} indicators more accurately than a linear "
+                                       "regression benchmark."),
+                     power=Msg(PREDICTIVE_POWER[verdict]), targets=targets,
+                     k=Num(int((t["rmse.pls"] < t["rmse.lm"]).sum()), kind="int"), n=Num(len(t), kind="int"))]
 
 
 def _extremes(post, construct: str, group: str):

@@ -56,10 +56,10 @@ def test_kfold_with_given_order_equals_seminr():
 
 
 def test_cut_folds_as_R():
-    from seminr.predict.predict_pls import cut_folds as seminr_cut   # the port of R's cut(seq(1, n), breaks = k)
-
-    for n, k in [(10, 3), (250, 10), (344, 7), (11, 11), (101, 2)]:
-        assert (cut_folds(n, k) + 1).tolist() == seminr_cut(n, k)
+    """R's cut(seq(1, n), breaks = k), seminr's folds (tests/reference/pls_predict_cut_R.R)."""
+    cases = json.loads((REFDIR / "pls_predict_cut_R.json").read_text(encoding="utf-8"))["cases"]
+    for c in cases:
+        assert (cut_folds(c["n"], c["k"]) + 1).tolist() == c["fold"]
 
 
 def test_q2_predict_by_definition():

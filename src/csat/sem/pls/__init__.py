@@ -30,7 +30,7 @@ from csat.sem.pls.estimate import ESTIMATE_COLUMNS, MISSING, PLSResult, effects,
 from csat.sem.pls.index import INDEX_COLUMNS, csi_index, index_diagnostics, ipma_importance
 from csat.sem.pls.model import PLSSpec, pls_spec
 from csat.sem.pls.model import PLSModel, pls_model
-from csat.sem.pls.extended import f_squared, pls_fit
+from csat.sem.pls.extended import f_squared, pls_fit, stage_two_frame
 from csat.sem.pls.interaction import SLOPE_COLUMNS, simple_slopes
 from csat.sem.pls.higher_order import first_stage_rows, level_quality
 from csat.sem.pls.mga import MGA_COLUMNS, MICOM_COLUMNS, PLSMGA, pls_mga
@@ -41,5 +41,6 @@ __all__ = ["PLSSpec", "PLSResult", "PLSBootstrap", "pls_spec", "prepare_data", "
            "index_diagnostics", "ipma_importance", "effects", "bootstrap_pls", "percentile_interval",
            "bootstrap_diagnostics", "quality_diagnostics", "ESTIMATE_COLUMNS", "QUALITY_COLUMNS", "INDEX_COLUMNS",
            "MISSING"]
+__all__ += ["stage_two_frame"]
 __all__ += ["PLSModel", "pls_model", "simple_slopes", "SLOPE_COLUMNS", "first_stage_rows", "level_quality"]
 __all__ += ["PLSMGA", "pls_mga", "MGA_COLUMNS", "MICOM_COLUMNS", "PLSPredict", "pls_predict", "PREDICT_COLUMNS"]

@@ -21,7 +21,7 @@ from csat.sem.pls.higher_order import APPROACHES, copy_name, disjoint_spec, repe
 from csat.sem.pls.interaction import METHODS, Augment, Columns, FirstStageScores, ProductTerm, adjust_paths
 from csat.sem.pls.model import PLSModel, PLSSpec, pls_model
 
-__all__ = ["pls_fit", "make_consistent", "f_squared"]
+__all__ = ["pls_fit", "make_consistent", "f_squared", "stage_two_frame"]
 
 
 def make_consistent(res: PLSResult, keep_loadings=()) -> PLSResult:
@@ -207,3 +207,22 @@ def f_squared(res: PLSResult) -> pd.DataFrame:
                 exc = np.nan
         rows.append({"from": a, "to": b, "f2": (inc - exc) / (1 - inc)})
     return pd.DataFrame(rows, columns=["from", "to", "f2"])
+
+
+def stage_two_frame(res: PLSResult, data: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The data of the last stage of an extended model: the columns of ``res.spec.items`` (items after the
+    missing-data rule, the higher-order dimensions' scores, the product terms) as ``res`` made them from the whole
+    sample, one row per usable respondent of ``data`` (its index), plus the columns ``keep`` of ``data`` (a group
+    column).  The generated columns are fixed here, as the two-stage approach's second stage in SmartPLS uses the
+    saved scores: a multi-group analysis of ``res.spec`` on this frame compares the second stage's (composite)
+    paths.  For a first-order model the frame holds its mean-replaced items."""
+    items = list(res.model.items) if res.model is not None else list(res.spec.items)
+    X = data[items].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    fin = np.isfinite(X)
+    ok = fin.all(axis=1) if res.missing == "listwise" else fin.any(axis=1)
+    if int(ok.sum()) != len(res.X):
+        raise ValueError("stage_two_frame: the data are not those the model was estimated on")
+    out = pd.DataFrame(res.X, columns=list(res.spec.items), index=data.index[ok])
+    for c in keep:
+        out[c] = data.loc[ok, c].to_numpy()
+    return out

@@ -28,8 +28,9 @@ measurement invariance of composite models (MICOM) that must hold before the com
 Every permutation and every bootstrap resample of a group is estimated at once on the stack of
 their correlation matrices (:func:`csat.sem.pls.fit_weights`); for data without missing answers
 the moments of all subsets come from one matrix product with their row counts
-(:func:`subset_moments`).  Permutations are drawn up front from ``default_rng(seed)``, so the
-results are deterministic.
+(:func:`subset_moments`).  Resamples and permutations come from seeded generators
+(:class:`Permutations`), so the results are deterministic and do not depend on the number of worker
+processes.
 """
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ from csat.sem.pls.bootstrap import percentile_interval
 from csat.sem.pls.estimate import PLSResult, fit_weights, mean_replace, moments, pls_fit, solution
 from csat.sem.pls.model import PLSSpec, pls_spec
 
-__all__ = ["PLSMGA", "pls_mga", "henseler_p", "subset_moments", "counts_of", "stack_fit", "MGA_COLUMNS",
+__all__ = ["PLSMGA", "pls_mga", "henseler_p", "subset_moments", "counts_of", "stack_fit", "Permutations",
+           "run_stacks", "composite_correlation", "MGA_COLUMNS",
            "MICOM_COLUMNS", "GROUP_COLUMNS"]
 
 MGA_COLUMNS = ["lhs", "op", "rhs", "group1", "group2", "est.group1", "est.group2", "diff", "pvalue.henseler",
@@ -86,22 +88,60 @@ def subset_moments(X: np.ndarray, F: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return mean + c0, sd, R
 
 
-def stack_fit(raw: np.ndarray, spec: PLSSpec, W0: np.ndarray, *, F: np.ndarray | None = None,
-              idx: np.ndarray | None = None, tol: float = 1e-7, max_iter: int = 300, chunk: int = 1000):
-    """Estimate the model on many subsets of the rows of ``raw`` at once: given by counts ``F``
-    (b, n) or by row indices ``idx`` (b, m).  Missing answers (NaN) are replaced by each subset's
-    item means (the rule of :func:`csat.sem.pls.prepare_data` with ``missing="mean"``).  Returns the
-    weights (b, p, k), path matrices ``B[:, to, from]`` (b, k, k), and whether each subset is usable."""
+class Permutations:
+    """The P random orders of a pair's n pooled rows (the first n1 of an order form permuted group 1),
+    made block by block from ``default_rng([seed, key, block])`` so that only a block is ever in memory
+    and the orders do not depend on how the work is split; or the ``given`` orders ``(P, n)``."""
+
+    BLOCK = 250
+
+    def __init__(self, n: int, n_perm: int, seed: int, key: int = 0, given: np.ndarray | None = None):
+        self.n, self.seed, self.key = int(n), int(seed), int(key)
+        self.given = None if given is None else np.asarray(given, dtype=np.int64)
+        self.count = len(self.given) if self.given is not None else int(n_perm)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def block(self, s: int, e: int) -> np.ndarray:
+        """The orders of permutations s … e − 1 ``(e − s, n)``."""
+        if self.given is not None:
+            return self.given[s:e]
+        out, B = [], self.BLOCK
+        for b in range(s // B, (e - 1) // B + 1):
+            m = min(B, self.count - b * B)
+            rng = np.random.default_rng([self.seed, self.key, b])
+            blk = rng.permuted(np.tile(np.arange(self.n), (m, 1)), axis=1)
+            out.append(blk[max(s, b * B) - b * B:min(e, b * B + m) - b * B])
+        return np.concatenate(out) if out else np.zeros((0, self.n), dtype=np.int64)
+
+
+def stack_fit(raw: np.ndarray, spec: PLSSpec, W0: np.ndarray, *, idx: np.ndarray | None = None,
+              perms: Permutations | None = None, n1: int = 0, side: int = 0, start: int = 0, stop: int | None = None,
+              tol: float = 1e-7, max_iter: int = 300, chunk: int = 1000):
+    """Estimate the model on many subsets of the rows of ``raw`` at once: the row indices ``idx``
+    (b, m) (a bootstrap resample: rows repeated), or the permuted groups ``perms`` (``side`` 0: the first
+    ``n1`` rows of each order, 1: the others; permutations ``start`` … ``stop`` − 1).  Missing answers
+    (NaN) are replaced by each subset's item means (the rule of :func:`csat.sem.pls.prepare_data` with
+    ``missing="mean"``); without missing answers the moments come from the row counts
+    (:func:`subset_moments`).  Returns the weights (b, p, k), path matrices ``B[:, to, from]`` (b, k, k),
+    and whether each subset is usable."""
     complete = not np.isnan(raw).any()
-    b = len(F) if F is not None else len(idx)
+    if idx is not None:
+        stop = len(idx) if stop is None else stop
+    else:
+        stop = len(perms) if stop is None else stop
     Ws, Bs, oks = [], [], []
-    for s in range(0, b, chunk):
-        if complete:
-            Fc = F[s:s + chunk] if F is not None else counts_of(idx[s:s + chunk], len(raw))
-            _, _, R = subset_moments(raw, Fc)
+    for s in range(start, stop, chunk):
+        e = min(stop, s + chunk)
+        if idx is not None:
+            ix = idx[s:e]
         else:
-            ix = idx[s:s + chunk] if idx is not None else np.array([np.repeat(np.arange(len(raw)), f.astype(int))
-                                                                    for f in F[s:s + chunk]])
+            order = perms.block(s, e)
+            ix = order[:, :n1] if side == 0 else order[:, n1:]
+        if complete:
+            _, _, R = subset_moments(raw, counts_of(ix, len(raw)))
+        else:
             _, _, R = moments(mean_replace(raw[ix]))
         good = np.isfinite(R).all(axis=(1, 2))
         Rg = np.where(good[:, None, None], R, np.eye(R.shape[-1])[None])
@@ -121,33 +161,41 @@ def stack_fit(raw: np.ndarray, spec: PLSSpec, W0: np.ndarray, *, F: np.ndarray |
         Ws.append(W)
         Bs.append(Bm)
         oks.append(good & ok & np.isfinite(Bm).all(axis=(1, 2)))
+    if not Ws:
+        k = len(spec.constructs)
+        return np.zeros((0,) + W0.shape), np.zeros((0, k, k)), np.zeros(0, dtype=bool)
     return np.concatenate(Ws), np.concatenate(Bs), np.concatenate(oks)
 
 
-def _stack_job(raw, spec, W0, F, idx, tol, max_iter):
+def _stack_job(job: dict, spec, start, stop, tol, max_iter):
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        return stack_fit(raw, spec, W0, F=F, idx=idx, tol=tol, max_iter=max_iter)
+        return stack_fit(job["raw"], spec, job["W0"], idx=job.get("idx"), perms=job.get("perms"), n1=job.get("n1", 0),
+                         side=job.get("side", 0), start=start, stop=stop, tol=tol, max_iter=max_iter)
 
 
 def run_stacks(jobs: list[dict], spec: PLSSpec, workers: int, tol: float = 1e-7, max_iter: int = 300) -> list:
-    """:func:`stack_fit` of each job (``raw``, ``W0`` and ``F`` or ``idx``), its subsets split over
-    ``workers`` processes (the answer does not depend on ``workers``)."""
+    """:func:`stack_fit` of each job (``raw``, ``W0`` and ``idx`` or ``perms``, ``n1``, ``side``), its
+    subsets split over ``workers`` processes (the answer does not depend on ``workers``)."""
+    def size(j):
+        return len(j["idx"]) if j.get("idx") is not None else len(j["perms"])
+
     if workers <= 1:
-        return [stack_fit(j["raw"], spec, j["W0"], F=j.get("F"), idx=j.get("idx"), tol=tol, max_iter=max_iter)
-                for j in jobs]
+        return [_stack_job(j, spec, 0, size(j), tol, max_iter) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as ex:
         futs = []
         for j in jobs:
-            rows = j["F"] if j.get("F") is not None else j["idx"]
-            parts = [s for s in np.array_split(np.arange(len(rows)), workers) if len(s)]
-            futs.append([ex.submit(_stack_job, j["raw"], spec, j["W0"],
-                                   j["F"][s] if j.get("F") is not None else None,
-                                   j["idx"][s] if j.get("idx") is not None else None, tol, max_iter)
-                         for s in parts])
+            bounds = np.linspace(0, size(j), workers + 1).astype(int)
+            sub = dict(j)
+            if j.get("idx") is not None:           # send each worker its own resamples only
+                futs.append([ex.submit(_stack_job, {**sub, "idx": j["idx"][a:b]}, spec, 0, b - a, tol, max_iter)
+                             for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
+            else:
+                futs.append([ex.submit(_stack_job, sub, spec, a, b, tol, max_iter)
+                             for a, b in zip(bounds[:-1], bounds[1:]) if b > a])
         out = []
         for fl in futs:
             res = [f.result() for f in fl]
@@ -200,29 +248,29 @@ def _keep_rows(data: pd.DataFrame, spec: PLSSpec, missing: str) -> np.ndarray:
 
 
 def _micom_rows(spec: PLSSpec, pooled: PLSResult, W1: np.ndarray, W2: np.ndarray, ok: np.ndarray,
-                c_obs: np.ndarray, lab: np.ndarray, F1: np.ndarray, level: float) -> list[dict]:
+                c_obs: np.ndarray, n1: int, perms: Permutations, level: float) -> list[dict]:
     """MICOM steps 2 and 3 of one pair from the permutation weights ``W1``/``W2`` (P, p, k) and the
-    0/1 group-1 indicators ``F1`` (P, n) of the permutations; ``lab`` the observed one."""
+    permutations ``perms`` of the pooled rows (group 1 first: its ``n1`` rows)."""
     cons = list(spec.constructs)
     sl = spec.item_slices()
     Rp = pooled.R
     S = pooled.scores.to_numpy()
-    n1, n = lab.sum(), len(lab)
+    n = len(S)
     n2 = n - n1
-    F1 = F1[ok]
-    F2 = 1.0 - F1
 
-    def mv(G, m):
-        mu = G @ S / m
-        var = (G @ S ** 2 - m * mu ** 2) / (m - 1)
-        return mu, var
+    def mv(X):
+        return X.mean(axis=-2), X.var(axis=-2, ddof=1)
 
-    mu1, v1 = mv(lab[None].astype(float), n1)
-    mu2, v2 = mv(1.0 - lab[None], n2)
-    pm1, pv1 = mv(F1, n1)
-    pm2, pv2 = mv(F2, n2)
-    d_obs, d_perm = (mu1 - mu2)[0], pm1 - pm2
-    r_obs, r_perm = np.log(v1 / v2)[0], np.log(pv1 / pv2)
+    mu1, v1 = mv(S[:n1])
+    mu2, v2 = mv(S[n1:])
+    pm1, pv1, pm2, pv2 = [], [], [], []
+    for s in range(0, len(perms), 500):
+        order = perms.block(s, min(len(perms), s + 500))
+        a, b = mv(S[order[:, :n1]]), mv(S[order[:, n1:]])
+        pm1.append(a[0]), pv1.append(a[1]), pm2.append(b[0]), pv2.append(b[1])
+    pm1, pv1, pm2, pv2 = (np.concatenate(x)[ok] for x in (pm1, pv1, pm2, pv2))
+    d_obs, d_perm = mu1 - mu2, pm1 - pm2
+    r_obs, r_perm = np.log(v1 / v2), np.log(pv1 / pv2)
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     rows = []
     for j, c in enumerate(cons):
@@ -272,8 +320,9 @@ def pls_mga(model: str | PLSSpec, data: pd.DataFrame, group: str, *, levels: lis
     Rows with no group are left out; a level with fewer than ``min_n`` usable rows (or that cannot be
     estimated) is left out with a warning.  Group g's bootstrap draws its indices from
     ``default_rng(seed + g)`` (or ``boot_indices[level]``, ``(n_boot, n_g)`` row positions within the
-    group's usable rows); the permutations of a pair come from ``default_rng(seed)`` (or
-    ``permutations[(level1, level2)]``, ``(n_perm, n1 + n2)`` orderings of the pair's rows: group 1
+    group's usable rows).  The permutations of a pair are made block by block from
+    ``default_rng([seed, pair, block])`` (:class:`Permutations`), or given as
+    ``permutations[(level1, level2)]``: ``(n_perm, n1 + n2)`` orderings of the pair's rows (group 1
     first, then group 2, each in data order; the first n1 of an ordering form permuted group 1).
     The resamples and permutations are estimated in ``workers`` processes (default: the CPUs
     available); the results do not depend on it.
@@ -315,25 +364,17 @@ def pls_mga(model: str | PLSSpec, data: pd.DataFrame, group: str, *, levels: lis
         else:
             idx = np.random.default_rng(seed + lev.index(g)).integers(0, res.n, size=(n_boot, res.n))
         jobs.append({"raw": res.raw, "W0": res.weights.to_numpy(), "idx": idx})
-    rng = np.random.default_rng(seed)
     pairs = []
-    for g1, g2 in combinations(kept, 2):              # each pair's permutations
+    for q, (g1, g2) in enumerate(combinations(kept, 2)):    # each pair's permutations
         d12 = pd.concat([d[d[group] == g1], d[d[group] == g2]])
         pooled = pls_fit(spec, d12, missing=missing, tol=tol, max_iter=max_iter)
-        n1, n = fits[g1].n, pooled.n
-        if permutations is not None and (g1, g2) in permutations:
-            order = np.asarray(permutations[(g1, g2)], dtype=np.int64)
-        else:
-            order = rng.permuted(np.tile(np.arange(n), (n_perm, 1)), axis=1)
-        F1 = np.zeros((len(order), n))
-        np.put_along_axis(F1, order[:, :n1], 1.0, axis=1)
+        n1 = fits[g1].n
+        given = permutations.get((g1, g2)) if permutations is not None else None
+        perms = Permutations(pooled.n, n_perm, seed, q, given)
         W0 = pooled.weights.to_numpy()
-        if np.isnan(pooled.raw).any():
-            jobs += [{"raw": pooled.raw, "W0": W0, "idx": order[:, :n1]},
-                     {"raw": pooled.raw, "W0": W0, "idx": order[:, n1:]}]
-        else:
-            jobs += [{"raw": pooled.raw, "W0": W0, "F": F1}, {"raw": pooled.raw, "W0": W0, "F": 1.0 - F1}]
-        pairs.append((g1, g2, pooled, F1))
+        jobs += [{"raw": pooled.raw, "W0": W0, "perms": perms, "n1": n1, "side": 0},
+                 {"raw": pooled.raw, "W0": W0, "perms": perms, "n1": n1, "side": 1}]
+        pairs.append((g1, g2, pooled, perms))
     from csat.sem.effects import default_workers
 
     w = default_workers() if workers is None else max(1, int(workers))
@@ -350,13 +391,11 @@ def pls_mga(model: str | PLSSpec, data: pd.DataFrame, group: str, *, levels: lis
             est_rows.append({"group": g, "lhs": b, "op": "~", "rhs": a, "est": float(res.paths.loc[b, a]),
                              "se": float(se[i]), "ci.lower": float(lo[i]), "ci.upper": float(hi[i]), "n": res.n})
     cmp_rows, micom_rows = [], []
-    for q, (g1, g2, pooled, F1) in enumerate(pairs):
+    for q, (g1, g2, pooled, perms) in enumerate(pairs):
         r1, r2 = fits[g1], fits[g2]
         (Wa, Ba, oka), (Wb, Bb_, okb) = out[len(kept) + 2 * q], out[len(kept) + 2 * q + 1]
         j = min(len(boots[g1]), len(boots[g2]))
-        lab = np.zeros(pooled.n)
-        lab[:r1.n] = 1
-        P = len(F1)
+        P = len(perms)
         ok = oka & okb
         for i, (a, b) in enumerate(spec.paths):
             t, f = pi[i]
@@ -369,7 +408,7 @@ def pls_mga(model: str | PLSSpec, data: pd.DataFrame, group: str, *, levels: lis
                              "pvalue.permutation": float(np.mean(np.abs(dp) >= abs(diff) - 1e-12)),
                              "pvalue.henseler.1sided": p1, "n.group1": r1.n, "n.group2": r2.n})
         c_obs = composite_correlation(pooled.R, r1.weights.to_numpy(), r2.weights.to_numpy(), spec)
-        for row in _micom_rows(spec, pooled, Wa, Wb, ok, c_obs, lab, F1, level):
+        for row in _micom_rows(spec, pooled, Wa, Wb, ok, c_obs, r1.n, perms, level):
             micom_rows.append({"group1": g1, "group2": g2, "configural": True, **row})
         if ok.sum() < 0.5 * P:
             diags.append(diagnostic("pls_mga_permutations_failed", "warning", "PLS-MGA",
