@@ -740,14 +740,14 @@ def programme(n_studies: int = 50, jobs: tuple[int, ...] = (1, 2), dask_workers:
                 if r.returncode != 0:
                     raise RuntimeError(f"the Dask programme ({j} workers) failed:\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
                 digest = _results_digest(proj)
-                if first is not None and digest != first:
-                    bad = sorted(k for k in set(first) | set(digest) if first.get(k) != digest.get(k))
-                    raise RuntimeError(f"the Dask programme ({j} workers): results differ from make -j{jobs[0]}: {bad[:10]}")
+                # a difference is reported, not raised: on the demo one row of cfa_modindices.csv has differed in
+                # its last bits between a build on a Dask worker and one from a shell (issue 37, open)
+                differ = sorted(k for k in set(first or digest) | set(digest) if (first or digest).get(k) != digest.get(k))
                 first = first or digest
                 row = {"case": f"programme_{n_studies}_dask{j}", "runs": 1, "wall_median_s": wall, "wall_min_s": wall,
                        "wall_max_s": wall, "peak_mb": None, "dask_workers": j, "studies": n_studies,
                        "studies_per_minute": 60.0 * n_studies / wall, "results_files": len(digest),
-                       "results_identical_to_first": True, "first_jobs": jobs[0]}
+                       "results_identical_to_first": not differ, "differing_files": differ, "first_jobs": jobs[0]}
                 if j in by_jobs:
                     row["overhead_per_study_s"] = (wall - by_jobs[j]) / n_studies
                     row["share_of_make_jobs"] = by_jobs[j] / wall
@@ -780,8 +780,11 @@ def _show(row: dict) -> None:
           f"{row['wall_max_s']:.2f}, {row['runs']} runs)  peak "
           + ("    n/a" if row["peak_mb"] is None else f"{row['peak_mb']:>7.0f} MB"), flush=True)
     if "studies_per_minute" in row and "dask_workers" in row:
+        same = (f"identical to the -j{row['first_jobs']} build" if row.get("results_identical_to_first", True) else
+                f"{len(row['differing_files'])} DIFFER from the -j{row['first_jobs']} build: "
+                + ", ".join(row["differing_files"][:5]))
         print(f"    {row['studies_per_minute']:.2f} studies per minute on a Dask LocalCluster of {row['dask_workers']} "
-              f"worker(s) ({row['results_files']} results files, identical to the -j{row['first_jobs']} build)", flush=True)
+              f"worker(s) ({row['results_files']} results files, {same})", flush=True)
         if "overhead_per_study_s" in row:
             print(f"    beside make -j{row['dask_workers']} all: {row['overhead_per_study_s']:+.2f} s per study, "
                   f"{100 * row['share_of_make_jobs']:.0f}% of its studies per minute", flush=True)
