@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from csat.analyses import structural as S
@@ -50,8 +51,14 @@ def test_group_difference_recovered(study):
     assert not ((cmp["pvalue.permutation"] < 0.05) & (cmp["pvalue.henseler"] < 0.05)).drop(("SAT", "PERF")).any()
 
 
-def test_predict_skipped_with_reason(study):
+def test_predict_runs_on_the_extended_model(study):
+    """PLSpredict on the higher-order + moderation model: each training fold re-estimated, first stages included."""
     p, data, res = study
+    p = p.model_copy(update={"pls": p.pls.model_copy(update={"predict": p.pls.predict.model_copy(
+        update={"folds": 5, "repetitions": 1})})})
     step = S.pls_predict_step(p, data, res, {}, "LOY")
-    assert step.table is None and [d.code for d in step.diagnostics] == ["pls_predict_skipped"]
-    assert step.shown and step.shown[0][0] == "say"
+    assert step.table is not None and step.verdict in ("none", "low", "medium", "high")
+    assert set(step.table.loc[step.table["target"], "indicator"]) == {"loy1", "loy2", "loy3"}
+    assert np.isfinite(step.table.select_dtypes("number").to_numpy()).all()
+    assert not [d for d in step.diagnostics if d.code == "pls_predict_skipped"]
+    assert [m for m, *_ in step.shown][:2] == ["table", "say"]

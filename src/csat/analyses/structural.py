@@ -841,27 +841,23 @@ PREDICTIVE_POWER = {"none": N_("no predictive power"), "low": N_("low predictive
 def pls_predict_step(params, data: pd.DataFrame, spec, labels: Mapping[str, str], target: str | None = None) -> Prediction:
     """PLSpredict (:func:`csat.sem.pls.pls_predict`; ``pls.predict``: folds and repetitions, seeded by
     ``params.seed``) on the IPMA target's indicators when it is endogenous, else on the final
-    constructs': the table, the verdict and how to read it.  Nothing when ``pls.predict`` is null."""
+    constructs': the table, the verdict and how to read it.  Nothing when ``pls.predict`` is null.  ``spec`` is
+    the model's spec or its fit (:func:`csat.sem.pls.pls_fit`); a model with a higher-order construct or a
+    product term is re-estimated, first stages included, on every training fold (:mod:`csat.sem.pls.predict`)."""
     step = Prediction()
     opts = params.pls.predict
     if opts is None:
         return step
     language = params.language
     res = spec if hasattr(spec, "augment") else None
+    model, fit_opts = spec, {}
     if res is not None:
         spec = res.spec
-        if res.augment is not None:
-            step.diagnostics.append(diagnostic(
-                "pls_predict_skipped", "info", "PLSpredict",
-                N_("PLSpredict is not run on a model with a higher-order construct or a product term")))
-            step.shown.append(("say", tr(
-                "PLSpredict is not run: the model has a higher-order construct or a product term, whose scores for "
-                "the held-out respondents would have to come from first stages estimated without them; judge this "
-                "model's predictive power on its main-effects, first-order version.", language)))
-            return step
+        model = res.model if res.model is not None else spec
+        fit_opts = {k: res.options[k] for k in ("interaction", "higher_order", "consistent") if k in res.options}
     targets = [target] if target is not None and target in spec.endogenous else None
-    r = pls.pls_predict(spec, data, folds=opts.folds, repetitions=opts.repetitions, seed=params.seed,
-                        missing=params.pls.missing, targets=targets)
+    r = pls.pls_predict(model, data, folds=opts.folds, repetitions=opts.repetitions, seed=params.seed,
+                        missing=params.pls.missing, targets=targets, **fit_opts)
     step.diagnostics += r.diagnostics
     step.table, step.verdict = r.table, r.verdict
     c = r.counts()
