@@ -328,6 +328,16 @@ def _headers(language: str) -> dict[str, str]:
         "pvalue.logvar": trc("table header", "pvalue.logvar", language),
         "equal.var": trc("table header", "equal.var", language),
         "invariance": trc("table header", "invariance", language),
+        "indicator": trc("table header", "indicator", language),
+        "rmse.pls": trc("table header", "rmse.pls", language),
+        "mae.pls": trc("table header", "mae.pls", language),
+        "rmse.lm": trc("table header", "rmse.lm", language),
+        "mae.lm": trc("table header", "mae.lm", language),
+        "q2.predict": trc("table header", "q2.predict", language),
+        "rmse.pls.insample": trc("table header", "rmse.pls.insample", language),
+        "mae.pls.insample": trc("table header", "mae.pls.insample", language),
+        "rmse.lm.insample": trc("table header", "rmse.lm.insample", language),
+        "mae.lm.insample": trc("table header", "mae.lm.insample", language),
     }
 
 

@@ -104,7 +104,7 @@ ALLOWED_LATIN = frozenset("""
     Kendall Efron Tibshirani Rousseeuw Lloyd MacQueen Hartigan Wong Kish Deming Stephan Rubin Enders
     Mardia White Green Yang Muthén Wu Estabrook Sugawara Cochran Neyman Lohmöller Tenenhaus Dijkstra Better Worse
     Wilson jieba
-    PLSc MGA MICOM PLSpredict Shmueli MLM delta
+    PLSc MGA MICOM PLSpredict Q2predict Shmueli MLM delta
     Python lavaan seminr psych semTools SmartPLS relaimpo Linux UTC KiB MiB semopy numpy pandas scipy pingouin statsmodels scikit learn
     matplotlib seaborn papermill nbconvert Chromium csat Graphviz SPSS Stata Excel CSV JSON HTML YAML
     PDF PNG SVG SHA UTF GBK BOM Noto Jupyter GitHub git R
