@@ -104,7 +104,7 @@ def simple_slopes_chart(slopes: pd.DataFrame, labels: dict | None = None, langua
     setup_fonts()
     labels = dict(labels or {})
     groups = list(slopes.groupby(["lhs", "rhs", "moderator"], sort=False))
-    fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(min(7, 3.6 * max(1, len(groups))) + 0.4, 3.4),
+    fig, axes = plt.subplots(1, max(1, len(groups)), figsize=(min(7, 3.6 * max(1, len(groups))) + 0.4, 4.2),
                              squeeze=False)
     styles = {"-1 SD": ("--", "#c55a11"), "mean": ("-", "#1f4e79"), "+1 SD": (":", "#548235")}
     names = {"-1 SD": N_("{moderator} at −1 SD"), "mean": N_("{moderator} at its mean"),
@@ -119,6 +119,7 @@ def simple_slopes_chart(slopes: pd.DataFrame, labels: dict | None = None, langua
         ax.set_xlabel(tr("{construct} (standard deviations)", language, construct=labels.get(xv, xv)))
         ax.set_ylabel(tr("{construct} (standard deviations)", language, construct=labels.get(y, y)))
         ax.grid(alpha=0.2)
-        ax.legend(fontsize=8, loc="upper left", frameon=False)
+        # below the axes: inside, a legend would lie over the lines it names
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     fig.tight_layout()
     return fig
