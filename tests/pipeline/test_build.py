@@ -432,3 +432,21 @@ def test_a_study_keeps_only_the_explanations_of_its_estimators_cells():
         assert "estimator: pls`)" not in text and "`estimator: ml`" in text
         codes = [c.source for c in shown.cells if c.cell_type == "code"]
         assert codes == [c.source for c in real.cells if c.cell_type == "code"]
+
+
+def test_the_explanation_of_a_part_the_study_lacks_is_left_out():
+    import nbformat
+
+    from csat.pipeline.build import drop_absent_parts
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("A tracking study adds a section here."),
+        nbformat.v4.new_markdown_cell("追踪研究在此增加一节。"),
+        nbformat.v4.new_code_cell("if p.waves:\n    pass"),
+        nbformat.v4.new_markdown_cell("## Kano model"),
+        nbformat.v4.new_code_cell("if p.kano:\n    pass"),
+        nbformat.v4.new_markdown_cell("## Correlations")])
+    kept = [c.source for c in drop_absent_parts(nb, {"waves": None, "kano": None}).cells]
+    assert kept == ["if p.waves:\n    pass", "## Kano model", "if p.kano:\n    pass", "## Correlations"]
+    assert len(drop_absent_parts(nb, {"waves": [{"path": "a.csv"}]}).cells) == 6
+    assert len(nb.cells) == 6

@@ -554,6 +554,38 @@ def drop_other_estimators(nb, estimator: str | None):
     result.cells = out
     return result
 
+#: Optional parts whose explanation :func:`drop_absent_parts` leaves out when the study lacks them.  The parts of
+#: 06 are not among them: they say so themselves (``stage.absent``), which the report gathers in one sentence
+#: under their own headings (:func:`csat.report.html.drop_absent_sections`).
+SILENT_PARTS: tuple[str, ...] = ("waves",)
+
+
+def drop_absent_parts(nb, stamp: dict, keys: tuple[str, ...] = SILENT_PARTS):
+    """The notebook without the explanations of the optional parts the study does not have (a copy).
+
+    A code cell whose first line is ``if p.<key>:`` runs its part only when the params set ``<key>`` (a tracking
+    study's ``waves``); the markdown cells directly before it explain that part.  When ``stamp`` (the stage's
+    params, ``stage-<stage>.json``) holds ``<key>`` empty, those explanations would stand in the report with
+    nothing under them, so they are dropped, as :func:`drop_other_estimators` does.  Only ``keys`` are
+    considered; keys the stamp does not hold are left alone.
+
+    Example: ``[md "A tracking study …", code "if p.waves: …", md "## Correlations"]`` becomes
+    ``[code "if p.waves: …", md "## Correlations"]`` for ``stamp={"waves": None}``.
+    """
+    import copy
+
+    out: list = []
+    for cell in nb.cells:
+        m = re.match(r"\s*if p\.(\w+)\s*:", cell.source) if cell.cell_type == "code" else None
+        if m and m.group(1) in keys and m.group(1) in stamp and not stamp[m.group(1)]:
+            while out and out[-1].cell_type == "markdown":
+                out.pop()
+        out.append(cell)
+    result = copy.copy(nb)
+    result.cells = out
+    return result
+
+
 def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     """Run the stage's notebook in its workspace (:mod:`csat.pipeline.workspace`), export its HTML there, and
     only then let its outputs replace the previous ones.  On failure the previous outputs stay, the half-run
@@ -601,6 +633,7 @@ def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
     try:
         nb = localize_notebook(nbformat.read(str(nb_in), as_version=4), language, where=f"notebooks/{stage}.ipynb")
         nb = drop_other_estimators(nb, stamp.get("estimator"))
+        nb = drop_absent_parts(nb, stamp)
         done = pm.execute_notebook(nb, str(nb_out), parameters=parameters, kernel_name=kernel,
                                    progress_bar=False, cwd=str(root), km=km)
         # papermill records its input, here the localized notebook object itself: name the file instead
