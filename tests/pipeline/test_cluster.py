@@ -91,6 +91,24 @@ def test_the_builds_get_the_blas_threads_of_the_driver_not_those_the_nanny_sets(
     assert set(client.run(os.getenv, "OMP_NUM_THREADS").values()) == {"1"}
 
 
+def test_a_local_cluster_does_not_change_the_drivers_blas_threads_and_the_builds_get_them(monkeypatch):
+    # a LocalCluster's nannies write their pre-spawn-environ (one BLAS thread) into the starting process's
+    # os.environ: read after connect, the builds got one thread and cfa_modindices.csv differed in its last bits
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    c = cluster.connect("local", n_workers=1, dashboard_address=":0")
+    try:
+        assert os.environ.get("OMP_NUM_THREADS") is None and os.environ.get("OPENBLAS_NUM_THREADS") is None
+        assert os.environ["MKL_NUM_THREADS"] == "2"
+        assert c.csat_environ["OMP_NUM_THREADS"] is None and c.csat_environ["MKL_NUM_THREADS"] == "2"
+        assert set(c.run(os.getenv, "OPENBLAS_NUM_THREADS").values()) == {"1"}       # the worker's own
+        env = c.submit(cluster.build_environ, c.csat_environ, pure=False).result()  # its study's make's
+        assert "OMP_NUM_THREADS" not in env and "OPENBLAS_NUM_THREADS" not in env and env["MKL_NUM_THREADS"] == "2"
+    finally:
+        cluster.close(c)
+
+
 def test_the_workers_check_their_environment(client):
     assert cluster.check_workers(client, ROOT, VENV) == {}
     bad = cluster.check_workers(client, ROOT / "nowhere", VENV)

@@ -74,15 +74,21 @@ def connect(address: str, n_workers: int | None = None, dashboard_address: str |
     import dask
     from distributed import Client, LocalCluster
 
+    environ = driver_environ()            # before a nanny of this process sets its own values (below)
     if address == "local":
         n = n_workers or os.cpu_count() or 1
-        with dask.config.set({"distributed.worker.daemon": False}):   # a worker starts make, papermill, kernels
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=dashboard_address, silence_logs=40)
+        try:
+            with dask.config.set({"distributed.worker.daemon": False}):   # a worker starts make, papermill, kernels
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       dashboard_address=dashboard_address, silence_logs=40)
+        finally:
+            _set_environ(environ)
         client = Client(cluster)
         client.csat_cluster = cluster
-        return client
-    return Client(address, timeout="30s")
+    else:
+        client = Client(address, timeout="30s")
+    client.csat_environ = environ
+    return client
 
 
 def close(client) -> None:
@@ -219,11 +225,34 @@ NANNY_VARIABLES = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS
 
 def driver_environ() -> dict[str, str | None]:
     """The values (None: unset) of :data:`NANNY_VARIABLES` and of the nanny's configured ones here, in the process
-    that starts the programme, for the studies' builds on the workers (:func:`build_study`)."""
+    that starts the programme, for the studies' builds on the workers (:func:`build_study`).
+
+    A :class:`distributed.LocalCluster`'s nannies run in the process that starts it and write their
+    ``pre-spawn-environ`` into *its* ``os.environ`` (``Nanny.start``: ``os.environ.update``, never undone, again at
+    each worker restart): read after :func:`connect` this would be the nanny's one thread.  :func:`connect` therefore
+    reads it before starting the cluster, keeps it as ``client.csat_environ`` (what :func:`build_programme` sends)
+    and puts the values back."""
     import dask
 
     keys = set(NANNY_VARIABLES) | set(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
     return {k: os.environ.get(k) for k in sorted(keys)}
+
+
+def _set_environ(values: dict[str, str | None] | None, env=os.environ):
+    """Set (None: unset) these variables in ``env`` (default: this process's environment); returns ``env``."""
+    for k, v in (values or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def build_environ(environ: dict[str, str | None] | None = None) -> dict[str, str]:
+    """The environment of a study's ``make`` on this worker: this process's, without the scheduler and Make's own
+    variables, with ``environ`` set (None: unset)."""
+    own = (ENV, "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    return _set_environ(environ, {k: v for k, v in os.environ.items() if k not in own})
 
 
 def build_study(root: str, study: str, venv: str = ".venv", jobs: dict | int | None = None,
@@ -248,12 +277,7 @@ def build_study(root: str, study: str, venv: str = ".venv", jobs: dict | int | N
         jobs = jobs.get(worker)
     jobs = int(jobs or 1)
     _wait_for_lock(root_p, study, lock_wait)
-    env = {k: v for k, v in os.environ.items() if k not in (ENV, "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    for k, v in (environ or {}).items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
+    env = build_environ(environ)
     cmd = ["make", "--no-print-directory", "study", f"STUDY={study}", f"VENV={venv}", f"JOBS={jobs}", "CSAT_INNER=1"]
     r = subprocess.run([sys.executable, "-m", "csat.pipeline.cluster", "guard", "--", *cmd], cwd=root_p, env=env,
                        capture_output=True, text=True)
@@ -335,7 +359,8 @@ def build_programme(client, root: str | Path, names: list[str] | None = None, ve
     root = Path(root).resolve()
     names = studies(root) if names is None else list(names)
     job_map = jobs if jobs else jobs_per_worker(client)
-    environ = driver_environ()
+    environ = getattr(client, "csat_environ", None)       # read before a LocalCluster's nannies changed it
+    environ = driver_environ() if environ is None else environ
     futures = {s: client.submit(build_study, str(root), s, venv, job_map, environ=environ,
                                 key=f"csat-study-{s}-{time.time_ns()}", pure=False, retries=retries) for s in names}
     keys = {f.key: s for s, f in futures.items()}
