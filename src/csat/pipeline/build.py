@@ -536,17 +536,25 @@ def drop_other_estimators(nb, estimator: str | None):
     Example: ``[md "With estimator: pls: …", code "%%estimator pls …", md "## Interpretation"]`` becomes
     ``[code "%%estimator pls …", md "## Interpretation"]`` for ``estimator="ml"``.
     """
-    import copy
-
     if not estimator:
         return nb
     from csat.config.params import estimator_branch
 
     estimator = estimator_branch(estimator)          # ml, mlr, mlm, wlsmv run the ml cells
+
+    def skipped(source: str) -> bool:
+        m = re.match(r"\s*%%estimator\s+(\S+)", source)
+        return bool(m) and m.group(1) != estimator
+    return _without_explanations(nb, skipped)
+
+
+def _without_explanations(nb, skipped):
+    """A copy of ``nb`` without the markdown cells directly before each code cell whose source ``skipped`` marks."""
+    import copy
+
     out: list = []
     for cell in nb.cells:
-        m = re.match(r"\s*%%estimator\s+(\S+)", cell.source) if cell.cell_type == "code" else None
-        if m and m.group(1) != estimator:
+        if cell.cell_type == "code" and skipped(cell.source):
             while out and out[-1].cell_type == "markdown":
                 out.pop()
         out.append(cell)
@@ -572,18 +580,10 @@ def drop_absent_parts(nb, stamp: dict, keys: tuple[str, ...] = SILENT_PARTS):
     Example: ``[md "A tracking study …", code "if p.waves: …", md "## Correlations"]`` becomes
     ``[code "if p.waves: …", md "## Correlations"]`` for ``stamp={"waves": None}``.
     """
-    import copy
-
-    out: list = []
-    for cell in nb.cells:
-        m = re.match(r"\s*if p\.(\w+)\s*:", cell.source) if cell.cell_type == "code" else None
-        if m and m.group(1) in keys and m.group(1) in stamp and not stamp[m.group(1)]:
-            while out and out[-1].cell_type == "markdown":
-                out.pop()
-        out.append(cell)
-    result = copy.copy(nb)
-    result.cells = out
-    return result
+    def skipped(source: str) -> bool:
+        m = re.match(r"\s*if p\.(\w+)\s*:", source)
+        return bool(m) and m.group(1) in keys and m.group(1) in stamp and not stamp[m.group(1)]
+    return _without_explanations(nb, skipped)
 
 
 def _execute(km, study: str, stage: str, root: Path, kernel: str) -> int:
